@@ -1,0 +1,81 @@
+/** Assembles the control plane: database, services, HTTP API and background jobs. */
+import { Elysia } from "elysia";
+import { openapi } from "@elysiajs/openapi";
+import { loadConfig, type Config } from "./config";
+import { openDatabase, type Database } from "./db/connect";
+import { errorHandler } from "./http/errors";
+import { createLogger } from "./lib/logger";
+import { publicAuthController, userAuthController } from "./modules/auth";
+import { devicePage } from "./modules/auth/device-page";
+import { commandsController } from "./modules/commands";
+import { environmentsController } from "./modules/environments";
+import { hostsController } from "./modules/hosts";
+import { safetyPoliciesController } from "./modules/safety-policies";
+import { tasksController } from "./modules/tasks";
+import { tenantsController } from "./modules/tenants";
+import { triggersController } from "./modules/triggers";
+import { TriggerScheduler } from "./modules/triggers/scheduler";
+import { createServices, type Services } from "./services";
+
+export function createHttpApp(services: Services) {
+  return new Elysia()
+    .use(errorHandler((msg, err) => services.log.error(msg, err)))
+    .use(
+      openapi({
+        path: "/openapi",
+        documentation: {
+          info: { title: "Edge orchestrator control plane", version: "0.1.0" },
+          components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
+          security: [{ bearer: [] }],
+        },
+      }),
+    )
+    .get("/health", () => ({ status: "ok" }), { detail: { tags: ["health"], security: [] } })
+    .use(devicePage(services.config.publicUrl))
+    .use(publicAuthController(services))
+    .use(userAuthController(services))
+    .use(tenantsController(services))
+    .use(environmentsController(services))
+    .use(hostsController(services))
+    .use(safetyPoliciesController(services))
+    .use(commandsController(services))
+    .use(tasksController(services))
+    .use(triggersController(services));
+}
+
+export interface ControlPlane {
+  config: Config;
+  services: Services;
+  database: Database;
+  /** Base URL of the HTTP API, e.g. http://127.0.0.1:40123 */
+  url: string;
+  /** Generated bootstrap admin key, only on the very first start without ADMIN_KEY. */
+  generatedAdminKey?: string;
+  stop(): Promise<void>;
+}
+
+/** Opens the database, migrates, bootstraps the admin, starts HTTP and the scheduler. */
+export async function startControlPlane(overrides: Partial<Config> = {}): Promise<ControlPlane> {
+  const config = loadConfig(process.env, overrides);
+  const log = createLogger(config.logLevel);
+  const database = await openDatabase(config);
+  const services = createServices(database.db, config, log);
+  const boot = await services.tenants.bootstrap(config.adminKey);
+  const app = createHttpApp(services).listen({ port: config.port, hostname: config.host });
+  const port = app.server!.port;
+  const scheduler = new TriggerScheduler(services.triggers, config.schedulerTickMs, (err) => log.error("scheduler tick failed", err));
+  scheduler.start();
+  const host = config.host === "0.0.0.0" ? "127.0.0.1" : config.host;
+  return {
+    config,
+    services,
+    database,
+    url: `http://${host}:${port}`,
+    generatedAdminKey: boot.generatedKey,
+    async stop() {
+      await scheduler.stop();
+      await app.stop(true);
+      await database.close();
+    },
+  };
+}

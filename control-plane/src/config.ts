@@ -1,0 +1,68 @@
+/** Every setting of the control plane, read once from the environment with defaults. */
+export interface Config {
+  /** HTTP listen port (0 = ephemeral). */
+  port: number;
+  host: string;
+  /** Base URL printed in device-login verification links. */
+  publicUrl: string;
+  /** Real PostgreSQL when set; otherwise the embedded PGlite. */
+  databaseUrl?: string;
+  /** PGlite data directory; `memory://` keeps nothing on disk. */
+  dataDir: string;
+  /** External MQTT broker when set; otherwise the embedded aedes broker. */
+  mqttUrl?: string;
+  /** Port of the embedded broker. */
+  mqttPort: number;
+  /** Bootstrap admin API key (roz_sk_...) to install on start. */
+  adminKey?: string;
+  accessTokenTtlSeconds: number;
+  refreshTokenTtlSeconds: number;
+  deviceCodeTtlSeconds: number;
+  devicePollIntervalSeconds: number;
+  /** How often the trigger scheduler looks for due triggers. */
+  schedulerTickMs: number;
+  /** Print the bootstrap credential and request errors. */
+  logLevel: "silent" | "info" | "debug";
+}
+
+type Env = Record<string, string | undefined>;
+
+function int(env: Env, name: string, fallback: number, min = 0): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min) {
+    throw new Error(`config: ${name} must be an integer >= ${min}, got "${raw}"`);
+  }
+  return value;
+}
+
+function str(env: Env, name: string): string | undefined {
+  const raw = env[name];
+  return raw === undefined || raw === "" ? undefined : raw;
+}
+
+export function loadConfig(env: Env = process.env, overrides: Partial<Config> = {}): Config {
+  const port = int(env, "PORT", 8080);
+  const logLevel = str(env, "LOG_LEVEL") ?? "info";
+  if (!["silent", "info", "debug"].includes(logLevel)) {
+    throw new Error(`config: LOG_LEVEL must be silent, info or debug, got "${logLevel}"`);
+  }
+  return {
+    port,
+    host: str(env, "HOST") ?? "0.0.0.0",
+    publicUrl: str(env, "PUBLIC_URL") ?? `http://localhost:${port}`,
+    databaseUrl: str(env, "DATABASE_URL"),
+    dataDir: str(env, "DATA_DIR") ?? "./data/pglite",
+    mqttUrl: str(env, "MQTT_URL"),
+    mqttPort: int(env, "MQTT_PORT", 1883),
+    adminKey: str(env, "ADMIN_KEY"),
+    accessTokenTtlSeconds: int(env, "ACCESS_TOKEN_TTL_SECONDS", 30 * 60, 1),
+    refreshTokenTtlSeconds: int(env, "REFRESH_TOKEN_TTL_SECONDS", 30 * 24 * 3600, 1),
+    deviceCodeTtlSeconds: int(env, "DEVICE_CODE_TTL_SECONDS", 15 * 60, 1),
+    devicePollIntervalSeconds: int(env, "DEVICE_POLL_INTERVAL_SECONDS", 5, 1),
+    schedulerTickMs: int(env, "SCHEDULER_TICK_MS", 1000, 10),
+    logLevel: logLevel as Config["logLevel"],
+    ...overrides,
+  };
+}

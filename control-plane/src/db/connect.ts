@@ -1,0 +1,62 @@
+/** Opens the database (embedded PGlite or a real PostgreSQL) behind one drizzle interface and migrates it. */
+import { fileURLToPath } from "node:url";
+import { mkdirSync } from "node:fs";
+import { sql } from "drizzle-orm";
+import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+import * as schema from "./schema";
+
+export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
+export type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
+/** Either the database or an open transaction: services accept both. */
+export type Queryable = Db | Tx;
+
+export interface Database {
+  db: Db;
+  kind: "pglite" | "postgres";
+  close(): Promise<void>;
+}
+
+const migrationsFolder = fileURLToPath(new URL("./migrations", import.meta.url));
+/** Key of the advisory lock that serialises migrations and bootstrap across control planes. */
+export const STARTUP_LOCK = 7_310_001;
+
+export async function openDatabase(opts: { databaseUrl?: string; dataDir: string }): Promise<Database> {
+  return opts.databaseUrl ? openPostgres(opts.databaseUrl) : openPglite(opts.dataDir);
+}
+
+async function openPostgres(url: string): Promise<Database> {
+  const { default: postgres } = await import("postgres");
+  const { drizzle } = await import("drizzle-orm/postgres-js");
+  const { migrate } = await import("drizzle-orm/postgres-js/migrator");
+  const client = postgres(url, { max: 10, onnotice: () => {} });
+  const db = drizzle(client, { schema }) as unknown as Db;
+  // Two control planes starting at once: the first migrates, the other waits and finds nothing to do.
+  const lockConn = await client.reserve();
+  try {
+    await lockConn`select pg_advisory_lock(${STARTUP_LOCK})`;
+    await migrate(drizzle(client, { schema }), { migrationsFolder });
+  } finally {
+    await lockConn`select pg_advisory_unlock(${STARTUP_LOCK})`.catch(() => {});
+    lockConn.release();
+  }
+  return { db, kind: "postgres", close: () => client.end({ timeout: 5 }) };
+}
+
+async function openPglite(dataDir: string): Promise<Database> {
+  const { PGlite } = await import("@electric-sql/pglite");
+  const { drizzle } = await import("drizzle-orm/pglite");
+  const { migrate } = await import("drizzle-orm/pglite/migrator");
+  if (!dataDir.startsWith("memory://")) mkdirSync(dataDir, { recursive: true });
+  const client = await PGlite.create(dataDir);
+  const pg = drizzle(client, { schema });
+  await migrate(pg, { migrationsFolder });
+  return { db: pg as unknown as Db, kind: "pglite", close: () => client.close() };
+}
+
+/** Runs `fn` while holding a transaction-scoped advisory lock (a cluster-wide singleton section). */
+export async function withAdvisoryLock<T>(db: Db, key: number, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  return db.transaction(async (tx) => {
+    await tx.execute(sql`select pg_advisory_xact_lock(${key})`);
+    return fn(tx);
+  });
+}

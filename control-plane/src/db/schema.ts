@@ -1,0 +1,252 @@
+/** The database schema: single source of truth; migrations are generated from it (`npm run db:generate`). */
+import { sql } from "drizzle-orm";
+import {
+  boolean,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+} from "drizzle-orm/pg-core";
+
+const ts = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });
+const createdAt = () => ts("created_at").notNull().defaultNow();
+const updatedAt = () => ts("updated_at").notNull().defaultNow();
+const tenantRef = () =>
+  text("tenant_id")
+    .notNull()
+    .references(() => tenants.id, { onDelete: "cascade" });
+
+export const tenants = pgTable("tenants", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull(),
+  createdAt: createdAt(),
+});
+
+export const users = pgTable(
+  "users",
+  {
+    id: text("id").primaryKey(),
+    tenantId: tenantRef(),
+    name: text("name").notNull(),
+    role: text("role", { enum: ["admin", "member"] }).notNull().default("member"),
+    /** Operator of the whole installation: may create tenants. */
+    isSuperadmin: boolean("is_superadmin").notNull().default(false),
+    plan: text("plan").notNull().default("self-hosted"),
+    createdAt: createdAt(),
+  },
+  (t) => [index("users_tenant_idx").on(t.tenantId)],
+);
+
+export const apiKeys = pgTable(
+  "api_keys",
+  {
+    id: text("id").primaryKey(),
+    tenantId: tenantRef(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    /** First characters of the key, safe to show. */
+    prefix: text("prefix").notNull(),
+    keyHash: text("key_hash").notNull(),
+    createdAt: createdAt(),
+    lastUsedAt: ts("last_used_at"),
+    revokedAt: ts("revoked_at"),
+  },
+  (t) => [uniqueIndex("api_keys_hash_idx").on(t.keyHash), index("api_keys_tenant_idx").on(t.tenantId)],
+);
+
+export const deviceCodes = pgTable(
+  "device_codes",
+  {
+    id: text("id").primaryKey(),
+    deviceCodeHash: text("device_code_hash").notNull(),
+    userCode: text("user_code").notNull(),
+    clientName: text("client_name"),
+    status: text("status", { enum: ["pending", "approved", "denied", "consumed"] })
+      .notNull()
+      .default("pending"),
+    userId: text("user_id").references(() => users.id, { onDelete: "cascade" }),
+    intervalSeconds: integer("interval_seconds").notNull(),
+    lastPolledAt: ts("last_polled_at"),
+    expiresAt: ts("expires_at").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex("device_codes_hash_idx").on(t.deviceCodeHash),
+    uniqueIndex("device_codes_user_code_idx").on(t.userCode),
+  ],
+);
+
+/** User access and refresh tokens; a login and all its rotations share one family. */
+export const userTokens = pgTable(
+  "user_tokens",
+  {
+    id: text("id").primaryKey(),
+    familyId: text("family_id").notNull(),
+    tenantId: tenantRef(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    kind: text("kind", { enum: ["access", "refresh"] }).notNull(),
+    tokenHash: text("token_hash").notNull(),
+    expiresAt: ts("expires_at").notNull(),
+    /** Set when a refresh token has been rotated; presenting it again is reuse. */
+    usedAt: ts("used_at"),
+    revokedAt: ts("revoked_at"),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex("user_tokens_hash_idx").on(t.tokenHash), index("user_tokens_family_idx").on(t.familyId)],
+);
+
+export const environments = pgTable(
+  "environments",
+  {
+    id: text("id").primaryKey(),
+    tenantId: tenantRef(),
+    name: text("name").notNull(),
+    description: text("description").notNull().default(""),
+    tools: jsonb("tools").$type<string[]>().notNull().default([]),
+    config: jsonb("config").$type<Record<string, unknown>>().notNull().default({}),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex("environments_tenant_name_idx").on(t.tenantId, t.name)],
+);
+
+export const safetyPolicies = pgTable(
+  "safety_policies",
+  {
+    id: text("id").primaryKey(),
+    tenantId: tenantRef(),
+    name: text("name").notNull(),
+    description: text("description").notNull().default(""),
+    enabled: boolean("enabled").notNull().default(true),
+    rules: jsonb("rules").$type<Record<string, unknown>>().notNull(),
+    version: integer("version").notNull().default(1),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex("safety_policies_tenant_name_idx").on(t.tenantId, t.name)],
+);
+
+export const environmentPolicies = pgTable(
+  "environment_policies",
+  {
+    environmentId: text("environment_id")
+      .notNull()
+      .references(() => environments.id, { onDelete: "cascade" }),
+    policyId: text("policy_id")
+      .notNull()
+      .references(() => safetyPolicies.id, { onDelete: "cascade" }),
+  },
+  (t) => [primaryKey({ columns: [t.environmentId, t.policyId] }), index("environment_policies_policy_idx").on(t.policyId)],
+);
+
+export const HOST_STATUSES = ["online", "offline", "maintenance", "error"] as const;
+
+export const hosts = pgTable(
+  "hosts",
+  {
+    id: text("id").primaryKey(),
+    tenantId: tenantRef(),
+    name: text("name").notNull(),
+    environmentId: text("environment_id").references(() => environments.id, { onDelete: "set null" }),
+    labels: jsonb("labels").$type<Record<string, string>>().notNull().default({}),
+    status: text("status", { enum: HOST_STATUSES }).notNull().default("offline"),
+    agentVersion: text("agent_version"),
+    lastSeenAt: ts("last_seen_at"),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex("hosts_tenant_name_idx").on(t.tenantId, t.name), index("hosts_environment_idx").on(t.environmentId)],
+);
+
+export const COMMAND_STATUSES = ["pending", "running", "completed", "failed", "cancelled"] as const;
+
+export const commands = pgTable(
+  "commands",
+  {
+    id: text("id").primaryKey(),
+    tenantId: tenantRef(),
+    hostId: text("host_id")
+      .notNull()
+      .references(() => hosts.id, { onDelete: "cascade" }),
+    kind: text("kind").notNull(),
+    params: jsonb("params").$type<Record<string, unknown>>().notNull().default({}),
+    status: text("status", { enum: COMMAND_STATUSES }).notNull().default("pending"),
+    result: jsonb("result").$type<Record<string, unknown>>(),
+    error: text("error"),
+    timeoutMs: integer("timeout_ms"),
+    createdAt: createdAt(),
+    startedAt: ts("started_at"),
+    finishedAt: ts("finished_at"),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    index("commands_tenant_created_idx").on(t.tenantId, t.createdAt),
+    index("commands_host_status_idx").on(t.hostId, t.status),
+  ],
+);
+
+export const TASK_STATUSES = COMMAND_STATUSES;
+
+export const triggers = pgTable(
+  "triggers",
+  {
+    id: text("id").primaryKey(),
+    tenantId: tenantRef(),
+    name: text("name").notNull(),
+    kind: text("kind", { enum: ["cron", "event"] }).notNull(),
+    schedule: text("schedule"),
+    timezone: text("timezone"),
+    event: text("event"),
+    taskTemplate: jsonb("task_template").$type<TaskTemplate>().notNull(),
+    enabled: boolean("enabled").notNull().default(true),
+    nextFireAt: ts("next_fire_at"),
+    lastFiredAt: ts("last_fired_at"),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index("triggers_due_idx").on(t.nextFireAt).where(sql`${t.enabled} and ${t.kind} = 'cron'`),
+    index("triggers_tenant_event_idx").on(t.tenantId, t.event),
+  ],
+);
+
+export interface TaskTemplate {
+  prompt: string;
+  environmentId?: string;
+  hostId?: string;
+  config?: Record<string, unknown>;
+}
+
+export const tasks = pgTable(
+  "tasks",
+  {
+    id: text("id").primaryKey(),
+    tenantId: tenantRef(),
+    prompt: text("prompt").notNull(),
+    environmentId: text("environment_id").references(() => environments.id, { onDelete: "set null" }),
+    hostId: text("host_id").references(() => hosts.id, { onDelete: "set null" }),
+    config: jsonb("config").$type<Record<string, unknown>>().notNull().default({}),
+    status: text("status", { enum: TASK_STATUSES }).notNull().default("pending"),
+    result: jsonb("result").$type<Record<string, unknown>>(),
+    error: text("error"),
+    triggerId: text("trigger_id").references(() => triggers.id, { onDelete: "set null" }),
+    /** The schedule tick a cron trigger created this task for; unique per trigger. */
+    scheduledFor: ts("scheduled_for"),
+    createdAt: createdAt(),
+    startedAt: ts("started_at"),
+    finishedAt: ts("finished_at"),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    index("tasks_tenant_created_idx").on(t.tenantId, t.createdAt, t.id),
+    index("tasks_tenant_status_idx").on(t.tenantId, t.status),
+    uniqueIndex("tasks_trigger_tick_idx").on(t.triggerId, t.scheduledFor),
+  ],
+);

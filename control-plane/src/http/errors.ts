@@ -1,0 +1,67 @@
+/** The error model: every failure is `{ "error": "message" }` with the status of auth-and-error-model.txt. */
+import { Elysia } from "elysia";
+
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    /** Extra fields beside `error`, e.g. `retryAfterSeconds`. */
+    readonly extra: Record<string, unknown> = {},
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+}
+
+export const badRequest = (message: string) => new HttpError(400, message);
+export const unauthorized = (message = "missing or invalid credential") => new HttpError(401, message);
+export const forbidden = (message: string) => new HttpError(403, message);
+export const notFound = (what: string) => new HttpError(404, `${what} not found`);
+export const conflict = (message: string) => new HttpError(409, message);
+
+interface ValueErrorLike {
+  path?: string;
+  message?: string;
+}
+
+function describeValidation(error: { type?: string; valueError?: ValueErrorLike }): string {
+  const where = error.type === "body" ? "body" : error.type ?? "request";
+  const first = error.valueError;
+  if (!first) return `invalid ${where}`;
+  const field = first.path ? first.path.replace(/^\//, "").replaceAll("/", ".") : "";
+  return field ? `invalid ${where}: ${field}: ${first.message}` : `invalid ${where}: ${first.message}`;
+}
+
+/** Postgres errors that are the client's fault rather than ours. */
+function fromDatabase(error: unknown): HttpError | undefined {
+  const code = (error as { code?: unknown; cause?: { code?: unknown } })?.cause?.code ?? (error as { code?: unknown })?.code;
+  if (code === "23505") return conflict("a resource with the same unique value already exists");
+  if (code === "23503") return badRequest("a referenced resource does not exist");
+  if (code === "22P02" || code === "22007" || code === "22008") return badRequest("invalid value");
+  return undefined;
+}
+
+export const errorHandler = (log: (msg: string, err: unknown) => void) =>
+  new Elysia({ name: "error-handler" }).onError({ as: "global" }, ({ code, error, set }) => {
+    const json = (status: number, body: Record<string, unknown>, headers: Record<string, string> = {}) => {
+      set.status = status;
+      Object.assign(set.headers, headers);
+      return Response.json(body, { status, headers });
+    };
+    if (error instanceof HttpError) return json(error.status, { error: error.message, ...error.extra }, error.headers);
+    switch (code) {
+      case "VALIDATION":
+        return json(400, { error: describeValidation(error as never) });
+      case "PARSE":
+        return json(400, { error: "invalid request body: malformed JSON or unsupported content type" });
+      case "NOT_FOUND":
+        return json(404, { error: "route not found" });
+      case "INVALID_COOKIE_SIGNATURE":
+      case "INVALID_FILE_TYPE":
+        return json(400, { error: String((error as Error).message) });
+    }
+    const db = fromDatabase(error);
+    if (db) return json(db.status, { error: db.message });
+    log("unhandled error", error);
+    return json(500, { error: "internal server error" });
+  });

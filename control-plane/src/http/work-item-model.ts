@@ -1,0 +1,11 @@
+/** Schemas shared by the command and task APIs (same lifecycle). */
+import { t } from "elysia";
+import { STATUSES } from "../lib/lifecycle";
+
+export const WorkStatus = t.UnionEnum(STATUSES);
+
+export const TransitionBody = t.Object({
+  status: WorkStatus,
+  result: t.Optional(t.Record(t.String(), t.Unknown())),
+  error: t.Optional(t.String({ maxLength: 10_000 })),
+});

@@ -1,0 +1,30 @@
+/** In-process domain events: services publish after a change commits; triggers, transports and watchers subscribe. */
+import type { Status } from "./lifecycle";
+
+export type DomainEvent =
+  | { type: "host.status"; tenantId: string; hostId: string; status: string; previous: string }
+  | { type: "command.created"; tenantId: string; hostId: string; commandId: string }
+  | { type: "command.transition"; tenantId: string; hostId: string; commandId: string; status: Status; error?: string | null }
+  | { type: "task.transition"; tenantId: string; taskId: string; status: Status };
+
+type Listener = (event: DomainEvent) => void | Promise<void>;
+
+export class EventBus {
+  private readonly listeners = new Set<Listener>();
+
+  constructor(private readonly onListenerError: (err: unknown) => void = () => {}) {}
+
+  subscribe(listener: Listener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Delivers to every listener; a failing listener never breaks the publisher. */
+  publish(event: DomainEvent): void {
+    for (const listener of this.listeners) {
+      Promise.resolve()
+        .then(() => listener(event))
+        .catch(this.onListenerError);
+    }
+  }
+}

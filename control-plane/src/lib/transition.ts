@@ -1,0 +1,44 @@
+/** Applies a lifecycle transition to a command or task row atomically (compare-and-set on the current status). */
+import { and, eq, inArray } from "drizzle-orm";
+import type { Queryable } from "../db/connect";
+import { commands, tasks } from "../db/schema";
+import { conflict, notFound } from "../http/errors";
+import { sourcesOf, timestampsFor, type Status } from "./lifecycle";
+
+type WorkTable = typeof commands | typeof tasks;
+
+export interface TransitionInput {
+  status: Status;
+  result?: Record<string, unknown>;
+  error?: string;
+}
+
+export async function transitionRow<T extends WorkTable>(
+  q: Queryable,
+  table: T,
+  what: string,
+  tenantId: string,
+  id: string,
+  { status, result, error }: TransitionInput,
+): Promise<T["$inferSelect"]> {
+  const t = table as typeof commands; // both tables share these columns
+  const now = new Date();
+  const [row] = await q
+    .update(t)
+    .set({
+      status,
+      updatedAt: now,
+      ...timestampsFor(status, now),
+      ...(result !== undefined ? { result } : {}),
+      ...(error !== undefined ? { error } : {}),
+    })
+    .where(and(eq(t.id, id), eq(t.tenantId, tenantId), inArray(t.status, sourcesOf(status))))
+    .returning();
+  if (row) return row as T["$inferSelect"];
+  const [current] = await q
+    .select({ status: t.status })
+    .from(t)
+    .where(and(eq(t.id, id), eq(t.tenantId, tenantId)));
+  if (!current) throw notFound(what);
+  throw conflict(`cannot transition ${what} from ${current.status} to ${status}`);
+}

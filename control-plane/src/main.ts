@@ -1,0 +1,22 @@
+/** Control plane entry point: `npm start`. */
+import { startControlPlane } from "./app";
+
+const plane = await startControlPlane();
+const { log } = plane.services;
+log.info(`control plane listening on ${plane.url} (database: ${plane.database.kind})`);
+log.info(`API docs: ${plane.url}/openapi`);
+if (plane.generatedAdminKey) {
+  // Printed once: the key is stored only as a hash.
+  console.log(`\nBootstrap admin API key (shown once, store it now):\n  ADMIN_KEY=${plane.generatedAdminKey}\n`);
+}
+
+let stopping = false;
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, async () => {
+    if (stopping) return;
+    stopping = true;
+    log.info(`received ${signal}, shutting down`);
+    await plane.stop();
+    process.exit(0);
+  });
+}

@@ -1,0 +1,49 @@
+/** Routes: device login, token refresh/logout, API keys. */
+import { Elysia } from "elysia";
+import { badRequest } from "../../http/errors";
+import type { Services } from "../../services";
+import { requireUser } from "./authenticate";
+import { IdParams } from "../../http/params";
+import { ApiKeyCreateBody, DeviceApproveBody, DevicePollBody, DeviceStartBody, DeviceTokenAliasBody, RefreshBody } from "./model";
+
+/** Routes that need no credential. */
+export const publicAuthController = ({ device, userTokens }: Services) =>
+  new Elysia({ tags: ["auth"] })
+    .post("/api/auth/device/start", ({ body }) => device.start(body?.clientName), { body: DeviceStartBody })
+    .post("/api/auth/device/poll", ({ body }) => device.poll(body.deviceCode), { body: DevicePollBody })
+    .post("/api/v1/device/code", ({ body }) => device.start(body?.clientName), { body: DeviceStartBody })
+    .post(
+      "/api/v1/device/token",
+      ({ body }) => {
+        const code = body.device_code ?? body.deviceCode;
+        if (!code) throw badRequest("invalid body: device_code is required");
+        return device.poll(code);
+      },
+      { body: DeviceTokenAliasBody },
+    )
+    .post("/api/auth/refresh", ({ body }) => userTokens.refresh(body.refreshToken), { body: RefreshBody })
+    .post(
+      "/api/auth/logout",
+      async ({ body }) => {
+        await userTokens.logout(body.refreshToken);
+        return { ok: true };
+      },
+      { body: RefreshBody },
+    );
+
+export const userAuthController = ({ authenticator, device, apiKeys }: Services) =>
+  new Elysia({ tags: ["auth"] })
+    .use(requireUser(authenticator))
+    .post("/api/auth/device/approve", ({ principal, body }) => device.approve(principal, body.userCode, body.approve ?? true), {
+      body: DeviceApproveBody,
+    })
+    .post(
+      "/api/v1/auth-keys",
+      async ({ principal, body, set }) => {
+        set.status = 201;
+        return apiKeys.create(principal, body.name);
+      },
+      { body: ApiKeyCreateBody },
+    )
+    .get("/api/v1/auth-keys", async ({ principal }) => ({ items: await apiKeys.list(principal.tenantId) }))
+    .delete("/api/v1/auth-keys/:id", ({ principal, params }) => apiKeys.revoke(principal.tenantId, params.id), { params: IdParams });

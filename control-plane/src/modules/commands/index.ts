@@ -1,0 +1,25 @@
+import { Elysia } from "elysia";
+import type { Services } from "../../services";
+import { IdParams } from "../../http/params";
+import { TransitionBody } from "../../http/work-item-model";
+import { requireUser } from "../auth/authenticate";
+import { CommandCreateBody, CommandListQuery } from "./model";
+
+export const commandsController = ({ authenticator, commands }: Services) =>
+  new Elysia({ prefix: "/api/v1/commands", tags: ["commands"] })
+    .use(requireUser(authenticator))
+    .post(
+      "/",
+      ({ principal, body, set }) => {
+        set.status = 201;
+        return commands.create(principal.tenantId, body);
+      },
+      { body: CommandCreateBody },
+    )
+    .get("/", ({ principal, query }) => commands.list(principal.tenantId, query), { query: CommandListQuery })
+    .get("/:id", ({ principal, params }) => commands.get(principal.tenantId, params.id), { params: IdParams })
+    .post("/:id/transition", ({ principal, params, body }) => commands.transition(principal.tenantId, params.id, body), {
+      params: IdParams,
+      body: TransitionBody,
+    })
+    .delete("/:id", ({ principal, params }) => commands.remove(principal.tenantId, params.id), { params: IdParams });

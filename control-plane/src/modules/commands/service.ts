@@ -1,0 +1,79 @@
+/** Robot commands: created for a host, delivered to its agent, moved through pending → running → completed | failed. */
+import { and, desc, eq, type SQL } from "drizzle-orm";
+import type { Static } from "elysia";
+import type { Db } from "../../db/connect";
+import { commands, hosts } from "../../db/schema";
+import type { EventBus } from "../../lib/events";
+import { newId } from "../../lib/ids";
+import { DEFAULT_LIMIT, afterCursor, toPage } from "../../lib/pagination";
+import { publicRow } from "../../lib/rows";
+import { transitionRow, type TransitionInput } from "../../lib/transition";
+import { badRequest, conflict, notFound } from "../../http/errors";
+import type { CommandCreateBody, CommandListQuery } from "./model";
+
+export class CommandService {
+  constructor(
+    private readonly db: Db,
+    private readonly events: EventBus,
+  ) {}
+
+  async create(tenantId: string, input: Static<typeof CommandCreateBody>) {
+    const [host] = await this.db
+      .select({ id: hosts.id })
+      .from(hosts)
+      .where(and(eq(hosts.id, input.hostId), eq(hosts.tenantId, tenantId)));
+    if (!host) throw badRequest(`unknown host ${input.hostId}`);
+    const [row] = await this.db
+      .insert(commands)
+      .values({ id: newId("cmd"), tenantId, ...input, createdAt: new Date() })
+      .returning();
+    this.events.publish({ type: "command.created", tenantId, hostId: row!.hostId, commandId: row!.id });
+    return publicRow(row!);
+  }
+
+  async list(tenantId: string, query: Static<typeof CommandListQuery>) {
+    const limit = query.limit ?? DEFAULT_LIMIT;
+    const where: (SQL | undefined)[] = [eq(commands.tenantId, tenantId), afterCursor(query.cursor, commands.createdAt, commands.id)];
+    if (query.status) where.push(eq(commands.status, query.status));
+    if (query.hostId) where.push(eq(commands.hostId, query.hostId));
+    const rows = await this.db
+      .select()
+      .from(commands)
+      .where(and(...where))
+      .orderBy(desc(commands.createdAt), desc(commands.id))
+      .limit(limit + 1);
+    const page = toPage(rows, limit);
+    return { ...page, items: page.items.map(publicRow) };
+  }
+
+  async get(tenantId: string, id: string) {
+    const [row] = await this.db.select().from(commands).where(and(eq(commands.id, id), eq(commands.tenantId, tenantId)));
+    if (!row) throw notFound("command");
+    return publicRow(row);
+  }
+
+  async transition(tenantId: string, id: string, input: TransitionInput) {
+    const row = await transitionRow(this.db, commands, "command", tenantId, id, input);
+    this.events.publish({
+      type: "command.transition",
+      tenantId,
+      hostId: row.hostId,
+      commandId: id,
+      status: input.status,
+      error: row.error,
+    });
+    return publicRow(row);
+  }
+
+  /** Deletes a command that is not running (cancel a running one first). */
+  async remove(tenantId: string, id: string) {
+    const current = await this.get(tenantId, id);
+    if (current.status === "running") throw conflict("command is running; cancel it before deleting");
+    const [row] = await this.db
+      .delete(commands)
+      .where(and(eq(commands.id, id), eq(commands.tenantId, tenantId), eq(commands.status, current.status)))
+      .returning({ id: commands.id });
+    if (!row) throw conflict("command changed state while deleting; retry");
+    return { id: row.id, deleted: true };
+  }
+}

@@ -1,0 +1,110 @@
+/** Environments: a robot configuration — its safety policies and available tools. Hosts belong to one. */
+import { and, asc, eq, inArray } from "drizzle-orm";
+import type { Static } from "elysia";
+import type { Db, Queryable } from "../../db/connect";
+import { environmentPolicies, environments, safetyPolicies } from "../../db/schema";
+import { newId } from "../../lib/ids";
+import { publicRow } from "../../lib/rows";
+import { badRequest, notFound } from "../../http/errors";
+import type { SafetyPolicyService } from "../safety-policies/service";
+import type { EnvironmentCreateBody } from "./model";
+
+type EnvironmentInput = Static<typeof EnvironmentCreateBody>;
+
+export class EnvironmentService {
+  constructor(
+    private readonly db: Db,
+    private readonly policies: SafetyPolicyService,
+  ) {}
+
+  async create(tenantId: string, { safetyPolicyIds = [], ...fields }: EnvironmentInput) {
+    return this.db.transaction(async (tx) => {
+      await this.policies.assertOwned(tx, tenantId, safetyPolicyIds);
+      const [row] = await tx.insert(environments).values({ id: newId("env"), tenantId, ...fields }).returning();
+      await this.link(tx, row!.id, safetyPolicyIds);
+      return { ...publicRow(row!), safetyPolicyIds };
+    });
+  }
+
+  async list(tenantId: string) {
+    const rows = await this.db.select().from(environments).where(eq(environments.tenantId, tenantId)).orderBy(asc(environments.name));
+    const links = await this.policyIdsOf(rows.map((r) => r.id));
+    return rows.map((r) => ({ ...publicRow(r), safetyPolicyIds: links.get(r.id) ?? [] }));
+  }
+
+  async get(tenantId: string, id: string) {
+    const row = await this.find(this.db, tenantId, id);
+    const links = await this.policyIdsOf([id]);
+    return { ...publicRow(row), safetyPolicyIds: links.get(id) ?? [] };
+  }
+
+  async update(tenantId: string, id: string, { safetyPolicyIds, ...fields }: Partial<EnvironmentInput>) {
+    return this.db.transaction(async (tx) => {
+      await this.find(tx, tenantId, id);
+      const [row] = await tx
+        .update(environments)
+        .set({ ...fields, updatedAt: new Date() })
+        .where(and(eq(environments.id, id), eq(environments.tenantId, tenantId)))
+        .returning();
+      if (safetyPolicyIds) {
+        await this.policies.assertOwned(tx, tenantId, safetyPolicyIds);
+        await tx.delete(environmentPolicies).where(eq(environmentPolicies.environmentId, id));
+        await this.link(tx, id, safetyPolicyIds);
+      }
+      const links = await this.policyIdsOf([id], tx);
+      return { ...publicRow(row!), safetyPolicyIds: links.get(id) ?? [] };
+    });
+  }
+
+  async remove(tenantId: string, id: string) {
+    const [row] = await this.db
+      .delete(environments)
+      .where(and(eq(environments.id, id), eq(environments.tenantId, tenantId)))
+      .returning({ id: environments.id });
+    if (!row) throw notFound("environment");
+    return { id: row.id, deleted: true };
+  }
+
+  /** Fails with 400 unless `id` is an environment of this tenant. */
+  async assertOwned(q: Queryable, tenantId: string, id: string) {
+    const [row] = await q
+      .select({ id: environments.id })
+      .from(environments)
+      .where(and(eq(environments.id, id), eq(environments.tenantId, tenantId)));
+    if (!row) throw badRequest(`unknown environment ${id}`);
+  }
+
+  /** The enabled-or-not policies attached to an environment (what its agents enforce). */
+  async policiesOf(tenantId: string, environmentId: string) {
+    const rows = await this.db
+      .select({ policy: safetyPolicies })
+      .from(environmentPolicies)
+      .innerJoin(safetyPolicies, eq(safetyPolicies.id, environmentPolicies.policyId))
+      .where(and(eq(environmentPolicies.environmentId, environmentId), eq(safetyPolicies.tenantId, tenantId)))
+      .orderBy(asc(safetyPolicies.name));
+    return rows.map((r) => publicRow(r.policy));
+  }
+
+  private async find(q: Queryable, tenantId: string, id: string) {
+    const [row] = await q.select().from(environments).where(and(eq(environments.id, id), eq(environments.tenantId, tenantId)));
+    if (!row) throw notFound("environment");
+    return row;
+  }
+
+  private async link(q: Queryable, environmentId: string, policyIds: string[]) {
+    if (policyIds.length === 0) return;
+    await q.insert(environmentPolicies).values(policyIds.map((policyId) => ({ environmentId, policyId })));
+  }
+
+  private async policyIdsOf(environmentIds: string[], q: Queryable = this.db) {
+    const map = new Map<string, string[]>();
+    if (environmentIds.length === 0) return map;
+    const rows = await q
+      .select()
+      .from(environmentPolicies)
+      .where(inArray(environmentPolicies.environmentId, environmentIds))
+      .orderBy(asc(environmentPolicies.policyId));
+    for (const r of rows) map.set(r.environmentId, [...(map.get(r.environmentId) ?? []), r.policyId]);
+    return map;
+  }
+}

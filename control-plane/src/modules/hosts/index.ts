@@ -1,0 +1,28 @@
+import { Elysia } from "elysia";
+import type { Services } from "../../services";
+import { IdParams } from "../../http/params";
+import { requireUser } from "../auth/authenticate";
+import { HostCreateBody, HostListQuery, HostStatusBody, HostUpdateBody } from "./model";
+
+export const hostsController = ({ authenticator, hosts }: Services) =>
+  new Elysia({ prefix: "/api/v1/hosts", tags: ["hosts"] })
+    .use(requireUser(authenticator))
+    .post(
+      "/",
+      ({ principal, body, set }) => {
+        set.status = 201;
+        return hosts.register(principal.tenantId, body);
+      },
+      { body: HostCreateBody },
+    )
+    .get("/", async ({ principal, query }) => ({ items: await hosts.list(principal.tenantId, query) }), { query: HostListQuery })
+    .get("/:id", ({ principal, params }) => hosts.get(principal.tenantId, params.id), { params: IdParams })
+    .put("/:id", ({ principal, params, body }) => hosts.update(principal.tenantId, params.id, body), {
+      params: IdParams,
+      body: HostUpdateBody,
+    })
+    .put("/:id/status", ({ principal, params, body }) => hosts.setStatus(principal.tenantId, params.id, body.status), {
+      params: IdParams,
+      body: HostStatusBody,
+    })
+    .delete("/:id", ({ principal, params }) => hosts.remove(principal.tenantId, params.id), { params: IdParams });

@@ -1,0 +1,23 @@
+import { t } from "elysia";
+import { HOST_STATUSES } from "../../db/schema";
+
+export const HostStatus = t.UnionEnum([...HOST_STATUSES]);
+
+export const HostCreateBody = t.Object({
+  name: t.String({ minLength: 1, maxLength: 200 }),
+  environmentId: t.Optional(t.String({ minLength: 1, maxLength: 100 })),
+  labels: t.Optional(t.Record(t.String({ maxLength: 100 }), t.String({ maxLength: 500 }))),
+});
+
+export const HostUpdateBody = t.Object({
+  name: t.Optional(t.String({ minLength: 1, maxLength: 200 })),
+  environmentId: t.Optional(t.Nullable(t.String({ minLength: 1, maxLength: 100 }))),
+  labels: t.Optional(t.Record(t.String({ maxLength: 100 }), t.String({ maxLength: 500 }))),
+});
+
+export const HostStatusBody = t.Object({ status: HostStatus });
+
+export const HostListQuery = t.Object({
+  status: t.Optional(HostStatus),
+  environmentId: t.Optional(t.String({ maxLength: 100 })),
+});

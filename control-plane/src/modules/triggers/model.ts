@@ -1,0 +1,18 @@
+import { t } from "elysia";
+import { TaskCreateBody } from "../tasks/model";
+
+/** Domain events an event trigger can react to. */
+export const TRIGGER_EVENTS = ["host.online", "host.offline", "command.completed", "command.failed"] as const;
+
+export const TriggerCreateBody = t.Object({
+  name: t.String({ minLength: 1, maxLength: 200 }),
+  kind: t.UnionEnum(["cron", "event"]),
+  /** Cron expression (5 fields, or 6 with seconds first) for `cron` triggers. */
+  schedule: t.Optional(t.String({ minLength: 1, maxLength: 200 })),
+  /** IANA time zone the schedule is read in (default UTC). */
+  timezone: t.Optional(t.String({ minLength: 1, maxLength: 100 })),
+  /** Event name for `event` triggers. */
+  event: t.Optional(t.UnionEnum([...TRIGGER_EVENTS])),
+  task: TaskCreateBody,
+  enabled: t.Optional(t.Boolean()),
+});
