@@ -25,7 +25,7 @@ export class CommandService {
     if (!host) throw badRequest(`unknown host ${input.hostId}`);
     const [row] = await this.db
       .insert(commands)
-      .values({ id: newId("cmd"), tenantId, ...input, createdAt: new Date() })
+      .values({ ...input, id: newId("cmd"), tenantId, createdAt: new Date() })
       .returning();
     this.events.publish({ type: "command.created", tenantId, hostId: row!.hostId, commandId: row!.id });
     return publicRow(row!);

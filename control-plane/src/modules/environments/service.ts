@@ -20,7 +20,7 @@ export class EnvironmentService {
   async create(tenantId: string, { safetyPolicyIds = [], ...fields }: EnvironmentInput) {
     return this.db.transaction(async (tx) => {
       await this.policies.assertOwned(tx, tenantId, safetyPolicyIds);
-      const [row] = await tx.insert(environments).values({ id: newId("env"), tenantId, ...fields }).returning();
+      const [row] = await tx.insert(environments).values({ ...fields, id: newId("env"), tenantId }).returning();
       await this.link(tx, row!.id, safetyPolicyIds);
       return { ...publicRow(row!), safetyPolicyIds };
     });

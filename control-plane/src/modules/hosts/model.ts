@@ -1,7 +1,8 @@
 import { t } from "elysia";
+import { oneOf } from "../../http/params";
 import { HOST_STATUSES } from "../../db/schema";
 
-export const HostStatus = t.UnionEnum([...HOST_STATUSES]);
+export const HostStatus = oneOf(HOST_STATUSES);
 
 export const HostCreateBody = t.Object({
   name: t.String({ minLength: 1, maxLength: 200 }),

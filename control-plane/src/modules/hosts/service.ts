@@ -21,7 +21,7 @@ export class HostService {
 
   async register(tenantId: string, input: Static<typeof HostCreateBody>) {
     if (input.environmentId) await this.environments.assertOwned(this.db, tenantId, input.environmentId);
-    const [row] = await this.db.insert(hosts).values({ id: newId("host"), tenantId, ...input }).returning();
+    const [row] = await this.db.insert(hosts).values({ ...input, id: newId("host"), tenantId }).returning();
     return publicRow(row!);
   }
 

@@ -1,11 +1,18 @@
 import { t } from "elysia";
-import { PolicyRulesSchema } from "../../../../edge-agent/src/policy/rules";
+
+/**
+ * Rules arrive as a plain object and are checked against the agent's own `PolicyRulesSchema`
+ * in the service: Elysia would silently strip unknown keys, and a misspelt safety rule must be refused.
+ */
+const Rules = t.Record(t.String(), t.Unknown(), {
+  description: "Safety rules (edge-agent/src/policy/rules.ts): allowedKinds, deniedKinds, exec, paramBounds, rateLimit, maxConcurrent, timeWindows",
+});
 
 export const PolicyCreateBody = t.Object({
   name: t.String({ minLength: 1, maxLength: 200 }),
   description: t.Optional(t.String({ maxLength: 2000 })),
   enabled: t.Optional(t.Boolean()),
-  rules: PolicyRulesSchema,
+  rules: Rules,
 });
 
 export const PolicyUpdateBody = t.Partial(PolicyCreateBody);

@@ -12,13 +12,14 @@ export interface PolicyInput {
   name: string;
   description?: string;
   enabled?: boolean;
-  rules: PolicyRules;
+  rules: Record<string, unknown>;
 }
 
-function checkRules(rules: PolicyRules | undefined) {
+/** Refuses rules the agent could not enforce exactly as written. */
+function checkRules(rules: Record<string, unknown> | undefined): asserts rules is PolicyRules | undefined {
   if (rules === undefined) return;
   const problem = validateRules(rules);
-  if (problem) throw badRequest(`invalid body: rules: ${problem}`);
+  if (problem) throw badRequest(`invalid body: rules${problem}`);
 }
 
 export class SafetyPolicyService {
@@ -28,7 +29,7 @@ export class SafetyPolicyService {
     checkRules(input.rules);
     const [row] = await this.db
       .insert(safetyPolicies)
-      .values({ id: newId("pol"), tenantId, ...input, rules: input.rules as Record<string, unknown> })
+      .values({ ...input, id: newId("pol"), tenantId, rules: input.rules })
       .returning();
     return publicRow(row!);
   }
@@ -54,7 +55,6 @@ export class SafetyPolicyService {
       .update(safetyPolicies)
       .set({
         ...input,
-        rules: input.rules as Record<string, unknown> | undefined,
         version: sql`${safetyPolicies.version} + 1`,
         updatedAt: new Date(),
       })

@@ -31,7 +31,7 @@ export class TriggerService {
     const nextFireAt = input.kind === "cron" ? nextFireTime(input.schedule!, input.timezone, new Date()) : null;
     const [row] = await this.db
       .insert(triggers)
-      .values({ id: newId("trg"), tenantId, ...input, taskTemplate: task, nextFireAt })
+      .values({ ...input, id: newId("trg"), tenantId, taskTemplate: task, nextFireAt })
       .returning();
     return present(row!);
   }

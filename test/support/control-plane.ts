@@ -1,0 +1,90 @@
+/** Starts a real control plane on an ephemeral port for a test, and an HTTP client for it. */
+import { startControlPlane, type ControlPlane } from "../../control-plane/src/app";
+import type { Config } from "../../control-plane/src/config";
+import { newSecret } from "../../control-plane/src/lib/secrets";
+import type { Backend } from "./backends";
+
+export interface Reply<T = any> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+export interface RequestOptions {
+  token?: string;
+  body?: unknown;
+  /** Sent verbatim (for malformed-input tests). */
+  rawBody?: string;
+  headers?: Record<string, string>;
+}
+
+export class ApiClient {
+  constructor(readonly baseUrl: string) {}
+
+  async request<T = any>(method: string, path: string, opts: RequestOptions = {}): Promise<Reply<T>> {
+    const headers: Record<string, string> = { ...opts.headers };
+    if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+    let body: string | undefined = opts.rawBody;
+    if (opts.body !== undefined) {
+      body = JSON.stringify(opts.body);
+      headers["content-type"] ??= "application/json";
+    }
+    const res = await fetch(this.baseUrl + path, { method, headers, body });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {}
+    return { status: res.status, body: parsed as T, headers: res.headers };
+  }
+
+  get = <T = any>(path: string, token?: string) => this.request<T>("GET", path, { token });
+  post = <T = any>(path: string, body?: unknown, token?: string) => this.request<T>("POST", path, { body, token });
+  put = <T = any>(path: string, body?: unknown, token?: string) => this.request<T>("PUT", path, { body, token });
+  delete = <T = any>(path: string, token?: string) => this.request<T>("DELETE", path, { token });
+}
+
+export interface TestPlane {
+  plane: ControlPlane;
+  api: ApiClient;
+  /** Installation admin key (tenant "default"). */
+  adminKey: string;
+  databaseUrl?: string;
+  stop(): Promise<void>;
+}
+
+/** A control plane on a fresh database of `backend`; pass `shared` to start another one on the same database. */
+export async function startTestPlane(
+  backend: Backend,
+  overrides: Partial<Config> = {},
+  shared?: { databaseUrl?: string; dataDir: string; adminKey: string },
+): Promise<TestPlane> {
+  const database = shared ? { ...shared, drop: async () => {} } : await backend.createDatabase();
+  const adminKey = shared?.adminKey ?? newSecret("roz_sk_");
+  const plane = await startControlPlane({
+    port: 0,
+    host: "127.0.0.1",
+    logLevel: "silent",
+    databaseUrl: database.databaseUrl,
+    dataDir: database.dataDir,
+    adminKey,
+    ...overrides,
+  });
+  return {
+    plane,
+    api: new ApiClient(plane.url),
+    adminKey,
+    databaseUrl: database.databaseUrl,
+    async stop() {
+      await plane.stop();
+      await database.drop();
+    },
+  };
+}
+
+/** A second tenant with its own admin key, created through the API. */
+export async function createTenant(t: TestPlane, name: string): Promise<{ tenantId: string; key: string }> {
+  const res = await t.api.post("/api/v1/tenants", { name }, t.adminKey);
+  if (res.status !== 201) throw new Error(`tenant creation failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return { tenantId: res.body.tenant.id, key: res.body.apiKey.key };
+}
