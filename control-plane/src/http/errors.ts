@@ -37,7 +37,9 @@ function fromDatabase(error: unknown): HttpError | undefined {
   const code = (error as { code?: unknown; cause?: { code?: unknown } })?.cause?.code ?? (error as { code?: unknown })?.code;
   if (code === "23505") return conflict("a resource with the same unique value already exists");
   if (code === "23503") return badRequest("a referenced resource does not exist");
-  if (code === "22P02" || code === "22007" || code === "22008") return badRequest("invalid value");
+  if (code === "22021" || code === "22P05") return badRequest("invalid text: NUL characters are not allowed");
+  if (code === "22P02" || code === "22007" || code === "22008" || code === "22003") return badRequest("invalid value");
+  if (code === "54000") return badRequest("value too large");
   return undefined;
 }
 

@@ -1,0 +1,89 @@
+import { afterAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import postgres from "postgres";
+import { startControlPlane } from "../../control-plane/src/app";
+import { availableBackends, postgresReachable } from "../support/backends";
+import { ApiClient } from "../support/control-plane";
+
+const backends = await availableBackends();
+const base = { port: 0, host: "127.0.0.1", logLevel: "silent" as const, adminKey: undefined, databaseUrl: undefined };
+
+describe("embedded PGlite", () => {
+  const dir = mkdtempSync(join(tmpdir(), "edge-pglite-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  test("persists on disk: a restart keeps data and does not mint a second bootstrap key", async () => {
+    const first = await startControlPlane({ ...base, dataDir: dir });
+    expect(first.database.kind).toBe("pglite");
+    const key = first.generatedAdminKey!;
+    expect(key).toMatch(/^roz_sk_/);
+    const api = new ApiClient(first.url);
+    const host = await api.post("/api/v1/hosts", { name: "persisted" }, key);
+    expect(host.status).toBe(201);
+    await first.stop();
+
+    const second = await startControlPlane({ ...base, dataDir: dir });
+    try {
+      expect(second.generatedAdminKey).toBeUndefined();
+      const again = new ApiClient(second.url);
+      const got = await again.get(`/api/v1/hosts/${host.body.id}`, key);
+      expect(got.status).toBe(200);
+      expect(got.body.name).toBe("persisted");
+    } finally {
+      await second.stop();
+    }
+  });
+});
+
+describe("bootstrap admin", () => {
+  test("ADMIN_KEY is installed and works; a malformed one is refused at start-up", async () => {
+    const adminKey = "roz_sk_" + "k".repeat(40);
+    const plane = await startControlPlane({ ...base, dataDir: "memory://", adminKey });
+    try {
+      expect(plane.generatedAdminKey).toBeUndefined();
+      const me = await new ApiClient(plane.url).get("/api/users/me", adminKey);
+      expect(me.status).toBe(200);
+      expect(me.body).toMatchObject({ role: "admin", isSuperadmin: true });
+    } finally {
+      await plane.stop();
+    }
+    await expect(startControlPlane({ ...base, dataDir: "memory://", adminKey: "short" })).rejects.toThrow(/ADMIN_KEY/);
+  });
+});
+
+describe.skipIf(!(await postgresReachable()))("real PostgreSQL", () => {
+  const pg = backends.find((b) => b.name === "postgres")!;
+
+  test("two control planes starting at once on an empty database migrate and bootstrap exactly once", async () => {
+    const db = await pg.createDatabase();
+    const adminKey = "roz_sk_" + "c".repeat(40);
+    const start = () => startControlPlane({ ...base, databaseUrl: db.databaseUrl, dataDir: "memory://", adminKey });
+    const planes = await Promise.all([start(), start()]);
+    const sql = postgres(db.databaseUrl!, { max: 1, onnotice: () => {} });
+    try {
+      for (const plane of planes) expect(plane.database.kind).toBe("postgres");
+      const [{ count: migrations }] = await sql`select count(*)::int as count from drizzle.__drizzle_migrations`;
+      const journal = await Bun.file(new URL("../../control-plane/src/db/migrations/meta/_journal.json", import.meta.url)).json();
+      expect(migrations).toBe(journal.entries.length);
+      const [{ count: admins }] = await sql`select count(*)::int as count from users where is_superadmin`;
+      expect(admins).toBe(1);
+      const [{ count: keys }] = await sql`select count(*)::int as count from api_keys`;
+      expect(keys).toBe(1);
+      // both serve the same data
+      const made = await new ApiClient(planes[0]!.url).post("/api/v1/hosts", { name: "shared" }, adminKey);
+      expect((await new ApiClient(planes[1]!.url).get(`/api/v1/hosts/${made.body.id}`, adminKey)).status).toBe(200);
+
+      // a restart on a migrated database changes nothing
+      await Promise.all(planes.map((p) => p.stop()));
+      const again = await start();
+      await again.stop();
+      const [{ count: after }] = await sql`select count(*)::int as count from drizzle.__drizzle_migrations`;
+      expect(after).toBe(migrations);
+    } finally {
+      await sql.end();
+      await db.drop();
+    }
+  });
+});
