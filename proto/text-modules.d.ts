@@ -1,0 +1,4 @@
+declare module "*.proto" {
+  const source: string;
+  export default source;
+}
