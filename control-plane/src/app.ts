@@ -14,6 +14,8 @@ import { safetyPoliciesController } from "./modules/safety-policies";
 import { tasksController } from "./modules/tasks";
 import { tenantsController } from "./modules/tenants";
 import { triggersController } from "./modules/triggers";
+import { runtimeAuthController, runtimeIdentitiesController } from "./modules/runtime";
+import { startTransport, type Transport } from "./transport";
 import { TriggerScheduler } from "./modules/triggers/scheduler";
 import { createServices, type Services } from "./services";
 
@@ -40,7 +42,9 @@ export function createHttpApp(services: Services) {
     .use(safetyPoliciesController(services))
     .use(commandsController(services))
     .use(tasksController(services))
-    .use(triggersController(services));
+    .use(triggersController(services))
+    .use(runtimeIdentitiesController(services))
+    .use(runtimeAuthController(services));
 }
 
 export interface ControlPlane {
@@ -49,6 +53,7 @@ export interface ControlPlane {
   database: Database;
   /** Base URL of the HTTP API, e.g. http://127.0.0.1:40123 */
   url: string;
+  transport: Transport;
   /** Generated bootstrap admin key, only on the very first start without ADMIN_KEY. */
   generatedAdminKey?: string;
   stop(): Promise<void>;
@@ -61,6 +66,7 @@ export async function startControlPlane(overrides: Partial<Config> = {}): Promis
   const database = await openDatabase(config);
   const services = createServices(database.db, config, log);
   const boot = await services.tenants.bootstrap(config.adminKey);
+  const transport = await startTransport(config, services);
   const app = createHttpApp(services).listen({ port: config.port, hostname: config.host });
   const port = app.server!.port;
   const scheduler = new TriggerScheduler(services.triggers, config.schedulerTickMs, (err) => log.error("scheduler tick failed", err));
@@ -71,10 +77,12 @@ export async function startControlPlane(overrides: Partial<Config> = {}): Promis
     services,
     database,
     url: `http://${host}:${port}`,
+    transport,
     generatedAdminKey: boot.generatedKey,
     async stop() {
       await scheduler.stop();
       await app.stop(true);
+      await transport.stop();
       await database.close();
     },
   };

@@ -13,8 +13,16 @@ export interface Config {
   mqttUrl?: string;
   /** Port of the embedded broker. */
   mqttPort: number;
+  /** Credentials of the control plane on an external broker. */
+  mqttUsername?: string;
+  mqttPassword?: string;
   /** Bootstrap admin API key (roz_sk_...) to install on start. */
   adminKey?: string;
+  /** Shared-subscription group for agent messages on an external broker (spreads load over replicas). */
+  mqttSharedGroup: string;
+  runtimeAccessTokenTtlSeconds: number;
+  runtimeRefreshTokenTtlSeconds: number;
+  bootstrapTokenTtlSeconds: number;
   accessTokenTtlSeconds: number;
   refreshTokenTtlSeconds: number;
   deviceCodeTtlSeconds: number;
@@ -56,7 +64,13 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     dataDir: str(env, "DATA_DIR") ?? "./data/pglite",
     mqttUrl: str(env, "MQTT_URL"),
     mqttPort: int(env, "MQTT_PORT", 1883),
+    mqttUsername: str(env, "MQTT_USERNAME"),
+    mqttPassword: str(env, "MQTT_PASSWORD"),
     adminKey: str(env, "ADMIN_KEY"),
+    mqttSharedGroup: str(env, "MQTT_SHARED_GROUP") ?? "control-plane",
+    runtimeAccessTokenTtlSeconds: int(env, "RUNTIME_ACCESS_TOKEN_TTL_SECONDS", 60 * 60, 1),
+    runtimeRefreshTokenTtlSeconds: int(env, "RUNTIME_REFRESH_TOKEN_TTL_SECONDS", 30 * 24 * 3600, 1),
+    bootstrapTokenTtlSeconds: int(env, "BOOTSTRAP_TOKEN_TTL_SECONDS", 24 * 3600, 1),
     accessTokenTtlSeconds: int(env, "ACCESS_TOKEN_TTL_SECONDS", 30 * 60, 1),
     refreshTokenTtlSeconds: int(env, "REFRESH_TOKEN_TTL_SECONDS", 30 * 24 * 3600, 1),
     deviceCodeTtlSeconds: int(env, "DEVICE_CODE_TTL_SECONDS", 15 * 60, 1),

@@ -6,7 +6,8 @@ import type { Logger } from "./lib/logger";
 import { ApiKeyService } from "./modules/auth/api-keys";
 import { Authenticator } from "./modules/auth/authenticate";
 import { DeviceLoginService } from "./modules/auth/device";
-import { UserTokenService } from "./modules/auth/tokens";
+import { SessionTokenService } from "./modules/sessions/tokens";
+import { USER_ACCESS_PREFIX, USER_REFRESH_PREFIX } from "./modules/auth/principal";
 import { CommandService } from "./modules/commands/service";
 import { EnvironmentService } from "./modules/environments/service";
 import { HostService } from "./modules/hosts/service";
@@ -14,16 +15,24 @@ import { SafetyPolicyService } from "./modules/safety-policies/service";
 import { TaskService } from "./modules/tasks/service";
 import { TenantService } from "./modules/tenants/service";
 import { TriggerService } from "./modules/triggers/service";
+import { RuntimeService } from "./modules/runtime/service";
+import { RUNTIME_ACCESS_PREFIX, RUNTIME_REFRESH_PREFIX } from "./modules/runtime/principal";
 
 export function createServices(db: Db, config: Config, log: Logger) {
   const events = new EventBus((err) => log.error("event listener failed", err));
   const apiKeys = new ApiKeyService(db);
-  const userTokens = new UserTokenService(db, config);
-  const policies = new SafetyPolicyService(db);
-  const environments = new EnvironmentService(db, policies);
+  const userTokens = new SessionTokenService(db, { ...config, accessPrefix: USER_ACCESS_PREFIX, refreshPrefix: USER_REFRESH_PREFIX });
+  const policies = new SafetyPolicyService(db, events);
+  const environments = new EnvironmentService(db, policies, events);
   const tasks = new TaskService(db, environments, events);
   const triggers = new TriggerService(db, tasks);
   events.subscribe((event) => triggers.onEvent(event));
+  const runtimeSessions = new SessionTokenService(db, {
+    accessPrefix: RUNTIME_ACCESS_PREFIX,
+    refreshPrefix: RUNTIME_REFRESH_PREFIX,
+    accessTokenTtlSeconds: config.runtimeAccessTokenTtlSeconds,
+    refreshTokenTtlSeconds: config.runtimeRefreshTokenTtlSeconds,
+  });
   return {
     db,
     config,
@@ -31,7 +40,7 @@ export function createServices(db: Db, config: Config, log: Logger) {
     events,
     apiKeys,
     userTokens,
-    authenticator: new Authenticator(apiKeys, userTokens),
+    authenticator: new Authenticator(db, apiKeys, userTokens),
     device: new DeviceLoginService(db, userTokens, config),
     tenants: new TenantService(db, apiKeys),
     policies,
@@ -40,6 +49,7 @@ export function createServices(db: Db, config: Config, log: Logger) {
     commands: new CommandService(db, events),
     tasks,
     triggers,
+    runtime: new RuntimeService(db, runtimeSessions, events, config.bootstrapTokenTtlSeconds),
   };
 }
 

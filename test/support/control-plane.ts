@@ -63,6 +63,8 @@ export async function startTestPlane(
   const adminKey = shared?.adminKey ?? newSecret("roz_sk_");
   const plane = await startControlPlane({
     port: 0,
+    mqttPort: 0,
+    mqttUrl: undefined,
     host: "127.0.0.1",
     logLevel: "silent",
     databaseUrl: database.databaseUrl,

@@ -1,7 +1,10 @@
 /** The database schema: single source of truth; migrations are generated from it (`npm run db:generate`). */
 import { sql } from "drizzle-orm";
 import {
+  bigint,
   boolean,
+  check,
+  doublePrecision,
   index,
   integer,
   jsonb,
@@ -82,16 +85,41 @@ export const deviceCodes = pgTable(
   ],
 );
 
-/** User access and refresh tokens; a login and all its rotations share one family. */
-export const userTokens = pgTable(
-  "user_tokens",
+/** Runtime identities: one per agent (host); a bootstrap token is exchanged once for runtime tokens. */
+export const runtimeIdentities = pgTable(
+  "runtime_identities",
+  {
+    id: text("id").primaryKey(),
+    tenantId: tenantRef(),
+    hostId: text("host_id")
+      .notNull()
+      .references(() => hosts.id, { onDelete: "cascade" }),
+    createdBy: text("created_by")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    bootstrapTokenHash: text("bootstrap_token_hash").notNull(),
+    bootstrapExpiresAt: ts("bootstrap_expires_at").notNull(),
+    bootstrapUsedAt: ts("bootstrap_used_at"),
+    runtimeVersion: text("runtime_version"),
+    revokedAt: ts("revoked_at"),
+    createdAt: createdAt(),
+  },
+  (t) => [index("runtime_identities_tenant_idx").on(t.tenantId), index("runtime_identities_host_idx").on(t.hostId)],
+);
+
+/**
+ * Access and refresh tokens of users and runtimes; a login and all its rotations share one family.
+ * Exactly one of user_id / runtime_id is set.
+ */
+export const sessionTokens = pgTable(
+  "session_tokens",
   {
     id: text("id").primaryKey(),
     familyId: text("family_id").notNull(),
     tenantId: tenantRef(),
-    userId: text("user_id")
-      .notNull()
-      .references(() => users.id, { onDelete: "cascade" }),
+    userId: text("user_id").references(() => users.id, { onDelete: "cascade" }),
+    runtimeId: text("runtime_id").references(() => runtimeIdentities.id, { onDelete: "cascade" }),
     kind: text("kind", { enum: ["access", "refresh"] }).notNull(),
     tokenHash: text("token_hash").notNull(),
     expiresAt: ts("expires_at").notNull(),
@@ -100,7 +128,12 @@ export const userTokens = pgTable(
     revokedAt: ts("revoked_at"),
     createdAt: createdAt(),
   },
-  (t) => [uniqueIndex("user_tokens_hash_idx").on(t.tokenHash), index("user_tokens_family_idx").on(t.familyId)],
+  (t) => [
+    uniqueIndex("session_tokens_hash_idx").on(t.tokenHash),
+    index("session_tokens_family_idx").on(t.familyId),
+    index("session_tokens_runtime_idx").on(t.runtimeId),
+    check("session_tokens_one_subject", sql`(${t.userId} is null) <> (${t.runtimeId} is null)`),
+  ],
 );
 
 export const environments = pgTable(
@@ -159,6 +192,8 @@ export const hosts = pgTable(
     labels: jsonb("labels").$type<Record<string, string>>().notNull().default({}),
     status: text("status", { enum: HOST_STATUSES }).notNull().default("offline"),
     agentVersion: text("agent_version"),
+    /** The agent's latest status report (uptime, load, memory...). */
+    lastStatus: jsonb("last_status").$type<Record<string, unknown>>(),
     lastSeenAt: ts("last_seen_at"),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
@@ -249,4 +284,22 @@ export const tasks = pgTable(
     index("tasks_tenant_status_idx").on(t.tenantId, t.status),
     uniqueIndex("tasks_trigger_tick_idx").on(t.triggerId, t.scheduledFor),
   ],
+);
+
+/** Telemetry points reported by agents; (host, seq) is unique so redelivery never duplicates a point. */
+export const telemetryPoints = pgTable(
+  "telemetry_points",
+  {
+    tenantId: tenantRef(),
+    hostId: text("host_id")
+      .notNull()
+      .references(() => hosts.id, { onDelete: "cascade" }),
+    seq: bigint("seq", { mode: "number" }).notNull(),
+    name: text("name").notNull(),
+    value: doublePrecision("value").notNull(),
+    tags: jsonb("tags").$type<Record<string, string>>().notNull().default({}),
+    at: ts("at").notNull(),
+    receivedAt: ts("received_at").notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.hostId, t.seq] }), index("telemetry_host_name_at_idx").on(t.hostId, t.name, t.at)],
 );

@@ -5,7 +5,10 @@ export type DomainEvent =
   | { type: "host.status"; tenantId: string; hostId: string; status: string; previous: string }
   | { type: "command.created"; tenantId: string; hostId: string; commandId: string }
   | { type: "command.transition"; tenantId: string; hostId: string; commandId: string; status: Status; error?: string | null }
-  | { type: "task.transition"; tenantId: string; taskId: string; status: Status };
+  | { type: "task.transition"; tenantId: string; taskId: string; status: Status }
+  | { type: "runtime.revoked"; tenantId: string; runtimeId: string; hostId: string }
+  /** Safety policies, environments or host assignments changed: agents need a fresh policy set. */
+  | { type: "policies.changed"; tenantId: string };
 
 type Listener = (event: DomainEvent) => void | Promise<void>;
 

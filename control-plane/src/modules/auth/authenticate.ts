@@ -3,12 +3,16 @@ import { Elysia } from "elysia";
 import { unauthorized } from "../../http/errors";
 import type { ApiKeyService } from "./api-keys";
 import { API_KEY_PREFIX, USER_ACCESS_PREFIX, bearerToken, type UserPrincipal } from "./principal";
-import type { UserTokenService } from "./tokens";
+import { eq } from "drizzle-orm";
+import type { Db } from "../../db/connect";
+import { users } from "../../db/schema";
+import type { SessionTokenService } from "../sessions/tokens";
 
 export class Authenticator {
   constructor(
+    private readonly db: Db,
     private readonly apiKeys: ApiKeyService,
-    private readonly tokens: UserTokenService,
+    private readonly userSessions: SessionTokenService,
   ) {}
 
   async user(authorization: string | undefined): Promise<UserPrincipal> {
@@ -21,7 +25,8 @@ export class Authenticator {
       user = await this.apiKeys.resolve(token);
     } else if (token.startsWith(USER_ACCESS_PREFIX)) {
       via = "access_token";
-      user = await this.tokens.resolveAccessToken(token);
+      const access = await this.userSessions.resolveAccess(token);
+      if (access?.subject.userId) [user] = await this.db.select().from(users).where(eq(users.id, access.subject.userId));
     } else {
       throw unauthorized("unsupported credential");
     }

@@ -6,7 +6,7 @@ import { newId } from "../../lib/ids";
 import { hashSecret, newSecret, newUserCode } from "../../lib/secrets";
 import { HttpError, badRequest, notFound } from "../../http/errors";
 import type { UserPrincipal } from "./principal";
-import type { UserTokenService } from "./tokens";
+import type { SessionTokenService } from "../sessions/tokens";
 
 export interface DeviceSettings {
   publicUrl: string;
@@ -23,7 +23,7 @@ export function normaliseUserCode(input: string): string {
 export class DeviceLoginService {
   constructor(
     private readonly db: Db,
-    private readonly tokens: UserTokenService,
+    private readonly userSessions: SessionTokenService,
     private readonly settings: DeviceSettings,
   ) {}
 
@@ -92,8 +92,8 @@ export class DeviceLoginService {
       if (!claimed?.userId) throw badRequest("device code already used");
       const [user] = await tx.select().from(users).where(eq(users.id, claimed.userId));
       if (!user) throw notFound("user");
-      const pair = await this.tokens.issue(tx, user);
-      return { status: "authorized" as const, ...pair, plan: user.plan };
+      const pair = await this.userSessions.issue(tx, { tenantId: user.tenantId, userId: user.id });
+      return { status: "authorized" as const, ...pair, userId: user.id, plan: user.plan };
     });
   }
 

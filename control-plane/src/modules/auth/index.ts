@@ -21,11 +21,18 @@ export const publicAuthController = ({ device, userTokens }: Services) =>
       },
       { body: DeviceTokenAliasBody },
     )
-    .post("/api/auth/refresh", ({ body }) => userTokens.refresh(body.refreshToken), { body: RefreshBody })
+    .post(
+      "/api/auth/refresh",
+      async ({ body }) => {
+        const { pair, subject } = await userTokens.refresh(body.refreshToken);
+        return { ...pair, userId: subject.userId };
+      },
+      { body: RefreshBody },
+    )
     .post(
       "/api/auth/logout",
       async ({ body }) => {
-        await userTokens.logout(body.refreshToken);
+        await userTokens.revokeByRefreshToken(body.refreshToken);
         return { ok: true };
       },
       { body: RefreshBody },

@@ -1,5 +1,5 @@
 /** Robot commands: created for a host, delivered to its agent, moved through pending → running → completed | failed. */
-import { and, desc, eq, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, type SQL } from "drizzle-orm";
 import type { Static } from "elysia";
 import type { Db } from "../../db/connect";
 import { commands, hosts } from "../../db/schema";
@@ -8,7 +8,7 @@ import { newId } from "../../lib/ids";
 import { DEFAULT_LIMIT, afterCursor, toPage } from "../../lib/pagination";
 import { publicRow } from "../../lib/rows";
 import { transitionRow, type TransitionInput } from "../../lib/transition";
-import { badRequest, conflict, notFound } from "../../http/errors";
+import { HttpError, badRequest, conflict, notFound } from "../../http/errors";
 import type { CommandCreateBody, CommandListQuery } from "./model";
 
 export class CommandService {
@@ -63,6 +63,34 @@ export class CommandService {
       error: row.error,
     });
     return publicRow(row);
+  }
+
+  /** Commands an agent has not acknowledged yet, oldest first (re-sent when it comes online). */
+  async pendingFor(tenantId: string, hostId: string) {
+    return this.db
+      .select()
+      .from(commands)
+      .where(and(eq(commands.tenantId, tenantId), eq(commands.hostId, hostId), eq(commands.status, "pending")))
+      .orderBy(asc(commands.createdAt), asc(commands.id));
+  }
+
+  /**
+   * Applies a transition reported by a host's agent. Redelivered or stale reports (the command
+   * already moved on, or belongs to another host) are ignored: returns false.
+   */
+  async applyAgentReport(tenantId: string, hostId: string, commandId: string, input: TransitionInput): Promise<boolean> {
+    const [row] = await this.db
+      .select({ hostId: commands.hostId })
+      .from(commands)
+      .where(and(eq(commands.id, commandId), eq(commands.tenantId, tenantId)));
+    if (!row || row.hostId !== hostId) return false;
+    try {
+      await this.transition(tenantId, commandId, input);
+      return true;
+    } catch (error) {
+      if (error instanceof HttpError && error.status === 409) return false;
+      throw error;
+    }
   }
 
   /** Deletes a command that is not running (cancel a running one first). */

@@ -3,6 +3,7 @@ import { and, asc, eq, inArray } from "drizzle-orm";
 import type { Static } from "elysia";
 import type { Db, Queryable } from "../../db/connect";
 import { environmentPolicies, environments, safetyPolicies } from "../../db/schema";
+import type { EventBus } from "../../lib/events";
 import { newId } from "../../lib/ids";
 import { publicRow } from "../../lib/rows";
 import { badRequest, notFound } from "../../http/errors";
@@ -15,6 +16,7 @@ export class EnvironmentService {
   constructor(
     private readonly db: Db,
     private readonly policies: SafetyPolicyService,
+    private readonly events: EventBus,
   ) {}
 
   async create(tenantId: string, { safetyPolicyIds = [], ...fields }: EnvironmentInput) {
@@ -39,7 +41,7 @@ export class EnvironmentService {
   }
 
   async update(tenantId: string, id: string, { safetyPolicyIds, ...fields }: Partial<EnvironmentInput>) {
-    return this.db.transaction(async (tx) => {
+    const updated = await this.db.transaction(async (tx) => {
       await this.find(tx, tenantId, id);
       const [row] = await tx
         .update(environments)
@@ -54,6 +56,8 @@ export class EnvironmentService {
       const links = await this.policyIdsOf([id], tx);
       return { ...publicRow(row!), safetyPolicyIds: links.get(id) ?? [] };
     });
+    if (safetyPolicyIds) this.events.publish({ type: "policies.changed", tenantId });
+    return updated;
   }
 
   async remove(tenantId: string, id: string) {
@@ -62,6 +66,7 @@ export class EnvironmentService {
       .where(and(eq(environments.id, id), eq(environments.tenantId, tenantId)))
       .returning({ id: environments.id });
     if (!row) throw notFound("environment");
+    this.events.publish({ type: "policies.changed", tenantId });
     return { id: row.id, deleted: true };
   }
 

@@ -2,7 +2,7 @@ import { Elysia } from "elysia";
 import type { Services } from "../../services";
 import { IdParams } from "../../http/params";
 import { requireUser } from "../auth/authenticate";
-import { HostCreateBody, HostListQuery, HostStatusBody, HostUpdateBody } from "./model";
+import { HostCreateBody, HostListQuery, HostStatusBody, HostUpdateBody, TelemetryQuery } from "./model";
 
 export const hostsController = ({ authenticator, hosts }: Services) =>
   new Elysia({ prefix: "/api/v1/hosts", tags: ["hosts"] })
@@ -24,5 +24,9 @@ export const hostsController = ({ authenticator, hosts }: Services) =>
     .put("/:id/status", ({ principal, params, body }) => hosts.setStatus(principal.tenantId, params.id, body.status), {
       params: IdParams,
       body: HostStatusBody,
+    })
+    .get("/:id/telemetry", async ({ principal, params, query }) => ({ items: await hosts.telemetry(principal.tenantId, params.id, query) }), {
+      params: IdParams,
+      query: TelemetryQuery,
     })
     .delete("/:id", ({ principal, params }) => hosts.remove(principal.tenantId, params.id), { params: IdParams });

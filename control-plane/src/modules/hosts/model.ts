@@ -22,3 +22,8 @@ export const HostListQuery = t.Object({
   status: t.Optional(HostStatus),
   environmentId: t.Optional(t.String({ maxLength: 100 })),
 });
+
+export const TelemetryQuery = t.Object({
+  name: t.Optional(t.String({ maxLength: 200 })),
+  limit: t.Optional(t.Integer({ minimum: 1, maximum: 1000 })),
+});

@@ -1,8 +1,8 @@
 /** Hosts: registered edge workers (robots or compute nodes). */
-import { and, asc, eq, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, type SQL } from "drizzle-orm";
 import type { Static } from "elysia";
 import type { Db } from "../../db/connect";
-import { hosts, HOST_STATUSES } from "../../db/schema";
+import { hosts, HOST_STATUSES, telemetryPoints } from "../../db/schema";
 import type { EventBus } from "../../lib/events";
 import { newId } from "../../lib/ids";
 import { publicRow } from "../../lib/rows";
@@ -47,23 +47,62 @@ export class HostService {
       .where(and(eq(hosts.id, id), eq(hosts.tenantId, tenantId)))
       .returning();
     if (!row) throw notFound("host");
+    if (input.environmentId !== undefined) this.events.publish({ type: "policies.changed", tenantId });
     return publicRow(row);
   }
 
-  /** Sets the status; agents' presence and operators both come through here. */
+  /**
+   * Sets the status; agents' presence and operators both come through here. The row lock makes
+   * "changed" exact, so however many replicas see the same presence message, one event results.
+   */
   async setStatus(tenantId: string, id: string, status: HostStatus, details: { agentVersion?: string } = {}) {
-    const current = await this.get(tenantId, id);
-    const now = new Date();
-    const [row] = await this.db
-      .update(hosts)
-      .set({ status, updatedAt: now, ...(status === "online" ? { lastSeenAt: now } : {}), ...details })
-      .where(and(eq(hosts.id, id), eq(hosts.tenantId, tenantId)))
-      .returning();
-    if (!row) throw notFound("host");
-    if (current.status !== status) {
-      this.events.publish({ type: "host.status", tenantId, hostId: id, status, previous: current.status });
-    }
+    const { row, previous } = await this.db.transaction(async (tx) => {
+      const [current] = await tx
+        .select({ status: hosts.status })
+        .from(hosts)
+        .where(and(eq(hosts.id, id), eq(hosts.tenantId, tenantId)))
+        .for("update");
+      if (!current) throw notFound("host");
+      const now = new Date();
+      const [updated] = await tx
+        .update(hosts)
+        .set({ ...details, status, updatedAt: now, ...(status === "online" ? { lastSeenAt: now } : {}) })
+        .where(eq(hosts.id, id))
+        .returning();
+      return { row: updated!, previous: current.status };
+    });
+    if (previous !== status) this.events.publish({ type: "host.status", tenantId, hostId: id, status, previous });
     return publicRow(row);
+  }
+
+  /** Stores an agent's latest status report. */
+  async recordReport(tenantId: string, id: string, report: Record<string, unknown>, agentVersion: string) {
+    await this.db
+      .update(hosts)
+      .set({ lastStatus: report, agentVersion, lastSeenAt: new Date() })
+      .where(and(eq(hosts.id, id), eq(hosts.tenantId, tenantId)));
+  }
+
+  /** Stores telemetry points; a point seen before (same host and seq) is ignored. */
+  async recordTelemetry(tenantId: string, hostId: string, points: { seq: number; name: string; value: number; tags: Record<string, string>; at: Date }[]) {
+    if (points.length === 0) return;
+    await this.db
+      .insert(telemetryPoints)
+      .values(points.map((p) => ({ ...p, tenantId, hostId })))
+      .onConflictDoNothing();
+  }
+
+  async telemetry(tenantId: string, hostId: string, query: { name?: string; limit?: number }) {
+    await this.get(tenantId, hostId);
+    const where: SQL[] = [eq(telemetryPoints.tenantId, tenantId), eq(telemetryPoints.hostId, hostId)];
+    if (query.name) where.push(eq(telemetryPoints.name, query.name));
+    const rows = await this.db
+      .select()
+      .from(telemetryPoints)
+      .where(and(...where))
+      .orderBy(desc(telemetryPoints.seq))
+      .limit(query.limit ?? 100);
+    return rows.map(({ tenantId: _t, hostId: _h, ...point }) => point);
   }
 
   async remove(tenantId: string, id: string) {

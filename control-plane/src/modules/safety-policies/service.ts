@@ -2,6 +2,7 @@
 import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import type { Db, Queryable } from "../../db/connect";
 import { safetyPolicies } from "../../db/schema";
+import type { EventBus } from "../../lib/events";
 import { newId } from "../../lib/ids";
 import { publicRow } from "../../lib/rows";
 import { badRequest, notFound } from "../../http/errors";
@@ -23,7 +24,10 @@ function checkRules(rules: Record<string, unknown> | undefined): asserts rules i
 }
 
 export class SafetyPolicyService {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly events: EventBus,
+  ) {}
 
   async create(tenantId: string, input: PolicyInput) {
     checkRules(input.rules);
@@ -61,6 +65,7 @@ export class SafetyPolicyService {
       .where(and(eq(safetyPolicies.id, id), eq(safetyPolicies.tenantId, tenantId)))
       .returning();
     if (!row) throw notFound("safety policy");
+    this.events.publish({ type: "policies.changed", tenantId });
     return publicRow(row);
   }
 
@@ -70,6 +75,7 @@ export class SafetyPolicyService {
       .where(and(eq(safetyPolicies.id, id), eq(safetyPolicies.tenantId, tenantId)))
       .returning({ id: safetyPolicies.id });
     if (!row) throw notFound("safety policy");
+    this.events.publish({ type: "policies.changed", tenantId });
     return { id: row.id, deleted: true };
   }
 

@@ -1,0 +1,14 @@
+import { t } from "elysia";
+
+export const IdentityCreateBody = t.Object({
+  hostId: t.String({ minLength: 1, maxLength: 100 }),
+  name: t.Optional(t.String({ minLength: 1, maxLength: 200 })),
+});
+
+export const ExchangeBody = t.Object({
+  runtimeId: t.String({ minLength: 1, maxLength: 100 }),
+  bootstrapToken: t.String({ minLength: 1, maxLength: 500 }),
+  runtimeVersion: t.Optional(t.String({ maxLength: 100 })),
+});
+
+export const RuntimeRefreshBody = t.Object({ refreshToken: t.String({ minLength: 1, maxLength: 500 }) });

@@ -1,0 +1,191 @@
+/** Runtime identities and their token lifecycle: bootstrap exchange, refresh, revoke, live status. */
+import { and, desc, eq, gt, isNull } from "drizzle-orm";
+import type { Db } from "../../db/connect";
+import { hosts, runtimeIdentities, sessionTokens } from "../../db/schema";
+import type { EventBus } from "../../lib/events";
+import { newId } from "../../lib/ids";
+import { hashSecret, newSecret } from "../../lib/secrets";
+import { badRequest, notFound, unauthorized } from "../../http/errors";
+import { bearerToken, type UserPrincipal } from "../auth/principal";
+import type { SessionTokenService, TokenPair } from "../sessions/tokens";
+import { BOOTSTRAP_PREFIX, type RuntimePrincipal } from "./principal";
+
+type Identity = typeof runtimeIdentities.$inferSelect;
+
+const publicIdentity = (row: Identity) => ({
+  runtimeId: row.id,
+  agentId: row.hostId,
+  hostId: row.hostId,
+  name: row.name,
+  userId: row.createdBy,
+  runtimeVersion: row.runtimeVersion,
+  status: row.revokedAt ? "revoked" : row.bootstrapUsedAt ? "active" : "awaiting_bootstrap",
+  bootstrapTokenExpiresAt: row.bootstrapExpiresAt,
+  bootstrapUsedAt: row.bootstrapUsedAt,
+  revokedAt: row.revokedAt,
+  createdAt: row.createdAt,
+});
+
+export class RuntimeService {
+  constructor(
+    private readonly db: Db,
+    private readonly sessions: SessionTokenService,
+    private readonly events: EventBus,
+    private readonly bootstrapTtlSeconds: number,
+  ) {}
+
+  /** A new identity for a host; the bootstrap token is shown once. */
+  async createIdentity(principal: UserPrincipal, input: { hostId: string; name?: string }) {
+    const [host] = await this.db
+      .select()
+      .from(hosts)
+      .where(and(eq(hosts.id, input.hostId), eq(hosts.tenantId, principal.tenantId)));
+    if (!host) throw badRequest(`unknown host ${input.hostId}`);
+    const bootstrapToken = newSecret(BOOTSTRAP_PREFIX);
+    const [row] = await this.db
+      .insert(runtimeIdentities)
+      .values({
+        id: newId("runtime"),
+        tenantId: principal.tenantId,
+        hostId: host.id,
+        createdBy: principal.userId,
+        name: input.name ?? host.name,
+        bootstrapTokenHash: hashSecret(bootstrapToken),
+        bootstrapExpiresAt: new Date(Date.now() + this.bootstrapTtlSeconds * 1000),
+      })
+      .returning();
+    return { ...publicIdentity(row!), bootstrapToken };
+  }
+
+  async listIdentities(tenantId: string) {
+    const rows = await this.db
+      .select()
+      .from(runtimeIdentities)
+      .where(eq(runtimeIdentities.tenantId, tenantId))
+      .orderBy(desc(runtimeIdentities.createdAt));
+    return rows.map(publicIdentity);
+  }
+
+  /** Revokes an identity: every token dies now, and transports drop its connections. */
+  async revokeIdentity(tenantId: string, runtimeId: string) {
+    const row = await this.db.transaction(async (tx) => {
+      const [found] = await tx
+        .select()
+        .from(runtimeIdentities)
+        .where(and(eq(runtimeIdentities.id, runtimeId), eq(runtimeIdentities.tenantId, tenantId)));
+      if (!found) throw notFound("runtime identity");
+      if (found.revokedAt) return found;
+      const now = new Date();
+      await tx.update(sessionTokens).set({ revokedAt: now }).where(and(eq(sessionTokens.runtimeId, runtimeId), isNull(sessionTokens.revokedAt)));
+      const [updated] = await tx.update(runtimeIdentities).set({ revokedAt: now }).where(eq(runtimeIdentities.id, runtimeId)).returning();
+      return updated!;
+    });
+    this.events.publish({ type: "runtime.revoked", tenantId, runtimeId, hostId: row.hostId });
+    return publicIdentity(row);
+  }
+
+  /** One-time exchange of a bootstrap token for runtime tokens. */
+  async exchange(input: { runtimeId: string; bootstrapToken: string; runtimeVersion?: string }) {
+    const now = new Date();
+    return this.db.transaction(async (tx) => {
+      const [row] = await tx
+        .update(runtimeIdentities)
+        .set({ bootstrapUsedAt: now, runtimeVersion: input.runtimeVersion ?? null })
+        .where(
+          and(
+            eq(runtimeIdentities.id, input.runtimeId),
+            eq(runtimeIdentities.bootstrapTokenHash, hashSecret(input.bootstrapToken)),
+            isNull(runtimeIdentities.bootstrapUsedAt),
+            isNull(runtimeIdentities.revokedAt),
+            gt(runtimeIdentities.bootstrapExpiresAt, now),
+          ),
+        )
+        .returning();
+      // Unknown runtime, wrong token, already used, expired or revoked: one answer, nothing learned.
+      if (!row) throw unauthorized("invalid, used or expired bootstrap token");
+      const pair = await this.sessions.issue(tx, { tenantId: row.tenantId, runtimeId: row.id });
+      return this.tokenResponse(row, pair);
+    });
+  }
+
+  async refresh(refreshToken: string) {
+    const { pair, subject } = await this.sessions.refresh(refreshToken);
+    const identity = subject.runtimeId ? await this.liveIdentity(subject.runtimeId) : undefined;
+    if (!identity) throw unauthorized("runtime identity revoked");
+    return this.tokenResponse(identity, pair);
+  }
+
+  /** Revokes the session of a runtime refresh token (idempotent). */
+  async revokeSession(refreshToken: string) {
+    const subject = await this.sessions.revokeByRefreshToken(refreshToken);
+    return { ok: true, revoked: Boolean(subject?.runtimeId) };
+  }
+
+  /** Authenticates a runtime bearer token against the live identity state. */
+  async authenticate(authorization: string | undefined): Promise<RuntimePrincipal> {
+    const token = bearerToken(authorization);
+    if (!token) throw unauthorized("missing bearer token");
+    const principal = await this.principalForAccessToken(token);
+    if (!principal) throw unauthorized("invalid, expired or revoked runtime token");
+    return principal;
+  }
+
+  async principalForAccessToken(token: string): Promise<RuntimePrincipal | undefined> {
+    const access = await this.sessions.resolveAccess(token);
+    if (!access?.subject.runtimeId) return undefined;
+    const identity = await this.liveIdentity(access.subject.runtimeId);
+    if (!identity) return undefined;
+    return {
+      kind: "runtime",
+      tenantId: identity.tenantId,
+      runtimeId: identity.id,
+      hostId: identity.hostId,
+      userId: identity.createdBy,
+      runtimeVersion: identity.runtimeVersion,
+      accessTokenExpiresAt: access.expiresAt,
+    };
+  }
+
+  /** Whether a runtime may still act for a host (used for messages arriving over MQTT). */
+  async isLive(runtimeId: string): Promise<boolean> {
+    return Boolean(await this.liveIdentity(runtimeId));
+  }
+
+  status(principal: RuntimePrincipal) {
+    return {
+      ok: true,
+      runtimeId: principal.runtimeId,
+      agentId: principal.hostId,
+      hostId: principal.hostId,
+      userId: principal.userId,
+      tenantId: principal.tenantId,
+      runtimeVersion: principal.runtimeVersion,
+      identity: { status: "active" },
+      session: { authenticated: true, accessTokenExpiresAt: principal.accessTokenExpiresAt.toISOString() },
+    };
+  }
+
+  private async liveIdentity(runtimeId: string): Promise<Identity | undefined> {
+    const [row] = await this.db
+      .select()
+      .from(runtimeIdentities)
+      .where(and(eq(runtimeIdentities.id, runtimeId), isNull(runtimeIdentities.revokedAt)));
+    return row;
+  }
+
+  private tokenResponse(identity: Identity, pair: TokenPair) {
+    return {
+      tokenType: pair.tokenType,
+      runtimeId: identity.id,
+      agentId: identity.hostId,
+      userId: identity.createdBy,
+      runtimeVersion: identity.runtimeVersion,
+      accessToken: pair.accessToken,
+      accessTokenExpiresAt: pair.accessTokenExpiresAt,
+      refreshToken: pair.refreshToken,
+      refreshTokenExpiresAt: pair.refreshTokenExpiresAt,
+      tenantId: identity.tenantId,
+      hostId: identity.hostId,
+    };
+  }
+}

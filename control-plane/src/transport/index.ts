@@ -1,0 +1,59 @@
+/** Starts MQTT: the embedded broker (unless MQTT_URL is set) and the control plane's bridge to it. */
+import { randomBytes } from "node:crypto";
+import type { Config } from "../config";
+import type { Services } from "../services";
+import { startEmbeddedBroker, type EmbeddedBroker } from "./embedded-broker";
+import { MqttBridge } from "./mqtt";
+
+export interface Transport {
+  /** The broker URL agents should use. */
+  mqttUrl: string;
+  broker?: EmbeddedBroker;
+  bridge: MqttBridge;
+  stop(): Promise<void>;
+}
+
+const INTERNAL_USER = "control-plane";
+
+export async function startTransport(config: Config, services: Services): Promise<Transport> {
+  if (config.mqttUrl) {
+    const bridge = new MqttBridge(services, {
+      url: config.mqttUrl,
+      username: config.mqttUsername,
+      password: config.mqttPassword,
+      sharedGroup: config.mqttSharedGroup,
+    });
+    await bridge.start();
+    return { mqttUrl: config.mqttUrl, bridge, stop: () => bridge.stop() };
+  }
+
+  // Embedded: the bridge logs in with a per-process secret; agents with their runtime access token.
+  const internalSecret = randomBytes(32).toString("base64url");
+  const broker = await startEmbeddedBroker({
+    port: config.mqttPort,
+    host: config.host,
+    async authenticate(clientId, username, password) {
+      if (username === INTERNAL_USER) return password === internalSecret ? { kind: "internal" } : undefined;
+      if (!password || username !== clientId) return undefined;
+      const principal = await services.runtime.principalForAccessToken(password);
+      if (!principal || principal.runtimeId !== clientId) return undefined;
+      return { kind: "agent", tenantId: principal.tenantId, hostId: principal.hostId, runtimeId: principal.runtimeId };
+    },
+  });
+  const dropRevoked = services.events.subscribe((event) => {
+    if (event.type === "runtime.revoked") broker.disconnect(event.runtimeId);
+  });
+  const host = config.host === "0.0.0.0" ? "127.0.0.1" : config.host;
+  const bridge = new MqttBridge(services, { url: `mqtt://${host}:${broker.port}`, username: INTERNAL_USER, password: internalSecret });
+  await bridge.start();
+  return {
+    mqttUrl: `mqtt://${host}:${broker.port}`,
+    broker,
+    bridge,
+    async stop() {
+      dropRevoked();
+      await bridge.stop();
+      await broker.close();
+    },
+  };
+}

@@ -1,0 +1,197 @@
+/**
+ * The control plane's side of MQTT: sends commands and policy sets to agents, and turns their
+ * acks, status reports, telemetry and presence into database state.
+ */
+import mqtt, { type MqttClient } from "mqtt";
+import { randomBytes } from "node:crypto";
+import { and, eq, isNotNull, isNull } from "drizzle-orm";
+import { runtimeIdentities } from "../db/schema";
+import type { DomainEvent } from "../lib/events";
+import type { Services } from "../services";
+import { CommandStatus, PresenceState, codecs, parseTopic, topic, type Channel, type Codec } from "../../../proto/wire";
+
+export interface MqttBridgeOptions {
+  url: string;
+  username?: string;
+  password?: string;
+  /** Use `$share/{group}/...` for agent messages (external brokers; spreads load over replicas). */
+  sharedGroup?: string;
+}
+
+const STATUS_OF: Record<number, "running" | "completed" | "failed" | undefined> = {
+  [CommandStatus.RUNNING]: "running",
+  [CommandStatus.COMPLETED]: "completed",
+  [CommandStatus.FAILED]: "failed",
+};
+
+/** Decodes a payload, or undefined for bytes that are not that message (dropped, never fatal). */
+function decode<T>(codec: Codec<T>, payload: Uint8Array): T | undefined {
+  try {
+    return codec.decode(payload);
+  } catch {
+    return undefined;
+  }
+}
+
+function parseObject(json: string): Record<string, unknown> | undefined {
+  if (!json) return undefined;
+  try {
+    const value = JSON.parse(json);
+    return value && typeof value === "object" && !Array.isArray(value) ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export class MqttBridge {
+  private client?: MqttClient;
+  private unsubscribe?: () => void;
+
+  constructor(
+    private readonly services: Services,
+    private readonly opts: MqttBridgeOptions,
+  ) {}
+
+  async start(): Promise<void> {
+    const client = mqtt.connect(this.opts.url, {
+      clientId: `control-plane-${randomBytes(6).toString("hex")}`,
+      username: this.opts.username,
+      password: this.opts.password,
+      clean: true,
+      reconnectPeriod: 1000,
+      connectTimeout: 10_000,
+    });
+    this.client = client;
+    client.on("message", (name, payload) => {
+      this.handle(name, payload).catch((err) => this.services.log.error(`mqtt message on ${name} failed`, err));
+    });
+    client.on("error", (err) => this.services.log.error("mqtt client error", err));
+    client.on("connect", () => {
+      const shared = (t: string) => (this.opts.sharedGroup ? `$share/${this.opts.sharedGroup}/${t}` : t);
+      // Presence is retained, and retained messages are not delivered to shared subscriptions.
+      client.subscribe(
+        { "edge/+/+/presence": { qos: 1 }, [shared("edge/+/+/ack")]: { qos: 1 }, [shared("edge/+/+/status")]: { qos: 1 }, [shared("edge/+/+/telemetry")]: { qos: 1 } },
+        (err) => err && this.services.log.error("mqtt subscribe failed", err),
+      );
+    });
+    await new Promise<void>((resolve, reject) => {
+      client.once("connect", () => resolve());
+      client.once("error", reject);
+    });
+    this.unsubscribe = this.services.events.subscribe((event) => this.onEvent(event));
+  }
+
+  async stop(): Promise<void> {
+    this.unsubscribe?.();
+    await this.client?.endAsync();
+  }
+
+  private async onEvent(event: DomainEvent): Promise<void> {
+    if (event.type === "command.created") {
+      const command = await this.services.commands.get(event.tenantId, event.commandId);
+      await this.sendCommand(event.tenantId, event.hostId, command);
+    } else if (event.type === "policies.changed") {
+      for (const host of await this.services.hosts.list(event.tenantId, {})) await this.sendPolicies(event.tenantId, host.id);
+    } else if (event.type === "runtime.revoked" && !(await this.hostHasLiveRuntime(event.tenantId, event.hostId))) {
+      await this.services.hosts.setStatus(event.tenantId, event.hostId, "offline");
+    }
+  }
+
+  private async publish(tenantId: string, hostId: string, channel: Channel, payload: Uint8Array, retain = false) {
+    await this.client!.publishAsync(topic(tenantId, hostId, channel), Buffer.from(payload), { qos: 1, retain });
+  }
+
+  private async sendCommand(
+    tenantId: string,
+    hostId: string,
+    command: { id: string; kind: string; params: Record<string, unknown>; timeoutMs: number | null; createdAt: Date },
+  ) {
+    const payload = codecs.command.encode({
+      id: command.id,
+      kind: command.kind,
+      paramsJson: JSON.stringify(command.params),
+      timeoutMs: command.timeoutMs ?? 0,
+      createdAtMs: command.createdAt.getTime(),
+    });
+    await this.publish(tenantId, hostId, "cmd", payload);
+  }
+
+  /** Publishes the host's complete policy set, retained, so a (re)connecting agent always gets it. */
+  private async sendPolicies(tenantId: string, hostId: string) {
+    const host = await this.services.hosts.get(tenantId, hostId);
+    const policies = host.environmentId ? await this.services.environments.policiesOf(tenantId, host.environmentId) : [];
+    const payload = codecs.policySet.encode({
+      policies: policies.map((p) => ({ id: p.id, name: p.name, enabled: p.enabled, rulesJson: JSON.stringify(p.rules), version: p.version })),
+      issuedAtMs: Date.now(),
+    });
+    await this.publish(tenantId, hostId, "policies", payload, true);
+  }
+
+  /** An agent acts for a host only while the host has a live (bootstrapped, unrevoked) runtime identity. */
+  private async hostHasLiveRuntime(tenantId: string, hostId: string): Promise<boolean> {
+    const [row] = await this.services.db
+      .select({ id: runtimeIdentities.id })
+      .from(runtimeIdentities)
+      .where(
+        and(
+          eq(runtimeIdentities.tenantId, tenantId),
+          eq(runtimeIdentities.hostId, hostId),
+          isNull(runtimeIdentities.revokedAt),
+          isNotNull(runtimeIdentities.bootstrapUsedAt),
+        ),
+      )
+      .limit(1);
+    return Boolean(row);
+  }
+
+  private async handle(name: string, payload: Buffer): Promise<void> {
+    const where = parseTopic(name);
+    if (!where) return;
+    const { tenantId, hostId, channel } = where;
+    const { commands, hosts, log } = this.services;
+    if (!(await this.hostHasLiveRuntime(tenantId, hostId))) {
+      log.debug(`ignoring ${channel} for ${hostId}: no live runtime identity`);
+      return;
+    }
+    switch (channel) {
+      case "presence": {
+        const presence = decode(codecs.presence, payload);
+        if (presence?.state === PresenceState.ONLINE) {
+          await hosts.setStatus(tenantId, hostId, "online", { agentVersion: presence.agentVersion });
+          await this.sendPolicies(tenantId, hostId);
+          for (const command of await commands.pendingFor(tenantId, hostId)) await this.sendCommand(tenantId, hostId, command);
+        } else if (presence?.state === PresenceState.OFFLINE) {
+          await hosts.setStatus(tenantId, hostId, "offline");
+        }
+        return;
+      }
+      case "ack": {
+        const update = decode(codecs.commandUpdate, payload);
+        const status = update && STATUS_OF[update.status];
+        if (!update || !status) return;
+        await commands.applyAgentReport(tenantId, hostId, update.commandId, {
+          status,
+          ...(update.error ? { error: update.error } : {}),
+          ...(parseObject(update.resultJson) ? { result: parseObject(update.resultJson) } : {}),
+        });
+        return;
+      }
+      case "status": {
+        const report = decode(codecs.status, payload);
+        if (!report) return;
+        const { agentVersion, ...rest } = report;
+        await hosts.recordReport(tenantId, hostId, rest as Record<string, unknown>, agentVersion);
+        return;
+      }
+      case "telemetry": {
+        const batch = decode(codecs.telemetry, payload);
+        if (!batch) return;
+        const points = batch.points
+          .filter((p) => p.name && Number.isFinite(p.value))
+          .map((p) => ({ seq: p.seq, name: p.name, value: p.value, tags: p.tags ?? {}, at: new Date(p.atMs || Date.now()) }));
+        await hosts.recordTelemetry(tenantId, hostId, points);
+        return;
+      }
+    }
+  }
+}
