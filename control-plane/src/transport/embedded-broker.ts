@@ -59,7 +59,7 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<
   broker.authorizeSubscribe = (client, subscription, done) => {
     const identity = client && identities.get(client);
     if (identity && agentMayUse(identity, subscription.topic, AGENT_RECEIVES)) return done(null, subscription);
-    done(new Error(`not allowed to subscribe to ${subscription.topic}`), null);
+    done(null, null); // refused: SUBACK 0x80, the connection stays up
   };
 
   const server: Server = createServer(broker.handle);
