@@ -140,7 +140,7 @@ describe.each(backends)("runtime identities on $name", (backend) => {
 
     // publishing to another host's topic gets the client disconnected
     const rogue = await connect({ clientId: tokens.runtimeId, username: tokens.runtimeId, password: tokens.accessToken });
-    const closed = new Promise((resolve) => rogue.once("close", resolve));
+    const closed = new Promise<void>((resolve) => rogue.once("close", () => resolve()));
     rogue.publish(topic(tokens.tenantId, "host_other", "ack"), "x", { qos: 1 });
     await closed;
     rogue.end(true);

@@ -10,6 +10,8 @@ export interface Transport {
   mqttUrl: string;
   broker?: EmbeddedBroker;
   bridge: MqttBridge;
+  /** How the control plane itself logs in to the broker (in-process use only, e.g. benchmarks). */
+  credentials: { username?: string; password?: string };
   stop(): Promise<void>;
 }
 
@@ -24,7 +26,12 @@ export async function startTransport(config: Config, services: Services): Promis
       sharedGroup: config.mqttSharedGroup,
     });
     await bridge.start();
-    return { mqttUrl: config.mqttUrl, bridge, stop: () => bridge.stop() };
+    return {
+      mqttUrl: config.mqttUrl,
+      bridge,
+      credentials: { username: config.mqttUsername, password: config.mqttPassword },
+      stop: () => bridge.stop(),
+    };
   }
 
   // Embedded: the bridge logs in with a per-process secret; agents with their runtime access token.
@@ -50,6 +57,7 @@ export async function startTransport(config: Config, services: Services): Promis
     mqttUrl: `mqtt://${host}:${broker.port}`,
     broker,
     bridge,
+    credentials: { username: INTERNAL_USER, password: internalSecret },
     async stop() {
       dropRevoked();
       await bridge.stop();

@@ -46,6 +46,7 @@ function parseObject(json: string): Record<string, unknown> | undefined {
 export class MqttBridge {
   private client?: MqttClient;
   private unsubscribe?: () => void;
+  private readonly chains = new Map<string, Promise<void>>();
 
   constructor(
     private readonly services: Services,
@@ -62,9 +63,7 @@ export class MqttBridge {
       connectTimeout: 10_000,
     });
     this.client = client;
-    client.on("message", (name, payload) => {
-      this.handle(name, payload).catch((err) => this.services.log.error(`mqtt message on ${name} failed`, err));
-    });
+    client.on("message", (name, payload) => this.enqueue(name, payload));
     client.on("error", (err) => this.services.log.error("mqtt client error", err));
     client.on("connect", () => {
       const shared = (t: string) => (this.opts.sharedGroup ? `$share/${this.opts.sharedGroup}/${t}` : t);
@@ -84,6 +83,22 @@ export class MqttBridge {
   async stop(): Promise<void> {
     this.unsubscribe?.();
     await this.client?.endAsync();
+  }
+
+  /**
+   * Messages of one host are handled strictly in arrival order (a RUNNING ack must land before its
+   * COMPLETED); different hosts proceed in parallel.
+   */
+  private enqueue(name: string, payload: Buffer): void {
+    const key = name.split("/").slice(0, 3).join("/");
+    const previous = this.chains.get(key) ?? Promise.resolve();
+    const next = previous
+      .then(() => this.handle(name, payload))
+      .catch((err) => this.services.log.error(`mqtt message on ${name} failed`, err))
+      .finally(() => {
+        if (this.chains.get(key) === next) this.chains.delete(key);
+      });
+    this.chains.set(key, next);
   }
 
   private async onEvent(event: DomainEvent): Promise<void> {

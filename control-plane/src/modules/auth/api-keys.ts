@@ -1,5 +1,5 @@
 /** API keys `roz_sk_...`: permanent until revoked, bound to a tenant and a user, stored hashed. */
-import { and, desc, eq, isNull, lt, or } from "drizzle-orm";
+import { and, desc, eq, isNull } from "drizzle-orm";
 import type { Db, Queryable } from "../../db/connect";
 import { apiKeys, users } from "../../db/schema";
 import { newId } from "../../lib/ids";
@@ -67,18 +67,15 @@ export class ApiKeyService {
   /** The user behind a live key, or undefined. Records use at most once a minute. */
   async resolve(secret: string) {
     const [row] = await this.db
-      .select({ keyId: apiKeys.id, user: users })
+      .select({ keyId: apiKeys.id, lastUsedAt: apiKeys.lastUsedAt, user: users })
       .from(apiKeys)
       .innerJoin(users, eq(users.id, apiKeys.userId))
       .where(and(eq(apiKeys.keyHash, hashSecret(secret)), isNull(apiKeys.revokedAt)));
     if (!row) return undefined;
     const now = new Date();
-    await this.db
-      .update(apiKeys)
-      .set({ lastUsedAt: now })
-      .where(
-        and(eq(apiKeys.id, row.keyId), or(isNull(apiKeys.lastUsedAt), lt(apiKeys.lastUsedAt, new Date(now.getTime() - 60_000)))),
-      );
+    if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() > 60_000) {
+      await this.db.update(apiKeys).set({ lastUsedAt: now }).where(eq(apiKeys.id, row.keyId));
+    }
     return row.user;
   }
 }

@@ -1,0 +1,104 @@
+import { describe, expect, test } from 'bun:test'
+import { OutboxPump, type PublishSettled, type Publisher } from '../../edge-agent/src/agent/outbox-pump.ts'
+import { openMemoryDatabase } from '../../edge-agent/src/store/database.ts'
+import { Outbox } from '../../edge-agent/src/store/outbox.ts'
+
+const bytes = (text: string) => new TextEncoder().encode(text)
+const text = (data: Uint8Array) => new TextDecoder().decode(data)
+
+/** A broker stand-in: records publishes; acks only when told to. */
+class FakePublisher implements Publisher {
+  sent: { topic: string; payload: string; done: (error?: Error) => void }[] = []
+  publish(topic: string, payload: Uint8Array, done: (error?: Error) => void) {
+    this.sent.push({ topic, payload: text(payload), done })
+  }
+  payloads() {
+    return this.sent.map((s) => s.payload)
+  }
+}
+
+function setup(window = 3) {
+  const outbox = new Outbox(openMemoryDatabase())
+  const settled: PublishSettled[] = []
+  const pump = new OutboxPump(outbox, (event) => settled.push(event), window)
+  /** Feeds settled events back, as the connection actor does through its mailbox. */
+  const deliver = () => {
+    for (const event of settled.splice(0)) pump.settle(event)
+  }
+  return { outbox, pump, deliver }
+}
+
+describe('OutboxPump', () => {
+  test('publishes in order within the window and deletes rows only after their PUBACK', () => {
+    const { outbox, pump, deliver } = setup(3)
+    for (const m of ['1', '2', '3', '4', '5']) outbox.append('t', bytes(m))
+    const broker = new FakePublisher()
+    pump.attach(broker)
+    expect(broker.payloads()).toEqual(['1', '2', '3']) // window full
+    expect(outbox.size()).toBe(5)
+
+    broker.sent[0]!.done()
+    deliver()
+    expect(outbox.after(0, 10).map((r) => text(r.payload))).toEqual(['2', '3', '4', '5'])
+    expect(broker.payloads()).toEqual(['1', '2', '3', '4'])
+
+    for (const s of broker.sent.slice(1)) s.done()
+    deliver()
+    broker.sent[4]!.done()
+    deliver()
+    expect(broker.payloads()).toEqual(['1', '2', '3', '4', '5'])
+    expect(outbox.size()).toBe(0)
+  })
+
+  test('nothing is published while offline; new rows go out once connected', () => {
+    const { outbox, pump } = setup()
+    outbox.append('t', bytes('queued'))
+    pump.pump()
+    const broker = new FakePublisher()
+    pump.attach(broker)
+    outbox.append('t', bytes('fresh'))
+    pump.pump()
+    expect(broker.payloads()).toEqual(['queued', 'fresh'])
+  })
+
+  test('after a disconnect, unacked rows are sent again from the oldest, and stale acks still delete', () => {
+    const { outbox, pump, deliver } = setup(10)
+    for (const m of ['a', 'b', 'c']) outbox.append('t', bytes(m))
+    const first = new FakePublisher()
+    pump.attach(first)
+    first.sent[0]!.done() // 'a' acked...
+    pump.detach() // ...but the connection drops before we processed it
+    deliver()
+    expect(outbox.after(0, 10).map((r) => text(r.payload))).toEqual(['b', 'c'])
+
+    const second = new FakePublisher()
+    pump.attach(second)
+    expect(second.payloads()).toEqual(['b', 'c'])
+  })
+
+  test('a failed publish stops the session; nothing is lost', () => {
+    const { outbox, pump, deliver } = setup(1)
+    outbox.append('t', bytes('x'))
+    outbox.append('t', bytes('y'))
+    const broker = new FakePublisher()
+    pump.attach(broker)
+    broker.sent[0]!.done(new Error('connection closed'))
+    deliver()
+    expect(pump.connected).toBe(false)
+    expect(outbox.size()).toBe(2)
+    expect(broker.payloads()).toEqual(['x'])
+  })
+
+  test('whenEmpty resolves once everything is acked, or false on timeout', async () => {
+    const { outbox, pump, deliver } = setup()
+    expect(await pump.whenEmpty(10)).toBe(true)
+    outbox.append('t', bytes('x'))
+    const broker = new FakePublisher()
+    pump.attach(broker)
+    expect(await pump.whenEmpty(10)).toBe(false)
+    const waiting = pump.whenEmpty(1000)
+    broker.sent[0]!.done()
+    deliver()
+    expect(await waiting).toBe(true)
+  })
+})
