@@ -61,3 +61,21 @@ export async function availableBackends(): Promise<Backend[]> {
   console.warn(`PostgreSQL at ${TEST_POSTGRES_URL} not reachable: running integration tests on PGlite only`);
   return [pglite];
 }
+
+export const TEST_MQTT_URL = process.env.TEST_MQTT_URL ?? "mqtt://127.0.0.1:1883";
+
+/** Whether the external broker (Mosquitto in CI) accepts TCP connections. */
+export async function mqttReachable(): Promise<boolean> {
+  const { hostname, port } = new URL(TEST_MQTT_URL);
+  const { createConnection } = await import("node:net");
+  return new Promise((resolve) => {
+    const socket = createConnection({ host: hostname, port: Number(port || 1883) });
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(1000, () => done(false));
+    socket.once("connect", () => done(true));
+    socket.once("error", () => done(false));
+  });
+}

@@ -36,7 +36,7 @@ function settings(overrides: Partial<AgentSettings> = {}): AgentSettings {
   }
 }
 
-async function start(overrides: Partial<AgentSettings> = {}) {
+async function start(overrides: Partial<AgentSettings> = {}, extra: Partial<Parameters<typeof startAgent>[0]> = {}) {
   agent = await startAgent({
     settings: settings(overrides),
     db,
@@ -49,6 +49,7 @@ async function start(overrides: Partial<AgentSettings> = {}) {
       clients.push({ options, client })
       return client
     },
+    ...extra,
   })
   return agent
 }
@@ -173,5 +174,11 @@ describe('agent over MQTT', () => {
     await start()
     await waitFor(() => auth.refreshCalls.length === 1, 2000, 'scheduled refresh')
     await waitFor(() => tokens.value?.accessToken === 'access-issued-1')
+  })
+
+  test('an actor that keeps crashing escalates: the agent stops with exit code 1', async () => {
+    const broken = { load: () => { throw new Error('disk on fire') }, save: () => {} }
+    await start({}, { tokens: broken, supervision: { initialDelayMs: 1, maxDelayMs: 2, maxRestarts: 2 } })
+    expect(await agent!.exited).toBe(ExitCode.failure)
   })
 })

@@ -103,6 +103,8 @@ export class MqttBridge {
 
   private async onEvent(event: DomainEvent): Promise<void> {
     if (event.type === "command.created") {
+      // Nothing goes to a host without a live runtime: it stays pending until one connects.
+      if (!(await this.hostHasLiveRuntime(event.tenantId, event.hostId))) return;
       const command = await this.services.commands.get(event.tenantId, event.commandId);
       await this.sendCommand(event.tenantId, event.hostId, command);
     } else if (event.type === "policies.changed") {

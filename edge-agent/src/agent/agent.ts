@@ -1,0 +1,217 @@
+/** Wires the agent's actors under one supervisor, and shuts them down in order. */
+import type { Database } from 'bun:sqlite'
+import { ActorSystem, type ActorEvent, type ActorRef, type SupervisionOptions } from '../actors/index.ts'
+import type { AuthApi } from '../auth/control-plane-client.ts'
+import { tokenRefresher } from '../auth/token-refresher.ts'
+import type { BackoffRange } from '../backoff.ts'
+import { CommandRegistry } from '../commands/registry.ts'
+import type { AgentConfig } from '../config.ts'
+import { ExitCode } from '../exit-codes.ts'
+import { errorMessage, type Logger } from '../log.ts'
+import { CommandStore } from '../store/command-store.ts'
+import type { IdentitySource, RuntimeIdentity } from '../store/identity-store.ts'
+import { Outbox } from '../store/outbox.ts'
+import { PolicyStore } from '../store/policy-store.ts'
+import { Sequence } from '../store/sequence.ts'
+import { AGENT_VERSION } from '../version.ts'
+import { topic } from '../../../proto/wire.ts'
+import { CommandReports } from './command-reports.ts'
+import { commandRunner, type CommandRunnerMsg } from './command-runner.ts'
+import { connection, type ConnectionMsg, type MqttConnect } from './connection.ts'
+import { InflightCommands } from './inflight.ts'
+import { policyGate, type PolicyGateMsg } from './policy-gate.ts'
+import { recoverCommandLog } from './recovery.ts'
+import { status } from './status.ts'
+import { telemetry } from './telemetry.ts'
+import { startTelemetryServer, type TelemetryServer } from './telemetry-http.ts'
+
+export type AgentSettings = Pick<
+  AgentConfig,
+  'mqttUrl' | 'runtimeId' | 'statusIntervalMs' | 'keepaliveSeconds' | 'reconnectMinMs' | 'reconnectMaxMs' | 'policyWaitMs' | 'telemetryPort'
+>
+
+export interface AgentOptions {
+  settings: AgentSettings
+  db: Database
+  identity: RuntimeIdentity
+  /** Token pair storage (the refresher rotates it; the connection reads the access token). */
+  tokens: IdentitySource
+  authApi: AuthApi
+  log: Logger
+  /** Injected in tests; default mqtt.connect. */
+  mqttConnect?: MqttConnect
+  registry?: CommandRegistry
+  supervision?: Partial<SupervisionOptions>
+  onConnectionChange?(connected: boolean): void
+}
+
+export interface Agent {
+  /** Port of the local telemetry endpoint, when enabled. */
+  telemetryPort?: number
+  /** Resolves with the process exit code once the agent has stopped. */
+  readonly exited: Promise<ExitCode>
+  /** Graceful stop: cancel commands, flush the outbox briefly, announce OFFLINE, disconnect. Idempotent. */
+  stop(code?: ExitCode): Promise<ExitCode>
+}
+
+/** How long shutdown waits for cancelled commands to report, and for the outbox to drain. */
+const COMMAND_STOP_TIMEOUT_MS = 3_000
+const DRAIN_TIMEOUT_MS = 2_000
+const ACTOR_STOP_TIMEOUT_MS = 2_000
+
+export async function startAgent(opts: AgentOptions): Promise<Agent> {
+  const { settings, db, identity, log } = opts
+  const channel = (name: 'ack' | 'status' | 'telemetry') => topic(identity.tenantId, identity.hostId, name)
+  const backoff: BackoffRange = { minMs: settings.reconnectMinMs, maxMs: settings.reconnectMaxMs }
+
+  const outbox = new Outbox(db)
+  const commandStore = new CommandStore(db)
+  const reports = new CommandReports(db, commandStore, outbox, channel('ack'))
+  const inflight = new InflightCommands()
+  recoverCommandLog(commandStore, reports, log)
+
+  let stopping: Promise<ExitCode> | undefined
+  let resolveExited!: (code: ExitCode) => void
+  const exited = new Promise<ExitCode>((resolve) => (resolveExited = resolve))
+
+  const system = new ActorSystem({
+    supervision: opts.supervision,
+    onEvent: (event) => logActorEvent(log, event),
+    onEscalate: (actor, error) => {
+      log.error(`actor ${actor} keeps failing (${errorMessage(error)}); shutting down`)
+      void stop(ExitCode.failure)
+    },
+  })
+
+  const telemetryRef = system.spawn(
+    'telemetry',
+    telemetry({ db, outbox, sequence: new Sequence(db, 'telemetry_seq'), topic: channel('telemetry'), log }),
+  )
+  let server: TelemetryServer | undefined
+  if (settings.telemetryPort !== undefined) {
+    try {
+      server = startTelemetryServer(settings.telemetryPort, telemetryRef, log)
+    } catch (error) {
+      await system.stop()
+      throw new Error(`cannot listen on 127.0.0.1:${settings.telemetryPort} for telemetry: ${errorMessage(error)}`)
+    }
+  }
+  system.spawn(
+    'status',
+    status({
+      outbox,
+      topic: channel('status'),
+      commands: commandStore,
+      telemetry: telemetryRef,
+      intervalMs: settings.statusIntervalMs,
+      agentVersion: AGENT_VERSION,
+    }),
+  )
+  const policy: ActorRef<PolicyGateMsg> = system.spawn(
+    'policy',
+    policyGate({ policyStore: new PolicyStore(db), commands: commandStore, policyWaitMs: settings.policyWaitMs, log }),
+  )
+  const commands: ActorRef<CommandRunnerMsg> = system.spawn(
+    'commands',
+    commandRunner({
+      commands: commandStore,
+      reports,
+      registry: opts.registry ?? new CommandRegistry(),
+      policy,
+      inflight,
+      policyWaitMs: settings.policyWaitMs,
+      log,
+    }),
+  )
+  let link: ActorRef<ConnectionMsg> | undefined
+  const auth = system.spawn(
+    'auth',
+    tokenRefresher({
+      store: opts.tokens,
+      api: opts.authApi,
+      backoff,
+      state: { inFlight: false },
+      log,
+      onRenewed: () => link?.tell({ type: 'credentialsRenewed' }),
+      onRejected: (message) => {
+        log.error(`${message}. The runtime identity was revoked or its token is invalid; exiting without publishing anything more`)
+        void stop(ExitCode.rejected)
+      },
+    }),
+  )
+  link = system.spawn(
+    'connection',
+    connection({
+      mqttUrl: settings.mqttUrl,
+      runtimeId: settings.runtimeId,
+      keepaliveSeconds: settings.keepaliveSeconds,
+      backoff,
+      identity,
+      accessToken: () => opts.tokens.load()?.accessToken ?? '',
+      agentVersion: AGENT_VERSION,
+      outbox,
+      auth,
+      inbound: {
+        command: (payload) => commands.ask<void>((replyTo) => ({ type: 'command', payload, replyTo })),
+        policySet: (payload) => policy.ask<void>((replyTo) => ({ type: 'policySet', payload, replyTo })),
+      },
+      log,
+      connect: opts.mqttConnect,
+      onStateChange: opts.onConnectionChange,
+    }),
+  )
+  outbox.onAppend(() => link?.tell({ type: 'kick' }))
+  log.info(`edge agent ${AGENT_VERSION} started for runtime ${settings.runtimeId} (tenant ${identity.tenantId}, host ${identity.hostId})`)
+
+  function stop(code: ExitCode = ExitCode.ok): Promise<ExitCode> {
+    stopping ??= shutdown(code).then(
+      () => code,
+      (error) => {
+        log.error('shutdown failed', error)
+        return code === ExitCode.ok ? ExitCode.failure : code
+      },
+    )
+    void stopping.then(resolveExited)
+    return stopping
+  }
+
+  async function shutdown(code: ExitCode): Promise<void> {
+    const announce = code !== ExitCode.rejected
+    log.info(announce ? 'shutting down' : 'stopping: identity rejected')
+    const quietly = (promise: Promise<unknown>) => promise.catch((error) => log.debug(`shutdown step: ${errorMessage(error)}`))
+    // A rejected identity must not publish anything more: drop the connection first.
+    if (!announce) await quietly(link!.ask<void>((replyTo) => ({ type: 'close', announceOffline: false, replyTo })))
+    await quietly(policy.ask<void>((replyTo) => ({ type: 'close', replyTo })))
+    await quietly(commands.ask<void>((replyTo) => ({ type: 'close', replyTo })))
+    if (!(await inflight.whenIdle(COMMAND_STOP_TIMEOUT_MS))) log.warn(`${inflight.size} command(s) did not stop in time`)
+    if (announce) {
+      const drained = await link!
+        .ask<boolean>((replyTo) => ({ type: 'drain', timeoutMs: DRAIN_TIMEOUT_MS, replyTo }), DRAIN_TIMEOUT_MS + 1_000)
+        .catch(() => false)
+      if (!drained) log.info(`${outbox.size()} outbox message(s) kept for the next start`)
+      await quietly(link!.ask<void>((replyTo) => ({ type: 'close', announceOffline: true, replyTo }), 10_000))
+    }
+    await system.stop({ timeoutMs: ACTOR_STOP_TIMEOUT_MS })
+    await server?.stop()
+    log.info('stopped')
+  }
+
+  return { telemetryPort: server?.port, exited, stop }
+}
+
+function logActorEvent(log: Logger, event: ActorEvent): void {
+  switch (event.type) {
+    case 'crashed':
+      return log.error(`actor ${event.actor} crashed in ${event.phase}:`, event.error)
+    case 'restarted':
+      return log.warn(`actor ${event.actor} restarted (attempt ${event.attempt}, after ${event.delayMs}ms)`)
+    case 'escalated':
+      return log.error(`actor ${event.actor} gave up after ${event.failures} failures`)
+    case 'postStopFailed':
+      return log.warn(`actor ${event.actor} failed to clean up: ${errorMessage(event.error)}`)
+    case 'deadLetter':
+      return log.debug(`message to ${event.actor} dropped (${event.reason})`)
+    default:
+      return log.debug(`actor ${event.actor} ${event.type}`)
+  }
+}

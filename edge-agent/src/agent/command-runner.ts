@@ -1,0 +1,143 @@
+/**
+ * Command runner actor: dedupes incoming commands durably, asks the safety policy, runs admitted ones and
+ * reports RUNNING then COMPLETED/FAILED through the outbox. Executions run concurrently; their results come
+ * back to this actor as messages.
+ */
+import type { ActorContext, ActorRef, Behavior, ReplyTo } from '../actors/index.ts'
+import type { CommandOutcome } from '../commands/kind.ts'
+import { executeCommand } from '../commands/execute.ts'
+import type { CommandRegistry } from '../commands/registry.ts'
+import { errorMessage, type Logger } from '../log.ts'
+import type { CommandStore } from '../store/command-store.ts'
+import { codecs, type Command } from '../../../proto/wire.ts'
+import type { CommandReports, FinalReport } from './command-reports.ts'
+import type { InflightCommands } from './inflight.ts'
+import type { Admission, PolicyGateMsg } from './policy-gate.ts'
+import { DEDUPE_RETENTION_MS, prepareCommand, type PreparedCommand } from './prepare-command.ts'
+
+export type CommandRunnerMsg =
+  /** A Command payload from the broker; replies once its id is durably recorded (then the broker may be acked). */
+  | { type: 'command'; payload: Uint8Array; replyTo?: ReplyTo<void> }
+  | { type: 'admitted'; command: PreparedCommand; admission: Admission }
+  | { type: 'settled'; commandId: string; outcome: CommandOutcome }
+  /** Stop accepting commands and cancel running ones (agent shutdown). */
+  | { type: 'close'; replyTo?: ReplyTo<void> }
+
+export interface CommandRunnerDeps {
+  commands: CommandStore
+  reports: CommandReports
+  registry: CommandRegistry
+  policy: ActorRef<PolicyGateMsg>
+  inflight: InflightCommands
+  policyWaitMs: number
+  log: Logger
+  now?: () => number
+}
+
+/** Extra patience for the policy actor beyond the policy wait itself. */
+const ADMISSION_MARGIN_MS = 10_000
+const PRUNE_EVERY_MS = 3_600_000
+
+export function commandRunner(deps: CommandRunnerDeps) {
+  const now = deps.now ?? Date.now
+  const { log, inflight } = deps
+  return ({ self }: ActorContext<CommandRunnerMsg>): Behavior<CommandRunnerMsg> => {
+    let closed = false
+    let pruneTimer: ReturnType<typeof setInterval> | undefined
+
+    function finish(commandId: string, report: FinalReport): void {
+      try {
+        deps.reports.finish(commandId, report)
+        if (report.status === 'completed') log.info(`command ${commandId} completed`)
+        else log.info(`command ${commandId} failed: ${report.error}`)
+      } finally {
+        inflight.remove(commandId)
+      }
+    }
+
+    function receiveCommand(payload: Uint8Array, replyTo?: ReplyTo<void>): void {
+      let command: Command
+      try {
+        command = codecs.command.decode(payload)
+      } catch (error) {
+        log.warn(`dropping undecodable command payload: ${errorMessage(error)}`)
+        return replyTo?.()
+      }
+      if (!command.id) {
+        log.warn('dropping command without id')
+        return replyTo?.()
+      }
+      // Not acked: the broker redelivers it to the next run of the agent.
+      if (closed) return replyTo?.fail(new Error('agent is shutting down'))
+      const claim = deps.commands.claim(command.id, command.kind, now())
+      replyTo?.()
+      if (claim.outcome === 'finished') {
+        log.debug(`command ${command.id} redelivered after it finished: re-sending its final update`)
+        return deps.reports.resend(claim.finalUpdate)
+      }
+      if (claim.outcome === 'inProgress') return log.debug(`command ${command.id} redelivered while ${claim.state}: ignored`)
+
+      log.info(`command ${command.id} (${command.kind}) received`)
+      inflight.add(command.id)
+      const prepared = prepareCommand(command, deps.registry, now())
+      if (!prepared.ok) return finish(command.id, { status: 'failed', error: prepared.error })
+      const request = { commandId: command.id, kind: command.kind, params: prepared.command.params }
+      deps.policy
+        .ask<Admission>((reply) => ({ type: 'admit', request, replyTo: reply }), deps.policyWaitMs + ADMISSION_MARGIN_MS)
+        .catch((error): Admission => ({ allowed: false, error: `safety policy check failed: ${errorMessage(error)}` }))
+        .then((admission) => self.tell({ type: 'admitted', command: prepared.command, admission }))
+    }
+
+    function start(command: PreparedCommand, admission: Admission): void {
+      if (!admission.allowed) return finish(command.id, { status: 'failed', error: admission.error })
+      const signal = inflight.signalOf(command.id)
+      if (closed || !signal || signal.aborted) {
+        return finish(command.id, { status: 'failed', error: 'cancelled: agent shutting down before the command started' })
+      }
+      deps.reports.running(command.id)
+      log.info(`command ${command.id} running`)
+      void executeCommand(command.kind, command.params, { timeoutMs: command.timeoutMs, signal }).then((outcome) =>
+        self.tell({ type: 'settled', commandId: command.id, outcome }),
+      )
+    }
+
+    return {
+      preStart() {
+        pruneTimer = setInterval(() => {
+          const pruned = deps.commands.pruneFinished(now() - DEDUPE_RETENTION_MS)
+          if (pruned) log.debug(`forgot ${pruned} finished command(s) older than the dedupe window`)
+        }, PRUNE_EVERY_MS)
+      },
+
+      receive(msg) {
+        switch (msg.type) {
+          case 'command':
+            return receiveCommand(msg.payload, msg.replyTo)
+          case 'admitted':
+            try {
+              return start(msg.command, msg.admission)
+            } catch (error) {
+              // Never leave an admitted command counted as running forever.
+              finish(msg.command.id, { status: 'failed', error: `internal error: ${errorMessage(error)}` })
+              throw error
+            }
+          case 'settled': {
+            const { outcome } = msg
+            return finish(
+              msg.commandId,
+              outcome.ok ? { status: 'completed', result: outcome.result } : { status: 'failed', error: outcome.error, result: outcome.result },
+            )
+          }
+          case 'close':
+            closed = true
+            inflight.cancelAll('agent shutting down')
+            return msg.replyTo?.()
+        }
+      },
+
+      postStop() {
+        clearInterval(pruneTimer)
+      },
+    }
+  }
+}

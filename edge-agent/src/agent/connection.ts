@@ -1,0 +1,254 @@
+/**
+ * Connection actor: owns the MQTT client. Connects with a persistent session and a Last Will (OFFLINE presence),
+ * announces ONLINE, subscribes to its host's cmd and policies topics, drives the outbox pump, and reconnects
+ * with jittered exponential backoff. A refused password triggers a token refresh before the next attempt.
+ */
+import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt'
+import type { ActorContext, ActorRef, Behavior, ReplyTo } from '../actors/index.ts'
+import type { TokenRefresherMsg } from '../auth/token-refresher.ts'
+import { jitteredBackoffMs, type BackoffRange } from '../backoff.ts'
+import { errorMessage, type Logger } from '../log.ts'
+import type { RuntimeIdentity } from '../store/identity-store.ts'
+import type { Outbox } from '../store/outbox.ts'
+import { PresenceState, codecs, topic } from '../../../proto/wire.ts'
+import { mqttOptionsFromUrl } from './mqtt-url.ts'
+import { OutboxPump, type PublishSettled } from './outbox-pump.ts'
+
+export type MqttConnect = (options: IClientOptions) => MqttClient
+
+export type ConnectionMsg =
+  | { type: 'connect' }
+  | { type: 'connected'; attempt: number }
+  | { type: 'closed'; attempt: number }
+  | { type: 'refused'; attempt: number; code: number; message: string }
+  /** The token refresher has a new access token. */
+  | { type: 'credentialsRenewed' }
+  /** New outbox rows. */
+  | { type: 'kick' }
+  | { type: 'published'; event: PublishSettled }
+  /** Replies true once the outbox is empty, false if it could not be emptied in time. */
+  | { type: 'drain'; timeoutMs: number; replyTo: ReplyTo<boolean> }
+  /** Final: optionally publish OFFLINE presence, then disconnect; no reconnects afterwards. */
+  | { type: 'close'; announceOffline: boolean; replyTo?: ReplyTo<void> }
+
+/** Handlers for inbound messages; each resolves once the message is durably handled (then it is PUBACKed). */
+export interface InboundHandlers {
+  command(payload: Uint8Array): Promise<void>
+  policySet(payload: Uint8Array): Promise<void>
+}
+
+export interface ConnectionDeps {
+  mqttUrl: string
+  runtimeId: string
+  keepaliveSeconds: number
+  backoff: BackoffRange
+  identity: RuntimeIdentity
+  /** The current access token (the MQTT password). */
+  accessToken(): string
+  agentVersion: string
+  outbox: Outbox
+  auth: ActorRef<TokenRefresherMsg>
+  inbound: InboundHandlers
+  log: Logger
+  connect?: MqttConnect
+  /** Observes connection state changes (tests, metrics). */
+  onStateChange?(connected: boolean): void
+}
+
+/** CONNACK return codes (MQTT 3.1.1) meaning our credentials were not accepted. */
+const BAD_CREDENTIALS = new Set([4, 5])
+const CONNECT_TIMEOUT_MS = 15_000
+const CLOSE_TIMEOUT_MS = 2_000
+
+export function connection(deps: ConnectionDeps) {
+  const { log, identity } = deps
+  const topics = {
+    presence: topic(identity.tenantId, identity.hostId, 'presence'),
+    cmd: topic(identity.tenantId, identity.hostId, 'cmd'),
+    policies: topic(identity.tenantId, identity.hostId, 'policies'),
+  }
+  const presence = (state: PresenceState) =>
+    Buffer.from(codecs.presence.encode({ state, agentVersion: deps.agentVersion, atMs: Date.now() }))
+
+  return ({ self }: ActorContext<ConnectionMsg>): Behavior<ConnectionMsg> => {
+    let client: MqttClient | undefined
+    let connected = false
+    /** Identifies the client an event comes from; events of older clients are ignored. */
+    let attempt = 0
+    /** Consecutive failed attempts, for the backoff; reset by a successful connection. */
+    let failures = 0
+    let reconnectTimer: ReturnType<typeof setTimeout> | undefined
+    let awaitingCredentials = false
+    let closing = false
+    /** Why the last attempt failed, for the reconnect log line. */
+    let lastError: string | undefined
+    const pump = new OutboxPump(deps.outbox, (event) => self.tell({ type: 'published', event }))
+
+    function connect(): void {
+      if (closing || client) return
+      const current = ++attempt
+      log.debug(`connecting to ${deps.mqttUrl} (attempt ${current})`)
+      const next = (deps.connect ?? mqtt.connect)({
+        ...mqttOptionsFromUrl(deps.mqttUrl),
+        clientId: deps.runtimeId,
+        username: deps.runtimeId,
+        password: deps.accessToken(),
+        protocolVersion: 4,
+        // Persistent session: the broker queues QoS 1 commands while we are away.
+        clean: false,
+        keepalive: deps.keepaliveSeconds,
+        reconnectPeriod: 0,
+        connectTimeout: CONNECT_TIMEOUT_MS,
+        resubscribe: false,
+        will: { topic: topics.presence, payload: presence(PresenceState.OFFLINE), qos: 1, retain: true },
+      })
+      client = next
+      // PUBACK only once the message is durably handled, so a crash before that means redelivery, not loss.
+      next.handleMessage = (packet, done) => {
+        route(packet).then(
+          () => done(),
+          (error) => {
+            log.warn(`not acknowledging message on ${packet.topic}: ${errorMessage(error)}`)
+            done(error as Error)
+          },
+        )
+      }
+      next.on('connect', () => self.tell({ type: 'connected', attempt: current }))
+      next.on('close', () => self.tell({ type: 'closed', attempt: current }))
+      next.on('error', (error) => {
+        const code = (error as { code?: unknown }).code
+        if (typeof code === 'number' && BAD_CREDENTIALS.has(code)) {
+          self.tell({ type: 'refused', attempt: current, code, message: error.message })
+        } else {
+          lastError = error.message
+          log.debug(`mqtt: ${error.message}`)
+        }
+      })
+    }
+
+    function route(packet: IPublishPacket): Promise<void> {
+      const payload = new Uint8Array(packet.payload as Buffer)
+      if (packet.topic === topics.cmd) return deps.inbound.command(payload)
+      if (packet.topic === topics.policies) return deps.inbound.policySet(payload)
+      log.debug(`ignoring message on unexpected topic ${packet.topic}`)
+      return Promise.resolve()
+    }
+
+    function onConnected(): void {
+      const current = client!
+      connected = true
+      failures = 0
+      lastError = undefined
+      log.info(`connected to ${deps.mqttUrl} as ${deps.runtimeId}`)
+      deps.onStateChange?.(true)
+      current.publish(topics.presence, presence(PresenceState.ONLINE), { qos: 1, retain: true }, (error) => {
+        if (error) log.warn(`publishing ONLINE presence failed: ${error.message}`)
+      })
+      current.subscribe({ [topics.cmd]: { qos: 1 }, [topics.policies]: { qos: 1 } }, (error, granted) => {
+        const refused = granted?.filter((g) => g.qos === 128).map((g) => g.topic) ?? []
+        if (!error && refused.length === 0) return log.debug('subscribed to cmd and policies')
+        log.error(`subscription failed (${error ? error.message : `refused: ${refused.join(', ')}`}); reconnecting`)
+        current.end(true)
+      })
+      pump.attach({
+        publish: (name, payload, done) => current.publish(name, Buffer.from(payload), { qos: 1 }, (error) => done(error ?? undefined)),
+      })
+    }
+
+    function onClosed(): void {
+      const wasConnected = connected
+      client?.removeAllListeners()
+      client?.on('error', () => {}) // late socket errors of a dead client must not become uncaught
+      client?.end(true)
+      client = undefined
+      connected = false
+      pump.detach()
+      if (wasConnected) {
+        if (closing) log.info('disconnected from broker')
+        else log.warn('connection to broker lost')
+        deps.onStateChange?.(false)
+      }
+      if (closing || awaitingCredentials) return
+      scheduleReconnect()
+    }
+
+    function scheduleReconnect(): void {
+      clearTimeout(reconnectTimer)
+      const delayMs = jitteredBackoffMs(deps.backoff, failures++)
+      log.info(`reconnecting in ${delayMs}ms${lastError ? ` (${lastError})` : ''}`)
+      lastError = undefined
+      reconnectTimer = setTimeout(() => self.tell({ type: 'connect' }), delayMs)
+    }
+
+    async function close(announceOffline: boolean): Promise<void> {
+      closing = true
+      clearTimeout(reconnectTimer)
+      const current = client
+      if (!current) return
+      if (connected && announceOffline) {
+        const sent = current.publishAsync(topics.presence, presence(PresenceState.OFFLINE), { qos: 1, retain: true })
+        await withTimeout(sent, CLOSE_TIMEOUT_MS).catch((error) => log.warn(`publishing OFFLINE presence failed: ${errorMessage(error)}`))
+        // A clean DISCONNECT: the broker discards the Last Will.
+        await withTimeout(current.endAsync(false), CLOSE_TIMEOUT_MS).catch(() => current.end(true))
+      } else {
+        current.end(true)
+      }
+      onClosed()
+    }
+
+    return {
+      preStart() {
+        self.tell({ type: 'connect' })
+      },
+
+      async receive(msg) {
+        switch (msg.type) {
+          case 'connect':
+            return connect()
+          case 'connected':
+            if (msg.attempt === attempt && client) onConnected()
+            return
+          case 'closed':
+            if (msg.attempt === attempt && client) onClosed()
+            return
+          case 'refused':
+            if (msg.attempt !== attempt) return
+            log.warn(`broker refused our credentials (${msg.message}); refreshing the access token`)
+            awaitingCredentials = true
+            deps.auth.tell({ type: 'refresh', reason: 'broker refused the access token' })
+            return
+          case 'credentialsRenewed':
+            if (!awaitingCredentials) return
+            awaitingCredentials = false
+            if (!client) scheduleReconnect()
+            return
+          case 'kick':
+            return pump.pump()
+          case 'published':
+            return pump.settle(msg.event)
+          case 'drain':
+            // Not awaited: the acks that empty the outbox arrive through this mailbox.
+            if (connected) void pump.whenEmpty(msg.timeoutMs).then(msg.replyTo)
+            else msg.replyTo(deps.outbox.size() === 0)
+            return
+          case 'close':
+            await close(msg.announceOffline)
+            msg.replyTo?.()
+            return
+        }
+      },
+
+      postStop() {
+        closing = true
+        clearTimeout(reconnectTimer)
+        if (client) onClosed()
+      },
+    }
+  }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${ms}ms`)), ms)))
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
+}

@@ -1,0 +1,101 @@
+/**
+ * Publishes outbox rows in order over the current connection, a bounded window at a time (QoS 1),
+ * deleting each row only after its PUBACK. On a new connection everything not yet acked is sent again,
+ * from the oldest row. Not an actor itself: the connection actor drives it and feeds it the acks.
+ */
+import type { Outbox } from '../store/outbox.ts'
+
+export interface Publisher {
+  /** Publishes with QoS 1; `done` is called on PUBACK, or with an error. */
+  publish(topic: string, payload: Uint8Array, done: (error?: Error) => void): void
+}
+
+/** A publish settled; handed back through `onSettled` so the owner can process it in order. */
+export interface PublishSettled {
+  seq: number
+  session: number
+  error?: Error
+}
+
+export class OutboxPump {
+  private publisher: Publisher | undefined
+  private session = 0
+  /** Highest seq handed to the current publisher. */
+  private cursor = 0
+  private readonly inflight = new Set<number>()
+  private emptyWaiters: (() => void)[] = []
+
+  constructor(
+    private readonly outbox: Outbox,
+    private readonly onSettled: (event: PublishSettled) => void,
+    private readonly window = 32,
+  ) {}
+
+  get connected(): boolean {
+    return this.publisher !== undefined
+  }
+
+  /** A new connection: (re)send everything still in the outbox, oldest first. */
+  attach(publisher: Publisher): void {
+    this.session++
+    this.publisher = publisher
+    this.cursor = 0
+    this.inflight.clear()
+    this.pump()
+  }
+
+  /** Connection lost: stop; unacked rows stay in the outbox. */
+  detach(): void {
+    this.session++
+    this.publisher = undefined
+    this.inflight.clear()
+  }
+
+  /** Publishes rows until the window is full or the outbox is exhausted. */
+  pump(): void {
+    const publisher = this.publisher
+    if (!publisher) return
+    while (this.inflight.size < this.window) {
+      const rows = this.outbox.after(this.cursor, this.window - this.inflight.size)
+      if (rows.length === 0) break
+      const session = this.session
+      for (const row of rows) {
+        this.inflight.add(row.seq)
+        this.cursor = row.seq
+        publisher.publish(row.topic, row.payload, (error) => this.onSettled({ seq: row.seq, session, error }))
+      }
+    }
+    this.notifyIfEmpty()
+  }
+
+  settle({ seq, session, error }: PublishSettled): void {
+    // A PUBACK is a PUBACK, even if it arrives just as the connection drops.
+    if (!error) this.outbox.remove(seq)
+    if (session !== this.session) return
+    this.inflight.delete(seq)
+    // A failed publish means the connection is going away; the next attach resends from the oldest row.
+    if (error) this.detach()
+    else this.pump()
+  }
+
+  /** Resolves true once the outbox is empty, false after `timeoutMs`. */
+  whenEmpty(timeoutMs: number): Promise<boolean> {
+    if (this.outbox.size() === 0) return Promise.resolve(true)
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer)
+        resolve(true)
+      }
+      const timer = setTimeout(() => {
+        this.emptyWaiters = this.emptyWaiters.filter((w) => w !== done)
+        resolve(false)
+      }, timeoutMs)
+      this.emptyWaiters.push(done)
+    })
+  }
+
+  private notifyIfEmpty(): void {
+    if (this.emptyWaiters.length === 0 || this.inflight.size > 0 || this.outbox.size() > 0) return
+    for (const resolve of this.emptyWaiters.splice(0)) resolve()
+  }
+}

@@ -1,0 +1,25 @@
+/** Why a running command was aborted, and how that is reported. */
+
+export class CommandTimeoutError extends Error {
+  constructor(readonly timeoutMs: number) {
+    super(`timed out after ${timeoutMs} ms`)
+    this.name = 'CommandTimeoutError'
+  }
+}
+
+export class CommandCancelledError extends Error {
+  constructor(reason: string) {
+    super(`cancelled: ${reason}`)
+    this.name = 'CommandCancelledError'
+  }
+}
+
+/** The CommandUpdate error for an aborted signal. */
+export function abortMessage(signal: AbortSignal): string {
+  const reason: unknown = signal.reason
+  return reason instanceof Error ? reason.message : 'cancelled'
+}
+
+export function isTimeout(signal: AbortSignal): boolean {
+  return signal.aborted && signal.reason instanceof CommandTimeoutError
+}

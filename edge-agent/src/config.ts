@@ -1,0 +1,199 @@
+/** Agent configuration from command-line flags and EDGE_* environment variables (flags win). */
+import { LOG_LEVELS, type LogLevel } from './log.ts'
+import { AGENT_VERSION } from './version.ts'
+
+export interface AgentConfig {
+  /** Control plane REST base URL, without trailing slash. */
+  apiUrl: string
+  mqttUrl: string
+  runtimeId: string
+  /** Only needed on first start, when the state dir holds no identity yet. */
+  bootstrapToken?: string
+  stateDir: string
+  statusIntervalMs: number
+  keepaliveSeconds: number
+  reconnectMinMs: number
+  reconnectMaxMs: number
+  /** How long a command waits for a first safety policy set before failing. */
+  policyWaitMs: number
+  /** Local telemetry HTTP port (0 = ephemeral); undefined = disabled. */
+  telemetryPort?: number
+  logLevel: LogLevel
+}
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'ConfigError'
+  }
+}
+
+type Env = Record<string, string | undefined>
+type Raw = Partial<Record<keyof AgentConfig, string>>
+
+interface Option {
+  key: keyof AgentConfig
+  flag: string
+  env: string
+  arg: string
+  help: string
+  default?: string
+}
+
+/** Single source of truth for parsing and for --help. */
+const OPTIONS: readonly Option[] = [
+  { key: 'apiUrl', flag: '--api-url', env: 'EDGE_API_URL', arg: '<url>', help: 'control plane REST base URL (required)' },
+  { key: 'mqttUrl', flag: '--mqtt-url', env: 'EDGE_MQTT_URL', arg: '<url>', help: 'MQTT broker URL, e.g. mqtt://host:1883 (required)' },
+  { key: 'runtimeId', flag: '--runtime-id', env: 'EDGE_RUNTIME_ID', arg: '<id>', help: 'runtime identity id (required)' },
+  {
+    key: 'bootstrapToken',
+    flag: '--bootstrap-token',
+    env: 'EDGE_BOOTSTRAP_TOKEN',
+    arg: '<token>',
+    help: 'one-time bootstrap token, needed only on first start (prefer the env var: flags show in ps)',
+  },
+  { key: 'stateDir', flag: '--state-dir', env: 'EDGE_STATE_DIR', arg: '<dir>', help: 'directory of agent.db', default: './edge-agent-state' },
+  { key: 'statusIntervalMs', flag: '--status-interval-ms', env: 'EDGE_STATUS_INTERVAL_MS', arg: '<ms>', help: 'status report period', default: '10000' },
+  { key: 'keepaliveSeconds', flag: '--keepalive-seconds', env: 'EDGE_KEEPALIVE_SECONDS', arg: '<s>', help: 'MQTT keepalive', default: '10' },
+  { key: 'reconnectMinMs', flag: '--reconnect-min-ms', env: 'EDGE_RECONNECT_MIN_MS', arg: '<ms>', help: 'first reconnect/retry delay', default: '500' },
+  { key: 'reconnectMaxMs', flag: '--reconnect-max-ms', env: 'EDGE_RECONNECT_MAX_MS', arg: '<ms>', help: 'longest reconnect/retry delay', default: '30000' },
+  {
+    key: 'policyWaitMs',
+    flag: '--policy-wait-ms',
+    env: 'EDGE_POLICY_WAIT_MS',
+    arg: '<ms>',
+    help: 'how long commands wait for a first safety policy set',
+    default: '30000',
+  },
+  {
+    key: 'telemetryPort',
+    flag: '--telemetry-port',
+    env: 'EDGE_TELEMETRY_PORT',
+    arg: '<port>',
+    help: 'local telemetry endpoint on 127.0.0.1 (0 = any free port, printed); unset = disabled',
+  },
+  { key: 'logLevel', flag: '--log-level', env: 'EDGE_LOG_LEVEL', arg: '<level>', help: 'info, debug or silent', default: 'info' },
+]
+
+export type ParsedArgs = { action: 'help' } | { action: 'version' } | { action: 'run'; config: AgentConfig }
+
+/** Parses argv (without the executable and script) and env. Throws ConfigError on anything invalid. */
+export function parseConfig(argv: readonly string[], env: Env = process.env): ParsedArgs {
+  const fromFlags: Raw = {}
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!
+    if (arg === '--help' || arg === '-h') return { action: 'help' }
+    if (arg === '--version' || arg === '-v') return { action: 'version' }
+    const eq = arg.indexOf('=')
+    const name = eq > 0 ? arg.slice(0, eq) : arg
+    const option = OPTIONS.find((o) => o.flag === name)
+    if (!option) throw new ConfigError(`unknown argument "${arg}" (see --help)`)
+    let value: string | undefined
+    if (eq > 0) value = arg.slice(eq + 1)
+    else {
+      value = argv[++i]
+      if (value === undefined || value.startsWith('--')) throw new ConfigError(`${name} needs a value ${option.arg}`)
+    }
+    fromFlags[option.key] = value
+  }
+  const raw: Raw = {}
+  for (const option of OPTIONS) {
+    const envValue = env[option.env]
+    raw[option.key] = fromFlags[option.key] ?? (envValue === '' ? undefined : envValue) ?? option.default
+  }
+  return { action: 'run', config: validate(raw) }
+}
+
+function validate(raw: Raw): AgentConfig {
+  const config: AgentConfig = {
+    apiUrl: url(raw, 'apiUrl', ['http:', 'https:']).replace(/\/+$/, ''),
+    mqttUrl: url(raw, 'mqttUrl', ['mqtt:', 'mqtts:', 'tcp:', 'ssl:', 'tls:', 'ws:', 'wss:']),
+    runtimeId: runtimeId(raw),
+    bootstrapToken: raw.bootstrapToken || undefined,
+    stateDir: required(raw, 'stateDir'),
+    statusIntervalMs: int(raw, 'statusIntervalMs', 100, 86_400_000),
+    keepaliveSeconds: int(raw, 'keepaliveSeconds', 1, 65_535),
+    reconnectMinMs: int(raw, 'reconnectMinMs', 1, 3_600_000),
+    reconnectMaxMs: int(raw, 'reconnectMaxMs', 1, 3_600_000),
+    policyWaitMs: int(raw, 'policyWaitMs', 0, 86_400_000),
+    telemetryPort: raw.telemetryPort === undefined ? undefined : int(raw, 'telemetryPort', 0, 65_535),
+    logLevel: logLevel(raw),
+  }
+  if (config.reconnectMaxMs < config.reconnectMinMs) {
+    throw new ConfigError(`${describe('reconnectMaxMs')} (${config.reconnectMaxMs}) must be >= ${describe('reconnectMinMs')} (${config.reconnectMinMs})`)
+  }
+  return config
+}
+
+function optionOf(key: keyof AgentConfig): Option {
+  return OPTIONS.find((o) => o.key === key)!
+}
+
+function describe(key: keyof AgentConfig): string {
+  const option = optionOf(key)
+  return `${option.flag} / ${option.env}`
+}
+
+function required(raw: Raw, key: keyof AgentConfig): string {
+  const value = raw[key]
+  if (value === undefined || value.trim() === '') throw new ConfigError(`${describe(key)} is required`)
+  return value
+}
+
+function url(raw: Raw, key: keyof AgentConfig, protocols: readonly string[]): string {
+  const value = required(raw, key)
+  let parsed: URL
+  try {
+    parsed = new URL(value)
+  } catch {
+    throw new ConfigError(`${describe(key)} must be a URL, got "${value}"`)
+  }
+  if (!protocols.includes(parsed.protocol)) {
+    throw new ConfigError(`${describe(key)} must use ${protocols.map((p) => p.slice(0, -1)).join(', ')}, got "${value}"`)
+  }
+  return value
+}
+
+/** Used as MQTT client id and username: no topic wildcards or separators. */
+function runtimeId(raw: Raw): string {
+  const value = required(raw, 'runtimeId')
+  if (!/^[A-Za-z0-9._:-]{1,128}$/.test(value)) {
+    throw new ConfigError(`${describe('runtimeId')} must be 1-128 characters of A-Z a-z 0-9 . _ : -, got "${value}"`)
+  }
+  return value
+}
+
+function int(raw: Raw, key: keyof AgentConfig, min: number, max: number): number {
+  const value = required(raw, key)
+  const parsed = /^\d+$/.test(value.trim()) ? Number(value) : Number.NaN
+  if (!Number.isSafeInteger(parsed) || parsed < min || parsed > max) {
+    throw new ConfigError(`${describe(key)} must be an integer from ${min} to ${max}, got "${value}"`)
+  }
+  return parsed
+}
+
+function logLevel(raw: Raw): LogLevel {
+  const value = required(raw, 'logLevel')
+  if (!(LOG_LEVELS as readonly string[]).includes(value)) {
+    throw new ConfigError(`${describe('logLevel')} must be one of ${LOG_LEVELS.join(', ')}, got "${value}"`)
+  }
+  return value as LogLevel
+}
+
+export function helpText(): string {
+  const rows = OPTIONS.map((o) => [`${o.flag} ${o.arg}`, o.env, o.help + (o.default === undefined ? '' : ` (default ${o.default})`)])
+  const widths = [0, 1].map((col) => Math.max(...rows.map((row) => row[col]!.length)))
+  const table = rows.map(([flag, env, help]) => `  ${flag!.padEnd(widths[0]!)}  ${env!.padEnd(widths[1]!)}  ${help}`)
+  return [
+    `edge-agent ${AGENT_VERSION}: runs commands from the control plane over MQTT, enforcing local safety policies.`,
+    '',
+    'Usage: edge-agent [options]',
+    '',
+    'Options (a flag wins over its environment variable; --name=value also works):',
+    ...table,
+    `  ${'-h, --help'.padEnd(widths[0]!)}  ${''.padEnd(widths[1]!)}  print this help and exit`,
+    `  ${'-v, --version'.padEnd(widths[0]!)}  ${''.padEnd(widths[1]!)}  print the version and exit`,
+    '',
+    'Exit codes: 0 clean shutdown, 1 internal failure, 2 invalid configuration or state, 3 identity rejected by the control plane.',
+  ].join('\n')
+}

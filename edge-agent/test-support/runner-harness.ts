@@ -1,0 +1,107 @@
+/** Policy gate + command runner actors on a given database, with helpers to feed commands and read reports. */
+import type { Database } from 'bun:sqlite'
+import { Type } from '@sinclair/typebox'
+import { ActorSystem } from '../src/actors/index.ts'
+import { CommandReports } from '../src/agent/command-reports.ts'
+import { commandRunner, type CommandRunnerMsg } from '../src/agent/command-runner.ts'
+import { InflightCommands } from '../src/agent/inflight.ts'
+import { policyGate, type PolicyGateMsg } from '../src/agent/policy-gate.ts'
+import { recoverCommandLog } from '../src/agent/recovery.ts'
+import { defineCommand } from '../src/commands/kind.ts'
+import { BUILT_IN_COMMANDS, CommandRegistry } from '../src/commands/registry.ts'
+import { silentLogger } from '../src/log.ts'
+import type { PolicyRules } from '../src/policy/index.ts'
+import { CommandStore } from '../src/store/command-store.ts'
+import { Outbox } from '../src/store/outbox.ts'
+import { PolicyStore } from '../src/store/policy-store.ts'
+import { CommandStatus, codecs, type CommandUpdate } from '../../proto/wire.ts'
+
+export const ACK_TOPIC = 'edge/tenant_1/host_1/ack'
+
+/** Built-ins plus `count`, which records every execution (to prove nothing runs twice). */
+export function countingRegistry(executions: string[]): CommandRegistry {
+  const count = defineCommand({
+    kind: 'count',
+    params: Type.Object({ label: Type.String() }),
+    run: async ({ label }) => {
+      executions.push(label)
+      return { ok: true, result: { label } }
+    },
+  })
+  return new CommandRegistry([...BUILT_IN_COMMANDS, count])
+}
+
+export interface PolicyInput {
+  id?: string
+  name?: string
+  enabled?: boolean
+  rules?: PolicyRules
+  rulesJson?: string
+}
+
+export function policySetPayload(policies: PolicyInput[]): Uint8Array {
+  return codecs.policySet.encode({
+    policies: policies.map((p, i) => ({
+      id: p.id ?? `pol_${i + 1}`,
+      name: p.name ?? `policy-${i + 1}`,
+      enabled: p.enabled ?? true,
+      rulesJson: p.rulesJson ?? JSON.stringify(p.rules ?? {}),
+      version: 1,
+    })),
+    issuedAtMs: Date.now(),
+  })
+}
+
+export function commandPayload(id: string, kind: string, params: unknown = {}, timeoutMs = 0): Uint8Array {
+  return codecs.command.encode({ id, kind, paramsJson: JSON.stringify(params), timeoutMs, createdAtMs: Date.now() })
+}
+
+export const STATUS_NAME: Record<number, string> = {
+  [CommandStatus.RUNNING]: 'RUNNING',
+  [CommandStatus.COMPLETED]: 'COMPLETED',
+  [CommandStatus.FAILED]: 'FAILED',
+}
+
+export function startRunner(db: Database, options: { policyWaitMs?: number; executions?: string[] } = {}) {
+  const executions = options.executions ?? []
+  const outbox = new Outbox(db)
+  const commands = new CommandStore(db)
+  const reports = new CommandReports(db, commands, outbox, ACK_TOPIC)
+  const inflight = new InflightCommands()
+  recoverCommandLog(commands, reports, silentLogger)
+  const system = new ActorSystem({ supervision: { initialDelayMs: 1, maxDelayMs: 5, maxRestarts: 3 } })
+  const policyWaitMs = options.policyWaitMs ?? 5_000
+  const policy = system.spawn<PolicyGateMsg>(
+    'policy',
+    policyGate({ policyStore: new PolicyStore(db), commands, policyWaitMs, log: silentLogger }),
+  )
+  const runner = system.spawn<CommandRunnerMsg>(
+    'commands',
+    commandRunner({ commands, reports, registry: countingRegistry(executions), policy, inflight, policyWaitMs, log: silentLogger }),
+  )
+  return {
+    system,
+    runner,
+    policy,
+    commands,
+    outbox,
+    inflight,
+    executions,
+    /** Delivers a command as the broker would; resolves when it would be PUBACKed. */
+    send: (payload: Uint8Array) => runner.ask<void>((replyTo) => ({ type: 'command', payload, replyTo })),
+    setPolicies: (policies: PolicyInput[]) =>
+      policy.ask<void>((replyTo) => ({ type: 'policySet', payload: policySetPayload(policies), replyTo })),
+    /** Every CommandUpdate in the outbox, oldest first. */
+    updates(): (CommandUpdate & { statusName: string })[] {
+      return outbox
+        .after(0, 10_000)
+        .filter((row) => row.topic === ACK_TOPIC)
+        .map((row) => codecs.commandUpdate.decode(row.payload))
+        .map((u) => ({ ...u, statusName: STATUS_NAME[u.status] ?? String(u.status) }))
+    },
+    updatesOf(commandId: string) {
+      return this.updates().filter((u) => u.commandId === commandId)
+    },
+    stop: () => system.stop(),
+  }
+}
