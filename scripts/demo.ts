@@ -15,7 +15,7 @@ const plane = await startControlPlane({ port: 0, mqttPort: 0, host: "127.0.0.1",
 const stateDir = mkdtempSync(join(tmpdir(), "edge-demo-"));
 const say = (msg: string) => console.log(`» ${msg}`);
 
-async function call(method: string, path: string, body?: unknown) {
+async function call(method: string, path: string, body?: unknown): Promise<any> {
   const res = await fetch(plane.url + path, {
     method,
     headers: { authorization: `Bearer ${adminKey}`, "content-type": "application/json" },
