@@ -27,7 +27,7 @@ const total = Number(values.commands);
 const concurrency = Number(values.concurrency);
 
 const adminKey = newSecret("roz_sk_");
-const plane = await startControlPlane({ port: 0, mqttPort: 0, host: "127.0.0.1", logLevel: "silent", dataDir: "memory://", adminKey });
+const plane = await startControlPlane({ port: 0, mqttPort: 0, grpcPort: 0, host: "127.0.0.1", logLevel: "silent", dataDir: "memory://", adminKey });
 const api = new ApiClient(plane.url);
 const mqttUrl = plane.transport.mqttUrl;
 console.log(`control plane ${plane.url} · database ${plane.database.kind} · broker ${plane.transport.broker ? "embedded aedes" : mqttUrl}`);

@@ -11,7 +11,7 @@ import { startControlPlane } from "../control-plane/src/app";
 import { newSecret } from "../control-plane/src/lib/secrets";
 
 const adminKey = newSecret("roz_sk_");
-const plane = await startControlPlane({ port: 0, mqttPort: 0, host: "127.0.0.1", dataDir: "memory://", adminKey, logLevel: "silent" });
+const plane = await startControlPlane({ port: 0, mqttPort: 0, grpcPort: 0, host: "127.0.0.1", dataDir: "memory://", adminKey, logLevel: "silent" });
 const stateDir = mkdtempSync(join(tmpdir(), "edge-demo-"));
 const say = (msg: string) => console.log(`» ${msg}`);
 

@@ -11,6 +11,8 @@ export interface Config {
   dataDir: string;
   /** External MQTT broker when set; otherwise the embedded aedes broker. */
   mqttUrl?: string;
+  /** gRPC port (agent sessions, operator watch). */
+  grpcPort: number;
   /** Port of the embedded broker. */
   mqttPort: number;
   /** Credentials of the control plane on an external broker. */
@@ -64,6 +66,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     dataDir: str(env, "DATA_DIR") ?? "./data/pglite",
     mqttUrl: str(env, "MQTT_URL"),
     mqttPort: int(env, "MQTT_PORT", 1883),
+    grpcPort: int(env, "GRPC_PORT", 50051),
     mqttUsername: str(env, "MQTT_USERNAME"),
     mqttPassword: str(env, "MQTT_PASSWORD"),
     adminKey: str(env, "ADMIN_KEY"),

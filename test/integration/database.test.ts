@@ -8,7 +8,7 @@ import { availableBackends, postgresReachable } from "../support/backends";
 import { ApiClient } from "../support/control-plane";
 
 const backends = await availableBackends();
-const base = { port: 0, mqttPort: 0, mqttUrl: undefined, host: "127.0.0.1", logLevel: "silent" as const, adminKey: undefined, databaseUrl: undefined };
+const base = { port: 0, mqttPort: 0, grpcPort: 0, mqttUrl: undefined, host: "127.0.0.1", logLevel: "silent" as const, adminKey: undefined, databaseUrl: undefined };
 
 describe("embedded PGlite", () => {
   const dir = mkdtempSync(join(tmpdir(), "edge-pglite-"));

@@ -64,6 +64,7 @@ export async function startTestPlane(
   const plane = await startControlPlane({
     port: 0,
     mqttPort: 0,
+    grpcPort: 0,
     mqttUrl: undefined,
     host: "127.0.0.1",
     logLevel: "silent",

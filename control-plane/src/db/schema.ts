@@ -303,3 +303,14 @@ export const telemetryPoints = pgTable(
   },
   (t) => [primaryKey({ columns: [t.hostId, t.seq] }), index("telemetry_host_name_at_idx").on(t.hostId, t.name, t.at)],
 );
+
+/** gRPC session resume state: the highest agent frame seq processed for a host (survives replicas). */
+export const agentSessions = pgTable("agent_sessions", {
+  hostId: text("host_id")
+    .primaryKey()
+    .references(() => hosts.id, { onDelete: "cascade" }),
+  tenantId: tenantRef(),
+  lastAgentSeq: bigint("last_agent_seq", { mode: "number" }).notNull().default(0),
+  connectedAt: ts("connected_at"),
+  updatedAt: updatedAt(),
+});

@@ -6,6 +6,7 @@ export type DomainEvent =
   | { type: "command.created"; tenantId: string; hostId: string; commandId: string }
   | { type: "command.transition"; tenantId: string; hostId: string; commandId: string; status: Status; error?: string | null }
   | { type: "task.transition"; tenantId: string; taskId: string; status: Status }
+  | { type: "command.log"; tenantId: string; hostId: string; commandId: string; stream: string; line: string; atMs: number }
   | { type: "runtime.revoked"; tenantId: string; runtimeId: string; hostId: string }
   /** Safety policies, environments or host assignments changed: agents need a fresh policy set. */
   | { type: "policies.changed"; tenantId: string };

@@ -3,6 +3,9 @@ import { randomBytes } from "node:crypto";
 import type { Config } from "../config";
 import type { Services } from "../services";
 import { startEmbeddedBroker, type EmbeddedBroker } from "./embedded-broker";
+import { AgentInbox } from "./agent-inbox";
+import { startGrpcServer, type GrpcServer } from "./grpc";
+import { LiveSessions } from "./live-sessions";
 import { MqttBridge } from "./mqtt";
 
 export interface Transport {
@@ -10,6 +13,7 @@ export interface Transport {
   mqttUrl: string;
   broker?: EmbeddedBroker;
   bridge: MqttBridge;
+  grpc: GrpcServer;
   /** How the control plane itself logs in to the broker (in-process use only, e.g. benchmarks). */
   credentials: { username?: string; password?: string };
   stop(): Promise<void>;
@@ -18,8 +22,11 @@ export interface Transport {
 const INTERNAL_USER = "control-plane";
 
 export async function startTransport(config: Config, services: Services): Promise<Transport> {
+  const inbox = new AgentInbox(services);
+  const sessions = new LiveSessions();
+  const grpc = await startGrpcServer(services, inbox, sessions, { port: config.grpcPort, host: config.host });
   if (config.mqttUrl) {
-    const bridge = new MqttBridge(services, {
+    const bridge = new MqttBridge(services, inbox, sessions, {
       url: config.mqttUrl,
       username: config.mqttUsername,
       password: config.mqttPassword,
@@ -29,8 +36,12 @@ export async function startTransport(config: Config, services: Services): Promis
     return {
       mqttUrl: config.mqttUrl,
       bridge,
+      grpc,
       credentials: { username: config.mqttUsername, password: config.mqttPassword },
-      stop: () => bridge.stop(),
+      async stop() {
+        await grpc.stop();
+        await bridge.stop();
+      },
     };
   }
 
@@ -51,15 +62,17 @@ export async function startTransport(config: Config, services: Services): Promis
     if (event.type === "runtime.revoked") broker.disconnect(event.runtimeId);
   });
   const host = config.host === "0.0.0.0" ? "127.0.0.1" : config.host;
-  const bridge = new MqttBridge(services, { url: `mqtt://${host}:${broker.port}`, username: INTERNAL_USER, password: internalSecret });
+  const bridge = new MqttBridge(services, inbox, sessions, { url: `mqtt://${host}:${broker.port}`, username: INTERNAL_USER, password: internalSecret });
   await bridge.start();
   return {
     mqttUrl: `mqtt://${host}:${broker.port}`,
     broker,
     bridge,
+    grpc,
     credentials: { username: INTERNAL_USER, password: internalSecret },
     async stop() {
       dropRevoked();
+      await grpc.stop();
       await bridge.stop();
       await broker.close();
     },

@@ -4,11 +4,11 @@
  */
 import mqtt, { type MqttClient } from "mqtt";
 import { randomBytes } from "node:crypto";
-import { and, eq, isNotNull, isNull } from "drizzle-orm";
-import { runtimeIdentities } from "../db/schema";
 import type { DomainEvent } from "../lib/events";
 import type { Services } from "../services";
-import { CommandStatus, PresenceState, codecs, parseTopic, topic, type Channel, type Codec } from "../../../proto/wire";
+import { PresenceState, codecs, parseTopic, topic, type Channel, type Codec } from "../../../proto/wire";
+import type { AgentInbox } from "./agent-inbox";
+import type { LiveSessions } from "./live-sessions";
 
 export interface MqttBridgeOptions {
   url: string;
@@ -18,26 +18,10 @@ export interface MqttBridgeOptions {
   sharedGroup?: string;
 }
 
-const STATUS_OF: Record<number, "running" | "completed" | "failed" | undefined> = {
-  [CommandStatus.RUNNING]: "running",
-  [CommandStatus.COMPLETED]: "completed",
-  [CommandStatus.FAILED]: "failed",
-};
-
 /** Decodes a payload, or undefined for bytes that are not that message (dropped, never fatal). */
 function decode<T>(codec: Codec<T>, payload: Uint8Array): T | undefined {
   try {
     return codec.decode(payload);
-  } catch {
-    return undefined;
-  }
-}
-
-function parseObject(json: string): Record<string, unknown> | undefined {
-  if (!json) return undefined;
-  try {
-    const value = JSON.parse(json);
-    return value && typeof value === "object" && !Array.isArray(value) ? value : undefined;
   } catch {
     return undefined;
   }
@@ -50,6 +34,8 @@ export class MqttBridge {
 
   constructor(
     private readonly services: Services,
+    private readonly inbox: AgentInbox,
+    private readonly sessions: LiveSessions,
     private readonly opts: MqttBridgeOptions,
   ) {}
 
@@ -104,12 +90,14 @@ export class MqttBridge {
   private async onEvent(event: DomainEvent): Promise<void> {
     if (event.type === "command.created") {
       // Nothing goes to a host without a live runtime: it stays pending until one connects.
-      if (!(await this.hostHasLiveRuntime(event.tenantId, event.hostId))) return;
+      if (!(await this.inbox.hostHasLiveRuntime(event.tenantId, event.hostId))) return;
       const command = await this.services.commands.get(event.tenantId, event.commandId);
+      // A live gRPC session is the faster path; the agent dedupes if both deliver.
+      if (this.sessions.push(event.tenantId, event.hostId, command)) return;
       await this.sendCommand(event.tenantId, event.hostId, command);
     } else if (event.type === "policies.changed") {
       for (const host of await this.services.hosts.list(event.tenantId, {})) await this.sendPolicies(event.tenantId, host.id);
-    } else if (event.type === "runtime.revoked" && !(await this.hostHasLiveRuntime(event.tenantId, event.hostId))) {
+    } else if (event.type === "runtime.revoked" && !(await this.inbox.hostHasLiveRuntime(event.tenantId, event.hostId))) {
       await this.services.hosts.setStatus(event.tenantId, event.hostId, "offline");
     }
   }
@@ -144,29 +132,12 @@ export class MqttBridge {
     await this.publish(tenantId, hostId, "policies", payload, true);
   }
 
-  /** An agent acts for a host only while the host has a live (bootstrapped, unrevoked) runtime identity. */
-  private async hostHasLiveRuntime(tenantId: string, hostId: string): Promise<boolean> {
-    const [row] = await this.services.db
-      .select({ id: runtimeIdentities.id })
-      .from(runtimeIdentities)
-      .where(
-        and(
-          eq(runtimeIdentities.tenantId, tenantId),
-          eq(runtimeIdentities.hostId, hostId),
-          isNull(runtimeIdentities.revokedAt),
-          isNotNull(runtimeIdentities.bootstrapUsedAt),
-        ),
-      )
-      .limit(1);
-    return Boolean(row);
-  }
-
   private async handle(name: string, payload: Buffer): Promise<void> {
     const where = parseTopic(name);
     if (!where) return;
     const { tenantId, hostId, channel } = where;
     const { commands, hosts, log } = this.services;
-    if (!(await this.hostHasLiveRuntime(tenantId, hostId))) {
+    if (!(await this.inbox.hostHasLiveRuntime(tenantId, hostId))) {
       log.debug(`ignoring ${channel} for ${hostId}: no live runtime identity`);
       return;
     }
@@ -184,29 +155,17 @@ export class MqttBridge {
       }
       case "ack": {
         const update = decode(codecs.commandUpdate, payload);
-        const status = update && STATUS_OF[update.status];
-        if (!update || !status) return;
-        await commands.applyAgentReport(tenantId, hostId, update.commandId, {
-          status,
-          ...(update.error ? { error: update.error } : {}),
-          ...(parseObject(update.resultJson) ? { result: parseObject(update.resultJson) } : {}),
-        });
+        if (update) await this.inbox.commandUpdate(tenantId, hostId, update);
         return;
       }
       case "status": {
         const report = decode(codecs.status, payload);
-        if (!report) return;
-        const { agentVersion, ...rest } = report;
-        await hosts.recordReport(tenantId, hostId, rest as Record<string, unknown>, agentVersion);
+        if (report) await this.inbox.status(tenantId, hostId, report);
         return;
       }
       case "telemetry": {
         const batch = decode(codecs.telemetry, payload);
-        if (!batch) return;
-        const points = batch.points
-          .filter((p) => p.name && Number.isFinite(p.value))
-          .map((p) => ({ seq: p.seq, name: p.name, value: p.value, tags: p.tags ?? {}, at: new Date(p.atMs || Date.now()) }));
-        await hosts.recordTelemetry(tenantId, hostId, points);
+        if (batch) await this.inbox.telemetry(tenantId, hostId, batch.points);
         return;
       }
     }

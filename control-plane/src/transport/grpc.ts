@@ -1,0 +1,228 @@
+/**
+ * gRPC: real-time agent sessions (commands pushed without the broker hop; acks, status, telemetry and log lines
+ * streamed back, resumable by sequence number) and the operator's live watch / send-command calls.
+ */
+import * as grpc from "@grpc/grpc-js";
+import { and, eq, lt } from "drizzle-orm";
+import { agentSessions } from "../db/schema";
+import { HttpError } from "../http/errors";
+import type { DomainEvent } from "../lib/events";
+import type { UserPrincipal } from "../modules/auth/principal";
+import type { RuntimePrincipal } from "../modules/runtime/principal";
+import type { Services } from "../services";
+import { AgentSessionService, OperatorService, type AgentFrame, type ServerFrame } from "../../../proto/grpc";
+import type { AgentInbox } from "./agent-inbox";
+import type { CommandToPush, LiveSession, LiveSessions } from "./live-sessions";
+
+type Status = grpc.status;
+const statusError = (code: Status, details: string) => Object.assign(new Error(details), { code, details });
+
+function bearer(metadata: grpc.Metadata): string | undefined {
+  const value = metadata.get("authorization")[0];
+  const match = typeof value === "string" ? /^Bearer\s+(\S+)\s*$/i.exec(value) : null;
+  return match?.[1];
+}
+
+const commandFrame = (c: CommandToPush): ServerFrame => ({
+  command: { id: c.id, kind: c.kind, paramsJson: JSON.stringify(c.params), timeoutMs: c.timeoutMs ?? 0, createdAtMs: c.createdAt.getTime() },
+});
+
+export interface GrpcServerOptions {
+  port: number;
+  host: string;
+}
+
+export interface GrpcServer {
+  port: number;
+  stop(): Promise<void>;
+}
+
+export async function startGrpcServer(
+  services: Services,
+  inbox: AgentInbox,
+  sessions: LiveSessions,
+  opts: GrpcServerOptions,
+): Promise<GrpcServer> {
+  const server = new grpc.Server();
+  server.addService(AgentSessionService, { Connect: (call: grpc.ServerDuplexStream<AgentFrame, ServerFrame>) => agentSession(services, inbox, sessions, call) });
+  server.addService(OperatorService, operator(services, sessions));
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync(`${opts.host}:${opts.port}`, grpc.ServerCredentials.createInsecure(), (err, bound) => (err ? reject(err) : resolve(bound))),
+  );
+  const revoked = services.events.subscribe((event) => {
+    if (event.type === "runtime.revoked") sessions.abortRuntime(event.runtimeId, "runtime identity revoked");
+  });
+  return {
+    port,
+    async stop() {
+      revoked();
+      sessions.abortAll("control plane shutting down");
+      // Watches and sessions are endless streams: give calls a moment, then cut them.
+      await Promise.race([new Promise<void>((resolve) => server.tryShutdown(() => resolve())), Bun.sleep(500)]);
+      server.forceShutdown();
+    },
+  };
+}
+
+/** One agent's Connect stream: hello → welcome (+ pending commands), then sequenced frames acknowledged cumulatively. */
+function agentSession(services: Services, inbox: AgentInbox, sessions: LiveSessions, call: grpc.ServerDuplexStream<AgentFrame, ServerFrame>) {
+  let principal: RuntimePrincipal | undefined;
+  let session: LiveSession | undefined;
+  let lastSeq = 0;
+  let ended = false;
+  const write = (frame: ServerFrame) => {
+    if (!ended && !call.cancelled) call.write(frame);
+  };
+  const finish = (error?: Error) => {
+    if (ended) return;
+    ended = true;
+    if (principal && session) sessions.close(principal.tenantId, principal.hostId, session);
+    if (error) call.emit("error", error);
+    else call.end();
+  };
+
+  const authenticated = (async () => {
+    const token = bearer(call.metadata);
+    principal = token ? await services.runtime.principalForAccessToken(token) : undefined;
+    if (!principal) throw statusError(grpc.status.UNAUTHENTICATED, "missing, invalid or revoked runtime access token");
+  })();
+
+  let queue: Promise<void> = authenticated;
+  call.on("data", (frame: AgentFrame) => {
+    queue = queue
+      .then(() => (ended ? undefined : handle(frame)))
+      .catch((err) => {
+        const code = (err as { code?: number }).code;
+        if (code === undefined) services.log.error("agent session frame failed", err);
+        finish(code === undefined ? statusError(grpc.status.INTERNAL, "internal error") : (err as Error));
+      });
+  });
+  // An agent that sends nothing still learns at once that its token is bad.
+  authenticated.catch((err) => finish(err));
+  call.on("end", () => queue.finally(() => finish()));
+  call.on("cancelled", () => finish());
+  call.on("error", () => finish());
+
+  async function handle(frame: AgentFrame) {
+    const me = principal!;
+    if (!session) {
+      if (frame.body !== "hello") throw statusError(grpc.status.FAILED_PRECONDITION, "the first frame must be hello");
+      await services.db
+        .insert(agentSessions)
+        .values({ hostId: me.hostId, tenantId: me.tenantId, connectedAt: new Date() })
+        .onConflictDoUpdate({ target: agentSessions.hostId, set: { connectedAt: new Date(), updatedAt: new Date() } });
+      const [row] = await services.db.select().from(agentSessions).where(eq(agentSessions.hostId, me.hostId));
+      lastSeq = row?.lastAgentSeq ?? 0;
+      session = {
+        runtimeId: me.runtimeId,
+        pushCommand: (command) => write(commandFrame(command)),
+        abort: (reason) => finish(statusError(grpc.status.UNAUTHENTICATED, reason)),
+      };
+      write({ welcome: { lastAgentSeq: lastSeq, hostId: me.hostId } });
+      sessions.open(me.tenantId, me.hostId, session);
+      for (const command of await services.commands.pendingFor(me.tenantId, me.hostId)) write(commandFrame(command));
+      return;
+    }
+    if (frame.body === "log" && frame.log) {
+      services.events.publish({ type: "command.log", tenantId: me.tenantId, hostId: me.hostId, ...frame.log });
+      return;
+    }
+    if (!frame.seq) return; // resendable frames carry a seq; anything else is not ours to process
+    if (frame.seq <= lastSeq) return write({ ack: { seq: lastSeq } }); // already processed: a resend
+    if (frame.body === "update" && frame.update) await inbox.commandUpdate(me.tenantId, me.hostId, frame.update);
+    else if (frame.body === "status" && frame.status) await inbox.status(me.tenantId, me.hostId, frame.status as never);
+    else if (frame.body === "telemetry" && frame.telemetry) await inbox.telemetry(me.tenantId, me.hostId, frame.telemetry.points);
+    lastSeq = frame.seq;
+    await services.db
+      .update(agentSessions)
+      .set({ lastAgentSeq: frame.seq, updatedAt: new Date() })
+      .where(and(eq(agentSessions.hostId, me.hostId), lt(agentSessions.lastAgentSeq, frame.seq)));
+    write({ ack: { seq: lastSeq } });
+  }
+}
+
+/** Operator calls: authenticated with an API key or user access token, tenant-scoped. */
+function operator(services: Services, sessions: LiveSessions): grpc.UntypedServiceImplementation {
+  async function user(metadata: grpc.Metadata): Promise<UserPrincipal> {
+    try {
+      return await services.authenticator.user(`Bearer ${bearer(metadata) ?? ""}`);
+    } catch {
+      throw statusError(grpc.status.UNAUTHENTICATED, "missing or invalid credential");
+    }
+  }
+  const asStatus = (err: unknown) => {
+    if ((err as { code?: unknown }).code !== undefined && !(err instanceof HttpError)) return err as Error;
+    if (err instanceof HttpError) {
+      const code = err.status === 404 ? grpc.status.NOT_FOUND : err.status === 401 ? grpc.status.UNAUTHENTICATED : grpc.status.INVALID_ARGUMENT;
+      return statusError(code, err.message);
+    }
+    services.log.error("operator call failed", err);
+    return statusError(grpc.status.INTERNAL, "internal error");
+  };
+
+  return {
+    Watch(call: grpc.ServerWritableStream<{ hostId: string; taskId: string }, unknown>) {
+      let unsubscribe: (() => void) | undefined;
+      const stop = () => unsubscribe?.();
+      call.on("cancelled", stop);
+      call.on("close", stop);
+      (async () => {
+        const me = await user(call.metadata);
+        const { hostId, taskId } = call.request;
+        if (Boolean(hostId) === Boolean(taskId)) throw statusError(grpc.status.INVALID_ARGUMENT, "give exactly one of host_id or task_id");
+        // Another tenant's host or task is simply not found.
+        if (hostId) await services.hosts.get(me.tenantId, hostId).catch(() => Promise.reject(statusError(grpc.status.NOT_FOUND, "host not found")));
+        if (taskId) await services.tasks.get(me.tenantId, taskId).catch(() => Promise.reject(statusError(grpc.status.NOT_FOUND, "task not found")));
+        unsubscribe = services.events.subscribe((event) => {
+          const out = watchEvent(event, me.tenantId, hostId, taskId);
+          if (out && !call.cancelled) call.write(out);
+        });
+        call.sendMetadata(new grpc.Metadata()); // headers now: the watch is live
+      })().catch((err) => call.emit("error", asStatus(err)));
+    },
+
+    SendCommand(call: grpc.ServerUnaryCall<{ hostId: string; kind: string; paramsJson: string; timeoutMs: number }, unknown>, done: grpc.sendUnaryData<unknown>) {
+      (async () => {
+        const me = await user(call.metadata);
+        const { hostId, kind, paramsJson, timeoutMs } = call.request;
+        let params: Record<string, unknown> = {};
+        if (paramsJson) {
+          try {
+            params = JSON.parse(paramsJson);
+          } catch {
+            throw statusError(grpc.status.INVALID_ARGUMENT, "params_json is not valid JSON");
+          }
+          if (!params || typeof params !== "object" || Array.isArray(params)) throw statusError(grpc.status.INVALID_ARGUMENT, "params_json must be a JSON object");
+        }
+        if (!/^[a-z][a-z0-9_.-]{0,99}$/.test(kind)) throw statusError(grpc.status.INVALID_ARGUMENT, "invalid kind");
+        await services.hosts.get(me.tenantId, hostId).catch(() => Promise.reject(statusError(grpc.status.NOT_FOUND, "host not found")));
+        const live = sessions.has(me.tenantId, hostId);
+        const command = await services.commands.create(me.tenantId, { hostId, kind, params, ...(timeoutMs ? { timeoutMs } : {}) });
+        return { commandId: command.id, status: command.status, deliveredLive: live };
+      })().then(
+        (res) => done(null, res),
+        (err) => done(asStatus(err) as grpc.ServiceError),
+      );
+    },
+  };
+}
+
+function watchEvent(event: DomainEvent, tenantId: string, hostId: string, taskId: string) {
+  if (event.tenantId !== tenantId) return undefined;
+  const atMs = Date.now();
+  if (hostId) {
+    if (event.type === "host.status" && event.hostId === hostId) {
+      return { atMs, hostStatus: { hostId, status: event.status, previous: event.previous } };
+    }
+    if (event.type === "command.transition" && event.hostId === hostId) {
+      return { atMs, command: { commandId: event.commandId, hostId, status: event.status, error: event.error ?? "" } };
+    }
+    if (event.type === "command.log" && event.hostId === hostId) {
+      return { atMs, log: { commandId: event.commandId, stream: event.stream, line: event.line, atMs: event.atMs } };
+    }
+  } else if (event.type === "task.transition" && event.taskId === taskId) {
+    return { atMs, task: { taskId, status: event.status } };
+  }
+  return undefined;
+}
+

@@ -1,0 +1,54 @@
+/** The gRPC agent sessions open on this replica, by host. */
+export interface CommandToPush {
+  id: string;
+  kind: string;
+  params: Record<string, unknown>;
+  timeoutMs: number | null;
+  createdAt: Date;
+}
+
+export interface LiveSession {
+  runtimeId: string;
+  pushCommand(command: CommandToPush): void;
+  /** Ends the stream with an error status (e.g. the identity was revoked). */
+  abort(reason: string): void;
+}
+
+export class LiveSessions {
+  private readonly byHost = new Map<string, LiveSession>();
+
+  private key = (tenantId: string, hostId: string) => `${tenantId}/${hostId}`;
+
+  /** Registers a session; a previous one of the same host is aborted (an agent has one session). */
+  open(tenantId: string, hostId: string, session: LiveSession): void {
+    const key = this.key(tenantId, hostId);
+    const previous = this.byHost.get(key);
+    this.byHost.set(key, session);
+    if (previous && previous !== session) previous.abort("replaced by a newer session");
+  }
+
+  close(tenantId: string, hostId: string, session: LiveSession): void {
+    const key = this.key(tenantId, hostId);
+    if (this.byHost.get(key) === session) this.byHost.delete(key);
+  }
+
+  has(tenantId: string, hostId: string): boolean {
+    return this.byHost.has(this.key(tenantId, hostId));
+  }
+
+  /** Pushes a command through the host's live session; false if it has none here. */
+  push(tenantId: string, hostId: string, command: CommandToPush): boolean {
+    const session = this.byHost.get(this.key(tenantId, hostId));
+    if (!session) return false;
+    session.pushCommand(command);
+    return true;
+  }
+
+  abortRuntime(runtimeId: string, reason: string): void {
+    for (const session of this.byHost.values()) if (session.runtimeId === runtimeId) session.abort(reason);
+  }
+
+  abortAll(reason: string): void {
+    for (const session of [...this.byHost.values()]) session.abort(reason);
+  }
+}
