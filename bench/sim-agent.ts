@@ -1,6 +1,11 @@
-/** A minimal simulated agent: acknowledges every command RUNNING then COMPLETED over MQTT, nothing else. */
+/**
+ * Minimal simulated agents: acknowledge every command RUNNING then COMPLETED, nothing else.
+ * One speaks MQTT only; the other also holds a gRPC session (commands then arrive over it).
+ */
 import mqtt, { type MqttClient } from "mqtt";
+import * as grpc from "@grpc/grpc-js";
 import { CommandStatus, PresenceState, codecs, topic } from "../proto/wire";
+import { AgentSessionClient, type ServerFrame } from "../proto/grpc";
 
 export interface SimAgentIdentity {
   runtimeId: string;
@@ -9,14 +14,15 @@ export interface SimAgentIdentity {
   accessToken: string;
 }
 
-export async function startSimAgent(url: string, id: SimAgentIdentity): Promise<MqttClient> {
-  const client = await mqtt.connectAsync(url, {
-    clientId: id.runtimeId,
-    username: id.runtimeId,
-    password: id.accessToken,
-    clean: true,
-    reconnectPeriod: 0,
-  });
+export interface SimAgent {
+  stop(): Promise<void>;
+}
+
+/** When each command reached a simulated agent (performance.now()), for delivery latency. */
+export const receivedAt = new Map<string, number>();
+
+export async function startMqttSimAgent(url: string, id: SimAgentIdentity): Promise<SimAgent & { client: MqttClient }> {
+  const client = await mqtt.connectAsync(url, { clientId: id.runtimeId, username: id.runtimeId, password: id.accessToken, clean: true, reconnectPeriod: 0 });
   const ack = (commandId: string, status: CommandStatus) =>
     client.publish(
       topic(id.tenantId, id.hostId, "ack"),
@@ -25,6 +31,7 @@ export async function startSimAgent(url: string, id: SimAgentIdentity): Promise<
     );
   client.on("message", (_topic, payload) => {
     const command = codecs.command.decode(payload);
+    receivedAt.set(command.id, performance.now());
     ack(command.id, CommandStatus.RUNNING);
     ack(command.id, CommandStatus.COMPLETED);
   });
@@ -34,5 +41,39 @@ export async function startSimAgent(url: string, id: SimAgentIdentity): Promise<
     Buffer.from(codecs.presence.encode({ state: PresenceState.ONLINE, agentVersion: "sim", atMs: Date.now() })),
     { qos: 1, retain: true },
   );
-  return client;
+  return { client, stop: () => client.endAsync(true) };
+}
+
+/** MQTT for presence, a gRPC session for commands and acks. */
+export async function startGrpcSimAgent(mqttUrl: string, grpcAddress: string, id: SimAgentIdentity): Promise<SimAgent> {
+  const mqttAgent = await startMqttSimAgent(mqttUrl, id);
+  const client = new AgentSessionClient(grpcAddress, grpc.credentials.createInsecure());
+  const md = new grpc.Metadata();
+  md.set("authorization", `Bearer ${id.accessToken}`);
+  const call = client.Connect(md);
+  let seq = 0;
+  const welcomed = new Promise<void>((resolve) => {
+    call.on("data", (frame: ServerFrame) => {
+      if (frame.welcome) {
+        seq = frame.welcome.lastAgentSeq;
+        resolve();
+      }
+      if (frame.command) {
+        receivedAt.set(frame.command.id, performance.now());
+        for (const status of [CommandStatus.RUNNING, CommandStatus.COMPLETED]) {
+          call.write({ seq: ++seq, update: { commandId: frame.command.id, status, resultJson: "{}", atMs: Date.now() } });
+        }
+      }
+    });
+  });
+  call.on("error", () => {});
+  call.write({ seq: 0, hello: { agentVersion: "sim" } });
+  await welcomed;
+  return {
+    async stop() {
+      call.cancel();
+      client.close();
+      await mqttAgent.stop();
+    },
+  };
 }

@@ -1,9 +1,18 @@
 /** In-process domain events: services publish after a change commits; triggers, transports and watchers subscribe. */
 import type { Status } from "./lifecycle";
 
+/** What an agent needs of a new command. */
+export interface CommandToDeliver {
+  id: string;
+  kind: string;
+  params: Record<string, unknown>;
+  timeoutMs: number | null;
+  createdAt: Date;
+}
+
 export type DomainEvent =
   | { type: "host.status"; tenantId: string; hostId: string; status: string; previous: string }
-  | { type: "command.created"; tenantId: string; hostId: string; commandId: string }
+  | { type: "command.created"; tenantId: string; hostId: string; commandId: string; command: CommandToDeliver }
   | { type: "command.transition"; tenantId: string; hostId: string; commandId: string; status: Status; error?: string | null }
   | { type: "task.transition"; tenantId: string; taskId: string; status: Status }
   | { type: "command.log"; tenantId: string; hostId: string; commandId: string; stream: string; line: string; atMs: number }

@@ -1,11 +1,7 @@
 /** The gRPC agent sessions open on this replica, by host. */
-export interface CommandToPush {
-  id: string;
-  kind: string;
-  params: Record<string, unknown>;
-  timeoutMs: number | null;
-  createdAt: Date;
-}
+import type { CommandToDeliver } from "../lib/events";
+
+export type CommandToPush = CommandToDeliver;
 
 export interface LiveSession {
   runtimeId: string;

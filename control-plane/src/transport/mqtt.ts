@@ -90,11 +90,10 @@ export class MqttBridge {
   private async onEvent(event: DomainEvent): Promise<void> {
     if (event.type === "command.created") {
       // Nothing goes to a host without a live runtime: it stays pending until one connects.
+      // A live gRPC session (authenticated, dropped on revocation) is the faster path: no query, no broker hop.
+      if (this.sessions.push(event.tenantId, event.hostId, event.command)) return;
       if (!(await this.inbox.hostHasLiveRuntime(event.tenantId, event.hostId))) return;
-      const command = await this.services.commands.get(event.tenantId, event.commandId);
-      // A live gRPC session is the faster path; the agent dedupes if both deliver.
-      if (this.sessions.push(event.tenantId, event.hostId, command)) return;
-      await this.sendCommand(event.tenantId, event.hostId, command);
+      await this.sendCommand(event.tenantId, event.hostId, event.command);
     } else if (event.type === "policies.changed") {
       for (const host of await this.services.hosts.list(event.tenantId, {})) await this.sendPolicies(event.tenantId, host.id);
     } else if (event.type === "runtime.revoked" && !(await this.inbox.hostHasLiveRuntime(event.tenantId, event.hostId))) {

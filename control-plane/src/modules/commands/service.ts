@@ -27,7 +27,7 @@ export class CommandService {
       .insert(commands)
       .values({ ...input, id: newId("cmd"), tenantId, createdAt: new Date() })
       .returning();
-    this.events.publish({ type: "command.created", tenantId, hostId: row!.hostId, commandId: row!.id });
+    this.events.publish({ type: "command.created", tenantId, hostId: row!.hostId, commandId: row!.id, command: row! });
     return publicRow(row!);
   }
 
