@@ -66,7 +66,7 @@ export async function startControlPlane(overrides: Partial<Config> = {}): Promis
   const database = await openDatabase(config);
   const services = createServices(database.db, config, log);
   const boot = await services.tenants.bootstrap(config.adminKey);
-  const transport = await startTransport(config, services);
+  const transport = await startTransport(config, services, database);
   const app = createHttpApp(services).listen({ port: config.port, hostname: config.host });
   const port = app.server!.port;
   const scheduler = new TriggerScheduler(services.triggers, config.schedulerTickMs, (err) => log.error("scheduler tick failed", err));

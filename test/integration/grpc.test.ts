@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import * as grpc from "@grpc/grpc-js";
-import { availableBackends } from "../support/backends";
+import { availableBackends, postgresReachable } from "../support/backends";
 import { createTenant, startTestPlane, type TestPlane } from "../support/control-plane";
 import { openSession, sendCommand, watch } from "../support/grpc-clients";
 import { CommandStatus } from "../../proto/wire";
@@ -134,3 +134,30 @@ describe.each(backends)("gRPC sessions on $name", (backend) => {
     s.close();
   });
 });
+
+describe.skipIf(!(await postgresReachable()))(
+  "gRPC watch across two control planes on one PostgreSQL",
+  () => {
+    test("a watch on one replica sees transitions reported through another", async () => {
+      const pg = backends.find((b) => b.name === "postgres")!;
+      const a = await startTestPlane(pg);
+      const b = await startTestPlane(pg, {}, { databaseUrl: a.databaseUrl, dataDir: "memory://", adminKey: a.adminKey });
+      try {
+        const hostId = (await a.api.post("/api/v1/hosts", { name: "two-replicas" }, a.adminKey)).body.id;
+        const w = watch(`127.0.0.1:${b.plane.transport.grpc.port}`, a.adminKey, { hostId });
+        await w.ready;
+        const cmd = (await a.api.post("/api/v1/commands", { hostId, kind: "echo" }, a.adminKey)).body;
+        await a.api.post(`/api/v1/commands/${cmd.id}/transition`, { status: "running" }, a.adminKey);
+        await a.api.put(`/api/v1/hosts/${hostId}/status`, { status: "maintenance" }, a.adminKey);
+        const deadline = Date.now() + 3000;
+        while (w.events.length < 2 && Date.now() < deadline) await Bun.sleep(20);
+        expect(w.events.find((e) => e.command)?.command).toMatchObject({ commandId: cmd.id, status: "running" });
+        expect(w.events.find((e) => e.hostStatus)?.hostStatus).toMatchObject({ hostId, status: "maintenance" });
+        w.close();
+      } finally {
+        await b.plane.stop();
+        await a.stop();
+      }
+    });
+  },
+);

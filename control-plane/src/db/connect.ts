@@ -13,6 +13,8 @@ export type Queryable = Db | Tx;
 export interface Database {
   db: Db;
   kind: "pglite" | "postgres";
+  /** LISTEN on a channel: notifications from every control plane on this database. */
+  listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
 
@@ -39,7 +41,15 @@ async function openPostgres(url: string): Promise<Database> {
     await lockConn`select pg_advisory_unlock(${STARTUP_LOCK})`.catch(() => {});
     lockConn.release();
   }
-  return { db, kind: "postgres", close: () => client.end({ timeout: 5 }) };
+  return {
+    db,
+    kind: "postgres",
+    async listen(channel, onPayload) {
+      const { unlisten } = await client.listen(channel, onPayload);
+      return unlisten;
+    },
+    close: () => client.end({ timeout: 5 }),
+  };
 }
 
 async function openPglite(dataDir: string): Promise<Database> {
@@ -50,7 +60,15 @@ async function openPglite(dataDir: string): Promise<Database> {
   const client = await PGlite.create(dataDir);
   const pg = drizzle(client, { schema });
   await migrate(pg, { migrationsFolder });
-  return { db: pg as unknown as Db, kind: "pglite", close: () => client.close() };
+  return {
+    db: pg as unknown as Db,
+    kind: "pglite",
+    async listen(channel, onPayload) {
+      const unlisten = await client.listen(channel, onPayload);
+      return () => unlisten();
+    },
+    close: () => client.close(),
+  };
 }
 
 /** Runs `fn` while holding a transaction-scoped advisory lock (a cluster-wide singleton section). */

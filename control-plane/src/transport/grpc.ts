@@ -6,7 +6,7 @@ import * as grpc from "@grpc/grpc-js";
 import { and, eq, lt } from "drizzle-orm";
 import { agentSessions } from "../db/schema";
 import { HttpError } from "../http/errors";
-import type { DomainEvent } from "../lib/events";
+import type { ClusterEvents, WatchedEvent } from "../lib/cluster-events";
 import type { UserPrincipal } from "../modules/auth/principal";
 import type { RuntimePrincipal } from "../modules/runtime/principal";
 import type { Services } from "../services";
@@ -41,11 +41,12 @@ export async function startGrpcServer(
   services: Services,
   inbox: AgentInbox,
   sessions: LiveSessions,
+  cluster: ClusterEvents,
   opts: GrpcServerOptions,
 ): Promise<GrpcServer> {
   const server = new grpc.Server();
   server.addService(AgentSessionService, { Connect: (call: grpc.ServerDuplexStream<AgentFrame, ServerFrame>) => agentSession(services, inbox, sessions, call) });
-  server.addService(OperatorService, operator(services, sessions));
+  server.addService(OperatorService, operator(services, sessions, cluster));
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync(`${opts.host}:${opts.port}`, grpc.ServerCredentials.createInsecure(), (err, bound) => (err ? reject(err) : resolve(bound))),
   );
@@ -142,7 +143,7 @@ function agentSession(services: Services, inbox: AgentInbox, sessions: LiveSessi
 }
 
 /** Operator calls: authenticated with an API key or user access token, tenant-scoped. */
-function operator(services: Services, sessions: LiveSessions): grpc.UntypedServiceImplementation {
+function operator(services: Services, sessions: LiveSessions, cluster: ClusterEvents): grpc.UntypedServiceImplementation {
   async function user(metadata: grpc.Metadata): Promise<UserPrincipal> {
     try {
       return await services.authenticator.user(`Bearer ${bearer(metadata) ?? ""}`);
@@ -173,7 +174,7 @@ function operator(services: Services, sessions: LiveSessions): grpc.UntypedServi
         // Another tenant's host or task is simply not found.
         if (hostId) await services.hosts.get(me.tenantId, hostId).catch(() => Promise.reject(statusError(grpc.status.NOT_FOUND, "host not found")));
         if (taskId) await services.tasks.get(me.tenantId, taskId).catch(() => Promise.reject(statusError(grpc.status.NOT_FOUND, "task not found")));
-        unsubscribe = services.events.subscribe((event) => {
+        unsubscribe = cluster.subscribe((event) => {
           const out = watchEvent(event, me.tenantId, hostId, taskId);
           if (out && !call.cancelled) call.write(out);
         });
@@ -207,7 +208,7 @@ function operator(services: Services, sessions: LiveSessions): grpc.UntypedServi
   };
 }
 
-function watchEvent(event: DomainEvent, tenantId: string, hostId: string, taskId: string) {
+function watchEvent(event: WatchedEvent, tenantId: string, hostId: string, taskId: string) {
   if (event.tenantId !== tenantId) return undefined;
   const atMs = Date.now();
   if (hostId) {

@@ -3,6 +3,8 @@ import { randomBytes } from "node:crypto";
 import type { Config } from "../config";
 import type { Services } from "../services";
 import { startEmbeddedBroker, type EmbeddedBroker } from "./embedded-broker";
+import type { Database } from "../db/connect";
+import { ClusterEvents } from "../lib/cluster-events";
 import { AgentInbox } from "./agent-inbox";
 import { startGrpcServer, type GrpcServer } from "./grpc";
 import { LiveSessions } from "./live-sessions";
@@ -21,10 +23,19 @@ export interface Transport {
 
 const INTERNAL_USER = "control-plane";
 
-export async function startTransport(config: Config, services: Services): Promise<Transport> {
+export async function startTransport(config: Config, services: Services, database: Database): Promise<Transport> {
   const inbox = new AgentInbox(services);
   const sessions = new LiveSessions();
-  const grpc = await startGrpcServer(services, inbox, sessions, { port: config.grpcPort, host: config.host });
+  const cluster = new ClusterEvents(database, services.events, (err) => services.log.error("cluster event relay failed", err));
+  await cluster.start();
+  const started = await startGrpcServer(services, inbox, sessions, cluster, { port: config.grpcPort, host: config.host });
+  const grpc = {
+    port: started.port,
+    async stop() {
+      await started.stop();
+      await cluster.stop();
+    },
+  };
   if (config.mqttUrl) {
     const bridge = new MqttBridge(services, inbox, sessions, {
       url: config.mqttUrl,

@@ -1,0 +1,55 @@
+/**
+ * Domain events that every control plane on the database must see (for live watches), carried by
+ * PostgreSQL NOTIFY: a watch on one replica sees what an agent session on another one reports.
+ */
+import { sql } from "drizzle-orm";
+import type { Database } from "../db/connect";
+import type { DomainEvent, EventBus } from "./events";
+
+const CHANNEL = "edge_events";
+/** The events watchers want (not trigger bookkeeping). */
+const SHARED: ReadonlySet<DomainEvent["type"]> = new Set(["host.status", "command.transition", "command.log", "task.transition"]);
+
+export type WatchedEvent = Extract<DomainEvent, { type: "host.status" | "command.transition" | "command.log" | "task.transition" }>;
+type Listener = (event: WatchedEvent) => void;
+
+export class ClusterEvents {
+  private readonly listeners = new Set<Listener>();
+  private stopListening?: () => Promise<void>;
+  private stopRelaying?: () => void;
+
+  constructor(
+    private readonly database: Database,
+    private readonly local: EventBus,
+    private readonly onError: (err: unknown) => void,
+  ) {}
+
+  async start(): Promise<void> {
+    this.stopListening = await this.database.listen(CHANNEL, (payload) => {
+      let event: WatchedEvent;
+      try {
+        event = JSON.parse(payload);
+      } catch {
+        return;
+      }
+      for (const listener of this.listeners) listener(event);
+    });
+    this.stopRelaying = this.local.subscribe(async (event) => {
+      if (!SHARED.has(event.type)) return;
+      // NOTIFY payloads are limited to 8000 bytes; log lines are capped well below that by the agent.
+      const payload = JSON.stringify(event);
+      if (payload.length > 7900) return this.onError(new Error(`event too large to share (${payload.length} bytes)`));
+      await this.database.db.execute(sql`select pg_notify(${CHANNEL}, ${payload})`);
+    });
+  }
+
+  subscribe(listener: Listener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async stop(): Promise<void> {
+    this.stopRelaying?.();
+    await this.stopListening?.();
+  }
+}
