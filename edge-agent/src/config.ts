@@ -6,6 +6,8 @@ export interface AgentConfig {
   /** Control plane REST base URL, without trailing slash. */
   apiUrl: string
   mqttUrl: string
+  /** Control plane gRPC endpoint (host:port, plaintext) for the real-time session; undefined = MQTT only. */
+  grpcUrl?: string
   runtimeId: string
   /** Only needed on first start, when the state dir holds no identity yet. */
   bootstrapToken?: string
@@ -44,6 +46,13 @@ interface Option {
 const OPTIONS: readonly Option[] = [
   { key: 'apiUrl', flag: '--api-url', env: 'EDGE_API_URL', arg: '<url>', help: 'control plane REST base URL (required)' },
   { key: 'mqttUrl', flag: '--mqtt-url', env: 'EDGE_MQTT_URL', arg: '<url>', help: 'MQTT broker URL, e.g. mqtt://host:1883 (required)' },
+  {
+    key: 'grpcUrl',
+    flag: '--grpc-url',
+    env: 'EDGE_GRPC_URL',
+    arg: '<host:port>',
+    help: 'control plane gRPC endpoint (plaintext) for a real-time session, e.g. 127.0.0.1:50051; unset = MQTT only',
+  },
   { key: 'runtimeId', flag: '--runtime-id', env: 'EDGE_RUNTIME_ID', arg: '<id>', help: 'runtime identity id (required)' },
   {
     key: 'bootstrapToken',
@@ -108,6 +117,7 @@ function validate(raw: Raw): AgentConfig {
   const config: AgentConfig = {
     apiUrl: url(raw, 'apiUrl', ['http:', 'https:']).replace(/\/+$/, ''),
     mqttUrl: url(raw, 'mqttUrl', ['mqtt:', 'mqtts:', 'tcp:', 'ssl:', 'tls:', 'ws:', 'wss:']),
+    grpcUrl: raw.grpcUrl === undefined ? undefined : hostPort(raw, 'grpcUrl'),
     runtimeId: runtimeId(raw),
     bootstrapToken: raw.bootstrapToken || undefined,
     stateDir: required(raw, 'stateDir'),
@@ -154,6 +164,15 @@ function url(raw: Raw, key: keyof AgentConfig, protocols: readonly string[]): st
   return value
 }
 
+/** host:port (an IPv6 host in brackets). */
+function hostPort(raw: Raw, key: keyof AgentConfig): string {
+  const value = required(raw, key).trim()
+  const match = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(value)
+  const port = Number(match?.[2])
+  if (!match || port < 1 || port > 65_535) throw new ConfigError(`${describe(key)} must be host:port, got "${value}"`)
+  return value
+}
+
 /** Used as MQTT client id and username: no topic wildcards or separators. */
 function runtimeId(raw: Raw): string {
   const value = required(raw, 'runtimeId')
@@ -185,7 +204,7 @@ export function helpText(): string {
   const widths = [0, 1].map((col) => Math.max(...rows.map((row) => row[col]!.length)))
   const table = rows.map(([flag, env, help]) => `  ${flag!.padEnd(widths[0]!)}  ${env!.padEnd(widths[1]!)}  ${help}`)
   return [
-    `edge-agent ${AGENT_VERSION}: runs commands from the control plane over MQTT, enforcing local safety policies.`,
+    `edge-agent ${AGENT_VERSION}: runs commands from the control plane over MQTT (and a gRPC session if configured), enforcing local safety policies.`,
     '',
     'Usage: edge-agent [options]',
     '',

@@ -26,6 +26,7 @@ describe('parseConfig', () => {
     expect(config([])).toEqual({
       apiUrl: 'http://127.0.0.1:8080',
       mqttUrl: 'mqtt://127.0.0.1:1883',
+      grpcUrl: undefined,
       runtimeId: 'runtime_abc',
       bootstrapToken: undefined,
       stateDir: './edge-agent-state',
@@ -57,6 +58,16 @@ describe('parseConfig', () => {
 
   test('empty env values count as unset', () => {
     expect(config([], { ...REQUIRED_ENV, EDGE_STATE_DIR: '', EDGE_TELEMETRY_PORT: '' }).stateDir).toBe('./edge-agent-state')
+  })
+
+  test('the gRPC session endpoint is optional host:port', () => {
+    expect(config(['--grpc-url', '127.0.0.1:50051']).grpcUrl).toBe('127.0.0.1:50051')
+    expect(config([], { ...REQUIRED_ENV, EDGE_GRPC_URL: 'cp.example.com:443' }).grpcUrl).toBe('cp.example.com:443')
+    expect(config(['--grpc-url=[::1]:50051']).grpcUrl).toBe('[::1]:50051')
+    expect(config([], { ...REQUIRED_ENV, EDGE_GRPC_URL: '' }).grpcUrl).toBeUndefined()
+    for (const bad of ['http://127.0.0.1:50051', '127.0.0.1', '127.0.0.1:0', 'host:70000']) {
+      expect(configError(['--grpc-url', bad])).toContain('--grpc-url / EDGE_GRPC_URL must be host:port')
+    }
   })
 
   test('telemetry port 0 means ephemeral, not disabled', () => {
@@ -98,6 +109,7 @@ describe('parseConfig', () => {
     for (const [flag, env] of [
       ['--api-url', 'EDGE_API_URL'],
       ['--mqtt-url', 'EDGE_MQTT_URL'],
+      ['--grpc-url', 'EDGE_GRPC_URL'],
       ['--runtime-id', 'EDGE_RUNTIME_ID'],
       ['--bootstrap-token', 'EDGE_BOOTSTRAP_TOKEN'],
       ['--state-dir', 'EDGE_STATE_DIR'],

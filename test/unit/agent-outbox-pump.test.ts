@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'bun:test'
 import { OutboxPump, type PublishSettled, type Publisher } from '../../edge-agent/src/agent/outbox-pump.ts'
 import { openMemoryDatabase } from '../../edge-agent/src/store/database.ts'
-import { Outbox } from '../../edge-agent/src/store/outbox.ts'
+import { Outbox, type OutboxRow } from '../../edge-agent/src/store/outbox.ts'
 
 const bytes = (text: string) => new TextEncoder().encode(text)
 const text = (data: Uint8Array) => new TextDecoder().decode(data)
@@ -9,7 +9,7 @@ const text = (data: Uint8Array) => new TextDecoder().decode(data)
 /** A broker stand-in: records publishes; acks only when told to. */
 class FakePublisher implements Publisher {
   sent: { topic: string; payload: string; done: (error?: Error) => void }[] = []
-  publish(topic: string, payload: Uint8Array, done: (error?: Error) => void) {
+  publish({ topic, payload }: OutboxRow, done: (error?: Error) => void) {
     this.sent.push({ topic, payload: text(payload), done })
   }
   payloads() {
@@ -100,5 +100,42 @@ describe('OutboxPump', () => {
     broker.sent[0]!.done()
     deliver()
     expect(await waiting).toBe(true)
+  })
+
+  test('a handover waits for the acks in flight on the old publisher, then resends the rest on the new one', () => {
+    const { outbox, pump, deliver } = setup(2)
+    for (const m of ['a', 'b', 'c']) outbox.append('t', bytes(m))
+    const mqtt = new FakePublisher()
+    pump.attach(mqtt)
+    const session = new FakePublisher()
+    pump.handover(session)
+    outbox.append('t', bytes('d'))
+    pump.pump()
+    expect(session.payloads()).toEqual([]) // nothing on two transports at once
+    mqtt.sent[0]!.done()
+    deliver()
+    expect(session.payloads()).toEqual([])
+    mqtt.sent[1]!.done()
+    deliver()
+    expect(pump.current).toBe(session)
+    expect(session.payloads()).toEqual(['c', 'd'])
+    expect(mqtt.payloads()).toEqual(['a', 'b'])
+  })
+
+  test('dropping the old publisher completes a pending handover; dropping a pending one cancels it', () => {
+    const { outbox, pump } = setup()
+    outbox.append('t', bytes('x'))
+    const mqtt = new FakePublisher()
+    const session = new FakePublisher()
+    pump.attach(mqtt)
+    pump.handover(session)
+    pump.drop(session)
+    pump.drop(mqtt)
+    expect(pump.current).toBeUndefined()
+    pump.attach(mqtt)
+    pump.handover(session)
+    pump.drop(mqtt)
+    expect(pump.current).toBe(session)
+    expect(session.payloads()).toEqual(['x'])
   })
 })

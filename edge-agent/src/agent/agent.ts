@@ -19,15 +19,17 @@ import { CommandReports } from './command-reports.ts'
 import { commandRunner, type CommandRunnerMsg } from './command-runner.ts'
 import { connection, type ConnectionMsg, type MqttConnect } from './connection.ts'
 import { InflightCommands } from './inflight.ts'
+import { LiveLog } from './live-log.ts'
 import { policyGate, type PolicyGateMsg } from './policy-gate.ts'
 import { recoverCommandLog } from './recovery.ts'
+import { agentSession, type SessionMsg } from './session.ts'
 import { status } from './status.ts'
 import { telemetry } from './telemetry.ts'
 import { startTelemetryServer, type TelemetryServer } from './telemetry-http.ts'
 
 export type AgentSettings = Pick<
   AgentConfig,
-  'mqttUrl' | 'runtimeId' | 'statusIntervalMs' | 'keepaliveSeconds' | 'reconnectMinMs' | 'reconnectMaxMs' | 'policyWaitMs' | 'telemetryPort'
+  'mqttUrl' | 'grpcUrl' | 'runtimeId' | 'statusIntervalMs' | 'keepaliveSeconds' | 'reconnectMinMs' | 'reconnectMaxMs' | 'policyWaitMs' | 'telemetryPort'
 >
 
 export interface AgentOptions {
@@ -43,6 +45,8 @@ export interface AgentOptions {
   registry?: CommandRegistry
   supervision?: Partial<SupervisionOptions>
   onConnectionChange?(connected: boolean): void
+  /** Observes the gRPC session going up (welcomed) and down. */
+  onSessionChange?(up: boolean): void
 }
 
 export interface Agent {
@@ -68,6 +72,7 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
   const commandStore = new CommandStore(db)
   const reports = new CommandReports(db, commandStore, outbox, channel('ack'))
   const inflight = new InflightCommands()
+  const liveLog = new LiveLog()
   recoverCommandLog(commandStore, reports, log)
 
   let stopping: Promise<ExitCode> | undefined
@@ -121,9 +126,12 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
       inflight,
       policyWaitMs: settings.policyWaitMs,
       log,
+      liveLog,
     }),
   )
+  const command = (payload: Uint8Array) => commands.ask<void>((replyTo) => ({ type: 'command', payload, replyTo }))
   let link: ActorRef<ConnectionMsg> | undefined
+  let session: ActorRef<SessionMsg> | undefined
   const auth = system.spawn(
     'auth',
     tokenRefresher({
@@ -132,7 +140,10 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
       backoff,
       state: { inFlight: false },
       log,
-      onRenewed: () => link?.tell({ type: 'credentialsRenewed' }),
+      onRenewed: () => {
+        link?.tell({ type: 'credentialsRenewed' })
+        session?.tell({ type: 'credentialsRenewed' })
+      },
       onRejected: (message) => {
         log.error(`${message}. The runtime identity was revoked or its token is invalid; exiting without publishing anything more`)
         void stop(ExitCode.rejected)
@@ -152,7 +163,7 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
       outbox,
       auth,
       inbound: {
-        command: (payload) => commands.ask<void>((replyTo) => ({ type: 'command', payload, replyTo })),
+        command,
         policySet: (payload) => policy.ask<void>((replyTo) => ({ type: 'policySet', payload, replyTo })),
       },
       log,
@@ -160,6 +171,25 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
       onStateChange: opts.onConnectionChange,
     }),
   )
+  if (settings.grpcUrl) {
+    session = system.spawn(
+      'session',
+      agentSession({
+        grpcUrl: settings.grpcUrl,
+        keepaliveSeconds: settings.keepaliveSeconds,
+        backoff,
+        accessToken: () => opts.tokens.load()?.accessToken ?? '',
+        agentVersion: AGENT_VERSION,
+        outbox,
+        link,
+        auth,
+        command,
+        liveLog,
+        log,
+        onStateChange: opts.onSessionChange,
+      }),
+    )
+  }
   outbox.onAppend(() => link?.tell({ type: 'kick' }))
   log.info(`edge agent ${AGENT_VERSION} started for runtime ${settings.runtimeId} (tenant ${identity.tenantId}, host ${identity.hostId})`)
 
@@ -179,8 +209,12 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
     const announce = code !== ExitCode.rejected
     log.info(announce ? 'shutting down' : 'stopping: identity rejected')
     const quietly = (promise: Promise<unknown>) => promise.catch((error) => log.debug(`shutdown step: ${errorMessage(error)}`))
-    // A rejected identity must not publish anything more: drop the connection first.
-    if (!announce) await quietly(link!.ask<void>((replyTo) => ({ type: 'close', announceOffline: false, replyTo })))
+    const closeSession = () => (session ? quietly(session.ask<void>((replyTo) => ({ type: 'close', replyTo }), 5_000)) : undefined)
+    // A rejected identity must not publish anything more: drop the connections first.
+    if (!announce) {
+      await closeSession()
+      await quietly(link!.ask<void>((replyTo) => ({ type: 'close', announceOffline: false, replyTo })))
+    }
     await quietly(policy.ask<void>((replyTo) => ({ type: 'close', replyTo })))
     await quietly(commands.ask<void>((replyTo) => ({ type: 'close', replyTo })))
     if (!(await inflight.whenIdle(COMMAND_STOP_TIMEOUT_MS))) log.warn(`${inflight.size} command(s) did not stop in time`)
@@ -189,6 +223,7 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
         .ask<boolean>((replyTo) => ({ type: 'drain', timeoutMs: DRAIN_TIMEOUT_MS, replyTo }), DRAIN_TIMEOUT_MS + 1_000)
         .catch(() => false)
       if (!drained) log.info(`${outbox.size()} outbox message(s) kept for the next start`)
+      await closeSession()
       await quietly(link!.ask<void>((replyTo) => ({ type: 'close', announceOffline: true, replyTo }), 10_000))
     }
     await system.stop({ timeoutMs: ACTOR_STOP_TIMEOUT_MS })

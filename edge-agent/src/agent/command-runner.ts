@@ -4,7 +4,7 @@
  * back to this actor as messages.
  */
 import type { ActorContext, ActorRef, Behavior, ReplyTo } from '../actors/index.ts'
-import type { CommandOutcome } from '../commands/kind.ts'
+import type { CommandOutcome, OutputStream } from '../commands/kind.ts'
 import { executeCommand } from '../commands/execute.ts'
 import type { CommandRegistry } from '../commands/registry.ts'
 import { errorMessage, type Logger } from '../log.ts'
@@ -12,11 +12,12 @@ import type { CommandStore } from '../store/command-store.ts'
 import { codecs, type Command } from '../../../proto/wire.ts'
 import type { CommandReports, FinalReport } from './command-reports.ts'
 import type { InflightCommands } from './inflight.ts'
+import type { LiveLog } from './live-log.ts'
 import type { Admission, PolicyGateMsg } from './policy-gate.ts'
 import { DEDUPE_RETENTION_MS, prepareCommand, type PreparedCommand } from './prepare-command.ts'
 
 export type CommandRunnerMsg =
-  /** A Command payload from the broker; replies once its id is durably recorded (then the broker may be acked). */
+  /** A Command payload from the broker or the gRPC session; replies once its id is durably recorded (then the broker may be acked). */
   | { type: 'command'; payload: Uint8Array; replyTo?: ReplyTo<void> }
   | { type: 'admitted'; command: PreparedCommand; admission: Admission }
   | { type: 'settled'; commandId: string; outcome: CommandOutcome }
@@ -31,6 +32,8 @@ export interface CommandRunnerDeps {
   inflight: InflightCommands
   policyWaitMs: number
   log: Logger
+  /** Live output of running commands (exec lines), streamed while a gRPC session is up. */
+  liveLog?: LiveLog
   now?: () => number
 }
 
@@ -96,7 +99,9 @@ export function commandRunner(deps: CommandRunnerDeps) {
       }
       deps.reports.running(command.id)
       log.info(`command ${command.id} running`)
-      void executeCommand(command.kind, command.params, { timeoutMs: command.timeoutMs, signal }).then((outcome) =>
+      const liveLog = deps.liveLog
+      const onOutput = liveLog && ((stream: OutputStream, line: string) => liveLog.send(command.id, stream, line))
+      void executeCommand(command.kind, command.params, { timeoutMs: command.timeoutMs, signal, onOutput }).then((outcome) =>
         self.tell({ type: 'settled', commandId: command.id, outcome }),
       )
     }

@@ -2,6 +2,7 @@
  * Connection actor: owns the MQTT client. Connects with a persistent session and a Last Will (OFFLINE presence),
  * announces ONLINE, subscribes to its host's cmd and policies topics, drives the outbox pump, and reconnects
  * with jittered exponential backoff. A refused password triggers a token refresh before the next attempt.
+ * While a gRPC session is up (see session.ts) the pump sends through it instead, and falls back to MQTT after.
  */
 import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt'
 import type { ActorContext, ActorRef, Behavior, ReplyTo } from '../actors/index.ts'
@@ -12,7 +13,7 @@ import type { RuntimeIdentity } from '../store/identity-store.ts'
 import type { Outbox } from '../store/outbox.ts'
 import { PresenceState, codecs, topic } from '../../../proto/wire.ts'
 import { mqttOptionsFromUrl } from './mqtt-url.ts'
-import { OutboxPump, type PublishSettled } from './outbox-pump.ts'
+import { OutboxPump, type PublishSettled, type Publisher } from './outbox-pump.ts'
 
 export type MqttConnect = (options: IClientOptions) => MqttClient
 
@@ -26,6 +27,10 @@ export type ConnectionMsg =
   /** New outbox rows. */
   | { type: 'kick' }
   | { type: 'published'; event: PublishSettled }
+  /** A gRPC session was welcomed: the outbox goes through `publisher` (once MQTT's in-flight rows are acked). */
+  | { type: 'sessionUp'; publisher: Publisher }
+  /** That session ended: back to MQTT. */
+  | { type: 'sessionDown'; publisher: Publisher }
   /** Replies true once the outbox is empty, false if it could not be emptied in time. */
   | { type: 'drain'; timeoutMs: number; replyTo: ReplyTo<boolean> }
   /** Final: optionally publish OFFLINE presence, then disconnect; no reconnects afterwards. */
@@ -82,6 +87,8 @@ export function connection(deps: ConnectionDeps) {
     let closing = false
     /** Why the last attempt failed, for the reconnect log line. */
     let lastError: string | undefined
+    let mqttPublisher: Publisher | undefined
+    let sessionPublisher: Publisher | undefined
     const pump = new OutboxPump(deps.outbox, (event) => self.tell({ type: 'published', event }))
 
     function connect(): void {
@@ -150,9 +157,10 @@ export function connection(deps: ConnectionDeps) {
         log.error(`subscription failed (${error ? error.message : `refused: ${refused.join(', ')}`}); reconnecting`)
         current.end(true)
       })
-      pump.attach({
-        publish: (name, payload, done) => current.publish(name, Buffer.from(payload), { qos: 1 }, (error) => done(error ?? undefined)),
-      })
+      mqttPublisher = {
+        publish: (row, done) => current.publish(row.topic, Buffer.from(row.payload), { qos: 1 }, (error) => done(error ?? undefined)),
+      }
+      if (!sessionPublisher) pump.attach(mqttPublisher)
     }
 
     function onClosed(): void {
@@ -162,7 +170,8 @@ export function connection(deps: ConnectionDeps) {
       client?.end(true)
       client = undefined
       connected = false
-      pump.detach()
+      if (mqttPublisher) pump.drop(mqttPublisher)
+      mqttPublisher = undefined
       if (wasConnected) {
         if (closing) log.info('disconnected from broker')
         else log.warn('connection to broker lost')
@@ -226,9 +235,18 @@ export function connection(deps: ConnectionDeps) {
             return pump.pump()
           case 'published':
             return pump.settle(msg.event)
+          case 'sessionUp':
+            sessionPublisher = msg.publisher
+            return pump.handover(msg.publisher)
+          case 'sessionDown':
+            if (sessionPublisher !== msg.publisher) return
+            sessionPublisher = undefined
+            pump.drop(msg.publisher)
+            if (mqttPublisher) pump.handover(mqttPublisher)
+            return
           case 'drain':
             // Not awaited: the acks that empty the outbox arrive through this mailbox.
-            if (connected) void pump.whenEmpty(msg.timeoutMs).then(msg.replyTo)
+            if (pump.connected) void pump.whenEmpty(msg.timeoutMs).then(msg.replyTo)
             else msg.replyTo(deps.outbox.size() === 0)
             return
           case 'close':

@@ -1,13 +1,14 @@
 /**
- * Publishes outbox rows in order over the current connection, a bounded window at a time (QoS 1),
- * deleting each row only after its PUBACK. On a new connection everything not yet acked is sent again,
- * from the oldest row. Not an actor itself: the connection actor drives it and feeds it the acks.
+ * Publishes outbox rows in order over the current transport (MQTT or the gRPC session), a bounded window at a
+ * time, deleting each row only after its ack. On a new transport everything not yet acked is sent again, from
+ * the oldest row. Only one transport ever has rows in flight: a handover waits for the old one's acks.
+ * Not an actor itself: the connection actor drives it and feeds it the acks.
  */
-import type { Outbox } from '../store/outbox.ts'
+import type { Outbox, OutboxRow } from '../store/outbox.ts'
 
 export interface Publisher {
-  /** Publishes with QoS 1; `done` is called on PUBACK, or with an error. */
-  publish(topic: string, payload: Uint8Array, done: (error?: Error) => void): void
+  /** Sends one row; `done` is called once it is acked, or with an error. */
+  publish(row: OutboxRow, done: (error?: Error) => void): void
 }
 
 /** A publish settled; handed back through `onSettled` so the owner can process it in order. */
@@ -19,6 +20,8 @@ export interface PublishSettled {
 
 export class OutboxPump {
   private publisher: Publisher | undefined
+  /** Takes over once nothing is in flight on the current publisher (see handover). */
+  private pending: Publisher | undefined
   private session = 0
   /** Highest seq handed to the current publisher. */
   private cursor = 0
@@ -35,26 +38,57 @@ export class OutboxPump {
     return this.publisher !== undefined
   }
 
+  /** The publisher rows currently go to (undefined while detached). */
+  get current(): Publisher | undefined {
+    return this.publisher
+  }
+
   /** A new connection: (re)send everything still in the outbox, oldest first. */
   attach(publisher: Publisher): void {
     this.session++
     this.publisher = publisher
+    this.pending = undefined
     this.cursor = 0
     this.inflight.clear()
     this.pump()
   }
 
-  /** Connection lost: stop; unacked rows stay in the outbox. */
+  /** Connection lost: stop; unacked rows stay in the outbox. A pending handover completes now. */
   detach(): void {
+    const next = this.pending
+    if (next) return this.attach(next)
     this.session++
     this.publisher = undefined
     this.inflight.clear()
+  }
+
+  /**
+   * Switches to `next` while the current publisher is still alive: no new rows go out, and once every row in
+   * flight has settled, `next` takes over. Immediate when nothing is in flight. The same publisher cancels it.
+   */
+  handover(next: Publisher): void {
+    if (next === this.publisher) {
+      this.pending = undefined
+      return this.pump()
+    }
+    this.pending = next
+    if (!this.publisher || this.inflight.size === 0) this.attach(next)
+  }
+
+  /** `publisher` is gone: detach if it is current (completing a pending handover), forget it if it was pending. */
+  drop(publisher: Publisher): void {
+    if (this.pending === publisher) this.pending = undefined
+    if (this.publisher === publisher) this.detach()
   }
 
   /** Publishes rows until the window is full or the outbox is exhausted. */
   pump(): void {
     const publisher = this.publisher
     if (!publisher) return
+    if (this.pending) {
+      if (this.inflight.size === 0) this.attach(this.pending)
+      return
+    }
     while (this.inflight.size < this.window) {
       const rows = this.outbox.after(this.cursor, this.window - this.inflight.size)
       if (rows.length === 0) break
@@ -62,7 +96,7 @@ export class OutboxPump {
       for (const row of rows) {
         this.inflight.add(row.seq)
         this.cursor = row.seq
-        publisher.publish(row.topic, row.payload, (error) => this.onSettled({ seq: row.seq, session, error }))
+        publisher.publish(row, (error) => this.onSettled({ seq: row.seq, session, error }))
       }
     }
     this.notifyIfEmpty()

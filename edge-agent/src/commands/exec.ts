@@ -1,10 +1,12 @@
 /**
  * `exec`: runs an executable directly (no shell, so arguments are never interpreted), with a timeout that
- * kills its whole process group, and returns {exitCode, stdout, stderr, timedOut}.
+ * kills its whole process group, and returns {exitCode, stdout, stderr, timedOut}. Each output line is also
+ * passed to ctx.onOutput as it arrives.
  */
 import { Type } from '@sinclair/typebox'
 import { abortMessage, isTimeout } from './abort.ts'
-import { defineCommand } from './kind.ts'
+import { defineCommand, type CommandContext } from './kind.ts'
+import { LineSplitter } from './line-splitter.ts'
 
 /** Per stream; the rest of the output is read and discarded so the child never blocks on a full pipe. */
 export const OUTPUT_LIMIT_BYTES = 64 * 1024
@@ -30,7 +32,7 @@ export const execCommand = defineCommand({
     },
     { additionalProperties: false },
   ),
-  async run({ command, args = [], cwd, env }, { signal }) {
+  async run({ command, args = [], cwd, env }, { signal, onOutput }) {
     if (signal.aborted) return { ok: false, error: abortMessage(signal) }
     let child: Bun.Subprocess<'ignore', 'pipe', 'pipe'>
     try {
@@ -48,8 +50,8 @@ export const execCommand = defineCommand({
     }
     const kill = () => killGroup(child)
     signal.addEventListener('abort', kill, { once: true })
-    const stdout = capture(child.stdout)
-    const stderr = capture(child.stderr)
+    const stdout = capture(child.stdout, lines(onOutput, 'stdout'))
+    const stderr = capture(child.stderr, lines(onOutput, 'stderr'))
     try {
       await child.exited
     } finally {
@@ -84,8 +86,20 @@ function killGroup(child: Bun.Subprocess): void {
   }
 }
 
-/** Reads a stream to its end, keeping the first OUTPUT_LIMIT_BYTES. */
-function capture(stream: ReadableStream<Uint8Array>) {
+/** A line splitter feeding `onOutput`, if there is one. A failing listener never disturbs the command. */
+function lines(onOutput: CommandContext['onOutput'], stream: 'stdout' | 'stderr'): LineSplitter | undefined {
+  if (!onOutput) return undefined
+  return new LineSplitter((line) => {
+    try {
+      onOutput(stream, line)
+    } catch {
+      // best effort
+    }
+  })
+}
+
+/** Reads a stream to its end, keeping the first OUTPUT_LIMIT_BYTES (and splitting all of it into `splitter`). */
+function capture(stream: ReadableStream<Uint8Array>, splitter?: LineSplitter) {
   const reader = stream.getReader()
   const chunks: Uint8Array[] = []
   let kept = 0
@@ -93,7 +107,8 @@ function capture(stream: ReadableStream<Uint8Array>) {
     try {
       for (;;) {
         const { done, value } = await reader.read()
-        if (done) return
+        if (done) return splitter?.end()
+        splitter?.push(value)
         if (kept < OUTPUT_LIMIT_BYTES) {
           const part = value.subarray(0, OUTPUT_LIMIT_BYTES - kept)
           chunks.push(part)

@@ -1,6 +1,6 @@
 /** Runs one command of a kind with its timeout and cancellation, turning every failure into a CommandOutcome. */
 import { CommandTimeoutError } from './abort.ts'
-import { DEFAULT_TIMEOUT_MS, type CommandKind, type CommandOutcome } from './kind.ts'
+import { DEFAULT_TIMEOUT_MS, type CommandContext, type CommandKind, type CommandOutcome } from './kind.ts'
 
 /** How long past its timeout a kind that ignores its abort signal is waited for. */
 const ABANDON_GRACE_MS = 5_000
@@ -10,6 +10,8 @@ export interface ExecuteOptions {
   timeoutMs: number
   /** Aborting cancels the command (e.g. agent shutdown); use a CommandCancelledError reason. */
   signal?: AbortSignal
+  /** Live output lines (see CommandContext.onOutput). */
+  onOutput?: CommandContext['onOutput']
 }
 
 export function effectiveTimeoutMs(kind: CommandKind, params: unknown, requestedMs: number): number {
@@ -34,7 +36,7 @@ export async function executeCommand(kind: CommandKind, params: unknown, options
     controller.signal.addEventListener('abort', giveUp, { once: true })
   })
   try {
-    return await Promise.race([kind.run(params as never, { timeoutMs, signal: controller.signal }), abandoned])
+    return await Promise.race([kind.run(params as never, { timeoutMs, signal: controller.signal, onOutput: options.onOutput }), abandoned])
   } catch (error) {
     return { ok: false, error: `${kind.kind} failed: ${error instanceof Error ? error.message : String(error)}` }
   } finally {

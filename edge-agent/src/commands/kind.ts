@@ -7,7 +7,11 @@ export interface CommandContext {
   timeoutMs: number
   /** Aborted on timeout (reason: CommandTimeoutError) or cancellation, e.g. agent shutdown (CommandCancelledError). */
   signal: AbortSignal
+  /** Live output, one complete line at a time (best effort; kinds that produce output may call it). */
+  onOutput?(stream: OutputStream, line: string): void
 }
+
+export type OutputStream = 'stdout' | 'stderr'
 
 /** `result` is JSON-serialisable and becomes CommandUpdate.result_json. */
 export type CommandOutcome = { ok: true; result: unknown } | { ok: false; error: string; result?: unknown }

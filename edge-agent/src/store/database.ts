@@ -48,6 +48,12 @@ const MIGRATIONS: readonly string[] = [
     value INTEGER NOT NULL
   );
   `,
+  // Outbox seqs are session frame seqs, deduped by the control plane against a high-water mark: like Sequence,
+  // start them at the current time in microseconds so a wiped and re-bootstrapped agent never reuses old ones.
+  `
+  INSERT INTO sqlite_sequence (name, seq) SELECT 'outbox', 0 WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'outbox');
+  UPDATE sqlite_sequence SET seq = max(seq, CAST((julianday('now') - 2440587.5) * 86400000000 AS INTEGER)) WHERE name = 'outbox';
+  `,
 ]
 
 export class StateDirError extends Error {

@@ -1,4 +1,7 @@
-/** Durable, ordered queue of agent → control plane messages; rows are deleted only once the broker acked them. */
+/**
+ * Durable, ordered queue of agent → control plane messages; rows are deleted only once the broker (or the gRPC
+ * session) acked them. seq is AUTOINCREMENT (never reused) and doubles as the session frame seq.
+ */
 import type { Database } from 'bun:sqlite'
 
 export interface OutboxRow {
@@ -35,6 +38,11 @@ export class Outbox {
 
   remove(seq: number): void {
     this.db.query('DELETE FROM outbox WHERE seq = ?').run(seq)
+  }
+
+  /** Deletes every row with seq <= `seq` (the control plane has processed them); returns how many. */
+  removeThrough(seq: number): number {
+    return this.db.query('DELETE FROM outbox WHERE seq <= ?').run(seq).changes
   }
 
   size(): number {
