@@ -6,19 +6,11 @@ import { availableBackends } from "../support/backends";
 import { startTestPlane, type TestPlane } from "../support/control-plane";
 import { AgentProcess, stopAllAgents } from "../support/agent-process";
 import { sendCommand, watch } from "../support/grpc-clients";
+import { waitFor } from "../support/wait";
 import { startTcpProxy, type TcpProxy } from "../support/tcp-proxy";
 
 const backends = await availableBackends();
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await Bun.sleep(50);
-  }
-}
 
 describe.each(backends)("agent gRPC session on $name", (backend) => {
   let t: TestPlane;

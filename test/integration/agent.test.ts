@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { availableBackends, mqttReachable, postgresReachable, TEST_MQTT_URL } from "../support/backends";
 import { startTestPlane, type TestPlane } from "../support/control-plane";
 import { AgentProcess, stopAllAgents } from "../support/agent-process";
+import { waitFor } from "../support/wait";
 import { startTcpProxy } from "../support/tcp-proxy";
 
 const backends = await availableBackends();
@@ -19,15 +20,6 @@ if ((await postgresReachable()) && (await mqttReachable())) {
   console.warn("PostgreSQL or Mosquitto not reachable: agent tests run on the embedded broker only");
 }
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await Bun.sleep(50);
-  }
-}
 
 async function freePort(): Promise<number> {
   const server = createServer();

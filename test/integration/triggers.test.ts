@@ -1,19 +1,11 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { availableBackends, postgresReachable } from "../support/backends";
 import { startTestPlane, type TestPlane } from "../support/control-plane";
+import { waitFor } from "../support/wait";
 
 const backends = await availableBackends();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function waitFor<T>(fn: () => Promise<T | undefined>, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await fn();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await sleep(50);
-  }
-}
 
 describe.each(backends)("triggers on $name", (backend) => {
   let t: TestPlane;
@@ -53,7 +45,7 @@ describe.each(backends)("triggers on $name", (backend) => {
     const id = created.body.id;
     const tasksOf = async () => (await t.api.get(`/api/v1/tasks?triggerId=${id}&limit=200`, t.adminKey)).body.items as any[];
 
-    const fired = await waitFor(async () => {
+    const fired = await waitFor("three trigger firings", async () => {
       const items = await tasksOf();
       return items.length >= 3 ? items : undefined;
     }, 6000);
@@ -88,7 +80,7 @@ describe.each(backends)("triggers on $name", (backend) => {
     await sleep(200);
     expect(await tasksOf()).toHaveLength(0); // running is not the event
     await t.api.post(`/api/v1/commands/${cmd.id}/transition`, { status: "failed", error: "stalled" }, t.adminKey);
-    const [task] = await waitFor(async () => {
+    const [task] = await waitFor("the event trigger's task", async () => {
       const items = await tasksOf();
       return items.length ? items : undefined;
     });
