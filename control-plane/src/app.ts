@@ -16,6 +16,9 @@ import { tenantsController } from "./modules/tenants";
 import { triggersController } from "./modules/triggers";
 import { runtimeAuthController, runtimeIdentitiesController } from "./modules/runtime";
 import { startTransport, type Transport } from "./transport";
+import { auditController } from "./modules/audit";
+import { delegationsController, runtimeControlController } from "./modules/delegations";
+import { releasesController, runtimeUpdatesController } from "./modules/updates";
 import { TriggerScheduler } from "./modules/triggers/scheduler";
 import { createServices, type Services } from "./services";
 
@@ -44,7 +47,12 @@ export function createHttpApp(services: Services) {
     .use(tasksController(services))
     .use(triggersController(services))
     .use(runtimeIdentitiesController(services))
-    .use(runtimeAuthController(services));
+    .use(runtimeAuthController(services))
+    .use(releasesController(services))
+    .use(runtimeUpdatesController(services))
+    .use(delegationsController(services))
+    .use(runtimeControlController(services))
+    .use(auditController(services));
 }
 
 export interface ControlPlane {

@@ -31,6 +31,8 @@ export interface Config {
   devicePollIntervalSeconds: number;
   /** How often the trigger scheduler looks for due triggers. */
   schedulerTickMs: number;
+  /** Base64 ed25519 keys releases must be signed with (empty: any self-consistent signature). */
+  updatePublicKeys: string[];
   /** Print the bootstrap credential and request errors. */
   logLevel: "silent" | "info" | "debug";
 }
@@ -79,6 +81,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     deviceCodeTtlSeconds: int(env, "DEVICE_CODE_TTL_SECONDS", 15 * 60, 1),
     devicePollIntervalSeconds: int(env, "DEVICE_POLL_INTERVAL_SECONDS", 5, 1),
     schedulerTickMs: int(env, "SCHEDULER_TICK_MS", 1000, 10),
+    updatePublicKeys: (str(env, "UPDATE_PUBLIC_KEYS") ?? "").split(",").map((k) => k.trim()).filter(Boolean),
     logLevel: logLevel as Config["logLevel"],
     ...overrides,
   };

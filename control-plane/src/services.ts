@@ -16,6 +16,9 @@ import { TaskService } from "./modules/tasks/service";
 import { TenantService } from "./modules/tenants/service";
 import { TriggerService } from "./modules/triggers/service";
 import { RuntimeService } from "./modules/runtime/service";
+import { AuditService } from "./modules/audit/service";
+import { DelegationService } from "./modules/delegations/service";
+import { UpdateService } from "./modules/updates/service";
 import { RUNTIME_ACCESS_PREFIX, RUNTIME_REFRESH_PREFIX } from "./modules/runtime/principal";
 
 export function createServices(db: Db, config: Config, log: Logger) {
@@ -33,8 +36,13 @@ export function createServices(db: Db, config: Config, log: Logger) {
     accessTokenTtlSeconds: config.runtimeAccessTokenTtlSeconds,
     refreshTokenTtlSeconds: config.runtimeRefreshTokenTtlSeconds,
   });
+  const audit = new AuditService(db);
+  const commands = new CommandService(db, events);
   return {
     db,
+    audit,
+    updates: new UpdateService(db, audit, commands, config.updatePublicKeys, config.publicUrl),
+    delegations: new DelegationService(db, audit, commands),
     config,
     log,
     events,
@@ -46,7 +54,7 @@ export function createServices(db: Db, config: Config, log: Logger) {
     policies,
     environments,
     hosts: new HostService(db, environments, events),
-    commands: new CommandService(db, events),
+    commands,
     tasks,
     triggers,
     runtime: new RuntimeService(db, runtimeSessions, events, config.bootstrapTokenTtlSeconds),

@@ -191,6 +191,8 @@ export const hosts = pgTable(
     environmentId: text("environment_id").references(() => environments.id, { onDelete: "set null" }),
     labels: jsonb("labels").$type<Record<string, string>>().notNull().default({}),
     status: text("status", { enum: HOST_STATUSES }).notNull().default("offline"),
+    /** Desired machine state, set by (delegated) runtime control and enforced by the agent. */
+    machineState: text("machine_state", { enum: ["running", "stopped"] }).notNull().default("running"),
     agentVersion: text("agent_version"),
     /** The agent's latest status report (uptime, load, memory...). */
     lastStatus: jsonb("last_status").$type<Record<string, unknown>>(),
@@ -314,3 +316,91 @@ export const agentSessions = pgTable("agent_sessions", {
   connectedAt: ts("connected_at"),
   updatedAt: updatedAt(),
 });
+
+/** Signed releases per channel; the manifest is kept as the exact JSON string that was signed. */
+export const releases = pgTable(
+  "releases",
+  {
+    id: text("id").primaryKey(),
+    tenantId: tenantRef(),
+    channel: text("channel").notNull(),
+    version: text("version").notNull(),
+    notes: text("notes").notNull().default(""),
+    manifest: text("manifest").notNull(),
+    signature: text("signature").notNull(),
+    publicKey: text("public_key").notNull(),
+    expiresAt: ts("expires_at").notNull(),
+    publishedBy: text("published_by").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex("releases_tenant_channel_version_idx").on(t.tenantId, t.channel, t.version)],
+);
+
+export const releaseScripts = pgTable(
+  "release_scripts",
+  {
+    releaseId: text("release_id")
+      .notNull()
+      .references(() => releases.id, { onDelete: "cascade" }),
+    path: text("path").notNull(),
+    sha256: text("sha256").notNull(),
+    body: text("body").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.releaseId, t.path] }), index("release_scripts_path_idx").on(t.path)],
+);
+
+/** One-time, short-lived permissions to apply an update on one agent (stored hashed). */
+export const updateGrants = pgTable(
+  "update_grants",
+  {
+    id: text("id").primaryKey(),
+    tenantId: tenantRef(),
+    hostId: text("host_id")
+      .notNull()
+      .references(() => hosts.id, { onDelete: "cascade" }),
+    tokenHash: text("token_hash").notNull(),
+    channel: text("channel").notNull(),
+    targetVersion: text("target_version"),
+    createdBy: text("created_by").notNull(),
+    expiresAt: ts("expires_at").notNull(),
+    usedAt: ts("used_at"),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex("update_grants_hash_idx").on(t.tokenHash)],
+);
+
+/** Who may control which agent: a controller runtime acts on a target agent within scopes, until expiry. */
+export const delegations = pgTable(
+  "delegations",
+  {
+    id: text("id").primaryKey(),
+    tenantId: tenantRef(),
+    controllerHostId: text("controller_host_id")
+      .notNull()
+      .references(() => hosts.id, { onDelete: "cascade" }),
+    targetHostId: text("target_host_id")
+      .notNull()
+      .references(() => hosts.id, { onDelete: "cascade" }),
+    scopes: jsonb("scopes").$type<string[]>().notNull(),
+    createdBy: text("created_by").notNull(),
+    expiresAt: ts("expires_at").notNull(),
+    revokedAt: ts("revoked_at"),
+    createdAt: createdAt(),
+  },
+  (t) => [index("delegations_pair_idx").on(t.tenantId, t.controllerHostId, t.targetHostId)],
+);
+
+/** Security-relevant history: grants, applies, update reports, delegated actions. */
+export const auditEvents = pgTable(
+  "audit_events",
+  {
+    id: text("id").primaryKey(),
+    tenantId: tenantRef(),
+    hostId: text("host_id"),
+    actor: text("actor").notNull(),
+    action: text("action").notNull(),
+    detail: jsonb("detail").$type<Record<string, unknown>>().notNull().default({}),
+    createdAt: createdAt(),
+  },
+  (t) => [index("audit_tenant_created_idx").on(t.tenantId, t.createdAt)],
+);

@@ -3,6 +3,7 @@ import { Elysia } from "elysia";
 import type { Services } from "../../services";
 import { IdParams } from "../../http/params";
 import { requireUser } from "../auth/authenticate";
+import { requireRuntime } from "./authenticate";
 import { ExchangeBody, IdentityCreateBody, RuntimeRefreshBody } from "./model";
 
 export const runtimeIdentitiesController = ({ authenticator, runtime }: Services) =>
@@ -24,4 +25,5 @@ export const runtimeAuthController = ({ runtime }: Services) =>
     .post("/bootstrap/exchange", ({ body }) => runtime.exchange(body), { body: ExchangeBody })
     .post("/auth/refresh", ({ body }) => runtime.refresh(body.refreshToken), { body: RuntimeRefreshBody })
     .post("/auth/revoke", ({ body }) => runtime.revokeSession(body.refreshToken), { body: RuntimeRefreshBody })
-    .get("/auth/status", async ({ headers }) => runtime.status(await runtime.authenticate(headers.authorization)));
+    .use(requireRuntime(runtime))
+    .get("/auth/status", ({ runtime: principal }) => runtime.status(principal));

@@ -1,0 +1,14 @@
+import { t } from "elysia";
+
+export const DELEGATION_SCOPES = ["start", "stop", "status"] as const;
+export type DelegationScope = (typeof DELEGATION_SCOPES)[number];
+
+export const DelegationCreateBody = t.Object({
+  /** The agent (host id) that will act. */
+  controllerAgentId: t.String({ minLength: 1, maxLength: 100 }),
+  /** The agent (host id) it may act on. */
+  targetAgentId: t.String({ minLength: 1, maxLength: 100 }),
+  scopes: t.Array(t.Union(DELEGATION_SCOPES.map((s) => t.Literal(s))), { minItems: 1, uniqueItems: true }),
+  /** Lifetime; default one hour, at most 30 days. */
+  ttlSeconds: t.Optional(t.Integer({ minimum: 1, maximum: 30 * 24 * 3600 })),
+});

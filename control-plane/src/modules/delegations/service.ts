@@ -1,0 +1,112 @@
+/** Delegations and delegated runtime control: an agent acts on itself, or on another only with a live delegation. */
+import { and, desc, eq, gt, isNull } from "drizzle-orm";
+import type { Db } from "../../db/connect";
+import { delegations, hosts } from "../../db/schema";
+import { newId } from "../../lib/ids";
+import { publicRow } from "../../lib/rows";
+import { badRequest, forbidden, notFound } from "../../http/errors";
+import type { AuditService } from "../audit/service";
+import type { UserPrincipal } from "../auth/principal";
+import type { CommandService } from "../commands/service";
+import type { RuntimePrincipal } from "../runtime/principal";
+import type { DelegationScope } from "./model";
+
+type Delegation = typeof delegations.$inferSelect;
+
+const present = (row: Delegation) => {
+  const { controllerHostId, targetHostId, ...rest } = publicRow(row);
+  const active = !row.revokedAt && row.expiresAt.getTime() > Date.now();
+  return { ...rest, controllerAgentId: controllerHostId, targetAgentId: targetHostId, active };
+};
+
+export class DelegationService {
+  constructor(
+    private readonly db: Db,
+    private readonly audit: AuditService,
+    private readonly commands: CommandService,
+  ) {}
+
+  async create(principal: UserPrincipal, input: { controllerAgentId: string; targetAgentId: string; scopes: DelegationScope[]; ttlSeconds?: number }) {
+    for (const id of [input.controllerAgentId, input.targetAgentId]) {
+      const [host] = await this.db.select({ id: hosts.id }).from(hosts).where(and(eq(hosts.id, id), eq(hosts.tenantId, principal.tenantId)));
+      if (!host) throw badRequest(`unknown agent ${id}`);
+    }
+    if (input.controllerAgentId === input.targetAgentId) throw badRequest("an agent needs no delegation to act on itself");
+    const [row] = await this.db
+      .insert(delegations)
+      .values({
+        id: newId("dlg"),
+        tenantId: principal.tenantId,
+        controllerHostId: input.controllerAgentId,
+        targetHostId: input.targetAgentId,
+        scopes: input.scopes,
+        createdBy: principal.userId,
+        expiresAt: new Date(Date.now() + (input.ttlSeconds ?? 3600) * 1000),
+      })
+      .returning();
+    await this.audit.record({ tenantId: principal.tenantId, hostId: input.targetAgentId, actor: principal.userId, action: "delegation.created", detail: { delegationId: row!.id, controller: input.controllerAgentId, scopes: input.scopes } });
+    return present(row!);
+  }
+
+  async list(tenantId: string) {
+    const rows = await this.db.select().from(delegations).where(eq(delegations.tenantId, tenantId)).orderBy(desc(delegations.createdAt));
+    return rows.map(present);
+  }
+
+  async get(tenantId: string, id: string) {
+    const [row] = await this.db.select().from(delegations).where(and(eq(delegations.id, id), eq(delegations.tenantId, tenantId)));
+    if (!row) throw notFound("delegation");
+    return present(row);
+  }
+
+  async revoke(principal: UserPrincipal, id: string) {
+    const current = await this.get(principal.tenantId, id);
+    if (current.revokedAt) return current;
+    const [row] = await this.db.update(delegations).set({ revokedAt: new Date() }).where(eq(delegations.id, id)).returning();
+    await this.audit.record({ tenantId: principal.tenantId, hostId: row!.targetHostId, actor: principal.userId, action: "delegation.revoked", detail: { delegationId: id } });
+    return present(row!);
+  }
+
+  /** Self-target always; another agent only with an active delegation holding the scope. */
+  private async authorize(me: RuntimePrincipal, targetId: string, action: DelegationScope) {
+    const [target] = await this.db.select().from(hosts).where(and(eq(hosts.id, targetId), eq(hosts.tenantId, me.tenantId)));
+    if (!target) throw notFound("agent");
+    if (targetId === me.hostId) return target;
+    const live = await this.db
+      .select()
+      .from(delegations)
+      .where(
+        and(
+          eq(delegations.tenantId, me.tenantId),
+          eq(delegations.controllerHostId, me.hostId),
+          eq(delegations.targetHostId, targetId),
+          isNull(delegations.revokedAt),
+          gt(delegations.expiresAt, new Date()),
+        ),
+      );
+    if (!live.some((d) => d.scopes.includes(action))) throw forbidden(`no active delegation with scope "${action}" for agent ${targetId}`);
+    return target;
+  }
+
+  /** start/stop: records the desired machine state and tells the target agent, which enforces it. */
+  async control(me: RuntimePrincipal, targetId: string, action: "start" | "stop") {
+    await this.authorize(me, targetId, action);
+    const machineState = action === "start" ? "running" : "stopped";
+    await this.db.update(hosts).set({ machineState, updatedAt: new Date() }).where(eq(hosts.id, targetId));
+    const command = await this.commands.create(me.tenantId, { hostId: targetId, kind: `runtime.${action}`, params: {} });
+    await this.audit.record({ tenantId: me.tenantId, hostId: targetId, actor: me.runtimeId, action: `runtime.${action}`, detail: { by: me.hostId, commandId: command.id } });
+    return { ok: true, agentId: targetId, action, machineState, commandId: command.id };
+  }
+
+  async status(me: RuntimePrincipal, targetId: string) {
+    const target = await this.authorize(me, targetId, "status");
+    return {
+      ok: true,
+      agentId: target.id,
+      machineState: target.machineState,
+      status: target.status,
+      agentVersion: target.agentVersion,
+      lastSeenAt: target.lastSeenAt,
+    };
+  }
+}

@@ -1,0 +1,46 @@
+/** Routes: releases (users), update grants (users), the runtime update flow (runtimes). */
+import { Elysia } from "elysia";
+import type { Services } from "../../services";
+import { IdParams } from "../../http/params";
+import { requireUser } from "../auth/authenticate";
+import { requireRuntime } from "../runtime/authenticate";
+import { ApplyBody, CheckBody, GrantBody, ManifestQuery, PublishReleaseBody, ReportBody, ScriptQuery } from "./model";
+
+export const releasesController = ({ authenticator, updates }: Services) =>
+  new Elysia({ tags: ["updates"] })
+    .use(requireUser(authenticator))
+    .post(
+      "/api/v1/releases",
+      ({ principal, body, set }) => {
+        set.status = 201;
+        return updates.publish(principal, body.signedManifest, body.scripts);
+      },
+      { body: PublishReleaseBody },
+    )
+    .get("/api/v1/releases", async ({ principal, query }) => ({ items: await updates.listReleases(principal.tenantId, query.channel) }), {
+      query: ManifestQuery,
+    })
+    .post(
+      "/api/agents/:id/runtime-update-grant",
+      ({ principal, params, body, set }) => {
+        set.status = 201;
+        return updates.grant(principal, params.id, body ?? {});
+      },
+      { params: IdParams, body: GrantBody },
+    );
+
+export const runtimeUpdatesController = ({ runtime, updates }: Services) =>
+  new Elysia({ prefix: "/api/runtime/updates", tags: ["updates"] })
+    .use(requireRuntime(runtime))
+    .get("/manifest", ({ runtime: me, query }) => updates.manifest(me, query.channel), { query: ManifestQuery })
+    .get(
+      "/scripts",
+      async ({ runtime: me, query, set }) => {
+        set.headers["content-type"] = "text/plain; charset=utf-8";
+        return updates.script(me, query.path);
+      },
+      { query: ScriptQuery },
+    )
+    .post("/check", ({ runtime: me, body }) => updates.check(me, body.currentVersion, body.channel), { body: CheckBody })
+    .post("/apply", ({ runtime: me, body }) => updates.apply(me, body), { body: ApplyBody })
+    .post("/report", ({ runtime: me, body }) => updates.report(me, body), { body: ReportBody });
