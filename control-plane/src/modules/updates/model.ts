@@ -37,7 +37,7 @@ export const GrantBody = t.Optional(
   t.Object({
     channel: t.Optional(Channel),
     targetVersion: t.Optional(Version),
-    ttlSeconds: t.Optional(t.Integer({ minimum: 10, maximum: 3600 })),
+    ttlSeconds: t.Optional(t.Integer({ minimum: 1, maximum: 3600 })),
     /** Also send the agent a `runtime.update` command carrying the grant. */
     deliver: t.Optional(t.Boolean()),
   }),
