@@ -1,4 +1,5 @@
 /** Agent configuration from command-line flags and EDGE_* environment variables (flags win). */
+import { join } from 'node:path'
 import { LOG_LEVELS, type LogLevel } from './log.ts'
 import { AGENT_VERSION } from './version.ts'
 
@@ -21,6 +22,14 @@ export interface AgentConfig {
   /** Local telemetry HTTP port (0 = ephemeral); undefined = disabled. */
   telemetryPort?: number
   logLevel: LogLevel
+  /** Pinned base64 ed25519 key release manifests must be signed with; undefined = every update is refused. */
+  updatePublicKey?: string
+  updateChannel: string
+  /** 0 = no scheduled update check. */
+  updateCheckIntervalMs: number
+  updateScriptTimeoutMs: number
+  /** The directory the update scripts manage (default <stateDir>/install). */
+  installDir: string
 }
 
 export class ConfigError extends Error {
@@ -82,6 +91,37 @@ const OPTIONS: readonly Option[] = [
     help: 'local telemetry endpoint on 127.0.0.1 (0 = any free port, printed); unset = disabled',
   },
   { key: 'logLevel', flag: '--log-level', env: 'EDGE_LOG_LEVEL', arg: '<level>', help: 'info, debug or silent', default: 'info' },
+  {
+    key: 'updatePublicKey',
+    flag: '--update-public-key',
+    env: 'EDGE_UPDATE_PUBLIC_KEY',
+    arg: '<base64>',
+    help: 'pinned ed25519 public key release manifests must be signed with; unset = every update is refused',
+  },
+  { key: 'updateChannel', flag: '--update-channel', env: 'EDGE_UPDATE_CHANNEL', arg: '<name>', help: 'release channel to follow', default: 'stable' },
+  {
+    key: 'updateCheckIntervalMs',
+    flag: '--update-check-interval-ms',
+    env: 'EDGE_UPDATE_CHECK_INTERVAL_MS',
+    arg: '<ms>',
+    help: 'period of the update check, also done once after connecting (only logs; applying needs a runtime.update command); 0 = never check',
+    default: '3600000',
+  },
+  {
+    key: 'updateScriptTimeoutMs',
+    flag: '--update-script-timeout-ms',
+    env: 'EDGE_UPDATE_SCRIPT_TIMEOUT_MS',
+    arg: '<ms>',
+    help: 'timeout of each update script and of the health check',
+    default: '300000',
+  },
+  {
+    key: 'installDir',
+    flag: '--install-dir',
+    env: 'EDGE_INSTALL_DIR',
+    arg: '<dir>',
+    help: 'directory managed by the update scripts, created empty if missing (default <state-dir>/install)',
+  },
 ]
 
 export type ParsedArgs = { action: 'help' } | { action: 'version' } | { action: 'run'; config: AgentConfig }
@@ -128,6 +168,11 @@ function validate(raw: Raw): AgentConfig {
     policyWaitMs: int(raw, 'policyWaitMs', 0, 86_400_000),
     telemetryPort: raw.telemetryPort === undefined ? undefined : int(raw, 'telemetryPort', 0, 65_535),
     logLevel: logLevel(raw),
+    updatePublicKey: raw.updatePublicKey === undefined ? undefined : publicKey(raw),
+    updateChannel: channel(raw),
+    updateCheckIntervalMs: int(raw, 'updateCheckIntervalMs', 0, 30 * 86_400_000),
+    updateScriptTimeoutMs: int(raw, 'updateScriptTimeoutMs', 100, 86_400_000),
+    installDir: raw.installDir?.trim() ? raw.installDir : join(required(raw, 'stateDir'), 'install'),
   }
   if (config.reconnectMaxMs < config.reconnectMinMs) {
     throw new ConfigError(`${describe('reconnectMaxMs')} (${config.reconnectMaxMs}) must be >= ${describe('reconnectMinMs')} (${config.reconnectMinMs})`)
@@ -189,6 +234,22 @@ function int(raw: Raw, key: keyof AgentConfig, min: number, max: number): number
     throw new ConfigError(`${describe(key)} must be an integer from ${min} to ${max}, got "${value}"`)
   }
   return parsed
+}
+
+/** A base64 ed25519 public key (32 bytes). */
+function publicKey(raw: Raw): string {
+  const value = required(raw, 'updatePublicKey').trim()
+  const valid = /^[A-Za-z0-9+/]+={0,2}$/.test(value) && Buffer.from(value, 'base64').length === 32
+  if (!valid) throw new ConfigError(`${describe('updatePublicKey')} must be a base64 ed25519 public key (32 bytes)`)
+  return value
+}
+
+function channel(raw: Raw): string {
+  const value = required(raw, 'updateChannel')
+  if (!/^[A-Za-z0-9._-]{1,64}$/.test(value)) {
+    throw new ConfigError(`${describe('updateChannel')} must be 1-64 characters of A-Z a-z 0-9 . _ -, got "${value}"`)
+  }
+  return value
 }
 
 function logLevel(raw: Raw): LogLevel {

@@ -12,6 +12,7 @@ import { ExitCode } from './exit-codes.ts'
 import { createLogger, errorMessage, type Logger } from './log.ts'
 import { openAgentDatabase } from './store/database.ts'
 import { IdentityStore } from './store/identity-store.ts'
+import { RuntimeVersionStore } from './store/runtime-state.ts'
 import { AGENT_VERSION } from './version.ts'
 
 async function main(): Promise<ExitCode> {
@@ -78,7 +79,7 @@ async function run(config: AgentConfig, db: Database, log: Logger): Promise<Exit
     identity = await ensureIdentity({
       runtimeId: config.runtimeId,
       bootstrapToken: config.bootstrapToken,
-      agentVersion: AGENT_VERSION,
+      agentVersion: new RuntimeVersionStore(db, AGENT_VERSION).get(),
       store: identityStore,
       api: authApi,
       backoff: { minMs: config.reconnectMinMs, maxMs: config.reconnectMaxMs },
@@ -99,7 +100,16 @@ async function run(config: AgentConfig, db: Database, log: Logger): Promise<Exit
   if (!identity) return ExitCode.ok // signal during bootstrap
 
   try {
-    agent = await startAgent({ settings: config, db, identity, tokens: identityStore, authApi, log })
+    const update = {
+      apiUrl: config.apiUrl,
+      stateDir: config.stateDir,
+      installDir: config.installDir,
+      publicKey: config.updatePublicKey,
+      channel: config.updateChannel,
+      checkIntervalMs: config.updateCheckIntervalMs,
+      scriptTimeoutMs: config.updateScriptTimeoutMs,
+    }
+    agent = await startAgent({ settings: config, db, identity, tokens: identityStore, authApi, log, update })
   } catch (error) {
     console.error(`edge-agent: ${errorMessage(error)}`)
     return ExitCode.config

@@ -9,11 +9,14 @@ import { policyGate, type PolicyGateMsg } from '../src/agent/policy-gate.ts'
 import { recoverCommandLog } from '../src/agent/recovery.ts'
 import { defineCommand } from '../src/commands/kind.ts'
 import { BUILT_IN_COMMANDS, CommandRegistry } from '../src/commands/registry.ts'
+import { runtimeControlCommands } from '../src/commands/runtime-control.ts'
+import { runtimeUpdateCommand, type RunUpdate } from '../src/commands/runtime-update.ts'
 import { silentLogger } from '../src/log.ts'
 import type { PolicyRules } from '../src/policy/index.ts'
 import { CommandStore } from '../src/store/command-store.ts'
 import { Outbox } from '../src/store/outbox.ts'
 import { PolicyStore } from '../src/store/policy-store.ts'
+import type { MachineStateStore } from '../src/store/runtime-state.ts'
 import { CommandStatus, codecs, type CommandUpdate } from '../../proto/wire.ts'
 
 export const ACK_TOPIC = 'edge/tenant_1/host_1/ack'
@@ -62,8 +65,20 @@ export const STATUS_NAME: Record<number, string> = {
   [CommandStatus.FAILED]: 'FAILED',
 }
 
-export function startRunner(db: Database, options: { policyWaitMs?: number; executions?: string[] } = {}) {
+export interface RunnerOptions {
+  policyWaitMs?: number
+  executions?: string[]
+  /** Enables runtime.stop/start (and machine state enforcement). */
+  machine?: MachineStateStore
+  /** Enables runtime.update with this stand-in for the updater actor. */
+  runUpdate?: RunUpdate
+}
+
+export function startRunner(db: Database, options: RunnerOptions = {}) {
   const executions = options.executions ?? []
+  const registry = countingRegistry(executions)
+  if (options.machine) for (const kind of runtimeControlCommands(options.machine)) registry.register(kind)
+  if (options.runUpdate) registry.register(runtimeUpdateCommand(options.runUpdate))
   const outbox = new Outbox(db)
   const commands = new CommandStore(db)
   const reports = new CommandReports(db, commands, outbox, ACK_TOPIC)
@@ -77,7 +92,7 @@ export function startRunner(db: Database, options: { policyWaitMs?: number; exec
   )
   const runner = system.spawn<CommandRunnerMsg>(
     'commands',
-    commandRunner({ commands, reports, registry: countingRegistry(executions), policy, inflight, policyWaitMs, log: silentLogger }),
+    commandRunner({ commands, reports, registry, policy, inflight, policyWaitMs, log: silentLogger, machine: options.machine }),
   )
   return {
     system,

@@ -37,6 +37,11 @@ describe('parseConfig', () => {
       policyWaitMs: 30_000,
       telemetryPort: undefined,
       logLevel: 'info',
+      updatePublicKey: undefined,
+      updateChannel: 'stable',
+      updateCheckIntervalMs: 3_600_000,
+      updateScriptTimeoutMs: 300_000,
+      installDir: 'edge-agent-state/install',
     })
   })
 
@@ -68,6 +73,19 @@ describe('parseConfig', () => {
     for (const bad of ['http://127.0.0.1:50051', '127.0.0.1', '127.0.0.1:0', 'host:70000']) {
       expect(configError(['--grpc-url', bad])).toContain('--grpc-url / EDGE_GRPC_URL must be host:port')
     }
+  })
+
+  test('update settings: pinned key, channel, intervals and install dir', () => {
+    const key = Buffer.alloc(32, 7).toString('base64')
+    const parsed = config(['--update-public-key', key, '--update-channel', 'beta', '--update-check-interval-ms', '0', '--install-dir', '/opt/x'], {
+      ...REQUIRED_ENV,
+      EDGE_UPDATE_SCRIPT_TIMEOUT_MS: '1000',
+    })
+    expect(parsed).toMatchObject({ updatePublicKey: key, updateChannel: 'beta', updateCheckIntervalMs: 0, updateScriptTimeoutMs: 1000, installDir: '/opt/x' })
+    expect(config(['--state-dir', '/var/lib/edge']).installDir).toBe('/var/lib/edge/install')
+    expect(configError(['--update-public-key', 'not-a-key'])).toContain('--update-public-key / EDGE_UPDATE_PUBLIC_KEY must be a base64 ed25519 public key')
+    expect(configError(['--update-public-key', Buffer.alloc(16).toString('base64')])).toContain('must be a base64 ed25519 public key')
+    expect(configError(['--update-channel', 'a/b'])).toContain('--update-channel / EDGE_UPDATE_CHANNEL must be')
   })
 
   test('telemetry port 0 means ephemeral, not disabled', () => {

@@ -5,6 +5,8 @@ import type { AuthApi } from '../auth/control-plane-client.ts'
 import { tokenRefresher } from '../auth/token-refresher.ts'
 import type { BackoffRange } from '../backoff.ts'
 import { CommandRegistry } from '../commands/registry.ts'
+import { runtimeControlCommands } from '../commands/runtime-control.ts'
+import { runtimeUpdateCommand, type RunUpdate } from '../commands/runtime-update.ts'
 import type { AgentConfig } from '../config.ts'
 import { ExitCode } from '../exit-codes.ts'
 import { errorMessage, type Logger } from '../log.ts'
@@ -12,7 +14,11 @@ import { CommandStore } from '../store/command-store.ts'
 import type { IdentitySource, RuntimeIdentity } from '../store/identity-store.ts'
 import { Outbox } from '../store/outbox.ts'
 import { PolicyStore } from '../store/policy-store.ts'
+import { MachineStateStore, RuntimeVersionStore } from '../store/runtime-state.ts'
 import { Sequence } from '../store/sequence.ts'
+import { prepareInstallDir } from '../update/install.ts'
+import type { UpdateOutcome } from '../update/types.ts'
+import { HttpUpdateApi, type UpdateApi } from '../update/update-client.ts'
 import { AGENT_VERSION } from '../version.ts'
 import { topic } from '../../../proto/wire.ts'
 import { CommandReports } from './command-reports.ts'
@@ -25,12 +31,26 @@ import { recoverCommandLog } from './recovery.ts'
 import { agentSession, type SessionMsg } from './session.ts'
 import { status } from './status.ts'
 import { telemetry } from './telemetry.ts'
+import { updater, type UpdaterMsg } from './updater.ts'
 import { startTelemetryServer, type TelemetryServer } from './telemetry-http.ts'
 
 export type AgentSettings = Pick<
   AgentConfig,
   'mqttUrl' | 'grpcUrl' | 'runtimeId' | 'statusIntervalMs' | 'keepaliveSeconds' | 'reconnectMinMs' | 'reconnectMaxMs' | 'policyWaitMs' | 'telemetryPort'
 >
+
+/** Runtime self-update settings (see config.ts). */
+export interface UpdateSettings {
+  apiUrl: string
+  stateDir: string
+  installDir: string
+  publicKey?: string
+  channel: string
+  checkIntervalMs: number
+  scriptTimeoutMs: number
+  /** Injected in tests; default the control plane's REST API. */
+  api?: UpdateApi
+}
 
 export interface AgentOptions {
   settings: AgentSettings
@@ -44,6 +64,8 @@ export interface AgentOptions {
   mqttConnect?: MqttConnect
   registry?: CommandRegistry
   supervision?: Partial<SupervisionOptions>
+  /** Undefined = runtime.update commands fail with "runtime updates are not configured". */
+  update?: UpdateSettings
   onConnectionChange?(connected: boolean): void
   /** Observes the gRPC session going up (welcomed) and down. */
   onSessionChange?(up: boolean): void
@@ -62,6 +84,8 @@ export interface Agent {
 const COMMAND_STOP_TIMEOUT_MS = 3_000
 const DRAIN_TIMEOUT_MS = 2_000
 const ACTOR_STOP_TIMEOUT_MS = 2_000
+/** A runtime.update command waits this long for the updater (scripts have their own timeouts). */
+const UPDATE_ASK_TIMEOUT_MS = 3_600_000
 
 export async function startAgent(opts: AgentOptions): Promise<Agent> {
   const { settings, db, identity, log } = opts
@@ -74,6 +98,17 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
   const inflight = new InflightCommands()
   const liveLog = new LiveLog()
   recoverCommandLog(commandStore, reports, log)
+  const runtimeVersion = new RuntimeVersionStore(db, AGENT_VERSION)
+  const agentVersion = () => runtimeVersion.get()
+  const machine = new MachineStateStore(db)
+  if (machine.isStopped()) log.warn('machine is stopped (runtime.stop): only runtime.start, runtime.stop and runtime.update commands run')
+  if (opts.update) {
+    try {
+      prepareInstallDir(opts.update.stateDir, opts.update.installDir, log)
+    } catch (error) {
+      throw new Error(`cannot prepare install dir ${opts.update.installDir}: ${errorMessage(error)}`)
+    }
+  }
 
   let stopping: Promise<ExitCode> | undefined
   let resolveExited!: (code: ExitCode) => void
@@ -109,7 +144,7 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
       commands: commandStore,
       telemetry: telemetryRef,
       intervalMs: settings.statusIntervalMs,
-      agentVersion: AGENT_VERSION,
+      agentVersion,
     }),
   )
   const policy: ActorRef<PolicyGateMsg> = system.spawn(
@@ -121,8 +156,9 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
     commandRunner({
       commands: commandStore,
       reports,
-      registry: opts.registry ?? new CommandRegistry(),
+      registry: withRuntimeCommands(opts.registry ?? new CommandRegistry(), machine, (request) => runUpdate(request)),
       policy,
+      machine,
       inflight,
       policyWaitMs: settings.policyWaitMs,
       log,
@@ -150,6 +186,30 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
       },
     }),
   )
+  let updates: ActorRef<UpdaterMsg> | undefined
+  if (opts.update) {
+    const update = opts.update
+    updates = system.spawn(
+      'updater',
+      updater({
+        api: update.api ?? new HttpUpdateApi(update.apiUrl, () => opts.tokens.load()?.accessToken ?? ''),
+        version: runtimeVersion,
+        publicKey: update.publicKey,
+        channel: update.channel,
+        stateDir: update.stateDir,
+        installDir: update.installDir,
+        scriptTimeoutMs: update.scriptTimeoutMs,
+        checkIntervalMs: update.checkIntervalMs,
+        backoff,
+        log,
+      }),
+    )
+  }
+  const runUpdate: RunUpdate = (request) => {
+    if (updates) return updates.ask<UpdateOutcome>((replyTo) => ({ type: 'apply', request, replyTo }), UPDATE_ASK_TIMEOUT_MS)
+    const version = runtimeVersion.get()
+    return Promise.resolve({ ok: false, status: 'rejected', reason: 'runtime updates are not configured', fromVersion: version, toVersion: request.targetVersion ?? 'unknown' })
+  }
   link = system.spawn(
     'connection',
     connection({
@@ -159,7 +219,7 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
       backoff,
       identity,
       accessToken: () => opts.tokens.load()?.accessToken ?? '',
-      agentVersion: AGENT_VERSION,
+      agentVersion,
       outbox,
       auth,
       inbound: {
@@ -168,7 +228,10 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
       },
       log,
       connect: opts.mqttConnect,
-      onStateChange: opts.onConnectionChange,
+      onStateChange: (connected) => {
+        if (connected) updates?.tell({ type: 'connected' })
+        opts.onConnectionChange?.(connected)
+      },
     }),
   )
   if (settings.grpcUrl) {
@@ -179,7 +242,7 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
         keepaliveSeconds: settings.keepaliveSeconds,
         backoff,
         accessToken: () => opts.tokens.load()?.accessToken ?? '',
-        agentVersion: AGENT_VERSION,
+        agentVersion,
         outbox,
         link,
         auth,
@@ -191,7 +254,7 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
     )
   }
   outbox.onAppend(() => link?.tell({ type: 'kick' }))
-  log.info(`edge agent ${AGENT_VERSION} started for runtime ${settings.runtimeId} (tenant ${identity.tenantId}, host ${identity.hostId})`)
+  log.info(`edge agent ${AGENT_VERSION} (runtime version ${runtimeVersion.get()}) started for runtime ${settings.runtimeId} (tenant ${identity.tenantId}, host ${identity.hostId})`)
 
   function stop(code: ExitCode = ExitCode.ok): Promise<ExitCode> {
     stopping ??= shutdown(code).then(
@@ -232,6 +295,14 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
   }
 
   return { telemetryPort: server?.port, exited, stop }
+}
+
+/** Adds the runtime control kinds (stop/start/update) to the registry, unless it already has them. */
+function withRuntimeCommands(registry: CommandRegistry, machine: MachineStateStore, runUpdate: RunUpdate): CommandRegistry {
+  for (const kind of [...runtimeControlCommands(machine), runtimeUpdateCommand(runUpdate)]) {
+    if (!registry.get(kind.kind)) registry.register(kind)
+  }
+  return registry
 }
 
 function logActorEvent(log: Logger, event: ActorEvent): void {

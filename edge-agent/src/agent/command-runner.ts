@@ -5,6 +5,7 @@
  */
 import type { ActorContext, ActorRef, Behavior, ReplyTo } from '../actors/index.ts'
 import type { CommandOutcome, OutputStream } from '../commands/kind.ts'
+import { MACHINE_STOPPED_ERROR, RUNTIME_CONTROL_KINDS } from '../commands/runtime-control.ts'
 import { executeCommand } from '../commands/execute.ts'
 import type { CommandRegistry } from '../commands/registry.ts'
 import { errorMessage, type Logger } from '../log.ts'
@@ -34,6 +35,8 @@ export interface CommandRunnerDeps {
   log: Logger
   /** Live output of running commands (exec lines), streamed while a gRPC session is up. */
   liveLog?: LiveLog
+  /** Durable machine state: while stopped, only the runtime control kinds run. */
+  machine?: { isStopped(): boolean }
   now?: () => number
 }
 
@@ -57,6 +60,8 @@ export function commandRunner(deps: CommandRunnerDeps) {
         inflight.remove(commandId)
       }
     }
+
+    const refusedByMachineState = (kind: string) => deps.machine?.isStopped() === true && !RUNTIME_CONTROL_KINDS.has(kind)
 
     function receiveCommand(payload: Uint8Array, replyTo?: ReplyTo<void>): void {
       let command: Command
@@ -84,6 +89,7 @@ export function commandRunner(deps: CommandRunnerDeps) {
       inflight.add(command.id)
       const prepared = prepareCommand(command, deps.registry, now())
       if (!prepared.ok) return finish(command.id, { status: 'failed', error: prepared.error })
+      if (refusedByMachineState(command.kind)) return finish(command.id, { status: 'failed', error: MACHINE_STOPPED_ERROR })
       const request = { commandId: command.id, kind: command.kind, params: prepared.command.params }
       deps.policy
         .ask<Admission>((reply) => ({ type: 'admit', request, replyTo: reply }), deps.policyWaitMs + ADMISSION_MARGIN_MS)
@@ -93,6 +99,8 @@ export function commandRunner(deps: CommandRunnerDeps) {
 
     function start(command: PreparedCommand, admission: Admission): void {
       if (!admission.allowed) return finish(command.id, { status: 'failed', error: admission.error })
+      // The machine may have been stopped while this command waited for the policy.
+      if (refusedByMachineState(command.kind.kind)) return finish(command.id, { status: 'failed', error: MACHINE_STOPPED_ERROR })
       const signal = inflight.signalOf(command.id)
       if (closed || !signal || signal.aborted) {
         return finish(command.id, { status: 'failed', error: 'cancelled: agent shutting down before the command started' })

@@ -11,6 +11,7 @@ import { jitteredBackoffMs, type BackoffRange } from '../backoff.ts'
 import { errorMessage, type Logger } from '../log.ts'
 import type { RuntimeIdentity } from '../store/identity-store.ts'
 import type { Outbox } from '../store/outbox.ts'
+import { readVersion, type VersionSource } from '../version.ts'
 import { PresenceState, codecs, topic } from '../../../proto/wire.ts'
 import { mqttOptionsFromUrl } from './mqtt-url.ts'
 import { OutboxPump, type PublishSettled, type Publisher } from './outbox-pump.ts'
@@ -50,7 +51,7 @@ export interface ConnectionDeps {
   identity: RuntimeIdentity
   /** The current access token (the MQTT password). */
   accessToken(): string
-  agentVersion: string
+  agentVersion: VersionSource
   outbox: Outbox
   auth: ActorRef<TokenRefresherMsg>
   inbound: InboundHandlers
@@ -73,7 +74,7 @@ export function connection(deps: ConnectionDeps) {
     policies: topic(identity.tenantId, identity.hostId, 'policies'),
   }
   const presence = (state: PresenceState) =>
-    Buffer.from(codecs.presence.encode({ state, agentVersion: deps.agentVersion, atMs: Date.now() }))
+    Buffer.from(codecs.presence.encode({ state, agentVersion: readVersion(deps.agentVersion), atMs: Date.now() }))
 
   return ({ self }: ActorContext<ConnectionMsg>): Behavior<ConnectionMsg> => {
     let client: MqttClient | undefined

@@ -11,6 +11,7 @@ import type { TokenRefresherMsg } from '../auth/token-refresher.ts'
 import { jitteredBackoffMs, type BackoffRange } from '../backoff.ts'
 import { errorMessage, type Logger } from '../log.ts'
 import type { Outbox } from '../store/outbox.ts'
+import { readVersion, type VersionSource } from '../version.ts'
 import { AgentSessionClient, type AgentFrame, type ServerFrame } from '../../../proto/grpc.ts'
 import { codecs } from '../../../proto/wire.ts'
 import type { ConnectionMsg } from './connection.ts'
@@ -35,7 +36,7 @@ export interface SessionDeps {
   backoff: BackoffRange
   /** The current runtime access token ('' = none yet). */
   accessToken(): string
-  agentVersion: string
+  agentVersion: VersionSource
   outbox: Outbox
   /** Owns the outbox pump; told when the session can carry the outbox and when it cannot any more. */
   link: ActorRef<ConnectionMsg>
@@ -101,7 +102,7 @@ export function agentSession(deps: SessionDeps) {
       next.on('data', (frame: ServerFrame) => self.tell({ type: 'frame', attempt: current, frame }))
       next.on('status', (status: grpc.StatusObject) => self.tell({ type: 'ended', attempt: current, code: status.code, details: status.details }))
       next.on('error', (error) => log.debug(`grpc session: ${error.message}`)) // 'status' follows
-      next.write({ seq: 0, hello: { agentVersion: deps.agentVersion } })
+      next.write({ seq: 0, hello: { agentVersion: readVersion(deps.agentVersion) } })
       welcomeTimer = setTimeout(() => self.tell({ type: 'welcomeTimeout', attempt: current }), WELCOME_TIMEOUT_MS)
     }
 

@@ -3,6 +3,7 @@ import os from 'node:os'
 import type { ActorContext, ActorRef, Behavior } from '../actors/index.ts'
 import type { CommandStore } from '../store/command-store.ts'
 import type { Outbox } from '../store/outbox.ts'
+import { readVersion, type VersionSource } from '../version.ts'
 import { codecs } from '../../../proto/wire.ts'
 import type { TelemetryMsg } from './telemetry.ts'
 
@@ -14,7 +15,7 @@ export interface StatusDeps {
   commands: CommandStore
   telemetry: ActorRef<TelemetryMsg>
   intervalMs: number
-  agentVersion: string
+  agentVersion: VersionSource
   now?: () => number
 }
 
@@ -34,7 +35,7 @@ export function status(deps: StatusDeps) {
         deps.outbox.append(
           deps.topic,
           codecs.status.encode({
-            agentVersion: deps.agentVersion,
+            agentVersion: readVersion(deps.agentVersion),
             uptimeSeconds: process.uptime(),
             load1,
             memoryTotalBytes: os.totalmem(),

@@ -70,7 +70,7 @@ export const execCommand = defineCommand({
 })
 
 /** The agent's environment minus its own settings (EDGE_BOOTSTRAP_TOKEN must never leak into commands). */
-function inheritedEnv(): Record<string, string> {
+export function inheritedEnv(): Record<string, string> {
   const env: Record<string, string> = {}
   for (const [name, value] of Object.entries(process.env)) {
     if (value !== undefined && !name.startsWith('EDGE_')) env[name] = value

@@ -54,6 +54,14 @@ const MIGRATIONS: readonly string[] = [
   INSERT INTO sqlite_sequence (name, seq) SELECT 'outbox', 0 WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'outbox');
   UPDATE sqlite_sequence SET seq = max(seq, CAST((julianday('now') - 2440587.5) * 86400000000 AS INTEGER)) WHERE name = 'outbox';
   `,
+  // Small durable settings of the runtime itself: its installed version and its machine state (running/stopped).
+  `
+  CREATE TABLE runtime_state (
+    name TEXT PRIMARY KEY,
+    value TEXT NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+  `,
 ]
 
 export class StateDirError extends Error {

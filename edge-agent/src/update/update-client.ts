@@ -1,0 +1,119 @@
+/** The control plane's runtime update REST calls (bearer = the runtime's current access token). */
+import { Type, type Static } from '@sinclair/typebox'
+import { Value } from '@sinclair/typebox/value'
+
+const SignedManifestSchema = Type.Object({ manifest: Type.String(), signature: Type.String(), publicKey: Type.String() })
+
+const UpdateAnswerSchema = Type.Object({
+  channel: Type.String(),
+  currentVersion: Type.String(),
+  targetVersion: Type.String(),
+  updateAvailable: Type.Boolean(),
+  requiresApproval: Type.Optional(Type.Boolean()),
+  notes: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+  signedManifest: Type.Union([SignedManifestSchema, Type.Null()]),
+  approved: Type.Optional(Type.Boolean()),
+  canExecuteRemoteScripts: Type.Optional(Type.Boolean()),
+})
+export type UpdateAnswer = Static<typeof UpdateAnswerSchema>
+
+export type UpdateReportStatus = 'applied' | 'failed' | 'rejected'
+
+export interface UpdateReport {
+  channel: string
+  fromVersion: string
+  toVersion: string
+  status: UpdateReportStatus
+  reason?: string
+}
+
+/** A non-2xx answer (`status`) or a transport/format problem (`status` undefined). */
+export class UpdateApiError extends Error {
+  constructor(
+    message: string,
+    readonly status?: number,
+  ) {
+    super(message)
+    this.name = 'UpdateApiError'
+  }
+}
+
+export interface UpdateApi {
+  check(currentVersion: string, channel: string): Promise<UpdateAnswer>
+  apply(body: { grantToken: string; currentVersion: string; channel: string; targetVersion: string }): Promise<UpdateAnswer>
+  /** The script body as bytes (hashed as is). */
+  script(path: string): Promise<Uint8Array>
+  report(report: UpdateReport): Promise<void>
+}
+
+const REQUEST_TIMEOUT_MS = 30_000
+
+export class HttpUpdateApi implements UpdateApi {
+  constructor(
+    private readonly apiUrl: string,
+    private readonly accessToken: () => string,
+    private readonly fetchImpl: typeof fetch = fetch,
+  ) {}
+
+  async check(currentVersion: string, channel: string): Promise<UpdateAnswer> {
+    return answer('check', await this.request('POST', '/api/runtime/updates/check', { currentVersion, channel }))
+  }
+
+  async apply(body: { grantToken: string; currentVersion: string; channel: string; targetVersion: string }): Promise<UpdateAnswer> {
+    return answer('apply', await this.request('POST', '/api/runtime/updates/apply', { approved: true, ...body }))
+  }
+
+  async script(path: string): Promise<Uint8Array> {
+    const response = await this.request('GET', `/api/runtime/updates/scripts?path=${encodeURIComponent(path)}`)
+    return new Uint8Array(await response.arrayBuffer())
+  }
+
+  async report(report: UpdateReport): Promise<void> {
+    await (await this.request('POST', '/api/runtime/updates/report', report)).arrayBuffer()
+  }
+
+  /** Resolves with a 2xx response; throws UpdateApiError otherwise (with the server's `error` field if any). */
+  private async request(method: 'GET' | 'POST', path: string, body?: unknown): Promise<Response> {
+    const what = `${method} ${path.replace(/\?.*/, '')}`
+    let response: Response
+    try {
+      response = await this.fetchImpl(this.apiUrl + path, {
+        method,
+        headers: {
+          authorization: `Bearer ${this.accessToken()}`,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      })
+    } catch (error) {
+      throw new UpdateApiError(`${what}: ${(error as Error).message}`)
+    }
+    if (response.ok) return response
+    const text = await response.text().catch(() => '')
+    throw new UpdateApiError(errorField(text) ?? `${what} answered ${response.status}: ${text.slice(0, 200) || response.statusText}`, response.status)
+  }
+}
+
+async function answer(call: string, response: Response): Promise<UpdateAnswer> {
+  let json: unknown
+  try {
+    json = await response.json()
+  } catch (error) {
+    throw new UpdateApiError(`${call}: malformed answer (${(error as Error).message})`)
+  }
+  if (!Value.Check(UpdateAnswerSchema, json)) {
+    const first = Value.Errors(UpdateAnswerSchema, json).First()
+    throw new UpdateApiError(`${call}: malformed answer (${first?.path || '/'}: ${first?.message})`)
+  }
+  return json
+}
+
+function errorField(text: string): string | undefined {
+  try {
+    const error = (JSON.parse(text) as { error?: unknown } | null)?.error
+    return typeof error === 'string' && error ? error : undefined
+  } catch {
+    return undefined
+  }
+}
