@@ -7,6 +7,7 @@ import { startTestPlane, type TestPlane } from "../support/control-plane";
 import { AgentProcess, stopAllAgents } from "../support/agent-process";
 import { sendCommand, watch } from "../support/grpc-clients";
 import { waitFor } from "../support/wait";
+import { commandFinished } from "../support/runtime";
 import { startTcpProxy, type TcpProxy } from "../support/tcp-proxy";
 
 const backends = await availableBackends();
@@ -45,15 +46,7 @@ describe.each(backends)("agent gRPC session on $name", (backend) => {
     await t?.stop();
   });
 
-  const finished = (id: string, timeoutMs = 10_000) =>
-    waitFor(
-      `command ${id}`,
-      async () => {
-        const c = (await t.api.get(`/api/v1/commands/${id}`, t.adminKey)).body;
-        return c.status === "completed" || c.status === "failed" ? c : undefined;
-      },
-      timeoutMs,
-    );
+  const finished = (id: string, timeoutMs?: number) => commandFinished(t, id, timeoutMs);
   const send = (kind: string, params: object) => sendCommand(address, t.adminKey, { hostId, kind, paramsJson: JSON.stringify(params) });
   /** Sends harmless commands until one goes out over the live session. */
   const untilLive = () =>

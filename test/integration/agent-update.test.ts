@@ -7,7 +7,7 @@ import { availableBackends } from "../support/backends";
 import { startTestPlane, type TestPlane } from "../support/control-plane";
 import { AgentProcess, stopAllAgents } from "../support/agent-process";
 import { waitFor } from "../support/wait";
-import { hostWithRuntime } from "../support/runtime";
+import { commandFinished, hostWithRuntime } from "../support/runtime";
 import { generateKeyPair, sha256Hex, signManifest, type ReleaseManifest } from "../../proto/release";
 
 const backends = await availableBackends();
@@ -61,14 +61,7 @@ describe.each(backends)("agent self-update on $name", (backend) => {
     } else {
       commandId = (await t.api.post(`/api/agents/${hostId}/runtime-update-grant`, { channel, deliver: true }, t.adminKey)).body.commandId;
     }
-    return waitFor(
-      `update command ${commandId}`,
-      async () => {
-        const c = (await t.api.get(`/api/v1/commands/${commandId}`, t.adminKey)).body;
-        return c.status === "completed" || c.status === "failed" ? c : undefined;
-      },
-      30_000,
-    );
+    return commandFinished(t, commandId, 30_000);
   }
 
   const reportedVersion = async () => (await t.api.get(`/api/v1/hosts/${hostId}`, t.adminKey)).body.agentVersion;
@@ -167,11 +160,7 @@ describe.each(backends)("agent self-update on $name", (backend) => {
 
   test("a delegated stop is enforced by the agent until a delegated start", async () => {
     const controller = await hostWithRuntime(t, "controller");
-    const finished = (id: string) =>
-      waitFor(`command ${id}`, async () => {
-        const c = (await t.api.get(`/api/v1/commands/${id}`, t.adminKey)).body;
-        return c.status === "completed" || c.status === "failed" ? c : undefined;
-      });
+    const finished = (id: string) => commandFinished(t, id);
     const echo = async () => finished((await t.api.post("/api/v1/commands", { hostId, kind: "echo", params: { n: 1 } }, t.adminKey)).body.id);
 
     expect((await t.api.post(`/api/runtime/agents/${hostId}/stop`, {}, controller.token)).status).toBe(403);

@@ -10,6 +10,7 @@ import { availableBackends, mqttReachable, postgresReachable, TEST_MQTT_URL } fr
 import { startTestPlane, type TestPlane } from "../support/control-plane";
 import { AgentProcess, stopAllAgents } from "../support/agent-process";
 import { waitFor } from "../support/wait";
+import { commandFinished } from "../support/runtime";
 import { startTcpProxy } from "../support/tcp-proxy";
 
 const backends = await availableBackends();
@@ -67,15 +68,7 @@ describe.each(setups)("edge agent with $label", ({ backend, external }) => {
   const hostStatus = async (id: string) => (await t.api.get(`/api/v1/hosts/${id}`, key)).body.status;
   const waitOnline = (id: string) => waitFor(`host ${id} online`, async () => (await hostStatus(id)) === "online");
   const command = (hostId: string, kind: string, params: object) => t.api.post("/api/v1/commands", { hostId, kind, params }, key);
-  const finished = (id: string, timeoutMs = 10_000) =>
-    waitFor(
-      `command ${id} to finish`,
-      async () => {
-        const c = (await t.api.get(`/api/v1/commands/${id}`, key)).body;
-        return c.status === "completed" || c.status === "failed" ? c : undefined;
-      },
-      timeoutMs,
-    );
+  const finished = (id: string, timeoutMs?: number) => commandFinished(t, id, timeoutMs);
 
   test("bootstrap exchange → connect → command executed → completed via REST, with status and telemetry", async () => {
     const { host, agent } = await provision("e2e");
