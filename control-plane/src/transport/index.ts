@@ -1,5 +1,6 @@
 /** Starts MQTT: the embedded broker (unless MQTT_URL is set) and the control plane's bridge to it. */
 import { randomBytes } from "node:crypto";
+import { hashSecret, secretMatches } from "../lib/secrets";
 import type { Config } from "../config";
 import type { Services } from "../services";
 import { startEmbeddedBroker, type EmbeddedBroker } from "./embedded-broker";
@@ -58,11 +59,12 @@ export async function startTransport(config: Config, services: Services, databas
 
   // Embedded: the bridge logs in with a per-process secret; agents with their runtime access token.
   const internalSecret = randomBytes(32).toString("base64url");
+  const internalSecretHash = hashSecret(internalSecret);
   const broker = await startEmbeddedBroker({
     port: config.mqttPort,
     host: config.host,
     async authenticate(clientId, username, password) {
-      if (username === INTERNAL_USER) return password === internalSecret ? { kind: "internal" } : undefined;
+      if (username === INTERNAL_USER) return password && secretMatches(password, internalSecretHash) ? { kind: "internal" } : undefined;
       if (!password || username !== clientId) return undefined;
       const principal = await services.runtime.principalForAccessToken(password);
       if (!principal || principal.runtimeId !== clientId) return undefined;
