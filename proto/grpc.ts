@@ -39,4 +39,5 @@ export interface ServerFrame {
   welcome?: { lastAgentSeq: number; hostId: string };
   command?: { id: string; kind: string; paramsJson: string; timeoutMs: number; createdAtMs: number };
   ack?: { seq: number };
+  cancel?: { commandId: string; reason: string; atMs: number };
 }

@@ -24,6 +24,11 @@ export interface Command {
   timeoutMs: number;
   createdAtMs: number;
 }
+export interface CommandCancel {
+  commandId: string;
+  reason: string;
+  atMs: number;
+}
 export interface CommandUpdate {
   commandId: string;
   status: CommandStatus;
@@ -84,6 +89,7 @@ function codec<T>(name: string): Codec<T> {
 
 export const codecs = {
   command: codec<Command>("Command"),
+  commandCancel: codec<CommandCancel>("CommandCancel"),
   commandUpdate: codec<CommandUpdate>("CommandUpdate"),
   status: codec<AgentStatus>("AgentStatus"),
   telemetry: codec<TelemetryBatch>("TelemetryBatch"),
@@ -94,11 +100,11 @@ export const codecs = {
 /** The proto source, for loaders that need it (gRPC). */
 export const edgeProtoSource = protoSource;
 
-export type Channel = "cmd" | "ack" | "status" | "telemetry" | "presence" | "policies";
+export type Channel = "cmd" | "cancel" | "ack" | "status" | "telemetry" | "presence" | "policies";
 
 /** Channels an agent publishes on; the rest it only receives. */
 export const AGENT_PUBLISHES: readonly Channel[] = ["ack", "status", "telemetry", "presence"];
-export const AGENT_RECEIVES: readonly Channel[] = ["cmd", "policies"];
+export const AGENT_RECEIVES: readonly Channel[] = ["cmd", "cancel", "policies"];
 
 export const topic = (tenantId: string, hostId: string, channel: Channel) => `edge/${tenantId}/${hostId}/${channel}`;
 

@@ -182,6 +182,40 @@ describe.each(setups)("edge agent with $label", ({ backend, external }) => {
     }
   });
 
+  test("cancelling a command stops it on the agent: a running one is killed, a queued one never starts", async () => {
+    const brokerUrl = new URL(t.plane.transport.mqttUrl);
+    const proxy = await startTcpProxy(brokerUrl.hostname, Number(brokerUrl.port));
+    try {
+      const { host, agent } = await provision("cancel", { mqttUrl: `mqtt://127.0.0.1:${proxy.port}` });
+      agent.start();
+      await waitOnline(host.id);
+      const started = join(agent.stateDir, "started");
+      const finishedMarker = join(agent.stateDir, "finished");
+      const long = (await command(host.id, "exec", { command: "sh", args: ["-c", `echo > '${started}'; sleep 2; echo > '${finishedMarker}'`] })).body;
+      await waitFor("the command to start", async () => existsSync(started));
+      const cancelled = await t.api.post(`/api/v1/commands/${long.id}/transition`, { status: "cancelled" }, key);
+      expect(cancelled.status).toBe(200);
+      // the agent is free again at once, and the killed process never finishes
+      expect((await finished((await command(host.id, "exec", { command: "echo", args: ["next"] })).body.id)).status).toBe("completed");
+      await Bun.sleep(2500);
+      expect(existsSync(finishedMarker)).toBe(false);
+      expect((await t.api.get(`/api/v1/commands/${long.id}`, key)).body.status).toBe("cancelled");
+
+      // queued while the agent is away, cancelled before it is back: never runs
+      proxy.cut();
+      await waitFor("host offline", async () => (await hostStatus(host.id)) === "offline", 10_000);
+      const ran = join(agent.stateDir, "ran");
+      const queued = (await command(host.id, "exec", { command: "sh", args: ["-c", `echo > '${ran}'`] })).body;
+      await t.api.post(`/api/v1/commands/${queued.id}/transition`, { status: "cancelled" }, key);
+      proxy.restore();
+      await waitOnline(host.id);
+      expect((await finished((await command(host.id, "exec", { command: "echo", args: ["after"] })).body.id)).status).toBe("completed");
+      expect(existsSync(ran)).toBe(false);
+    } finally {
+      await proxy.close();
+    }
+  });
+
   test("revoked identity is cut off", async () => {
     const { host, identity, agent } = await provision("revoke");
     agent.start();

@@ -3,7 +3,7 @@
  * command transitions, status reports, telemetry, coming online.
  */
 import { and, eq, isNotNull, isNull } from "drizzle-orm";
-import { runtimeIdentities } from "../db/schema";
+import { hosts, runtimeIdentities } from "../db/schema";
 import type { Services } from "../services";
 import { CommandStatus, type AgentStatus, type CommandUpdate, type TelemetryPoint } from "../../../proto/wire";
 
@@ -41,6 +41,18 @@ export class AgentInbox {
       )
       .limit(1);
     return Boolean(row);
+  }
+
+  /**
+   * Whether to publish a new command now. Not to an offline host: it gets its pending commands when it comes
+   * back online, so one cancelled meanwhile is never delivered at all.
+   */
+  async reachable(tenantId: string, hostId: string): Promise<boolean> {
+    const [host] = await this.services.db
+      .select({ status: hosts.status })
+      .from(hosts)
+      .where(and(eq(hosts.id, hostId), eq(hosts.tenantId, tenantId)));
+    return Boolean(host && host.status !== "offline") && (await this.hostHasLiveRuntime(tenantId, hostId));
   }
 
   async commandUpdate(tenantId: string, hostId: string, update: CommandUpdate): Promise<void> {

@@ -117,6 +117,7 @@ function agentSession(services: Services, inbox: AgentInbox, sessions: LiveSessi
       session = {
         runtimeId: me.runtimeId,
         pushCommand: (command) => write(commandFrame(command)),
+        pushCancel: (commandId, reason) => write({ cancel: { commandId, reason, atMs: Date.now() } }),
         abort: (reason) => finish(statusError(grpc.status.UNAUTHENTICATED, reason)),
       };
       write({ welcome: { lastAgentSeq: lastSeq, hostId: me.hostId } });

@@ -6,6 +6,7 @@ export type CommandToPush = CommandToDeliver;
 export interface LiveSession {
   runtimeId: string;
   pushCommand(command: CommandToPush): void;
+  pushCancel(commandId: string, reason: string): void;
   /** Ends the stream with an error status (e.g. the identity was revoked). */
   abort(reason: string): void;
 }
@@ -37,6 +38,14 @@ export class LiveSessions {
     const session = this.byHost.get(this.key(tenantId, hostId));
     if (!session) return false;
     session.pushCommand(command);
+    return true;
+  }
+
+  /** Tells the host's agent to stop a command; false if it has no session here. */
+  cancel(tenantId: string, hostId: string, commandId: string, reason: string): boolean {
+    const session = this.byHost.get(this.key(tenantId, hostId));
+    if (!session) return false;
+    session.pushCancel(commandId, reason);
     return true;
   }
 

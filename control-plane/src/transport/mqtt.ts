@@ -92,8 +92,15 @@ export class MqttBridge {
       // Nothing goes to a host without a live runtime: it stays pending until one connects.
       // A live gRPC session (authenticated, dropped on revocation) is the faster path: no query, no broker hop.
       if (this.sessions.push(event.tenantId, event.hostId, event.command)) return;
-      if (!(await this.inbox.hostHasLiveRuntime(event.tenantId, event.hostId))) return;
+      if (!(await this.inbox.reachable(event.tenantId, event.hostId))) return;
       await this.sendCommand(event.tenantId, event.hostId, event.command);
+    } else if (event.type === "command.transition" && event.status === "cancelled") {
+      // The agent must stop it for real: kill it if running, never start it otherwise.
+      const reason = "cancelled by operator";
+      if (this.sessions.cancel(event.tenantId, event.hostId, event.commandId, reason)) return;
+      if (!(await this.inbox.hostHasLiveRuntime(event.tenantId, event.hostId))) return;
+      const payload = codecs.commandCancel.encode({ commandId: event.commandId, reason, atMs: Date.now() });
+      await this.publish(event.tenantId, event.hostId, "cancel", payload);
     } else if (event.type === "policies.changed") {
       for (const host of await this.services.hosts.list(event.tenantId, {})) await this.sendPolicies(event.tenantId, host.id);
     } else if (event.type === "runtime.revoked" && !(await this.inbox.hostHasLiveRuntime(event.tenantId, event.hostId))) {
