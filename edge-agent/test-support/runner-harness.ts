@@ -59,6 +59,10 @@ export function commandPayload(id: string, kind: string, params: unknown = {}, t
   return codecs.command.encode({ id, kind, paramsJson: JSON.stringify(params), timeoutMs, createdAtMs: Date.now() })
 }
 
+export function cancelPayload(commandId: string, reason = 'operator request'): Uint8Array {
+  return codecs.commandCancel.encode({ commandId, reason, atMs: Date.now() })
+}
+
 export const STATUS_NAME: Record<number, string> = {
   [CommandStatus.RUNNING]: 'RUNNING',
   [CommandStatus.COMPLETED]: 'COMPLETED',
@@ -104,6 +108,9 @@ export function startRunner(db: Database, options: RunnerOptions = {}) {
     executions,
     /** Delivers a command as the broker would; resolves when it would be PUBACKed. */
     send: (payload: Uint8Array) => runner.ask<void>((replyTo) => ({ type: 'command', payload, replyTo })),
+    /** Delivers a CommandCancel; resolves when it would be PUBACKed. */
+    cancel: (commandId: string, reason?: string) =>
+      runner.ask<void>((replyTo) => ({ type: 'cancel', payload: cancelPayload(commandId, reason), replyTo })),
     setPolicies: (policies: PolicyInput[]) =>
       policy.ask<void>((replyTo) => ({ type: 'policySet', payload: policySetPayload(policies), replyTo })),
     /** Every CommandUpdate in the outbox, oldest first. */

@@ -78,6 +78,19 @@ describe.each(backends)("agent gRPC session on $name", (backend) => {
     live.close();
   });
 
+  test("a cancel pushed over the session kills the running command", async () => {
+    await untilLive();
+    const started = join(agent.stateDir, "cancel-started");
+    const done = join(agent.stateDir, "cancel-done");
+    const res = await send("exec", { command: "sh", args: ["-c", `echo > '${started}'; sleep 2; echo > '${done}'`] });
+    await waitFor("the command to start", async () => existsSync(started));
+    expect((await t.api.post(`/api/v1/commands/${res.commandId}/transition`, { status: "cancelled" }, t.adminKey)).status).toBe(200);
+    const next = await send("exec", { command: "sh", args: ["-c", "true"] });
+    expect((await finished(next.commandId)).status).toBe("completed");
+    await Bun.sleep(2500);
+    expect(existsSync(done)).toBe(false);
+  });
+
   test("the session resumes after a forced disconnect; nothing is lost or run twice", async () => {
     await untilLive();
     const counter = join(agent.stateDir, "session-runs.log");

@@ -131,8 +131,8 @@ describe('CommandStore (dedupe)', () => {
     store.claim('recent', 'echo', 6)
     store.finish('recent', 'completed', bytes('x'), 100)
     expect(store.unfinished()).toEqual([
-      { id: 'waiting', state: 'received' },
-      { id: 'running', state: 'running' },
+      { id: 'waiting', state: 'received', cancelReason: null },
+      { id: 'running', state: 'running', cancelReason: null },
     ])
     expect(store.pruneFinished(50)).toBe(1)
     expect(store.state('old')).toBeUndefined()

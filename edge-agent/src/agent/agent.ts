@@ -166,6 +166,7 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
     }),
   )
   const command = (payload: Uint8Array) => commands.ask<void>((replyTo) => ({ type: 'command', payload, replyTo }))
+  const cancel = (payload: Uint8Array) => commands.ask<void>((replyTo) => ({ type: 'cancel', payload, replyTo }))
   let link: ActorRef<ConnectionMsg> | undefined
   let session: ActorRef<SessionMsg> | undefined
   const auth = system.spawn(
@@ -224,6 +225,7 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
       auth,
       inbound: {
         command,
+        cancel,
         policySet: (payload) => policy.ask<void>((replyTo) => ({ type: 'policySet', payload, replyTo })),
       },
       log,
@@ -247,6 +249,7 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
         link,
         auth,
         command,
+        cancel,
         liveLog,
         log,
         onStateChange: opts.onSessionChange,

@@ -5,12 +5,13 @@
  */
 import type { ActorContext, ActorRef, Behavior, ReplyTo } from '../actors/index.ts'
 import type { CommandOutcome, OutputStream } from '../commands/kind.ts'
+import { cancelledError } from '../commands/abort.ts'
 import { MACHINE_STOPPED_ERROR, RUNTIME_CONTROL_KINDS } from '../commands/runtime-control.ts'
 import { executeCommand } from '../commands/execute.ts'
 import type { CommandRegistry } from '../commands/registry.ts'
 import { errorMessage, type Logger } from '../log.ts'
 import type { CommandStore } from '../store/command-store.ts'
-import { codecs, type Command } from '../../../proto/wire.ts'
+import { codecs, type Command, type CommandCancel } from '../../../proto/wire.ts'
 import type { CommandReports, FinalReport } from './command-reports.ts'
 import type { InflightCommands } from './inflight.ts'
 import type { LiveLog } from './live-log.ts'
@@ -20,6 +21,8 @@ import { DEDUPE_RETENTION_MS, prepareCommand, type PreparedCommand } from './pre
 export type CommandRunnerMsg =
   /** A Command payload from the broker or the gRPC session; replies once its id is durably recorded (then the broker may be acked). */
   | { type: 'command'; payload: Uint8Array; replyTo?: ReplyTo<void> }
+  /** A CommandCancel payload (MQTT cancel topic or gRPC session); replies once the cancel is durably recorded. */
+  | { type: 'cancel'; payload: Uint8Array; replyTo?: ReplyTo<void> }
   | { type: 'admitted'; command: PreparedCommand; admission: Admission }
   | { type: 'settled'; commandId: string; outcome: CommandOutcome }
   /** Stop accepting commands and cancel running ones (agent shutdown). */
@@ -84,6 +87,10 @@ export function commandRunner(deps: CommandRunnerDeps) {
         return deps.reports.resend(claim.finalUpdate)
       }
       if (claim.outcome === 'inProgress') return log.debug(`command ${command.id} redelivered while ${claim.state}: ignored`)
+      if (claim.outcome === 'cancelled') {
+        log.info(`command ${command.id} (${command.kind}) was cancelled before it arrived: not executed`)
+        return finish(command.id, { status: 'failed', error: cancelledError(claim.reason) })
+      }
 
       log.info(`command ${command.id} (${command.kind}) received`)
       inflight.add(command.id)
@@ -97,7 +104,39 @@ export function commandRunner(deps: CommandRunnerDeps) {
         .then((admission) => self.tell({ type: 'admitted', command: prepared.command, admission }))
     }
 
+    function receiveCancel(payload: Uint8Array, replyTo?: ReplyTo<void>): void {
+      let cancel: CommandCancel
+      try {
+        cancel = codecs.commandCancel.decode(payload)
+      } catch (error) {
+        log.warn(`dropping undecodable cancel payload: ${errorMessage(error)}`)
+        return replyTo?.()
+      }
+      const { commandId, reason } = cancel
+      if (!commandId) {
+        log.warn('dropping cancel without command id')
+        return replyTo?.()
+      }
+      // Durable first (also while shutting down): a later delivery or a restart must honour it.
+      const recorded = deps.commands.cancel(commandId, reason, now())
+      replyTo?.()
+      switch (inflight.cancel(commandId, reason)) {
+        case 'started':
+          // The execution ends on the aborted signal and its settlement reports `cancelled: <reason>`.
+          return log.info(`command ${commandId} cancelled while running (${reason}): stopping it`)
+        case 'waiting':
+          log.info(`command ${commandId} cancelled before it started (${reason}): not executed`)
+          deps.policy.tell({ type: 'withdraw', commandId })
+          return finish(commandId, { status: 'failed', error: cancelledError(reason) })
+        default:
+          if (recorded === 'recorded') return log.info(`cancel for unknown command ${commandId} recorded: it will not run if it arrives`)
+          return log.debug(`cancel for command ${commandId} ignored (already finished or cancelled)`)
+      }
+    }
+
     function start(command: PreparedCommand, admission: Admission): void {
+      // Already reported (cancelled while it waited for the policy): it must never start.
+      if (!inflight.signalOf(command.id)) return log.debug(`command ${command.id} no longer in flight: not started`)
       if (!admission.allowed) return finish(command.id, { status: 'failed', error: admission.error })
       // The machine may have been stopped while this command waited for the policy.
       if (refusedByMachineState(command.kind.kind)) return finish(command.id, { status: 'failed', error: MACHINE_STOPPED_ERROR })
@@ -105,6 +144,7 @@ export function commandRunner(deps: CommandRunnerDeps) {
       if (closed || !signal || signal.aborted) {
         return finish(command.id, { status: 'failed', error: 'cancelled: agent shutting down before the command started' })
       }
+      inflight.markStarted(command.id)
       deps.reports.running(command.id)
       log.info(`command ${command.id} running`)
       const liveLog = deps.liveLog
@@ -126,6 +166,8 @@ export function commandRunner(deps: CommandRunnerDeps) {
         switch (msg.type) {
           case 'command':
             return receiveCommand(msg.payload, msg.replyTo)
+          case 'cancel':
+            return receiveCancel(msg.payload, msg.replyTo)
           case 'admitted':
             try {
               return start(msg.command, msg.admission)

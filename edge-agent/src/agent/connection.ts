@@ -1,6 +1,6 @@
 /**
  * Connection actor: owns the MQTT client. Connects with a persistent session and a Last Will (OFFLINE presence),
- * announces ONLINE, subscribes to its host's cmd and policies topics, drives the outbox pump, and reconnects
+ * announces ONLINE, subscribes to its host's cmd, cancel and policies topics, drives the outbox pump, and reconnects
  * with jittered exponential backoff. A refused password triggers a token refresh before the next attempt.
  * While a gRPC session is up (see session.ts) the pump sends through it instead, and falls back to MQTT after.
  */
@@ -40,6 +40,7 @@ export type ConnectionMsg =
 /** Handlers for inbound messages; each resolves once the message is durably handled (then it is PUBACKed). */
 export interface InboundHandlers {
   command(payload: Uint8Array): Promise<void>
+  cancel(payload: Uint8Array): Promise<void>
   policySet(payload: Uint8Array): Promise<void>
 }
 
@@ -71,6 +72,7 @@ export function connection(deps: ConnectionDeps) {
   const topics = {
     presence: topic(identity.tenantId, identity.hostId, 'presence'),
     cmd: topic(identity.tenantId, identity.hostId, 'cmd'),
+    cancel: topic(identity.tenantId, identity.hostId, 'cancel'),
     policies: topic(identity.tenantId, identity.hostId, 'policies'),
   }
   const presence = (state: PresenceState) =>
@@ -137,6 +139,7 @@ export function connection(deps: ConnectionDeps) {
     function route(packet: IPublishPacket): Promise<void> {
       const payload = new Uint8Array(packet.payload as Buffer)
       if (packet.topic === topics.cmd) return deps.inbound.command(payload)
+      if (packet.topic === topics.cancel) return deps.inbound.cancel(payload)
       if (packet.topic === topics.policies) return deps.inbound.policySet(payload)
       log.debug(`ignoring message on unexpected topic ${packet.topic}`)
       return Promise.resolve()
@@ -152,9 +155,10 @@ export function connection(deps: ConnectionDeps) {
       current.publish(topics.presence, presence(PresenceState.ONLINE), { qos: 1, retain: true }, (error) => {
         if (error) log.warn(`publishing ONLINE presence failed: ${error.message}`)
       })
-      current.subscribe({ [topics.cmd]: { qos: 1 }, [topics.policies]: { qos: 1 } }, (error, granted) => {
+      const subscriptions = { [topics.cmd]: { qos: 1 as const }, [topics.cancel]: { qos: 1 as const }, [topics.policies]: { qos: 1 as const } }
+      current.subscribe(subscriptions, (error, granted) => {
         const refused = granted?.filter((g) => g.qos === 128).map((g) => g.topic) ?? []
-        if (!error && refused.length === 0) return log.debug('subscribed to cmd and policies')
+        if (!error && refused.length === 0) return log.debug('subscribed to cmd, cancel and policies')
         log.error(`subscription failed (${error ? error.message : `refused: ${refused.join(', ')}`}); reconnecting`)
         current.end(true)
       })

@@ -5,18 +5,32 @@
 import { CommandCancelledError } from '../commands/abort.ts'
 
 export class InflightCommands {
-  private readonly entries = new Map<string, AbortController>()
+  private readonly entries = new Map<string, { controller: AbortController; started: boolean }>()
   private idleWaiters: (() => void)[] = []
 
   add(commandId: string): AbortSignal {
     const controller = new AbortController()
-    this.entries.set(commandId, controller)
+    this.entries.set(commandId, { controller, started: false })
     return controller.signal
   }
 
   /** The command's cancellation signal, while it is in flight. */
   signalOf(commandId: string): AbortSignal | undefined {
-    return this.entries.get(commandId)?.signal
+    return this.entries.get(commandId)?.controller.signal
+  }
+
+  /** The command is executing from now on: its settlement reports it. */
+  markStarted(commandId: string): void {
+    const entry = this.entries.get(commandId)
+    if (entry) entry.started = true
+  }
+
+  /** Aborts one command; says whether it was executing, waiting to start, or not in flight. */
+  cancel(commandId: string, reason: string): 'started' | 'waiting' | undefined {
+    const entry = this.entries.get(commandId)
+    if (!entry) return undefined
+    entry.controller.abort(new CommandCancelledError(reason))
+    return entry.started ? 'started' : 'waiting'
   }
 
   remove(commandId: string): void {
@@ -31,7 +45,7 @@ export class InflightCommands {
   }
 
   cancelAll(reason: string): void {
-    for (const controller of this.entries.values()) controller.abort(new CommandCancelledError(reason))
+    for (const { controller } of this.entries.values()) controller.abort(new CommandCancelledError(reason))
   }
 
   /** Resolves true once nothing is in flight, false after `timeoutMs`. */

@@ -26,6 +26,8 @@ export type PolicyGateMsg =
   /** Admitted commands are marked running in the command store before the reply. */
   | { type: 'admit'; request: AdmissionRequest; replyTo: ReplyTo<Admission> }
   | { type: 'waitExpired'; commandId: string }
+  /** A waiting command was cancelled: refuse it now instead of admitting it later. */
+  | { type: 'withdraw'; commandId: string }
   /** Refuse waiting and future commands (agent shutdown). */
   | { type: 'close'; replyTo?: ReplyTo<void> }
 
@@ -136,6 +138,14 @@ export function policyGate(deps: PolicyGateDeps) {
             if (!entry) return
             waiting.delete(msg.commandId)
             entry.replyTo({ allowed: false, error: NO_POLICY_ERROR })
+            return
+          }
+          case 'withdraw': {
+            const entry = waiting.get(msg.commandId)
+            if (!entry) return
+            waiting.delete(msg.commandId)
+            clearTimeout(entry.timer)
+            entry.replyTo({ allowed: false, error: 'cancelled' })
             return
           }
           case 'close': {

@@ -2,6 +2,7 @@
  * Start-up housekeeping of the command log. Commands a previous run left unfinished are failed, never
  * re-run: whether a command that was running had effects is unknown, and none may execute twice.
  */
+import { cancelledError } from '../commands/abort.ts'
 import type { Logger } from '../log.ts'
 import type { CommandStore } from '../store/command-store.ts'
 import type { CommandReports } from './command-reports.ts'
@@ -11,8 +12,9 @@ export const INTERRUPTED_BEFORE_START = 'agent restarted before the command star
 export const INTERRUPTED_WHILE_RUNNING = 'agent restarted while the command was running; not re-executed (outcome unknown)'
 
 export function recoverCommandLog(commands: CommandStore, reports: CommandReports, log: Logger, nowMs = Date.now()): void {
-  for (const { id, state } of commands.unfinished()) {
-    const error = state === 'running' ? INTERRUPTED_WHILE_RUNNING : INTERRUPTED_BEFORE_START
+  for (const { id, state, cancelReason } of commands.unfinished()) {
+    const error =
+      cancelReason !== null ? cancelledError(cancelReason) : state === 'running' ? INTERRUPTED_WHILE_RUNNING : INTERRUPTED_BEFORE_START
     reports.finish(id, { status: 'failed', error })
     log.warn(`command ${id}: ${error}`)
   }

@@ -2,7 +2,7 @@
  * Session actor: keeps one gRPC `Connect` stream to the control plane open while the agent has an access token.
  * Sends hello; on welcome, rows the control plane already processed are dropped from the outbox and the outbox
  * pump is handed to this stream (acks are cumulative). Commands pushed over the stream take the same path as
- * MQTT ones (durable dedupe, safety policy, runner). Live exec output goes out as unsequenced log frames.
+ * MQTT ones (durable dedupe, safety policy, runner), and so do cancels. Live exec output goes out as unsequenced log frames.
  * Reconnects with the same jittered backoff as MQTT; UNAUTHENTICATED triggers a token refresh first.
  */
 import * as grpc from '@grpc/grpc-js'
@@ -43,6 +43,8 @@ export interface SessionDeps {
   auth: ActorRef<TokenRefresherMsg>
   /** The MQTT command path: resolves once the command is durably recorded. */
   command(payload: Uint8Array): Promise<void>
+  /** The MQTT cancel path: resolves once the cancel is durably recorded. */
+  cancel(payload: Uint8Array): Promise<void>
   liveLog: LiveLog
   log: Logger
   /** Observes session state changes (tests, metrics). */
@@ -112,6 +114,10 @@ export function agentSession(deps: SessionDeps) {
       if (frame.command) {
         const command = frame.command
         deps.command(codecs.command.encode(command)).catch((error) => log.warn(`command ${command.id} from the session not accepted: ${errorMessage(error)}`))
+      }
+      if (frame.cancel) {
+        const cancel = frame.cancel
+        deps.cancel(codecs.commandCancel.encode(cancel)).catch((error) => log.warn(`cancel of ${cancel.commandId} from the session not accepted: ${errorMessage(error)}`))
       }
     }
 

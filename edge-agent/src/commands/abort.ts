@@ -7,9 +7,14 @@ export class CommandTimeoutError extends Error {
   }
 }
 
+/** The CommandUpdate error of a cancelled command: `cancelled: <reason>`. */
+export function cancelledError(reason: string): string {
+  return `cancelled: ${reason || 'no reason given'}`
+}
+
 export class CommandCancelledError extends Error {
   constructor(reason: string) {
-    super(`cancelled: ${reason}`)
+    super(cancelledError(reason))
     this.name = 'CommandCancelledError'
   }
 }

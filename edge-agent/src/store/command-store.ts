@@ -13,24 +13,59 @@ export type ClaimResult =
   | { outcome: 'inProgress'; state: 'received' | 'running' }
   /** Already finished: re-send this final CommandUpdate. */
   | { outcome: 'finished'; finalUpdate: Uint8Array }
+  /** Cancelled before it arrived: now recorded as received, to be failed without running. */
+  | { outcome: 'cancelled'; reason: string }
+
+/** What an operator cancel did to the command log. */
+export type CancelOutcome =
+  /** Known and unfinished: the reason is recorded (the first one wins). */
+  | 'pending'
+  /** Unknown: a tombstone now keeps a later delivery from running. */
+  | 'recorded'
+  /** Already finished, or already cancelled before arrival. */
+  | 'ignored'
 
 export class CommandStore {
   constructor(private readonly db: Database) {}
 
   /** Records a command id as received, unless it was seen before. */
   claim(id: string, kind: string, now = Date.now()): ClaimResult {
-    const inserted = this.db
-      .query(`INSERT INTO commands (id, kind, status, received_at) VALUES (?, ?, 'received', ?) ON CONFLICT (id) DO NOTHING`)
-      .run(id, kind, now)
-    if (inserted.changes === 1) return { outcome: 'new' }
-    const row = this.db.query('SELECT status, final_update FROM commands WHERE id = ?').get(id) as {
-      status: CommandState
-      final_update: Uint8Array | null
-    }
-    if ((row.status === 'completed' || row.status === 'failed') && row.final_update) {
-      return { outcome: 'finished', finalUpdate: row.final_update }
-    }
-    return { outcome: 'inProgress', state: row.status === 'running' ? 'running' : 'received' }
+    return this.db.transaction((): ClaimResult => {
+      const inserted = this.db
+        .query(`INSERT INTO commands (id, kind, status, received_at) VALUES (?, ?, 'received', ?) ON CONFLICT (id) DO NOTHING`)
+        .run(id, kind, now)
+      if (inserted.changes === 1) return { outcome: 'new' }
+      const row = this.db.query('SELECT status, final_update, cancel_reason FROM commands WHERE id = ?').get(id) as {
+        status: CommandState
+        final_update: Uint8Array | null
+        cancel_reason: string | null
+      }
+      if ((row.status === 'completed' || row.status === 'failed') && row.final_update) {
+        return { outcome: 'finished', finalUpdate: row.final_update }
+      }
+      if (row.status === 'failed' && row.cancel_reason !== null) {
+        // Tombstone: back to received so the final report can be recorded like any other.
+        this.db.query(`UPDATE commands SET kind = ?, status = 'received', received_at = ?, finished_at = NULL WHERE id = ?`).run(kind, now, id)
+        return { outcome: 'cancelled', reason: row.cancel_reason }
+      }
+      return { outcome: 'inProgress', state: row.status === 'running' ? 'running' : 'received' }
+    })()
+  }
+
+  /** Records an operator cancel; durable, idempotent, and in any order relative to the command itself. */
+  cancel(id: string, reason: string, now = Date.now()): CancelOutcome {
+    return this.db.transaction((): CancelOutcome => {
+      const marked = this.db
+        .query(`UPDATE commands SET cancel_reason = coalesce(cancel_reason, ?) WHERE id = ? AND status IN ('received', 'running')`)
+        .run(reason, id)
+      if (marked.changes === 1) return 'pending'
+      const tombstone = this.db
+        .query(
+          `INSERT INTO commands (id, kind, status, received_at, finished_at, cancel_reason) VALUES (?, '', 'failed', ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+        )
+        .run(id, now, now, reason)
+      return tombstone.changes === 1 ? 'recorded' : 'ignored'
+    })()
   }
 
   /** Marks a received command as admitted by the safety policy; it counts as running from now on. */
@@ -62,12 +97,11 @@ export class CommandStore {
     return rows.map((row) => row.at)
   }
 
-  /** Commands left unfinished by a previous run of the agent. */
-  unfinished(): { id: string; state: 'received' | 'running' }[] {
-    return this.db.query(`SELECT id, status AS state FROM commands WHERE status IN ('received', 'running') ORDER BY received_at`).all() as {
-      id: string
-      state: 'received' | 'running'
-    }[]
+  /** Commands left unfinished by a previous run of the agent (with the operator's cancel reason, if any). */
+  unfinished(): { id: string; state: 'received' | 'running'; cancelReason: string | null }[] {
+    return this.db
+      .query(`SELECT id, status AS state, cancel_reason AS cancelReason FROM commands WHERE status IN ('received', 'running') ORDER BY received_at`)
+      .all() as { id: string; state: 'received' | 'running'; cancelReason: string | null }[]
   }
 
   /** Forgets finished commands older than `beforeMs`; returns how many. */

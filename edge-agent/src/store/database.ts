@@ -62,6 +62,11 @@ const MIGRATIONS: readonly string[] = [
     updated_at INTEGER NOT NULL
   );
   `,
+  // Operator cancellation: set on a known command, or on a tombstone row (status 'failed', no final_update)
+  // for a cancel that arrived before its command.
+  `
+  ALTER TABLE commands ADD COLUMN cancel_reason TEXT;
+  `,
 ]
 
 export class StateDirError extends Error {
