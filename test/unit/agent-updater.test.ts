@@ -45,19 +45,7 @@ const SCRIPT_TWO = ['echo two >> order', "printf 'test -f versions && echo ok > 
 function spawnUpdater(overrides: Partial<UpdaterDeps> = {}): ActorRef<UpdaterMsg> {
   return system.spawn(
     'updater',
-    updater({
-      api: new HttpUpdateApi(server.url, () => 'access-1'),
-      version,
-      publicKey: releaseKey.publicKey,
-      channel: 'stable',
-      stateDir: dir.path,
-      installDir,
-      scriptTimeoutMs: 5_000,
-      checkIntervalMs: 0,
-      backoff: { minMs: 5, maxMs: 20 },
-      log: silentLogger,
-      ...overrides,
-    }),
+    updater({ ...depsFor(), ...overrides }),
   )
 }
 
