@@ -97,9 +97,6 @@ export const codecs = {
   policySet: codec<PolicySet>("PolicySet"),
 };
 
-/** The proto source, for loaders that need it (gRPC). */
-export const edgeProtoSource = protoSource;
-
 export type Channel = "cmd" | "cancel" | "ack" | "status" | "telemetry" | "presence" | "policies";
 
 /** Channels an agent publishes on; the rest it only receives. */

@@ -1,11 +1,12 @@
 /** Request schemas shared by several controllers. */
 import { t } from "elysia";
 import type { TLiteral, TUnion } from "@sinclair/typebox";
+import { MAX_LIMIT } from "../lib/pagination";
 
 export const IdParams = t.Object({ id: t.String({ minLength: 1, maxLength: 100 }) });
 
 export const PageQuery = {
-  limit: t.Optional(t.Integer({ minimum: 1, maximum: 200 })),
+  limit: t.Optional(t.Integer({ minimum: 1, maximum: MAX_LIMIT })),
   cursor: t.Optional(t.String({ maxLength: 200 })),
 };
 

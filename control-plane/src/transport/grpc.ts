@@ -7,7 +7,7 @@ import { and, eq, lt } from "drizzle-orm";
 import { agentSessions } from "../db/schema";
 import { HttpError } from "../http/errors";
 import type { ClusterEvents, WatchedEvent } from "../lib/cluster-events";
-import type { UserPrincipal } from "../modules/auth/principal";
+import { bearerToken, type UserPrincipal } from "../modules/auth/principal";
 import type { RuntimePrincipal } from "../modules/runtime/principal";
 import type { Services } from "../services";
 import { AgentSessionService, OperatorService, type AgentFrame, type ServerFrame } from "../../../proto/grpc";
@@ -17,10 +17,10 @@ import type { CommandToPush, LiveSession, LiveSessions } from "./live-sessions";
 type Status = grpc.status;
 const statusError = (code: Status, details: string) => Object.assign(new Error(details), { code, details });
 
-function bearer(metadata: grpc.Metadata): string | undefined {
+/** The `authorization` metadata, read like the HTTP header of the same name. */
+function authorization(metadata: grpc.Metadata): string | undefined {
   const value = metadata.get("authorization")[0];
-  const match = typeof value === "string" ? /^Bearer\s+(\S+)\s*$/i.exec(value) : null;
-  return match?.[1];
+  return typeof value === "string" ? value : undefined;
 }
 
 const commandFrame = (c: CommandToPush): ServerFrame => ({
@@ -83,7 +83,7 @@ function agentSession(services: Services, inbox: AgentInbox, sessions: LiveSessi
   };
 
   const authenticated = (async () => {
-    const token = bearer(call.metadata);
+    const token = bearerToken(authorization(call.metadata));
     principal = token ? await services.runtime.principalForAccessToken(token) : undefined;
     if (!principal) throw statusError(grpc.status.UNAUTHENTICATED, "missing, invalid or revoked runtime access token");
   })();
@@ -147,7 +147,7 @@ function agentSession(services: Services, inbox: AgentInbox, sessions: LiveSessi
 function operator(services: Services, sessions: LiveSessions, cluster: ClusterEvents): grpc.UntypedServiceImplementation {
   async function user(metadata: grpc.Metadata): Promise<UserPrincipal> {
     try {
-      return await services.authenticator.user(`Bearer ${bearer(metadata) ?? ""}`);
+      return await services.authenticator.user(authorization(metadata));
     } catch {
       throw statusError(grpc.status.UNAUTHENTICATED, "missing or invalid credential");
     }

@@ -146,11 +146,6 @@ export class RuntimeService {
     };
   }
 
-  /** Whether a runtime may still act for a host (used for messages arriving over MQTT). */
-  async isLive(runtimeId: string): Promise<boolean> {
-    return Boolean(await this.liveIdentity(runtimeId));
-  }
-
   status(principal: RuntimePrincipal) {
     return {
       ok: true,

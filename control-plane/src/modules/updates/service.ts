@@ -104,7 +104,11 @@ export class UpdateService {
   }
 
   async check(principal: RuntimePrincipal, currentVersion: string, channel = DEFAULT_CHANNEL) {
-    const release = await this.latest(principal.tenantId, channel);
+    return this.offer(principal, currentVersion, channel, await this.latest(principal.tenantId, channel));
+  }
+
+  /** The update decision for a runtime on `release` (the channel's newest, already looked up). */
+  private offer(principal: RuntimePrincipal, currentVersion: string, channel: string, release: Release | undefined) {
     const manifest = release ? (JSON.parse(release.manifest) as ReleaseManifest) : undefined;
     const updateAvailable = Boolean(release && compareVersions(release.version, currentVersion) > 0);
     return {
@@ -191,7 +195,7 @@ export class UpdateService {
       .set({ params: sql`${commands.params} - 'grantToken'` })
       .where(and(eq(commands.hostId, principal.hostId), eq(commands.kind, "runtime.update"), sql`${commands.params}->>'grantToken' = ${input.grantToken}`));
     await this.audit.record({ tenantId: principal.tenantId, hostId: principal.hostId, actor: principal.runtimeId, action: "update.apply_authorised", detail: { grantId: grant.id, fromVersion: input.currentVersion, toVersion: input.targetVersion } });
-    return { ...(await this.check(principal, input.currentVersion, channel)), approved: true, canExecuteRemoteScripts: true };
+    return { ...this.offer(principal, input.currentVersion, channel, release), approved: true, canExecuteRemoteScripts: true };
   }
 
   async report(principal: RuntimePrincipal, input: { channel?: string; fromVersion: string; toVersion: string; status: "applied" | "failed" | "rejected"; reason?: string }) {
