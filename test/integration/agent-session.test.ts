@@ -4,10 +4,10 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { availableBackends } from "../support/backends";
 import { startTestPlane, type TestPlane } from "../support/control-plane";
-import { AgentProcess, stopAllAgents } from "../support/agent-process";
+import { stopAllAgents, type AgentProcess } from "../support/agent-process";
 import { sendCommand, watch } from "../support/grpc-clients";
 import { waitFor } from "../support/wait";
-import { commandFinished } from "../support/runtime";
+import { agentFor, commandFinished, hostOnline, policedEnvironment } from "../support/runtime";
 import { startTcpProxy, type TcpProxy } from "../support/tcp-proxy";
 
 const backends = await availableBackends();
@@ -24,20 +24,11 @@ describe.each(backends)("agent gRPC session on $name", (backend) => {
     t = await startTestPlane(backend);
     address = `127.0.0.1:${t.plane.transport.grpc.port}`;
     proxy = await startTcpProxy("127.0.0.1", t.plane.transport.grpc.port);
-    const policy = (
-      await t.api.post("/api/v1/safety-policies", { name: "session-safety", rules: { exec: { allowedCommands: ["sh"] }, paramBounds: { speed: { max: 1 } } } }, t.adminKey)
-    ).body;
-    const env = (await t.api.post("/api/v1/environments", { name: "session-env", safetyPolicyIds: [policy.id] }, t.adminKey)).body;
-    hostId = (await t.api.post("/api/v1/hosts", { name: "session-host", environmentId: env.id }, t.adminKey)).body.id;
-    const identity = (await t.api.post("/api/runtime/identities", { hostId }, t.adminKey)).body;
-    agent = new AgentProcess({
-      apiUrl: t.plane.url,
-      mqttUrl: t.plane.transport.mqttUrl,
-      runtimeId: identity.runtimeId,
-      bootstrapToken: identity.bootstrapToken,
-      env: { EDGE_GRPC_URL: `127.0.0.1:${proxy.port}` },
-    }).start();
-    await waitFor("host online", async () => (await t.api.get(`/api/v1/hosts/${hostId}`, t.adminKey)).body.status === "online");
+    const envId = await policedEnvironment(t, "session", { exec: { allowedCommands: ["sh"] }, paramBounds: { speed: { max: 1 } } });
+    const provisioned = await agentFor(t, envId, "session-host", { env: { EDGE_GRPC_URL: `127.0.0.1:${proxy.port}` } });
+    hostId = provisioned.host.id;
+    agent = provisioned.agent.start();
+    await hostOnline(t, hostId);
   });
   afterEach(() => proxy.restore());
   afterAll(async () => {

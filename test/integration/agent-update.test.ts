@@ -5,9 +5,9 @@ import { join } from "node:path";
 import { sql } from "drizzle-orm";
 import { availableBackends } from "../support/backends";
 import { startTestPlane, type TestPlane } from "../support/control-plane";
-import { AgentProcess, stopAllAgents } from "../support/agent-process";
+import { stopAllAgents, type AgentProcess } from "../support/agent-process";
 import { waitFor } from "../support/wait";
-import { commandFinished, hostWithRuntime } from "../support/runtime";
+import { agentFor, commandFinished, hostOnline, hostWithRuntime, policedEnvironment } from "../support/runtime";
 import { generateKeyPair, sha256Hex, signManifest, type ReleaseManifest } from "../../proto/release";
 
 const backends = await availableBackends();
@@ -80,22 +80,15 @@ describe.each(backends)("agent self-update on $name", (backend) => {
 
   beforeAll(async () => {
     t = await startTestPlane(backend);
-    const policy = (await t.api.post("/api/v1/safety-policies", { name: "upd", rules: { allowedKinds: ["runtime.update", "runtime.stop", "runtime.start", "echo"] } }, t.adminKey)).body;
-    const env = (await t.api.post("/api/v1/environments", { name: "upd-env", safetyPolicyIds: [policy.id] }, t.adminKey)).body;
-    hostId = (await t.api.post("/api/v1/hosts", { name: "upd-host", environmentId: env.id }, t.adminKey)).body.id;
-    const identity = (await t.api.post("/api/runtime/identities", { hostId }, t.adminKey)).body;
-    agent = new AgentProcess({
-      apiUrl: t.plane.url,
-      mqttUrl: t.plane.transport.mqttUrl,
-      runtimeId: identity.runtimeId,
-      bootstrapToken: identity.bootstrapToken,
-      env: { EDGE_UPDATE_PUBLIC_KEY: trusted.publicKey, EDGE_UPDATE_CHECK_INTERVAL_MS: "0" },
-    });
+    const envId = await policedEnvironment(t, "upd", { allowedKinds: ["runtime.update", "runtime.stop", "runtime.start", "echo"] });
+    const provisioned = await agentFor(t, envId, "upd-host", { env: { EDGE_UPDATE_PUBLIC_KEY: trusted.publicKey, EDGE_UPDATE_CHECK_INTERVAL_MS: "0" } });
+    hostId = provisioned.host.id;
+    agent = provisioned.agent;
     installDir = join(agent.stateDir, "install");
     mkdirSync(installDir, { recursive: true });
     writeFileSync(join(installDir, "app.txt"), "v1\n");
     agent.start();
-    await waitFor("host online", async () => (await t.api.get(`/api/v1/hosts/${hostId}`, t.adminKey)).body.status === "online");
+    await hostOnline(t, hostId);
     await waitFor("first status report", async () => Boolean(await reportedVersion()));
   });
   afterAll(async () => {

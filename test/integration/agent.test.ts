@@ -8,9 +8,9 @@ import { createServer } from "node:net";
 import { join } from "node:path";
 import { availableBackends, mqttReachable, postgresReachable, TEST_MQTT_URL } from "../support/backends";
 import { startTestPlane, type TestPlane } from "../support/control-plane";
-import { AgentProcess, stopAllAgents } from "../support/agent-process";
+import { stopAllAgents } from "../support/agent-process";
 import { waitFor } from "../support/wait";
-import { commandFinished } from "../support/runtime";
+import { agentFor, commandFinished, hostOnline, policedEnvironment } from "../support/runtime";
 import { startTcpProxy } from "../support/tcp-proxy";
 
 const backends = await availableBackends();
@@ -38,35 +38,15 @@ describe.each(setups)("edge agent with $label", ({ backend, external }) => {
   beforeAll(async () => {
     t = await startTestPlane(backend, external ? { mqttUrl: TEST_MQTT_URL } : {});
     key = t.adminKey;
-    const policy = await t.api.post(
-      "/api/v1/safety-policies",
-      {
-        name: "test-safety",
-        rules: { exec: { allowedCommands: ["echo", "sh"] }, paramBounds: { speed: { max: 1.5 } }, deniedKinds: ["echo"] },
-      },
-      key,
-    );
-    envId = (await t.api.post("/api/v1/environments", { name: "agent-env", safetyPolicyIds: [policy.body.id] }, key)).body.id;
+    envId = await policedEnvironment(t, "agent", { exec: { allowedCommands: ["echo", "sh"] }, paramBounds: { speed: { max: 1.5 } }, deniedKinds: ["echo"] });
   });
   afterEach(() => stopAllAgents());
   afterAll(() => t?.stop());
 
-  /** A host with a fresh identity, and an agent process for it (not started). */
-  async function provision(name: string, opts: { mqttUrl?: string; env?: Record<string, string> } = {}) {
-    const host = (await t.api.post("/api/v1/hosts", { name: `${name}-${Date.now()}`, environmentId: envId }, key)).body;
-    const identity = (await t.api.post("/api/runtime/identities", { hostId: host.id }, key)).body;
-    const agent = new AgentProcess({
-      apiUrl: t.plane.url,
-      mqttUrl: opts.mqttUrl ?? t.plane.transport.mqttUrl,
-      runtimeId: identity.runtimeId,
-      bootstrapToken: identity.bootstrapToken,
-      env: opts.env,
-    });
-    return { host, identity, agent };
-  }
+  const provision = (name: string, opts: { mqttUrl?: string; env?: Record<string, string> } = {}) => agentFor(t, envId, name, opts);
 
   const hostStatus = async (id: string) => (await t.api.get(`/api/v1/hosts/${id}`, key)).body.status;
-  const waitOnline = (id: string) => waitFor(`host ${id} online`, async () => (await hostStatus(id)) === "online");
+  const waitOnline = (id: string) => hostOnline(t, id);
   const command = (hostId: string, kind: string, params: object) => t.api.post("/api/v1/commands", { hostId, kind, params }, key);
   const finished = (id: string, timeoutMs?: number) => commandFinished(t, id, timeoutMs);
 

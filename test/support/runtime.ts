@@ -1,6 +1,7 @@
 /** Provisioning helpers: a host with a bootstrapped runtime identity. */
 import type { TestPlane } from "./control-plane";
 import { waitFor } from "./wait";
+import { AgentProcess } from "./agent-process";
 
 export async function hostWithRuntime(t: TestPlane, name: string, key = t.adminKey) {
   const host = (await t.api.post("/api/v1/hosts", { name: `${name}-${crypto.randomUUID().slice(0, 8)}` }, key)).body;
@@ -20,3 +21,27 @@ export function commandFinished(t: TestPlane, id: string, timeoutMs = 10_000) {
     timeoutMs,
   );
 }
+
+/** A safety policy with `rules` and an environment enforcing it; returns the environment id. */
+export async function policedEnvironment(t: TestPlane, name: string, rules: object): Promise<string> {
+  const policy = await t.api.post("/api/v1/safety-policies", { name: `${name}-safety`, rules }, t.adminKey);
+  if (policy.status !== 201) throw new Error(`policy creation failed: ${JSON.stringify(policy.body)}`);
+  return (await t.api.post("/api/v1/environments", { name: `${name}-env`, safetyPolicyIds: [policy.body.id] }, t.adminKey)).body.id;
+}
+
+/** A host in `environmentId` with a fresh identity, and an agent process for it (not started). */
+export async function agentFor(t: TestPlane, environmentId: string, name: string, opts: { mqttUrl?: string; env?: Record<string, string> } = {}) {
+  const host = (await t.api.post("/api/v1/hosts", { name: `${name}-${crypto.randomUUID().slice(0, 8)}`, environmentId }, t.adminKey)).body;
+  const identity = (await t.api.post("/api/runtime/identities", { hostId: host.id }, t.adminKey)).body;
+  const agent = new AgentProcess({
+    apiUrl: t.plane.url,
+    mqttUrl: opts.mqttUrl ?? t.plane.transport.mqttUrl,
+    runtimeId: identity.runtimeId,
+    bootstrapToken: identity.bootstrapToken,
+    env: opts.env,
+  });
+  return { host, identity, agent };
+}
+
+export const hostOnline = (t: TestPlane, hostId: string) =>
+  waitFor(`host ${hostId} online`, async () => (await t.api.get(`/api/v1/hosts/${hostId}`, t.adminKey)).body.status === "online");
