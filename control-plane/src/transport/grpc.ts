@@ -12,7 +12,7 @@ import type { RuntimePrincipal } from "../modules/runtime/principal";
 import type { Services } from "../services";
 import { AgentSessionService, OperatorService, type AgentFrame, type ServerFrame } from "../../../proto/grpc";
 import type { AgentInbox } from "./agent-inbox";
-import type { CommandToPush, LiveSession, LiveSessions } from "./live-sessions";
+import { toWireCommand, type CommandToPush, type LiveSession, type LiveSessions } from "./live-sessions";
 
 type Status = grpc.status;
 const statusError = (code: Status, details: string) => Object.assign(new Error(details), { code, details });
@@ -23,9 +23,7 @@ function authorization(metadata: grpc.Metadata): string | undefined {
   return typeof value === "string" ? value : undefined;
 }
 
-const commandFrame = (c: CommandToPush): ServerFrame => ({
-  command: { id: c.id, kind: c.kind, paramsJson: JSON.stringify(c.params), timeoutMs: c.timeoutMs ?? 0, createdAtMs: c.createdAt.getTime() },
-});
+const commandFrame = (c: CommandToPush): ServerFrame => ({ command: toWireCommand(c) });
 
 export interface GrpcServerOptions {
   port: number;

@@ -1,7 +1,17 @@
 /** The gRPC agent sessions open on this replica, by host. */
 import type { CommandToDeliver } from "../lib/events";
+import type { Command } from "../../../proto/wire";
 
 export type CommandToPush = CommandToDeliver;
+
+/** A command as the `Command` wire message, for MQTT and gRPC alike. */
+export const toWireCommand = (c: CommandToDeliver): Command => ({
+  id: c.id,
+  kind: c.kind,
+  paramsJson: JSON.stringify(c.params),
+  timeoutMs: c.timeoutMs ?? 0,
+  createdAtMs: c.createdAt.getTime(),
+});
 
 export interface LiveSession {
   runtimeId: string;

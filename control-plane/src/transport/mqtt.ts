@@ -4,11 +4,11 @@
  */
 import mqtt, { type MqttClient } from "mqtt";
 import { randomBytes } from "node:crypto";
-import type { DomainEvent } from "../lib/events";
+import type { CommandToDeliver, DomainEvent } from "../lib/events";
 import type { Services } from "../services";
 import { PresenceState, codecs, parseTopic, topic, type Channel, type Codec } from "../../../proto/wire";
 import type { AgentInbox } from "./agent-inbox";
-import type { LiveSessions } from "./live-sessions";
+import { toWireCommand, type LiveSessions } from "./live-sessions";
 
 export interface MqttBridgeOptions {
   url: string;
@@ -112,19 +112,8 @@ export class MqttBridge {
     await this.client!.publishAsync(topic(tenantId, hostId, channel), Buffer.from(payload), { qos: 1, retain });
   }
 
-  private async sendCommand(
-    tenantId: string,
-    hostId: string,
-    command: { id: string; kind: string; params: Record<string, unknown>; timeoutMs: number | null; createdAt: Date },
-  ) {
-    const payload = codecs.command.encode({
-      id: command.id,
-      kind: command.kind,
-      paramsJson: JSON.stringify(command.params),
-      timeoutMs: command.timeoutMs ?? 0,
-      createdAtMs: command.createdAt.getTime(),
-    });
-    await this.publish(tenantId, hostId, "cmd", payload);
+  private async sendCommand(tenantId: string, hostId: string, command: CommandToDeliver) {
+    await this.publish(tenantId, hostId, "cmd", codecs.command.encode(toWireCommand(command)));
   }
 
   /** Publishes the host's complete policy set, retained, so a (re)connecting agent always gets it. */
