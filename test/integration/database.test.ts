@@ -1,8 +1,9 @@
-import { afterAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import postgres from "postgres";
+import { sql } from "drizzle-orm";
 import { startControlPlane } from "../../control-plane/src/app";
 import { availableBackends, postgresReachable } from "../support/backends";
 import { ApiClient } from "../support/control-plane";
@@ -34,6 +35,46 @@ describe("embedded PGlite", () => {
     } finally {
       await second.stop();
     }
+  });
+});
+
+describe("embedded PGlite on its own thread", () => {
+  let plane: Awaited<ReturnType<typeof startControlPlane>>;
+  beforeAll(async () => {
+    plane = await startControlPlane({ ...base, dataDir: "memory://", adminKey: "roz_sk_" + "w".repeat(40) });
+  });
+  afterAll(() => plane.stop());
+
+  test("a long statement does not stop the HTTP server: /health answers while it runs", async () => {
+    const order: string[] = [];
+    const slow = plane.database.db.execute(sql`select pg_sleep(3)`).then(() => order.push("statement"));
+    await Bun.sleep(200); // the statement is running on the database thread
+    const health = await fetch(`${plane.url}/health`).then((r) => r.status);
+    order.push("health");
+    await slow;
+    expect(health).toBe(200);
+    expect(order).toEqual(["health", "statement"]);
+  });
+
+  test("errors keep Postgres' fields; a failed transaction rolls back; NOTIFY reaches listeners", async () => {
+    const { db } = plane.database;
+    const failure = (await db.execute(sql`select 1/0`).catch((e) => e)) as { code?: string; cause?: { code?: string } };
+    expect(failure.cause?.code ?? failure.code).toBe("22012");
+    await db.execute(sql`create table scratch (n int)`);
+    const aborted = await db
+      .transaction(async (tx) => {
+        await tx.execute(sql`insert into scratch values (1)`);
+        throw new Error("abort");
+      })
+      .catch((e: Error) => e.message);
+    expect(aborted).toBe("abort");
+    await db.transaction(async (tx) => tx.execute(sql`insert into scratch values (2)`));
+    const rows = await db.execute(sql`select n from scratch`);
+    expect((rows as unknown as { rows: { n: number }[] }).rows).toEqual([{ n: 2 }]);
+    const heard = new Promise<string>((resolve) => plane.database.listen("scratch_channel", resolve));
+    await Bun.sleep(50);
+    await db.execute(sql`select pg_notify('scratch_channel', 'hello')`);
+    expect(await heard).toBe("hello");
   });
 });
 

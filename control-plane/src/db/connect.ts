@@ -1,6 +1,10 @@
 /** Opens the database (embedded PGlite or a real PostgreSQL) behind one drizzle interface and migrates it. */
 import { fileURLToPath } from "node:url";
-import { mkdirSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { sql } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import * as schema from "./schema";
@@ -53,22 +57,37 @@ async function openPostgres(url: string): Promise<Database> {
 }
 
 async function openPglite(dataDir: string): Promise<Database> {
-  const { PGlite } = await import("@electric-sql/pglite");
   const { drizzle } = await import("drizzle-orm/pglite");
   const { migrate } = await import("drizzle-orm/pglite/migrator");
-  if (!dataDir.startsWith("memory://")) mkdirSync(dataDir, { recursive: true });
-  const client = await PGlite.create(dataDir);
-  const pg = drizzle(client, { schema });
+  const { PgliteWorkerClient } = await import("./pglite-client");
+  const inMemory = dataDir.startsWith("memory://");
+  if (!inMemory) mkdirSync(dataDir, { recursive: true });
+  // An in-memory database starts from a migrated template when one exists: initdb is most of PGlite's start-up.
+  const template = inMemory ? memoryTemplateFile() : undefined;
+  const fromTemplate = template !== undefined && existsSync(template);
+  // PGlite runs on its own thread; drizzle's PGlite driver only needs `query` and `transaction` from it.
+  const client = fromTemplate
+    ? await PgliteWorkerClient.open(dataDir, template).catch(() => PgliteWorkerClient.open(dataDir))
+    : await PgliteWorkerClient.open(dataDir);
+  const pg = drizzle(client as never, { schema });
   await migrate(pg, { migrationsFolder });
+  if (template && !fromTemplate) await client.dump(template).catch(() => {}); // only an optimisation
   return {
     db: pg as unknown as Db,
     kind: "pglite",
-    async listen(channel, onPayload) {
-      const unlisten = await client.listen(channel, onPayload);
-      return () => unlisten();
-    },
+    listen: (channel, onPayload) => client.listen(channel, onPayload),
     close: () => client.close(),
   };
+}
+
+/** Where the freshly migrated in-memory database is kept, named by the migrations and PGlite's version. */
+function memoryTemplateFile(): string {
+  const hash = createHash("sha256");
+  for (const file of readdirSync(migrationsFolder).filter((f) => f.endsWith(".sql")).sort()) {
+    hash.update(file).update(readFileSync(join(migrationsFolder, file)));
+  }
+  hash.update(JSON.stringify(createRequire(import.meta.url)("@electric-sql/pglite/package.json").version));
+  return join(tmpdir(), `edge-orchestrator-pglite-${hash.digest("hex").slice(0, 16)}.tar`);
 }
 
 /** Runs `fn` while holding a transaction-scoped advisory lock (a cluster-wide singleton section). */

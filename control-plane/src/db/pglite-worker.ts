@@ -1,0 +1,123 @@
+/**
+ * The embedded PGlite database on its own thread. PGlite runs Postgres as WASM, synchronously: on the main thread
+ * every statement would stop HTTP, MQTT and gRPC. Here it owns a worker; `pglite-client.ts` is its other half.
+ */
+import { renameSync } from "node:fs";
+import { PGlite, types, type Transaction } from "@electric-sql/pglite";
+import type { ToWorker, FromWorker, SerializedError } from "./pglite-protocol";
+
+declare const self: Worker;
+
+const raw = (value: string) => value;
+// What drizzle's PGlite driver asks of every query (dates, times and intervals as the server's text), set once.
+const parsers = {
+  [types.TIMESTAMP]: raw,
+  [types.TIMESTAMPTZ]: raw,
+  [types.INTERVAL]: raw,
+  [types.DATE]: raw,
+  1231: raw, // numeric[]
+  1115: raw, // timestamp[]
+  1185: raw, // timestamptz[]
+  1187: raw, // interval[]
+  1182: raw, // date[]
+};
+
+let pg: PGlite | undefined;
+/** Open transactions by id. */
+interface OpenTransaction {
+  tx: Transaction;
+  end: (commit: boolean) => void;
+  /** Settles once COMMIT or ROLLBACK has run. */
+  done: Promise<void>;
+}
+const transactions = new Map<number, OpenTransaction>();
+const unlisteners = new Map<string, () => Promise<void>>();
+
+const post = (message: FromWorker) => self.postMessage(message);
+
+function serializeError(error: unknown): SerializedError {
+  if (!(error instanceof Error)) return { message: String(error) };
+  const fields: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(error)) {
+    if (value === null || ["string", "number", "boolean"].includes(typeof value)) fields[key] = value;
+  }
+  return { ...fields, message: error.message, name: error.name };
+}
+
+class Rollback extends Error {}
+
+async function handle(message: ToWorker): Promise<unknown> {
+  switch (message.type) {
+    case "open":
+      pg = await PGlite.create(message.dataDir, {
+        parsers,
+        loadDataDir: message.templateFile ? Bun.file(message.templateFile) : undefined,
+      });
+      return null;
+    case "dump": {
+      // Written aside, then renamed: concurrent writers of the same template never expose a partial file.
+      const partial = `${message.file}.${process.pid}.${Date.now()}.partial`;
+      await Bun.write(partial, await pg!.dumpDataDir("none"));
+      renameSync(partial, message.file);
+      return null;
+    }
+    case "query": {
+      const target = message.txId === undefined ? pg! : transactions.get(message.txId)?.tx;
+      if (!target) throw new Error("transaction is closed");
+      return target.query(message.sql, message.params, { rowMode: message.rowMode });
+    }
+    case "begin": {
+      const { txId } = message;
+      return new Promise<null>((begun, failed) => {
+        const entry = {} as OpenTransaction;
+        entry.done = pg!
+          .transaction(
+            (tx) =>
+              new Promise<void>((committed, rolledBack) => {
+                entry.tx = tx;
+                entry.end = (commit) => (commit ? committed() : rolledBack(new Rollback()));
+                transactions.set(txId, entry);
+                begun(null);
+              }),
+          )
+          .catch((error) => {
+            if (!(error instanceof Rollback)) throw error;
+          })
+          .finally(() => transactions.delete(txId));
+        entry.done.catch((error) => {
+          if (!entry.tx) failed(error); // BEGIN itself failed
+        });
+      });
+    }
+    case "end": {
+      const open = transactions.get(message.txId);
+      if (!open) throw new Error("transaction is closed");
+      open.end(message.commit);
+      await open.done; // a failed COMMIT rejects here
+      return null;
+    }
+    case "listen": {
+      if (!unlisteners.has(message.channel)) {
+        const channel = message.channel;
+        unlisteners.set(channel, await pg!.listen(channel, (payload) => post({ type: "notify", channel, payload })));
+      }
+      return null;
+    }
+    case "unlisten":
+      await unlisteners.get(message.channel)?.();
+      unlisteners.delete(message.channel);
+      return null;
+    case "close":
+      await pg?.close();
+      return null;
+  }
+}
+
+self.onmessage = async (event: MessageEvent<ToWorker>) => {
+  const message = event.data;
+  try {
+    post({ type: "result", id: message.id, value: await handle(message) });
+  } catch (error) {
+    post({ type: "error", id: message.id, error: serializeError(error) });
+  }
+};
