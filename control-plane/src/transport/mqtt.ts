@@ -1,12 +1,14 @@
 /**
  * The control plane's side of MQTT: sends commands and policy sets to agents, and turns their
- * acks, status reports, telemetry and presence into database state.
+ * acks, status reports, telemetry and presence into database state. Numbered agent messages are applied at most
+ * once (the agent's shared delivery sequence) and answered with a receipt once committed: the broker's PUBACK
+ * only means the broker has the message, and a broker with no subscriber drops it.
  */
 import mqtt, { type MqttClient } from "mqtt";
 import { randomBytes } from "node:crypto";
 import type { CommandToDeliver, DomainEvent } from "../lib/events";
 import type { Services } from "../services";
-import { PresenceState, codecs, parseTopic, topic, type Channel, type Codec } from "../../../proto/wire";
+import { PresenceState, codecs, parseTopic, topic, type AgentSequenced, type Channel, type Codec } from "../../../proto/wire";
 import type { AgentInbox } from "./agent-inbox";
 import { toWireCommand, type LiveSessions } from "./live-sessions";
 
@@ -116,6 +118,14 @@ export class MqttBridge {
     await this.publish(tenantId, hostId, "cmd", codecs.command.encode(toWireCommand(command)));
   }
 
+  /** Applies a numbered message once, then tells the agent it may forget it (from whichever replica this is). */
+  private async numbered(tenantId: string, hostId: string, runtimeId: string, message: AgentSequenced, apply: () => Promise<unknown>) {
+    const seq = message.agentSeq ?? 0;
+    const through = await this.inbox.numbered({ tenantId, hostId, runtimeId }, seq, message.agentSeqFloor ?? 0, apply);
+    if (through === undefined) return; // an agent that does not number its messages relies on the PUBACK
+    await this.publish(tenantId, hostId, "receipt", codecs.receipt.encode({ throughSeq: through, seqs: seq > through ? [seq] : [] }));
+  }
+
   /** Publishes the host's complete policy set, retained, so a (re)connecting agent always gets it. */
   private async sendPolicies(tenantId: string, hostId: string) {
     const host = await this.services.hosts.get(tenantId, hostId);
@@ -132,7 +142,8 @@ export class MqttBridge {
     if (!where) return;
     const { tenantId, hostId, channel } = where;
     const { commands, hosts, log } = this.services;
-    if (!(await this.inbox.hostHasLiveRuntime(tenantId, hostId))) {
+    const runtimeId = await this.inbox.liveRuntimeOf(tenantId, hostId);
+    if (!runtimeId) {
       log.debug(`ignoring ${channel} for ${hostId}: no live runtime identity`);
       return;
     }
@@ -142,7 +153,9 @@ export class MqttBridge {
         if (presence?.state === PresenceState.ONLINE) {
           await hosts.setStatus(tenantId, hostId, "online", { agentVersion: presence.agentVersion });
           await this.sendPolicies(tenantId, hostId);
-          for (const command of await commands.pendingFor(tenantId, hostId)) await this.sendCommand(tenantId, hostId, command);
+          // Reconcile after any gap (agent reconnect, or this replica starting: presence is retained): pending
+          // commands are (re)delivered, and the agent answers running ones with their final report if it has it.
+          for (const command of await commands.unfinishedFor(tenantId, hostId)) await this.sendCommand(tenantId, hostId, command);
         } else if (presence?.state === PresenceState.OFFLINE) {
           await hosts.setStatus(tenantId, hostId, "offline");
         }
@@ -150,17 +163,17 @@ export class MqttBridge {
       }
       case "ack": {
         const update = decode(codecs.commandUpdate, payload);
-        if (update) await this.inbox.commandUpdate(tenantId, hostId, update);
+        if (update) await this.numbered(tenantId, hostId, runtimeId, update, () => this.inbox.commandUpdate(tenantId, hostId, update));
         return;
       }
       case "status": {
         const report = decode(codecs.status, payload);
-        if (report) await this.inbox.status(tenantId, hostId, report);
+        if (report) await this.numbered(tenantId, hostId, runtimeId, report, () => this.inbox.status(tenantId, hostId, report));
         return;
       }
       case "telemetry": {
         const batch = decode(codecs.telemetry, payload);
-        if (batch) await this.inbox.telemetry(tenantId, hostId, batch.points);
+        if (batch) await this.numbered(tenantId, hostId, runtimeId, batch, () => this.inbox.telemetry(tenantId, hostId, batch.points));
         return;
       }
     }

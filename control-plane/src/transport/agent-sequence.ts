@@ -1,0 +1,90 @@
+/**
+ * One delivery sequence per agent, shared by MQTT and gRPC and by every replica (the `agent_sessions` table).
+ * An agent numbers its messages with its durable outbox seq; the control plane applies each seq at most once
+ * per identity and tells the agent what is processed (MQTT receipts, gRPC acks and welcome), so the agent keeps
+ * a message until then and resends it after any gap. Applying is idempotent anyway (command transitions are
+ * compare-and-set, telemetry is unique per point seq): a crash between applying and recording costs a re-apply,
+ * never a second effect.
+ */
+import { and, eq } from "drizzle-orm";
+import type { Db, Tx } from "../db/connect";
+import { agentSessions } from "../db/schema";
+
+/** Out-of-order processed seqs kept above the contiguous floor; beyond that the oldest are forgotten (re-applied if resent). */
+const MAX_PROCESSED_ABOVE = 1024;
+
+export interface AgentRef {
+  tenantId: string;
+  hostId: string;
+  runtimeId: string;
+}
+
+export class AgentSequences {
+  constructor(private readonly db: Db) {}
+
+  /**
+   * A gRPC session opens: every seq <= the returned one is processed. A different runtime identity than the
+   * one recorded (a re-provisioned agent, new state) starts a new sequence.
+   */
+  async open(agent: AgentRef): Promise<number> {
+    return this.db.transaction(async (tx) => {
+      const row = await this.lock(tx, agent);
+      await tx.update(agentSessions).set({ connectedAt: new Date(), updatedAt: new Date() }).where(eq(agentSessions.hostId, agent.hostId));
+      return row.lastAgentSeq;
+    });
+  }
+
+  /** Whether `seq` of this agent was processed already. */
+  async processed(agent: AgentRef, seq: number): Promise<boolean> {
+    const [row] = await this.db
+      .select({ last: agentSessions.lastAgentSeq, above: agentSessions.processedSeqs, runtimeId: agentSessions.runtimeId })
+      .from(agentSessions)
+      .where(and(eq(agentSessions.hostId, agent.hostId), eq(agentSessions.tenantId, agent.tenantId)));
+    if (!row || (row.runtimeId !== null && row.runtimeId !== agent.runtimeId)) return false;
+    return seq <= row.last || row.above.includes(seq);
+  }
+
+  /**
+   * Records `seq` as processed, and that every seq <= `floor` is settled (the agent's word: it holds none of
+   * them any more). Returns the new contiguous floor: every seq <= it is processed.
+   */
+  async record(agent: AgentRef, seq: number, floor: number): Promise<number> {
+    return this.db.transaction(async (tx) => {
+      const row = await this.lock(tx, agent);
+      let last = Math.max(row.lastAgentSeq, floor);
+      const above = new Set(row.processedSeqs.filter((s) => s > last));
+      if (seq > last) above.add(seq);
+      while (above.delete(last + 1)) last++;
+      const kept = [...above].sort((a, b) => a - b).slice(-MAX_PROCESSED_ABOVE);
+      await tx
+        .update(agentSessions)
+        .set({ lastAgentSeq: last, processedSeqs: kept, updatedAt: new Date() })
+        .where(eq(agentSessions.hostId, agent.hostId));
+      return last;
+    });
+  }
+
+  /** Applies numbered message `seq` unless it was processed before, then records it; returns the contiguous floor. */
+  async once(agent: AgentRef, seq: number, floor: number, apply: () => Promise<unknown>): Promise<number> {
+    if (!(await this.processed(agent, seq))) await apply();
+    return this.record(agent, seq, floor);
+  }
+
+  /** The host's row, locked for this transaction; created, or reset for a new runtime identity, as needed. */
+  private async lock(tx: Tx, agent: AgentRef) {
+    const select = () => tx.select().from(agentSessions).where(eq(agentSessions.hostId, agent.hostId)).for("update");
+    let [row] = await select();
+    if (!row) {
+      await tx.insert(agentSessions).values({ hostId: agent.hostId, tenantId: agent.tenantId, runtimeId: agent.runtimeId }).onConflictDoNothing();
+      [row] = await select();
+    }
+    if (row!.runtimeId !== agent.runtimeId) {
+      // Rows written before identities were recorded (null) belong to the current identity.
+      const reset = row!.runtimeId !== null;
+      const values = { runtimeId: agent.runtimeId, ...(reset ? { lastAgentSeq: 0, processedSeqs: [] } : {}) };
+      await tx.update(agentSessions).set(values).where(eq(agentSessions.hostId, agent.hostId));
+      row = { ...row!, ...values };
+    }
+    return row!;
+  }
+}
