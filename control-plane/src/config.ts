@@ -29,6 +29,8 @@ export interface Config {
   refreshTokenTtlSeconds: number;
   deviceCodeTtlSeconds: number;
   devicePollIntervalSeconds: number;
+  /** Commands still pending this long are sent to their (reachable) agent again; 0 = never. */
+  commandRedeliverySeconds: number;
   /** How often the trigger scheduler looks for due triggers. */
   schedulerTickMs: number;
   /** Base64 ed25519 keys releases must be signed with (empty: any self-consistent signature). */
@@ -81,6 +83,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     deviceCodeTtlSeconds: int(env, "DEVICE_CODE_TTL_SECONDS", 15 * 60, 1),
     devicePollIntervalSeconds: int(env, "DEVICE_POLL_INTERVAL_SECONDS", 5, 1),
     schedulerTickMs: int(env, "SCHEDULER_TICK_MS", 1000, 10),
+    commandRedeliverySeconds: int(env, "COMMAND_REDELIVERY_SECONDS", 30),
     updatePublicKeys: (str(env, "UPDATE_PUBLIC_KEYS") ?? "").split(",").map((k) => k.trim()).filter(Boolean),
     logLevel: logLevel as Config["logLevel"],
     ...overrides,

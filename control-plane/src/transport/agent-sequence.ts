@@ -6,7 +6,7 @@
  * compare-and-set, telemetry is unique per point seq): a crash between applying and recording costs a re-apply,
  * never a second effect.
  */
-import { and, eq } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import type { Db, Tx } from "../db/connect";
 import { agentSessions } from "../db/schema";
 
@@ -46,22 +46,24 @@ export class AgentSequences {
 
   /**
    * Records `seq` as processed, and that every seq <= `floor` is settled (the agent's word: it holds none of
-   * them any more). Returns the new contiguous floor: every seq <= it is processed.
+   * them any more). Returns the new contiguous floor: every seq <= it is processed. One statement in the usual
+   * case (this runs once per agent message); the locked slow path creates the row or starts a new identity's.
    */
   async record(agent: AgentRef, seq: number, floor: number): Promise<number> {
-    return this.db.transaction(async (tx) => {
-      const row = await this.lock(tx, agent);
-      let last = Math.max(row.lastAgentSeq, floor);
-      const above = new Set(row.processedSeqs.filter((s) => s > last));
-      if (seq > last) above.add(seq);
-      while (above.delete(last + 1)) last++;
-      const kept = [...above].sort((a, b) => a - b).slice(-MAX_PROCESSED_ABOVE);
-      await tx
-        .update(agentSessions)
-        .set({ lastAgentSeq: last, processedSeqs: kept, updatedAt: new Date() })
-        .where(eq(agentSessions.hostId, agent.hostId));
-      return last;
-    });
+    const last = sql`greatest(${agentSessions.lastAgentSeq}, ${floor}::bigint)`;
+    const [row] = await this.db
+      .update(agentSessions)
+      .set({
+        lastAgentSeq: last,
+        processedSeqs: sql`array(select s from unnest(array_append(${agentSessions.processedSeqs}, ${seq}::bigint)) as s
+          where s > ${last} group by s order by s desc limit ${MAX_PROCESSED_ABOVE})`,
+        updatedAt: new Date(),
+      })
+      .where(and(eq(agentSessions.hostId, agent.hostId), eq(agentSessions.runtimeId, agent.runtimeId)))
+      .returning({ last: agentSessions.lastAgentSeq });
+    if (row) return row.last;
+    await this.db.transaction((tx) => this.lock(tx, agent));
+    return this.record(agent, seq, floor);
   }
 
   /** Applies numbered message `seq` unless it was processed before, then records it; returns the contiguous floor. */

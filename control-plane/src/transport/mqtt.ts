@@ -18,7 +18,12 @@ export interface MqttBridgeOptions {
   password?: string;
   /** Use `$share/{group}/...` for agent messages (external brokers; spreads load over replicas). */
   sharedGroup?: string;
+  /** Re-sends commands pending for this long (their first delivery may have been lost); 0 = never. */
+  redeliveryMs?: number;
 }
+
+/** At most this many commands are re-sent per sweep. */
+const REDELIVERY_BATCH = 500;
 
 /** Decodes a payload, or undefined for bytes that are not that message (dropped, never fatal). */
 function decode<T>(codec: Codec<T>, payload: Uint8Array): T | undefined {
@@ -32,6 +37,7 @@ function decode<T>(codec: Codec<T>, payload: Uint8Array): T | undefined {
 export class MqttBridge {
   private client?: MqttClient;
   private unsubscribe?: () => void;
+  private redeliveryTimer?: ReturnType<typeof setInterval>;
   private readonly chains = new Map<string, Promise<void>>();
 
   constructor(
@@ -66,9 +72,17 @@ export class MqttBridge {
       client.once("error", reject);
     });
     this.unsubscribe = this.services.events.subscribe((event) => this.onEvent(event));
+    const every = this.opts.redeliveryMs ?? 0;
+    if (every > 0) {
+      this.redeliveryTimer = setInterval(
+        () => this.redeliverStale(every).catch((err) => this.services.log.error("command redelivery failed", err)),
+        every,
+      );
+    }
   }
 
   async stop(): Promise<void> {
+    clearInterval(this.redeliveryTimer);
     this.unsubscribe?.();
     await this.client?.endAsync();
   }
@@ -123,7 +137,24 @@ export class MqttBridge {
     const seq = message.agentSeq ?? 0;
     const through = await this.inbox.numbered({ tenantId, hostId, runtimeId }, seq, message.agentSeqFloor ?? 0, apply);
     if (through === undefined) return; // an agent that does not number its messages relies on the PUBACK
-    await this.publish(tenantId, hostId, "receipt", codecs.receipt.encode({ throughSeq: through, seqs: seq > through ? [seq] : [] }));
+    // Not awaited: the host's next message need not wait for the broker's PUBACK of this receipt.
+    const receipt = codecs.receipt.encode({ throughSeq: through, seqs: seq > through ? [seq] : [] });
+    this.publish(tenantId, hostId, "receipt", receipt).catch((err) => this.services.log.error(`receipt to ${hostId} failed`, err));
+  }
+
+  /**
+   * Commands pending for longer than `ageMs` are sent again to reachable agents: the replica that created one
+   * may have died between commit and publish. The agent's durable dedupe makes extra copies harmless.
+   */
+  private async redeliverStale(ageMs: number): Promise<void> {
+    const stale = await this.services.commands.pendingSince(new Date(Date.now() - ageMs), REDELIVERY_BATCH);
+    const reachable = new Map<string, boolean>();
+    for (const command of stale) {
+      const key = `${command.tenantId}/${command.hostId}`;
+      if (!reachable.has(key)) reachable.set(key, await this.inbox.reachable(command.tenantId, command.hostId));
+      if (!reachable.get(key)) continue;
+      if (!this.sessions.push(command.tenantId, command.hostId, command)) await this.sendCommand(command.tenantId, command.hostId, command);
+    }
   }
 
   /** Publishes the host's complete policy set, retained, so a (re)connecting agent always gets it. */

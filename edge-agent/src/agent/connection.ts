@@ -75,6 +75,8 @@ export interface ConnectionDeps {
 const BAD_CREDENTIALS = new Set([4, 5])
 const CONNECT_TIMEOUT_MS = 15_000
 const CLOSE_TIMEOUT_MS = 2_000
+/** The receipt timeout grows up to this many times the configured one while nothing is receipted. */
+const MAX_RECEIPT_BACKOFF = 16
 
 export function connection(deps: ConnectionDeps) {
   const { log, identity } = deps
@@ -106,6 +108,8 @@ export function connection(deps: ConnectionDeps) {
     /** Rows the current MQTT connection sent, waiting for their receipt. */
     let awaiting = new AwaitingReceipts()
     let receiptTimer: ReturnType<typeof setInterval> | undefined
+    /** The receipt timeout, doubled after each resend that brought no receipt (a slow control plane is not flooded). */
+    let receiptTimeoutMs = deps.receiptTimeoutMs
 
     function connect(): void {
       if (closing || client) return
@@ -206,12 +210,15 @@ export function connection(deps: ConnectionDeps) {
       // Processed, whichever connection or transport sent them: never to be sent again.
       deps.outbox.removeThrough(receipt.throughSeq)
       for (const seq of receipt.seqs) deps.outbox.remove(seq)
-      awaiting.settle(receipt)
+      const settled = awaiting.settle(receipt)
+      if (settled > 0) receiptTimeoutMs = deps.receiptTimeoutMs
+      log.debug(`receipt through ${receipt.throughSeq}${receipt.seqs.length ? ` and ${receipt.seqs.join(', ')}` : ''}: ${settled} message(s) settled`)
     }
 
     function checkReceipts(): void {
-      if (!awaiting.overdue(deps.receiptTimeoutMs)) return
-      log.info(`no receipt from the control plane for ${awaiting.size} message(s) in ${deps.receiptTimeoutMs}ms: sending again`)
+      if (!awaiting.overdue(receiptTimeoutMs)) return
+      log.info(`no receipt from the control plane for ${awaiting.size} message(s) in ${receiptTimeoutMs}ms: sending again`)
+      receiptTimeoutMs = Math.min(receiptTimeoutMs * 2, deps.receiptTimeoutMs * MAX_RECEIPT_BACKOFF)
       awaiting.clear()
       pump.resend()
     }

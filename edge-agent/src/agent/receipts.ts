@@ -10,8 +10,13 @@ interface Waiting {
   sentAt: number
 }
 
+/** A message this many timeouts old is resent even while receipts for others keep coming (it was lost). */
+const LOST_AFTER_TIMEOUTS = 5
+
 export class AwaitingReceipts {
   private readonly waiting = new Map<number, Waiting>()
+  /** Last time a receipt settled something (or, since then, the first message went out). */
+  private progressAt = 0
 
   get size(): number {
     return this.waiting.size
@@ -19,6 +24,7 @@ export class AwaitingReceipts {
 
   /** `seq` went out; `done` settles it with the outbox pump. */
   add(seq: number, done: (error?: Error) => void, now = Date.now()): void {
+    if (this.waiting.size === 0) this.progressAt = now
     this.waiting.set(seq, { done, sentAt: now })
   }
 
@@ -31,7 +37,7 @@ export class AwaitingReceipts {
   }
 
   /** Settles every waiting message the receipt covers; returns how many. */
-  settle(receipt: Receipt): number {
+  settle(receipt: Receipt, now = Date.now()): number {
     const listed = new Set(receipt.seqs)
     let settled = 0
     for (const [seq, entry] of this.waiting) {
@@ -40,13 +46,20 @@ export class AwaitingReceipts {
       entry.done()
       settled++
     }
+    if (settled > 0) this.progressAt = now
     return settled
   }
 
-  /** Whether the oldest waiting message went out before `now - timeoutMs`. */
+  /**
+   * Whether to send again: the oldest message has waited `timeoutMs` and no receipt came for as long (the
+   * control plane is down, or the broker dropped them) — a control plane working through a backlog is left
+   * alone — or it has waited several timeouts (lost on its own while others got through).
+   */
   overdue(timeoutMs: number, now = Date.now()): boolean {
-    for (const { sentAt } of this.waiting.values()) if (sentAt <= now - timeoutMs) return true
-    return false
+    let oldest = Infinity
+    for (const { sentAt } of this.waiting.values()) oldest = Math.min(oldest, sentAt)
+    const waited = now - oldest
+    return waited >= timeoutMs && (now - this.progressAt >= timeoutMs || waited >= LOST_AFTER_TIMEOUTS * timeoutMs)
   }
 
   /** Forgets everything (the pump resends from the oldest row; these callbacks are stale). */

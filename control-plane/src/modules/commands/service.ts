@@ -1,5 +1,5 @@
 /** Robot commands: created for a host, delivered to its agent, moved through pending → running → completed | failed. */
-import { and, asc, desc, eq, inArray, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, lt, type SQL } from "drizzle-orm";
 import type { Static } from "elysia";
 import type { Db } from "../../db/connect";
 import { commands, hosts } from "../../db/schema";
@@ -75,6 +75,19 @@ export class CommandService {
       .from(commands)
       .where(and(eq(commands.tenantId, tenantId), eq(commands.hostId, hostId), inArray(commands.status, ["pending", "running"])))
       .orderBy(asc(commands.createdAt), asc(commands.id));
+  }
+
+  /**
+   * Commands of every tenant still pending since before `before`, oldest first: their delivery may have been lost
+   * (e.g. the replica that was to publish them died), so they are sent again.
+   */
+  async pendingSince(before: Date, limit: number) {
+    return this.db
+      .select()
+      .from(commands)
+      .where(and(eq(commands.status, "pending"), lt(commands.createdAt, before)))
+      .orderBy(asc(commands.createdAt), asc(commands.id))
+      .limit(limit);
   }
 
   /**
