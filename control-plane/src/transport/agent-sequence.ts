@@ -34,14 +34,14 @@ export class AgentSequences {
     });
   }
 
-  /** Whether `seq` of this agent was processed already. */
-  async processed(agent: AgentRef, seq: number): Promise<boolean> {
+  /** Whether `seq` of this agent was processed already, and the contiguous floor if it was. */
+  async processed(agent: AgentRef, seq: number): Promise<{ processed: false } | { processed: true; last: number }> {
     const [row] = await this.db
       .select({ last: agentSessions.lastAgentSeq, above: agentSessions.processedSeqs, runtimeId: agentSessions.runtimeId })
       .from(agentSessions)
       .where(and(eq(agentSessions.hostId, agent.hostId), eq(agentSessions.tenantId, agent.tenantId)));
-    if (!row || (row.runtimeId !== null && row.runtimeId !== agent.runtimeId)) return false;
-    return seq <= row.last || row.above.includes(seq);
+    if (!row || (row.runtimeId !== null && row.runtimeId !== agent.runtimeId)) return { processed: false };
+    return seq <= row.last || row.above.includes(seq) ? { processed: true, last: row.last } : { processed: false };
   }
 
   /**
@@ -68,7 +68,10 @@ export class AgentSequences {
 
   /** Applies numbered message `seq` unless it was processed before, then records it; returns the contiguous floor. */
   async once(agent: AgentRef, seq: number, floor: number, apply: () => Promise<unknown>): Promise<number> {
-    if (!(await this.processed(agent, seq))) await apply();
+    const seen = await this.processed(agent, seq);
+    // A resend of something processed: nothing to record unless it moves the floor.
+    if (seen.processed && floor <= seen.last) return seen.last;
+    if (!seen.processed) await apply();
     return this.record(agent, seq, floor);
   }
 
