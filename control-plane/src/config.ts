@@ -22,6 +22,8 @@ export interface Config {
   adminKey?: string;
   /** Shared-subscription group for agent messages on an external broker (spreads load over replicas). */
   mqttSharedGroup: string;
+  /** Fixed MQTT client id of this replica: a persistent session (the broker queues agent messages while it is away). */
+  mqttClientId?: string;
   runtimeAccessTokenTtlSeconds: number;
   runtimeRefreshTokenTtlSeconds: number;
   bootstrapTokenTtlSeconds: number;
@@ -75,6 +77,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     mqttPassword: str(env, "MQTT_PASSWORD"),
     adminKey: str(env, "ADMIN_KEY"),
     mqttSharedGroup: str(env, "MQTT_SHARED_GROUP") ?? "control-plane",
+    mqttClientId: str(env, "MQTT_CLIENT_ID"),
     runtimeAccessTokenTtlSeconds: int(env, "RUNTIME_ACCESS_TOKEN_TTL_SECONDS", 60 * 60, 1),
     runtimeRefreshTokenTtlSeconds: int(env, "RUNTIME_REFRESH_TOKEN_TTL_SECONDS", 30 * 24 * 3600, 1),
     bootstrapTokenTtlSeconds: int(env, "BOOTSTRAP_TOKEN_TTL_SECONDS", 24 * 3600, 1),

@@ -60,10 +60,23 @@ export class AgentSequences {
         updatedAt: new Date(),
       })
       .where(and(eq(agentSessions.hostId, agent.hostId), eq(agentSessions.runtimeId, agent.runtimeId)))
-      .returning({ last: agentSessions.lastAgentSeq });
-    if (row) return row.last;
+      .returning({ last: agentSessions.lastAgentSeq, above: agentSessions.processedSeqs });
+    if (row) return this.compact(agent, row.last, row.above);
     await this.db.transaction((tx) => this.lock(tx, agent));
     return this.record(agent, seq, floor);
+  }
+
+  /** Moves the floor over processed seqs that follow it (agents that send no floor, gRPC frames in order). */
+  private async compact(agent: AgentRef, last: number, above: number[]): Promise<number> {
+    const processed = new Set(above);
+    if (!processed.has(last + 1)) return last;
+    while (processed.delete(last + 1)) last++;
+    const floor = sql`greatest(${agentSessions.lastAgentSeq}, ${last}::bigint)`;
+    await this.db
+      .update(agentSessions)
+      .set({ lastAgentSeq: floor, processedSeqs: sql`array(select s from unnest(${agentSessions.processedSeqs}) as s where s > ${floor})` })
+      .where(and(eq(agentSessions.hostId, agent.hostId), eq(agentSessions.runtimeId, agent.runtimeId)));
+    return last;
   }
 
   /** Applies numbered message `seq` unless it was processed before, then records it; returns the contiguous floor. */

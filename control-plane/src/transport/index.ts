@@ -43,6 +43,7 @@ export async function startTransport(config: Config, services: Services, databas
       username: config.mqttUsername,
       password: config.mqttPassword,
       sharedGroup: config.mqttSharedGroup,
+      clientId: config.mqttClientId,
       redeliveryMs: config.commandRedeliverySeconds * 1000,
     });
     await bridge.start();

@@ -18,6 +18,11 @@ export interface MqttBridgeOptions {
   password?: string;
   /** Use `$share/{group}/...` for agent messages (external brokers; spreads load over replicas). */
   sharedGroup?: string;
+  /**
+   * A fixed client id: the bridge keeps a persistent session (clean: false), so the broker queues agent messages
+   * while this replica restarts. A complement only: agents resend whatever is not receipted anyway.
+   */
+  clientId?: string;
   /** Re-sends commands pending for this long (their first delivery may have been lost); 0 = never. */
   redeliveryMs?: number;
 }
@@ -49,10 +54,10 @@ export class MqttBridge {
 
   async start(): Promise<void> {
     const client = mqtt.connect(this.opts.url, {
-      clientId: `control-plane-${randomBytes(6).toString("hex")}`,
+      clientId: this.opts.clientId ?? `control-plane-${randomBytes(6).toString("hex")}`,
       username: this.opts.username,
       password: this.opts.password,
-      clean: true,
+      clean: !this.opts.clientId,
       reconnectPeriod: 1000,
       connectTimeout: 10_000,
     });
