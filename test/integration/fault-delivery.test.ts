@@ -44,6 +44,7 @@ let cleanups: (() => Promise<unknown>)[] = [];
 const debugPlanes: ControlPlaneProcess[] = [];
 const debugAgents: AgentProcess[] = [];
 afterEach(async () => {
+  // FAULT_DEBUG_DIR=/some/dir keeps every process's output there (control planes then log at debug level).
   if (process.env.FAULT_DEBUG_DIR) {
     const { writeFileSync } = await import("node:fs");
     for (const [i, p] of debugPlanes.entries()) writeFileSync(`${process.env.FAULT_DEBUG_DIR}/cp-${i}.log`, p.output);
