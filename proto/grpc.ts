@@ -22,6 +22,8 @@ export const OperatorClient: grpc.ServiceClientConstructor = pkg.Operator;
 /** Frame shapes as @grpc/proto-loader delivers them (camelCase, oneof name in `body`). */
 export interface AgentFrame {
   seq: number;
+  /** Every frame with seq <= seqFloor is settled (see session.proto). */
+  seqFloor?: number;
   body?: "hello" | "update" | "status" | "telemetry" | "log";
   hello?: { agentVersion: string };
   update?: { commandId: string; status: number; error: string; resultJson: string; atMs: number };
@@ -37,7 +39,7 @@ export interface LogLine {
 }
 export interface ServerFrame {
   welcome?: { lastAgentSeq: number; hostId: string };
-  command?: { id: string; kind: string; paramsJson: string; timeoutMs: number; createdAtMs: number };
+  command?: { id: string; kind: string; paramsJson: string; timeoutMs: number; createdAtMs: number; alreadyStarted?: boolean };
   ack?: { seq: number };
   cancel?: { commandId: string; reason: string; atMs: number };
 }

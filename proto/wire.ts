@@ -23,20 +23,27 @@ export interface Command {
   paramsJson: string;
   timeoutMs: number;
   createdAtMs: number;
+  /** Re-sent to reconcile a command the control plane saw running: never start it if unknown. */
+  alreadyStarted?: boolean;
 }
 export interface CommandCancel {
   commandId: string;
   reason: string;
   atMs: number;
 }
-export interface CommandUpdate {
+/** Delivery numbering of an agent → control plane message (see edge.proto); both 0 when absent. */
+export interface AgentSequenced {
+  agentSeq?: number;
+  agentSeqFloor?: number;
+}
+export interface CommandUpdate extends AgentSequenced {
   commandId: string;
   status: CommandStatus;
   error: string;
   resultJson: string;
   atMs: number;
 }
-export interface AgentStatus {
+export interface AgentStatus extends AgentSequenced {
   agentVersion: string;
   uptimeSeconds: number;
   load1: number;
@@ -52,8 +59,12 @@ export interface TelemetryPoint {
   atMs: number;
   seq: number;
 }
-export interface TelemetryBatch {
+export interface TelemetryBatch extends AgentSequenced {
   points: TelemetryPoint[];
+}
+export interface Receipt {
+  throughSeq: number;
+  seqs: number[];
 }
 export interface Presence {
   state: PresenceState;
@@ -95,13 +106,35 @@ export const codecs = {
   telemetry: codec<TelemetryBatch>("TelemetryBatch"),
   presence: codec<Presence>("Presence"),
   policySet: codec<PolicySet>("PolicySet"),
+  receipt: codec<Receipt>("Receipt"),
 };
 
-export type Channel = "cmd" | "cancel" | "ack" | "status" | "telemetry" | "presence" | "policies";
+/** Field numbers of agent_seq_floor / agent_seq in CommandUpdate, AgentStatus and TelemetryBatch. */
+const AGENT_SEQ_FLOOR_FIELD = 14;
+const AGENT_SEQ_FIELD = 15;
+
+/**
+ * Numbers a stored agent → control plane payload for sending: appends agent_seq and agent_seq_floor to its bytes
+ * (a later occurrence of a protobuf scalar field wins, so this works whatever the payload already holds).
+ */
+export function withAgentSeq(payload: Uint8Array, seq: number, floor: number): Uint8Array {
+  const suffix = protobuf.Writer.create()
+    .uint32((AGENT_SEQ_FLOOR_FIELD << 3) | 0)
+    .uint64(floor)
+    .uint32((AGENT_SEQ_FIELD << 3) | 0)
+    .uint64(seq)
+    .finish();
+  const out = new Uint8Array(payload.length + suffix.length);
+  out.set(payload);
+  out.set(suffix, payload.length);
+  return out;
+}
+
+export type Channel = "cmd" | "cancel" | "receipt" | "ack" | "status" | "telemetry" | "presence" | "policies";
 
 /** Channels an agent publishes on; the rest it only receives. */
 export const AGENT_PUBLISHES: readonly Channel[] = ["ack", "status", "telemetry", "presence"];
-export const AGENT_RECEIVES: readonly Channel[] = ["cmd", "cancel", "policies"];
+export const AGENT_RECEIVES: readonly Channel[] = ["cmd", "cancel", "receipt", "policies"];
 
 export const topic = (tenantId: string, hostId: string, channel: Channel) => `edge/${tenantId}/${hostId}/${channel}`;
 

@@ -22,6 +22,8 @@ export interface Config {
   adminKey?: string;
   /** Shared-subscription group for agent messages on an external broker (spreads load over replicas). */
   mqttSharedGroup: string;
+  /** Fixed MQTT client id of this replica: a persistent session (the broker queues agent messages while it is away). */
+  mqttClientId?: string;
   runtimeAccessTokenTtlSeconds: number;
   runtimeRefreshTokenTtlSeconds: number;
   bootstrapTokenTtlSeconds: number;
@@ -29,6 +31,8 @@ export interface Config {
   refreshTokenTtlSeconds: number;
   deviceCodeTtlSeconds: number;
   devicePollIntervalSeconds: number;
+  /** Commands still pending this long are sent to their (reachable) agent again; 0 = never. */
+  commandRedeliverySeconds: number;
   /** How often the trigger scheduler looks for due triggers. */
   schedulerTickMs: number;
   /** Base64 ed25519 keys releases must be signed with (empty: any self-consistent signature). */
@@ -73,6 +77,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     mqttPassword: str(env, "MQTT_PASSWORD"),
     adminKey: str(env, "ADMIN_KEY"),
     mqttSharedGroup: str(env, "MQTT_SHARED_GROUP") ?? "control-plane",
+    mqttClientId: str(env, "MQTT_CLIENT_ID"),
     runtimeAccessTokenTtlSeconds: int(env, "RUNTIME_ACCESS_TOKEN_TTL_SECONDS", 60 * 60, 1),
     runtimeRefreshTokenTtlSeconds: int(env, "RUNTIME_REFRESH_TOKEN_TTL_SECONDS", 30 * 24 * 3600, 1),
     bootstrapTokenTtlSeconds: int(env, "BOOTSTRAP_TOKEN_TTL_SECONDS", 24 * 3600, 1),
@@ -81,6 +86,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     deviceCodeTtlSeconds: int(env, "DEVICE_CODE_TTL_SECONDS", 15 * 60, 1),
     devicePollIntervalSeconds: int(env, "DEVICE_POLL_INTERVAL_SECONDS", 5, 1),
     schedulerTickMs: int(env, "SCHEDULER_TICK_MS", 1000, 10),
+    commandRedeliverySeconds: int(env, "COMMAND_REDELIVERY_SECONDS", 30),
     updatePublicKeys: (str(env, "UPDATE_PUBLIC_KEYS") ?? "").split(",").map((k) => k.trim()).filter(Boolean),
     logLevel: logLevel as Config["logLevel"],
     ...overrides,

@@ -17,6 +17,8 @@ export interface AgentConfig {
   keepaliveSeconds: number
   reconnectMinMs: number
   reconnectMaxMs: number
+  /** How long a message sent over MQTT waits for the control plane's receipt before it is sent again. */
+  receiptTimeoutMs: number
   /** How long a command waits for a first safety policy set before failing. */
   policyWaitMs: number
   /** Local telemetry HTTP port (0 = ephemeral); undefined = disabled. */
@@ -75,6 +77,14 @@ const OPTIONS: readonly Option[] = [
   { key: 'keepaliveSeconds', flag: '--keepalive-seconds', env: 'EDGE_KEEPALIVE_SECONDS', arg: '<s>', help: 'MQTT keepalive', default: '10' },
   { key: 'reconnectMinMs', flag: '--reconnect-min-ms', env: 'EDGE_RECONNECT_MIN_MS', arg: '<ms>', help: 'first reconnect/retry delay', default: '500' },
   { key: 'reconnectMaxMs', flag: '--reconnect-max-ms', env: 'EDGE_RECONNECT_MAX_MS', arg: '<ms>', help: 'longest reconnect/retry delay', default: '30000' },
+  {
+    key: 'receiptTimeoutMs',
+    flag: '--receipt-timeout-ms',
+    env: 'EDGE_RECEIPT_TIMEOUT_MS',
+    arg: '<ms>',
+    help: 'how long a message sent over MQTT waits for the control plane\'s receipt before it is resent',
+    default: '10000',
+  },
   {
     key: 'policyWaitMs',
     flag: '--policy-wait-ms',
@@ -165,6 +175,7 @@ function validate(raw: Raw): AgentConfig {
     keepaliveSeconds: int(raw, 'keepaliveSeconds', 1, 65_535),
     reconnectMinMs: int(raw, 'reconnectMinMs', 1, 3_600_000),
     reconnectMaxMs: int(raw, 'reconnectMaxMs', 1, 3_600_000),
+    receiptTimeoutMs: int(raw, 'receiptTimeoutMs', 100, 3_600_000),
     policyWaitMs: int(raw, 'policyWaitMs', 0, 86_400_000),
     telemetryPort: raw.telemetryPort === undefined ? undefined : int(raw, 'telemetryPort', 0, 65_535),
     logLevel: logLevel(raw),

@@ -1,7 +1,11 @@
-/** An in-process aedes MQTT broker for agent tests: password check against a token set, and a log of publishes. */
+/**
+ * An in-process aedes MQTT broker for agent tests: password check against a token set, and a log of publishes.
+ * It also plays the control plane's receipts: every numbered ack/status/telemetry message is receipted, unless
+ * `receipts` is switched off (a control plane that is down).
+ */
 import { createServer, type Server } from 'node:net'
 import { Aedes } from 'aedes'
-import { parseTopic, type Channel } from '../../proto/wire.ts'
+import { codecs, parseTopic, topic, type Channel } from '../../proto/wire.ts'
 
 export interface Published {
   topic: string
@@ -20,6 +24,9 @@ export interface TestBroker {
   validPasswords: Set<string>
   published: Published[]
   connects: { clientId: string; username?: string; password?: string }[]
+  /** Whether numbered agent messages get a receipt (default true); the seqs receipted so far. */
+  receipts: boolean
+  receipted: number[]
   /** Publishes as the control plane would (QoS 1). */
   publish(topic: string, payload: Uint8Array, retain?: boolean): Promise<void>
   /** Drops a client's socket without a DISCONNECT (its Last Will fires). */
@@ -41,8 +48,20 @@ export async function startTestBroker(port = 0): Promise<TestBroker> {
     if (pass !== undefined && validPasswords.has(pass)) return done(null, true)
     done(Object.assign(new Error('bad credentials'), { returnCode: 4 }) as never, false)
   }
+  const receipted: number[] = []
+  const state = { receipts: true }
   broker.on('publish', (packet, client) => {
     if (packet.topic.startsWith('$SYS')) return
+    const where = parseTopic(packet.topic)
+    if (client && state.receipts && where && ['ack', 'status', 'telemetry'].includes(where.channel)) {
+      const message = where.channel === 'ack' ? codecs.commandUpdate : where.channel === 'status' ? codecs.status : codecs.telemetry
+      const seq = message.decode(new Uint8Array(packet.payload as Buffer)).agentSeq ?? 0
+      if (seq) {
+        receipted.push(seq)
+        const receipt = codecs.receipt.encode({ throughSeq: 0, seqs: [seq] })
+        broker.publish({ cmd: 'publish', topic: topic(where.tenantId, where.hostId, 'receipt'), payload: Buffer.from(receipt), qos: 1, retain: false, dup: false } as never, () => {})
+      }
+    }
     published.push({
       topic: packet.topic,
       channel: parseTopic(packet.topic)?.channel,
@@ -87,6 +106,13 @@ export async function startTestBroker(port = 0): Promise<TestBroker> {
     validPasswords,
     published,
     connects,
+    get receipts() {
+      return state.receipts
+    },
+    set receipts(on: boolean) {
+      state.receipts = on
+    },
+    receipted,
     publish: (topic, payload, retain = false) =>
       new Promise<void>((resolve, reject) =>
         broker.publish(

@@ -128,8 +128,10 @@ describe.each(backends)("runtime identities on $name", (backend) => {
     try {
       const own = await client.subscribeAsync(topic(tokens.tenantId, hostId, "cmd"), { qos: 1 });
       expect(own[0]!.qos).toBe(1);
+      const receipts = await client.subscribeAsync(topic(tokens.tenantId, hostId, "receipt"), { qos: 1 });
+      expect(receipts[0]!.qos).toBe(1);
       // refused with SUBACK 0x80; the connection stays up
-      for (const name of [topic(tokens.tenantId, "host_other", "cmd"), "edge/#", topic(tokens.tenantId, hostId, "ack")]) {
+      for (const name of [topic(tokens.tenantId, "host_other", "cmd"), topic(tokens.tenantId, "host_other", "receipt"), "edge/#", topic(tokens.tenantId, hostId, "ack")]) {
         const refusal = await client.subscribeAsync(name, { qos: 1 }).catch((err) => err);
         expect(refusal.packet?.granted, name).toEqual([128]);
       }
@@ -141,7 +143,7 @@ describe.each(backends)("runtime identities on $name", (backend) => {
     // publishing to another host's topic gets the client disconnected
     const rogue = await connect({ clientId: tokens.runtimeId, username: tokens.runtimeId, password: tokens.accessToken });
     const closed = new Promise<void>((resolve) => rogue.once("close", () => resolve()));
-    rogue.publish(topic(tokens.tenantId, "host_other", "ack"), "x", { qos: 1 });
+    rogue.publish(topic(tokens.tenantId, hostId, "receipt"), "x", { qos: 1 }); // receipts come from the control plane only
     await closed;
     rogue.end(true);
   });

@@ -1,4 +1,7 @@
-/** A TCP proxy on loopback whose link can be cut and restored, to drop an agent's broker connection mid-run. */
+/**
+ * A TCP proxy on loopback whose link can be cut and restored, to drop an agent's broker connection mid-run, and
+ * pointed at another port (a restarted or surviving control plane: a load balancer's view).
+ */
 import { createConnection, createServer, type Server, type Socket } from "node:net";
 
 export interface TcpProxy {
@@ -6,10 +9,13 @@ export interface TcpProxy {
   /** Destroys every open connection and refuses new ones until `restore()`. */
   cut(): void;
   restore(): void;
+  /** New connections go to `port` from now on. */
+  retarget(port: number): void;
   close(): Promise<void>;
 }
 
-export async function startTcpProxy(targetHost: string, targetPort: number): Promise<TcpProxy> {
+export async function startTcpProxy(targetHost: string, initialPort: number): Promise<TcpProxy> {
+  let targetPort = initialPort;
   const open = new Set<Socket>();
   let up = true;
   const server: Server = createServer((client) => {
@@ -40,6 +46,9 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
     cut,
     restore() {
       up = true;
+    },
+    retarget(port) {
+      targetPort = port;
     },
     async close() {
       cut();

@@ -1,5 +1,7 @@
 import { afterEach, beforeEach, describe, expect, test } from 'bun:test'
+import { readFileSync } from 'node:fs'
 import type { Database } from 'bun:sqlite'
+import { UNKNOWN_STARTED_COMMAND } from '../../edge-agent/src/agent/command-runner.ts'
 import { INTERRUPTED_BEFORE_START, INTERRUPTED_WHILE_RUNNING } from '../../edge-agent/src/agent/recovery.ts'
 import { openAgentDatabase } from '../../edge-agent/src/store/database.ts'
 import { codecs } from '../../proto/wire.ts'
@@ -32,6 +34,25 @@ afterEach(async () => {
 })
 
 describe('command runner', () => {
+  test('reconciliation: a re-sent already-started command is answered with its final report, never re-run', async () => {
+    const h = start()
+    await h.setPolicies([{ rules: { exec: { allowedCommands: ['sh'] } } }])
+    const marker = `${dir.path}/runs`
+    const run = (id: string, alreadyStarted: boolean) =>
+      codecs.command.encode({ id, kind: 'exec', paramsJson: JSON.stringify({ command: 'sh', args: ['-c', `echo ${id} >> '${marker}'`] }), timeoutMs: 0, createdAtMs: Date.now(), alreadyStarted })
+    await h.send(run('known', false))
+    await waitFor(() => finished(h, 'known'))
+    await h.send(run('known', true)) // the control plane still shows it running (its report was lost)
+    await waitFor(() => statuses(h, 'known').length === 3)
+    expect(statuses(h, 'known')).toEqual(['RUNNING', 'COMPLETED', 'COMPLETED'])
+
+    // Started per the control plane, unknown here (state lost): refused, not run a second time.
+    await h.send(run('unknown', true))
+    await waitFor(() => finished(h, 'unknown'))
+    expect(h.updatesOf('unknown').map((u) => [u.statusName, u.error])).toEqual([['FAILED', UNKNOWN_STARTED_COMMAND]])
+    expect(readFileSync(marker, 'utf8')).toBe('known\n')
+  })
+
   test('reports RUNNING then COMPLETED with the result', async () => {
     const h = start()
     await h.setPolicies([])

@@ -33,6 +33,7 @@ describe('parseConfig', () => {
       statusIntervalMs: 10_000,
       keepaliveSeconds: 10,
       reconnectMinMs: 500,
+      receiptTimeoutMs: 10_000,
       reconnectMaxMs: 30_000,
       policyWaitMs: 30_000,
       telemetryPort: undefined,

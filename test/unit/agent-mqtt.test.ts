@@ -132,6 +132,40 @@ describe('agent over MQTT', () => {
     await waitFor(() => outboxSize() === 0, 2000, 'outbox emptied')
   })
 
+  test('a PUBACKed message stays in the outbox until the control plane\'s receipt, and is resent until then', async () => {
+    broker.receipts = false // the broker takes messages, no control plane applies them
+    await start({ telemetryPort: 0, receiptTimeoutMs: 200 })
+    await waitFor(isOnline, 3000, 'ONLINE presence')
+    const url = `http://127.0.0.1:${agent!.telemetryPort}/telemetry`
+    expect((await fetch(url, { method: 'POST', body: JSON.stringify({ name: 'lost', value: 1 }) })).status).toBe(202)
+    const copies = () => published('telemetry').map((p) => codecs.telemetry.decode(p.payload)).filter((b) => b.points.some((pt) => pt.name === 'lost'))
+    await waitFor(() => copies().length >= 2, 3000, 'a resend after the receipt timeout')
+    const [original, resent] = copies()
+    expect(original!.agentSeq).toBeGreaterThan(0)
+    expect(resent!.agentSeq).toBe(original!.agentSeq) // the same message, so the control plane dedupes it
+    expect(original!.agentSeqFloor).toBeLessThan(original!.agentSeq!)
+    const outboxSize = () => (db.query('SELECT count(*) AS n FROM outbox').get() as { n: number }).n
+    expect(outboxSize()).toBeGreaterThan(0) // PUBACKed many times, never deleted
+
+    broker.receipts = true // the control plane is back
+    await waitFor(() => broker.receipted.includes(original!.agentSeq!), 5000, 'a receipted resend')
+    await waitFor(() => outboxSize() === 0, 3000, 'outbox emptied by receipts')
+  })
+
+  test('a receipt covers rows by through_seq too, whichever connection sent them', async () => {
+    broker.receipts = false
+    await start({ telemetryPort: 0, receiptTimeoutMs: 60_000 })
+    await waitFor(isOnline, 3000, 'ONLINE presence')
+    const url = `http://127.0.0.1:${agent!.telemetryPort}/telemetry`
+    for (let i = 0; i < 3; i++) await fetch(url, { method: 'POST', body: JSON.stringify({ name: 'through', value: i }) })
+    await waitFor(() => published('telemetry').length >= 3, 3000, 'telemetry sent')
+    const highest = Math.max(...published('telemetry').map((p) => codecs.telemetry.decode(p.payload).agentSeq!))
+    const outboxSize = () => (db.query('SELECT count(*) AS n FROM outbox').get() as { n: number }).n
+    await waitFor(() => outboxSize() >= 3, 2000, 'rows kept')
+    await broker.publish(T('receipt'), codecs.receipt.encode({ throughSeq: highest, seqs: [] }))
+    await waitFor(() => outboxSize() === 0 || (db.query('SELECT min(seq) AS s FROM outbox').get() as { s: number }).s > highest, 3000, 'rows through the receipt removed')
+  })
+
   test('commands sent while the agent is away are queued by the broker (persistent session) and run on its return', async () => {
     await start()
     await waitFor(isOnline, 3000, 'ONLINE presence')

@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'bun:test'
 import { OutboxPump, type PublishSettled, type Publisher } from '../../edge-agent/src/agent/outbox-pump.ts'
 import { openMemoryDatabase } from '../../edge-agent/src/store/database.ts'
+import { AwaitingReceipts } from '../../edge-agent/src/agent/receipts.ts'
 import { Outbox, type OutboxRow } from '../../edge-agent/src/store/outbox.ts'
 
 const bytes = (text: string) => new TextEncoder().encode(text)
@@ -29,7 +30,7 @@ function setup(window = 3) {
 }
 
 describe('OutboxPump', () => {
-  test('publishes in order within the window and deletes rows only after their PUBACK', () => {
+  test('publishes in order within the window and deletes rows only after their ack (MQTT receipt, session ack)', () => {
     const { outbox, pump, deliver } = setup(3)
     for (const m of ['1', '2', '3', '4', '5']) outbox.append('t', bytes(m))
     const broker = new FakePublisher()
@@ -137,5 +138,40 @@ describe('OutboxPump', () => {
     pump.drop(mqtt)
     expect(pump.current).toBe(session)
     expect(session.payloads()).toEqual(['x'])
+  })
+
+  test('resend: overdue rows go out again from the oldest, on the pending publisher if a handover waits', () => {
+    const { outbox, pump, deliver } = setup(2)
+    for (const m of ['a', 'b', 'c']) outbox.append('t', bytes(m))
+    const mqtt = new FakePublisher()
+    pump.attach(mqtt)
+    pump.resend() // no receipt came: the same rows again
+    expect(mqtt.payloads()).toEqual(['a', 'b', 'a', 'b'])
+    const session = new FakePublisher()
+    pump.handover(session) // waits for the MQTT rows in flight...
+    expect(session.payloads()).toEqual([])
+    pump.resend() // ...which never get a receipt: the session takes them
+    expect(pump.current).toBe(session)
+    expect(session.payloads()).toEqual(['a', 'b'])
+    mqtt.sent[0]!.done() // a late receipt of the first copy still deletes the row
+    deliver()
+    expect(outbox.after(0, 10).map((r) => text(r.payload))).toEqual(['b', 'c'])
+  })
+})
+
+describe('AwaitingReceipts', () => {
+  test('settles what a receipt covers; overdue only without progress, or when one message is long lost', () => {
+    const waiting = new AwaitingReceipts()
+    const settled: number[] = []
+    for (const seq of [1, 2, 3, 4]) waiting.add(seq, () => settled.push(seq), 0)
+    expect(waiting.overdue(100, 99)).toBe(false)
+    expect(waiting.overdue(100, 100)).toBe(true) // nothing receipted for a timeout
+    expect(waiting.settle({ throughSeq: 2, seqs: [4] }, 150)).toBe(3)
+    expect(settled).toEqual([1, 2, 4])
+    expect(waiting.overdue(100, 200)).toBe(false) // 3 is old, but receipts are flowing
+    expect(waiting.overdue(100, 250)).toBe(true) // and then they stop
+    waiting.add(5, () => {}, 300)
+    expect(waiting.settle({ throughSeq: 0, seqs: [5] }, 500)).toBe(1)
+    expect(waiting.overdue(100, 500)).toBe(true) // 3 waited 5 timeouts: lost on its own
   })
 })

@@ -306,13 +306,20 @@ export const telemetryPoints = pgTable(
   (t) => [primaryKey({ columns: [t.hostId, t.seq] }), index("telemetry_host_name_at_idx").on(t.hostId, t.name, t.at)],
 );
 
-/** gRPC session resume state: the highest agent frame seq processed for a host (survives replicas). */
+/**
+ * Delivery state of a host's agent, shared by MQTT and gRPC and by every replica: which of the agent's numbered
+ * messages (durable outbox seq) are processed. Every seq <= last_agent_seq is; so are those in processed_seqs.
+ */
 export const agentSessions = pgTable("agent_sessions", {
   hostId: text("host_id")
     .primaryKey()
     .references(() => hosts.id, { onDelete: "cascade" }),
   tenantId: tenantRef(),
   lastAgentSeq: bigint("last_agent_seq", { mode: "number" }).notNull().default(0),
+  /** Processed seqs above last_agent_seq (processed out of order); bounded. */
+  processedSeqs: bigint("processed_seqs", { mode: "number" }).array().notNull().default(sql`'{}'::bigint[]`),
+  /** The runtime identity these seqs belong to: a new identity (new agent state) starts a new sequence. */
+  runtimeId: text("runtime_id"),
   connectedAt: ts("connected_at"),
   updatedAt: updatedAt(),
 });

@@ -8,6 +8,8 @@ export interface CommandToDeliver {
   params: Record<string, unknown>;
   timeoutMs: number | null;
   createdAt: Date;
+  /** `running` when re-sent to reconcile: the agent must not start it if it has no record of it. */
+  status?: Status;
 }
 
 export type DomainEvent =

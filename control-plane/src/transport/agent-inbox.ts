@@ -2,10 +2,11 @@
  * What agents tell the control plane, whatever the transport (MQTT or a gRPC session):
  * command transitions, status reports, telemetry, coming online.
  */
-import { and, eq, isNotNull, isNull } from "drizzle-orm";
+import { and, desc, eq, isNotNull, isNull } from "drizzle-orm";
 import { hosts, runtimeIdentities } from "../db/schema";
 import type { Services } from "../services";
 import { CommandStatus, type AgentStatus, type CommandUpdate, type TelemetryPoint } from "../../../proto/wire";
+import { AgentSequences, type AgentRef } from "./agent-sequence";
 
 const STATUS_OF: Record<number, "running" | "completed" | "failed" | undefined> = {
   [CommandStatus.RUNNING]: "running",
@@ -24,10 +25,17 @@ function parseObject(json: string): Record<string, unknown> | undefined {
 }
 
 export class AgentInbox {
-  constructor(private readonly services: Services) {}
+  readonly sequences: AgentSequences;
 
-  /** An agent acts for a host only while the host has a live (bootstrapped, unrevoked) runtime identity. */
-  async hostHasLiveRuntime(tenantId: string, hostId: string): Promise<boolean> {
+  constructor(private readonly services: Services) {
+    this.sequences = new AgentSequences(services.db);
+  }
+
+  /**
+   * The host's live (bootstrapped, unrevoked) runtime identity: an agent acts for a host only while it has one.
+   * The most recently bootstrapped one if there are several.
+   */
+  async liveRuntimeOf(tenantId: string, hostId: string): Promise<string | undefined> {
     const [row] = await this.services.db
       .select({ id: runtimeIdentities.id })
       .from(runtimeIdentities)
@@ -39,8 +47,25 @@ export class AgentInbox {
           isNotNull(runtimeIdentities.bootstrapUsedAt),
         ),
       )
+      .orderBy(desc(runtimeIdentities.bootstrapUsedAt))
       .limit(1);
-    return Boolean(row);
+    return row?.id;
+  }
+
+  async hostHasLiveRuntime(tenantId: string, hostId: string): Promise<boolean> {
+    return (await this.liveRuntimeOf(tenantId, hostId)) !== undefined;
+  }
+
+  /**
+   * Applies an agent's numbered message (`seq` > 0) at most once, over either transport; returns the agent's
+   * contiguous processed floor. Messages of agents that do not number them (seq 0) are simply applied.
+   */
+  async numbered(agent: AgentRef, seq: number, floor: number, apply: () => Promise<unknown>): Promise<number | undefined> {
+    if (!seq) {
+      await apply();
+      return undefined;
+    }
+    return this.sequences.once(agent, seq, floor, apply);
   }
 
   /**
@@ -67,7 +92,7 @@ export class AgentInbox {
   }
 
   async status(tenantId: string, hostId: string, report: AgentStatus): Promise<void> {
-    const { agentVersion, ...rest } = report;
+    const { agentVersion, agentSeq: _seq, agentSeqFloor: _floor, ...rest } = report;
     await this.services.hosts.recordReport(tenantId, hostId, rest as Record<string, unknown>, agentVersion);
   }
 

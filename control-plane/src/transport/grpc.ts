@@ -3,8 +3,6 @@
  * streamed back, resumable by sequence number) and the operator's live watch / send-command calls.
  */
 import * as grpc from "@grpc/grpc-js";
-import { and, eq, lt } from "drizzle-orm";
-import { agentSessions } from "../db/schema";
 import { HttpError } from "../http/errors";
 import type { ClusterEvents, WatchedEvent } from "../lib/cluster-events";
 import { bearerToken, type UserPrincipal } from "../modules/auth/principal";
@@ -104,14 +102,10 @@ function agentSession(services: Services, inbox: AgentInbox, sessions: LiveSessi
 
   async function handle(frame: AgentFrame) {
     const me = principal!;
+    const agent = { tenantId: me.tenantId, hostId: me.hostId, runtimeId: me.runtimeId };
     if (!session) {
       if (frame.body !== "hello") throw statusError(grpc.status.FAILED_PRECONDITION, "the first frame must be hello");
-      await services.db
-        .insert(agentSessions)
-        .values({ hostId: me.hostId, tenantId: me.tenantId, connectedAt: new Date() })
-        .onConflictDoUpdate({ target: agentSessions.hostId, set: { connectedAt: new Date(), updatedAt: new Date() } });
-      const [row] = await services.db.select().from(agentSessions).where(eq(agentSessions.hostId, me.hostId));
-      lastSeq = row?.lastAgentSeq ?? 0;
+      lastSeq = await inbox.sequences.open(agent);
       session = {
         runtimeId: me.runtimeId,
         pushCommand: (command) => write(commandFrame(command)),
@@ -120,7 +114,8 @@ function agentSession(services: Services, inbox: AgentInbox, sessions: LiveSessi
       };
       write({ welcome: { lastAgentSeq: lastSeq, hostId: me.hostId } });
       sessions.open(me.tenantId, me.hostId, session);
-      for (const command of await services.commands.pendingFor(me.tenantId, me.hostId)) write(commandFrame(command));
+      // Reconcile: pending commands are (re)delivered; running ones are answered with their final report.
+      for (const command of await services.commands.unfinishedFor(me.tenantId, me.hostId)) write(commandFrame(command));
       return;
     }
     if (frame.body === "log" && frame.log) {
@@ -128,15 +123,14 @@ function agentSession(services: Services, inbox: AgentInbox, sessions: LiveSessi
       return;
     }
     if (!frame.seq) return; // resendable frames carry a seq; anything else is not ours to process
-    if (frame.seq <= lastSeq) return write({ ack: { seq: lastSeq } }); // already processed: a resend
-    if (frame.body === "update" && frame.update) await inbox.commandUpdate(me.tenantId, me.hostId, frame.update);
-    else if (frame.body === "status" && frame.status) await inbox.status(me.tenantId, me.hostId, frame.status as never);
-    else if (frame.body === "telemetry" && frame.telemetry) await inbox.telemetry(me.tenantId, me.hostId, frame.telemetry.points);
-    lastSeq = frame.seq;
-    await services.db
-      .update(agentSessions)
-      .set({ lastAgentSeq: frame.seq, updatedAt: new Date() })
-      .where(and(eq(agentSessions.hostId, me.hostId), lt(agentSessions.lastAgentSeq, frame.seq)));
+    // The same per-agent sequence as MQTT: a frame processed before (on any transport or replica) is not re-applied.
+    await inbox.numbered(agent, frame.seq, frame.seqFloor ?? 0, async () => {
+      if (frame.body === "update" && frame.update) await inbox.commandUpdate(me.tenantId, me.hostId, frame.update);
+      else if (frame.body === "status" && frame.status) await inbox.status(me.tenantId, me.hostId, frame.status as never);
+      else if (frame.body === "telemetry" && frame.telemetry) await inbox.telemetry(me.tenantId, me.hostId, frame.telemetry.points);
+    });
+    // Frames of a stream are processed in order, so the ack is cumulative.
+    lastSeq = Math.max(lastSeq, frame.seq);
     write({ ack: { seq: lastSeq } });
   }
 }

@@ -43,6 +43,8 @@ export async function startTransport(config: Config, services: Services, databas
       username: config.mqttUsername,
       password: config.mqttPassword,
       sharedGroup: config.mqttSharedGroup,
+      clientId: config.mqttClientId,
+      redeliveryMs: config.commandRedeliverySeconds * 1000,
     });
     await bridge.start();
     return {
@@ -75,7 +77,12 @@ export async function startTransport(config: Config, services: Services, databas
     if (event.type === "runtime.revoked") broker.disconnect(event.runtimeId);
   });
   const host = config.host === "0.0.0.0" ? "127.0.0.1" : config.host;
-  const bridge = new MqttBridge(services, inbox, sessions, { url: `mqtt://${host}:${broker.port}`, username: INTERNAL_USER, password: internalSecret });
+  const bridge = new MqttBridge(services, inbox, sessions, {
+    url: `mqtt://${host}:${broker.port}`,
+    username: INTERNAL_USER,
+    password: internalSecret,
+    redeliveryMs: config.commandRedeliverySeconds * 1000,
+  });
   await bridge.start();
   return {
     mqttUrl: `mqtt://${host}:${broker.port}`,

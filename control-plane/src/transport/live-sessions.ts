@@ -11,6 +11,7 @@ export const toWireCommand = (c: CommandToDeliver): Command => ({
   paramsJson: JSON.stringify(c.params),
   timeoutMs: c.timeoutMs ?? 0,
   createdAtMs: c.createdAt.getTime(),
+  alreadyStarted: c.status === "running",
 });
 
 export interface LiveSession {

@@ -1,12 +1,14 @@
 /**
  * The control plane's side of MQTT: sends commands and policy sets to agents, and turns their
- * acks, status reports, telemetry and presence into database state.
+ * acks, status reports, telemetry and presence into database state. Numbered agent messages are applied at most
+ * once (the agent's shared delivery sequence) and answered with a receipt once committed: the broker's PUBACK
+ * only means the broker has the message, and a broker with no subscriber drops it.
  */
 import mqtt, { type MqttClient } from "mqtt";
 import { randomBytes } from "node:crypto";
 import type { CommandToDeliver, DomainEvent } from "../lib/events";
 import type { Services } from "../services";
-import { PresenceState, codecs, parseTopic, topic, type Channel, type Codec } from "../../../proto/wire";
+import { PresenceState, codecs, parseTopic, topic, type AgentSequenced, type Channel, type Codec } from "../../../proto/wire";
 import type { AgentInbox } from "./agent-inbox";
 import { toWireCommand, type LiveSessions } from "./live-sessions";
 
@@ -16,7 +18,17 @@ export interface MqttBridgeOptions {
   password?: string;
   /** Use `$share/{group}/...` for agent messages (external brokers; spreads load over replicas). */
   sharedGroup?: string;
+  /**
+   * A fixed client id: the bridge keeps a persistent session (clean: false), so the broker queues agent messages
+   * while this replica restarts. A complement only: agents resend whatever is not receipted anyway.
+   */
+  clientId?: string;
+  /** Re-sends commands pending for this long (their first delivery may have been lost); 0 = never. */
+  redeliveryMs?: number;
 }
+
+/** At most this many commands are re-sent per sweep. */
+const REDELIVERY_BATCH = 500;
 
 /** Decodes a payload, or undefined for bytes that are not that message (dropped, never fatal). */
 function decode<T>(codec: Codec<T>, payload: Uint8Array): T | undefined {
@@ -30,6 +42,7 @@ function decode<T>(codec: Codec<T>, payload: Uint8Array): T | undefined {
 export class MqttBridge {
   private client?: MqttClient;
   private unsubscribe?: () => void;
+  private redeliveryTimer?: ReturnType<typeof setInterval>;
   private readonly chains = new Map<string, Promise<void>>();
 
   constructor(
@@ -41,10 +54,10 @@ export class MqttBridge {
 
   async start(): Promise<void> {
     const client = mqtt.connect(this.opts.url, {
-      clientId: `control-plane-${randomBytes(6).toString("hex")}`,
+      clientId: this.opts.clientId ?? `control-plane-${randomBytes(6).toString("hex")}`,
       username: this.opts.username,
       password: this.opts.password,
-      clean: true,
+      clean: !this.opts.clientId,
       reconnectPeriod: 1000,
       connectTimeout: 10_000,
     });
@@ -64,9 +77,17 @@ export class MqttBridge {
       client.once("error", reject);
     });
     this.unsubscribe = this.services.events.subscribe((event) => this.onEvent(event));
+    const every = this.opts.redeliveryMs ?? 0;
+    if (every > 0) {
+      this.redeliveryTimer = setInterval(
+        () => this.redeliverStale(every).catch((err) => this.services.log.error("command redelivery failed", err)),
+        every,
+      );
+    }
   }
 
   async stop(): Promise<void> {
+    clearInterval(this.redeliveryTimer);
     this.unsubscribe?.();
     await this.client?.endAsync();
   }
@@ -116,6 +137,31 @@ export class MqttBridge {
     await this.publish(tenantId, hostId, "cmd", codecs.command.encode(toWireCommand(command)));
   }
 
+  /** Applies a numbered message once, then tells the agent it may forget it (from whichever replica this is). */
+  private async numbered(tenantId: string, hostId: string, runtimeId: string, message: AgentSequenced, apply: () => Promise<unknown>) {
+    const seq = message.agentSeq ?? 0;
+    const through = await this.inbox.numbered({ tenantId, hostId, runtimeId }, seq, message.agentSeqFloor ?? 0, apply);
+    if (through === undefined) return; // an agent that does not number its messages relies on the PUBACK
+    // Not awaited: the host's next message need not wait for the broker's PUBACK of this receipt.
+    const receipt = codecs.receipt.encode({ throughSeq: through, seqs: seq > through ? [seq] : [] });
+    this.publish(tenantId, hostId, "receipt", receipt).catch((err) => this.services.log.error(`receipt to ${hostId} failed`, err));
+  }
+
+  /**
+   * Commands pending for longer than `ageMs` are sent again to reachable agents: the replica that created one
+   * may have died between commit and publish. The agent's durable dedupe makes extra copies harmless.
+   */
+  private async redeliverStale(ageMs: number): Promise<void> {
+    const stale = await this.services.commands.pendingSince(new Date(Date.now() - ageMs), REDELIVERY_BATCH);
+    const reachable = new Map<string, boolean>();
+    for (const command of stale) {
+      const key = `${command.tenantId}/${command.hostId}`;
+      if (!reachable.has(key)) reachable.set(key, await this.inbox.reachable(command.tenantId, command.hostId));
+      if (!reachable.get(key)) continue;
+      if (!this.sessions.push(command.tenantId, command.hostId, command)) await this.sendCommand(command.tenantId, command.hostId, command);
+    }
+  }
+
   /** Publishes the host's complete policy set, retained, so a (re)connecting agent always gets it. */
   private async sendPolicies(tenantId: string, hostId: string) {
     const host = await this.services.hosts.get(tenantId, hostId);
@@ -132,7 +178,8 @@ export class MqttBridge {
     if (!where) return;
     const { tenantId, hostId, channel } = where;
     const { commands, hosts, log } = this.services;
-    if (!(await this.inbox.hostHasLiveRuntime(tenantId, hostId))) {
+    const runtimeId = await this.inbox.liveRuntimeOf(tenantId, hostId);
+    if (!runtimeId) {
       log.debug(`ignoring ${channel} for ${hostId}: no live runtime identity`);
       return;
     }
@@ -142,7 +189,9 @@ export class MqttBridge {
         if (presence?.state === PresenceState.ONLINE) {
           await hosts.setStatus(tenantId, hostId, "online", { agentVersion: presence.agentVersion });
           await this.sendPolicies(tenantId, hostId);
-          for (const command of await commands.pendingFor(tenantId, hostId)) await this.sendCommand(tenantId, hostId, command);
+          // Reconcile after any gap (agent reconnect, or this replica starting: presence is retained): pending
+          // commands are (re)delivered, and the agent answers running ones with their final report if it has it.
+          for (const command of await commands.unfinishedFor(tenantId, hostId)) await this.sendCommand(tenantId, hostId, command);
         } else if (presence?.state === PresenceState.OFFLINE) {
           await hosts.setStatus(tenantId, hostId, "offline");
         }
@@ -150,17 +199,17 @@ export class MqttBridge {
       }
       case "ack": {
         const update = decode(codecs.commandUpdate, payload);
-        if (update) await this.inbox.commandUpdate(tenantId, hostId, update);
+        if (update) await this.numbered(tenantId, hostId, runtimeId, update, () => this.inbox.commandUpdate(tenantId, hostId, update));
         return;
       }
       case "status": {
         const report = decode(codecs.status, payload);
-        if (report) await this.inbox.status(tenantId, hostId, report);
+        if (report) await this.numbered(tenantId, hostId, runtimeId, report, () => this.inbox.status(tenantId, hostId, report));
         return;
       }
       case "telemetry": {
         const batch = decode(codecs.telemetry, payload);
-        if (batch) await this.inbox.telemetry(tenantId, hostId, batch.points);
+        if (batch) await this.numbered(tenantId, hostId, runtimeId, batch, () => this.inbox.telemetry(tenantId, hostId, batch.points));
         return;
       }
     }

@@ -37,7 +37,8 @@ import { startTelemetryServer, type TelemetryServer } from './telemetry-http.ts'
 export type AgentSettings = Pick<
   AgentConfig,
   'mqttUrl' | 'grpcUrl' | 'runtimeId' | 'statusIntervalMs' | 'keepaliveSeconds' | 'reconnectMinMs' | 'reconnectMaxMs' | 'policyWaitMs' | 'telemetryPort'
->
+> &
+  Partial<Pick<AgentConfig, 'receiptTimeoutMs'>>
 
 /** Runtime self-update settings (see config.ts). */
 export interface UpdateSettings {
@@ -80,6 +81,7 @@ export interface Agent {
   stop(code?: ExitCode): Promise<ExitCode>
 }
 
+const DEFAULT_RECEIPT_TIMEOUT_MS = 10_000
 /** How long shutdown waits for cancelled commands to report, and for the outbox to drain. */
 const COMMAND_STOP_TIMEOUT_MS = 3_000
 const DRAIN_TIMEOUT_MS = 2_000
@@ -217,6 +219,7 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
       mqttUrl: settings.mqttUrl,
       runtimeId: settings.runtimeId,
       keepaliveSeconds: settings.keepaliveSeconds,
+      receiptTimeoutMs: settings.receiptTimeoutMs ?? DEFAULT_RECEIPT_TIMEOUT_MS,
       backoff,
       identity,
       accessToken: () => opts.tokens.load()?.accessToken ?? '',

@@ -43,6 +43,8 @@ export interface CommandRunnerDeps {
   now?: () => number
 }
 
+export const UNKNOWN_STARTED_COMMAND = 'the agent has no record of this already started command (its state was lost); not executed again'
+
 /** Extra patience for the policy actor beyond the policy wait itself. */
 const ADMISSION_MARGIN_MS = 10_000
 const PRUNE_EVERY_MS = 3_600_000
@@ -90,6 +92,11 @@ export function commandRunner(deps: CommandRunnerDeps) {
       if (claim.outcome === 'cancelled') {
         log.info(`command ${command.id} (${command.kind}) was cancelled before it arrived: not executed`)
         return finish(command.id, { status: 'failed', error: cancelledError(claim.reason) })
+      }
+      if (command.alreadyStarted) {
+        // Reconciliation of a command the control plane saw running, but this agent's state has no record of it.
+        log.warn(`command ${command.id} (${command.kind}) was started before this agent's state was lost: not executed again`)
+        return finish(command.id, { status: 'failed', error: UNKNOWN_STARTED_COMMAND })
       }
 
       log.info(`command ${command.id} (${command.kind}) received`)

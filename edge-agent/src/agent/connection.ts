@@ -1,7 +1,9 @@
 /**
  * Connection actor: owns the MQTT client. Connects with a persistent session and a Last Will (OFFLINE presence),
- * announces ONLINE, subscribes to its host's cmd, cancel and policies topics, drives the outbox pump, and reconnects
- * with jittered exponential backoff. A refused password triggers a token refresh before the next attempt.
+ * announces ONLINE, subscribes to its host's cmd, cancel, receipt and policies topics, drives the outbox pump, and
+ * reconnects with jittered exponential backoff. A refused password triggers a token refresh before the next attempt.
+ * Outbox rows go out numbered (agent_seq) and leave the outbox on the control plane's receipt, not on the broker's
+ * PUBACK; rows unreceipted after `receiptTimeoutMs` are sent again.
  * While a gRPC session is up (see session.ts) the pump sends through it instead, and falls back to MQTT after.
  */
 import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt'
@@ -12,9 +14,10 @@ import { errorMessage, type Logger } from '../log.ts'
 import type { RuntimeIdentity } from '../store/identity-store.ts'
 import type { Outbox } from '../store/outbox.ts'
 import { readVersion, type VersionSource } from '../version.ts'
-import { PresenceState, codecs, topic } from '../../../proto/wire.ts'
+import { PresenceState, codecs, topic, withAgentSeq, type Receipt } from '../../../proto/wire.ts'
 import { mqttOptionsFromUrl } from './mqtt-url.ts'
 import { OutboxPump, type PublishSettled, type Publisher } from './outbox-pump.ts'
+import { AwaitingReceipts } from './receipts.ts'
 
 export type MqttConnect = (options: IClientOptions) => MqttClient
 
@@ -28,6 +31,10 @@ export type ConnectionMsg =
   /** New outbox rows. */
   | { type: 'kick' }
   | { type: 'published'; event: PublishSettled }
+  /** The control plane processed these messages. */
+  | { type: 'receipt'; receipt: Receipt }
+  /** Periodic: resend if receipts are overdue. */
+  | { type: 'checkReceipts' }
   /** A gRPC session was welcomed: the outbox goes through `publisher` (once MQTT's in-flight rows are acked). */
   | { type: 'sessionUp'; publisher: Publisher }
   /** That session ended: back to MQTT. */
@@ -48,6 +55,8 @@ export interface ConnectionDeps {
   mqttUrl: string
   runtimeId: string
   keepaliveSeconds: number
+  /** How long a published row waits for its receipt before everything unreceipted is sent again. */
+  receiptTimeoutMs: number
   backoff: BackoffRange
   identity: RuntimeIdentity
   /** The current access token (the MQTT password). */
@@ -66,6 +75,8 @@ export interface ConnectionDeps {
 const BAD_CREDENTIALS = new Set([4, 5])
 const CONNECT_TIMEOUT_MS = 15_000
 const CLOSE_TIMEOUT_MS = 2_000
+/** The receipt timeout grows up to this many times the configured one while nothing is receipted. */
+const MAX_RECEIPT_BACKOFF = 16
 
 export function connection(deps: ConnectionDeps) {
   const { log, identity } = deps
@@ -73,6 +84,7 @@ export function connection(deps: ConnectionDeps) {
     presence: topic(identity.tenantId, identity.hostId, 'presence'),
     cmd: topic(identity.tenantId, identity.hostId, 'cmd'),
     cancel: topic(identity.tenantId, identity.hostId, 'cancel'),
+    receipt: topic(identity.tenantId, identity.hostId, 'receipt'),
     policies: topic(identity.tenantId, identity.hostId, 'policies'),
   }
   const presence = (state: PresenceState) =>
@@ -93,6 +105,11 @@ export function connection(deps: ConnectionDeps) {
     let mqttPublisher: Publisher | undefined
     let sessionPublisher: Publisher | undefined
     const pump = new OutboxPump(deps.outbox, (event) => self.tell({ type: 'published', event }))
+    /** Rows the current MQTT connection sent, waiting for their receipt. */
+    let awaiting = new AwaitingReceipts()
+    let receiptTimer: ReturnType<typeof setInterval> | undefined
+    /** The receipt timeout, doubled after each resend that brought no receipt (a slow control plane is not flooded). */
+    let receiptTimeoutMs = deps.receiptTimeoutMs
 
     function connect(): void {
       if (closing || client) return
@@ -140,6 +157,14 @@ export function connection(deps: ConnectionDeps) {
       const payload = new Uint8Array(packet.payload as Buffer)
       if (packet.topic === topics.cmd) return deps.inbound.command(payload)
       if (packet.topic === topics.cancel) return deps.inbound.cancel(payload)
+      if (packet.topic === topics.receipt) {
+        try {
+          self.tell({ type: 'receipt', receipt: codecs.receipt.decode(payload) })
+        } catch (error) {
+          log.warn(`dropping undecodable receipt: ${errorMessage(error)}`)
+        }
+        return Promise.resolve()
+      }
       if (packet.topic === topics.policies) return deps.inbound.policySet(payload)
       log.debug(`ignoring message on unexpected topic ${packet.topic}`)
       return Promise.resolve()
@@ -155,17 +180,47 @@ export function connection(deps: ConnectionDeps) {
       current.publish(topics.presence, presence(PresenceState.ONLINE), { qos: 1, retain: true }, (error) => {
         if (error) log.warn(`publishing ONLINE presence failed: ${error.message}`)
       })
-      const subscriptions = { [topics.cmd]: { qos: 1 as const }, [topics.cancel]: { qos: 1 as const }, [topics.policies]: { qos: 1 as const } }
+      const subscriptions = {
+        [topics.cmd]: { qos: 1 as const },
+        [topics.cancel]: { qos: 1 as const },
+        [topics.receipt]: { qos: 1 as const },
+        [topics.policies]: { qos: 1 as const },
+      }
       current.subscribe(subscriptions, (error, granted) => {
         const refused = granted?.filter((g) => g.qos === 128).map((g) => g.topic) ?? []
-        if (!error && refused.length === 0) return log.debug('subscribed to cmd, cancel and policies')
+        if (!error && refused.length === 0) return log.debug('subscribed to cmd, cancel, receipt and policies')
         log.error(`subscription failed (${error ? error.message : `refused: ${refused.join(', ')}`}); reconnecting`)
         current.end(true)
       })
+      const waiting = (awaiting = new AwaitingReceipts())
       mqttPublisher = {
-        publish: (row, done) => current.publish(row.topic, Buffer.from(row.payload), { qos: 1 }, (error) => done(error ?? undefined)),
+        // Settled by the receipt (or failed with the publish); the PUBACK alone settles nothing.
+        publish: (row, done) => {
+          waiting.add(row.seq, done)
+          const payload = Buffer.from(withAgentSeq(row.payload, row.seq, deps.outbox.floor()))
+          current.publish(row.topic, payload, { qos: 1 }, (error) => error && waiting.fail(row.seq, error))
+        },
       }
+      clearInterval(receiptTimer)
+      receiptTimer = setInterval(() => self.tell({ type: 'checkReceipts' }), Math.max(50, Math.min(1_000, deps.receiptTimeoutMs / 4)))
       if (!sessionPublisher) pump.attach(mqttPublisher)
+    }
+
+    function onReceipt(receipt: Receipt): void {
+      // Processed, whichever connection or transport sent them: never to be sent again.
+      deps.outbox.removeThrough(receipt.throughSeq)
+      for (const seq of receipt.seqs) deps.outbox.remove(seq)
+      const settled = awaiting.settle(receipt)
+      if (settled > 0) receiptTimeoutMs = deps.receiptTimeoutMs
+      log.debug(`receipt through ${receipt.throughSeq}${receipt.seqs.length ? ` and ${receipt.seqs.join(', ')}` : ''}: ${settled} message(s) settled`)
+    }
+
+    function checkReceipts(): void {
+      if (!awaiting.overdue(receiptTimeoutMs)) return
+      log.info(`no receipt from the control plane for ${awaiting.size} message(s) in ${receiptTimeoutMs}ms: sending again`)
+      receiptTimeoutMs = Math.min(receiptTimeoutMs * 2, deps.receiptTimeoutMs * MAX_RECEIPT_BACKOFF)
+      awaiting.clear()
+      pump.resend()
     }
 
     function onClosed(): void {
@@ -175,6 +230,8 @@ export function connection(deps: ConnectionDeps) {
       client?.end(true)
       client = undefined
       connected = false
+      clearInterval(receiptTimer)
+      awaiting.clear()
       if (mqttPublisher) pump.drop(mqttPublisher)
       mqttPublisher = undefined
       if (wasConnected) {
@@ -240,6 +297,10 @@ export function connection(deps: ConnectionDeps) {
             return pump.pump()
           case 'published':
             return pump.settle(msg.event)
+          case 'receipt':
+            return onReceipt(msg.receipt)
+          case 'checkReceipts':
+            return checkReceipts()
           case 'sessionUp':
             sessionPublisher = msg.publisher
             return pump.handover(msg.publisher)
@@ -264,6 +325,7 @@ export function connection(deps: ConnectionDeps) {
       postStop() {
         closing = true
         clearTimeout(reconnectTimer)
+        clearInterval(receiptTimer)
         if (client) onClosed()
       },
     }

@@ -1,7 +1,8 @@
 /**
  * Publishes outbox rows in order over the current transport (MQTT or the gRPC session), a bounded window at a
- * time, deleting each row only after its ack. On a new transport everything not yet acked is sent again, from
- * the oldest row. Only one transport ever has rows in flight: a handover waits for the old one's acks.
+ * time, deleting each row only after the control plane acknowledged it (MQTT receipt, session ack). On a new
+ * transport, or when acknowledgements are overdue, everything not yet acked is sent again from the oldest row.
+ * Only one transport ever has rows in flight: a handover waits for the old one's acks (or their timeout).
  * Not an actor itself: the connection actor drives it and feeds it the acks.
  */
 import type { Outbox, OutboxRow } from '../store/outbox.ts'
@@ -81,6 +82,15 @@ export class OutboxPump {
     if (this.publisher === publisher) this.detach()
   }
 
+  /**
+   * Acknowledgements are overdue (e.g. the control plane was down and the broker dropped the messages): send
+   * every unacknowledged row again, from the oldest — on the pending publisher if a handover waits for them.
+   */
+  resend(): void {
+    const next = this.pending ?? this.publisher
+    if (next) this.attach(next)
+  }
+
   /** Publishes rows until the window is full or the outbox is exhausted. */
   pump(): void {
     const publisher = this.publisher
@@ -103,7 +113,7 @@ export class OutboxPump {
   }
 
   settle({ seq, session, error }: PublishSettled): void {
-    // A PUBACK is a PUBACK, even if it arrives just as the connection drops.
+    // An ack is an ack, even if it arrives just as the connection drops.
     if (!error) this.outbox.remove(seq)
     if (session !== this.session) return
     this.inflight.delete(seq)

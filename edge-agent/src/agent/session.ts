@@ -136,7 +136,7 @@ export function agentSession(deps: SessionDeps) {
           if (live?.publisher !== publisher) return
           let frame: AgentFrame
           try {
-            frame = frameOfRow(row)
+            frame = { ...frameOfRow(row), seqFloor: deps.outbox.floor() }
           } catch (error) {
             log.warn(`dropping outbox row: ${errorMessage(error)}`)
             return done()

@@ -1,6 +1,7 @@
 /**
- * Durable, ordered queue of agent → control plane messages; rows are deleted only once the broker (or the gRPC
- * session) acked them. seq is AUTOINCREMENT (never reused) and doubles as the session frame seq.
+ * Durable, ordered queue of agent → control plane messages; rows are deleted only once the control plane has
+ * processed them (an MQTT receipt, or a gRPC session ack). seq is AUTOINCREMENT (never reused) and is the
+ * message's delivery seq on both transports.
  */
 import type { Database } from 'bun:sqlite'
 
@@ -43,6 +44,12 @@ export class Outbox {
   /** Deletes every row with seq <= `seq` (the control plane has processed them); returns how many. */
   removeThrough(seq: number): number {
     return this.db.query('DELETE FROM outbox WHERE seq <= ?').run(seq).changes
+  }
+
+  /** Every seq <= this one is settled (processed, or dropped as unsendable): the oldest row's seq - 1. */
+  floor(): number {
+    const row = this.db.query('SELECT min(seq) AS oldest FROM outbox').get() as { oldest: number | null }
+    return row.oldest === null ? 0 : row.oldest - 1
   }
 
   size(): number {

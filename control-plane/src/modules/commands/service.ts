@@ -1,5 +1,5 @@
 /** Robot commands: created for a host, delivered to its agent, moved through pending → running → completed | failed. */
-import { and, asc, desc, eq, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, lt, type SQL } from "drizzle-orm";
 import type { Static } from "elysia";
 import type { Db } from "../../db/connect";
 import { commands, hosts } from "../../db/schema";
@@ -65,32 +65,54 @@ export class CommandService {
     return publicRow(row);
   }
 
-  /** Commands an agent has not acknowledged yet, oldest first (re-sent when it comes online). */
-  async pendingFor(tenantId: string, hostId: string) {
+  /**
+   * Commands to (re)send to a host's agent after a gap, oldest first: pending ones (perhaps never delivered)
+   * and running ones (the agent answers with the final report if it has finished them).
+   */
+  async unfinishedFor(tenantId: string, hostId: string) {
     return this.db
       .select()
       .from(commands)
-      .where(and(eq(commands.tenantId, tenantId), eq(commands.hostId, hostId), eq(commands.status, "pending")))
+      .where(and(eq(commands.tenantId, tenantId), eq(commands.hostId, hostId), inArray(commands.status, ["pending", "running"])))
       .orderBy(asc(commands.createdAt), asc(commands.id));
   }
 
   /**
+   * Commands of every tenant still pending since before `before`, oldest first: their delivery may have been lost
+   * (e.g. the replica that was to publish them died), so they are sent again.
+   */
+  async pendingSince(before: Date, limit: number) {
+    return this.db
+      .select()
+      .from(commands)
+      .where(and(eq(commands.status, "pending"), lt(commands.createdAt, before)))
+      .orderBy(asc(commands.createdAt), asc(commands.id))
+      .limit(limit);
+  }
+
+  /**
    * Applies a transition reported by a host's agent. Redelivered or stale reports (the command
-   * already moved on, or belongs to another host) are ignored: returns false.
+   * already moved on, or belongs to another host) are ignored: returns false. Reports may arrive out of order
+   * (several replicas, resends): a completion seen before its RUNNING report passes through `running`, and the
+   * late RUNNING report is then stale.
    */
   async applyAgentReport(tenantId: string, hostId: string, commandId: string, input: TransitionInput): Promise<boolean> {
     const [row] = await this.db
-      .select({ hostId: commands.hostId })
+      .select({ hostId: commands.hostId, status: commands.status })
       .from(commands)
       .where(and(eq(commands.id, commandId), eq(commands.tenantId, tenantId)));
     if (!row || row.hostId !== hostId) return false;
-    try {
-      await this.transition(tenantId, commandId, input);
-      return true;
-    } catch (error) {
-      if (error instanceof HttpError && error.status === 409) return false;
-      throw error;
-    }
+    const attempt = async (step: TransitionInput) => {
+      try {
+        await this.transition(tenantId, commandId, step);
+        return true;
+      } catch (error) {
+        if (error instanceof HttpError && error.status === 409) return false;
+        throw error;
+      }
+    };
+    if (input.status === "completed" && row.status === "pending") await attempt({ status: "running" });
+    return attempt(input);
   }
 
   /** Deletes a command that is not running (cancel a running one first). */

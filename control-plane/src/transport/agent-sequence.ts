@@ -1,0 +1,108 @@
+/**
+ * One delivery sequence per agent, shared by MQTT and gRPC and by every replica (the `agent_sessions` table).
+ * An agent numbers its messages with its durable outbox seq; the control plane applies each seq at most once
+ * per identity and tells the agent what is processed (MQTT receipts, gRPC acks and welcome), so the agent keeps
+ * a message until then and resends it after any gap. Applying is idempotent anyway (command transitions are
+ * compare-and-set, telemetry is unique per point seq): a crash between applying and recording costs a re-apply,
+ * never a second effect.
+ */
+import { and, eq, sql } from "drizzle-orm";
+import type { Db, Tx } from "../db/connect";
+import { agentSessions } from "../db/schema";
+
+/** Out-of-order processed seqs kept above the contiguous floor; beyond that the oldest are forgotten (re-applied if resent). */
+const MAX_PROCESSED_ABOVE = 1024;
+
+export interface AgentRef {
+  tenantId: string;
+  hostId: string;
+  runtimeId: string;
+}
+
+export class AgentSequences {
+  constructor(private readonly db: Db) {}
+
+  /**
+   * A gRPC session opens: every seq <= the returned one is processed. A different runtime identity than the
+   * one recorded (a re-provisioned agent, new state) starts a new sequence.
+   */
+  async open(agent: AgentRef): Promise<number> {
+    return this.db.transaction(async (tx) => {
+      const row = await this.lock(tx, agent);
+      await tx.update(agentSessions).set({ connectedAt: new Date(), updatedAt: new Date() }).where(eq(agentSessions.hostId, agent.hostId));
+      return row.lastAgentSeq;
+    });
+  }
+
+  /** Whether `seq` of this agent was processed already, and the contiguous floor if it was. */
+  async processed(agent: AgentRef, seq: number): Promise<{ processed: false } | { processed: true; last: number }> {
+    const [row] = await this.db
+      .select({ last: agentSessions.lastAgentSeq, above: agentSessions.processedSeqs, runtimeId: agentSessions.runtimeId })
+      .from(agentSessions)
+      .where(and(eq(agentSessions.hostId, agent.hostId), eq(agentSessions.tenantId, agent.tenantId)));
+    if (!row || (row.runtimeId !== null && row.runtimeId !== agent.runtimeId)) return { processed: false };
+    return seq <= row.last || row.above.includes(seq) ? { processed: true, last: row.last } : { processed: false };
+  }
+
+  /**
+   * Records `seq` as processed, and that every seq <= `floor` is settled (the agent's word: it holds none of
+   * them any more). Returns the new contiguous floor: every seq <= it is processed. One statement in the usual
+   * case (this runs once per agent message); the locked slow path creates the row or starts a new identity's.
+   */
+  async record(agent: AgentRef, seq: number, floor: number): Promise<number> {
+    const last = sql`greatest(${agentSessions.lastAgentSeq}, ${floor}::bigint)`;
+    const [row] = await this.db
+      .update(agentSessions)
+      .set({
+        lastAgentSeq: last,
+        processedSeqs: sql`array(select s from unnest(array_append(${agentSessions.processedSeqs}, ${seq}::bigint)) as s
+          where s > ${last} group by s order by s desc limit ${MAX_PROCESSED_ABOVE})`,
+        updatedAt: new Date(),
+      })
+      .where(and(eq(agentSessions.hostId, agent.hostId), eq(agentSessions.runtimeId, agent.runtimeId)))
+      .returning({ last: agentSessions.lastAgentSeq, above: agentSessions.processedSeqs });
+    if (row) return this.compact(agent, row.last, row.above);
+    await this.db.transaction((tx) => this.lock(tx, agent));
+    return this.record(agent, seq, floor);
+  }
+
+  /** Moves the floor over processed seqs that follow it (agents that send no floor, gRPC frames in order). */
+  private async compact(agent: AgentRef, last: number, above: number[]): Promise<number> {
+    const processed = new Set(above);
+    if (!processed.has(last + 1)) return last;
+    while (processed.delete(last + 1)) last++;
+    const floor = sql`greatest(${agentSessions.lastAgentSeq}, ${last}::bigint)`;
+    await this.db
+      .update(agentSessions)
+      .set({ lastAgentSeq: floor, processedSeqs: sql`array(select s from unnest(${agentSessions.processedSeqs}) as s where s > ${floor})` })
+      .where(and(eq(agentSessions.hostId, agent.hostId), eq(agentSessions.runtimeId, agent.runtimeId)));
+    return last;
+  }
+
+  /** Applies numbered message `seq` unless it was processed before, then records it; returns the contiguous floor. */
+  async once(agent: AgentRef, seq: number, floor: number, apply: () => Promise<unknown>): Promise<number> {
+    const seen = await this.processed(agent, seq);
+    // A resend of something processed: nothing to record unless it moves the floor.
+    if (seen.processed && floor <= seen.last) return seen.last;
+    if (!seen.processed) await apply();
+    return this.record(agent, seq, floor);
+  }
+
+  /** The host's row, locked for this transaction; created, or reset for a new runtime identity, as needed. */
+  private async lock(tx: Tx, agent: AgentRef) {
+    const select = () => tx.select().from(agentSessions).where(eq(agentSessions.hostId, agent.hostId)).for("update");
+    let [row] = await select();
+    if (!row) {
+      await tx.insert(agentSessions).values({ hostId: agent.hostId, tenantId: agent.tenantId, runtimeId: agent.runtimeId }).onConflictDoNothing();
+      [row] = await select();
+    }
+    if (row!.runtimeId !== agent.runtimeId) {
+      // Rows written before identities were recorded (null) belong to the current identity.
+      const reset = row!.runtimeId !== null;
+      const values = { runtimeId: agent.runtimeId, ...(reset ? { lastAgentSeq: 0, processedSeqs: [] } : {}) };
+      await tx.update(agentSessions).set(values).where(eq(agentSessions.hostId, agent.hostId));
+      row = { ...row!, ...values };
+    }
+    return row!;
+  }
+}
