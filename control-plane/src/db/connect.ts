@@ -4,6 +4,7 @@ import { mkdirSync } from "node:fs";
 import { sql } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import * as schema from "./schema";
+import { hasNul, jsonDepth } from "../lib/json-guard";
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
 export type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
@@ -58,6 +59,7 @@ async function openPglite(dataDir: string): Promise<Database> {
   const { migrate } = await import("drizzle-orm/pglite/migrator");
   if (!dataDir.startsWith("memory://")) mkdirSync(dataDir, { recursive: true });
   const client = await PGlite.create(dataDir);
+  guardParameters(client);
   const pg = drizzle(client, { schema });
   await migrate(pg, { migrationsFolder });
   return {
@@ -69,6 +71,62 @@ async function openPglite(dataDir: string): Promise<Database> {
     },
     close: () => client.close(),
   };
+}
+
+/**
+ * Deepest JSON a query parameter may carry into PGlite. PGlite is PostgreSQL compiled to WebAssembly: parsing a
+ * jsonb value nested a few thousand levels deep overflows the engine's C stack before PostgreSQL's
+ * `max_stack_depth` check notices (it assumes a 2 MB stack), silently corrupting its memory; the next error it
+ * raises (a NUL in a text value, say) then never returns — the process spins at 100 % CPU, answering nothing.
+ * The transports refuse such input long before (request guard, agent inbox); this is the last line.
+ */
+export const PGLITE_MAX_JSON_DEPTH = 100;
+
+/** Why a parameter must not reach PGlite, as the PostgreSQL error it would (safely) be, or undefined. */
+function unsafeParameter(value: unknown): { code: string; message: string } | undefined {
+  if (value === null || value === undefined || typeof value === "number" || typeof value === "boolean" || typeof value === "bigint") return undefined;
+  if (value instanceof Date || value instanceof Uint8Array) return undefined;
+  if (Array.isArray(value)) {
+    for (const item of value) {
+      const bad = unsafeParameter(item);
+      if (bad) return bad;
+    }
+    return undefined;
+  }
+  const text = typeof value === "string" ? value : JSON.stringify(value);
+  if (typeof text !== "string") return undefined;
+  if (hasNul(text) || /\\u0000/.test(text)) return { code: "22021", message: "invalid byte sequence: NUL characters are not allowed" };
+  if ((text[0] === "[" || text[0] === "{") && jsonDepth(text, PGLITE_MAX_JSON_DEPTH) > PGLITE_MAX_JSON_DEPTH) {
+    return { code: "54001", message: `JSON value nested deeper than ${PGLITE_MAX_JSON_DEPTH} levels` };
+  }
+  return undefined;
+}
+
+/** Checks every parameter of every query (and of queries inside transactions) before PGlite sees it. */
+function guardParameters(client: import("@electric-sql/pglite").PGlite) {
+  const check = (params: unknown[] | undefined) => {
+    for (const param of params ?? []) {
+      const bad = unsafeParameter(param);
+      if (bad) throw Object.assign(new Error(bad.message), { code: bad.code });
+    }
+  };
+  const query = client.query.bind(client);
+  client.query = ((text: string, params?: unknown[], options?: unknown) => {
+    check(params);
+    return query(text, params, options as never);
+  }) as typeof client.query;
+  const transaction = client.transaction.bind(client);
+  client.transaction = ((fn: (tx: Parameters<Parameters<typeof transaction>[0]>[0]) => Promise<unknown>) =>
+    transaction((tx) =>
+      fn(
+        Object.assign(Object.create(tx), {
+          query: (text: string, params?: unknown[], options?: unknown) => {
+            check(params);
+            return tx.query(text, params, options as never);
+          },
+        }),
+      ),
+    )) as typeof client.transaction;
 }
 
 /** Runs `fn` while holding a transaction-scoped advisory lock (a cluster-wide singleton section). */
