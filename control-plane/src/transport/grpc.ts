@@ -128,6 +128,7 @@ function agentSession(services: Services, inbox: AgentInbox, sessions: LiveSessi
       return;
     }
     if (!frame.seq) return; // resendable frames carry a seq; anything else is not ours to process
+    if (!Number.isSafeInteger(frame.seq) || frame.seq < 0) throw statusError(grpc.status.INVALID_ARGUMENT, "seq out of range");
     if (frame.seq <= lastSeq) return write({ ack: { seq: lastSeq } }); // already processed: a resend
     if (frame.body === "update" && frame.update) await inbox.commandUpdate(me.tenantId, me.hostId, frame.update);
     else if (frame.body === "status" && frame.status) await inbox.status(me.tenantId, me.hostId, frame.status as never);
