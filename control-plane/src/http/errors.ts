@@ -61,12 +61,8 @@ export const errorHandler = (log: (msg: string, err: unknown) => void) =>
     switch (code) {
       case "VALIDATION":
         return json(400, { error: describeValidation(error as never) });
-      case "PARSE": {
-        // Thrown by the request guard while parsing (413, 400 with a reason); Elysia wraps it.
-        const cause = (error as Error).cause;
-        if (cause instanceof HttpError) return json(cause.status, { error: cause.message, ...cause.extra });
+      case "PARSE":
         return json(400, { error: "invalid request body: malformed JSON or unsupported content type" });
-      }
       case "NOT_FOUND":
         return json(404, { error: "route not found" });
       case "INVALID_COOKIE_SIGNATURE":

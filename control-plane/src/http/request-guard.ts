@@ -68,22 +68,25 @@ export function strictSchema(schema: TSchema): TSchema {
   return out as TSchema;
 }
 
-/** Finds the body schema of the route a request is for (static paths before parameterised ones). */
+/**
+ * Finds the route a request is for (static paths before parameterised ones): its strict body schema, or
+ * `schema: undefined` for a route that takes no body; undefined for no route.
+ */
 function bodySchemas(routes: () => RouteInfo[]) {
-  let table: { method: string; pattern: RegExp; params: number; schema: TSchema }[] | undefined;
-  return (method: string, path: string): TSchema | undefined => {
+  let table: { method: string; pattern: RegExp; params: number; schema?: TSchema }[] | undefined;
+  const isSchema = (body: unknown): body is TSchema => Boolean(body && typeof body === "object" && Kind in body);
+  return (method: string, path: string): { schema?: TSchema } | undefined => {
     table ??= routes()
-      .filter((r) => r.hooks?.body && typeof r.hooks.body === "object" && Kind in (r.hooks.body as object))
       .map((r) => ({
         method: r.method,
         pattern: new RegExp(
           "^" + r.path.replace(/\/$/, "").split("/").map((seg) => (seg.startsWith(":") ? "[^/]+" : seg === "*" ? ".*" : seg.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"))).join("/") + "/?$",
         ),
         params: r.path.split("/").filter((seg) => seg.startsWith(":") || seg === "*").length,
-        schema: strictSchema(r.hooks!.body as TSchema),
+        schema: isSchema(r.hooks?.body) ? strictSchema(r.hooks.body) : undefined,
       }))
       .sort((a, b) => a.params - b.params);
-    return table.find((r) => r.method === method && r.pattern.test(path))?.schema;
+    return table.find((r) => r.method === method && r.pattern.test(path));
   };
 }
 
@@ -95,30 +98,43 @@ function describeStrictError(schema: TSchema, value: unknown): string {
   return field ? `invalid body: ${field}: ${first.message}` : `invalid body: ${first.message}`;
 }
 
+const isEmpty = (value: unknown) => value === null || (typeof value === "object" && Object.keys(value as object).length === 0);
+
+/**
+ * The body has been read (bounded) and parsed here; Elysia's own parser then calls `request.json()` /
+ * `request.text()`, which now return what was read instead of reading the stream again. (A function parse hook
+ * would do the same but hide the routes' content type from the OpenAPI document; a clone would leave an oversized
+ * body unread and the client's connection reset instead of answered.)
+ */
+function replay(request: Request, text: string, value?: unknown) {
+  Object.defineProperty(request, "text", { value: () => Promise.resolve(text) });
+  Object.defineProperty(request, "json", { value: () => (text ? Promise.resolve(value) : Promise.reject(new SyntaxError("empty body"))) });
+}
+
 export const requestGuard = (limits: RequestLimits, routes: () => RouteInfo[]) => {
-  const schemaFor = bodySchemas(routes);
-  return new Elysia({ name: "request-guard" })
-    .onRequest(({ request }) => {
-      const length = request.headers.get("content-length");
-      if (length !== null && !(Number(length) <= limits.maxBodyBytes)) throw tooLarge(limits.maxBodyBytes);
-      // A NUL in a path or query value would reach the database as text.
-      if (/%00/.test(request.url)) throw badRequest("invalid request: NUL characters are not allowed in the URL");
-    })
-    .onParse({ as: "global" }, async ({ request }, contentType) => {
-      if (!request.body) return undefined; // no body: Elysia treats it as absent
-      const bytes = await readBounded(request.body, limits.maxBodyBytes);
-      if (bytes.byteLength === 0) return null;
-      if (contentType !== "application/json") throw badRequest("invalid request body: send application/json");
-      let text: string;
-      try {
-        text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
-      } catch {
-        throw badRequest("invalid request body: not UTF-8");
-      }
-      const parsed = parseUntrustedJson(text, limits.maxJsonDepth);
-      if (!parsed.ok) throw badRequest(`invalid request body: ${parsed.reason}`);
-      const schema = schemaFor(request.method, new URL(request.url).pathname);
-      if (schema && !Value.Check(schema, parsed.value)) throw badRequest(describeStrictError(schema, parsed.value));
-      return parsed.value;
-    });
+  const routeFor = bodySchemas(routes);
+  return new Elysia({ name: "request-guard" }).onRequest(async ({ request }) => {
+    const length = request.headers.get("content-length");
+    if (length !== null && !(Number(length) <= limits.maxBodyBytes)) throw tooLarge(limits.maxBodyBytes);
+    // A NUL in a path or query value would reach the database as text.
+    if (/%00/.test(request.url)) throw badRequest("invalid request: NUL characters are not allowed in the URL");
+    if (!request.body || request.method === "GET" || request.method === "HEAD") return;
+    const bytes = await readBounded(request.body, limits.maxBodyBytes);
+    if (bytes.byteLength === 0) return replay(request, "");
+    const contentType = (request.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
+    if (contentType !== "application/json") throw badRequest("invalid request body: send application/json");
+    let text: string;
+    try {
+      text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    } catch {
+      throw badRequest("invalid request body: not UTF-8");
+    }
+    const parsed = parseUntrustedJson(text, limits.maxJsonDepth);
+    if (!parsed.ok) throw badRequest(`invalid request body: ${parsed.reason}`);
+    const route = routeFor(request.method, new URL(request.url).pathname);
+    if (route?.schema && !Value.Check(route.schema, parsed.value)) throw badRequest(describeStrictError(route.schema, parsed.value));
+    // A route without a body schema reads no body: any field sent to it would be an unknown field.
+    if (route && !route.schema && !isEmpty(parsed.value)) throw badRequest("invalid body: this route takes no body fields");
+    replay(request, text, parsed.value);
+  });
 };
