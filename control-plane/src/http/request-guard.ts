@@ -98,7 +98,7 @@ function describeStrictError(schema: TSchema, value: unknown): string {
   return field ? `invalid body: ${field}: ${first.message}` : `invalid body: ${first.message}`;
 }
 
-const isEmpty = (value: unknown) => value === null || (typeof value === "object" && Object.keys(value as object).length === 0);
+const isEmpty = (value: unknown) => Boolean(value) && typeof value === "object" && !Array.isArray(value) && Object.keys(value as object).length === 0;
 
 /**
  * The body has been read (bounded) and parsed here; Elysia's own parser then calls `request.json()` /

@@ -25,7 +25,7 @@ function parseObject(json: string, maxBytes: number, maxDepth: number): { value?
 }
 
 /** Agent-supplied text bound for a text column: NUL (which PostgreSQL cannot store) shown as U+FFFD, length capped. */
-const storableText = (s: string, max: number) => (hasNul(s) ? s.replaceAll("\u0000", "\uFFFD") : s).slice(0, max);
+export const storableText = (s: string, max: number) => (hasNul(s) ? s.replaceAll("\u0000", "\uFFFD") : s).slice(0, max);
 
 export class AgentInbox {
   constructor(private readonly services: Services) {}

@@ -7,7 +7,7 @@ import { randomBytes } from "node:crypto";
 import type { CommandToDeliver, DomainEvent } from "../lib/events";
 import type { Services } from "../services";
 import { PresenceState, codecs, parseTopic, topic, type Channel, type Codec } from "../../../proto/wire";
-import type { AgentInbox } from "./agent-inbox";
+import { storableText, type AgentInbox } from "./agent-inbox";
 import { toWireCommand, type LiveSessions } from "./live-sessions";
 
 export interface MqttBridgeOptions {
@@ -140,7 +140,7 @@ export class MqttBridge {
       case "presence": {
         const presence = decode(codecs.presence, payload);
         if (presence?.state === PresenceState.ONLINE) {
-          await hosts.setStatus(tenantId, hostId, "online", { agentVersion: presence.agentVersion });
+          await hosts.setStatus(tenantId, hostId, "online", { agentVersion: storableText(presence.agentVersion, 100) });
           await this.sendPolicies(tenantId, hostId);
           for (const command of await commands.pendingFor(tenantId, hostId)) await this.sendCommand(tenantId, hostId, command);
         } else if (presence?.state === PresenceState.OFFLINE) {
