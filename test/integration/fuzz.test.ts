@@ -9,7 +9,7 @@ import mqtt from "mqtt";
 import { availableBackends } from "../support/backends";
 import { startTestPlane, type TestPlane } from "../support/control-plane";
 import { hostWithRuntime } from "../support/runtime";
-import { openSession } from "../support/grpc-clients";
+import { openSession, sendCommand } from "../support/grpc-clients";
 import { waitFor } from "../support/wait";
 import { CommandStatus, PresenceState, codecs, topic, type TelemetryPoint } from "../../proto/wire";
 
@@ -316,6 +316,13 @@ describe.each(backends)("fuzz on $name", (backend) => {
       expect((await s.failure()).code).toBe(3);
       expect((await t.api.get("/health")).status).toBe(200);
       expect((await t.api.post("/api/v1/tasks", { prompt: "after grpc fuzz" }, t.adminKey)).status).toBe(201);
+      // Operator.SendCommand: the same limits as a REST body; nothing created.
+      const commandsBefore = (await t.api.get(`/api/v1/commands?hostId=${runtime.hostId}&limit=200`, t.adminKey)).body.items.length;
+      for (const paramsJson of [deepArray(10_000), `{"a":${deepArray(40)}}`, '{"a":"\u0000"}', '{"a":1e999}', "[1]", "{"]) {
+        const refusal = await sendCommand(address, t.adminKey, { hostId: runtime.hostId, kind: "echo", paramsJson }).catch((e) => e);
+        expect(refusal.code, paramsJson.slice(0, 30)).toBe(3);
+      }
+      expect((await t.api.get(`/api/v1/commands?hostId=${runtime.hostId}&limit=200`, t.adminKey)).body.items.length).toBe(commandsBefore);
     } finally {
       s.close();
     }
