@@ -91,11 +91,25 @@ function bodySchemas(routes: () => RouteInfo[]) {
 }
 
 function describeStrictError(schema: TSchema, value: unknown): string {
-  const first = Value.Errors(schema, value).First();
+  let first;
+  try {
+    first = Value.Errors(schema, value).First();
+  } catch {
+    return "invalid body";
+  }
   if (!first) return "invalid body";
   const field = first.path.replace(/^\//, "").replaceAll("/", ".");
   if (first.type === ValueErrorType.ObjectAdditionalProperties) return `invalid body: unknown field${field ? ` ${field}` : ""}`;
   return field ? `invalid body: ${field}: ${first.message}` : `invalid body: ${first.message}`;
+}
+
+/** A schema kind TypeBox cannot check on its own (a custom Elysia type) is left to Elysia's validator. */
+function strictlyValid(schema: TSchema, value: unknown): boolean {
+  try {
+    return Value.Check(schema, value);
+  } catch {
+    return true;
+  }
 }
 
 const isEmpty = (value: unknown) => Boolean(value) && typeof value === "object" && !Array.isArray(value) && Object.keys(value as object).length === 0;
@@ -132,7 +146,7 @@ export const requestGuard = (limits: RequestLimits, routes: () => RouteInfo[]) =
     const parsed = parseUntrustedJson(text, limits.maxJsonDepth);
     if (!parsed.ok) throw badRequest(`invalid request body: ${parsed.reason}`);
     const route = routeFor(request.method, new URL(request.url).pathname);
-    if (route?.schema && !Value.Check(route.schema, parsed.value)) throw badRequest(describeStrictError(route.schema, parsed.value));
+    if (route?.schema && !strictlyValid(route.schema, parsed.value)) throw badRequest(describeStrictError(route.schema, parsed.value));
     // A route without a body schema reads no body: any field sent to it would be an unknown field.
     if (route && !route.schema && !isEmpty(parsed.value)) throw badRequest("invalid body: this route takes no body fields");
     replay(request, text, parsed.value);
