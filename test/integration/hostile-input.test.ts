@@ -117,6 +117,15 @@ describe.each(backends)("hostile input on $name", (backend) => {
     expect(nestedUnknown.body.error).toContain("unknown field task.extra");
   });
 
+  test("injection strings and control characters in valid fields are stored verbatim, never interpreted", async () => {
+    for (const name of ["'); DROP TABLE hosts; --", "${jndi:ldap://x/a}", "<script>alert(1)</script>", "tab\tbell\u0007del\u007f", "\\u0000 as text"]) {
+      const res = await t.api.post("/api/v1/hosts", { name }, t.adminKey);
+      expect(res.status, name).toBe(201);
+      expect((await t.api.get(`/api/v1/hosts/${res.body.id}`, t.adminKey)).body.name).toBe(name);
+    }
+    expect((await t.api.get("/api/v1/hosts", t.adminKey)).status).toBe(200);
+  });
+
   test("body limit: 413 {error} by Content-Length before reading, and for a chunked body while reading", async () => {
     // Unauthenticated, far over the limit: refused on its Content-Length.
     const big = await small.api.request("POST", "/api/auth/refresh", { rawBody: "x".repeat(50_000), headers: { "content-type": "application/json" } });

@@ -10,6 +10,8 @@ test("PGlite cannot be wedged: deep JSON and NUL are refused before the engine, 
   expect(out).toContain("deep jsonb in a transaction: refused 54001");
   expect(out).toContain("NUL text: refused 22021");
   expect(out).toContain("escaped NUL jsonb: refused 22021");
+  expect(out).toContain("escaped backslash jsonb: accepted");
+  expect(out).toContain("text mentioning \\u0000: accepted");
   expect(out).toContain("alive 42");
   expect(code).toBe(0);
 }, 60_000);

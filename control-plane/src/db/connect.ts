@@ -95,8 +95,10 @@ function unsafeParameter(value: unknown): { code: string; message: string } | un
   }
   const text = typeof value === "string" ? value : JSON.stringify(value);
   if (typeof text !== "string") return undefined;
-  if (hasNul(text) || /\\u0000/.test(text)) return { code: "22021", message: "invalid byte sequence: NUL characters are not allowed" };
-  if ((text[0] === "[" || text[0] === "{") && jsonDepth(text, PGLITE_MAX_JSON_DEPTH) > PGLITE_MAX_JSON_DEPTH) {
+  const json = text[0] === "[" || text[0] === "{";
+  // In JSON text a NUL is the escape \u0000 (unless its backslash is itself escaped, as in "\\u0000").
+  if (hasNul(text) || (json && /(^|[^\\])(\\\\)*\\u0000/.test(text))) return { code: "22021", message: "invalid byte sequence: NUL characters are not allowed" };
+  if (json && jsonDepth(text, PGLITE_MAX_JSON_DEPTH) > PGLITE_MAX_JSON_DEPTH) {
     return { code: "54001", message: `JSON value nested deeper than ${PGLITE_MAX_JSON_DEPTH} levels` };
   }
   return undefined;
