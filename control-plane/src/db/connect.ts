@@ -75,10 +75,11 @@ async function openPglite(dataDir: string): Promise<Database> {
 
 /**
  * Deepest JSON a query parameter may carry into PGlite. PGlite is PostgreSQL compiled to WebAssembly: parsing a
- * jsonb value nested a few thousand levels deep overflows the engine's C stack before PostgreSQL's
- * `max_stack_depth` check notices (it assumes a 2 MB stack), silently corrupting its memory; the next error it
- * raises (a NUL in a text value, say) then never returns — the process spins at 100 % CPU, answering nothing.
- * The transports refuse such input long before (request guard, agent inbox); this is the last line.
+ * jsonb value nested a few thousand levels deep (5,000 is fine, 6,000 is not) evidently overflows the engine's
+ * C stack before PostgreSQL's `max_stack_depth` check (2 MB) notices, corrupting its memory: the statement itself
+ * or the next error it raises (a NUL in a text value, say) never returns, and the process spins at 100 % CPU,
+ * answering nothing. A lower `max_stack_depth` catches some depths but not all, so it is no fix. The transports
+ * refuse such input long before (request guard, agent inbox); this is the last line.
  */
 export const PGLITE_MAX_JSON_DEPTH = 100;
 
