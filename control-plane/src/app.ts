@@ -4,6 +4,7 @@ import { openapi } from "@elysiajs/openapi";
 import { loadConfig, type Config } from "./config";
 import { openDatabase, type Database } from "./db/connect";
 import { errorHandler } from "./http/errors";
+import { requestGuard } from "./http/request-guard";
 import { createLogger } from "./lib/logger";
 import { publicAuthController, userAuthController } from "./modules/auth";
 import { devicePage } from "./modules/auth/device-page";
@@ -23,8 +24,12 @@ import { TriggerScheduler } from "./modules/triggers/scheduler";
 import { createServices, type Services } from "./services";
 
 export function createHttpApp(services: Services) {
-  return new Elysia()
+  // normalize: false — Elysia's default normalisation rewrites wrong-typed values before validating them
+  // (`true` → `{}`); the request guard validates bodies strictly instead.
+  const app = new Elysia({ normalize: false });
+  return app
     .use(errorHandler((msg, err) => services.log.error(msg, err)))
+    .use(requestGuard(services.config, () => app.routes))
     .use(
       openapi({
         path: "/openapi",
@@ -75,6 +80,8 @@ export async function startControlPlane(overrides: Partial<Config> = {}): Promis
   const services = createServices(database.db, config, log);
   const boot = await services.tenants.bootstrap(config.adminKey);
   const transport = await startTransport(config, services, database);
+  // No Bun `maxRequestBodySize` below its default: Bun would answer a plain-text 413 before the request guard
+  // could answer `{error}`; the guard refuses by Content-Length before reading and bounds chunked bodies itself.
   const app = createHttpApp(services).listen({ port: config.port, hostname: config.host });
   const port = app.server!.port;
   const scheduler = new TriggerScheduler(services.triggers, config.schedulerTickMs, (err) => log.error("scheduler tick failed", err));

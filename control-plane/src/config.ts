@@ -37,6 +37,10 @@ export interface Config {
   schedulerTickMs: number;
   /** Base64 ed25519 keys releases must be signed with (empty: any self-consistent signature). */
   updatePublicKeys: string[];
+  /** Largest request body accepted (bytes); larger ones get 413 before being read. */
+  maxBodyBytes: number;
+  /** Deepest JSON nesting accepted in a request body or an agent's JSON payload. */
+  maxJsonDepth: number;
   /** Print the bootstrap credential and request errors. */
   logLevel: "silent" | "info" | "debug";
 }
@@ -88,6 +92,8 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     schedulerTickMs: int(env, "SCHEDULER_TICK_MS", 1000, 10),
     commandRedeliverySeconds: int(env, "COMMAND_REDELIVERY_SECONDS", 30),
     updatePublicKeys: (str(env, "UPDATE_PUBLIC_KEYS") ?? "").split(",").map((k) => k.trim()).filter(Boolean),
+    maxBodyBytes: int(env, "MAX_BODY_BYTES", 1024 * 1024, 1),
+    maxJsonDepth: int(env, "MAX_JSON_DEPTH", 32, 1),
     logLevel: logLevel as Config["logLevel"],
     ...overrides,
   };

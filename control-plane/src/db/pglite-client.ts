@@ -1,9 +1,11 @@
 /**
  * The main thread's handle on the PGlite worker: the subset of PGlite's interface that drizzle's PGlite driver
  * uses (`query`, `transaction`) plus `listen` and `close`. Statements run on the worker's thread, so a slow or
- * runaway statement never stops the HTTP, MQTT and gRPC servers.
+ * runaway statement never stops the HTTP, MQTT and gRPC servers. Parameters that would wedge the engine are refused
+ * here (`pglite-guard.ts`).
  */
 import type { Results } from "@electric-sql/pglite";
+import { assertSafeParameters } from "./pglite-guard";
 import type { FromWorker, SerializedError, ToWorker } from "./pglite-protocol";
 
 type Request = ToWorker extends infer M ? (M extends { id: number } ? Omit<M, "id"> : never) : never;
@@ -39,8 +41,13 @@ export class PgliteWorkerClient {
     return this.call({ type: "dump", file }).then(() => undefined);
   }
 
-  query<T>(sql: string, params?: unknown[], options?: QueryOptions): Promise<Results<T>> {
-    return this.call({ type: "query", sql, params, rowMode: options?.rowMode }) as Promise<Results<T>>;
+  query<T>(sql: string, params?: unknown[], options?: QueryOptions, txId?: number): Promise<Results<T>> {
+    try {
+      assertSafeParameters(params);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.call({ type: "query", sql, params, rowMode: options?.rowMode, txId }) as Promise<Results<T>>;
   }
 
   /** BEGIN on the worker; `fn`'s statements run inside; COMMIT when it resolves, ROLLBACK when it throws. */
@@ -48,8 +55,7 @@ export class PgliteWorkerClient {
     const txId = this.nextTxId++;
     await this.call({ type: "begin", txId });
     const tx = {
-      query: <R>(sql: string, params?: unknown[], options?: QueryOptions) =>
-        this.call({ type: "query", sql, params, rowMode: options?.rowMode, txId }) as Promise<Results<R>>,
+      query: <R>(sql: string, params?: unknown[], options?: QueryOptions) => this.query<R>(sql, params, options, txId),
     };
     let result: T;
     try {

@@ -197,6 +197,8 @@ export const hosts = pgTable(
     /** The agent's latest status report (uptime, load, memory...). */
     lastStatus: jsonb("last_status").$type<Record<string, unknown>>(),
     lastSeenAt: ts("last_seen_at"),
+    /** Telemetry points of this host refused at ingest (bad name, value, timestamp or tags), ever. */
+    telemetryRejected: bigint("telemetry_rejected", { mode: "number" }).notNull().default(0),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },

@@ -24,12 +24,18 @@ interface ValueErrorLike {
   message?: string;
 }
 
-function describeValidation(error: { type?: string; valueError?: ValueErrorLike }): string {
-  const where = error.type === "body" ? "body" : error.type ?? "request";
-  const first = error.valueError;
-  if (!first) return `invalid ${where}`;
-  const field = first.path ? first.path.replace(/^\//, "").replaceAll("/", ".") : "";
-  return field ? `invalid ${where}: ${field}: ${first.message}` : `invalid ${where}: ${first.message}`;
+/** A readable message for a validation error; never throws (a hostile value must not turn a 400 into a 500). */
+export function describeValidation(error: { type?: unknown; valueError?: ValueErrorLike }): string {
+  const where = typeof error?.type === "string" ? error.type : "request";
+  try {
+    const first = error.valueError;
+    if (!first || typeof first.message !== "string") return `invalid ${where}`;
+    const field = typeof first.path === "string" ? first.path.slice(0, 200).replace(/^\//, "").replaceAll("/", ".") : "";
+    const message = first.message.slice(0, 200);
+    return field ? `invalid ${where}: ${field}: ${message}` : `invalid ${where}: ${message}`;
+  } catch {
+    return `invalid ${where}`;
+  }
 }
 
 /** Postgres errors that are the client's fault rather than ours. */
@@ -40,6 +46,7 @@ function fromDatabase(error: unknown): HttpError | undefined {
   if (code === "22021" || code === "22P05") return badRequest("invalid text: NUL characters are not allowed");
   if (code === "22P02" || code === "22007" || code === "22008" || code === "22003") return badRequest("invalid value");
   if (code === "54000") return badRequest("value too large");
+  if (code === "54001") return badRequest("value nested too deeply");
   return undefined;
 }
 

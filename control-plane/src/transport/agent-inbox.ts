@@ -5,6 +5,7 @@
 import { and, desc, eq, isNotNull, isNull } from "drizzle-orm";
 import { hosts, runtimeIdentities } from "../db/schema";
 import type { Services } from "../services";
+import { hasNul, parseUntrustedJson } from "../lib/json-guard";
 import { CommandStatus, type AgentStatus, type CommandUpdate, type TelemetryPoint } from "../../../proto/wire";
 import { AgentSequences, type AgentRef } from "./agent-sequence";
 
@@ -14,15 +15,18 @@ const STATUS_OF: Record<number, "running" | "completed" | "failed" | undefined> 
   [CommandStatus.FAILED]: "failed",
 };
 
-function parseObject(json: string): Record<string, unknown> | undefined {
-  if (!json) return undefined;
-  try {
-    const value = JSON.parse(json);
-    return value && typeof value === "object" && !Array.isArray(value) ? value : undefined;
-  } catch {
-    return undefined;
-  }
+/** An agent's result JSON, if it is a storable object (bounded size and depth, no NUL, finite numbers). */
+function parseObject(json: string, maxBytes: number, maxDepth: number): { value?: Record<string, unknown>; problem?: string } {
+  if (!json) return {};
+  if (json.length > maxBytes) return { problem: `result larger than ${maxBytes} bytes` };
+  const parsed = parseUntrustedJson(json, maxDepth);
+  if (!parsed.ok) return { problem: parsed.reason };
+  const value = parsed.value;
+  return value && typeof value === "object" && !Array.isArray(value) ? { value: value as Record<string, unknown> } : { problem: "result is not a JSON object" };
 }
+
+/** Agent-supplied text bound for a text column: NUL (which PostgreSQL cannot store) shown as U+FFFD, length capped. */
+export const storableText = (s: string, max: number) => (hasNul(s) ? s.replaceAll("\u0000", "\uFFFD") : s).slice(0, max);
 
 export class AgentInbox {
   readonly sequences: AgentSequences;
@@ -82,27 +86,27 @@ export class AgentInbox {
 
   async commandUpdate(tenantId: string, hostId: string, update: CommandUpdate): Promise<void> {
     const status = STATUS_OF[update.status];
-    if (!status || !update.commandId) return;
-    const result = parseObject(update.resultJson);
+    if (!status || !update.commandId || update.commandId.length > 100 || hasNul(update.commandId)) return;
+    // The transition is what matters (the agent did run it); an unstorable result is dropped, not the report.
+    const { config, log } = this.services;
+    const { value: result, problem } = parseObject(update.resultJson, config.maxBodyBytes, config.maxJsonDepth);
+    if (problem) log.info(`result of command ${update.commandId.slice(0, 100)} from ${hostId} dropped: ${problem}`);
     await this.services.commands.applyAgentReport(tenantId, hostId, update.commandId, {
       status,
-      ...(update.error ? { error: update.error } : {}),
+      ...(update.error ? { error: storableText(update.error, 10_000) } : {}),
       ...(result ? { result } : {}),
     });
   }
 
   async status(tenantId: string, hostId: string, report: AgentStatus): Promise<void> {
     const { agentVersion, agentSeq: _seq, agentSeqFloor: _floor, ...rest } = report;
-    await this.services.hosts.recordReport(tenantId, hostId, rest as Record<string, unknown>, agentVersion);
+    const numbers = Object.fromEntries(Object.entries(rest).filter(([, v]) => typeof v === "number" && Number.isFinite(v)));
+    await this.services.hosts.recordReport(tenantId, hostId, numbers, storableText(agentVersion ?? "", 100));
   }
 
+  /** Keeps a batch's good points; bad ones are counted on the host and logged (never fatal to the batch or session). */
   async telemetry(tenantId: string, hostId: string, points: TelemetryPoint[]): Promise<void> {
-    await this.services.hosts.recordTelemetry(
-      tenantId,
-      hostId,
-      points
-        .filter((p) => p.name && Number.isFinite(p.value))
-        .map((p) => ({ seq: p.seq, name: p.name, value: p.value, tags: p.tags ?? {}, at: new Date(p.atMs || Date.now()) })),
-    );
+    const { rejected, problem } = await this.services.hosts.recordTelemetry(tenantId, hostId, points);
+    if (rejected) this.services.log.info(`telemetry from ${hostId}: ${rejected} of ${points.length} points refused (${problem})`);
   }
 }

@@ -4,6 +4,7 @@
  */
 import * as grpc from "@grpc/grpc-js";
 import { HttpError } from "../http/errors";
+import { parseUntrustedJson } from "../lib/json-guard";
 import type { ClusterEvents, WatchedEvent } from "../lib/cluster-events";
 import { bearerToken, type UserPrincipal } from "../modules/auth/principal";
 import type { RuntimePrincipal } from "../modules/runtime/principal";
@@ -123,6 +124,8 @@ function agentSession(services: Services, inbox: AgentInbox, sessions: LiveSessi
       return;
     }
     if (!frame.seq) return; // resendable frames carry a seq; anything else is not ours to process
+    const inRange = (n: number) => Number.isSafeInteger(n) && n >= 0;
+    if (!inRange(frame.seq) || !inRange(frame.seqFloor ?? 0)) throw statusError(grpc.status.INVALID_ARGUMENT, "seq out of range");
     // The same per-agent sequence as MQTT: a frame processed before (on any transport or replica) is not re-applied.
     await inbox.numbered(agent, frame.seq, frame.seqFloor ?? 0, async () => {
       if (frame.body === "update" && frame.update) await inbox.commandUpdate(me.tenantId, me.hostId, frame.update);
@@ -181,11 +184,11 @@ function operator(services: Services, sessions: LiveSessions, cluster: ClusterEv
         const { hostId, kind, paramsJson, timeoutMs } = call.request;
         let params: Record<string, unknown> = {};
         if (paramsJson) {
-          try {
-            params = JSON.parse(paramsJson);
-          } catch {
-            throw statusError(grpc.status.INVALID_ARGUMENT, "params_json is not valid JSON");
-          }
+          // The same limits as a REST body: bounded size and depth, no NUL, finite numbers.
+          if (paramsJson.length > services.config.maxBodyBytes) throw statusError(grpc.status.INVALID_ARGUMENT, "params_json is too large");
+          const parsed = parseUntrustedJson(paramsJson, services.config.maxJsonDepth);
+          if (!parsed.ok) throw statusError(grpc.status.INVALID_ARGUMENT, `params_json: ${parsed.reason}`);
+          params = parsed.value as Record<string, unknown>;
           if (!params || typeof params !== "object" || Array.isArray(params)) throw statusError(grpc.status.INVALID_ARGUMENT, "params_json must be a JSON object");
         }
         if (!/^[a-z][a-z0-9_.-]{0,99}$/.test(kind)) throw statusError(grpc.status.INVALID_ARGUMENT, "invalid kind");

@@ -9,7 +9,7 @@ import { randomBytes } from "node:crypto";
 import type { CommandToDeliver, DomainEvent } from "../lib/events";
 import type { Services } from "../services";
 import { PresenceState, codecs, parseTopic, topic, type AgentSequenced, type Channel, type Codec } from "../../../proto/wire";
-import type { AgentInbox } from "./agent-inbox";
+import { storableText, type AgentInbox } from "./agent-inbox";
 import { toWireCommand, type LiveSessions } from "./live-sessions";
 
 export interface MqttBridgeOptions {
@@ -187,7 +187,7 @@ export class MqttBridge {
       case "presence": {
         const presence = decode(codecs.presence, payload);
         if (presence?.state === PresenceState.ONLINE) {
-          await hosts.setStatus(tenantId, hostId, "online", { agentVersion: presence.agentVersion });
+          await hosts.setStatus(tenantId, hostId, "online", { agentVersion: storableText(presence.agentVersion, 100) });
           await this.sendPolicies(tenantId, hostId);
           // Reconcile after any gap (agent reconnect, or this replica starting: presence is retained): pending
           // commands are (re)delivered, and the agent answers running ones with their final report if it has it.

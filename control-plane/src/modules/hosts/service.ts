@@ -1,5 +1,5 @@
 /** Hosts: registered edge workers (robots or compute nodes). */
-import { and, asc, desc, eq, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, sql, type SQL } from "drizzle-orm";
 import type { Static } from "elysia";
 import type { Db } from "../../db/connect";
 import { hosts, HOST_STATUSES, telemetryPoints } from "../../db/schema";
@@ -9,6 +9,7 @@ import { publicRow } from "../../lib/rows";
 import { notFound } from "../../http/errors";
 import type { EnvironmentService } from "../environments/service";
 import type { HostCreateBody, HostListQuery, HostUpdateBody } from "./model";
+import { INSERT_CHUNK, screenTelemetry, type RawPoint } from "./telemetry";
 
 export type HostStatus = (typeof HOST_STATUSES)[number];
 
@@ -83,13 +84,25 @@ export class HostService {
       .where(and(eq(hosts.id, id), eq(hosts.tenantId, tenantId)));
   }
 
-  /** Stores telemetry points; a point seen before (same host and seq) is ignored. */
-  async recordTelemetry(tenantId: string, hostId: string, points: { seq: number; name: string; value: number; tags: Record<string, string>; at: Date }[]) {
-    if (points.length === 0) return;
-    await this.db
-      .insert(telemetryPoints)
-      .values(points.map((p) => ({ ...p, tenantId, hostId })))
-      .onConflictDoNothing();
+  /**
+   * Stores an agent's telemetry points; a point seen before (same host and seq) is ignored. Each point is checked
+   * on its own: bad ones are refused and counted on the host (`telemetryRejected`), the good ones are kept.
+   */
+  async recordTelemetry(tenantId: string, hostId: string, points: RawPoint[]): Promise<{ accepted: number; rejected: number; problem?: string }> {
+    const { accepted, rejected, firstProblem } = screenTelemetry(points);
+    for (let i = 0; i < accepted.length; i += INSERT_CHUNK) {
+      await this.db
+        .insert(telemetryPoints)
+        .values(accepted.slice(i, i + INSERT_CHUNK).map((p) => ({ ...p, tenantId, hostId })))
+        .onConflictDoNothing();
+    }
+    if (rejected > 0) {
+      await this.db
+        .update(hosts)
+        .set({ telemetryRejected: sql`${hosts.telemetryRejected} + ${rejected}` })
+        .where(and(eq(hosts.id, hostId), eq(hosts.tenantId, tenantId)));
+    }
+    return { accepted: accepted.length, rejected, ...(firstProblem ? { problem: firstProblem } : {}) };
   }
 
   async telemetry(tenantId: string, hostId: string, query: { name?: string; limit?: number }) {

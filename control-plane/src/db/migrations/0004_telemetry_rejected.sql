@@ -1,0 +1,1 @@
+ALTER TABLE "hosts" ADD COLUMN "telemetry_rejected" bigint DEFAULT 0 NOT NULL;
