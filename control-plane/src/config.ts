@@ -33,6 +33,17 @@ export interface Config {
   schedulerTickMs: number;
   /** Base64 ed25519 keys releases must be signed with (empty: any self-consistent signature). */
   updatePublicKeys: string[];
+  /** Rate limits (per process): window, failed authentications per client address, failed attempts per credential. */
+  rateLimitWindowSeconds: number;
+  rateLimitAuthFailures: number;
+  rateLimitCredentialFailures: number;
+  /** Device-login starts per client address per window. */
+  rateLimitDeviceStarts: number;
+  /** Pending (unexpired, unapproved) device codes allowed per client address, and in all. */
+  deviceCodeMaxPendingPerSource: number;
+  deviceCodeMaxPending: number;
+  /** Client address from `X-Forwarded-For` (set only behind a proxy that overwrites it). */
+  trustProxy: boolean;
   /** Print the bootstrap credential and request errors. */
   logLevel: "silent" | "info" | "debug";
 }
@@ -47,6 +58,14 @@ function int(env: Env, name: string, fallback: number, min = 0): number {
     throw new Error(`config: ${name} must be an integer >= ${min}, got "${raw}"`);
   }
   return value;
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = str(env, name);
+  if (raw === undefined) return fallback;
+  if (raw === "true" || raw === "1") return true;
+  if (raw === "false" || raw === "0") return false;
+  throw new Error(`config: ${name} must be true or false, got "${raw}"`);
 }
 
 function str(env: Env, name: string): string | undefined {
@@ -82,6 +101,13 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     devicePollIntervalSeconds: int(env, "DEVICE_POLL_INTERVAL_SECONDS", 5, 1),
     schedulerTickMs: int(env, "SCHEDULER_TICK_MS", 1000, 10),
     updatePublicKeys: (str(env, "UPDATE_PUBLIC_KEYS") ?? "").split(",").map((k) => k.trim()).filter(Boolean),
+    rateLimitWindowSeconds: int(env, "RATE_LIMIT_WINDOW_SECONDS", 60, 1),
+    rateLimitAuthFailures: int(env, "RATE_LIMIT_AUTH_FAILURES", 30),
+    rateLimitCredentialFailures: int(env, "RATE_LIMIT_CREDENTIAL_FAILURES", 10),
+    rateLimitDeviceStarts: int(env, "RATE_LIMIT_DEVICE_STARTS", 20),
+    deviceCodeMaxPendingPerSource: int(env, "DEVICE_CODE_MAX_PENDING_PER_SOURCE", 50, 1),
+    deviceCodeMaxPending: int(env, "DEVICE_CODE_MAX_PENDING", 10_000, 1),
+    trustProxy: bool(env, "TRUST_PROXY", false),
     logLevel: logLevel as Config["logLevel"],
     ...overrides,
   };

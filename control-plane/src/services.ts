@@ -19,6 +19,8 @@ import { RuntimeService } from "./modules/runtime/service";
 import { AuditService } from "./modules/audit/service";
 import { DelegationService } from "./modules/delegations/service";
 import { UpdateService } from "./modules/updates/service";
+import { ReleaseKeyService } from "./modules/updates/release-keys";
+import { RateLimits } from "./http/rate-limit";
 import { RUNTIME_ACCESS_PREFIX, RUNTIME_REFRESH_PREFIX } from "./modules/runtime/principal";
 
 export function createServices(db: Db, config: Config, log: Logger) {
@@ -38,10 +40,27 @@ export function createServices(db: Db, config: Config, log: Logger) {
   });
   const audit = new AuditService(db);
   const commands = new CommandService(db, events);
+  const releaseKeys = new ReleaseKeyService(db, audit, config.updatePublicKeys);
+  const updates = new UpdateService(db, audit, commands, releaseKeys, config.publicUrl);
+  events.subscribe((event) => {
+    // A runtime.update command that ended carries a grant nobody may use any more.
+    if (event.type === "command.transition" && ["completed", "failed", "cancelled"].includes(event.status)) {
+      return updates.scrubSpentGrants(event.hostId);
+    }
+  });
+  const window = config.rateLimitWindowSeconds;
+  const rateLimits = new RateLimits({
+    authFailures: { limit: config.rateLimitAuthFailures, windowSeconds: window },
+    credentialFailures: { limit: config.rateLimitCredentialFailures, windowSeconds: window },
+    deviceStarts: { limit: config.rateLimitDeviceStarts, windowSeconds: window },
+    trustProxy: config.trustProxy,
+  });
   return {
     db,
     audit,
-    updates: new UpdateService(db, audit, commands, config.updatePublicKeys, config.publicUrl),
+    rateLimits,
+    releaseKeys,
+    updates,
     delegations: new DelegationService(db, audit, commands),
     config,
     log,
