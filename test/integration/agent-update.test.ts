@@ -167,8 +167,9 @@ describe.each(backends)("agent self-update on $name", (backend) => {
     expect((await t.api.post(`/api/runtime/agents/${hostId}/stop`, {}, controller.token)).status).toBe(403);
     await t.api.post("/api/runtime/delegations", { controllerAgentId: controller.hostId, targetAgentId: hostId, scopes: ["stop", "start", "status"] }, t.adminKey);
     const stop = await t.api.post(`/api/runtime/agents/${hostId}/stop`, {}, controller.token);
-    expect(stop.status).toBe(200);
+    expect(stop.status).toBe(202);
     expect((await finished(stop.body.commandId)).result).toEqual({ state: "stopped" });
+    expect((await t.api.get(`/api/runtime/agents/${hostId}/status`, controller.token)).body).toMatchObject({ machineState: "stopped", requestedMachineState: null });
     const refused = await echo();
     expect(refused).toMatchObject({ status: "failed", error: "machine stopped" });
 

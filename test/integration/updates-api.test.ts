@@ -158,10 +158,12 @@ describe.each(backends)("update and delegation API on $name", (backend) => {
 
     // self
     expect((await act(controller, controller.hostId, "status")).status).toBe(200);
+    // No agent runs here to acknowledge: the request stays pending and the state is not reported as changed.
     const selfStop = await act(controller, controller.hostId, "stop");
-    expect(selfStop.status).toBe(200);
-    expect(selfStop.body).toMatchObject({ ok: true, machineState: "stopped" });
-    expect((await act(controller, controller.hostId, "start")).body.machineState).toBe("running");
+    expect(selfStop.status).toBe(202);
+    expect(selfStop.body).toMatchObject({ ok: true, machineState: "running", requestedMachineState: "stopped", pending: true });
+    expect((await act(controller, controller.hostId, "status")).body).toMatchObject({ machineState: "running", requestedMachineState: "stopped", pendingCommand: { id: selfStop.body.commandId, status: "pending" } });
+    expect((await act(controller, controller.hostId, "start")).body.requestedMachineState).toBe("running");
     // undelegated
     for (const action of ["start", "stop", "status"] as const) {
       const res = await act(controller, target.hostId, action);
@@ -176,8 +178,8 @@ describe.each(backends)("update and delegation API on $name", (backend) => {
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ controllerAgentId: controller.hostId, targetAgentId: target.hostId, scopes: ["stop", "status"], active: true });
     const stopped = await act(controller, target.hostId, "stop");
-    expect(stopped.status).toBe(200);
-    expect((await act(controller, target.hostId, "status")).body).toMatchObject({ agentId: target.hostId, machineState: "stopped" });
+    expect(stopped.status).toBe(202);
+    expect((await act(controller, target.hostId, "status")).body).toMatchObject({ agentId: target.hostId, machineState: "running", requestedMachineState: "stopped" });
     expect((await act(controller, target.hostId, "start")).status).toBe(403); // scope not granted
     expect((await act(target, controller.hostId, "stop")).status).toBe(403); // delegations are one-way
     const command = (await t.api.get(`/api/v1/commands/${stopped.body.commandId}`, t.adminKey)).body;
@@ -188,7 +190,7 @@ describe.each(backends)("update and delegation API on $name", (backend) => {
     expect((await act(controller, target.hostId, "stop")).status).toBe(403);
     // expired
     await t.api.post("/api/runtime/delegations", { controllerAgentId: controller.hostId, targetAgentId: target.hostId, scopes: ["start"], ttlSeconds: 1 }, t.adminKey);
-    expect((await act(controller, target.hostId, "start")).status).toBe(200);
+    expect((await act(controller, target.hostId, "start")).status).toBe(202);
     await Bun.sleep(1100);
     expect((await act(controller, target.hostId, "start")).status).toBe(403);
 

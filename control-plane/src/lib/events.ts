@@ -17,6 +17,8 @@ export type DomainEvent =
   | { type: "task.transition"; tenantId: string; taskId: string; status: Status }
   | { type: "command.log"; tenantId: string; hostId: string; commandId: string; stream: string; line: string; atMs: number }
   | { type: "runtime.revoked"; tenantId: string; runtimeId: string; hostId: string }
+  /** A token family was revoked (logout, refresh-token reuse): connections opened with its tokens must end now. */
+  | { type: "session.revoked"; tenantId: string; familyId: string; runtimeId?: string; userId?: string }
   /** Safety policies, environments or host assignments changed: agents need a fresh policy set. */
   | { type: "policies.changed"; tenantId: string };
 

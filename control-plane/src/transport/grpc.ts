@@ -50,6 +50,7 @@ export async function startGrpcServer(
   );
   const revoked = services.events.subscribe((event) => {
     if (event.type === "runtime.revoked") sessions.abortRuntime(event.runtimeId, "runtime identity revoked");
+    if (event.type === "session.revoked" && event.runtimeId) sessions.abortRuntime(event.runtimeId, "runtime session revoked");
   });
   return {
     port,
@@ -163,11 +164,23 @@ function operator(services: Services, sessions: LiveSessions, cluster: ClusterEv
   return {
     Watch(call: grpc.ServerWritableStream<{ hostId: string; taskId: string }, unknown>) {
       let unsubscribe: (() => void) | undefined;
-      const stop = () => unsubscribe?.();
+      let unsubscribeRevocations: (() => void) | undefined;
+      const stop = () => {
+        unsubscribe?.();
+        unsubscribeRevocations?.();
+      };
       call.on("cancelled", stop);
       call.on("close", stop);
       (async () => {
         const me = await user(call.metadata);
+        // A watch opened with a token whose session gets revoked ends at once (API keys are checked on revocation too).
+        unsubscribeRevocations = services.events.subscribe(async (event) => {
+          if (event.type !== "session.revoked" || event.userId !== me.userId) return;
+          if (await user(call.metadata).then(() => false, () => true)) {
+            stop();
+            call.emit("error", statusError(grpc.status.UNAUTHENTICATED, "session revoked"));
+          }
+        });
         const { hostId, taskId } = call.request;
         if (Boolean(hostId) === Boolean(taskId)) throw statusError(grpc.status.INVALID_ARGUMENT, "give exactly one of host_id or task_id");
         // Another tenant's host or task is simply not found.

@@ -73,6 +73,8 @@ export async function startTransport(config: Config, services: Services, databas
   });
   const dropRevoked = services.events.subscribe((event) => {
     if (event.type === "runtime.revoked") broker.disconnect(event.runtimeId);
+    // Its token may belong to the revoked family: it logs in again, and only a live token gets in.
+    if (event.type === "session.revoked" && event.runtimeId) broker.disconnect(event.runtimeId);
   });
   const host = config.host === "0.0.0.0" ? "127.0.0.1" : config.host;
   const bridge = new MqttBridge(services, inbox, sessions, { url: `mqtt://${host}:${broker.port}`, username: INTERNAL_USER, password: internalSecret });
