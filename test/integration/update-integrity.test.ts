@@ -4,6 +4,7 @@ import { sql } from "drizzle-orm";
 import { availableBackends } from "../support/backends";
 import { createTenant, startTestPlane, type TestPlane } from "../support/control-plane";
 import { hostWithRuntime } from "../support/runtime";
+import { users } from "../../control-plane/src/db/schema";
 import { signRaw } from "../support/releases";
 import { generateKeyPair, sha256Hex, signManifest, type ReleaseManifest } from "../../proto/release";
 
@@ -30,6 +31,7 @@ describe.each(backends)("update-channel integrity on $name", (backend) => {
   const ops = generateKeyPair();
   const otherTeam = generateKeyPair();
   const stranger = generateKeyPair();
+  const installation = generateKeyPair(); // UPDATE_PUBLIC_KEYS
 
   const publish = (m: ReleaseManifest, keys: Keys, scripts: Record<string, string>, key = t.adminKey) =>
     t.api.post("/api/v1/releases", { signedManifest: signManifest(m, keys.secretKey), scripts: Object.entries(scripts).map(([path, body]) => ({ path, body })) }, key);
@@ -37,7 +39,7 @@ describe.each(backends)("update-channel integrity on $name", (backend) => {
     t.api.post("/api/runtime/updates/check", { currentVersion: "2026.02.15", channel, ...(publicKey ? { publicKey } : {}) }, agent.token);
 
   beforeAll(async () => {
-    t = await startTestPlane(backend);
+    t = await startTestPlane(backend, { updatePublicKeys: [installation.publicKey] });
     agent = await hostWithRuntime(t, "integrity");
   });
   afterAll(() => t?.stop());
@@ -55,10 +57,19 @@ describe.each(backends)("update-channel integrity on $name", (backend) => {
     expect((await t.api.post("/api/v1/release-keys", { name: "anon", publicKey: ops.publicKey })).status).toBe(401);
     const listed = await t.api.get("/api/v1/release-keys", t.adminKey);
     expect(listed.body.items.map((k: any) => k.publicKey)).toEqual([ops.publicKey]);
-    expect(listed.body.installationKeys).toEqual([]);
+    expect(listed.body.installationKeys).toEqual([installation.publicKey]);
     const other = await createTenant(t, "keys-other");
     expect((await t.api.get("/api/v1/release-keys", other.key)).body.items).toEqual([]);
     expect((await t.api.delete(`/api/v1/release-keys/${created.body.id}`, other.key)).status).toBe(404);
+    // Members may not manage keys.
+    const tenantId = (await t.api.get("/api/users/me", t.adminKey)).body.tenantId;
+    const userId = `user_member${crypto.randomUUID().slice(0, 8)}`;
+    await t.plane.database.db.insert(users).values({ id: userId, tenantId, name: "member", role: "member" });
+    const memberKey = (await t.plane.services.apiKeys.create({ tenantId, userId }, "member key")).key;
+    expect((await t.api.post("/api/v1/release-keys", { name: "mine", publicKey: stranger.publicKey }, memberKey)).status).toBe(403);
+    expect((await t.api.delete(`/api/v1/release-keys/${created.body.id}`, memberKey)).status).toBe(403);
+    // Keys configured with UPDATE_PUBLIC_KEYS are trusted by every tenant without registration.
+    expect((await publish(manifest("installation", "2026.01.01", { "s/i.sh": "echo i" }), installation, { "s/i.sh": "echo i" }, other.key)).status).toBe(201);
   });
 
   test("publishing needs a trusted key: a stranger's release cannot poison the channel", async () => {
