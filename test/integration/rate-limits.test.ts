@@ -4,6 +4,8 @@ import { sql } from "drizzle-orm";
 import { availableBackends } from "../support/backends";
 import { createTenant, startTestPlane, type Reply, type TestPlane } from "../support/control-plane";
 import { newSecret } from "../../control-plane/src/lib/secrets";
+import * as grpc from "@grpc/grpc-js";
+import { openSession, sendCommand } from "../support/grpc-clients";
 
 const backends = await availableBackends();
 
@@ -101,5 +103,22 @@ describe.each(backends)("rate limits on $name", (backend) => {
       const res = await from("10.4.0.1", "GET", "/api/users/me", { token: t.adminKey });
       if (res.status !== 200) throw new Error(`request ${i}: ${res.status}`);
     }
+  });
+
+  // Last: it spends the budget of 127.0.0.1, the address of every request without X-Forwarded-For.
+  test("gRPC logins share the failed-authentication budget of their address with the HTTP API", async () => {
+    const address = `127.0.0.1:${t.plane.transport.grpc.port}`;
+    for (let i = 0; i < 5; i++) {
+      const s = openSession(address, newSecret("rta_"));
+      s.call.write({ seq: 0, hello: { agentVersion: "x" } });
+      expect((await s.failure()).code).toBe(grpc.status.UNAUTHENTICATED);
+      s.close();
+    }
+    const blocked = openSession(address, newSecret("rta_"));
+    blocked.call.write({ seq: 0, hello: { agentVersion: "x" } });
+    expect((await blocked.failure()).code).toBe(grpc.status.RESOURCE_EXHAUSTED);
+    blocked.close();
+    await expect(sendCommand(address, newSecret("roz_sk_"), { hostId: "h", kind: "echo" })).rejects.toMatchObject({ code: grpc.status.RESOURCE_EXHAUSTED });
+    expect429(await t.api.get("/api/v1/hosts", t.adminKey));
   });
 });

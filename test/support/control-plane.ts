@@ -71,6 +71,11 @@ export async function startTestPlane(
     databaseUrl: database.databaseUrl,
     dataDir: database.dataDir,
     adminKey,
+    // Every test request comes from 127.0.0.1: suites that probe bad credentials on purpose must not lock each other
+    // out. rate-limits.test.ts sets its own budgets.
+    rateLimitAuthFailures: 100_000,
+    rateLimitCredentialFailures: 100_000,
+    rateLimitDeviceStarts: 100_000,
     ...overrides,
   });
   return {

@@ -3,7 +3,7 @@
  * failed attempts per targeted credential, and budgets for unauthenticated writes. Per process.
  */
 import { Elysia } from "elysia";
-import { RateLimiter, isFailedCredential, tooManyRequests, type RateRule } from "../lib/rate-limit";
+import { RateLimiter, isFailedCredential, normalizeAddress, tooManyRequests, type RateRule } from "../lib/rate-limit";
 
 export interface RateLimitSettings {
   /** Failed authentications (401s and refused secrets) per client address. */
@@ -35,9 +35,9 @@ export class RateLimits {
   source(request: Request, server: ServerLike | null | undefined): string {
     if (this.settings.trustProxy) {
       const forwarded = request.headers.get("x-forwarded-for")?.split(",")[0]?.trim();
-      if (forwarded) return forwarded;
+      if (forwarded) return normalizeAddress(forwarded);
     }
-    return server?.requestIP(request)?.address ?? "unknown";
+    return normalizeAddress(server?.requestIP(request)?.address ?? "unknown");
   }
 
   /**

@@ -93,3 +93,13 @@ export class CredentialRejected extends HttpError {}
 
 export const isFailedCredential = (error: unknown) =>
   error instanceof CredentialRejected || (error instanceof HttpError && error.status === 401);
+
+/**
+ * One spelling per client address: `::ffff:1.2.3.4` (HTTP on a dual-stack socket) and gRPC peers (`1.2.3.4:port`,
+ * `ipv4:1.2.3.4:port`, `[::1]:port`) → `1.2.3.4`, `::1`.
+ */
+export function normalizeAddress(address: string): string {
+  const peer = /^(?:ipv[46]:)?\[(.+)\]:\d+$/.exec(address) ?? /^(?:ipv[46]:)?([^:]+):\d+$/.exec(address);
+  const bare = peer ? peer[1]! : address;
+  return bare.startsWith("::ffff:") ? bare.slice(7) : bare;
+}
