@@ -76,6 +76,7 @@ export async function startTestPlane(
     rateLimitAuthFailures: 100_000,
     rateLimitCredentialFailures: 100_000,
     rateLimitDeviceStarts: 100_000,
+    deviceCodeMaxPendingPerSource: 100_000,
     ...overrides,
   });
   return {
