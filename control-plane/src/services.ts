@@ -45,7 +45,7 @@ export function createServices(db: Db, config: Config, log: Logger) {
   const updates = new UpdateService(db, audit, commands, releaseKeys, config.publicUrl);
   events.subscribe((event) => {
     // A runtime.update command that ended carries a grant nobody may use any more.
-    if (event.type === "command.transition" && ["completed", "failed", "cancelled"].includes(event.status)) {
+    if (event.type === "command.transition" && event.kind === "runtime.update" && ["completed", "failed", "cancelled"].includes(event.status)) {
       return updates.scrubSpentGrants(event.hostId);
     }
   });

@@ -13,7 +13,7 @@ export interface CommandToDeliver {
 export type DomainEvent =
   | { type: "host.status"; tenantId: string; hostId: string; status: string; previous: string }
   | { type: "command.created"; tenantId: string; hostId: string; commandId: string; command: CommandToDeliver }
-  | { type: "command.transition"; tenantId: string; hostId: string; commandId: string; status: Status; error?: string | null }
+  | { type: "command.transition"; tenantId: string; hostId: string; commandId: string; status: Status; error?: string | null; kind?: string }
   | { type: "task.transition"; tenantId: string; taskId: string; status: Status }
   | { type: "command.log"; tenantId: string; hostId: string; commandId: string; stream: string; line: string; atMs: number }
   | { type: "runtime.revoked"; tenantId: string; runtimeId: string; hostId: string }

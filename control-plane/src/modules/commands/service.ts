@@ -111,6 +111,7 @@ export class CommandService {
       tenantId,
       hostId: row.hostId,
       commandId: id,
+      kind: row.kind,
       status: input.status,
       error: row.error,
     });

@@ -143,9 +143,7 @@ export class DelegationService {
 
   /** Keeps the host's `machineState` to what its agent acknowledged: set when a start/stop command completes. */
   async onEvent(event: DomainEvent) {
-    if (event.type !== "command.transition" || event.status !== "completed") return;
-    const [command] = await this.db.select({ kind: commands.kind }).from(commands).where(eq(commands.id, event.commandId));
-    if (!command || !CONTROL_KINDS.includes(command.kind)) return;
-    await this.db.update(hosts).set({ machineState: stateOf(command.kind), updatedAt: new Date() }).where(eq(hosts.id, event.hostId));
+    if (event.type !== "command.transition" || event.status !== "completed" || !event.kind || !CONTROL_KINDS.includes(event.kind)) return;
+    await this.db.update(hosts).set({ machineState: stateOf(event.kind), updatedAt: new Date() }).where(eq(hosts.id, event.hostId));
   }
 }

@@ -1,5 +1,5 @@
 /** Releases (signed manifests per channel), update checks, one-time grants, applies and reports. */
-import { and, eq, gt, inArray, isNotNull, isNull, or, sql } from "drizzle-orm";
+import { and, desc, eq, gt, inArray, isNotNull, isNull, or, sql } from "drizzle-orm";
 import type { Db } from "../../db/connect";
 import { commands, hosts, releaseScripts, releases, runtimeIdentities, updateGrants } from "../../db/schema";
 import { newId } from "../../lib/ids";
@@ -24,6 +24,7 @@ export interface ScriptAddress {
 }
 
 export class UpdateService {
+  /** Grant-expiry scrubs and the periodic sweep; cleared by stop(). */
   private readonly timers = new Set<ReturnType<typeof setTimeout>>();
 
   constructor(
@@ -96,7 +97,7 @@ export class UpdateService {
       .select()
       .from(releases)
       .where(and(eq(releases.tenantId, tenantId), channel ? eq(releases.channel, channel) : undefined))
-      .orderBy(sql`${releases.createdAt} desc`);
+      .orderBy(desc(releases.createdAt));
     return rows.map((r) => this.presentRelease(r));
   }
 
@@ -205,7 +206,7 @@ export class UpdateService {
       });
       commandId = command.id;
       // The token must not outlive the grant in the stored command (the periodic sweep covers restarts).
-      this.later(ttlSeconds * 1000 + 50, () => this.scrubSpentGrants(hostId));
+      this.later(ttlSeconds * 1000 + 500, () => this.scrubSpentGrants(hostId));
     }
     return { grantId: row!.id, grantToken, agentId: hostId, channel, targetVersion: opts.targetVersion ?? null, expiresAt: expiresAt.toISOString(), commandId };
   }
@@ -306,7 +307,7 @@ export class UpdateService {
   /** Sweeps spent grants every `intervalMs` until `stop()`. */
   startGrantSweeper(intervalMs: number, onError: (err: unknown) => void) {
     const timer = setInterval(() => this.scrubSpentGrants().catch(onError), intervalMs);
-    this.timers.add(timer as never);
+    this.timers.add(timer);
     this.scrubSpentGrants().catch(onError);
   }
 
