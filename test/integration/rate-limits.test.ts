@@ -5,6 +5,7 @@ import { availableBackends } from "../support/backends";
 import { createTenant, startTestPlane, type Reply, type TestPlane } from "../support/control-plane";
 import { newSecret } from "../../control-plane/src/lib/secrets";
 import * as grpc from "@grpc/grpc-js";
+import mqtt from "mqtt";
 import { openSession, sendCommand } from "../support/grpc-clients";
 
 const backends = await availableBackends();
@@ -106,19 +107,39 @@ describe.each(backends)("rate limits on $name", (backend) => {
   });
 
   // Last: it spends the budget of 127.0.0.1, the address of every request without X-Forwarded-For.
-  test("gRPC logins share the failed-authentication budget of their address with the HTTP API", async () => {
+  test("gRPC and MQTT logins share the failed-authentication budget of their address with the HTTP API", async () => {
+    const host = (await from("10.9.0.1", "POST", "/api/v1/hosts", { body: { name: "rl-mqtt" }, token: t.adminKey })).body;
+    const identity = (await from("10.9.0.1", "POST", "/api/runtime/identities", { body: { hostId: host.id }, token: t.adminKey })).body;
+    const tokens = (await from("10.9.0.2", "POST", "/api/runtime/bootstrap/exchange", { body: { runtimeId: identity.runtimeId, bootstrapToken: identity.bootstrapToken } })).body;
+    const mqttLogin = (password: string) =>
+      new Promise<boolean>((resolve) => {
+        const c = mqtt.connect(t.plane.transport.mqttUrl, { clientId: identity.runtimeId, username: identity.runtimeId, password, reconnectPeriod: 0, connectTimeout: 3000 });
+        c.once("connect", () => (c.end(true), resolve(true)));
+        c.once("error", () => (c.end(true), resolve(false)));
+      });
     const address = `127.0.0.1:${t.plane.transport.grpc.port}`;
-    for (let i = 0; i < 5; i++) {
+    for (let i = 0; i < 3; i++) {
       const s = openSession(address, newSecret("rta_"));
       s.call.write({ seq: 0, hello: { agentVersion: "x" } });
       expect((await s.failure()).code).toBe(grpc.status.UNAUTHENTICATED);
       s.close();
     }
-    const blocked = openSession(address, newSecret("rta_"));
+    for (let i = 0; i < 2; i++) expect(await mqttLogin(newSecret("rta_"))).toBe(false);
+    // Budget spent (5): every channel refuses this address now, valid credentials included.
+    const blocked = openSession(address, tokens.accessToken);
     blocked.call.write({ seq: 0, hello: { agentVersion: "x" } });
     expect((await blocked.failure()).code).toBe(grpc.status.RESOURCE_EXHAUSTED);
     blocked.close();
-    await expect(sendCommand(address, newSecret("roz_sk_"), { hostId: "h", kind: "echo" })).rejects.toMatchObject({ code: grpc.status.RESOURCE_EXHAUSTED });
+    await expect(sendCommand(address, t.adminKey, { hostId: host.id, kind: "echo" })).rejects.toMatchObject({ code: grpc.status.RESOURCE_EXHAUSTED });
+    expect(await mqttLogin(tokens.accessToken)).toBe(false);
     expect429(await t.api.get("/api/v1/hosts", t.adminKey));
+    // The control plane's own broker login is not locked out with it.
+    const internal = t.plane.transport.credentials!;
+    const bridgeLogin = await new Promise<boolean>((resolve) => {
+      const c = mqtt.connect(t.plane.transport.mqttUrl, { clientId: "bridge-check", username: internal.username, password: internal.password, reconnectPeriod: 0, connectTimeout: 3000 });
+      c.once("connect", () => (c.end(true), resolve(true)));
+      c.once("error", () => (c.end(true), resolve(false)));
+    });
+    expect(bridgeLogin).toBe(true);
   });
 });
