@@ -82,7 +82,12 @@ async function main() {
   const expiresInDays = Number(values["expires-in-days"]);
   if (!(expiresInDays > 0)) fail("--expires-in-days must be positive");
   const { manifest, bodies } = buildRelease(dir, { version, channel: values.channel!, notes: values.notes!, expiresInDays });
-  const signedManifest = signManifest(manifest, readFileSync(keyFile, "utf8").trim());
+  let signedManifest: ReturnType<typeof signManifest>;
+  try {
+    signedManifest = signManifest(manifest, readFileSync(keyFile, "utf8").trim());
+  } catch (error) {
+    return fail((error as Error).message);
+  }
   if (values["dry-run"]) {
     console.log(JSON.stringify({ signedManifest, scripts: bodies }, null, 2));
     return;

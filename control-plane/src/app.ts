@@ -5,6 +5,7 @@ import { loadConfig, type Config } from "./config";
 import { openDatabase, type Database } from "./db/connect";
 import { errorHandler } from "./http/errors";
 import { requestGuard } from "./http/request-guard";
+import { rateLimiting } from "./http/rate-limit";
 import { createLogger } from "./lib/logger";
 import { publicAuthController, userAuthController } from "./modules/auth";
 import { devicePage } from "./modules/auth/device-page";
@@ -28,6 +29,8 @@ export function createHttpApp(services: Services) {
   // (`true` → `{}`); the request guard validates bodies strictly instead.
   const app = new Elysia({ normalize: false });
   return app
+    // Before the error handler: it counts failed authentications in its onError before the handler answers.
+    .use(rateLimiting(services.rateLimits))
     .use(errorHandler((msg, err) => services.log.error(msg, err)))
     .use(requestGuard(services.config, () => app.routes))
     .use(
@@ -86,6 +89,7 @@ export async function startControlPlane(overrides: Partial<Config> = {}): Promis
   const port = app.server!.port;
   const scheduler = new TriggerScheduler(services.triggers, config.schedulerTickMs, (err) => log.error("scheduler tick failed", err));
   scheduler.start();
+  services.updates.startGrantSweeper(60_000, (err) => log.error("grant sweep failed", err));
   const host = config.host === "0.0.0.0" ? "127.0.0.1" : config.host;
   return {
     config,
@@ -96,6 +100,7 @@ export async function startControlPlane(overrides: Partial<Config> = {}): Promis
     generatedAdminKey: boot.generatedKey,
     async stop() {
       await scheduler.stop();
+      services.updates.stop();
       await app.stop(true);
       await transport.stop();
       await database.close();

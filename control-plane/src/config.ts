@@ -41,6 +41,17 @@ export interface Config {
   maxBodyBytes: number;
   /** Deepest JSON nesting accepted in a request body or an agent's JSON payload. */
   maxJsonDepth: number;
+  /** Rate limits (per process): window, failed authentications per client address, failed attempts per credential. */
+  rateLimitWindowSeconds: number;
+  rateLimitAuthFailures: number;
+  rateLimitCredentialFailures: number;
+  /** Device-login starts per client address per window. */
+  rateLimitDeviceStarts: number;
+  /** Pending (unexpired, unapproved) device codes allowed per client address, and in all. */
+  deviceCodeMaxPendingPerSource: number;
+  deviceCodeMaxPending: number;
+  /** Client address from `X-Forwarded-For` (set only behind a proxy that overwrites it). */
+  trustProxy: boolean;
   /** Print the bootstrap credential and request errors. */
   logLevel: "silent" | "info" | "debug";
 }
@@ -55,6 +66,14 @@ function int(env: Env, name: string, fallback: number, min = 0): number {
     throw new Error(`config: ${name} must be an integer >= ${min}, got "${raw}"`);
   }
   return value;
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = str(env, name);
+  if (raw === undefined) return fallback;
+  if (raw === "true" || raw === "1") return true;
+  if (raw === "false" || raw === "0") return false;
+  throw new Error(`config: ${name} must be true or false, got "${raw}"`);
 }
 
 function str(env: Env, name: string): string | undefined {
@@ -94,6 +113,13 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     updatePublicKeys: (str(env, "UPDATE_PUBLIC_KEYS") ?? "").split(",").map((k) => k.trim()).filter(Boolean),
     maxBodyBytes: int(env, "MAX_BODY_BYTES", 1024 * 1024, 1),
     maxJsonDepth: int(env, "MAX_JSON_DEPTH", 32, 1),
+    rateLimitWindowSeconds: int(env, "RATE_LIMIT_WINDOW_SECONDS", 60, 1),
+    rateLimitAuthFailures: int(env, "RATE_LIMIT_AUTH_FAILURES", 30),
+    rateLimitCredentialFailures: int(env, "RATE_LIMIT_CREDENTIAL_FAILURES", 10),
+    rateLimitDeviceStarts: int(env, "RATE_LIMIT_DEVICE_STARTS", 20),
+    deviceCodeMaxPendingPerSource: int(env, "DEVICE_CODE_MAX_PENDING_PER_SOURCE", 50, 1),
+    deviceCodeMaxPending: int(env, "DEVICE_CODE_MAX_PENDING", 10_000, 1),
+    trustProxy: bool(env, "TRUST_PROXY", false),
     logLevel: logLevel as Config["logLevel"],
     ...overrides,
   };

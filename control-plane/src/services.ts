@@ -6,7 +6,7 @@ import type { Logger } from "./lib/logger";
 import { ApiKeyService } from "./modules/auth/api-keys";
 import { Authenticator } from "./modules/auth/authenticate";
 import { DeviceLoginService } from "./modules/auth/device";
-import { SessionTokenService } from "./modules/sessions/tokens";
+import { SessionTokenService, type Subject } from "./modules/sessions/tokens";
 import { USER_ACCESS_PREFIX, USER_REFRESH_PREFIX } from "./modules/auth/principal";
 import { CommandService } from "./modules/commands/service";
 import { EnvironmentService } from "./modules/environments/service";
@@ -19,12 +19,15 @@ import { RuntimeService } from "./modules/runtime/service";
 import { AuditService } from "./modules/audit/service";
 import { DelegationService } from "./modules/delegations/service";
 import { UpdateService } from "./modules/updates/service";
+import { ReleaseKeyService } from "./modules/updates/release-keys";
+import { RateLimits } from "./http/rate-limit";
 import { RUNTIME_ACCESS_PREFIX, RUNTIME_REFRESH_PREFIX } from "./modules/runtime/principal";
 
 export function createServices(db: Db, config: Config, log: Logger) {
   const events = new EventBus((err) => log.error("event listener failed", err));
   const apiKeys = new ApiKeyService(db);
-  const userTokens = new SessionTokenService(db, { ...config, accessPrefix: USER_ACCESS_PREFIX, refreshPrefix: USER_REFRESH_PREFIX });
+  const familyRevoked = (subject: Subject, familyId: string) => events.publish({ type: "session.revoked", familyId, ...subject });
+  const userTokens = new SessionTokenService(db, { ...config, accessPrefix: USER_ACCESS_PREFIX, refreshPrefix: USER_REFRESH_PREFIX }, familyRevoked);
   const policies = new SafetyPolicyService(db, events);
   const environments = new EnvironmentService(db, policies, events);
   const tasks = new TaskService(db, environments, events);
@@ -35,14 +38,33 @@ export function createServices(db: Db, config: Config, log: Logger) {
     refreshPrefix: RUNTIME_REFRESH_PREFIX,
     accessTokenTtlSeconds: config.runtimeAccessTokenTtlSeconds,
     refreshTokenTtlSeconds: config.runtimeRefreshTokenTtlSeconds,
-  });
+  }, familyRevoked);
   const audit = new AuditService(db);
   const commands = new CommandService(db, events);
+  const releaseKeys = new ReleaseKeyService(db, audit, config.updatePublicKeys);
+  const updates = new UpdateService(db, audit, commands, releaseKeys, config.publicUrl);
+  events.subscribe((event) => {
+    // A runtime.update command that ended carries a grant nobody may use any more.
+    if (event.type === "command.transition" && event.kind === "runtime.update" && ["completed", "failed", "cancelled"].includes(event.status)) {
+      return updates.scrubSpentGrants(event.hostId);
+    }
+  });
+  const delegations = new DelegationService(db, audit, commands);
+  events.subscribe((event) => delegations.onEvent(event));
+  const window = config.rateLimitWindowSeconds;
+  const rateLimits = new RateLimits({
+    authFailures: { limit: config.rateLimitAuthFailures, windowSeconds: window },
+    credentialFailures: { limit: config.rateLimitCredentialFailures, windowSeconds: window },
+    deviceStarts: { limit: config.rateLimitDeviceStarts, windowSeconds: window },
+    trustProxy: config.trustProxy,
+  });
   return {
     db,
     audit,
-    updates: new UpdateService(db, audit, commands, config.updatePublicKeys, config.publicUrl),
-    delegations: new DelegationService(db, audit, commands),
+    rateLimits,
+    releaseKeys,
+    updates,
+    delegations,
     config,
     log,
     events,

@@ -34,19 +34,20 @@ describe.each(backends)("agent self-update on $name", (backend) => {
   const trusted = generateKeyPair();
   const attacker = generateKeyPair();
 
-  async function publish(channel: string, version: string, scripts: Record<string, string>, opts: { key?: string; expiresAt?: string } = {}) {
+  async function publish(channel: string, version: string, scripts: Record<string, string>, opts: { key?: string; expiresAt?: string; dir?: string } = {}) {
     const entries = Object.entries(scripts);
+    const dir = opts.dir ?? `scripts/${channel}/${version}`;
     const manifest: ReleaseManifest = {
       channel,
       version,
       notes: `${channel} ${version}`,
       issuedAt: new Date().toISOString(),
       expiresAt: opts.expiresAt ?? new Date(Date.now() + 86_400_000).toISOString(),
-      scripts: entries.map(([name, body], i) => ({ id: `step_${i + 1}`, description: name, path: `scripts/${channel}/${version}/${name}`, sha256: sha256Hex(body) })),
+      scripts: entries.map(([name, body], i) => ({ id: `step_${i + 1}`, description: name, path: `${dir}/${name}`, sha256: sha256Hex(body) })),
     };
     const res = await t.api.post(
       "/api/v1/releases",
-      { signedManifest: signManifest(manifest, opts.key ?? trusted.secretKey), scripts: entries.map(([name, body]) => ({ path: `scripts/${channel}/${version}/${name}`, body })) },
+      { signedManifest: signManifest(manifest, opts.key ?? trusted.secretKey), scripts: entries.map(([name, body]) => ({ path: `${dir}/${name}`, body })) },
       t.adminKey,
     );
     expect(res.status).toBe(201);
@@ -80,6 +81,10 @@ describe.each(backends)("agent self-update on $name", (backend) => {
 
   beforeAll(async () => {
     t = await startTestPlane(backend);
+    // The tenant trusts both keys; the agent pins only `trusted`.
+    for (const [name, key] of [["release", trusted.publicKey], ["other team", attacker.publicKey]]) {
+      expect((await t.api.post("/api/v1/release-keys", { name, publicKey: key }, t.adminKey)).status).toBe(201);
+    }
     const envId = await policedEnvironment(t, "upd", { allowedKinds: ["runtime.update", "runtime.stop", "runtime.start", "echo"] });
     const provisioned = await agentFor(t, envId, "upd-host", { env: { EDGE_UPDATE_PUBLIC_KEY: trusted.publicKey, EDGE_UPDATE_CHECK_INTERVAL_MS: "0" } });
     hostId = provisioned.host.id;
@@ -108,7 +113,10 @@ describe.each(backends)("agent self-update on $name", (backend) => {
   });
 
   test("an expired manifest is rejected (freeze attack)", async () => {
-    await publish("frozen", "2030.01.01", { "01.sh": "echo stale > app.txt\n" }, { expiresAt: new Date(Date.now() - 1000).toISOString() });
+    await publish("frozen", "2030.01.01", { "01.sh": "echo stale > app.txt\n" }, { expiresAt: new Date(Date.now() + 1000).toISOString() });
+    await Bun.sleep(1100);
+    // The control plane no longer offers it; a compromised one would: the agent still refuses.
+    await t.plane.database.db.execute(sql`update releases set expires_at = now() + interval '1 day' where channel = 'frozen'`);
     await expectRejected("frozen", /expired/);
   });
 
@@ -159,8 +167,9 @@ describe.each(backends)("agent self-update on $name", (backend) => {
     expect((await t.api.post(`/api/runtime/agents/${hostId}/stop`, {}, controller.token)).status).toBe(403);
     await t.api.post("/api/runtime/delegations", { controllerAgentId: controller.hostId, targetAgentId: hostId, scopes: ["stop", "start", "status"] }, t.adminKey);
     const stop = await t.api.post(`/api/runtime/agents/${hostId}/stop`, {}, controller.token);
-    expect(stop.status).toBe(200);
+    expect(stop.status).toBe(202);
     expect((await finished(stop.body.commandId)).result).toEqual({ state: "stopped" });
+    expect((await t.api.get(`/api/runtime/agents/${hostId}/status`, controller.token)).body).toMatchObject({ machineState: "stopped", requestedMachineState: null });
     const refused = await echo();
     expect(refused).toMatchObject({ status: "failed", error: "machine stopped" });
 
@@ -168,5 +177,13 @@ describe.each(backends)("agent self-update on $name", (backend) => {
     expect((await finished(start.body.commandId)).result).toEqual({ state: "running" });
     expect((await echo()).status).toBe("completed");
     expect((await t.api.get(`/api/runtime/agents/${hostId}/status`, controller.token)).body.machineState).toBe("running");
+  });
+
+  test("a granted update downloads its own release's scripts, not another channel's at the same path", async () => {
+    await publish("shared", "2031.03.01", { "01.sh": "echo shared > shared.txt\n" }, { dir: "scripts/2031.03.01" });
+    await publish("shared-beta", "2031.03.01", { "01.sh": "echo beta > shared.txt\n" }, { dir: "scripts/2031.03.01" });
+    const cmd = await update("shared");
+    expect(cmd.status).toBe("completed");
+    expect(readFileSync(join(installDir, "shared.txt"), "utf8")).toBe("shared\n");
   });
 });

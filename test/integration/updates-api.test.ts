@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { availableBackends } from "../support/backends";
 import { createTenant, startTestPlane, type TestPlane } from "../support/control-plane";
 import { hostWithRuntime } from "../support/runtime";
+import { signRaw } from "../support/releases";
 import { generateKeyPair, sha256Hex, signManifest, type ReleaseManifest } from "../../proto/release";
 
 const backends = await availableBackends();
@@ -31,6 +32,7 @@ describe.each(backends)("update and delegation API on $name", (backend) => {
   beforeAll(async () => {
     t = await startTestPlane(backend);
     agent = await hostWithRuntime(t, "updatable");
+    expect((await t.api.post("/api/v1/release-keys", { name: "ci", publicKey: keys.publicKey }, t.adminKey)).status).toBe(201);
   });
   afterAll(() => t?.stop());
 
@@ -42,7 +44,9 @@ describe.each(backends)("update and delegation API on $name", (backend) => {
       writeFileSync(join(dir, "scripts", "02-verify.sh"), "echo 2\n");
       const keygen = Bun.spawnSync([process.execPath, "scripts/release.ts", "keygen", "--out", join(dir, "keys")], { cwd: ROOT });
       expect(keygen.exitCode, keygen.stderr.toString()).toBe(0);
-      expect(readFileSync(join(dir, "keys", "release.pub"), "utf8").trim()).toMatch(/^[A-Za-z0-9+/]{43}=$/);
+      const publicKey = readFileSync(join(dir, "keys", "release.pub"), "utf8").trim();
+      expect(publicKey).toMatch(/^[A-Za-z0-9+/]{43}=$/);
+      expect((await t.api.post("/api/v1/release-keys", { name: "release tool", publicKey }, t.adminKey)).status).toBe(201);
       // async: the control plane it publishes to runs in this process
       const publish = Bun.spawn(
         [process.execPath, "scripts/release.ts", "publish", "--dir", join(dir, "scripts"), "--version", "2026.01.01", "--channel", "beta",
@@ -72,7 +76,7 @@ describe.each(backends)("update and delegation API on $name", (backend) => {
     const res = await t.api.post("/api/v1/releases", { signedManifest: tampered, scripts: [{ path: "scripts/update-2026.03.02.sh", body: body + "rm -rf /\n" }] }, t.adminKey);
     expect(res.status).toBe(400);
     expect(res.body.error).toContain("sha256");
-    const unsafe = signManifest(manifestFor("2026.03.03", body, { scripts: [{ id: "x", description: "", path: "../../etc/passwd", sha256: sha256Hex(body) }] }), keys.secretKey);
+    const unsafe = signRaw(manifestFor("2026.03.03", body, { scripts: [{ id: "x", description: "", path: "../../etc/passwd", sha256: sha256Hex(body) }] }), keys);
     expect((await t.api.post("/api/v1/releases", { signedManifest: unsafe, scripts: [{ path: "../../etc/passwd", body }] }, t.adminKey)).status).toBe(400);
   });
 
@@ -102,7 +106,7 @@ describe.each(backends)("update and delegation API on $name", (backend) => {
       targetVersion: "2026.02.20", updateAvailable: true, requiresApproval: true, notes: "Security update",
     });
     expect(check.body.scripts[0]).toMatchObject({ id: "step_1", path: "scripts/update-2026.02.20.sh", sha256: sha256Hex(body) });
-    expect(check.body.scripts[0].url).toEndWith("/api/runtime/updates/scripts?path=scripts%2Fupdate-2026.02.20.sh");
+    expect(check.body.scripts[0].url).toContain(`/api/runtime/updates/scripts?releaseId=${check.body.releaseId}&path=scripts%2Fupdate-2026.02.20.sh&sha256=`);
     const upToDate = await t.api.post("/api/runtime/updates/check", { currentVersion: "2026.02.20" }, auth);
     expect(upToDate.body.updateAvailable).toBe(false);
 
@@ -131,11 +135,18 @@ describe.each(backends)("update and delegation API on $name", (backend) => {
     await Bun.sleep(1100);
     expect((await t.api.post("/api/runtime/updates/apply", { approved: true, grantToken: short.body.grantToken, currentVersion: "2026.02.15", targetVersion: "2026.02.20" }, auth)).status).toBe(403);
 
+    // "applied" only for the version a grant was spent on, once
+    const bogus = await t.api.post("/api/runtime/updates/report", { channel: "stable", fromVersion: "2026.02.15", toVersion: "9999.0.0", status: "applied" }, auth);
+    expect(bogus.status).toBe(409);
+    expect(bogus.body.error).toContain("9999.0.0");
+    expect((await t.api.get(`/api/v1/hosts/${agent.hostId}`, t.adminKey)).body.agentVersion).not.toBe("9999.0.0");
     const report = await t.api.post("/api/runtime/updates/report", { channel: "stable", fromVersion: "2026.02.15", toVersion: "2026.02.20", status: "applied" }, auth);
     expect(report.status).toBe(200);
+    expect((await t.api.post("/api/runtime/updates/report", { channel: "stable", fromVersion: "2026.02.15", toVersion: "2026.02.20", status: "applied" }, auth)).status).toBe(409);
+    expect((await t.api.post("/api/runtime/updates/report", { channel: "stable", fromVersion: "2026.02.15", toVersion: "2026.02.20", status: "failed", reason: "disk full" }, auth)).status).toBe(200);
     expect((await t.api.get(`/api/v1/hosts/${agent.hostId}`, t.adminKey)).body.agentVersion).toBe("2026.02.20");
     const audit = (await t.api.get(`/api/v1/audit?hostId=${agent.hostId}`, t.adminKey)).body.items.map((e: any) => e.action);
-    expect(audit).toEqual(expect.arrayContaining(["update.granted", "update.apply_authorised", "update.apply_refused", "update.applied"]));
+    expect(audit).toEqual(expect.arrayContaining(["update.granted", "update.apply_authorised", "update.apply_refused", "update.applied", "update.report_refused"]));
     expect((await t.api.get(`/api/v1/audit?hostId=${agent.hostId}`, other.key)).body.items).toHaveLength(0);
   });
 
@@ -147,10 +158,12 @@ describe.each(backends)("update and delegation API on $name", (backend) => {
 
     // self
     expect((await act(controller, controller.hostId, "status")).status).toBe(200);
+    // No agent runs here to acknowledge: the request stays pending and the state is not reported as changed.
     const selfStop = await act(controller, controller.hostId, "stop");
-    expect(selfStop.status).toBe(200);
-    expect(selfStop.body).toMatchObject({ ok: true, machineState: "stopped" });
-    expect((await act(controller, controller.hostId, "start")).body.machineState).toBe("running");
+    expect(selfStop.status).toBe(202);
+    expect(selfStop.body).toMatchObject({ ok: true, machineState: "running", requestedMachineState: "stopped", pending: true });
+    expect((await act(controller, controller.hostId, "status")).body).toMatchObject({ machineState: "running", requestedMachineState: "stopped", pendingCommand: { id: selfStop.body.commandId, status: "pending" } });
+    expect((await act(controller, controller.hostId, "start")).body.requestedMachineState).toBe("running");
     // undelegated
     for (const action of ["start", "stop", "status"] as const) {
       const res = await act(controller, target.hostId, action);
@@ -165,8 +178,8 @@ describe.each(backends)("update and delegation API on $name", (backend) => {
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ controllerAgentId: controller.hostId, targetAgentId: target.hostId, scopes: ["stop", "status"], active: true });
     const stopped = await act(controller, target.hostId, "stop");
-    expect(stopped.status).toBe(200);
-    expect((await act(controller, target.hostId, "status")).body).toMatchObject({ agentId: target.hostId, machineState: "stopped" });
+    expect(stopped.status).toBe(202);
+    expect((await act(controller, target.hostId, "status")).body).toMatchObject({ agentId: target.hostId, machineState: "running", requestedMachineState: "stopped" });
     expect((await act(controller, target.hostId, "start")).status).toBe(403); // scope not granted
     expect((await act(target, controller.hostId, "stop")).status).toBe(403); // delegations are one-way
     const command = (await t.api.get(`/api/v1/commands/${stopped.body.commandId}`, t.adminKey)).body;
@@ -177,7 +190,7 @@ describe.each(backends)("update and delegation API on $name", (backend) => {
     expect((await act(controller, target.hostId, "stop")).status).toBe(403);
     // expired
     await t.api.post("/api/runtime/delegations", { controllerAgentId: controller.hostId, targetAgentId: target.hostId, scopes: ["start"], ttlSeconds: 1 }, t.adminKey);
-    expect((await act(controller, target.hostId, "start")).status).toBe(200);
+    expect((await act(controller, target.hostId, "start")).status).toBe(202);
     await Bun.sleep(1100);
     expect((await act(controller, target.hostId, "start")).status).toBe(403);
 

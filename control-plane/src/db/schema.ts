@@ -76,12 +76,16 @@ export const deviceCodes = pgTable(
     userId: text("user_id").references(() => users.id, { onDelete: "cascade" }),
     intervalSeconds: integer("interval_seconds").notNull(),
     lastPolledAt: ts("last_polled_at"),
+    /** Client address that started the login: pending codes are capped per source. */
+    source: text("source"),
     expiresAt: ts("expires_at").notNull(),
     createdAt: createdAt(),
   },
   (t) => [
     uniqueIndex("device_codes_hash_idx").on(t.deviceCodeHash),
     uniqueIndex("device_codes_user_code_idx").on(t.userCode),
+    index("device_codes_source_idx").on(t.source, t.status),
+    index("device_codes_expires_idx").on(t.expiresAt),
   ],
 );
 
@@ -336,13 +340,34 @@ export const releases = pgTable(
     version: text("version").notNull(),
     notes: text("notes").notNull().default(""),
     manifest: text("manifest").notNull(),
+    /** sha256 of the signed manifest: a manifest is published once, by one tenant. */
+    manifestSha256: text("manifest_sha256"),
     signature: text("signature").notNull(),
     publicKey: text("public_key").notNull(),
     expiresAt: ts("expires_at").notNull(),
     publishedBy: text("published_by").notNull(),
     createdAt: createdAt(),
   },
-  (t) => [uniqueIndex("releases_tenant_channel_version_idx").on(t.tenantId, t.channel, t.version)],
+  (t) => [
+    uniqueIndex("releases_tenant_channel_version_idx").on(t.tenantId, t.channel, t.version),
+    uniqueIndex("releases_manifest_sha256_idx").on(t.manifestSha256),
+  ],
+);
+
+/** Release signing keys a tenant's admins trust (beside the installation's UPDATE_PUBLIC_KEYS). */
+export const releaseKeys = pgTable(
+  "release_keys",
+  {
+    id: text("id").primaryKey(),
+    tenantId: tenantRef(),
+    name: text("name").notNull(),
+    /** base64 ed25519 public key. */
+    publicKey: text("public_key").notNull(),
+    createdBy: text("created_by").notNull(),
+    createdAt: createdAt(),
+    revokedAt: ts("revoked_at"),
+  },
+  (t) => [index("release_keys_tenant_idx").on(t.tenantId, t.publicKey)],
 );
 
 export const releaseScripts = pgTable(
@@ -373,6 +398,9 @@ export const updateGrants = pgTable(
     createdBy: text("created_by").notNull(),
     expiresAt: ts("expires_at").notNull(),
     usedAt: ts("used_at"),
+    /** The release version the grant was spent on; only that version may then be reported applied, once. */
+    appliedVersion: text("applied_version"),
+    reportedAt: ts("reported_at"),
     createdAt: createdAt(),
   },
   (t) => [uniqueIndex("update_grants_hash_idx").on(t.tokenHash)],
@@ -412,4 +440,19 @@ export const auditEvents = pgTable(
     createdAt: createdAt(),
   },
   (t) => [index("audit_tenant_created_idx").on(t.tenantId, t.createdAt)],
+);
+
+/** `Idempotency-Key` of command creations: the same key and body give the same command (per tenant, until expiry). */
+export const idempotencyKeys = pgTable(
+  "idempotency_keys",
+  {
+    tenantId: tenantRef(),
+    key: text("key").notNull(),
+    /** sha256 of the request body the key was first used with. */
+    requestSha256: text("request_sha256").notNull(),
+    commandId: text("command_id").notNull(),
+    expiresAt: ts("expires_at").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.key] }), index("idempotency_keys_expires_idx").on(t.expiresAt)],
 );

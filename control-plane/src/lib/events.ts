@@ -15,10 +15,12 @@ export interface CommandToDeliver {
 export type DomainEvent =
   | { type: "host.status"; tenantId: string; hostId: string; status: string; previous: string }
   | { type: "command.created"; tenantId: string; hostId: string; commandId: string; command: CommandToDeliver }
-  | { type: "command.transition"; tenantId: string; hostId: string; commandId: string; status: Status; error?: string | null }
+  | { type: "command.transition"; tenantId: string; hostId: string; commandId: string; status: Status; error?: string | null; kind?: string }
   | { type: "task.transition"; tenantId: string; taskId: string; status: Status }
   | { type: "command.log"; tenantId: string; hostId: string; commandId: string; stream: string; line: string; atMs: number }
   | { type: "runtime.revoked"; tenantId: string; runtimeId: string; hostId: string }
+  /** A token family was revoked (logout, refresh-token reuse): connections opened with its tokens must end now. */
+  | { type: "session.revoked"; tenantId: string; familyId: string; runtimeId?: string; userId?: string }
   /** Safety policies, environments or host assignments changed: agents need a fresh policy set. */
   | { type: "policies.changed"; tenantId: string };
 

@@ -9,8 +9,8 @@ export type BrokerIdentity = { kind: "agent"; tenantId: string; hostId: string; 
 export interface EmbeddedBrokerOptions {
   port: number;
   host?: string;
-  /** Resolves the CONNECT credentials; undefined refuses the connection. */
-  authenticate(clientId: string, username: string | undefined, password: string | undefined): Promise<BrokerIdentity | undefined>;
+  /** Resolves the CONNECT credentials; undefined refuses the connection. `remoteAddress`: the client's TCP peer. */
+  authenticate(clientId: string, username: string | undefined, password: string | undefined, remoteAddress?: string): Promise<BrokerIdentity | undefined>;
 }
 
 export interface EmbeddedBroker {
@@ -35,7 +35,7 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<
 
   broker.authenticate = (client, username, password, done) => {
     opts
-      .authenticate(client.id, username, password?.toString("utf8"))
+      .authenticate(client.id, username, password?.toString("utf8"), (client as { conn?: { remoteAddress?: string } }).conn?.remoteAddress)
       .then((identity) => {
         if (!identity) {
           const error = Object.assign(new Error("bad credentials"), { returnCode: 4 });

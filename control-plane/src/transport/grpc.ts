@@ -12,6 +12,7 @@ import type { Services } from "../services";
 import { AgentSessionService, OperatorService, type AgentFrame, type ServerFrame } from "../../../proto/grpc";
 import type { AgentInbox } from "./agent-inbox";
 import { toWireCommand, type CommandToPush, type LiveSession, type LiveSessions } from "./live-sessions";
+import { normalizeAddress } from "../lib/rate-limit";
 
 type Status = grpc.status;
 const statusError = (code: Status, details: string) => Object.assign(new Error(details), { code, details });
@@ -49,6 +50,7 @@ export async function startGrpcServer(
   );
   const revoked = services.events.subscribe((event) => {
     if (event.type === "runtime.revoked") sessions.abortRuntime(event.runtimeId, "runtime identity revoked");
+    if (event.type === "session.revoked" && event.runtimeId) sessions.abortRuntime(event.runtimeId, "runtime session revoked");
   });
   return {
     port,
@@ -80,8 +82,10 @@ function agentSession(services: Services, inbox: AgentInbox, sessions: LiveSessi
   };
 
   const authenticated = (async () => {
-    const token = bearerToken(authorization(call.metadata));
-    principal = token ? await services.runtime.principalForAccessToken(token) : undefined;
+    principal = await withAuthBudget(services, call.getPeer(), async () => {
+      const token = bearerToken(authorization(call.metadata));
+      return token ? await services.runtime.principalForAccessToken(token) : undefined;
+    });
     if (!principal) throw statusError(grpc.status.UNAUTHENTICATED, "missing, invalid or revoked runtime access token");
   })();
 
@@ -140,12 +144,12 @@ function agentSession(services: Services, inbox: AgentInbox, sessions: LiveSessi
 
 /** Operator calls: authenticated with an API key or user access token, tenant-scoped. */
 function operator(services: Services, sessions: LiveSessions, cluster: ClusterEvents): grpc.UntypedServiceImplementation {
-  async function user(metadata: grpc.Metadata): Promise<UserPrincipal> {
-    try {
-      return await services.authenticator.user(authorization(metadata));
-    } catch {
-      throw statusError(grpc.status.UNAUTHENTICATED, "missing or invalid credential");
-    }
+  /** `peer` given: a failure counts against that client address's failed-authentication budget. */
+  async function user(metadata: grpc.Metadata, peer?: string): Promise<UserPrincipal> {
+    const principal = async () => services.authenticator.user(authorization(metadata)).catch(() => undefined);
+    const me = peer ? await withAuthBudget(services, peer, principal) : await principal();
+    if (!me) throw statusError(grpc.status.UNAUTHENTICATED, "missing or invalid credential");
+    return me;
   }
   const asStatus = (err: unknown) => {
     if ((err as { code?: unknown }).code !== undefined && !(err instanceof HttpError)) return err as Error;
@@ -160,11 +164,23 @@ function operator(services: Services, sessions: LiveSessions, cluster: ClusterEv
   return {
     Watch(call: grpc.ServerWritableStream<{ hostId: string; taskId: string }, unknown>) {
       let unsubscribe: (() => void) | undefined;
-      const stop = () => unsubscribe?.();
+      let unsubscribeRevocations: (() => void) | undefined;
+      const stop = () => {
+        unsubscribe?.();
+        unsubscribeRevocations?.();
+      };
       call.on("cancelled", stop);
       call.on("close", stop);
       (async () => {
-        const me = await user(call.metadata);
+        const me = await user(call.metadata, call.getPeer());
+        // A watch opened with a token whose session gets revoked ends at once (API keys are checked on revocation too).
+        unsubscribeRevocations = services.events.subscribe(async (event) => {
+          if (event.type !== "session.revoked" || event.userId !== me.userId) return;
+          if (await user(call.metadata).then(() => false, () => true)) {
+            stop();
+            call.emit("error", statusError(grpc.status.UNAUTHENTICATED, "session revoked"));
+          }
+        });
         const { hostId, taskId } = call.request;
         if (Boolean(hostId) === Boolean(taskId)) throw statusError(grpc.status.INVALID_ARGUMENT, "give exactly one of host_id or task_id");
         // Another tenant's host or task is simply not found.
@@ -180,7 +196,7 @@ function operator(services: Services, sessions: LiveSessions, cluster: ClusterEv
 
     SendCommand(call: grpc.ServerUnaryCall<{ hostId: string; kind: string; paramsJson: string; timeoutMs: number }, unknown>, done: grpc.sendUnaryData<unknown>) {
       (async () => {
-        const me = await user(call.metadata);
+        const me = await user(call.metadata, call.getPeer());
         const { hostId, kind, paramsJson, timeoutMs } = call.request;
         let params: Record<string, unknown> = {};
         if (paramsJson) {
@@ -223,3 +239,16 @@ function watchEvent(event: WatchedEvent, tenantId: string, hostId: string, taskI
   return undefined;
 }
 
+
+/**
+ * Authenticates within the client address's failed-authentication budget, shared with the HTTP API: refused with
+ * RESOURCE_EXHAUSTED once it is spent; a failure (undefined) counts.
+ */
+async function withAuthBudget<T>(services: Services, peer: string, authenticate: () => Promise<T | undefined>): Promise<T | undefined> {
+  const source = normalizeAddress(peer);
+  const wait = services.rateLimits.failuresBySource.retryAfter(source);
+  if (wait !== undefined) throw statusError(grpc.status.RESOURCE_EXHAUSTED, `too many failed authentication attempts; retry in ${wait} s`);
+  const principal = await authenticate();
+  if (!principal) services.rateLimits.failuresBySource.hit(source);
+  return principal;
+}

@@ -3,13 +3,14 @@ import { randomBytes } from "node:crypto";
 import { hashSecret, secretMatches } from "../lib/secrets";
 import type { Config } from "../config";
 import type { Services } from "../services";
-import { startEmbeddedBroker, type EmbeddedBroker } from "./embedded-broker";
+import { startEmbeddedBroker, type BrokerIdentity, type EmbeddedBroker } from "./embedded-broker";
 import type { Database } from "../db/connect";
 import { ClusterEvents } from "../lib/cluster-events";
 import { AgentInbox } from "./agent-inbox";
 import { startGrpcServer, type GrpcServer } from "./grpc";
 import { LiveSessions } from "./live-sessions";
 import { MqttBridge } from "./mqtt";
+import { normalizeAddress } from "../lib/rate-limit";
 
 export interface Transport {
   /** The broker URL agents should use. */
@@ -62,19 +63,30 @@ export async function startTransport(config: Config, services: Services, databas
   // Embedded: the bridge logs in with a per-process secret; agents with their runtime access token.
   const internalSecret = randomBytes(32).toString("base64url");
   const internalSecretHash = hashSecret(internalSecret);
+  const brokerIdentity = async (clientId: string, username?: string, password?: string): Promise<BrokerIdentity | undefined> => {
+    if (username === INTERNAL_USER) return password && secretMatches(password, internalSecretHash) ? { kind: "internal" } : undefined;
+    if (!password || username !== clientId) return undefined;
+    const principal = await services.runtime.principalForAccessToken(password);
+    if (!principal || principal.runtimeId !== clientId) return undefined;
+    return { kind: "agent", tenantId: principal.tenantId, hostId: principal.hostId, runtimeId: principal.runtimeId };
+  };
   const broker = await startEmbeddedBroker({
     port: config.mqttPort,
     host: config.host,
-    async authenticate(clientId, username, password) {
-      if (username === INTERNAL_USER) return password && secretMatches(password, internalSecretHash) ? { kind: "internal" } : undefined;
-      if (!password || username !== clientId) return undefined;
-      const principal = await services.runtime.principalForAccessToken(password);
-      if (!principal || principal.runtimeId !== clientId) return undefined;
-      return { kind: "agent", tenantId: principal.tenantId, hostId: principal.hostId, runtimeId: principal.runtimeId };
+    async authenticate(clientId, username, password, remoteAddress) {
+      // Logins share the failed-authentication budget of their address with the HTTP API and gRPC (the bridge's own
+      // login is never refused for it: it comes from this host, like a local attacker might).
+      const source = normalizeAddress(remoteAddress ?? "unknown");
+      if (username !== INTERNAL_USER && services.rateLimits.failuresBySource.retryAfter(source) !== undefined) return undefined;
+      const identity = await brokerIdentity(clientId, username, password);
+      if (!identity) services.rateLimits.failuresBySource.hit(source);
+      return identity;
     },
   });
   const dropRevoked = services.events.subscribe((event) => {
     if (event.type === "runtime.revoked") broker.disconnect(event.runtimeId);
+    // Its token may belong to the revoked family: it logs in again, and only a live token gets in.
+    if (event.type === "session.revoked" && event.runtimeId) broker.disconnect(event.runtimeId);
   });
   const host = config.host === "0.0.0.0" ? "127.0.0.1" : config.host;
   const bridge = new MqttBridge(services, inbox, sessions, {

@@ -38,12 +38,12 @@ export async function applyUpdate(deps: UpdateDeps, request: UpdateRequest): Pro
   let outcome: UpdateOutcome
   try {
     if (!deps.publicKey) throw new UpdateRejectedError('no pinned update key')
-    const offered = await api.check(fromVersion, channel)
+    const offered = await api.check(fromVersion, channel, deps.publicKey)
     toVersion = offered.targetVersion
     const manifest = verifyRelease(offered, { pinnedKey: deps.publicKey, channel, currentVersion: fromVersion, targetVersion: request.targetVersion, now: now() })
     log.info(`update ${fromVersion} -> ${manifest.version} (${channel}) verified; redeeming the grant`)
 
-    const approved = await redeem(api, { grantToken: request.grantToken, currentVersion: fromVersion, channel, targetVersion: manifest.version })
+    const approved = await redeem(api, { grantToken: request.grantToken, currentVersion: fromVersion, channel, targetVersion: manifest.version, publicKey: deps.publicKey })
     if (approved.approved !== true || approved.canExecuteRemoteScripts !== true) {
       throw new UpdateRejectedError('the control plane did not approve running the update scripts')
     }
@@ -51,13 +51,15 @@ export async function applyUpdate(deps: UpdateDeps, request: UpdateRequest): Pro
       throw new UpdateRejectedError(`approved version ${approved.targetVersion} is not the verified version ${manifest.version}`)
     }
 
-    // Only the signed manifest's script list counts; every script is checked before anything runs.
+    // Only the signed manifest's script list counts; every script is checked before anything runs. Scripts are
+    // fetched from the approved release by digest, so another release's script at the same path is never served.
+    const releaseId = approved.releaseId ?? offered.releaseId ?? undefined
     workDir = mkdtempSync(join(deps.stateDir, 'update-'))
     const scripts: { id: string; file: string }[] = []
     for (const [index, script] of manifest.scripts.entries()) {
       let body: Uint8Array
       try {
-        body = await api.script(script.path)
+        body = await api.script({ path: script.path, sha256: script.sha256, ...(releaseId ? { releaseId } : {}) })
       } catch (error) {
         throw new Error(`script ${script.id} download failed: ${errorMessage(error)}`)
       }

@@ -7,6 +7,8 @@ const SignedManifestSchema = Type.Object({ manifest: Type.String(), signature: T
 const UpdateAnswerSchema = Type.Object({
   channel: Type.String(),
   currentVersion: Type.String(),
+  /** The offered release: scripts are downloaded from it, not from whichever release last used a path. */
+  releaseId: Type.Optional(Type.Union([Type.String(), Type.Null()])),
   targetVersion: Type.String(),
   updateAvailable: Type.Boolean(),
   requiresApproval: Type.Optional(Type.Boolean()),
@@ -38,11 +40,28 @@ export class UpdateApiError extends Error {
   }
 }
 
+/** Which script to download: its path and digest in the signed manifest, of the release being applied. */
+export interface ScriptRef {
+  path: string
+  sha256: string
+  releaseId?: string
+}
+
+export interface ApplyRequest {
+  grantToken: string
+  currentVersion: string
+  channel: string
+  targetVersion: string
+  /** The pinned key, so the control plane authorises the release this agent verified. */
+  publicKey?: string
+}
+
 export interface UpdateApi {
-  check(currentVersion: string, channel: string): Promise<UpdateAnswer>
-  apply(body: { grantToken: string; currentVersion: string; channel: string; targetVersion: string }): Promise<UpdateAnswer>
+  /** `publicKey`: the pinned key; only releases signed with it are offered. */
+  check(currentVersion: string, channel: string, publicKey?: string): Promise<UpdateAnswer>
+  apply(body: ApplyRequest): Promise<UpdateAnswer>
   /** The script body as bytes (hashed as is). */
-  script(path: string): Promise<Uint8Array>
+  script(ref: ScriptRef): Promise<Uint8Array>
   report(report: UpdateReport): Promise<void>
 }
 
@@ -55,16 +74,17 @@ export class HttpUpdateApi implements UpdateApi {
     private readonly fetchImpl: typeof fetch = fetch,
   ) {}
 
-  async check(currentVersion: string, channel: string): Promise<UpdateAnswer> {
-    return answer('check', await this.request('POST', '/api/runtime/updates/check', { currentVersion, channel }))
+  async check(currentVersion: string, channel: string, publicKey?: string): Promise<UpdateAnswer> {
+    return answer('check', await this.request('POST', '/api/runtime/updates/check', { currentVersion, channel, ...(publicKey ? { publicKey } : {}) }))
   }
 
-  async apply(body: { grantToken: string; currentVersion: string; channel: string; targetVersion: string }): Promise<UpdateAnswer> {
+  async apply(body: ApplyRequest): Promise<UpdateAnswer> {
     return answer('apply', await this.request('POST', '/api/runtime/updates/apply', { approved: true, ...body }))
   }
 
-  async script(path: string): Promise<Uint8Array> {
-    const response = await this.request('GET', `/api/runtime/updates/scripts?path=${encodeURIComponent(path)}`)
+  async script(ref: ScriptRef): Promise<Uint8Array> {
+    const query = new URLSearchParams({ path: ref.path, sha256: ref.sha256, ...(ref.releaseId ? { releaseId: ref.releaseId } : {}) })
+    const response = await this.request('GET', `/api/runtime/updates/scripts?${query}`)
     return new Uint8Array(await response.arrayBuffer())
   }
 

@@ -24,11 +24,11 @@ export function verifyRelease(answer: UpdateAnswer, opts: VerifyOptions): Releas
   if (!answer.signedManifest) reject('signature: the control plane sent no signed manifest')
   let manifest: ReleaseManifest
   try {
+    // Verifies the signature, then the manifest against the shared schema (ReleaseManifestSchema).
     manifest = verifySignedManifest(answer.signedManifest!, opts.pinnedKey!)
   } catch (error) {
     return reject(`signature: ${(error as Error).message}`)
   }
-  if (!wellFormed(manifest)) reject('signature: malformed manifest')
   if (manifest.channel !== opts.channel) reject(`manifest channel "${manifest.channel}" is not the requested channel "${opts.channel}"`)
   if (manifest.version !== answer.targetVersion) reject(`manifest version ${manifest.version} does not match the offered version ${answer.targetVersion}`)
   if (opts.targetVersion !== undefined && manifest.version !== opts.targetVersion) {
@@ -44,13 +44,4 @@ export function verifyRelease(answer: UpdateAnswer, opts: VerifyOptions): Releas
 /** A downloaded script must hash to what the signed manifest says. */
 export function checkScript(script: ReleaseScript, body: Uint8Array): void {
   if (sha256Hex(body) !== script.sha256.toLowerCase()) throw new UpdateRejectedError(`script ${script.id} sha256 mismatch`)
-}
-
-function wellFormed(manifest: ReleaseManifest): boolean {
-  const text = (value: unknown) => typeof value === 'string' && value.length > 0
-  return (
-    text(manifest.channel) &&
-    text(manifest.expiresAt) &&
-    manifest.scripts.every((s) => s && text(s.id) && text(s.path) && typeof s.sha256 === 'string' && /^[0-9a-fA-F]{64}$/.test(s.sha256))
-  )
 }

@@ -1,10 +1,11 @@
 /** Device login (RFC 8628 style): a CLI shows a user code, a signed-in user approves it, the CLI polls for tokens. */
-import { and, eq, gt, isNull, lt, lte, or } from "drizzle-orm";
+import { and, count, eq, gt, isNull, lt, lte, or } from "drizzle-orm";
 import type { Db } from "../../db/connect";
 import { deviceCodes, users } from "../../db/schema";
 import { newId } from "../../lib/ids";
 import { hashSecret, newSecret, newUserCode } from "../../lib/secrets";
 import { HttpError, badRequest, notFound } from "../../http/errors";
+import { CredentialRejected, tooManyRequests } from "../../lib/rate-limit";
 import type { UserPrincipal } from "./principal";
 import type { SessionTokenService } from "../sessions/tokens";
 
@@ -12,7 +13,13 @@ export interface DeviceSettings {
   publicUrl: string;
   deviceCodeTtlSeconds: number;
   devicePollIntervalSeconds: number;
+  /** Pending, unexpired codes allowed per client address and in all: unauthenticated writes stay bounded. */
+  deviceCodeMaxPendingPerSource: number;
+  deviceCodeMaxPending: number;
 }
+
+/** Expired codes are kept this long (polls still get `expired_token`), then deleted. */
+const EXPIRED_CODE_RETENTION_MS = 10 * 60_000;
 
 /** `f6h9k2q1` and `F6H9-K2Q1` are the same code. */
 export function normaliseUserCode(input: string): string {
@@ -27,10 +34,17 @@ export class DeviceLoginService {
     private readonly settings: DeviceSettings,
   ) {}
 
-  async start(clientName?: string) {
+  /** `source`: the client address, for the per-source cap on pending codes. */
+  async start(clientName?: string, source?: string) {
     const now = Date.now();
-    // Housekeeping: forget codes that expired a day ago.
-    await this.db.delete(deviceCodes).where(lt(deviceCodes.expiresAt, new Date(now - 86_400_000)));
+    await this.db.delete(deviceCodes).where(lt(deviceCodes.expiresAt, new Date(now - EXPIRED_CODE_RETENTION_MS)));
+    const pending = and(eq(deviceCodes.status, "pending"), gt(deviceCodes.expiresAt, new Date(now)));
+    const [total] = await this.db.select({ n: count() }).from(deviceCodes).where(pending);
+    if (total!.n >= this.settings.deviceCodeMaxPending) throw tooManyRequests(60, "too many device logins pending; retry later");
+    if (source) {
+      const [mine] = await this.db.select({ n: count() }).from(deviceCodes).where(and(pending, eq(deviceCodes.source, source)));
+      if (mine!.n >= this.settings.deviceCodeMaxPendingPerSource) throw tooManyRequests(60, "too many device logins pending from this address; retry later");
+    }
     const deviceCode = newSecret("dev_");
     const verificationUri = `${this.settings.publicUrl}/auth/device`;
     for (let attempt = 0; ; attempt++) {
@@ -41,6 +55,7 @@ export class DeviceLoginService {
           deviceCodeHash: hashSecret(deviceCode),
           userCode,
           clientName: clientName ?? null,
+          source: source ?? null,
           intervalSeconds: this.settings.devicePollIntervalSeconds,
           expiresAt: new Date(now + this.settings.deviceCodeTtlSeconds * 1000),
         });
@@ -61,7 +76,7 @@ export class DeviceLoginService {
 
   async poll(deviceCode: string) {
     const [row] = await this.db.select().from(deviceCodes).where(eq(deviceCodes.deviceCodeHash, hashSecret(deviceCode)));
-    if (!row) throw notFound("device code");
+    if (!row) throw new CredentialRejected(404, "device code not found");
     if (row.status === "consumed") throw badRequest("device code already used");
     const now = new Date();
     if (row.expiresAt <= now) throw badRequest("expired_token");
@@ -110,7 +125,7 @@ export class DeviceLoginService {
         ),
       )
       .returning({ userCode: deviceCodes.userCode, status: deviceCodes.status });
-    if (!row) throw notFound("pending user code");
+    if (!row) throw new CredentialRejected(404, "pending user code not found");
     return row;
   }
 }

@@ -7,11 +7,17 @@ import { IdParams } from "../../http/params";
 import { ApiKeyCreateBody, DeviceApproveBody, DevicePollBody, DeviceStartBody, DeviceTokenAliasBody, RefreshBody } from "./model";
 
 /** Routes that need no credential. */
-export const publicAuthController = ({ device, userTokens }: Services) =>
-  new Elysia({ tags: ["auth"] })
-    .post("/api/auth/device/start", ({ body }) => device.start(body?.clientName), { body: DeviceStartBody })
+export const publicAuthController = ({ device, userTokens, rateLimits }: Services) => {
+  /** Each start writes a row: budgeted per client address (pending codes are capped too). */
+  const start = (clientName: string | undefined, request: Request, server: Parameters<typeof rateLimits.source>[1]) => {
+    const source = rateLimits.source(request, server);
+    rateLimits.deviceStartsBySource.take(source, "too many device logins started; retry later");
+    return device.start(clientName, source);
+  };
+  return new Elysia({ tags: ["auth"] })
+    .post("/api/auth/device/start", ({ body, request, server }) => start(body?.clientName, request, server), { body: DeviceStartBody })
     .post("/api/auth/device/poll", ({ body }) => device.poll(body.deviceCode), { body: DevicePollBody })
-    .post("/api/v1/device/code", ({ body }) => device.start(body?.clientName), { body: DeviceStartBody })
+    .post("/api/v1/device/code", ({ body, request, server }) => start(body?.clientName, request, server), { body: DeviceStartBody })
     .post(
       "/api/v1/device/token",
       ({ body }) => {
@@ -37,13 +43,17 @@ export const publicAuthController = ({ device, userTokens }: Services) =>
       },
       { body: RefreshBody },
     );
+};
 
-export const userAuthController = ({ authenticator, device, apiKeys }: Services) =>
+export const userAuthController = ({ authenticator, device, apiKeys, rateLimits }: Services) =>
   new Elysia({ tags: ["auth"] })
     .use(requireUser(authenticator))
-    .post("/api/auth/device/approve", ({ principal, body }) => device.approve(principal, body.userCode, body.approve ?? true), {
-      body: DeviceApproveBody,
-    })
+    .post(
+      "/api/auth/device/approve",
+      // A user guessing user codes is limited per user, wherever the guesses come from.
+      ({ principal, body }) => rateLimits.guardCredential(`approve:${principal.userId}`, () => device.approve(principal, body.userCode, body.approve ?? true)),
+      { body: DeviceApproveBody },
+    )
     .post(
       "/api/v1/auth-keys",
       async ({ principal, body, set }) => {

@@ -3,6 +3,7 @@ import type { Services } from "../../services";
 import { IdParams } from "../../http/params";
 import { TransitionBody } from "../../http/work-item-model";
 import { requireUser } from "../auth/authenticate";
+import { badRequest } from "../../http/errors";
 import { CommandCreateBody, CommandListQuery } from "./model";
 
 export const commandsController = ({ authenticator, commands }: Services) =>
@@ -10,9 +11,16 @@ export const commandsController = ({ authenticator, commands }: Services) =>
     .use(requireUser(authenticator))
     .post(
       "/",
-      ({ principal, body, set }) => {
-        set.status = 201;
-        return commands.create(principal.tenantId, body);
+      async ({ principal, body, headers, set }) => {
+        const key = headers["idempotency-key"];
+        if (key === undefined) {
+          set.status = 201;
+          return commands.create(principal.tenantId, body);
+        }
+        if (!/^[\x21-\x7e]{1,255}$/.test(key)) throw badRequest("Idempotency-Key must be 1 to 255 visible ASCII characters");
+        const { command, replayed } = await commands.createOnce(principal.tenantId, key, body);
+        set.status = replayed ? 200 : 201;
+        return command;
       },
       { body: CommandCreateBody },
     )

@@ -1,8 +1,9 @@
 /** Robot commands: created for a host, delivered to its agent, moved through pending → running → completed | failed. */
 import { and, asc, desc, eq, inArray, lt, type SQL } from "drizzle-orm";
 import type { Static } from "elysia";
-import type { Db } from "../../db/connect";
-import { commands, hosts } from "../../db/schema";
+import { createHash } from "node:crypto";
+import type { Db, Queryable } from "../../db/connect";
+import { commands, hosts, idempotencyKeys } from "../../db/schema";
 import type { EventBus } from "../../lib/events";
 import { newId } from "../../lib/ids";
 import { DEFAULT_LIMIT, afterCursor, toPage } from "../../lib/pagination";
@@ -11,24 +12,75 @@ import { transitionRow, type TransitionInput } from "../../lib/transition";
 import { HttpError, badRequest, conflict, notFound } from "../../http/errors";
 import type { CommandCreateBody, CommandListQuery } from "./model";
 
+/** How long an `Idempotency-Key` of a command creation is remembered. */
+export const IDEMPOTENCY_KEY_TTL_MS = 24 * 3600_000;
+
+/** JSON with object keys sorted: the same request body always hashes the same. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  if (value && typeof value === "object") {
+    const entries = Object.entries(value).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
+  }
+  return JSON.stringify(value);
+}
+
 export class CommandService {
   constructor(
     private readonly db: Db,
     private readonly events: EventBus,
   ) {}
 
-  async create(tenantId: string, input: Static<typeof CommandCreateBody>) {
+  async create(tenantId: string, input: Static<typeof CommandCreateBody>, idempotency?: { key: string; requestSha256: string }) {
     const [host] = await this.db
       .select({ id: hosts.id })
       .from(hosts)
       .where(and(eq(hosts.id, input.hostId), eq(hosts.tenantId, tenantId)));
     if (!host) throw badRequest(`unknown host ${input.hostId}`);
-    const [row] = await this.db
-      .insert(commands)
-      .values({ ...input, id: newId("cmd"), tenantId, createdAt: new Date() })
-      .returning();
-    this.events.publish({ type: "command.created", tenantId, hostId: row!.hostId, commandId: row!.id, command: row! });
-    return publicRow(row!);
+    const insert = async (q: Queryable) => {
+      const [row] = await q
+        .insert(commands)
+        .values({ ...input, id: newId("cmd"), tenantId, createdAt: new Date() })
+        .returning();
+      if (idempotency) {
+        await q.insert(idempotencyKeys).values({ tenantId, ...idempotency, commandId: row!.id, expiresAt: new Date(Date.now() + IDEMPOTENCY_KEY_TTL_MS) });
+      }
+      return row!;
+    };
+    // With a key, the command and its key commit together: a concurrent twin fails on the key and replays.
+    const row = idempotency ? await this.db.transaction(insert) : await insert(this.db);
+    this.events.publish({ type: "command.created", tenantId, hostId: row.hostId, commandId: row.id, command: row });
+    return publicRow(row);
+  }
+
+  /**
+   * Creates a command once per `Idempotency-Key` (per tenant, for IDEMPOTENCY_KEY_TTL_MS): the same key with the same
+   * body gives the command created first (`replayed`); with another body it is refused (422).
+   */
+  async createOnce(tenantId: string, key: string, input: Static<typeof CommandCreateBody>) {
+    const requestSha256 = createHash("sha256").update(canonicalJson(input)).digest("hex");
+    await this.db.delete(idempotencyKeys).where(lt(idempotencyKeys.expiresAt, new Date()));
+    const replay = async () => {
+      const [seen] = await this.db
+        .select()
+        .from(idempotencyKeys)
+        .where(and(eq(idempotencyKeys.tenantId, tenantId), eq(idempotencyKeys.key, key)));
+      if (!seen) return undefined;
+      if (seen.requestSha256 !== requestSha256) throw new HttpError(422, "Idempotency-Key was already used with a different request");
+      const [row] = await this.db.select().from(commands).where(and(eq(commands.id, seen.commandId), eq(commands.tenantId, tenantId)));
+      if (!row) throw conflict("the command created with this Idempotency-Key has been deleted");
+      return { command: publicRow(row), replayed: true };
+    };
+    const earlier = await replay();
+    if (earlier) return earlier;
+    try {
+      return { command: await this.create(tenantId, input, { key, requestSha256 }), replayed: false };
+    } catch (error) {
+      const code = (error as { code?: unknown; cause?: { code?: unknown } })?.cause?.code ?? (error as { code?: unknown })?.code;
+      const twin = code === "23505" ? await replay() : undefined;
+      if (twin) return twin;
+      throw error;
+    }
   }
 
   async list(tenantId: string, query: Static<typeof CommandListQuery>) {
@@ -59,6 +111,7 @@ export class CommandService {
       tenantId,
       hostId: row.hostId,
       commandId: id,
+      kind: row.kind,
       status: input.status,
       error: row.error,
     });

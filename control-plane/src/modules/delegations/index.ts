@@ -24,6 +24,21 @@ export const delegationsController = ({ authenticator, delegations }: Services) 
 export const runtimeControlController = ({ runtime, delegations }: Services) =>
   new Elysia({ prefix: "/api/runtime/agents", tags: ["delegations"] })
     .use(requireRuntime(runtime))
-    .post("/:id/start", ({ runtime: me, params }) => delegations.control(me, params.id, "start"), { params: IdParams })
-    .post("/:id/stop", ({ runtime: me, params }) => delegations.control(me, params.id, "stop"), { params: IdParams })
+    // 202: the agent has not acknowledged the request yet (it may refuse it).
+    .post(
+      "/:id/start",
+      ({ runtime: me, params, set }) => {
+        set.status = 202;
+        return delegations.control(me, params.id, "start");
+      },
+      { params: IdParams },
+    )
+    .post(
+      "/:id/stop",
+      ({ runtime: me, params, set }) => {
+        set.status = 202;
+        return delegations.control(me, params.id, "stop");
+      },
+      { params: IdParams },
+    )
     .get("/:id/status", ({ runtime: me, params }) => delegations.status(me, params.id), { params: IdParams });

@@ -1,7 +1,8 @@
 /** Delegations and delegated runtime control: an agent acts on itself, or on another only with a live delegation. */
-import { and, desc, eq, gt, isNull } from "drizzle-orm";
+import { and, desc, eq, gt, inArray, isNull } from "drizzle-orm";
 import type { Db } from "../../db/connect";
-import { delegations, hosts } from "../../db/schema";
+import { commands, delegations, hosts } from "../../db/schema";
+import type { DomainEvent } from "../../lib/events";
 import { newId } from "../../lib/ids";
 import { publicRow } from "../../lib/rows";
 import { badRequest, forbidden, notFound } from "../../http/errors";
@@ -12,6 +13,10 @@ import type { RuntimePrincipal } from "../runtime/principal";
 import type { DelegationScope } from "./model";
 
 type Delegation = typeof delegations.$inferSelect;
+type MachineState = "running" | "stopped";
+
+const CONTROL_KINDS = ["runtime.start", "runtime.stop"];
+const stateOf = (kind: string): MachineState => (kind === "runtime.stop" ? "stopped" : "running");
 
 const present = (row: Delegation) => {
   const { controllerHostId, targetHostId, ...rest } = publicRow(row);
@@ -88,14 +93,16 @@ export class DelegationService {
     return target;
   }
 
-  /** start/stop: records the desired machine state and tells the target agent, which enforces it. */
+  /**
+   * start/stop: sends the target agent a `runtime.start|stop` command. The request is pending until the agent
+   * acknowledges it; the machine state changes only then (the agent may refuse, e.g. by policy).
+   */
   async control(me: RuntimePrincipal, targetId: string, action: "start" | "stop") {
     await this.authorize(me, targetId, action);
-    const machineState = action === "start" ? "running" : "stopped";
-    await this.db.update(hosts).set({ machineState, updatedAt: new Date() }).where(eq(hosts.id, targetId));
     const command = await this.commands.create(me.tenantId, { hostId: targetId, kind: `runtime.${action}`, params: {} });
     await this.audit.record({ tenantId: me.tenantId, hostId: targetId, actor: me.runtimeId, action: `runtime.${action}`, detail: { by: me.hostId, commandId: command.id } });
-    return { ok: true, agentId: targetId, action, machineState, commandId: command.id };
+    const { machineState } = await this.machineStateOf(me.tenantId, targetId);
+    return { ok: true, agentId: targetId, action, machineState, requestedMachineState: stateOf(command.kind), pending: true, commandId: command.id };
   }
 
   async status(me: RuntimePrincipal, targetId: string) {
@@ -103,10 +110,40 @@ export class DelegationService {
     return {
       ok: true,
       agentId: target.id,
-      machineState: target.machineState,
+      ...(await this.machineStateOf(me.tenantId, target.id, target.machineState)),
       status: target.status,
       agentVersion: target.agentVersion,
       lastSeenAt: target.lastSeenAt,
     };
+  }
+
+  /**
+   * The machine state the agent acknowledged (its last completed start/stop; before any, the host's recorded state),
+   * the request still in flight if any, and the last request the agent refused after that.
+   */
+  private async machineStateOf(tenantId: string, hostId: string, recorded?: MachineState) {
+    const rows = await this.db
+      .select({ id: commands.id, kind: commands.kind, status: commands.status, error: commands.error })
+      .from(commands)
+      .where(and(eq(commands.tenantId, tenantId), eq(commands.hostId, hostId), inArray(commands.kind, CONTROL_KINDS)))
+      .orderBy(desc(commands.createdAt), desc(commands.id))
+      .limit(50);
+    const acknowledged = rows.find((c) => c.status === "completed");
+    const newer = acknowledged ? rows.slice(0, rows.indexOf(acknowledged)) : rows;
+    const inFlight = newer.find((c) => c.status === "pending" || c.status === "running");
+    const refused = newer.find((c) => c.status === "failed" || c.status === "cancelled");
+    if (!acknowledged && !recorded) [{ machineState: recorded }] = await this.db.select({ machineState: hosts.machineState }).from(hosts).where(eq(hosts.id, hostId));
+    return {
+      machineState: acknowledged ? stateOf(acknowledged.kind) : recorded ?? "running",
+      requestedMachineState: inFlight ? stateOf(inFlight.kind) : null,
+      pendingCommand: inFlight ? { id: inFlight.id, status: inFlight.status } : null,
+      lastRefused: refused ? { commandId: refused.id, requestedMachineState: stateOf(refused.kind), status: refused.status, error: refused.error } : null,
+    };
+  }
+
+  /** Keeps the host's `machineState` to what its agent acknowledged: set when a start/stop command completes. */
+  async onEvent(event: DomainEvent) {
+    if (event.type !== "command.transition" || event.status !== "completed" || !event.kind || !CONTROL_KINDS.includes(event.kind)) return;
+    await this.db.update(hosts).set({ machineState: stateOf(event.kind), updatedAt: new Date() }).where(eq(hosts.id, event.hostId));
   }
 }

@@ -10,6 +10,7 @@ import { notFound } from "../../http/errors";
 import type { EnvironmentService } from "../environments/service";
 import type { HostCreateBody, HostListQuery, HostUpdateBody } from "./model";
 import { INSERT_CHUNK, screenTelemetry, type RawPoint } from "./telemetry";
+import { boundStatusReport } from "./status-report";
 
 export type HostStatus = (typeof HOST_STATUSES)[number];
 
@@ -78,9 +79,10 @@ export class HostService {
 
   /** Stores an agent's latest status report. */
   async recordReport(tenantId: string, id: string, report: Record<string, unknown>, agentVersion: string) {
+    const bounded = boundStatusReport(report, agentVersion);
     await this.db
       .update(hosts)
-      .set({ lastStatus: report, agentVersion, lastSeenAt: new Date() })
+      .set({ lastStatus: bounded.report, ...(bounded.agentVersion ? { agentVersion: bounded.agentVersion } : {}), lastSeenAt: new Date() })
       .where(and(eq(hosts.id, id), eq(hosts.tenantId, tenantId)));
   }
 

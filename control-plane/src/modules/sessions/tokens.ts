@@ -34,6 +34,8 @@ export class SessionTokenService {
   constructor(
     private readonly db: Db,
     private readonly settings: SessionSettings,
+    /** Told after a family's revocation commits, so live connections using its tokens can be dropped. */
+    private readonly onFamilyRevoked: (subject: Subject, familyId: string) => void = () => {},
   ) {}
 
   /** Issues a new access/refresh pair; a new login starts a new family. */
@@ -70,7 +72,7 @@ export class SessionTokenService {
       if (!row || row.revokedAt) return { error: "invalid refresh token" } as const;
       if (row.usedAt) {
         await revokeFamily(tx, row.familyId);
-        return { error: "refresh token reuse detected; the session has been revoked" } as const;
+        return { error: "refresh token reuse detected; the session has been revoked", revoked: { subject: subjectOf(row), familyId: row.familyId } } as const;
       }
       if (row.expiresAt.getTime() <= Date.now()) return { error: "refresh token expired" } as const;
       await tx.update(sessionTokens).set({ usedAt: new Date() }).where(eq(sessionTokens.id, row.id));
@@ -78,7 +80,10 @@ export class SessionTokenService {
       return { pair: await this.issue(tx, subject, row.familyId), subject } as const;
     });
     // The family revocation above is committed before the 401 is raised.
-    if ("error" in outcome) throw unauthorized(outcome.error);
+    if ("error" in outcome) {
+      if ("revoked" in outcome && outcome.revoked) this.onFamilyRevoked(outcome.revoked.subject, outcome.revoked.familyId);
+      throw unauthorized(outcome.error);
+    }
     return outcome;
   }
 
@@ -91,6 +96,7 @@ export class SessionTokenService {
       .where(and(eq(sessionTokens.tokenHash, hashSecret(refreshToken)), eq(sessionTokens.kind, "refresh")));
     if (!row) return undefined;
     await revokeFamily(this.db, row.familyId);
+    this.onFamilyRevoked(subjectOf(row), row.familyId);
     return subjectOf(row);
   }
 

@@ -1,12 +1,12 @@
-/** Routes: releases (users), update grants (users), the runtime update flow (runtimes). */
+/** Routes: releases and release signing keys (users), update grants (users), the runtime update flow (runtimes). */
 import { Elysia } from "elysia";
 import type { Services } from "../../services";
 import { IdParams } from "../../http/params";
 import { requireUser } from "../auth/authenticate";
 import { requireRuntime } from "../runtime/authenticate";
-import { ApplyBody, CheckBody, GrantBody, ManifestQuery, PublishReleaseBody, ReportBody, ScriptQuery } from "./model";
+import { ApplyBody, CheckBody, GrantBody, ManifestQuery, PublishReleaseBody, ReleaseKeyBody, ReleaseListQuery, ReportBody, ScriptQuery } from "./model";
 
-export const releasesController = ({ authenticator, updates }: Services) =>
+export const releasesController = ({ authenticator, updates, releaseKeys }: Services) =>
   new Elysia({ tags: ["updates"] })
     .use(requireUser(authenticator))
     .post(
@@ -18,8 +18,18 @@ export const releasesController = ({ authenticator, updates }: Services) =>
       { body: PublishReleaseBody },
     )
     .get("/api/v1/releases", async ({ principal, query }) => ({ items: await updates.listReleases(principal.tenantId, query.channel) }), {
-      query: ManifestQuery,
+      query: ReleaseListQuery,
     })
+    .post(
+      "/api/v1/release-keys",
+      ({ principal, body, set }) => {
+        set.status = 201;
+        return releaseKeys.register(principal, body);
+      },
+      { body: ReleaseKeyBody },
+    )
+    .get("/api/v1/release-keys", ({ principal }) => releaseKeys.list(principal.tenantId))
+    .delete("/api/v1/release-keys/:id", ({ principal, params }) => releaseKeys.revoke(principal, params.id), { params: IdParams })
     .post(
       "/api/agents/:id/runtime-update-grant",
       ({ principal, params, body, set }) => {
@@ -32,15 +42,15 @@ export const releasesController = ({ authenticator, updates }: Services) =>
 export const runtimeUpdatesController = ({ runtime, updates }: Services) =>
   new Elysia({ prefix: "/api/runtime/updates", tags: ["updates"] })
     .use(requireRuntime(runtime))
-    .get("/manifest", ({ runtime: me, query }) => updates.manifest(me, query.channel), { query: ManifestQuery })
+    .get("/manifest", ({ runtime: me, query }) => updates.manifest(me, query.channel, query.publicKey), { query: ManifestQuery })
     .get(
       "/scripts",
       async ({ runtime: me, query, set }) => {
         set.headers["content-type"] = "text/plain; charset=utf-8";
-        return updates.script(me, query.path);
+        return updates.script(me, query);
       },
       { query: ScriptQuery },
     )
-    .post("/check", ({ runtime: me, body }) => updates.check(me, body.currentVersion, body.channel), { body: CheckBody })
+    .post("/check", ({ runtime: me, body }) => updates.check(me, body.currentVersion, body.channel, body.publicKey), { body: CheckBody })
     .post("/apply", ({ runtime: me, body }) => updates.apply(me, body), { body: ApplyBody })
     .post("/report", ({ runtime: me, body }) => updates.report(me, body), { body: ReportBody });

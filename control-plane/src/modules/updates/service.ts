@@ -1,33 +1,49 @@
 /** Releases (signed manifests per channel), update checks, one-time grants, applies and reports. */
-import { and, desc, eq, gt, isNull, or, sql } from "drizzle-orm";
+import { and, desc, eq, gt, inArray, isNotNull, isNull, or, sql } from "drizzle-orm";
 import type { Db } from "../../db/connect";
 import { commands, hosts, releaseScripts, releases, runtimeIdentities, updateGrants } from "../../db/schema";
 import { newId } from "../../lib/ids";
 import { hashSecret, newSecret } from "../../lib/secrets";
-import { HttpError, badRequest, conflict, notFound } from "../../http/errors";
-import { compareVersions, sha256Hex, verifySignedManifest, type ReleaseManifest, type SignedManifest } from "../../../../proto/release";
+import { badRequest, conflict, forbidden, notFound } from "../../http/errors";
+import { CredentialRejected } from "../../lib/rate-limit";
+import { compareVersions, isSafeScriptPath, sha256Hex, verifySignedManifest, type ReleaseManifest, type SignedManifest } from "../../../../proto/release";
 import type { AuditService } from "../audit/service";
 import type { UserPrincipal } from "../auth/principal";
 import type { CommandService } from "../commands/service";
 import type { RuntimePrincipal } from "../runtime/principal";
-import { safeScriptPath } from "./paths";
+import type { ReleaseKeyService } from "./release-keys";
 
 const DEFAULT_CHANNEL = "stable";
 type Release = typeof releases.$inferSelect;
 
+/** How a script is asked for: by release (and digest); a bare path only while it is unambiguous. */
+export interface ScriptAddress {
+  path: string;
+  releaseId?: string;
+  sha256?: string;
+}
+
 export class UpdateService {
+  /** Grant-expiry scrubs and the periodic sweep; cleared by stop(). */
+  private readonly timers = new Set<ReturnType<typeof setTimeout>>();
+
   constructor(
     private readonly db: Db,
     private readonly audit: AuditService,
     private readonly commands: CommandService,
-    /** Base64 keys releases must be signed with; empty = any key that verifies its own signature. */
-    private readonly trustedKeys: string[],
+    private readonly keys: ReleaseKeyService,
     private readonly publicUrl: string,
   ) {}
 
-  /** Stores a release. The control plane checks consistency; agents verify against their pinned key. */
+  /**
+   * Stores a release: signed by a key the tenant trusts, well-formed, not expired, every script present and matching
+   * its sha256, and never published before (by anyone).
+   */
   async publish(principal: UserPrincipal, signed: SignedManifest, scripts: { path: string; body: string }[]) {
-    if (this.trustedKeys.length && !this.trustedKeys.includes(signed.publicKey)) throw badRequest("release is not signed with a trusted key");
+    const trusted = await this.keys.trusted(principal.tenantId);
+    if (!trusted.has(signed.publicKey)) {
+      throw forbidden("release is not signed with a trusted key: an admin registers it with POST /api/v1/release-keys");
+    }
     let manifest: ReleaseManifest;
     try {
       manifest = verifySignedManifest(signed, signed.publicKey);
@@ -35,14 +51,20 @@ export class UpdateService {
       throw badRequest(`invalid signed manifest: ${(error as Error).message}`);
     }
     const expiresAt = new Date(manifest.expiresAt);
-    if (!manifest.channel || !manifest.version || Number.isNaN(expiresAt.getTime())) throw badRequest("manifest needs channel, version and expiresAt");
+    if (expiresAt.getTime() <= Date.now()) throw badRequest(`manifest expired at ${manifest.expiresAt}`);
     const bodies = new Map(scripts.map((s) => [s.path, s.body]));
+    if (bodies.size !== scripts.length) throw badRequest("scripts: each path may be given once");
+    for (const path of bodies.keys()) {
+      if (!manifest.scripts.some((s) => s.path === path)) throw badRequest(`script ${path} is not in the manifest`);
+    }
     for (const script of manifest.scripts) {
-      if (!safeScriptPath(script.path)) throw badRequest(`unsafe script path ${script.path}`);
       const body = bodies.get(script.path);
       if (body === undefined) throw badRequest(`missing body for script ${script.path}`);
       if (sha256Hex(body) !== script.sha256) throw badRequest(`script ${script.path} does not match its sha256`);
     }
+    const manifestSha256 = sha256Hex(signed.manifest);
+    const [seen] = await this.db.select({ id: releases.id }).from(releases).where(eq(releases.manifestSha256, manifestSha256));
+    if (seen) throw conflict("this signed manifest has already been published");
     return this.db.transaction(async (tx) => {
       const [row] = await tx
         .insert(releases)
@@ -51,8 +73,9 @@ export class UpdateService {
           tenantId: principal.tenantId,
           channel: manifest.channel,
           version: manifest.version,
-          notes: manifest.notes ?? "",
+          notes: manifest.notes,
           manifest: signed.manifest,
+          manifestSha256,
           signature: signed.signature,
           publicKey: signed.publicKey,
           expiresAt,
@@ -64,7 +87,7 @@ export class UpdateService {
           .insert(releaseScripts)
           .values(manifest.scripts.map((s) => ({ releaseId: row!.id, path: s.path, sha256: s.sha256, body: bodies.get(s.path)! })));
       }
-      await this.audit.record({ tenantId: principal.tenantId, actor: principal.userId, action: "release.published", detail: { channel: manifest.channel, version: manifest.version } }, tx);
+      await this.audit.record({ tenantId: principal.tenantId, actor: principal.userId, action: "release.published", detail: { channel: manifest.channel, version: manifest.version, publicKey: signed.publicKey } }, tx);
       return this.presentRelease(row!);
     });
   }
@@ -78,36 +101,57 @@ export class UpdateService {
     return rows.map((r) => this.presentRelease(r));
   }
 
-  /** The channel's newest release (by version), if any. */
-  async latest(tenantId: string, channel = DEFAULT_CHANNEL): Promise<Release | undefined> {
-    const rows = await this.db.select().from(releases).where(and(eq(releases.tenantId, tenantId), eq(releases.channel, channel)));
+  /**
+   * The channel's newest release an agent could accept: not expired, signed by a key the tenant trusts now and, when
+   * the agent says which key it pins, by that key. An untrusted or expired release never hides a good one.
+   */
+  async latest(tenantId: string, channel = DEFAULT_CHANNEL, pinnedKey?: string): Promise<Release | undefined> {
+    const trusted = [...(await this.keys.trusted(tenantId))].filter((k) => !pinnedKey || k === pinnedKey);
+    if (trusted.length === 0) return undefined;
+    const rows = await this.db
+      .select()
+      .from(releases)
+      .where(and(eq(releases.tenantId, tenantId), eq(releases.channel, channel), gt(releases.expiresAt, new Date()), inArray(releases.publicKey, trusted)));
     return rows.sort((a, b) => compareVersions(b.version, a.version))[0];
   }
 
-  async manifest(principal: RuntimePrincipal, channel = DEFAULT_CHANNEL) {
-    const release = await this.latest(principal.tenantId, channel);
+  async manifest(principal: RuntimePrincipal, channel = DEFAULT_CHANNEL, pinnedKey?: string) {
+    const release = await this.latest(principal.tenantId, channel, pinnedKey);
     if (!release) throw notFound(`release on channel ${channel}`);
-    return { ok: true, channel, version: release.version, notes: release.notes, publishedAt: release.createdAt, signedManifest: signedOf(release) };
+    return { ok: true, channel, releaseId: release.id, version: release.version, notes: release.notes, publishedAt: release.createdAt, signedManifest: signedOf(release) };
   }
 
-  async script(principal: RuntimePrincipal, path: string): Promise<string> {
-    if (!safeScriptPath(path)) throw badRequest("invalid script path");
+  /** A script body, of one release of the runtime's tenant. */
+  async script(principal: RuntimePrincipal, address: ScriptAddress): Promise<string> {
+    if (!isSafeScriptPath(address.path)) throw badRequest("invalid script path");
+    const where = and(
+      eq(releases.tenantId, principal.tenantId),
+      eq(releaseScripts.path, address.path),
+      address.releaseId ? eq(releaseScripts.releaseId, address.releaseId) : undefined,
+      address.sha256 ? eq(releaseScripts.sha256, address.sha256.toLowerCase()) : undefined,
+    );
+    const matches = await this.db
+      .selectDistinct({ sha256: releaseScripts.sha256 })
+      .from(releaseScripts)
+      .innerJoin(releases, eq(releases.id, releaseScripts.releaseId))
+      .where(where)
+      .limit(2);
+    if (matches.length === 0) throw notFound("script");
+    if (matches.length > 1) throw conflict("several releases have different scripts at this path: address it by releaseId (and sha256)");
     const [row] = await this.db
       .select({ body: releaseScripts.body })
       .from(releaseScripts)
       .innerJoin(releases, eq(releases.id, releaseScripts.releaseId))
-      .where(and(eq(releases.tenantId, principal.tenantId), eq(releaseScripts.path, path)))
-      .orderBy(desc(releases.createdAt))
+      .where(and(where, eq(releaseScripts.sha256, matches[0]!.sha256)))
       .limit(1);
-    if (!row) throw notFound("script");
-    return row.body;
+    return row!.body;
   }
 
-  async check(principal: RuntimePrincipal, currentVersion: string, channel = DEFAULT_CHANNEL) {
-    return this.offer(principal, currentVersion, channel, await this.latest(principal.tenantId, channel));
+  async check(principal: RuntimePrincipal, currentVersion: string, channel = DEFAULT_CHANNEL, pinnedKey?: string) {
+    return this.offer(principal, currentVersion, channel, await this.latest(principal.tenantId, channel, pinnedKey));
   }
 
-  /** The update decision for a runtime on `release` (the channel's newest, already looked up). */
+  /** The update decision for a runtime on `release` (the channel's newest acceptable one, already looked up). */
   private offer(principal: RuntimePrincipal, currentVersion: string, channel: string, release: Release | undefined) {
     const manifest = release ? (JSON.parse(release.manifest) as ReleaseManifest) : undefined;
     const updateAvailable = Boolean(release && compareVersions(release.version, currentVersion) > 0);
@@ -118,13 +162,14 @@ export class UpdateService {
       userId: principal.userId,
       channel,
       currentVersion,
+      releaseId: release?.id ?? null,
       targetVersion: release?.version ?? currentVersion,
       updateAvailable,
       requiresApproval: true,
       notes: release?.notes ?? "",
       scripts: (manifest?.scripts ?? []).map((s) => ({
         ...s,
-        url: `${this.publicUrl}/api/runtime/updates/scripts?path=${encodeURIComponent(s.path)}`,
+        url: `${this.publicUrl}/api/runtime/updates/scripts?${new URLSearchParams({ releaseId: release!.id, path: s.path, sha256: s.sha256 })}`,
       })),
       signedManifest: release ? signedOf(release) : null,
     };
@@ -136,7 +181,8 @@ export class UpdateService {
     if (!host) throw notFound("agent");
     const channel = opts.channel ?? DEFAULT_CHANNEL;
     const grantToken = newSecret("rtug_");
-    const expiresAt = new Date(Date.now() + (opts.ttlSeconds ?? 300) * 1000);
+    const ttlSeconds = opts.ttlSeconds ?? 300;
+    const expiresAt = new Date(Date.now() + ttlSeconds * 1000);
     const [row] = await this.db
       .insert(updateGrants)
       .values({
@@ -156,23 +202,25 @@ export class UpdateService {
       const command = await this.commands.create(principal.tenantId, {
         hostId,
         kind: "runtime.update",
-        params: { grantToken, channel, ...(opts.targetVersion ? { targetVersion: opts.targetVersion } : {}) },
+        params: { grantToken, grantId: row!.id, channel, ...(opts.targetVersion ? { targetVersion: opts.targetVersion } : {}) },
       });
       commandId = command.id;
+      // The token must not outlive the grant in the stored command (the periodic sweep covers restarts).
+      this.later(ttlSeconds * 1000 + 500, () => this.scrubSpentGrants(hostId));
     }
     return { grantId: row!.id, grantToken, agentId: hostId, channel, targetVersion: opts.targetVersion ?? null, expiresAt: expiresAt.toISOString(), commandId };
   }
 
   /** Consumes the grant (once) and authorises the agent to run the release's scripts. */
-  async apply(principal: RuntimePrincipal, input: { approved: boolean; grantToken: string; currentVersion: string; channel?: string; targetVersion: string }) {
+  async apply(principal: RuntimePrincipal, input: { approved: boolean; grantToken: string; currentVersion: string; channel?: string; targetVersion: string; publicKey?: string }) {
     const channel = input.channel ?? DEFAULT_CHANNEL;
     if (input.approved !== true) throw badRequest("approved must be true");
-    const release = await this.latest(principal.tenantId, channel);
+    const release = await this.latest(principal.tenantId, channel, input.publicKey);
     if (!release || release.version !== input.targetVersion) throw conflict(`${input.targetVersion} is not the current release of ${channel}`);
     const now = new Date();
     const [grant] = await this.db
       .update(updateGrants)
-      .set({ usedAt: now })
+      .set({ usedAt: now, appliedVersion: release.version })
       .where(
         and(
           eq(updateGrants.tokenHash, hashSecret(input.grantToken)),
@@ -187,30 +235,93 @@ export class UpdateService {
       .returning();
     if (!grant) {
       await this.audit.record({ tenantId: principal.tenantId, hostId: principal.hostId, actor: principal.runtimeId, action: "update.apply_refused", detail: { targetVersion: input.targetVersion } });
-      throw new HttpError(403, "invalid, used or expired grant token");
+      throw new CredentialRejected(403, "invalid, used or expired grant token");
     }
-    // The grant is spent: its plaintext need not live on in a delivered command.
-    await this.db
-      .update(commands)
-      .set({ params: sql`${commands.params} - 'grantToken'` })
-      .where(and(eq(commands.hostId, principal.hostId), eq(commands.kind, "runtime.update"), sql`${commands.params}->>'grantToken' = ${input.grantToken}`));
-    await this.audit.record({ tenantId: principal.tenantId, hostId: principal.hostId, actor: principal.runtimeId, action: "update.apply_authorised", detail: { grantId: grant.id, fromVersion: input.currentVersion, toVersion: input.targetVersion } });
+    await this.scrubSpentGrants(principal.hostId);
+    await this.audit.record({ tenantId: principal.tenantId, hostId: principal.hostId, actor: principal.runtimeId, action: "update.apply_authorised", detail: { grantId: grant.id, releaseId: release.id, fromVersion: input.currentVersion, toVersion: input.targetVersion } });
     return { ...this.offer(principal, input.currentVersion, channel, release), approved: true, canExecuteRemoteScripts: true };
   }
 
+  /**
+   * Records an agent's update outcome. `applied` changes the recorded version, so it is accepted only for a grant this
+   * agent spent on that version, once; `failed` and `rejected` only go to the audit trail.
+   */
   async report(principal: RuntimePrincipal, input: { channel?: string; fromVersion: string; toVersion: string; status: "applied" | "failed" | "rejected"; reason?: string }) {
-    await this.audit.record({
-      tenantId: principal.tenantId,
-      hostId: principal.hostId,
-      actor: principal.runtimeId,
-      action: `update.${input.status}`,
-      detail: { channel: input.channel ?? DEFAULT_CHANNEL, fromVersion: input.fromVersion, toVersion: input.toVersion, reason: input.reason ?? null },
+    const channel = input.channel ?? DEFAULT_CHANNEL;
+    const detail = { channel, fromVersion: input.fromVersion, toVersion: input.toVersion, reason: input.reason ?? null };
+    const entry = { tenantId: principal.tenantId, hostId: principal.hostId, actor: principal.runtimeId, detail };
+    if (input.status !== "applied") {
+      await this.audit.record({ ...entry, action: `update.${input.status}` });
+      return { ok: true };
+    }
+    const recorded = await this.db.transaction(async (tx) => {
+      const [grant] = await tx
+        .update(updateGrants)
+        .set({ reportedAt: new Date() })
+        .where(
+          and(
+            eq(updateGrants.tenantId, principal.tenantId),
+            eq(updateGrants.hostId, principal.hostId),
+            eq(updateGrants.channel, channel),
+            eq(updateGrants.appliedVersion, input.toVersion),
+            isNotNull(updateGrants.usedAt),
+            isNull(updateGrants.reportedAt),
+          ),
+        )
+        .returning({ id: updateGrants.id });
+      if (!grant) return false;
+      await tx.update(runtimeIdentities).set({ runtimeVersion: input.toVersion }).where(eq(runtimeIdentities.id, principal.runtimeId));
+      await tx.update(hosts).set({ agentVersion: input.toVersion }).where(eq(hosts.id, principal.hostId));
+      await this.audit.record({ ...entry, action: "update.applied", detail: { ...detail, grantId: grant.id } }, tx);
+      return true;
     });
-    if (input.status === "applied") {
-      await this.db.update(runtimeIdentities).set({ runtimeVersion: input.toVersion }).where(eq(runtimeIdentities.id, principal.runtimeId));
-      await this.db.update(hosts).set({ agentVersion: input.toVersion }).where(eq(hosts.id, principal.hostId));
+    if (!recorded) {
+      await this.audit.record({ ...entry, action: "update.report_refused" });
+      throw conflict(`no update to ${input.toVersion} on ${channel} was authorised for this agent, or it was already reported`);
     }
     return { ok: true };
+  }
+
+  /**
+   * Removes delivered grant tokens from stored `runtime.update` commands once they can no longer be used: the command
+   * ended, or its grant was spent or expired.
+   */
+  async scrubSpentGrants(hostId?: string) {
+    await this.db
+      .update(commands)
+      .set({ params: sql`${commands.params} - 'grantToken'` })
+      .where(
+        and(
+          hostId ? eq(commands.hostId, hostId) : undefined,
+          eq(commands.kind, "runtime.update"),
+          sql`${commands.params}->>'grantToken' is not null`,
+          or(
+            inArray(commands.status, ["completed", "failed", "cancelled"]),
+            sql`not exists (select 1 from ${updateGrants} where ${updateGrants.id} = ${commands.params}->>'grantId'
+                  and ${updateGrants.usedAt} is null and ${updateGrants.expiresAt} > now())`,
+          ),
+        ),
+      );
+  }
+
+  /** Sweeps spent grants every `intervalMs` until `stop()`. */
+  startGrantSweeper(intervalMs: number, onError: (err: unknown) => void) {
+    const timer = setInterval(() => this.scrubSpentGrants().catch(onError), intervalMs);
+    this.timers.add(timer);
+    this.scrubSpentGrants().catch(onError);
+  }
+
+  stop() {
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+  }
+
+  private later(ms: number, run: () => Promise<unknown>) {
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      run().catch(() => {});
+    }, ms);
+    this.timers.add(timer);
   }
 
   private presentRelease(row: Release) {
