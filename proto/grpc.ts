@@ -4,6 +4,7 @@ import * as protoLoader from "@grpc/proto-loader";
 import protobuf from "protobufjs";
 import edgeSource from "./edge.proto" with { type: "text" };
 import sessionSource from "./session.proto" with { type: "text" };
+import type { AgentSafetyState, EmergencyStop } from "./wire";
 
 const root = new protobuf.Root();
 protobuf.parse(edgeSource, root, { keepCase: false });
@@ -22,12 +23,13 @@ export const OperatorClient: grpc.ServiceClientConstructor = pkg.Operator;
 /** Frame shapes as @grpc/proto-loader delivers them (camelCase, oneof name in `body`). */
 export interface AgentFrame {
   seq: number;
-  body?: "hello" | "update" | "status" | "telemetry" | "log";
+  body?: "hello" | "update" | "status" | "telemetry" | "log" | "safety";
   hello?: { agentVersion: string };
   update?: { commandId: string; status: number; error: string; resultJson: string; atMs: number };
   status?: Record<string, unknown> & { agentVersion: string };
   telemetry?: { points: { name: string; value: number; tags: Record<string, string>; atMs: number; seq: number }[] };
   log?: LogLine;
+  safety?: AgentSafetyState;
 }
 export interface LogLine {
   commandId: string;
@@ -37,7 +39,8 @@ export interface LogLine {
 }
 export interface ServerFrame {
   welcome?: { lastAgentSeq: number; hostId: string };
-  command?: { id: string; kind: string; paramsJson: string; timeoutMs: number; createdAtMs: number };
+  command?: { id: string; kind: string; paramsJson: string; timeoutMs: number; createdAtMs: number; notAfterMs?: number };
   ack?: { seq: number };
   cancel?: { commandId: string; reason: string; atMs: number };
+  estop?: EmergencyStop;
 }

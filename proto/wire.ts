@@ -9,6 +9,7 @@ export enum CommandStatus {
   RUNNING = 1,
   COMPLETED = 2,
   FAILED = 3,
+  EXPIRED = 4,
 }
 
 export enum PresenceState {
@@ -23,6 +24,8 @@ export interface Command {
   paramsJson: string;
   timeoutMs: number;
   createdAtMs: number;
+  /** Deadline in ms since the epoch; 0 = none. */
+  notAfterMs?: number;
 }
 export interface CommandCancel {
   commandId: string;
@@ -70,6 +73,23 @@ export interface SafetyPolicyMessage {
 export interface PolicySet {
   policies: SafetyPolicyMessage[];
   issuedAtMs: number;
+  /** The host's set version (0 = unversioned, from an older control plane). */
+  version?: number;
+}
+export interface EmergencyStop {
+  generation: number;
+  engaged: boolean;
+  reason: string;
+  atMs: number;
+}
+export interface AgentSafetyState {
+  estopGeneration: number;
+  remoteEngaged: boolean;
+  localEngaged: boolean;
+  localReason: string;
+  killed: number;
+  policyVersion: number;
+  atMs: number;
 }
 
 export interface Codec<T> {
@@ -95,13 +115,15 @@ export const codecs = {
   telemetry: codec<TelemetryBatch>("TelemetryBatch"),
   presence: codec<Presence>("Presence"),
   policySet: codec<PolicySet>("PolicySet"),
+  emergencyStop: codec<EmergencyStop>("EmergencyStop"),
+  safetyState: codec<AgentSafetyState>("AgentSafetyState"),
 };
 
-export type Channel = "cmd" | "cancel" | "ack" | "status" | "telemetry" | "presence" | "policies";
+export type Channel = "cmd" | "cancel" | "estop" | "ack" | "status" | "telemetry" | "presence" | "safety" | "policies";
 
 /** Channels an agent publishes on; the rest it only receives. */
-export const AGENT_PUBLISHES: readonly Channel[] = ["ack", "status", "telemetry", "presence"];
-export const AGENT_RECEIVES: readonly Channel[] = ["cmd", "cancel", "policies"];
+export const AGENT_PUBLISHES: readonly Channel[] = ["ack", "status", "telemetry", "presence", "safety"];
+export const AGENT_RECEIVES: readonly Channel[] = ["cmd", "cancel", "estop", "policies"];
 
 export const topic = (tenantId: string, hostId: string, channel: Channel) => `edge/${tenantId}/${hostId}/${channel}`;
 

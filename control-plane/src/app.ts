@@ -20,6 +20,8 @@ import { auditController } from "./modules/audit";
 import { delegationsController, runtimeControlController } from "./modules/delegations";
 import { releasesController, runtimeUpdatesController } from "./modules/updates";
 import { TriggerScheduler } from "./modules/triggers/scheduler";
+import { estopController } from "./modules/safety";
+import { SafetySweeper } from "./modules/safety/sweeper";
 import { createServices, type Services } from "./services";
 
 export function createHttpApp(services: Services) {
@@ -52,7 +54,8 @@ export function createHttpApp(services: Services) {
     .use(runtimeUpdatesController(services))
     .use(delegationsController(services))
     .use(runtimeControlController(services))
-    .use(auditController(services));
+    .use(auditController(services))
+    .use(estopController(services));
 }
 
 export interface ControlPlane {
@@ -79,6 +82,8 @@ export async function startControlPlane(overrides: Partial<Config> = {}): Promis
   const port = app.server!.port;
   const scheduler = new TriggerScheduler(services.triggers, config.schedulerTickMs, (err) => log.error("scheduler tick failed", err));
   scheduler.start();
+  const sweeper = new SafetySweeper(services.commands, services.safety, config, (err) => log.error("safety sweep failed", err));
+  sweeper.start();
   const host = config.host === "0.0.0.0" ? "127.0.0.1" : config.host;
   return {
     config,
@@ -89,6 +94,7 @@ export async function startControlPlane(overrides: Partial<Config> = {}): Promis
     generatedAdminKey: boot.generatedKey,
     async stop() {
       await scheduler.stop();
+      await sweeper.stop();
       await app.stop(true);
       await transport.stop();
       await database.close();

@@ -31,6 +31,12 @@ export interface Config {
   devicePollIntervalSeconds: number;
   /** How often the trigger scheduler looks for due triggers. */
   schedulerTickMs: number;
+  /** How often overdue commands are expired and lagging policy versions flagged. */
+  safetySweepMs: number;
+  /** Clock skew tolerated between agents and the control plane: a pending command expires this long after its deadline. */
+  commandDeadlineGraceMs: number;
+  /** A host whose enforced policy version lags the desired one longer than this is flagged. */
+  policyLagSeconds: number;
   /** Base64 ed25519 keys releases must be signed with (empty: any self-consistent signature). */
   updatePublicKeys: string[];
   /** Print the bootstrap credential and request errors. */
@@ -81,6 +87,9 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     deviceCodeTtlSeconds: int(env, "DEVICE_CODE_TTL_SECONDS", 15 * 60, 1),
     devicePollIntervalSeconds: int(env, "DEVICE_POLL_INTERVAL_SECONDS", 5, 1),
     schedulerTickMs: int(env, "SCHEDULER_TICK_MS", 1000, 10),
+    safetySweepMs: int(env, "SAFETY_SWEEP_MS", 1000, 10),
+    commandDeadlineGraceMs: int(env, "COMMAND_DEADLINE_GRACE_MS", 5000),
+    policyLagSeconds: int(env, "POLICY_LAG_SECONDS", 60, 1),
     updatePublicKeys: (str(env, "UPDATE_PUBLIC_KEYS") ?? "").split(",").map((k) => k.trim()).filter(Boolean),
     logLevel: logLevel as Config["logLevel"],
     ...overrides,

@@ -19,6 +19,7 @@ import { RuntimeService } from "./modules/runtime/service";
 import { AuditService } from "./modules/audit/service";
 import { DelegationService } from "./modules/delegations/service";
 import { UpdateService } from "./modules/updates/service";
+import { SafetyService } from "./modules/safety/service";
 import { RUNTIME_ACCESS_PREFIX, RUNTIME_REFRESH_PREFIX } from "./modules/runtime/principal";
 
 export function createServices(db: Db, config: Config, log: Logger) {
@@ -37,10 +38,12 @@ export function createServices(db: Db, config: Config, log: Logger) {
     refreshTokenTtlSeconds: config.runtimeRefreshTokenTtlSeconds,
   });
   const audit = new AuditService(db);
-  const commands = new CommandService(db, events);
+  const safety = new SafetyService(db, events, audit);
+  const commands = new CommandService(db, events, safety);
   return {
     db,
     audit,
+    safety,
     updates: new UpdateService(db, audit, commands, config.updatePublicKeys, config.publicUrl),
     delegations: new DelegationService(db, audit, commands),
     config,

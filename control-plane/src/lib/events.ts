@@ -8,6 +8,17 @@ export interface CommandToDeliver {
   params: Record<string, unknown>;
   timeoutMs: number | null;
   createdAt: Date;
+  /** Deadline to start by; null = none. */
+  notAfter?: Date | null;
+}
+
+/** One host's emergency stop (engaged) or reset (released) order; the highest generation wins on the agent. */
+export interface EstopOrder {
+  hostId: string;
+  generation: number;
+  engaged: boolean;
+  reason: string;
+  atMs: number;
 }
 
 export type DomainEvent =
@@ -18,7 +29,11 @@ export type DomainEvent =
   | { type: "command.log"; tenantId: string; hostId: string; commandId: string; stream: string; line: string; atMs: number }
   | { type: "runtime.revoked"; tenantId: string; runtimeId: string; hostId: string }
   /** Safety policies, environments or host assignments changed: agents need a fresh policy set. */
-  | { type: "policies.changed"; tenantId: string };
+  | { type: "policies.changed"; tenantId: string }
+  /** Emergency stops or resets to deliver on every live path at once. */
+  | { type: "estop.requested"; tenantId: string; orders: EstopOrder[] }
+  /** A host's agent has enforced an older policy set than desired for longer than the bound. */
+  | { type: "host.policy_lagging"; tenantId: string; hostId: string; desired: number; enforced: number | null };
 
 type Listener = (event: DomainEvent) => void | Promise<void>;
 

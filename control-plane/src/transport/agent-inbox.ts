@@ -5,12 +5,13 @@
 import { and, eq, isNotNull, isNull } from "drizzle-orm";
 import { hosts, runtimeIdentities } from "../db/schema";
 import type { Services } from "../services";
-import { CommandStatus, type AgentStatus, type CommandUpdate, type TelemetryPoint } from "../../../proto/wire";
+import { CommandStatus, type AgentSafetyState, type AgentStatus, type CommandUpdate, type TelemetryPoint } from "../../../proto/wire";
 
-const STATUS_OF: Record<number, "running" | "completed" | "failed" | undefined> = {
+const STATUS_OF: Record<number, "running" | "completed" | "failed" | "expired" | undefined> = {
   [CommandStatus.RUNNING]: "running",
   [CommandStatus.COMPLETED]: "completed",
   [CommandStatus.FAILED]: "failed",
+  [CommandStatus.EXPIRED]: "expired",
 };
 
 function parseObject(json: string): Record<string, unknown> | undefined {
@@ -64,6 +65,11 @@ export class AgentInbox {
       ...(update.error ? { error: update.error } : {}),
       ...(result ? { result } : {}),
     });
+  }
+
+  /** The stop latch and policy version the agent enforces now. */
+  async safety(tenantId: string, hostId: string, state: AgentSafetyState): Promise<void> {
+    await this.services.safety.recordAgentState(tenantId, hostId, state);
   }
 
   async status(tenantId: string, hostId: string, report: AgentStatus): Promise<void> {

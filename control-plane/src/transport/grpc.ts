@@ -12,7 +12,7 @@ import type { RuntimePrincipal } from "../modules/runtime/principal";
 import type { Services } from "../services";
 import { AgentSessionService, OperatorService, type AgentFrame, type ServerFrame } from "../../../proto/grpc";
 import type { AgentInbox } from "./agent-inbox";
-import { toWireCommand, type CommandToPush, type LiveSession, type LiveSessions } from "./live-sessions";
+import { toWireCommand, toWireEstop, type CommandToPush, type LiveSession, type LiveSessions } from "./live-sessions";
 
 type Status = grpc.status;
 const statusError = (code: Status, details: string) => Object.assign(new Error(details), { code, details });
@@ -116,9 +116,13 @@ function agentSession(services: Services, inbox: AgentInbox, sessions: LiveSessi
         runtimeId: me.runtimeId,
         pushCommand: (command) => write(commandFrame(command)),
         pushCancel: (commandId, reason) => write({ cancel: { commandId, reason, atMs: Date.now() } }),
+        pushEstop: (order) => write({ estop: toWireEstop(order) }),
         abort: (reason) => finish(statusError(grpc.status.UNAUTHENTICATED, reason)),
       };
       write({ welcome: { lastAgentSeq: lastSeq, hostId: me.hostId } });
+      // The emergency stop state first, ahead of any command (the agent re-acknowledges a known generation).
+      const order = await services.safety.currentOrder(me.tenantId, me.hostId);
+      if (order) write({ estop: toWireEstop(order) });
       sessions.open(me.tenantId, me.hostId, session);
       for (const command of await services.commands.pendingFor(me.tenantId, me.hostId)) write(commandFrame(command));
       return;
@@ -127,6 +131,7 @@ function agentSession(services: Services, inbox: AgentInbox, sessions: LiveSessi
       services.events.publish({ type: "command.log", tenantId: me.tenantId, hostId: me.hostId, ...frame.log });
       return;
     }
+    if (frame.body === "safety" && frame.safety) return inbox.safety(me.tenantId, me.hostId, frame.safety);
     if (!frame.seq) return; // resendable frames carry a seq; anything else is not ours to process
     if (frame.seq <= lastSeq) return write({ ack: { seq: lastSeq } }); // already processed: a resend
     if (frame.body === "update" && frame.update) await inbox.commandUpdate(me.tenantId, me.hostId, frame.update);

@@ -8,7 +8,9 @@ import type { CommandToDeliver, DomainEvent } from "../lib/events";
 import type { Services } from "../services";
 import { PresenceState, codecs, parseTopic, topic, type Channel, type Codec } from "../../../proto/wire";
 import type { AgentInbox } from "./agent-inbox";
-import { toWireCommand, type LiveSessions } from "./live-sessions";
+import { createHash } from "node:crypto";
+import type { EstopOrder } from "../lib/events";
+import { toWireCommand, toWireEstop, type LiveSessions } from "./live-sessions";
 
 export interface MqttBridgeOptions {
   url: string;
@@ -55,7 +57,13 @@ export class MqttBridge {
       const shared = (t: string) => (this.opts.sharedGroup ? `$share/${this.opts.sharedGroup}/${t}` : t);
       // Presence is retained, and retained messages are not delivered to shared subscriptions.
       client.subscribe(
-        { "edge/+/+/presence": { qos: 1 }, [shared("edge/+/+/ack")]: { qos: 1 }, [shared("edge/+/+/status")]: { qos: 1 }, [shared("edge/+/+/telemetry")]: { qos: 1 } },
+        {
+          "edge/+/+/presence": { qos: 1 },
+          [shared("edge/+/+/safety")]: { qos: 1 },
+          [shared("edge/+/+/ack")]: { qos: 1 },
+          [shared("edge/+/+/status")]: { qos: 1 },
+          [shared("edge/+/+/telemetry")]: { qos: 1 },
+        },
         (err) => err && this.services.log.error("mqtt subscribe failed", err),
       );
     });
@@ -88,7 +96,11 @@ export class MqttBridge {
   }
 
   private async onEvent(event: DomainEvent): Promise<void> {
-    if (event.type === "command.created") {
+    if (event.type === "estop.requested") {
+      // Every path at once, whatever the host's status: the live session (if on this replica) and the retained
+      // MQTT message, which a reconnecting agent receives as soon as it subscribes.
+      await Promise.all(event.orders.map((order) => this.sendEstop(event.tenantId, order)));
+    } else if (event.type === "command.created") {
       // Nothing goes to a host without a live runtime: it stays pending until one connects.
       // A live gRPC session (authenticated, dropped on revocation) is the faster path: no query, no broker hop.
       if (this.sessions.push(event.tenantId, event.hostId, event.command)) return;
@@ -112,6 +124,11 @@ export class MqttBridge {
     await this.client!.publishAsync(topic(tenantId, hostId, channel), Buffer.from(payload), { qos: 1, retain });
   }
 
+  private async sendEstop(tenantId: string, order: EstopOrder) {
+    this.sessions.estop(tenantId, order);
+    await this.publish(tenantId, order.hostId, "estop", codecs.emergencyStop.encode(toWireEstop(order)), true);
+  }
+
   private async sendCommand(tenantId: string, hostId: string, command: CommandToDeliver) {
     await this.publish(tenantId, hostId, "cmd", codecs.command.encode(toWireCommand(command)));
   }
@@ -120,10 +137,11 @@ export class MqttBridge {
   private async sendPolicies(tenantId: string, hostId: string) {
     const host = await this.services.hosts.get(tenantId, hostId);
     const policies = host.environmentId ? await this.services.environments.policiesOf(tenantId, host.environmentId) : [];
-    const payload = codecs.policySet.encode({
-      policies: policies.map((p) => ({ id: p.id, name: p.name, enabled: p.enabled, rulesJson: JSON.stringify(p.rules), version: p.version })),
-      issuedAtMs: Date.now(),
-    });
+    const wirePolicies = policies.map((p) => ({ id: p.id, name: p.name, enabled: p.enabled, rulesJson: JSON.stringify(p.rules), version: p.version }));
+    // The set's version: bumped whenever its content changes; the agent acknowledges the one it enforces.
+    const fingerprint = createHash("sha256").update(JSON.stringify(wirePolicies)).digest("hex");
+    const version = await this.services.safety.policySetVersion(tenantId, hostId, fingerprint);
+    const payload = codecs.policySet.encode({ policies: wirePolicies, issuedAtMs: Date.now(), version });
     await this.publish(tenantId, hostId, "policies", payload, true);
   }
 
@@ -141,11 +159,19 @@ export class MqttBridge {
         const presence = decode(codecs.presence, payload);
         if (presence?.state === PresenceState.ONLINE) {
           await hosts.setStatus(tenantId, hostId, "online", { agentVersion: presence.agentVersion });
+          // Re-sent on every reconnect until acknowledged (the agent re-acknowledges a generation it knows).
+          const order = await this.services.safety.currentOrder(tenantId, hostId);
+          if (order) await this.sendEstop(tenantId, order);
           await this.sendPolicies(tenantId, hostId);
           for (const command of await commands.pendingFor(tenantId, hostId)) await this.sendCommand(tenantId, hostId, command);
         } else if (presence?.state === PresenceState.OFFLINE) {
           await hosts.setStatus(tenantId, hostId, "offline");
         }
+        return;
+      }
+      case "safety": {
+        const state = decode(codecs.safetyState, payload);
+        if (state) await this.inbox.safety(tenantId, hostId, state);
         return;
       }
       case "ack": {

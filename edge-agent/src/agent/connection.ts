@@ -27,6 +27,8 @@ export type ConnectionMsg =
   | { type: 'credentialsRenewed' }
   /** New outbox rows. */
   | { type: 'kick' }
+  /** Publish now, ahead of the outbox (safety state); dropped while disconnected (re-sent on connect). */
+  | { type: 'publishNow'; topic: string; payload: Uint8Array }
   | { type: 'published'; event: PublishSettled }
   /** A gRPC session was welcomed: the outbox goes through `publisher` (once MQTT's in-flight rows are acked). */
   | { type: 'sessionUp'; publisher: Publisher }
@@ -42,6 +44,8 @@ export interface InboundHandlers {
   command(payload: Uint8Array): Promise<void>
   cancel(payload: Uint8Array): Promise<void>
   policySet(payload: Uint8Array): Promise<void>
+  /** EmergencyStop: resolves once latched (the kill itself proceeds in the background). */
+  estop?(payload: Uint8Array): Promise<void>
 }
 
 export interface ConnectionDeps {
@@ -60,6 +64,8 @@ export interface ConnectionDeps {
   connect?: MqttConnect
   /** Observes connection state changes (tests, metrics). */
   onStateChange?(connected: boolean): void
+  /** The current AgentSafetyState, published on every connect (the control plane shows what the agent acknowledged). */
+  safetyState?(): Uint8Array
 }
 
 /** CONNACK return codes (MQTT 3.1.1) meaning our credentials were not accepted. */
@@ -74,6 +80,8 @@ export function connection(deps: ConnectionDeps) {
     cmd: topic(identity.tenantId, identity.hostId, 'cmd'),
     cancel: topic(identity.tenantId, identity.hostId, 'cancel'),
     policies: topic(identity.tenantId, identity.hostId, 'policies'),
+    estop: topic(identity.tenantId, identity.hostId, 'estop'),
+    safety: topic(identity.tenantId, identity.hostId, 'safety'),
   }
   const presence = (state: PresenceState) =>
     Buffer.from(codecs.presence.encode({ state, agentVersion: readVersion(deps.agentVersion), atMs: Date.now() }))
@@ -141,6 +149,7 @@ export function connection(deps: ConnectionDeps) {
       if (packet.topic === topics.cmd) return deps.inbound.command(payload)
       if (packet.topic === topics.cancel) return deps.inbound.cancel(payload)
       if (packet.topic === topics.policies) return deps.inbound.policySet(payload)
+      if (packet.topic === topics.estop && deps.inbound.estop) return deps.inbound.estop(payload)
       log.debug(`ignoring message on unexpected topic ${packet.topic}`)
       return Promise.resolve()
     }
@@ -155,17 +164,30 @@ export function connection(deps: ConnectionDeps) {
       current.publish(topics.presence, presence(PresenceState.ONLINE), { qos: 1, retain: true }, (error) => {
         if (error) log.warn(`publishing ONLINE presence failed: ${error.message}`)
       })
-      const subscriptions = { [topics.cmd]: { qos: 1 as const }, [topics.cancel]: { qos: 1 as const }, [topics.policies]: { qos: 1 as const } }
+      const subscriptions = {
+        [topics.estop]: { qos: 1 as const },
+        [topics.cmd]: { qos: 1 as const },
+        [topics.cancel]: { qos: 1 as const },
+        [topics.policies]: { qos: 1 as const },
+      }
       current.subscribe(subscriptions, (error, granted) => {
         const refused = granted?.filter((g) => g.qos === 128).map((g) => g.topic) ?? []
-        if (!error && refused.length === 0) return log.debug('subscribed to cmd, cancel and policies')
+        if (!error && refused.length === 0) return log.debug('subscribed to estop, cmd, cancel and policies')
         log.error(`subscription failed (${error ? error.message : `refused: ${refused.join(', ')}`}); reconnecting`)
         current.end(true)
       })
+      if (deps.safetyState) publishNow(topics.safety, deps.safetyState())
       mqttPublisher = {
         publish: (row, done) => current.publish(row.topic, Buffer.from(row.payload), { qos: 1 }, (error) => done(error ?? undefined)),
       }
       if (!sessionPublisher) pump.attach(mqttPublisher)
+    }
+
+    function publishNow(name: string, payload: Uint8Array): void {
+      if (!client || !connected) return
+      client.publish(name, Buffer.from(payload), { qos: 1 }, (error) => {
+        if (error) log.warn(`publishing on ${name} failed: ${error.message}`)
+      })
     }
 
     function onClosed(): void {
@@ -238,6 +260,8 @@ export function connection(deps: ConnectionDeps) {
             return
           case 'kick':
             return pump.pump()
+          case 'publishNow':
+            return publishNow(msg.topic, msg.payload)
           case 'published':
             return pump.settle(msg.event)
           case 'sessionUp':

@@ -1,31 +1,47 @@
 /** Robot commands: created for a host, delivered to its agent, moved through pending → running → completed | failed. */
-import { and, asc, desc, eq, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, gt, isNull, lt, or, type SQL } from "drizzle-orm";
 import type { Static } from "elysia";
 import type { Db } from "../../db/connect";
-import { commands, hosts } from "../../db/schema";
+import { commands, environments, hosts } from "../../db/schema";
 import type { EventBus } from "../../lib/events";
 import { newId } from "../../lib/ids";
 import { DEFAULT_LIMIT, afterCursor, toPage } from "../../lib/pagination";
 import { publicRow } from "../../lib/rows";
 import { transitionRow, type TransitionInput } from "../../lib/transition";
 import { HttpError, badRequest, conflict, notFound } from "../../http/errors";
+import { commandTtlSecondsOf } from "../environments/safety-config";
 import type { CommandCreateBody, CommandListQuery } from "./model";
+
+export const EXPIRED_ERROR = "expired: deadline passed before it started";
+
+/** Desired vs enforced policy set version of a host (see SafetyService). */
+export interface PolicyVersions {
+  policyVersionsOf(tenantId: string, hostId: string): Promise<{ desired: number; enforced: number | null }>;
+}
 
 export class CommandService {
   constructor(
     private readonly db: Db,
     private readonly events: EventBus,
+    private readonly policyVersions?: PolicyVersions,
   ) {}
 
   async create(tenantId: string, input: Static<typeof CommandCreateBody>) {
+    const { notAfter: notAfterText, ttlSeconds, ...fields } = input;
+    if (notAfterText !== undefined && ttlSeconds !== undefined) throw badRequest("invalid body: give notAfter or ttlSeconds, not both");
     const [host] = await this.db
-      .select({ id: hosts.id })
+      .select({ id: hosts.id, environmentConfig: environments.config })
       .from(hosts)
+      .leftJoin(environments, eq(environments.id, hosts.environmentId))
       .where(and(eq(hosts.id, input.hostId), eq(hosts.tenantId, tenantId)));
     if (!host) throw badRequest(`unknown host ${input.hostId}`);
+    const createdAt = new Date();
+    const notAfter = deadlineOf(createdAt, notAfterText, ttlSeconds ?? commandTtlSecondsOf(host.environmentConfig));
+    // Recorded so a command created while the agent enforces an older policy set says so.
+    const policyVersion = await this.policyVersions?.policyVersionsOf(tenantId, input.hostId);
     const [row] = await this.db
       .insert(commands)
-      .values({ ...input, id: newId("cmd"), tenantId, createdAt: new Date() })
+      .values({ ...fields, id: newId("cmd"), tenantId, createdAt, notAfter, policyVersion })
       .returning();
     this.events.publish({ type: "command.created", tenantId, hostId: row!.hostId, commandId: row!.id, command: row! });
     return publicRow(row!);
@@ -70,8 +86,32 @@ export class CommandService {
     return this.db
       .select()
       .from(commands)
-      .where(and(eq(commands.tenantId, tenantId), eq(commands.hostId, hostId), eq(commands.status, "pending")))
+      .where(
+        and(
+          eq(commands.tenantId, tenantId),
+          eq(commands.hostId, hostId),
+          eq(commands.status, "pending"),
+          or(isNull(commands.notAfter), gt(commands.notAfter, new Date())),
+        ),
+      )
       .orderBy(asc(commands.createdAt), asc(commands.id));
+  }
+
+  /**
+   * Marks `expired` every pending command whose deadline passed more than `graceMs` ago (the tolerated clock skew
+   * with agents, which refuse it by their own clock). One guarded UPDATE: safe with several replicas.
+   */
+  async expireOverdue(graceMs: number): Promise<number> {
+    const now = new Date();
+    const rows = await this.db
+      .update(commands)
+      .set({ status: "expired", error: EXPIRED_ERROR, finishedAt: now, updatedAt: now })
+      .where(and(eq(commands.status, "pending"), lt(commands.notAfter, new Date(now.getTime() - graceMs))))
+      .returning({ id: commands.id, tenantId: commands.tenantId, hostId: commands.hostId });
+    for (const row of rows) {
+      this.events.publish({ type: "command.transition", tenantId: row.tenantId, hostId: row.hostId, commandId: row.id, status: "expired", error: EXPIRED_ERROR });
+    }
+    return rows.length;
   }
 
   /**
@@ -104,4 +144,13 @@ export class CommandService {
     if (!row) throw conflict("command changed state while deleting; retry");
     return { id: row.id, deleted: true };
   }
+}
+
+/** The absolute deadline of a new command: `notAfter`, or `ttlSeconds` from now; undefined = none. */
+function deadlineOf(now: Date, notAfter: string | undefined, ttlSeconds: number | undefined): Date | undefined {
+  if (notAfter === undefined) return ttlSeconds === undefined ? undefined : new Date(now.getTime() + ttlSeconds * 1000);
+  const at = new Date(notAfter);
+  if (Number.isNaN(at.getTime())) throw badRequest("invalid body: notAfter: must be an ISO 8601 date-time");
+  if (at.getTime() <= now.getTime()) throw badRequest("invalid body: notAfter: must be in the future");
+  return at;
 }
