@@ -26,7 +26,8 @@ export function createServices(db: Db, config: Config, log: Logger) {
   const events = new EventBus((err) => log.error("event listener failed", err));
   const apiKeys = new ApiKeyService(db);
   const userTokens = new SessionTokenService(db, { ...config, accessPrefix: USER_ACCESS_PREFIX, refreshPrefix: USER_REFRESH_PREFIX });
-  const policies = new SafetyPolicyService(db, events);
+  const audit = new AuditService(db);
+  const policies = new SafetyPolicyService(db, events, audit);
   const environments = new EnvironmentService(db, policies, events);
   const tasks = new TaskService(db, environments, events);
   const triggers = new TriggerService(db, tasks);
@@ -37,7 +38,6 @@ export function createServices(db: Db, config: Config, log: Logger) {
     accessTokenTtlSeconds: config.runtimeAccessTokenTtlSeconds,
     refreshTokenTtlSeconds: config.runtimeRefreshTokenTtlSeconds,
   });
-  const audit = new AuditService(db);
   const safety = new SafetyService(db, events, audit);
   const commands = new CommandService(db, events, safety);
   return {
