@@ -100,7 +100,8 @@ export function policyGate(deps: PolicyGateDeps) {
         const stored = deps.policyStore.load()
         if (!stored) return
         try {
-          deps.onEnforced?.(install(stored, 'store'), 'store')
+          const version = install(stored, 'store')
+          deps.onEnforced?.(version, 'store')
         } catch (error) {
           deps.log.error(`stored safety policy set is unreadable, waiting for a new one: ${errorMessage(error)}`)
         }
