@@ -133,6 +133,30 @@ describe.each(setups)("safety with $label", ({ backend, external }) => {
     }
   });
 
+  test("with MQTT cut, the stop still travels over the agent's gRPC session and is acknowledged there", async () => {
+    const brokerUrl = new URL(t.plane.transport.mqttUrl);
+    const proxy = await startTcpProxy(brokerUrl.hostname, Number(brokerUrl.port));
+    try {
+      const { host: h, agent } = await agentFor(t, envId, "grpc-stop", {
+        mqttUrl: `mqtt://127.0.0.1:${proxy.port}`,
+        env: { EDGE_GRPC_URL: `127.0.0.1:${t.plane.transport.grpc.port}` },
+      });
+      agent.start();
+      await hostOnline(t, h.id);
+      await agent.waitForOutput(/gRPC session up/);
+      const running = await longRunning(h.id, agent.stateDir);
+      proxy.cut();
+      await waitFor("host offline (MQTT presence)", async () => (await host(h.id)).status === "offline", 10_000);
+      expect((await t.api.post("/api/v1/estop", { scope: { hostId: h.id }, reason: "session only" }, key)).status).toBe(202);
+      const engaged = await estopState(h.id, "engaged");
+      expect(engaged.killed).toBe(1);
+      expect(alive(running.pid)).toBe(false);
+      expect((await commandFinished(t, running.id)).error).toContain("emergency stop");
+    } finally {
+      await proxy.close();
+    }
+  });
+
   test("local stop works with the control plane unreachable; a remote reset does not release it, removing the file does", async () => {
     const brokerUrl = new URL(t.plane.transport.mqttUrl);
     const proxy = await startTcpProxy(brokerUrl.hostname, Number(brokerUrl.port));
