@@ -5,6 +5,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { eq } from "drizzle-orm";
+import { hosts } from "../../control-plane/src/db/schema";
 import { AgentProcess, stopAllAgents } from "../support/agent-process";
 import { availableBackends, mqttReachable, postgresReachable, TEST_MQTT_URL } from "../support/backends";
 import { startTestPlane, type TestPlane } from "../support/control-plane";
@@ -235,11 +237,30 @@ describe.each(setups)("safety with $label", ({ backend, external }) => {
         throw e;
       }
       expect(existsSync(marker)).toBe(false);
-      // an expired command cannot be revived
+      // an expired command cannot be revived by an operator
       expect((await t.api.post(`/api/v1/commands/${late.id}/transition`, { status: "running" }, key)).status).toBe(409);
     } finally {
       await proxy.close();
     }
+  });
+
+  test("an agent report that it started a command (delayed past the grace) wins over the sweeper's expiry", async () => {
+    const { host: h } = await agentFor(t, envId, "swept");
+    const [{ tenantId }] = await t.plane.services.db.select({ tenantId: hosts.tenantId }).from(hosts).where(eq(hosts.id, h.id));
+    const swept = (await command(h.id, "exec", { command: "echo" }, { ttlSeconds: 1 })).body;
+    await waitFor("swept", async () => (await t.api.get(`/api/v1/commands/${swept.id}`, key)).body.status === "expired");
+    const { commands } = t.plane.services;
+    expect(await commands.applyAgentReport(tenantId, h.id, swept.id, { status: "running" })).toBe(true);
+    const running = (await t.api.get(`/api/v1/commands/${swept.id}`, key)).body;
+    expect(running).toMatchObject({ status: "running", error: null, finishedAt: null });
+    expect(running.startedAt).toBeTruthy();
+    expect(await commands.applyAgentReport(tenantId, h.id, swept.id, { status: "completed", result: { exitCode: 0 } })).toBe(true);
+    expect((await t.api.get(`/api/v1/commands/${swept.id}`, key)).body.status).toBe("completed");
+    // an agent's own EXPIRED report is final: nothing revives it
+    const refused = (await command(h.id, "exec", { command: "echo" }, { ttlSeconds: 60 })).body;
+    expect(await commands.applyAgentReport(tenantId, h.id, refused.id, { status: "expired", error: "expired: deadline passed" })).toBe(true);
+    expect(await commands.applyAgentReport(tenantId, h.id, refused.id, { status: "running" })).toBe(false);
+    expect((await t.api.get(`/api/v1/commands/${refused.id}`, key)).body.status).toBe("expired");
   });
 
   test("environment default deadline applies; the agent refuses a command delivered after its deadline", async () => {

@@ -128,9 +128,33 @@ export class CommandService {
       await this.transition(tenantId, commandId, input);
       return true;
     } catch (error) {
-      if (error instanceof HttpError && error.status === 409) return false;
+      if (error instanceof HttpError && error.status === 409) return this.correctSweptExpiry(tenantId, hostId, commandId, input);
       throw error;
     }
+  }
+
+  /**
+   * The agent checks deadlines itself: a command it reports started (or finished) did run, even if its report came
+   * in after the sweeper marked it expired (delayed past the grace). The record follows the machine, never the reverse.
+   */
+  private async correctSweptExpiry(tenantId: string, hostId: string, commandId: string, { status, result, error }: TransitionInput): Promise<boolean> {
+    if (status !== "running" && status !== "completed" && status !== "failed") return false;
+    const now = new Date();
+    const [row] = await this.db
+      .update(commands)
+      .set({
+        status,
+        error: error ?? null,
+        finishedAt: status === "running" ? null : now,
+        updatedAt: now,
+        ...(status === "running" ? { startedAt: now } : {}),
+        ...(result !== undefined ? { result } : {}),
+      })
+      .where(and(eq(commands.id, commandId), eq(commands.tenantId, tenantId), eq(commands.status, "expired"), eq(commands.error, EXPIRED_ERROR)))
+      .returning({ id: commands.id });
+    if (!row) return false;
+    this.events.publish({ type: "command.transition", tenantId, hostId, commandId, status, error: error ?? null });
+    return true;
   }
 
   /** Deletes a command that is not running (cancel a running one first). */
