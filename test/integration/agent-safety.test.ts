@@ -59,7 +59,8 @@ describe.each(setups)("safety with $label", ({ backend, external }) => {
     const { host: h, agent, identity } = await agentFor(t, envId, "estop");
     agent.start();
     await hostOnline(t, h.id);
-    expect((await host(h.id)).estop.state).toBe("unknown"); // nothing acknowledged yet... or released once it reports
+    // the agent reports its (released) latch on connect: acknowledged, never merely requested
+    expect((await estopState(h.id, "released")).requested).toBeNull();
     const running = await longRunning(h.id, agent.stateDir);
 
     const stop = await t.api.post("/api/v1/estop", { scope: { hostId: h.id }, reason: "person in the cell" }, key);

@@ -122,35 +122,53 @@ export class SafetyService {
     return { hostId, generation: row.estopGeneration, engaged: row.estopEngaged, reason: row.estopReason ?? "", atMs: row.estopRequestedAt?.getTime() ?? 0 };
   }
 
-  /** What the agent reports it enforces (stop latch, policy version). Older generations than already acknowledged are ignored. */
+  /**
+   * What the agent reports it enforces (stop latch, policy version), in one statement (acknowledgements of a whole
+   * fleet arrive at once). A report of an older generation than already acknowledged leaves the stop fields alone.
+   */
   async recordAgentState(tenantId: string, hostId: string, state: AgentSafetyState): Promise<void> {
     const now = new Date();
-    await this.db.transaction(async (tx) => {
-      await tx.insert(hostSafety).values({ hostId, tenantId }).onConflictDoNothing();
-      const [row] = await tx.select().from(hostSafety).where(and(eq(hostSafety.tenantId, tenantId), eq(hostSafety.hostId, hostId))).for("update");
-      if (!row) return;
-      const set: Partial<typeof hostSafety.$inferInsert> = { updatedAt: now };
-      if (state.estopGeneration >= (row.ackGeneration ?? 0)) {
-        const firstAckOfGeneration = row.ackGeneration !== state.estopGeneration || row.ackLatencyMs === null;
-        Object.assign(set, {
-          ackGeneration: state.estopGeneration,
-          ackRemoteEngaged: state.remoteEngaged,
-          ackLocalEngaged: state.localEngaged,
-          ackLocalReason: state.localReason,
-          ackKilled: state.killed,
-          ackAt: now,
-        });
-        if (state.estopGeneration === row.estopGeneration && row.estopRequestedAt && firstAckOfGeneration) {
-          set.ackLatencyMs = Math.max(0, now.getTime() - row.estopRequestedAt.getTime());
-        } else if (state.estopGeneration !== row.estopGeneration) set.ackLatencyMs = null;
-      }
-      if (state.policyVersion !== row.policyEnforced) {
-        set.policyEnforced = state.policyVersion;
-        set.policyEnforcedAt = now;
-      }
-      if (state.policyVersion >= row.policyDesired) set.policyLagging = false;
-      await tx.update(hostSafety).set(set).where(eq(hostSafety.hostId, hostId));
-    });
+    const generation = state.estopGeneration;
+    const t = hostSafety;
+    /** The stop fields change only for a generation at least as new as the acknowledged one. */
+    const current = sql`${generation} >= coalesce(${t.ackGeneration}, 0)`;
+    const guarded = (column: typeof t.ackRemoteEngaged | typeof t.ackLocalEngaged | typeof t.ackLocalReason | typeof t.ackKilled | typeof t.ackAt | typeof t.ackGeneration, name: string) =>
+      sql`case when ${current} then excluded.${sql.identifier(name)} else ${column} end`;
+    await this.db
+      .insert(t)
+      .values({
+        hostId,
+        tenantId,
+        ackGeneration: generation,
+        ackRemoteEngaged: state.remoteEngaged,
+        ackLocalEngaged: state.localEngaged,
+        ackLocalReason: state.localReason,
+        ackKilled: state.killed,
+        ackAt: now,
+        policyEnforced: state.policyVersion,
+        policyEnforcedAt: now,
+      })
+      .onConflictDoUpdate({
+        target: t.hostId,
+        set: {
+          ackGeneration: guarded(t.ackGeneration, "ack_generation"),
+          ackRemoteEngaged: guarded(t.ackRemoteEngaged, "ack_remote_engaged"),
+          ackLocalEngaged: guarded(t.ackLocalEngaged, "ack_local_engaged"),
+          ackLocalReason: guarded(t.ackLocalReason, "ack_local_reason"),
+          ackKilled: guarded(t.ackKilled, "ack_killed"),
+          ackAt: guarded(t.ackAt, "ack_at"),
+          // Request → first acknowledgement of that generation; unknown for any other generation.
+          ackLatencyMs: sql`case
+            when not (${current}) then ${t.ackLatencyMs}
+            when ${generation} <> ${t.estopGeneration} or ${t.estopRequestedAt} is null then null
+            when ${t.ackGeneration} is not distinct from ${generation} and ${t.ackLatencyMs} is not null then ${t.ackLatencyMs}
+            else greatest(0, round(extract(epoch from (excluded.ack_at - ${t.estopRequestedAt})) * 1000))::integer end`,
+          policyEnforcedAt: sql`case when ${t.policyEnforced} is distinct from excluded.policy_enforced then excluded.policy_enforced_at else ${t.policyEnforcedAt} end`,
+          policyEnforced: sql`excluded.policy_enforced`,
+          policyLagging: sql`case when excluded.policy_enforced >= ${t.policyDesired} then false else ${t.policyLagging} end`,
+          updatedAt: now,
+        },
+      });
   }
 
   async stateOf(tenantId: string, hostId: string) {
