@@ -3,13 +3,11 @@
  * acks, status reports, telemetry and presence into database state.
  */
 import mqtt, { type MqttClient } from "mqtt";
-import { randomBytes } from "node:crypto";
-import type { CommandToDeliver, DomainEvent } from "../lib/events";
+import { createHash, randomBytes } from "node:crypto";
+import type { CommandToDeliver, DomainEvent, EstopOrder } from "../lib/events";
 import type { Services } from "../services";
 import { PresenceState, codecs, parseTopic, topic, type Channel, type Codec } from "../../../proto/wire";
 import type { AgentInbox } from "./agent-inbox";
-import { createHash } from "node:crypto";
-import type { EstopOrder } from "../lib/events";
 import { toWireCommand, toWireEstop, type LiveSessions } from "./live-sessions";
 
 export interface MqttBridgeOptions {
