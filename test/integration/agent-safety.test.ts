@@ -136,6 +136,22 @@ describe.each(setups)("safety with $label", ({ backend, external }) => {
     }
   });
 
+  test.if(external)("another installation on the same broker (its own database) takes none of this one's agent messages", async () => {
+    const other = await startTestPlane(backend, { mqttUrl: TEST_MQTT_URL });
+    try {
+      const { host: h, agent } = await agentFor(t, envId, "neighbour");
+      agent.start();
+      await hostOnline(t, h.id);
+      const ids: string[] = [];
+      for (let i = 0; i < 6; i++) ids.push((await command(h.id, "exec", { command: "echo", args: [String(i)] })).body.id);
+      for (const id of ids) expect((await commandFinished(t, id)).status).toBe("completed");
+      expect((await t.api.post("/api/v1/estop", { scope: { hostId: h.id }, reason: "neighbour check" }, key)).status).toBe(202);
+      await estopState(h.id, "engaged");
+    } finally {
+      await other.stop();
+    }
+  });
+
   test("with MQTT cut, the stop still travels over the agent's gRPC session and is acknowledged there", async () => {
     const brokerUrl = new URL(t.plane.transport.mqttUrl);
     const proxy = await startTcpProxy(brokerUrl.hostname, Number(brokerUrl.port));

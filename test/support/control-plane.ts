@@ -1,6 +1,7 @@
 /** Starts a real control plane on an ephemeral port for a test, and an HTTP client for it. */
 import { startControlPlane, type ControlPlane } from "../../control-plane/src/app";
 import type { Config } from "../../control-plane/src/config";
+import { createHash } from "node:crypto";
 import { newSecret } from "../../control-plane/src/lib/secrets";
 import type { Backend } from "./backends";
 
@@ -61,7 +62,11 @@ export async function startTestPlane(
 ): Promise<TestPlane> {
   const database = shared ? { ...shared, drop: async () => {} } : await backend.createDatabase();
   const adminKey = shared?.adminKey ?? newSecret("roz_sk_");
+  // One shared-subscription group per database: test runs sharing the external broker (other suites, other
+  // checkouts) must not take each other's agent messages; replicas of one database share theirs.
+  const mqttSharedGroup = `test-${createHash("sha256").update(database.databaseUrl ?? crypto.randomUUID()).digest("hex").slice(0, 16)}`;
   const plane = await startControlPlane({
+    mqttSharedGroup,
     port: 0,
     mqttPort: 0,
     grpcPort: 0,
