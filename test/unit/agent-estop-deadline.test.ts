@@ -40,6 +40,15 @@ describe('emergency stop latch', () => {
     expect(new EmergencyStopLatch(db).isEngaged()).toBe(false)
   })
 
+  test('an unreadable stored latch fails closed until a reset arrives', () => {
+    db.query(`INSERT INTO runtime_state (name, value, updated_at) VALUES ('estop', 'not json', 0)`).run()
+    const latch = new EmergencyStopLatch(db)
+    expect(latch.isEngaged()).toBe(true)
+    expect(latch.describe()).toContain('unreadable')
+    expect(latch.applyRemote({ generation: 1, engaged: false, reason: 'checked', atMs: 0 })).toBe('changed')
+    expect(latch.isEngaged()).toBe(false)
+  })
+
   test('the local file engages independently of the remote state; only removing it releases', () => {
     const file = join(dir.path, 'ESTOP')
     const latch = new EmergencyStopLatch(db, file)

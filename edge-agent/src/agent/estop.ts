@@ -35,7 +35,7 @@ export class EmergencyStopLatch {
     readonly file?: string,
   ) {
     const row = db.query(`SELECT value FROM runtime_state WHERE name = 'estop'`).get() as { value: string } | null
-    this.remote = row ? (JSON.parse(row.value) as RemoteStop) : { generation: 0, engaged: false, reason: '' }
+    this.remote = row ? readLatch(row.value) : { generation: 0, engaged: false, reason: '' }
     this.pollLocal()
   }
 
@@ -96,4 +96,17 @@ export class EmergencyStopLatch {
     if (!this.file) return
     if (!existsSync(this.file)) writeFileSync(this.file, `${reason}\n`, { mode: 0o644 })
   }
+}
+
+/** A latch row that cannot be read fails closed: stopped until the control plane sends a reset. */
+function readLatch(json: string): RemoteStop {
+  try {
+    const value = JSON.parse(json) as Partial<RemoteStop>
+    if (typeof value.generation === 'number' && typeof value.engaged === 'boolean') {
+      return { generation: value.generation, engaged: value.engaged, reason: String(value.reason ?? '') }
+    }
+  } catch {
+    // fall through
+  }
+  return { generation: 0, engaged: true, reason: 'stored emergency stop state is unreadable' }
 }
