@@ -4,6 +4,7 @@ import * as protoLoader from "@grpc/proto-loader";
 import protobuf from "protobufjs";
 import edgeSource from "./edge.proto" with { type: "text" };
 import sessionSource from "./session.proto" with { type: "text" };
+import type { AgentSafetyState, EmergencyStop } from "./wire";
 
 const root = new protobuf.Root();
 protobuf.parse(edgeSource, root, { keepCase: false });
@@ -24,12 +25,13 @@ export interface AgentFrame {
   seq: number;
   /** Every frame with seq <= seqFloor is settled (see session.proto). */
   seqFloor?: number;
-  body?: "hello" | "update" | "status" | "telemetry" | "log";
+  body?: "hello" | "update" | "status" | "telemetry" | "log" | "safety";
   hello?: { agentVersion: string };
   update?: { commandId: string; status: number; error: string; resultJson: string; atMs: number };
   status?: Record<string, unknown> & { agentVersion: string };
   telemetry?: { points: { name: string; value: number; tags: Record<string, string>; atMs: number; seq: number }[] };
   log?: LogLine;
+  safety?: AgentSafetyState;
 }
 export interface LogLine {
   commandId: string;
@@ -39,7 +41,8 @@ export interface LogLine {
 }
 export interface ServerFrame {
   welcome?: { lastAgentSeq: number; hostId: string };
-  command?: { id: string; kind: string; paramsJson: string; timeoutMs: number; createdAtMs: number; alreadyStarted?: boolean };
+  command?: { id: string; kind: string; paramsJson: string; timeoutMs: number; createdAtMs: number; alreadyStarted?: boolean; notAfterMs?: number };
   ack?: { seq: number };
   cancel?: { commandId: string; reason: string; atMs: number };
+  estop?: EmergencyStop;
 }

@@ -9,6 +9,7 @@ export enum CommandStatus {
   RUNNING = 1,
   COMPLETED = 2,
   FAILED = 3,
+  EXPIRED = 4,
 }
 
 export enum PresenceState {
@@ -25,6 +26,8 @@ export interface Command {
   createdAtMs: number;
   /** Re-sent to reconcile a command the control plane saw running: never start it if unknown. */
   alreadyStarted?: boolean;
+  /** Deadline in ms since the epoch; 0 = none. */
+  notAfterMs?: number;
 }
 export interface CommandCancel {
   commandId: string;
@@ -81,6 +84,23 @@ export interface SafetyPolicyMessage {
 export interface PolicySet {
   policies: SafetyPolicyMessage[];
   issuedAtMs: number;
+  /** The host's set version (0 = unversioned, from an older control plane). */
+  version?: number;
+}
+export interface EmergencyStop {
+  generation: number;
+  engaged: boolean;
+  reason: string;
+  atMs: number;
+}
+export interface AgentSafetyState {
+  estopGeneration: number;
+  remoteEngaged: boolean;
+  localEngaged: boolean;
+  localReason: string;
+  killed: number;
+  policyVersion: number;
+  atMs: number;
 }
 
 export interface Codec<T> {
@@ -107,6 +127,8 @@ export const codecs = {
   presence: codec<Presence>("Presence"),
   policySet: codec<PolicySet>("PolicySet"),
   receipt: codec<Receipt>("Receipt"),
+  emergencyStop: codec<EmergencyStop>("EmergencyStop"),
+  safetyState: codec<AgentSafetyState>("AgentSafetyState"),
 };
 
 /** Field numbers of agent_seq_floor / agent_seq in CommandUpdate, AgentStatus and TelemetryBatch. */
@@ -130,11 +152,11 @@ export function withAgentSeq(payload: Uint8Array, seq: number, floor: number): U
   return out;
 }
 
-export type Channel = "cmd" | "cancel" | "receipt" | "ack" | "status" | "telemetry" | "presence" | "policies";
+export type Channel = "cmd" | "cancel" | "estop" | "receipt" | "ack" | "status" | "telemetry" | "presence" | "safety" | "policies";
 
 /** Channels an agent publishes on; the rest it only receives. */
-export const AGENT_PUBLISHES: readonly Channel[] = ["ack", "status", "telemetry", "presence"];
-export const AGENT_RECEIVES: readonly Channel[] = ["cmd", "cancel", "receipt", "policies"];
+export const AGENT_PUBLISHES: readonly Channel[] = ["ack", "status", "telemetry", "presence", "safety"];
+export const AGENT_RECEIVES: readonly Channel[] = ["cmd", "cancel", "estop", "receipt", "policies"];
 
 export const topic = (tenantId: string, hostId: string, channel: Channel) => `edge/${tenantId}/${hostId}/${channel}`;
 

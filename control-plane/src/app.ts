@@ -22,6 +22,8 @@ import { auditController } from "./modules/audit";
 import { delegationsController, runtimeControlController } from "./modules/delegations";
 import { releasesController, runtimeUpdatesController } from "./modules/updates";
 import { TriggerScheduler } from "./modules/triggers/scheduler";
+import { estopController } from "./modules/safety";
+import { SafetySweeper } from "./modules/safety/sweeper";
 import { createServices, type Services } from "./services";
 
 export function createHttpApp(services: Services) {
@@ -60,7 +62,8 @@ export function createHttpApp(services: Services) {
     .use(runtimeUpdatesController(services))
     .use(delegationsController(services))
     .use(runtimeControlController(services))
-    .use(auditController(services));
+    .use(auditController(services))
+    .use(estopController(services));
 }
 
 export interface ControlPlane {
@@ -90,6 +93,8 @@ export async function startControlPlane(overrides: Partial<Config> = {}): Promis
   const scheduler = new TriggerScheduler(services.triggers, config.schedulerTickMs, (err) => log.error("scheduler tick failed", err));
   scheduler.start();
   services.updates.startGrantSweeper(60_000, (err) => log.error("grant sweep failed", err));
+  const sweeper = new SafetySweeper(services.commands, services.safety, config, (err) => log.error("safety sweep failed", err));
+  sweeper.start();
   const host = config.host === "0.0.0.0" ? "127.0.0.1" : config.host;
   return {
     config,
@@ -101,6 +106,7 @@ export async function startControlPlane(overrides: Partial<Config> = {}): Promis
     async stop() {
       await scheduler.stop();
       services.updates.stop();
+      await sweeper.stop();
       await app.stop(true);
       await transport.stop();
       await database.close();

@@ -35,6 +35,12 @@ export interface Config {
   commandRedeliverySeconds: number;
   /** How often the trigger scheduler looks for due triggers. */
   schedulerTickMs: number;
+  /** How often overdue commands are expired and lagging policy versions flagged. */
+  safetySweepMs: number;
+  /** Clock skew tolerated between agents and the control plane: a pending command expires this long after its deadline. */
+  commandDeadlineGraceMs: number;
+  /** A host whose enforced policy version lags the desired one longer than this is flagged. */
+  policyLagSeconds: number;
   /** Base64 ed25519 keys releases must be signed with (empty: any self-consistent signature). */
   updatePublicKeys: string[];
   /** Largest request body accepted (bytes); larger ones get 413 before being read. */
@@ -110,6 +116,9 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     devicePollIntervalSeconds: int(env, "DEVICE_POLL_INTERVAL_SECONDS", 5, 1),
     schedulerTickMs: int(env, "SCHEDULER_TICK_MS", 1000, 10),
     commandRedeliverySeconds: int(env, "COMMAND_REDELIVERY_SECONDS", 30),
+    safetySweepMs: int(env, "SAFETY_SWEEP_MS", 1000, 10),
+    commandDeadlineGraceMs: int(env, "COMMAND_DEADLINE_GRACE_MS", 5000),
+    policyLagSeconds: int(env, "POLICY_LAG_SECONDS", 60, 1),
     updatePublicKeys: (str(env, "UPDATE_PUBLIC_KEYS") ?? "").split(",").map((k) => k.trim()).filter(Boolean),
     maxBodyBytes: int(env, "MAX_BODY_BYTES", 1024 * 1024, 1),
     maxJsonDepth: int(env, "MAX_JSON_DEPTH", 32, 1),

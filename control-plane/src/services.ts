@@ -21,6 +21,7 @@ import { DelegationService } from "./modules/delegations/service";
 import { UpdateService } from "./modules/updates/service";
 import { ReleaseKeyService } from "./modules/updates/release-keys";
 import { RateLimits } from "./http/rate-limit";
+import { SafetyService } from "./modules/safety/service";
 import { RUNTIME_ACCESS_PREFIX, RUNTIME_REFRESH_PREFIX } from "./modules/runtime/principal";
 
 export function createServices(db: Db, config: Config, log: Logger) {
@@ -28,7 +29,8 @@ export function createServices(db: Db, config: Config, log: Logger) {
   const apiKeys = new ApiKeyService(db);
   const familyRevoked = (subject: Subject, familyId: string) => events.publish({ type: "session.revoked", familyId, ...subject });
   const userTokens = new SessionTokenService(db, { ...config, accessPrefix: USER_ACCESS_PREFIX, refreshPrefix: USER_REFRESH_PREFIX }, familyRevoked);
-  const policies = new SafetyPolicyService(db, events);
+  const audit = new AuditService(db);
+  const policies = new SafetyPolicyService(db, events, audit);
   const environments = new EnvironmentService(db, policies, events);
   const tasks = new TaskService(db, environments, events);
   const triggers = new TriggerService(db, tasks);
@@ -39,13 +41,13 @@ export function createServices(db: Db, config: Config, log: Logger) {
     accessTokenTtlSeconds: config.runtimeAccessTokenTtlSeconds,
     refreshTokenTtlSeconds: config.runtimeRefreshTokenTtlSeconds,
   }, familyRevoked);
-  const audit = new AuditService(db);
-  const commands = new CommandService(db, events);
+  const safety = new SafetyService(db, events, audit);
+  const commands = new CommandService(db, events, safety);
   const releaseKeys = new ReleaseKeyService(db, audit, config.updatePublicKeys);
   const updates = new UpdateService(db, audit, commands, releaseKeys, config.publicUrl);
   events.subscribe((event) => {
     // A runtime.update command that ended carries a grant nobody may use any more.
-    if (event.type === "command.transition" && event.kind === "runtime.update" && ["completed", "failed", "cancelled"].includes(event.status)) {
+    if (event.type === "command.transition" && event.kind === "runtime.update" && ["completed", "failed", "cancelled", "expired"].includes(event.status)) {
       return updates.scrubSpentGrants(event.hostId);
     }
   });
@@ -61,6 +63,7 @@ export function createServices(db: Db, config: Config, log: Logger) {
   return {
     db,
     audit,
+    safety,
     rateLimits,
     releaseKeys,
     updates,

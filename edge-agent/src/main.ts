@@ -4,7 +4,9 @@
  * signal (exit 0), an identity rejection (exit 3) or an unrecoverable failure (exit 1). Bad config exits 2.
  */
 import type { Database } from 'bun:sqlite'
+import { join } from 'node:path'
 import { startAgent, type Agent } from './agent/agent.ts'
+import { ESTOP_FILE_NAME } from './agent/estop.ts'
 import { IdentityRejectedError, IdentitySetupError, ensureIdentity } from './auth/bootstrap.ts'
 import { HttpAuthApi } from './auth/control-plane-client.ts'
 import { ConfigError, helpText, parseConfig, type AgentConfig } from './config.ts'
@@ -66,6 +68,11 @@ async function run(config: AgentConfig, db: Database, log: Logger): Promise<Exit
   }
   process.on('SIGINT', onSignal)
   process.on('SIGTERM', onSignal)
+  // Local emergency stop without any network: SIGUSR1 creates <state-dir>/ESTOP (remove the file to release).
+  process.on('SIGUSR1', () => {
+    log.warn('SIGUSR1: local emergency stop')
+    agent?.localStop(`SIGUSR1 at ${new Date().toISOString()}`)
+  })
   const onFatal = (error: unknown) => {
     log.error('unexpected error', error)
     if (agent) void agent.stop(ExitCode.failure)
@@ -109,7 +116,8 @@ async function run(config: AgentConfig, db: Database, log: Logger): Promise<Exit
       checkIntervalMs: config.updateCheckIntervalMs,
       scriptTimeoutMs: config.updateScriptTimeoutMs,
     }
-    agent = await startAgent({ settings: config, db, identity, tokens: identityStore, authApi, log, update })
+    const estopFile = join(config.stateDir, ESTOP_FILE_NAME)
+    agent = await startAgent({ settings: config, db, identity, tokens: identityStore, authApi, log, update, estopFile })
   } catch (error) {
     console.error(`edge-agent: ${errorMessage(error)}`)
     return ExitCode.config

@@ -4,6 +4,7 @@ import { Type } from '@sinclair/typebox'
 import { ActorSystem } from '../src/actors/index.ts'
 import { CommandReports } from '../src/agent/command-reports.ts'
 import { commandRunner, type CommandRunnerMsg } from '../src/agent/command-runner.ts'
+import type { EmergencyStopLatch } from '../src/agent/estop.ts'
 import { InflightCommands } from '../src/agent/inflight.ts'
 import { policyGate, type PolicyGateMsg } from '../src/agent/policy-gate.ts'
 import { recoverCommandLog } from '../src/agent/recovery.ts'
@@ -55,8 +56,8 @@ export function policySetPayload(policies: PolicyInput[]): Uint8Array {
   })
 }
 
-export function commandPayload(id: string, kind: string, params: unknown = {}, timeoutMs = 0): Uint8Array {
-  return codecs.command.encode({ id, kind, paramsJson: JSON.stringify(params), timeoutMs, createdAtMs: Date.now() })
+export function commandPayload(id: string, kind: string, params: unknown = {}, timeoutMs = 0, notAfterMs = 0): Uint8Array {
+  return codecs.command.encode({ id, kind, paramsJson: JSON.stringify(params), timeoutMs, createdAtMs: Date.now(), notAfterMs })
 }
 
 export function cancelPayload(commandId: string, reason = 'operator request'): Uint8Array {
@@ -67,6 +68,7 @@ export const STATUS_NAME: Record<number, string> = {
   [CommandStatus.RUNNING]: 'RUNNING',
   [CommandStatus.COMPLETED]: 'COMPLETED',
   [CommandStatus.FAILED]: 'FAILED',
+  [CommandStatus.EXPIRED]: 'EXPIRED',
 }
 
 export interface RunnerOptions {
@@ -76,6 +78,8 @@ export interface RunnerOptions {
   machine?: MachineStateStore
   /** Enables runtime.update with this stand-in for the updater actor. */
   runUpdate?: RunUpdate
+  /** The emergency stop latch the runner checks. */
+  estop?: EmergencyStopLatch
 }
 
 export function startRunner(db: Database, options: RunnerOptions = {}) {
@@ -96,7 +100,7 @@ export function startRunner(db: Database, options: RunnerOptions = {}) {
   )
   const runner = system.spawn<CommandRunnerMsg>(
     'commands',
-    commandRunner({ commands, reports, registry, policy, inflight, policyWaitMs, log: silentLogger, machine: options.machine }),
+    commandRunner({ commands, reports, registry, policy, inflight, policyWaitMs, log: silentLogger, machine: options.machine, estop: options.estop }),
   )
   return {
     system,

@@ -69,6 +69,11 @@ export class AgentProcess {
     }
   }
 
+  /** Sends a signal without waiting for anything (e.g. SIGUSR1: local emergency stop). */
+  signal(signal: NodeJS.Signals): void {
+    this.proc?.kill(signal);
+  }
+
   /** SIGKILL: the process dies without saying goodbye (its Last Will must speak for it). */
   async kill(signal: NodeJS.Signals = "SIGKILL"): Promise<number> {
     this.proc?.kill(signal);

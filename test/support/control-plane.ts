@@ -1,8 +1,8 @@
 /** Starts a real control plane on an ephemeral port for a test, and an HTTP client for it. */
 import { startControlPlane, type ControlPlane } from "../../control-plane/src/app";
 import type { Config } from "../../control-plane/src/config";
-import { newSecret } from "../../control-plane/src/lib/secrets";
 import { createHash } from "node:crypto";
+import { newSecret } from "../../control-plane/src/lib/secrets";
 import type { Backend } from "./backends";
 
 export interface Reply<T = any> {
@@ -74,7 +74,7 @@ export async function startTestPlane(
     adminKey,
     // One shared-subscription group per database: replicas of one test share it, and planes of other suites (or of
     // other checkouts using the same Mosquitto) never receive this suite's agent messages.
-    mqttSharedGroup: `test-${createHash("sha256").update(database.databaseUrl ?? database.dataDir).digest("hex").slice(0, 16)}`,
+    mqttSharedGroup: `test-${createHash("sha256").update(database.databaseUrl ?? crypto.randomUUID()).digest("hex").slice(0, 16)}`,
     // Every test request comes from 127.0.0.1: suites that probe bad credentials on purpose must not lock each other
     // out. rate-limits.test.ts sets its own budgets.
     rateLimitAuthFailures: 100_000,

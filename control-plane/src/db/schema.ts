@@ -209,7 +209,14 @@ export const hosts = pgTable(
   (t) => [uniqueIndex("hosts_tenant_name_idx").on(t.tenantId, t.name), index("hosts_environment_idx").on(t.environmentId)],
 );
 
-export const COMMAND_STATUSES = ["pending", "running", "completed", "failed", "cancelled"] as const;
+export const COMMAND_STATUSES = ["pending", "running", "completed", "failed", "cancelled", "expired"] as const;
+
+/** Safety policy set versions at a command's creation: the host's desired one and the one its agent enforced. */
+export interface PolicyVersionAtCreation {
+  desired: number;
+  /** null = the agent had not acknowledged any set. */
+  enforced: number | null;
+}
 
 export const commands = pgTable(
   "commands",
@@ -225,6 +232,9 @@ export const commands = pgTable(
     result: jsonb("result").$type<Record<string, unknown>>(),
     error: text("error"),
     timeoutMs: integer("timeout_ms"),
+    /** Deadline: not started by then = never run (`expired`). */
+    notAfter: ts("not_after"),
+    policyVersion: jsonb("policy_version").$type<PolicyVersionAtCreation>(),
     createdAt: createdAt(),
     startedAt: ts("started_at"),
     finishedAt: ts("finished_at"),
@@ -233,6 +243,7 @@ export const commands = pgTable(
   (t) => [
     index("commands_tenant_created_idx").on(t.tenantId, t.createdAt),
     index("commands_host_status_idx").on(t.hostId, t.status),
+    index("commands_pending_deadline_idx").on(t.notAfter).where(sql`${t.status} = 'pending' and ${t.notAfter} is not null`),
   ],
 );
 
@@ -455,4 +466,64 @@ export const idempotencyKeys = pgTable(
     createdAt: createdAt(),
   },
   (t) => [primaryKey({ columns: [t.tenantId, t.key] }), index("idempotency_keys_expires_idx").on(t.expiresAt)],
+);
+
+/**
+ * Per-host safety state (owned by the safety service): the emergency stop requested vs the one the agent
+ * acknowledged, and the policy set version desired vs the one the agent enforces.
+ */
+export const hostSafety = pgTable("host_safety", {
+  hostId: text("host_id")
+    .primaryKey()
+    .references(() => hosts.id, { onDelete: "cascade" }),
+  tenantId: tenantRef(),
+  /** Increases with every stop or reset request; the agent applies only newer generations. */
+  estopGeneration: bigint("estop_generation", { mode: "number" }).notNull().default(0),
+  estopEngaged: boolean("estop_engaged").notNull().default(false),
+  estopReason: text("estop_reason"),
+  estopRequestedBy: text("estop_requested_by"),
+  estopRequestedAt: ts("estop_requested_at"),
+  /** What the agent last acknowledged (null: never). */
+  ackGeneration: bigint("ack_generation", { mode: "number" }),
+  ackRemoteEngaged: boolean("ack_remote_engaged"),
+  ackLocalEngaged: boolean("ack_local_engaged"),
+  ackLocalReason: text("ack_local_reason"),
+  ackKilled: integer("ack_killed"),
+  ackAt: ts("ack_at"),
+  /** Request → acknowledgement of the current generation (all running work killed, for a stop). */
+  ackLatencyMs: integer("ack_latency_ms"),
+  /** sha256 of the last policy set content sent; a different content bumps policyDesired. */
+  policyFingerprint: text("policy_fingerprint"),
+  policyDesired: integer("policy_desired").notNull().default(0),
+  policyDesiredAt: ts("policy_desired_at"),
+  policyEnforced: integer("policy_enforced"),
+  policyEnforcedAt: ts("policy_enforced_at"),
+  /** Enforced lagged desired longer than the configured bound (reset when it catches up). */
+  policyLagging: boolean("policy_lagging").notNull().default(false),
+  updatedAt: updatedAt(),
+});
+
+/** Two-person rule: a loosening change to a policy of an environment that requires approval waits here. */
+export const policyProposals = pgTable(
+  "policy_proposals",
+  {
+    id: text("id").primaryKey(),
+    tenantId: tenantRef(),
+    policyId: text("policy_id")
+      .notNull()
+      .references(() => safetyPolicies.id, { onDelete: "cascade" }),
+    action: text("action", { enum: ["update", "delete"] }).notNull(),
+    /** The update body as proposed (for `update`). */
+    changes: jsonb("changes").$type<Record<string, unknown>>().notNull().default({}),
+    /** Why it needs approval: the loosenings found. */
+    loosenings: jsonb("loosenings").$type<string[]>().notNull(),
+    /** The policy version the proposal was made against: approving a stale proposal is refused. */
+    baseVersion: integer("base_version").notNull(),
+    status: text("status", { enum: ["pending", "approved", "rejected"] }).notNull().default("pending"),
+    proposedBy: text("proposed_by").notNull(),
+    decidedBy: text("decided_by"),
+    decidedAt: ts("decided_at"),
+    createdAt: createdAt(),
+  },
+  (t) => [index("policy_proposals_tenant_status_idx").on(t.tenantId, t.status)],
 );

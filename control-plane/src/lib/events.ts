@@ -10,6 +10,17 @@ export interface CommandToDeliver {
   createdAt: Date;
   /** `running` when re-sent to reconcile: the agent must not start it if it has no record of it. */
   status?: Status;
+  /** Deadline to start by; null = none. */
+  notAfter?: Date | null;
+}
+
+/** One host's emergency stop (engaged) or reset (released) order; the highest generation wins on the agent. */
+export interface EstopOrder {
+  hostId: string;
+  generation: number;
+  engaged: boolean;
+  reason: string;
+  atMs: number;
 }
 
 export type DomainEvent =
@@ -22,7 +33,11 @@ export type DomainEvent =
   /** A token family was revoked (logout, refresh-token reuse): connections opened with its tokens must end now. */
   | { type: "session.revoked"; tenantId: string; familyId: string; runtimeId?: string; userId?: string }
   /** Safety policies, environments or host assignments changed: agents need a fresh policy set. */
-  | { type: "policies.changed"; tenantId: string };
+  | { type: "policies.changed"; tenantId: string }
+  /** Emergency stops or resets to deliver on every live path at once. */
+  | { type: "estop.requested"; tenantId: string; orders: EstopOrder[] }
+  /** A host's agent has enforced an older policy set than desired for longer than the bound. */
+  | { type: "host.policy_lagging"; tenantId: string; hostId: string; desired: number; enforced: number | null };
 
 type Listener = (event: DomainEvent) => void | Promise<void>;
 

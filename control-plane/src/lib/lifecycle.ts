@@ -1,13 +1,17 @@
-/** The work-item state machine shared by commands and tasks: pending → running → completed | failed (or cancelled). */
-export const STATUSES = ["pending", "running", "completed", "failed", "cancelled"] as const;
+/**
+ * The work-item state machine shared by commands and tasks: pending → running → completed | failed (or cancelled),
+ * and pending → expired when its deadline passed before it started (it never runs).
+ */
+export const STATUSES = ["pending", "running", "completed", "failed", "cancelled", "expired"] as const;
 export type Status = (typeof STATUSES)[number];
 
 const NEXT: Record<Status, readonly Status[]> = {
-  pending: ["running", "failed", "cancelled"],
+  pending: ["running", "failed", "cancelled", "expired"],
   running: ["completed", "failed", "cancelled"],
   completed: [],
   failed: [],
   cancelled: [],
+  expired: [],
 };
 
 export const isTerminal = (s: Status) => NEXT[s].length === 0;

@@ -6,13 +6,14 @@ import { and, desc, eq, isNotNull, isNull } from "drizzle-orm";
 import { hosts, runtimeIdentities } from "../db/schema";
 import type { Services } from "../services";
 import { hasNul, parseUntrustedJson } from "../lib/json-guard";
-import { CommandStatus, type AgentStatus, type CommandUpdate, type TelemetryPoint } from "../../../proto/wire";
+import { CommandStatus, type AgentSafetyState, type AgentStatus, type CommandUpdate, type TelemetryPoint } from "../../../proto/wire";
 import { AgentSequences, type AgentRef } from "./agent-sequence";
 
-const STATUS_OF: Record<number, "running" | "completed" | "failed" | undefined> = {
+const STATUS_OF: Record<number, "running" | "completed" | "failed" | "expired" | undefined> = {
   [CommandStatus.RUNNING]: "running",
   [CommandStatus.COMPLETED]: "completed",
   [CommandStatus.FAILED]: "failed",
+  [CommandStatus.EXPIRED]: "expired",
 };
 
 /** An agent's result JSON, if it is a storable object (bounded size and depth, no NUL, finite numbers). */
@@ -96,6 +97,11 @@ export class AgentInbox {
       ...(update.error ? { error: storableText(update.error, 10_000) } : {}),
       ...(result ? { result } : {}),
     });
+  }
+
+  /** The stop latch and policy version the agent enforces now. */
+  async safety(tenantId: string, hostId: string, state: AgentSafetyState): Promise<void> {
+    await this.services.safety.recordAgentState(tenantId, hostId, state);
   }
 
   async status(tenantId: string, hostId: string, report: AgentStatus): Promise<void> {

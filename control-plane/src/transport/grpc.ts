@@ -11,7 +11,7 @@ import type { RuntimePrincipal } from "../modules/runtime/principal";
 import type { Services } from "../services";
 import { AgentSessionService, OperatorService, type AgentFrame, type ServerFrame } from "../../../proto/grpc";
 import type { AgentInbox } from "./agent-inbox";
-import { toWireCommand, type CommandToPush, type LiveSession, type LiveSessions } from "./live-sessions";
+import { toWireCommand, toWireEstop, type CommandToPush, type LiveSession, type LiveSessions } from "./live-sessions";
 import { normalizeAddress } from "../lib/rate-limit";
 
 type Status = grpc.status;
@@ -115,9 +115,13 @@ function agentSession(services: Services, inbox: AgentInbox, sessions: LiveSessi
         runtimeId: me.runtimeId,
         pushCommand: (command) => write(commandFrame(command)),
         pushCancel: (commandId, reason) => write({ cancel: { commandId, reason, atMs: Date.now() } }),
+        pushEstop: (order) => write({ estop: toWireEstop(order) }),
         abort: (reason) => finish(statusError(grpc.status.UNAUTHENTICATED, reason)),
       };
       write({ welcome: { lastAgentSeq: lastSeq, hostId: me.hostId } });
+      // The emergency stop state first, ahead of any command (the agent re-acknowledges a known generation).
+      const order = await services.safety.currentOrder(me.tenantId, me.hostId);
+      if (order) write({ estop: toWireEstop(order) });
       sessions.open(me.tenantId, me.hostId, session);
       // Reconcile: pending commands are (re)delivered; running ones are answered with their final report.
       for (const command of await services.commands.unfinishedFor(me.tenantId, me.hostId)) write(commandFrame(command));
@@ -127,6 +131,7 @@ function agentSession(services: Services, inbox: AgentInbox, sessions: LiveSessi
       services.events.publish({ type: "command.log", tenantId: me.tenantId, hostId: me.hostId, ...frame.log });
       return;
     }
+    if (frame.body === "safety" && frame.safety) return inbox.safety(me.tenantId, me.hostId, frame.safety);
     if (!frame.seq) return; // resendable frames carry a seq; anything else is not ours to process
     const inRange = (n: number) => Number.isSafeInteger(n) && n >= 0;
     if (!inRange(frame.seq) || !inRange(frame.seqFloor ?? 0)) throw statusError(grpc.status.INVALID_ARGUMENT, "seq out of range");

@@ -1,6 +1,6 @@
 /** The gRPC agent sessions open on this replica, by host. */
-import type { CommandToDeliver } from "../lib/events";
-import type { Command } from "../../../proto/wire";
+import type { CommandToDeliver, EstopOrder } from "../lib/events";
+import type { Command, EmergencyStop } from "../../../proto/wire";
 
 export type CommandToPush = CommandToDeliver;
 
@@ -12,12 +12,16 @@ export const toWireCommand = (c: CommandToDeliver): Command => ({
   timeoutMs: c.timeoutMs ?? 0,
   createdAtMs: c.createdAt.getTime(),
   alreadyStarted: c.status === "running",
+  notAfterMs: c.notAfter?.getTime() ?? 0,
 });
+
+export const toWireEstop = (o: EstopOrder): EmergencyStop => ({ generation: o.generation, engaged: o.engaged, reason: o.reason, atMs: o.atMs });
 
 export interface LiveSession {
   runtimeId: string;
   pushCommand(command: CommandToPush): void;
   pushCancel(commandId: string, reason: string): void;
+  pushEstop(order: EstopOrder): void;
   /** Ends the stream with an error status (e.g. the identity was revoked). */
   abort(reason: string): void;
 }
@@ -57,6 +61,14 @@ export class LiveSessions {
     const session = this.byHost.get(this.key(tenantId, hostId));
     if (!session) return false;
     session.pushCancel(commandId, reason);
+    return true;
+  }
+
+  /** Pushes an emergency stop/reset through the host's live session; false if it has none here. */
+  estop(tenantId: string, order: EstopOrder): boolean {
+    const session = this.byHost.get(this.key(tenantId, order.hostId));
+    if (!session) return false;
+    session.pushEstop(order);
     return true;
   }
 

@@ -5,12 +5,12 @@
  * only means the broker has the message, and a broker with no subscriber drops it.
  */
 import mqtt, { type MqttClient } from "mqtt";
-import { randomBytes } from "node:crypto";
-import type { CommandToDeliver, DomainEvent } from "../lib/events";
+import { createHash, randomBytes } from "node:crypto";
+import type { CommandToDeliver, DomainEvent, EstopOrder } from "../lib/events";
 import type { Services } from "../services";
 import { PresenceState, codecs, parseTopic, topic, type AgentSequenced, type Channel, type Codec } from "../../../proto/wire";
 import { storableText, type AgentInbox } from "./agent-inbox";
-import { toWireCommand, type LiveSessions } from "./live-sessions";
+import { toWireCommand, toWireEstop, type LiveSessions } from "./live-sessions";
 
 export interface MqttBridgeOptions {
   url: string;
@@ -68,7 +68,13 @@ export class MqttBridge {
       const shared = (t: string) => (this.opts.sharedGroup ? `$share/${this.opts.sharedGroup}/${t}` : t);
       // Presence is retained, and retained messages are not delivered to shared subscriptions.
       client.subscribe(
-        { "edge/+/+/presence": { qos: 1 }, [shared("edge/+/+/ack")]: { qos: 1 }, [shared("edge/+/+/status")]: { qos: 1 }, [shared("edge/+/+/telemetry")]: { qos: 1 } },
+        {
+          "edge/+/+/presence": { qos: 1 },
+          [shared("edge/+/+/safety")]: { qos: 1 },
+          [shared("edge/+/+/ack")]: { qos: 1 },
+          [shared("edge/+/+/status")]: { qos: 1 },
+          [shared("edge/+/+/telemetry")]: { qos: 1 },
+        },
         (err) => err && this.services.log.error("mqtt subscribe failed", err),
       );
     });
@@ -109,7 +115,11 @@ export class MqttBridge {
   }
 
   private async onEvent(event: DomainEvent): Promise<void> {
-    if (event.type === "command.created") {
+    if (event.type === "estop.requested") {
+      // Every path at once, whatever the host's status: the live session (if on this replica) and the retained
+      // MQTT message, which a reconnecting agent receives as soon as it subscribes.
+      await Promise.all(event.orders.map((order) => this.sendEstop(event.tenantId, order)));
+    } else if (event.type === "command.created") {
       // Nothing goes to a host without a live runtime: it stays pending until one connects.
       // A live gRPC session (authenticated, dropped on revocation) is the faster path: no query, no broker hop.
       if (this.sessions.push(event.tenantId, event.hostId, event.command)) return;
@@ -131,6 +141,11 @@ export class MqttBridge {
 
   private async publish(tenantId: string, hostId: string, channel: Channel, payload: Uint8Array, retain = false) {
     await this.client!.publishAsync(topic(tenantId, hostId, channel), Buffer.from(payload), { qos: 1, retain });
+  }
+
+  private async sendEstop(tenantId: string, order: EstopOrder) {
+    this.sessions.estop(tenantId, order);
+    await this.publish(tenantId, order.hostId, "estop", codecs.emergencyStop.encode(toWireEstop(order)), true);
   }
 
   private async sendCommand(tenantId: string, hostId: string, command: CommandToDeliver) {
@@ -166,10 +181,11 @@ export class MqttBridge {
   private async sendPolicies(tenantId: string, hostId: string) {
     const host = await this.services.hosts.get(tenantId, hostId);
     const policies = host.environmentId ? await this.services.environments.policiesOf(tenantId, host.environmentId) : [];
-    const payload = codecs.policySet.encode({
-      policies: policies.map((p) => ({ id: p.id, name: p.name, enabled: p.enabled, rulesJson: JSON.stringify(p.rules), version: p.version })),
-      issuedAtMs: Date.now(),
-    });
+    const wirePolicies = policies.map((p) => ({ id: p.id, name: p.name, enabled: p.enabled, rulesJson: JSON.stringify(p.rules), version: p.version }));
+    // The set's version: bumped whenever its content changes; the agent acknowledges the one it enforces.
+    const fingerprint = createHash("sha256").update(JSON.stringify(wirePolicies)).digest("hex");
+    const version = await this.services.safety.policySetVersion(tenantId, hostId, fingerprint);
+    const payload = codecs.policySet.encode({ policies: wirePolicies, issuedAtMs: Date.now(), version });
     await this.publish(tenantId, hostId, "policies", payload, true);
   }
 
@@ -188,6 +204,9 @@ export class MqttBridge {
         const presence = decode(codecs.presence, payload);
         if (presence?.state === PresenceState.ONLINE) {
           await hosts.setStatus(tenantId, hostId, "online", { agentVersion: storableText(presence.agentVersion, 100) });
+          // Re-sent on every reconnect until acknowledged (the agent re-acknowledges a generation it knows).
+          const order = await this.services.safety.currentOrder(tenantId, hostId);
+          if (order) await this.sendEstop(tenantId, order);
           await this.sendPolicies(tenantId, hostId);
           // Reconcile after any gap (agent reconnect, or this replica starting: presence is retained): pending
           // commands are (re)delivered, and the agent answers running ones with their final report if it has it.
@@ -195,6 +214,11 @@ export class MqttBridge {
         } else if (presence?.state === PresenceState.OFFLINE) {
           await hosts.setStatus(tenantId, hostId, "offline");
         }
+        return;
+      }
+      case "safety": {
+        const state = decode(codecs.safetyState, payload);
+        if (state) await this.inbox.safety(tenantId, hostId, state);
         return;
       }
       case "ack": {

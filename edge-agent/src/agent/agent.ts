@@ -20,10 +20,11 @@ import { prepareInstallDir } from '../update/install.ts'
 import type { UpdateOutcome } from '../update/types.ts'
 import { HttpUpdateApi, type UpdateApi } from '../update/update-client.ts'
 import { AGENT_VERSION } from '../version.ts'
-import { topic } from '../../../proto/wire.ts'
+import { codecs, topic } from '../../../proto/wire.ts'
 import { CommandReports } from './command-reports.ts'
 import { commandRunner, type CommandRunnerMsg } from './command-runner.ts'
 import { connection, type ConnectionMsg, type MqttConnect } from './connection.ts'
+import { EmergencyStopLatch } from './estop.ts'
 import { InflightCommands } from './inflight.ts'
 import { LiveLog } from './live-log.ts'
 import { policyGate, type PolicyGateMsg } from './policy-gate.ts'
@@ -70,6 +71,8 @@ export interface AgentOptions {
   onConnectionChange?(connected: boolean): void
   /** Observes the gRPC session going up (welcomed) and down. */
   onSessionChange?(up: boolean): void
+  /** The local emergency stop file (`<state-dir>/ESTOP`); undefined = no local stop. */
+  estopFile?: string
 }
 
 export interface Agent {
@@ -79,6 +82,8 @@ export interface Agent {
   readonly exited: Promise<ExitCode>
   /** Graceful stop: cancel commands, flush the outbox briefly, announce OFFLINE, disconnect. Idempotent. */
   stop(code?: ExitCode): Promise<ExitCode>
+  /** Engages the local emergency stop (creates the ESTOP file; SIGUSR1). */
+  localStop(reason: string): void
 }
 
 const DEFAULT_RECEIPT_TIMEOUT_MS = 10_000
@@ -88,6 +93,10 @@ const DRAIN_TIMEOUT_MS = 2_000
 const ACTOR_STOP_TIMEOUT_MS = 2_000
 /** A runtime.update command waits this long for the updater (scripts have their own timeouts). */
 const UPDATE_ASK_TIMEOUT_MS = 3_600_000
+/** How often the local ESTOP file is checked. */
+const ESTOP_FILE_POLL_MS = 200
+/** How long an emergency stop waits for killed commands to be gone before acknowledging (SIGKILL comes after 1 s). */
+const ESTOP_SETTLE_MS = 5_000
 
 export async function startAgent(opts: AgentOptions): Promise<Agent> {
   const { settings, db, identity, log } = opts
@@ -103,6 +112,12 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
   const runtimeVersion = new RuntimeVersionStore(db, AGENT_VERSION)
   const agentVersion = () => runtimeVersion.get()
   const machine = new MachineStateStore(db)
+  const estop = new EmergencyStopLatch(db, opts.estopFile)
+  if (estop.isEngaged()) log.warn(`${estop.describe()} is latched: every command is refused until it is released`)
+  let enforcedPolicyVersion = 0
+  /** Commands the latest stop killed (0 after a release). */
+  let lastKilled = 0
+  const safetyState = () => codecs.safetyState.encode({ ...estop.state(), killed: lastKilled, policyVersion: enforcedPolicyVersion, atMs: Date.now() })
   if (machine.isStopped()) log.warn('machine is stopped (runtime.stop): only runtime.start, runtime.stop and runtime.update commands run')
   if (opts.update) {
     try {
@@ -151,7 +166,16 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
   )
   const policy: ActorRef<PolicyGateMsg> = system.spawn(
     'policy',
-    policyGate({ policyStore: new PolicyStore(db), commands: commandStore, policyWaitMs: settings.policyWaitMs, log }),
+    policyGate({
+      policyStore: new PolicyStore(db),
+      commands: commandStore,
+      policyWaitMs: settings.policyWaitMs,
+      log,
+      onEnforced: (version, source) => {
+        enforcedPolicyVersion = version
+        if (source === 'broker') reportSafety()
+      },
+    }),
   )
   const commands: ActorRef<CommandRunnerMsg> = system.spawn(
     'commands',
@@ -161,6 +185,7 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
       registry: withRuntimeCommands(opts.registry ?? new CommandRegistry(), machine, (request) => runUpdate(request)),
       policy,
       machine,
+      estop,
       inflight,
       policyWaitMs: settings.policyWaitMs,
       log,
@@ -171,6 +196,51 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
   const cancel = (payload: Uint8Array) => commands.ask<void>((replyTo) => ({ type: 'cancel', payload, replyTo }))
   let link: ActorRef<ConnectionMsg> | undefined
   let session: ActorRef<SessionMsg> | undefined
+
+  /** Sends the safety state on every live path at once, ahead of the outbox. */
+  function reportSafety(): void {
+    const payload = safetyState()
+    link?.tell({ type: 'publishNow', topic: topic(identity.tenantId, identity.hostId, 'safety'), payload })
+    session?.tell({ type: 'safety', payload })
+  }
+
+  /** Kills everything running now (SIGTERM, SIGKILL 1 s later), refuses what waits, then acknowledges. */
+  async function halt(): Promise<void> {
+    const killed = inflight.size
+    const reason = estop.describe()
+    log.warn(`${reason}: killing ${killed} command(s)`)
+    inflight.cancelAll(reason)
+    commands.tell({ type: 'emergencyStop' })
+    if (!(await inflight.whenIdle(ESTOP_SETTLE_MS))) log.error(`${inflight.size} command(s) still settling after the emergency stop`)
+    lastKilled = killed
+    reportSafety()
+  }
+
+  /** An EmergencyStop from the control plane (MQTT or session); resolves once latched durably. */
+  async function onEmergencyStop(payload: Uint8Array): Promise<void> {
+    let message
+    try {
+      message = codecs.emergencyStop.decode(payload)
+    } catch (error) {
+      return log.warn(`dropping undecodable emergency stop: ${errorMessage(error)}`)
+    }
+    // Stale or repeated (both transports, retained redelivery): acknowledge again, the control plane may have missed it.
+    if (estop.applyRemote(message) === 'stale') return reportSafety()
+    if (message.engaged) return void halt()
+    log.warn(`remote emergency stop released (generation ${message.generation}): ${message.reason}`)
+    if (estop.isEngaged()) log.warn(`${estop.describe()} still holds`)
+    lastKilled = 0
+    reportSafety()
+  }
+
+  function pollLocalStop(): void {
+    if (!estop.pollLocal()) return
+    if (estop.state().localEngaged) return void halt()
+    log.warn('local emergency stop released (ESTOP file removed)')
+    lastKilled = 0
+    reportSafety()
+  }
+  const localStopTimer = opts.estopFile ? setInterval(pollLocalStop, ESTOP_FILE_POLL_MS) : undefined
   const auth = system.spawn(
     'auth',
     tokenRefresher({
@@ -230,7 +300,9 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
         command,
         cancel,
         policySet: (payload) => policy.ask<void>((replyTo) => ({ type: 'policySet', payload, replyTo })),
+        estop: onEmergencyStop,
       },
+      safetyState,
       log,
       connect: opts.mqttConnect,
       onStateChange: (connected) => {
@@ -256,6 +328,8 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
         liveLog,
         log,
         onStateChange: opts.onSessionChange,
+        estop: onEmergencyStop,
+        safetyState,
       }),
     )
   }
@@ -277,6 +351,7 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
   async function shutdown(code: ExitCode): Promise<void> {
     const announce = code !== ExitCode.rejected
     log.info(announce ? 'shutting down' : 'stopping: identity rejected')
+    clearInterval(localStopTimer)
     const quietly = (promise: Promise<unknown>) => promise.catch((error) => log.debug(`shutdown step: ${errorMessage(error)}`))
     const closeSession = () => (session ? quietly(session.ask<void>((replyTo) => ({ type: 'close', replyTo }), 5_000)) : undefined)
     // A rejected identity must not publish anything more: drop the connections first.
@@ -300,7 +375,12 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
     log.info('stopped')
   }
 
-  return { telemetryPort: server?.port, exited, stop }
+  function localStop(reason: string): void {
+    estop.engageLocal(reason)
+    pollLocalStop()
+  }
+
+  return { telemetryPort: server?.port, exited, stop, localStop }
 }
 
 /** Adds the runtime control kinds (stop/start/update) to the registry, unless it already has them. */

@@ -4,7 +4,11 @@ import type { CommandStore } from '../store/command-store.ts'
 import type { Outbox } from '../store/outbox.ts'
 import { CommandStatus, codecs } from '../../../proto/wire.ts'
 
-export type FinalReport = { status: 'completed'; result: unknown } | { status: 'failed'; error: string; result?: unknown }
+export type FinalReport =
+  | { status: 'completed'; result: unknown }
+  | { status: 'failed'; error: string; result?: unknown }
+  /** Never started: its deadline had passed. Recorded locally as failed (it is final either way). */
+  | { status: 'expired'; error: string }
 
 export class CommandReports {
   constructor(
@@ -24,9 +28,11 @@ export class CommandReports {
     const payload =
       report.status === 'completed'
         ? this.encode(commandId, CommandStatus.COMPLETED, '', toJson(report.result))
-        : this.encode(commandId, CommandStatus.FAILED, report.error, report.result === undefined ? '' : toJson(report.result))
+        : report.status === 'expired'
+          ? this.encode(commandId, CommandStatus.EXPIRED, report.error, '')
+          : this.encode(commandId, CommandStatus.FAILED, report.error, report.result === undefined ? '' : toJson(report.result))
     this.db.transaction(() => {
-      this.commands.finish(commandId, report.status, payload, this.now())
+      this.commands.finish(commandId, report.status === 'completed' ? 'completed' : 'failed', payload, this.now())
       this.outbox.append(this.ackTopic, payload)
     })()
   }

@@ -25,6 +25,8 @@ export type CommandRunnerMsg =
   | { type: 'cancel'; payload: Uint8Array; replyTo?: ReplyTo<void> }
   | { type: 'admitted'; command: PreparedCommand; admission: Admission }
   | { type: 'settled'; commandId: string; outcome: CommandOutcome }
+  /** The emergency stop engaged: refuse the commands still waiting to start (running ones are aborted already). */
+  | { type: 'emergencyStop' }
   /** Stop accepting commands and cancel running ones (agent shutdown). */
   | { type: 'close'; replyTo?: ReplyTo<void> }
 
@@ -40,6 +42,8 @@ export interface CommandRunnerDeps {
   liveLog?: LiveLog
   /** Durable machine state: while stopped, only the runtime control kinds run. */
   machine?: { isStopped(): boolean }
+  /** The emergency stop latch: while engaged, every command is refused (see estop.ts). */
+  estop?: { isEngaged(): boolean; describe(): string }
   now?: () => number
 }
 
@@ -60,13 +64,22 @@ export function commandRunner(deps: CommandRunnerDeps) {
       try {
         deps.reports.finish(commandId, report)
         if (report.status === 'completed') log.info(`command ${commandId} completed`)
-        else log.info(`command ${commandId} failed: ${report.error}`)
+        else log.info(`command ${commandId} ${report.status}: ${report.error}`)
       } finally {
         inflight.remove(commandId)
       }
     }
 
     const refusedByMachineState = (kind: string) => deps.machine?.isStopped() === true && !RUNTIME_CONTROL_KINDS.has(kind)
+    /** Why this command must not start now (emergency stop, machine stopped), or undefined. */
+    const refusal = (kind: string): string | undefined => {
+      if (deps.estop?.isEngaged()) return `refused: ${deps.estop.describe()}`
+      if (refusedByMachineState(kind)) return MACHINE_STOPPED_ERROR
+      return undefined
+    }
+    /** A command is never started after its deadline, by this agent's clock. */
+    const expired = (notAfterMs: number) => notAfterMs > 0 && now() > notAfterMs
+    const expiredError = (notAfterMs: number) => `expired: deadline ${new Date(notAfterMs).toISOString()} passed before it started`
 
     function receiveCommand(payload: Uint8Array, replyTo?: ReplyTo<void>): void {
       let command: Command
@@ -101,9 +114,12 @@ export function commandRunner(deps: CommandRunnerDeps) {
 
       log.info(`command ${command.id} (${command.kind}) received`)
       inflight.add(command.id)
+      const notAfterMs = command.notAfterMs ?? 0
+      if (expired(notAfterMs)) return finish(command.id, { status: 'expired', error: expiredError(notAfterMs) })
       const prepared = prepareCommand(command, deps.registry, now())
       if (!prepared.ok) return finish(command.id, { status: 'failed', error: prepared.error })
-      if (refusedByMachineState(command.kind)) return finish(command.id, { status: 'failed', error: MACHINE_STOPPED_ERROR })
+      const refused = refusal(command.kind)
+      if (refused) return finish(command.id, { status: 'failed', error: refused })
       const request = { commandId: command.id, kind: command.kind, params: prepared.command.params }
       deps.policy
         .ask<Admission>((reply) => ({ type: 'admit', request, replyTo: reply }), deps.policyWaitMs + ADMISSION_MARGIN_MS)
@@ -144,9 +160,11 @@ export function commandRunner(deps: CommandRunnerDeps) {
     function start(command: PreparedCommand, admission: Admission): void {
       // Already reported (cancelled while it waited for the policy): it must never start.
       if (!inflight.signalOf(command.id)) return log.debug(`command ${command.id} no longer in flight: not started`)
-      if (!admission.allowed) return finish(command.id, { status: 'failed', error: admission.error })
       // The machine may have been stopped while this command waited for the policy.
-      if (refusedByMachineState(command.kind.kind)) return finish(command.id, { status: 'failed', error: MACHINE_STOPPED_ERROR })
+      const refused = refusal(command.kind.kind)
+      if (refused) return finish(command.id, { status: 'failed', error: refused })
+      if (!admission.allowed) return finish(command.id, { status: 'failed', error: admission.error })
+      if (expired(command.notAfterMs)) return finish(command.id, { status: 'expired', error: expiredError(command.notAfterMs) })
       const signal = inflight.signalOf(command.id)
       if (closed || !signal || signal.aborted) {
         return finish(command.id, { status: 'failed', error: 'cancelled: agent shutting down before the command started' })
@@ -189,6 +207,14 @@ export function commandRunner(deps: CommandRunnerDeps) {
               msg.commandId,
               outcome.ok ? { status: 'completed', result: outcome.result } : { status: 'failed', error: outcome.error, result: outcome.result },
             )
+          }
+          case 'emergencyStop': {
+            const error = `refused: ${deps.estop?.describe() ?? 'emergency stop'}`
+            for (const commandId of inflight.waitingIds()) {
+              deps.policy.tell({ type: 'withdraw', commandId })
+              finish(commandId, { status: 'failed', error })
+            }
+            return
           }
           case 'close':
             closed = true

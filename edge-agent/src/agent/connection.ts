@@ -30,6 +30,8 @@ export type ConnectionMsg =
   | { type: 'credentialsRenewed' }
   /** New outbox rows. */
   | { type: 'kick' }
+  /** Publish now, ahead of the outbox (safety state); dropped while disconnected (re-sent on connect). */
+  | { type: 'publishNow'; topic: string; payload: Uint8Array }
   | { type: 'published'; event: PublishSettled }
   /** The control plane processed these messages. */
   | { type: 'receipt'; receipt: Receipt }
@@ -49,6 +51,8 @@ export interface InboundHandlers {
   command(payload: Uint8Array): Promise<void>
   cancel(payload: Uint8Array): Promise<void>
   policySet(payload: Uint8Array): Promise<void>
+  /** EmergencyStop: resolves once latched (the kill itself proceeds in the background). */
+  estop?(payload: Uint8Array): Promise<void>
 }
 
 export interface ConnectionDeps {
@@ -69,6 +73,8 @@ export interface ConnectionDeps {
   connect?: MqttConnect
   /** Observes connection state changes (tests, metrics). */
   onStateChange?(connected: boolean): void
+  /** The current AgentSafetyState, published on every connect (the control plane shows what the agent acknowledged). */
+  safetyState?(): Uint8Array
 }
 
 /** CONNACK return codes (MQTT 3.1.1) meaning our credentials were not accepted. */
@@ -86,6 +92,8 @@ export function connection(deps: ConnectionDeps) {
     cancel: topic(identity.tenantId, identity.hostId, 'cancel'),
     receipt: topic(identity.tenantId, identity.hostId, 'receipt'),
     policies: topic(identity.tenantId, identity.hostId, 'policies'),
+    estop: topic(identity.tenantId, identity.hostId, 'estop'),
+    safety: topic(identity.tenantId, identity.hostId, 'safety'),
   }
   const presence = (state: PresenceState) =>
     Buffer.from(codecs.presence.encode({ state, agentVersion: readVersion(deps.agentVersion), atMs: Date.now() }))
@@ -166,6 +174,7 @@ export function connection(deps: ConnectionDeps) {
         return Promise.resolve()
       }
       if (packet.topic === topics.policies) return deps.inbound.policySet(payload)
+      if (packet.topic === topics.estop && deps.inbound.estop) return deps.inbound.estop(payload)
       log.debug(`ignoring message on unexpected topic ${packet.topic}`)
       return Promise.resolve()
     }
@@ -181,6 +190,7 @@ export function connection(deps: ConnectionDeps) {
         if (error) log.warn(`publishing ONLINE presence failed: ${error.message}`)
       })
       const subscriptions = {
+        [topics.estop]: { qos: 1 as const },
         [topics.cmd]: { qos: 1 as const },
         [topics.cancel]: { qos: 1 as const },
         [topics.receipt]: { qos: 1 as const },
@@ -188,11 +198,12 @@ export function connection(deps: ConnectionDeps) {
       }
       current.subscribe(subscriptions, (error, granted) => {
         const refused = granted?.filter((g) => g.qos === 128).map((g) => g.topic) ?? []
-        if (!error && refused.length === 0) return log.debug('subscribed to cmd, cancel, receipt and policies')
+        if (!error && refused.length === 0) return log.debug('subscribed to estop, cmd, cancel, receipt and policies')
         log.error(`subscription failed (${error ? error.message : `refused: ${refused.join(', ')}`}); reconnecting`)
         current.end(true)
       })
       const waiting = (awaiting = new AwaitingReceipts())
+      if (deps.safetyState) publishNow(topics.safety, deps.safetyState())
       mqttPublisher = {
         // Settled by the receipt (or failed with the publish); the PUBACK alone settles nothing.
         publish: (row, done) => {
@@ -221,6 +232,13 @@ export function connection(deps: ConnectionDeps) {
       receiptTimeoutMs = Math.min(receiptTimeoutMs * 2, deps.receiptTimeoutMs * MAX_RECEIPT_BACKOFF)
       awaiting.clear()
       pump.resend()
+    }
+
+    function publishNow(name: string, payload: Uint8Array): void {
+      if (!client || !connected) return
+      client.publish(name, Buffer.from(payload), { qos: 1 }, (error) => {
+        if (error) log.warn(`publishing on ${name} failed: ${error.message}`)
+      })
     }
 
     function onClosed(): void {
@@ -295,6 +313,8 @@ export function connection(deps: ConnectionDeps) {
             return
           case 'kick':
             return pump.pump()
+          case 'publishNow':
+            return publishNow(msg.topic, msg.payload)
           case 'published':
             return pump.settle(msg.event)
           case 'receipt':

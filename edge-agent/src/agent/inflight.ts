@@ -33,6 +33,11 @@ export class InflightCommands {
     return entry.started ? 'started' : 'waiting'
   }
 
+  /** Commands received but not executing (waiting for the safety policy). */
+  waitingIds(): string[] {
+    return [...this.entries].filter(([, entry]) => !entry.started).map(([id]) => id)
+  }
+
   remove(commandId: string): void {
     this.entries.delete(commandId)
     if (this.entries.size === 0) {

@@ -37,6 +37,8 @@ export interface PolicyGateDeps {
   policyWaitMs: number
   log: Logger
   now?: () => number
+  /** Told the version of each set once it is enforced (and persisted, when it came from the broker). */
+  onEnforced?(version: number, source: 'broker' | 'store'): void
 }
 
 export const NO_POLICY_ERROR = 'no safety policy set received'
@@ -78,16 +80,19 @@ export function policyGate(deps: PolicyGateDeps) {
     // Refusals are logged by the command runner, which reports them.
     const answer = (request: AdmissionRequest, replyTo: ReplyTo<Admission>) => replyTo(decide(request))
 
-    function install(payload: Uint8Array, source: 'broker' | 'store'): void {
-      active = toActivePolicies(codecs.policySet.decode(payload))
+    function install(payload: Uint8Array, source: 'broker' | 'store'): number {
+      const set = codecs.policySet.decode(payload)
+      active = toActivePolicies(set)
       // The command store is the durable history; a new set may introduce a longer rate window.
       const window = rateWindowMs(active.policies)
       recentAcceptedAt = window > 0 ? deps.commands.acceptedSince(now() - window) : []
       const enabled = active.policies.filter((p) => p.enabled).length
       deps.log.info(
         `safety policy set ${source === 'store' ? 'loaded from local state' : 'received'}: ${enabled} enabled of ${active.policies.length + active.unreadable.length}` +
-          (active.unreadable.length ? `, ${active.unreadable.length} unreadable (all commands refused)` : ''),
+          (active.unreadable.length ? `, ${active.unreadable.length} unreadable (all commands refused)` : '') +
+          (set.version ? `, version ${set.version}` : ''),
       )
+      return set.version ?? 0
     }
 
     return {
@@ -95,7 +100,8 @@ export function policyGate(deps: PolicyGateDeps) {
         const stored = deps.policyStore.load()
         if (!stored) return
         try {
-          install(stored, 'store')
+          const version = install(stored, 'store')
+          deps.onEnforced?.(version, 'store')
         } catch (error) {
           deps.log.error(`stored safety policy set is unreadable, waiting for a new one: ${errorMessage(error)}`)
         }
@@ -108,8 +114,9 @@ export function policyGate(deps: PolicyGateDeps) {
             if (msg.payload.length === 0) deps.log.warn('ignoring empty policy set payload (retained message cleared?)')
             else {
               try {
-                install(msg.payload, 'broker')
+                const version = install(msg.payload, 'broker')
                 deps.policyStore.save(msg.payload)
+                deps.onEnforced?.(version, 'broker')
               } catch (error) {
                 deps.log.error(`ignoring undecodable policy set: ${errorMessage(error)}`)
               }

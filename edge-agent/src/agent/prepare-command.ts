@@ -12,6 +12,8 @@ export interface PreparedCommand {
   params: Record<string, unknown>
   /** As sent; 0 = the kind's default. */
   timeoutMs: number
+  /** Deadline to start by (ms since the epoch); 0 = none. */
+  notAfterMs: number
 }
 
 export type Preparation = { ok: true; command: PreparedCommand } | { ok: false; error: string }
@@ -26,7 +28,7 @@ export function prepareCommand(command: Command, registry: CommandRegistry, nowM
   if (!kind) return { ok: false, error: `unknown command kind ${command.kind}` }
   const problem = checkParams(kind, params)
   if (problem) return { ok: false, error: `invalid params for ${command.kind}: ${problem}` }
-  return { ok: true, command: { id: command.id, kind, params, timeoutMs: command.timeoutMs } }
+  return { ok: true, command: { id: command.id, kind, params, timeoutMs: command.timeoutMs, notAfterMs: command.notAfterMs ?? 0 } }
 }
 
 /** The params object, or a description of what is wrong. Empty = {}. */

@@ -26,6 +26,8 @@ export type SessionMsg =
   | { type: 'welcomeTimeout'; attempt: number }
   /** The token refresher has a new access token. */
   | { type: 'credentialsRenewed' }
+  /** An AgentSafetyState to send now (unsequenced; dropped while no session is up, re-sent on welcome). */
+  | { type: 'safety'; payload: Uint8Array }
   /** Final: close the stream; no reconnects afterwards. */
   | { type: 'close'; replyTo?: ReplyTo<void> }
 
@@ -49,6 +51,10 @@ export interface SessionDeps {
   log: Logger
   /** Observes session state changes (tests, metrics). */
   onStateChange?(up: boolean): void
+  /** The EmergencyStop path: resolves once latched. */
+  estop?(payload: Uint8Array): Promise<void>
+  /** The current AgentSafetyState, sent right after every welcome. */
+  safetyState?(): Uint8Array
 }
 
 type Call = grpc.ClientDuplexStream<AgentFrame, ServerFrame>
@@ -109,6 +115,11 @@ export function agentSession(deps: SessionDeps) {
     }
 
     function onFrame(frame: ServerFrame): void {
+      if (frame.estop && deps.estop) {
+        const generation = frame.estop.generation
+        deps.estop(codecs.emergencyStop.encode(frame.estop)).catch((error) => log.warn(`emergency stop ${generation} from the session not applied: ${errorMessage(error)}`))
+        return
+      }
       if (frame.welcome) return onWelcome(frame.welcome)
       if (frame.ack) return onAck(frame.ack.seq)
       if (frame.command) {
@@ -150,9 +161,15 @@ export function agentSession(deps: SessionDeps) {
       }
       live = { publisher, sink, unacked }
       deps.liveLog.attach(sink)
+      if (deps.safetyState) sendSafety(deps.safetyState())
       deps.link.tell({ type: 'sessionUp', publisher })
       log.info(`gRPC session up with ${deps.grpcUrl} (host ${hostId}, control plane has seq ${lastAgentSeq}${dropped ? `, ${dropped} outbox row(s) already processed` : ''})`)
       deps.onStateChange?.(true)
+    }
+
+    function sendSafety(payload: Uint8Array): void {
+      if (!live || !call) return
+      call.write({ seq: 0, safety: codecs.safetyState.decode(payload) })
     }
 
     /** Cumulative: every frame with seq <= `seq` is processed. */
@@ -250,6 +267,8 @@ export function agentSession(deps: SessionDeps) {
             awaitingCredentials = false
             if (!call) scheduleReconnect()
             return
+          case 'safety':
+            return sendSafety(msg.payload)
           case 'close':
             await close()
             msg.replyTo?.()

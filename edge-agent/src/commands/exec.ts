@@ -12,6 +12,8 @@ import { LineSplitter } from './line-splitter.ts'
 export const OUTPUT_LIMIT_BYTES = 64 * 1024
 /** After the process exits, how long to wait for pipes still held open by escaped grandchildren. */
 const PIPE_DRAIN_GRACE_MS = 2_000
+/** How long an aborted command's process group has between SIGTERM and SIGKILL. */
+export const KILL_GRACE_MS = 1_000
 
 export interface ExecResult {
   /** null when the process was killed by a signal. */
@@ -48,7 +50,12 @@ export const execCommand = defineCommand({
     } catch (error) {
       return { ok: false, error: `cannot start ${JSON.stringify(command)}: ${(error as Error).message}` }
     }
-    const kill = () => killGroup(child)
+    // Cancel, timeout, emergency stop: SIGTERM the group, then SIGKILL whatever is left after a short bound.
+    let killTimer: ReturnType<typeof setTimeout> | undefined
+    const kill = () => {
+      killGroup(child, 'SIGTERM')
+      killTimer = setTimeout(() => killGroup(child), KILL_GRACE_MS)
+    }
     signal.addEventListener('abort', kill, { once: true })
     const stdout = capture(child.stdout, lines(onOutput, 'stdout'))
     const stderr = capture(child.stderr, lines(onOutput, 'stderr'))
@@ -56,6 +63,7 @@ export const execCommand = defineCommand({
       await child.exited
     } finally {
       signal.removeEventListener('abort', kill)
+      clearTimeout(killTimer)
     }
     // Reap anything the command left behind in its group, then collect output.
     killGroup(child)
@@ -78,9 +86,9 @@ export function inheritedEnv(): Record<string, string> {
   return env
 }
 
-function killGroup(child: Bun.Subprocess): void {
+function killGroup(child: Bun.Subprocess, signal: NodeJS.Signals = 'SIGKILL'): void {
   try {
-    process.kill(-child.pid, 'SIGKILL')
+    process.kill(-child.pid, signal)
   } catch {
     // Group already gone.
   }

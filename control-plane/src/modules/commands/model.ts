@@ -8,6 +8,10 @@ export const CommandCreateBody = t.Object({
   kind: t.String({ minLength: 1, maxLength: 100, pattern: "^[a-z][a-z0-9_.-]*$" }),
   params: t.Optional(t.Record(t.String(), t.Unknown())),
   timeoutMs: t.Optional(t.Integer({ minimum: 1, maximum: 86_400_000 })),
+  /** Deadline to start by (ISO 8601); not started by then = `expired`, never run. At most one of notAfter / ttlSeconds. */
+  notAfter: t.Optional(t.String({ format: "date-time", maxLength: 64 })),
+  /** Deadline relative to creation; default: the host environment's `config.commandTtlSeconds`, if any. */
+  ttlSeconds: t.Optional(t.Integer({ minimum: 1, maximum: 30 * 86_400 })),
 });
 
 export const CommandListQuery = t.Object({

@@ -1,15 +1,16 @@
 /** Robot commands: created for a host, delivered to its agent, moved through pending → running → completed | failed. */
-import { and, asc, desc, eq, inArray, lt, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, gt, isNull, lt, or, type SQL } from "drizzle-orm";
 import type { Static } from "elysia";
 import { createHash } from "node:crypto";
 import type { Db, Queryable } from "../../db/connect";
-import { commands, hosts, idempotencyKeys } from "../../db/schema";
+import { commands, environments, hosts, idempotencyKeys } from "../../db/schema";
 import type { EventBus } from "../../lib/events";
 import { newId } from "../../lib/ids";
 import { DEFAULT_LIMIT, afterCursor, toPage } from "../../lib/pagination";
 import { publicRow } from "../../lib/rows";
 import { transitionRow, type TransitionInput } from "../../lib/transition";
 import { HttpError, badRequest, conflict, notFound } from "../../http/errors";
+import { commandTtlSecondsOf } from "../environments/safety-config";
 import type { CommandCreateBody, CommandListQuery } from "./model";
 
 /** How long an `Idempotency-Key` of a command creation is remembered. */
@@ -25,22 +26,37 @@ function canonicalJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
+export const EXPIRED_ERROR = "expired: deadline passed before it started";
+
+/** Desired vs enforced policy set version of a host (see SafetyService). */
+export interface PolicyVersions {
+  policyVersionsOf(tenantId: string, hostId: string): Promise<{ desired: number; enforced: number | null }>;
+}
+
 export class CommandService {
   constructor(
     private readonly db: Db,
     private readonly events: EventBus,
+    private readonly policyVersions?: PolicyVersions,
   ) {}
 
   async create(tenantId: string, input: Static<typeof CommandCreateBody>, idempotency?: { key: string; requestSha256: string }) {
+    const { notAfter: notAfterText, ttlSeconds, ...fields } = input;
+    if (notAfterText !== undefined && ttlSeconds !== undefined) throw badRequest("invalid body: give notAfter or ttlSeconds, not both");
     const [host] = await this.db
-      .select({ id: hosts.id })
+      .select({ id: hosts.id, environmentConfig: environments.config })
       .from(hosts)
+      .leftJoin(environments, eq(environments.id, hosts.environmentId))
       .where(and(eq(hosts.id, input.hostId), eq(hosts.tenantId, tenantId)));
     if (!host) throw badRequest(`unknown host ${input.hostId}`);
+    const createdAt = new Date();
+    const notAfter = deadlineOf(createdAt, notAfterText, ttlSeconds ?? commandTtlSecondsOf(host.environmentConfig));
+    // Recorded so a command created while the agent enforces an older policy set says so.
+    const policyVersion = await this.policyVersions?.policyVersionsOf(tenantId, input.hostId);
     const insert = async (q: Queryable) => {
       const [row] = await q
         .insert(commands)
-        .values({ ...input, id: newId("cmd"), tenantId, createdAt: new Date() })
+        .values({ ...fields, id: newId("cmd"), tenantId, createdAt, notAfter, policyVersion })
         .returning();
       if (idempotency) {
         await q.insert(idempotencyKeys).values({ tenantId, ...idempotency, commandId: row!.id, expiresAt: new Date(Date.now() + IDEMPOTENCY_KEY_TTL_MS) });
@@ -126,7 +142,17 @@ export class CommandService {
     return this.db
       .select()
       .from(commands)
-      .where(and(eq(commands.tenantId, tenantId), eq(commands.hostId, hostId), inArray(commands.status, ["pending", "running"])))
+      .where(
+        and(
+          eq(commands.tenantId, tenantId),
+          eq(commands.hostId, hostId),
+          or(
+            eq(commands.status, "running"),
+            // a pending command past its deadline is never sent: the sweeper expires it
+            and(eq(commands.status, "pending"), or(isNull(commands.notAfter), gt(commands.notAfter, new Date()))),
+          ),
+        ),
+      )
       .orderBy(asc(commands.createdAt), asc(commands.id));
   }
 
@@ -138,9 +164,32 @@ export class CommandService {
     return this.db
       .select()
       .from(commands)
-      .where(and(eq(commands.status, "pending"), lt(commands.createdAt, before)))
+      .where(
+        and(
+          eq(commands.status, "pending"),
+          lt(commands.createdAt, before),
+          or(isNull(commands.notAfter), gt(commands.notAfter, new Date())),
+        ),
+      )
       .orderBy(asc(commands.createdAt), asc(commands.id))
       .limit(limit);
+  }
+
+  /**
+   * Marks `expired` every pending command whose deadline passed more than `graceMs` ago (the tolerated clock skew
+   * with agents, which refuse it by their own clock). One guarded UPDATE: safe with several replicas.
+   */
+  async expireOverdue(graceMs: number): Promise<number> {
+    const now = new Date();
+    const rows = await this.db
+      .update(commands)
+      .set({ status: "expired", error: EXPIRED_ERROR, finishedAt: now, updatedAt: now })
+      .where(and(eq(commands.status, "pending"), lt(commands.notAfter, new Date(now.getTime() - graceMs))))
+      .returning({ id: commands.id, tenantId: commands.tenantId, hostId: commands.hostId });
+    for (const row of rows) {
+      this.events.publish({ type: "command.transition", tenantId: row.tenantId, hostId: row.hostId, commandId: row.id, status: "expired", error: EXPIRED_ERROR });
+    }
+    return rows.length;
   }
 
   /**
@@ -160,12 +209,36 @@ export class CommandService {
         await this.transition(tenantId, commandId, step);
         return true;
       } catch (error) {
-        if (error instanceof HttpError && error.status === 409) return false;
+        if (error instanceof HttpError && error.status === 409) return this.correctSweptExpiry(tenantId, hostId, commandId, step);
         throw error;
       }
     };
     if (input.status === "completed" && row.status === "pending") await attempt({ status: "running" });
     return attempt(input);
+  }
+
+  /**
+   * The agent checks deadlines itself: a command it reports started (or finished) did run, even if its report came
+   * in after the sweeper marked it expired (delayed past the grace). The record follows the machine, never the reverse.
+   */
+  private async correctSweptExpiry(tenantId: string, hostId: string, commandId: string, { status, result, error }: TransitionInput): Promise<boolean> {
+    if (status !== "running" && status !== "completed" && status !== "failed") return false;
+    const now = new Date();
+    const [row] = await this.db
+      .update(commands)
+      .set({
+        status,
+        error: error ?? null,
+        finishedAt: status === "running" ? null : now,
+        updatedAt: now,
+        ...(status === "running" ? { startedAt: now } : {}),
+        ...(result !== undefined ? { result } : {}),
+      })
+      .where(and(eq(commands.id, commandId), eq(commands.tenantId, tenantId), eq(commands.status, "expired"), eq(commands.error, EXPIRED_ERROR)))
+      .returning({ id: commands.id });
+    if (!row) return false;
+    this.events.publish({ type: "command.transition", tenantId, hostId, commandId, status, error: error ?? null });
+    return true;
   }
 
   /** Deletes a command that is not running (cancel a running one first). */
@@ -179,4 +252,13 @@ export class CommandService {
     if (!row) throw conflict("command changed state while deleting; retry");
     return { id: row.id, deleted: true };
   }
+}
+
+/** The absolute deadline of a new command: `notAfter`, or `ttlSeconds` from now; undefined = none. */
+function deadlineOf(now: Date, notAfter: string | undefined, ttlSeconds: number | undefined): Date | undefined {
+  if (notAfter === undefined) return ttlSeconds === undefined ? undefined : new Date(now.getTime() + ttlSeconds * 1000);
+  const at = new Date(notAfter);
+  if (Number.isNaN(at.getTime())) throw badRequest("invalid body: notAfter: must be an ISO 8601 date-time");
+  if (at.getTime() <= now.getTime()) throw badRequest("invalid body: notAfter: must be in the future");
+  return at;
 }

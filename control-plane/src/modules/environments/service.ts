@@ -9,6 +9,7 @@ import { publicRow } from "../../lib/rows";
 import { badRequest, notFound } from "../../http/errors";
 import type { SafetyPolicyService } from "../safety-policies/service";
 import type { EnvironmentCreateBody } from "./model";
+import { checkSafetyConfig } from "./safety-config";
 
 type EnvironmentInput = Static<typeof EnvironmentCreateBody>;
 
@@ -20,6 +21,7 @@ export class EnvironmentService {
   ) {}
 
   async create(tenantId: string, { safetyPolicyIds = [], ...fields }: EnvironmentInput) {
+    checkSafetyConfig(fields.config);
     return this.db.transaction(async (tx) => {
       await this.policies.assertOwned(tx, tenantId, safetyPolicyIds);
       const [row] = await tx.insert(environments).values({ ...fields, id: newId("env"), tenantId }).returning();
@@ -41,6 +43,7 @@ export class EnvironmentService {
   }
 
   async update(tenantId: string, id: string, { safetyPolicyIds, ...fields }: Partial<EnvironmentInput>) {
+    checkSafetyConfig(fields.config);
     const updated = await this.db.transaction(async (tx) => {
       await this.find(tx, tenantId, id);
       const [row] = await tx

@@ -4,7 +4,7 @@ import { IdParams } from "../../http/params";
 import { requireUser } from "../auth/authenticate";
 import { HostCreateBody, HostListQuery, HostStatusBody, HostUpdateBody, TelemetryQuery } from "./model";
 
-export const hostsController = ({ authenticator, hosts }: Services) =>
+export const hostsController = ({ authenticator, hosts, safety }: Services) =>
   new Elysia({ prefix: "/api/v1/hosts", tags: ["hosts"] })
     .use(requireUser(authenticator))
     .post(
@@ -16,7 +16,10 @@ export const hostsController = ({ authenticator, hosts }: Services) =>
       { body: HostCreateBody },
     )
     .get("/", async ({ principal, query }) => ({ items: await hosts.list(principal.tenantId, query) }), { query: HostListQuery })
-    .get("/:id", ({ principal, params }) => hosts.get(principal.tenantId, params.id), { params: IdParams })
+    // With the safety state the agent acknowledged: emergency stop and policy version (desired / enforced).
+    .get("/:id", async ({ principal, params }) => ({ ...(await hosts.get(principal.tenantId, params.id)), ...(await safety.stateOf(principal.tenantId, params.id)) }), {
+      params: IdParams,
+    })
     .put("/:id", ({ principal, params, body }) => hosts.update(principal.tenantId, params.id, body), {
       params: IdParams,
       body: HostUpdateBody,

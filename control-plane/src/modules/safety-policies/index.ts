@@ -1,7 +1,7 @@
-import { Elysia } from "elysia";
+import { Elysia, t } from "elysia";
 import type { Services } from "../../services";
 import { requireUser } from "../auth/authenticate";
-import { IdParams } from "../../http/params";
+import { IdParams, oneOf } from "../../http/params";
 import { PolicyCreateBody, PolicyUpdateBody } from "./model";
 
 export const safetyPoliciesController = ({ authenticator, policies }: Services) =>
@@ -16,9 +16,28 @@ export const safetyPoliciesController = ({ authenticator, policies }: Services) 
       { body: PolicyCreateBody },
     )
     .get("/", async ({ principal }) => ({ items: await policies.list(principal.tenantId) }))
-    .get("/:id", ({ principal, params }) => policies.get(principal.tenantId, params.id), { params: IdParams })
-    .put("/:id", ({ principal, params, body }) => policies.update(principal.tenantId, params.id, body), {
-      params: IdParams,
-      body: PolicyUpdateBody,
+    // Two-person rule: loosening changes wait here for a different user's approval.
+    .get("/proposals", async ({ principal, query }) => ({ items: await policies.proposals(principal.tenantId, query.status) }), {
+      query: t.Object({ status: t.Optional(oneOf(["pending", "approved", "rejected"])) }),
     })
-    .delete("/:id", ({ principal, params }) => policies.remove(principal.tenantId, params.id), { params: IdParams });
+    .post("/proposals/:id/approve", ({ principal, params }) => policies.decide(principal.tenantId, params.id, principal.userId, "approved"), { params: IdParams })
+    .post("/proposals/:id/reject", ({ principal, params }) => policies.decide(principal.tenantId, params.id, principal.userId, "rejected"), { params: IdParams })
+    .get("/:id", ({ principal, params }) => policies.get(principal.tenantId, params.id), { params: IdParams })
+    .put(
+      "/:id",
+      async ({ principal, params, body, set }) => {
+        const result = await policies.update(principal.tenantId, params.id, body, principal.userId);
+        if ("proposal" in result) set.status = 202;
+        return result;
+      },
+      { params: IdParams, body: PolicyUpdateBody },
+    )
+    .delete(
+      "/:id",
+      async ({ principal, params, set }) => {
+        const result = await policies.remove(principal.tenantId, params.id, principal.userId);
+        if ("proposal" in result) set.status = 202;
+        return result;
+      },
+      { params: IdParams },
+    );

@@ -1,11 +1,14 @@
 /** Safety policies: rules the edge agent enforces locally before running anything. */
-import { and, asc, eq, inArray, sql } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, sql } from "drizzle-orm";
 import type { Db, Queryable } from "../../db/connect";
-import { safetyPolicies } from "../../db/schema";
+import { environmentPolicies, environments, policyProposals, safetyPolicies } from "../../db/schema";
 import type { EventBus } from "../../lib/events";
 import { newId } from "../../lib/ids";
 import { publicRow } from "../../lib/rows";
-import { badRequest, notFound } from "../../http/errors";
+import { badRequest, conflict, forbidden, notFound } from "../../http/errors";
+import type { AuditService } from "../audit/service";
+import { requiresPolicyApproval } from "../environments/safety-config";
+import { policyLoosenings } from "./loosening";
 import { validateRules } from "../../../../edge-agent/src/policy/rules";
 import type { PolicyRules } from "../../../../edge-agent/src/policy/rules";
 
@@ -23,10 +26,17 @@ function checkRules(rules: Record<string, unknown> | undefined): asserts rules i
   if (problem) throw badRequest(`invalid body: rules${problem}`);
 }
 
+/** A change that needs a second person: stored, not applied (HTTP 202). */
+export interface PendingApproval {
+  status: "pending_approval";
+  proposal: Omit<typeof policyProposals.$inferSelect, "tenantId">;
+}
+
 export class SafetyPolicyService {
   constructor(
     private readonly db: Db,
     private readonly events: EventBus,
+    private readonly audit: AuditService,
   ) {}
 
   async create(tenantId: string, input: PolicyInput) {
@@ -52,10 +62,28 @@ export class SafetyPolicyService {
     return publicRow(row);
   }
 
-  /** Partial update; every change bumps `version` so agents can tell stale caches. */
-  async update(tenantId: string, id: string, input: Partial<PolicyInput>) {
+  /**
+   * Partial update by `userId`; every change bumps `version` so agents can tell stale caches. A loosening change
+   * to a policy of an environment with `requirePolicyApproval` becomes a pending proposal instead (two-person rule).
+   */
+  async update(tenantId: string, id: string, input: Partial<PolicyInput>, userId: string) {
     checkRules(input.rules);
-    const [row] = await this.db
+    const current = await this.get(tenantId, id);
+    const loosenings = policyLoosenings(
+      { enabled: current.enabled, rules: current.rules as PolicyRules },
+      { enabled: input.enabled ?? current.enabled, rules: (input.rules ?? current.rules) as PolicyRules },
+    );
+    if (loosenings.length && (await this.requiresApproval(tenantId, id))) {
+      return this.propose(tenantId, current, "update", input as Record<string, unknown>, loosenings, userId);
+    }
+    const row = await this.apply(this.db, tenantId, id, input);
+    await this.audit.record({ tenantId, actor: userId, action: "policy.update", detail: { policyId: id, version: row.version, loosenings } });
+    this.events.publish({ type: "policies.changed", tenantId });
+    return row;
+  }
+
+  private async apply(q: Queryable, tenantId: string, id: string, input: Partial<PolicyInput>) {
+    const [row] = await q
       .update(safetyPolicies)
       .set({
         ...input,
@@ -65,18 +93,99 @@ export class SafetyPolicyService {
       .where(and(eq(safetyPolicies.id, id), eq(safetyPolicies.tenantId, tenantId)))
       .returning();
     if (!row) throw notFound("safety policy");
-    this.events.publish({ type: "policies.changed", tenantId });
     return publicRow(row);
   }
 
-  async remove(tenantId: string, id: string) {
-    const [row] = await this.db
+  /** Deletes a policy; deleting an enabled one of an environment requiring approval is proposed instead. */
+  async remove(tenantId: string, id: string, userId: string) {
+    const current = await this.get(tenantId, id);
+    const loosenings = policyLoosenings({ enabled: current.enabled, rules: current.rules as PolicyRules }, undefined);
+    if (loosenings.length && (await this.requiresApproval(tenantId, id))) return this.propose(tenantId, current, "delete", {}, loosenings, userId);
+    const removed = await this.delete(this.db, tenantId, id);
+    await this.audit.record({ tenantId, actor: userId, action: "policy.delete", detail: { policyId: id } });
+    this.events.publish({ type: "policies.changed", tenantId });
+    return removed;
+  }
+
+  private async delete(q: Queryable, tenantId: string, id: string) {
+    const [row] = await q
       .delete(safetyPolicies)
       .where(and(eq(safetyPolicies.id, id), eq(safetyPolicies.tenantId, tenantId)))
       .returning({ id: safetyPolicies.id });
     if (!row) throw notFound("safety policy");
-    this.events.publish({ type: "policies.changed", tenantId });
     return { id: row.id, deleted: true };
+  }
+
+  /** Whether any environment using this policy asks for a second person on loosening changes. */
+  private async requiresApproval(tenantId: string, policyId: string): Promise<boolean> {
+    const rows = await this.db
+      .select({ config: environments.config })
+      .from(environmentPolicies)
+      .innerJoin(environments, eq(environments.id, environmentPolicies.environmentId))
+      .where(and(eq(environmentPolicies.policyId, policyId), eq(environments.tenantId, tenantId)));
+    return rows.some((r) => requiresPolicyApproval(r.config));
+  }
+
+  private async propose(
+    tenantId: string,
+    current: { id: string; version: number },
+    action: "update" | "delete",
+    changes: Record<string, unknown>,
+    loosenings: string[],
+    userId: string,
+  ): Promise<PendingApproval> {
+    const [row] = await this.db
+      .insert(policyProposals)
+      .values({ id: newId("prop"), tenantId, policyId: current.id, action, changes, loosenings, baseVersion: current.version, proposedBy: userId })
+      .returning();
+    await this.audit.record({ tenantId, actor: userId, action: "policy.proposal", detail: { proposalId: row!.id, policyId: current.id, action, loosenings } });
+    return { status: "pending_approval", proposal: publicRow(row!) };
+  }
+
+  async proposals(tenantId: string, status?: "pending" | "approved" | "rejected") {
+    const where = [eq(policyProposals.tenantId, tenantId), ...(status ? [eq(policyProposals.status, status)] : [])];
+    const rows = await this.db.select().from(policyProposals).where(and(...where)).orderBy(desc(policyProposals.createdAt));
+    return rows.map(publicRow);
+  }
+
+  /**
+   * A different user approves: the change is applied (and pushed) only now, if the policy has not changed since the
+   * proposal (otherwise 409: propose again against the current version). The proposer may only reject.
+   */
+  async decide(tenantId: string, proposalId: string, userId: string, decision: "approved" | "rejected") {
+    const result = await this.db.transaction(async (tx) => {
+      const [proposal] = await tx
+        .select()
+        .from(policyProposals)
+        .where(and(eq(policyProposals.id, proposalId), eq(policyProposals.tenantId, tenantId)))
+        .for("update");
+      if (!proposal) throw notFound("policy proposal");
+      if (proposal.status !== "pending") throw conflict(`proposal is already ${proposal.status}`);
+      if (decision === "approved") {
+        if (proposal.proposedBy === userId) throw forbidden("two-person rule: a different user must approve this change");
+        const [policy] = await tx
+          .select({ version: safetyPolicies.version })
+          .from(safetyPolicies)
+          .where(and(eq(safetyPolicies.id, proposal.policyId), eq(safetyPolicies.tenantId, tenantId)))
+          .for("update");
+        if (!policy) throw notFound("safety policy");
+        if (policy.version !== proposal.baseVersion) throw conflict(`policy changed since the proposal (version ${proposal.baseVersion} → ${policy.version}); propose again`);
+        if (proposal.action === "update") await this.apply(tx, tenantId, proposal.policyId, proposal.changes as Partial<PolicyInput>);
+        else await this.delete(tx, tenantId, proposal.policyId);
+      }
+      const [row] = await tx
+        .update(policyProposals)
+        .set({ status: decision, decidedBy: userId, decidedAt: new Date() })
+        .where(eq(policyProposals.id, proposalId))
+        .returning();
+      await this.audit.record(
+        { tenantId, actor: userId, action: decision === "approved" ? "policy.approve" : "policy.reject", detail: { proposalId, policyId: proposal.policyId, proposedBy: proposal.proposedBy } },
+        tx,
+      );
+      return row!;
+    });
+    if (decision === "approved") this.events.publish({ type: "policies.changed", tenantId });
+    return publicRow(result);
   }
 
   /** Fails with 400 unless every id is a policy of this tenant. */

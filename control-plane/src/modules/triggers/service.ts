@@ -99,7 +99,8 @@ export class TriggerService {
 
 function triggerEventName(event: DomainEvent): string | undefined {
   if (event.type === "host.status" && (event.status === "online" || event.status === "offline")) return `host.${event.status}`;
-  if (event.type === "command.transition" && (event.status === "completed" || event.status === "failed")) {
+  if (event.type === "host.policy_lagging") return "host.policy_lagging";
+  if (event.type === "command.transition" && (event.status === "completed" || event.status === "failed" || event.status === "expired")) {
     return `command.${event.status}`;
   }
   return undefined;
