@@ -22,12 +22,13 @@ export const OperatorClient: grpc.ServiceClientConstructor = pkg.Operator;
 /** Frame shapes as @grpc/proto-loader delivers them (camelCase, oneof name in `body`). */
 export interface AgentFrame {
   seq: number;
-  body?: "hello" | "update" | "status" | "telemetry" | "log";
+  body?: "hello" | "update" | "status" | "telemetry" | "log" | "commandLog";
   hello?: { agentVersion: string };
   update?: { commandId: string; status: number; error: string; resultJson: string; atMs: number };
   status?: Record<string, unknown> & { agentVersion: string };
   telemetry?: { points: { name: string; value: number; tags: Record<string, string>; atMs: number; seq: number }[] };
   log?: LogLine;
+  commandLog?: LogLine & { index: number };
 }
 export interface LogLine {
   commandId: string;

@@ -36,6 +36,13 @@ export interface CommandUpdate {
   resultJson: string;
   atMs: number;
 }
+export interface CommandLog {
+  commandId: string;
+  stream: string;
+  line: string;
+  atMs: number;
+  index: number;
+}
 export interface AgentStatus {
   agentVersion: string;
   uptimeSeconds: number;
@@ -91,16 +98,17 @@ export const codecs = {
   command: codec<Command>("Command"),
   commandCancel: codec<CommandCancel>("CommandCancel"),
   commandUpdate: codec<CommandUpdate>("CommandUpdate"),
+  commandLog: codec<CommandLog>("CommandLog"),
   status: codec<AgentStatus>("AgentStatus"),
   telemetry: codec<TelemetryBatch>("TelemetryBatch"),
   presence: codec<Presence>("Presence"),
   policySet: codec<PolicySet>("PolicySet"),
 };
 
-export type Channel = "cmd" | "cancel" | "ack" | "status" | "telemetry" | "presence" | "policies";
+export type Channel = "cmd" | "cancel" | "ack" | "log" | "status" | "telemetry" | "presence" | "policies";
 
 /** Channels an agent publishes on; the rest it only receives. */
-export const AGENT_PUBLISHES: readonly Channel[] = ["ack", "status", "telemetry", "presence"];
+export const AGENT_PUBLISHES: readonly Channel[] = ["ack", "log", "status", "telemetry", "presence"];
 export const AGENT_RECEIVES: readonly Channel[] = ["cmd", "cancel", "policies"];
 
 export const topic = (tenantId: string, hostId: string, channel: Channel) => `edge/${tenantId}/${hostId}/${channel}`;

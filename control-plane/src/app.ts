@@ -11,7 +11,9 @@ import { commandsController } from "./modules/commands";
 import { environmentsController } from "./modules/environments";
 import { hostsController } from "./modules/hosts";
 import { safetyPoliciesController } from "./modules/safety-policies";
-import { tasksController } from "./modules/tasks";
+import { tasksController, webTasksController } from "./modules/tasks";
+import { adminProjectsController, webProjectsController } from "./modules/projects";
+import { TaskScheduler } from "./modules/scheduler/scheduler";
 import { tenantsController } from "./modules/tenants";
 import { triggersController } from "./modules/triggers";
 import { runtimeAuthController, runtimeIdentitiesController } from "./modules/runtime";
@@ -45,6 +47,9 @@ export function createHttpApp(services: Services) {
     .use(safetyPoliciesController(services))
     .use(commandsController(services))
     .use(tasksController(services))
+    .use(webTasksController(services))
+    .use(adminProjectsController(services))
+    .use(webProjectsController(services))
     .use(triggersController(services))
     .use(runtimeIdentitiesController(services))
     .use(runtimeAuthController(services))
@@ -79,6 +84,13 @@ export async function startControlPlane(overrides: Partial<Config> = {}): Promis
   const port = app.server!.port;
   const scheduler = new TriggerScheduler(services.triggers, config.schedulerTickMs, (err) => log.error("scheduler tick failed", err));
   scheduler.start();
+  const taskScheduler = new TaskScheduler(
+    services.tasks.execution,
+    services.events,
+    { tickMs: config.taskSchedulerTickMs, workerLossGraceMs: config.workerLossGraceMs },
+    (err) => log.error("task scheduler pass failed", err),
+  );
+  taskScheduler.start();
   const host = config.host === "0.0.0.0" ? "127.0.0.1" : config.host;
   return {
     config,
@@ -89,6 +101,7 @@ export async function startControlPlane(overrides: Partial<Config> = {}): Promis
     generatedAdminKey: boot.generatedKey,
     async stop() {
       await scheduler.stop();
+      await taskScheduler.stop();
       await app.stop(true);
       await transport.stop();
       await database.close();

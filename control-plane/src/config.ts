@@ -31,6 +31,14 @@ export interface Config {
   devicePollIntervalSeconds: number;
   /** How often the trigger scheduler looks for due triggers. */
   schedulerTickMs: number;
+  /** Task scheduler tick (it also runs at once when a task is queued or a slot frees up). */
+  taskSchedulerTickMs: number;
+  /** How long a machine may stay offline with assigned or running tasks before the worker-loss rules apply. */
+  workerLossGraceMs: number;
+  /** Agent type of tasks created without a project (the worker must be configured with it). */
+  defaultAgentType: string;
+  /** Lifetime of a worker enrollment token. */
+  workerTokenTtlSeconds: number;
   /** Base64 ed25519 keys releases must be signed with (empty: any self-consistent signature). */
   updatePublicKeys: string[];
   /** Print the bootstrap credential and request errors. */
@@ -81,6 +89,10 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     deviceCodeTtlSeconds: int(env, "DEVICE_CODE_TTL_SECONDS", 15 * 60, 1),
     devicePollIntervalSeconds: int(env, "DEVICE_POLL_INTERVAL_SECONDS", 5, 1),
     schedulerTickMs: int(env, "SCHEDULER_TICK_MS", 1000, 10),
+    taskSchedulerTickMs: int(env, "TASK_SCHEDULER_TICK_MS", 1000, 10),
+    workerLossGraceMs: int(env, "WORKER_LOSS_GRACE_MS", 60_000, 0),
+    defaultAgentType: str(env, "DEFAULT_AGENT_TYPE") ?? "default",
+    workerTokenTtlSeconds: int(env, "WORKER_TOKEN_TTL_SECONDS", 7 * 24 * 3600, 1),
     updatePublicKeys: (str(env, "UPDATE_PUBLIC_KEYS") ?? "").split(",").map((k) => k.trim()).filter(Boolean),
     logLevel: logLevel as Config["logLevel"],
     ...overrides,

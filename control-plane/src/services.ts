@@ -13,6 +13,8 @@ import { EnvironmentService } from "./modules/environments/service";
 import { HostService } from "./modules/hosts/service";
 import { SafetyPolicyService } from "./modules/safety-policies/service";
 import { TaskService } from "./modules/tasks/service";
+import { TaskExecution } from "./modules/tasks/execution";
+import { ProjectService } from "./modules/projects/service";
 import { TenantService } from "./modules/tenants/service";
 import { TriggerService } from "./modules/triggers/service";
 import { RuntimeService } from "./modules/runtime/service";
@@ -27,7 +29,12 @@ export function createServices(db: Db, config: Config, log: Logger) {
   const userTokens = new SessionTokenService(db, { ...config, accessPrefix: USER_ACCESS_PREFIX, refreshPrefix: USER_REFRESH_PREFIX });
   const policies = new SafetyPolicyService(db, events);
   const environments = new EnvironmentService(db, policies, events);
-  const tasks = new TaskService(db, environments, events);
+  const commands = new CommandService(db, events);
+  const projects = new ProjectService(db);
+  const execution = new TaskExecution(db, commands, events);
+  // A stage's command moved: its task follows (replayed by the scheduler's reconcile if this replica stops first).
+  events.subscribe((event) => (event.type === "command.transition" ? execution.onCommandTransition(event) : undefined));
+  const tasks = new TaskService(db, environments, events, projects, execution, config.defaultAgentType);
   const triggers = new TriggerService(db, tasks);
   events.subscribe((event) => triggers.onEvent(event));
   const runtimeSessions = new SessionTokenService(db, {
@@ -37,7 +44,6 @@ export function createServices(db: Db, config: Config, log: Logger) {
     refreshTokenTtlSeconds: config.runtimeRefreshTokenTtlSeconds,
   });
   const audit = new AuditService(db);
-  const commands = new CommandService(db, events);
   return {
     db,
     audit,
@@ -55,6 +61,7 @@ export function createServices(db: Db, config: Config, log: Logger) {
     environments,
     hosts: new HostService(db, environments, events),
     commands,
+    projects,
     tasks,
     triggers,
     runtime: new RuntimeService(db, runtimeSessions, events, config.bootstrapTokenTtlSeconds),

@@ -2,6 +2,7 @@
 import { join } from 'node:path'
 import { LOG_LEVELS, type LogLevel } from './log.ts'
 import { AGENT_VERSION } from './version.ts'
+import { parseAgentTypes } from './commands/agent-run.ts'
 
 export interface AgentConfig {
   /** Control plane REST base URL, without trailing slash. */
@@ -30,6 +31,8 @@ export interface AgentConfig {
   updateScriptTimeoutMs: number
   /** The directory the update scripts manage (default <stateDir>/install). */
   installDir: string
+  /** Programs that run `agent` commands (task pipelines' agent stages), by agent type name. */
+  agentTypes: Record<string, string>
 }
 
 export class ConfigError extends Error {
@@ -89,6 +92,13 @@ const OPTIONS: readonly Option[] = [
     env: 'EDGE_TELEMETRY_PORT',
     arg: '<port>',
     help: 'local telemetry endpoint on 127.0.0.1 (0 = any free port, printed); unset = disabled',
+  },
+  {
+    key: 'agentTypes',
+    flag: '--agent-type',
+    env: 'EDGE_AGENT_TYPES',
+    arg: '<name=path,...>',
+    help: 'programs that run task `agent` stages, by agent type (e.g. default=/usr/local/bin/my-agent); they get the task as JSON on stdin',
   },
   { key: 'logLevel', flag: '--log-level', env: 'EDGE_LOG_LEVEL', arg: '<level>', help: 'info, debug or silent', default: 'info' },
   {
@@ -173,6 +183,7 @@ function validate(raw: Raw): AgentConfig {
     updateCheckIntervalMs: int(raw, 'updateCheckIntervalMs', 0, 30 * 86_400_000),
     updateScriptTimeoutMs: int(raw, 'updateScriptTimeoutMs', 100, 86_400_000),
     installDir: raw.installDir?.trim() ? raw.installDir : join(required(raw, 'stateDir'), 'install'),
+    agentTypes: agentTypes(raw),
   }
   if (config.reconnectMaxMs < config.reconnectMinMs) {
     throw new ConfigError(`${describe('reconnectMaxMs')} (${config.reconnectMaxMs}) must be >= ${describe('reconnectMinMs')} (${config.reconnectMinMs})`)
@@ -250,6 +261,14 @@ function channel(raw: Raw): string {
     throw new ConfigError(`${describe('updateChannel')} must be 1-64 characters of A-Z a-z 0-9 . _ -, got "${value}"`)
   }
   return value
+}
+
+function agentTypes(raw: Raw): Record<string, string> {
+  try {
+    return parseAgentTypes(raw.agentTypes)
+  } catch (error) {
+    throw new ConfigError(`${describe('agentTypes')}: ${(error as Error).message}`)
+  }
 }
 
 function logLevel(raw: Raw): LogLevel {

@@ -22,6 +22,12 @@ function configError(argv: string[], env: Record<string, string | undefined> = R
 }
 
 describe('parseConfig', () => {
+  test('--agent-type takes name=path pairs; anything else is a config error', () => {
+    expect(config(['--agent-type', 'default=/usr/bin/agent, claude=/opt/claude']).agentTypes).toEqual({ default: '/usr/bin/agent', claude: '/opt/claude' })
+    expect(configError(['--agent-type', 'nopath'])).toContain('expected name=path')
+    expect(configError(['--agent-type', '=/bin/x'])).toContain('expected name=path')
+  })
+
   test('applies documented defaults and strips the trailing slash of the API URL', () => {
     expect(config([])).toEqual({
       apiUrl: 'http://127.0.0.1:8080',
@@ -42,6 +48,7 @@ describe('parseConfig', () => {
       updateCheckIntervalMs: 3_600_000,
       updateScriptTimeoutMs: 300_000,
       installDir: 'edge-agent-state/install',
+      agentTypes: {},
     })
   })
 

@@ -1,5 +1,5 @@
 /** In-process domain events: services publish after a change commits; triggers, transports and watchers subscribe. */
-import type { Status } from "./lifecycle";
+import type { Status, TaskStatus } from "./lifecycle";
 
 /** What an agent needs of a new command. */
 export interface CommandToDeliver {
@@ -14,7 +14,7 @@ export type DomainEvent =
   | { type: "host.status"; tenantId: string; hostId: string; status: string; previous: string }
   | { type: "command.created"; tenantId: string; hostId: string; commandId: string; command: CommandToDeliver }
   | { type: "command.transition"; tenantId: string; hostId: string; commandId: string; status: Status; error?: string | null }
-  | { type: "task.transition"; tenantId: string; taskId: string; status: Status }
+  | { type: "task.transition"; tenantId: string; taskId: string; status: TaskStatus }
   | { type: "command.log"; tenantId: string; hostId: string; commandId: string; stream: string; line: string; atMs: number }
   | { type: "runtime.revoked"; tenantId: string; runtimeId: string; hostId: string }
   /** Safety policies, environments or host assignments changed: agents need a fresh policy set. */

@@ -5,7 +5,7 @@
 import { and, eq, isNotNull, isNull } from "drizzle-orm";
 import { hosts, runtimeIdentities } from "../db/schema";
 import type { Services } from "../services";
-import { CommandStatus, type AgentStatus, type CommandUpdate, type TelemetryPoint } from "../../../proto/wire";
+import { CommandStatus, type AgentStatus, type CommandLog, type CommandUpdate, type TelemetryPoint } from "../../../proto/wire";
 
 const STATUS_OF: Record<number, "running" | "completed" | "failed" | undefined> = {
   [CommandStatus.RUNNING]: "running",
@@ -64,6 +64,18 @@ export class AgentInbox {
       ...(update.error ? { error: update.error } : {}),
       ...(result ? { result } : {}),
     });
+  }
+
+  /**
+   * A durable output line of a command: stored with its task (when the command runs a task stage) and shown to
+   * live watches unless the line already went to them live (`alreadyLive`: gRPC sessions stream lines as they come).
+   */
+  async commandLog(tenantId: string, hostId: string, line: CommandLog, alreadyLive: boolean): Promise<void> {
+    if (!line.commandId) return;
+    await this.services.tasks.execution.recordLog(tenantId, hostId, line);
+    if (!alreadyLive) {
+      this.services.events.publish({ type: "command.log", tenantId, hostId, commandId: line.commandId, stream: line.stream, line: line.line, atMs: line.atMs });
+    }
   }
 
   async status(tenantId: string, hostId: string, report: AgentStatus): Promise<void> {

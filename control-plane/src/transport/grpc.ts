@@ -131,6 +131,7 @@ function agentSession(services: Services, inbox: AgentInbox, sessions: LiveSessi
     if (frame.seq <= lastSeq) return write({ ack: { seq: lastSeq } }); // already processed: a resend
     if (frame.body === "update" && frame.update) await inbox.commandUpdate(me.tenantId, me.hostId, frame.update);
     else if (frame.body === "status" && frame.status) await inbox.status(me.tenantId, me.hostId, frame.status as never);
+    else if (frame.body === "commandLog" && frame.commandLog) await inbox.commandLog(me.tenantId, me.hostId, frame.commandLog, true);
     else if (frame.body === "telemetry" && frame.telemetry) await inbox.telemetry(me.tenantId, me.hostId, frame.telemetry.points);
     lastSeq = frame.seq;
     await services.db

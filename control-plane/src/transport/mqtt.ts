@@ -55,7 +55,7 @@ export class MqttBridge {
       const shared = (t: string) => (this.opts.sharedGroup ? `$share/${this.opts.sharedGroup}/${t}` : t);
       // Presence is retained, and retained messages are not delivered to shared subscriptions.
       client.subscribe(
-        { "edge/+/+/presence": { qos: 1 }, [shared("edge/+/+/ack")]: { qos: 1 }, [shared("edge/+/+/status")]: { qos: 1 }, [shared("edge/+/+/telemetry")]: { qos: 1 } },
+        { "edge/+/+/presence": { qos: 1 }, [shared("edge/+/+/ack")]: { qos: 1 }, [shared("edge/+/+/log")]: { qos: 1 }, [shared("edge/+/+/status")]: { qos: 1 }, [shared("edge/+/+/telemetry")]: { qos: 1 } },
         (err) => err && this.services.log.error("mqtt subscribe failed", err),
       );
     });
@@ -140,17 +140,22 @@ export class MqttBridge {
       case "presence": {
         const presence = decode(codecs.presence, payload);
         if (presence?.state === PresenceState.ONLINE) {
-          await hosts.setStatus(tenantId, hostId, "online", { agentVersion: presence.agentVersion });
+          await hosts.setStatus(tenantId, hostId, "online", { agentVersion: presence.agentVersion, presence: true });
           await this.sendPolicies(tenantId, hostId);
           for (const command of await commands.pendingFor(tenantId, hostId)) await this.sendCommand(tenantId, hostId, command);
         } else if (presence?.state === PresenceState.OFFLINE) {
-          await hosts.setStatus(tenantId, hostId, "offline");
+          await hosts.setStatus(tenantId, hostId, "offline", { presence: true });
         }
         return;
       }
       case "ack": {
         const update = decode(codecs.commandUpdate, payload);
         if (update) await this.inbox.commandUpdate(tenantId, hostId, update);
+        return;
+      }
+      case "log": {
+        const line = decode(codecs.commandLog, payload);
+        if (line) await this.inbox.commandLog(tenantId, hostId, line, false);
         return;
       }
       case "status": {

@@ -1,7 +1,7 @@
 /** Robot commands: created for a host, delivered to its agent, moved through pending → running → completed | failed. */
 import { and, asc, desc, eq, type SQL } from "drizzle-orm";
 import type { Static } from "elysia";
-import type { Db } from "../../db/connect";
+import type { Db, Queryable } from "../../db/connect";
 import { commands, hosts } from "../../db/schema";
 import type { EventBus } from "../../lib/events";
 import { newId } from "../../lib/ids";
@@ -19,16 +19,45 @@ export class CommandService {
 
   async create(tenantId: string, input: Static<typeof CommandCreateBody>) {
     const [host] = await this.db
-      .select({ id: hosts.id })
+      .select({ id: hosts.id, status: hosts.status, decommissionedAt: hosts.decommissionedAt })
       .from(hosts)
       .where(and(eq(hosts.id, input.hostId), eq(hosts.tenantId, tenantId)));
     if (!host) throw badRequest(`unknown host ${input.hostId}`);
+    // Maintenance and decommission mean no new work for the machine (see README "Machines").
+    if (host.decommissionedAt) throw conflict("host is decommissioned");
+    if (host.status === "maintenance") throw conflict("host is in maintenance: it accepts no new commands");
     const [row] = await this.db
       .insert(commands)
       .values({ ...input, id: newId("cmd"), tenantId, createdAt: new Date() })
       .returning();
-    this.events.publish({ type: "command.created", tenantId, hostId: row!.hostId, commandId: row!.id, command: row! });
+    this.announce(row!);
     return publicRow(row!);
+  }
+
+  /** Inserts commands inside the caller's transaction (task stages); call `announce` once it has committed. */
+  async insertMany(q: Queryable, tenantId: string, items: { hostId: string; kind: string; params: Record<string, unknown>; timeoutMs?: number | null }[]) {
+    if (items.length === 0) return [];
+    const now = new Date();
+    return q
+      .insert(commands)
+      .values(items.map((c) => ({ ...c, id: newId("cmd"), tenantId, createdAt: now })))
+      .returning();
+  }
+
+  /** Hands a committed new command to delivery (live session or MQTT). */
+  announce(row: typeof commands.$inferSelect): void {
+    this.events.publish({ type: "command.created", tenantId: row.tenantId, hostId: row.hostId, commandId: row.id, command: row });
+  }
+
+  /** Cancels a command if it has not finished (the agent kills or never starts it); false if it already had. */
+  async cancelIfActive(tenantId: string, id: string, reason: string): Promise<boolean> {
+    try {
+      await this.transition(tenantId, id, { status: "cancelled", error: reason });
+      return true;
+    } catch (error) {
+      if (error instanceof HttpError && (error.status === 409 || error.status === 404)) return false;
+      throw error;
+    }
   }
 
   async list(tenantId: string, query: Static<typeof CommandListQuery>) {
@@ -59,7 +88,7 @@ export class CommandService {
       tenantId,
       hostId: row.hostId,
       commandId: id,
-      status: input.status,
+      status: row.status,
       error: row.error,
     });
     return publicRow(row);
