@@ -14,6 +14,7 @@ import { safetyPoliciesController } from "./modules/safety-policies";
 import { tasksController, webTasksController } from "./modules/tasks";
 import { adminProjectsController, webProjectsController } from "./modules/projects";
 import { TaskScheduler } from "./modules/scheduler/scheduler";
+import { adminMachinesController, webMachinesController } from "./modules/machines";
 import { tenantsController } from "./modules/tenants";
 import { triggersController } from "./modules/triggers";
 import { runtimeAuthController, runtimeIdentitiesController } from "./modules/runtime";
@@ -50,6 +51,8 @@ export function createHttpApp(services: Services) {
     .use(webTasksController(services))
     .use(adminProjectsController(services))
     .use(webProjectsController(services))
+    .use(webMachinesController(services))
+    .use(adminMachinesController(services))
     .use(triggersController(services))
     .use(runtimeIdentitiesController(services))
     .use(runtimeAuthController(services))

@@ -15,6 +15,7 @@ import { SafetyPolicyService } from "./modules/safety-policies/service";
 import { TaskService } from "./modules/tasks/service";
 import { TaskExecution } from "./modules/tasks/execution";
 import { ProjectService } from "./modules/projects/service";
+import { MachineService } from "./modules/machines/service";
 import { TenantService } from "./modules/tenants/service";
 import { TriggerService } from "./modules/triggers/service";
 import { RuntimeService } from "./modules/runtime/service";
@@ -44,8 +45,11 @@ export function createServices(db: Db, config: Config, log: Logger) {
     refreshTokenTtlSeconds: config.runtimeRefreshTokenTtlSeconds,
   });
   const audit = new AuditService(db);
+  const hosts = new HostService(db, environments, events);
+  const runtime = new RuntimeService(db, runtimeSessions, events, config.bootstrapTokenTtlSeconds);
   return {
     db,
+    machines: new MachineService(db, hosts, runtime, execution),
     audit,
     updates: new UpdateService(db, audit, commands, config.updatePublicKeys, config.publicUrl),
     delegations: new DelegationService(db, audit, commands),
@@ -59,12 +63,12 @@ export function createServices(db: Db, config: Config, log: Logger) {
     tenants: new TenantService(db, apiKeys),
     policies,
     environments,
-    hosts: new HostService(db, environments, events),
+    hosts,
     commands,
     projects,
     tasks,
     triggers,
-    runtime: new RuntimeService(db, runtimeSessions, events, config.bootstrapTokenTtlSeconds),
+    runtime,
   };
 }
 

@@ -31,7 +31,8 @@ input=$(cat)
 echo "agent starting: $TASK_PROMPT"
 printf "input: %s\n" "$input"
 case "$TASK_PROMPT" in *fail*) echo "agent failing" >&2; exit 7;; esac
-case "$TASK_PROMPT" in *slow*) sleep 30;; esac
+case "$TASK_PROMPT" in *slow*) echo $$ > "$AGENT_PID_DIR/$TASK_ID.pid"; sleep 30;; esac
+case "$TASK_PROMPT" in *nap*) sleep 2;; esac
 echo "agent done"
 `,
 );
@@ -58,7 +59,7 @@ describe.each(setups)("orchestration with $label", ({ backend, external }) => {
   const api = () => t.api;
   /** A started agent with the test agent type, on a host of the policed environment (online). */
   async function worker(name: string) {
-    const w = await agentFor(t, envId, name, { env: { EDGE_AGENT_TYPES: `default=${AGENT_SCRIPT}` } });
+    const w = await agentFor(t, envId, name, { env: { EDGE_AGENT_TYPES: `default=${AGENT_SCRIPT}`, AGENT_PID_DIR: scripts } });
     w.agent.start();
     await hostOnline(t, w.host.id);
     return w;
@@ -144,5 +145,156 @@ describe.each(setups)("orchestration with $label", ({ backend, external }) => {
     const listed = (await api().get(`/api/web/tasks?projectKey=${projectKey}&status=completed`, key)).body;
     expect(listed.items.map((x: any) => x.id)).toEqual([id]);
     expect((await api().get(`/api/web/machines/${host.id}/tasks`, key)).body.items.map((x: any) => x.id)).toContain(id);
+  });
+
+  const alive = (pid: number) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
+  test("cancel mid-stage kills the stage on the agent and frees the slot", async () => {
+    const { host } = await worker("cancel");
+    const projectKey = await project([{ name: "work", kind: "agent" }]);
+    const id = await createTask(projectKey, "slow job", host.id);
+    await taskIn(id, ["running"]);
+    const pidFile = join(scripts, `${id}.pid`);
+    const pid = await waitFor("the agent program to start", async () => existsSync(pidFile) && Number(require("node:fs").readFileSync(pidFile, "utf8")));
+    expect(alive(pid)).toBe(true);
+
+    const cancelled = await api().post(`/api/web/tasks/${id}/cancel`, undefined, key);
+    expect(cancelled.status).toBe(200);
+    expect(cancelled.body.status).toBe("cancelled");
+    await waitFor("the agent program to be killed", async () => !alive(pid));
+    const commandId = (await task(id)).attempts[0].stages[0].commandId;
+    const command = await waitFor("the stage command to settle", async () => {
+      const c = (await api().get(`/api/v1/commands/${commandId}`, key)).body;
+      return c.status === "cancelled" ? c : undefined;
+    });
+    expect(command.status).toBe("cancelled");
+    expect((await api().post(`/api/web/tasks/${id}/cancel`, undefined, key)).status).toBe(409);
+    // the machine's only slot is free again
+    const next = await createTask(projectKey, "quick job", host.id);
+    expect((await taskIn(next, ["completed", "failed"])).status).toBe("completed");
+  });
+
+  test("retry resumes a failed task from the failed stage as a new attempt", async () => {
+    const { host, agent } = await worker("retry");
+    const counter = join(agent.stateDir, "first-stage.log");
+    const marker = join(agent.stateDir, "ready");
+    const projectKey = await project([
+      { name: "prepare", kind: "command", command: { kind: "exec", params: { command: "sh", args: ["-c", `echo run >> '${counter}'; echo prepared`] } } },
+      { name: "check", kind: "command", command: { kind: "exec", params: { command: "sh", args: ["-c", `test -f '${marker}' || { echo 'not ready' >&2; exit 4; }`] } } },
+      { name: "finish", kind: "agent" },
+    ]);
+    const id = await createTask(projectKey, "retry me", host.id);
+    const failed = await taskIn(id, ["failed", "completed"]);
+    expect(failed.status).toBe("failed");
+    expect(failed.error).toContain("stage check failed: exit code 4");
+    const failure = (await api().get(`/api/web/tasks/${id}/events?type=stage.failed`, key)).body.items[0];
+    expect(failure.data.excerpt).toContain("not ready");
+    expect((await api().post(`/api/web/tasks/${id}/confirm-stage`, { stageIndex: 1, result: "x" }, key)).status).toBe(409);
+
+    writeFileSync(marker, "");
+    const retried = await api().post(`/api/web/tasks/${id}/retry`, undefined, key);
+    expect(retried.status).toBe(200);
+    expect(retried.body).toMatchObject({ attempt: 2, stageIndex: 1 });
+    expect(["pending", "assigned", "running"]).toContain(retried.body.status); // the scheduler may already have it
+    const done = await taskIn(id, ["completed", "failed"]);
+    expect({ status: done.status, error: done.error }).toEqual({ status: "completed", error: null });
+    expect(require("node:fs").readFileSync(counter, "utf8")).toBe("run\n"); // the first stage ran once
+    expect(done.attempts.map((a: any) => [a.attempt, a.stages.map((s: any) => `${s.stageName}:${s.status}`)])).toEqual([
+      [1, ["prepare:completed", "check:failed"]],
+      [2, ["check:completed", "finish:completed"]],
+    ]);
+    expect(done.stageResults.prepare).toBe("prepared");
+    expect((await api().post(`/api/web/tasks/${id}/retry`, undefined, key)).status).toBe(409);
+  });
+
+  test("drain stops new assignments while running work finishes; undrain resumes", async () => {
+    const { host } = await worker("drain");
+    const projectKey = await project([{ name: "work", kind: "agent" }]);
+    const first = await createTask(projectKey, "nap", host.id);
+    await taskIn(first, ["running"]);
+    const drained = await api().post(`/api/web/machines/${host.id}/drain`, undefined, key);
+    expect(drained.status).toBe(200);
+    expect(drained.body).toMatchObject({ draining: true, state: "draining", activeTasks: 1 });
+    const second = await createTask(projectKey, "after drain", host.id);
+    expect((await taskIn(first, ["completed", "failed"])).status).toBe("completed");
+    await Bun.sleep(800); // several scheduler ticks
+    expect((await task(second)).status).toBe("pending");
+    expect((await api().post(`/api/web/machines/${host.id}/undrain`, undefined, key)).body.draining).toBe(false);
+    expect((await taskIn(second, ["completed", "failed"])).status).toBe("completed");
+  });
+
+  test("maintenance: no new tasks and no new commands for the machine", async () => {
+    const { host } = await worker("maint");
+    expect((await api().put(`/api/admin/machines/${host.id}`, { status: "maintenance" }, key)).body.state).toBe("maintenance");
+    const refused = await api().post("/api/v1/commands", { hostId: host.id, kind: "echo", params: {} }, key);
+    expect(refused.status).toBe(409);
+    expect(refused.body.error).toContain("maintenance");
+    const projectKey = await project([{ name: "work", kind: "agent" }]);
+    const id = await createTask(projectKey, "waits", host.id);
+    await Bun.sleep(800);
+    expect((await task(id)).status).toBe("pending");
+    await api().put(`/api/admin/machines/${host.id}`, { status: "online" }, key);
+    expect((await taskIn(id, ["completed", "failed"])).status).toBe("completed");
+  });
+
+  test("decommission disconnects the worker, re-queues assigned and suspended tasks and fails running ones", async () => {
+    const { host, agent } = await worker("decom");
+    expect((await api().put(`/api/admin/machines/${host.id}`, { maxConcurrentTasks: 2 }, key)).body.maxConcurrentTasks).toBe(2);
+    const slow = await project([{ name: "work", kind: "agent" }]);
+    const gated = await project([{ name: "gate", kind: "confirm", prompt: "go?" }, { name: "work", kind: "agent" }]);
+    const running = await createTask(slow, "slow one", host.id);
+    const suspended = await createTask(gated, "gated", host.id);
+    await taskIn(running, ["running"]);
+    await taskIn(suspended, ["suspended"]);
+    const pid = await waitFor("the agent program", async () => existsSync(join(scripts, `${running}.pid`)) && Number(require("node:fs").readFileSync(join(scripts, `${running}.pid`), "utf8")));
+
+    const res = await api().delete(`/api/admin/machines/${host.id}`, key);
+    expect(res.status).toBe(200);
+    expect(res.body.state).toBe("decommissioned");
+    expect(res.body.tasks).toEqual(expect.arrayContaining([{ taskId: running, status: "failed" }, { taskId: suspended, status: "pending" }]));
+    expect(await agent.exitCode(15_000)).toBe(3); // identity revoked: the agent is cut off and exits
+    await waitFor("the stage process to die with its agent", async () => !alive(pid));
+    expect((await task(running)).error).toContain("decommissioned");
+    expect((await api().post(`/api/web/machines/${host.id}/drain`, undefined, key)).status).toBe(409);
+    expect((await api().post("/api/v1/commands", { hostId: host.id, kind: "echo", params: {} }, key)).status).toBe(409);
+
+    // the re-queued task waits for another machine (its pinned one is gone: it was pinned to the machine, so
+    // it stays queued); an unpinned re-queued task moves on
+    const free = await createTask(gated, "unpinned");
+    const other = await worker("decom-next");
+    const moved = await taskIn(free, ["suspended"]);
+    expect(moved.machineId).toBe(other.host.id);
+    expect((await task(suspended)).status).toBe("pending");
+  });
+
+  test("worker loss: an agent killed mid-task fails its running stage, re-queues an idempotent one", async () => {
+    const { host, agent } = await worker("loss");
+    await api().put(`/api/admin/machines/${host.id}`, { maxConcurrentTasks: 2 }, key);
+    const plain = await project([{ name: "work", kind: "agent" }]);
+    const idempotent = await project([{ name: "work", kind: "agent", idempotent: true }]);
+    const failing = await createTask(plain, "slow plain", host.id);
+    const requeued = await createTask(idempotent, "slow idempotent");
+    await taskIn(failing, ["running"]);
+    await taskIn(requeued, ["running"]);
+    await agent.kill("SIGKILL");
+
+    const failed = await taskIn(failing, ["failed"], 20_000);
+    expect(failed.error).toMatch(/worker lost: machine .* offline for more than/);
+    const back = await taskIn(requeued, ["pending", "assigned", "running"], 20_000);
+    expect(back.attempts[0].stages[0]).toMatchObject({ status: "cancelled" });
+    const events = (await api().get(`/api/web/tasks/${requeued}/events?search=re-queued`, key)).body.items;
+    expect(events.length).toBeGreaterThan(0);
+    // a new worker picks the idempotent task up and finishes it (its prompt keeps it slow: cancel it instead)
+    const other = await worker("loss-next");
+    const moved = await taskIn(requeued, ["running"], 20_000);
+    expect(moved.machineId).toBe(other.host.id);
+    expect((await api().post(`/api/web/tasks/${requeued}/cancel`, undefined, key)).status).toBe(200);
   });
 });

@@ -81,6 +81,21 @@ export class HostService {
     return publicRow(row);
   }
 
+  /** Machine-side fields (drain, slots, capabilities, decommission): see modules/machines. */
+  async setMachineFields(
+    tenantId: string,
+    id: string,
+    fields: Partial<Pick<typeof hosts.$inferInsert, "draining" | "maxConcurrentTasks" | "capabilities" | "hardware" | "labels" | "decommissionedAt" | "workerMachineId" | "name">>,
+  ) {
+    const [row] = await this.db
+      .update(hosts)
+      .set({ ...fields, updatedAt: new Date() })
+      .where(and(eq(hosts.id, id), eq(hosts.tenantId, tenantId)))
+      .returning();
+    if (!row) throw notFound("host");
+    return row;
+  }
+
   /** Stores an agent's latest status report. */
   async recordReport(tenantId: string, id: string, report: Record<string, unknown>, agentVersion: string) {
     await this.db

@@ -84,6 +84,16 @@ export class RuntimeService {
     return publicIdentity(row);
   }
 
+  /** Revokes every identity of a host (decommission): its agents are disconnected at once. */
+  async revokeAllForHost(tenantId: string, hostId: string): Promise<number> {
+    const live = await this.db
+      .select({ id: runtimeIdentities.id })
+      .from(runtimeIdentities)
+      .where(and(eq(runtimeIdentities.tenantId, tenantId), eq(runtimeIdentities.hostId, hostId), isNull(runtimeIdentities.revokedAt)));
+    for (const identity of live) await this.revokeIdentity(tenantId, identity.id);
+    return live.length;
+  }
+
   /** One-time exchange of a bootstrap token for runtime tokens. */
   async exchange(input: { runtimeId: string; bootstrapToken: string; runtimeVersion?: string }) {
     const now = new Date();
