@@ -109,10 +109,13 @@ export class CommandService {
    */
   async applyAgentReport(tenantId: string, hostId: string, commandId: string, input: TransitionInput): Promise<boolean> {
     const [row] = await this.db
-      .select({ hostId: commands.hostId })
+      .select({ hostId: commands.hostId, status: commands.status })
       .from(commands)
       .where(and(eq(commands.id, commandId), eq(commands.tenantId, tenantId)));
     if (!row || row.hostId !== hostId) return false;
+    // With several control planes on a shared subscription, the RUNNING and COMPLETED reports of one command
+    // can be processed by different replicas, the COMPLETED one first. A completed command did run.
+    if (input.status === "completed" && row.status === "pending") await this.applyAgentReport(tenantId, hostId, commandId, { status: "running" });
     try {
       await this.transition(tenantId, commandId, input);
       return true;
