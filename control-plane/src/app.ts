@@ -15,6 +15,7 @@ import { tasksController, webTasksController } from "./modules/tasks";
 import { adminProjectsController, webProjectsController } from "./modules/projects";
 import { TaskScheduler } from "./modules/scheduler/scheduler";
 import { adminMachinesController, webMachinesController } from "./modules/machines";
+import { workerApiController, workerTokensController } from "./modules/workers";
 import { tenantsController } from "./modules/tenants";
 import { triggersController } from "./modules/triggers";
 import { runtimeAuthController, runtimeIdentitiesController } from "./modules/runtime";
@@ -53,6 +54,8 @@ export function createHttpApp(services: Services) {
     .use(webProjectsController(services))
     .use(webMachinesController(services))
     .use(adminMachinesController(services))
+    .use(workerTokensController(services))
+    .use(workerApiController(services))
     .use(triggersController(services))
     .use(runtimeIdentitiesController(services))
     .use(runtimeAuthController(services))

@@ -16,6 +16,7 @@ import { TaskService } from "./modules/tasks/service";
 import { TaskExecution } from "./modules/tasks/execution";
 import { ProjectService } from "./modules/projects/service";
 import { MachineService } from "./modules/machines/service";
+import { WorkerService } from "./modules/workers/service";
 import { TenantService } from "./modules/tenants/service";
 import { TriggerService } from "./modules/triggers/service";
 import { RuntimeService } from "./modules/runtime/service";
@@ -50,6 +51,7 @@ export function createServices(db: Db, config: Config, log: Logger) {
   return {
     db,
     machines: new MachineService(db, hosts, runtime, execution),
+    workers: new WorkerService(db, runtime, config.workerTokenTtlSeconds),
     audit,
     updates: new UpdateService(db, audit, commands, config.updatePublicKeys, config.publicUrl),
     delegations: new DelegationService(db, audit, commands),

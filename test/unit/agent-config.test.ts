@@ -1,4 +1,5 @@
 import { describe, expect, test } from 'bun:test'
+import { hostname } from 'node:os'
 import { mqttOptionsFromUrl } from '../../edge-agent/src/agent/mqtt-url.ts'
 import { jitteredBackoffMs } from '../../edge-agent/src/backoff.ts'
 import { ConfigError, helpText, parseConfig, type AgentConfig } from '../../edge-agent/src/config.ts'
@@ -49,6 +50,9 @@ describe('parseConfig', () => {
       updateScriptTimeoutMs: 300_000,
       installDir: 'edge-agent-state/install',
       agentTypes: {},
+      enrollToken: undefined,
+      machineId: hostname(),
+      capabilities: [],
     })
   })
 
