@@ -115,17 +115,66 @@ export class TaskExecution {
       for (const c of counts) used.set(c.hostId!, c.n);
       const free = new Map(machines.map((m) => [m.id, m.maxConcurrentTasks - (used.get(m.id) ?? 0)]));
       let assigned = 0;
+      // Command and agent stages are dispatched in bulk (a handful of statements per pass, whatever the count);
+      // a confirm stage (a re-queued suspended task) takes the one-by-one path.
+      const bulk: { task: Task; hostId: string; spec: StageCommand }[] = [];
       for (const task of pending) {
         const machine = pickMachine(task, machines, free);
         if (!machine) continue;
         free.set(machine.id, free.get(machine.id)! - 1);
-        const now = new Date();
-        const row = await this.setStatus(tx, after, task, "assigned", { assignedHostId: machine.id, assignedAt: now }, `assigned to ${machine.id}`);
-        await this.dispatch(tx, after, row);
         assigned++;
+        const spec = stageCommand(task);
+        if (spec) {
+          bulk.push({ task, hostId: machine.id, spec });
+          continue;
+        }
+        const row = await this.setStatus(tx, after, task, "assigned", { assignedHostId: machine.id, assignedAt: new Date() }, `assigned to ${machine.id}`);
+        await this.dispatch(tx, after, row);
       }
+      if (bulk.length) await this.assignInBulk(tx, after, bulk);
       return assigned;
     });
+  }
+
+  /** Assigns tasks whose current stage is a command: one UPDATE, and one INSERT each for commands, stage runs, events. */
+  private async assignInBulk(q: Queryable, after: AfterCommit, items: { task: Task; hostId: string; spec: StageCommand }[]) {
+    const now = new Date();
+    const byTenant = new Map<string, typeof items>();
+    for (const item of items) byTenant.set(item.task.tenantId, [...(byTenant.get(item.task.tenantId) ?? []), item]);
+    const commandOf = new Map<string, Command>();
+    for (const [tenantId, group] of byTenant) {
+      const rows = await this.commands.insertMany(q, tenantId, group.map((g) => ({ hostId: g.hostId, ...g.spec })));
+      group.forEach((g, i) => commandOf.set(g.task.id, rows[i]!));
+    }
+    const values = sql.join(
+      items.map((i) => sql`(${i.task.id}, ${i.hostId}, ${commandOf.get(i.task.id)!.id})`),
+      sql`, `,
+    );
+    await q.execute(sql`
+      update ${tasks} set status = 'assigned', assigned_host_id = v.host_id, assigned_at = ${now.toISOString()}::timestamptz,
+        current_command_id = v.command_id, updated_at = ${now.toISOString()}::timestamptz
+      from (values ${values}) as v(id, host_id, command_id) where ${tasks.id} = v.id`);
+    await q.insert(taskStageRuns).values(
+      items.map(({ task, hostId }) => {
+        const stage = task.pipeline[task.stageIndex]!;
+        return { id: newId("stage"), tenantId: task.tenantId, taskId: task.id, attempt: task.attempt, stageIndex: task.stageIndex, stageName: stage.name, kind: stage.kind, status: "running" as const, hostId, commandId: commandOf.get(task.id)!.id };
+      }),
+    );
+    await q.insert(taskEvents).values(
+      items.flatMap(({ task, hostId, spec }) => {
+        const stage = task.pipeline[task.stageIndex]!;
+        const commandId = commandOf.get(task.id)!.id;
+        const base = { tenantId: task.tenantId, taskId: task.id, attempt: task.attempt, stageIndex: task.stageIndex };
+        return [
+          { ...base, type: "status", message: `assigned to ${hostId}`, data: { from: task.status, to: "assigned" } },
+          { ...base, type: "stage.dispatched", message: `stage ${stage.name} (${spec.kind}) sent to ${hostId} as ${commandId}`, data: { stage: stage.name, commandId, kind: spec.kind } },
+        ];
+      }),
+    );
+    for (const { task } of items) {
+      after.commands.push(commandOf.get(task.id)!);
+      after.transitions.push({ tenantId: task.tenantId, taskId: task.id, status: "assigned" });
+    }
   }
 
   /** Starts the task's current stage on its machine: a command (command/agent stages) or a suspension (confirm). */
@@ -138,15 +187,7 @@ export class TaskExecution {
       await this.event(q, task, "stage.suspended", `stage ${stage.name} awaits confirmation`, { stage: stage.name, prompt: stage.prompt }, task.stageIndex);
       return this.setStatus(q, after, task, "suspended", { currentCommandId: null });
     }
-    const ctx = { task: { id: task.id, prompt: task.prompt }, stages: task.stageResults };
-    const spec =
-      stage.kind === "command"
-        ? { kind: stage.command.kind, params: render(stage.command.params ?? {}, ctx), timeoutMs: stage.command.timeoutMs ?? null }
-        : {
-            kind: "agent",
-            params: { agentType: task.agentType, prompt: task.prompt, taskId: task.id, stage: stage.name, stages: task.stageResults },
-            timeoutMs: stage.timeoutMs ?? AGENT_STAGE_TIMEOUT_MS,
-          };
+    const spec = stageCommand(task)!;
     const [command] = await this.commands.insertMany(q, task.tenantId, [{ hostId, ...spec }]);
     after.commands.push(command!);
     await q.insert(taskStageRuns).values({ id: newId("stage"), tenantId: task.tenantId, taskId: task.id, attempt: task.attempt, stageIndex: task.stageIndex, stageName: stage.name, kind: stage.kind, status: "running", hostId, commandId: command!.id });
@@ -359,6 +400,23 @@ export class TaskExecution {
       .onConflictDoNothing();
     return true;
   }
+}
+
+type StageCommand = { kind: string; params: Record<string, unknown>; timeoutMs: number | null };
+
+/** The command running the task's current stage (templates filled in), or undefined for a confirm stage. */
+function stageCommand(task: Task): StageCommand | undefined {
+  const stage = task.pipeline[task.stageIndex];
+  if (!stage || stage.kind === "confirm") return undefined;
+  if (stage.kind === "command") {
+    const ctx = { task: { id: task.id, prompt: task.prompt }, stages: task.stageResults };
+    return { kind: stage.command.kind, params: render(stage.command.params ?? {}, ctx), timeoutMs: stage.command.timeoutMs ?? null };
+  }
+  return {
+    kind: "agent",
+    params: { agentType: task.agentType, prompt: task.prompt, taskId: task.id, stage: stage.name, stages: task.stageResults },
+    timeoutMs: stage.timeoutMs ?? AGENT_STAGE_TIMEOUT_MS,
+  };
 }
 
 /** The first machine (fewest used slots first) that may take the task. */
