@@ -297,4 +297,28 @@ describe.each(setups)("orchestration with $label", ({ backend, external }) => {
     expect(moved.machineId).toBe(other.host.id);
     expect((await api().post(`/api/web/tasks/${requeued}/cancel`, undefined, key)).status).toBe(200);
   });
+
+  test("cron and event triggers create tasks that really run", async () => {
+    const { host } = await worker("trigger");
+    const projectKey = await project([{ name: "say", kind: "command", command: { kind: "exec", params: { command: "echo", args: ["triggered {{task.prompt}}"] } } }]);
+    const cron = await api().post("/api/v1/triggers", { name: `cron-${projectKey}`, kind: "cron", schedule: "* * * * * *", task: { prompt: "by cron", projectKey, hostId: host.id } }, key);
+    expect(cron.status).toBe(201);
+    const ran = await waitFor("a cron task to complete", async () => {
+      const items = (await api().get(`/api/v1/tasks?triggerId=${cron.body.id}&status=completed`, key)).body.items;
+      return items.length ? items[0] : undefined;
+    }, 20_000);
+    await api().delete(`/api/v1/triggers/${cron.body.id}`, key);
+    expect(ran.stageResults.say).toBe("triggered by cron");
+    expect(ran.machineId).toBe(host.id);
+
+    const event = await api().post("/api/v1/triggers", { name: `event-${projectKey}`, kind: "event", event: "command.failed", task: { prompt: "after a failure", projectKey, hostId: host.id } }, key);
+    expect(event.status).toBe(201);
+    await api().post("/api/v1/commands", { hostId: host.id, kind: "exec", params: { command: "sh", args: ["-c", "exit 1"] } }, key);
+    const reacted = await waitFor("an event task to complete", async () => {
+      const items = (await api().get(`/api/v1/tasks?triggerId=${event.body.id}&status=completed`, key)).body.items;
+      return items.length ? items[0] : undefined;
+    }, 20_000);
+    await api().delete(`/api/v1/triggers/${event.body.id}`, key);
+    expect(reacted.stageResults.say).toBe("triggered after a failure");
+  });
 });
