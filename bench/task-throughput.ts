@@ -1,10 +1,9 @@
 /**
  * Task scheduling throughput and latency, one run, same control plane and broker:
  *   - tasks: N simulated workers (MQTT clients acking each command RUNNING then COMPLETED), T one-stage tasks
- *     created through REST; created → assigned (scheduling latency) and created → completed, tasks/s.
- *   - reference: the bare command round trip (REST create → agent → completed) on the same fleet, so the cost
- *     of scheduling is the difference.
- * Latencies come from the control plane's own timestamps (created/assigned/finished), read back afterwards.
+ *     created through REST by C clients in a closed loop; created → assigned (scheduling latency, server clock),
+ *     the task round trip (REST create → completed seen on the event bus) and tasks/s.
+ *   - reference: the bare command round trip measured the same way on the same fleet; scheduling costs the difference.
  *
  *   npm run bench:tasks -- [--workers 1000] [--tasks 10000] [--concurrency 64] [--commands 1000]
  *   (DATABASE_URL / MQTT_URL select a real PostgreSQL / broker, as for the control plane; use a scratch database)
@@ -66,59 +65,57 @@ for (;;) {
 }
 console.log(`${workers} simulated workers online in ${((performance.now() - provisionStart) / 1000).toFixed(1)} s`);
 
-/** Issues `count` REST calls `concurrency` at a time. */
-async function issue(count: number, call: (i: number) => Promise<unknown>) {
+/** Completions seen on the control plane's event bus (in-process), by task or command id. */
+const waiters = new Map<string, () => void>();
+const finished = new Set<string>();
+services.events.subscribe((event) => {
+  const id =
+    event.type === "task.transition" && ["completed", "failed", "cancelled"].includes(event.status)
+      ? event.taskId
+      : event.type === "command.transition" && ["completed", "failed", "cancelled"].includes(event.status)
+        ? event.commandId
+        : undefined;
+  if (!id) return;
+  const waiter = waiters.get(id);
+  if (waiter) waiter();
+  else finished.add(id);
+});
+
+/**
+ * Closed loop: `concurrency` clients each create one item through REST and wait for it to finish, `count` in all.
+ * With fewer items in flight than workers, a task never waits for a slot: created → assigned is the scheduler alone.
+ */
+async function closedLoop(count: number, create: (i: number) => Promise<string>) {
+  const samples: number[] = [];
   let next = 0;
+  const start = performance.now();
   await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < count) await call(next++);
+    Array.from({ length: Math.min(concurrency, count) }, async () => {
+      while (next < count) {
+        const t0 = performance.now();
+        const id = await create(next++);
+        if (!finished.delete(id)) await new Promise<void>((resolve) => waiters.set(id, resolve));
+        waiters.delete(id);
+        samples.push(performance.now() - t0);
+      }
     }),
   );
+  return { samples: samples.sort((a, b) => a - b), wallMs: performance.now() - start };
 }
 
+const commandRun = await closedLoop(totalCommands, async (i) => (await api.post("/api/v1/commands", { hostId: fleet[i % fleet.length]!.hostId, kind: "noop" }, adminKey)).body.id);
+const taskRun = await closedLoop(totalTasks, async () => (await api.post("/api/v1/tasks", { prompt: "bench" }, adminKey)).body.id);
+const timings = await rows<{ assign: number }>(sql`select extract(epoch from assigned_at - created_at) * 1000 as assign from tasks where status = 'completed'`);
+const assign = timings.map((r) => Number(r.assign)).sort((a, b) => a - b);
 
-async function waitUntil(query: ReturnType<typeof sql>, target: number, what: string) {
-  const deadline = Date.now() + 30 * 60_000;
-  for (;;) {
-    const [row] = await rows<{ n: number }>(query);
-    if (row!.n >= target) return;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what} (${row!.n}/${target})`);
-    await Bun.sleep(50);
-  }
-}
-
-// Reference: the bare command round trip on the same fleet and control plane.
-const commandsStart = performance.now();
-await issue(totalCommands, (i) => api.post("/api/v1/commands", { hostId: fleet[i % fleet.length]!.hostId, kind: "noop" }, adminKey));
-await waitUntil(sql`select count(*)::int as n from commands where status = 'completed'`, totalCommands, "commands");
-const commandWall = performance.now() - commandsStart;
-const commandRtt = (await rows<{ ms: number }>(sql`select extract(epoch from finished_at - created_at) * 1000 as ms from commands where status = 'completed'`)).map((r) => Number(r.ms)).sort((a, b) => a - b);
-
-// Tasks: the default one-stage pipeline (an `agent` stage = one command), scheduled onto free worker slots.
-const tasksStart = performance.now();
-await issue(totalTasks, () => api.post("/api/v1/tasks", { prompt: "bench" }, adminKey));
-const createWall = performance.now() - tasksStart;
-await waitUntil(sql`select count(*)::int as n from tasks where status = 'completed'`, totalTasks, "tasks");
-const taskWall = performance.now() - tasksStart;
-const timings = await rows<{ assign: number; total: number; stage: number }>(sql`
-  select extract(epoch from t.assigned_at - t.created_at) * 1000 as assign,
-         extract(epoch from t.finished_at - t.created_at) * 1000 as total,
-         extract(epoch from c.finished_at - c.created_at) * 1000 as stage
-  from tasks t join task_stage_runs r on r.task_id = t.id join commands c on c.id = r.command_id`);
-const sorted = (key: "assign" | "total" | "stage") => timings.map((r) => Number(r[key])).sort((a, b) => a - b);
-const assign = sorted("assign");
-const total = sorted("total");
-const stage = sorted("stage");
-
-const line = (label: string, s: number[]) => `p50=${fmt(percentile(s, 50))} p99=${fmt(percentile(s, 99))}`;
-console.log(`\n${totalTasks} one-stage tasks over ${workers} simulated workers (1 slot each), REST concurrency ${concurrency}`);
-console.log(`  created → assigned (scheduling)          ${line("assign", assign)}`);
-console.log(`  created → completed (task)               ${line("total", total)}`);
-console.log(`  its stage command created → completed    ${line("stage", stage)}`);
-console.log(`  throughput ${((totalTasks / taskWall) * 1000).toFixed(0)} tasks/s completed (REST creation alone: ${((totalTasks / createWall) * 1000).toFixed(0)} tasks/s)`);
-console.log(`reference, same run: bare command round trip (REST create → agent → completed), ${totalCommands} commands`);
-console.log(`  ${line("rtt", commandRtt)} · ${((totalCommands / commandWall) * 1000).toFixed(0)} commands/s`);
-console.log(`  scheduling overhead, p50: task created → completed minus the command round trip = ${fmt(percentile(total, 50) - percentile(commandRtt, 50))}`);
+const line = (s: number[]) => `p50=${fmt(percentile(s, 50))} p99=${fmt(percentile(s, 99))}`;
+const perSec = (n: number, ms: number) => ((n / ms) * 1000).toFixed(0);
+console.log(`\n${totalTasks} one-stage tasks over ${workers} simulated workers (1 slot each), ${concurrency} clients in a closed loop`);
+console.log(`  created → assigned (scheduling, server clock)   ${line(assign)}`);
+console.log(`  task round trip (REST create → completed)        ${line(taskRun.samples)} · ${perSec(totalTasks, taskRun.wallMs)} tasks/s`);
+console.log(`reference, same run and fleet: bare command round trip (REST create → agent → completed), ${totalCommands} commands`);
+console.log(`  command round trip                               ${line(commandRun.samples)} · ${perSec(totalCommands, commandRun.wallMs)} commands/s`);
+console.log(`  scheduling adds (task - command round trip, p50) ${fmt(percentile(taskRun.samples, 50) - percentile(commandRun.samples, 50))}`);
 
 for (const { agent } of fleet) await agent.stop();
 await plane.stop();

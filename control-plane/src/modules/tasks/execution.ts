@@ -201,6 +201,9 @@ export class TaskExecution {
   /** Applies a stage command's transition to its task. Idempotent: stale or repeated transitions change nothing. */
   async onCommandTransition(event: Extract<DomainEvent, { type: "command.transition" }>): Promise<void> {
     if (event.status === "pending") return;
+    // Most commands are not task stages: find out without a transaction (the lookup is indexed).
+    const [candidate] = await this.db.select({ id: tasks.id }).from(tasks).where(and(eq(tasks.tenantId, event.tenantId), eq(tasks.currentCommandId, event.commandId))).limit(1);
+    if (!candidate) return;
     await this.inTx(async (tx, after) => {
       const [task] = await tx
         .select()
