@@ -93,7 +93,7 @@ export async function startControlPlane(overrides: Partial<Config> = {}): Promis
   const taskScheduler = new TaskScheduler(
     services.tasks.execution,
     services.events,
-    { tickMs: config.taskSchedulerTickMs, workerLossGraceMs: config.workerLossGraceMs },
+    { tickMs: config.taskSchedulerTickMs, workerLossGraceMs: config.workerLossGraceMs, assignmentLeaseMs: config.taskAssignmentLeaseMs },
     (err) => log.error("task scheduler pass failed", err),
   );
   taskScheduler.start();

@@ -35,6 +35,8 @@ export interface Config {
   taskSchedulerTickMs: number;
   /** How long a machine may stay offline with assigned or running tasks before the worker-loss rules apply. */
   workerLossGraceMs: number;
+  /** How long an assigned task may wait for its machine to start it before it is re-queued. */
+  taskAssignmentLeaseMs: number;
   /** Agent type of tasks created without a project (the worker must be configured with it). */
   defaultAgentType: string;
   /** Lifetime of a worker enrollment token. */
@@ -91,6 +93,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     schedulerTickMs: int(env, "SCHEDULER_TICK_MS", 1000, 10),
     taskSchedulerTickMs: int(env, "TASK_SCHEDULER_TICK_MS", 1000, 10),
     workerLossGraceMs: int(env, "WORKER_LOSS_GRACE_MS", 60_000, 0),
+    taskAssignmentLeaseMs: int(env, "TASK_ASSIGNMENT_LEASE_MS", 300_000, 100),
     defaultAgentType: str(env, "DEFAULT_AGENT_TYPE") ?? "default",
     workerTokenTtlSeconds: int(env, "WORKER_TOKEN_TTL_SECONDS", 7 * 24 * 3600, 1),
     updatePublicKeys: (str(env, "UPDATE_PUBLIC_KEYS") ?? "").split(",").map((k) => k.trim()).filter(Boolean),

@@ -38,6 +38,8 @@ echo "agent done"
 );
 chmodSync(AGENT_SCRIPT, 0o755);
 
+afterAll(() => rmSync(scripts, { recursive: true, force: true })); // after every setup has used the script
+
 describe.each(setups)("orchestration with $label", ({ backend, external }) => {
   let t: TestPlane;
   let key: string;
@@ -51,10 +53,7 @@ describe.each(setups)("orchestration with $label", ({ backend, external }) => {
     envId = await policedEnvironment(t, "orch", { exec: { allowedCommands: ["echo", "sh", "sleep"] } });
   });
   afterEach(() => stopAllAgents());
-  afterAll(async () => {
-    await t?.stop();
-    rmSync(scripts, { recursive: true, force: true });
-  });
+  afterAll(() => t?.stop());
 
   const api = () => t.api;
   /** A started agent with the test agent type, on a host of the policed environment (online). */

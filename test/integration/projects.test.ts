@@ -98,4 +98,29 @@ describe.each(await availableBackends())("projects on $name", (backend) => {
     expect(metrics.counts).toHaveProperty("assigned");
     expect(metrics.counts).toHaveProperty("suspended");
   });
+
+  test("malformed bodies on the orchestration write routes are 400s, never 500s", async () => {
+    const host = (await t.api.post("/api/v1/hosts", { name: `malformed-${crypto.randomUUID().slice(0, 6)}` }, key)).body;
+    await t.api.post("/api/admin/projects", { key: "malformed", name: "m", pipeline }, key);
+    const task = (await t.api.post("/api/web/tasks", { projectKey: "malformed", description: "x" }, key)).body;
+    const routes: [string, string][] = [
+      ["POST", "/api/admin/projects"],
+      ["PUT", "/api/admin/projects/malformed"],
+      ["PUT", "/api/web/projects/malformed"],
+      ["POST", "/api/web/tasks"],
+      ["POST", `/api/web/tasks/${task.id}/confirm-stage`],
+      ["PUT", `/api/admin/machines/${host.id}`],
+      ["POST", "/api/admin/worker-tokens"],
+      ["POST", "/api/workers/register"],
+      ["POST", "/api/workers/refresh-token"],
+      ["POST", "/api/workers/recover"],
+    ];
+    const bodies = ['{"name":', "[1,2,3]", JSON.stringify({ name: 5, pipeline: "x", projectKey: [], description: null, stageIndex: "1", result: 2, status: "gone", machineId: {}, token: 1, ttlSeconds: -1, refreshToken: false, runtimeId: 3, maxConcurrentTasks: -2 })];
+    for (const [method, path] of routes) {
+      for (const rawBody of bodies) {
+        const res = await t.api.request(method, path, { token: key, rawBody, headers: { "content-type": "application/json" } });
+        expect({ method, path, rawBody, status: res.status, hasError: typeof res.body?.error === "string" }).toEqual({ method, path, rawBody, status: 400, hasError: true });
+      }
+    }
+  });
 });

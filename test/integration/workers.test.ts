@@ -16,7 +16,7 @@ describe.each(await availableBackends())("worker enrollment on $name", (backend)
   let key: string;
 
   beforeAll(async () => {
-    t = await startTestPlane(backend, { taskSchedulerTickMs: 200 });
+    t = await startTestPlane(backend, { taskSchedulerTickMs: 200, taskAssignmentLeaseMs: 1_000 });
     key = t.adminKey;
   });
   afterEach(() => stopAllAgents());
@@ -135,5 +135,23 @@ describe.each(await availableBackends())("worker enrollment on $name", (backend)
     const again = new AgentProcess({ apiUrl: t.plane.url, mqttUrl: t.plane.transport.mqttUrl, runtimeId: "", stateDir: agent.stateDir, env: { EDGE_ENROLL_TOKEN: token.token, EDGE_MACHINE_ID: machineId } }).start();
     await again.waitForOutput(/started for runtime runtime_/);
     await hostOnline(t, hostId);
+  });
+
+  test("assignment lease: a task its machine never starts goes back to the queue, its command cancelled", async () => {
+    // A machine that looks online (status set by hand) but has no agent taking work.
+    const host = (await t.api.post("/api/v1/hosts", { name: `silent-${crypto.randomUUID().slice(0, 6)}`, labels: { role: "silent" } }, key)).body;
+    await t.api.put(`/api/v1/hosts/${host.id}/status`, { status: "online" }, key);
+    const project = await t.api.post("/api/admin/projects", { key: `lease${crypto.randomUUID().slice(0, 6)}`, name: "lease", pipeline: [{ name: "run", kind: "agent" }], settings: { requirements: { labels: { role: "silent" } } } }, key);
+    const created = await t.api.post("/api/web/tasks", { projectKey: project.body.key, description: "never started" }, key);
+    const requeued = await waitFor("the lease to expire", async () => {
+      const events = (await t.api.get(`/api/web/tasks/${created.body.id}/events?search=lease%20expired`, key)).body.items;
+      return events.length ? events : undefined;
+    }, 15_000);
+    expect(requeued[0].message).toContain(`assignment lease expired: ${host.id} did not start the task`);
+    const detail = (await t.api.get(`/api/web/tasks/${created.body.id}`, key)).body;
+    const first = detail.attempts[0].stages[0];
+    expect(first.status).toBe("cancelled");
+    expect((await t.api.get(`/api/v1/commands/${first.commandId}`, key)).body.status).toBe("cancelled");
+    await t.api.put(`/api/v1/hosts/${host.id}/status`, { status: "offline" }, key);
   });
 });

@@ -10,6 +10,8 @@ export interface TaskSchedulerOptions {
   tickMs: number;
   /** A machine offline this long with assigned or running work loses it (worker-loss rules). */
   workerLossGraceMs: number;
+  /** A task assigned this long without its first stage starting is re-queued (the assignment lease). */
+  assignmentLeaseMs: number;
   batchSize?: number;
 }
 
@@ -82,6 +84,7 @@ export class TaskScheduler {
       this.lastSweep = Date.now();
       await this.sweepLostWorkers();
       await this.execution.reconcile();
+      await this.execution.expireAssignments(new Date(Date.now() - this.opts.assignmentLeaseMs));
     }
   }
 

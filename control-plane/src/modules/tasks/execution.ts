@@ -381,6 +381,32 @@ export class TaskExecution {
     return repaired;
   }
 
+  /**
+   * The assignment lease: a task still `assigned` (its first stage not started) `leaseMs` after assignment goes
+   * back to the queue, its command cancelled so that it can never start late on that machine. Covers a machine
+   * that looks online but does not take its work. Claimed with SKIP LOCKED like assignment.
+   */
+  async expireAssignments(cutoff: Date, limit = 100): Promise<number> {
+    return this.inTx(async (tx, after) => {
+      const expired = await tx
+        .select()
+        .from(tasks)
+        .where(and(eq(tasks.status, "assigned"), lte(tasks.assignedAt, cutoff)))
+        .orderBy(asc(tasks.assignedAt))
+        .limit(limit)
+        .for("update", { skipLocked: true });
+      for (const task of expired) {
+        const reason = `assignment lease expired: ${task.assignedHostId} did not start the task`;
+        if (task.currentCommandId) {
+          after.cancels.push({ tenantId: task.tenantId, commandId: task.currentCommandId, reason });
+          await tx.update(taskStageRuns).set({ status: "cancelled", error: reason, finishedAt: new Date() }).where(eq(taskStageRuns.commandId, task.currentCommandId));
+        }
+        await this.setStatus(tx, after, task, "pending", { assignedHostId: null, assignedAt: null, currentCommandId: null }, `re-queued: ${reason}`);
+      }
+      return expired.length;
+    });
+  }
+
   /** Machines offline since before `cutoff` that still hold assigned or running tasks. */
   async lostMachines(cutoff: Date): Promise<{ id: string; tenantId: string }[]> {
     return this.db
