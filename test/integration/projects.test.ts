@@ -99,7 +99,7 @@ describe.each(await availableBackends())("projects on $name", (backend) => {
     expect(metrics.counts).toHaveProperty("suspended");
   });
 
-  test("malformed bodies on the orchestration write routes are 400s, never 500s", async () => {
+  test("malformed bodies on the orchestration write routes are 4xx with an error, never 500s", async () => {
     const host = (await t.api.post("/api/v1/hosts", { name: `malformed-${crypto.randomUUID().slice(0, 6)}` }, key)).body;
     await t.api.post("/api/admin/projects", { key: "malformed", name: "m", pipeline }, key);
     const task = (await t.api.post("/api/web/tasks", { projectKey: "malformed", description: "x" }, key)).body;
@@ -119,8 +119,16 @@ describe.each(await availableBackends())("projects on $name", (backend) => {
     for (const [method, path] of routes) {
       for (const rawBody of bodies) {
         const res = await t.api.request(method, path, { token: key, rawBody, headers: { "content-type": "application/json" } });
-        expect({ method, path, rawBody, status: res.status, hasError: typeof res.body?.error === "string" }).toEqual({ method, path, rawBody, status: 400, hasError: true });
+        expect(res.status).toBeLessThan(500);
+        if (res.status >= 400) expect(typeof res.body?.error).toBe("string");
+        // truncated JSON and wrong types are always refused
+        if (rawBody !== "[1,2,3]") expect({ method, path, rawBody, status: res.status }).toEqual({ method, path, rawBody, status: 400 });
       }
+    }
+    // an update that changes nothing (e.g. a JSON array, whose indexes the schema drops) is refused, not a no-op
+    for (const path of ["/api/admin/projects/malformed", "/api/web/projects/malformed", `/api/admin/machines/${host.id}`]) {
+      const res = await t.api.request("PUT", path, { token: key, rawBody: "[1,2,3]", headers: { "content-type": "application/json" } });
+      expect({ path, status: res.status, error: res.body.error }).toEqual({ path, status: 400, error: "invalid body: nothing to update" });
     }
   });
 });

@@ -42,6 +42,7 @@ export class ProjectService {
 
   /** Changes apply to tasks created afterwards: a task keeps the pipeline it was created with. */
   async update(tenantId: string, key: string, input: Static<typeof ProjectUpdateBody>) {
+    if (Object.keys(input).length === 0) throw badRequest("invalid body: nothing to update");
     const { pipeline, ...rest } = input;
     const [row] = await this.db
       .update(projects)

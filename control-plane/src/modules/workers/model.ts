@@ -3,7 +3,7 @@ import { t } from "elysia";
 export const WorkerTokenCreateBody = t.Object({
   name: t.Optional(t.String({ minLength: 1, maxLength: 200 })),
   ttlSeconds: t.Optional(t.Integer({ minimum: 60, maximum: 365 * 24 * 3600 })),
-});
+}, { additionalProperties: false });
 
 export const WorkerRegisterBody = t.Object({
   /** The worker's own stable id (e.g. its hostname or /etc/machine-id): registering again links the same machine. */
