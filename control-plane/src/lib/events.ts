@@ -32,6 +32,11 @@ export class EventBus {
     return () => this.listeners.delete(listener);
   }
 
+  /** Like publish, but resolves once every listener has handled the event (e.g. a cancel has been sent). */
+  async publishAndWait(event: DomainEvent): Promise<void> {
+    await Promise.all([...this.listeners].map((listener) => Promise.resolve().then(() => listener(event)).catch(this.onListenerError)));
+  }
+
   /** Delivers to every listener; a failing listener never breaks the publisher. */
   publish(event: DomainEvent): void {
     for (const listener of this.listeners) {

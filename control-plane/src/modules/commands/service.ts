@@ -50,9 +50,9 @@ export class CommandService {
   }
 
   /** Cancels a command if it has not finished (the agent kills or never starts it); false if it already had. */
-  async cancelIfActive(tenantId: string, id: string, reason: string): Promise<boolean> {
+  async cancelIfActive(tenantId: string, id: string, reason: string, opts: { awaitDelivery?: boolean } = {}): Promise<boolean> {
     try {
-      await this.transition(tenantId, id, { status: "cancelled", error: reason });
+      await this.transition(tenantId, id, { status: "cancelled", error: reason }, opts);
       return true;
     } catch (error) {
       if (error instanceof HttpError && (error.status === 409 || error.status === 404)) return false;
@@ -81,9 +81,10 @@ export class CommandService {
     return publicRow(row);
   }
 
-  async transition(tenantId: string, id: string, input: TransitionInput) {
+  /** `awaitDelivery`: resolve only once the transports have handled the transition (a cancel has gone out). */
+  async transition(tenantId: string, id: string, input: TransitionInput, { awaitDelivery = false } = {}) {
     const row = await transitionRow(this.db, commands, "command", tenantId, id, input);
-    this.events.publish({
+    await this.events[awaitDelivery ? "publishAndWait" : "publish"]({
       type: "command.transition",
       tenantId,
       hostId: row.hostId,

@@ -85,12 +85,15 @@ export class MachineService {
   async decommission(tenantId: string, id: string) {
     await this.live(tenantId, id);
     await this.hosts.setMachineFields(tenantId, id, { decommissionedAt: new Date(), draining: true });
-    const revokedIdentities = await this.runtime.revokeAllForHost(tenantId, id);
-    await this.hosts.setStatus(tenantId, id, "offline");
+    // Work first, while the agent can still be told: running stages are cancelled (killed) before the identity
+    // goes (on an external broker the control plane cannot drop the connection, only stop talking to it).
     const tasksReleased = await this.execution.releaseMachine(tenantId, id, `machine ${id} decommissioned`, {
       requeueIdempotent: false,
       include: ["assigned", "running", "suspended"],
+      awaitCancelDelivery: true,
     });
+    const revokedIdentities = await this.runtime.revokeAllForHost(tenantId, id);
+    await this.hosts.setStatus(tenantId, id, "offline");
     return { ...(await this.get(tenantId, id)), revokedIdentities, tasks: tasksReleased };
   }
 

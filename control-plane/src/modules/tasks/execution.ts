@@ -26,6 +26,8 @@ class AfterCommit {
   readonly commands: Command[] = [];
   readonly transitions: { tenantId: string; taskId: string; status: TaskStatus }[] = [];
   readonly cancels: { tenantId: string; commandId: string; reason: string }[] = [];
+  /** Wait until cancels have been handed to the agent (before its identity is revoked, say). */
+  awaitCancelDelivery = false;
 }
 
 export class TaskExecution {
@@ -46,7 +48,7 @@ export class TaskExecution {
   private async flush(after: AfterCommit): Promise<void> {
     for (const c of after.commands) this.commands.announce(c);
     for (const t of after.transitions) this.events.publish({ type: "task.transition", ...t });
-    for (const c of after.cancels) await this.commands.cancelIfActive(c.tenantId, c.commandId, c.reason);
+    for (const c of after.cancels) await this.commands.cancelIfActive(c.tenantId, c.commandId, c.reason, { awaitDelivery: after.awaitCancelDelivery });
   }
 
   async event(q: Queryable, task: Pick<Task, "id" | "tenantId" | "attempt">, type: string, message: string, data: Record<string, unknown> = {}, stageIndex?: number) {
@@ -331,8 +333,9 @@ export class TaskExecution {
    * command is cancelled, so it can never run there later); running tasks fail with `reason`, or are re-queued
    * when `requeueIdempotent` and their current stage is marked idempotent. Returns what happened per task.
    */
-  async releaseMachine(tenantId: string, hostId: string, reason: string, opts: { requeueIdempotent: boolean; include: TaskStatus[] }) {
+  async releaseMachine(tenantId: string, hostId: string, reason: string, opts: { requeueIdempotent: boolean; include: TaskStatus[]; awaitCancelDelivery?: boolean }) {
     return this.inTx(async (tx, after) => {
+      after.awaitCancelDelivery = opts.awaitCancelDelivery ?? false;
       const active = await tx
         .select()
         .from(tasks)
