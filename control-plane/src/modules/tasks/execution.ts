@@ -94,6 +94,7 @@ export class TaskExecution {
         .for("update", { skipLocked: true });
       if (pending.length === 0) return 0;
       const tenantIds = [...new Set(pending.map((t) => t.tenantId))];
+      const eligible = and(inArray(hosts.tenantId, tenantIds), eq(hosts.status, "online"), eq(hosts.draining, false), isNull(hosts.decommissionedAt));
       const machines: HostRow[] = await tx
         .select({
           id: hosts.id,
@@ -104,25 +105,46 @@ export class TaskExecution {
           maxConcurrentTasks: hosts.maxConcurrentTasks,
         })
         .from(hosts)
-        .where(and(inArray(hosts.tenantId, tenantIds), eq(hosts.status, "online"), eq(hosts.draining, false), isNull(hosts.decommissionedAt)))
-        .orderBy(asc(hosts.id))
-        .for("update", { skipLocked: true });
+        .where(eligible)
+        .orderBy(asc(hosts.id));
       if (machines.length === 0) return 0;
-      const used = new Map<string, number>();
-      const counts = await tx
-        .select({ hostId: tasks.assignedHostId, n: sql<number>`count(*)::int` })
-        .from(tasks)
-        .where(and(inArray(tasks.assignedHostId, machines.map((m) => m.id)), inArray(tasks.status, [...TASK_ACTIVE])))
-        .groupBy(tasks.assignedHostId);
-      for (const c of counts) used.set(c.hostId!, c.n);
-      const free = new Map(machines.map((m) => [m.id, m.maxConcurrentTasks - (used.get(m.id) ?? 0)]));
+      const usedSlots = async (ids: string[]) => {
+        const used = new Map<string, number>();
+        if (ids.length === 0) return used;
+        const counts = await tx
+          .select({ hostId: tasks.assignedHostId, n: sql<number>`count(*)::int` })
+          .from(tasks)
+          .where(and(inArray(tasks.assignedHostId, ids), inArray(tasks.status, [...TASK_ACTIVE])))
+          .groupBy(tasks.assignedHostId);
+        for (const c of counts) used.set(c.hostId!, c.n);
+        return used;
+      };
+      // Plan on an unlocked snapshot, then lock only the machines the plan uses (SKIP LOCKED: a machine another
+      // replica is assigning to right now is left for the next pass) and recount their slots under the lock.
+      const snapshot = await usedSlots(machines.map((m) => m.id));
+      const planFree = new Map(machines.map((m) => [m.id, m.maxConcurrentTasks - (snapshot.get(m.id) ?? 0)]));
+      const plan: { task: Task; machine: HostRow }[] = [];
+      for (const task of pending) {
+        const machine = pickMachine(task, machines, planFree);
+        if (!machine) continue;
+        planFree.set(machine.id, planFree.get(machine.id)! - 1);
+        plan.push({ task, machine });
+      }
+      if (plan.length === 0) return 0;
+      const chosen = [...new Set(plan.map((p) => p.machine.id))];
+      const locked = await tx
+        .select({ id: hosts.id, maxConcurrentTasks: hosts.maxConcurrentTasks })
+        .from(hosts)
+        .where(and(inArray(hosts.id, chosen), eligible))
+        .for("update", { skipLocked: true });
+      const used = await usedSlots(locked.map((m) => m.id));
+      const free = new Map(locked.map((m) => [m.id, m.maxConcurrentTasks - (used.get(m.id) ?? 0)]));
       let assigned = 0;
       // Command and agent stages are dispatched in bulk (a handful of statements per pass, whatever the count);
       // a confirm stage (a re-queued suspended task) takes the one-by-one path.
       const bulk: { task: Task; hostId: string; spec: StageCommand }[] = [];
-      for (const task of pending) {
-        const machine = pickMachine(task, machines, free);
-        if (!machine) continue;
+      for (const { task, machine } of plan) {
+        if ((free.get(machine.id) ?? 0) <= 0) continue; // skipped (locked elsewhere) or filled meanwhile
         free.set(machine.id, free.get(machine.id)! - 1);
         assigned++;
         const spec = stageCommand(task);
