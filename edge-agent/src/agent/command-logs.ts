@@ -16,12 +16,13 @@ export class CommandLogs {
     private readonly outbox: Outbox,
     private readonly topic: string,
     private readonly now: () => number = Date.now,
+    private readonly maxLines = MAX_DURABLE_LINES_PER_COMMAND,
   ) {}
 
   append(commandId: string, stream: OutputStream, line: string): void {
     const index = this.counts.get(commandId) ?? 0
-    if (index > MAX_DURABLE_LINES_PER_COMMAND) return
-    const text = index === MAX_DURABLE_LINES_PER_COMMAND ? `[output truncated after ${MAX_DURABLE_LINES_PER_COMMAND} lines]` : line
+    if (index > this.maxLines) return
+    const text = index === this.maxLines ? `[output truncated after ${this.maxLines} lines]` : line
     this.counts.set(commandId, index + 1)
     this.outbox.append(this.topic, codecs.commandLog.encode({ commandId, stream, line: text, atMs: this.now(), index }))
   }
