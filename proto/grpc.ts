@@ -25,13 +25,14 @@ export interface AgentFrame {
   seq: number;
   /** Every frame with seq <= seqFloor is settled (see session.proto). */
   seqFloor?: number;
-  body?: "hello" | "update" | "status" | "telemetry" | "log" | "safety";
+  body?: "hello" | "update" | "status" | "telemetry" | "log" | "safety" | "commandLog";
   hello?: { agentVersion: string };
   update?: { commandId: string; status: number; error: string; resultJson: string; atMs: number };
   status?: Record<string, unknown> & { agentVersion: string };
   telemetry?: { points: { name: string; value: number; tags: Record<string, string>; atMs: number; seq: number }[] };
   log?: LogLine;
   safety?: AgentSafetyState;
+  commandLog?: LogLine & { index: number };
 }
 export interface LogLine {
   commandId: string;

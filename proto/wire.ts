@@ -46,6 +46,13 @@ export interface CommandUpdate extends AgentSequenced {
   resultJson: string;
   atMs: number;
 }
+export interface CommandLog extends AgentSequenced {
+  commandId: string;
+  stream: string;
+  line: string;
+  atMs: number;
+  index: number;
+}
 export interface AgentStatus extends AgentSequenced {
   agentVersion: string;
   uptimeSeconds: number;
@@ -122,6 +129,7 @@ export const codecs = {
   command: codec<Command>("Command"),
   commandCancel: codec<CommandCancel>("CommandCancel"),
   commandUpdate: codec<CommandUpdate>("CommandUpdate"),
+  commandLog: codec<CommandLog>("CommandLog"),
   status: codec<AgentStatus>("AgentStatus"),
   telemetry: codec<TelemetryBatch>("TelemetryBatch"),
   presence: codec<Presence>("Presence"),
@@ -152,10 +160,10 @@ export function withAgentSeq(payload: Uint8Array, seq: number, floor: number): U
   return out;
 }
 
-export type Channel = "cmd" | "cancel" | "estop" | "receipt" | "ack" | "status" | "telemetry" | "presence" | "safety" | "policies";
+export type Channel = "cmd" | "cancel" | "estop" | "receipt" | "ack" | "log" | "status" | "telemetry" | "presence" | "safety" | "policies";
 
 /** Channels an agent publishes on; the rest it only receives. */
-export const AGENT_PUBLISHES: readonly Channel[] = ["ack", "status", "telemetry", "presence", "safety"];
+export const AGENT_PUBLISHES: readonly Channel[] = ["ack", "log", "status", "telemetry", "presence", "safety"];
 export const AGENT_RECEIVES: readonly Channel[] = ["cmd", "cancel", "estop", "receipt", "policies"];
 
 export const topic = (tenantId: string, hostId: string, channel: Channel) => `edge/${tenantId}/${hostId}/${channel}`;

@@ -13,7 +13,11 @@ import { commandsController } from "./modules/commands";
 import { environmentsController } from "./modules/environments";
 import { hostsController } from "./modules/hosts";
 import { safetyPoliciesController } from "./modules/safety-policies";
-import { tasksController } from "./modules/tasks";
+import { tasksController, webTasksController } from "./modules/tasks";
+import { adminProjectsController, webProjectsController } from "./modules/projects";
+import { TaskScheduler } from "./modules/scheduler/scheduler";
+import { adminMachinesController, webMachinesController } from "./modules/machines";
+import { workerApiController, workerTokensController } from "./modules/workers";
 import { tenantsController } from "./modules/tenants";
 import { triggersController } from "./modules/triggers";
 import { runtimeAuthController, runtimeIdentitiesController } from "./modules/runtime";
@@ -55,6 +59,13 @@ export function createHttpApp(services: Services) {
     .use(safetyPoliciesController(services))
     .use(commandsController(services))
     .use(tasksController(services))
+    .use(webTasksController(services))
+    .use(adminProjectsController(services))
+    .use(webProjectsController(services))
+    .use(webMachinesController(services))
+    .use(adminMachinesController(services))
+    .use(workerTokensController(services))
+    .use(workerApiController(services))
     .use(triggersController(services))
     .use(runtimeIdentitiesController(services))
     .use(runtimeAuthController(services))
@@ -95,6 +106,13 @@ export async function startControlPlane(overrides: Partial<Config> = {}): Promis
   services.updates.startGrantSweeper(60_000, (err) => log.error("grant sweep failed", err));
   const sweeper = new SafetySweeper(services.commands, services.safety, config, (err) => log.error("safety sweep failed", err));
   sweeper.start();
+  const taskScheduler = new TaskScheduler(
+    services.tasks.execution,
+    services.events,
+    { tickMs: config.taskSchedulerTickMs, workerLossGraceMs: config.workerLossGraceMs, assignmentLeaseMs: config.taskAssignmentLeaseMs },
+    (err) => log.error("task scheduler pass failed", err),
+  );
+  taskScheduler.start();
   const host = config.host === "0.0.0.0" ? "127.0.0.1" : config.host;
   return {
     config,
@@ -107,6 +125,7 @@ export async function startControlPlane(overrides: Partial<Config> = {}): Promis
       await scheduler.stop();
       services.updates.stop();
       await sweeper.stop();
+      await taskScheduler.stop();
       await app.stop(true);
       await transport.stop();
       await database.close();

@@ -41,6 +41,16 @@ export interface Config {
   commandDeadlineGraceMs: number;
   /** A host whose enforced policy version lags the desired one longer than this is flagged. */
   policyLagSeconds: number;
+  /** Task scheduler tick (it also runs at once when a task is queued or a slot frees up). */
+  taskSchedulerTickMs: number;
+  /** How long a machine may stay offline with assigned or running tasks before the worker-loss rules apply. */
+  workerLossGraceMs: number;
+  /** How long an assigned task may wait for its machine to start it before it is re-queued. */
+  taskAssignmentLeaseMs: number;
+  /** Agent type of tasks created without a project (the worker must be configured with it). */
+  defaultAgentType: string;
+  /** Lifetime of a worker enrollment token. */
+  workerTokenTtlSeconds: number;
   /** Base64 ed25519 keys releases must be signed with (empty: any self-consistent signature). */
   updatePublicKeys: string[];
   /** Largest request body accepted (bytes); larger ones get 413 before being read. */
@@ -119,6 +129,11 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     safetySweepMs: int(env, "SAFETY_SWEEP_MS", 1000, 10),
     commandDeadlineGraceMs: int(env, "COMMAND_DEADLINE_GRACE_MS", 5000),
     policyLagSeconds: int(env, "POLICY_LAG_SECONDS", 60, 1),
+    taskSchedulerTickMs: int(env, "TASK_SCHEDULER_TICK_MS", 1000, 10),
+    workerLossGraceMs: int(env, "WORKER_LOSS_GRACE_MS", 60_000, 0),
+    taskAssignmentLeaseMs: int(env, "TASK_ASSIGNMENT_LEASE_MS", 300_000, 100),
+    defaultAgentType: str(env, "DEFAULT_AGENT_TYPE") ?? "default",
+    workerTokenTtlSeconds: int(env, "WORKER_TOKEN_TTL_SECONDS", 7 * 24 * 3600, 1),
     updatePublicKeys: (str(env, "UPDATE_PUBLIC_KEYS") ?? "").split(",").map((k) => k.trim()).filter(Boolean),
     maxBodyBytes: int(env, "MAX_BODY_BYTES", 1024 * 1024, 1),
     maxJsonDepth: int(env, "MAX_JSON_DEPTH", 32, 1),

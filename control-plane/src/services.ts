@@ -13,6 +13,10 @@ import { EnvironmentService } from "./modules/environments/service";
 import { HostService } from "./modules/hosts/service";
 import { SafetyPolicyService } from "./modules/safety-policies/service";
 import { TaskService } from "./modules/tasks/service";
+import { TaskExecution } from "./modules/tasks/execution";
+import { ProjectService } from "./modules/projects/service";
+import { MachineService } from "./modules/machines/service";
+import { WorkerService } from "./modules/workers/service";
 import { TenantService } from "./modules/tenants/service";
 import { TriggerService } from "./modules/triggers/service";
 import { RuntimeService } from "./modules/runtime/service";
@@ -32,7 +36,13 @@ export function createServices(db: Db, config: Config, log: Logger) {
   const audit = new AuditService(db);
   const policies = new SafetyPolicyService(db, events, audit);
   const environments = new EnvironmentService(db, policies, events);
-  const tasks = new TaskService(db, environments, events);
+  const safety = new SafetyService(db, events, audit);
+  const commands = new CommandService(db, events, safety);
+  const projects = new ProjectService(db);
+  const execution = new TaskExecution(db, commands, events);
+  // A stage's command moved: its task follows (replayed by the scheduler's reconcile if this replica stops first).
+  events.subscribe((event) => (event.type === "command.transition" ? execution.onCommandTransition(event) : undefined));
+  const tasks = new TaskService(db, environments, events, projects, execution, config.defaultAgentType);
   const triggers = new TriggerService(db, tasks);
   events.subscribe((event) => triggers.onEvent(event));
   const runtimeSessions = new SessionTokenService(db, {
@@ -41,8 +51,6 @@ export function createServices(db: Db, config: Config, log: Logger) {
     accessTokenTtlSeconds: config.runtimeAccessTokenTtlSeconds,
     refreshTokenTtlSeconds: config.runtimeRefreshTokenTtlSeconds,
   }, familyRevoked);
-  const safety = new SafetyService(db, events, audit);
-  const commands = new CommandService(db, events, safety);
   const releaseKeys = new ReleaseKeyService(db, audit, config.updatePublicKeys);
   const updates = new UpdateService(db, audit, commands, releaseKeys, config.publicUrl);
   events.subscribe((event) => {
@@ -60,8 +68,12 @@ export function createServices(db: Db, config: Config, log: Logger) {
     deviceStarts: { limit: config.rateLimitDeviceStarts, windowSeconds: window },
     trustProxy: config.trustProxy,
   });
+  const hosts = new HostService(db, environments, events);
+  const runtime = new RuntimeService(db, runtimeSessions, events, config.bootstrapTokenTtlSeconds);
   return {
     db,
+    machines: new MachineService(db, hosts, runtime, execution),
+    workers: new WorkerService(db, runtime, config.workerTokenTtlSeconds),
     audit,
     safety,
     rateLimits,
@@ -78,11 +90,12 @@ export function createServices(db: Db, config: Config, log: Logger) {
     tenants: new TenantService(db, apiKeys),
     policies,
     environments,
-    hosts: new HostService(db, environments, events),
+    hosts,
     commands,
+    projects,
     tasks,
     triggers,
-    runtime: new RuntimeService(db, runtimeSessions, events, config.bootstrapTokenTtlSeconds),
+    runtime,
   };
 }
 

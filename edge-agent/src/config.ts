@@ -1,7 +1,9 @@
 /** Agent configuration from command-line flags and EDGE_* environment variables (flags win). */
 import { join } from 'node:path'
+import { hostname } from 'node:os'
 import { LOG_LEVELS, type LogLevel } from './log.ts'
 import { AGENT_VERSION } from './version.ts'
+import { parseAgentTypes } from './commands/agent-run.ts'
 
 export interface AgentConfig {
   /** Control plane REST base URL, without trailing slash. */
@@ -12,6 +14,12 @@ export interface AgentConfig {
   runtimeId: string
   /** Only needed on first start, when the state dir holds no identity yet. */
   bootstrapToken?: string
+  /** Alternative to runtimeId + bootstrapToken: enroll as a worker with a one-time worker token (first start only). */
+  enrollToken?: string
+  /** The worker's stable id when enrolling (default: the hostname). */
+  machineId: string
+  /** Capabilities reported when enrolling (tasks may require them). */
+  capabilities: string[]
   stateDir: string
   statusIntervalMs: number
   keepaliveSeconds: number
@@ -32,6 +40,8 @@ export interface AgentConfig {
   updateScriptTimeoutMs: number
   /** The directory the update scripts manage (default <stateDir>/install). */
   installDir: string
+  /** Programs that run `agent` commands (task pipelines' agent stages), by agent type name. */
+  agentTypes: Record<string, string>
 }
 
 export class ConfigError extends Error {
@@ -72,6 +82,15 @@ const OPTIONS: readonly Option[] = [
     arg: '<token>',
     help: 'one-time bootstrap token, needed only on first start (prefer the env var: flags show in ps)',
   },
+  {
+    key: 'enrollToken',
+    flag: '--enroll-token',
+    env: 'EDGE_ENROLL_TOKEN',
+    arg: '<token>',
+    help: 'one-time worker token (wkt_...): enroll as a worker on first start instead of --runtime-id + --bootstrap-token',
+  },
+  { key: 'machineId', flag: '--machine-id', env: 'EDGE_MACHINE_ID', arg: '<id>', help: 'stable worker id used when enrolling (default: the hostname)' },
+  { key: 'capabilities', flag: '--capabilities', env: 'EDGE_CAPABILITIES', arg: '<a,b,...>', help: 'capabilities reported when enrolling' },
   { key: 'stateDir', flag: '--state-dir', env: 'EDGE_STATE_DIR', arg: '<dir>', help: 'directory of agent.db', default: './edge-agent-state' },
   { key: 'statusIntervalMs', flag: '--status-interval-ms', env: 'EDGE_STATUS_INTERVAL_MS', arg: '<ms>', help: 'status report period', default: '10000' },
   { key: 'keepaliveSeconds', flag: '--keepalive-seconds', env: 'EDGE_KEEPALIVE_SECONDS', arg: '<s>', help: 'MQTT keepalive', default: '10' },
@@ -99,6 +118,13 @@ const OPTIONS: readonly Option[] = [
     env: 'EDGE_TELEMETRY_PORT',
     arg: '<port>',
     help: 'local telemetry endpoint on 127.0.0.1 (0 = any free port, printed); unset = disabled',
+  },
+  {
+    key: 'agentTypes',
+    flag: '--agent-type',
+    env: 'EDGE_AGENT_TYPES',
+    arg: '<name=path,...>',
+    help: 'programs that run task `agent` stages, by agent type (e.g. default=/usr/local/bin/my-agent); they get the task as JSON on stdin',
   },
   { key: 'logLevel', flag: '--log-level', env: 'EDGE_LOG_LEVEL', arg: '<level>', help: 'info, debug or silent', default: 'info' },
   {
@@ -168,8 +194,12 @@ function validate(raw: Raw): AgentConfig {
     apiUrl: url(raw, 'apiUrl', ['http:', 'https:']).replace(/\/+$/, ''),
     mqttUrl: url(raw, 'mqttUrl', ['mqtt:', 'mqtts:', 'tcp:', 'ssl:', 'tls:', 'ws:', 'wss:']),
     grpcUrl: raw.grpcUrl === undefined ? undefined : hostPort(raw, 'grpcUrl'),
-    runtimeId: runtimeId(raw),
+    // Enrolling workers learn their runtime id from the control plane (stored with the identity).
+    runtimeId: raw.enrollToken && !raw.runtimeId ? '' : runtimeId(raw),
     bootstrapToken: raw.bootstrapToken || undefined,
+    enrollToken: raw.enrollToken || undefined,
+    machineId: machineId(raw),
+    capabilities: (raw.capabilities ?? '').split(',').map((c) => c.trim()).filter(Boolean),
     stateDir: required(raw, 'stateDir'),
     statusIntervalMs: int(raw, 'statusIntervalMs', 100, 86_400_000),
     keepaliveSeconds: int(raw, 'keepaliveSeconds', 1, 65_535),
@@ -184,6 +214,7 @@ function validate(raw: Raw): AgentConfig {
     updateCheckIntervalMs: int(raw, 'updateCheckIntervalMs', 0, 30 * 86_400_000),
     updateScriptTimeoutMs: int(raw, 'updateScriptTimeoutMs', 100, 86_400_000),
     installDir: raw.installDir?.trim() ? raw.installDir : join(required(raw, 'stateDir'), 'install'),
+    agentTypes: agentTypes(raw),
   }
   if (config.reconnectMaxMs < config.reconnectMinMs) {
     throw new ConfigError(`${describe('reconnectMaxMs')} (${config.reconnectMaxMs}) must be >= ${describe('reconnectMinMs')} (${config.reconnectMinMs})`)
@@ -261,6 +292,20 @@ function channel(raw: Raw): string {
     throw new ConfigError(`${describe('updateChannel')} must be 1-64 characters of A-Z a-z 0-9 . _ -, got "${value}"`)
   }
   return value
+}
+
+function machineId(raw: Raw): string {
+  const value = raw.machineId?.trim() || hostname()
+  if (!/^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$/.test(value)) throw new ConfigError(`${describe('machineId')} must be 1-200 characters of A-Z a-z 0-9 . _ : -, got "${value}"`)
+  return value
+}
+
+function agentTypes(raw: Raw): Record<string, string> {
+  try {
+    return parseAgentTypes(raw.agentTypes)
+  } catch (error) {
+    throw new ConfigError(`${describe('agentTypes')}: ${(error as Error).message}`)
+  }
 }
 
 function logLevel(raw: Raw): LogLevel {

@@ -4,6 +4,8 @@
  * signal (exit 0), an identity rejection (exit 3) or an unrecoverable failure (exit 1). Bad config exits 2.
  */
 import type { Database } from 'bun:sqlite'
+import { writeFileSync } from 'node:fs'
+import { cpus, totalmem } from 'node:os'
 import { join } from 'node:path'
 import { startAgent, type Agent } from './agent/agent.ts'
 import { ESTOP_FILE_NAME } from './agent/estop.ts'
@@ -86,6 +88,17 @@ async function run(config: AgentConfig, db: Database, log: Logger): Promise<Exit
     identity = await ensureIdentity({
       runtimeId: config.runtimeId,
       bootstrapToken: config.bootstrapToken,
+      enroll: config.enrollToken
+        ? {
+            token: config.enrollToken,
+            machineId: config.machineId,
+            name: config.machineId,
+            capabilities: [...config.capabilities, ...Object.keys(config.agentTypes).map((name) => `agent:${name}`)],
+            hardware: { cpus: cpus().length, memoryBytes: totalmem(), arch: process.arch, platform: process.platform },
+            // The secret re-issues tokens if they are ever lost (POST /api/workers/recover); keep it private.
+            saveRecoverySecret: (secret) => writeFileSync(join(config.stateDir, 'recovery-secret'), secret, { mode: 0o600 }),
+          }
+        : undefined,
       agentVersion: new RuntimeVersionStore(db, AGENT_VERSION).get(),
       store: identityStore,
       api: authApi,
@@ -105,6 +118,7 @@ async function run(config: AgentConfig, db: Database, log: Logger): Promise<Exit
     throw error
   }
   if (!identity) return ExitCode.ok // signal during bootstrap
+  config = { ...config, runtimeId: identity.runtimeId }
 
   try {
     const update = {

@@ -1,4 +1,5 @@
 import { describe, expect, test } from 'bun:test'
+import { hostname } from 'node:os'
 import { mqttOptionsFromUrl } from '../../edge-agent/src/agent/mqtt-url.ts'
 import { jitteredBackoffMs } from '../../edge-agent/src/backoff.ts'
 import { ConfigError, helpText, parseConfig, type AgentConfig } from '../../edge-agent/src/config.ts'
@@ -22,6 +23,12 @@ function configError(argv: string[], env: Record<string, string | undefined> = R
 }
 
 describe('parseConfig', () => {
+  test('--agent-type takes name=path pairs; anything else is a config error', () => {
+    expect(config(['--agent-type', 'default=/usr/bin/agent, claude=/opt/claude']).agentTypes).toEqual({ default: '/usr/bin/agent', claude: '/opt/claude' })
+    expect(configError(['--agent-type', 'nopath'])).toContain('expected name=path')
+    expect(configError(['--agent-type', '=/bin/x'])).toContain('expected name=path')
+  })
+
   test('applies documented defaults and strips the trailing slash of the API URL', () => {
     expect(config([])).toEqual({
       apiUrl: 'http://127.0.0.1:8080',
@@ -43,6 +50,10 @@ describe('parseConfig', () => {
       updateCheckIntervalMs: 3_600_000,
       updateScriptTimeoutMs: 300_000,
       installDir: 'edge-agent-state/install',
+      agentTypes: {},
+      enrollToken: undefined,
+      machineId: hostname(),
+      capabilities: [],
     })
   })
 

@@ -105,6 +105,8 @@ export const runtimeIdentities = pgTable(
     bootstrapTokenHash: text("bootstrap_token_hash").notNull(),
     bootstrapExpiresAt: ts("bootstrap_expires_at").notNull(),
     bootstrapUsedAt: ts("bootstrap_used_at"),
+    /** Workers enrolled with a worker token get a one-time-shown recovery secret (stored hashed), rotated on use. */
+    recoverySecretHash: text("recovery_secret_hash"),
     runtimeVersion: text("runtime_version"),
     revokedAt: ts("revoked_at"),
     createdAt: createdAt(),
@@ -203,10 +205,26 @@ export const hosts = pgTable(
     lastSeenAt: ts("last_seen_at"),
     /** Telemetry points of this host refused at ingest (bad name, value, timestamp or tags), ever. */
     telemetryRejected: bigint("telemetry_rejected", { mode: "number" }).notNull().default(0),
+    /** When the host last went offline (null while connected): the worker-loss grace period counts from here. */
+    offlineSince: ts("offline_since"),
+    /** Machine (worker) side, see modules/machines: a draining machine gets no new tasks; running work finishes. */
+    draining: boolean("draining").notNull().default(false),
+    /** Decommissioned machines are never scheduled again and have no live runtime identity. */
+    decommissionedAt: ts("decommissioned_at"),
+    /** Task slots: how many tasks may be assigned, running or suspended on it at once. */
+    maxConcurrentTasks: integer("max_concurrent_tasks").notNull().default(1),
+    capabilities: jsonb("capabilities").$type<string[]>().notNull().default([]),
+    hardware: jsonb("hardware").$type<Record<string, unknown>>().notNull().default({}),
+    /** The id a worker enrolled with (POST /api/workers/register {machineId}); unique per tenant. */
+    workerMachineId: text("worker_machine_id"),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (t) => [uniqueIndex("hosts_tenant_name_idx").on(t.tenantId, t.name), index("hosts_environment_idx").on(t.environmentId)],
+  (t) => [
+    uniqueIndex("hosts_tenant_name_idx").on(t.tenantId, t.name),
+    index("hosts_environment_idx").on(t.environmentId),
+    uniqueIndex("hosts_tenant_worker_machine_idx").on(t.tenantId, t.workerMachineId),
+  ],
 );
 
 export const COMMAND_STATUSES = ["pending", "running", "completed", "failed", "cancelled", "expired"] as const;
@@ -247,7 +265,8 @@ export const commands = pgTable(
   ],
 );
 
-export const TASK_STATUSES = COMMAND_STATUSES;
+/** Task lifecycle (lib/lifecycle.ts TASK_NEXT): pending → assigned → running ⇄ suspended → completed | failed | cancelled. */
+export const TASK_STATUSES = ["pending", "assigned", "running", "suspended", "completed", "failed", "cancelled"] as const;
 
 export const triggers = pgTable(
   "triggers",
@@ -276,7 +295,39 @@ export interface TaskTemplate {
   environmentId?: string;
   hostId?: string;
   config?: Record<string, unknown>;
+  /** Run this project's pipeline (web tasks and triggers); without it the default one-stage `agent` pipeline. */
+  projectKey?: string;
+  priority?: number;
 }
+
+/** One stage of a pipeline (validated by modules/projects/pipeline.ts). */
+export type PipelineStage =
+  | { name: string; kind: "command"; command: { kind: string; params?: Record<string, unknown>; timeoutMs?: number }; idempotent?: boolean }
+  | { name: string; kind: "confirm"; prompt: string; options?: string[]; input?: { type: "string"; description?: string; maxLength?: number } }
+  | { name: string; kind: "agent"; timeoutMs?: number; idempotent?: boolean };
+
+/** What a task needs of a machine besides tenant, environment and machineId. */
+export interface TaskRequirements {
+  labels?: Record<string, string>;
+  capabilities?: string[];
+}
+
+export const projects = pgTable(
+  "projects",
+  {
+    id: text("id").primaryKey(),
+    tenantId: tenantRef(),
+    key: text("key").notNull(),
+    name: text("name").notNull(),
+    repoUrl: text("repo_url"),
+    pipeline: jsonb("pipeline").$type<PipelineStage[]>().notNull(),
+    agentType: text("agent_type").notNull().default("default"),
+    settings: jsonb("settings").$type<Record<string, unknown>>().notNull().default({}),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex("projects_tenant_key_idx").on(t.tenantId, t.key)],
+);
 
 export const tasks = pgTable(
   "tasks",
@@ -293,6 +344,23 @@ export const tasks = pgTable(
     triggerId: text("trigger_id").references(() => triggers.id, { onDelete: "set null" }),
     /** The schedule tick a cron trigger created this task for; unique per trigger. */
     scheduledFor: ts("scheduled_for"),
+    projectId: text("project_id").references(() => projects.id, { onDelete: "set null" }),
+    /** The pipeline as it was when the task was created (project edits never change a running task). */
+    pipeline: jsonb("pipeline").$type<PipelineStage[]>().notNull().default([]),
+    agentType: text("agent_type").notNull().default("default"),
+    requirements: jsonb("requirements").$type<TaskRequirements>().notNull().default({}),
+    /** Higher first; then oldest first. */
+    priority: integer("priority").notNull().default(0),
+    /** The machine the task is assigned to (while assigned, running or suspended; kept afterwards as history). */
+    assignedHostId: text("assigned_host_id").references(() => hosts.id, { onDelete: "set null" }),
+    assignedAt: ts("assigned_at"),
+    /** Index of the stage to run or running. */
+    stageIndex: integer("stage_index").notNull().default(0),
+    /** Results of finished stages by stage name (templating: {{stages.<name>.result}}). */
+    stageResults: jsonb("stage_results").$type<Record<string, string>>().notNull().default({}),
+    attempt: integer("attempt").notNull().default(1),
+    /** The command running the current stage, if any. */
+    currentCommandId: text("current_command_id"),
     createdAt: createdAt(),
     startedAt: ts("started_at"),
     finishedAt: ts("finished_at"),
@@ -302,7 +370,94 @@ export const tasks = pgTable(
     index("tasks_tenant_created_idx").on(t.tenantId, t.createdAt, t.id),
     index("tasks_tenant_status_idx").on(t.tenantId, t.status),
     uniqueIndex("tasks_trigger_tick_idx").on(t.triggerId, t.scheduledFor),
+    index("tasks_queue_idx").on(t.priority, t.createdAt).where(sql`${t.status} = 'pending'`),
+    index("tasks_assigned_host_idx").on(t.assignedHostId, t.status),
+    index("tasks_current_command_idx").on(t.currentCommandId),
   ],
+);
+
+/** One run of one stage of one attempt of a task (attempts stay visible after a retry). */
+export const taskStageRuns = pgTable(
+  "task_stage_runs",
+  {
+    id: text("id").primaryKey(),
+    tenantId: tenantRef(),
+    taskId: text("task_id")
+      .notNull()
+      .references(() => tasks.id, { onDelete: "cascade" }),
+    attempt: integer("attempt").notNull(),
+    stageIndex: integer("stage_index").notNull(),
+    stageName: text("stage_name").notNull(),
+    kind: text("kind").notNull(),
+    status: text("status", { enum: ["running", "suspended", "completed", "failed", "cancelled"] }).notNull(),
+    hostId: text("host_id"),
+    commandId: text("command_id"),
+    result: text("result"),
+    error: text("error"),
+    startedAt: ts("started_at").notNull().defaultNow(),
+    finishedAt: ts("finished_at"),
+  },
+  (t) => [index("task_stage_runs_task_idx").on(t.taskId, t.attempt, t.stageIndex), uniqueIndex("task_stage_runs_command_idx").on(t.commandId)],
+);
+
+/** Structured task history: status changes, stage transitions, log excerpts, errors. */
+export const taskEvents = pgTable(
+  "task_events",
+  {
+    seq: bigint("seq", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    tenantId: tenantRef(),
+    taskId: text("task_id")
+      .notNull()
+      .references(() => tasks.id, { onDelete: "cascade" }),
+    type: text("type").notNull(),
+    attempt: integer("attempt").notNull(),
+    stageIndex: integer("stage_index"),
+    message: text("message").notNull(),
+    data: jsonb("data").$type<Record<string, unknown>>().notNull().default({}),
+    createdAt: createdAt(),
+  },
+  (t) => [index("task_events_task_idx").on(t.taskId, t.seq)],
+);
+
+/** Raw output lines of task stages as the agent streamed them; (command, index) dedupes redelivery. */
+export const taskLogs = pgTable(
+  "task_logs",
+  {
+    seq: bigint("seq", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    tenantId: tenantRef(),
+    taskId: text("task_id")
+      .notNull()
+      .references(() => tasks.id, { onDelete: "cascade" }),
+    attempt: integer("attempt").notNull(),
+    stageIndex: integer("stage_index").notNull(),
+    commandId: text("command_id").notNull(),
+    /** The line's number within its command's output (agent-side, durable). */
+    lineIndex: integer("line_index").notNull(),
+    stream: text("stream").notNull(),
+    line: text("line").notNull(),
+    at: ts("at").notNull(),
+  },
+  (t) => [index("task_logs_task_idx").on(t.taskId, t.seq), uniqueIndex("task_logs_command_line_idx").on(t.commandId, t.lineIndex)],
+);
+
+/** One-time worker enrollment tokens (stored hashed); using one links it to the machine it enrolled. */
+export const workerTokens = pgTable(
+  "worker_tokens",
+  {
+    id: text("id").primaryKey(),
+    tenantId: tenantRef(),
+    name: text("name").notNull(),
+    tokenHash: text("token_hash").notNull(),
+    createdBy: text("created_by")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    expiresAt: ts("expires_at").notNull(),
+    usedAt: ts("used_at"),
+    revokedAt: ts("revoked_at"),
+    hostId: text("host_id").references(() => hosts.id, { onDelete: "set null" }),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex("worker_tokens_hash_idx").on(t.tokenHash), index("worker_tokens_tenant_idx").on(t.tenantId)],
 );
 
 /** Telemetry points reported by agents; (host, seq) is unique so redelivery never duplicates a point. */

@@ -1,5 +1,5 @@
 /** In-process domain events: services publish after a change commits; triggers, transports and watchers subscribe. */
-import type { Status } from "./lifecycle";
+import type { Status, TaskStatus } from "./lifecycle";
 
 /** What an agent needs of a new command. */
 export interface CommandToDeliver {
@@ -27,7 +27,7 @@ export type DomainEvent =
   | { type: "host.status"; tenantId: string; hostId: string; status: string; previous: string }
   | { type: "command.created"; tenantId: string; hostId: string; commandId: string; command: CommandToDeliver }
   | { type: "command.transition"; tenantId: string; hostId: string; commandId: string; status: Status; error?: string | null; kind?: string }
-  | { type: "task.transition"; tenantId: string; taskId: string; status: Status }
+  | { type: "task.transition"; tenantId: string; taskId: string; status: TaskStatus }
   | { type: "command.log"; tenantId: string; hostId: string; commandId: string; stream: string; line: string; atMs: number }
   | { type: "runtime.revoked"; tenantId: string; runtimeId: string; hostId: string }
   /** A token family was revoked (logout, refresh-token reuse): connections opened with its tokens must end now. */
@@ -49,6 +49,11 @@ export class EventBus {
   subscribe(listener: Listener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /** Like publish, but resolves once every listener has handled the event (e.g. a cancel has been sent). */
+  async publishAndWait(event: DomainEvent): Promise<void> {
+    await Promise.all([...this.listeners].map((listener) => Promise.resolve().then(() => listener(event)).catch(this.onListenerError)));
   }
 
   /** Delivers to every listener; a failing listener never breaks the publisher. */

@@ -27,3 +27,29 @@ export function timestampsFor(to: Status, now = new Date()): { startedAt?: Date;
   if (isTerminal(to)) return { finishedAt: now };
   return {};
 }
+
+/**
+ * Tasks run on machines, so they have more states: `assigned` (a machine slot is reserved and the first stage
+ * dispatched), `suspended` (a confirm stage waits for a person). `assigned|running|suspended → pending` re-queues
+ * (worker loss, decommission); the scheduler and the task service make those moves, operators use cancel/retry.
+ */
+export const TASK_STATUSES = ["pending", "assigned", "running", "suspended", "completed", "failed", "cancelled"] as const;
+export type TaskStatus = (typeof TASK_STATUSES)[number];
+
+const TASK_NEXT: Record<TaskStatus, readonly TaskStatus[]> = {
+  pending: ["assigned", "running", "failed", "cancelled"],
+  assigned: ["pending", "running", "failed", "cancelled"],
+  running: ["pending", "suspended", "completed", "failed", "cancelled"],
+  suspended: ["pending", "running", "failed", "cancelled"],
+  completed: [],
+  failed: [],
+  cancelled: [],
+};
+
+export const isTaskTerminal = (s: TaskStatus) => TASK_NEXT[s].length === 0;
+/** Statuses in which a task holds a slot of its machine. */
+export const TASK_ACTIVE: readonly TaskStatus[] = ["assigned", "running", "suspended"];
+
+export function taskSourcesOf(to: TaskStatus): TaskStatus[] {
+  return TASK_STATUSES.filter((from) => TASK_NEXT[from].includes(to));
+}

@@ -1,14 +1,14 @@
 /** Applies a lifecycle transition to a command or task row atomically (compare-and-set on the current status). */
-import { and, eq, inArray } from "drizzle-orm";
+import { and, eq, inArray, sql } from "drizzle-orm";
 import type { Queryable } from "../db/connect";
 import { commands, tasks } from "../db/schema";
 import { conflict, notFound } from "../http/errors";
-import { sourcesOf, timestampsFor, type Status } from "./lifecycle";
+import { isTaskTerminal, sourcesOf, taskSourcesOf, type Status, type TaskStatus } from "./lifecycle";
 
 type WorkTable = typeof commands | typeof tasks;
 
 export interface TransitionInput {
-  status: Status;
+  status: Status | TaskStatus;
   result?: Record<string, unknown>;
   error?: string;
 }
@@ -23,16 +23,19 @@ export async function transitionRow<T extends WorkTable>(
 ): Promise<T["$inferSelect"]> {
   const t = table as typeof commands; // both tables share these columns
   const now = new Date();
+  // Tasks have their own state machine (assigned, suspended); commands the shared one.
+  const sources = (table as unknown) === tasks ? taskSourcesOf(status as TaskStatus) : sourcesOf(status as Status);
   const [row] = await q
     .update(t)
     .set({
-      status,
+      status: status as Status,
       updatedAt: now,
-      ...timestampsFor(status, now),
+      ...(status === "running" ? { startedAt: sql`coalesce(${t.startedAt}, ${now.toISOString()}::timestamptz)` } : {}),
+      ...(isTaskTerminal(status as TaskStatus) ? { finishedAt: now } : {}),
       ...(result !== undefined ? { result } : {}),
       ...(error !== undefined ? { error } : {}),
     })
-    .where(and(eq(t.id, id), eq(t.tenantId, tenantId), inArray(t.status, sourcesOf(status))))
+    .where(and(eq(t.id, id), eq(t.tenantId, tenantId), inArray(t.status, sources as Status[])))
     .returning();
   if (row) return row as T["$inferSelect"];
   const [current] = await q

@@ -6,7 +6,7 @@ import { and, desc, eq, isNotNull, isNull } from "drizzle-orm";
 import { hosts, runtimeIdentities } from "../db/schema";
 import type { Services } from "../services";
 import { hasNul, parseUntrustedJson } from "../lib/json-guard";
-import { CommandStatus, type AgentSafetyState, type AgentStatus, type CommandUpdate, type TelemetryPoint } from "../../../proto/wire";
+import { CommandStatus, type AgentSafetyState, type AgentStatus, type CommandLog, type CommandUpdate, type TelemetryPoint } from "../../../proto/wire";
 import { AgentSequences, type AgentRef } from "./agent-sequence";
 
 const STATUS_OF: Record<number, "running" | "completed" | "failed" | "expired" | undefined> = {
@@ -102,6 +102,20 @@ export class AgentInbox {
   /** The stop latch and policy version the agent enforces now. */
   async safety(tenantId: string, hostId: string, state: AgentSafetyState): Promise<void> {
     await this.services.safety.recordAgentState(tenantId, hostId, state);
+  }
+
+  /**
+   * A durable output line of a command: stored with its task (when the command runs a task stage) and shown to
+   * live watches unless the line already went to them live (`alreadyLive`: gRPC sessions stream lines as they come).
+   */
+  async commandLog(tenantId: string, hostId: string, line: CommandLog, alreadyLive: boolean): Promise<void> {
+    if (!line.commandId) return;
+    // Agent text bound for text columns: NUL (which PostgreSQL cannot store) replaced, length capped.
+    line = { ...line, stream: storableText(line.stream, 16), line: storableText(line.line, 16_384) };
+    await this.services.tasks.execution.recordLog(tenantId, hostId, line);
+    if (!alreadyLive) {
+      this.services.events.publish({ type: "command.log", tenantId, hostId, commandId: line.commandId, stream: line.stream, line: line.line, atMs: line.atMs });
+    }
   }
 
   async status(tenantId: string, hostId: string, report: AgentStatus): Promise<void> {

@@ -139,6 +139,7 @@ function agentSession(services: Services, inbox: AgentInbox, sessions: LiveSessi
     await inbox.numbered(agent, frame.seq, frame.seqFloor ?? 0, async () => {
       if (frame.body === "update" && frame.update) await inbox.commandUpdate(me.tenantId, me.hostId, frame.update);
       else if (frame.body === "status" && frame.status) await inbox.status(me.tenantId, me.hostId, frame.status as never);
+      else if (frame.body === "commandLog" && frame.commandLog) await inbox.commandLog(me.tenantId, me.hostId, frame.commandLog, true);
       else if (frame.body === "telemetry" && frame.telemetry) await inbox.telemetry(me.tenantId, me.hostId, frame.telemetry.points);
     });
     // Frames of a stream are processed in order, so the ack is cumulative.

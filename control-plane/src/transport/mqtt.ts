@@ -72,6 +72,7 @@ export class MqttBridge {
           "edge/+/+/presence": { qos: 1 },
           [shared("edge/+/+/safety")]: { qos: 1 },
           [shared("edge/+/+/ack")]: { qos: 1 },
+          [shared("edge/+/+/log")]: { qos: 1 },
           [shared("edge/+/+/status")]: { qos: 1 },
           [shared("edge/+/+/telemetry")]: { qos: 1 },
         },
@@ -203,7 +204,7 @@ export class MqttBridge {
       case "presence": {
         const presence = decode(codecs.presence, payload);
         if (presence?.state === PresenceState.ONLINE) {
-          await hosts.setStatus(tenantId, hostId, "online", { agentVersion: storableText(presence.agentVersion, 100) });
+          await hosts.setStatus(tenantId, hostId, "online", { agentVersion: storableText(presence.agentVersion, 100), presence: true });
           // Re-sent on every reconnect until acknowledged (the agent re-acknowledges a generation it knows).
           const order = await this.services.safety.currentOrder(tenantId, hostId);
           if (order) await this.sendEstop(tenantId, order);
@@ -212,7 +213,7 @@ export class MqttBridge {
           // commands are (re)delivered, and the agent answers running ones with their final report if it has it.
           for (const command of await commands.unfinishedFor(tenantId, hostId)) await this.sendCommand(tenantId, hostId, command);
         } else if (presence?.state === PresenceState.OFFLINE) {
-          await hosts.setStatus(tenantId, hostId, "offline");
+          await hosts.setStatus(tenantId, hostId, "offline", { presence: true });
         }
         return;
       }
@@ -224,6 +225,11 @@ export class MqttBridge {
       case "ack": {
         const update = decode(codecs.commandUpdate, payload);
         if (update) await this.numbered(tenantId, hostId, runtimeId, update, () => this.inbox.commandUpdate(tenantId, hostId, update));
+        return;
+      }
+      case "log": {
+        const line = decode(codecs.commandLog, payload);
+        if (line) await this.numbered(tenantId, hostId, runtimeId, line, () => this.inbox.commandLog(tenantId, hostId, line, false));
         return;
       }
       case "status": {

@@ -6,6 +6,7 @@ import { tokenRefresher } from '../auth/token-refresher.ts'
 import type { BackoffRange } from '../backoff.ts'
 import { CommandRegistry } from '../commands/registry.ts'
 import { runtimeControlCommands } from '../commands/runtime-control.ts'
+import { agentRunCommand } from '../commands/agent-run.ts'
 import { runtimeUpdateCommand, type RunUpdate } from '../commands/runtime-update.ts'
 import type { AgentConfig } from '../config.ts'
 import { ExitCode } from '../exit-codes.ts'
@@ -21,6 +22,7 @@ import type { UpdateOutcome } from '../update/types.ts'
 import { HttpUpdateApi, type UpdateApi } from '../update/update-client.ts'
 import { AGENT_VERSION } from '../version.ts'
 import { codecs, topic } from '../../../proto/wire.ts'
+import { CommandLogs } from './command-logs.ts'
 import { CommandReports } from './command-reports.ts'
 import { commandRunner, type CommandRunnerMsg } from './command-runner.ts'
 import { connection, type ConnectionMsg, type MqttConnect } from './connection.ts'
@@ -39,7 +41,7 @@ export type AgentSettings = Pick<
   AgentConfig,
   'mqttUrl' | 'grpcUrl' | 'runtimeId' | 'statusIntervalMs' | 'keepaliveSeconds' | 'reconnectMinMs' | 'reconnectMaxMs' | 'policyWaitMs' | 'telemetryPort'
 > &
-  Partial<Pick<AgentConfig, 'receiptTimeoutMs'>>
+  Partial<Pick<AgentConfig, 'receiptTimeoutMs'>> & { agentTypes?: Record<string, string> }
 
 /** Runtime self-update settings (see config.ts). */
 export interface UpdateSettings {
@@ -100,7 +102,7 @@ const ESTOP_SETTLE_MS = 5_000
 
 export async function startAgent(opts: AgentOptions): Promise<Agent> {
   const { settings, db, identity, log } = opts
-  const channel = (name: 'ack' | 'status' | 'telemetry') => topic(identity.tenantId, identity.hostId, name)
+  const channel = (name: 'ack' | 'log' | 'status' | 'telemetry') => topic(identity.tenantId, identity.hostId, name)
   const backoff: BackoffRange = { minMs: settings.reconnectMinMs, maxMs: settings.reconnectMaxMs }
 
   const outbox = new Outbox(db)
@@ -182,7 +184,7 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
     commandRunner({
       commands: commandStore,
       reports,
-      registry: withRuntimeCommands(opts.registry ?? new CommandRegistry(), machine, (request) => runUpdate(request)),
+      registry: withRuntimeCommands(opts.registry ?? new CommandRegistry(), machine, (request) => runUpdate(request), settings.agentTypes ?? {}),
       policy,
       machine,
       estop,
@@ -190,6 +192,7 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
       policyWaitMs: settings.policyWaitMs,
       log,
       liveLog,
+      commandLogs: new CommandLogs(outbox, channel('log')),
     }),
   )
   const command = (payload: Uint8Array) => commands.ask<void>((replyTo) => ({ type: 'command', payload, replyTo }))
@@ -384,8 +387,8 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
 }
 
 /** Adds the runtime control kinds (stop/start/update) to the registry, unless it already has them. */
-function withRuntimeCommands(registry: CommandRegistry, machine: MachineStateStore, runUpdate: RunUpdate): CommandRegistry {
-  for (const kind of [...runtimeControlCommands(machine), runtimeUpdateCommand(runUpdate)]) {
+function withRuntimeCommands(registry: CommandRegistry, machine: MachineStateStore, runUpdate: RunUpdate, agentTypes: Record<string, string>): CommandRegistry {
+  for (const kind of [...runtimeControlCommands(machine), runtimeUpdateCommand(runUpdate), agentRunCommand(agentTypes)]) {
     if (!registry.get(kind.kind)) registry.register(kind)
   }
   return registry

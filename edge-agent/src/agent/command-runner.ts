@@ -12,6 +12,7 @@ import type { CommandRegistry } from '../commands/registry.ts'
 import { errorMessage, type Logger } from '../log.ts'
 import type { CommandStore } from '../store/command-store.ts'
 import { codecs, type Command, type CommandCancel } from '../../../proto/wire.ts'
+import type { CommandLogs } from './command-logs.ts'
 import type { CommandReports, FinalReport } from './command-reports.ts'
 import type { InflightCommands } from './inflight.ts'
 import type { LiveLog } from './live-log.ts'
@@ -40,6 +41,8 @@ export interface CommandRunnerDeps {
   log: Logger
   /** Live output of running commands (exec lines), streamed while a gRPC session is up. */
   liveLog?: LiveLog
+  /** Durable output lines (outbox, any transport). */
+  commandLogs?: CommandLogs
   /** Durable machine state: while stopped, only the runtime control kinds run. */
   machine?: { isStopped(): boolean }
   /** The emergency stop latch: while engaged, every command is refused (see estop.ts). */
@@ -67,6 +70,7 @@ export function commandRunner(deps: CommandRunnerDeps) {
         else log.info(`command ${commandId} ${report.status}: ${report.error}`)
       } finally {
         inflight.remove(commandId)
+        deps.commandLogs?.finished(commandId)
       }
     }
 
@@ -172,8 +176,14 @@ export function commandRunner(deps: CommandRunnerDeps) {
       inflight.markStarted(command.id)
       deps.reports.running(command.id)
       log.info(`command ${command.id} running`)
-      const liveLog = deps.liveLog
-      const onOutput = liveLog && ((stream: OutputStream, line: string) => liveLog.send(command.id, stream, line))
+      const { liveLog, commandLogs } = deps
+      const onOutput =
+        liveLog || commandLogs
+          ? (stream: OutputStream, line: string) => {
+              commandLogs?.append(command.id, stream, line)
+              liveLog?.send(command.id, stream, line)
+            }
+          : undefined
       void executeCommand(command.kind, command.params, { timeoutMs: command.timeoutMs, signal, onOutput }).then((outcome) =>
         self.tell({ type: 'settled', commandId: command.id, outcome }),
       )

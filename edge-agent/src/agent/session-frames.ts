@@ -3,12 +3,14 @@ import type { OutboxRow } from '../store/outbox.ts'
 import type { AgentFrame } from '../../../proto/grpc.ts'
 import { codecs, parseTopic } from '../../../proto/wire.ts'
 
-/** The frame carrying `row`; throws if the row is not an ack, status or telemetry message, or does not decode. */
+/** The frame carrying `row`; throws if the row is not an ack, log, status or telemetry message, or does not decode. */
 export function frameOfRow(row: OutboxRow): AgentFrame {
   const channel = parseTopic(row.topic)?.channel
   switch (channel) {
     case 'ack':
       return { seq: row.seq, update: codecs.commandUpdate.decode(row.payload) }
+    case 'log':
+      return { seq: row.seq, commandLog: codecs.commandLog.decode(row.payload) }
     case 'status':
       return { seq: row.seq, status: { ...codecs.status.decode(row.payload) } }
     case 'telemetry':

@@ -2,7 +2,7 @@
 import { jitteredBackoffMs, type BackoffRange } from '../backoff.ts'
 import type { Logger } from '../log.ts'
 import type { IdentitySource, StoredIdentity } from '../store/identity-store.ts'
-import type { AuthApi } from './control-plane-client.ts'
+import type { AuthApi, WorkerRegistration } from './control-plane-client.ts'
 
 export class IdentityRejectedError extends Error {
   constructor(message: string) {
@@ -20,8 +20,11 @@ export class IdentitySetupError extends Error {
 }
 
 export interface EnsureIdentityOptions {
+  /** '' when enrolling (the control plane assigns it). */
   runtimeId: string
   bootstrapToken?: string
+  /** Enroll as a worker instead of exchanging a bootstrap token. */
+  enroll?: Omit<WorkerRegistration, 'runtimeVersion'> & { saveRecoverySecret(secret: string): void }
   agentVersion: string
   store: IdentitySource
   api: AuthApi
@@ -38,20 +41,31 @@ export interface EnsureIdentityOptions {
 export async function ensureIdentity(opts: EnsureIdentityOptions): Promise<StoredIdentity | undefined> {
   const stored = opts.store.load()
   if (stored) {
-    if (stored.runtimeId !== opts.runtimeId) {
+    if (opts.runtimeId && stored.runtimeId !== opts.runtimeId) {
       throw new IdentitySetupError(
         `the state dir belongs to runtime "${stored.runtimeId}", not "${opts.runtimeId}"; use another --state-dir`,
       )
     }
     return stored
   }
-  if (!opts.bootstrapToken) {
-    throw new IdentitySetupError('no identity stored yet: --bootstrap-token / EDGE_BOOTSTRAP_TOKEN is required on first start')
+  if (!opts.bootstrapToken && !opts.enroll) {
+    throw new IdentitySetupError('no identity stored yet: --bootstrap-token / EDGE_BOOTSTRAP_TOKEN (or --enroll-token) is required on first start')
   }
+  const { enroll } = opts
   for (let attempt = 0; !opts.signal?.aborted; attempt++) {
-    const result = await opts.api.exchange(opts.runtimeId, opts.bootstrapToken, opts.agentVersion)
+    const result: Awaited<ReturnType<NonNullable<AuthApi['register']>>> =
+      enroll && opts.api.register
+        ? await opts.api.register({ machineId: enroll.machineId, token: enroll.token, name: enroll.name, capabilities: enroll.capabilities, hardware: enroll.hardware, runtimeVersion: opts.agentVersion })
+        : await opts.api.exchange(opts.runtimeId, opts.bootstrapToken!, opts.agentVersion)
     if (result.ok) {
       const { identity, tokens } = result.grant
+      if (enroll) {
+        if (result.recoverySecret) enroll.saveRecoverySecret(result.recoverySecret)
+        const created = { ...identity, ...tokens }
+        opts.store.save(created)
+        opts.log.info('enrolled as a worker', { tenantId: identity.tenantId, hostId: identity.hostId, runtimeId: identity.runtimeId })
+        return created
+      }
       if (identity.runtimeId !== opts.runtimeId) {
         throw new IdentityRejectedError(`bootstrap exchange returned runtime "${identity.runtimeId}", expected "${opts.runtimeId}"`)
       }

@@ -30,8 +30,19 @@ export type AuthResult =
   /** Transient: network error, timeout, 5xx, 429 or a malformed answer. Retry with backoff. */
   | { ok: false; kind: 'unavailable'; message: string }
 
+export interface WorkerRegistration {
+  machineId: string
+  token: string
+  name: string
+  capabilities: string[]
+  hardware: Record<string, string | number>
+  runtimeVersion: string
+}
+
 export interface AuthApi {
   exchange(runtimeId: string, bootstrapToken: string, runtimeVersion: string): Promise<AuthResult>
+  /** Worker enrollment (POST /api/workers/register); the answer also carries a one-time recovery secret. */
+  register?(registration: WorkerRegistration): Promise<AuthResult & { recoverySecret?: string }>
   refresh(refreshToken: string): Promise<AuthResult>
 }
 
@@ -55,7 +66,11 @@ export class HttpAuthApi implements AuthApi {
     return this.post('/api/runtime/auth/refresh', { refreshToken })
   }
 
-  private async post(path: string, body: unknown): Promise<AuthResult> {
+  register(registration: WorkerRegistration): Promise<AuthResult & { recoverySecret?: string }> {
+    return this.post('/api/workers/register', registration)
+  }
+
+  private async post(path: string, body: unknown): Promise<AuthResult & { recoverySecret?: string }> {
     let response: Response
     let text: string
     try {
@@ -82,7 +97,8 @@ export class HttpAuthApi implements AuthApi {
     }
     const grant = toGrant(json, serverTime(response))
     if (!grant) return { ok: false, kind: 'unavailable', message: `POST ${path}: malformed token expiry timestamps` }
-    return { ok: true, grant }
+    const recoverySecret = (json as { recoverySecret?: unknown }).recoverySecret
+    return { ok: true, grant, ...(typeof recoverySecret === 'string' ? { recoverySecret } : {}) }
   }
 }
 

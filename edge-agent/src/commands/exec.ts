@@ -5,7 +5,7 @@
  */
 import { Type } from '@sinclair/typebox'
 import { abortMessage, isTimeout } from './abort.ts'
-import { defineCommand, type CommandContext } from './kind.ts'
+import { defineCommand, type CommandContext, type CommandOutcome } from './kind.ts'
 import { LineSplitter } from './line-splitter.ts'
 
 /** Per stream; the rest of the output is read and discarded so the child never blocks on a full pipe. */
@@ -34,48 +34,62 @@ export const execCommand = defineCommand({
     },
     { additionalProperties: false },
   ),
-  async run({ command, args = [], cwd, env }, { signal, onOutput }) {
-    if (signal.aborted) return { ok: false, error: abortMessage(signal) }
-    let child: Bun.Subprocess<'ignore', 'pipe', 'pipe'>
-    try {
-      child = Bun.spawn([command, ...args], {
-        cwd,
-        env: { ...inheritedEnv(), ...env },
-        stdin: 'ignore',
-        stdout: 'pipe',
-        stderr: 'pipe',
-        // Own process group, so a timeout also kills everything the command started.
-        detached: true,
-      })
-    } catch (error) {
-      return { ok: false, error: `cannot start ${JSON.stringify(command)}: ${(error as Error).message}` }
-    }
-    // Cancel, timeout, emergency stop: SIGTERM the group, then SIGKILL whatever is left after a short bound.
-    let killTimer: ReturnType<typeof setTimeout> | undefined
-    const kill = () => {
-      killGroup(child, 'SIGTERM')
-      killTimer = setTimeout(() => killGroup(child), KILL_GRACE_MS)
-    }
-    signal.addEventListener('abort', kill, { once: true })
-    const stdout = capture(child.stdout, lines(onOutput, 'stdout'))
-    const stderr = capture(child.stderr, lines(onOutput, 'stderr'))
-    try {
-      await child.exited
-    } finally {
-      signal.removeEventListener('abort', kill)
-      clearTimeout(killTimer)
-    }
-    // Reap anything the command left behind in its group, then collect output.
-    killGroup(child)
-    const [out, err] = await Promise.all([stdout.done(PIPE_DRAIN_GRACE_MS), stderr.done(PIPE_DRAIN_GRACE_MS)])
-    const timedOut = isTimeout(signal)
-    const result: ExecResult = { exitCode: child.exitCode, stdout: out, stderr: err, timedOut }
-    if (signal.aborted) return { ok: false, error: abortMessage(signal), result }
-    if (child.exitCode === 0) return { ok: true, result }
-    if (child.exitCode === null) return { ok: false, error: `killed by signal ${child.signalCode ?? 'unknown'}`, result }
-    return { ok: false, error: `exit code ${child.exitCode}`, result }
+  run({ command, args = [], cwd, env }, ctx) {
+    return runProcess([command, ...args], { cwd, env }, ctx)
   },
 })
+
+/**
+ * Runs a process (no shell) in its own process group, killed with the group on timeout or cancellation; output
+ * is captured (first OUTPUT_LIMIT_BYTES per stream) and passed line by line to ctx.onOutput. `stdin` is written
+ * to the process's standard input (none otherwise). Shared by `exec` and `agent`.
+ */
+export async function runProcess(
+  argv: string[],
+  { cwd, env, stdin }: { cwd?: string; env?: Record<string, string>; stdin?: string },
+  { signal, onOutput }: Pick<CommandContext, 'signal' | 'onOutput'>,
+): Promise<CommandOutcome> {
+  const command = argv[0]!
+  if (signal.aborted) return { ok: false, error: abortMessage(signal) }
+  let child: Bun.Subprocess<'ignore' | Blob, 'pipe', 'pipe'>
+  try {
+    child = Bun.spawn(argv, {
+      cwd,
+      env: { ...inheritedEnv(), ...env },
+      stdin: stdin === undefined ? 'ignore' : new Blob([stdin]),
+      stdout: 'pipe',
+      stderr: 'pipe',
+      // Own process group, so a timeout also kills everything the command started.
+      detached: true,
+    }) as Bun.Subprocess<'ignore' | Blob, 'pipe', 'pipe'>
+  } catch (error) {
+    return { ok: false, error: `cannot start ${JSON.stringify(command)}: ${(error as Error).message}` }
+  }
+  // Cancel, timeout, emergency stop: SIGTERM the group, then SIGKILL whatever is left after a short bound.
+  let killTimer: ReturnType<typeof setTimeout> | undefined
+  const kill = () => {
+    killGroup(child, 'SIGTERM')
+    killTimer = setTimeout(() => killGroup(child), KILL_GRACE_MS)
+  }
+  signal.addEventListener('abort', kill, { once: true })
+  const stdout = capture(child.stdout, lines(onOutput, 'stdout'))
+  const stderr = capture(child.stderr, lines(onOutput, 'stderr'))
+  try {
+    await child.exited
+  } finally {
+    signal.removeEventListener('abort', kill)
+    clearTimeout(killTimer)
+  }
+  // Reap anything the command left behind in its group, then collect output.
+  killGroup(child)
+  const [out, err] = await Promise.all([stdout.done(PIPE_DRAIN_GRACE_MS), stderr.done(PIPE_DRAIN_GRACE_MS)])
+  const timedOut = isTimeout(signal)
+  const result: ExecResult = { exitCode: child.exitCode, stdout: out, stderr: err, timedOut }
+  if (signal.aborted) return { ok: false, error: abortMessage(signal), result }
+  if (child.exitCode === 0) return { ok: true, result }
+  if (child.exitCode === null) return { ok: false, error: `killed by signal ${child.signalCode ?? 'unknown'}`, result }
+  return { ok: false, error: `exit code ${child.exitCode}`, result }
+}
 
 /** The agent's environment minus its own settings (EDGE_BOOTSTRAP_TOKEN must never leak into commands). */
 export function inheritedEnv(): Record<string, string> {

@@ -1,6 +1,6 @@
 /** Turns an Authorization header into a principal, or a 401. */
 import { Elysia } from "elysia";
-import { unauthorized } from "../../http/errors";
+import { forbidden, unauthorized } from "../../http/errors";
 import type { ApiKeyService } from "./api-keys";
 import { API_KEY_PREFIX, USER_ACCESS_PREFIX, bearerToken, type UserPrincipal } from "./principal";
 import { eq } from "drizzle-orm";
@@ -43,3 +43,11 @@ export const requireUser = (auth: Authenticator) =>
   new Elysia().derive({ as: "scoped" }, async ({ headers }) => ({
     principal: await auth.user(headers.authorization),
   }));
+
+/** Like requireUser, for `/api/admin/*`: the tenant's admins only (403 otherwise). */
+export const requireAdmin = (auth: Authenticator) =>
+  new Elysia().derive({ as: "scoped" }, async ({ headers }) => {
+    const principal = await auth.user(headers.authorization);
+    if (principal.role !== "admin" && !principal.isSuperadmin) throw forbidden("admin role required");
+    return { principal };
+  });

@@ -44,11 +44,14 @@ export class CommandService {
     const { notAfter: notAfterText, ttlSeconds, ...fields } = input;
     if (notAfterText !== undefined && ttlSeconds !== undefined) throw badRequest("invalid body: give notAfter or ttlSeconds, not both");
     const [host] = await this.db
-      .select({ id: hosts.id, environmentConfig: environments.config })
+      .select({ id: hosts.id, status: hosts.status, decommissionedAt: hosts.decommissionedAt, environmentConfig: environments.config })
       .from(hosts)
       .leftJoin(environments, eq(environments.id, hosts.environmentId))
       .where(and(eq(hosts.id, input.hostId), eq(hosts.tenantId, tenantId)));
     if (!host) throw badRequest(`unknown host ${input.hostId}`);
+    // Maintenance and decommission mean no new work for the machine (see README "Machines").
+    if (host.decommissionedAt) throw conflict("host is decommissioned");
+    if (host.status === "maintenance") throw conflict("host is in maintenance: it accepts no new commands");
     const createdAt = new Date();
     const notAfter = deadlineOf(createdAt, notAfterText, ttlSeconds ?? commandTtlSecondsOf(host.environmentConfig));
     // Recorded so a command created while the agent enforces an older policy set says so.
@@ -65,7 +68,7 @@ export class CommandService {
     };
     // With a key, the command and its key commit together: a concurrent twin fails on the key and replays.
     const row = idempotency ? await this.db.transaction(insert) : await insert(this.db);
-    this.events.publish({ type: "command.created", tenantId, hostId: row.hostId, commandId: row.id, command: row });
+    this.announce(row);
     return publicRow(row);
   }
 
@@ -99,6 +102,32 @@ export class CommandService {
     }
   }
 
+  /** Inserts commands inside the caller's transaction (task stages); call `announce` once it has committed. */
+  async insertMany(q: Queryable, tenantId: string, items: { hostId: string; kind: string; params: Record<string, unknown>; timeoutMs?: number | null }[]) {
+    if (items.length === 0) return [];
+    const now = new Date();
+    return q
+      .insert(commands)
+      .values(items.map((c) => ({ ...c, id: newId("cmd"), tenantId, createdAt: now })))
+      .returning();
+  }
+
+  /** Hands a committed new command to delivery (live session or MQTT). */
+  announce(row: typeof commands.$inferSelect): void {
+    this.events.publish({ type: "command.created", tenantId: row.tenantId, hostId: row.hostId, commandId: row.id, command: row });
+  }
+
+  /** Cancels a command if it has not finished (the agent kills or never starts it); false if it already had. */
+  async cancelIfActive(tenantId: string, id: string, reason: string, opts: { awaitDelivery?: boolean } = {}): Promise<boolean> {
+    try {
+      await this.transition(tenantId, id, { status: "cancelled", error: reason }, opts);
+      return true;
+    } catch (error) {
+      if (error instanceof HttpError && (error.status === 409 || error.status === 404)) return false;
+      throw error;
+    }
+  }
+
   async list(tenantId: string, query: Static<typeof CommandListQuery>) {
     const limit = query.limit ?? DEFAULT_LIMIT;
     const where: (SQL | undefined)[] = [eq(commands.tenantId, tenantId), afterCursor(query.cursor, commands.createdAt, commands.id)];
@@ -120,15 +149,16 @@ export class CommandService {
     return publicRow(row);
   }
 
-  async transition(tenantId: string, id: string, input: TransitionInput) {
+  /** `awaitDelivery`: resolve only once the transports have handled the transition (a cancel has gone out). */
+  async transition(tenantId: string, id: string, input: TransitionInput, { awaitDelivery = false } = {}) {
     const row = await transitionRow(this.db, commands, "command", tenantId, id, input);
-    this.events.publish({
+    await this.events[awaitDelivery ? "publishAndWait" : "publish"]({
       type: "command.transition",
       tenantId,
       hostId: row.hostId,
       commandId: id,
       kind: row.kind,
-      status: input.status,
+      status: row.status,
       error: row.error,
     });
     return publicRow(row);

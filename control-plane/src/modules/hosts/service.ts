@@ -57,24 +57,45 @@ export class HostService {
    * Sets the status; agents' presence and operators both come through here. The row lock makes
    * "changed" exact, so however many replicas see the same presence message, one event results.
    */
-  async setStatus(tenantId: string, id: string, status: HostStatus, details: { agentVersion?: string } = {}) {
-    const { row, previous } = await this.db.transaction(async (tx) => {
+  async setStatus(tenantId: string, id: string, requested: HostStatus, details: { agentVersion?: string; presence?: boolean } = {}) {
+    const { presence, ...fields } = details;
+    const { row, previous, status } = await this.db.transaction(async (tx) => {
       const [current] = await tx
-        .select({ status: hosts.status })
+        .select({ status: hosts.status, offlineSince: hosts.offlineSince })
         .from(hosts)
         .where(and(eq(hosts.id, id), eq(hosts.tenantId, tenantId)))
         .for("update");
       if (!current) throw notFound("host");
+      // Maintenance is an operator's decision: the agent coming and going does not end it (connectivity is
+      // still tracked in offlineSince, which the worker-loss rules read).
+      const status = presence && current.status === "maintenance" ? "maintenance" : requested;
       const now = new Date();
+      const connectivity =
+        requested === "online" ? { lastSeenAt: now, offlineSince: null } : requested === "offline" ? { offlineSince: current.offlineSince ?? now } : {};
       const [updated] = await tx
         .update(hosts)
-        .set({ ...details, status, updatedAt: now, ...(status === "online" ? { lastSeenAt: now } : {}) })
+        .set({ ...fields, status, updatedAt: now, ...connectivity })
         .where(eq(hosts.id, id))
         .returning();
-      return { row: updated!, previous: current.status };
+      return { row: updated!, previous: current.status, status };
     });
     if (previous !== status) this.events.publish({ type: "host.status", tenantId, hostId: id, status, previous });
     return publicRow(row);
+  }
+
+  /** Machine-side fields (drain, slots, capabilities, decommission): see modules/machines. */
+  async setMachineFields(
+    tenantId: string,
+    id: string,
+    fields: Partial<Pick<typeof hosts.$inferInsert, "draining" | "maxConcurrentTasks" | "capabilities" | "hardware" | "labels" | "decommissionedAt" | "workerMachineId" | "name">>,
+  ) {
+    const [row] = await this.db
+      .update(hosts)
+      .set({ ...fields, updatedAt: new Date() })
+      .where(and(eq(hosts.id, id), eq(hosts.tenantId, tenantId)))
+      .returning();
+    if (!row) throw notFound("host");
+    return row;
   }
 
   /** Stores an agent's latest status report. */

@@ -1,16 +1,19 @@
 /** Runtime identities and their token lifecycle: bootstrap exchange, refresh, revoke, live status. */
 import { and, desc, eq, gt, isNull } from "drizzle-orm";
-import type { Db } from "../../db/connect";
+import type { Db, Queryable } from "../../db/connect";
 import { hosts, runtimeIdentities, sessionTokens } from "../../db/schema";
 import type { EventBus } from "../../lib/events";
 import { newId } from "../../lib/ids";
-import { hashSecret, newSecret } from "../../lib/secrets";
+import { hashSecret, newSecret, secretMatches } from "../../lib/secrets";
 import { badRequest, notFound, unauthorized } from "../../http/errors";
 import { bearerToken, type UserPrincipal } from "../auth/principal";
 import type { SessionTokenService, TokenPair } from "../sessions/tokens";
 import { BOOTSTRAP_PREFIX, type RuntimePrincipal } from "./principal";
 
 type Identity = typeof runtimeIdentities.$inferSelect;
+
+/** Recovery secrets of enrolled workers. */
+export const RECOVERY_PREFIX = "rtrs_";
 
 const publicIdentity = (row: Identity) => ({
   runtimeId: row.id,
@@ -82,6 +85,80 @@ export class RuntimeService {
     });
     this.events.publish({ type: "runtime.revoked", tenantId, runtimeId, hostId: row.hostId });
     return publicIdentity(row);
+  }
+
+  /** Revokes every identity of a host (decommission): its agents are disconnected at once. */
+  async revokeAllForHost(tenantId: string, hostId: string): Promise<number> {
+    const live = await this.db
+      .select({ id: runtimeIdentities.id })
+      .from(runtimeIdentities)
+      .where(and(eq(runtimeIdentities.tenantId, tenantId), eq(runtimeIdentities.hostId, hostId), isNull(runtimeIdentities.revokedAt)));
+    for (const identity of live) await this.revokeIdentity(tenantId, identity.id);
+    return live.length;
+  }
+
+  /**
+   * An identity for a worker that enrolled with a worker token (no bootstrap step): tokens are issued now, with a
+   * one-time recovery secret (stored hashed). Earlier identities of the machine are revoked: one live worker each.
+   */
+  async enroll(tx: Queryable, input: { tenantId: string; hostId: string; createdBy: string; name: string; runtimeVersion?: string }) {
+    const previous = await tx
+      .select({ id: runtimeIdentities.id })
+      .from(runtimeIdentities)
+      .where(and(eq(runtimeIdentities.hostId, input.hostId), isNull(runtimeIdentities.revokedAt)));
+    const now = new Date();
+    for (const p of previous) {
+      await tx.update(sessionTokens).set({ revokedAt: now }).where(and(eq(sessionTokens.runtimeId, p.id), isNull(sessionTokens.revokedAt)));
+      await tx.update(runtimeIdentities).set({ revokedAt: now }).where(eq(runtimeIdentities.id, p.id));
+    }
+    const recoverySecret = newSecret(RECOVERY_PREFIX);
+    const [row] = await tx
+      .insert(runtimeIdentities)
+      .values({
+        id: newId("runtime"),
+        tenantId: input.tenantId,
+        hostId: input.hostId,
+        createdBy: input.createdBy,
+        name: input.name,
+        bootstrapTokenHash: hashSecret(newSecret(BOOTSTRAP_PREFIX)), // never handed out: enrollment replaces the exchange
+        bootstrapExpiresAt: now,
+        bootstrapUsedAt: now,
+        recoverySecretHash: hashSecret(recoverySecret),
+        runtimeVersion: input.runtimeVersion ?? null,
+      })
+      .returning();
+    const pair = await this.sessions.issue(tx, { tenantId: row!.tenantId, runtimeId: row!.id });
+    return {
+      revoked: previous.map((p) => ({ runtimeId: p.id, hostId: input.hostId, tenantId: input.tenantId })),
+      response: { ...this.tokenResponse(row!, pair), recoverySecret },
+    };
+  }
+
+  /**
+   * Re-issues a worker's tokens from its recovery secret (token loss, or a crash between a refresh rotation and
+   * saving the new pair): every earlier session of the identity is revoked, and the secret is rotated (the new
+   * one is returned once). Wrong secret, unknown or revoked identity: one 401.
+   */
+  async recover(input: { runtimeId: string; recoverySecret: string }) {
+    return this.db.transaction(async (tx) => {
+      const [row] = await tx
+        .select()
+        .from(runtimeIdentities)
+        .where(and(eq(runtimeIdentities.id, input.runtimeId), isNull(runtimeIdentities.revokedAt)))
+        .for("update");
+      if (!row?.recoverySecretHash || !secretMatches(input.recoverySecret, row.recoverySecretHash)) throw unauthorized("invalid recovery secret");
+      const now = new Date();
+      await tx.update(sessionTokens).set({ revokedAt: now }).where(and(eq(sessionTokens.runtimeId, row.id), isNull(sessionTokens.revokedAt)));
+      const recoverySecret = newSecret(RECOVERY_PREFIX);
+      await tx.update(runtimeIdentities).set({ recoverySecretHash: hashSecret(recoverySecret) }).where(eq(runtimeIdentities.id, row.id));
+      const pair = await this.sessions.issue(tx, { tenantId: row.tenantId, runtimeId: row.id });
+      return { ...this.tokenResponse(row, pair), recoverySecret };
+    });
+  }
+
+  /** Announces revocations made inside a committed transaction (transports drop the connections). */
+  announceRevoked(revoked: { runtimeId: string; hostId: string; tenantId: string }[]) {
+    for (const r of revoked) this.events.publish({ type: "runtime.revoked", ...r });
   }
 
   /** One-time exchange of a bootstrap token for runtime tokens. */

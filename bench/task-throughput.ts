@@ -1,0 +1,122 @@
+/**
+ * Task scheduling throughput and latency, one run, same control plane and broker:
+ *   - tasks: N simulated workers (MQTT clients acking each command RUNNING then COMPLETED), T one-stage tasks
+ *     created through REST by C clients in a closed loop; created → assigned (scheduling latency, server clock),
+ *     the task round trip (REST create → completed seen on the event bus) and tasks/s.
+ *   - reference: the bare command round trip measured the same way on the same fleet; scheduling costs the difference.
+ *
+ *   npm run bench:tasks -- [--workers 1000] [--tasks 10000] [--concurrency 64] [--commands 1000]
+ *   (DATABASE_URL / MQTT_URL select a real PostgreSQL / broker, as for the control plane; use a scratch database)
+ */
+import { parseArgs } from "node:util";
+import { sql } from "drizzle-orm";
+import { startControlPlane } from "../control-plane/src/app";
+import { newSecret } from "../control-plane/src/lib/secrets";
+import { ApiClient } from "../test/support/control-plane";
+import { startMqttSimAgent, type SimAgent } from "./sim-agent";
+import { fmt, percentile } from "./stats";
+
+const { values } = parseArgs({
+  options: {
+    workers: { type: "string", default: "1000" },
+    tasks: { type: "string", default: "10000" },
+    concurrency: { type: "string", default: "64" },
+    commands: { type: "string", default: "1000" },
+  },
+});
+const workers = Number(values.workers);
+const totalTasks = Number(values.tasks);
+const concurrency = Number(values.concurrency);
+const totalCommands = Number(values.commands);
+
+const adminKey = newSecret("roz_sk_");
+const plane = await startControlPlane({ port: 0, mqttPort: 0, grpcPort: 0, host: "127.0.0.1", logLevel: "silent", dataDir: "memory://", adminKey });
+const api = new ApiClient(plane.url);
+const { services } = plane;
+const db = services.db;
+console.log(`control plane ${plane.url} · database ${plane.database.kind} · broker ${plane.transport.broker ? "embedded aedes" : plane.transport.mqttUrl}`);
+
+/** Rows of a raw query, whichever driver (PGlite answers {rows}, postgres.js an array). */
+async function rows<T>(query: ReturnType<typeof sql>): Promise<T[]> {
+  const result = (await db.execute(query)) as unknown as { rows?: T[] } & T[];
+  return result.rows ?? result;
+}
+
+// Provision the fleet through the services (REST would dominate the set-up time, not the measurement).
+const principal = await services.authenticator.user(`Bearer ${adminKey}`);
+const fleet: { hostId: string; agent: SimAgent }[] = [];
+const provisionStart = performance.now();
+for (let i = 0; i < workers; i += 50) {
+  const batch = await Promise.all(
+    Array.from({ length: Math.min(50, workers - i) }, async (_, j) => {
+      const host = await services.hosts.register(principal.tenantId, { name: `bench-worker-${i + j}` });
+      const identity = await services.runtime.createIdentity(principal, { hostId: host.id });
+      const tokens = await services.runtime.exchange({ runtimeId: identity.runtimeId, bootstrapToken: identity.bootstrapToken });
+      const agent = await startMqttSimAgent(plane.transport.mqttUrl, { runtimeId: tokens.runtimeId, tenantId: tokens.tenantId, hostId: tokens.hostId, accessToken: tokens.accessToken });
+      return { hostId: host.id, agent };
+    }),
+  );
+  fleet.push(...batch);
+}
+for (;;) {
+  const [row] = await rows<{ n: number }>(sql`select count(*)::int as n from hosts where status = 'online'`);
+  if (row!.n >= workers) break;
+  await Bun.sleep(100);
+}
+console.log(`${workers} simulated workers online in ${((performance.now() - provisionStart) / 1000).toFixed(1)} s`);
+
+/** Completions seen on the control plane's event bus (in-process), by task or command id. */
+const waiters = new Map<string, () => void>();
+const finished = new Set<string>();
+services.events.subscribe((event) => {
+  const id =
+    event.type === "task.transition" && ["completed", "failed", "cancelled"].includes(event.status)
+      ? event.taskId
+      : event.type === "command.transition" && ["completed", "failed", "cancelled"].includes(event.status)
+        ? event.commandId
+        : undefined;
+  if (!id) return;
+  const waiter = waiters.get(id);
+  if (waiter) waiter();
+  else finished.add(id);
+});
+
+/**
+ * Closed loop: `concurrency` clients each create one item through REST and wait for it to finish, `count` in all.
+ * With fewer items in flight than workers, a task never waits for a slot: created → assigned is the scheduler alone.
+ */
+async function closedLoop(count: number, create: (i: number) => Promise<string>) {
+  const samples: number[] = [];
+  let next = 0;
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, count) }, async () => {
+      while (next < count) {
+        const t0 = performance.now();
+        const id = await create(next++);
+        if (!finished.delete(id)) await new Promise<void>((resolve) => waiters.set(id, resolve));
+        waiters.delete(id);
+        samples.push(performance.now() - t0);
+      }
+    }),
+  );
+  return { samples: samples.sort((a, b) => a - b), wallMs: performance.now() - start };
+}
+
+const commandRun = await closedLoop(totalCommands, async (i) => (await api.post("/api/v1/commands", { hostId: fleet[i % fleet.length]!.hostId, kind: "noop" }, adminKey)).body.id);
+const taskRun = await closedLoop(totalTasks, async () => (await api.post("/api/v1/tasks", { prompt: "bench" }, adminKey)).body.id);
+const timings = await rows<{ assign: number }>(sql`select extract(epoch from assigned_at - created_at) * 1000 as assign from tasks where status = 'completed'`);
+const assign = timings.map((r) => Number(r.assign)).sort((a, b) => a - b);
+
+const line = (s: number[]) => `p50=${fmt(percentile(s, 50))} p99=${fmt(percentile(s, 99))}`;
+const perSec = (n: number, ms: number) => ((n / ms) * 1000).toFixed(0);
+console.log(`\n${totalTasks} one-stage tasks over ${workers} simulated workers (1 slot each), ${concurrency} clients in a closed loop`);
+console.log(`  created → assigned (scheduling, server clock)   ${line(assign)}`);
+console.log(`  task round trip (REST create → completed)        ${line(taskRun.samples)} · ${perSec(totalTasks, taskRun.wallMs)} tasks/s`);
+console.log(`reference, same run and fleet: bare command round trip (REST create → agent → completed), ${totalCommands} commands`);
+console.log(`  command round trip                               ${line(commandRun.samples)} · ${perSec(totalCommands, commandRun.wallMs)} commands/s`);
+console.log(`  scheduling adds (task - command round trip, p50) ${fmt(percentile(taskRun.samples, 50) - percentile(commandRun.samples, 50))}`);
+
+for (const { agent } of fleet) await agent.stop();
+await plane.stop();
+process.exit(0);

@@ -1,0 +1,111 @@
+/**
+ * Machines: the worker view of hosts (one table, one model). A machine has task slots, capabilities and
+ * hardware, and can be drained (no new tasks; running work finishes), put in maintenance (no new tasks and no
+ * new commands; running work finishes) or decommissioned (identity revoked → disconnected at once; assigned and
+ * suspended tasks re-queued; running tasks failed).
+ */
+import { and, eq, inArray, sql } from "drizzle-orm";
+import type { Static } from "elysia";
+import type { Db } from "../../db/connect";
+import { hosts, tasks } from "../../db/schema";
+import { TASK_ACTIVE } from "../../lib/lifecycle";
+import { badRequest, conflict } from "../../http/errors";
+import type { HostService } from "../hosts/service";
+import type { RuntimeService } from "../runtime/service";
+import type { TaskExecution } from "../tasks/execution";
+import type { AdminMachineUpdateBody } from "./model";
+
+type HostRow = typeof hosts.$inferSelect;
+
+export class MachineService {
+  constructor(
+    private readonly db: Db,
+    private readonly hosts: HostService,
+    private readonly runtime: RuntimeService,
+    private readonly execution: TaskExecution,
+  ) {}
+
+  private async present(rows: HostRow[]) {
+    const ids = rows.map((r) => r.id);
+    const counts = ids.length
+      ? await this.db
+          .select({ hostId: tasks.assignedHostId, n: sql<number>`count(*)::int` })
+          .from(tasks)
+          .where(and(inArray(tasks.assignedHostId, ids), inArray(tasks.status, [...TASK_ACTIVE])))
+          .groupBy(tasks.assignedHostId)
+      : [];
+    const active = new Map(counts.map((c) => [c.hostId, c.n]));
+    return rows.map(({ tenantId: _t, ...h }) => ({
+      ...h,
+      state: h.decommissionedAt ? "decommissioned" : h.draining ? "draining" : h.status === "maintenance" ? "maintenance" : "active",
+      activeTasks: active.get(h.id) ?? 0,
+    }));
+  }
+
+  async list(tenantId: string) {
+    const rows = await this.db.select().from(hosts).where(eq(hosts.tenantId, tenantId)).orderBy(hosts.name);
+    return this.present(rows);
+  }
+
+  async get(tenantId: string, id: string) {
+    await this.hosts.get(tenantId, id);
+    const rows = await this.db.select().from(hosts).where(and(eq(hosts.id, id), eq(hosts.tenantId, tenantId)));
+    return (await this.present(rows))[0]!;
+  }
+
+  private async live(tenantId: string, id: string) {
+    const host = await this.hosts.get(tenantId, id);
+    if (host.decommissionedAt) throw conflict("machine is decommissioned");
+    return host;
+  }
+
+  /** No new assignments; assigned, running and suspended work carries on. */
+  async drain(tenantId: string, id: string) {
+    await this.live(tenantId, id);
+    await this.hosts.setMachineFields(tenantId, id, { draining: true });
+    return this.get(tenantId, id);
+  }
+
+  async undrain(tenantId: string, id: string) {
+    await this.live(tenantId, id);
+    await this.hosts.setMachineFields(tenantId, id, { draining: false });
+    return this.get(tenantId, id);
+  }
+
+  async update(tenantId: string, id: string, input: Static<typeof AdminMachineUpdateBody>) {
+    if (Object.keys(input).length === 0) throw badRequest("invalid body: nothing to update");
+    await this.live(tenantId, id);
+    const { status, ...fields } = input;
+    if (Object.keys(fields).length) await this.hosts.setMachineFields(tenantId, id, fields);
+    if (status) await this.hosts.setStatus(tenantId, id, status);
+    return this.get(tenantId, id);
+  }
+
+  /** Decommission: the machine is disconnected now and never scheduled again; its work is re-queued or failed. */
+  async decommission(tenantId: string, id: string) {
+    await this.live(tenantId, id);
+    await this.hosts.setMachineFields(tenantId, id, { decommissionedAt: new Date(), draining: true });
+    // Work first, while the agent can still be told: running stages are cancelled (killed) before the identity
+    // goes (on an external broker the control plane cannot drop the connection, only stop talking to it).
+    const tasksReleased = await this.execution.releaseMachine(tenantId, id, `machine ${id} decommissioned`, {
+      requeueIdempotent: false,
+      include: ["assigned", "running", "suspended"],
+      awaitCancelDelivery: true,
+    });
+    const revokedIdentities = await this.runtime.revokeAllForHost(tenantId, id);
+    await this.hosts.setStatus(tenantId, id, "offline");
+    return { ...(await this.get(tenantId, id)), revokedIdentities, tasks: tasksReleased };
+  }
+
+  async tasks(tenantId: string, id: string, query: Static<typeof import("./model").MachineTasksQuery>) {
+    await this.hosts.get(tenantId, id);
+    const rows = await this.db
+      .select({ id: tasks.id, status: tasks.status, prompt: tasks.prompt, projectId: tasks.projectId, stageIndex: tasks.stageIndex, attempt: tasks.attempt, assignedAt: tasks.assignedAt, createdAt: tasks.createdAt, finishedAt: tasks.finishedAt, error: tasks.error })
+      .from(tasks)
+      .where(and(eq(tasks.tenantId, tenantId), eq(tasks.assignedHostId, id)))
+      .orderBy(sql`${tasks.createdAt} desc`)
+      .limit(query.limit ?? 100)
+      .offset(query.offset ?? 0);
+    return { items: rows };
+  }
+}

@@ -1,0 +1,134 @@
+/** Projects and pipelines over HTTP: admin and web routes, strict pipeline validation, tenancy, task creation. */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { availableBackends } from "../support/backends";
+import { createTenant, startTestPlane, type TestPlane } from "../support/control-plane";
+
+const pipeline = [
+  { name: "build", kind: "command", command: { kind: "exec", params: { command: "make" } } },
+  { name: "review", kind: "confirm", prompt: "Merge {{stages.build.result}}?", options: ["merge", "reject"] },
+  { name: "ship", kind: "agent", idempotent: true },
+];
+
+describe.each(await availableBackends())("projects on $name", (backend) => {
+  let t: TestPlane;
+  let key: string;
+
+  beforeAll(async () => {
+    t = await startTestPlane(backend);
+    key = t.adminKey;
+  });
+  afterAll(() => t?.stop());
+
+  test("admin CRUD, web read and update; a task keeps the pipeline it was created with", async () => {
+    const created = await t.api.post("/api/admin/projects", { key: "robot-fw", name: "Robot firmware", repoUrl: "https://git.example/fw.git", pipeline, agentType: "claude" }, key);
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ key: "robot-fw", agentType: "claude", pipeline });
+    expect((await t.api.post("/api/admin/projects", { key: "robot-fw", name: "again", pipeline }, key)).status).toBe(409);
+    expect((await t.api.get("/api/web/projects", key)).body.items.map((p: any) => p.key)).toContain("robot-fw");
+    expect((await t.api.get("/api/web/projects/robot-fw", key)).body.name).toBe("Robot firmware");
+
+    const task = await t.api.post("/api/web/tasks", { projectKey: "robot-fw", description: "v2" }, key);
+    expect(task.status).toBe(201);
+    expect(task.body).toMatchObject({ status: "pending", prompt: "v2", agentType: "claude", pipeline, attempt: 1, stageIndex: 0 });
+
+    const updated = await t.api.put("/api/web/projects/robot-fw", { name: "Firmware", pipeline: [{ name: "only", kind: "agent" }] }, key);
+    expect(updated.status).toBe(200);
+    expect(updated.body.pipeline).toEqual([{ name: "only", kind: "agent" }]);
+    expect((await t.api.get(`/api/web/tasks/${task.body.id}`, key)).body.pipeline).toEqual(pipeline);
+
+    expect((await t.api.put("/api/admin/projects/robot-fw", { agentType: "codex" }, key)).body.agentType).toBe("codex");
+    expect((await t.api.delete("/api/admin/projects/robot-fw", key)).body).toEqual({ key: "robot-fw", deleted: true });
+    expect((await t.api.get("/api/web/projects/robot-fw", key)).status).toBe(404);
+    expect((await t.api.get(`/api/web/tasks/${task.body.id}`, key)).status).toBe(200); // tasks outlive their project
+    expect((await t.api.post("/api/web/tasks", { projectKey: "robot-fw", description: "x" }, key)).status).toBe(400);
+  });
+
+  test("pipelines are validated strictly (400 naming the stage)", async () => {
+    const bad: [unknown, string][] = [
+      [[], "at least one stage"],
+      ["stages", "must be an array"],
+      [[{ name: "a", kind: "dance" }], "kind must be command, confirm or agent"],
+      [[{ name: "Bad Name", kind: "agent" }], "name must match"],
+      [[{ name: "a", kind: "agent" }, { name: "a", kind: "agent" }], 'duplicate stage name "a"'],
+      [[{ name: "a", kind: "command" }], "command must be an object"],
+      [[{ name: "a", kind: "command", command: { kind: "exec", params: [] } }], "command.params must be an object"],
+      [[{ name: "a", kind: "command", command: { kind: "agent" } }], 'use a stage of kind "agent"'],
+      [[{ name: "a", kind: "command", command: { kind: "exec", timeoutMs: 0 } }], "timeoutMs"],
+      [[{ name: "a", kind: "confirm" }], "prompt must be a non-empty string"],
+      [[{ name: "a", kind: "confirm", prompt: "ok?", options: [] }], "options must be 1-50 distinct"],
+      [[{ name: "a", kind: "confirm", prompt: "ok?", options: ["x", "x"] }], "options must be 1-50 distinct"],
+      [[{ name: "a", kind: "confirm", prompt: "ok?", input: { type: "number" } }], "input must be"],
+      [[{ name: "a", kind: "agent", extra: 1 }], 'unknown field "extra"'],
+      [[{ name: "a", kind: "agent", idempotent: "yes" }], "idempotent must be a boolean"],
+      [[{ name: "a", kind: "command", command: { kind: "exec", params: { arg: "{{stages.b.result}}" } } }, { name: "b", kind: "agent" }], "refers to a stage that does not run before"],
+      [[{ name: "a", kind: "command", command: { kind: "exec", params: { arg: "{{secrets.x}}" } } }], "unknown placeholder"],
+    ];
+    for (const [p, message] of bad) {
+      const res = await t.api.post("/api/admin/projects", { key: `k${crypto.randomUUID().slice(0, 6)}`, name: "x", pipeline: p }, key);
+      expect({ status: res.status, message, error: res.body.error }).toMatchObject({ status: 400, error: expect.stringContaining(message) });
+    }
+    expect((await t.api.post("/api/admin/projects", { key: "no-pipeline", name: "x" }, key)).status).toBe(400);
+    expect((await t.api.post("/api/admin/projects", { key: "1bad", name: "x", pipeline }, key)).status).toBe(400);
+    expect((await t.api.put("/api/web/projects/nope", { name: "x" }, key)).status).toBe(404);
+  });
+
+  test("admin routes need a credential; other tenants see nothing", async () => {
+    const other = await createTenant(t, `proj-${crypto.randomUUID().slice(0, 6)}`);
+    await t.api.post("/api/admin/projects", { key: "mine", name: "mine", pipeline }, key);
+    expect((await t.api.get("/api/web/projects/mine", other.key)).status).toBe(404);
+    expect((await t.api.post("/api/web/tasks", { projectKey: "mine", description: "x" }, other.key)).status).toBe(400);
+    expect((await t.api.get("/api/admin/projects", undefined)).status).toBe(401);
+  });
+
+  test("tasks: v1 and web routes are one entity; filters, manual transitions keep the state machine (409)", async () => {
+    const v1 = await t.api.post("/api/v1/tasks", { prompt: "plain task", priority: 5 }, key);
+    expect(v1.status).toBe(201);
+    expect(v1.body).toMatchObject({ status: "pending", pipeline: [{ name: "agent", kind: "agent" }], agentType: "default", priority: 5 });
+    expect((await t.api.get(`/api/web/tasks/${v1.body.id}`, key)).body.id).toBe(v1.body.id);
+    expect((await t.api.get("/api/web/tasks?status=pending", key)).body.items.map((x: any) => x.id)).toContain(v1.body.id);
+    expect((await t.api.get("/api/web/tasks?status=bogus", key)).status).toBe(400);
+    expect((await t.api.post(`/api/v1/tasks/${v1.body.id}/transition`, { status: "completed" }, key)).status).toBe(409);
+    expect((await t.api.post(`/api/v1/tasks/${v1.body.id}/transition`, { status: "cancelled" }, key)).body.status).toBe("cancelled");
+    expect((await t.api.post(`/api/v1/tasks/${v1.body.id}/transition`, { status: "running" }, key)).status).toBe(409);
+    expect((await t.api.get(`/api/web/tasks/${v1.body.id}/pending-confirm`, key)).status).toBe(409);
+    expect((await t.api.post(`/api/web/tasks/${v1.body.id}/confirm-stage`, { stageIndex: 0, result: "x" }, key)).status).toBe(409);
+    expect((await t.api.post(`/api/web/tasks/task_nope/cancel`, undefined, key)).status).toBe(404);
+    expect((await t.api.post(`/api/web/tasks`, { projectKey: "x", description: "" }, key)).status).toBe(400);
+    const metrics = (await t.api.get("/api/v1/metrics/tasks", key)).body;
+    expect(metrics.counts).toHaveProperty("assigned");
+    expect(metrics.counts).toHaveProperty("suspended");
+  });
+
+  test("malformed bodies on the orchestration write routes are 4xx with an error, never 500s", async () => {
+    const host = (await t.api.post("/api/v1/hosts", { name: `malformed-${crypto.randomUUID().slice(0, 6)}` }, key)).body;
+    await t.api.post("/api/admin/projects", { key: "malformed", name: "m", pipeline }, key);
+    const task = (await t.api.post("/api/web/tasks", { projectKey: "malformed", description: "x" }, key)).body;
+    const routes: [string, string][] = [
+      ["POST", "/api/admin/projects"],
+      ["PUT", "/api/admin/projects/malformed"],
+      ["PUT", "/api/web/projects/malformed"],
+      ["POST", "/api/web/tasks"],
+      ["POST", `/api/web/tasks/${task.id}/confirm-stage`],
+      ["PUT", `/api/admin/machines/${host.id}`],
+      ["POST", "/api/admin/worker-tokens"],
+      ["POST", "/api/workers/register"],
+      ["POST", "/api/workers/refresh-token"],
+      ["POST", "/api/workers/recover"],
+    ];
+    const bodies = ['{"name":', "[1,2,3]", JSON.stringify({ name: 5, pipeline: "x", projectKey: [], description: null, stageIndex: "1", result: 2, status: "gone", machineId: {}, token: 1, ttlSeconds: -1, refreshToken: false, runtimeId: 3, maxConcurrentTasks: -2 })];
+    for (const [method, path] of routes) {
+      for (const rawBody of bodies) {
+        const res = await t.api.request(method, path, { token: key, rawBody, headers: { "content-type": "application/json" } });
+        expect(res.status).toBeLessThan(500);
+        if (res.status >= 400) expect(typeof res.body?.error).toBe("string");
+        // truncated JSON and wrong types are always refused
+        if (rawBody !== "[1,2,3]") expect({ method, path, rawBody, status: res.status }).toEqual({ method, path, rawBody, status: 400 });
+      }
+    }
+    // an update that changes nothing (e.g. a JSON array, whose indexes the schema drops) is refused, not a no-op
+    for (const path of ["/api/admin/projects/malformed", "/api/web/projects/malformed", `/api/admin/machines/${host.id}`]) {
+      const res = await t.api.request("PUT", path, { token: key, rawBody: "[1,2,3]", headers: { "content-type": "application/json" } });
+      expect({ path, status: res.status, error: res.body.error }).toEqual({ path, status: 400, error: "invalid body: nothing to update" });
+    }
+  });
+});
