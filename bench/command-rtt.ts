@@ -9,12 +9,12 @@
  *   (DATABASE_URL / MQTT_URL select a real PostgreSQL / broker, as for the control plane)
  */
 import { parseArgs } from "node:util";
-import mqtt from "mqtt";
 import { startControlPlane } from "../control-plane/src/app";
 import { newSecret } from "../control-plane/src/lib/secrets";
 import { ApiClient } from "../test/support/control-plane";
 import { watch } from "../test/support/grpc-clients";
 import { receivedAt, startGrpcSimAgent, startMqttSimAgent, type SimAgent, type SimAgentIdentity } from "./sim-agent";
+import { bareMqttRoundTrip } from "./reference";
 import { fmt, summarize } from "./stats";
 
 const { values } = parseArgs({
@@ -103,23 +103,8 @@ async function measure(label: string, start: (id: SimAgentIdentity) => Promise<S
 const mqttStats = await measure("mqtt", (id) => startMqttSimAgent(mqttUrl, id));
 const grpcStats = await measure("grpc", (id) => startGrpcSimAgent(mqttUrl, grpcAddress, id));
 
-async function bareMqttRoundTrip(n: number): Promise<number[]> {
-  const client = await mqtt.connectAsync(mqttUrl, { ...plane.transport.credentials, clientId: `bench-echo-${Date.now()}` });
-  const name = `bench/echo/${Date.now()}`;
-  await client.subscribeAsync(name, { qos: 1 });
-  const out: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const received = new Promise<void>((resolve) => client.once("message", () => resolve()));
-    const t0 = performance.now();
-    client.publish(name, Buffer.from(String(i)), { qos: 1 });
-    await received;
-    out.push(performance.now() - t0);
-  }
-  await client.endAsync();
-  return out;
-}
 const bareStart = performance.now();
-const bare = summarize(await bareMqttRoundTrip(Number(values["mqtt-samples"])), performance.now() - bareStart);
+const bare = summarize(await bareMqttRoundTrip(mqttUrl, plane.transport.credentials ?? {}, Number(values["mqtt-samples"])), performance.now() - bareStart);
 
 console.log(`\ncommand round trip (REST create → agent → completed committed), ${agents} agents, concurrency ${concurrency}, ${total} commands`);
 type Stats = Awaited<ReturnType<typeof measure>>;

@@ -18,6 +18,7 @@ import { hostSafety } from "../control-plane/src/db/schema";
 import { newSecret } from "../control-plane/src/lib/secrets";
 import { ApiClient } from "../test/support/control-plane";
 import { codecs, PresenceState, topic } from "../proto/wire";
+import { bareMqttRoundTrip } from "./reference";
 import { fmt, summarize } from "./stats";
 
 const { values } = parseArgs({
@@ -137,25 +138,10 @@ async function measure(label: string, hosts: number, rounds: number) {
   return { perHost: summarize(perHost, 1), allKilled: summarize(allKilled, 1) };
 }
 
-async function bareMqttRoundTrip(n: number): Promise<number[]> {
-  const client = await mqtt.connectAsync(mqttUrl, { ...plane.transport.credentials, clientId: `bench-echo-${Date.now()}` });
-  const name = `bench/echo/${Date.now()}`;
-  await client.subscribeAsync(name, { qos: 1 });
-  const out: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const received = new Promise<void>((resolve) => client.once("message", () => resolve()));
-    const t0 = performance.now();
-    client.publish(name, Buffer.from(String(i)), { qos: 1 });
-    await received;
-    out.push(performance.now() - t0);
-  }
-  await client.endAsync();
-  return out;
-}
 
 const single = await measure("single", 1, Number(values["single-rounds"]));
 const many = await measure("fleet", fleetSize, Number(values["fleet-rounds"]));
-const bare = summarize(await bareMqttRoundTrip(Number(values["mqtt-samples"])), 1);
+const bare = summarize(await bareMqttRoundTrip(mqttUrl, plane.transport.credentials ?? {}, Number(values["mqtt-samples"])), 1);
 
 console.log(`\nemergency stop: REST call → "stop latched, all running work killed" acknowledged and committed`);
 console.log(`  1 host      (${single.perHost.n} stops): p50=${fmt(single.perHost.p50)} p99=${fmt(single.perHost.p99)}`);

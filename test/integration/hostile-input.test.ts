@@ -69,6 +69,8 @@ describe.each(backends)("hostile input on $name", (backend) => {
       ["POST", "/api/v1/tasks", { prompt: "x" }, "config"],
       ["POST", `/api/v1/tasks/${ids.task}/transition`, { status: "running" }, "result"],
       ["POST", "/api/v1/triggers", { name: "t2", kind: "event", event: "command.failed", task: { prompt: "x" } }, "task.config"],
+      ["POST", "/api/admin/projects", { key: "hk", name: "x", pipeline: [{ name: "ok", kind: "confirm", prompt: "ok?" }] }, "settings.requirements.labels"],
+      ["POST", "/api/workers/register", { machineId: "m-hostile", token: "rwt_unknown", name: "w" }, "hardware"],
     ];
     const snapshot = async () =>
       Promise.all(
@@ -80,9 +82,10 @@ describe.each(backends)("hostile input on $name", (backend) => {
     for (const [method, path, base, field] of slots) {
       for (const wrong of WRONG_RECORDS) {
         const body = structuredClone(base) as Record<string, any>;
-        const [outer, inner] = field.split(".");
-        if (inner) body[outer!] = { ...body[outer!], [inner]: wrong };
-        else body[outer!] = wrong;
+        const keys = field.split(".");
+        let parent = body;
+        for (const key of keys.slice(0, -1)) parent = parent[key] = { ...parent[key] };
+        parent[keys.at(-1)!] = wrong;
         const res = await t.api.request(method, path, { token: t.adminKey, body });
         const where = `${method} ${path} ${field}=${JSON.stringify(wrong)}`;
         expect(res.status, where).toBe(400);

@@ -183,7 +183,7 @@ describe.each(backends)("resource API on $name", (backend) => {
 
     const metrics = await t.api.get("/api/v1/metrics/tasks", key);
     expect(metrics.status).toBe(200);
-    expect(metrics.body.counts).toEqual({ pending: 4, assigned: 0, running: 1, suspended: 0, completed: 1, failed: 1, cancelled: 0, expired: 0 });
+    expect(metrics.body.counts).toEqual({ pending: 4, assigned: 0, running: 1, suspended: 0, completed: 1, failed: 1, cancelled: 0 });
     expect(metrics.body.total).toBe(7);
     expect(metrics.body.averageDurationMs).toBeGreaterThanOrEqual(0);
   });

@@ -3,7 +3,7 @@ import { and, eq, inArray, sql } from "drizzle-orm";
 import type { Queryable } from "../db/connect";
 import { commands, tasks } from "../db/schema";
 import { conflict, notFound } from "../http/errors";
-import { isTaskTerminal, sourcesOf, taskSourcesOf, type Status, type TaskStatus } from "./lifecycle";
+import { isTaskTerminal, isTerminal, sourcesOf, taskSourcesOf, type Status, type TaskStatus } from "./lifecycle";
 
 type WorkTable = typeof commands | typeof tasks;
 
@@ -24,14 +24,16 @@ export async function transitionRow<T extends WorkTable>(
   const t = table as typeof commands; // both tables share these columns
   const now = new Date();
   // Tasks have their own state machine (assigned, suspended); commands the shared one.
-  const sources = (table as unknown) === tasks ? taskSourcesOf(status as TaskStatus) : sourcesOf(status as Status);
+  const isTask = (table as unknown) === tasks;
+  const sources = isTask ? taskSourcesOf(status as TaskStatus) : sourcesOf(status as Status);
+  const terminal = isTask ? isTaskTerminal(status as TaskStatus) : isTerminal(status as Status);
   const [row] = await q
     .update(t)
     .set({
       status: status as Status,
       updatedAt: now,
       ...(status === "running" ? { startedAt: sql`coalesce(${t.startedAt}, ${now.toISOString()}::timestamptz)` } : {}),
-      ...(isTaskTerminal(status as TaskStatus) ? { finishedAt: now } : {}),
+      ...(terminal ? { finishedAt: now } : {}),
       ...(result !== undefined ? { result } : {}),
       ...(error !== undefined ? { error } : {}),
     })
