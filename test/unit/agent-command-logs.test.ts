@@ -29,7 +29,7 @@ describe('durable command output', () => {
     logs.append('cmd-2', 'stderr', 'other')
     logs.append('cmd-1', 'stderr', 'second')
     const rows = box.after(0, 10)
-    expect(rows.map((r) => codecs.commandLog.decode(r.payload))).toEqual([
+    expect(rows.map((r) => codecs.commandLog.decode(r.payload))).toMatchObject([
       { commandId: 'cmd-1', stream: 'stdout', line: 'first', atMs: 1234, index: 0 },
       { commandId: 'cmd-2', stream: 'stderr', line: 'other', atMs: 1234, index: 0 },
       { commandId: 'cmd-1', stream: 'stderr', line: 'second', atMs: 1234, index: 1 },
