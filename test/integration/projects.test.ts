@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { availableBackends } from "../support/backends";
 import { createTenant, startTestPlane, type TestPlane } from "../support/control-plane";
+import { waitFor } from "../support/wait";
 
 const pipeline = [
   { name: "build", kind: "command", command: { kind: "exec", params: { command: "make" } } },
@@ -70,6 +71,35 @@ describe.each(await availableBackends())("projects on $name", (backend) => {
     expect((await t.api.post("/api/admin/projects", { key: "no-pipeline", name: "x" }, key)).status).toBe(400);
     expect((await t.api.post("/api/admin/projects", { key: "1bad", name: "x", pipeline }, key)).status).toBe(400);
     expect((await t.api.put("/api/web/projects/nope", { name: "x" }, key)).status).toBe(404);
+  });
+
+  test("a stage not started by its deadline (stage ttlSeconds, or the environment's default) expires and fails its task", async () => {
+    // No agent: the machine looks online but nothing will start the stage's command before its deadline.
+    const plane = await startTestPlane(backend, { commandDeadlineGraceMs: 0, safetySweepMs: 100 });
+    try {
+      const k = plane.adminKey;
+      const env = (await plane.api.post("/api/v1/environments", { name: "ttl-env", config: { commandTtlSeconds: 1 } }, k)).body;
+      const plain = (await plane.api.post("/api/v1/hosts", { name: "ttl-plain" }, k)).body;
+      const inEnv = (await plane.api.post("/api/v1/hosts", { name: "ttl-env-host", environmentId: env.id }, k)).body;
+      for (const h of [plain, inEnv]) expect((await plane.api.put(`/api/v1/hosts/${h.id}/status`, { status: "online" }, k)).status).toBe(200);
+      const stage = { name: "late", kind: "command", command: { kind: "echo", params: { text: "hi" } } };
+      expect((await plane.api.post("/api/admin/projects", { key: "ttl-stage", name: "x", pipeline: [{ ...stage, ttlSeconds: 1 }] }, k)).status).toBe(201);
+      expect((await plane.api.post("/api/admin/projects", { key: "ttl-env", name: "x", pipeline: [stage] }, k)).status).toBe(201);
+      const a = (await plane.api.post("/api/web/tasks", { projectKey: "ttl-stage", description: "a", machineId: plain.id }, k)).body;
+      const b = (await plane.api.post("/api/web/tasks", { projectKey: "ttl-env", description: "b", machineId: inEnv.id }, k)).body;
+      for (const task of [a, b]) {
+        const failed = await waitFor("the task to fail", async () => {
+          const got = (await plane.api.get(`/api/web/tasks/${task.id}`, k)).body;
+          return got.status === "failed" && got;
+        });
+        expect(failed.error).toContain("expired");
+        const commands = (await plane.api.get(`/api/v1/commands?hostId=${task === a ? plain.id : inEnv.id}`, k)).body.items;
+        expect(commands.map((c: { status: string }) => c.status)).toEqual(["expired"]);
+      }
+      expect((await plane.api.post("/api/admin/projects", { key: "ttl-bad", name: "x", pipeline: [{ ...stage, ttlSeconds: 0 }] }, k)).status).toBe(400);
+    } finally {
+      await plane.stop();
+    }
   });
 
   test("admin routes need a credential; other tenants see nothing", async () => {

@@ -302,9 +302,9 @@ export interface TaskTemplate {
 
 /** One stage of a pipeline (validated by modules/projects/pipeline.ts). */
 export type PipelineStage =
-  | { name: string; kind: "command"; command: { kind: string; params?: Record<string, unknown>; timeoutMs?: number }; idempotent?: boolean }
+  | { name: string; kind: "command"; command: { kind: string; params?: Record<string, unknown>; timeoutMs?: number }; idempotent?: boolean; ttlSeconds?: number }
   | { name: string; kind: "confirm"; prompt: string; options?: string[]; input?: { type: "string"; description?: string; maxLength?: number } }
-  | { name: string; kind: "agent"; timeoutMs?: number; idempotent?: boolean };
+  | { name: string; kind: "agent"; timeoutMs?: number; idempotent?: boolean; ttlSeconds?: number };
 
 /** What a task needs of a machine besides tenant, environment and machineId. */
 export interface TaskRequirements {

@@ -1,5 +1,5 @@
 /** Robot commands: created for a host, delivered to its agent, moved through pending → running → completed | failed. */
-import { and, asc, desc, eq, gt, isNull, lt, or, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, gt, inArray, isNull, lt, or, type SQL } from "drizzle-orm";
 import type { Static } from "elysia";
 import { createHash } from "node:crypto";
 import type { Db, Queryable } from "../../db/connect";
@@ -102,17 +102,41 @@ export class CommandService {
     }
   }
 
-  /** Inserts commands inside the caller's transaction (task stages); call `announce` once it has committed. */
-  async insertMany(q: Queryable, tenantId: string, items: { hostId: string; kind: string; params: Record<string, unknown>; timeoutMs?: number | null }[]) {
+  /**
+   * Inserts commands inside the caller's transaction (task stages); call `announce` once it has committed. A stage's
+   * `ttlSeconds`, else its machine's environment default (`config.commandTtlSeconds`), sets the command's deadline.
+   */
+  async insertMany(
+    q: Queryable,
+    tenantId: string,
+    items: { hostId: string; kind: string; params: Record<string, unknown>; timeoutMs?: number | null; ttlSeconds?: number }[],
+  ) {
     if (items.length === 0) return [];
     const now = new Date();
+    const defaults = new Map<string, number | undefined>();
+    if (items.some((c) => c.ttlSeconds === undefined)) {
+      const hostIds = [...new Set(items.map((c) => c.hostId))];
+      const rows = await q
+        .select({ id: hosts.id, config: environments.config })
+        .from(hosts)
+        .leftJoin(environments, eq(environments.id, hosts.environmentId))
+        .where(and(eq(hosts.tenantId, tenantId), inArray(hosts.id, hostIds)));
+      for (const row of rows) defaults.set(row.id, commandTtlSecondsOf(row.config));
+    }
     return q
       .insert(commands)
-      .values(items.map((c) => ({ ...c, id: newId("cmd"), tenantId, createdAt: now })))
+      .values(
+        items.map(({ ttlSeconds, ...c }) => ({
+          ...c,
+          id: newId("cmd"),
+          tenantId,
+          createdAt: now,
+          notAfter: deadlineOf(now, undefined, ttlSeconds ?? defaults.get(c.hostId)),
+        })),
+      )
       .returning();
   }
 
-  /** Hands a committed new command to delivery (live session or MQTT). */
   announce(row: typeof commands.$inferSelect): void {
     this.events.publish({ type: "command.created", tenantId: row.tenantId, hostId: row.hostId, commandId: row.id, command: row });
   }

@@ -21,6 +21,9 @@ function placeholders(value: unknown, out: string[] = []): string[] {
 }
 
 /** Checks a pipeline and returns it typed; throws 400 with the first problem. */
+/** Longest stage deadline (as for commands: 30 days). */
+const MAX_TTL_SECONDS = 30 * 24 * 3600;
+
 export function validatePipeline(input: unknown): PipelineStage[] {
   if (!Array.isArray(input)) throw badRequest("invalid pipeline: must be an array of stages");
   if (input.length === 0) throw badRequest("invalid pipeline: needs at least one stage");
@@ -38,9 +41,15 @@ export function validatePipeline(input: unknown): PipelineStage[] {
     };
     const idempotent = stage.idempotent;
     if (idempotent !== undefined && typeof idempotent !== "boolean") throw badRequest(`${where} (${name}): idempotent must be a boolean`);
+    // Deadline of the stage's command: not started within ttlSeconds of being dispatched, it never runs (expired).
+    const ttlSeconds = stage.ttlSeconds;
+    if (ttlSeconds !== undefined && (!Number.isInteger(ttlSeconds) || (ttlSeconds as number) < 1 || (ttlSeconds as number) > MAX_TTL_SECONDS)) {
+      throw badRequest(`${where} (${name}): ttlSeconds must be an integer between 1 and ${MAX_TTL_SECONDS}`);
+    }
+    const deadline = ttlSeconds !== undefined ? { ttlSeconds: ttlSeconds as number } : {};
     let out: PipelineStage;
     if (kind === "command") {
-      allowed(["command", "idempotent"]);
+      allowed(["command", "idempotent", "ttlSeconds"]);
       const command = stage.command;
       if (!isObject(command)) throw badRequest(`${where} (${name}): command must be an object {kind, params?, timeoutMs?}`);
       const extra = Object.keys(command).filter((k) => !["kind", "params", "timeoutMs"].includes(k));
@@ -52,7 +61,7 @@ export function validatePipeline(input: unknown): PipelineStage[] {
       if (timeout !== undefined && (!Number.isInteger(timeout) || (timeout as number) < 1 || (timeout as number) > 86_400_000)) {
         throw badRequest(`${where} (${name}): command.timeoutMs must be an integer between 1 and 86400000`);
       }
-      out = { name, kind, command: { kind: command.kind, ...(command.params ? { params: command.params as Record<string, unknown> } : {}), ...(timeout ? { timeoutMs: timeout as number } : {}) }, ...(idempotent !== undefined ? { idempotent } : {}) };
+      out = { name, kind, command: { kind: command.kind, ...(command.params ? { params: command.params as Record<string, unknown> } : {}), ...(timeout ? { timeoutMs: timeout as number } : {}) }, ...(idempotent !== undefined ? { idempotent } : {}), ...deadline };
     } else if (kind === "confirm") {
       allowed(["prompt", "options", "input"]);
       if (typeof stage.prompt !== "string" || stage.prompt.length === 0 || stage.prompt.length > 5000) throw badRequest(`${where} (${name}): prompt must be a non-empty string (at most 5000 characters)`);
@@ -73,12 +82,12 @@ export function validatePipeline(input: unknown): PipelineStage[] {
       }
       out = { name, kind, prompt: stage.prompt, ...(options ? { options: options as string[] } : {}), ...(input ? { input: input as { type: "string" } } : {}) };
     } else if (kind === "agent") {
-      allowed(["timeoutMs", "idempotent"]);
+      allowed(["timeoutMs", "idempotent", "ttlSeconds"]);
       const timeout = stage.timeoutMs;
       if (timeout !== undefined && (!Number.isInteger(timeout) || (timeout as number) < 1 || (timeout as number) > 86_400_000)) {
         throw badRequest(`${where} (${name}): timeoutMs must be an integer between 1 and 86400000`);
       }
-      out = { name, kind, ...(timeout ? { timeoutMs: timeout as number } : {}), ...(idempotent !== undefined ? { idempotent } : {}) };
+      out = { name, kind, ...(timeout ? { timeoutMs: timeout as number } : {}), ...(idempotent !== undefined ? { idempotent } : {}), ...deadline };
     } else {
       throw badRequest(`${where} (${name}): kind must be command, confirm or agent`);
     }

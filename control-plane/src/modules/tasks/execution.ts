@@ -456,7 +456,7 @@ export class TaskExecution {
   }
 }
 
-type StageCommand = { kind: string; params: Record<string, unknown>; timeoutMs: number | null };
+type StageCommand = { kind: string; params: Record<string, unknown>; timeoutMs: number | null; ttlSeconds?: number };
 
 /** The command running the task's current stage (templates filled in), or undefined for a confirm stage. */
 function stageCommand(task: Task): StageCommand | undefined {
@@ -464,12 +464,13 @@ function stageCommand(task: Task): StageCommand | undefined {
   if (!stage || stage.kind === "confirm") return undefined;
   if (stage.kind === "command") {
     const ctx = { task: { id: task.id, prompt: task.prompt }, stages: task.stageResults };
-    return { kind: stage.command.kind, params: render(stage.command.params ?? {}, ctx), timeoutMs: stage.command.timeoutMs ?? null };
+    return { kind: stage.command.kind, params: render(stage.command.params ?? {}, ctx), timeoutMs: stage.command.timeoutMs ?? null, ttlSeconds: stage.ttlSeconds };
   }
   return {
     kind: "agent",
     params: { agentType: task.agentType, prompt: task.prompt, taskId: task.id, stage: stage.name, stages: task.stageResults },
     timeoutMs: stage.timeoutMs ?? AGENT_STAGE_TIMEOUT_MS,
+    ttlSeconds: stage.ttlSeconds,
   };
 }
 
