@@ -11,7 +11,7 @@ import { startTestPlane, type TestPlane } from "../support/control-plane";
 import { hostWithRuntime } from "../support/runtime";
 import { openSession, sendCommand } from "../support/grpc-clients";
 import { waitFor } from "../support/wait";
-import { CommandStatus, PresenceState, codecs, topic, type TelemetryPoint } from "../../proto/wire";
+import { AGENT_PUBLISHES, CommandStatus, PresenceState, codecs, topic, type TelemetryPoint } from "../../proto/wire";
 
 const backends = await availableBackends();
 
@@ -218,12 +218,12 @@ describe.each(backends)("fuzz on $name", (backend) => {
       reconnectPeriod: 0,
     });
     try {
-      const pub = (channel: "ack" | "status" | "telemetry" | "presence", payload: Uint8Array) =>
+      const pub = (channel: (typeof AGENT_PUBLISHES)[number], payload: Uint8Array) =>
         client.publishAsync(topic(tenantId, runtime.hostId, channel), Buffer.from(payload), { qos: 1 });
       const deep = deepArray(10_000);
       const now = Date.now();
-      // Garbage on every topic.
-      for (const channel of ["ack", "status", "telemetry", "presence"] as const) {
+      // Garbage on every topic an agent may publish on.
+      for (const channel of AGENT_PUBLISHES) {
         await pub(channel, new Uint8Array([0xff, 0xff, 0xff, 0xff, 0x0f]));
         await pub(channel, new Uint8Array(0));
         await pub(channel, new Uint8Array(200_000).fill(0x0a));
@@ -234,6 +234,11 @@ describe.each(backends)("fuzz on $name", (backend) => {
       await pub("ack", codecs.commandUpdate.encode({ commandId: commandForAgent, status: CommandStatus.COMPLETED, error: "", resultJson: JSON.stringify({ out: "a\u0000b", deep: JSON.parse(deepArray(30)) }), atMs: now }));
       await pub("status", codecs.status.encode({ agentVersion: "v\u0000" + "x".repeat(100_000), uptimeSeconds: 1, load1: 0.5, memoryTotalBytes: 1, memoryFreeBytes: 1, runningCommands: 0, atMs: now }));
       await pub("presence", codecs.presence.encode({ state: PresenceState.ONLINE, agentVersion: "p\u0000", atMs: now } as never));
+      await pub("log", codecs.commandLog.encode({ commandId: commandForAgent, stream: "std\u0000out", line: "a\u0000b" + "x".repeat(100_000), atMs: now, index: 0 }));
+      await pub("log", codecs.commandLog.encode({ commandId: "cmd_\u0000", stream: "stdout", line: "", atMs: -1, index: 4_000_000_000 }));
+      await pub("safety", codecs.safetyState.encode({ estopGeneration: Number.MAX_SAFE_INTEGER, remoteEngaged: true, localEngaged: true, localReason: "r\u0000" + "y".repeat(100_000), killed: 4_000_000_000, policyVersion: Number.MAX_SAFE_INTEGER, atMs: -1 }));
+      // Well-formed, but acknowledging a stop generation (7) and a policy version (9) that were never sent.
+      await pub("safety", codecs.safetyState.encode({ estopGeneration: 7, remoteEngaged: false, localEngaged: false, localReason: "", killed: 0, policyVersion: 9, atMs: now }));
       const bad: TelemetryPoint[] = [
         { seq: 1, name: "nul\u0000name", value: 1, tags: {}, atMs: now },
         { seq: 2, name: "ok", value: 1, tags: {}, atMs: 1e15 },
@@ -274,6 +279,11 @@ describe.each(backends)("fuzz on $name", (backend) => {
       // Still healthy, and the database still takes writes.
       expect((await t.api.get("/health")).status).toBe(200);
       expect((await t.api.post("/api/v1/tasks", { prompt: "after mqtt fuzz" }, t.adminKey)).status).toBe(201);
+      // The safety state claimed a stop generation never requested: a real stop now is pending, not shown as done.
+      expect((await t.api.post("/api/v1/estop", { scope: { hostId: runtime.hostId }, reason: "fuzz" }, t.adminKey)).status).toBe(202);
+      const estop = (await t.api.get(`/api/v1/hosts/${runtime.hostId}`, t.adminKey)).body.estop;
+      expect({ state: estop.state, acknowledgedGeneration: estop.acknowledgedGeneration ?? 0 }).toEqual({ state: "pending", acknowledgedGeneration: 0 });
+      expect((await t.api.get(`/api/v1/hosts/${runtime.hostId}`, t.adminKey)).body.policy.enforced ?? null).not.toBe(9);
     } finally {
       await client.endAsync(true);
     }

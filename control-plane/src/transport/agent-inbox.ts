@@ -101,7 +101,14 @@ export class AgentInbox {
 
   /** The stop latch and policy version the agent enforces now. */
   async safety(tenantId: string, hostId: string, state: AgentSafetyState): Promise<void> {
-    await this.services.safety.recordAgentState(tenantId, hostId, state);
+    const INT32_MAX = 2 ** 31 - 1;
+    const inRange = (n: number, max: number) => Number.isSafeInteger(n) && n >= 0 && n <= max;
+    if (!inRange(state.estopGeneration, Number.MAX_SAFE_INTEGER) || !inRange(state.policyVersion, INT32_MAX)) {
+      this.services.log.info(`safety state from ${hostId} refused: generation or policy version out of range`);
+      return;
+    }
+    const killed = inRange(state.killed, INT32_MAX) ? state.killed : INT32_MAX;
+    await this.services.safety.recordAgentState(tenantId, hostId, { ...state, killed, localReason: storableText(state.localReason, 500) });
   }
 
   /**

@@ -129,9 +129,13 @@ export class SafetyService {
   async recordAgentState(tenantId: string, hostId: string, state: AgentSafetyState): Promise<void> {
     const now = new Date();
     const generation = state.estopGeneration;
+    const reported = state.policyVersion;
     const t = hostSafety;
-    /** The stop fields change only for a generation at least as new as the acknowledged one. */
-    const current = sql`${generation} >= coalesce(${t.ackGeneration}, 0)`;
+    /**
+     * The stop fields change only for a generation at least as new as the acknowledged one, and never beyond the
+     * latest one requested: an agent cannot acknowledge a stop it was never sent (it would show a later stop as done).
+     */
+    const current = sql`${generation} >= coalesce(${t.ackGeneration}, 0) and ${generation} <= ${t.estopGeneration}`;
     const guarded = (column: typeof t.ackRemoteEngaged | typeof t.ackLocalEngaged | typeof t.ackLocalReason | typeof t.ackKilled | typeof t.ackAt | typeof t.ackGeneration, name: string) =>
       sql`case when ${current} then excluded.${sql.identifier(name)} else ${column} end`;
     await this.db
@@ -139,19 +143,19 @@ export class SafetyService {
       .values({
         hostId,
         tenantId,
-        ackGeneration: generation,
+        ackGeneration: 0, // no row: nothing was requested yet
         ackRemoteEngaged: state.remoteEngaged,
         ackLocalEngaged: state.localEngaged,
         ackLocalReason: state.localReason,
         ackKilled: state.killed,
         ackAt: now,
-        policyEnforced: state.policyVersion,
+        policyEnforced: state.policyVersion === 0 ? 0 : null, // no row: no policy set was sent yet
         policyEnforcedAt: now,
       })
       .onConflictDoUpdate({
         target: t.hostId,
         set: {
-          ackGeneration: guarded(t.ackGeneration, "ack_generation"),
+          ackGeneration: sql`case when ${current} then ${generation} else ${t.ackGeneration} end`,
           ackRemoteEngaged: guarded(t.ackRemoteEngaged, "ack_remote_engaged"),
           ackLocalEngaged: guarded(t.ackLocalEngaged, "ack_local_engaged"),
           ackLocalReason: guarded(t.ackLocalReason, "ack_local_reason"),
@@ -163,9 +167,10 @@ export class SafetyService {
             when ${generation} <> ${t.estopGeneration} or ${t.estopRequestedAt} is null then null
             when ${t.ackGeneration} is not distinct from ${generation} and ${t.ackLatencyMs} is not null then ${t.ackLatencyMs}
             else greatest(0, round(extract(epoch from (excluded.ack_at - ${t.estopRequestedAt})) * 1000))::integer end`,
-          policyEnforcedAt: sql`case when ${t.policyEnforced} is distinct from excluded.policy_enforced then excluded.policy_enforced_at else ${t.policyEnforcedAt} end`,
-          policyEnforced: sql`excluded.policy_enforced`,
-          policyLagging: sql`case when excluded.policy_enforced >= ${t.policyDesired} then false else ${t.policyLagging} end`,
+          // A version newer than any sent is no acknowledgement: the enforced one stays what it was.
+          policyEnforcedAt: sql`case when ${reported} <= ${t.policyDesired} and ${t.policyEnforced} is distinct from ${reported} then excluded.policy_enforced_at else ${t.policyEnforcedAt} end`,
+          policyEnforced: sql`case when ${reported} <= ${t.policyDesired} then ${reported} else ${t.policyEnforced} end`,
+          policyLagging: sql`case when ${reported} = ${t.policyDesired} then false else ${t.policyLagging} end`,
           updatedAt: now,
         },
       });
