@@ -126,9 +126,9 @@ export class AgentInbox {
   }
 
   async status(tenantId: string, hostId: string, report: AgentStatus): Promise<void> {
-    const { agentVersion, agentSeq: _seq, agentSeqFloor: _floor, ...rest } = report;
-    const numbers = Object.fromEntries(Object.entries(rest).filter(([, v]) => typeof v === "number" && Number.isFinite(v)));
-    await this.services.hosts.recordReport(tenantId, hostId, numbers, storableText(agentVersion ?? "", 100));
+    // HostService bounds it (known fields in range, a sane version); delivery numbering is not a status field.
+    const { agentVersion, ...rest } = report;
+    await this.services.hosts.recordReport(tenantId, hostId, rest as Record<string, unknown>, agentVersion ?? "");
   }
 
   /** Keeps a batch's good points; bad ones are counted on the host and logged (never fatal to the batch or session). */
