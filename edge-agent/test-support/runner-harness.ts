@@ -1,4 +1,5 @@
 /** Policy gate + command runner actors on a given database, with helpers to feed commands and read reports. */
+import { afterEach, beforeEach } from 'bun:test'
 import type { Database } from 'bun:sqlite'
 import { Type } from '@sinclair/typebox'
 import { ActorSystem } from '../src/actors/index.ts'
@@ -16,9 +17,11 @@ import { silentLogger } from '../src/log.ts'
 import type { PolicyRules } from '../src/policy/index.ts'
 import { CommandStore } from '../src/store/command-store.ts'
 import { Outbox } from '../src/store/outbox.ts'
+import { openAgentDatabase } from '../src/store/database.ts'
 import { PolicyStore } from '../src/store/policy-store.ts'
 import type { MachineStateStore } from '../src/store/runtime-state.ts'
 import { CommandStatus, codecs, type CommandUpdate } from '../../proto/wire.ts'
+import { tempDir } from './helpers.ts'
 
 export const ACK_TOPIC = 'edge/tenant_1/host_1/ack'
 
@@ -130,4 +133,37 @@ export function startRunner(db: Database, options: RunnerOptions = {}) {
     },
     stop: () => system.stop(),
   }
+}
+
+/**
+ * Per test: a fresh agent state dir and its database, and the runner started on it (`start`), restarted as an agent
+ * restart would (`restart`), stopped and removed after the test. Call once at a test file's top level.
+ */
+export function runnerFixture() {
+  const fixture = {
+    dir: undefined as unknown as ReturnType<typeof tempDir>,
+    db: undefined as unknown as Database,
+    harness: undefined as ReturnType<typeof startRunner> | undefined,
+    start(options?: RunnerOptions) {
+      return (fixture.harness = startRunner(fixture.db, options))
+    },
+    /** Stops the actors and reopens the state dir: an agent restart. */
+    async restart(options?: RunnerOptions) {
+      await fixture.harness?.stop()
+      fixture.db.close()
+      fixture.db = openAgentDatabase(fixture.dir.path)
+      return fixture.start(options)
+    },
+  }
+  beforeEach(() => {
+    fixture.dir = tempDir()
+    fixture.db = openAgentDatabase(fixture.dir.path)
+  })
+  afterEach(async () => {
+    await fixture.harness?.stop()
+    fixture.harness = undefined
+    fixture.db.close()
+    fixture.dir.remove()
+  })
+  return fixture
 }

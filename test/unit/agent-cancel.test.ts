@@ -1,6 +1,5 @@
 /** Operator cancellation: running commands are stopped, waiting ones never start, early cancels are durable. */
 import { afterEach, beforeEach, describe, expect, test } from 'bun:test'
-import type { Database } from 'bun:sqlite'
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import mqtt, { type MqttClient } from 'mqtt'
@@ -9,33 +8,24 @@ import { recoverCommandLog } from '../../edge-agent/src/agent/recovery.ts'
 import { CommandReports } from '../../edge-agent/src/agent/command-reports.ts'
 import { silentLogger } from '../../edge-agent/src/log.ts'
 import { CommandStore } from '../../edge-agent/src/store/command-store.ts'
-import { openAgentDatabase } from '../../edge-agent/src/store/database.ts'
 import { Outbox } from '../../edge-agent/src/store/outbox.ts'
 import { PolicyStore } from '../../edge-agent/src/store/policy-store.ts'
 import { CommandStatus, codecs, topic, type CommandUpdate } from '../../proto/wire.ts'
 import { startTestBroker, type TestBroker } from '../../edge-agent/test-support/broker.ts'
 import { FakeAuthApi } from '../../edge-agent/test-support/fake-auth.ts'
-import { MemoryIdentitySource, TEST_IDENTITY, sleep, tempDir, testIdentity, waitFor } from '../../edge-agent/test-support/helpers.ts'
+import { MemoryIdentitySource, TEST_IDENTITY, sleep, testIdentity, waitFor } from '../../edge-agent/test-support/helpers.ts'
 import {
   ACK_TOPIC,
   cancelPayload,
   commandPayload,
   countingRegistry,
   policySetPayload,
+  runnerFixture,
   startRunner,
 } from '../../edge-agent/test-support/runner-harness.ts'
 import { startTestSessionServer, type TestSessionServer } from '../../edge-agent/test-support/session-server.ts'
 
-let dir: ReturnType<typeof tempDir>
-let db: Database
-let harness: ReturnType<typeof startRunner> | undefined
-const start = (options?: Parameters<typeof startRunner>[1]) => (harness = startRunner(db, options))
-async function restart(options?: Parameters<typeof startRunner>[1]) {
-  await harness?.stop()
-  db.close()
-  db = openAgentDatabase(dir.path)
-  return start(options)
-}
+const fx = runnerFixture()
 const statuses = (h: ReturnType<typeof startRunner>, id: string) => h.updatesOf(id).map((u) => [u.statusName, u.error])
 const finished = (h: ReturnType<typeof startRunner>, id: string) => h.updatesOf(id).some((u) => u.statusName !== 'RUNNING')
 
@@ -53,22 +43,12 @@ function alive(pid: number): boolean {
   }
 }
 
-beforeEach(() => {
-  dir = tempDir()
-  db = openAgentDatabase(dir.path)
-})
-afterEach(async () => {
-  await harness?.stop()
-  harness = undefined
-  db.close()
-  dir.remove()
-})
 
 describe('command cancellation', () => {
   test('a running exec is killed with its whole process group and reported FAILED cancelled', async () => {
-    const h = start()
+    const h = fx.start()
     await h.setPolicies([{ rules: { exec: { allowedCommands: ['sh'] } } }])
-    const pids = join(dir.path, 'pids')
+    const pids = join(fx.dir.path, 'pids')
     await h.send(commandPayload('long', 'exec', { command: 'sh', args: ['-c', `sleep 30 & echo "$$ $!" > ${pids}; wait`] }))
     await waitFor(() => existsSync(pids) && readFileSync(pids, 'utf8').includes('\n'))
     const [shell, child] = readFileSync(pids, 'utf8').trim().split(' ').map(Number) as [number, number]
@@ -86,7 +66,7 @@ describe('command cancellation', () => {
   })
 
   test('a running sleep stops waiting', async () => {
-    const h = start()
+    const h = fx.start()
     await h.setPolicies([])
     await h.send(commandPayload('nap', 'sleep', { ms: 30_000 }))
     await waitFor(() => h.updatesOf('nap').length === 1)
@@ -100,7 +80,7 @@ describe('command cancellation', () => {
 
   test('a command waiting for a policy set is reported at once and never starts', async () => {
     const executions: string[] = []
-    const h = start({ executions, policyWaitMs: 30_000 })
+    const h = fx.start({ executions, policyWaitMs: 30_000 })
     await h.send(commandPayload('queued', 'count', { label: 'queued' }))
     await h.cancel('queued', 'changed my mind')
     expect(statuses(h, 'queued')).toEqual([['FAILED', 'cancelled: changed my mind']])
@@ -117,12 +97,12 @@ describe('command cancellation', () => {
 
   test('a cancel that arrives before its command keeps it from ever running, across a restart', async () => {
     const executions: string[] = []
-    let h = start({ executions })
+    let h = fx.start({ executions })
     await h.cancel('early', 'too late')
     expect(h.updates()).toEqual([]) // nothing to report yet
     expect(h.commands.state('early')).toBe('failed')
 
-    h = await restart({ executions })
+    h = await fx.restart({ executions })
     await h.setPolicies([])
     await h.send(commandPayload('early', 'count', { label: 'early' }))
     await waitFor(() => finished(h, 'early'))
@@ -135,7 +115,7 @@ describe('command cancellation', () => {
 
   test('duplicate cancels and cancels of finished commands are harmless', async () => {
     const executions: string[] = []
-    const h = start({ executions })
+    const h = fx.start({ executions })
     await h.setPolicies([])
     await h.send(commandPayload('done', 'count', { label: 'done' }))
     await waitFor(() => finished(h, 'done'))
@@ -168,7 +148,7 @@ describe('command cancellation', () => {
   })
 
   test('the command store records cancels idempotently', () => {
-    const store = new CommandStore(db)
+    const store = new CommandStore(fx.db)
     expect(store.cancel('x', 'r1', 1)).toBe('recorded')
     expect(store.cancel('x', 'r2', 2)).toBe('ignored')
     expect(store.unfinished()).toEqual([])
@@ -183,12 +163,12 @@ describe('command cancellation', () => {
   })
 
   test('a cancelled command left unfinished by a crash is reported cancelled at start-up', () => {
-    const store = new CommandStore(db)
-    const outbox = new Outbox(db)
+    const store = new CommandStore(fx.db)
+    const outbox = new Outbox(fx.db)
     store.claim('c', 'sleep', 1)
     store.accept('c', 2)
     store.cancel('c', 'stop it', 3)
-    recoverCommandLog(store, new CommandReports(db, store, outbox, ACK_TOPIC), silentLogger)
+    recoverCommandLog(store, new CommandReports(fx.db, store, outbox, ACK_TOPIC), silentLogger)
     const updates = outbox.after(0, 100).map((row) => codecs.commandUpdate.decode(row.payload))
     expect(updates.map((u) => [u.commandId, u.status, u.error])).toEqual([['c', CommandStatus.FAILED, 'cancelled: stop it']])
   })
@@ -220,7 +200,7 @@ describe('cancel routing', () => {
   })
 
   async function startFullAgent(grpcUrl: string | undefined) {
-    new PolicyStore(db).save(policySetPayload([]))
+    new PolicyStore(fx.db).save(policySetPayload([]))
     agent = await startAgent({
       settings: {
         mqttUrl: broker.url,
@@ -232,7 +212,7 @@ describe('cancel routing', () => {
         reconnectMaxMs: 100,
         policyWaitMs: 5_000,
       },
-      db,
+      db: fx.db,
       identity: TEST_IDENTITY,
       tokens: new MemoryIdentitySource(testIdentity()),
       authApi: new FakeAuthApi(() => {}),

@@ -1,43 +1,21 @@
-import { afterEach, beforeEach, describe, expect, test } from 'bun:test'
+import { describe, expect, test } from 'bun:test'
 import { readFileSync } from 'node:fs'
-import type { Database } from 'bun:sqlite'
 import { UNKNOWN_STARTED_COMMAND } from '../../edge-agent/src/agent/command-runner.ts'
 import { INTERRUPTED_BEFORE_START, INTERRUPTED_WHILE_RUNNING } from '../../edge-agent/src/agent/recovery.ts'
-import { openAgentDatabase } from '../../edge-agent/src/store/database.ts'
 import { codecs } from '../../proto/wire.ts'
-import { tempDir, waitFor } from '../../edge-agent/test-support/helpers.ts'
-import { commandPayload, startRunner } from '../../edge-agent/test-support/runner-harness.ts'
+import { waitFor } from '../../edge-agent/test-support/helpers.ts'
+import { commandPayload, runnerFixture, startRunner } from '../../edge-agent/test-support/runner-harness.ts'
 
-let dir: ReturnType<typeof tempDir>
-let db: Database
-let harness: ReturnType<typeof startRunner> | undefined
-const start = (options?: Parameters<typeof startRunner>[1]) => (harness = startRunner(db, options))
-/** Stops the actors and reopens the state dir: an agent restart. */
-async function restart(options?: Parameters<typeof startRunner>[1]) {
-  await harness?.stop()
-  db.close()
-  db = openAgentDatabase(dir.path)
-  return start(options)
-}
+const fx = runnerFixture()
 const statuses = (h: ReturnType<typeof startRunner>, id: string) => h.updatesOf(id).map((u) => u.statusName)
 const finished = (h: ReturnType<typeof startRunner>, id: string) => h.updatesOf(id).some((u) => u.statusName !== 'RUNNING')
 
-beforeEach(() => {
-  dir = tempDir()
-  db = openAgentDatabase(dir.path)
-})
-afterEach(async () => {
-  await harness?.stop()
-  harness = undefined
-  db.close()
-  dir.remove()
-})
 
 describe('command runner', () => {
   test('reconciliation: a re-sent already-started command is answered with its final report, never re-run', async () => {
-    const h = start()
+    const h = fx.start()
     await h.setPolicies([{ rules: { exec: { allowedCommands: ['sh'] } } }])
-    const marker = `${dir.path}/runs`
+    const marker = `${fx.dir.path}/runs`
     const run = (id: string, alreadyStarted: boolean) =>
       codecs.command.encode({ id, kind: 'exec', paramsJson: JSON.stringify({ command: 'sh', args: ['-c', `echo ${id} >> '${marker}'`] }), timeoutMs: 0, createdAtMs: Date.now(), alreadyStarted })
     await h.send(run('known', false))
@@ -54,7 +32,7 @@ describe('command runner', () => {
   })
 
   test('reports RUNNING then COMPLETED with the result', async () => {
-    const h = start()
+    const h = fx.start()
     await h.setPolicies([])
     await h.send(commandPayload('cmd_1', 'echo', { hello: 'world' }))
     await waitFor(() => finished(h, 'cmd_1'))
@@ -66,7 +44,7 @@ describe('command runner', () => {
   })
 
   test('a failing exec reports FAILED with error and result', async () => {
-    const h = start()
+    const h = fx.start()
     await h.setPolicies([{ rules: { exec: { allowedCommands: ['sh'] } } }])
     await h.send(commandPayload('cmd_1', 'exec', { command: 'sh', args: ['-c', 'echo oops >&2; exit 3'] }))
     await waitFor(() => finished(h, 'cmd_1'))
@@ -76,7 +54,7 @@ describe('command runner', () => {
   })
 
   test('malformed params and unknown kinds fail before anything runs', async () => {
-    const h = start()
+    const h = fx.start()
     await h.setPolicies([])
     await h.send(codecs.command.encode({ id: 'bad_json', kind: 'echo', paramsJson: '{oops', timeoutMs: 0, createdAtMs: Date.now() }))
     await h.send(commandPayload('unknown', 'teleport'))
@@ -88,7 +66,7 @@ describe('command runner', () => {
 
   test('a redelivered command that is still running is ignored', async () => {
     const executions: string[] = []
-    const h = start({ executions })
+    const h = fx.start({ executions })
     await h.setPolicies([])
     await h.send(commandPayload('slow', 'sleep', { ms: 150 }))
     await waitFor(() => statuses(h, 'slow').length === 1)
@@ -101,7 +79,7 @@ describe('command runner', () => {
 
   test('a redelivered finished command re-sends its final update and does not run again', async () => {
     const executions: string[] = []
-    const h = start({ executions })
+    const h = fx.start({ executions })
     await h.setPolicies([])
     await h.send(commandPayload('once', 'count', { label: 'once' }))
     await waitFor(() => finished(h, 'once'))
@@ -114,12 +92,12 @@ describe('command runner', () => {
 
   test('never executes a command twice, even across agent restarts', async () => {
     const executions: string[] = []
-    let h = start({ executions })
+    let h = fx.start({ executions })
     await h.setPolicies([])
     await h.send(commandPayload('c1', 'count', { label: 'c1' }))
     await waitFor(() => finished(h, 'c1'))
 
-    h = await restart({ executions })
+    h = await fx.restart({ executions })
     await h.send(commandPayload('c1', 'count', { label: 'c1' }))
     await waitFor(() => statuses(h, 'c1').length === 3)
     expect(statuses(h, 'c1')).toEqual(['RUNNING', 'COMPLETED', 'COMPLETED'])
@@ -128,13 +106,13 @@ describe('command runner', () => {
 
   test('commands left unfinished by a crash are failed at start-up and never re-run', async () => {
     const executions: string[] = []
-    let h = start({ executions })
+    let h = fx.start({ executions })
     // Simulate a crash mid-flight: one command recorded but waiting, one admitted and running.
     h.commands.claim('was_waiting', 'count')
     h.commands.claim('was_running', 'count')
     h.commands.accept('was_running')
 
-    h = await restart({ executions })
+    h = await fx.restart({ executions })
     expect(h.updatesOf('was_waiting').map((u) => [u.statusName, u.error])).toEqual([['FAILED', INTERRUPTED_BEFORE_START]])
     expect(h.updatesOf('was_running').map((u) => [u.statusName, u.error])).toEqual([['FAILED', INTERRUPTED_WHILE_RUNNING]])
     await h.setPolicies([])
@@ -145,7 +123,7 @@ describe('command runner', () => {
   })
 
   test('closing cancels running commands (FAILED) and refuses to acknowledge new ones', async () => {
-    const h = start()
+    const h = fx.start()
     await h.setPolicies([])
     await h.send(commandPayload('long', 'sleep', { ms: 10_000 }))
     await waitFor(() => statuses(h, 'long').length === 1)
@@ -158,14 +136,14 @@ describe('command runner', () => {
   })
 
   test('undecodable payloads are acknowledged and dropped', async () => {
-    const h = start()
+    const h = fx.start()
     await h.send(new Uint8Array([0xff, 0xff, 0xff]))
     await h.send(codecs.command.encode({ id: '', kind: 'echo', paramsJson: '{}', timeoutMs: 0, createdAtMs: 0 }))
     expect(h.updates()).toEqual([])
   })
 
   test('command timeouts come from the Command', async () => {
-    const h = start()
+    const h = fx.start()
     await h.setPolicies([])
     await h.send(commandPayload('short', 'sleep', { ms: 5_000 }, 50))
     await waitFor(() => finished(h, 'short'))

@@ -1,48 +1,34 @@
 /** Agent side of the safety semantics: the emergency stop latch, and deadlines checked by the agent's own clock. */
-import { afterEach, beforeEach, describe, expect, test } from 'bun:test'
-import type { Database } from 'bun:sqlite'
+import { describe, expect, test } from 'bun:test'
 import { rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { EmergencyStopLatch } from '../../edge-agent/src/agent/estop.ts'
-import { openAgentDatabase } from '../../edge-agent/src/store/database.ts'
-import { tempDir, waitFor } from '../../edge-agent/test-support/helpers.ts'
-import { commandPayload, startRunner } from '../../edge-agent/test-support/runner-harness.ts'
+import { waitFor } from '../../edge-agent/test-support/helpers.ts'
+import { commandPayload, runnerFixture, startRunner } from '../../edge-agent/test-support/runner-harness.ts'
 
-let dir: ReturnType<typeof tempDir>
-let db: Database
-let harness: ReturnType<typeof startRunner> | undefined
+const fx = runnerFixture()
 
-beforeEach(() => {
-  dir = tempDir()
-  db = openAgentDatabase(dir.path)
-})
-afterEach(async () => {
-  await harness?.stop()
-  harness = undefined
-  db.close()
-  dir.remove()
-})
 
 const finalOf = (h: ReturnType<typeof startRunner>, id: string) => h.updatesOf(id).find((u) => u.statusName !== 'RUNNING')
 
 describe('emergency stop latch', () => {
   test('a newer remote generation latches durably; older or repeated ones are stale; a reset releases', () => {
-    const latch = new EmergencyStopLatch(db)
+    const latch = new EmergencyStopLatch(fx.db)
     expect(latch.isEngaged()).toBe(false)
     expect(latch.applyRemote({ generation: 2, engaged: true, reason: 'cell breach', atMs: 0 })).toBe('changed')
     expect(latch.applyRemote({ generation: 2, engaged: false, reason: 'replayed', atMs: 0 })).toBe('stale')
     expect(latch.applyRemote({ generation: 1, engaged: false, reason: 'old reset', atMs: 0 })).toBe('stale')
     // survives a restart (new instance on the same database)
-    const again = new EmergencyStopLatch(db)
+    const again = new EmergencyStopLatch(fx.db)
     expect(again.isEngaged()).toBe(true)
     expect(again.describe()).toBe('emergency stop (remote: cell breach)')
     expect(again.applyRemote({ generation: 3, engaged: false, reason: 'clear', atMs: 0 })).toBe('changed')
-    expect(new EmergencyStopLatch(db).isEngaged()).toBe(false)
+    expect(new EmergencyStopLatch(fx.db).isEngaged()).toBe(false)
   })
 
   test('an unreadable stored latch fails closed until a reset arrives', () => {
-    db.query(`INSERT INTO runtime_state (name, value, updated_at) VALUES ('estop', 'not json', 0)`).run()
-    const latch = new EmergencyStopLatch(db)
+    fx.db.query(`INSERT INTO runtime_state (name, value, updated_at) VALUES ('estop', 'not json', 0)`).run()
+    const latch = new EmergencyStopLatch(fx.db)
     expect(latch.isEngaged()).toBe(true)
     expect(latch.describe()).toContain('unreadable')
     expect(latch.applyRemote({ generation: 1, engaged: false, reason: 'checked', atMs: 0 })).toBe('changed')
@@ -50,8 +36,8 @@ describe('emergency stop latch', () => {
   })
 
   test('the local file engages independently of the remote state; only removing it releases', () => {
-    const file = join(dir.path, 'ESTOP')
-    const latch = new EmergencyStopLatch(db, file)
+    const file = join(fx.dir.path, 'ESTOP')
+    const latch = new EmergencyStopLatch(fx.db, file)
     writeFileSync(file, 'button pressed\nsecond line ignored\n')
     expect(latch.pollLocal()).toBe(true)
     expect(latch.state()).toMatchObject({ localEngaged: true, localReason: 'button pressed', remoteEngaged: false })
@@ -67,8 +53,8 @@ describe('emergency stop latch', () => {
   })
 
   test('while engaged, commands are refused before anything runs; running ones are killed', async () => {
-    const estop = new EmergencyStopLatch(db)
-    const h = (harness = startRunner(db, { estop }))
+    const estop = new EmergencyStopLatch(fx.db)
+    const h = fx.start({ estop })
     await h.setPolicies([{ rules: { maxConcurrent: 5 } }])
     await h.send(commandPayload('long', 'sleep', { ms: 30_000 }))
     await waitFor(() => h.updatesOf('long').some((u) => u.statusName === 'RUNNING'))
@@ -88,7 +74,7 @@ describe('emergency stop latch', () => {
 
 describe('command deadlines on the agent', () => {
   test('a command arriving after its deadline (late from a queue) is reported EXPIRED and never runs', async () => {
-    const h = (harness = startRunner(db))
+    const h = fx.start()
     await h.setPolicies([{}])
     await h.send(commandPayload('late', 'count', { label: 'late' }, 0, Date.now() - 1))
     await h.send(commandPayload('in-time', 'count', { label: 'in-time' }, 0, Date.now() + 60_000))
@@ -104,7 +90,7 @@ describe('command deadlines on the agent', () => {
   })
 
   test('a command whose deadline passes while it waits for a policy set never starts', async () => {
-    const h = (harness = startRunner(db, { policyWaitMs: 5_000 }))
+    const h = fx.start({ policyWaitMs: 5_000 })
     await h.send(commandPayload('waiting', 'count', { label: 'w' }, 0, Date.now() + 100))
     await Bun.sleep(200)
     await h.setPolicies([{}])
