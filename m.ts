@@ -3,7 +3,10 @@ const dir = "/work/main/node_modules/@electric-sql/pglite/dist/";
 async function run(opts: any) {
   const w = new Worker("/tmp/w.ts");
   const t = performance.now();
-  const ms = await new Promise((r) => { w.onmessage = (e) => r(e.data); w.postMessage(opts); });
+  const ms = await new Promise((r) => {
+    w.onmessage = (e) => r(e.data);
+    w.postMessage(opts);
+  });
   console.log("in-worker create", ms, "total", Math.round(performance.now() - t));
   w.terminate();
 }

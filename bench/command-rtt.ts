@@ -30,16 +30,31 @@ const total = Number(values.commands);
 const concurrency = Number(values.concurrency);
 
 const adminKey = newSecret("roz_sk_");
-const plane = await startControlPlane({ port: 0, mqttPort: 0, grpcPort: 0, host: "127.0.0.1", logLevel: "silent", dataDir: "memory://", adminKey });
+const plane = await startControlPlane({
+  port: 0,
+  mqttPort: 0,
+  grpcPort: 0,
+  host: "127.0.0.1",
+  logLevel: "silent",
+  dataDir: "memory://",
+  adminKey,
+});
 const api = new ApiClient(plane.url);
 const mqttUrl = plane.transport.mqttUrl;
 const grpcAddress = `127.0.0.1:${plane.transport.grpc.port}`;
-console.log(`control plane ${plane.url} · database ${plane.database.kind} · broker ${plane.transport.broker ? "embedded aedes" : mqttUrl}`);
+console.log(
+  `control plane ${plane.url} · database ${plane.database.kind} · broker ${plane.transport.broker ? "embedded aedes" : mqttUrl}`,
+);
 
 async function provision(label: string): Promise<SimAgentIdentity> {
   const host = (await api.post("/api/v1/hosts", { name: `bench-${label}-${crypto.randomUUID()}` }, adminKey)).body;
   const identity = (await api.post("/api/runtime/identities", { hostId: host.id }, adminKey)).body;
-  return (await api.post("/api/runtime/bootstrap/exchange", { runtimeId: identity.runtimeId, bootstrapToken: identity.bootstrapToken })).body;
+  return (
+    await api.post("/api/runtime/bootstrap/exchange", {
+      runtimeId: identity.runtimeId,
+      bootstrapToken: identity.bootstrapToken,
+    })
+  ).body;
 }
 
 /** Issues `total` commands through REST over a fleet and times each until its completion event arrives. */
@@ -104,9 +119,14 @@ const mqttStats = await measure("mqtt", (id) => startMqttSimAgent(mqttUrl, id));
 const grpcStats = await measure("grpc", (id) => startGrpcSimAgent(mqttUrl, grpcAddress, id));
 
 const bareStart = performance.now();
-const bare = summarize(await bareMqttRoundTrip(mqttUrl, plane.transport.credentials ?? {}, Number(values["mqtt-samples"])), performance.now() - bareStart);
+const bare = summarize(
+  await bareMqttRoundTrip(mqttUrl, plane.transport.credentials ?? {}, Number(values["mqtt-samples"])),
+  performance.now() - bareStart,
+);
 
-console.log(`\ncommand round trip (REST create → agent → completed committed), ${agents} agents, concurrency ${concurrency}, ${total} commands`);
+console.log(
+  `\ncommand round trip (REST create → agent → completed committed), ${agents} agents, concurrency ${concurrency}, ${total} commands`,
+);
 type Stats = Awaited<ReturnType<typeof measure>>;
 const line = (label: string, s: Stats) =>
   console.log(
@@ -120,7 +140,9 @@ console.log(
   `  gRPC / MQTT p50 ratio: round trip ${(grpcStats.roundTrip.p50 / mqttStats.roundTrip.p50).toFixed(2)}, ` +
     `delivery ${(grpcStats.delivery.p50 / mqttStats.delivery.p50).toFixed(2)}`,
 );
-console.log(`bare MQTT QoS 1 publish → receive, same broker (reference): p50=${fmt(bare.p50)}  p99=${fmt(bare.p99)}  (n=${bare.n})`);
+console.log(
+  `bare MQTT QoS 1 publish → receive, same broker (reference): p50=${fmt(bare.p50)}  p99=${fmt(bare.p99)}  (n=${bare.n})`,
+);
 
 await plane.stop();
 process.exit(0);

@@ -32,10 +32,20 @@ const { values } = parseArgs({
 const fleetSize = Number(values.hosts);
 
 const adminKey = newSecret("roz_sk_");
-const plane = await startControlPlane({ port: 0, mqttPort: 0, grpcPort: 0, host: "127.0.0.1", logLevel: "silent", dataDir: "memory://", adminKey });
+const plane = await startControlPlane({
+  port: 0,
+  mqttPort: 0,
+  grpcPort: 0,
+  host: "127.0.0.1",
+  logLevel: "silent",
+  dataDir: "memory://",
+  adminKey,
+});
 const api = new ApiClient(plane.url);
 const mqttUrl = plane.transport.mqttUrl;
-console.log(`control plane ${plane.url} · database ${plane.database.kind} · broker ${plane.transport.broker ? "embedded aedes" : mqttUrl}`);
+console.log(
+  `control plane ${plane.url} · database ${plane.database.kind} · broker ${plane.transport.broker ? "embedded aedes" : mqttUrl}`,
+);
 
 interface Identity {
   runtimeId: string;
@@ -45,21 +55,48 @@ interface Identity {
 }
 
 async function provision(label: string): Promise<Identity> {
-  const host = (await api.post("/api/v1/hosts", { name: `estop-${label}-${crypto.randomUUID()}`, labels: { bench: label } }, adminKey)).body;
+  const host = (
+    await api.post(
+      "/api/v1/hosts",
+      { name: `estop-${label}-${crypto.randomUUID()}`, labels: { bench: label } },
+      adminKey,
+    )
+  ).body;
   const identity = (await api.post("/api/runtime/identities", { hostId: host.id }, adminKey)).body;
-  return (await api.post("/api/runtime/bootstrap/exchange", { runtimeId: identity.runtimeId, bootstrapToken: identity.bootstrapToken })).body;
+  return (
+    await api.post("/api/runtime/bootstrap/exchange", {
+      runtimeId: identity.runtimeId,
+      bootstrapToken: identity.bootstrapToken,
+    })
+  ).body;
 }
 
 /** An agent that only knows the emergency stop: latches the newest generation, cancels its job, acknowledges. */
 async function startSimAgent(id: Identity): Promise<MqttClient> {
-  const client = await mqtt.connectAsync(mqttUrl, { clientId: id.runtimeId, username: id.runtimeId, password: id.accessToken, clean: true, reconnectPeriod: 0 });
+  const client = await mqtt.connectAsync(mqttUrl, {
+    clientId: id.runtimeId,
+    username: id.runtimeId,
+    password: id.accessToken,
+    clean: true,
+    reconnectPeriod: 0,
+  });
   let generation = 0;
   let engaged = false;
   let job: ReturnType<typeof setTimeout> | undefined = setTimeout(() => {}, 3_600_000);
   const report = (killed: number) =>
     client.publish(
       topic(id.tenantId, id.hostId, "safety"),
-      Buffer.from(codecs.safetyState.encode({ estopGeneration: generation, remoteEngaged: engaged, localEngaged: false, localReason: "", killed, policyVersion: 0, atMs: Date.now() })),
+      Buffer.from(
+        codecs.safetyState.encode({
+          estopGeneration: generation,
+          remoteEngaged: engaged,
+          localEngaged: false,
+          localReason: "",
+          killed,
+          policyVersion: 0,
+          atMs: Date.now(),
+        }),
+      ),
       { qos: 1 },
     );
   client.on("message", (_topic, payload) => {
@@ -108,14 +145,26 @@ async function fleet(label: string, n: number): Promise<{ ids: Identity[]; clien
  */
 async function round(label: string, hosts: number, engaged: boolean): Promise<number[]> {
   const t0 = performance.timeOrigin + performance.now();
-  const res = await api.post(engaged ? "/api/v1/estop" : "/api/v1/estop/reset", { scope: { selector: { labels: { bench: label } } }, reason: "bench" }, adminKey);
-  if (res.status !== 202 || res.body.hosts !== hosts) throw new Error(`estop: ${res.status} ${JSON.stringify(res.body).slice(0, 200)}`);
+  const res = await api.post(
+    engaged ? "/api/v1/estop" : "/api/v1/estop/reset",
+    { scope: { selector: { labels: { bench: label } } }, reason: "bench" },
+    adminKey,
+  );
+  if (res.status !== 202 || res.body.hosts !== hosts)
+    throw new Error(`estop: ${res.status} ${JSON.stringify(res.body).slice(0, 200)}`);
   const ids: string[] = res.body.items.map((i: { hostId: string }) => i.hostId);
-  const generations = new Map<string, number>(res.body.items.map((i: { hostId: string; estop: { generation: number } }) => [i.hostId, i.estop.generation]));
+  const generations = new Map<string, number>(
+    res.body.items.map((i: { hostId: string; estop: { generation: number } }) => [i.hostId, i.estop.generation]),
+  );
   // Completion is checked in the database directly (cheap); the latencies come from the recorded acknowledgement times.
   for (;;) {
     const rows = await plane.services.db
-      .select({ hostId: hostSafety.hostId, ackGeneration: hostSafety.ackGeneration, ackAt: hostSafety.ackAt, engaged: hostSafety.ackRemoteEngaged })
+      .select({
+        hostId: hostSafety.hostId,
+        ackGeneration: hostSafety.ackGeneration,
+        ackAt: hostSafety.ackAt,
+        engaged: hostSafety.ackRemoteEngaged,
+      })
       .from(hostSafety)
       .where(inArray(hostSafety.hostId, ids));
     const done = rows.filter((r) => r.ackGeneration === generations.get(r.hostId) && r.engaged === engaged);
@@ -138,10 +187,12 @@ async function measure(label: string, hosts: number, rounds: number) {
   return { perHost: summarize(perHost, 1), allKilled: summarize(allKilled, 1) };
 }
 
-
 const single = await measure("single", 1, Number(values["single-rounds"]));
 const many = await measure("fleet", fleetSize, Number(values["fleet-rounds"]));
-const bare = summarize(await bareMqttRoundTrip(mqttUrl, plane.transport.credentials ?? {}, Number(values["mqtt-samples"])), 1);
+const bare = summarize(
+  await bareMqttRoundTrip(mqttUrl, plane.transport.credentials ?? {}, Number(values["mqtt-samples"])),
+  1,
+);
 
 console.log(`\nemergency stop: REST call → "stop latched, all running work killed" acknowledged and committed`);
 console.log(`  1 host      (${single.perHost.n} stops): p50=${fmt(single.perHost.p50)} p99=${fmt(single.perHost.p99)}`);
@@ -149,7 +200,9 @@ console.log(
   `  ${fleetSize} hosts (${many.allKilled.n} stops): ` +
     `per host p50=${fmt(many.perHost.p50)} p99=${fmt(many.perHost.p99)} · last host (whole fleet stopped) p50=${fmt(many.allKilled.p50)} max=${fmt(many.allKilled.p99)}`,
 );
-console.log(`bare MQTT QoS 1 publish → receive, same broker (reference): p50=${fmt(bare.p50)}  p99=${fmt(bare.p99)}  (n=${bare.n})`);
+console.log(
+  `bare MQTT QoS 1 publish → receive, same broker (reference): p50=${fmt(bare.p50)}  p99=${fmt(bare.p99)}  (n=${bare.n})`,
+);
 
 await plane.stop();
 process.exit(0);

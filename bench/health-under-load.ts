@@ -21,7 +21,15 @@ const clients = Number(values.clients);
 const seconds = Number(values.seconds);
 
 const adminKey = newSecret("roz_sk_");
-const plane = await startControlPlane({ port: 0, mqttPort: 0, grpcPort: 0, host: "127.0.0.1", logLevel: "silent", dataDir: "memory://", adminKey });
+const plane = await startControlPlane({
+  port: 0,
+  mqttPort: 0,
+  grpcPort: 0,
+  host: "127.0.0.1",
+  logLevel: "silent",
+  dataDir: "memory://",
+  adminKey,
+});
 const headers = { authorization: `Bearer ${adminKey}`, "content-type": "application/json" };
 console.log(`control plane ${plane.url} · database ${plane.database.kind} · ${clients} clients · ${seconds} s`);
 
@@ -42,7 +50,11 @@ let running = true;
 let writes = 0;
 async function client(n: number) {
   while (running) {
-    await fetch(`${plane.url}/api/v1/hosts`, { method: "POST", headers, body: JSON.stringify({ name: `load-${n}-${writes++}` }) }).then((r) => r.arrayBuffer());
+    await fetch(`${plane.url}/api/v1/hosts`, {
+      method: "POST",
+      headers,
+      body: JSON.stringify({ name: `load-${n}-${writes++}` }),
+    }).then((r) => r.arrayBuffer());
     await fetch(`${plane.url}/api/v1/commands?limit=50`, { headers }).then((r) => r.arrayBuffer());
   }
 }
@@ -67,7 +79,9 @@ const loadStats = summarize(underLoad, 1);
 console.log(`reference  GET /health idle:      p50 ${fmt(idleStats.p50)}  p99 ${fmt(idleStats.p99)}`);
 console.log(`reference  bare select 1:         p50 ${fmt(dbStats.p50)}  p99 ${fmt(dbStats.p99)}`);
 console.log(`under load GET /health (n=${loadStats.n}): p50 ${fmt(loadStats.p50)}  p99 ${fmt(loadStats.p99)}`);
-console.log(`ratio under load / idle: p50 ${(loadStats.p50 / idleStats.p50).toFixed(1)}×  p99 ${(loadStats.p99 / idleStats.p99).toFixed(1)}×`);
+console.log(
+  `ratio under load / idle: p50 ${(loadStats.p50 / idleStats.p50).toFixed(1)}×  p99 ${(loadStats.p99 / idleStats.p99).toFixed(1)}×`,
+);
 console.log(`load: ${((writes / wall) * 1000).toFixed(0)} host writes/s (plus as many list reads)`);
 await plane.stop();
 process.exit(0);

@@ -22,7 +22,13 @@ export interface SimAgent {
 export const receivedAt = new Map<string, number>();
 
 export async function startMqttSimAgent(url: string, id: SimAgentIdentity): Promise<SimAgent & { client: MqttClient }> {
-  const client = await mqtt.connectAsync(url, { clientId: id.runtimeId, username: id.runtimeId, password: id.accessToken, clean: true, reconnectPeriod: 0 });
+  const client = await mqtt.connectAsync(url, {
+    clientId: id.runtimeId,
+    username: id.runtimeId,
+    password: id.accessToken,
+    clean: true,
+    reconnectPeriod: 0,
+  });
   const ack = (commandId: string, status: CommandStatus) =>
     client.publish(
       topic(id.tenantId, id.hostId, "ack"),
@@ -61,7 +67,10 @@ export async function startGrpcSimAgent(mqttUrl: string, grpcAddress: string, id
       if (frame.command) {
         receivedAt.set(frame.command.id, performance.now());
         for (const status of [CommandStatus.RUNNING, CommandStatus.COMPLETED]) {
-          call.write({ seq: ++seq, update: { commandId: frame.command.id, status, resultJson: "{}", atMs: Date.now() } });
+          call.write({
+            seq: ++seq,
+            update: { commandId: frame.command.id, status, resultJson: "{}", atMs: Date.now() },
+          });
         }
       }
     });

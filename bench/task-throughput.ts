@@ -30,11 +30,21 @@ const concurrency = Number(values.concurrency);
 const totalCommands = Number(values.commands);
 
 const adminKey = newSecret("roz_sk_");
-const plane = await startControlPlane({ port: 0, mqttPort: 0, grpcPort: 0, host: "127.0.0.1", logLevel: "silent", dataDir: "memory://", adminKey });
+const plane = await startControlPlane({
+  port: 0,
+  mqttPort: 0,
+  grpcPort: 0,
+  host: "127.0.0.1",
+  logLevel: "silent",
+  dataDir: "memory://",
+  adminKey,
+});
 const api = new ApiClient(plane.url);
 const { services } = plane;
 const db = services.db;
-console.log(`control plane ${plane.url} · database ${plane.database.kind} · broker ${plane.transport.broker ? "embedded aedes" : plane.transport.mqttUrl}`);
+console.log(
+  `control plane ${plane.url} · database ${plane.database.kind} · broker ${plane.transport.broker ? "embedded aedes" : plane.transport.mqttUrl}`,
+);
 
 /** Rows of a raw query, whichever driver (PGlite answers {rows}, postgres.js an array). */
 async function rows<T>(query: ReturnType<typeof sql>): Promise<T[]> {
@@ -51,8 +61,16 @@ for (let i = 0; i < workers; i += 50) {
     Array.from({ length: Math.min(50, workers - i) }, async (_, j) => {
       const host = await services.hosts.register(principal.tenantId, { name: `bench-worker-${i + j}` });
       const identity = await services.runtime.createIdentity(principal, { hostId: host.id });
-      const tokens = await services.runtime.exchange({ runtimeId: identity.runtimeId, bootstrapToken: identity.bootstrapToken });
-      const agent = await startMqttSimAgent(plane.transport.mqttUrl, { runtimeId: tokens.runtimeId, tenantId: tokens.tenantId, hostId: tokens.hostId, accessToken: tokens.accessToken });
+      const tokens = await services.runtime.exchange({
+        runtimeId: identity.runtimeId,
+        bootstrapToken: identity.bootstrapToken,
+      });
+      const agent = await startMqttSimAgent(plane.transport.mqttUrl, {
+        runtimeId: tokens.runtimeId,
+        tenantId: tokens.tenantId,
+        hostId: tokens.hostId,
+        accessToken: tokens.accessToken,
+      });
       return { hostId: host.id, agent };
     }),
   );
@@ -103,19 +121,38 @@ async function closedLoop(count: number, create: (i: number) => Promise<string>)
   return { samples: samples.sort((a, b) => a - b), wallMs: performance.now() - start };
 }
 
-const commandRun = await closedLoop(totalCommands, async (i) => (await api.post("/api/v1/commands", { hostId: fleet[i % fleet.length]!.hostId, kind: "noop" }, adminKey)).body.id);
-const taskRun = await closedLoop(totalTasks, async () => (await api.post("/api/v1/tasks", { prompt: "bench" }, adminKey)).body.id);
-const timings = await rows<{ assign: number }>(sql`select extract(epoch from assigned_at - created_at) * 1000 as assign from tasks where status = 'completed'`);
+const commandRun = await closedLoop(
+  totalCommands,
+  async (i) =>
+    (await api.post("/api/v1/commands", { hostId: fleet[i % fleet.length]!.hostId, kind: "noop" }, adminKey)).body.id,
+);
+const taskRun = await closedLoop(
+  totalTasks,
+  async () => (await api.post("/api/v1/tasks", { prompt: "bench" }, adminKey)).body.id,
+);
+const timings = await rows<{ assign: number }>(
+  sql`select extract(epoch from assigned_at - created_at) * 1000 as assign from tasks where status = 'completed'`,
+);
 const assign = timings.map((r) => Number(r.assign)).sort((a, b) => a - b);
 
 const line = (s: number[]) => `p50=${fmt(percentile(s, 50))} p99=${fmt(percentile(s, 99))}`;
 const perSec = (n: number, ms: number) => ((n / ms) * 1000).toFixed(0);
-console.log(`\n${totalTasks} one-stage tasks over ${workers} simulated workers (1 slot each), ${concurrency} clients in a closed loop`);
+console.log(
+  `\n${totalTasks} one-stage tasks over ${workers} simulated workers (1 slot each), ${concurrency} clients in a closed loop`,
+);
 console.log(`  created → assigned (scheduling, server clock)   ${line(assign)}`);
-console.log(`  task round trip (REST create → completed)        ${line(taskRun.samples)} · ${perSec(totalTasks, taskRun.wallMs)} tasks/s`);
-console.log(`reference, same run and fleet: bare command round trip (REST create → agent → completed), ${totalCommands} commands`);
-console.log(`  command round trip                               ${line(commandRun.samples)} · ${perSec(totalCommands, commandRun.wallMs)} commands/s`);
-console.log(`  scheduling adds (task - command round trip, p50) ${fmt(percentile(taskRun.samples, 50) - percentile(commandRun.samples, 50))}`);
+console.log(
+  `  task round trip (REST create → completed)        ${line(taskRun.samples)} · ${perSec(totalTasks, taskRun.wallMs)} tasks/s`,
+);
+console.log(
+  `reference, same run and fleet: bare command round trip (REST create → agent → completed), ${totalCommands} commands`,
+);
+console.log(
+  `  command round trip                               ${line(commandRun.samples)} · ${perSec(totalCommands, commandRun.wallMs)} commands/s`,
+);
+console.log(
+  `  scheduling adds (task - command round trip, p50) ${fmt(percentile(taskRun.samples, 50) - percentile(commandRun.samples, 50))}`,
+);
 
 for (const { agent } of fleet) await agent.stop();
 await plane.stop();

@@ -10,7 +10,13 @@ const root = new protobuf.Root();
 protobuf.parse(edgeSource, root, { keepCase: false });
 protobuf.parse(sessionSource, root, { keepCase: false });
 
-const definition = protoLoader.fromJSON(root.toJSON(), { keepCase: false, longs: Number, enums: Number, defaults: true, oneofs: true });
+const definition = protoLoader.fromJSON(root.toJSON(), {
+  keepCase: false,
+  longs: Number,
+  enums: Number,
+  defaults: true,
+  oneofs: true,
+});
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const pkg = (grpc.loadPackageDefinition(definition) as any).edge.v1;
@@ -42,7 +48,15 @@ export interface LogLine {
 }
 export interface ServerFrame {
   welcome?: { lastAgentSeq: number; hostId: string };
-  command?: { id: string; kind: string; paramsJson: string; timeoutMs: number; createdAtMs: number; alreadyStarted?: boolean; notAfterMs?: number };
+  command?: {
+    id: string;
+    kind: string;
+    paramsJson: string;
+    timeoutMs: number;
+    createdAtMs: number;
+    alreadyStarted?: boolean;
+    notAfterMs?: number;
+  };
   ack?: { seq: number };
   cancel?: { commandId: string; reason: string; atMs: number };
   estop?: EmergencyStop;

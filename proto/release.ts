@@ -12,7 +12,8 @@ import { Value } from "@sinclair/typebox/value";
 export const CHANNEL_PATTERN = "^[a-z0-9][a-z0-9_-]{0,63}$";
 /** Release versions: dotted numbers with an optional `-pre`/`+build` suffix (`2026.02.20`, `1.4.0-rc.1`). */
 export const RELEASE_VERSION_PATTERN = "^[0-9]{1,9}(\\.[0-9]{1,9}){0,5}([-+][0-9A-Za-z][0-9A-Za-z.-]{0,31})?$";
-const ISO_TIMESTAMP_PATTERN = "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2})$";
+const ISO_TIMESTAMP_PATTERN =
+  "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2})$";
 /** A script path: relative, `/`-separated segments of `[A-Za-z0-9._-]`, none of them `.` or `..`. */
 const SCRIPT_PATH_PATTERN = "^(?!.*(^|/)\\.{1,2}(/|$))[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*$";
 
@@ -57,7 +58,8 @@ export function validateManifest(value: unknown): ReleaseManifest {
   }
   const issuedAt = Date.parse(value.issuedAt);
   const expiresAt = Date.parse(value.expiresAt);
-  if (Number.isNaN(issuedAt) || Number.isNaN(expiresAt)) throw new Error("malformed manifest: issuedAt and expiresAt must be valid timestamps");
+  if (Number.isNaN(issuedAt) || Number.isNaN(expiresAt))
+    throw new Error("malformed manifest: issuedAt and expiresAt must be valid timestamps");
   if (expiresAt <= issuedAt) throw new Error("malformed manifest: expiresAt must be after issuedAt");
   for (const key of ["id", "path"] as const) {
     const seen = new Set(value.scripts.map((s) => s[key]));
@@ -90,7 +92,10 @@ export const sha256Hex = (data: string | Uint8Array) => createHash("sha256").upd
 
 export function generateKeyPair(): { publicKey: string; secretKey: string } {
   const pair = nacl.sign.keyPair();
-  return { publicKey: Buffer.from(pair.publicKey).toString("base64"), secretKey: Buffer.from(pair.secretKey).toString("base64") };
+  return {
+    publicKey: Buffer.from(pair.publicKey).toString("base64"),
+    secretKey: Buffer.from(pair.secretKey).toString("base64"),
+  };
 }
 
 /** Whether `key` is a base64 ed25519 public key. */
@@ -102,19 +107,26 @@ export function isPublicKey(key: string): boolean {
 export function signManifest(manifest: ReleaseManifest, secretKeyBase64: string): SignedManifest {
   validateManifest(manifest);
   const secretKey = new Uint8Array(Buffer.from(secretKeyBase64, "base64"));
-  if (secretKey.length !== nacl.sign.secretKeyLength) throw new Error("secret key must be a base64 ed25519 secret key (64 bytes)");
+  if (secretKey.length !== nacl.sign.secretKeyLength)
+    throw new Error("secret key must be a base64 ed25519 secret key (64 bytes)");
   const json = JSON.stringify(manifest);
   const signature = nacl.sign.detached(new TextEncoder().encode(json), secretKey);
   const publicKey = nacl.sign.keyPair.fromSecretKey(secretKey).publicKey;
-  return { manifest: json, signature: Buffer.from(signature).toString("base64"), publicKey: Buffer.from(publicKey).toString("base64") };
+  return {
+    manifest: json,
+    signature: Buffer.from(signature).toString("base64"),
+    publicKey: Buffer.from(publicKey).toString("base64"),
+  };
 }
 
 /** Verifies the signature with the pinned key and parses the manifest; throws with a clear reason otherwise. */
 export function verifySignedManifest(signed: SignedManifest, pinnedPublicKeyBase64: string): ReleaseManifest {
   const publicKey = new Uint8Array(Buffer.from(pinnedPublicKeyBase64, "base64"));
-  if (publicKey.length !== nacl.sign.publicKeyLength) throw new Error("pinned public key is not a base64 ed25519 public key");
+  if (publicKey.length !== nacl.sign.publicKeyLength)
+    throw new Error("pinned public key is not a base64 ed25519 public key");
   const signature = new Uint8Array(Buffer.from(signed.signature ?? "", "base64"));
-  if (signature.length !== nacl.sign.signatureLength || typeof signed.manifest !== "string") throw new Error("malformed signature");
+  if (signature.length !== nacl.sign.signatureLength || typeof signed.manifest !== "string")
+    throw new Error("malformed signature");
   if (!nacl.sign.detached.verify(new TextEncoder().encode(signed.manifest), signature, publicKey)) {
     throw new Error("manifest signature does not verify against the pinned public key");
   }

@@ -121,7 +121,13 @@ function codec<T>(name: string): Codec<T> {
   return {
     encode: (value) => type.encode(type.fromObject(value as Record<string, unknown>)).finish(),
     decode: (bytes) =>
-      type.toObject(type.decode(bytes), { longs: Number, enums: Number, defaults: true, arrays: true, objects: true }) as T,
+      type.toObject(type.decode(bytes), {
+        longs: Number,
+        enums: Number,
+        defaults: true,
+        arrays: true,
+        objects: true,
+      }) as T,
   };
 }
 
@@ -160,7 +166,18 @@ export function withAgentSeq(payload: Uint8Array, seq: number, floor: number): U
   return out;
 }
 
-export type Channel = "cmd" | "cancel" | "estop" | "receipt" | "ack" | "log" | "status" | "telemetry" | "presence" | "safety" | "policies";
+export type Channel =
+  | "cmd"
+  | "cancel"
+  | "estop"
+  | "receipt"
+  | "ack"
+  | "log"
+  | "status"
+  | "telemetry"
+  | "presence"
+  | "safety"
+  | "policies";
 
 /** Channels an agent publishes on; the rest it only receives. */
 export const AGENT_PUBLISHES: readonly Channel[] = ["ack", "log", "status", "telemetry", "presence", "safety"];

@@ -11,7 +11,15 @@ import { startControlPlane } from "../control-plane/src/app";
 import { newSecret } from "../control-plane/src/lib/secrets";
 
 const adminKey = newSecret("roz_sk_");
-const plane = await startControlPlane({ port: 0, mqttPort: 0, grpcPort: 0, host: "127.0.0.1", dataDir: "memory://", adminKey, logLevel: "silent" });
+const plane = await startControlPlane({
+  port: 0,
+  mqttPort: 0,
+  grpcPort: 0,
+  host: "127.0.0.1",
+  dataDir: "memory://",
+  adminKey,
+  logLevel: "silent",
+});
 const stateDir = mkdtempSync(join(tmpdir(), "edge-demo-"));
 const say = (msg: string) => console.log(`» ${msg}`);
 
@@ -61,7 +69,9 @@ try {
     stdout: "inherit",
     stderr: "inherit",
   });
-  await until("the agent to come online", async () => ((await call("GET", `/api/v1/hosts/${host.id}`)).status === "online" ? true : undefined));
+  await until("the agent to come online", async () =>
+    (await call("GET", `/api/v1/hosts/${host.id}`)).status === "online" ? true : undefined,
+  );
   say("agent online");
 
   const finished = (id: string) =>
@@ -70,11 +80,19 @@ try {
       return c.status === "completed" || c.status === "failed" ? c : undefined;
     });
 
-  const ok = await call("POST", "/api/v1/commands", { hostId: host.id, kind: "exec", params: { command: "uname", args: ["-sm"] } });
+  const ok = await call("POST", "/api/v1/commands", {
+    hostId: host.id,
+    kind: "exec",
+    params: { command: "uname", args: ["-sm"] },
+  });
   const okDone = await finished(ok.id);
   say(`exec uname -sm → ${okDone.status}, stdout: ${JSON.stringify(okDone.result?.stdout?.trim())}`);
 
-  const bad = await call("POST", "/api/v1/commands", { hostId: host.id, kind: "exec", params: { command: "rm", args: ["-rf", "/tmp/x"] } });
+  const bad = await call("POST", "/api/v1/commands", {
+    hostId: host.id,
+    kind: "exec",
+    params: { command: "rm", args: ["-rf", "/tmp/x"] },
+  });
   const badDone = await finished(bad.id);
   say(`exec rm -rf → ${badDone.status}: ${badDone.error}`);
 

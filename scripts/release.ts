@@ -40,7 +40,10 @@ const { positionals, values } = parseArgs({
   },
 });
 
-export function buildRelease(dir: string, opts: { version: string; channel: string; notes: string; expiresInDays: number }) {
+export function buildRelease(
+  dir: string,
+  opts: { version: string; channel: string; notes: string; expiresInDays: number },
+) {
   const files = readdirSync(dir)
     .filter((name) => statSync(join(dir, name)).isFile())
     .sort();
@@ -48,7 +51,13 @@ export function buildRelease(dir: string, opts: { version: string; channel: stri
   const scripts = files.map((name, i) => {
     const body = readFileSync(join(dir, name), "utf8");
     const described = /^#\s*description:\s*(.+)$/m.exec(body.split("\n").slice(0, 3).join("\n"));
-    return { id: `step_${i + 1}`, description: described?.[1]?.trim() ?? name, path: `scripts/${opts.version}/${name}`, sha256: sha256Hex(body), body };
+    return {
+      id: `step_${i + 1}`,
+      description: described?.[1]?.trim() ?? name,
+      path: `scripts/${opts.version}/${name}`,
+      sha256: sha256Hex(body),
+      body,
+    };
   });
   const now = new Date();
   const manifest: ReleaseManifest = {
@@ -81,7 +90,12 @@ async function main() {
   const keyFile = values.key ?? fail("--key is required");
   const expiresInDays = Number(values["expires-in-days"]);
   if (!(expiresInDays > 0)) fail("--expires-in-days must be positive");
-  const { manifest, bodies } = buildRelease(dir, { version, channel: values.channel!, notes: values.notes!, expiresInDays });
+  const { manifest, bodies } = buildRelease(dir, {
+    version,
+    channel: values.channel!,
+    notes: values.notes!,
+    expiresInDays,
+  });
   let signedManifest: ReturnType<typeof signManifest>;
   try {
     signedManifest = signManifest(manifest, readFileSync(keyFile, "utf8").trim());

@@ -34,47 +34,49 @@ export function createHttpApp(services: Services) {
   // normalize: false — Elysia's default normalisation rewrites wrong-typed values before validating them
   // (`true` → `{}`); the request guard validates bodies strictly instead.
   const app = new Elysia({ normalize: false });
-  return app
-    // Before the error handler: it counts failed authentications in its onError before the handler answers.
-    .use(rateLimiting(services.rateLimits))
-    .use(errorHandler((msg, err) => services.log.error(msg, err)))
-    .use(requestGuard(services.config, () => app.routes))
-    .use(
-      openapi({
-        path: "/openapi",
-        documentation: {
-          info: { title: "Edge orchestrator control plane", version: "0.1.0" },
-          components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
-          security: [{ bearer: [] }],
-        },
-      }),
-    )
-    .get("/health", () => ({ status: "ok" }), { detail: { tags: ["health"], security: [] } })
-    .use(devicePage(services.config.publicUrl))
-    .use(publicAuthController(services))
-    .use(userAuthController(services))
-    .use(tenantsController(services))
-    .use(environmentsController(services))
-    .use(hostsController(services))
-    .use(safetyPoliciesController(services))
-    .use(commandsController(services))
-    .use(tasksController(services))
-    .use(webTasksController(services))
-    .use(adminProjectsController(services))
-    .use(webProjectsController(services))
-    .use(webMachinesController(services))
-    .use(adminMachinesController(services))
-    .use(workerTokensController(services))
-    .use(workerApiController(services))
-    .use(triggersController(services))
-    .use(runtimeIdentitiesController(services))
-    .use(runtimeAuthController(services))
-    .use(releasesController(services))
-    .use(runtimeUpdatesController(services))
-    .use(delegationsController(services))
-    .use(runtimeControlController(services))
-    .use(auditController(services))
-    .use(estopController(services));
+  return (
+    app
+      // Before the error handler: it counts failed authentications in its onError before the handler answers.
+      .use(rateLimiting(services.rateLimits))
+      .use(errorHandler((msg, err) => services.log.error(msg, err)))
+      .use(requestGuard(services.config, () => app.routes))
+      .use(
+        openapi({
+          path: "/openapi",
+          documentation: {
+            info: { title: "Edge orchestrator control plane", version: "0.1.0" },
+            components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
+            security: [{ bearer: [] }],
+          },
+        }),
+      )
+      .get("/health", () => ({ status: "ok" }), { detail: { tags: ["health"], security: [] } })
+      .use(devicePage(services.config.publicUrl))
+      .use(publicAuthController(services))
+      .use(userAuthController(services))
+      .use(tenantsController(services))
+      .use(environmentsController(services))
+      .use(hostsController(services))
+      .use(safetyPoliciesController(services))
+      .use(commandsController(services))
+      .use(tasksController(services))
+      .use(webTasksController(services))
+      .use(adminProjectsController(services))
+      .use(webProjectsController(services))
+      .use(webMachinesController(services))
+      .use(adminMachinesController(services))
+      .use(workerTokensController(services))
+      .use(workerApiController(services))
+      .use(triggersController(services))
+      .use(runtimeIdentitiesController(services))
+      .use(runtimeAuthController(services))
+      .use(releasesController(services))
+      .use(runtimeUpdatesController(services))
+      .use(delegationsController(services))
+      .use(runtimeControlController(services))
+      .use(auditController(services))
+      .use(estopController(services))
+  );
 }
 
 export interface ControlPlane {
@@ -101,15 +103,23 @@ export async function startControlPlane(overrides: Partial<Config> = {}): Promis
   // could answer `{error}`; the guard refuses by Content-Length before reading and bounds chunked bodies itself.
   const app = createHttpApp(services).listen({ port: config.port, hostname: config.host });
   const port = app.server!.port;
-  const scheduler = new TriggerScheduler(services.triggers, config.schedulerTickMs, (err) => log.error("scheduler tick failed", err));
+  const scheduler = new TriggerScheduler(services.triggers, config.schedulerTickMs, (err) =>
+    log.error("scheduler tick failed", err),
+  );
   scheduler.start();
   services.updates.startGrantSweeper(60_000, (err) => log.error("grant sweep failed", err));
-  const sweeper = new SafetySweeper(services.commands, services.safety, config, (err) => log.error("safety sweep failed", err));
+  const sweeper = new SafetySweeper(services.commands, services.safety, config, (err) =>
+    log.error("safety sweep failed", err),
+  );
   sweeper.start();
   const taskScheduler = new TaskScheduler(
     services.tasks.execution,
     services.events,
-    { tickMs: config.taskSchedulerTickMs, workerLossGraceMs: config.workerLossGraceMs, assignmentLeaseMs: config.taskAssignmentLeaseMs },
+    {
+      tickMs: config.taskSchedulerTickMs,
+      workerLossGraceMs: config.workerLossGraceMs,
+      assignmentLeaseMs: config.taskAssignmentLeaseMs,
+    },
     (err) => log.error("task scheduler pass failed", err),
   );
   taskScheduler.start();

@@ -134,7 +134,10 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     taskAssignmentLeaseMs: int(env, "TASK_ASSIGNMENT_LEASE_MS", 300_000, 100),
     defaultAgentType: str(env, "DEFAULT_AGENT_TYPE") ?? "default",
     workerTokenTtlSeconds: int(env, "WORKER_TOKEN_TTL_SECONDS", 7 * 24 * 3600, 1),
-    updatePublicKeys: (str(env, "UPDATE_PUBLIC_KEYS") ?? "").split(",").map((k) => k.trim()).filter(Boolean),
+    updatePublicKeys: (str(env, "UPDATE_PUBLIC_KEYS") ?? "")
+      .split(",")
+      .map((k) => k.trim())
+      .filter(Boolean),
     maxBodyBytes: int(env, "MAX_BODY_BYTES", 1024 * 1024, 1),
     maxJsonDepth: int(env, "MAX_JSON_DEPTH", 32, 1),
     rateLimitWindowSeconds: int(env, "RATE_LIMIT_WINDOW_SECONDS", 60, 1),

@@ -31,8 +31,13 @@ import { RUNTIME_ACCESS_PREFIX, RUNTIME_REFRESH_PREFIX } from "./modules/runtime
 export function createServices(db: Db, config: Config, log: Logger) {
   const events = new EventBus((err) => log.error("event listener failed", err));
   const apiKeys = new ApiKeyService(db);
-  const familyRevoked = (subject: Subject, familyId: string) => events.publish({ type: "session.revoked", familyId, ...subject });
-  const userTokens = new SessionTokenService(db, { ...config, accessPrefix: USER_ACCESS_PREFIX, refreshPrefix: USER_REFRESH_PREFIX }, familyRevoked);
+  const familyRevoked = (subject: Subject, familyId: string) =>
+    events.publish({ type: "session.revoked", familyId, ...subject });
+  const userTokens = new SessionTokenService(
+    db,
+    { ...config, accessPrefix: USER_ACCESS_PREFIX, refreshPrefix: USER_REFRESH_PREFIX },
+    familyRevoked,
+  );
   const audit = new AuditService(db);
   const policies = new SafetyPolicyService(db, events, audit);
   const environments = new EnvironmentService(db, policies, events);
@@ -45,17 +50,25 @@ export function createServices(db: Db, config: Config, log: Logger) {
   const tasks = new TaskService(db, environments, events, projects, execution, config.defaultAgentType);
   const triggers = new TriggerService(db, tasks);
   events.subscribe((event) => triggers.onEvent(event));
-  const runtimeSessions = new SessionTokenService(db, {
-    accessPrefix: RUNTIME_ACCESS_PREFIX,
-    refreshPrefix: RUNTIME_REFRESH_PREFIX,
-    accessTokenTtlSeconds: config.runtimeAccessTokenTtlSeconds,
-    refreshTokenTtlSeconds: config.runtimeRefreshTokenTtlSeconds,
-  }, familyRevoked);
+  const runtimeSessions = new SessionTokenService(
+    db,
+    {
+      accessPrefix: RUNTIME_ACCESS_PREFIX,
+      refreshPrefix: RUNTIME_REFRESH_PREFIX,
+      accessTokenTtlSeconds: config.runtimeAccessTokenTtlSeconds,
+      refreshTokenTtlSeconds: config.runtimeRefreshTokenTtlSeconds,
+    },
+    familyRevoked,
+  );
   const releaseKeys = new ReleaseKeyService(db, audit, config.updatePublicKeys);
   const updates = new UpdateService(db, audit, commands, releaseKeys, config.publicUrl);
   events.subscribe((event) => {
     // A runtime.update command that ended carries a grant nobody may use any more.
-    if (event.type === "command.transition" && event.kind === "runtime.update" && ["completed", "failed", "cancelled", "expired"].includes(event.status)) {
+    if (
+      event.type === "command.transition" &&
+      event.kind === "runtime.update" &&
+      ["completed", "failed", "cancelled", "expired"].includes(event.status)
+    ) {
       return updates.scrubSpentGrants(event.hostId);
     }
   });

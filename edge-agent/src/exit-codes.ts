@@ -8,6 +8,6 @@ export const ExitCode = {
   config: 2,
   /** The control plane rejected our identity (revoked runtime or bad token). */
   rejected: 3,
-} as const
+} as const;
 
-export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode]
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];

@@ -1,9 +1,9 @@
 /** The agent's version: the repository's package.json version, embedded at build time (works in a compiled binary). */
-import pkg from '../../package.json' with { type: 'json' }
+import pkg from "../../package.json" with { type: "json" };
 
-export const AGENT_VERSION: string = pkg.version
+export const AGENT_VERSION: string = pkg.version;
 
 /** A fixed version, or a live one (the installed runtime version changes when an update is applied). */
-export type VersionSource = string | (() => string)
+export type VersionSource = string | (() => string);
 
-export const readVersion = (source: VersionSource): string => (typeof source === 'string' ? source : source())
+export const readVersion = (source: VersionSource): string => (typeof source === "string" ? source : source());

@@ -1,49 +1,49 @@
 /** Policy gate + command runner actors on a given database, with helpers to feed commands and read reports. */
-import { afterEach, beforeEach } from 'bun:test'
-import type { Database } from 'bun:sqlite'
-import { Type } from '@sinclair/typebox'
-import { ActorSystem } from '../src/actors/index.ts'
-import { CommandReports } from '../src/agent/command-reports.ts'
-import { commandRunner, type CommandRunnerMsg } from '../src/agent/command-runner.ts'
-import type { EmergencyStopLatch } from '../src/agent/estop.ts'
-import { InflightCommands } from '../src/agent/inflight.ts'
-import { policyGate, type PolicyGateMsg } from '../src/agent/policy-gate.ts'
-import { recoverCommandLog } from '../src/agent/recovery.ts'
-import { defineCommand } from '../src/commands/kind.ts'
-import { BUILT_IN_COMMANDS, CommandRegistry } from '../src/commands/registry.ts'
-import { runtimeControlCommands } from '../src/commands/runtime-control.ts'
-import { runtimeUpdateCommand, type RunUpdate } from '../src/commands/runtime-update.ts'
-import { silentLogger } from '../src/log.ts'
-import type { PolicyRules } from '../src/policy/index.ts'
-import { CommandStore } from '../src/store/command-store.ts'
-import { Outbox } from '../src/store/outbox.ts'
-import { openAgentDatabase } from '../src/store/database.ts'
-import { PolicyStore } from '../src/store/policy-store.ts'
-import type { MachineStateStore } from '../src/store/runtime-state.ts'
-import { CommandStatus, codecs, type CommandUpdate } from '../../proto/wire.ts'
-import { tempDir } from './helpers.ts'
+import { afterEach, beforeEach } from "bun:test";
+import type { Database } from "bun:sqlite";
+import { Type } from "@sinclair/typebox";
+import { ActorSystem } from "../src/actors/index.ts";
+import { CommandReports } from "../src/agent/command-reports.ts";
+import { commandRunner, type CommandRunnerMsg } from "../src/agent/command-runner.ts";
+import type { EmergencyStopLatch } from "../src/agent/estop.ts";
+import { InflightCommands } from "../src/agent/inflight.ts";
+import { policyGate, type PolicyGateMsg } from "../src/agent/policy-gate.ts";
+import { recoverCommandLog } from "../src/agent/recovery.ts";
+import { defineCommand } from "../src/commands/kind.ts";
+import { BUILT_IN_COMMANDS, CommandRegistry } from "../src/commands/registry.ts";
+import { runtimeControlCommands } from "../src/commands/runtime-control.ts";
+import { runtimeUpdateCommand, type RunUpdate } from "../src/commands/runtime-update.ts";
+import { silentLogger } from "../src/log.ts";
+import type { PolicyRules } from "../src/policy/index.ts";
+import { CommandStore } from "../src/store/command-store.ts";
+import { Outbox } from "../src/store/outbox.ts";
+import { openAgentDatabase } from "../src/store/database.ts";
+import { PolicyStore } from "../src/store/policy-store.ts";
+import type { MachineStateStore } from "../src/store/runtime-state.ts";
+import { CommandStatus, codecs, type CommandUpdate } from "../../proto/wire.ts";
+import { tempDir } from "./helpers.ts";
 
-export const ACK_TOPIC = 'edge/tenant_1/host_1/ack'
+export const ACK_TOPIC = "edge/tenant_1/host_1/ack";
 
 /** Built-ins plus `count`, which records every execution (to prove nothing runs twice). */
 export function countingRegistry(executions: string[]): CommandRegistry {
   const count = defineCommand({
-    kind: 'count',
+    kind: "count",
     params: Type.Object({ label: Type.String() }),
     run: async ({ label }) => {
-      executions.push(label)
-      return { ok: true, result: { label } }
+      executions.push(label);
+      return { ok: true, result: { label } };
     },
-  })
-  return new CommandRegistry([...BUILT_IN_COMMANDS, count])
+  });
+  return new CommandRegistry([...BUILT_IN_COMMANDS, count]);
 }
 
 export interface PolicyInput {
-  id?: string
-  name?: string
-  enabled?: boolean
-  rules?: PolicyRules
-  rulesJson?: string
+  id?: string;
+  name?: string;
+  enabled?: boolean;
+  rules?: PolicyRules;
+  rulesJson?: string;
 }
 
 export function policySetPayload(policies: PolicyInput[]): Uint8Array {
@@ -56,55 +56,78 @@ export function policySetPayload(policies: PolicyInput[]): Uint8Array {
       version: 1,
     })),
     issuedAtMs: Date.now(),
-  })
+  });
 }
 
-export function commandPayload(id: string, kind: string, params: unknown = {}, timeoutMs = 0, notAfterMs = 0): Uint8Array {
-  return codecs.command.encode({ id, kind, paramsJson: JSON.stringify(params), timeoutMs, createdAtMs: Date.now(), notAfterMs })
+export function commandPayload(
+  id: string,
+  kind: string,
+  params: unknown = {},
+  timeoutMs = 0,
+  notAfterMs = 0,
+): Uint8Array {
+  return codecs.command.encode({
+    id,
+    kind,
+    paramsJson: JSON.stringify(params),
+    timeoutMs,
+    createdAtMs: Date.now(),
+    notAfterMs,
+  });
 }
 
-export function cancelPayload(commandId: string, reason = 'operator request'): Uint8Array {
-  return codecs.commandCancel.encode({ commandId, reason, atMs: Date.now() })
+export function cancelPayload(commandId: string, reason = "operator request"): Uint8Array {
+  return codecs.commandCancel.encode({ commandId, reason, atMs: Date.now() });
 }
 
 export const STATUS_NAME: Record<number, string> = {
-  [CommandStatus.RUNNING]: 'RUNNING',
-  [CommandStatus.COMPLETED]: 'COMPLETED',
-  [CommandStatus.FAILED]: 'FAILED',
-  [CommandStatus.EXPIRED]: 'EXPIRED',
-}
+  [CommandStatus.RUNNING]: "RUNNING",
+  [CommandStatus.COMPLETED]: "COMPLETED",
+  [CommandStatus.FAILED]: "FAILED",
+  [CommandStatus.EXPIRED]: "EXPIRED",
+};
 
 export interface RunnerOptions {
-  policyWaitMs?: number
-  executions?: string[]
+  policyWaitMs?: number;
+  executions?: string[];
   /** Enables runtime.stop/start (and machine state enforcement). */
-  machine?: MachineStateStore
+  machine?: MachineStateStore;
   /** Enables runtime.update with this stand-in for the updater actor. */
-  runUpdate?: RunUpdate
+  runUpdate?: RunUpdate;
   /** The emergency stop latch the runner checks. */
-  estop?: EmergencyStopLatch
+  estop?: EmergencyStopLatch;
 }
 
 export function startRunner(db: Database, options: RunnerOptions = {}) {
-  const executions = options.executions ?? []
-  const registry = countingRegistry(executions)
-  if (options.machine) for (const kind of runtimeControlCommands(options.machine)) registry.register(kind)
-  if (options.runUpdate) registry.register(runtimeUpdateCommand(options.runUpdate))
-  const outbox = new Outbox(db)
-  const commands = new CommandStore(db)
-  const reports = new CommandReports(db, commands, outbox, ACK_TOPIC)
-  const inflight = new InflightCommands()
-  recoverCommandLog(commands, reports, silentLogger)
-  const system = new ActorSystem({ supervision: { initialDelayMs: 1, maxDelayMs: 5, maxRestarts: 3 } })
-  const policyWaitMs = options.policyWaitMs ?? 5_000
+  const executions = options.executions ?? [];
+  const registry = countingRegistry(executions);
+  if (options.machine) for (const kind of runtimeControlCommands(options.machine)) registry.register(kind);
+  if (options.runUpdate) registry.register(runtimeUpdateCommand(options.runUpdate));
+  const outbox = new Outbox(db);
+  const commands = new CommandStore(db);
+  const reports = new CommandReports(db, commands, outbox, ACK_TOPIC);
+  const inflight = new InflightCommands();
+  recoverCommandLog(commands, reports, silentLogger);
+  const system = new ActorSystem({ supervision: { initialDelayMs: 1, maxDelayMs: 5, maxRestarts: 3 } });
+  const policyWaitMs = options.policyWaitMs ?? 5_000;
   const policy = system.spawn<PolicyGateMsg>(
-    'policy',
+    "policy",
     policyGate({ policyStore: new PolicyStore(db), commands, policyWaitMs, log: silentLogger }),
-  )
+  );
   const runner = system.spawn<CommandRunnerMsg>(
-    'commands',
-    commandRunner({ commands, reports, registry, policy, inflight, policyWaitMs, log: silentLogger, machine: options.machine, estop: options.estop }),
-  )
+    "commands",
+    commandRunner({
+      commands,
+      reports,
+      registry,
+      policy,
+      inflight,
+      policyWaitMs,
+      log: silentLogger,
+      machine: options.machine,
+      estop: options.estop,
+    }),
+  );
   return {
     system,
     runner,
@@ -114,25 +137,25 @@ export function startRunner(db: Database, options: RunnerOptions = {}) {
     inflight,
     executions,
     /** Delivers a command as the broker would; resolves when it would be PUBACKed. */
-    send: (payload: Uint8Array) => runner.ask<void>((replyTo) => ({ type: 'command', payload, replyTo })),
+    send: (payload: Uint8Array) => runner.ask<void>((replyTo) => ({ type: "command", payload, replyTo })),
     /** Delivers a CommandCancel; resolves when it would be PUBACKed. */
     cancel: (commandId: string, reason?: string) =>
-      runner.ask<void>((replyTo) => ({ type: 'cancel', payload: cancelPayload(commandId, reason), replyTo })),
+      runner.ask<void>((replyTo) => ({ type: "cancel", payload: cancelPayload(commandId, reason), replyTo })),
     setPolicies: (policies: PolicyInput[]) =>
-      policy.ask<void>((replyTo) => ({ type: 'policySet', payload: policySetPayload(policies), replyTo })),
+      policy.ask<void>((replyTo) => ({ type: "policySet", payload: policySetPayload(policies), replyTo })),
     /** Every CommandUpdate in the outbox, oldest first. */
     updates(): (CommandUpdate & { statusName: string })[] {
       return outbox
         .after(0, 10_000)
         .filter((row) => row.topic === ACK_TOPIC)
         .map((row) => codecs.commandUpdate.decode(row.payload))
-        .map((u) => ({ ...u, statusName: STATUS_NAME[u.status] ?? String(u.status) }))
+        .map((u) => ({ ...u, statusName: STATUS_NAME[u.status] ?? String(u.status) }));
     },
     updatesOf(commandId: string) {
-      return this.updates().filter((u) => u.commandId === commandId)
+      return this.updates().filter((u) => u.commandId === commandId);
     },
     stop: () => system.stop(),
-  }
+  };
 }
 
 /**
@@ -145,25 +168,25 @@ export function runnerFixture() {
     db: undefined as unknown as Database,
     harness: undefined as ReturnType<typeof startRunner> | undefined,
     start(options?: RunnerOptions) {
-      return (fixture.harness = startRunner(fixture.db, options))
+      return (fixture.harness = startRunner(fixture.db, options));
     },
     /** Stops the actors and reopens the state dir: an agent restart. */
     async restart(options?: RunnerOptions) {
-      await fixture.harness?.stop()
-      fixture.db.close()
-      fixture.db = openAgentDatabase(fixture.dir.path)
-      return fixture.start(options)
+      await fixture.harness?.stop();
+      fixture.db.close();
+      fixture.db = openAgentDatabase(fixture.dir.path);
+      return fixture.start(options);
     },
-  }
+  };
   beforeEach(() => {
-    fixture.dir = tempDir()
-    fixture.db = openAgentDatabase(fixture.dir.path)
-  })
+    fixture.dir = tempDir();
+    fixture.db = openAgentDatabase(fixture.dir.path);
+  });
   afterEach(async () => {
-    await fixture.harness?.stop()
-    fixture.harness = undefined
-    fixture.db.close()
-    fixture.dir.remove()
-  })
-  return fixture
+    await fixture.harness?.stop();
+    fixture.harness = undefined;
+    fixture.db.close();
+    fixture.dir.remove();
+  });
+  return fixture;
 }

@@ -10,7 +10,15 @@ import { startTestPlane, type TestPlane } from "../support/control-plane";
 import { openSession } from "../support/grpc-clients";
 import { hostWithRuntime } from "../support/runtime";
 import { waitFor } from "../support/wait";
-import { CommandStatus, PresenceState, codecs, topic, withAgentSeq, type Command, type Receipt } from "../../proto/wire";
+import {
+  CommandStatus,
+  PresenceState,
+  codecs,
+  topic,
+  withAgentSeq,
+  type Command,
+  type Receipt,
+} from "../../proto/wire";
 
 const backends = await availableBackends();
 
@@ -25,7 +33,12 @@ describe.each(backends)("agent message delivery on $name", (backend) => {
   async function rawAgent(name: string) {
     const h = await hostWithRuntime(t, name);
     const tenantId = h.tenantId;
-    const client = await mqtt.connectAsync(t.plane.transport.mqttUrl, { clientId: h.runtimeId, username: h.runtimeId, password: h.token, reconnectPeriod: 0 });
+    const client = await mqtt.connectAsync(t.plane.transport.mqttUrl, {
+      clientId: h.runtimeId,
+      username: h.runtimeId,
+      password: h.token,
+      reconnectPeriod: 0,
+    });
     const receipts: Receipt[] = [];
     const commands: Command[] = [];
     client.on("message", (name, payload) => {
@@ -34,15 +47,30 @@ describe.each(backends)("agent message delivery on $name", (backend) => {
     });
     await client.subscribeAsync([topic(tenantId, h.hostId, "receipt"), topic(tenantId, h.hostId, "cmd")], { qos: 1 });
     const send = (channel: "ack" | "status" | "telemetry", payload: Uint8Array, seq: number, floor = 0) =>
-      client.publishAsync(topic(tenantId, h.hostId, channel), Buffer.from(withAgentSeq(payload, seq, floor)), { qos: 1 });
+      client.publishAsync(topic(tenantId, h.hostId, channel), Buffer.from(withAgentSeq(payload, seq, floor)), {
+        qos: 1,
+      });
     const receipted = (seq: number) =>
       waitFor(`receipt of ${seq}`, async () => receipts.some((r) => r.throughSeq >= seq || r.seqs.includes(seq)));
-    const online = () => client.publishAsync(topic(tenantId, h.hostId, "presence"), Buffer.from(codecs.presence.encode({ state: PresenceState.ONLINE, agentVersion: "1", atMs: Date.now() })), { qos: 1, retain: true });
+    const online = () =>
+      client.publishAsync(
+        topic(tenantId, h.hostId, "presence"),
+        Buffer.from(codecs.presence.encode({ state: PresenceState.ONLINE, agentVersion: "1", atMs: Date.now() })),
+        { qos: 1, retain: true },
+      );
     return { ...h, client, receipts, commands, send, receipted, online };
   }
 
   const status = (load1: number) =>
-    codecs.status.encode({ agentVersion: "1", uptimeSeconds: 1, load1, memoryTotalBytes: 1, memoryFreeBytes: 1, runningCommands: 0, atMs: Date.now() });
+    codecs.status.encode({
+      agentVersion: "1",
+      uptimeSeconds: 1,
+      load1,
+      memoryTotalBytes: 1,
+      memoryFreeBytes: 1,
+      runningCommands: 0,
+      atMs: Date.now(),
+    });
   const lastStatus = async (hostId: string) => (await t.api.get(`/api/v1/hosts/${hostId}`, t.adminKey)).body.lastStatus;
 
   test("a numbered message is applied once and receipted; a resend is receipted, not re-applied", async () => {
@@ -105,7 +133,14 @@ describe.each(backends)("agent message delivery on $name", (backend) => {
     const agent = await rawAgent("reorder");
     try {
       const created = await t.api.post("/api/v1/commands", { hostId: agent.hostId, kind: "echo" }, t.adminKey);
-      const update = (status: CommandStatus) => codecs.commandUpdate.encode({ commandId: created.body.id, status, error: "", resultJson: '{"ok":true}', atMs: Date.now() });
+      const update = (status: CommandStatus) =>
+        codecs.commandUpdate.encode({
+          commandId: created.body.id,
+          status,
+          error: "",
+          resultJson: '{"ok":true}',
+          atMs: Date.now(),
+        });
       await agent.send("ack", update(CommandStatus.COMPLETED), 11, 9);
       await agent.receipted(11);
       await agent.send("ack", update(CommandStatus.RUNNING), 10, 9);
@@ -122,10 +157,17 @@ describe.each(backends)("agent message delivery on $name", (backend) => {
     const agent = await rawAgent("redeliver");
     try {
       await agent.online();
-      await waitFor("host online", async () => (await t.api.get(`/api/v1/hosts/${agent.hostId}`, t.adminKey)).body.status === "online");
+      await waitFor(
+        "host online",
+        async () => (await t.api.get(`/api/v1/hosts/${agent.hostId}`, t.adminKey)).body.status === "online",
+      );
       const created = (await t.api.post("/api/v1/commands", { hostId: agent.hostId, kind: "echo" }, t.adminKey)).body;
       // The agent never reports on it: it keeps coming, until it leaves `pending`.
-      await waitFor("the command re-sent", async () => agent.commands.filter((c) => c.id === created.id).length >= 2, 8000);
+      await waitFor(
+        "the command re-sent",
+        async () => agent.commands.filter((c) => c.id === created.id).length >= 2,
+        8000,
+      );
     } finally {
       await agent.client.endAsync(true);
     }
@@ -135,10 +177,14 @@ describe.each(backends)("agent message delivery on $name", (backend) => {
     const agent = await rawAgent("reconcile");
     try {
       const running = (await t.api.post("/api/v1/commands", { hostId: agent.hostId, kind: "echo" }, t.adminKey)).body;
-      expect((await t.api.post(`/api/v1/commands/${running.id}/transition`, { status: "running" }, t.adminKey)).status).toBe(200);
+      expect(
+        (await t.api.post(`/api/v1/commands/${running.id}/transition`, { status: "running" }, t.adminKey)).status,
+      ).toBe(200);
       const pending = (await t.api.post("/api/v1/commands", { hostId: agent.hostId, kind: "echo" }, t.adminKey)).body;
       await agent.online(); // the agent (re)connects
-      await waitFor("both commands re-sent", async () => [running.id, pending.id].every((id) => agent.commands.some((c) => c.id === id)));
+      await waitFor("both commands re-sent", async () =>
+        [running.id, pending.id].every((id) => agent.commands.some((c) => c.id === id)),
+      );
       expect(agent.commands.find((c) => c.id === running.id)!.alreadyStarted).toBe(true);
       expect(agent.commands.find((c) => c.id === pending.id)!.alreadyStarted).toBe(false);
     } finally {

@@ -16,7 +16,8 @@ import { waitFor } from "../support/wait";
 
 const backends = await availableBackends();
 const setups = [{ label: "PGlite + embedded broker", backend: backends[0]!, external: false }];
-if ((await postgresReachable()) && (await mqttReachable())) setups.push({ label: "PostgreSQL + Mosquitto", backend: backends[1]!, external: true });
+if ((await postgresReachable()) && (await mqttReachable()))
+  setups.push({ label: "PostgreSQL + Mosquitto", backend: backends[1]!, external: true });
 
 const alive = (pid: number) => {
   try {
@@ -33,14 +34,20 @@ describe.each(setups)("safety with $label", ({ backend, external }) => {
   let envId: string;
 
   beforeAll(async () => {
-    t = await startTestPlane(backend, { ...(external ? { mqttUrl: TEST_MQTT_URL } : {}), safetySweepMs: 100, commandDeadlineGraceMs: 500, policyLagSeconds: 1 });
+    t = await startTestPlane(backend, {
+      ...(external ? { mqttUrl: TEST_MQTT_URL } : {}),
+      safetySweepMs: 100,
+      commandDeadlineGraceMs: 500,
+      policyLagSeconds: 1,
+    });
     key = t.adminKey;
     envId = await policedEnvironment(t, "safety", { exec: { allowedCommands: ["sh", "echo"] } });
   });
   afterEach(() => stopAllAgents());
   afterAll(() => t?.stop());
 
-  const command = (hostId: string, kind: string, params: object, extra: object = {}) => t.api.post("/api/v1/commands", { hostId, kind, params, ...extra }, key);
+  const command = (hostId: string, kind: string, params: object, extra: object = {}) =>
+    t.api.post("/api/v1/commands", { hostId, kind, params, ...extra }, key);
   const host = async (id: string) => (await t.api.get(`/api/v1/hosts/${id}`, key)).body;
   const estopState = (id: string, state: string) =>
     waitFor(`estop ${state} on ${id}`, async () => {
@@ -50,8 +57,12 @@ describe.each(setups)("safety with $label", ({ backend, external }) => {
   /** A command writing its shell pid, then sleeping: returns the pid once it runs. */
   const longRunning = async (hostId: string, dir: string) => {
     const pidFile = join(dir, `pid-${crypto.randomUUID()}`);
-    const created = (await command(hostId, "exec", { command: "sh", args: ["-c", `echo $$ > '${pidFile}'; sleep 60`] })).body;
-    await waitFor("the long command to start", async () => existsSync(pidFile) && readFileSync(pidFile, "utf8").trim() !== "");
+    const created = (await command(hostId, "exec", { command: "sh", args: ["-c", `echo $$ > '${pidFile}'; sleep 60`] }))
+      .body;
+    await waitFor(
+      "the long command to start",
+      async () => existsSync(pidFile) && readFileSync(pidFile, "utf8").trim() !== "",
+    );
     return { id: created.id as string, pid: Number(readFileSync(pidFile, "utf8").trim()) };
   };
 
@@ -85,16 +96,26 @@ describe.each(setups)("safety with $label", ({ backend, external }) => {
 
     // restart: the latch comes from the agent's own state, before any message arrives
     await agent.stop({ keepState: true });
-    const restarted = new AgentProcess({ apiUrl: t.plane.url, mqttUrl: t.plane.transport.mqttUrl, runtimeId: identity.runtimeId, stateDir: agent.stateDir }).start();
+    const restarted = new AgentProcess({
+      apiUrl: t.plane.url,
+      mqttUrl: t.plane.transport.mqttUrl,
+      runtimeId: identity.runtimeId,
+      stateDir: agent.stateDir,
+    }).start();
     await restarted.waitForOutput(/emergency stop \(remote: person in the cell\) is latched/);
     await hostOnline(t, h.id);
-    const afterRestart = await commandFinished(t, (await command(h.id, "exec", { command: "echo", args: ["still no"] })).body.id);
+    const afterRestart = await commandFinished(
+      t,
+      (await command(h.id, "exec", { command: "echo", args: ["still no"] })).body.id,
+    );
     expect(afterRestart.status).toBe("failed");
     expect(afterRestart.error).toContain("emergency stop");
 
     // reset: a reason is required; who and why are audited
     expect((await t.api.post("/api/v1/estop/reset", { scope: { hostId: h.id } }, key)).status).toBe(400);
-    expect((await t.api.post("/api/v1/estop/reset", { scope: { hostId: h.id }, reason: "cell clear" })).status).toBe(401);
+    expect((await t.api.post("/api/v1/estop/reset", { scope: { hostId: h.id }, reason: "cell clear" })).status).toBe(
+      401,
+    );
     const reset = await t.api.post("/api/v1/estop/reset", { scope: { hostId: h.id }, reason: "cell clear" }, key);
     expect(reset.status).toBe(202);
     const released = await estopState(h.id, "released");
@@ -111,13 +132,19 @@ describe.each(setups)("safety with $label", ({ backend, external }) => {
     const brokerUrl = new URL(t.plane.transport.mqttUrl);
     const proxy = await startTcpProxy(brokerUrl.hostname, Number(brokerUrl.port));
     try {
-      const { host: h, agent } = await agentFor(t, envId, "offline-stop", { mqttUrl: `mqtt://127.0.0.1:${proxy.port}` });
+      const { host: h, agent } = await agentFor(t, envId, "offline-stop", {
+        mqttUrl: `mqtt://127.0.0.1:${proxy.port}`,
+      });
       agent.start();
       await hostOnline(t, h.id);
       proxy.cut();
       await waitFor("host offline", async () => (await host(h.id)).status === "offline", 10_000);
       // a selector over the environment: this host (and others of the environment)
-      const stop = await t.api.post("/api/v1/estop", { scope: { selector: { environmentId: envId } }, reason: "fleet stop" }, key);
+      const stop = await t.api.post(
+        "/api/v1/estop",
+        { scope: { selector: { environmentId: envId } }, reason: "fleet stop" },
+        key,
+      );
       expect(stop.status).toBe(202);
       expect(stop.body.items.map((i: any) => i.hostId)).toContain(h.id);
       await Bun.sleep(500);
@@ -128,7 +155,9 @@ describe.each(setups)("safety with $label", ({ backend, external }) => {
       await t.api.post("/api/v1/estop/reset", { scope: { tenant: true }, reason: "all clear" }, key);
       await estopState(h.id, "released");
       // bad scopes
-      expect((await t.api.post("/api/v1/estop", { scope: { hostId: "host_nope" }, reason: "x" }, key)).status).toBe(404);
+      expect((await t.api.post("/api/v1/estop", { scope: { hostId: "host_nope" }, reason: "x" }, key)).status).toBe(
+        404,
+      );
       expect((await t.api.post("/api/v1/estop", { scope: { selector: {} }, reason: "x" }, key)).status).toBe(400);
       expect((await t.api.post("/api/v1/estop", { scope: { everything: true }, reason: "x" }, key)).status).toBe(400);
     } finally {
@@ -136,21 +165,27 @@ describe.each(setups)("safety with $label", ({ backend, external }) => {
     }
   });
 
-  test.if(external)("another installation on the same broker (its own database) takes none of this one's agent messages", async () => {
-    const other = await startTestPlane(backend, { mqttUrl: TEST_MQTT_URL });
-    try {
-      const { host: h, agent } = await agentFor(t, envId, "neighbour");
-      agent.start();
-      await hostOnline(t, h.id);
-      const ids: string[] = [];
-      for (let i = 0; i < 6; i++) ids.push((await command(h.id, "exec", { command: "echo", args: [String(i)] })).body.id);
-      for (const id of ids) expect((await commandFinished(t, id)).status).toBe("completed");
-      expect((await t.api.post("/api/v1/estop", { scope: { hostId: h.id }, reason: "neighbour check" }, key)).status).toBe(202);
-      await estopState(h.id, "engaged");
-    } finally {
-      await other.stop();
-    }
-  });
+  test.if(external)(
+    "another installation on the same broker (its own database) takes none of this one's agent messages",
+    async () => {
+      const other = await startTestPlane(backend, { mqttUrl: TEST_MQTT_URL });
+      try {
+        const { host: h, agent } = await agentFor(t, envId, "neighbour");
+        agent.start();
+        await hostOnline(t, h.id);
+        const ids: string[] = [];
+        for (let i = 0; i < 6; i++)
+          ids.push((await command(h.id, "exec", { command: "echo", args: [String(i)] })).body.id);
+        for (const id of ids) expect((await commandFinished(t, id)).status).toBe("completed");
+        expect(
+          (await t.api.post("/api/v1/estop", { scope: { hostId: h.id }, reason: "neighbour check" }, key)).status,
+        ).toBe(202);
+        await estopState(h.id, "engaged");
+      } finally {
+        await other.stop();
+      }
+    },
+  );
 
   test("with MQTT cut, the stop still travels over the agent's gRPC session and is acknowledged there", async () => {
     const brokerUrl = new URL(t.plane.transport.mqttUrl);
@@ -166,7 +201,9 @@ describe.each(setups)("safety with $label", ({ backend, external }) => {
       const running = await longRunning(h.id, agent.stateDir);
       proxy.cut();
       await waitFor("host offline (MQTT presence)", async () => (await host(h.id)).status === "offline", 10_000);
-      expect((await t.api.post("/api/v1/estop", { scope: { hostId: h.id }, reason: "session only" }, key)).status).toBe(202);
+      expect((await t.api.post("/api/v1/estop", { scope: { hostId: h.id }, reason: "session only" }, key)).status).toBe(
+        202,
+      );
       const engaged = await estopState(h.id, "engaged");
       expect(engaged.killed).toBe(1);
       expect(alive(running.pid)).toBe(false);
@@ -204,11 +241,15 @@ describe.each(setups)("safety with $label", ({ backend, external }) => {
       });
       expect(stillStopped.state).toBe("engaged");
       expect(stillStopped.local).toBe(true);
-      expect((await commandFinished(t, (await command(h.id, "exec", { command: "echo", args: ["no"] })).body.id)).error).toContain("emergency stop");
+      expect(
+        (await commandFinished(t, (await command(h.id, "exec", { command: "echo", args: ["no"] })).body.id)).error,
+      ).toContain("emergency stop");
 
       rmSync(estopFile);
       await estopState(h.id, "released");
-      expect((await commandFinished(t, (await command(h.id, "exec", { command: "echo", args: ["ok"] })).body.id)).status).toBe("completed");
+      expect(
+        (await commandFinished(t, (await command(h.id, "exec", { command: "echo", args: ["ok"] })).body.id)).status,
+      ).toBe("completed");
 
       // SIGUSR1 creates the file: same local stop
       agent.signal("SIGUSR1");
@@ -227,7 +268,8 @@ describe.each(setups)("safety with $label", ({ backend, external }) => {
       agent.start();
       await hostOnline(t, h.id);
       const marker = join(agent.stateDir, "ran");
-      const run = (extra: object) => command(h.id, "exec", { command: "sh", args: ["-c", `echo > '${marker}'`] }, extra);
+      const run = (extra: object) =>
+        command(h.id, "exec", { command: "sh", args: ["-c", `echo > '${marker}'`] }, extra);
       // validation
       expect((await run({ ttlSeconds: 5, notAfter: new Date(Date.now() + 5000).toISOString() })).status).toBe(400);
       expect((await run({ notAfter: new Date(Date.now() - 1000).toISOString() })).status).toBe(400);
@@ -243,7 +285,9 @@ describe.each(setups)("safety with $label", ({ backend, external }) => {
         return c.status === "expired" ? c : undefined;
       });
       expect(expired.startedAt).toBeNull();
-      expect((await t.api.get(`/api/v1/commands?status=expired&hostId=${h.id}`, key)).body.items.map((c: any) => c.id)).toEqual([late.id]);
+      expect(
+        (await t.api.get(`/api/v1/commands?status=expired&hostId=${h.id}`, key)).body.items.map((c: any) => c.id),
+      ).toEqual([late.id]);
       proxy.restore();
       await hostOnline(t, h.id);
       const after = (await command(h.id, "exec", { command: "echo", args: ["after"] })).body.id;
@@ -264,26 +308,47 @@ describe.each(setups)("safety with $label", ({ backend, external }) => {
   test("an agent report that it started a command (delayed past the grace) wins over the sweeper's expiry", async () => {
     const { host: h } = await agentFor(t, envId, "swept");
     expect((await host(h.id)).estop).toMatchObject({ state: "unknown", requested: null }); // no agent ever reported
-    const [{ tenantId }] = await t.plane.services.db.select({ tenantId: hosts.tenantId }).from(hosts).where(eq(hosts.id, h.id));
+    const [{ tenantId }] = await t.plane.services.db
+      .select({ tenantId: hosts.tenantId })
+      .from(hosts)
+      .where(eq(hosts.id, h.id));
     const swept = (await command(h.id, "exec", { command: "echo" }, { ttlSeconds: 1 })).body;
-    await waitFor("swept", async () => (await t.api.get(`/api/v1/commands/${swept.id}`, key)).body.status === "expired");
+    await waitFor(
+      "swept",
+      async () => (await t.api.get(`/api/v1/commands/${swept.id}`, key)).body.status === "expired",
+    );
     const { commands } = t.plane.services;
     expect(await commands.applyAgentReport(tenantId, h.id, swept.id, { status: "running" })).toBe(true);
     const running = (await t.api.get(`/api/v1/commands/${swept.id}`, key)).body;
     expect(running).toMatchObject({ status: "running", error: null, finishedAt: null });
     expect(running.startedAt).toBeTruthy();
-    expect(await commands.applyAgentReport(tenantId, h.id, swept.id, { status: "completed", result: { exitCode: 0 } })).toBe(true);
+    expect(
+      await commands.applyAgentReport(tenantId, h.id, swept.id, { status: "completed", result: { exitCode: 0 } }),
+    ).toBe(true);
     expect((await t.api.get(`/api/v1/commands/${swept.id}`, key)).body.status).toBe("completed");
     // an agent's own EXPIRED report is final: nothing revives it
     const refused = (await command(h.id, "exec", { command: "echo" }, { ttlSeconds: 60 })).body;
-    expect(await commands.applyAgentReport(tenantId, h.id, refused.id, { status: "expired", error: "expired: deadline passed" })).toBe(true);
+    expect(
+      await commands.applyAgentReport(tenantId, h.id, refused.id, {
+        status: "expired",
+        error: "expired: deadline passed",
+      }),
+    ).toBe(true);
     expect(await commands.applyAgentReport(tenantId, h.id, refused.id, { status: "running" })).toBe(false);
     expect((await t.api.get(`/api/v1/commands/${refused.id}`, key)).body.status).toBe("expired");
   });
 
   test("environment default deadline applies; the agent refuses a command delivered after its deadline", async () => {
-    const env = (await t.api.post("/api/v1/environments", { name: `ttl-${crypto.randomUUID().slice(0, 6)}`, config: { commandTtlSeconds: 1 }, safetyPolicyIds: [] }, key)).body;
-    expect((await t.api.post("/api/v1/environments", { name: "bad-ttl", config: { commandTtlSeconds: -1 } }, key)).status).toBe(400);
+    const env = (
+      await t.api.post(
+        "/api/v1/environments",
+        { name: `ttl-${crypto.randomUUID().slice(0, 6)}`, config: { commandTtlSeconds: 1 }, safetyPolicyIds: [] },
+        key,
+      )
+    ).body;
+    expect(
+      (await t.api.post("/api/v1/environments", { name: "bad-ttl", config: { commandTtlSeconds: -1 } }, key)).status,
+    ).toBe(400);
     const { host: h, agent } = await agentFor(t, env.id, "late");
     agent.start();
     await hostOnline(t, h.id);
@@ -294,14 +359,32 @@ describe.each(setups)("safety with $label", ({ backend, external }) => {
   });
 
   test("the policy version each agent enforces is visible, a lagging host is flagged (event trigger), commands record it", async () => {
-    const policy = (await t.api.post("/api/v1/safety-policies", { name: `lag-${crypto.randomUUID().slice(0, 6)}`, rules: { exec: { allowedCommands: ["echo"] } } }, key)).body;
-    const env = (await t.api.post("/api/v1/environments", { name: `lag-${crypto.randomUUID().slice(0, 6)}`, safetyPolicyIds: [policy.id] }, key)).body;
-    const trigger = await t.api.post("/api/v1/triggers", { name: "lag", kind: "event", event: "host.policy_lagging", task: { prompt: "check policy rollout" } }, key);
+    const policy = (
+      await t.api.post(
+        "/api/v1/safety-policies",
+        { name: `lag-${crypto.randomUUID().slice(0, 6)}`, rules: { exec: { allowedCommands: ["echo"] } } },
+        key,
+      )
+    ).body;
+    const env = (
+      await t.api.post(
+        "/api/v1/environments",
+        { name: `lag-${crypto.randomUUID().slice(0, 6)}`, safetyPolicyIds: [policy.id] },
+        key,
+      )
+    ).body;
+    const trigger = await t.api.post(
+      "/api/v1/triggers",
+      { name: "lag", kind: "event", event: "host.policy_lagging", task: { prompt: "check policy rollout" } },
+      key,
+    );
     expect(trigger.status).toBe(201);
     const brokerUrl = new URL(t.plane.transport.mqttUrl);
     const proxy = await startTcpProxy(brokerUrl.hostname, Number(brokerUrl.port));
     try {
-      const { host: h, agent } = await agentFor(t, env.id, "policy-version", { mqttUrl: `mqtt://127.0.0.1:${proxy.port}` });
+      const { host: h, agent } = await agentFor(t, env.id, "policy-version", {
+        mqttUrl: `mqtt://127.0.0.1:${proxy.port}`,
+      });
       agent.start();
       await hostOnline(t, h.id);
       const first = await waitFor("policy enforced", async () => {
@@ -315,11 +398,18 @@ describe.each(setups)("safety with $label", ({ backend, external }) => {
       proxy.cut();
       await waitFor("host offline", async () => (await host(h.id)).status === "offline", 10_000);
       // tightening: applied at once (no approval needed), sent, but not acknowledged while offline
-      expect((await t.api.put(`/api/v1/safety-policies/${policy.id}`, { rules: { exec: { allowedCommands: [] } } }, key)).status).toBe(200);
-      const lagging = await waitFor("lag flagged", async () => {
-        const p = (await host(h.id)).policy;
-        return p.lagging ? p : undefined;
-      }, 10_000);
+      expect(
+        (await t.api.put(`/api/v1/safety-policies/${policy.id}`, { rules: { exec: { allowedCommands: [] } } }, key))
+          .status,
+      ).toBe(200);
+      const lagging = await waitFor(
+        "lag flagged",
+        async () => {
+          const p = (await host(h.id)).policy;
+          return p.lagging ? p : undefined;
+        },
+        10_000,
+      );
       expect(lagging.desired).toBe(first.desired + 1);
       expect(lagging.enforced).toBe(first.desired);
       const task = await waitFor("task from the host.policy_lagging trigger", async () => {

@@ -12,7 +12,6 @@ import { startTcpProxy, type TcpProxy } from "../support/tcp-proxy";
 
 const backends = await availableBackends();
 
-
 describe.each(backends)("agent gRPC session on $name", (backend) => {
   let t: TestPlane;
   let address: string;
@@ -24,7 +23,10 @@ describe.each(backends)("agent gRPC session on $name", (backend) => {
     t = await startTestPlane(backend);
     address = `127.0.0.1:${t.plane.transport.grpc.port}`;
     proxy = await startTcpProxy("127.0.0.1", t.plane.transport.grpc.port);
-    const envId = await policedEnvironment(t, "session", { exec: { allowedCommands: ["sh"] }, paramBounds: { speed: { max: 1 } } });
+    const envId = await policedEnvironment(t, "session", {
+      exec: { allowedCommands: ["sh"] },
+      paramBounds: { speed: { max: 1 } },
+    });
     const provisioned = await agentFor(t, envId, "session-host", { env: { EDGE_GRPC_URL: `127.0.0.1:${proxy.port}` } });
     hostId = provisioned.host.id;
     agent = provisioned.agent.start();
@@ -38,7 +40,8 @@ describe.each(backends)("agent gRPC session on $name", (backend) => {
   });
 
   const finished = (id: string, timeoutMs?: number) => commandFinished(t, id, timeoutMs);
-  const send = (kind: string, params: object) => sendCommand(address, t.adminKey, { hostId, kind, paramsJson: JSON.stringify(params) });
+  const send = (kind: string, params: object) =>
+    sendCommand(address, t.adminKey, { hostId, kind, paramsJson: JSON.stringify(params) });
   /** Sends harmless commands until one goes out over the live session. */
   const untilLive = () =>
     waitFor("a live session", async () => {
@@ -64,7 +67,12 @@ describe.each(backends)("agent gRPC session on $name", (backend) => {
     const mine = live.events.filter((e) => e.command?.commandId === ok.commandId).map((e) => e.command.status);
     expect(mine).toEqual(["running", "completed"]);
     const logs = live.events.filter((e) => e.log?.commandId === ok.commandId).map((e) => [e.log.stream, e.log.line]);
-    expect(logs).toEqual(expect.arrayContaining([["stdout", "one"], ["stderr", "two"]]));
+    expect(logs).toEqual(
+      expect.arrayContaining([
+        ["stdout", "one"],
+        ["stderr", "two"],
+      ]),
+    );
     expect(live.events.find((e) => e.command?.commandId === refused.commandId)?.command.status).toBe("failed");
     live.close();
   });
@@ -75,7 +83,9 @@ describe.each(backends)("agent gRPC session on $name", (backend) => {
     const done = join(agent.stateDir, "cancel-done");
     const res = await send("exec", { command: "sh", args: ["-c", `echo > '${started}'; sleep 2; echo > '${done}'`] });
     await waitFor("the command to start", async () => existsSync(started));
-    expect((await t.api.post(`/api/v1/commands/${res.commandId}/transition`, { status: "cancelled" }, t.adminKey)).status).toBe(200);
+    expect(
+      (await t.api.post(`/api/v1/commands/${res.commandId}/transition`, { status: "cancelled" }, t.adminKey)).status,
+    ).toBe(200);
     const next = await send("exec", { command: "sh", args: ["-c", "true"] });
     expect((await finished(next.commandId)).status).toBe("completed");
     await Bun.sleep(2500);

@@ -28,10 +28,22 @@ describe.each(backends)("agent state and credentials on $name", (backend) => {
   });
 
   async function runtimeTokens(name: string) {
-    const host = (await t.api.post("/api/v1/hosts", { name: `${name}-${crypto.randomUUID().slice(0, 8)}` }, t.adminKey)).body;
+    const host = (await t.api.post("/api/v1/hosts", { name: `${name}-${crypto.randomUUID().slice(0, 8)}` }, t.adminKey))
+      .body;
     const identity = (await t.api.post("/api/runtime/identities", { hostId: host.id }, t.adminKey)).body;
-    const tokens = (await t.api.post("/api/runtime/bootstrap/exchange", { runtimeId: identity.runtimeId, bootstrapToken: identity.bootstrapToken, runtimeVersion: "2026.02.15" })).body;
-    return { hostId: host.id as string, runtimeId: identity.runtimeId as string, accessToken: tokens.accessToken as string, refreshToken: tokens.refreshToken as string };
+    const tokens = (
+      await t.api.post("/api/runtime/bootstrap/exchange", {
+        runtimeId: identity.runtimeId,
+        bootstrapToken: identity.bootstrapToken,
+        runtimeVersion: "2026.02.15",
+      })
+    ).body;
+    return {
+      hostId: host.id as string,
+      runtimeId: identity.runtimeId as string,
+      accessToken: tokens.accessToken as string,
+      refreshToken: tokens.refreshToken as string,
+    };
   }
 
   test("a stop the agent refuses by policy is never reported as done: requested, then refused, state unchanged", async () => {
@@ -40,7 +52,11 @@ describe.each(backends)("agent state and credentials on $name", (backend) => {
     agent.start();
     await hostOnline(t, host.id);
     const controller = await hostWithRuntime(t, "nostop-controller");
-    await t.api.post("/api/runtime/delegations", { controllerAgentId: controller.hostId, targetAgentId: host.id, scopes: ["stop", "status"] }, t.adminKey);
+    await t.api.post(
+      "/api/runtime/delegations",
+      { controllerAgentId: controller.hostId, targetAgentId: host.id, scopes: ["stop", "status"] },
+      t.adminKey,
+    );
 
     const stop = await t.api.post(`/api/runtime/agents/${host.id}/stop`, {}, controller.token);
     expect(stop.status).toBe(202);
@@ -51,11 +67,18 @@ describe.each(backends)("agent state and credentials on $name", (backend) => {
 
     const status = (await t.api.get(`/api/runtime/agents/${host.id}/status`, controller.token)).body;
     expect(status).toMatchObject({ machineState: "running", requestedMachineState: null, pendingCommand: null });
-    expect(status.lastRefused).toMatchObject({ commandId: stop.body.commandId, requestedMachineState: "stopped", status: "failed" });
+    expect(status.lastRefused).toMatchObject({
+      commandId: stop.body.commandId,
+      requestedMachineState: "stopped",
+      status: "failed",
+    });
     expect(status.lastRefused.error).toContain("refused by safety policy");
     expect((await t.api.get(`/api/v1/hosts/${host.id}`, t.adminKey)).body.machineState).toBe("running");
     // The agent really is running: it still runs commands.
-    const echo = await commandFinished(t, (await t.api.post("/api/v1/commands", { hostId: host.id, kind: "echo", params: {} }, t.adminKey)).body.id);
+    const echo = await commandFinished(
+      t,
+      (await t.api.post("/api/v1/commands", { hostId: host.id, kind: "echo", params: {} }, t.adminKey)).body.id,
+    );
     expect(echo.status).toBe("completed");
   });
 
@@ -65,7 +88,13 @@ describe.each(backends)("agent state and credentials on $name", (backend) => {
     session.call.write({ seq: 0, hello: { agentVersion: "2026.02.15" } });
     await session.next((f) => Boolean(f.welcome));
     const client = await new Promise<mqtt.MqttClient>((resolve, reject) => {
-      const c = mqtt.connect(t.plane.transport.mqttUrl, { clientId: rt.runtimeId, username: rt.runtimeId, password: rt.accessToken, reconnectPeriod: 0, connectTimeout: 3000 });
+      const c = mqtt.connect(t.plane.transport.mqttUrl, {
+        clientId: rt.runtimeId,
+        username: rt.runtimeId,
+        password: rt.accessToken,
+        reconnectPeriod: 0,
+        connectTimeout: 3000,
+      });
       c.once("connect", () => resolve(c));
       c.once("error", reject);
     });
@@ -107,17 +136,32 @@ describe.each(backends)("agent state and credentials on $name", (backend) => {
     const idle = await hostWithRuntime(t, "grant-idle"); // no agent connected: its commands stay pending
     const params = async (id: string) => (await t.api.get(`/api/v1/commands/${id}`, t.adminKey)).body.params;
 
-    const cancelled = (await t.api.post(`/api/agents/${idle.hostId}/runtime-update-grant`, { deliver: true }, t.adminKey)).body;
+    const cancelled = (
+      await t.api.post(`/api/agents/${idle.hostId}/runtime-update-grant`, { deliver: true }, t.adminKey)
+    ).body;
     expect((await params(cancelled.commandId)).grantToken).toBe(cancelled.grantToken);
-    expect((await t.api.post(`/api/v1/commands/${cancelled.commandId}/transition`, { status: "cancelled" }, t.adminKey)).status).toBe(200);
-    await waitFor("grant scrubbed after cancel", async () => (await params(cancelled.commandId)).grantToken === undefined);
+    expect(
+      (await t.api.post(`/api/v1/commands/${cancelled.commandId}/transition`, { status: "cancelled" }, t.adminKey))
+        .status,
+    ).toBe(200);
+    await waitFor(
+      "grant scrubbed after cancel",
+      async () => (await params(cancelled.commandId)).grantToken === undefined,
+    );
     expect(await params(cancelled.commandId)).toMatchObject({ channel: "stable", grantId: cancelled.grantId });
 
-    const expiring = (await t.api.post(`/api/agents/${idle.hostId}/runtime-update-grant`, { deliver: true, ttlSeconds: 1 }, t.adminKey)).body;
+    const expiring = (
+      await t.api.post(`/api/agents/${idle.hostId}/runtime-update-grant`, { deliver: true, ttlSeconds: 1 }, t.adminKey)
+    ).body;
     expect((await params(expiring.commandId)).grantToken).toBe(expiring.grantToken);
-    await waitFor("grant scrubbed after expiry", async () => (await params(expiring.commandId)).grantToken === undefined, 5000);
+    await waitFor(
+      "grant scrubbed after expiry",
+      async () => (await params(expiring.commandId)).grantToken === undefined,
+      5000,
+    );
 
-    const live = (await t.api.post(`/api/agents/${idle.hostId}/runtime-update-grant`, { deliver: true }, t.adminKey)).body;
+    const live = (await t.api.post(`/api/agents/${idle.hostId}/runtime-update-grant`, { deliver: true }, t.adminKey))
+      .body;
     await t.plane.services.updates.scrubSpentGrants();
     expect((await params(live.commandId)).grantToken).toBe(live.grantToken); // still usable: kept for delivery
   });
@@ -128,9 +172,31 @@ describe.each(backends)("agent state and credentials on $name", (backend) => {
     s.call.write({ seq: 0, hello: { agentVersion: "2026.02.15" } });
     const base = (await s.next((f) => Boolean(f.welcome))).welcome!.lastAgentSeq;
     const now = Date.now();
-    s.call.write({ seq: base + 1, status: { agentVersion: "2026.02.15", uptimeSeconds: 12, load1: 0.5, memoryTotalBytes: 8e9, memoryFreeBytes: 4e9, runningCommands: 1, atMs: now } });
+    s.call.write({
+      seq: base + 1,
+      status: {
+        agentVersion: "2026.02.15",
+        uptimeSeconds: 12,
+        load1: 0.5,
+        memoryTotalBytes: 8e9,
+        memoryFreeBytes: 4e9,
+        runningCommands: 1,
+        atMs: now,
+      },
+    });
     expect((await s.next((f) => f.ack?.seq === base + 1)).ack).toBeDefined();
-    s.call.write({ seq: base + 2, status: { agentVersion: "x".repeat(1_000_000), uptimeSeconds: 1e300, load1: -5, memoryTotalBytes: 8e9, memoryFreeBytes: 9e15, runningCommands: 4_000_000_000, atMs: now } });
+    s.call.write({
+      seq: base + 2,
+      status: {
+        agentVersion: "x".repeat(1_000_000),
+        uptimeSeconds: 1e300,
+        load1: -5,
+        memoryTotalBytes: 8e9,
+        memoryFreeBytes: 9e15,
+        runningCommands: 4_000_000_000,
+        atMs: now,
+      },
+    });
     expect((await s.next((f) => f.ack?.seq === base + 2, 10_000)).ack).toBeDefined();
     s.close();
     const host = (await t.api.get(`/api/v1/hosts/${rt.hostId}`, t.adminKey)).body;
@@ -141,7 +207,11 @@ describe.each(backends)("agent state and credentials on $name", (backend) => {
   test("Idempotency-Key: same key and body → the same command; another body → 422; keys are per tenant", async () => {
     const { hostId } = await hostWithRuntime(t, "idem");
     const post = (body: object, key: string | undefined, token = t.adminKey) =>
-      t.api.request("POST", "/api/v1/commands", { body, token, headers: key === undefined ? {} : { "idempotency-key": key } });
+      t.api.request("POST", "/api/v1/commands", {
+        body,
+        token,
+        headers: key === undefined ? {} : { "idempotency-key": key },
+      });
     const body = { hostId, kind: "echo", params: { a: 1, b: [1, 2] } };
     const first = await post(body, "retry-1");
     expect(first.status).toBe(201);

@@ -34,7 +34,12 @@ describe.each(backends)("agent self-update on $name", (backend) => {
   const trusted = generateKeyPair();
   const attacker = generateKeyPair();
 
-  async function publish(channel: string, version: string, scripts: Record<string, string>, opts: { key?: string; expiresAt?: string; dir?: string } = {}) {
+  async function publish(
+    channel: string,
+    version: string,
+    scripts: Record<string, string>,
+    opts: { key?: string; expiresAt?: string; dir?: string } = {},
+  ) {
     const entries = Object.entries(scripts);
     const dir = opts.dir ?? `scripts/${channel}/${version}`;
     const manifest: ReleaseManifest = {
@@ -43,11 +48,19 @@ describe.each(backends)("agent self-update on $name", (backend) => {
       notes: `${channel} ${version}`,
       issuedAt: new Date().toISOString(),
       expiresAt: opts.expiresAt ?? new Date(Date.now() + 86_400_000).toISOString(),
-      scripts: entries.map(([name, body], i) => ({ id: `step_${i + 1}`, description: name, path: `${dir}/${name}`, sha256: sha256Hex(body) })),
+      scripts: entries.map(([name, body], i) => ({
+        id: `step_${i + 1}`,
+        description: name,
+        path: `${dir}/${name}`,
+        sha256: sha256Hex(body),
+      })),
     };
     const res = await t.api.post(
       "/api/v1/releases",
-      { signedManifest: signManifest(manifest, opts.key ?? trusted.secretKey), scripts: entries.map(([name, body]) => ({ path: `${dir}/${name}`, body })) },
+      {
+        signedManifest: signManifest(manifest, opts.key ?? trusted.secretKey),
+        scripts: entries.map(([name, body]) => ({ path: `${dir}/${name}`, body })),
+      },
       t.adminKey,
     );
     expect(res.status).toBe(201);
@@ -58,9 +71,17 @@ describe.each(backends)("agent self-update on $name", (backend) => {
   async function update(channel: string, grantToken?: string) {
     let commandId: string;
     if (grantToken) {
-      commandId = (await t.api.post("/api/v1/commands", { hostId, kind: "runtime.update", params: { grantToken, channel } }, t.adminKey)).body.id;
+      commandId = (
+        await t.api.post(
+          "/api/v1/commands",
+          { hostId, kind: "runtime.update", params: { grantToken, channel } },
+          t.adminKey,
+        )
+      ).body.id;
     } else {
-      commandId = (await t.api.post(`/api/agents/${hostId}/runtime-update-grant`, { channel, deliver: true }, t.adminKey)).body.commandId;
+      commandId = (
+        await t.api.post(`/api/agents/${hostId}/runtime-update-grant`, { channel, deliver: true }, t.adminKey)
+      ).body.commandId;
     }
     return commandFinished(t, commandId, 30_000);
   }
@@ -82,11 +103,18 @@ describe.each(backends)("agent self-update on $name", (backend) => {
   beforeAll(async () => {
     t = await startTestPlane(backend);
     // The tenant trusts both keys; the agent pins only `trusted`.
-    for (const [name, key] of [["release", trusted.publicKey], ["other team", attacker.publicKey]]) {
+    for (const [name, key] of [
+      ["release", trusted.publicKey],
+      ["other team", attacker.publicKey],
+    ]) {
       expect((await t.api.post("/api/v1/release-keys", { name, publicKey: key }, t.adminKey)).status).toBe(201);
     }
-    const envId = await policedEnvironment(t, "upd", { allowedKinds: ["runtime.update", "runtime.stop", "runtime.start", "echo"] });
-    const provisioned = await agentFor(t, envId, "upd-host", { env: { EDGE_UPDATE_PUBLIC_KEY: trusted.publicKey, EDGE_UPDATE_CHECK_INTERVAL_MS: "0" } });
+    const envId = await policedEnvironment(t, "upd", {
+      allowedKinds: ["runtime.update", "runtime.stop", "runtime.start", "echo"],
+    });
+    const provisioned = await agentFor(t, envId, "upd-host", {
+      env: { EDGE_UPDATE_PUBLIC_KEY: trusted.publicKey, EDGE_UPDATE_CHECK_INTERVAL_MS: "0" },
+    });
     hostId = provisioned.host.id;
     agent = provisioned.agent;
     installDir = join(agent.stateDir, "install");
@@ -103,7 +131,9 @@ describe.each(backends)("agent self-update on $name", (backend) => {
 
   test("a script tampered on the control plane is rejected before anything runs", async () => {
     await publish("tampered", "2030.01.01", { "01.sh": "echo safe > app.txt\n" });
-    await t.plane.database.db.execute(sql`update release_scripts set body = 'echo pwned > app.txt' where path like 'scripts/tampered/%'`);
+    await t.plane.database.db.execute(
+      sql`update release_scripts set body = 'echo pwned > app.txt' where path like 'scripts/tampered/%'`,
+    );
     await expectRejected("tampered", /sha256/);
   });
 
@@ -113,10 +143,17 @@ describe.each(backends)("agent self-update on $name", (backend) => {
   });
 
   test("an expired manifest is rejected (freeze attack)", async () => {
-    await publish("frozen", "2030.01.01", { "01.sh": "echo stale > app.txt\n" }, { expiresAt: new Date(Date.now() + 1000).toISOString() });
+    await publish(
+      "frozen",
+      "2030.01.01",
+      { "01.sh": "echo stale > app.txt\n" },
+      { expiresAt: new Date(Date.now() + 1000).toISOString() },
+    );
     await Bun.sleep(1100);
     // The control plane no longer offers it; a compromised one would: the agent still refuses.
-    await t.plane.database.db.execute(sql`update releases set expires_at = now() + interval '1 day' where channel = 'frozen'`);
+    await t.plane.database.db.execute(
+      sql`update releases set expires_at = now() + interval '1 day' where channel = 'frozen'`,
+    );
     await expectRejected("frozen", /expired/);
   });
 
@@ -145,11 +182,27 @@ describe.each(backends)("agent self-update on $name", (backend) => {
     expect(applied[0].detail.toVersion).toBe("2026.02.20");
 
     // a used grant: the delivered command's grant is spent
-    const grant = (await t.api.post(`/api/agents/${hostId}/runtime-update-grant`, { channel: "stable2" }, t.adminKey)).body;
+    const grant = (await t.api.post(`/api/agents/${hostId}/runtime-update-grant`, { channel: "stable2" }, t.adminKey))
+      .body;
     await publish("stable2", "2026.09.09", { "01.sh": "echo v3 > app.txt\n" });
     const other = (await t.api.post("/api/runtime/identities", { hostId }, t.adminKey)).body;
-    const otherTokens = (await t.api.post("/api/runtime/bootstrap/exchange", { runtimeId: other.runtimeId, bootstrapToken: other.bootstrapToken })).body;
-    const spent = await t.api.post("/api/runtime/updates/apply", { approved: true, grantToken: grant.grantToken, currentVersion: "2026.02.20", channel: "stable2", targetVersion: "2026.09.09" }, otherTokens.accessToken);
+    const otherTokens = (
+      await t.api.post("/api/runtime/bootstrap/exchange", {
+        runtimeId: other.runtimeId,
+        bootstrapToken: other.bootstrapToken,
+      })
+    ).body;
+    const spent = await t.api.post(
+      "/api/runtime/updates/apply",
+      {
+        approved: true,
+        grantToken: grant.grantToken,
+        currentVersion: "2026.02.20",
+        channel: "stable2",
+        targetVersion: "2026.09.09",
+      },
+      otherTokens.accessToken,
+    );
     expect(spent.status).toBe(200);
     await expectRejected("stable2", /grant/, grant.grantToken);
 
@@ -162,21 +215,31 @@ describe.each(backends)("agent self-update on $name", (backend) => {
   test("a delegated stop is enforced by the agent until a delegated start", async () => {
     const controller = await hostWithRuntime(t, "controller");
     const finished = (id: string) => commandFinished(t, id);
-    const echo = async () => finished((await t.api.post("/api/v1/commands", { hostId, kind: "echo", params: { n: 1 } }, t.adminKey)).body.id);
+    const echo = async () =>
+      finished((await t.api.post("/api/v1/commands", { hostId, kind: "echo", params: { n: 1 } }, t.adminKey)).body.id);
 
     expect((await t.api.post(`/api/runtime/agents/${hostId}/stop`, {}, controller.token)).status).toBe(403);
-    await t.api.post("/api/runtime/delegations", { controllerAgentId: controller.hostId, targetAgentId: hostId, scopes: ["stop", "start", "status"] }, t.adminKey);
+    await t.api.post(
+      "/api/runtime/delegations",
+      { controllerAgentId: controller.hostId, targetAgentId: hostId, scopes: ["stop", "start", "status"] },
+      t.adminKey,
+    );
     const stop = await t.api.post(`/api/runtime/agents/${hostId}/stop`, {}, controller.token);
     expect(stop.status).toBe(202);
     expect((await finished(stop.body.commandId)).result).toEqual({ state: "stopped" });
-    expect((await t.api.get(`/api/runtime/agents/${hostId}/status`, controller.token)).body).toMatchObject({ machineState: "stopped", requestedMachineState: null });
+    expect((await t.api.get(`/api/runtime/agents/${hostId}/status`, controller.token)).body).toMatchObject({
+      machineState: "stopped",
+      requestedMachineState: null,
+    });
     const refused = await echo();
     expect(refused).toMatchObject({ status: "failed", error: "machine stopped" });
 
     const start = await t.api.post(`/api/runtime/agents/${hostId}/start`, {}, controller.token);
     expect((await finished(start.body.commandId)).result).toEqual({ state: "running" });
     expect((await echo()).status).toBe("completed");
-    expect((await t.api.get(`/api/runtime/agents/${hostId}/status`, controller.token)).body.machineState).toBe("running");
+    expect((await t.api.get(`/api/runtime/agents/${hostId}/status`, controller.token)).body.machineState).toBe(
+      "running",
+    );
   });
 
   test("a granted update downloads its own release's scripts, not another channel's at the same path", async () => {

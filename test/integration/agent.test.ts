@@ -21,7 +21,6 @@ if ((await postgresReachable()) && (await mqttReachable())) {
   console.warn("PostgreSQL or Mosquitto not reachable: agent tests run on the embedded broker only");
 }
 
-
 async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
@@ -38,16 +37,22 @@ describe.each(setups)("edge agent with $label", ({ backend, external }) => {
   beforeAll(async () => {
     t = await startTestPlane(backend, external ? { mqttUrl: TEST_MQTT_URL } : {});
     key = t.adminKey;
-    envId = await policedEnvironment(t, "agent", { exec: { allowedCommands: ["echo", "sh"] }, paramBounds: { speed: { max: 1.5 } }, deniedKinds: ["echo"] });
+    envId = await policedEnvironment(t, "agent", {
+      exec: { allowedCommands: ["echo", "sh"] },
+      paramBounds: { speed: { max: 1.5 } },
+      deniedKinds: ["echo"],
+    });
   });
   afterEach(() => stopAllAgents());
   afterAll(() => t?.stop());
 
-  const provision = (name: string, opts: { mqttUrl?: string; env?: Record<string, string> } = {}) => agentFor(t, envId, name, opts);
+  const provision = (name: string, opts: { mqttUrl?: string; env?: Record<string, string> } = {}) =>
+    agentFor(t, envId, name, opts);
 
   const hostStatus = async (id: string) => (await t.api.get(`/api/v1/hosts/${id}`, key)).body.status;
   const waitOnline = (id: string) => hostOnline(t, id);
-  const command = (hostId: string, kind: string, params: object) => t.api.post("/api/v1/commands", { hostId, kind, params }, key);
+  const command = (hostId: string, kind: string, params: object) =>
+    t.api.post("/api/v1/commands", { hostId, kind, params }, key);
   const finished = (id: string, timeoutMs?: number) => commandFinished(t, id, timeoutMs);
 
   test("bootstrap exchange → connect → command executed → completed via REST, with status and telemetry", async () => {
@@ -63,7 +68,9 @@ describe.each(setups)("edge agent with $label", ({ backend, external }) => {
     expect(done.startedAt).not.toBeNull();
     expect(done.finishedAt).not.toBeNull();
 
-    const failing = await finished((await command(host.id, "exec", { command: "sh", args: ["-c", "echo oops >&2; exit 3"] })).body.id);
+    const failing = await finished(
+      (await command(host.id, "exec", { command: "sh", args: ["-c", "echo oops >&2; exit 3"] })).body.id,
+    );
     expect(failing.status).toBe("failed");
     expect(failing.error).toContain("exit code 3");
     expect(failing.result).toMatchObject({ exitCode: 3, stderr: "oops\n" });
@@ -87,7 +94,9 @@ describe.each(setups)("edge agent with $label", ({ backend, external }) => {
     await waitOnline(host.id);
     const marker = join(agent.stateDir, "should-not-exist");
 
-    const notAllowlisted = await finished((await command(host.id, "exec", { command: "touch", args: [marker] })).body.id);
+    const notAllowlisted = await finished(
+      (await command(host.id, "exec", { command: "touch", args: [marker] })).body.id,
+    );
     expect(notAllowlisted.status).toBe("failed");
     expect(notAllowlisted.error).toContain("refused by safety policy");
     expect(existsSync(marker)).toBe(false);
@@ -137,7 +146,9 @@ describe.each(setups)("edge agent with $label", ({ backend, external }) => {
       const pushed = await fetch(`http://127.0.0.1:${telemetryPort}/telemetry`, {
         method: "POST",
         headers: { "content-type": "application/json" },
-        body: JSON.stringify({ points: Array.from({ length: 25 }, (_, i) => ({ name: "battery", value: i, tags: { cell: "a" } })) }),
+        body: JSON.stringify({
+          points: Array.from({ length: 25 }, (_, i) => ({ name: "battery", value: i, tags: { cell: "a" } })),
+        }),
       });
       expect(pushed.status).toBe(202);
       await Bun.sleep(1000); // the agent notices, retries and keeps everything in its outbox
@@ -154,7 +165,9 @@ describe.each(setups)("edge agent with $label", ({ backend, external }) => {
       const final = (await t.api.get(`/api/v1/hosts/${host.id}/telemetry?name=battery&limit=1000`, key)).body.items;
       expect(final.length).toBe(25);
       expect(new Set(final.map((p: any) => p.seq)).size).toBe(25);
-      expect(battery.map((p: any) => p.value).sort((a: number, b: number) => a - b)).toEqual(Array.from({ length: 25 }, (_, i) => i));
+      expect(battery.map((p: any) => p.value).sort((a: number, b: number) => a - b)).toEqual(
+        Array.from({ length: 25 }, (_, i) => i),
+      );
       // each command ran exactly once although it was delivered more than once
       expect(readFileSync(counter, "utf8").trim().split("\n")).toHaveLength(5);
     } finally {
@@ -171,12 +184,19 @@ describe.each(setups)("edge agent with $label", ({ backend, external }) => {
       await waitOnline(host.id);
       const started = join(agent.stateDir, "started");
       const finishedMarker = join(agent.stateDir, "finished");
-      const long = (await command(host.id, "exec", { command: "sh", args: ["-c", `echo > '${started}'; sleep 2; echo > '${finishedMarker}'`] })).body;
+      const long = (
+        await command(host.id, "exec", {
+          command: "sh",
+          args: ["-c", `echo > '${started}'; sleep 2; echo > '${finishedMarker}'`],
+        })
+      ).body;
       await waitFor("the command to start", async () => existsSync(started));
       const cancelled = await t.api.post(`/api/v1/commands/${long.id}/transition`, { status: "cancelled" }, key);
       expect(cancelled.status).toBe(200);
       // the agent is free again at once, and the killed process never finishes
-      expect((await finished((await command(host.id, "exec", { command: "echo", args: ["next"] })).body.id)).status).toBe("completed");
+      expect(
+        (await finished((await command(host.id, "exec", { command: "echo", args: ["next"] })).body.id)).status,
+      ).toBe("completed");
       await Bun.sleep(2500);
       expect(existsSync(finishedMarker)).toBe(false);
       expect((await t.api.get(`/api/v1/commands/${long.id}`, key)).body.status).toBe("cancelled");
@@ -189,7 +209,9 @@ describe.each(setups)("edge agent with $label", ({ backend, external }) => {
       await t.api.post(`/api/v1/commands/${queued.id}/transition`, { status: "cancelled" }, key);
       proxy.restore();
       await waitOnline(host.id);
-      expect((await finished((await command(host.id, "exec", { command: "echo", args: ["after"] })).body.id)).status).toBe("completed");
+      expect(
+        (await finished((await command(host.id, "exec", { command: "echo", args: ["after"] })).body.id)).status,
+      ).toBe("completed");
       expect(existsSync(ran)).toBe(false);
     } finally {
       await proxy.close();

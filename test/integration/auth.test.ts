@@ -55,7 +55,9 @@ describe.each(backends)("auth on $name", (backend) => {
 
   test("API keys are stored hashed", async () => {
     const created = await t.api.post("/api/v1/auth-keys", { name: "hashed" }, t.adminKey);
-    const rows = await t.plane.database.db.execute(`select key_hash from api_keys where id = '${created.body.id}'` as never);
+    const rows = await t.plane.database.db.execute(
+      `select key_hash from api_keys where id = '${created.body.id}'` as never,
+    );
     const stored = JSON.stringify(rows);
     expect(stored).not.toContain(created.body.key);
     expect(stored).toMatch(/[0-9a-f]{64}/);
@@ -87,7 +89,11 @@ describe.each(backends)("auth on $name", (backend) => {
     expect(tooFast.body.retryAfterSeconds).toBeGreaterThanOrEqual(1);
     expect(tooFast.headers.get("retry-after")).toBe(String(tooFast.body.retryAfterSeconds));
 
-    const approve = await t.api.post("/api/auth/device/approve", { userCode: start.userCode.toLowerCase() }, t.adminKey);
+    const approve = await t.api.post(
+      "/api/auth/device/approve",
+      { userCode: start.userCode.toLowerCase() },
+      t.adminKey,
+    );
     expect(approve.status).toBe(200);
     expect(approve.body.status).toBe("approved");
 

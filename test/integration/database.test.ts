@@ -9,7 +9,16 @@ import { availableBackends, postgresReachable } from "../support/backends";
 import { ApiClient } from "../support/control-plane";
 
 const backends = await availableBackends();
-const base = { port: 0, mqttPort: 0, grpcPort: 0, mqttUrl: undefined, host: "127.0.0.1", logLevel: "silent" as const, adminKey: undefined, databaseUrl: undefined };
+const base = {
+  port: 0,
+  mqttPort: 0,
+  grpcPort: 0,
+  mqttUrl: undefined,
+  host: "127.0.0.1",
+  logLevel: "silent" as const,
+  adminKey: undefined,
+  databaseUrl: undefined,
+};
 
 describe("embedded PGlite", () => {
   const dir = mkdtempSync(join(tmpdir(), "edge-pglite-"));
@@ -106,7 +115,9 @@ describe.skipIf(!(await postgresReachable()))("real PostgreSQL", () => {
     try {
       for (const plane of planes) expect(plane.database.kind).toBe("postgres");
       const [{ count: migrations }] = await sql`select count(*)::int as count from drizzle.__drizzle_migrations`;
-      const journal = await Bun.file(new URL("../../control-plane/src/db/migrations/meta/_journal.json", import.meta.url)).json();
+      const journal = await Bun.file(
+        new URL("../../control-plane/src/db/migrations/meta/_journal.json", import.meta.url),
+      ).json();
       expect(migrations).toBe(journal.entries.length);
       const [{ count: admins }] = await sql`select count(*)::int as count from users where is_superadmin`;
       expect(admins).toBe(1);

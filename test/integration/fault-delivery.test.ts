@@ -21,7 +21,10 @@ import { startTcpProxy, type TcpProxy } from "../support/tcp-proxy";
 import { waitFor } from "../support/wait";
 
 const ready = (await postgresReachable()) && (await mqttReachable());
-if (!ready) console.warn(`SKIPPED fault-delivery tests: they need PostgreSQL (TEST_DATABASE_URL) and Mosquitto (${TEST_MQTT_URL})`);
+if (!ready)
+  console.warn(
+    `SKIPPED fault-delivery tests: they need PostgreSQL (TEST_DATABASE_URL) and Mosquitto (${TEST_MQTT_URL})`,
+  );
 const postgresBackend = (await availableBackends()).find((b) => b.name === "postgres");
 
 interface Scenario {
@@ -48,7 +51,8 @@ afterEach(async () => {
   if (process.env.FAULT_DEBUG_DIR) {
     const { writeFileSync } = await import("node:fs");
     for (const [i, p] of debugPlanes.entries()) writeFileSync(`${process.env.FAULT_DEBUG_DIR}/cp-${i}.log`, p.output);
-    for (const [i, a] of debugAgents.entries()) writeFileSync(`${process.env.FAULT_DEBUG_DIR}/agent-${i}.log`, a.output);
+    for (const [i, a] of debugAgents.entries())
+      writeFileSync(`${process.env.FAULT_DEBUG_DIR}/agent-${i}.log`, a.output);
   }
   await stopAllAgents();
   await stopAllControlPlanes();
@@ -73,13 +77,24 @@ async function run({ grpc, replicas }: Scenario) {
   debugPlanes.push(first, ...(second ? [second] : []));
   const http: TcpProxy = await startTcpProxy("127.0.0.1", portOf(first.url));
   const grpcProxy: TcpProxy = await startTcpProxy("127.0.0.1", first.grpcPort);
-  cleanups.push(() => http.close(), () => grpcProxy.close());
+  cleanups.push(
+    () => http.close(),
+    () => grpcProxy.close(),
+  );
   const api = new ApiClient(`http://127.0.0.1:${http.port}`);
   const key = options.adminKey;
 
-  const policy = await api.post("/api/v1/safety-policies", { name: "fault-safety", rules: { exec: { allowedCommands: ["sh"] } } }, key);
+  const policy = await api.post(
+    "/api/v1/safety-policies",
+    { name: "fault-safety", rules: { exec: { allowedCommands: ["sh"] } } },
+    key,
+  );
   expect(policy.status).toBe(201);
-  const environment = await api.post("/api/v1/environments", { name: "fault-env", safetyPolicyIds: [policy.body.id] }, key);
+  const environment = await api.post(
+    "/api/v1/environments",
+    { name: "fault-env", safetyPolicyIds: [policy.body.id] },
+    key,
+  );
   const host = await api.post("/api/v1/hosts", { name: "fault-host", environmentId: environment.body.id }, key);
   const hostId: string = host.body.id;
   const identity = await api.post("/api/runtime/identities", { hostId }, key);
@@ -97,7 +112,11 @@ async function run({ grpc, replicas }: Scenario) {
   }).start();
   debugAgents.push(agent);
   const telemetryUrl = (await agent.waitForOutput(/telemetry endpoint: (http:\S+)/, 20_000))[1]!;
-  await waitFor("host online", async () => (await api.get(`/api/v1/hosts/${hostId}`, key)).body.status === "online", 20_000);
+  await waitFor(
+    "host online",
+    async () => (await api.get(`/api/v1/hosts/${hostId}`, key)).body.status === "online",
+    20_000,
+  );
   if (grpc) await agent.waitForOutput(/gRPC session up/, 20_000);
 
   // Telemetry flows the whole time (about 50 points/s in 5 messages): points the test posts (values 1..sent),
@@ -122,7 +141,11 @@ async function run({ grpc, replicas }: Scenario) {
   const ids: string[] = [];
   const create = async (i: number) => {
     const script = `echo ${i} >> '${runs}'; sleep ${(i % 6) * 0.25}`;
-    const res = await api.post("/api/v1/commands", { hostId, kind: "exec", params: { command: "sh", args: ["-c", script] } }, key);
+    const res = await api.post(
+      "/api/v1/commands",
+      { hostId, kind: "exec", params: { command: "sh", args: ["-c", script] } },
+      key,
+    );
     expect(res.status).toBe(201);
     ids.push(res.body.id);
   };
@@ -138,7 +161,8 @@ async function run({ grpc, replicas }: Scenario) {
   grpcProxy.retarget(survivor.grpcPort);
   for (let i = COMMANDS_BEFORE; i < COMMANDS_BEFORE + COMMANDS_AFTER; i++) await create(i);
 
-  const states = () => Promise.all(ids.map(async (id) => (await api.get(`/api/v1/commands/${id}`, key)).body.status as string));
+  const states = () =>
+    Promise.all(ids.map(async (id) => (await api.get(`/api/v1/commands/${id}`, key)).body.status as string));
   const finalStates = await waitFor(
     "every command terminal",
     async () => {
@@ -163,11 +187,19 @@ async function run({ grpc, replicas }: Scenario) {
   const stored = await waitFor(
     "posted telemetry stored",
     async () => {
-      const rows = await sql<{ value: number }[]>`select value from telemetry_points where host_id = ${hostId} and name = 'fault.tick'`;
+      const rows = await sql<
+        { value: number }[]
+      >`select value from telemetry_points where host_id = ${hostId} and name = 'fault.tick'`;
       return rows.length >= sent ? rows.map((r) => r.value) : undefined;
     },
     30_000,
-  ).catch(async () => (await sql<{ value: number }[]>`select value from telemetry_points where host_id = ${hostId} and name = 'fault.tick'`).map((r) => r.value));
+  ).catch(async () =>
+    (
+      await sql<
+        { value: number }[]
+      >`select value from telemetry_points where host_id = ${hostId} and name = 'fault.tick'`
+    ).map((r) => r.value),
+  );
   expect(stored.sort((a, b) => a - b)).toEqual(posted);
 
   // And nothing the agent numbered is missing: every telemetry seq it handed out is stored, or still in its
@@ -175,15 +207,20 @@ async function run({ grpc, replicas }: Scenario) {
   await agent.stop({ keepState: true });
   cleanups.push(async () => rmSync(agent.stateDir, { recursive: true, force: true }));
   const agentDb = new Database(join(agent.stateDir, "agent.db"), { readonly: true });
-  const produced = (agentDb.query("SELECT value FROM counters WHERE name = 'telemetry_seq'").get() as { value: number }).value;
-  const held = (agentDb.query("SELECT payload FROM outbox WHERE topic LIKE '%/telemetry'").all() as { payload: Uint8Array }[]).flatMap(
-    (row) => codecs.telemetry.decode(row.payload).points.map((p) => p.seq),
-  );
+  const produced = (agentDb.query("SELECT value FROM counters WHERE name = 'telemetry_seq'").get() as { value: number })
+    .value;
+  const held = (
+    agentDb.query("SELECT payload FROM outbox WHERE topic LIKE '%/telemetry'").all() as { payload: Uint8Array }[]
+  ).flatMap((row) => codecs.telemetry.decode(row.payload).points.map((p) => p.seq));
   agentDb.close();
-  const storedSeqs = (await sql<{ seq: string }[]>`select seq from telemetry_points where host_id = ${hostId}`).map((r) => Number(r.seq));
+  const storedSeqs = (await sql<{ seq: string }[]>`select seq from telemetry_points where host_id = ${hostId}`).map(
+    (r) => Number(r.seq),
+  );
   const lowest = Math.min(...storedSeqs);
   const accounted = new Set([...storedSeqs, ...held]);
-  const missing = Array.from({ length: produced - lowest + 1 }, (_, i) => lowest + i).filter((seq) => !accounted.has(seq));
+  const missing = Array.from({ length: produced - lowest + 1 }, (_, i) => lowest + i).filter(
+    (seq) => !accounted.has(seq),
+  );
   expect(missing).toEqual([]);
   expect(sent).toBeGreaterThan(50);
 }

@@ -47,7 +47,11 @@ function sample(schema: Json): unknown {
   if (!schema) return "x";
   if (schema.const !== undefined) return schema.const;
   if (schema.enum) return schema.enum[0];
-  if (schema.anyOf) return sample(schema.anyOf.find((s: Json) => s.type !== "null" && s.format !== "integer" && s.format !== "numeric") ?? schema.anyOf[0]);
+  if (schema.anyOf)
+    return sample(
+      schema.anyOf.find((s: Json) => s.type !== "null" && s.format !== "integer" && s.format !== "numeric") ??
+        schema.anyOf[0],
+    );
   switch (schema.type) {
     case "string":
       return "x".repeat(Math.max(1, schema.minLength ?? 1));
@@ -67,8 +71,13 @@ function sample(schema: Json): unknown {
 /** Values that must never be accepted for a field of this schema. */
 function wrongValues(schema: Json): unknown[] {
   const numeric = schema.anyOf?.find((s: Json) => s.type === "integer" || s.type === "number");
-  const nullable = schema.nullable || (Array.isArray(schema.type) && schema.type.includes("null")) || schema.anyOf?.some((m: Json) => m.type === "null");
-  const s = numeric ?? (Array.isArray(schema.type) ? { ...schema, type: schema.type.find((x: string) => x !== "null") } : schema);
+  const nullable =
+    schema.nullable ||
+    (Array.isArray(schema.type) && schema.type.includes("null")) ||
+    schema.anyOf?.some((m: Json) => m.type === "null");
+  const s =
+    numeric ??
+    (Array.isArray(schema.type) ? { ...schema, type: schema.type.find((x: string) => x !== "null") } : schema);
   const out: unknown[] = [JSON.parse(deepArray(40)), "a\u0000b"];
   if (!s.type && !s.anyOf) return out; // any value (t.Unknown): only depth and NUL are wrong
   if (!nullable) out.push(null);
@@ -102,7 +111,12 @@ function wrongValues(schema: Json): unknown[] {
 
 /** Real ids for path parameters, by the collection segment before `{id}`. */
 function fillPath(path: string, ids: Record<string, string>): string {
-  return path.replace(/\/([^/]+)\/\{[^}]+\}/g, (_m, collection: string) => `/${collection}/${ids[collection] ?? "fuzz_unknown_id"}`).replace(/\{[^}]+\}/g, "fuzz_unknown_id");
+  return path
+    .replace(
+      /\/([^/]+)\/\{[^}]+\}/g,
+      (_m, collection: string) => `/${collection}/${ids[collection] ?? "fuzz_unknown_id"}`,
+    )
+    .replace(/\{[^}]+\}/g, "fuzz_unknown_id");
 }
 
 describe.each(backends)("fuzz on $name", (backend) => {
@@ -112,7 +126,13 @@ describe.each(backends)("fuzz on $name", (backend) => {
   let tenantId: string;
   let commandForAgent: string;
 
-  const send = async (method: string, path: string, body: string | Uint8Array | undefined, headers: Record<string, string>, token?: string) => {
+  const send = async (
+    method: string,
+    path: string,
+    body: string | Uint8Array | undefined,
+    headers: Record<string, string>,
+    token?: string,
+  ) => {
     const res = await fetch(t.plane.url + path, {
       method,
       body,
@@ -141,17 +161,29 @@ describe.each(backends)("fuzz on $name", (backend) => {
   beforeAll(async () => {
     t = await startTestPlane(backend);
     const k = t.adminKey;
-    ids["safety-policies"] = (await t.api.post("/api/v1/safety-policies", { name: "fuzz-policy", rules: { allowedKinds: ["echo"] } }, k)).body.id;
+    ids["safety-policies"] = (
+      await t.api.post("/api/v1/safety-policies", { name: "fuzz-policy", rules: { allowedKinds: ["echo"] } }, k)
+    ).body.id;
     ids.environments = (await t.api.post("/api/v1/environments", { name: "fuzz-env", config: { a: 1 } }, k)).body.id;
     ids.hosts = (await t.api.post("/api/v1/hosts", { name: "fuzz-host", labels: { zone: "a" } }, k)).body.id;
-    ids.commands = (await t.api.post("/api/v1/commands", { hostId: ids.hosts, kind: "echo", params: { a: 1 } }, k)).body.id;
+    ids.commands = (
+      await t.api.post("/api/v1/commands", { hostId: ids.hosts, kind: "echo", params: { a: 1 } }, k)
+    ).body.id;
     ids.tasks = (await t.api.post("/api/v1/tasks", { prompt: "fuzz", config: { a: 1 } }, k)).body.id;
-    ids.triggers = (await t.api.post("/api/v1/triggers", { name: "fuzz-trigger", kind: "event", event: "command.failed", task: { prompt: "x" } }, k)).body.id;
+    ids.triggers = (
+      await t.api.post(
+        "/api/v1/triggers",
+        { name: "fuzz-trigger", kind: "event", event: "command.failed", task: { prompt: "x" } },
+        k,
+      )
+    ).body.id;
     ids["auth-keys"] = (await t.api.post("/api/v1/auth-keys", { name: "fuzz-key" }, k)).body.id;
     runtime = await hostWithRuntime(t, "fuzz-agent");
     const identities = (await t.api.get("/api/runtime/identities", k)).body.items;
     ids.identities = runtime.runtimeId;
-    ids.agents = identities.find((i: Json) => i.id === runtime.runtimeId || i.runtimeId === runtime.runtimeId)?.agentId ?? runtime.runtimeId;
+    ids.agents =
+      identities.find((i: Json) => i.id === runtime.runtimeId || i.runtimeId === runtime.runtimeId)?.agentId ??
+      runtime.runtimeId;
     tenantId = (await t.api.get("/api/runtime/auth/status", runtime.token)).body.tenantId;
     commandForAgent = (await t.api.post("/api/v1/commands", { hostId: runtime.hostId, kind: "echo" }, k)).body.id;
     for (const [name, id] of Object.entries(ids)) if (!id) throw new Error(`fixture ${name} not created`);
@@ -165,8 +197,17 @@ describe.each(backends)("fuzz on $name", (backend) => {
     for (const [path, ops] of Object.entries<Json>(doc.paths)) {
       for (const [method, op] of Object.entries<Json>(ops)) {
         if (["post", "put", "patch", "delete"].includes(method)) {
-          writes.push({ method: method.toUpperCase(), path, schema: op.requestBody?.content?.["application/json"]?.schema });
-        } else if (method === "get" && !path.includes("{") && path.startsWith("/api/") && !op.parameters?.some((p: Json) => p.required && p.in === "query")) {
+          writes.push({
+            method: method.toUpperCase(),
+            path,
+            schema: op.requestBody?.content?.["application/json"]?.schema,
+          });
+        } else if (
+          method === "get" &&
+          !path.includes("{") &&
+          path.startsWith("/api/") &&
+          !op.parameters?.some((p: Json) => p.required && p.in === "query")
+        ) {
           lists.push(path);
         }
       }
@@ -187,9 +228,17 @@ describe.each(backends)("fuzz on $name", (backend) => {
         cases.push(["unknown field beside valid ones", JSON.stringify({ ...base, fuzzUnknownField: 1 }), JSON_TYPE]);
         for (const [field, schema] of properties) {
           for (const value of wrongValues(schema)) {
-            cases.push([`${field} = ${JSON.stringify(value).slice(0, 40)}`, JSON.stringify({ ...base, [field]: value }), JSON_TYPE]);
+            cases.push([
+              `${field} = ${JSON.stringify(value).slice(0, 40)}`,
+              JSON.stringify({ ...base, [field]: value }),
+              JSON_TYPE,
+            ]);
           }
-          cases.push([`${field} = array 5000 deep`, JSON.stringify(base).replace(/^\{/, `{"${field}":${deepArray(5000)}${Object.keys(base).length ? "," : ""}`), JSON_TYPE]);
+          cases.push([
+            `${field} = array 5000 deep`,
+            JSON.stringify(base).replace(/^\{/, `{"${field}":${deepArray(5000)}${Object.keys(base).length ? "," : ""}`),
+            JSON_TYPE,
+          ]);
         }
       }
       for (const [label, body, headers] of cases) {
@@ -229,16 +278,97 @@ describe.each(backends)("fuzz on $name", (backend) => {
         await pub(channel, new Uint8Array(200_000).fill(0x0a));
       }
       // The wedge sequence of issue 15: a deep result, then NUL text.
-      await pub("ack", codecs.commandUpdate.encode({ commandId: commandForAgent, status: CommandStatus.RUNNING, error: "", resultJson: deep, atMs: now }));
-      await pub("ack", codecs.commandUpdate.encode({ commandId: "cmd_\u0000", status: CommandStatus.FAILED, error: "a\u0000b", resultJson: "", atMs: now }));
-      await pub("ack", codecs.commandUpdate.encode({ commandId: commandForAgent, status: CommandStatus.COMPLETED, error: "", resultJson: JSON.stringify({ out: "a\u0000b", deep: JSON.parse(deepArray(30)) }), atMs: now }));
-      await pub("status", codecs.status.encode({ agentVersion: "v\u0000" + "x".repeat(100_000), uptimeSeconds: 1, load1: 0.5, memoryTotalBytes: 1, memoryFreeBytes: 1, runningCommands: 0, atMs: now }));
-      await pub("presence", codecs.presence.encode({ state: PresenceState.ONLINE, agentVersion: "p\u0000", atMs: now } as never));
-      await pub("log", codecs.commandLog.encode({ commandId: commandForAgent, stream: "std\u0000out", line: "a\u0000b" + "x".repeat(100_000), atMs: now, index: 0 }));
-      await pub("log", codecs.commandLog.encode({ commandId: "cmd_\u0000", stream: "stdout", line: "", atMs: -1, index: 4_000_000_000 }));
-      await pub("safety", codecs.safetyState.encode({ estopGeneration: Number.MAX_SAFE_INTEGER, remoteEngaged: true, localEngaged: true, localReason: "r\u0000" + "y".repeat(100_000), killed: 4_000_000_000, policyVersion: Number.MAX_SAFE_INTEGER, atMs: -1 }));
+      await pub(
+        "ack",
+        codecs.commandUpdate.encode({
+          commandId: commandForAgent,
+          status: CommandStatus.RUNNING,
+          error: "",
+          resultJson: deep,
+          atMs: now,
+        }),
+      );
+      await pub(
+        "ack",
+        codecs.commandUpdate.encode({
+          commandId: "cmd_\u0000",
+          status: CommandStatus.FAILED,
+          error: "a\u0000b",
+          resultJson: "",
+          atMs: now,
+        }),
+      );
+      await pub(
+        "ack",
+        codecs.commandUpdate.encode({
+          commandId: commandForAgent,
+          status: CommandStatus.COMPLETED,
+          error: "",
+          resultJson: JSON.stringify({ out: "a\u0000b", deep: JSON.parse(deepArray(30)) }),
+          atMs: now,
+        }),
+      );
+      await pub(
+        "status",
+        codecs.status.encode({
+          agentVersion: "v\u0000" + "x".repeat(100_000),
+          uptimeSeconds: 1,
+          load1: 0.5,
+          memoryTotalBytes: 1,
+          memoryFreeBytes: 1,
+          runningCommands: 0,
+          atMs: now,
+        }),
+      );
+      await pub(
+        "presence",
+        codecs.presence.encode({ state: PresenceState.ONLINE, agentVersion: "p\u0000", atMs: now } as never),
+      );
+      await pub(
+        "log",
+        codecs.commandLog.encode({
+          commandId: commandForAgent,
+          stream: "std\u0000out",
+          line: "a\u0000b" + "x".repeat(100_000),
+          atMs: now,
+          index: 0,
+        }),
+      );
+      await pub(
+        "log",
+        codecs.commandLog.encode({
+          commandId: "cmd_\u0000",
+          stream: "stdout",
+          line: "",
+          atMs: -1,
+          index: 4_000_000_000,
+        }),
+      );
+      await pub(
+        "safety",
+        codecs.safetyState.encode({
+          estopGeneration: Number.MAX_SAFE_INTEGER,
+          remoteEngaged: true,
+          localEngaged: true,
+          localReason: "r\u0000" + "y".repeat(100_000),
+          killed: 4_000_000_000,
+          policyVersion: Number.MAX_SAFE_INTEGER,
+          atMs: -1,
+        }),
+      );
       // Well-formed, but acknowledging a stop generation (7) and a policy version (9) that were never sent.
-      await pub("safety", codecs.safetyState.encode({ estopGeneration: 7, remoteEngaged: false, localEngaged: false, localReason: "", killed: 0, policyVersion: 9, atMs: now }));
+      await pub(
+        "safety",
+        codecs.safetyState.encode({
+          estopGeneration: 7,
+          remoteEngaged: false,
+          localEngaged: false,
+          localReason: "",
+          killed: 0,
+          policyVersion: 9,
+          atMs: now,
+        }),
+      );
       const bad: TelemetryPoint[] = [
         { seq: 1, name: "nul\u0000name", value: 1, tags: {}, atMs: now },
         { seq: 2, name: "ok", value: 1, tags: {}, atMs: 1e15 },
@@ -252,13 +382,26 @@ describe.each(backends)("fuzz on $name", (backend) => {
         { seq: 8, name: "good.temperature", value: 21.5, tags: { unit: "C" }, atMs: now },
         { seq: 9, name: "good.speed", value: 0.5, tags: {}, atMs: 0 },
       ];
-      await pub("telemetry", codecs.telemetry.encode({ points: [...bad.slice(0, 4), good[0]!, ...bad.slice(4), good[1]!] }));
+      await pub(
+        "telemetry",
+        codecs.telemetry.encode({ points: [...bad.slice(0, 4), good[0]!, ...bad.slice(4), good[1]!] }),
+      );
       // A batch above the bind-parameter limit of one INSERT: chunked, every point kept.
-      const big = Array.from({ length: 10_000 }, (_, i) => ({ seq: 100 + i, name: "bulk", value: i, tags: { i: String(i) }, atMs: now }));
+      const big = Array.from({ length: 10_000 }, (_, i) => ({
+        seq: 100 + i,
+        name: "bulk",
+        value: i,
+        tags: { i: String(i) },
+        atMs: now,
+      }));
       await pub("telemetry", codecs.telemetry.encode({ points: big }));
 
-      const named = async (name: string) => (await t.api.get(`/api/v1/hosts/${runtime.hostId}/telemetry?name=${name}&limit=200`, t.adminKey)).body.items;
-      await waitFor("good and all bulk telemetry stored", async () => (await named("bulk"))[0]?.seq === 100 + 9_999 && (await named("good.speed")).length === 1);
+      const named = async (name: string) =>
+        (await t.api.get(`/api/v1/hosts/${runtime.hostId}/telemetry?name=${name}&limit=200`, t.adminKey)).body.items;
+      await waitFor(
+        "good and all bulk telemetry stored",
+        async () => (await named("bulk"))[0]?.seq === 100 + 9_999 && (await named("good.speed")).length === 1,
+      );
       expect((await named("good.temperature")).map((p: Json) => p.value)).toEqual([21.5]);
       // Newest first: below the 10,000 bulk points only the two good ones, none of the bad.
       const stored = new Set<number>();
@@ -280,9 +423,14 @@ describe.each(backends)("fuzz on $name", (backend) => {
       expect((await t.api.get("/health")).status).toBe(200);
       expect((await t.api.post("/api/v1/tasks", { prompt: "after mqtt fuzz" }, t.adminKey)).status).toBe(201);
       // The safety state claimed a stop generation never requested: a real stop now is pending, not shown as done.
-      expect((await t.api.post("/api/v1/estop", { scope: { hostId: runtime.hostId }, reason: "fuzz" }, t.adminKey)).status).toBe(202);
+      expect(
+        (await t.api.post("/api/v1/estop", { scope: { hostId: runtime.hostId }, reason: "fuzz" }, t.adminKey)).status,
+      ).toBe(202);
       const estop = (await t.api.get(`/api/v1/hosts/${runtime.hostId}`, t.adminKey)).body.estop;
-      expect({ state: estop.state, acknowledgedGeneration: estop.acknowledgedGeneration ?? 0 }).toEqual({ state: "pending", acknowledgedGeneration: 0 });
+      expect({ state: estop.state, acknowledgedGeneration: estop.acknowledgedGeneration ?? 0 }).toEqual({
+        state: "pending",
+        acknowledgedGeneration: 0,
+      });
       expect((await t.api.get(`/api/v1/hosts/${runtime.hostId}`, t.adminKey)).body.policy.enforced ?? null).not.toBe(9);
     } finally {
       await client.endAsync(true);
@@ -298,8 +446,26 @@ describe.each(backends)("fuzz on $name", (backend) => {
       let seq = Number(welcome.welcome!.lastAgentSeq) + 1;
       const now = Date.now();
       const frames = [
-        { update: { commandId: "cmd_\u0000", status: CommandStatus.FAILED, error: "\u0000", resultJson: deepArray(10_000), atMs: now } },
-        { status: { agentVersion: "g\u0000", uptimeSeconds: 1, load1: 1, memoryTotalBytes: 1, memoryFreeBytes: 1, runningCommands: 0, atMs: now } },
+        {
+          update: {
+            commandId: "cmd_\u0000",
+            status: CommandStatus.FAILED,
+            error: "\u0000",
+            resultJson: deepArray(10_000),
+            atMs: now,
+          },
+        },
+        {
+          status: {
+            agentVersion: "g\u0000",
+            uptimeSeconds: 1,
+            load1: 1,
+            memoryTotalBytes: 1,
+            memoryFreeBytes: 1,
+            runningCommands: 0,
+            atMs: now,
+          },
+        },
         { log: { commandId: "cmd_x", stream: "stdout", line: "l\u0000" + "x".repeat(20_000), atMs: now } },
         {
           telemetry: {
@@ -317,7 +483,8 @@ describe.each(backends)("fuzz on $name", (backend) => {
         if (!("log" in frame)) await s.next((f) => Number(f.ack?.seq) === mySeq);
       }
       expect(s.error).toBeUndefined();
-      const points = (await t.api.get(`/api/v1/hosts/${runtime.hostId}/telemetry?name=grpc.good`, t.adminKey)).body.items;
+      const points = (await t.api.get(`/api/v1/hosts/${runtime.hostId}/telemetry?name=grpc.good`, t.adminKey)).body
+        .items;
       expect(points.map((p: Json) => p.value)).toEqual([2]);
       const all = (await t.api.get(`/api/v1/hosts/${runtime.hostId}/telemetry?limit=200`, t.adminKey)).body.items;
       expect(all.some((p: Json) => p.name.startsWith("grpc") && p.name !== "grpc.good")).toBe(false);
@@ -327,12 +494,26 @@ describe.each(backends)("fuzz on $name", (backend) => {
       expect((await t.api.get("/health")).status).toBe(200);
       expect((await t.api.post("/api/v1/tasks", { prompt: "after grpc fuzz" }, t.adminKey)).status).toBe(201);
       // Operator.SendCommand: the same limits as a REST body; nothing created.
-      const commandsBefore = (await t.api.get(`/api/v1/commands?hostId=${runtime.hostId}&limit=200`, t.adminKey)).body.items.length;
-      for (const paramsJson of [deepArray(10_000), `{"a":${deepArray(40)}}`, '{"a":"\u0000"}', '{"a":1e999}', "[1]", "{"]) {
-        const refusal = await sendCommand(address, t.adminKey, { hostId: runtime.hostId, kind: "echo", paramsJson }).catch((e) => e);
+      const commandsBefore = (await t.api.get(`/api/v1/commands?hostId=${runtime.hostId}&limit=200`, t.adminKey)).body
+        .items.length;
+      for (const paramsJson of [
+        deepArray(10_000),
+        `{"a":${deepArray(40)}}`,
+        '{"a":"\u0000"}',
+        '{"a":1e999}',
+        "[1]",
+        "{",
+      ]) {
+        const refusal = await sendCommand(address, t.adminKey, {
+          hostId: runtime.hostId,
+          kind: "echo",
+          paramsJson,
+        }).catch((e) => e);
         expect(refusal.code, paramsJson.slice(0, 30)).toBe(3);
       }
-      expect((await t.api.get(`/api/v1/commands?hostId=${runtime.hostId}&limit=200`, t.adminKey)).body.items.length).toBe(commandsBefore);
+      expect(
+        (await t.api.get(`/api/v1/commands?hostId=${runtime.hostId}&limit=200`, t.adminKey)).body.items.length,
+      ).toBe(commandsBefore);
     } finally {
       s.close();
     }

@@ -18,7 +18,12 @@ describe.each(backends)("gRPC sessions on $name", (backend) => {
     address = `127.0.0.1:${t.plane.transport.grpc.port}`;
     hostId = (await t.api.post("/api/v1/hosts", { name: "grpc-host" }, t.adminKey)).body.id;
     const identity = (await t.api.post("/api/runtime/identities", { hostId }, t.adminKey)).body;
-    tokens = (await t.api.post("/api/runtime/bootstrap/exchange", { runtimeId: identity.runtimeId, bootstrapToken: identity.bootstrapToken })).body;
+    tokens = (
+      await t.api.post("/api/runtime/bootstrap/exchange", {
+        runtimeId: identity.runtimeId,
+        bootstrapToken: identity.bootstrapToken,
+      })
+    ).body;
   });
   afterAll(() => t?.stop());
 
@@ -39,11 +44,17 @@ describe.each(backends)("gRPC sessions on $name", (backend) => {
     expect((await foreign.failure()).code).toBe(grpc.status.NOT_FOUND);
     const ghost = watch(address, other.key, { hostId: "host_0000000000000000" });
     expect((await ghost.failure()).code).toBe(grpc.status.NOT_FOUND);
-    await expect(sendCommand(address, other.key, { hostId, kind: "echo", paramsJson: "{}" })).rejects.toMatchObject({ code: grpc.status.NOT_FOUND });
-    await expect(sendCommand(address, t.adminKey, { hostId, kind: "echo", paramsJson: "{nope" })).rejects.toMatchObject({
-      code: grpc.status.INVALID_ARGUMENT,
+    await expect(sendCommand(address, other.key, { hostId, kind: "echo", paramsJson: "{}" })).rejects.toMatchObject({
+      code: grpc.status.NOT_FOUND,
     });
-    await expect(sendCommand(address, undefined, { hostId, kind: "echo" })).rejects.toMatchObject({ code: grpc.status.UNAUTHENTICATED });
+    await expect(sendCommand(address, t.adminKey, { hostId, kind: "echo", paramsJson: "{nope" })).rejects.toMatchObject(
+      {
+        code: grpc.status.INVALID_ARGUMENT,
+      },
+    );
+    await expect(sendCommand(address, undefined, { hostId, kind: "echo" })).rejects.toMatchObject({
+      code: grpc.status.UNAUTHENTICATED,
+    });
     for (const w of [anonymous, runtimeAsOperator, foreign, ghost]) w.close();
   });
 
@@ -57,7 +68,12 @@ describe.each(backends)("gRPC sessions on $name", (backend) => {
     const client = new grpc.Client(address, grpc.credentials.createInsecure());
     const md = new grpc.Metadata();
     md.set("authorization", `Bearer ${tokens.accessToken}`);
-    const raw = client.makeBidiStreamRequest("/edge.v1.AgentSession/Connect", (b: Buffer) => b, (b: Buffer) => b, md);
+    const raw = client.makeBidiStreamRequest(
+      "/edge.v1.AgentSession/Connect",
+      (b: Buffer) => b,
+      (b: Buffer) => b,
+      md,
+    );
     const failed = new Promise<grpc.ServiceError>((resolve) => raw.on("error", resolve));
     raw.on("data", () => {});
     raw.write(Buffer.from([0xff, 0xff, 0xff, 0xff, 0x0f]));
@@ -85,7 +101,10 @@ describe.each(backends)("gRPC sessions on $name", (backend) => {
     expect(JSON.parse(pushed.paramsJson)).toEqual({ a: 1 });
 
     s.call.write({ seq: 0, log: { commandId: sent.commandId, stream: "stdout", line: "working", atMs: Date.now() } });
-    s.call.write({ seq: base + 1, update: { commandId: sent.commandId, status: CommandStatus.RUNNING, atMs: Date.now() } });
+    s.call.write({
+      seq: base + 1,
+      update: { commandId: sent.commandId, status: CommandStatus.RUNNING, atMs: Date.now() },
+    });
     expect((await s.next((f) => Boolean(f.ack))).ack!.seq).toBe(base + 1); // frames are handled in order: the log went first
     s.close(); // forced disconnect before the completion is acknowledged
 
@@ -93,9 +112,20 @@ describe.each(backends)("gRPC sessions on $name", (backend) => {
     resumed.call.write({ seq: 0, hello: { agentVersion: "1.0.0" } });
     expect((await resumed.next((f) => Boolean(f.welcome))).welcome!.lastAgentSeq).toBe(base + 1);
     // a resend of an acknowledged frame is acknowledged and skipped
-    resumed.call.write({ seq: base + 1, update: { commandId: sent.commandId, status: CommandStatus.RUNNING, atMs: Date.now() } });
+    resumed.call.write({
+      seq: base + 1,
+      update: { commandId: sent.commandId, status: CommandStatus.RUNNING, atMs: Date.now() },
+    });
     expect((await resumed.next((f) => Boolean(f.ack))).ack!.seq).toBe(base + 1);
-    resumed.call.write({ seq: base + 2, update: { commandId: sent.commandId, status: CommandStatus.COMPLETED, resultJson: '{"ok":true}', atMs: Date.now() } });
+    resumed.call.write({
+      seq: base + 2,
+      update: {
+        commandId: sent.commandId,
+        status: CommandStatus.COMPLETED,
+        resultJson: '{"ok":true}',
+        atMs: Date.now(),
+      },
+    });
     expect((await resumed.next((f) => Boolean(f.ack))).ack!.seq).toBe(base + 2);
 
     const done = (await t.api.get(`/api/v1/commands/${sent.commandId}`, t.adminKey)).body;
@@ -104,8 +134,15 @@ describe.each(backends)("gRPC sessions on $name", (backend) => {
     // the operator saw the transitions and the log line, live
     const deadline = Date.now() + 3000;
     while (live.events.filter((e) => e.command).length < 2 && Date.now() < deadline) await Bun.sleep(20);
-    expect(live.events.filter((e) => e.command?.commandId === sent.commandId).map((e) => e.command.status)).toEqual(["running", "completed"]);
-    expect(live.events.find((e) => e.log)?.log).toMatchObject({ commandId: sent.commandId, line: "working", stream: "stdout" });
+    expect(live.events.filter((e) => e.command?.commandId === sent.commandId).map((e) => e.command.status)).toEqual([
+      "running",
+      "completed",
+    ]);
+    expect(live.events.find((e) => e.log)?.log).toMatchObject({
+      commandId: sent.commandId,
+      line: "working",
+      stream: "stdout",
+    });
     resumed.close();
     live.close();
   });
@@ -125,7 +162,12 @@ describe.each(backends)("gRPC sessions on $name", (backend) => {
   test("revoking the identity ends its session", async () => {
     const host2 = (await t.api.post("/api/v1/hosts", { name: "grpc-revoke" }, t.adminKey)).body.id;
     const identity = (await t.api.post("/api/runtime/identities", { hostId: host2 }, t.adminKey)).body;
-    const tk = (await t.api.post("/api/runtime/bootstrap/exchange", { runtimeId: identity.runtimeId, bootstrapToken: identity.bootstrapToken })).body;
+    const tk = (
+      await t.api.post("/api/runtime/bootstrap/exchange", {
+        runtimeId: identity.runtimeId,
+        bootstrapToken: identity.bootstrapToken,
+      })
+    ).body;
     const s = openSession(address, tk.accessToken);
     s.call.write({ seq: 0, hello: { agentVersion: "1" } });
     await s.next((f) => Boolean(f.welcome));
@@ -135,29 +177,26 @@ describe.each(backends)("gRPC sessions on $name", (backend) => {
   });
 });
 
-describe.skipIf(!(await postgresReachable()))(
-  "gRPC watch across two control planes on one PostgreSQL",
-  () => {
-    test("a watch on one replica sees transitions reported through another", async () => {
-      const pg = backends.find((b) => b.name === "postgres")!;
-      const a = await startTestPlane(pg);
-      const b = await startTestPlane(pg, {}, { databaseUrl: a.databaseUrl, dataDir: "memory://", adminKey: a.adminKey });
-      try {
-        const hostId = (await a.api.post("/api/v1/hosts", { name: "two-replicas" }, a.adminKey)).body.id;
-        const w = watch(`127.0.0.1:${b.plane.transport.grpc.port}`, a.adminKey, { hostId });
-        await w.ready;
-        const cmd = (await a.api.post("/api/v1/commands", { hostId, kind: "echo" }, a.adminKey)).body;
-        await a.api.post(`/api/v1/commands/${cmd.id}/transition`, { status: "running" }, a.adminKey);
-        await a.api.put(`/api/v1/hosts/${hostId}/status`, { status: "maintenance" }, a.adminKey);
-        const deadline = Date.now() + 3000;
-        while (w.events.length < 2 && Date.now() < deadline) await Bun.sleep(20);
-        expect(w.events.find((e) => e.command)?.command).toMatchObject({ commandId: cmd.id, status: "running" });
-        expect(w.events.find((e) => e.hostStatus)?.hostStatus).toMatchObject({ hostId, status: "maintenance" });
-        w.close();
-      } finally {
-        await b.plane.stop();
-        await a.stop();
-      }
-    });
-  },
-);
+describe.skipIf(!(await postgresReachable()))("gRPC watch across two control planes on one PostgreSQL", () => {
+  test("a watch on one replica sees transitions reported through another", async () => {
+    const pg = backends.find((b) => b.name === "postgres")!;
+    const a = await startTestPlane(pg);
+    const b = await startTestPlane(pg, {}, { databaseUrl: a.databaseUrl, dataDir: "memory://", adminKey: a.adminKey });
+    try {
+      const hostId = (await a.api.post("/api/v1/hosts", { name: "two-replicas" }, a.adminKey)).body.id;
+      const w = watch(`127.0.0.1:${b.plane.transport.grpc.port}`, a.adminKey, { hostId });
+      await w.ready;
+      const cmd = (await a.api.post("/api/v1/commands", { hostId, kind: "echo" }, a.adminKey)).body;
+      await a.api.post(`/api/v1/commands/${cmd.id}/transition`, { status: "running" }, a.adminKey);
+      await a.api.put(`/api/v1/hosts/${hostId}/status`, { status: "maintenance" }, a.adminKey);
+      const deadline = Date.now() + 3000;
+      while (w.events.length < 2 && Date.now() < deadline) await Bun.sleep(20);
+      expect(w.events.find((e) => e.command)?.command).toMatchObject({ commandId: cmd.id, status: "running" });
+      expect(w.events.find((e) => e.hostStatus)?.hostStatus).toMatchObject({ hostId, status: "maintenance" });
+      w.close();
+    } finally {
+      await b.plane.stop();
+      await a.stop();
+    }
+  });
+});

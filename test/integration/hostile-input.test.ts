@@ -20,10 +20,14 @@ describe.each(backends)("hostile input on $name", (backend) => {
     t = await startTestPlane(backend);
     small = await startTestPlane(backend, { maxBodyBytes: 10_000, maxJsonDepth: 8 });
     const k = t.adminKey;
-    ids.policy = (await t.api.post("/api/v1/safety-policies", { name: "p", rules: { allowedKinds: ["echo"] } }, k)).body.id;
+    ids.policy = (
+      await t.api.post("/api/v1/safety-policies", { name: "p", rules: { allowedKinds: ["echo"] } }, k)
+    ).body.id;
     ids.environment = (await t.api.post("/api/v1/environments", { name: "e", config: { a: 1 } }, k)).body.id;
     ids.host = (await t.api.post("/api/v1/hosts", { name: "h", labels: { zone: "a" } }, k)).body.id;
-    ids.command = (await t.api.post("/api/v1/commands", { hostId: ids.host, kind: "echo", params: { a: 1 } }, k)).body.id;
+    ids.command = (
+      await t.api.post("/api/v1/commands", { hostId: ids.host, kind: "echo", params: { a: 1 } }, k)
+    ).body.id;
     ids.task = (await t.api.post("/api/v1/tasks", { prompt: "p", config: { a: 1 } }, k)).body.id;
   });
   afterAll(async () => {
@@ -68,15 +72,30 @@ describe.each(backends)("hostile input on $name", (backend) => {
       ["POST", `/api/v1/commands/${ids.command}/transition`, { status: "running" }, "result"],
       ["POST", "/api/v1/tasks", { prompt: "x" }, "config"],
       ["POST", `/api/v1/tasks/${ids.task}/transition`, { status: "running" }, "result"],
-      ["POST", "/api/v1/triggers", { name: "t2", kind: "event", event: "command.failed", task: { prompt: "x" } }, "task.config"],
-      ["POST", "/api/admin/projects", { key: "hk", name: "x", pipeline: [{ name: "ok", kind: "confirm", prompt: "ok?" }] }, "settings.requirements.labels"],
+      [
+        "POST",
+        "/api/v1/triggers",
+        { name: "t2", kind: "event", event: "command.failed", task: { prompt: "x" } },
+        "task.config",
+      ],
+      [
+        "POST",
+        "/api/admin/projects",
+        { key: "hk", name: "x", pipeline: [{ name: "ok", kind: "confirm", prompt: "ok?" }] },
+        "settings.requirements.labels",
+      ],
       ["POST", "/api/workers/register", { machineId: "m-hostile", token: "rwt_unknown", name: "w" }, "hardware"],
     ];
     const snapshot = async () =>
       Promise.all(
-        ["/api/v1/environments", "/api/v1/hosts", "/api/v1/safety-policies", "/api/v1/commands", "/api/v1/tasks", "/api/v1/triggers"].map(
-          async (p) => (await t.api.get(p, t.adminKey)).body,
-        ),
+        [
+          "/api/v1/environments",
+          "/api/v1/hosts",
+          "/api/v1/safety-policies",
+          "/api/v1/commands",
+          "/api/v1/tasks",
+          "/api/v1/triggers",
+        ].map(async (p) => (await t.api.get(p, t.adminKey)).body),
       );
     const before = await snapshot();
     for (const [method, path, base, field] of slots) {
@@ -110,18 +129,32 @@ describe.each(backends)("hostile input on $name", (backend) => {
   });
 
   test("numbers are not accepted as strings, and unknown fields are refused", async () => {
-    const asString = await t.api.post("/api/v1/commands", { hostId: ids.host, kind: "echo", timeoutMs: "5000" }, t.adminKey);
+    const asString = await t.api.post(
+      "/api/v1/commands",
+      { hostId: ids.host, kind: "echo", timeoutMs: "5000" },
+      t.adminKey,
+    );
     expect(asString.status).toBe(400);
     expect(asString.body.error).toContain("timeoutMs");
     const unknown = await t.api.post("/api/v1/hosts", { name: "h3", owner: "me" }, t.adminKey);
     expect(unknown).toMatchObject({ status: 400, body: { error: "invalid body: unknown field owner" } });
-    const nestedUnknown = await t.api.post("/api/v1/triggers", { name: "t3", kind: "event", event: "command.failed", task: { prompt: "x", extra: 1 } }, t.adminKey);
+    const nestedUnknown = await t.api.post(
+      "/api/v1/triggers",
+      { name: "t3", kind: "event", event: "command.failed", task: { prompt: "x", extra: 1 } },
+      t.adminKey,
+    );
     expect(nestedUnknown.status).toBe(400);
     expect(nestedUnknown.body.error).toContain("unknown field task.extra");
   });
 
   test("injection strings and control characters in valid fields are stored verbatim, never interpreted", async () => {
-    for (const name of ["'); DROP TABLE hosts; --", "${jndi:ldap://x/a}", "<script>alert(1)</script>", "tab\tbell\u0007del\u007f", "\\u0000 as text"]) {
+    for (const name of [
+      "'); DROP TABLE hosts; --",
+      "${jndi:ldap://x/a}",
+      "<script>alert(1)</script>",
+      "tab\tbell\u0007del\u007f",
+      "\\u0000 as text",
+    ]) {
       const res = await t.api.post("/api/v1/hosts", { name }, t.adminKey);
       expect(res.status, name).toBe(201);
       expect((await t.api.get(`/api/v1/hosts/${res.body.id}`, t.adminKey)).body.name).toBe(name);
@@ -131,7 +164,10 @@ describe.each(backends)("hostile input on $name", (backend) => {
 
   test("body limit: 413 {error} by Content-Length before reading, and for a chunked body while reading", async () => {
     // Unauthenticated, far over the limit: refused on its Content-Length.
-    const big = await small.api.request("POST", "/api/auth/refresh", { rawBody: "x".repeat(50_000), headers: { "content-type": "application/json" } });
+    const big = await small.api.request("POST", "/api/auth/refresh", {
+      rawBody: "x".repeat(50_000),
+      headers: { "content-type": "application/json" },
+    });
     expect(big).toMatchObject({ status: 413, body: { error: "request body larger than 10000 bytes" } });
     const chunks = new ReadableStream<Uint8Array>({
       start(c) {
@@ -139,11 +175,19 @@ describe.each(backends)("hostile input on $name", (backend) => {
         c.close();
       },
     });
-    const res = await fetch(small.plane.url + "/api/auth/refresh", { method: "POST", body: chunks, headers: { "content-type": "application/json" } });
+    const res = await fetch(small.plane.url + "/api/auth/refresh", {
+      method: "POST",
+      body: chunks,
+      headers: { "content-type": "application/json" },
+    });
     expect(res.status).toBe(413);
     expect(((await res.json()) as any).error).toContain("larger than 10000 bytes");
     // Just under the limit is read and validated as usual.
-    const under = await small.api.post("/api/v1/tasks", { prompt: "x", config: { s: "z".repeat(9_000) } }, small.adminKey);
+    const under = await small.api.post(
+      "/api/v1/tasks",
+      { prompt: "x", config: { s: "z".repeat(9_000) } },
+      small.adminKey,
+    );
     expect(under.status).toBe(201);
   });
 
@@ -152,7 +196,10 @@ describe.each(backends)("hostile input on $name", (backend) => {
     const atLimit = await small.api.post("/api/v1/tasks", { prompt: "x", config: nested(7) }, small.adminKey);
     expect(atLimit.status).toBe(201);
     const over = await small.api.post("/api/v1/tasks", { prompt: "x", config: nested(8) }, small.adminKey);
-    expect(over).toMatchObject({ status: 400, body: { error: "invalid request body: JSON nested deeper than 8 levels" } });
+    expect(over).toMatchObject({
+      status: 400,
+      body: { error: "invalid request body: JSON nested deeper than 8 levels" },
+    });
   });
 
   test("deeply nested arrays on unauthenticated routes are 400, never 500", async () => {
@@ -166,7 +213,10 @@ describe.each(backends)("hostile input on $name", (backend) => {
     ];
     for (const [path, field] of routes) {
       for (const raw of [deepArray(5_000), `{"${field}":${deepArray(5_000)}}`, `{"${field}":${deepArray(40)}}`]) {
-        const res = await t.api.request("POST", path, { rawBody: raw, headers: { "content-type": "application/json" } });
+        const res = await t.api.request("POST", path, {
+          rawBody: raw,
+          headers: { "content-type": "application/json" },
+        });
         expect(res.status, `${path} ${raw.slice(0, 30)}`).toBe(400);
         expect(typeof res.body.error).toBe("string");
       }

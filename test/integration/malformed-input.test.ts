@@ -36,9 +36,36 @@ const malformedBodies: [string, string | undefined, string?][] = [
   ["JSON null", "null", "application/json"],
   ["JSON string", '"str"', "application/json"],
   ["deeply nested", "[".repeat(5000) + "]".repeat(5000), "application/json"],
-  ["wrong types", JSON.stringify({ name: 5, status: 7, hostId: [], kind: {}, prompt: null, rules: "x", deviceCode: 1, refreshToken: false, userCode: [] }), "application/json"],
+  [
+    "wrong types",
+    JSON.stringify({
+      name: 5,
+      status: 7,
+      hostId: [],
+      kind: {},
+      prompt: null,
+      rules: "x",
+      deviceCode: 1,
+      refreshToken: false,
+      userCode: [],
+    }),
+    "application/json",
+  ],
   ["huge string", JSON.stringify({ name: "x".repeat(300_000), prompt: "y".repeat(300_000) }), "application/json"],
-  ["nul bytes", JSON.stringify({ name: "a\u0000b", prompt: "\u0000", hostId: "\u0000", kind: "\u0000", deviceCode: "\u0000", refreshToken: "\u0000", userCode: "\u0000", status: "\u0000" }), "application/json"],
+  [
+    "nul bytes",
+    JSON.stringify({
+      name: "a\u0000b",
+      prompt: "\u0000",
+      hostId: "\u0000",
+      kind: "\u0000",
+      deviceCode: "\u0000",
+      refreshToken: "\u0000",
+      userCode: "\u0000",
+      status: "\u0000",
+    }),
+    "application/json",
+  ],
   ["form encoded", "name=x&status=y", "application/x-www-form-urlencoded"],
   ["plain text", "name", "text/plain"],
   ["empty body", undefined, "application/json"],
@@ -95,7 +122,11 @@ describe.each(backends)("malformed input on $name", (backend) => {
 
   test("rejected writes leave nothing behind", async () => {
     const before = (await t.api.get("/api/v1/hosts", t.adminKey)).body.items.length;
-    await t.api.request("POST", "/api/v1/hosts", { token: t.adminKey, rawBody: '{"name":', headers: { "content-type": "application/json" } });
+    await t.api.request("POST", "/api/v1/hosts", {
+      token: t.adminKey,
+      rawBody: '{"name":',
+      headers: { "content-type": "application/json" },
+    });
     await t.api.post("/api/v1/hosts", { name: "" }, t.adminKey);
     await t.api.post("/api/v1/hosts", { name: "ok-name", environmentId: "env_missing" }, t.adminKey);
     expect((await t.api.get("/api/v1/hosts", t.adminKey)).body.items.length).toBe(before);

@@ -58,7 +58,9 @@ describe.each(setups)("orchestration with $label", ({ backend, external }) => {
   const api = () => t.api;
   /** A started agent with the test agent type, on a host of the policed environment (online). */
   async function worker(name: string) {
-    const w = await agentFor(t, envId, name, { env: { EDGE_AGENT_TYPES: `default=${AGENT_SCRIPT}`, AGENT_PID_DIR: scripts } });
+    const w = await agentFor(t, envId, name, {
+      env: { EDGE_AGENT_TYPES: `default=${AGENT_SCRIPT}`, AGENT_PID_DIR: scripts },
+    });
     w.agent.start();
     await hostOnline(t, w.host.id);
     return w;
@@ -71,12 +73,20 @@ describe.each(setups)("orchestration with $label", ({ backend, external }) => {
   }
   const task = async (id: string) => (await api().get(`/api/web/tasks/${id}`, key)).body;
   const taskIn = (id: string, statuses: string[], timeoutMs = 15_000) =>
-    waitFor(`task ${id} in ${statuses.join("/")}`, async () => {
-      const body = await task(id);
-      return statuses.includes(body.status) ? body : undefined;
-    }, timeoutMs);
+    waitFor(
+      `task ${id} in ${statuses.join("/")}`,
+      async () => {
+        const body = await task(id);
+        return statuses.includes(body.status) ? body : undefined;
+      },
+      timeoutMs,
+    );
   const createTask = async (projectKey: string, description: string, machineId?: string) => {
-    const res = await api().post("/api/web/tasks", { projectKey, description, ...(machineId ? { machineId } : {}) }, key);
+    const res = await api().post(
+      "/api/web/tasks",
+      { projectKey, description, ...(machineId ? { machineId } : {}) },
+      key,
+    );
     expect(res.status).toBe(201);
     return res.body.id as string;
   };
@@ -84,7 +94,14 @@ describe.each(setups)("orchestration with $label", ({ backend, external }) => {
   test("a 3-stage pipeline (command → confirm → agent) completes, with logs and events", async () => {
     const { host } = await worker("pipeline");
     const projectKey = await project([
-      { name: "build", kind: "command", command: { kind: "exec", params: { command: "sh", args: ["-c", "echo compiling {{task.prompt}}; echo artifact-42"] } } },
+      {
+        name: "build",
+        kind: "command",
+        command: {
+          kind: "exec",
+          params: { command: "sh", args: ["-c", "echo compiling {{task.prompt}}; echo artifact-42"] },
+        },
+      },
       { name: "approve", kind: "confirm", prompt: "Ship {{stages.build.result}}?", options: ["ship", "abort"] },
       { name: "deploy", kind: "agent" },
     ]);
@@ -94,13 +111,24 @@ describe.each(setups)("orchestration with $label", ({ backend, external }) => {
     expect(suspended.machineId).toBe(host.id);
     expect(suspended.currentStage).toMatchObject({ index: 1, name: "approve", kind: "confirm" });
     const pending = (await api().get(`/api/web/tasks/${id}/pending-confirm`, key)).body;
-    expect(pending).toMatchObject({ stageIndex: 1, stageName: "approve", options: ["ship", "abort"], stages: { build: "compiling release 7\nartifact-42" } });
+    expect(pending).toMatchObject({
+      stageIndex: 1,
+      stageName: "approve",
+      options: ["ship", "abort"],
+      stages: { build: "compiling release 7\nartifact-42" },
+    });
 
-    expect((await api().post(`/api/web/tasks/${id}/confirm-stage`, { stageIndex: 0, result: "ship" }, key)).status).toBe(409);
-    expect((await api().post(`/api/web/tasks/${id}/confirm-stage`, { stageIndex: 1, result: "maybe" }, key)).status).toBe(400);
+    expect(
+      (await api().post(`/api/web/tasks/${id}/confirm-stage`, { stageIndex: 0, result: "ship" }, key)).status,
+    ).toBe(409);
+    expect(
+      (await api().post(`/api/web/tasks/${id}/confirm-stage`, { stageIndex: 1, result: "maybe" }, key)).status,
+    ).toBe(400);
     const confirmed = await api().post(`/api/web/tasks/${id}/confirm-stage`, { stageIndex: 1, result: "ship" }, key);
     expect(confirmed.status).toBe(200);
-    expect((await api().post(`/api/web/tasks/${id}/confirm-stage`, { stageIndex: 1, result: "ship" }, key)).status).toBe(409);
+    expect(
+      (await api().post(`/api/web/tasks/${id}/confirm-stage`, { stageIndex: 1, result: "ship" }, key)).status,
+    ).toBe(409);
 
     const done = await taskIn(id, ["completed", "failed"]);
     expect({ status: done.status, error: done.error }).toEqual({ status: "completed", error: null });
@@ -131,7 +159,8 @@ describe.each(setups)("orchestration with $label", ({ backend, external }) => {
 
     const events = (await api().get(`/api/web/tasks/${id}/events?limit=200`, key)).body.items;
     const types = events.map((e: any) => e.type);
-    for (const type of ["stage.dispatched", "stage.started", "stage.completed", "stage.suspended", "stage.confirmed"]) expect(types).toContain(type);
+    for (const type of ["stage.dispatched", "stage.started", "stage.completed", "stage.suspended", "stage.confirmed"])
+      expect(types).toContain(type);
     const statuses = events.filter((e: any) => e.type === "status").map((e: any) => e.data.to);
     expect(statuses).toEqual(["pending", "assigned", "running", "suspended", "running", "completed"]);
     const filtered = (await api().get(`/api/web/tasks/${id}/events?type=stage.completed`, key)).body;
@@ -161,7 +190,10 @@ describe.each(setups)("orchestration with $label", ({ backend, external }) => {
     const id = await createTask(projectKey, "slow job", host.id);
     await taskIn(id, ["running"]);
     const pidFile = join(scripts, `${id}.pid`);
-    const pid = await waitFor("the agent program to start", async () => existsSync(pidFile) && Number(require("node:fs").readFileSync(pidFile, "utf8")));
+    const pid = await waitFor(
+      "the agent program to start",
+      async () => existsSync(pidFile) && Number(require("node:fs").readFileSync(pidFile, "utf8")),
+    );
     expect(alive(pid)).toBe(true);
 
     const cancelled = await api().post(`/api/web/tasks/${id}/cancel`, undefined, key);
@@ -185,8 +217,19 @@ describe.each(setups)("orchestration with $label", ({ backend, external }) => {
     const counter = join(agent.stateDir, "first-stage.log");
     const marker = join(agent.stateDir, "ready");
     const projectKey = await project([
-      { name: "prepare", kind: "command", command: { kind: "exec", params: { command: "sh", args: ["-c", `echo run >> '${counter}'; echo prepared`] } } },
-      { name: "check", kind: "command", command: { kind: "exec", params: { command: "sh", args: ["-c", `test -f '${marker}' || { echo 'not ready' >&2; exit 4; }`] } } },
+      {
+        name: "prepare",
+        kind: "command",
+        command: { kind: "exec", params: { command: "sh", args: ["-c", `echo run >> '${counter}'; echo prepared`] } },
+      },
+      {
+        name: "check",
+        kind: "command",
+        command: {
+          kind: "exec",
+          params: { command: "sh", args: ["-c", `test -f '${marker}' || { echo 'not ready' >&2; exit 4; }`] },
+        },
+      },
       { name: "finish", kind: "agent" },
     ]);
     const id = await createTask(projectKey, "retry me", host.id);
@@ -195,7 +238,9 @@ describe.each(setups)("orchestration with $label", ({ backend, external }) => {
     expect(failed.error).toContain("stage check failed: exit code 4");
     const failure = (await api().get(`/api/web/tasks/${id}/events?type=stage.failed`, key)).body.items[0];
     expect(failure.data.excerpt).toContain("not ready");
-    expect((await api().post(`/api/web/tasks/${id}/confirm-stage`, { stageIndex: 1, result: "x" }, key)).status).toBe(409);
+    expect((await api().post(`/api/web/tasks/${id}/confirm-stage`, { stageIndex: 1, result: "x" }, key)).status).toBe(
+      409,
+    );
 
     writeFileSync(marker, "");
     const retried = await api().post(`/api/web/tasks/${id}/retry`, undefined, key);
@@ -231,7 +276,9 @@ describe.each(setups)("orchestration with $label", ({ backend, external }) => {
 
   test("maintenance: no new tasks and no new commands for the machine", async () => {
     const { host } = await worker("maint");
-    expect((await api().put(`/api/admin/machines/${host.id}`, { status: "maintenance" }, key)).body.state).toBe("maintenance");
+    expect((await api().put(`/api/admin/machines/${host.id}`, { status: "maintenance" }, key)).body.state).toBe(
+      "maintenance",
+    );
     const refused = await api().post("/api/v1/commands", { hostId: host.id, kind: "echo", params: {} }, key);
     expect(refused.status).toBe(409);
     expect(refused.body.error).toContain("maintenance");
@@ -245,19 +292,34 @@ describe.each(setups)("orchestration with $label", ({ backend, external }) => {
 
   test("decommission disconnects the worker, re-queues assigned and suspended tasks and fails running ones", async () => {
     const { host, agent } = await worker("decom");
-    expect((await api().put(`/api/admin/machines/${host.id}`, { maxConcurrentTasks: 2 }, key)).body.maxConcurrentTasks).toBe(2);
+    expect(
+      (await api().put(`/api/admin/machines/${host.id}`, { maxConcurrentTasks: 2 }, key)).body.maxConcurrentTasks,
+    ).toBe(2);
     const slow = await project([{ name: "work", kind: "agent" }]);
-    const gated = await project([{ name: "gate", kind: "confirm", prompt: "go?" }, { name: "work", kind: "agent" }]);
+    const gated = await project([
+      { name: "gate", kind: "confirm", prompt: "go?" },
+      { name: "work", kind: "agent" },
+    ]);
     const running = await createTask(slow, "slow one", host.id);
     const suspended = await createTask(gated, "gated", host.id);
     await taskIn(running, ["running"]);
     await taskIn(suspended, ["suspended"]);
-    const pid = await waitFor("the agent program", async () => existsSync(join(scripts, `${running}.pid`)) && Number(require("node:fs").readFileSync(join(scripts, `${running}.pid`), "utf8")));
+    const pid = await waitFor(
+      "the agent program",
+      async () =>
+        existsSync(join(scripts, `${running}.pid`)) &&
+        Number(require("node:fs").readFileSync(join(scripts, `${running}.pid`), "utf8")),
+    );
 
     const res = await api().delete(`/api/admin/machines/${host.id}`, key);
     expect(res.status).toBe(200);
     expect(res.body.state).toBe("decommissioned");
-    expect(res.body.tasks).toEqual(expect.arrayContaining([{ taskId: running, status: "failed" }, { taskId: suspended, status: "pending" }]));
+    expect(res.body.tasks).toEqual(
+      expect.arrayContaining([
+        { taskId: running, status: "failed" },
+        { taskId: suspended, status: "pending" },
+      ]),
+    );
     // The running stage is killed on the agent (its cancel goes out before the identity is revoked).
     await waitFor("the stage process to be killed", async () => !alive(pid));
     // Identity revoked: the embedded broker drops the agent at once and it exits. (An external broker's
@@ -302,24 +364,60 @@ describe.each(setups)("orchestration with $label", ({ backend, external }) => {
 
   test("cron and event triggers create tasks that really run", async () => {
     const { host } = await worker("trigger");
-    const projectKey = await project([{ name: "say", kind: "command", command: { kind: "exec", params: { command: "echo", args: ["triggered {{task.prompt}}"] } } }]);
-    const cron = await api().post("/api/v1/triggers", { name: `cron-${projectKey}`, kind: "cron", schedule: "* * * * * *", task: { prompt: "by cron", projectKey, hostId: host.id } }, key);
+    const projectKey = await project([
+      {
+        name: "say",
+        kind: "command",
+        command: { kind: "exec", params: { command: "echo", args: ["triggered {{task.prompt}}"] } },
+      },
+    ]);
+    const cron = await api().post(
+      "/api/v1/triggers",
+      {
+        name: `cron-${projectKey}`,
+        kind: "cron",
+        schedule: "* * * * * *",
+        task: { prompt: "by cron", projectKey, hostId: host.id },
+      },
+      key,
+    );
     expect(cron.status).toBe(201);
-    const ran = await waitFor("a cron task to complete", async () => {
-      const items = (await api().get(`/api/v1/tasks?triggerId=${cron.body.id}&status=completed`, key)).body.items;
-      return items.length ? items[0] : undefined;
-    }, 20_000);
+    const ran = await waitFor(
+      "a cron task to complete",
+      async () => {
+        const items = (await api().get(`/api/v1/tasks?triggerId=${cron.body.id}&status=completed`, key)).body.items;
+        return items.length ? items[0] : undefined;
+      },
+      20_000,
+    );
     await api().delete(`/api/v1/triggers/${cron.body.id}`, key);
     expect(ran.stageResults.say).toBe("triggered by cron");
     expect(ran.machineId).toBe(host.id);
 
-    const event = await api().post("/api/v1/triggers", { name: `event-${projectKey}`, kind: "event", event: "command.failed", task: { prompt: "after a failure", projectKey, hostId: host.id } }, key);
+    const event = await api().post(
+      "/api/v1/triggers",
+      {
+        name: `event-${projectKey}`,
+        kind: "event",
+        event: "command.failed",
+        task: { prompt: "after a failure", projectKey, hostId: host.id },
+      },
+      key,
+    );
     expect(event.status).toBe(201);
-    await api().post("/api/v1/commands", { hostId: host.id, kind: "exec", params: { command: "sh", args: ["-c", "exit 1"] } }, key);
-    const reacted = await waitFor("an event task to complete", async () => {
-      const items = (await api().get(`/api/v1/tasks?triggerId=${event.body.id}&status=completed`, key)).body.items;
-      return items.length ? items[0] : undefined;
-    }, 20_000);
+    await api().post(
+      "/api/v1/commands",
+      { hostId: host.id, kind: "exec", params: { command: "sh", args: ["-c", "exit 1"] } },
+      key,
+    );
+    const reacted = await waitFor(
+      "an event task to complete",
+      async () => {
+        const items = (await api().get(`/api/v1/tasks?triggerId=${event.body.id}&status=completed`, key)).body.items;
+        return items.length ? items[0] : undefined;
+      },
+      20_000,
+    );
     await api().delete(`/api/v1/triggers/${event.body.id}`, key);
     expect(reacted.stageResults.say).toBe("triggered after a failure");
   });

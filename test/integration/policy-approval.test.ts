@@ -24,15 +24,25 @@ describe.each(backends)("two-person rule on $name", (backend) => {
   afterAll(() => t?.stop());
 
   const policyIn = async (requirePolicyApproval: boolean, rules: object) => {
-    const policy = (await t.api.post("/api/v1/safety-policies", { name: `p-${crypto.randomUUID().slice(0, 8)}`, rules }, alice)).body;
-    const env = await t.api.post("/api/v1/environments", { name: `e-${crypto.randomUUID().slice(0, 8)}`, config: { requirePolicyApproval }, safetyPolicyIds: [policy.id] }, alice);
+    const policy = (
+      await t.api.post("/api/v1/safety-policies", { name: `p-${crypto.randomUUID().slice(0, 8)}`, rules }, alice)
+    ).body;
+    const env = await t.api.post(
+      "/api/v1/environments",
+      { name: `e-${crypto.randomUUID().slice(0, 8)}`, config: { requirePolicyApproval }, safetyPolicyIds: [policy.id] },
+      alice,
+    );
     expect(env.status).toBe(201);
     return policy;
   };
 
   test("a loosening change is proposed, not applied; a different user approves it; all audited", async () => {
     const policy = await policyIn(true, { paramBounds: { speed: { max: 1 } }, exec: { allowedCommands: ["ls"] } });
-    const proposed = await t.api.put(`/api/v1/safety-policies/${policy.id}`, { rules: { paramBounds: { speed: { max: 3 } }, exec: { allowedCommands: ["ls"] } } }, alice);
+    const proposed = await t.api.put(
+      `/api/v1/safety-policies/${policy.id}`,
+      { rules: { paramBounds: { speed: { max: 3 } }, exec: { allowedCommands: ["ls"] } } },
+      alice,
+    );
     expect(proposed.status).toBe(202);
     expect(proposed.body.status).toBe("pending_approval");
     expect(proposed.body.proposal.loosenings).toEqual(["paramBounds.speed.max raised or removed"]);
@@ -53,7 +63,9 @@ describe.each(backends)("two-person rule on $name", (backend) => {
     expect(applied.version).toBe(policy.version + 1);
     expect((await t.api.post(`/api/v1/safety-policies/proposals/${id}/approve`, {}, bob)).status).toBe(409);
 
-    const actions = (await t.api.get("/api/v1/audit?limit=50", alice)).body.items.filter((a: any) => a.detail.proposalId === id).map((a: any) => a.action);
+    const actions = (await t.api.get("/api/v1/audit?limit=50", alice)).body.items
+      .filter((a: any) => a.detail.proposalId === id)
+      .map((a: any) => a.action);
     expect(actions.sort()).toEqual(["policy.approve", "policy.proposal"]);
   });
 
@@ -62,7 +74,9 @@ describe.each(backends)("two-person rule on $name", (backend) => {
     const tightened = await t.api.put(`/api/v1/safety-policies/${policy.id}`, { rules: { maxConcurrent: 1 } }, alice);
     expect(tightened.status).toBe(200);
     expect(tightened.body.rules.maxConcurrent).toBe(1);
-    expect((await t.api.put(`/api/v1/safety-policies/${policy.id}`, { description: "renamed only" }, alice)).status).toBe(200);
+    expect(
+      (await t.api.put(`/api/v1/safety-policies/${policy.id}`, { description: "renamed only" }, alice)).status,
+    ).toBe(200);
 
     const disable = await t.api.put(`/api/v1/safety-policies/${policy.id}`, { enabled: false }, alice);
     expect(disable.status).toBe(202);
@@ -71,23 +85,41 @@ describe.each(backends)("two-person rule on $name", (backend) => {
     expect(del.status).toBe(202);
     expect((await t.api.get(`/api/v1/safety-policies/${policy.id}`, alice)).status).toBe(200);
     // the proposer may withdraw (reject) their own proposal
-    expect((await t.api.post(`/api/v1/safety-policies/proposals/${del.body.proposal.id}/reject`, {}, alice)).status).toBe(200);
-    const pending = (await t.api.get("/api/v1/safety-policies/proposals?status=pending", alice)).body.items.map((p: any) => p.id);
+    expect(
+      (await t.api.post(`/api/v1/safety-policies/proposals/${del.body.proposal.id}/reject`, {}, alice)).status,
+    ).toBe(200);
+    const pending = (await t.api.get("/api/v1/safety-policies/proposals?status=pending", alice)).body.items.map(
+      (p: any) => p.id,
+    );
     expect(pending).toContain(disable.body.proposal.id);
     expect(pending).not.toContain(del.body.proposal.id);
   });
 
   test("a stale proposal (policy changed since) is refused; environments without the rule apply loosenings at once", async () => {
     const policy = await policyIn(true, { maxConcurrent: 1 });
-    const proposal = (await t.api.put(`/api/v1/safety-policies/${policy.id}`, { rules: { maxConcurrent: 5 } }, alice)).body.proposal;
-    expect((await t.api.put(`/api/v1/safety-policies/${policy.id}`, { rules: { maxConcurrent: 1, deniedKinds: ["x"] } }, alice)).status).toBe(200);
+    const proposal = (await t.api.put(`/api/v1/safety-policies/${policy.id}`, { rules: { maxConcurrent: 5 } }, alice))
+      .body.proposal;
+    expect(
+      (
+        await t.api.put(
+          `/api/v1/safety-policies/${policy.id}`,
+          { rules: { maxConcurrent: 1, deniedKinds: ["x"] } },
+          alice,
+        )
+      ).status,
+    ).toBe(200);
     const stale = await t.api.post(`/api/v1/safety-policies/proposals/${proposal.id}/approve`, {}, bob);
     expect(stale.status).toBe(409);
     expect(stale.body.error).toContain("propose again");
 
     const free = await policyIn(false, { maxConcurrent: 1 });
-    expect((await t.api.put(`/api/v1/safety-policies/${free.id}`, { rules: { maxConcurrent: 5 } }, alice)).status).toBe(200);
+    expect((await t.api.put(`/api/v1/safety-policies/${free.id}`, { rules: { maxConcurrent: 5 } }, alice)).status).toBe(
+      200,
+    );
     expect((await t.api.post("/api/v1/safety-policies/proposals/prop_nope/approve", {}, bob)).status).toBe(404);
-    expect((await t.api.post("/api/v1/environments", { name: "bad", config: { requirePolicyApproval: "yes" } }, alice)).status).toBe(400);
+    expect(
+      (await t.api.post("/api/v1/environments", { name: "bad", config: { requirePolicyApproval: "yes" } }, alice))
+        .status,
+    ).toBe(400);
   });
 });

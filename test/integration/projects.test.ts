@@ -21,18 +21,35 @@ describe.each(await availableBackends())("projects on $name", (backend) => {
   afterAll(() => t?.stop());
 
   test("admin CRUD, web read and update; a task keeps the pipeline it was created with", async () => {
-    const created = await t.api.post("/api/admin/projects", { key: "robot-fw", name: "Robot firmware", repoUrl: "https://git.example/fw.git", pipeline, agentType: "claude" }, key);
+    const created = await t.api.post(
+      "/api/admin/projects",
+      { key: "robot-fw", name: "Robot firmware", repoUrl: "https://git.example/fw.git", pipeline, agentType: "claude" },
+      key,
+    );
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ key: "robot-fw", agentType: "claude", pipeline });
-    expect((await t.api.post("/api/admin/projects", { key: "robot-fw", name: "again", pipeline }, key)).status).toBe(409);
+    expect((await t.api.post("/api/admin/projects", { key: "robot-fw", name: "again", pipeline }, key)).status).toBe(
+      409,
+    );
     expect((await t.api.get("/api/web/projects", key)).body.items.map((p: any) => p.key)).toContain("robot-fw");
     expect((await t.api.get("/api/web/projects/robot-fw", key)).body.name).toBe("Robot firmware");
 
     const task = await t.api.post("/api/web/tasks", { projectKey: "robot-fw", description: "v2" }, key);
     expect(task.status).toBe(201);
-    expect(task.body).toMatchObject({ status: "pending", prompt: "v2", agentType: "claude", pipeline, attempt: 1, stageIndex: 0 });
+    expect(task.body).toMatchObject({
+      status: "pending",
+      prompt: "v2",
+      agentType: "claude",
+      pipeline,
+      attempt: 1,
+      stageIndex: 0,
+    });
 
-    const updated = await t.api.put("/api/web/projects/robot-fw", { name: "Firmware", pipeline: [{ name: "only", kind: "agent" }] }, key);
+    const updated = await t.api.put(
+      "/api/web/projects/robot-fw",
+      { name: "Firmware", pipeline: [{ name: "only", kind: "agent" }] },
+      key,
+    );
     expect(updated.status).toBe(200);
     expect(updated.body.pipeline).toEqual([{ name: "only", kind: "agent" }]);
     expect((await t.api.get(`/api/web/tasks/${task.body.id}`, key)).body.pipeline).toEqual(pipeline);
@@ -50,7 +67,13 @@ describe.each(await availableBackends())("projects on $name", (backend) => {
       ["stages", "must be an array"],
       [[{ name: "a", kind: "dance" }], "kind must be command, confirm or agent"],
       [[{ name: "Bad Name", kind: "agent" }], "name must match"],
-      [[{ name: "a", kind: "agent" }, { name: "a", kind: "agent" }], 'duplicate stage name "a"'],
+      [
+        [
+          { name: "a", kind: "agent" },
+          { name: "a", kind: "agent" },
+        ],
+        'duplicate stage name "a"',
+      ],
       [[{ name: "a", kind: "command" }], "command must be an object"],
       [[{ name: "a", kind: "command", command: { kind: "exec", params: [] } }], "command.params must be an object"],
       [[{ name: "a", kind: "command", command: { kind: "agent" } }], 'use a stage of kind "agent"'],
@@ -61,12 +84,28 @@ describe.each(await availableBackends())("projects on $name", (backend) => {
       [[{ name: "a", kind: "confirm", prompt: "ok?", input: { type: "number" } }], "input must be"],
       [[{ name: "a", kind: "agent", extra: 1 }], 'unknown field "extra"'],
       [[{ name: "a", kind: "agent", idempotent: "yes" }], "idempotent must be a boolean"],
-      [[{ name: "a", kind: "command", command: { kind: "exec", params: { arg: "{{stages.b.result}}" } } }, { name: "b", kind: "agent" }], "refers to a stage that does not run before"],
-      [[{ name: "a", kind: "command", command: { kind: "exec", params: { arg: "{{secrets.x}}" } } }], "unknown placeholder"],
+      [
+        [
+          { name: "a", kind: "command", command: { kind: "exec", params: { arg: "{{stages.b.result}}" } } },
+          { name: "b", kind: "agent" },
+        ],
+        "refers to a stage that does not run before",
+      ],
+      [
+        [{ name: "a", kind: "command", command: { kind: "exec", params: { arg: "{{secrets.x}}" } } }],
+        "unknown placeholder",
+      ],
     ];
     for (const [p, message] of bad) {
-      const res = await t.api.post("/api/admin/projects", { key: `k${crypto.randomUUID().slice(0, 6)}`, name: "x", pipeline: p }, key);
-      expect({ status: res.status, message, error: res.body.error }).toMatchObject({ status: 400, error: expect.stringContaining(message) });
+      const res = await t.api.post(
+        "/api/admin/projects",
+        { key: `k${crypto.randomUUID().slice(0, 6)}`, name: "x", pipeline: p },
+        key,
+      );
+      expect({ status: res.status, message, error: res.body.error }).toMatchObject({
+        status: 400,
+        error: expect.stringContaining(message),
+      });
     }
     expect((await t.api.post("/api/admin/projects", { key: "no-pipeline", name: "x" }, key)).status).toBe(400);
     expect((await t.api.post("/api/admin/projects", { key: "1bad", name: "x", pipeline }, key)).status).toBe(400);
@@ -78,25 +117,51 @@ describe.each(await availableBackends())("projects on $name", (backend) => {
     const plane = await startTestPlane(backend, { commandDeadlineGraceMs: 0, safetySweepMs: 100 });
     try {
       const k = plane.adminKey;
-      const env = (await plane.api.post("/api/v1/environments", { name: "ttl-env", config: { commandTtlSeconds: 1 } }, k)).body;
+      const env = (
+        await plane.api.post("/api/v1/environments", { name: "ttl-env", config: { commandTtlSeconds: 1 } }, k)
+      ).body;
       const plain = (await plane.api.post("/api/v1/hosts", { name: "ttl-plain" }, k)).body;
       const inEnv = (await plane.api.post("/api/v1/hosts", { name: "ttl-env-host", environmentId: env.id }, k)).body;
-      for (const h of [plain, inEnv]) expect((await plane.api.put(`/api/v1/hosts/${h.id}/status`, { status: "online" }, k)).status).toBe(200);
+      for (const h of [plain, inEnv])
+        expect((await plane.api.put(`/api/v1/hosts/${h.id}/status`, { status: "online" }, k)).status).toBe(200);
       const stage = { name: "late", kind: "command", command: { kind: "echo", params: { text: "hi" } } };
-      expect((await plane.api.post("/api/admin/projects", { key: "ttl-stage", name: "x", pipeline: [{ ...stage, ttlSeconds: 1 }] }, k)).status).toBe(201);
-      expect((await plane.api.post("/api/admin/projects", { key: "ttl-env", name: "x", pipeline: [stage] }, k)).status).toBe(201);
-      const a = (await plane.api.post("/api/web/tasks", { projectKey: "ttl-stage", description: "a", machineId: plain.id }, k)).body;
-      const b = (await plane.api.post("/api/web/tasks", { projectKey: "ttl-env", description: "b", machineId: inEnv.id }, k)).body;
+      expect(
+        (
+          await plane.api.post(
+            "/api/admin/projects",
+            { key: "ttl-stage", name: "x", pipeline: [{ ...stage, ttlSeconds: 1 }] },
+            k,
+          )
+        ).status,
+      ).toBe(201);
+      expect(
+        (await plane.api.post("/api/admin/projects", { key: "ttl-env", name: "x", pipeline: [stage] }, k)).status,
+      ).toBe(201);
+      const a = (
+        await plane.api.post("/api/web/tasks", { projectKey: "ttl-stage", description: "a", machineId: plain.id }, k)
+      ).body;
+      const b = (
+        await plane.api.post("/api/web/tasks", { projectKey: "ttl-env", description: "b", machineId: inEnv.id }, k)
+      ).body;
       for (const task of [a, b]) {
         const failed = await waitFor("the task to fail", async () => {
           const got = (await plane.api.get(`/api/web/tasks/${task.id}`, k)).body;
           return got.status === "failed" && got;
         });
         expect(failed.error).toContain("expired");
-        const commands = (await plane.api.get(`/api/v1/commands?hostId=${task === a ? plain.id : inEnv.id}`, k)).body.items;
+        const commands = (await plane.api.get(`/api/v1/commands?hostId=${task === a ? plain.id : inEnv.id}`, k)).body
+          .items;
         expect(commands.map((c: { status: string }) => c.status)).toEqual(["expired"]);
       }
-      expect((await plane.api.post("/api/admin/projects", { key: "ttl-bad", name: "x", pipeline: [{ ...stage, ttlSeconds: 0 }] }, k)).status).toBe(400);
+      expect(
+        (
+          await plane.api.post(
+            "/api/admin/projects",
+            { key: "ttl-bad", name: "x", pipeline: [{ ...stage, ttlSeconds: 0 }] },
+            k,
+          )
+        ).status,
+      ).toBe(400);
     } finally {
       await plane.stop();
     }
@@ -113,15 +178,26 @@ describe.each(await availableBackends())("projects on $name", (backend) => {
   test("tasks: v1 and web routes are one entity; filters, manual transitions keep the state machine (409)", async () => {
     const v1 = await t.api.post("/api/v1/tasks", { prompt: "plain task", priority: 5 }, key);
     expect(v1.status).toBe(201);
-    expect(v1.body).toMatchObject({ status: "pending", pipeline: [{ name: "agent", kind: "agent" }], agentType: "default", priority: 5 });
+    expect(v1.body).toMatchObject({
+      status: "pending",
+      pipeline: [{ name: "agent", kind: "agent" }],
+      agentType: "default",
+      priority: 5,
+    });
     expect((await t.api.get(`/api/web/tasks/${v1.body.id}`, key)).body.id).toBe(v1.body.id);
-    expect((await t.api.get("/api/web/tasks?status=pending", key)).body.items.map((x: any) => x.id)).toContain(v1.body.id);
+    expect((await t.api.get("/api/web/tasks?status=pending", key)).body.items.map((x: any) => x.id)).toContain(
+      v1.body.id,
+    );
     expect((await t.api.get("/api/web/tasks?status=bogus", key)).status).toBe(400);
     expect((await t.api.post(`/api/v1/tasks/${v1.body.id}/transition`, { status: "completed" }, key)).status).toBe(409);
-    expect((await t.api.post(`/api/v1/tasks/${v1.body.id}/transition`, { status: "cancelled" }, key)).body.status).toBe("cancelled");
+    expect((await t.api.post(`/api/v1/tasks/${v1.body.id}/transition`, { status: "cancelled" }, key)).body.status).toBe(
+      "cancelled",
+    );
     expect((await t.api.post(`/api/v1/tasks/${v1.body.id}/transition`, { status: "running" }, key)).status).toBe(409);
     expect((await t.api.get(`/api/web/tasks/${v1.body.id}/pending-confirm`, key)).status).toBe(409);
-    expect((await t.api.post(`/api/web/tasks/${v1.body.id}/confirm-stage`, { stageIndex: 0, result: "x" }, key)).status).toBe(409);
+    expect(
+      (await t.api.post(`/api/web/tasks/${v1.body.id}/confirm-stage`, { stageIndex: 0, result: "x" }, key)).status,
+    ).toBe(409);
     expect((await t.api.post(`/api/web/tasks/task_nope/cancel`, undefined, key)).status).toBe(404);
     expect((await t.api.post(`/api/web/tasks`, { projectKey: "x", description: "" }, key)).status).toBe(400);
     const metrics = (await t.api.get("/api/v1/metrics/tasks", key)).body;
@@ -130,7 +206,8 @@ describe.each(await availableBackends())("projects on $name", (backend) => {
   });
 
   test("malformed bodies on the orchestration write routes are 4xx with an error, never 500s", async () => {
-    const host = (await t.api.post("/api/v1/hosts", { name: `malformed-${crypto.randomUUID().slice(0, 6)}` }, key)).body;
+    const host = (await t.api.post("/api/v1/hosts", { name: `malformed-${crypto.randomUUID().slice(0, 6)}` }, key))
+      .body;
     await t.api.post("/api/admin/projects", { key: "malformed", name: "m", pipeline }, key);
     const task = (await t.api.post("/api/web/tasks", { projectKey: "malformed", description: "x" }, key)).body;
     const routes: [string, string][] = [
@@ -145,20 +222,55 @@ describe.each(await availableBackends())("projects on $name", (backend) => {
       ["POST", "/api/workers/refresh-token"],
       ["POST", "/api/workers/recover"],
     ];
-    const bodies = ['{"name":', "[1,2,3]", JSON.stringify({ name: 5, pipeline: "x", projectKey: [], description: null, stageIndex: "1", result: 2, status: "gone", machineId: {}, token: 1, ttlSeconds: -1, refreshToken: false, runtimeId: 3, maxConcurrentTasks: -2 })];
+    const bodies = [
+      '{"name":',
+      "[1,2,3]",
+      JSON.stringify({
+        name: 5,
+        pipeline: "x",
+        projectKey: [],
+        description: null,
+        stageIndex: "1",
+        result: 2,
+        status: "gone",
+        machineId: {},
+        token: 1,
+        ttlSeconds: -1,
+        refreshToken: false,
+        runtimeId: 3,
+        maxConcurrentTasks: -2,
+      }),
+    ];
     for (const [method, path] of routes) {
       for (const rawBody of bodies) {
-        const res = await t.api.request(method, path, { token: key, rawBody, headers: { "content-type": "application/json" } });
+        const res = await t.api.request(method, path, {
+          token: key,
+          rawBody,
+          headers: { "content-type": "application/json" },
+        });
         expect(res.status).toBeLessThan(500);
         if (res.status >= 400) expect(typeof res.body?.error).toBe("string");
         // truncated JSON and wrong types are always refused
-        if (rawBody !== "[1,2,3]") expect({ method, path, rawBody, status: res.status }).toEqual({ method, path, rawBody, status: 400 });
+        if (rawBody !== "[1,2,3]")
+          expect({ method, path, rawBody, status: res.status }).toEqual({ method, path, rawBody, status: 400 });
       }
     }
     // an update that changes nothing (e.g. a JSON array, whose indexes the schema drops) is refused, not a no-op
-    for (const path of ["/api/admin/projects/malformed", "/api/web/projects/malformed", `/api/admin/machines/${host.id}`]) {
-      const res = await t.api.request("PUT", path, { token: key, rawBody: "[1,2,3]", headers: { "content-type": "application/json" } });
-      expect({ path, status: res.status, error: res.body.error }).toMatchObject({ path, status: 400, error: expect.stringContaining("invalid body") });
+    for (const path of [
+      "/api/admin/projects/malformed",
+      "/api/web/projects/malformed",
+      `/api/admin/machines/${host.id}`,
+    ]) {
+      const res = await t.api.request("PUT", path, {
+        token: key,
+        rawBody: "[1,2,3]",
+        headers: { "content-type": "application/json" },
+      });
+      expect({ path, status: res.status, error: res.body.error }).toMatchObject({
+        path,
+        status: 400,
+        error: expect.stringContaining("invalid body"),
+      });
     }
   });
 });

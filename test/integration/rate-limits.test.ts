@@ -36,7 +36,8 @@ describe.each(backends)("rate limits on $name", (backend) => {
   afterAll(() => t?.stop());
 
   test("guessing API keys: 429 after the budget, even for a valid key from that address; others unaffected", async () => {
-    for (let i = 0; i < 5; i++) expect((await from("10.0.0.1", "GET", "/api/v1/hosts", { token: newSecret("roz_sk_") })).status).toBe(401);
+    for (let i = 0; i < 5; i++)
+      expect((await from("10.0.0.1", "GET", "/api/v1/hosts", { token: newSecret("roz_sk_") })).status).toBe(401);
     const blocked = await from("10.0.0.1", "GET", "/api/v1/hosts", { token: newSecret("roz_sk_") });
     expect429(blocked);
     expect429(await from("10.0.0.1", "GET", "/api/v1/hosts", { token: t.adminKey }));
@@ -63,14 +64,33 @@ describe.each(backends)("rate limits on $name", (backend) => {
       expect(res.status, what).toBe(429);
     }
     // A user guessing user codes is limited per user (3 here), from any address.
-    for (let n = 0; n < 3; n++) expect((await from(`10.1.1.${n}`, "POST", "/api/auth/device/approve", { body: { userCode: "ZZZZ-ZZZZ" }, token: t.adminKey })).status).toBe(404);
-    expect429(await from("10.1.1.9", "POST", "/api/auth/device/approve", { body: { userCode: "ZZZZ-ZZZZ" }, token: t.adminKey }));
+    for (let n = 0; n < 3; n++)
+      expect(
+        (
+          await from(`10.1.1.${n}`, "POST", "/api/auth/device/approve", {
+            body: { userCode: "ZZZZ-ZZZZ" },
+            token: t.adminKey,
+          })
+        ).status,
+      ).toBe(404);
+    expect429(
+      await from("10.1.1.9", "POST", "/api/auth/device/approve", {
+        body: { userCode: "ZZZZ-ZZZZ" },
+        token: t.adminKey,
+      }),
+    );
     // Bootstrap tokens are limited per runtime identity too: 3 failures from 3 addresses lock it for the window.
     for (let n = 0; n < 3; n++) {
-      const res = await from(`10.2.0.${n}`, "POST", "/api/runtime/bootstrap/exchange", { body: { runtimeId: identity.runtimeId, bootstrapToken: newSecret("rtb_") } });
+      const res = await from(`10.2.0.${n}`, "POST", "/api/runtime/bootstrap/exchange", {
+        body: { runtimeId: identity.runtimeId, bootstrapToken: newSecret("rtb_") },
+      });
       expect(res.status).toBe(401);
     }
-    expect429(await from("10.2.0.9", "POST", "/api/runtime/bootstrap/exchange", { body: { runtimeId: identity.runtimeId, bootstrapToken: identity.bootstrapToken } }));
+    expect429(
+      await from("10.2.0.9", "POST", "/api/runtime/bootstrap/exchange", {
+        body: { runtimeId: identity.runtimeId, bootstrapToken: identity.bootstrapToken },
+      }),
+    );
   });
 
   test("device-login starts: a budget per address, a cap on pending codes per address and in all, expired ones purged", async () => {
@@ -80,7 +100,10 @@ describe.each(backends)("rate limits on $name", (backend) => {
     for (let i = 0; i < 5; i++) {
       const res = await start("10.3.0.1");
       expect(res.status).toBe(200);
-      expect((await t.api.post("/api/auth/device/approve", { userCode: res.body.userCode, approve: false }, approver)).status).toBe(200);
+      expect(
+        (await t.api.post("/api/auth/device/approve", { userCode: res.body.userCode, approve: false }, approver))
+          .status,
+      ).toBe(200);
     }
     expect429(await start("10.3.0.1"));
     // Pending cap per address.
@@ -108,12 +131,25 @@ describe.each(backends)("rate limits on $name", (backend) => {
 
   // Last: it spends the budget of 127.0.0.1, the address of every request without X-Forwarded-For.
   test("gRPC and MQTT logins share the failed-authentication budget of their address with the HTTP API", async () => {
-    const host = (await from("10.9.0.1", "POST", "/api/v1/hosts", { body: { name: "rl-mqtt" }, token: t.adminKey })).body;
-    const identity = (await from("10.9.0.1", "POST", "/api/runtime/identities", { body: { hostId: host.id }, token: t.adminKey })).body;
-    const tokens = (await from("10.9.0.2", "POST", "/api/runtime/bootstrap/exchange", { body: { runtimeId: identity.runtimeId, bootstrapToken: identity.bootstrapToken } })).body;
+    const host = (await from("10.9.0.1", "POST", "/api/v1/hosts", { body: { name: "rl-mqtt" }, token: t.adminKey }))
+      .body;
+    const identity = (
+      await from("10.9.0.1", "POST", "/api/runtime/identities", { body: { hostId: host.id }, token: t.adminKey })
+    ).body;
+    const tokens = (
+      await from("10.9.0.2", "POST", "/api/runtime/bootstrap/exchange", {
+        body: { runtimeId: identity.runtimeId, bootstrapToken: identity.bootstrapToken },
+      })
+    ).body;
     const mqttLogin = (password: string) =>
       new Promise<boolean>((resolve) => {
-        const c = mqtt.connect(t.plane.transport.mqttUrl, { clientId: identity.runtimeId, username: identity.runtimeId, password, reconnectPeriod: 0, connectTimeout: 3000 });
+        const c = mqtt.connect(t.plane.transport.mqttUrl, {
+          clientId: identity.runtimeId,
+          username: identity.runtimeId,
+          password,
+          reconnectPeriod: 0,
+          connectTimeout: 3000,
+        });
         c.once("connect", () => (c.end(true), resolve(true)));
         c.once("error", () => (c.end(true), resolve(false)));
       });
@@ -130,13 +166,21 @@ describe.each(backends)("rate limits on $name", (backend) => {
     blocked.call.write({ seq: 0, hello: { agentVersion: "x" } });
     expect((await blocked.failure()).code).toBe(grpc.status.RESOURCE_EXHAUSTED);
     blocked.close();
-    await expect(sendCommand(address, t.adminKey, { hostId: host.id, kind: "echo" })).rejects.toMatchObject({ code: grpc.status.RESOURCE_EXHAUSTED });
+    await expect(sendCommand(address, t.adminKey, { hostId: host.id, kind: "echo" })).rejects.toMatchObject({
+      code: grpc.status.RESOURCE_EXHAUSTED,
+    });
     expect(await mqttLogin(tokens.accessToken)).toBe(false);
     expect429(await t.api.get("/api/v1/hosts", t.adminKey));
     // The control plane's own broker login is not locked out with it.
     const internal = t.plane.transport.credentials!;
     const bridgeLogin = await new Promise<boolean>((resolve) => {
-      const c = mqtt.connect(t.plane.transport.mqttUrl, { clientId: "bridge-check", username: internal.username, password: internal.password, reconnectPeriod: 0, connectTimeout: 3000 });
+      const c = mqtt.connect(t.plane.transport.mqttUrl, {
+        clientId: "bridge-check",
+        username: internal.username,
+        password: internal.password,
+        reconnectPeriod: 0,
+        connectTimeout: 3000,
+      });
       c.once("connect", () => (c.end(true), resolve(true)));
       c.once("error", () => (c.end(true), resolve(false)));
     });

@@ -24,7 +24,11 @@ describe.each(backends)("resource API on $name", (backend) => {
     const bad = await t.api.post("/api/v1/safety-policies", { name: "bad", rules: { maxConcurrent: 0 } }, key);
     expect(bad.status).toBe(400);
     expect(bad.body.error).toContain("maxConcurrent");
-    const unknownRule = await t.api.post("/api/v1/safety-policies", { name: "bad2", rules: { launchMissiles: true } }, key);
+    const unknownRule = await t.api.post(
+      "/api/v1/safety-policies",
+      { name: "bad2", rules: { launchMissiles: true } },
+      key,
+    );
     expect(unknownRule.status).toBe(400);
     const badZone = await t.api.post(
       "/api/v1/safety-policies",
@@ -35,9 +39,18 @@ describe.each(backends)("resource API on $name", (backend) => {
     const dup = await t.api.post("/api/v1/safety-policies", { name: "warehouse", rules: {} }, key);
     expect(dup.status).toBe(409);
 
-    const updated = await t.api.put(`/api/v1/safety-policies/${id}`, { enabled: false, rules: { deniedKinds: ["exec"] } }, key);
+    const updated = await t.api.put(
+      `/api/v1/safety-policies/${id}`,
+      { enabled: false, rules: { deniedKinds: ["exec"] } },
+      key,
+    );
     expect(updated.status).toBe(200);
-    expect(updated.body).toMatchObject({ enabled: false, version: 2, rules: { deniedKinds: ["exec"] }, name: "warehouse" });
+    expect(updated.body).toMatchObject({
+      enabled: false,
+      version: 2,
+      rules: { deniedKinds: ["exec"] },
+      name: "warehouse",
+    });
     expect((await t.api.get(`/api/v1/safety-policies/${id}`, key)).body.version).toBe(2);
     const list = await t.api.get("/api/v1/safety-policies", key);
     expect(list.body.items.map((p: any) => p.id)).toContain(id);
@@ -48,20 +61,35 @@ describe.each(backends)("resource API on $name", (backend) => {
   });
 
   test("environments: CRUD with attached safety policies", async () => {
-    const pol = (await t.api.post("/api/v1/safety-policies", { name: "slow", rules: { paramBounds: { speed: { max: 1 } } } }, key)).body;
+    const pol = (
+      await t.api.post("/api/v1/safety-policies", { name: "slow", rules: { paramBounds: { speed: { max: 1 } } } }, key)
+    ).body;
     const env = await t.api.post(
       "/api/v1/environments",
       { name: "lab-1", description: "test lab", tools: ["exec"], config: { site: "A" }, safetyPolicyIds: [pol.id] },
       key,
     );
     expect(env.status).toBe(201);
-    expect(env.body).toMatchObject({ name: "lab-1", tools: ["exec"], config: { site: "A" }, safetyPolicyIds: [pol.id] });
+    expect(env.body).toMatchObject({
+      name: "lab-1",
+      tools: ["exec"],
+      config: { site: "A" },
+      safetyPolicyIds: [pol.id],
+    });
 
-    const unknownPolicy = await t.api.post("/api/v1/environments", { name: "lab-x", safetyPolicyIds: ["pol_nope"] }, key);
+    const unknownPolicy = await t.api.post(
+      "/api/v1/environments",
+      { name: "lab-x", safetyPolicyIds: ["pol_nope"] },
+      key,
+    );
     expect(unknownPolicy.status).toBe(400);
     expect((await t.api.get("/api/v1/environments", key)).body.items.some((e: any) => e.name === "lab-x")).toBe(false);
 
-    const updated = await t.api.put(`/api/v1/environments/${env.body.id}`, { description: "changed", safetyPolicyIds: [] }, key);
+    const updated = await t.api.put(
+      `/api/v1/environments/${env.body.id}`,
+      { description: "changed", safetyPolicyIds: [] },
+      key,
+    );
     expect(updated.status).toBe(200);
     expect(updated.body).toMatchObject({ name: "lab-1", description: "changed", safetyPolicyIds: [] });
     const fetched = await t.api.get(`/api/v1/environments/${env.body.id}`, key);
@@ -74,9 +102,18 @@ describe.each(backends)("resource API on $name", (backend) => {
 
   test("hosts: register, list with filters, get, status updates", async () => {
     const env = (await t.api.post("/api/v1/environments", { name: "hosts-env" }, key)).body;
-    const host = await t.api.post("/api/v1/hosts", { name: "robot-1", environmentId: env.id, labels: { arm: "ur5" } }, key);
+    const host = await t.api.post(
+      "/api/v1/hosts",
+      { name: "robot-1", environmentId: env.id, labels: { arm: "ur5" } },
+      key,
+    );
     expect(host.status).toBe(201);
-    expect(host.body).toMatchObject({ name: "robot-1", environmentId: env.id, status: "offline", labels: { arm: "ur5" } });
+    expect(host.body).toMatchObject({
+      name: "robot-1",
+      environmentId: env.id,
+      status: "offline",
+      labels: { arm: "ur5" },
+    });
     await t.api.post("/api/v1/hosts", { name: "robot-2" }, key);
     expect((await t.api.post("/api/v1/hosts", { name: "robot-1" }, key)).status).toBe(409);
     expect((await t.api.post("/api/v1/hosts", { name: "robot-3", environmentId: "env_nope" }, key)).status).toBe(400);
@@ -108,7 +145,8 @@ describe.each(backends)("resource API on $name", (backend) => {
     expect(cmd.status).toBe(201);
     expect(cmd.body).toMatchObject({ hostId: host.id, kind: "move", status: "pending", params: { speed: 1 } });
     const id = cmd.body.id;
-    const move = (to: string, extra: object = {}) => t.api.post(`/api/v1/commands/${id}/transition`, { status: to, ...extra }, key);
+    const move = (to: string, extra: object = {}) =>
+      t.api.post(`/api/v1/commands/${id}/transition`, { status: to, ...extra }, key);
 
     const skip = await move("completed");
     expect(skip.status).toBe(409);
@@ -127,11 +165,17 @@ describe.each(backends)("resource API on $name", (backend) => {
 
     const failing = (await create()).body;
     await t.api.post(`/api/v1/commands/${failing.id}/transition`, { status: "running" }, key);
-    const failed = await t.api.post(`/api/v1/commands/${failing.id}/transition`, { status: "failed", error: "motor stalled" }, key);
+    const failed = await t.api.post(
+      `/api/v1/commands/${failing.id}/transition`,
+      { status: "failed", error: "motor stalled" },
+      key,
+    );
     expect(failed.body).toMatchObject({ status: "failed", error: "motor stalled" });
 
     const cancelled = (await create()).body;
-    expect((await t.api.post(`/api/v1/commands/${cancelled.id}/transition`, { status: "cancelled" }, key)).body.status).toBe("cancelled");
+    expect(
+      (await t.api.post(`/api/v1/commands/${cancelled.id}/transition`, { status: "cancelled" }, key)).body.status,
+    ).toBe("cancelled");
     expect((await t.api.post("/api/v1/commands/cmd_nope/transition", { status: "running" }, key)).status).toBe(404);
     expect((await t.api.post(`/api/v1/commands/${id}/transition`, { status: "sideways" }, key)).status).toBe(400);
 
@@ -183,7 +227,15 @@ describe.each(backends)("resource API on $name", (backend) => {
 
     const metrics = await t.api.get("/api/v1/metrics/tasks", key);
     expect(metrics.status).toBe(200);
-    expect(metrics.body.counts).toEqual({ pending: 4, assigned: 0, running: 1, suspended: 0, completed: 1, failed: 1, cancelled: 0 });
+    expect(metrics.body.counts).toEqual({
+      pending: 4,
+      assigned: 0,
+      running: 1,
+      suspended: 0,
+      completed: 1,
+      failed: 1,
+      cancelled: 0,
+    });
     expect(metrics.body.total).toBe(7);
     expect(metrics.body.averageDurationMs).toBeGreaterThanOrEqual(0);
   });
@@ -191,6 +243,8 @@ describe.each(backends)("resource API on $name", (backend) => {
   test("OpenAPI document is served", async () => {
     const res = await t.api.get("/openapi/json");
     expect(res.status).toBe(200);
-    expect(Object.keys(res.body.paths)).toEqual(expect.arrayContaining(["/api/v1/hosts/", "/api/v1/tasks", "/api/auth/device/start"]));
+    expect(Object.keys(res.body.paths)).toEqual(
+      expect.arrayContaining(["/api/v1/hosts/", "/api/v1/tasks", "/api/auth/device/start"]),
+    );
   });
 });

@@ -58,10 +58,14 @@ describe.each(backends)("runtime identities on $name", (backend) => {
 
     const again = await exchange(identity);
     expect(again.status).toBe(401);
-    expect((await t.api.post("/api/runtime/bootstrap/exchange", { runtimeId: "runtime_x", bootstrapToken: "rtb_x" })).status).toBe(401);
+    expect(
+      (await t.api.post("/api/runtime/bootstrap/exchange", { runtimeId: "runtime_x", bootstrapToken: "rtb_x" })).status,
+    ).toBe(401);
     expect((await t.api.post("/api/runtime/bootstrap/exchange", { runtimeId: identity.runtimeId })).status).toBe(400);
 
-    const listed = (await t.api.get("/api/runtime/identities", t.adminKey)).body.items.find((i: any) => i.runtimeId === identity.runtimeId);
+    const listed = (await t.api.get("/api/runtime/identities", t.adminKey)).body.items.find(
+      (i: any) => i.runtimeId === identity.runtimeId,
+    );
     expect(listed.status).toBe("active");
     expect(JSON.stringify(listed)).not.toContain(identity.bootstrapToken);
   });
@@ -70,7 +74,12 @@ describe.each(backends)("runtime identities on $name", (backend) => {
     const tokens = (await exchange(await newIdentity())).body;
     const status = await t.api.get("/api/runtime/auth/status", tokens.accessToken);
     expect(status.status).toBe(200);
-    expect(status.body).toMatchObject({ ok: true, runtimeId: tokens.runtimeId, agentId: hostId, identity: { status: "active" } });
+    expect(status.body).toMatchObject({
+      ok: true,
+      runtimeId: tokens.runtimeId,
+      agentId: hostId,
+      identity: { status: "active" },
+    });
     expect((await t.api.get("/api/runtime/auth/status")).status).toBe(401);
     expect((await t.api.get("/api/runtime/auth/status", t.adminKey)).status).toBe(401); // a user key is not a runtime token
     // and a runtime token is not a user credential
@@ -120,18 +129,31 @@ describe.each(backends)("runtime identities on $name", (backend) => {
           reject(err);
         });
       });
-    await expect(connect({ clientId: tokens.runtimeId, username: tokens.runtimeId, password: "rt_at_wrong" })).rejects.toThrow();
-    await expect(connect({ clientId: "someone-else", username: tokens.runtimeId, password: tokens.accessToken })).rejects.toThrow();
+    await expect(
+      connect({ clientId: tokens.runtimeId, username: tokens.runtimeId, password: "rt_at_wrong" }),
+    ).rejects.toThrow();
+    await expect(
+      connect({ clientId: "someone-else", username: tokens.runtimeId, password: tokens.accessToken }),
+    ).rejects.toThrow();
     await expect(connect({ clientId: "anon" })).rejects.toThrow();
 
-    const client = await connect({ clientId: tokens.runtimeId, username: tokens.runtimeId, password: tokens.accessToken });
+    const client = await connect({
+      clientId: tokens.runtimeId,
+      username: tokens.runtimeId,
+      password: tokens.accessToken,
+    });
     try {
       const own = await client.subscribeAsync(topic(tokens.tenantId, hostId, "cmd"), { qos: 1 });
       expect(own[0]!.qos).toBe(1);
       const receipts = await client.subscribeAsync(topic(tokens.tenantId, hostId, "receipt"), { qos: 1 });
       expect(receipts[0]!.qos).toBe(1);
       // refused with SUBACK 0x80; the connection stays up
-      for (const name of [topic(tokens.tenantId, "host_other", "cmd"), topic(tokens.tenantId, "host_other", "receipt"), "edge/#", topic(tokens.tenantId, hostId, "ack")]) {
+      for (const name of [
+        topic(tokens.tenantId, "host_other", "cmd"),
+        topic(tokens.tenantId, "host_other", "receipt"),
+        "edge/#",
+        topic(tokens.tenantId, hostId, "ack"),
+      ]) {
         const refusal = await client.subscribeAsync(name, { qos: 1 }).catch((err) => err);
         expect(refusal.packet?.granted, name).toEqual([128]);
       }
@@ -141,7 +163,11 @@ describe.each(backends)("runtime identities on $name", (backend) => {
     }
 
     // publishing to another host's topic gets the client disconnected
-    const rogue = await connect({ clientId: tokens.runtimeId, username: tokens.runtimeId, password: tokens.accessToken });
+    const rogue = await connect({
+      clientId: tokens.runtimeId,
+      username: tokens.runtimeId,
+      password: tokens.accessToken,
+    });
     const closed = new Promise<void>((resolve) => rogue.once("close", () => resolve()));
     rogue.publish(topic(tokens.tenantId, hostId, "receipt"), "x", { qos: 1 }); // receipts come from the control plane only
     await closed;

@@ -19,12 +19,22 @@ const AGENTS = 20;
 
 /** A simulated agent: acks each command RUNNING, then COMPLETED a moment later; records overlaps. */
 async function simAgent(id: { runtimeId: string; tenantId: string; hostId: string; token: string }) {
-  const client = await mqtt.connectAsync(TEST_MQTT_URL, { clientId: id.runtimeId, username: id.runtimeId, password: id.token, clean: true, reconnectPeriod: 0 });
+  const client = await mqtt.connectAsync(TEST_MQTT_URL, {
+    clientId: id.runtimeId,
+    username: id.runtimeId,
+    password: id.token,
+    clean: true,
+    reconnectPeriod: 0,
+  });
   const seen = new Map<string, number>();
   const running = new Set<string>();
   let maxRunning = 0;
   const ack = (commandId: string, status: CommandStatus) =>
-    client.publishAsync(topic(id.tenantId, id.hostId, "ack"), Buffer.from(codecs.commandUpdate.encode({ commandId, status, error: "", resultJson: "{}", atMs: Date.now() })), { qos: 1 });
+    client.publishAsync(
+      topic(id.tenantId, id.hostId, "ack"),
+      Buffer.from(codecs.commandUpdate.encode({ commandId, status, error: "", resultJson: "{}", atMs: Date.now() })),
+      { qos: 1 },
+    );
   client.on("message", async (_t, payload) => {
     const command = codecs.command.decode(payload);
     seen.set(command.id, (seen.get(command.id) ?? 0) + 1);
@@ -37,7 +47,11 @@ async function simAgent(id: { runtimeId: string; tenantId: string; hostId: strin
     await ack(command.id, CommandStatus.COMPLETED);
   });
   await client.subscribeAsync(topic(id.tenantId, id.hostId, "cmd"), { qos: 1 });
-  await client.publishAsync(topic(id.tenantId, id.hostId, "presence"), Buffer.from(codecs.presence.encode({ state: PresenceState.ONLINE, agentVersion: "sim", atMs: Date.now() })), { qos: 1, retain: true });
+  await client.publishAsync(
+    topic(id.tenantId, id.hostId, "presence"),
+    Buffer.from(codecs.presence.encode({ state: PresenceState.ONLINE, agentVersion: "sim", atMs: Date.now() })),
+    { qos: 1, retain: true },
+  );
   return { seen, maxRunning: () => maxRunning, stop: () => client.endAsync(true) };
 }
 
@@ -49,9 +63,18 @@ describe.skipIf(!enabled)("two control planes on one PostgreSQL", () => {
   beforeAll(async () => {
     const backend = (await availableBackends())[1]!;
     const mqttSharedGroup = `replicas-${crypto.randomUUID().slice(0, 8)}`;
-    const overrides = { mqttUrl: TEST_MQTT_URL, mqttSharedGroup, taskSchedulerTickMs: 100, ...(process.env.DEBUG_REPLICAS ? { logLevel: "info" as const } : {}) };
+    const overrides = {
+      mqttUrl: TEST_MQTT_URL,
+      mqttSharedGroup,
+      taskSchedulerTickMs: 100,
+      ...(process.env.DEBUG_REPLICAS ? { logLevel: "info" as const } : {}),
+    };
     a = await startTestPlane(backend, overrides);
-    b = await startTestPlane(backend, overrides, { databaseUrl: a.databaseUrl, dataDir: "memory://", adminKey: a.adminKey });
+    b = await startTestPlane(backend, overrides, {
+      databaseUrl: a.databaseUrl,
+      dataDir: "memory://",
+      adminKey: a.adminKey,
+    });
   });
   afterAll(async () => {
     await Promise.all(agents.map((x) => x.stop()));
@@ -64,12 +87,19 @@ describe.skipIf(!enabled)("two control planes on one PostgreSQL", () => {
       const id = await hostWithRuntime(a, `replica-${i}`);
       agents.push(await simAgent({ ...id, tenantId: (await a.api.get("/api/users/me", a.adminKey)).body.tenantId }));
     }
-    await waitFor("all agents online", async () => (await a.api.get("/api/web/machines", a.adminKey)).body.items.filter((m: any) => m.status === "online").length === AGENTS);
+    await waitFor(
+      "all agents online",
+      async () =>
+        (await a.api.get("/api/web/machines", a.adminKey)).body.items.filter((m: any) => m.status === "online")
+          .length === AGENTS,
+    );
 
     const ids: string[] = [];
     for (let i = 0; i < TASKS; i += 50) {
       const batch = await Promise.all(
-        Array.from({ length: Math.min(50, TASKS - i) }, (_, j) => ((i + j) % 2 ? a : b).api.post("/api/v1/tasks", { prompt: `task ${i + j}` }, a.adminKey)),
+        Array.from({ length: Math.min(50, TASKS - i) }, (_, j) =>
+          ((i + j) % 2 ? a : b).api.post("/api/v1/tasks", { prompt: `task ${i + j}` }, a.adminKey),
+        ),
       );
       for (const res of batch) {
         expect(res.status).toBe(201);
@@ -88,9 +118,11 @@ describe.skipIf(!enabled)("two control planes on one PostgreSQL", () => {
 
     const sql = postgres(a.databaseUrl!, { max: 1, onnotice: () => {} });
     try {
-      const [runs] = await sql`select count(*)::int as runs, count(distinct task_id)::int as tasks, count(distinct command_id)::int as commands from task_stage_runs`;
+      const [runs] =
+        await sql`select count(*)::int as runs, count(distinct task_id)::int as tasks, count(distinct command_id)::int as commands from task_stage_runs`;
       expect(runs).toEqual({ runs: TASKS, tasks: TASKS, commands: TASKS });
-      const [assignments] = await sql`select count(*)::int as n from task_events where type = 'status' and data->>'to' = 'assigned'`;
+      const [assignments] =
+        await sql`select count(*)::int as n from task_events where type = 'status' and data->>'to' = 'assigned'`;
       expect(assignments!.n).toBe(TASKS);
       const [commands] = await sql`select count(*)::int as n from commands`;
       expect(commands!.n).toBe(TASKS);

@@ -15,7 +15,9 @@ describe.each(backends)("tenant isolation on $name", (backend) => {
     a = (await createTenant(t, "tenant-a")).key;
     b = (await createTenant(t, "tenant-b")).key;
     ids.policy = (await t.api.post("/api/v1/safety-policies", { name: "p", rules: {} }, a)).body.id;
-    ids.environment = (await t.api.post("/api/v1/environments", { name: "e", safetyPolicyIds: [ids.policy] }, a)).body.id;
+    ids.environment = (
+      await t.api.post("/api/v1/environments", { name: "e", safetyPolicyIds: [ids.policy] }, a)
+    ).body.id;
     ids.host = (await t.api.post("/api/v1/hosts", { name: "h", environmentId: ids.environment }, a)).body.id;
     ids.command = (await t.api.post("/api/v1/commands", { hostId: ids.host, kind: "move" }, a)).body.id;
     ids.task = (await t.api.post("/api/v1/tasks", { prompt: "p", hostId: ids.host }, a)).body.id;

@@ -6,7 +6,6 @@ import { waitFor } from "../support/wait";
 const backends = await availableBackends();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-
 describe.each(backends)("triggers on $name", (backend) => {
   let t: TestPlane;
   beforeAll(async () => {
@@ -37,19 +36,35 @@ describe.each(backends)("triggers on $name", (backend) => {
     const env = (await t.api.post("/api/v1/environments", { name: "cron-env" }, t.adminKey)).body;
     const created = await t.api.post(
       "/api/v1/triggers",
-      { name: "every second", kind: "cron", schedule: "* * * * * *", task: { prompt: "patrol", environmentId: env.id, config: { route: 7 } } },
+      {
+        name: "every second",
+        kind: "cron",
+        schedule: "* * * * * *",
+        task: { prompt: "patrol", environmentId: env.id, config: { route: 7 } },
+      },
       t.adminKey,
     );
     expect(created.status).toBe(201);
     expect(created.body.nextFireAt).not.toBeNull();
     const id = created.body.id;
-    const tasksOf = async () => (await t.api.get(`/api/v1/tasks?triggerId=${id}&limit=200`, t.adminKey)).body.items as any[];
+    const tasksOf = async () =>
+      (await t.api.get(`/api/v1/tasks?triggerId=${id}&limit=200`, t.adminKey)).body.items as any[];
 
-    const fired = await waitFor("three trigger firings", async () => {
-      const items = await tasksOf();
-      return items.length >= 3 ? items : undefined;
-    }, 6000);
-    expect(fired[0]).toMatchObject({ prompt: "patrol", environmentId: env.id, config: { route: 7 }, triggerId: id, status: "pending" });
+    const fired = await waitFor(
+      "three trigger firings",
+      async () => {
+        const items = await tasksOf();
+        return items.length >= 3 ? items : undefined;
+      },
+      6000,
+    );
+    expect(fired[0]).toMatchObject({
+      prompt: "patrol",
+      environmentId: env.id,
+      config: { route: 7 },
+      triggerId: id,
+      status: "pending",
+    });
     const ticks = fired.map((x) => Date.parse(x.scheduledFor));
     expect(new Set(ticks).size).toBe(ticks.length);
     for (const tick of ticks) expect(tick % 1000).toBe(0);
@@ -76,7 +91,8 @@ describe.each(backends)("triggers on $name", (backend) => {
     expect(trg.status).toBe(201);
     const cmd = (await t.api.post("/api/v1/commands", { hostId: host.id, kind: "move" }, t.adminKey)).body;
     await t.api.post(`/api/v1/commands/${cmd.id}/transition`, { status: "running" }, t.adminKey);
-    const tasksOf = async () => (await t.api.get(`/api/v1/tasks?triggerId=${trg.body.id}`, t.adminKey)).body.items as any[];
+    const tasksOf = async () =>
+      (await t.api.get(`/api/v1/tasks?triggerId=${trg.body.id}`, t.adminKey)).body.items as any[];
     await sleep(200);
     expect(await tasksOf()).toHaveLength(0); // running is not the event
     await t.api.post(`/api/v1/commands/${cmd.id}/transition`, { status: "failed", error: "stalled" }, t.adminKey);
@@ -93,11 +109,15 @@ describe.skipIf(!(await postgresReachable()))("triggers with two control planes 
   test("each schedule tick fires exactly once", async () => {
     const [, pg] = backends;
     const first = await startTestPlane(pg!, { schedulerTickMs: 50 });
-    const second = await startTestPlane(pg!, { schedulerTickMs: 50 }, {
-      databaseUrl: first.databaseUrl,
-      dataDir: "memory://",
-      adminKey: first.adminKey,
-    });
+    const second = await startTestPlane(
+      pg!,
+      { schedulerTickMs: 50 },
+      {
+        databaseUrl: first.databaseUrl,
+        dataDir: "memory://",
+        adminKey: first.adminKey,
+      },
+    );
     try {
       const trg = await first.api.post(
         "/api/v1/triggers",
@@ -106,7 +126,8 @@ describe.skipIf(!(await postgresReachable()))("triggers with two control planes 
       );
       expect(trg.status).toBe(201);
       await sleep(3500);
-      const items = (await second.api.get(`/api/v1/tasks?triggerId=${trg.body.id}&limit=200`, first.adminKey)).body.items as any[];
+      const items = (await second.api.get(`/api/v1/tasks?triggerId=${trg.body.id}&limit=200`, first.adminKey)).body
+        .items as any[];
       const ticks = items.map((x) => x.scheduledFor);
       expect(items.length).toBeGreaterThanOrEqual(3);
       expect(items.length).toBeLessThanOrEqual(5);

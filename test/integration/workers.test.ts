@@ -29,7 +29,14 @@ describe.each(await availableBackends())("worker enrollment on $name", (backend)
     return res.body as { id: string; token: string; status: string };
   };
   const register = (token: string, machineId: string, extra: Record<string, unknown> = {}) =>
-    t.api.post("/api/workers/register", { machineId, token, name: machineId, capabilities: ["gpu"], hardware: { cpus: 8, arch: "x64" }, ...extra });
+    t.api.post("/api/workers/register", {
+      machineId,
+      token,
+      name: machineId,
+      capabilities: ["gpu"],
+      hardware: { cpus: 8, arch: "x64" },
+      ...extra,
+    });
 
   test("register with a one-time token; reuse, revoked and unknown tokens are refused", async () => {
     const token = await newToken();
@@ -43,17 +50,30 @@ describe.each(await availableBackends())("worker enrollment on $name", (backend)
     expect(res.body.recoverySecret).toStartWith("rtrs_");
     expect(res.body.accessToken).toBeString();
     const machine = (await t.api.get(`/api/web/machines/${res.body.machineId}`, key)).body;
-    expect(machine).toMatchObject({ name: machineId, capabilities: ["gpu"], hardware: { cpus: 8, arch: "x64" }, labels: { zone: "a" }, maxConcurrentTasks: 3, workerMachineId: machineId });
+    expect(machine).toMatchObject({
+      name: machineId,
+      capabilities: ["gpu"],
+      hardware: { cpus: 8, arch: "x64" },
+      labels: { zone: "a" },
+      maxConcurrentTasks: 3,
+      workerMachineId: machineId,
+    });
     expect((await t.api.get("/api/runtime/auth/status", res.body.accessToken)).status).toBe(200);
 
     const reused = await register(token.token, machineId);
     expect(reused.status).toBe(401);
     expect(reused.body.error).toContain("invalid, used, revoked or expired");
     const status = (await t.api.get(`/api/admin/worker-tokens/${token.id}/status`, key)).body;
-    expect(status).toMatchObject({ status: "used", machineId: res.body.machineId, machine: { id: res.body.machineId, workerMachineId: machineId } });
+    expect(status).toMatchObject({
+      status: "used",
+      machineId: res.body.machineId,
+      machine: { id: res.body.machineId, workerMachineId: machineId },
+    });
 
     const revoked = await newToken("to-revoke");
-    expect((await t.api.post(`/api/admin/worker-tokens/${revoked.id}/revoke`, undefined, key)).body.status).toBe("revoked");
+    expect((await t.api.post(`/api/admin/worker-tokens/${revoked.id}/revoke`, undefined, key)).body.status).toBe(
+      "revoked",
+    );
     expect((await register(revoked.token, "m-revoked")).status).toBe(401);
     const listed = (await t.api.get("/api/admin/worker-tokens", key)).body.items;
     expect(listed.find((x: any) => x.id === revoked.id)).toMatchObject({ status: "revoked" });
@@ -84,18 +104,38 @@ describe.each(await availableBackends())("worker enrollment on $name", (backend)
     expect((await t.api.post("/api/workers/refresh-token", { refreshToken: enrolled.refreshToken })).status).toBe(401);
 
     // the worker lost its tokens (e.g. crashed between a rotation and saving the new pair)
-    expect((await t.api.post("/api/workers/recover", { runtimeId: enrolled.runtimeId, recoverySecret: "rtrs_wrong" })).status).toBe(401);
-    const recovered = await t.api.post("/api/workers/recover", { runtimeId: enrolled.runtimeId, recoverySecret: enrolled.recoverySecret });
+    expect(
+      (await t.api.post("/api/workers/recover", { runtimeId: enrolled.runtimeId, recoverySecret: "rtrs_wrong" }))
+        .status,
+    ).toBe(401);
+    const recovered = await t.api.post("/api/workers/recover", {
+      runtimeId: enrolled.runtimeId,
+      recoverySecret: enrolled.recoverySecret,
+    });
     expect(recovered.status).toBe(200);
     expect(recovered.body.runtimeId).toBe(enrolled.runtimeId);
     expect(recovered.body.recoverySecret).not.toBe(enrolled.recoverySecret);
     expect((await t.api.get("/api/runtime/auth/status", recovered.body.accessToken)).status).toBe(200);
     expect((await t.api.get("/api/runtime/auth/status", refreshed.body.accessToken)).status).toBe(401); // earlier sessions revoked
     // the secret was rotated: the old one is spent
-    expect((await t.api.post("/api/workers/recover", { runtimeId: enrolled.runtimeId, recoverySecret: enrolled.recoverySecret })).status).toBe(401);
+    expect(
+      (
+        await t.api.post("/api/workers/recover", {
+          runtimeId: enrolled.runtimeId,
+          recoverySecret: enrolled.recoverySecret,
+        })
+      ).status,
+    ).toBe(401);
     // a decommissioned machine's worker cannot recover
     await t.api.delete(`/api/admin/machines/${enrolled.machineId}`, key);
-    expect((await t.api.post("/api/workers/recover", { runtimeId: enrolled.runtimeId, recoverySecret: recovered.body.recoverySecret })).status).toBe(401);
+    expect(
+      (
+        await t.api.post("/api/workers/recover", {
+          runtimeId: enrolled.runtimeId,
+          recoverySecret: recovered.body.recoverySecret,
+        })
+      ).status,
+    ).toBe(401);
   });
 
   test("a real agent enrolls with --enroll-token, reports its capabilities and runs tasks", async () => {
@@ -105,7 +145,12 @@ describe.each(await availableBackends())("worker enrollment on $name", (backend)
       apiUrl: t.plane.url,
       mqttUrl: t.plane.transport.mqttUrl,
       runtimeId: "",
-      env: { EDGE_ENROLL_TOKEN: token.token, EDGE_MACHINE_ID: machineId, EDGE_CAPABILITIES: "lidar", EDGE_AGENT_TYPES: "default=/bin/cat" },
+      env: {
+        EDGE_ENROLL_TOKEN: token.token,
+        EDGE_MACHINE_ID: machineId,
+        EDGE_CAPABILITIES: "lidar",
+        EDGE_AGENT_TYPES: "default=/bin/cat",
+      },
     }).start();
     const status = await waitFor("the token to be used", async () => {
       const s = (await t.api.get(`/api/admin/worker-tokens/${token.id}/status`, key)).body;
@@ -120,33 +165,84 @@ describe.each(await availableBackends())("worker enrollment on $name", (backend)
     expect(readFileSync(join(agent.stateDir, "recovery-secret"), "utf8")).toStartWith("rtrs_");
     expect((await t.api.get("/api/workers/healthz")).body.connectedWorkers).toBeGreaterThanOrEqual(1);
 
-    const project = await t.api.post("/api/admin/projects", { key: `enr${crypto.randomUUID().slice(0, 6)}`, name: "enrolled", pipeline: [{ name: "run", kind: "agent" }], settings: { requirements: { capabilities: ["lidar"] } } }, key);
+    const project = await t.api.post(
+      "/api/admin/projects",
+      {
+        key: `enr${crypto.randomUUID().slice(0, 6)}`,
+        name: "enrolled",
+        pipeline: [{ name: "run", kind: "agent" }],
+        settings: { requirements: { capabilities: ["lidar"] } },
+      },
+      key,
+    );
     expect(project.status).toBe(201);
-    const created = await t.api.post("/api/web/tasks", { projectKey: project.body.key, description: "hello from the queue" }, key);
-    const done = await waitFor("the task to finish", async () => {
-      const x = (await t.api.get(`/api/web/tasks/${created.body.id}`, key)).body;
-      return ["completed", "failed"].includes(x.status) ? x : undefined;
-    }, 20_000);
-    expect({ status: done.status, error: done.error, machineId: done.machineId }).toEqual({ status: "completed", error: null, machineId: hostId });
+    const created = await t.api.post(
+      "/api/web/tasks",
+      { projectKey: project.body.key, description: "hello from the queue" },
+      key,
+    );
+    const done = await waitFor(
+      "the task to finish",
+      async () => {
+        const x = (await t.api.get(`/api/web/tasks/${created.body.id}`, key)).body;
+        return ["completed", "failed"].includes(x.status) ? x : undefined;
+      },
+      20_000,
+    );
+    expect({ status: done.status, error: done.error, machineId: done.machineId }).toEqual({
+      status: "completed",
+      error: null,
+      machineId: hostId,
+    });
     expect(done.stageResults.run).toContain("hello from the queue"); // /bin/cat echoes the task it was given
 
     // restarting reuses the stored identity (the token is spent)
     await agent.stop({ keepState: true });
-    const again = new AgentProcess({ apiUrl: t.plane.url, mqttUrl: t.plane.transport.mqttUrl, runtimeId: "", stateDir: agent.stateDir, env: { EDGE_ENROLL_TOKEN: token.token, EDGE_MACHINE_ID: machineId } }).start();
+    const again = new AgentProcess({
+      apiUrl: t.plane.url,
+      mqttUrl: t.plane.transport.mqttUrl,
+      runtimeId: "",
+      stateDir: agent.stateDir,
+      env: { EDGE_ENROLL_TOKEN: token.token, EDGE_MACHINE_ID: machineId },
+    }).start();
     await again.waitForOutput(/started for runtime runtime_/);
     await hostOnline(t, hostId);
   });
 
   test("assignment lease: a task its machine never starts goes back to the queue, its command cancelled", async () => {
     // A machine that looks online (status set by hand) but has no agent taking work.
-    const host = (await t.api.post("/api/v1/hosts", { name: `silent-${crypto.randomUUID().slice(0, 6)}`, labels: { role: "silent" } }, key)).body;
+    const host = (
+      await t.api.post(
+        "/api/v1/hosts",
+        { name: `silent-${crypto.randomUUID().slice(0, 6)}`, labels: { role: "silent" } },
+        key,
+      )
+    ).body;
     await t.api.put(`/api/v1/hosts/${host.id}/status`, { status: "online" }, key);
-    const project = await t.api.post("/api/admin/projects", { key: `lease${crypto.randomUUID().slice(0, 6)}`, name: "lease", pipeline: [{ name: "run", kind: "agent" }], settings: { requirements: { labels: { role: "silent" } } } }, key);
-    const created = await t.api.post("/api/web/tasks", { projectKey: project.body.key, description: "never started" }, key);
-    const requeued = await waitFor("the lease to expire", async () => {
-      const events = (await t.api.get(`/api/web/tasks/${created.body.id}/events?search=lease%20expired`, key)).body.items;
-      return events.length ? events : undefined;
-    }, 15_000);
+    const project = await t.api.post(
+      "/api/admin/projects",
+      {
+        key: `lease${crypto.randomUUID().slice(0, 6)}`,
+        name: "lease",
+        pipeline: [{ name: "run", kind: "agent" }],
+        settings: { requirements: { labels: { role: "silent" } } },
+      },
+      key,
+    );
+    const created = await t.api.post(
+      "/api/web/tasks",
+      { projectKey: project.body.key, description: "never started" },
+      key,
+    );
+    const requeued = await waitFor(
+      "the lease to expire",
+      async () => {
+        const events = (await t.api.get(`/api/web/tasks/${created.body.id}/events?search=lease%20expired`, key)).body
+          .items;
+        return events.length ? events : undefined;
+      },
+      15_000,
+    );
     expect(requeued[0].message).toContain(`assignment lease expired: ${host.id} did not start the task`);
     const detail = (await t.api.get(`/api/web/tasks/${created.body.id}`, key)).body;
     const first = detail.attempts[0].stages[0];

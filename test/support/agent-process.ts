@@ -81,7 +81,10 @@ export class AgentProcess {
   }
 
   async exitCode(timeoutMs = 10_000): Promise<number> {
-    return Promise.race([this.exited!, Bun.sleep(timeoutMs).then(() => Promise.reject(new Error(`agent did not exit; output:\n${this.output}`)))]);
+    return Promise.race([
+      this.exited!,
+      Bun.sleep(timeoutMs).then(() => Promise.reject(new Error(`agent did not exit; output:\n${this.output}`))),
+    ]);
   }
 
   async stop({ keepState = false } = {}): Promise<void> {

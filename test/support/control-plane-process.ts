@@ -52,7 +52,8 @@ export class ControlPlaneProcess {
         this.grpcPort = Number(grpc);
         return this;
       }
-      if (this.proc.exitCode !== null || Date.now() > deadline) throw new Error(`control plane did not start; output:\n${this.output}`);
+      if (this.proc.exitCode !== null || Date.now() > deadline)
+        throw new Error(`control plane did not start; output:\n${this.output}`);
       await Bun.sleep(50);
     }
   }

@@ -74,7 +74,10 @@ export async function startTestPlane(
     adminKey,
     // One shared-subscription group per database: replicas of one test share it, and planes of other suites (or of
     // other checkouts using the same Mosquitto) never receive this suite's agent messages.
-    mqttSharedGroup: `test-${createHash("sha256").update(database.databaseUrl ?? crypto.randomUUID()).digest("hex").slice(0, 16)}`,
+    mqttSharedGroup: `test-${createHash("sha256")
+      .update(database.databaseUrl ?? crypto.randomUUID())
+      .digest("hex")
+      .slice(0, 16)}`,
     // Every test request comes from 127.0.0.1: suites that probe bad credentials on purpose must not lock each other
     // out. rate-limits.test.ts sets its own budgets.
     rateLimitAuthFailures: 100_000,

@@ -6,8 +6,19 @@ import { AgentProcess } from "./agent-process";
 export async function hostWithRuntime(t: TestPlane, name: string, key = t.adminKey) {
   const host = (await t.api.post("/api/v1/hosts", { name: `${name}-${crypto.randomUUID().slice(0, 8)}` }, key)).body;
   const identity = (await t.api.post("/api/runtime/identities", { hostId: host.id }, key)).body;
-  const tokens = (await t.api.post("/api/runtime/bootstrap/exchange", { runtimeId: identity.runtimeId, bootstrapToken: identity.bootstrapToken, runtimeVersion: "2026.02.15" })).body;
-  return { hostId: host.id as string, runtimeId: identity.runtimeId as string, token: tokens.accessToken as string, tenantId: tokens.tenantId as string };
+  const tokens = (
+    await t.api.post("/api/runtime/bootstrap/exchange", {
+      runtimeId: identity.runtimeId,
+      bootstrapToken: identity.bootstrapToken,
+      runtimeVersion: "2026.02.15",
+    })
+  ).body;
+  return {
+    hostId: host.id as string,
+    runtimeId: identity.runtimeId as string,
+    token: tokens.accessToken as string,
+    tenantId: tokens.tenantId as string,
+  };
 }
 
 /** Waits until a command is completed or failed and returns it. */
@@ -26,12 +37,21 @@ export function commandFinished(t: TestPlane, id: string, timeoutMs = 10_000) {
 export async function policedEnvironment(t: TestPlane, name: string, rules: object): Promise<string> {
   const policy = await t.api.post("/api/v1/safety-policies", { name: `${name}-safety`, rules }, t.adminKey);
   if (policy.status !== 201) throw new Error(`policy creation failed: ${JSON.stringify(policy.body)}`);
-  return (await t.api.post("/api/v1/environments", { name: `${name}-env`, safetyPolicyIds: [policy.body.id] }, t.adminKey)).body.id;
+  return (
+    await t.api.post("/api/v1/environments", { name: `${name}-env`, safetyPolicyIds: [policy.body.id] }, t.adminKey)
+  ).body.id;
 }
 
 /** A host in `environmentId` with a fresh identity, and an agent process for it (not started). */
-export async function agentFor(t: TestPlane, environmentId: string, name: string, opts: { mqttUrl?: string; env?: Record<string, string> } = {}) {
-  const host = (await t.api.post("/api/v1/hosts", { name: `${name}-${crypto.randomUUID().slice(0, 8)}`, environmentId }, t.adminKey)).body;
+export async function agentFor(
+  t: TestPlane,
+  environmentId: string,
+  name: string,
+  opts: { mqttUrl?: string; env?: Record<string, string> } = {},
+) {
+  const host = (
+    await t.api.post("/api/v1/hosts", { name: `${name}-${crypto.randomUUID().slice(0, 8)}`, environmentId }, t.adminKey)
+  ).body;
   const identity = (await t.api.post("/api/runtime/identities", { hostId: host.id }, t.adminKey)).body;
   const agent = new AgentProcess({
     apiUrl: t.plane.url,
@@ -44,4 +64,7 @@ export async function agentFor(t: TestPlane, environmentId: string, name: string
 }
 
 export const hostOnline = (t: TestPlane, hostId: string) =>
-  waitFor(`host ${hostId} online`, async () => (await t.api.get(`/api/v1/hosts/${hostId}`, t.adminKey)).body.status === "online");
+  waitFor(
+    `host ${hostId} online`,
+    async () => (await t.api.get(`/api/v1/hosts/${hostId}`, t.adminKey)).body.status === "online",
+  );

@@ -1,72 +1,86 @@
-import { afterEach, describe, expect, test } from 'bun:test'
-import { CommandLogs, MAX_DURABLE_LINES_PER_COMMAND } from '../../edge-agent/src/agent/command-logs.ts'
-import { frameOfRow } from '../../edge-agent/src/agent/session-frames.ts'
-import { agentRunCommand } from '../../edge-agent/src/commands/agent-run.ts'
-import { executeCommand } from '../../edge-agent/src/commands/execute.ts'
-import { openAgentDatabase } from '../../edge-agent/src/store/database.ts'
-import { Outbox } from '../../edge-agent/src/store/outbox.ts'
-import { codecs, topic } from '../../proto/wire.ts'
-import { tempDir } from '../../edge-agent/test-support/helpers.ts'
+import { afterEach, describe, expect, test } from "bun:test";
+import { CommandLogs, MAX_DURABLE_LINES_PER_COMMAND } from "../../edge-agent/src/agent/command-logs.ts";
+import { frameOfRow } from "../../edge-agent/src/agent/session-frames.ts";
+import { agentRunCommand } from "../../edge-agent/src/commands/agent-run.ts";
+import { executeCommand } from "../../edge-agent/src/commands/execute.ts";
+import { openAgentDatabase } from "../../edge-agent/src/store/database.ts";
+import { Outbox } from "../../edge-agent/src/store/outbox.ts";
+import { codecs, topic } from "../../proto/wire.ts";
+import { tempDir } from "../../edge-agent/test-support/helpers.ts";
 
-const cleanups: (() => void)[] = []
-afterEach(() => cleanups.splice(0).forEach((c) => c()))
+const cleanups: (() => void)[] = [];
+afterEach(() => cleanups.splice(0).forEach((c) => c()));
 
 function outbox() {
-  const dir = tempDir()
-  const db = openAgentDatabase(dir.path)
+  const dir = tempDir();
+  const db = openAgentDatabase(dir.path);
   cleanups.push(() => {
-    db.close()
-    dir.remove()
-  })
-  return new Outbox(db)
+    db.close();
+    dir.remove();
+  });
+  return new Outbox(db);
 }
 
-describe('durable command output', () => {
-  test('lines go to the outbox in order with their index; the session frame carries them sequenced', () => {
-    const box = outbox()
-    const logs = new CommandLogs(box, topic('t', 'h', 'log'), () => 1234)
-    logs.append('cmd-1', 'stdout', 'first')
-    logs.append('cmd-2', 'stderr', 'other')
-    logs.append('cmd-1', 'stderr', 'second')
-    const rows = box.after(0, 10)
+describe("durable command output", () => {
+  test("lines go to the outbox in order with their index; the session frame carries them sequenced", () => {
+    const box = outbox();
+    const logs = new CommandLogs(box, topic("t", "h", "log"), () => 1234);
+    logs.append("cmd-1", "stdout", "first");
+    logs.append("cmd-2", "stderr", "other");
+    logs.append("cmd-1", "stderr", "second");
+    const rows = box.after(0, 10);
     expect(rows.map((r) => codecs.commandLog.decode(r.payload))).toMatchObject([
-      { commandId: 'cmd-1', stream: 'stdout', line: 'first', atMs: 1234, index: 0 },
-      { commandId: 'cmd-2', stream: 'stderr', line: 'other', atMs: 1234, index: 0 },
-      { commandId: 'cmd-1', stream: 'stderr', line: 'second', atMs: 1234, index: 1 },
-    ])
-    const frame = frameOfRow(rows[2]!)
-    expect(frame.seq).toBe(rows[2]!.seq)
-    expect(frame.commandLog).toMatchObject({ commandId: 'cmd-1', line: 'second', index: 1 })
-  })
+      { commandId: "cmd-1", stream: "stdout", line: "first", atMs: 1234, index: 0 },
+      { commandId: "cmd-2", stream: "stderr", line: "other", atMs: 1234, index: 0 },
+      { commandId: "cmd-1", stream: "stderr", line: "second", atMs: 1234, index: 1 },
+    ]);
+    const frame = frameOfRow(rows[2]!);
+    expect(frame.seq).toBe(rows[2]!.seq);
+    expect(frame.commandLog).toMatchObject({ commandId: "cmd-1", line: "second", index: 1 });
+  });
 
-  test('a command cannot flood the outbox: lines past the cap become one truncation marker', () => {
-    const box = outbox()
-    expect(MAX_DURABLE_LINES_PER_COMMAND).toBe(10_000)
-    const logs = new CommandLogs(box, topic('t', 'h', 'log'), Date.now, 5)
-    for (let i = 0; i < 20; i++) logs.append('chatty', 'stdout', `line ${i}`)
-    const lines = box.after(0, 100).map((r) => codecs.commandLog.decode(r.payload))
-    expect(lines.map((l) => l.line)).toEqual(['line 0', 'line 1', 'line 2', 'line 3', 'line 4', '[output truncated after 5 lines]'])
-    logs.finished('chatty')
-    logs.append('chatty', 'stdout', 'a new command with the same id starts over') // (ids are unique; the counter is freed)
-    expect(box.size()).toBe(7)
-  })
-})
+  test("a command cannot flood the outbox: lines past the cap become one truncation marker", () => {
+    const box = outbox();
+    expect(MAX_DURABLE_LINES_PER_COMMAND).toBe(10_000);
+    const logs = new CommandLogs(box, topic("t", "h", "log"), Date.now, 5);
+    for (let i = 0; i < 20; i++) logs.append("chatty", "stdout", `line ${i}`);
+    const lines = box.after(0, 100).map((r) => codecs.commandLog.decode(r.payload));
+    expect(lines.map((l) => l.line)).toEqual([
+      "line 0",
+      "line 1",
+      "line 2",
+      "line 3",
+      "line 4",
+      "[output truncated after 5 lines]",
+    ]);
+    logs.finished("chatty");
+    logs.append("chatty", "stdout", "a new command with the same id starts over"); // (ids are unique; the counter is freed)
+    expect(box.size()).toBe(7);
+  });
+});
 
-describe('agent command kind', () => {
+describe("agent command kind", () => {
   const run = (types: Record<string, string>, params: object, onOutput?: (s: string, l: string) => void) =>
-    executeCommand(agentRunCommand(types), params, { timeoutMs: 10_000, onOutput })
+    executeCommand(agentRunCommand(types), params, { timeoutMs: 10_000, onOutput });
 
-  test('an agent type the worker does not have fails clearly', async () => {
-    const outcome = await run({ other: '/bin/cat' }, { agentType: 'default', prompt: 'x' })
-    expect(outcome).toMatchObject({ ok: false, error: expect.stringContaining('agent type "default" is not configured on this worker (configured: other)') })
-  })
+  test("an agent type the worker does not have fails clearly", async () => {
+    const outcome = await run({ other: "/bin/cat" }, { agentType: "default", prompt: "x" });
+    expect(outcome).toMatchObject({
+      ok: false,
+      error: expect.stringContaining('agent type "default" is not configured on this worker (configured: other)'),
+    });
+  });
 
-  test('the program gets the task on stdin and its output streams line by line', async () => {
-    const lines: string[] = []
-    const outcome = await run({ default: '/bin/cat' }, { agentType: 'default', prompt: 'do it', taskId: 'task_1', stage: 's', stages: { a: 'r' } }, (_s, l) => lines.push(l))
-    expect(outcome.ok).toBe(true)
-    const stdout = (outcome as { result: { stdout: string } }).result.stdout
-    expect(JSON.parse(stdout)).toEqual({ taskId: 'task_1', stage: 's', prompt: 'do it', stages: { a: 'r' } })
-    expect(lines).toEqual([stdout])
-  })
-})
+  test("the program gets the task on stdin and its output streams line by line", async () => {
+    const lines: string[] = [];
+    const outcome = await run(
+      { default: "/bin/cat" },
+      { agentType: "default", prompt: "do it", taskId: "task_1", stage: "s", stages: { a: "r" } },
+      (_s, l) => lines.push(l),
+    );
+    expect(outcome.ok).toBe(true);
+    const stdout = (outcome as { result: { stdout: string } }).result.stdout;
+    expect(JSON.parse(stdout)).toEqual({ taskId: "task_1", stage: "s", prompt: "do it", stages: { a: "r" } });
+    expect(lines).toEqual([stdout]);
+  });
+});

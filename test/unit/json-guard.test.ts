@@ -15,8 +15,14 @@ describe("json guard", () => {
 
   test("parseUntrustedJson refuses depth, NUL (keys and values) and non-finite numbers", () => {
     expect(parseUntrustedJson('{"a":{"b":[1]}}', 3)).toEqual({ ok: true, value: { a: { b: [1] } } });
-    expect(parseUntrustedJson('{"a":{"b":[1]}}', 2)).toMatchObject({ ok: false, reason: "JSON nested deeper than 2 levels" });
-    expect(parseUntrustedJson('{"a":"x\\u0000"}')).toMatchObject({ ok: false, reason: "NUL characters are not allowed" });
+    expect(parseUntrustedJson('{"a":{"b":[1]}}', 2)).toMatchObject({
+      ok: false,
+      reason: "JSON nested deeper than 2 levels",
+    });
+    expect(parseUntrustedJson('{"a":"x\\u0000"}')).toMatchObject({
+      ok: false,
+      reason: "NUL characters are not allowed",
+    });
     expect(parseUntrustedJson('{"\\u0000":1}')).toMatchObject({ ok: false });
     expect(parseUntrustedJson('{"a":1e999}')).toMatchObject({ ok: false, reason: "numbers must be finite" });
     expect(parseUntrustedJson("{")).toMatchObject({ ok: false, reason: "malformed JSON" });
@@ -26,7 +32,11 @@ describe("json guard", () => {
 
 describe("strict body schemas", () => {
   const schema = strictSchema(
-    t.Object({ n: t.Optional(t.Integer({ minimum: 1 })), rules: t.Record(t.String(), t.Unknown()), inner: t.Optional(t.Object({ a: t.String() })) }),
+    t.Object({
+      n: t.Optional(t.Integer({ minimum: 1 })),
+      rules: t.Record(t.String(), t.Unknown()),
+      inner: t.Optional(t.Object({ a: t.String() })),
+    }),
   );
   test("no coercion: numeric strings, booleans or arrays for records are wrong types", () => {
     expect(Value.Check(schema, { rules: {} })).toBe(true);
@@ -40,9 +50,16 @@ describe("strict body schemas", () => {
     expect(Value.Check(schema, { rules: { anything: { goes: 1 } } })).toBe(true);
   });
   test("the validation-error mapper never throws", () => {
-    const hostile = { type: "body", get valueError(): never { throw new RangeError("Maximum call stack size exceeded"); } };
+    const hostile = {
+      type: "body",
+      get valueError(): never {
+        throw new RangeError("Maximum call stack size exceeded");
+      },
+    };
     expect(describeValidation(hostile)).toBe("invalid body");
-    expect(describeValidation({ type: "query", valueError: { path: "/limit", message: "Expected integer" } })).toBe("invalid query: limit: Expected integer");
+    expect(describeValidation({ type: "query", valueError: { path: "/limit", message: "Expected integer" } })).toBe(
+      "invalid query: limit: Expected integer",
+    );
   });
 });
 
@@ -51,7 +68,13 @@ describe("telemetry screening", () => {
   const good = { seq: 1, name: "temp", value: 20, tags: { unit: "C" }, atMs: now };
   test("a bad point is refused alone; the good ones are kept", () => {
     const { accepted, rejected, firstProblem } = screenTelemetry(
-      [good, { ...good, seq: 2, name: "a\u0000" }, { ...good, seq: 3, atMs: 1e15 }, { ...good, seq: 4, value: Number.NaN }, { ...good, seq: 5, atMs: 0 }],
+      [
+        good,
+        { ...good, seq: 2, name: "a\u0000" },
+        { ...good, seq: 3, atMs: 1e15 },
+        { ...good, seq: 4, value: Number.NaN },
+        { ...good, seq: 5, atMs: 0 },
+      ],
       now,
     );
     expect(accepted.map((p) => p.seq)).toEqual([1, 5]);

@@ -83,7 +83,9 @@ async function openPglite(dataDir: string): Promise<Database> {
 /** Where the freshly migrated in-memory database is kept, named by the migrations and PGlite's version. */
 function memoryTemplateFile(): string {
   const hash = createHash("sha256");
-  for (const file of readdirSync(migrationsFolder).filter((f) => f.endsWith(".sql")).sort()) {
+  for (const file of readdirSync(migrationsFolder)
+    .filter((f) => f.endsWith(".sql"))
+    .sort()) {
     hash.update(file).update(readFileSync(join(migrationsFolder, file)));
   }
   hash.update(JSON.stringify(createRequire(import.meta.url)("@electric-sql/pglite/package.json").version));

@@ -13,7 +13,14 @@ export const PGLITE_MAX_JSON_DEPTH = 100;
 
 /** Why a parameter must not reach PGlite, as the PostgreSQL error it would (safely) be, or undefined. */
 function unsafeParameter(value: unknown): { code: string; message: string } | undefined {
-  if (value === null || value === undefined || typeof value === "number" || typeof value === "boolean" || typeof value === "bigint") return undefined;
+  if (
+    value === null ||
+    value === undefined ||
+    typeof value === "number" ||
+    typeof value === "boolean" ||
+    typeof value === "bigint"
+  )
+    return undefined;
   if (value instanceof Date || value instanceof Uint8Array) return undefined;
   if (Array.isArray(value)) {
     for (const item of value) {
@@ -26,7 +33,8 @@ function unsafeParameter(value: unknown): { code: string; message: string } | un
   if (typeof text !== "string") return undefined;
   const json = text[0] === "[" || text[0] === "{";
   // In JSON text a NUL is the escape \u0000 (unless its backslash is itself escaped, as in "\\u0000").
-  if (hasNul(text) || (json && /(^|[^\\])(\\\\)*\\u0000/.test(text))) return { code: "22021", message: "invalid byte sequence: NUL characters are not allowed" };
+  if (hasNul(text) || (json && /(^|[^\\])(\\\\)*\\u0000/.test(text)))
+    return { code: "22021", message: "invalid byte sequence: NUL characters are not allowed" };
   if (json && jsonDepth(text, PGLITE_MAX_JSON_DEPTH) > PGLITE_MAX_JSON_DEPTH) {
     return { code: "54001", message: `JSON value nested deeper than ${PGLITE_MAX_JSON_DEPTH} levels` };
   }

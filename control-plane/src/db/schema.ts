@@ -35,7 +35,9 @@ export const users = pgTable(
     id: text("id").primaryKey(),
     tenantId: tenantRef(),
     name: text("name").notNull(),
-    role: text("role", { enum: ["admin", "member"] }).notNull().default("member"),
+    role: text("role", { enum: ["admin", "member"] })
+      .notNull()
+      .default("member"),
     /** Operator of the whole installation: may create tenants. */
     isSuperadmin: boolean("is_superadmin").notNull().default(false),
     plan: text("plan").notNull().default("self-hosted"),
@@ -183,7 +185,10 @@ export const environmentPolicies = pgTable(
       .notNull()
       .references(() => safetyPolicies.id, { onDelete: "cascade" }),
   },
-  (t) => [primaryKey({ columns: [t.environmentId, t.policyId] }), index("environment_policies_policy_idx").on(t.policyId)],
+  (t) => [
+    primaryKey({ columns: [t.environmentId, t.policyId] }),
+    index("environment_policies_policy_idx").on(t.policyId),
+  ],
 );
 
 export const HOST_STATUSES = ["online", "offline", "maintenance", "error"] as const;
@@ -198,7 +203,9 @@ export const hosts = pgTable(
     labels: jsonb("labels").$type<Record<string, string>>().notNull().default({}),
     status: text("status", { enum: HOST_STATUSES }).notNull().default("offline"),
     /** Desired machine state, set by (delegated) runtime control and enforced by the agent. */
-    machineState: text("machine_state", { enum: ["running", "stopped"] }).notNull().default("running"),
+    machineState: text("machine_state", { enum: ["running", "stopped"] })
+      .notNull()
+      .default("running"),
     agentVersion: text("agent_version"),
     /** The agent's latest status report (uptime, load, memory...). */
     lastStatus: jsonb("last_status").$type<Record<string, unknown>>(),
@@ -261,12 +268,22 @@ export const commands = pgTable(
   (t) => [
     index("commands_tenant_created_idx").on(t.tenantId, t.createdAt),
     index("commands_host_status_idx").on(t.hostId, t.status),
-    index("commands_pending_deadline_idx").on(t.notAfter).where(sql`${t.status} = 'pending' and ${t.notAfter} is not null`),
+    index("commands_pending_deadline_idx")
+      .on(t.notAfter)
+      .where(sql`${t.status} = 'pending' and ${t.notAfter} is not null`),
   ],
 );
 
 /** Task lifecycle (lib/lifecycle.ts TASK_NEXT): pending → assigned → running ⇄ suspended → completed | failed | cancelled. */
-export const TASK_STATUSES = ["pending", "assigned", "running", "suspended", "completed", "failed", "cancelled"] as const;
+export const TASK_STATUSES = [
+  "pending",
+  "assigned",
+  "running",
+  "suspended",
+  "completed",
+  "failed",
+  "cancelled",
+] as const;
 
 export const triggers = pgTable(
   "triggers",
@@ -302,8 +319,20 @@ export interface TaskTemplate {
 
 /** One stage of a pipeline (validated by modules/projects/pipeline.ts). */
 export type PipelineStage =
-  | { name: string; kind: "command"; command: { kind: string; params?: Record<string, unknown>; timeoutMs?: number }; idempotent?: boolean; ttlSeconds?: number }
-  | { name: string; kind: "confirm"; prompt: string; options?: string[]; input?: { type: "string"; description?: string; maxLength?: number } }
+  | {
+      name: string;
+      kind: "command";
+      command: { kind: string; params?: Record<string, unknown>; timeoutMs?: number };
+      idempotent?: boolean;
+      ttlSeconds?: number;
+    }
+  | {
+      name: string;
+      kind: "confirm";
+      prompt: string;
+      options?: string[];
+      input?: { type: "string"; description?: string; maxLength?: number };
+    }
   | { name: string; kind: "agent"; timeoutMs?: number; idempotent?: boolean; ttlSeconds?: number };
 
 /** What a task needs of a machine besides tenant, environment and machineId. */
@@ -397,7 +426,10 @@ export const taskStageRuns = pgTable(
     startedAt: ts("started_at").notNull().defaultNow(),
     finishedAt: ts("finished_at"),
   },
-  (t) => [index("task_stage_runs_task_idx").on(t.taskId, t.attempt, t.stageIndex), uniqueIndex("task_stage_runs_command_idx").on(t.commandId)],
+  (t) => [
+    index("task_stage_runs_task_idx").on(t.taskId, t.attempt, t.stageIndex),
+    uniqueIndex("task_stage_runs_command_idx").on(t.commandId),
+  ],
 );
 
 /** Structured task history: status changes, stage transitions, log excerpts, errors. */
@@ -437,7 +469,10 @@ export const taskLogs = pgTable(
     line: text("line").notNull(),
     at: ts("at").notNull(),
   },
-  (t) => [index("task_logs_task_idx").on(t.taskId, t.seq), uniqueIndex("task_logs_command_line_idx").on(t.commandId, t.lineIndex)],
+  (t) => [
+    index("task_logs_task_idx").on(t.taskId, t.seq),
+    uniqueIndex("task_logs_command_line_idx").on(t.commandId, t.lineIndex),
+  ],
 );
 
 /** One-time worker enrollment tokens (stored hashed); using one links it to the machine it enrolled. */
@@ -674,7 +709,9 @@ export const policyProposals = pgTable(
     loosenings: jsonb("loosenings").$type<string[]>().notNull(),
     /** The policy version the proposal was made against: approving a stale proposal is refused. */
     baseVersion: integer("base_version").notNull(),
-    status: text("status", { enum: ["pending", "approved", "rejected"] }).notNull().default("pending"),
+    status: text("status", { enum: ["pending", "approved", "rejected"] })
+      .notNull()
+      .default("pending"),
     proposedBy: text("proposed_by").notNull(),
     decidedBy: text("decided_by"),
     decidedAt: ts("decided_at"),

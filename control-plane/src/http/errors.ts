@@ -30,7 +30,8 @@ export function describeValidation(error: { type?: unknown; valueError?: ValueEr
   try {
     const first = error.valueError;
     if (!first || typeof first.message !== "string") return `invalid ${where}`;
-    const field = typeof first.path === "string" ? first.path.slice(0, 200).replace(/^\//, "").replaceAll("/", ".") : "";
+    const field =
+      typeof first.path === "string" ? first.path.slice(0, 200).replace(/^\//, "").replaceAll("/", ".") : "";
     const message = first.message.slice(0, 200);
     return field ? `invalid ${where}: ${field}: ${message}` : `invalid ${where}: ${message}`;
   } catch {
@@ -40,7 +41,8 @@ export function describeValidation(error: { type?: unknown; valueError?: ValueEr
 
 /** Postgres errors that are the client's fault rather than ours. */
 function fromDatabase(error: unknown): HttpError | undefined {
-  const code = (error as { code?: unknown; cause?: { code?: unknown } })?.cause?.code ?? (error as { code?: unknown })?.code;
+  const code =
+    (error as { code?: unknown; cause?: { code?: unknown } })?.cause?.code ?? (error as { code?: unknown })?.code;
   if (code === "23505") return conflict("a resource with the same unique value already exists");
   if (code === "23503") return badRequest("a referenced resource does not exist");
   if (code === "22021" || code === "22P05") return badRequest("invalid text: NUL characters are not allowed");

@@ -14,7 +14,10 @@ export const PageQuery = {
  * One of a fixed set of strings. (Elysia's `t.UnionEnum` injects its first value as a default,
  * which would silently turn an omitted optional filter into a real one.)
  */
-export const oneOf = <const T extends readonly [string, ...string[]]>(values: T, options: { description?: string } = {}) =>
+export const oneOf = <const T extends readonly [string, ...string[]]>(
+  values: T,
+  options: { description?: string } = {},
+) =>
   t.Union(
     values.map((v) => t.Literal(v)),
     options,

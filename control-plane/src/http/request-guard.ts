@@ -63,7 +63,9 @@ export function strictSchema(schema: TSchema): TSchema {
   }
   if (s.type === "array" && s.items && !Array.isArray(s.items)) out.items = strictSchema(s.items);
   if (s.patternProperties) {
-    out.patternProperties = Object.fromEntries(Object.entries(s.patternProperties).map(([k, v]) => [k, strictSchema(v as TSchema)]));
+    out.patternProperties = Object.fromEntries(
+      Object.entries(s.patternProperties).map(([k, v]) => [k, strictSchema(v as TSchema)]),
+    );
   }
   return out as TSchema;
 }
@@ -80,7 +82,15 @@ function bodySchemas(routes: () => RouteInfo[]) {
       .map((r) => ({
         method: r.method,
         pattern: new RegExp(
-          "^" + r.path.replace(/\/$/, "").split("/").map((seg) => (seg.startsWith(":") ? "[^/]+" : seg === "*" ? ".*" : seg.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"))).join("/") + "/?$",
+          "^" +
+            r.path
+              .replace(/\/$/, "")
+              .split("/")
+              .map((seg) =>
+                seg.startsWith(":") ? "[^/]+" : seg === "*" ? ".*" : seg.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"),
+              )
+              .join("/") +
+            "/?$",
         ),
         params: r.path.split("/").filter((seg) => seg.startsWith(":") || seg === "*").length,
         schema: isSchema(r.hooks?.body) ? strictSchema(r.hooks.body) : undefined,
@@ -99,7 +109,8 @@ function describeStrictError(schema: TSchema, value: unknown): string {
   }
   if (!first) return "invalid body";
   const field = first.path.replace(/^\//, "").replaceAll("/", ".");
-  if (first.type === ValueErrorType.ObjectAdditionalProperties) return `invalid body: unknown field${field ? ` ${field}` : ""}`;
+  if (first.type === ValueErrorType.ObjectAdditionalProperties)
+    return `invalid body: unknown field${field ? ` ${field}` : ""}`;
   return field ? `invalid body: ${field}: ${first.message}` : `invalid body: ${first.message}`;
 }
 
@@ -112,7 +123,8 @@ function strictlyValid(schema: TSchema, value: unknown): boolean {
   }
 }
 
-const isEmpty = (value: unknown) => Boolean(value) && typeof value === "object" && !Array.isArray(value) && Object.keys(value as object).length === 0;
+const isEmpty = (value: unknown) =>
+  Boolean(value) && typeof value === "object" && !Array.isArray(value) && Object.keys(value as object).length === 0;
 
 /**
  * The body has been read (bounded) and parsed here; Elysia's own parser then calls `request.json()` /
@@ -122,7 +134,9 @@ const isEmpty = (value: unknown) => Boolean(value) && typeof value === "object" 
  */
 function replay(request: Request, text: string, value?: unknown) {
   Object.defineProperty(request, "text", { value: () => Promise.resolve(text) });
-  Object.defineProperty(request, "json", { value: () => (text ? Promise.resolve(value) : Promise.reject(new SyntaxError("empty body"))) });
+  Object.defineProperty(request, "json", {
+    value: () => (text ? Promise.resolve(value) : Promise.reject(new SyntaxError("empty body"))),
+  });
 }
 
 export const requestGuard = (limits: RequestLimits, routes: () => RouteInfo[]) => {
@@ -146,9 +160,11 @@ export const requestGuard = (limits: RequestLimits, routes: () => RouteInfo[]) =
     const parsed = parseUntrustedJson(text, limits.maxJsonDepth);
     if (!parsed.ok) throw badRequest(`invalid request body: ${parsed.reason}`);
     const route = routeFor(request.method, new URL(request.url).pathname);
-    if (route?.schema && !strictlyValid(route.schema, parsed.value)) throw badRequest(describeStrictError(route.schema, parsed.value));
+    if (route?.schema && !strictlyValid(route.schema, parsed.value))
+      throw badRequest(describeStrictError(route.schema, parsed.value));
     // A route without a body schema reads no body: any field sent to it would be an unknown field.
-    if (route && !route.schema && !isEmpty(parsed.value)) throw badRequest("invalid body: this route takes no body fields");
+    if (route && !route.schema && !isEmpty(parsed.value))
+      throw badRequest("invalid body: this route takes no body fields");
     replay(request, text, parsed.value);
   });
 };

@@ -8,9 +8,17 @@ import type { DomainEvent, EventBus } from "./events";
 
 const CHANNEL = "edge_events";
 /** The events watchers want (not trigger bookkeeping). */
-const SHARED: ReadonlySet<DomainEvent["type"]> = new Set(["host.status", "command.transition", "command.log", "task.transition"]);
+const SHARED: ReadonlySet<DomainEvent["type"]> = new Set([
+  "host.status",
+  "command.transition",
+  "command.log",
+  "task.transition",
+]);
 
-export type WatchedEvent = Extract<DomainEvent, { type: "host.status" | "command.transition" | "command.log" | "task.transition" }>;
+export type WatchedEvent = Extract<
+  DomainEvent,
+  { type: "host.status" | "command.transition" | "command.log" | "task.transition" }
+>;
 type Listener = (event: WatchedEvent) => void;
 
 export class ClusterEvents {

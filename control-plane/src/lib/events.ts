@@ -26,9 +26,25 @@ export interface EstopOrder {
 export type DomainEvent =
   | { type: "host.status"; tenantId: string; hostId: string; status: string; previous: string }
   | { type: "command.created"; tenantId: string; hostId: string; commandId: string; command: CommandToDeliver }
-  | { type: "command.transition"; tenantId: string; hostId: string; commandId: string; status: Status; error?: string | null; kind?: string }
+  | {
+      type: "command.transition";
+      tenantId: string;
+      hostId: string;
+      commandId: string;
+      status: Status;
+      error?: string | null;
+      kind?: string;
+    }
   | { type: "task.transition"; tenantId: string; taskId: string; status: TaskStatus }
-  | { type: "command.log"; tenantId: string; hostId: string; commandId: string; stream: string; line: string; atMs: number }
+  | {
+      type: "command.log";
+      tenantId: string;
+      hostId: string;
+      commandId: string;
+      stream: string;
+      line: string;
+      atMs: number;
+    }
   | { type: "runtime.revoked"; tenantId: string; runtimeId: string; hostId: string }
   /** A token family was revoked (logout, refresh-token reuse): connections opened with its tokens must end now. */
   | { type: "session.revoked"; tenantId: string; familyId: string; runtimeId?: string; userId?: string }
@@ -53,7 +69,13 @@ export class EventBus {
 
   /** Like publish, but resolves once every listener has handled the event (e.g. a cancel has been sent). */
   async publishAndWait(event: DomainEvent): Promise<void> {
-    await Promise.all([...this.listeners].map((listener) => Promise.resolve().then(() => listener(event)).catch(this.onListenerError)));
+    await Promise.all(
+      [...this.listeners].map((listener) =>
+        Promise.resolve()
+          .then(() => listener(event))
+          .catch(this.onListenerError),
+      ),
+    );
   }
 
   /** Delivers to every listener; a failing listener never breaks the publisher. */

@@ -33,7 +33,15 @@ export function timestampsFor(to: Status, now = new Date()): { startedAt?: Date;
  * dispatched), `suspended` (a confirm stage waits for a person). `assigned|running|suspended → pending` re-queues
  * (worker loss, decommission); the scheduler and the task service make those moves, operators use cancel/retry.
  */
-export const TASK_STATUSES = ["pending", "assigned", "running", "suspended", "completed", "failed", "cancelled"] as const;
+export const TASK_STATUSES = [
+  "pending",
+  "assigned",
+  "running",
+  "suspended",
+  "completed",
+  "failed",
+  "cancelled",
+] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];
 
 const TASK_NEXT: Record<TaskStatus, readonly TaskStatus[]> = {

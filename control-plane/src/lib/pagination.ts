@@ -29,7 +29,12 @@ export function afterCursor(cursor: string | undefined, createdAt: PgColumn, id:
   } catch {
     throw badRequest("invalid cursor");
   }
-  if (!Array.isArray(parsed) || parsed.length !== 2 || typeof parsed[1] !== "string" || Number.isNaN(Date.parse(parsed[0]))) {
+  if (
+    !Array.isArray(parsed) ||
+    parsed.length !== 2 ||
+    typeof parsed[1] !== "string" ||
+    Number.isNaN(Date.parse(parsed[0]))
+  ) {
     throw badRequest("invalid cursor");
   }
   return sql`(${createdAt}, ${id}) < (${new Date(parsed[0]).toISOString()}::timestamptz, ${parsed[1]})`;

@@ -6,7 +6,14 @@ import { and, desc, eq, isNotNull, isNull } from "drizzle-orm";
 import { hosts, runtimeIdentities } from "../db/schema";
 import type { Services } from "../services";
 import { hasNul, parseUntrustedJson } from "../lib/json-guard";
-import { CommandStatus, type AgentSafetyState, type AgentStatus, type CommandLog, type CommandUpdate, type TelemetryPoint } from "../../../proto/wire";
+import {
+  CommandStatus,
+  type AgentSafetyState,
+  type AgentStatus,
+  type CommandLog,
+  type CommandUpdate,
+  type TelemetryPoint,
+} from "../../../proto/wire";
 import { AgentSequences, type AgentRef } from "./agent-sequence";
 
 const STATUS_OF: Record<number, "running" | "completed" | "failed" | "expired" | undefined> = {
@@ -17,17 +24,24 @@ const STATUS_OF: Record<number, "running" | "completed" | "failed" | "expired" |
 };
 
 /** An agent's result JSON, if it is a storable object (bounded size and depth, no NUL, finite numbers). */
-function parseObject(json: string, maxBytes: number, maxDepth: number): { value?: Record<string, unknown>; problem?: string } {
+function parseObject(
+  json: string,
+  maxBytes: number,
+  maxDepth: number,
+): { value?: Record<string, unknown>; problem?: string } {
   if (!json) return {};
   if (json.length > maxBytes) return { problem: `result larger than ${maxBytes} bytes` };
   const parsed = parseUntrustedJson(json, maxDepth);
   if (!parsed.ok) return { problem: parsed.reason };
   const value = parsed.value;
-  return value && typeof value === "object" && !Array.isArray(value) ? { value: value as Record<string, unknown> } : { problem: "result is not a JSON object" };
+  return value && typeof value === "object" && !Array.isArray(value)
+    ? { value: value as Record<string, unknown> }
+    : { problem: "result is not a JSON object" };
 }
 
 /** Agent-supplied text bound for a text column: NUL (which PostgreSQL cannot store) shown as U+FFFD, length capped. */
-export const storableText = (s: string, max: number) => (hasNul(s) ? s.replaceAll("\u0000", "\uFFFD") : s).slice(0, max);
+export const storableText = (s: string, max: number) =>
+  (hasNul(s) ? s.replaceAll("\u0000", "\uFFFD") : s).slice(0, max);
 
 export class AgentInbox {
   readonly sequences: AgentSequences;
@@ -65,7 +79,12 @@ export class AgentInbox {
    * Applies an agent's numbered message (`seq` > 0) at most once, over either transport; returns the agent's
    * contiguous processed floor. Messages of agents that do not number them (seq 0) are simply applied.
    */
-  async numbered(agent: AgentRef, seq: number, floor: number, apply: () => Promise<unknown>): Promise<number | undefined> {
+  async numbered(
+    agent: AgentRef,
+    seq: number,
+    floor: number,
+    apply: () => Promise<unknown>,
+  ): Promise<number | undefined> {
     if (!seq) {
       await apply();
       return undefined;
@@ -108,7 +127,11 @@ export class AgentInbox {
       return;
     }
     const killed = inRange(state.killed, INT32_MAX) ? state.killed : INT32_MAX;
-    await this.services.safety.recordAgentState(tenantId, hostId, { ...state, killed, localReason: storableText(state.localReason, 500) });
+    await this.services.safety.recordAgentState(tenantId, hostId, {
+      ...state,
+      killed,
+      localReason: storableText(state.localReason, 500),
+    });
   }
 
   /**
@@ -121,7 +144,15 @@ export class AgentInbox {
     line = { ...line, stream: storableText(line.stream, 16), line: storableText(line.line, 16_384) };
     await this.services.tasks.execution.recordLog(tenantId, hostId, line);
     if (!alreadyLive) {
-      this.services.events.publish({ type: "command.log", tenantId, hostId, commandId: line.commandId, stream: line.stream, line: line.line, atMs: line.atMs });
+      this.services.events.publish({
+        type: "command.log",
+        tenantId,
+        hostId,
+        commandId: line.commandId,
+        stream: line.stream,
+        line: line.line,
+        atMs: line.atMs,
+      });
     }
   }
 
@@ -134,6 +165,7 @@ export class AgentInbox {
   /** Keeps a batch's good points; bad ones are counted on the host and logged (never fatal to the batch or session). */
   async telemetry(tenantId: string, hostId: string, points: TelemetryPoint[]): Promise<void> {
     const { rejected, problem } = await this.services.hosts.recordTelemetry(tenantId, hostId, points);
-    if (rejected) this.services.log.info(`telemetry from ${hostId}: ${rejected} of ${points.length} points refused (${problem})`);
+    if (rejected)
+      this.services.log.info(`telemetry from ${hostId}: ${rejected} of ${points.length} points refused (${problem})`);
   }
 }

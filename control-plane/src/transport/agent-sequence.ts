@@ -29,7 +29,10 @@ export class AgentSequences {
   async open(agent: AgentRef): Promise<number> {
     return this.db.transaction(async (tx) => {
       const row = await this.lock(tx, agent);
-      await tx.update(agentSessions).set({ connectedAt: new Date(), updatedAt: new Date() }).where(eq(agentSessions.hostId, agent.hostId));
+      await tx
+        .update(agentSessions)
+        .set({ connectedAt: new Date(), updatedAt: new Date() })
+        .where(eq(agentSessions.hostId, agent.hostId));
       return row.lastAgentSeq;
     });
   }
@@ -37,7 +40,11 @@ export class AgentSequences {
   /** Whether `seq` of this agent was processed already, and the contiguous floor if it was. */
   async processed(agent: AgentRef, seq: number): Promise<{ processed: false } | { processed: true; last: number }> {
     const [row] = await this.db
-      .select({ last: agentSessions.lastAgentSeq, above: agentSessions.processedSeqs, runtimeId: agentSessions.runtimeId })
+      .select({
+        last: agentSessions.lastAgentSeq,
+        above: agentSessions.processedSeqs,
+        runtimeId: agentSessions.runtimeId,
+      })
       .from(agentSessions)
       .where(and(eq(agentSessions.hostId, agent.hostId), eq(agentSessions.tenantId, agent.tenantId)));
     if (!row || (row.runtimeId !== null && row.runtimeId !== agent.runtimeId)) return { processed: false };
@@ -74,7 +81,10 @@ export class AgentSequences {
     const floor = sql`greatest(${agentSessions.lastAgentSeq}, ${last}::bigint)`;
     await this.db
       .update(agentSessions)
-      .set({ lastAgentSeq: floor, processedSeqs: sql`array(select s from unnest(${agentSessions.processedSeqs}) as s where s > ${floor})` })
+      .set({
+        lastAgentSeq: floor,
+        processedSeqs: sql`array(select s from unnest(${agentSessions.processedSeqs}) as s where s > ${floor})`,
+      })
       .where(and(eq(agentSessions.hostId, agent.hostId), eq(agentSessions.runtimeId, agent.runtimeId)));
     return last;
   }
@@ -93,7 +103,10 @@ export class AgentSequences {
     const select = () => tx.select().from(agentSessions).where(eq(agentSessions.hostId, agent.hostId)).for("update");
     let [row] = await select();
     if (!row) {
-      await tx.insert(agentSessions).values({ hostId: agent.hostId, tenantId: agent.tenantId, runtimeId: agent.runtimeId }).onConflictDoNothing();
+      await tx
+        .insert(agentSessions)
+        .values({ hostId: agent.hostId, tenantId: agent.tenantId, runtimeId: agent.runtimeId })
+        .onConflictDoNothing();
       [row] = await select();
     }
     if (row!.runtimeId !== agent.runtimeId) {

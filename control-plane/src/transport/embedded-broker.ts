@@ -4,13 +4,20 @@ import { Aedes, type Client } from "aedes";
 import { AGENT_PUBLISHES, AGENT_RECEIVES, parseTopic } from "../../../proto/wire";
 
 /** Who a connection is: an agent (bound to its host's topics) or the control plane itself. */
-export type BrokerIdentity = { kind: "agent"; tenantId: string; hostId: string; runtimeId: string } | { kind: "internal" };
+export type BrokerIdentity =
+  | { kind: "agent"; tenantId: string; hostId: string; runtimeId: string }
+  | { kind: "internal" };
 
 export interface EmbeddedBrokerOptions {
   port: number;
   host?: string;
   /** Resolves the CONNECT credentials; undefined refuses the connection. `remoteAddress`: the client's TCP peer. */
-  authenticate(clientId: string, username: string | undefined, password: string | undefined, remoteAddress?: string): Promise<BrokerIdentity | undefined>;
+  authenticate(
+    clientId: string,
+    username: string | undefined,
+    password: string | undefined,
+    remoteAddress?: string,
+  ): Promise<BrokerIdentity | undefined>;
 }
 
 export interface EmbeddedBroker {
@@ -26,7 +33,10 @@ function agentMayUse(identity: BrokerIdentity, topicName: string, allowed: reado
   if (identity.kind === "internal") return true;
   const parsed = parseTopic(topicName);
   return Boolean(
-    parsed && parsed.tenantId === identity.tenantId && parsed.hostId === identity.hostId && allowed.includes(parsed.channel),
+    parsed &&
+      parsed.tenantId === identity.tenantId &&
+      parsed.hostId === identity.hostId &&
+      allowed.includes(parsed.channel),
   );
 }
 
@@ -35,7 +45,12 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<
 
   broker.authenticate = (client, username, password, done) => {
     opts
-      .authenticate(client.id, username, password?.toString("utf8"), (client as { conn?: { remoteAddress?: string } }).conn?.remoteAddress)
+      .authenticate(
+        client.id,
+        username,
+        password?.toString("utf8"),
+        (client as { conn?: { remoteAddress?: string } }).conn?.remoteAddress,
+      )
       .then((identity) => {
         if (!identity) {
           const error = Object.assign(new Error("bad credentials"), { returnCode: 4 });

@@ -43,14 +43,19 @@ export async function startGrpcServer(
   opts: GrpcServerOptions,
 ): Promise<GrpcServer> {
   const server = new grpc.Server();
-  server.addService(AgentSessionService, { Connect: (call: grpc.ServerDuplexStream<AgentFrame, ServerFrame>) => agentSession(services, inbox, sessions, call) });
+  server.addService(AgentSessionService, {
+    Connect: (call: grpc.ServerDuplexStream<AgentFrame, ServerFrame>) => agentSession(services, inbox, sessions, call),
+  });
   server.addService(OperatorService, operator(services, sessions, cluster));
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(`${opts.host}:${opts.port}`, grpc.ServerCredentials.createInsecure(), (err, bound) => (err ? reject(err) : resolve(bound))),
+    server.bindAsync(`${opts.host}:${opts.port}`, grpc.ServerCredentials.createInsecure(), (err, bound) =>
+      err ? reject(err) : resolve(bound),
+    ),
   );
   const revoked = services.events.subscribe((event) => {
     if (event.type === "runtime.revoked") sessions.abortRuntime(event.runtimeId, "runtime identity revoked");
-    if (event.type === "session.revoked" && event.runtimeId) sessions.abortRuntime(event.runtimeId, "runtime session revoked");
+    if (event.type === "session.revoked" && event.runtimeId)
+      sessions.abortRuntime(event.runtimeId, "runtime session revoked");
   });
   return {
     port,
@@ -65,7 +70,12 @@ export async function startGrpcServer(
 }
 
 /** One agent's Connect stream: hello → welcome (+ pending commands), then sequenced frames acknowledged cumulatively. */
-function agentSession(services: Services, inbox: AgentInbox, sessions: LiveSessions, call: grpc.ServerDuplexStream<AgentFrame, ServerFrame>) {
+function agentSession(
+  services: Services,
+  inbox: AgentInbox,
+  sessions: LiveSessions,
+  call: grpc.ServerDuplexStream<AgentFrame, ServerFrame>,
+) {
   let principal: RuntimePrincipal | undefined;
   let session: LiveSession | undefined;
   let lastSeq = 0;
@@ -134,13 +144,17 @@ function agentSession(services: Services, inbox: AgentInbox, sessions: LiveSessi
     if (frame.body === "safety" && frame.safety) return inbox.safety(me.tenantId, me.hostId, frame.safety);
     if (!frame.seq) return; // resendable frames carry a seq; anything else is not ours to process
     const inRange = (n: number) => Number.isSafeInteger(n) && n >= 0;
-    if (!inRange(frame.seq) || !inRange(frame.seqFloor ?? 0)) throw statusError(grpc.status.INVALID_ARGUMENT, "seq out of range");
+    if (!inRange(frame.seq) || !inRange(frame.seqFloor ?? 0))
+      throw statusError(grpc.status.INVALID_ARGUMENT, "seq out of range");
     // The same per-agent sequence as MQTT: a frame processed before (on any transport or replica) is not re-applied.
     await inbox.numbered(agent, frame.seq, frame.seqFloor ?? 0, async () => {
       if (frame.body === "update" && frame.update) await inbox.commandUpdate(me.tenantId, me.hostId, frame.update);
-      else if (frame.body === "status" && frame.status) await inbox.status(me.tenantId, me.hostId, frame.status as never);
-      else if (frame.body === "commandLog" && frame.commandLog) await inbox.commandLog(me.tenantId, me.hostId, frame.commandLog, true);
-      else if (frame.body === "telemetry" && frame.telemetry) await inbox.telemetry(me.tenantId, me.hostId, frame.telemetry.points);
+      else if (frame.body === "status" && frame.status)
+        await inbox.status(me.tenantId, me.hostId, frame.status as never);
+      else if (frame.body === "commandLog" && frame.commandLog)
+        await inbox.commandLog(me.tenantId, me.hostId, frame.commandLog, true);
+      else if (frame.body === "telemetry" && frame.telemetry)
+        await inbox.telemetry(me.tenantId, me.hostId, frame.telemetry.points);
     });
     // Frames of a stream are processed in order, so the ack is cumulative.
     lastSeq = Math.max(lastSeq, frame.seq);
@@ -149,7 +163,11 @@ function agentSession(services: Services, inbox: AgentInbox, sessions: LiveSessi
 }
 
 /** Operator calls: authenticated with an API key or user access token, tenant-scoped. */
-function operator(services: Services, sessions: LiveSessions, cluster: ClusterEvents): grpc.UntypedServiceImplementation {
+function operator(
+  services: Services,
+  sessions: LiveSessions,
+  cluster: ClusterEvents,
+): grpc.UntypedServiceImplementation {
   /** `peer` given: a failure counts against that client address's failed-authentication budget. */
   async function user(metadata: grpc.Metadata, peer?: string): Promise<UserPrincipal> {
     const principal = async () => services.authenticator.user(authorization(metadata)).catch(() => undefined);
@@ -160,7 +178,12 @@ function operator(services: Services, sessions: LiveSessions, cluster: ClusterEv
   const asStatus = (err: unknown) => {
     if ((err as { code?: unknown }).code !== undefined && !(err instanceof HttpError)) return err as Error;
     if (err instanceof HttpError) {
-      const code = err.status === 404 ? grpc.status.NOT_FOUND : err.status === 401 ? grpc.status.UNAUTHENTICATED : grpc.status.INVALID_ARGUMENT;
+      const code =
+        err.status === 404
+          ? grpc.status.NOT_FOUND
+          : err.status === 401
+            ? grpc.status.UNAUTHENTICATED
+            : grpc.status.INVALID_ARGUMENT;
       return statusError(code, err.message);
     }
     services.log.error("operator call failed", err);
@@ -182,16 +205,28 @@ function operator(services: Services, sessions: LiveSessions, cluster: ClusterEv
         // A watch opened with a token whose session gets revoked ends at once (API keys are checked on revocation too).
         unsubscribeRevocations = services.events.subscribe(async (event) => {
           if (event.type !== "session.revoked" || event.userId !== me.userId) return;
-          if (await user(call.metadata).then(() => false, () => true)) {
+          if (
+            await user(call.metadata).then(
+              () => false,
+              () => true,
+            )
+          ) {
             stop();
             call.emit("error", statusError(grpc.status.UNAUTHENTICATED, "session revoked"));
           }
         });
         const { hostId, taskId } = call.request;
-        if (Boolean(hostId) === Boolean(taskId)) throw statusError(grpc.status.INVALID_ARGUMENT, "give exactly one of host_id or task_id");
+        if (Boolean(hostId) === Boolean(taskId))
+          throw statusError(grpc.status.INVALID_ARGUMENT, "give exactly one of host_id or task_id");
         // Another tenant's host or task is simply not found.
-        if (hostId) await services.hosts.get(me.tenantId, hostId).catch(() => Promise.reject(statusError(grpc.status.NOT_FOUND, "host not found")));
-        if (taskId) await services.tasks.get(me.tenantId, taskId).catch(() => Promise.reject(statusError(grpc.status.NOT_FOUND, "task not found")));
+        if (hostId)
+          await services.hosts
+            .get(me.tenantId, hostId)
+            .catch(() => Promise.reject(statusError(grpc.status.NOT_FOUND, "host not found")));
+        if (taskId)
+          await services.tasks
+            .get(me.tenantId, taskId)
+            .catch(() => Promise.reject(statusError(grpc.status.NOT_FOUND, "task not found")));
         unsubscribe = cluster.subscribe((event) => {
           const out = watchEvent(event, me.tenantId, hostId, taskId);
           if (out && !call.cancelled) call.write(out);
@@ -200,23 +235,35 @@ function operator(services: Services, sessions: LiveSessions, cluster: ClusterEv
       })().catch((err) => call.emit("error", asStatus(err)));
     },
 
-    SendCommand(call: grpc.ServerUnaryCall<{ hostId: string; kind: string; paramsJson: string; timeoutMs: number }, unknown>, done: grpc.sendUnaryData<unknown>) {
+    SendCommand(
+      call: grpc.ServerUnaryCall<{ hostId: string; kind: string; paramsJson: string; timeoutMs: number }, unknown>,
+      done: grpc.sendUnaryData<unknown>,
+    ) {
       (async () => {
         const me = await user(call.metadata, call.getPeer());
         const { hostId, kind, paramsJson, timeoutMs } = call.request;
         let params: Record<string, unknown> = {};
         if (paramsJson) {
           // The same limits as a REST body: bounded size and depth, no NUL, finite numbers.
-          if (paramsJson.length > services.config.maxBodyBytes) throw statusError(grpc.status.INVALID_ARGUMENT, "params_json is too large");
+          if (paramsJson.length > services.config.maxBodyBytes)
+            throw statusError(grpc.status.INVALID_ARGUMENT, "params_json is too large");
           const parsed = parseUntrustedJson(paramsJson, services.config.maxJsonDepth);
           if (!parsed.ok) throw statusError(grpc.status.INVALID_ARGUMENT, `params_json: ${parsed.reason}`);
           params = parsed.value as Record<string, unknown>;
-          if (!params || typeof params !== "object" || Array.isArray(params)) throw statusError(grpc.status.INVALID_ARGUMENT, "params_json must be a JSON object");
+          if (!params || typeof params !== "object" || Array.isArray(params))
+            throw statusError(grpc.status.INVALID_ARGUMENT, "params_json must be a JSON object");
         }
         if (!/^[a-z][a-z0-9_.-]{0,99}$/.test(kind)) throw statusError(grpc.status.INVALID_ARGUMENT, "invalid kind");
-        await services.hosts.get(me.tenantId, hostId).catch(() => Promise.reject(statusError(grpc.status.NOT_FOUND, "host not found")));
+        await services.hosts
+          .get(me.tenantId, hostId)
+          .catch(() => Promise.reject(statusError(grpc.status.NOT_FOUND, "host not found")));
         const live = sessions.has(me.tenantId, hostId);
-        const command = await services.commands.create(me.tenantId, { hostId, kind, params, ...(timeoutMs ? { timeoutMs } : {}) });
+        const command = await services.commands.create(me.tenantId, {
+          hostId,
+          kind,
+          params,
+          ...(timeoutMs ? { timeoutMs } : {}),
+        });
         return { commandId: command.id, status: command.status, deliveredLive: live };
       })().then(
         (res) => done(null, res),
@@ -245,15 +292,19 @@ function watchEvent(event: WatchedEvent, tenantId: string, hostId: string, taskI
   return undefined;
 }
 
-
 /**
  * Authenticates within the client address's failed-authentication budget, shared with the HTTP API: refused with
  * RESOURCE_EXHAUSTED once it is spent; a failure (undefined) counts.
  */
-async function withAuthBudget<T>(services: Services, peer: string, authenticate: () => Promise<T | undefined>): Promise<T | undefined> {
+async function withAuthBudget<T>(
+  services: Services,
+  peer: string,
+  authenticate: () => Promise<T | undefined>,
+): Promise<T | undefined> {
   const source = normalizeAddress(peer);
   const wait = services.rateLimits.failuresBySource.retryAfter(source);
-  if (wait !== undefined) throw statusError(grpc.status.RESOURCE_EXHAUSTED, `too many failed authentication attempts; retry in ${wait} s`);
+  if (wait !== undefined)
+    throw statusError(grpc.status.RESOURCE_EXHAUSTED, `too many failed authentication attempts; retry in ${wait} s`);
   const principal = await authenticate();
   if (!principal) services.rateLimits.failuresBySource.hit(source);
   return principal;

@@ -28,9 +28,14 @@ const INTERNAL_USER = "control-plane";
 export async function startTransport(config: Config, services: Services, database: Database): Promise<Transport> {
   const inbox = new AgentInbox(services);
   const sessions = new LiveSessions();
-  const cluster = new ClusterEvents(database, services.events, (err) => services.log.error("cluster event relay failed", err));
+  const cluster = new ClusterEvents(database, services.events, (err) =>
+    services.log.error("cluster event relay failed", err),
+  );
   await cluster.start();
-  const started = await startGrpcServer(services, inbox, sessions, cluster, { port: config.grpcPort, host: config.host });
+  const started = await startGrpcServer(services, inbox, sessions, cluster, {
+    port: config.grpcPort,
+    host: config.host,
+  });
   const grpc = {
     port: started.port,
     async stop() {
@@ -63,8 +68,13 @@ export async function startTransport(config: Config, services: Services, databas
   // Embedded: the bridge logs in with a per-process secret; agents with their runtime access token.
   const internalSecret = randomBytes(32).toString("base64url");
   const internalSecretHash = hashSecret(internalSecret);
-  const brokerIdentity = async (clientId: string, username?: string, password?: string): Promise<BrokerIdentity | undefined> => {
-    if (username === INTERNAL_USER) return password && secretMatches(password, internalSecretHash) ? { kind: "internal" } : undefined;
+  const brokerIdentity = async (
+    clientId: string,
+    username?: string,
+    password?: string,
+  ): Promise<BrokerIdentity | undefined> => {
+    if (username === INTERNAL_USER)
+      return password && secretMatches(password, internalSecretHash) ? { kind: "internal" } : undefined;
     if (!password || username !== clientId) return undefined;
     const principal = await services.runtime.principalForAccessToken(password);
     if (!principal || principal.runtimeId !== clientId) return undefined;
@@ -77,7 +87,8 @@ export async function startTransport(config: Config, services: Services, databas
       // Logins share the failed-authentication budget of their address with the HTTP API and gRPC (the bridge's own
       // login is never refused for it: it comes from this host, like a local attacker might).
       const source = normalizeAddress(remoteAddress ?? "unknown");
-      if (username !== INTERNAL_USER && services.rateLimits.failuresBySource.retryAfter(source) !== undefined) return undefined;
+      if (username !== INTERNAL_USER && services.rateLimits.failuresBySource.retryAfter(source) !== undefined)
+        return undefined;
       const identity = await brokerIdentity(clientId, username, password);
       if (!identity) services.rateLimits.failuresBySource.hit(source);
       return identity;

@@ -15,7 +15,12 @@ export const toWireCommand = (c: CommandToDeliver): Command => ({
   notAfterMs: c.notAfter?.getTime() ?? 0,
 });
 
-export const toWireEstop = (o: EstopOrder): EmergencyStop => ({ generation: o.generation, engaged: o.engaged, reason: o.reason, atMs: o.atMs });
+export const toWireEstop = (o: EstopOrder): EmergencyStop => ({
+  generation: o.generation,
+  engaged: o.engaged,
+  reason: o.reason,
+  atMs: o.atMs,
+});
 
 export interface LiveSession {
   runtimeId: string;

@@ -8,7 +8,15 @@ import mqtt, { type MqttClient } from "mqtt";
 import { createHash, randomBytes } from "node:crypto";
 import type { CommandToDeliver, DomainEvent, EstopOrder } from "../lib/events";
 import type { Services } from "../services";
-import { PresenceState, codecs, parseTopic, topic, type AgentSequenced, type Channel, type Codec } from "../../../proto/wire";
+import {
+  PresenceState,
+  codecs,
+  parseTopic,
+  topic,
+  type AgentSequenced,
+  type Channel,
+  type Codec,
+} from "../../../proto/wire";
 import { storableText, type AgentInbox } from "./agent-inbox";
 import { toWireCommand, toWireEstop, type LiveSessions } from "./live-sessions";
 
@@ -134,8 +142,12 @@ export class MqttBridge {
       const payload = codecs.commandCancel.encode({ commandId: event.commandId, reason, atMs: Date.now() });
       await this.publish(event.tenantId, event.hostId, "cancel", payload);
     } else if (event.type === "policies.changed") {
-      for (const host of await this.services.hosts.list(event.tenantId, {})) await this.sendPolicies(event.tenantId, host.id);
-    } else if (event.type === "runtime.revoked" && !(await this.inbox.hostHasLiveRuntime(event.tenantId, event.hostId))) {
+      for (const host of await this.services.hosts.list(event.tenantId, {}))
+        await this.sendPolicies(event.tenantId, host.id);
+    } else if (
+      event.type === "runtime.revoked" &&
+      !(await this.inbox.hostHasLiveRuntime(event.tenantId, event.hostId))
+    ) {
       await this.services.hosts.setStatus(event.tenantId, event.hostId, "offline");
     }
   }
@@ -154,13 +166,21 @@ export class MqttBridge {
   }
 
   /** Applies a numbered message once, then tells the agent it may forget it (from whichever replica this is). */
-  private async numbered(tenantId: string, hostId: string, runtimeId: string, message: AgentSequenced, apply: () => Promise<unknown>) {
+  private async numbered(
+    tenantId: string,
+    hostId: string,
+    runtimeId: string,
+    message: AgentSequenced,
+    apply: () => Promise<unknown>,
+  ) {
     const seq = message.agentSeq ?? 0;
     const through = await this.inbox.numbered({ tenantId, hostId, runtimeId }, seq, message.agentSeqFloor ?? 0, apply);
     if (through === undefined) return; // an agent that does not number its messages relies on the PUBACK
     // Not awaited: the host's next message need not wait for the broker's PUBACK of this receipt.
     const receipt = codecs.receipt.encode({ throughSeq: through, seqs: seq > through ? [seq] : [] });
-    this.publish(tenantId, hostId, "receipt", receipt).catch((err) => this.services.log.error(`receipt to ${hostId} failed`, err));
+    this.publish(tenantId, hostId, "receipt", receipt).catch((err) =>
+      this.services.log.error(`receipt to ${hostId} failed`, err),
+    );
   }
 
   /**
@@ -174,15 +194,24 @@ export class MqttBridge {
       const key = `${command.tenantId}/${command.hostId}`;
       if (!reachable.has(key)) reachable.set(key, await this.inbox.reachable(command.tenantId, command.hostId));
       if (!reachable.get(key)) continue;
-      if (!this.sessions.push(command.tenantId, command.hostId, command)) await this.sendCommand(command.tenantId, command.hostId, command);
+      if (!this.sessions.push(command.tenantId, command.hostId, command))
+        await this.sendCommand(command.tenantId, command.hostId, command);
     }
   }
 
   /** Publishes the host's complete policy set, retained, so a (re)connecting agent always gets it. */
   private async sendPolicies(tenantId: string, hostId: string) {
     const host = await this.services.hosts.get(tenantId, hostId);
-    const policies = host.environmentId ? await this.services.environments.policiesOf(tenantId, host.environmentId) : [];
-    const wirePolicies = policies.map((p) => ({ id: p.id, name: p.name, enabled: p.enabled, rulesJson: JSON.stringify(p.rules), version: p.version }));
+    const policies = host.environmentId
+      ? await this.services.environments.policiesOf(tenantId, host.environmentId)
+      : [];
+    const wirePolicies = policies.map((p) => ({
+      id: p.id,
+      name: p.name,
+      enabled: p.enabled,
+      rulesJson: JSON.stringify(p.rules),
+      version: p.version,
+    }));
     // The set's version: bumped whenever its content changes; the agent acknowledges the one it enforces.
     const fingerprint = createHash("sha256").update(JSON.stringify(wirePolicies)).digest("hex");
     const version = await this.services.safety.policySetVersion(tenantId, hostId, fingerprint);
@@ -204,14 +233,18 @@ export class MqttBridge {
       case "presence": {
         const presence = decode(codecs.presence, payload);
         if (presence?.state === PresenceState.ONLINE) {
-          await hosts.setStatus(tenantId, hostId, "online", { agentVersion: storableText(presence.agentVersion, 100), presence: true });
+          await hosts.setStatus(tenantId, hostId, "online", {
+            agentVersion: storableText(presence.agentVersion, 100),
+            presence: true,
+          });
           // Re-sent on every reconnect until acknowledged (the agent re-acknowledges a generation it knows).
           const order = await this.services.safety.currentOrder(tenantId, hostId);
           if (order) await this.sendEstop(tenantId, order);
           await this.sendPolicies(tenantId, hostId);
           // Reconcile after any gap (agent reconnect, or this replica starting: presence is retained): pending
           // commands are (re)delivered, and the agent answers running ones with their final report if it has it.
-          for (const command of await commands.unfinishedFor(tenantId, hostId)) await this.sendCommand(tenantId, hostId, command);
+          for (const command of await commands.unfinishedFor(tenantId, hostId))
+            await this.sendCommand(tenantId, hostId, command);
         } else if (presence?.state === PresenceState.OFFLINE) {
           await hosts.setStatus(tenantId, hostId, "offline", { presence: true });
         }
@@ -224,22 +257,32 @@ export class MqttBridge {
       }
       case "ack": {
         const update = decode(codecs.commandUpdate, payload);
-        if (update) await this.numbered(tenantId, hostId, runtimeId, update, () => this.inbox.commandUpdate(tenantId, hostId, update));
+        if (update)
+          await this.numbered(tenantId, hostId, runtimeId, update, () =>
+            this.inbox.commandUpdate(tenantId, hostId, update),
+          );
         return;
       }
       case "log": {
         const line = decode(codecs.commandLog, payload);
-        if (line) await this.numbered(tenantId, hostId, runtimeId, line, () => this.inbox.commandLog(tenantId, hostId, line, false));
+        if (line)
+          await this.numbered(tenantId, hostId, runtimeId, line, () =>
+            this.inbox.commandLog(tenantId, hostId, line, false),
+          );
         return;
       }
       case "status": {
         const report = decode(codecs.status, payload);
-        if (report) await this.numbered(tenantId, hostId, runtimeId, report, () => this.inbox.status(tenantId, hostId, report));
+        if (report)
+          await this.numbered(tenantId, hostId, runtimeId, report, () => this.inbox.status(tenantId, hostId, report));
         return;
       }
       case "telemetry": {
         const batch = decode(codecs.telemetry, payload);
-        if (batch) await this.numbered(tenantId, hostId, runtimeId, batch, () => this.inbox.telemetry(tenantId, hostId, batch.points));
+        if (batch)
+          await this.numbered(tenantId, hostId, runtimeId, batch, () =>
+            this.inbox.telemetry(tenantId, hostId, batch.points),
+          );
         return;
       }
     }

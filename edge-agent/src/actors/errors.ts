@@ -4,23 +4,23 @@ export class AskTimeoutError extends Error {
     readonly actor: string,
     readonly timeoutMs: number,
   ) {
-    super(`ask to actor "${actor}" timed out after ${timeoutMs}ms`)
-    this.name = 'AskTimeoutError'
+    super(`ask to actor "${actor}" timed out after ${timeoutMs}ms`);
+    this.name = "AskTimeoutError";
   }
 }
 
 /** The actor is stopping or stopped: the message was not (or will never be) processed. */
 export class ActorStoppedError extends Error {
   constructor(readonly actor: string) {
-    super(`actor "${actor}" is stopped`)
-    this.name = 'ActorStoppedError'
+    super(`actor "${actor}" is stopped`);
+    this.name = "ActorStoppedError";
   }
 }
 
 /** The actor's bounded mailbox is full: the message was dropped. */
 export class MailboxFullError extends Error {
   constructor(readonly actor: string) {
-    super(`mailbox of actor "${actor}" is full`)
-    this.name = 'MailboxFullError'
+    super(`mailbox of actor "${actor}" is full`);
+    this.name = "MailboxFullError";
   }
 }

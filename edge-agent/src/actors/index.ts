@@ -1,4 +1,4 @@
-export { ActorSystem, type ActorSystemOptions, type SpawnOptions } from './system.ts'
+export { ActorSystem, type ActorSystemOptions, type SpawnOptions } from "./system.ts";
 export {
   DEFAULT_SUPERVISION,
   RestartTracker,
@@ -6,9 +6,9 @@ export {
   resolveSupervision,
   type SupervisionOptions,
   type SupervisorDecision,
-} from './supervisor.ts'
-export { Mailbox } from './mailbox.ts'
-export { ActorStoppedError, AskTimeoutError, MailboxFullError } from './errors.ts'
+} from "./supervisor.ts";
+export { Mailbox } from "./mailbox.ts";
+export { ActorStoppedError, AskTimeoutError, MailboxFullError } from "./errors.ts";
 export type {
   ActorContext,
   ActorEvent,
@@ -17,4 +17,4 @@ export type {
   BehaviorFactory,
   ReplyTo,
   StopOptions,
-} from './types.ts'
+} from "./types.ts";

@@ -1,190 +1,210 @@
 /** Wires the agent's actors under one supervisor, and shuts them down in order. */
-import type { Database } from 'bun:sqlite'
-import { ActorSystem, type ActorEvent, type ActorRef, type SupervisionOptions } from '../actors/index.ts'
-import type { AuthApi } from '../auth/control-plane-client.ts'
-import { tokenRefresher } from '../auth/token-refresher.ts'
-import type { BackoffRange } from '../backoff.ts'
-import { CommandRegistry } from '../commands/registry.ts'
-import { runtimeControlCommands } from '../commands/runtime-control.ts'
-import { agentRunCommand } from '../commands/agent-run.ts'
-import { runtimeUpdateCommand, type RunUpdate } from '../commands/runtime-update.ts'
-import type { AgentConfig } from '../config.ts'
-import { ExitCode } from '../exit-codes.ts'
-import { errorMessage, type Logger } from '../log.ts'
-import { CommandStore } from '../store/command-store.ts'
-import type { IdentitySource, RuntimeIdentity } from '../store/identity-store.ts'
-import { Outbox } from '../store/outbox.ts'
-import { PolicyStore } from '../store/policy-store.ts'
-import { MachineStateStore, RuntimeVersionStore } from '../store/runtime-state.ts'
-import { Sequence } from '../store/sequence.ts'
-import { prepareInstallDir } from '../update/install.ts'
-import type { UpdateOutcome } from '../update/types.ts'
-import { HttpUpdateApi, type UpdateApi } from '../update/update-client.ts'
-import { AGENT_VERSION } from '../version.ts'
-import { codecs, topic } from '../../../proto/wire.ts'
-import { CommandLogs } from './command-logs.ts'
-import { CommandReports } from './command-reports.ts'
-import { commandRunner, type CommandRunnerMsg } from './command-runner.ts'
-import { connection, type ConnectionMsg, type MqttConnect } from './connection.ts'
-import { EmergencyStopLatch } from './estop.ts'
-import { InflightCommands } from './inflight.ts'
-import { LiveLog } from './live-log.ts'
-import { policyGate, type PolicyGateMsg } from './policy-gate.ts'
-import { recoverCommandLog } from './recovery.ts'
-import { agentSession, type SessionMsg } from './session.ts'
-import { status } from './status.ts'
-import { telemetry } from './telemetry.ts'
-import { updater, type UpdaterMsg } from './updater.ts'
-import { startTelemetryServer, type TelemetryServer } from './telemetry-http.ts'
+import type { Database } from "bun:sqlite";
+import { ActorSystem, type ActorEvent, type ActorRef, type SupervisionOptions } from "../actors/index.ts";
+import type { AuthApi } from "../auth/control-plane-client.ts";
+import { tokenRefresher } from "../auth/token-refresher.ts";
+import type { BackoffRange } from "../backoff.ts";
+import { CommandRegistry } from "../commands/registry.ts";
+import { runtimeControlCommands } from "../commands/runtime-control.ts";
+import { agentRunCommand } from "../commands/agent-run.ts";
+import { runtimeUpdateCommand, type RunUpdate } from "../commands/runtime-update.ts";
+import type { AgentConfig } from "../config.ts";
+import { ExitCode } from "../exit-codes.ts";
+import { errorMessage, type Logger } from "../log.ts";
+import { CommandStore } from "../store/command-store.ts";
+import type { IdentitySource, RuntimeIdentity } from "../store/identity-store.ts";
+import { Outbox } from "../store/outbox.ts";
+import { PolicyStore } from "../store/policy-store.ts";
+import { MachineStateStore, RuntimeVersionStore } from "../store/runtime-state.ts";
+import { Sequence } from "../store/sequence.ts";
+import { prepareInstallDir } from "../update/install.ts";
+import type { UpdateOutcome } from "../update/types.ts";
+import { HttpUpdateApi, type UpdateApi } from "../update/update-client.ts";
+import { AGENT_VERSION } from "../version.ts";
+import { codecs, topic } from "../../../proto/wire.ts";
+import { CommandLogs } from "./command-logs.ts";
+import { CommandReports } from "./command-reports.ts";
+import { commandRunner, type CommandRunnerMsg } from "./command-runner.ts";
+import { connection, type ConnectionMsg, type MqttConnect } from "./connection.ts";
+import { EmergencyStopLatch } from "./estop.ts";
+import { InflightCommands } from "./inflight.ts";
+import { LiveLog } from "./live-log.ts";
+import { policyGate, type PolicyGateMsg } from "./policy-gate.ts";
+import { recoverCommandLog } from "./recovery.ts";
+import { agentSession, type SessionMsg } from "./session.ts";
+import { status } from "./status.ts";
+import { telemetry } from "./telemetry.ts";
+import { updater, type UpdaterMsg } from "./updater.ts";
+import { startTelemetryServer, type TelemetryServer } from "./telemetry-http.ts";
 
 export type AgentSettings = Pick<
   AgentConfig,
-  'mqttUrl' | 'grpcUrl' | 'runtimeId' | 'statusIntervalMs' | 'keepaliveSeconds' | 'reconnectMinMs' | 'reconnectMaxMs' | 'policyWaitMs' | 'telemetryPort'
+  | "mqttUrl"
+  | "grpcUrl"
+  | "runtimeId"
+  | "statusIntervalMs"
+  | "keepaliveSeconds"
+  | "reconnectMinMs"
+  | "reconnectMaxMs"
+  | "policyWaitMs"
+  | "telemetryPort"
 > &
-  Partial<Pick<AgentConfig, 'receiptTimeoutMs'>> & { agentTypes?: Record<string, string> }
+  Partial<Pick<AgentConfig, "receiptTimeoutMs">> & { agentTypes?: Record<string, string> };
 
 /** Runtime self-update settings (see config.ts). */
 export interface UpdateSettings {
-  apiUrl: string
-  stateDir: string
-  installDir: string
-  publicKey?: string
-  channel: string
-  checkIntervalMs: number
-  scriptTimeoutMs: number
+  apiUrl: string;
+  stateDir: string;
+  installDir: string;
+  publicKey?: string;
+  channel: string;
+  checkIntervalMs: number;
+  scriptTimeoutMs: number;
   /** Injected in tests; default the control plane's REST API. */
-  api?: UpdateApi
+  api?: UpdateApi;
 }
 
 export interface AgentOptions {
-  settings: AgentSettings
-  db: Database
-  identity: RuntimeIdentity
+  settings: AgentSettings;
+  db: Database;
+  identity: RuntimeIdentity;
   /** Token pair storage (the refresher rotates it; the connection reads the access token). */
-  tokens: IdentitySource
-  authApi: AuthApi
-  log: Logger
+  tokens: IdentitySource;
+  authApi: AuthApi;
+  log: Logger;
   /** Injected in tests; default mqtt.connect. */
-  mqttConnect?: MqttConnect
-  registry?: CommandRegistry
-  supervision?: Partial<SupervisionOptions>
+  mqttConnect?: MqttConnect;
+  registry?: CommandRegistry;
+  supervision?: Partial<SupervisionOptions>;
   /** Undefined = runtime.update commands fail with "runtime updates are not configured". */
-  update?: UpdateSettings
-  onConnectionChange?(connected: boolean): void
+  update?: UpdateSettings;
+  onConnectionChange?(connected: boolean): void;
   /** Observes the gRPC session going up (welcomed) and down. */
-  onSessionChange?(up: boolean): void
+  onSessionChange?(up: boolean): void;
   /** The local emergency stop file (`<state-dir>/ESTOP`); undefined = no local stop. */
-  estopFile?: string
+  estopFile?: string;
 }
 
 export interface Agent {
   /** Port of the local telemetry endpoint, when enabled. */
-  telemetryPort?: number
+  telemetryPort?: number;
   /** Resolves with the process exit code once the agent has stopped. */
-  readonly exited: Promise<ExitCode>
+  readonly exited: Promise<ExitCode>;
   /** Graceful stop: cancel commands, flush the outbox briefly, announce OFFLINE, disconnect. Idempotent. */
-  stop(code?: ExitCode): Promise<ExitCode>
+  stop(code?: ExitCode): Promise<ExitCode>;
   /** Engages the local emergency stop (creates the ESTOP file; SIGUSR1). */
-  localStop(reason: string): void
+  localStop(reason: string): void;
 }
 
-const DEFAULT_RECEIPT_TIMEOUT_MS = 10_000
+const DEFAULT_RECEIPT_TIMEOUT_MS = 10_000;
 /** How long shutdown waits for cancelled commands to report, and for the outbox to drain. */
-const COMMAND_STOP_TIMEOUT_MS = 3_000
-const DRAIN_TIMEOUT_MS = 2_000
-const ACTOR_STOP_TIMEOUT_MS = 2_000
+const COMMAND_STOP_TIMEOUT_MS = 3_000;
+const DRAIN_TIMEOUT_MS = 2_000;
+const ACTOR_STOP_TIMEOUT_MS = 2_000;
 /** A runtime.update command waits this long for the updater (scripts have their own timeouts). */
-const UPDATE_ASK_TIMEOUT_MS = 3_600_000
+const UPDATE_ASK_TIMEOUT_MS = 3_600_000;
 /** How often the local ESTOP file is checked. */
-const ESTOP_FILE_POLL_MS = 200
+const ESTOP_FILE_POLL_MS = 200;
 /** How long an emergency stop waits for killed commands to be gone before acknowledging (SIGKILL comes after 1 s). */
-const ESTOP_SETTLE_MS = 5_000
+const ESTOP_SETTLE_MS = 5_000;
 
 export async function startAgent(opts: AgentOptions): Promise<Agent> {
-  const { settings, db, identity, log } = opts
-  const channel = (name: 'ack' | 'log' | 'status' | 'telemetry') => topic(identity.tenantId, identity.hostId, name)
-  const backoff: BackoffRange = { minMs: settings.reconnectMinMs, maxMs: settings.reconnectMaxMs }
+  const { settings, db, identity, log } = opts;
+  const channel = (name: "ack" | "log" | "status" | "telemetry") => topic(identity.tenantId, identity.hostId, name);
+  const backoff: BackoffRange = { minMs: settings.reconnectMinMs, maxMs: settings.reconnectMaxMs };
 
-  const outbox = new Outbox(db)
-  const commandStore = new CommandStore(db)
-  const reports = new CommandReports(db, commandStore, outbox, channel('ack'))
-  const inflight = new InflightCommands()
-  const liveLog = new LiveLog()
-  recoverCommandLog(commandStore, reports, log)
-  const runtimeVersion = new RuntimeVersionStore(db, AGENT_VERSION)
-  const agentVersion = () => runtimeVersion.get()
-  const machine = new MachineStateStore(db)
-  const estop = new EmergencyStopLatch(db, opts.estopFile)
-  if (estop.isEngaged()) log.warn(`${estop.describe()} is latched: every command is refused until it is released`)
-  let enforcedPolicyVersion = 0
+  const outbox = new Outbox(db);
+  const commandStore = new CommandStore(db);
+  const reports = new CommandReports(db, commandStore, outbox, channel("ack"));
+  const inflight = new InflightCommands();
+  const liveLog = new LiveLog();
+  recoverCommandLog(commandStore, reports, log);
+  const runtimeVersion = new RuntimeVersionStore(db, AGENT_VERSION);
+  const agentVersion = () => runtimeVersion.get();
+  const machine = new MachineStateStore(db);
+  const estop = new EmergencyStopLatch(db, opts.estopFile);
+  if (estop.isEngaged()) log.warn(`${estop.describe()} is latched: every command is refused until it is released`);
+  let enforcedPolicyVersion = 0;
   /** Commands the latest stop killed (0 after a release). */
-  let lastKilled = 0
-  const safetyState = () => codecs.safetyState.encode({ ...estop.state(), killed: lastKilled, policyVersion: enforcedPolicyVersion, atMs: Date.now() })
-  if (machine.isStopped()) log.warn('machine is stopped (runtime.stop): only runtime.start, runtime.stop and runtime.update commands run')
+  let lastKilled = 0;
+  const safetyState = () =>
+    codecs.safetyState.encode({
+      ...estop.state(),
+      killed: lastKilled,
+      policyVersion: enforcedPolicyVersion,
+      atMs: Date.now(),
+    });
+  if (machine.isStopped())
+    log.warn("machine is stopped (runtime.stop): only runtime.start, runtime.stop and runtime.update commands run");
   if (opts.update) {
     try {
-      prepareInstallDir(opts.update.stateDir, opts.update.installDir, log)
+      prepareInstallDir(opts.update.stateDir, opts.update.installDir, log);
     } catch (error) {
-      throw new Error(`cannot prepare install dir ${opts.update.installDir}: ${errorMessage(error)}`)
+      throw new Error(`cannot prepare install dir ${opts.update.installDir}: ${errorMessage(error)}`);
     }
   }
 
-  let stopping: Promise<ExitCode> | undefined
-  let resolveExited!: (code: ExitCode) => void
-  const exited = new Promise<ExitCode>((resolve) => (resolveExited = resolve))
+  let stopping: Promise<ExitCode> | undefined;
+  let resolveExited!: (code: ExitCode) => void;
+  const exited = new Promise<ExitCode>((resolve) => (resolveExited = resolve));
 
   const system = new ActorSystem({
     supervision: opts.supervision,
     onEvent: (event) => logActorEvent(log, event),
     onEscalate: (actor, error) => {
-      log.error(`actor ${actor} keeps failing (${errorMessage(error)}); shutting down`)
-      void stop(ExitCode.failure)
+      log.error(`actor ${actor} keeps failing (${errorMessage(error)}); shutting down`);
+      void stop(ExitCode.failure);
     },
-  })
+  });
 
   const telemetryRef = system.spawn(
-    'telemetry',
-    telemetry({ db, outbox, sequence: new Sequence(db, 'telemetry_seq'), topic: channel('telemetry'), log }),
-  )
-  let server: TelemetryServer | undefined
+    "telemetry",
+    telemetry({ db, outbox, sequence: new Sequence(db, "telemetry_seq"), topic: channel("telemetry"), log }),
+  );
+  let server: TelemetryServer | undefined;
   if (settings.telemetryPort !== undefined) {
     try {
-      server = startTelemetryServer(settings.telemetryPort, telemetryRef, log)
+      server = startTelemetryServer(settings.telemetryPort, telemetryRef, log);
     } catch (error) {
-      await system.stop()
-      throw new Error(`cannot listen on 127.0.0.1:${settings.telemetryPort} for telemetry: ${errorMessage(error)}`)
+      await system.stop();
+      throw new Error(`cannot listen on 127.0.0.1:${settings.telemetryPort} for telemetry: ${errorMessage(error)}`);
     }
   }
   system.spawn(
-    'status',
+    "status",
     status({
       outbox,
-      topic: channel('status'),
+      topic: channel("status"),
       commands: commandStore,
       telemetry: telemetryRef,
       intervalMs: settings.statusIntervalMs,
       agentVersion,
     }),
-  )
+  );
   const policy: ActorRef<PolicyGateMsg> = system.spawn(
-    'policy',
+    "policy",
     policyGate({
       policyStore: new PolicyStore(db),
       commands: commandStore,
       policyWaitMs: settings.policyWaitMs,
       log,
       onEnforced: (version, source) => {
-        enforcedPolicyVersion = version
-        if (source === 'broker') reportSafety()
+        enforcedPolicyVersion = version;
+        if (source === "broker") reportSafety();
       },
     }),
-  )
+  );
   const commands: ActorRef<CommandRunnerMsg> = system.spawn(
-    'commands',
+    "commands",
     commandRunner({
       commands: commandStore,
       reports,
-      registry: withRuntimeCommands(opts.registry ?? new CommandRegistry(), machine, (request) => runUpdate(request), settings.agentTypes ?? {}),
+      registry: withRuntimeCommands(
+        opts.registry ?? new CommandRegistry(),
+        machine,
+        (request) => runUpdate(request),
+        settings.agentTypes ?? {},
+      ),
       policy,
       machine,
       estop,
@@ -192,60 +212,61 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
       policyWaitMs: settings.policyWaitMs,
       log,
       liveLog,
-      commandLogs: new CommandLogs(outbox, channel('log')),
+      commandLogs: new CommandLogs(outbox, channel("log")),
     }),
-  )
-  const command = (payload: Uint8Array) => commands.ask<void>((replyTo) => ({ type: 'command', payload, replyTo }))
-  const cancel = (payload: Uint8Array) => commands.ask<void>((replyTo) => ({ type: 'cancel', payload, replyTo }))
-  let link: ActorRef<ConnectionMsg> | undefined
-  let session: ActorRef<SessionMsg> | undefined
+  );
+  const command = (payload: Uint8Array) => commands.ask<void>((replyTo) => ({ type: "command", payload, replyTo }));
+  const cancel = (payload: Uint8Array) => commands.ask<void>((replyTo) => ({ type: "cancel", payload, replyTo }));
+  let link: ActorRef<ConnectionMsg> | undefined;
+  let session: ActorRef<SessionMsg> | undefined;
 
   /** Sends the safety state on every live path at once, ahead of the outbox. */
   function reportSafety(): void {
-    const payload = safetyState()
-    link?.tell({ type: 'publishNow', topic: topic(identity.tenantId, identity.hostId, 'safety'), payload })
-    session?.tell({ type: 'safety', payload })
+    const payload = safetyState();
+    link?.tell({ type: "publishNow", topic: topic(identity.tenantId, identity.hostId, "safety"), payload });
+    session?.tell({ type: "safety", payload });
   }
 
   /** Kills everything running now (SIGTERM, SIGKILL 1 s later), refuses what waits, then acknowledges. */
   async function halt(): Promise<void> {
-    const killed = inflight.size
-    const reason = estop.describe()
-    log.warn(`${reason}: killing ${killed} command(s)`)
-    inflight.cancelAll(reason)
-    commands.tell({ type: 'emergencyStop' })
-    if (!(await inflight.whenIdle(ESTOP_SETTLE_MS))) log.error(`${inflight.size} command(s) still settling after the emergency stop`)
-    lastKilled = killed
-    reportSafety()
+    const killed = inflight.size;
+    const reason = estop.describe();
+    log.warn(`${reason}: killing ${killed} command(s)`);
+    inflight.cancelAll(reason);
+    commands.tell({ type: "emergencyStop" });
+    if (!(await inflight.whenIdle(ESTOP_SETTLE_MS)))
+      log.error(`${inflight.size} command(s) still settling after the emergency stop`);
+    lastKilled = killed;
+    reportSafety();
   }
 
   /** An EmergencyStop from the control plane (MQTT or session); resolves once latched durably. */
   async function onEmergencyStop(payload: Uint8Array): Promise<void> {
-    let message
+    let message;
     try {
-      message = codecs.emergencyStop.decode(payload)
+      message = codecs.emergencyStop.decode(payload);
     } catch (error) {
-      return log.warn(`dropping undecodable emergency stop: ${errorMessage(error)}`)
+      return log.warn(`dropping undecodable emergency stop: ${errorMessage(error)}`);
     }
     // Stale or repeated (both transports, retained redelivery): acknowledge again, the control plane may have missed it.
-    if (estop.applyRemote(message) === 'stale') return reportSafety()
-    if (message.engaged) return void halt()
-    log.warn(`remote emergency stop released (generation ${message.generation}): ${message.reason}`)
-    if (estop.isEngaged()) log.warn(`${estop.describe()} still holds`)
-    lastKilled = 0
-    reportSafety()
+    if (estop.applyRemote(message) === "stale") return reportSafety();
+    if (message.engaged) return void halt();
+    log.warn(`remote emergency stop released (generation ${message.generation}): ${message.reason}`);
+    if (estop.isEngaged()) log.warn(`${estop.describe()} still holds`);
+    lastKilled = 0;
+    reportSafety();
   }
 
   function pollLocalStop(): void {
-    if (!estop.pollLocal()) return
-    if (estop.state().localEngaged) return void halt()
-    log.warn('local emergency stop released (ESTOP file removed)')
-    lastKilled = 0
-    reportSafety()
+    if (!estop.pollLocal()) return;
+    if (estop.state().localEngaged) return void halt();
+    log.warn("local emergency stop released (ESTOP file removed)");
+    lastKilled = 0;
+    reportSafety();
   }
-  const localStopTimer = opts.estopFile ? setInterval(pollLocalStop, ESTOP_FILE_POLL_MS) : undefined
+  const localStopTimer = opts.estopFile ? setInterval(pollLocalStop, ESTOP_FILE_POLL_MS) : undefined;
   const auth = system.spawn(
-    'auth',
+    "auth",
     tokenRefresher({
       store: opts.tokens,
       api: opts.authApi,
@@ -253,22 +274,24 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
       state: { inFlight: false },
       log,
       onRenewed: () => {
-        link?.tell({ type: 'credentialsRenewed' })
-        session?.tell({ type: 'credentialsRenewed' })
+        link?.tell({ type: "credentialsRenewed" });
+        session?.tell({ type: "credentialsRenewed" });
       },
       onRejected: (message) => {
-        log.error(`${message}. The runtime identity was revoked or its token is invalid; exiting without publishing anything more`)
-        void stop(ExitCode.rejected)
+        log.error(
+          `${message}. The runtime identity was revoked or its token is invalid; exiting without publishing anything more`,
+        );
+        void stop(ExitCode.rejected);
       },
     }),
-  )
-  let updates: ActorRef<UpdaterMsg> | undefined
+  );
+  let updates: ActorRef<UpdaterMsg> | undefined;
   if (opts.update) {
-    const update = opts.update
+    const update = opts.update;
     updates = system.spawn(
-      'updater',
+      "updater",
       updater({
-        api: update.api ?? new HttpUpdateApi(update.apiUrl, () => opts.tokens.load()?.accessToken ?? ''),
+        api: update.api ?? new HttpUpdateApi(update.apiUrl, () => opts.tokens.load()?.accessToken ?? ""),
         version: runtimeVersion,
         publicKey: update.publicKey,
         channel: update.channel,
@@ -279,15 +302,22 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
         backoff,
         log,
       }),
-    )
+    );
   }
   const runUpdate: RunUpdate = (request) => {
-    if (updates) return updates.ask<UpdateOutcome>((replyTo) => ({ type: 'apply', request, replyTo }), UPDATE_ASK_TIMEOUT_MS)
-    const version = runtimeVersion.get()
-    return Promise.resolve({ ok: false, status: 'rejected', reason: 'runtime updates are not configured', fromVersion: version, toVersion: request.targetVersion ?? 'unknown' })
-  }
+    if (updates)
+      return updates.ask<UpdateOutcome>((replyTo) => ({ type: "apply", request, replyTo }), UPDATE_ASK_TIMEOUT_MS);
+    const version = runtimeVersion.get();
+    return Promise.resolve({
+      ok: false,
+      status: "rejected",
+      reason: "runtime updates are not configured",
+      fromVersion: version,
+      toVersion: request.targetVersion ?? "unknown",
+    });
+  };
   link = system.spawn(
-    'connection',
+    "connection",
     connection({
       mqttUrl: settings.mqttUrl,
       runtimeId: settings.runtimeId,
@@ -295,33 +325,33 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
       receiptTimeoutMs: settings.receiptTimeoutMs ?? DEFAULT_RECEIPT_TIMEOUT_MS,
       backoff,
       identity,
-      accessToken: () => opts.tokens.load()?.accessToken ?? '',
+      accessToken: () => opts.tokens.load()?.accessToken ?? "",
       agentVersion,
       outbox,
       auth,
       inbound: {
         command,
         cancel,
-        policySet: (payload) => policy.ask<void>((replyTo) => ({ type: 'policySet', payload, replyTo })),
+        policySet: (payload) => policy.ask<void>((replyTo) => ({ type: "policySet", payload, replyTo })),
         estop: onEmergencyStop,
       },
       safetyState,
       log,
       connect: opts.mqttConnect,
       onStateChange: (connected) => {
-        if (connected) updates?.tell({ type: 'connected' })
-        opts.onConnectionChange?.(connected)
+        if (connected) updates?.tell({ type: "connected" });
+        opts.onConnectionChange?.(connected);
       },
     }),
-  )
+  );
   if (settings.grpcUrl) {
     session = system.spawn(
-      'session',
+      "session",
       agentSession({
         grpcUrl: settings.grpcUrl,
         keepaliveSeconds: settings.keepaliveSeconds,
         backoff,
-        accessToken: () => opts.tokens.load()?.accessToken ?? '',
+        accessToken: () => opts.tokens.load()?.accessToken ?? "",
         agentVersion,
         outbox,
         link,
@@ -334,79 +364,93 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
         estop: onEmergencyStop,
         safetyState,
       }),
-    )
+    );
   }
-  outbox.onAppend(() => link?.tell({ type: 'kick' }))
-  log.info(`edge agent ${AGENT_VERSION} (runtime version ${runtimeVersion.get()}) started for runtime ${settings.runtimeId} (tenant ${identity.tenantId}, host ${identity.hostId})`)
+  outbox.onAppend(() => link?.tell({ type: "kick" }));
+  log.info(
+    `edge agent ${AGENT_VERSION} (runtime version ${runtimeVersion.get()}) started for runtime ${settings.runtimeId} (tenant ${identity.tenantId}, host ${identity.hostId})`,
+  );
 
   function stop(code: ExitCode = ExitCode.ok): Promise<ExitCode> {
     stopping ??= shutdown(code).then(
       () => code,
       (error) => {
-        log.error('shutdown failed', error)
-        return code === ExitCode.ok ? ExitCode.failure : code
+        log.error("shutdown failed", error);
+        return code === ExitCode.ok ? ExitCode.failure : code;
       },
-    )
-    void stopping.then(resolveExited)
-    return stopping
+    );
+    void stopping.then(resolveExited);
+    return stopping;
   }
 
   async function shutdown(code: ExitCode): Promise<void> {
-    const announce = code !== ExitCode.rejected
-    log.info(announce ? 'shutting down' : 'stopping: identity rejected')
-    clearInterval(localStopTimer)
-    const quietly = (promise: Promise<unknown>) => promise.catch((error) => log.debug(`shutdown step: ${errorMessage(error)}`))
-    const closeSession = () => (session ? quietly(session.ask<void>((replyTo) => ({ type: 'close', replyTo }), 5_000)) : undefined)
+    const announce = code !== ExitCode.rejected;
+    log.info(announce ? "shutting down" : "stopping: identity rejected");
+    clearInterval(localStopTimer);
+    const quietly = (promise: Promise<unknown>) =>
+      promise.catch((error) => log.debug(`shutdown step: ${errorMessage(error)}`));
+    const closeSession = () =>
+      session ? quietly(session.ask<void>((replyTo) => ({ type: "close", replyTo }), 5_000)) : undefined;
     // A rejected identity must not publish anything more: drop the connections first.
     if (!announce) {
-      await closeSession()
-      await quietly(link!.ask<void>((replyTo) => ({ type: 'close', announceOffline: false, replyTo })))
+      await closeSession();
+      await quietly(link!.ask<void>((replyTo) => ({ type: "close", announceOffline: false, replyTo })));
     }
-    await quietly(policy.ask<void>((replyTo) => ({ type: 'close', replyTo })))
-    await quietly(commands.ask<void>((replyTo) => ({ type: 'close', replyTo })))
-    if (!(await inflight.whenIdle(COMMAND_STOP_TIMEOUT_MS))) log.warn(`${inflight.size} command(s) did not stop in time`)
+    await quietly(policy.ask<void>((replyTo) => ({ type: "close", replyTo })));
+    await quietly(commands.ask<void>((replyTo) => ({ type: "close", replyTo })));
+    if (!(await inflight.whenIdle(COMMAND_STOP_TIMEOUT_MS)))
+      log.warn(`${inflight.size} command(s) did not stop in time`);
     if (announce) {
       const drained = await link!
-        .ask<boolean>((replyTo) => ({ type: 'drain', timeoutMs: DRAIN_TIMEOUT_MS, replyTo }), DRAIN_TIMEOUT_MS + 1_000)
-        .catch(() => false)
-      if (!drained) log.info(`${outbox.size()} outbox message(s) kept for the next start`)
-      await closeSession()
-      await quietly(link!.ask<void>((replyTo) => ({ type: 'close', announceOffline: true, replyTo }), 10_000))
+        .ask<boolean>((replyTo) => ({ type: "drain", timeoutMs: DRAIN_TIMEOUT_MS, replyTo }), DRAIN_TIMEOUT_MS + 1_000)
+        .catch(() => false);
+      if (!drained) log.info(`${outbox.size()} outbox message(s) kept for the next start`);
+      await closeSession();
+      await quietly(link!.ask<void>((replyTo) => ({ type: "close", announceOffline: true, replyTo }), 10_000));
     }
-    await system.stop({ timeoutMs: ACTOR_STOP_TIMEOUT_MS })
-    await server?.stop()
-    log.info('stopped')
+    await system.stop({ timeoutMs: ACTOR_STOP_TIMEOUT_MS });
+    await server?.stop();
+    log.info("stopped");
   }
 
   function localStop(reason: string): void {
-    estop.engageLocal(reason)
-    pollLocalStop()
+    estop.engageLocal(reason);
+    pollLocalStop();
   }
 
-  return { telemetryPort: server?.port, exited, stop, localStop }
+  return { telemetryPort: server?.port, exited, stop, localStop };
 }
 
 /** Adds the runtime control kinds (stop/start/update) to the registry, unless it already has them. */
-function withRuntimeCommands(registry: CommandRegistry, machine: MachineStateStore, runUpdate: RunUpdate, agentTypes: Record<string, string>): CommandRegistry {
-  for (const kind of [...runtimeControlCommands(machine), runtimeUpdateCommand(runUpdate), agentRunCommand(agentTypes)]) {
-    if (!registry.get(kind.kind)) registry.register(kind)
+function withRuntimeCommands(
+  registry: CommandRegistry,
+  machine: MachineStateStore,
+  runUpdate: RunUpdate,
+  agentTypes: Record<string, string>,
+): CommandRegistry {
+  for (const kind of [
+    ...runtimeControlCommands(machine),
+    runtimeUpdateCommand(runUpdate),
+    agentRunCommand(agentTypes),
+  ]) {
+    if (!registry.get(kind.kind)) registry.register(kind);
   }
-  return registry
+  return registry;
 }
 
 function logActorEvent(log: Logger, event: ActorEvent): void {
   switch (event.type) {
-    case 'crashed':
-      return log.error(`actor ${event.actor} crashed in ${event.phase}:`, event.error)
-    case 'restarted':
-      return log.warn(`actor ${event.actor} restarted (attempt ${event.attempt}, after ${event.delayMs}ms)`)
-    case 'escalated':
-      return log.error(`actor ${event.actor} gave up after ${event.failures} failures`)
-    case 'postStopFailed':
-      return log.warn(`actor ${event.actor} failed to clean up: ${errorMessage(event.error)}`)
-    case 'deadLetter':
-      return log.debug(`message to ${event.actor} dropped (${event.reason})`)
+    case "crashed":
+      return log.error(`actor ${event.actor} crashed in ${event.phase}:`, event.error);
+    case "restarted":
+      return log.warn(`actor ${event.actor} restarted (attempt ${event.attempt}, after ${event.delayMs}ms)`);
+    case "escalated":
+      return log.error(`actor ${event.actor} gave up after ${event.failures} failures`);
+    case "postStopFailed":
+      return log.warn(`actor ${event.actor} failed to clean up: ${errorMessage(event.error)}`);
+    case "deadLetter":
+      return log.debug(`message to ${event.actor} dropped (${event.reason})`);
     default:
-      return log.debug(`actor ${event.actor} ${event.type}`)
+      return log.debug(`actor ${event.actor} ${event.type}`);
   }
 }

@@ -1,14 +1,14 @@
 /** Builds CommandUpdate payloads and records them: final ones atomically with the command's final state. */
-import type { Database } from 'bun:sqlite'
-import type { CommandStore } from '../store/command-store.ts'
-import type { Outbox } from '../store/outbox.ts'
-import { CommandStatus, codecs } from '../../../proto/wire.ts'
+import type { Database } from "bun:sqlite";
+import type { CommandStore } from "../store/command-store.ts";
+import type { Outbox } from "../store/outbox.ts";
+import { CommandStatus, codecs } from "../../../proto/wire.ts";
 
 export type FinalReport =
-  | { status: 'completed'; result: unknown }
-  | { status: 'failed'; error: string; result?: unknown }
+  | { status: "completed"; result: unknown }
+  | { status: "failed"; error: string; result?: unknown }
   /** Never started: its deadline had passed. Recorded locally as failed (it is final either way). */
-  | { status: 'expired'; error: string }
+  | { status: "expired"; error: string };
 
 export class CommandReports {
   constructor(
@@ -20,39 +20,45 @@ export class CommandReports {
   ) {}
 
   running(commandId: string): void {
-    this.outbox.append(this.ackTopic, this.encode(commandId, CommandStatus.RUNNING, '', ''))
+    this.outbox.append(this.ackTopic, this.encode(commandId, CommandStatus.RUNNING, "", ""));
   }
 
   /** Final state and its report commit together: a crash can lose neither, nor send one without the other. */
   finish(commandId: string, report: FinalReport): void {
     const payload =
-      report.status === 'completed'
-        ? this.encode(commandId, CommandStatus.COMPLETED, '', toJson(report.result))
-        : report.status === 'expired'
-          ? this.encode(commandId, CommandStatus.EXPIRED, report.error, '')
-          : this.encode(commandId, CommandStatus.FAILED, report.error, report.result === undefined ? '' : toJson(report.result))
+      report.status === "completed"
+        ? this.encode(commandId, CommandStatus.COMPLETED, "", toJson(report.result))
+        : report.status === "expired"
+          ? this.encode(commandId, CommandStatus.EXPIRED, report.error, "")
+          : this.encode(
+              commandId,
+              CommandStatus.FAILED,
+              report.error,
+              report.result === undefined ? "" : toJson(report.result),
+            );
     this.db.transaction(() => {
-      this.commands.finish(commandId, report.status === 'completed' ? 'completed' : 'failed', payload, this.now())
-      this.outbox.append(this.ackTopic, payload)
-    })()
+      this.commands.finish(commandId, report.status === "completed" ? "completed" : "failed", payload, this.now());
+      this.outbox.append(this.ackTopic, payload);
+    })();
   }
 
   /** Re-sends the stored final report of a redelivered, already finished command. */
   resend(finalUpdate: Uint8Array): void {
-    this.outbox.append(this.ackTopic, finalUpdate)
+    this.outbox.append(this.ackTopic, finalUpdate);
   }
 
   private encode(commandId: string, status: CommandStatus, error: string, resultJson: string): Uint8Array {
-    return codecs.commandUpdate.encode({ commandId, status, error, resultJson, atMs: this.now() })
+    return codecs.commandUpdate.encode({ commandId, status, error, resultJson, atMs: this.now() });
   }
 }
 
 /** result_json must be a JSON object (the control plane stores it as one). */
 function toJson(result: unknown): string {
-  const value = typeof result === 'object' && result !== null && !Array.isArray(result) ? result : { value: result ?? null }
+  const value =
+    typeof result === "object" && result !== null && !Array.isArray(result) ? result : { value: result ?? null };
   try {
-    return JSON.stringify(value)
+    return JSON.stringify(value);
   } catch (error) {
-    return JSON.stringify({ unserializable: (error as Error).message })
+    return JSON.stringify({ unserializable: (error as Error).message });
   }
 }

@@ -6,123 +6,123 @@
  * PUBACK; rows unreceipted after `receiptTimeoutMs` are sent again.
  * While a gRPC session is up (see session.ts) the pump sends through it instead, and falls back to MQTT after.
  */
-import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt'
-import type { ActorContext, ActorRef, Behavior, ReplyTo } from '../actors/index.ts'
-import type { TokenRefresherMsg } from '../auth/token-refresher.ts'
-import { jitteredBackoffMs, type BackoffRange } from '../backoff.ts'
-import { errorMessage, type Logger } from '../log.ts'
-import type { RuntimeIdentity } from '../store/identity-store.ts'
-import type { Outbox } from '../store/outbox.ts'
-import { readVersion, type VersionSource } from '../version.ts'
-import { PresenceState, codecs, topic, withAgentSeq, type Receipt } from '../../../proto/wire.ts'
-import { mqttOptionsFromUrl } from './mqtt-url.ts'
-import { OutboxPump, type PublishSettled, type Publisher } from './outbox-pump.ts'
-import { AwaitingReceipts } from './receipts.ts'
+import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from "mqtt";
+import type { ActorContext, ActorRef, Behavior, ReplyTo } from "../actors/index.ts";
+import type { TokenRefresherMsg } from "../auth/token-refresher.ts";
+import { jitteredBackoffMs, type BackoffRange } from "../backoff.ts";
+import { errorMessage, type Logger } from "../log.ts";
+import type { RuntimeIdentity } from "../store/identity-store.ts";
+import type { Outbox } from "../store/outbox.ts";
+import { readVersion, type VersionSource } from "../version.ts";
+import { PresenceState, codecs, topic, withAgentSeq, type Receipt } from "../../../proto/wire.ts";
+import { mqttOptionsFromUrl } from "./mqtt-url.ts";
+import { OutboxPump, type PublishSettled, type Publisher } from "./outbox-pump.ts";
+import { AwaitingReceipts } from "./receipts.ts";
 
-export type MqttConnect = (options: IClientOptions) => MqttClient
+export type MqttConnect = (options: IClientOptions) => MqttClient;
 
 export type ConnectionMsg =
-  | { type: 'connect' }
-  | { type: 'connected'; attempt: number }
-  | { type: 'closed'; attempt: number }
-  | { type: 'refused'; attempt: number; code: number; message: string }
+  | { type: "connect" }
+  | { type: "connected"; attempt: number }
+  | { type: "closed"; attempt: number }
+  | { type: "refused"; attempt: number; code: number; message: string }
   /** The token refresher has a new access token. */
-  | { type: 'credentialsRenewed' }
+  | { type: "credentialsRenewed" }
   /** New outbox rows. */
-  | { type: 'kick' }
+  | { type: "kick" }
   /** Publish now, ahead of the outbox (safety state); dropped while disconnected (re-sent on connect). */
-  | { type: 'publishNow'; topic: string; payload: Uint8Array }
-  | { type: 'published'; event: PublishSettled }
+  | { type: "publishNow"; topic: string; payload: Uint8Array }
+  | { type: "published"; event: PublishSettled }
   /** The control plane processed these messages. */
-  | { type: 'receipt'; receipt: Receipt }
+  | { type: "receipt"; receipt: Receipt }
   /** Periodic: resend if receipts are overdue. */
-  | { type: 'checkReceipts' }
+  | { type: "checkReceipts" }
   /** A gRPC session was welcomed: the outbox goes through `publisher` (once MQTT's in-flight rows are acked). */
-  | { type: 'sessionUp'; publisher: Publisher }
+  | { type: "sessionUp"; publisher: Publisher }
   /** That session ended: back to MQTT. */
-  | { type: 'sessionDown'; publisher: Publisher }
+  | { type: "sessionDown"; publisher: Publisher }
   /** Replies true once the outbox is empty, false if it could not be emptied in time. */
-  | { type: 'drain'; timeoutMs: number; replyTo: ReplyTo<boolean> }
+  | { type: "drain"; timeoutMs: number; replyTo: ReplyTo<boolean> }
   /** Final: optionally publish OFFLINE presence, then disconnect; no reconnects afterwards. */
-  | { type: 'close'; announceOffline: boolean; replyTo?: ReplyTo<void> }
+  | { type: "close"; announceOffline: boolean; replyTo?: ReplyTo<void> };
 
 /** Handlers for inbound messages; each resolves once the message is durably handled (then it is PUBACKed). */
 export interface InboundHandlers {
-  command(payload: Uint8Array): Promise<void>
-  cancel(payload: Uint8Array): Promise<void>
-  policySet(payload: Uint8Array): Promise<void>
+  command(payload: Uint8Array): Promise<void>;
+  cancel(payload: Uint8Array): Promise<void>;
+  policySet(payload: Uint8Array): Promise<void>;
   /** EmergencyStop: resolves once latched (the kill itself proceeds in the background). */
-  estop?(payload: Uint8Array): Promise<void>
+  estop?(payload: Uint8Array): Promise<void>;
 }
 
 export interface ConnectionDeps {
-  mqttUrl: string
-  runtimeId: string
-  keepaliveSeconds: number
+  mqttUrl: string;
+  runtimeId: string;
+  keepaliveSeconds: number;
   /** How long a published row waits for its receipt before everything unreceipted is sent again. */
-  receiptTimeoutMs: number
-  backoff: BackoffRange
-  identity: RuntimeIdentity
+  receiptTimeoutMs: number;
+  backoff: BackoffRange;
+  identity: RuntimeIdentity;
   /** The current access token (the MQTT password). */
-  accessToken(): string
-  agentVersion: VersionSource
-  outbox: Outbox
-  auth: ActorRef<TokenRefresherMsg>
-  inbound: InboundHandlers
-  log: Logger
-  connect?: MqttConnect
+  accessToken(): string;
+  agentVersion: VersionSource;
+  outbox: Outbox;
+  auth: ActorRef<TokenRefresherMsg>;
+  inbound: InboundHandlers;
+  log: Logger;
+  connect?: MqttConnect;
   /** Observes connection state changes (tests, metrics). */
-  onStateChange?(connected: boolean): void
+  onStateChange?(connected: boolean): void;
   /** The current AgentSafetyState, published on every connect (the control plane shows what the agent acknowledged). */
-  safetyState?(): Uint8Array
+  safetyState?(): Uint8Array;
 }
 
 /** CONNACK return codes (MQTT 3.1.1) meaning our credentials were not accepted. */
-const BAD_CREDENTIALS = new Set([4, 5])
-const CONNECT_TIMEOUT_MS = 15_000
-const CLOSE_TIMEOUT_MS = 2_000
+const BAD_CREDENTIALS = new Set([4, 5]);
+const CONNECT_TIMEOUT_MS = 15_000;
+const CLOSE_TIMEOUT_MS = 2_000;
 /** The receipt timeout grows up to this many times the configured one while nothing is receipted. */
-const MAX_RECEIPT_BACKOFF = 16
+const MAX_RECEIPT_BACKOFF = 16;
 
 export function connection(deps: ConnectionDeps) {
-  const { log, identity } = deps
+  const { log, identity } = deps;
   const topics = {
-    presence: topic(identity.tenantId, identity.hostId, 'presence'),
-    cmd: topic(identity.tenantId, identity.hostId, 'cmd'),
-    cancel: topic(identity.tenantId, identity.hostId, 'cancel'),
-    receipt: topic(identity.tenantId, identity.hostId, 'receipt'),
-    policies: topic(identity.tenantId, identity.hostId, 'policies'),
-    estop: topic(identity.tenantId, identity.hostId, 'estop'),
-    safety: topic(identity.tenantId, identity.hostId, 'safety'),
-  }
+    presence: topic(identity.tenantId, identity.hostId, "presence"),
+    cmd: topic(identity.tenantId, identity.hostId, "cmd"),
+    cancel: topic(identity.tenantId, identity.hostId, "cancel"),
+    receipt: topic(identity.tenantId, identity.hostId, "receipt"),
+    policies: topic(identity.tenantId, identity.hostId, "policies"),
+    estop: topic(identity.tenantId, identity.hostId, "estop"),
+    safety: topic(identity.tenantId, identity.hostId, "safety"),
+  };
   const presence = (state: PresenceState) =>
-    Buffer.from(codecs.presence.encode({ state, agentVersion: readVersion(deps.agentVersion), atMs: Date.now() }))
+    Buffer.from(codecs.presence.encode({ state, agentVersion: readVersion(deps.agentVersion), atMs: Date.now() }));
 
   return ({ self }: ActorContext<ConnectionMsg>): Behavior<ConnectionMsg> => {
-    let client: MqttClient | undefined
-    let connected = false
+    let client: MqttClient | undefined;
+    let connected = false;
     /** Identifies the client an event comes from; events of older clients are ignored. */
-    let attempt = 0
+    let attempt = 0;
     /** Consecutive failed attempts, for the backoff; reset by a successful connection. */
-    let failures = 0
-    let reconnectTimer: ReturnType<typeof setTimeout> | undefined
-    let awaitingCredentials = false
-    let closing = false
+    let failures = 0;
+    let reconnectTimer: ReturnType<typeof setTimeout> | undefined;
+    let awaitingCredentials = false;
+    let closing = false;
     /** Why the last attempt failed, for the reconnect log line. */
-    let lastError: string | undefined
-    let mqttPublisher: Publisher | undefined
-    let sessionPublisher: Publisher | undefined
-    const pump = new OutboxPump(deps.outbox, (event) => self.tell({ type: 'published', event }))
+    let lastError: string | undefined;
+    let mqttPublisher: Publisher | undefined;
+    let sessionPublisher: Publisher | undefined;
+    const pump = new OutboxPump(deps.outbox, (event) => self.tell({ type: "published", event }));
     /** Rows the current MQTT connection sent, waiting for their receipt. */
-    let awaiting = new AwaitingReceipts()
-    let receiptTimer: ReturnType<typeof setInterval> | undefined
+    let awaiting = new AwaitingReceipts();
+    let receiptTimer: ReturnType<typeof setInterval> | undefined;
     /** The receipt timeout, doubled after each resend that brought no receipt (a slow control plane is not flooded). */
-    let receiptTimeoutMs = deps.receiptTimeoutMs
+    let receiptTimeoutMs = deps.receiptTimeoutMs;
 
     function connect(): void {
-      if (closing || client) return
-      const current = ++attempt
-      log.debug(`connecting to ${deps.mqttUrl} (attempt ${current})`)
+      if (closing || client) return;
+      const current = ++attempt;
+      log.debug(`connecting to ${deps.mqttUrl} (attempt ${current})`);
       const next = (deps.connect ?? mqtt.connect)({
         ...mqttOptionsFromUrl(deps.mqttUrl),
         clientId: deps.runtimeId,
@@ -136,224 +136,235 @@ export function connection(deps: ConnectionDeps) {
         connectTimeout: CONNECT_TIMEOUT_MS,
         resubscribe: false,
         will: { topic: topics.presence, payload: presence(PresenceState.OFFLINE), qos: 1, retain: true },
-      })
-      client = next
+      });
+      client = next;
       // PUBACK only once the message is durably handled, so a crash before that means redelivery, not loss.
       next.handleMessage = (packet, done) => {
         route(packet).then(
           () => done(),
           (error) => {
-            log.warn(`not acknowledging message on ${packet.topic}: ${errorMessage(error)}`)
-            done(error as Error)
+            log.warn(`not acknowledging message on ${packet.topic}: ${errorMessage(error)}`);
+            done(error as Error);
           },
-        )
-      }
-      next.on('connect', () => self.tell({ type: 'connected', attempt: current }))
-      next.on('close', () => self.tell({ type: 'closed', attempt: current }))
-      next.on('error', (error) => {
-        const code = (error as { code?: unknown }).code
-        if (typeof code === 'number' && BAD_CREDENTIALS.has(code)) {
-          self.tell({ type: 'refused', attempt: current, code, message: error.message })
+        );
+      };
+      next.on("connect", () => self.tell({ type: "connected", attempt: current }));
+      next.on("close", () => self.tell({ type: "closed", attempt: current }));
+      next.on("error", (error) => {
+        const code = (error as { code?: unknown }).code;
+        if (typeof code === "number" && BAD_CREDENTIALS.has(code)) {
+          self.tell({ type: "refused", attempt: current, code, message: error.message });
         } else {
-          lastError = error.message
-          log.debug(`mqtt: ${error.message}`)
+          lastError = error.message;
+          log.debug(`mqtt: ${error.message}`);
         }
-      })
+      });
     }
 
     function route(packet: IPublishPacket): Promise<void> {
-      const payload = new Uint8Array(packet.payload as Buffer)
-      if (packet.topic === topics.cmd) return deps.inbound.command(payload)
-      if (packet.topic === topics.cancel) return deps.inbound.cancel(payload)
+      const payload = new Uint8Array(packet.payload as Buffer);
+      if (packet.topic === topics.cmd) return deps.inbound.command(payload);
+      if (packet.topic === topics.cancel) return deps.inbound.cancel(payload);
       if (packet.topic === topics.receipt) {
         try {
-          self.tell({ type: 'receipt', receipt: codecs.receipt.decode(payload) })
+          self.tell({ type: "receipt", receipt: codecs.receipt.decode(payload) });
         } catch (error) {
-          log.warn(`dropping undecodable receipt: ${errorMessage(error)}`)
+          log.warn(`dropping undecodable receipt: ${errorMessage(error)}`);
         }
-        return Promise.resolve()
+        return Promise.resolve();
       }
-      if (packet.topic === topics.policies) return deps.inbound.policySet(payload)
-      if (packet.topic === topics.estop && deps.inbound.estop) return deps.inbound.estop(payload)
-      log.debug(`ignoring message on unexpected topic ${packet.topic}`)
-      return Promise.resolve()
+      if (packet.topic === topics.policies) return deps.inbound.policySet(payload);
+      if (packet.topic === topics.estop && deps.inbound.estop) return deps.inbound.estop(payload);
+      log.debug(`ignoring message on unexpected topic ${packet.topic}`);
+      return Promise.resolve();
     }
 
     function onConnected(): void {
-      const current = client!
-      connected = true
-      failures = 0
-      lastError = undefined
-      log.info(`connected to ${deps.mqttUrl} as ${deps.runtimeId}`)
-      deps.onStateChange?.(true)
+      const current = client!;
+      connected = true;
+      failures = 0;
+      lastError = undefined;
+      log.info(`connected to ${deps.mqttUrl} as ${deps.runtimeId}`);
+      deps.onStateChange?.(true);
       current.publish(topics.presence, presence(PresenceState.ONLINE), { qos: 1, retain: true }, (error) => {
-        if (error) log.warn(`publishing ONLINE presence failed: ${error.message}`)
-      })
+        if (error) log.warn(`publishing ONLINE presence failed: ${error.message}`);
+      });
       const subscriptions = {
         [topics.estop]: { qos: 1 as const },
         [topics.cmd]: { qos: 1 as const },
         [topics.cancel]: { qos: 1 as const },
         [topics.receipt]: { qos: 1 as const },
         [topics.policies]: { qos: 1 as const },
-      }
+      };
       current.subscribe(subscriptions, (error, granted) => {
-        const refused = granted?.filter((g) => g.qos === 128).map((g) => g.topic) ?? []
-        if (!error && refused.length === 0) return log.debug('subscribed to estop, cmd, cancel, receipt and policies')
-        log.error(`subscription failed (${error ? error.message : `refused: ${refused.join(', ')}`}); reconnecting`)
-        current.end(true)
-      })
-      const waiting = (awaiting = new AwaitingReceipts())
-      if (deps.safetyState) publishNow(topics.safety, deps.safetyState())
+        const refused = granted?.filter((g) => g.qos === 128).map((g) => g.topic) ?? [];
+        if (!error && refused.length === 0) return log.debug("subscribed to estop, cmd, cancel, receipt and policies");
+        log.error(`subscription failed (${error ? error.message : `refused: ${refused.join(", ")}`}); reconnecting`);
+        current.end(true);
+      });
+      const waiting = (awaiting = new AwaitingReceipts());
+      if (deps.safetyState) publishNow(topics.safety, deps.safetyState());
       mqttPublisher = {
         // Settled by the receipt (or failed with the publish); the PUBACK alone settles nothing.
         publish: (row, done) => {
-          waiting.add(row.seq, done)
-          const payload = Buffer.from(withAgentSeq(row.payload, row.seq, deps.outbox.floor()))
-          current.publish(row.topic, payload, { qos: 1 }, (error) => error && waiting.fail(row.seq, error))
+          waiting.add(row.seq, done);
+          const payload = Buffer.from(withAgentSeq(row.payload, row.seq, deps.outbox.floor()));
+          current.publish(row.topic, payload, { qos: 1 }, (error) => error && waiting.fail(row.seq, error));
         },
-      }
-      clearInterval(receiptTimer)
-      receiptTimer = setInterval(() => self.tell({ type: 'checkReceipts' }), Math.max(50, Math.min(1_000, deps.receiptTimeoutMs / 4)))
-      if (!sessionPublisher) pump.attach(mqttPublisher)
+      };
+      clearInterval(receiptTimer);
+      receiptTimer = setInterval(
+        () => self.tell({ type: "checkReceipts" }),
+        Math.max(50, Math.min(1_000, deps.receiptTimeoutMs / 4)),
+      );
+      if (!sessionPublisher) pump.attach(mqttPublisher);
     }
 
     function onReceipt(receipt: Receipt): void {
       // Processed, whichever connection or transport sent them: never to be sent again.
-      deps.outbox.removeThrough(receipt.throughSeq)
-      for (const seq of receipt.seqs) deps.outbox.remove(seq)
-      const settled = awaiting.settle(receipt)
-      if (settled > 0) receiptTimeoutMs = deps.receiptTimeoutMs
-      log.debug(`receipt through ${receipt.throughSeq}${receipt.seqs.length ? ` and ${receipt.seqs.join(', ')}` : ''}: ${settled} message(s) settled`)
+      deps.outbox.removeThrough(receipt.throughSeq);
+      for (const seq of receipt.seqs) deps.outbox.remove(seq);
+      const settled = awaiting.settle(receipt);
+      if (settled > 0) receiptTimeoutMs = deps.receiptTimeoutMs;
+      log.debug(
+        `receipt through ${receipt.throughSeq}${receipt.seqs.length ? ` and ${receipt.seqs.join(", ")}` : ""}: ${settled} message(s) settled`,
+      );
     }
 
     function checkReceipts(): void {
-      if (!awaiting.overdue(receiptTimeoutMs)) return
-      log.info(`no receipt from the control plane for ${awaiting.size} message(s) in ${receiptTimeoutMs}ms: sending again`)
-      receiptTimeoutMs = Math.min(receiptTimeoutMs * 2, deps.receiptTimeoutMs * MAX_RECEIPT_BACKOFF)
-      awaiting.clear()
-      pump.resend()
+      if (!awaiting.overdue(receiptTimeoutMs)) return;
+      log.info(
+        `no receipt from the control plane for ${awaiting.size} message(s) in ${receiptTimeoutMs}ms: sending again`,
+      );
+      receiptTimeoutMs = Math.min(receiptTimeoutMs * 2, deps.receiptTimeoutMs * MAX_RECEIPT_BACKOFF);
+      awaiting.clear();
+      pump.resend();
     }
 
     function publishNow(name: string, payload: Uint8Array): void {
-      if (!client || !connected) return
+      if (!client || !connected) return;
       client.publish(name, Buffer.from(payload), { qos: 1 }, (error) => {
-        if (error) log.warn(`publishing on ${name} failed: ${error.message}`)
-      })
+        if (error) log.warn(`publishing on ${name} failed: ${error.message}`);
+      });
     }
 
     function onClosed(): void {
-      const wasConnected = connected
-      client?.removeAllListeners()
-      client?.on('error', () => {}) // late socket errors of a dead client must not become uncaught
-      client?.end(true)
-      client = undefined
-      connected = false
-      clearInterval(receiptTimer)
-      awaiting.clear()
-      if (mqttPublisher) pump.drop(mqttPublisher)
-      mqttPublisher = undefined
+      const wasConnected = connected;
+      client?.removeAllListeners();
+      client?.on("error", () => {}); // late socket errors of a dead client must not become uncaught
+      client?.end(true);
+      client = undefined;
+      connected = false;
+      clearInterval(receiptTimer);
+      awaiting.clear();
+      if (mqttPublisher) pump.drop(mqttPublisher);
+      mqttPublisher = undefined;
       if (wasConnected) {
-        if (closing) log.info('disconnected from broker')
-        else log.warn('connection to broker lost')
-        deps.onStateChange?.(false)
+        if (closing) log.info("disconnected from broker");
+        else log.warn("connection to broker lost");
+        deps.onStateChange?.(false);
       }
-      if (closing || awaitingCredentials) return
-      scheduleReconnect()
+      if (closing || awaitingCredentials) return;
+      scheduleReconnect();
     }
 
     function scheduleReconnect(): void {
-      clearTimeout(reconnectTimer)
-      const delayMs = jitteredBackoffMs(deps.backoff, failures++)
-      log.info(`reconnecting in ${delayMs}ms${lastError ? ` (${lastError})` : ''}`)
-      lastError = undefined
-      reconnectTimer = setTimeout(() => self.tell({ type: 'connect' }), delayMs)
+      clearTimeout(reconnectTimer);
+      const delayMs = jitteredBackoffMs(deps.backoff, failures++);
+      log.info(`reconnecting in ${delayMs}ms${lastError ? ` (${lastError})` : ""}`);
+      lastError = undefined;
+      reconnectTimer = setTimeout(() => self.tell({ type: "connect" }), delayMs);
     }
 
     async function close(announceOffline: boolean): Promise<void> {
-      closing = true
-      clearTimeout(reconnectTimer)
-      const current = client
-      if (!current) return
+      closing = true;
+      clearTimeout(reconnectTimer);
+      const current = client;
+      if (!current) return;
       if (connected && announceOffline) {
-        const sent = current.publishAsync(topics.presence, presence(PresenceState.OFFLINE), { qos: 1, retain: true })
-        await withTimeout(sent, CLOSE_TIMEOUT_MS).catch((error) => log.warn(`publishing OFFLINE presence failed: ${errorMessage(error)}`))
+        const sent = current.publishAsync(topics.presence, presence(PresenceState.OFFLINE), { qos: 1, retain: true });
+        await withTimeout(sent, CLOSE_TIMEOUT_MS).catch((error) =>
+          log.warn(`publishing OFFLINE presence failed: ${errorMessage(error)}`),
+        );
         // A clean DISCONNECT: the broker discards the Last Will.
-        await withTimeout(current.endAsync(false), CLOSE_TIMEOUT_MS).catch(() => current.end(true))
+        await withTimeout(current.endAsync(false), CLOSE_TIMEOUT_MS).catch(() => current.end(true));
       } else {
-        current.end(true)
+        current.end(true);
       }
-      onClosed()
+      onClosed();
     }
 
     return {
       preStart() {
-        self.tell({ type: 'connect' })
+        self.tell({ type: "connect" });
       },
 
       async receive(msg) {
         switch (msg.type) {
-          case 'connect':
-            return connect()
-          case 'connected':
-            if (msg.attempt === attempt && client) onConnected()
-            return
-          case 'closed':
-            if (msg.attempt === attempt && client) onClosed()
-            return
-          case 'refused':
-            if (msg.attempt !== attempt) return
-            log.warn(`broker refused our credentials (${msg.message}); refreshing the access token`)
-            awaitingCredentials = true
-            deps.auth.tell({ type: 'refresh', reason: 'broker refused the access token' })
-            return
-          case 'credentialsRenewed':
-            if (!awaitingCredentials) return
-            awaitingCredentials = false
-            if (!client) scheduleReconnect()
-            return
-          case 'kick':
-            return pump.pump()
-          case 'publishNow':
-            return publishNow(msg.topic, msg.payload)
-          case 'published':
-            return pump.settle(msg.event)
-          case 'receipt':
-            return onReceipt(msg.receipt)
-          case 'checkReceipts':
-            return checkReceipts()
-          case 'sessionUp':
-            sessionPublisher = msg.publisher
-            return pump.handover(msg.publisher)
-          case 'sessionDown':
-            if (sessionPublisher !== msg.publisher) return
-            sessionPublisher = undefined
-            pump.drop(msg.publisher)
-            if (mqttPublisher) pump.handover(mqttPublisher)
-            return
-          case 'drain':
+          case "connect":
+            return connect();
+          case "connected":
+            if (msg.attempt === attempt && client) onConnected();
+            return;
+          case "closed":
+            if (msg.attempt === attempt && client) onClosed();
+            return;
+          case "refused":
+            if (msg.attempt !== attempt) return;
+            log.warn(`broker refused our credentials (${msg.message}); refreshing the access token`);
+            awaitingCredentials = true;
+            deps.auth.tell({ type: "refresh", reason: "broker refused the access token" });
+            return;
+          case "credentialsRenewed":
+            if (!awaitingCredentials) return;
+            awaitingCredentials = false;
+            if (!client) scheduleReconnect();
+            return;
+          case "kick":
+            return pump.pump();
+          case "publishNow":
+            return publishNow(msg.topic, msg.payload);
+          case "published":
+            return pump.settle(msg.event);
+          case "receipt":
+            return onReceipt(msg.receipt);
+          case "checkReceipts":
+            return checkReceipts();
+          case "sessionUp":
+            sessionPublisher = msg.publisher;
+            return pump.handover(msg.publisher);
+          case "sessionDown":
+            if (sessionPublisher !== msg.publisher) return;
+            sessionPublisher = undefined;
+            pump.drop(msg.publisher);
+            if (mqttPublisher) pump.handover(mqttPublisher);
+            return;
+          case "drain":
             // Not awaited: the acks that empty the outbox arrive through this mailbox.
-            if (pump.connected) void pump.whenEmpty(msg.timeoutMs).then(msg.replyTo)
-            else msg.replyTo(deps.outbox.size() === 0)
-            return
-          case 'close':
-            await close(msg.announceOffline)
-            msg.replyTo?.()
-            return
+            if (pump.connected) void pump.whenEmpty(msg.timeoutMs).then(msg.replyTo);
+            else msg.replyTo(deps.outbox.size() === 0);
+            return;
+          case "close":
+            await close(msg.announceOffline);
+            msg.replyTo?.();
+            return;
         }
       },
 
       postStop() {
-        closing = true
-        clearTimeout(reconnectTimer)
-        clearInterval(receiptTimer)
-        if (client) onClosed()
+        closing = true;
+        clearTimeout(reconnectTimer);
+        clearInterval(receiptTimer);
+        if (client) onClosed();
       },
-    }
-  }
+    };
+  };
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined
-  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${ms}ms`)), ms)))
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>(
+    (_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${ms}ms`)), ms)),
+  );
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

@@ -2,28 +2,28 @@
  * Where live command output goes: the gRPC session while one is up, nowhere otherwise. Best effort, never
  * persisted. Shared between the command runner (writer) and the session actor (which plugs its stream in).
  */
-import type { OutputStream } from '../commands/kind.ts'
-import type { LogLine } from '../../../proto/grpc.ts'
+import type { OutputStream } from "../commands/kind.ts";
+import type { LogLine } from "../../../proto/grpc.ts";
 
-export type LogSink = (line: LogLine) => void
+export type LogSink = (line: LogLine) => void;
 
 export class LiveLog {
-  private sink: LogSink | undefined
+  private sink: LogSink | undefined;
 
   attach(sink: LogSink): void {
-    this.sink = sink
+    this.sink = sink;
   }
 
   /** Unplugs `sink` if it is still the current one. */
   detach(sink: LogSink): void {
-    if (this.sink === sink) this.sink = undefined
+    if (this.sink === sink) this.sink = undefined;
   }
 
   get active(): boolean {
-    return this.sink !== undefined
+    return this.sink !== undefined;
   }
 
   send(commandId: string, stream: OutputStream, line: string, atMs = Date.now()): void {
-    this.sink?.({ commandId, stream, line, atMs })
+    this.sink?.({ commandId, stream, line, atMs });
   }
 }

@@ -5,282 +5,296 @@
  * MQTT ones (durable dedupe, safety policy, runner), and so do cancels. Live exec output goes out as unsequenced log frames.
  * Reconnects with the same jittered backoff as MQTT; UNAUTHENTICATED triggers a token refresh first.
  */
-import * as grpc from '@grpc/grpc-js'
-import type { ActorContext, ActorRef, Behavior, ReplyTo } from '../actors/index.ts'
-import type { TokenRefresherMsg } from '../auth/token-refresher.ts'
-import { jitteredBackoffMs, type BackoffRange } from '../backoff.ts'
-import { errorMessage, type Logger } from '../log.ts'
-import type { Outbox } from '../store/outbox.ts'
-import { readVersion, type VersionSource } from '../version.ts'
-import { AgentSessionClient, type AgentFrame, type ServerFrame } from '../../../proto/grpc.ts'
-import { codecs } from '../../../proto/wire.ts'
-import type { ConnectionMsg } from './connection.ts'
-import type { LiveLog, LogSink } from './live-log.ts'
-import type { Publisher } from './outbox-pump.ts'
-import { frameOfRow } from './session-frames.ts'
+import * as grpc from "@grpc/grpc-js";
+import type { ActorContext, ActorRef, Behavior, ReplyTo } from "../actors/index.ts";
+import type { TokenRefresherMsg } from "../auth/token-refresher.ts";
+import { jitteredBackoffMs, type BackoffRange } from "../backoff.ts";
+import { errorMessage, type Logger } from "../log.ts";
+import type { Outbox } from "../store/outbox.ts";
+import { readVersion, type VersionSource } from "../version.ts";
+import { AgentSessionClient, type AgentFrame, type ServerFrame } from "../../../proto/grpc.ts";
+import { codecs } from "../../../proto/wire.ts";
+import type { ConnectionMsg } from "./connection.ts";
+import type { LiveLog, LogSink } from "./live-log.ts";
+import type { Publisher } from "./outbox-pump.ts";
+import { frameOfRow } from "./session-frames.ts";
 
 export type SessionMsg =
-  | { type: 'connect' }
-  | { type: 'frame'; attempt: number; frame: ServerFrame }
-  | { type: 'ended'; attempt: number; code: number; details: string }
-  | { type: 'welcomeTimeout'; attempt: number }
+  | { type: "connect" }
+  | { type: "frame"; attempt: number; frame: ServerFrame }
+  | { type: "ended"; attempt: number; code: number; details: string }
+  | { type: "welcomeTimeout"; attempt: number }
   /** The token refresher has a new access token. */
-  | { type: 'credentialsRenewed' }
+  | { type: "credentialsRenewed" }
   /** An AgentSafetyState to send now (unsequenced; dropped while no session is up, re-sent on welcome). */
-  | { type: 'safety'; payload: Uint8Array }
+  | { type: "safety"; payload: Uint8Array }
   /** Final: close the stream; no reconnects afterwards. */
-  | { type: 'close'; replyTo?: ReplyTo<void> }
+  | { type: "close"; replyTo?: ReplyTo<void> };
 
 export interface SessionDeps {
   /** host:port, plaintext. */
-  grpcUrl: string
-  keepaliveSeconds: number
-  backoff: BackoffRange
+  grpcUrl: string;
+  keepaliveSeconds: number;
+  backoff: BackoffRange;
   /** The current runtime access token ('' = none yet). */
-  accessToken(): string
-  agentVersion: VersionSource
-  outbox: Outbox
+  accessToken(): string;
+  agentVersion: VersionSource;
+  outbox: Outbox;
   /** Owns the outbox pump; told when the session can carry the outbox and when it cannot any more. */
-  link: ActorRef<ConnectionMsg>
-  auth: ActorRef<TokenRefresherMsg>
+  link: ActorRef<ConnectionMsg>;
+  auth: ActorRef<TokenRefresherMsg>;
   /** The MQTT command path: resolves once the command is durably recorded. */
-  command(payload: Uint8Array): Promise<void>
+  command(payload: Uint8Array): Promise<void>;
   /** The MQTT cancel path: resolves once the cancel is durably recorded. */
-  cancel(payload: Uint8Array): Promise<void>
-  liveLog: LiveLog
-  log: Logger
+  cancel(payload: Uint8Array): Promise<void>;
+  liveLog: LiveLog;
+  log: Logger;
   /** Observes session state changes (tests, metrics). */
-  onStateChange?(up: boolean): void
+  onStateChange?(up: boolean): void;
   /** The EmergencyStop path: resolves once latched. */
-  estop?(payload: Uint8Array): Promise<void>
+  estop?(payload: Uint8Array): Promise<void>;
   /** The current AgentSafetyState, sent right after every welcome. */
-  safetyState?(): Uint8Array
+  safetyState?(): Uint8Array;
 }
 
-type Call = grpc.ClientDuplexStream<AgentFrame, ServerFrame>
+type Call = grpc.ClientDuplexStream<AgentFrame, ServerFrame>;
 
 /** A welcomed stream. */
 interface Live {
-  publisher: Publisher
-  sink: LogSink
+  publisher: Publisher;
+  sink: LogSink;
   /** Frames sent and not yet acked, in send (= seq) order, with the pump's completion callbacks. */
-  unacked: Map<number, (error?: Error) => void>
+  unacked: Map<number, (error?: Error) => void>;
 }
 
-const WELCOME_TIMEOUT_MS = 15_000
-const CLOSE_TIMEOUT_MS = 2_000
+const WELCOME_TIMEOUT_MS = 15_000;
+const CLOSE_TIMEOUT_MS = 2_000;
 /** Log lines are dropped while this many frames wait in the stream's write buffer. */
-const LOG_BACKLOG_FRAMES = 256
+const LOG_BACKLOG_FRAMES = 256;
 
 export function agentSession(deps: SessionDeps) {
-  const { log } = deps
+  const { log } = deps;
   return ({ self }: ActorContext<SessionMsg>): Behavior<SessionMsg> => {
-    let client: grpc.Client | undefined
-    let call: Call | undefined
-    let live: Live | undefined
+    let client: grpc.Client | undefined;
+    let call: Call | undefined;
+    let live: Live | undefined;
     /** Identifies the stream an event comes from; events of older streams are ignored. */
-    let attempt = 0
+    let attempt = 0;
     /** Consecutive failed attempts, for the backoff; reset by a welcome. */
-    let failures = 0
-    let reconnectTimer: ReturnType<typeof setTimeout> | undefined
-    let welcomeTimer: ReturnType<typeof setTimeout> | undefined
-    let awaitingCredentials = false
-    let closing = false
-    let lastError: string | undefined
+    let failures = 0;
+    let reconnectTimer: ReturnType<typeof setTimeout> | undefined;
+    let welcomeTimer: ReturnType<typeof setTimeout> | undefined;
+    let awaitingCredentials = false;
+    let closing = false;
+    let lastError: string | undefined;
 
     function connect(): void {
-      if (closing || call || awaitingCredentials) return
-      const token = deps.accessToken()
+      if (closing || call || awaitingCredentials) return;
+      const token = deps.accessToken();
       if (!token) {
-        log.warn('no runtime access token yet: gRPC session waits for one')
-        awaitingCredentials = true
-        return
+        log.warn("no runtime access token yet: gRPC session waits for one");
+        awaitingCredentials = true;
+        return;
       }
-      const current = ++attempt
-      log.debug(`opening gRPC session to ${deps.grpcUrl} (attempt ${current})`)
+      const current = ++attempt;
+      log.debug(`opening gRPC session to ${deps.grpcUrl} (attempt ${current})`);
       // A fresh channel per attempt: no stale connection state or channel-level backoff of its own.
       client = new AgentSessionClient(deps.grpcUrl, grpc.credentials.createInsecure(), {
-        'grpc.keepalive_time_ms': deps.keepaliveSeconds * 1000,
-        'grpc.keepalive_timeout_ms': 10_000,
-      })
-      const metadata = new grpc.Metadata()
-      metadata.set('authorization', `Bearer ${token}`)
-      const next = (client as unknown as { Connect(metadata: grpc.Metadata): Call }).Connect(metadata)
-      call = next
-      next.on('data', (frame: ServerFrame) => self.tell({ type: 'frame', attempt: current, frame }))
-      next.on('status', (status: grpc.StatusObject) => self.tell({ type: 'ended', attempt: current, code: status.code, details: status.details }))
-      next.on('error', (error) => log.debug(`grpc session: ${error.message}`)) // 'status' follows
-      next.write({ seq: 0, hello: { agentVersion: readVersion(deps.agentVersion) } })
-      welcomeTimer = setTimeout(() => self.tell({ type: 'welcomeTimeout', attempt: current }), WELCOME_TIMEOUT_MS)
+        "grpc.keepalive_time_ms": deps.keepaliveSeconds * 1000,
+        "grpc.keepalive_timeout_ms": 10_000,
+      });
+      const metadata = new grpc.Metadata();
+      metadata.set("authorization", `Bearer ${token}`);
+      const next = (client as unknown as { Connect(metadata: grpc.Metadata): Call }).Connect(metadata);
+      call = next;
+      next.on("data", (frame: ServerFrame) => self.tell({ type: "frame", attempt: current, frame }));
+      next.on("status", (status: grpc.StatusObject) =>
+        self.tell({ type: "ended", attempt: current, code: status.code, details: status.details }),
+      );
+      next.on("error", (error) => log.debug(`grpc session: ${error.message}`)); // 'status' follows
+      next.write({ seq: 0, hello: { agentVersion: readVersion(deps.agentVersion) } });
+      welcomeTimer = setTimeout(() => self.tell({ type: "welcomeTimeout", attempt: current }), WELCOME_TIMEOUT_MS);
     }
 
     function onFrame(frame: ServerFrame): void {
       if (frame.estop && deps.estop) {
-        const generation = frame.estop.generation
-        deps.estop(codecs.emergencyStop.encode(frame.estop)).catch((error) => log.warn(`emergency stop ${generation} from the session not applied: ${errorMessage(error)}`))
-        return
+        const generation = frame.estop.generation;
+        deps
+          .estop(codecs.emergencyStop.encode(frame.estop))
+          .catch((error) =>
+            log.warn(`emergency stop ${generation} from the session not applied: ${errorMessage(error)}`),
+          );
+        return;
       }
-      if (frame.welcome) return onWelcome(frame.welcome)
-      if (frame.ack) return onAck(frame.ack.seq)
+      if (frame.welcome) return onWelcome(frame.welcome);
+      if (frame.ack) return onAck(frame.ack.seq);
       if (frame.command) {
-        const command = frame.command
-        deps.command(codecs.command.encode(command)).catch((error) => log.warn(`command ${command.id} from the session not accepted: ${errorMessage(error)}`))
+        const command = frame.command;
+        deps
+          .command(codecs.command.encode(command))
+          .catch((error) => log.warn(`command ${command.id} from the session not accepted: ${errorMessage(error)}`));
       }
       if (frame.cancel) {
-        const cancel = frame.cancel
-        deps.cancel(codecs.commandCancel.encode(cancel)).catch((error) => log.warn(`cancel of ${cancel.commandId} from the session not accepted: ${errorMessage(error)}`))
+        const cancel = frame.cancel;
+        deps
+          .cancel(codecs.commandCancel.encode(cancel))
+          .catch((error) =>
+            log.warn(`cancel of ${cancel.commandId} from the session not accepted: ${errorMessage(error)}`),
+          );
       }
     }
 
     function onWelcome({ lastAgentSeq, hostId }: { lastAgentSeq: number; hostId: string }): void {
-      const stream = call
-      if (live || !stream) return log.debug('ignoring a repeated welcome')
-      clearTimeout(welcomeTimer)
-      failures = 0
-      lastError = undefined
+      const stream = call;
+      if (live || !stream) return log.debug("ignoring a repeated welcome");
+      clearTimeout(welcomeTimer);
+      failures = 0;
+      lastError = undefined;
       // Processed already (over either transport): never resent.
-      const dropped = deps.outbox.removeThrough(lastAgentSeq)
-      const unacked = new Map<number, (error?: Error) => void>()
+      const dropped = deps.outbox.removeThrough(lastAgentSeq);
+      const unacked = new Map<number, (error?: Error) => void>();
       const publisher: Publisher = {
         // Called by the connection actor's pump; a stream that just ended is about to be replaced, so skip.
         publish(row, done) {
-          if (live?.publisher !== publisher) return
-          let frame: AgentFrame
+          if (live?.publisher !== publisher) return;
+          let frame: AgentFrame;
           try {
-            frame = { ...frameOfRow(row), seqFloor: deps.outbox.floor() }
+            frame = { ...frameOfRow(row), seqFloor: deps.outbox.floor() };
           } catch (error) {
-            log.warn(`dropping outbox row: ${errorMessage(error)}`)
-            return done()
+            log.warn(`dropping outbox row: ${errorMessage(error)}`);
+            return done();
           }
-          unacked.set(row.seq, done)
-          stream.write(frame)
+          unacked.set(row.seq, done);
+          stream.write(frame);
         },
-      }
+      };
       const sink: LogSink = (line) => {
-        if (stream.writableLength < LOG_BACKLOG_FRAMES) stream.write({ seq: 0, log: line })
-      }
-      live = { publisher, sink, unacked }
-      deps.liveLog.attach(sink)
-      if (deps.safetyState) sendSafety(deps.safetyState())
-      deps.link.tell({ type: 'sessionUp', publisher })
-      log.info(`gRPC session up with ${deps.grpcUrl} (host ${hostId}, control plane has seq ${lastAgentSeq}${dropped ? `, ${dropped} outbox row(s) already processed` : ''})`)
-      deps.onStateChange?.(true)
+        if (stream.writableLength < LOG_BACKLOG_FRAMES) stream.write({ seq: 0, log: line });
+      };
+      live = { publisher, sink, unacked };
+      deps.liveLog.attach(sink);
+      if (deps.safetyState) sendSafety(deps.safetyState());
+      deps.link.tell({ type: "sessionUp", publisher });
+      log.info(
+        `gRPC session up with ${deps.grpcUrl} (host ${hostId}, control plane has seq ${lastAgentSeq}${dropped ? `, ${dropped} outbox row(s) already processed` : ""})`,
+      );
+      deps.onStateChange?.(true);
     }
 
     function sendSafety(payload: Uint8Array): void {
-      if (!live || !call) return
-      call.write({ seq: 0, safety: codecs.safetyState.decode(payload) })
+      if (!live || !call) return;
+      call.write({ seq: 0, safety: codecs.safetyState.decode(payload) });
     }
 
     /** Cumulative: every frame with seq <= `seq` is processed. */
     function onAck(seq: number): void {
-      if (!live) return
+      if (!live) return;
       for (const [sent, done] of live.unacked) {
-        if (sent > seq) break
-        live.unacked.delete(sent)
-        done()
+        if (sent > seq) break;
+        live.unacked.delete(sent);
+        done();
       }
     }
 
     /** Gives the outbox back to MQTT (unacked frames are resent there or on the next session) and stops live logs. */
     function release(): void {
-      if (!live) return
-      deps.liveLog.detach(live.sink)
-      deps.link.tell({ type: 'sessionDown', publisher: live.publisher })
-      live = undefined
-      if (!closing) log.warn('gRPC session lost')
-      deps.onStateChange?.(false)
+      if (!live) return;
+      deps.liveLog.detach(live.sink);
+      deps.link.tell({ type: "sessionDown", publisher: live.publisher });
+      live = undefined;
+      if (!closing) log.warn("gRPC session lost");
+      deps.onStateChange?.(false);
     }
 
     /** Forgets the stream, cancelling it if still open. */
     function teardown(): void {
-      clearTimeout(welcomeTimer)
-      release()
-      call?.removeAllListeners()
-      call?.on('error', () => {}) // late errors of a dead stream must not become uncaught
-      call?.cancel()
-      call = undefined
-      client?.close()
-      client = undefined
+      clearTimeout(welcomeTimer);
+      release();
+      call?.removeAllListeners();
+      call?.on("error", () => {}); // late errors of a dead stream must not become uncaught
+      call?.cancel();
+      call = undefined;
+      client?.close();
+      client = undefined;
     }
 
     function onEnded(code: number, details: string): void {
-      teardown()
-      if (closing) return
+      teardown();
+      if (closing) return;
       if (code === grpc.status.UNAUTHENTICATED) {
-        log.warn(`control plane refused the session (${details}); refreshing the access token`)
-        awaitingCredentials = true
-        deps.auth.tell({ type: 'refresh', reason: 'gRPC session refused the access token' })
-        return
+        log.warn(`control plane refused the session (${details}); refreshing the access token`);
+        awaitingCredentials = true;
+        deps.auth.tell({ type: "refresh", reason: "gRPC session refused the access token" });
+        return;
       }
-      lastError = `${grpc.status[code] ?? code}${details.trim() ? `: ${details.trim()}` : ''}`
-      scheduleReconnect()
+      lastError = `${grpc.status[code] ?? code}${details.trim() ? `: ${details.trim()}` : ""}`;
+      scheduleReconnect();
     }
 
     function scheduleReconnect(): void {
-      clearTimeout(reconnectTimer)
-      const delayMs = jitteredBackoffMs(deps.backoff, failures++)
-      log.info(`gRPC session: reconnecting in ${delayMs}ms${lastError ? ` (${lastError})` : ''}`)
-      lastError = undefined
-      reconnectTimer = setTimeout(() => self.tell({ type: 'connect' }), delayMs)
+      clearTimeout(reconnectTimer);
+      const delayMs = jitteredBackoffMs(deps.backoff, failures++);
+      log.info(`gRPC session: reconnecting in ${delayMs}ms${lastError ? ` (${lastError})` : ""}`);
+      lastError = undefined;
+      reconnectTimer = setTimeout(() => self.tell({ type: "connect" }), delayMs);
     }
 
     /** Half-closes the stream and waits briefly for the control plane to end it, then cancels. */
     async function close(): Promise<void> {
-      closing = true
-      clearTimeout(reconnectTimer)
-      const stream = call
-      if (!stream) return teardown()
+      closing = true;
+      clearTimeout(reconnectTimer);
+      const stream = call;
+      if (!stream) return teardown();
       const ended = new Promise<void>((resolve) => {
-        stream.once('status', () => resolve())
-        setTimeout(resolve, CLOSE_TIMEOUT_MS)
-      })
-      release()
-      stream.end()
-      await ended
-      teardown()
-      log.info('gRPC session closed')
+        stream.once("status", () => resolve());
+        setTimeout(resolve, CLOSE_TIMEOUT_MS);
+      });
+      release();
+      stream.end();
+      await ended;
+      teardown();
+      log.info("gRPC session closed");
     }
 
     return {
       preStart() {
-        self.tell({ type: 'connect' })
+        self.tell({ type: "connect" });
       },
 
       async receive(msg) {
         switch (msg.type) {
-          case 'connect':
-            return connect()
-          case 'frame':
-            if (msg.attempt === attempt && call) onFrame(msg.frame)
-            return
-          case 'ended':
-            if (msg.attempt === attempt && call) onEnded(msg.code, msg.details)
-            return
-          case 'welcomeTimeout':
-            if (msg.attempt !== attempt || !call || live) return
-            teardown()
-            lastError = 'no welcome from the control plane'
-            return scheduleReconnect()
-          case 'credentialsRenewed':
-            if (!awaitingCredentials) return
-            awaitingCredentials = false
-            if (!call) scheduleReconnect()
-            return
-          case 'safety':
-            return sendSafety(msg.payload)
-          case 'close':
-            await close()
-            msg.replyTo?.()
-            return
+          case "connect":
+            return connect();
+          case "frame":
+            if (msg.attempt === attempt && call) onFrame(msg.frame);
+            return;
+          case "ended":
+            if (msg.attempt === attempt && call) onEnded(msg.code, msg.details);
+            return;
+          case "welcomeTimeout":
+            if (msg.attempt !== attempt || !call || live) return;
+            teardown();
+            lastError = "no welcome from the control plane";
+            return scheduleReconnect();
+          case "credentialsRenewed":
+            if (!awaitingCredentials) return;
+            awaitingCredentials = false;
+            if (!call) scheduleReconnect();
+            return;
+          case "safety":
+            return sendSafety(msg.payload);
+          case "close":
+            await close();
+            msg.replyTo?.();
+            return;
         }
       },
 
       postStop() {
-        closing = true
-        clearTimeout(reconnectTimer)
-        teardown()
+        closing = true;
+        clearTimeout(reconnectTimer);
+        teardown();
       },
-    }
-  }
+    };
+  };
 }

@@ -1,37 +1,37 @@
 /** Status actor: every interval, an AgentStatus report plus agent.load1 / agent.memory_free_bytes telemetry. */
-import os from 'node:os'
-import type { ActorContext, ActorRef, Behavior } from '../actors/index.ts'
-import type { CommandStore } from '../store/command-store.ts'
-import type { Outbox } from '../store/outbox.ts'
-import { readVersion, type VersionSource } from '../version.ts'
-import { codecs } from '../../../proto/wire.ts'
-import type { TelemetryMsg } from './telemetry.ts'
+import os from "node:os";
+import type { ActorContext, ActorRef, Behavior } from "../actors/index.ts";
+import type { CommandStore } from "../store/command-store.ts";
+import type { Outbox } from "../store/outbox.ts";
+import { readVersion, type VersionSource } from "../version.ts";
+import { codecs } from "../../../proto/wire.ts";
+import type { TelemetryMsg } from "./telemetry.ts";
 
-export type StatusMsg = { type: 'report' }
+export type StatusMsg = { type: "report" };
 
 export interface StatusDeps {
-  outbox: Outbox
-  topic: string
-  commands: CommandStore
-  telemetry: ActorRef<TelemetryMsg>
-  intervalMs: number
-  agentVersion: VersionSource
-  now?: () => number
+  outbox: Outbox;
+  topic: string;
+  commands: CommandStore;
+  telemetry: ActorRef<TelemetryMsg>;
+  intervalMs: number;
+  agentVersion: VersionSource;
+  now?: () => number;
 }
 
 export function status(deps: StatusDeps) {
-  const now = deps.now ?? Date.now
+  const now = deps.now ?? Date.now;
   return ({ self }: ActorContext<StatusMsg>): Behavior<StatusMsg> => {
-    let timer: ReturnType<typeof setInterval> | undefined
+    let timer: ReturnType<typeof setInterval> | undefined;
     return {
       preStart() {
-        self.tell({ type: 'report' })
-        timer = setInterval(() => self.tell({ type: 'report' }), deps.intervalMs)
+        self.tell({ type: "report" });
+        timer = setInterval(() => self.tell({ type: "report" }), deps.intervalMs);
       },
       receive() {
-        const atMs = now()
-        const load1 = os.loadavg()[0] ?? 0
-        const memoryFreeBytes = os.freemem()
+        const atMs = now();
+        const load1 = os.loadavg()[0] ?? 0;
+        const memoryFreeBytes = os.freemem();
         deps.outbox.append(
           deps.topic,
           codecs.status.encode({
@@ -43,18 +43,18 @@ export function status(deps: StatusDeps) {
             runningCommands: deps.commands.countRunning(),
             atMs,
           }),
-        )
+        );
         deps.telemetry.tell({
-          type: 'record',
+          type: "record",
           points: [
-            { name: 'agent.load1', value: load1, atMs },
-            { name: 'agent.memory_free_bytes', value: memoryFreeBytes, atMs },
+            { name: "agent.load1", value: load1, atMs },
+            { name: "agent.memory_free_bytes", value: memoryFreeBytes, atMs },
           ],
-        })
+        });
       },
       postStop() {
-        clearInterval(timer)
+        clearInterval(timer);
       },
-    }
-  }
+    };
+  };
 }

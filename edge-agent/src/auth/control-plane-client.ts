@@ -1,10 +1,10 @@
 /** The two runtime-auth REST calls of the control plane: bootstrap exchange and token refresh. */
-import { Type, type Static } from '@sinclair/typebox'
-import { Value } from '@sinclair/typebox/value'
-import type { RuntimeIdentity, TokenPair } from '../store/identity-store.ts'
+import { Type, type Static } from "@sinclair/typebox";
+import { Value } from "@sinclair/typebox/value";
+import type { RuntimeIdentity, TokenPair } from "../store/identity-store.ts";
 
 const TokenResponseSchema = Type.Object({
-  tokenType: Type.Literal('Bearer'),
+  tokenType: Type.Literal("Bearer"),
   runtimeId: Type.String({ minLength: 1 }),
   agentId: Type.String({ minLength: 1 }),
   userId: Type.String({ minLength: 1 }),
@@ -15,42 +15,42 @@ const TokenResponseSchema = Type.Object({
   refreshTokenExpiresAt: Type.String({ minLength: 1 }),
   tenantId: Type.String({ minLength: 1 }),
   hostId: Type.String({ minLength: 1 }),
-})
-type TokenResponse = Static<typeof TokenResponseSchema>
+});
+type TokenResponse = Static<typeof TokenResponseSchema>;
 
 export interface TokenGrant {
-  identity: RuntimeIdentity
-  tokens: TokenPair
+  identity: RuntimeIdentity;
+  tokens: TokenPair;
 }
 
 export type AuthResult =
   | { ok: true; grant: TokenGrant }
   /** Permanent: revoked identity, bad or reused token. Retrying cannot help. */
-  | { ok: false; kind: 'rejected'; status: number; message: string }
+  | { ok: false; kind: "rejected"; status: number; message: string }
   /** Transient: network error, timeout, 5xx, 429 or a malformed answer. Retry with backoff. */
-  | { ok: false; kind: 'unavailable'; message: string }
+  | { ok: false; kind: "unavailable"; message: string };
 
 export interface WorkerRegistration {
-  machineId: string
-  token: string
-  name: string
-  capabilities: string[]
-  hardware: Record<string, string | number>
-  runtimeVersion: string
+  machineId: string;
+  token: string;
+  name: string;
+  capabilities: string[];
+  hardware: Record<string, string | number>;
+  runtimeVersion: string;
 }
 
 export interface AuthApi {
-  exchange(runtimeId: string, bootstrapToken: string, runtimeVersion: string): Promise<AuthResult>
+  exchange(runtimeId: string, bootstrapToken: string, runtimeVersion: string): Promise<AuthResult>;
   /** Worker enrollment (POST /api/workers/register); the answer also carries a one-time recovery secret. */
-  register?(registration: WorkerRegistration): Promise<AuthResult & { recoverySecret?: string }>
-  refresh(refreshToken: string): Promise<AuthResult>
+  register?(registration: WorkerRegistration): Promise<AuthResult & { recoverySecret?: string }>;
+  refresh(refreshToken: string): Promise<AuthResult>;
 }
 
 /** Refresh at this fraction of the access token's lifetime. */
-export const REFRESH_AT_FRACTION = 0.75
+export const REFRESH_AT_FRACTION = 0.75;
 /** Never schedule refreshes closer than this, whatever the clocks say. */
-const MIN_REFRESH_DELAY_MS = 5_000
-const REQUEST_TIMEOUT_MS = 15_000
+const MIN_REFRESH_DELAY_MS = 5_000;
+const REQUEST_TIMEOUT_MS = 15_000;
 
 export class HttpAuthApi implements AuthApi {
   constructor(
@@ -59,57 +59,73 @@ export class HttpAuthApi implements AuthApi {
   ) {}
 
   exchange(runtimeId: string, bootstrapToken: string, runtimeVersion: string): Promise<AuthResult> {
-    return this.post('/api/runtime/bootstrap/exchange', { runtimeId, bootstrapToken, runtimeVersion })
+    return this.post("/api/runtime/bootstrap/exchange", { runtimeId, bootstrapToken, runtimeVersion });
   }
 
   refresh(refreshToken: string): Promise<AuthResult> {
-    return this.post('/api/runtime/auth/refresh', { refreshToken })
+    return this.post("/api/runtime/auth/refresh", { refreshToken });
   }
 
   register(registration: WorkerRegistration): Promise<AuthResult & { recoverySecret?: string }> {
-    return this.post('/api/workers/register', registration)
+    return this.post("/api/workers/register", registration);
   }
 
   private async post(path: string, body: unknown): Promise<AuthResult & { recoverySecret?: string }> {
-    let response: Response
-    let text: string
+    let response: Response;
+    let text: string;
     try {
       response = await this.fetchImpl(this.apiUrl + path, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/json' },
+        method: "POST",
+        headers: { "content-type": "application/json", accept: "application/json" },
         body: JSON.stringify(body),
         signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-      })
-      text = await response.text()
+      });
+      text = await response.text();
     } catch (error) {
-      return { ok: false, kind: 'unavailable', message: `POST ${path}: ${(error as Error).message}` }
+      return { ok: false, kind: "unavailable", message: `POST ${path}: ${(error as Error).message}` };
     }
-    const json = parseJson(text)
+    const json = parseJson(text);
     if (!response.ok) {
-      const reason = errorField(json) ?? (text.slice(0, 200) || response.statusText)
-      const message = `POST ${path} answered ${response.status}: ${reason}`
-      const transient = response.status >= 500 || response.status === 408 || response.status === 429
-      return transient ? { ok: false, kind: 'unavailable', message } : { ok: false, kind: 'rejected', status: response.status, message }
+      const reason = errorField(json) ?? (text.slice(0, 200) || response.statusText);
+      const message = `POST ${path} answered ${response.status}: ${reason}`;
+      const transient = response.status >= 500 || response.status === 408 || response.status === 429;
+      return transient
+        ? { ok: false, kind: "unavailable", message }
+        : { ok: false, kind: "rejected", status: response.status, message };
     }
     if (!Value.Check(TokenResponseSchema, json)) {
-      const first = Value.Errors(TokenResponseSchema, json).First()
-      return { ok: false, kind: 'unavailable', message: `POST ${path}: malformed answer (${first?.path || '/'}: ${first?.message})` }
+      const first = Value.Errors(TokenResponseSchema, json).First();
+      return {
+        ok: false,
+        kind: "unavailable",
+        message: `POST ${path}: malformed answer (${first?.path || "/"}: ${first?.message})`,
+      };
     }
-    const grant = toGrant(json, serverTime(response))
-    if (!grant) return { ok: false, kind: 'unavailable', message: `POST ${path}: malformed token expiry timestamps` }
-    const recoverySecret = (json as { recoverySecret?: unknown }).recoverySecret
-    return { ok: true, grant, ...(typeof recoverySecret === 'string' ? { recoverySecret } : {}) }
+    const grant = toGrant(json, serverTime(response));
+    if (!grant) return { ok: false, kind: "unavailable", message: `POST ${path}: malformed token expiry timestamps` };
+    const recoverySecret = (json as { recoverySecret?: unknown }).recoverySecret;
+    return { ok: true, grant, ...(typeof recoverySecret === "string" ? { recoverySecret } : {}) };
   }
 }
 
 /** Converts the answer; schedules the refresh relative to the server's clock (Date header) to tolerate local clock skew. */
-export function toGrant(body: TokenResponse, serverNowMs: number | undefined, localNowMs = Date.now()): TokenGrant | undefined {
-  const accessTokenExpiresAt = Date.parse(body.accessTokenExpiresAt)
-  const refreshTokenExpiresAt = Date.parse(body.refreshTokenExpiresAt)
-  if (Number.isNaN(accessTokenExpiresAt) || Number.isNaN(refreshTokenExpiresAt)) return undefined
-  const lifetimeMs = accessTokenExpiresAt - (serverNowMs ?? localNowMs)
+export function toGrant(
+  body: TokenResponse,
+  serverNowMs: number | undefined,
+  localNowMs = Date.now(),
+): TokenGrant | undefined {
+  const accessTokenExpiresAt = Date.parse(body.accessTokenExpiresAt);
+  const refreshTokenExpiresAt = Date.parse(body.refreshTokenExpiresAt);
+  if (Number.isNaN(accessTokenExpiresAt) || Number.isNaN(refreshTokenExpiresAt)) return undefined;
+  const lifetimeMs = accessTokenExpiresAt - (serverNowMs ?? localNowMs);
   return {
-    identity: { runtimeId: body.runtimeId, agentId: body.agentId, userId: body.userId, tenantId: body.tenantId, hostId: body.hostId },
+    identity: {
+      runtimeId: body.runtimeId,
+      agentId: body.agentId,
+      userId: body.userId,
+      tenantId: body.tenantId,
+      hostId: body.hostId,
+    },
     tokens: {
       accessToken: body.accessToken,
       accessTokenExpiresAt,
@@ -117,24 +133,24 @@ export function toGrant(body: TokenResponse, serverNowMs: number | undefined, lo
       refreshTokenExpiresAt,
       refreshDueAt: localNowMs + Math.max(MIN_REFRESH_DELAY_MS, Math.floor(lifetimeMs * REFRESH_AT_FRACTION)),
     },
-  }
+  };
 }
 
 function serverTime(response: Response): number | undefined {
-  const header = response.headers.get('date')
-  const parsed = header ? Date.parse(header) : Number.NaN
-  return Number.isNaN(parsed) ? undefined : parsed
+  const header = response.headers.get("date");
+  const parsed = header ? Date.parse(header) : Number.NaN;
+  return Number.isNaN(parsed) ? undefined : parsed;
 }
 
 function parseJson(text: string): unknown {
   try {
-    return JSON.parse(text)
+    return JSON.parse(text);
   } catch {
-    return undefined
+    return undefined;
   }
 }
 
 function errorField(json: unknown): string | undefined {
-  const error = (json as { error?: unknown } | undefined)?.error
-  return typeof error === 'string' ? error : undefined
+  const error = (json as { error?: unknown } | undefined)?.error;
+  return typeof error === "string" ? error : undefined;
 }

@@ -1,21 +1,21 @@
-import type { SafetyPolicy } from './rules.ts'
+import type { SafetyPolicy } from "./rules.ts";
 
 /**
  * Longest rate-limit window (ms) across policies, disabled ones included so
  * history survives a policy being re-enabled. 0 when no policy limits rate.
  */
 export function rateWindowMs(policies: readonly SafetyPolicy[]): number {
-  let longest = 0
+  let longest = 0;
   for (const { rules } of policies) {
-    const seconds = rules.rateLimit?.perSeconds
-    if (seconds !== undefined && seconds * 1000 > longest) longest = seconds * 1000
+    const seconds = rules.rateLimit?.perSeconds;
+    if (seconds !== undefined && seconds * 1000 > longest) longest = seconds * 1000;
   }
-  return longest
+  return longest;
 }
 
 /** Timestamps within `windowMs` before `nowMs` (window is (now - windowMs, now]; future stamps kept). */
 export function acceptedWithin(recentAcceptedAt: readonly number[], nowMs: number, windowMs: number): number[] {
-  return recentAcceptedAt.filter((t) => nowMs - t < windowMs)
+  return recentAcceptedAt.filter((t) => nowMs - t < windowMs);
 }
 
 /** Drops accepted-command timestamps no rate limit can need any more. */
@@ -24,5 +24,5 @@ export function pruneRecentAccepted(
   policies: readonly SafetyPolicy[],
   nowMs: number,
 ): number[] {
-  return acceptedWithin(recentAcceptedAt, nowMs, rateWindowMs(policies))
+  return acceptedWithin(recentAcceptedAt, nowMs, rateWindowMs(policies));
 }

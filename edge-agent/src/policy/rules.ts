@@ -1,8 +1,8 @@
-import { type Static, Type } from '@sinclair/typebox'
-import { Value } from '@sinclair/typebox/value'
-import { isValidTimeZone, parseHHMM } from './clock.ts'
+import { type Static, Type } from "@sinclair/typebox";
+import { Value } from "@sinclair/typebox/value";
+import { isValidTimeZone, parseHHMM } from "./clock.ts";
 
-const HHMM = '^([01]\\d|2[0-3]):[0-5]\\d$'
+const HHMM = "^([01]\\d|2[0-3]):[0-5]\\d$";
 
 export const TimeWindowSchema = Type.Object(
   {
@@ -16,7 +16,7 @@ export const TimeWindowSchema = Type.Object(
     timezone: Type.Optional(Type.String()),
   },
   { additionalProperties: false },
-)
+);
 
 /** Safety rules of one policy. Shared with the control plane, which validates against it. */
 export const PolicyRulesSchema = Type.Object(
@@ -27,10 +27,7 @@ export const PolicyRulesSchema = Type.Object(
     deniedKinds: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
     /** Kind "exec": params.command must exactly match an entry. No policy with it = exec denied. */
     exec: Type.Optional(
-      Type.Object(
-        { allowedCommands: Type.Array(Type.String({ minLength: 1 })) },
-        { additionalProperties: false },
-      ),
+      Type.Object({ allowedCommands: Type.Array(Type.String({ minLength: 1 })) }, { additionalProperties: false }),
     ),
     /** Numeric bounds for named params, e.g. { speed: { max: 1.5 } }. */
     paramBounds: Type.Optional(
@@ -54,36 +51,36 @@ export const PolicyRulesSchema = Type.Object(
     timeWindows: Type.Optional(Type.Array(TimeWindowSchema)),
   },
   { additionalProperties: false },
-)
+);
 
-export type PolicyRules = Static<typeof PolicyRulesSchema>
-export type TimeWindow = Static<typeof TimeWindowSchema>
+export type PolicyRules = Static<typeof PolicyRulesSchema>;
+export type TimeWindow = Static<typeof TimeWindowSchema>;
 
 export interface SafetyPolicy {
-  id: string
-  name: string
-  enabled: boolean
-  rules: PolicyRules
+  id: string;
+  name: string;
+  enabled: boolean;
+  rules: PolicyRules;
 }
 
 /** Validates rules against the schema plus semantic checks; returns the first problem or null. */
 export function validateRules(rules: unknown): string | null {
   if (!Value.Check(PolicyRulesSchema, rules)) {
-    const error = Value.Errors(PolicyRulesSchema, rules).First()
-    return error ? `${error.path || '/'}: ${error.message}` : 'invalid rules'
+    const error = Value.Errors(PolicyRulesSchema, rules).First();
+    return error ? `${error.path || "/"}: ${error.message}` : "invalid rules";
   }
   for (const [name, bounds] of Object.entries(rules.paramBounds ?? {})) {
     if (bounds.min !== undefined && bounds.max !== undefined && bounds.min > bounds.max) {
-      return `/paramBounds/${name}: min ${bounds.min} is greater than max ${bounds.max}`
+      return `/paramBounds/${name}: min ${bounds.min} is greater than max ${bounds.max}`;
     }
   }
   for (const [i, window] of (rules.timeWindows ?? []).entries()) {
     if (window.timezone !== undefined && !isValidTimeZone(window.timezone)) {
-      return `/timeWindows/${i}/timezone: unknown IANA time zone "${window.timezone}"`
+      return `/timeWindows/${i}/timezone: unknown IANA time zone "${window.timezone}"`;
     }
     if (parseHHMM(window.start) === parseHHMM(window.end)) {
-      return `/timeWindows/${i}: start and end must differ (empty window)`
+      return `/timeWindows/${i}: start and end must differ (empty window)`;
     }
   }
-  return null
+  return null;
 }

@@ -1,7 +1,7 @@
 /** The agent's local state: one SQLite file (WAL) holding identity, outbox, command log, policies and counters. */
-import { Database } from 'bun:sqlite'
-import { chmodSync, existsSync, mkdirSync } from 'node:fs'
-import { join } from 'node:path'
+import { Database } from "bun:sqlite";
+import { chmodSync, existsSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
 
 /** Each entry upgrades the schema by one version (PRAGMA user_version). Append only. */
 const MIGRATIONS: readonly string[] = [
@@ -67,12 +67,12 @@ const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE commands ADD COLUMN cancel_reason TEXT;
   `,
-]
+];
 
 export class StateDirError extends Error {
   constructor(message: string) {
-    super(message)
-    this.name = 'StateDirError'
+    super(message);
+    this.name = "StateDirError";
   }
 }
 
@@ -82,45 +82,45 @@ export class StateDirError extends Error {
  */
 export function openAgentDatabase(stateDir: string): Database {
   try {
-    if (!existsSync(stateDir)) mkdirSync(stateDir, { recursive: true, mode: 0o700 })
+    if (!existsSync(stateDir)) mkdirSync(stateDir, { recursive: true, mode: 0o700 });
   } catch (error) {
-    throw new StateDirError(`cannot create state dir ${stateDir}: ${(error as Error).message}`)
+    throw new StateDirError(`cannot create state dir ${stateDir}: ${(error as Error).message}`);
   }
-  const path = join(stateDir, 'agent.db')
-  let db: Database
+  const path = join(stateDir, "agent.db");
+  let db: Database;
   try {
-    db = new Database(path, { create: true, strict: true })
-    chmodSync(path, 0o600)
+    db = new Database(path, { create: true, strict: true });
+    chmodSync(path, 0o600);
     // Exclusive before WAL: no shared-memory index, and nobody else can open the file while we run.
-    db.exec('PRAGMA locking_mode = EXCLUSIVE')
-    db.exec('PRAGMA journal_mode = WAL')
+    db.exec("PRAGMA locking_mode = EXCLUSIVE");
+    db.exec("PRAGMA journal_mode = WAL");
     // FULL: a command recorded as received must survive power loss, or it could run twice.
-    db.exec('PRAGMA synchronous = FULL')
-    migrate(db)
+    db.exec("PRAGMA synchronous = FULL");
+    migrate(db);
   } catch (error) {
-    const message = (error as Error).message
-    const hint = /locked|busy/i.test(message) ? ' (is another edge agent running with this state dir?)' : ''
-    throw new StateDirError(`cannot open ${path}: ${message}${hint}`)
+    const message = (error as Error).message;
+    const hint = /locked|busy/i.test(message) ? " (is another edge agent running with this state dir?)" : "";
+    throw new StateDirError(`cannot open ${path}: ${message}${hint}`);
   }
-  return db
+  return db;
 }
 
 /** An in-memory database with the same schema, for tests. */
 export function openMemoryDatabase(): Database {
-  const db = new Database(':memory:', { strict: true })
-  migrate(db)
-  return db
+  const db = new Database(":memory:", { strict: true });
+  migrate(db);
+  return db;
 }
 
 function migrate(db: Database): void {
-  const { user_version: current } = db.query('PRAGMA user_version').get() as { user_version: number }
+  const { user_version: current } = db.query("PRAGMA user_version").get() as { user_version: number };
   if (current > MIGRATIONS.length) {
-    throw new Error(`agent.db schema version ${current} is newer than this agent understands (${MIGRATIONS.length})`)
+    throw new Error(`agent.db schema version ${current} is newer than this agent understands (${MIGRATIONS.length})`);
   }
   for (let version = current; version < MIGRATIONS.length; version++) {
     db.transaction(() => {
-      db.exec(MIGRATIONS[version]!)
-      db.exec(`PRAGMA user_version = ${version + 1}`)
-    })()
+      db.exec(MIGRATIONS[version]!);
+      db.exec(`PRAGMA user_version = ${version + 1}`);
+    })();
   }
 }

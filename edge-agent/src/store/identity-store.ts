@@ -1,51 +1,51 @@
 /** The runtime identity and its token pair, as issued by the control plane. Tokens never leave this file except to the API and broker. */
-import type { Database } from 'bun:sqlite'
+import type { Database } from "bun:sqlite";
 
 export interface RuntimeIdentity {
-  runtimeId: string
-  agentId: string
-  userId: string
-  tenantId: string
-  hostId: string
+  runtimeId: string;
+  agentId: string;
+  userId: string;
+  tenantId: string;
+  hostId: string;
 }
 
 export interface TokenPair {
-  accessToken: string
+  accessToken: string;
   /** Epoch ms. */
-  accessTokenExpiresAt: number
-  refreshToken: string
-  refreshTokenExpiresAt: number
+  accessTokenExpiresAt: number;
+  refreshToken: string;
+  refreshTokenExpiresAt: number;
   /** Local epoch ms at which the pair should be refreshed (~75% of the access token's lifetime). */
-  refreshDueAt: number
+  refreshDueAt: number;
 }
 
-export type StoredIdentity = RuntimeIdentity & TokenPair
+export type StoredIdentity = RuntimeIdentity & TokenPair;
 
 interface Row {
-  runtime_id: string
-  agent_id: string
-  user_id: string
-  tenant_id: string
-  host_id: string
-  access_token: string
-  access_token_expires_at: number
-  refresh_token: string
-  refresh_token_expires_at: number
-  refresh_due_at: number
+  runtime_id: string;
+  agent_id: string;
+  user_id: string;
+  tenant_id: string;
+  host_id: string;
+  access_token: string;
+  access_token_expires_at: number;
+  refresh_token: string;
+  refresh_token_expires_at: number;
+  refresh_due_at: number;
 }
 
 /** What the rest of the agent needs to read identity and tokens; tests substitute their own. */
 export interface IdentitySource {
-  load(): StoredIdentity | undefined
-  save(identity: StoredIdentity): void
+  load(): StoredIdentity | undefined;
+  save(identity: StoredIdentity): void;
 }
 
 export class IdentityStore implements IdentitySource {
   constructor(private readonly db: Database) {}
 
   load(): StoredIdentity | undefined {
-    const row = this.db.query('SELECT * FROM identity WHERE id = 1').get() as Row | null
-    if (!row) return undefined
+    const row = this.db.query("SELECT * FROM identity WHERE id = 1").get() as Row | null;
+    if (!row) return undefined;
     return {
       runtimeId: row.runtime_id,
       agentId: row.agent_id,
@@ -57,7 +57,7 @@ export class IdentityStore implements IdentitySource {
       refreshToken: row.refresh_token,
       refreshTokenExpiresAt: row.refresh_token_expires_at,
       refreshDueAt: row.refresh_due_at,
-    }
+    };
   }
 
   save(identity: StoredIdentity, now = Date.now()): void {
@@ -82,6 +82,6 @@ export class IdentityStore implements IdentitySource {
         identity.refreshTokenExpiresAt,
         identity.refreshDueAt,
         now,
-      )
+      );
   }
 }

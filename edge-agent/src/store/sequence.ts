@@ -1,5 +1,5 @@
 /** Durable monotonically increasing counters (e.g. telemetry point seq). */
-import type { Database } from 'bun:sqlite'
+import type { Database } from "bun:sqlite";
 
 export class Sequence {
   constructor(
@@ -18,7 +18,7 @@ export class Sequence {
         `INSERT INTO counters (name, value) VALUES (?1, ?3 + ?2)
          ON CONFLICT (name) DO UPDATE SET value = value + ?2 RETURNING value`,
       )
-      .get(this.name, count, Date.now() * 1000) as { value: number }
-    return row.value - count + 1
+      .get(this.name, count, Date.now() * 1000) as { value: number };
+    return row.value - count + 1;
   }
 }

@@ -40,7 +40,11 @@ export class ApiKeyService {
   }
 
   list(tenantId: string) {
-    return this.db.select(publicColumns).from(apiKeys).where(eq(apiKeys.tenantId, tenantId)).orderBy(desc(apiKeys.createdAt));
+    return this.db
+      .select(publicColumns)
+      .from(apiKeys)
+      .where(eq(apiKeys.tenantId, tenantId))
+      .orderBy(desc(apiKeys.createdAt));
   }
 
   /** Revokes a key of the tenant; revoking twice is harmless. */
@@ -60,7 +64,10 @@ export class ApiKeyService {
   }
 
   async exists(q: Queryable, secret: string): Promise<boolean> {
-    const [row] = await q.select({ id: apiKeys.id }).from(apiKeys).where(eq(apiKeys.keyHash, hashSecret(secret)));
+    const [row] = await q
+      .select({ id: apiKeys.id })
+      .from(apiKeys)
+      .where(eq(apiKeys.keyHash, hashSecret(secret)));
     return Boolean(row);
   }
 

@@ -26,12 +26,20 @@ export class Authenticator {
     } else if (token.startsWith(USER_ACCESS_PREFIX)) {
       via = "access_token";
       const access = await this.userSessions.resolveAccess(token);
-      if (access?.subject.userId) [user] = await this.db.select().from(users).where(eq(users.id, access.subject.userId));
+      if (access?.subject.userId)
+        [user] = await this.db.select().from(users).where(eq(users.id, access.subject.userId));
     } else {
       throw unauthorized("unsupported credential");
     }
     if (!user) throw unauthorized("invalid, expired or revoked credential");
-    return { kind: "user", tenantId: user.tenantId, userId: user.id, role: user.role, isSuperadmin: user.isSuperadmin, via };
+    return {
+      kind: "user",
+      tenantId: user.tenantId,
+      userId: user.id,
+      role: user.role,
+      isSuperadmin: user.isSuperadmin,
+      via,
+    };
   }
 }
 

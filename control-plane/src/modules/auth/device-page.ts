@@ -17,7 +17,11 @@ const b=await r.json();document.getElementById('out').textContent=r.ok?'Approved
 </script></body></html>`;
 
 export const devicePage = (publicUrl: string) =>
-  new Elysia().get("/auth/device", ({ set }) => {
-    set.headers["content-type"] = "text/html; charset=utf-8";
-    return page(publicUrl);
-  }, { detail: { hide: true } });
+  new Elysia().get(
+    "/auth/device",
+    ({ set }) => {
+      set.headers["content-type"] = "text/html; charset=utf-8";
+      return page(publicUrl);
+    },
+    { detail: { hide: true } },
+  );

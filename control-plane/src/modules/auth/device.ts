@@ -40,10 +40,15 @@ export class DeviceLoginService {
     await this.db.delete(deviceCodes).where(lt(deviceCodes.expiresAt, new Date(now - EXPIRED_CODE_RETENTION_MS)));
     const pending = and(eq(deviceCodes.status, "pending"), gt(deviceCodes.expiresAt, new Date(now)));
     const [total] = await this.db.select({ n: count() }).from(deviceCodes).where(pending);
-    if (total!.n >= this.settings.deviceCodeMaxPending) throw tooManyRequests(60, "too many device logins pending; retry later");
+    if (total!.n >= this.settings.deviceCodeMaxPending)
+      throw tooManyRequests(60, "too many device logins pending; retry later");
     if (source) {
-      const [mine] = await this.db.select({ n: count() }).from(deviceCodes).where(and(pending, eq(deviceCodes.source, source)));
-      if (mine!.n >= this.settings.deviceCodeMaxPendingPerSource) throw tooManyRequests(60, "too many device logins pending from this address; retry later");
+      const [mine] = await this.db
+        .select({ n: count() })
+        .from(deviceCodes)
+        .where(and(pending, eq(deviceCodes.source, source)));
+      if (mine!.n >= this.settings.deviceCodeMaxPendingPerSource)
+        throw tooManyRequests(60, "too many device logins pending from this address; retry later");
     }
     const deviceCode = newSecret("dev_");
     const verificationUri = `${this.settings.publicUrl}/auth/device`;
@@ -75,7 +80,10 @@ export class DeviceLoginService {
   }
 
   async poll(deviceCode: string) {
-    const [row] = await this.db.select().from(deviceCodes).where(eq(deviceCodes.deviceCodeHash, hashSecret(deviceCode)));
+    const [row] = await this.db
+      .select()
+      .from(deviceCodes)
+      .where(eq(deviceCodes.deviceCodeHash, hashSecret(deviceCode)));
     if (!row) throw new CredentialRejected(404, "device code not found");
     if (row.status === "consumed") throw badRequest("device code already used");
     const now = new Date();
@@ -86,7 +94,9 @@ export class DeviceLoginService {
     const [slot] = await this.db
       .update(deviceCodes)
       .set({ lastPolledAt: now })
-      .where(and(eq(deviceCodes.id, row.id), or(isNull(deviceCodes.lastPolledAt), lte(deviceCodes.lastPolledAt, earliest))))
+      .where(
+        and(eq(deviceCodes.id, row.id), or(isNull(deviceCodes.lastPolledAt), lte(deviceCodes.lastPolledAt, earliest))),
+      )
       .returning({ id: deviceCodes.id });
     if (!slot) {
       const last = row.lastPolledAt?.getTime() ?? now.getTime();

@@ -4,7 +4,14 @@ import { badRequest } from "../../http/errors";
 import type { Services } from "../../services";
 import { requireUser } from "./authenticate";
 import { IdParams } from "../../http/params";
-import { ApiKeyCreateBody, DeviceApproveBody, DevicePollBody, DeviceStartBody, DeviceTokenAliasBody, RefreshBody } from "./model";
+import {
+  ApiKeyCreateBody,
+  DeviceApproveBody,
+  DevicePollBody,
+  DeviceStartBody,
+  DeviceTokenAliasBody,
+  RefreshBody,
+} from "./model";
 
 /** Routes that need no credential. */
 export const publicAuthController = ({ device, userTokens, rateLimits }: Services) => {
@@ -15,9 +22,13 @@ export const publicAuthController = ({ device, userTokens, rateLimits }: Service
     return device.start(clientName, source);
   };
   return new Elysia({ tags: ["auth"] })
-    .post("/api/auth/device/start", ({ body, request, server }) => start(body?.clientName, request, server), { body: DeviceStartBody })
+    .post("/api/auth/device/start", ({ body, request, server }) => start(body?.clientName, request, server), {
+      body: DeviceStartBody,
+    })
     .post("/api/auth/device/poll", ({ body }) => device.poll(body.deviceCode), { body: DevicePollBody })
-    .post("/api/v1/device/code", ({ body, request, server }) => start(body?.clientName, request, server), { body: DeviceStartBody })
+    .post("/api/v1/device/code", ({ body, request, server }) => start(body?.clientName, request, server), {
+      body: DeviceStartBody,
+    })
     .post(
       "/api/v1/device/token",
       ({ body }) => {
@@ -51,7 +62,10 @@ export const userAuthController = ({ authenticator, device, apiKeys, rateLimits 
     .post(
       "/api/auth/device/approve",
       // A user guessing user codes is limited per user, wherever the guesses come from.
-      ({ principal, body }) => rateLimits.guardCredential(`approve:${principal.userId}`, () => device.approve(principal, body.userCode, body.approve ?? true)),
+      ({ principal, body }) =>
+        rateLimits.guardCredential(`approve:${principal.userId}`, () =>
+          device.approve(principal, body.userCode, body.approve ?? true),
+        ),
       { body: DeviceApproveBody },
     )
     .post(
@@ -63,4 +77,6 @@ export const userAuthController = ({ authenticator, device, apiKeys, rateLimits 
       { body: ApiKeyCreateBody },
     )
     .get("/api/v1/auth-keys", async ({ principal }) => ({ items: await apiKeys.list(principal.tenantId) }))
-    .delete("/api/v1/auth-keys/:id", ({ principal, params }) => apiKeys.revoke(principal.tenantId, params.id), { params: IdParams });
+    .delete("/api/v1/auth-keys/:id", ({ principal, params }) => apiKeys.revoke(principal.tenantId, params.id), {
+      params: IdParams,
+    });

@@ -1,8 +1,6 @@
 import { t } from "elysia";
 
-export const DeviceStartBody = t.Optional(
-  t.Object({ clientName: t.Optional(t.String({ maxLength: 200 })) }),
-);
+export const DeviceStartBody = t.Optional(t.Object({ clientName: t.Optional(t.String({ maxLength: 200 })) }));
 export const DevicePollBody = t.Object({ deviceCode: t.String({ minLength: 1, maxLength: 200 }) });
 /** `/api/v1/device/token` accepts the OAuth spelling too. */
 export const DeviceTokenAliasBody = t.Object({

@@ -17,7 +17,8 @@ export const commandsController = ({ authenticator, commands }: Services) =>
           set.status = 201;
           return commands.create(principal.tenantId, body);
         }
-        if (!/^[\x21-\x7e]{1,255}$/.test(key)) throw badRequest("Idempotency-Key must be 1 to 255 visible ASCII characters");
+        if (!/^[\x21-\x7e]{1,255}$/.test(key))
+          throw badRequest("Idempotency-Key must be 1 to 255 visible ASCII characters");
         const { command, replayed } = await commands.createOnce(principal.tenantId, key, body);
         set.status = replayed ? 200 : 201;
         return command;
@@ -26,8 +27,12 @@ export const commandsController = ({ authenticator, commands }: Services) =>
     )
     .get("/", ({ principal, query }) => commands.list(principal.tenantId, query), { query: CommandListQuery })
     .get("/:id", ({ principal, params }) => commands.get(principal.tenantId, params.id), { params: IdParams })
-    .post("/:id/transition", ({ principal, params, body }) => commands.transition(principal.tenantId, params.id, body), {
-      params: IdParams,
-      body: TransitionBody,
-    })
+    .post(
+      "/:id/transition",
+      ({ principal, params, body }) => commands.transition(principal.tenantId, params.id, body),
+      {
+        params: IdParams,
+        body: TransitionBody,
+      },
+    )
     .delete("/:id", ({ principal, params }) => commands.remove(principal.tenantId, params.id), { params: IdParams });

@@ -20,7 +20,9 @@ export const IDEMPOTENCY_KEY_TTL_MS = 24 * 3600_000;
 function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
   if (value && typeof value === "object") {
-    const entries = Object.entries(value).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const entries = Object.entries(value)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
   }
   return JSON.stringify(value);
@@ -40,11 +42,21 @@ export class CommandService {
     private readonly policyVersions?: PolicyVersions,
   ) {}
 
-  async create(tenantId: string, input: Static<typeof CommandCreateBody>, idempotency?: { key: string; requestSha256: string }) {
+  async create(
+    tenantId: string,
+    input: Static<typeof CommandCreateBody>,
+    idempotency?: { key: string; requestSha256: string },
+  ) {
     const { notAfter: notAfterText, ttlSeconds, ...fields } = input;
-    if (notAfterText !== undefined && ttlSeconds !== undefined) throw badRequest("invalid body: give notAfter or ttlSeconds, not both");
+    if (notAfterText !== undefined && ttlSeconds !== undefined)
+      throw badRequest("invalid body: give notAfter or ttlSeconds, not both");
     const [host] = await this.db
-      .select({ id: hosts.id, status: hosts.status, decommissionedAt: hosts.decommissionedAt, environmentConfig: environments.config })
+      .select({
+        id: hosts.id,
+        status: hosts.status,
+        decommissionedAt: hosts.decommissionedAt,
+        environmentConfig: environments.config,
+      })
       .from(hosts)
       .leftJoin(environments, eq(environments.id, hosts.environmentId))
       .where(and(eq(hosts.id, input.hostId), eq(hosts.tenantId, tenantId)));
@@ -62,7 +74,14 @@ export class CommandService {
         .values({ ...fields, id: newId("cmd"), tenantId, createdAt, notAfter, policyVersion })
         .returning();
       if (idempotency) {
-        await q.insert(idempotencyKeys).values({ tenantId, ...idempotency, commandId: row!.id, expiresAt: new Date(Date.now() + IDEMPOTENCY_KEY_TTL_MS) });
+        await q
+          .insert(idempotencyKeys)
+          .values({
+            tenantId,
+            ...idempotency,
+            commandId: row!.id,
+            expiresAt: new Date(Date.now() + IDEMPOTENCY_KEY_TTL_MS),
+          });
       }
       return row!;
     };
@@ -85,8 +104,12 @@ export class CommandService {
         .from(idempotencyKeys)
         .where(and(eq(idempotencyKeys.tenantId, tenantId), eq(idempotencyKeys.key, key)));
       if (!seen) return undefined;
-      if (seen.requestSha256 !== requestSha256) throw new HttpError(422, "Idempotency-Key was already used with a different request");
-      const [row] = await this.db.select().from(commands).where(and(eq(commands.id, seen.commandId), eq(commands.tenantId, tenantId)));
+      if (seen.requestSha256 !== requestSha256)
+        throw new HttpError(422, "Idempotency-Key was already used with a different request");
+      const [row] = await this.db
+        .select()
+        .from(commands)
+        .where(and(eq(commands.id, seen.commandId), eq(commands.tenantId, tenantId)));
       if (!row) throw conflict("the command created with this Idempotency-Key has been deleted");
       return { command: publicRow(row), replayed: true };
     };
@@ -95,7 +118,8 @@ export class CommandService {
     try {
       return { command: await this.create(tenantId, input, { key, requestSha256 }), replayed: false };
     } catch (error) {
-      const code = (error as { code?: unknown; cause?: { code?: unknown } })?.cause?.code ?? (error as { code?: unknown })?.code;
+      const code =
+        (error as { code?: unknown; cause?: { code?: unknown } })?.cause?.code ?? (error as { code?: unknown })?.code;
       const twin = code === "23505" ? await replay() : undefined;
       if (twin) return twin;
       throw error;
@@ -109,7 +133,13 @@ export class CommandService {
   async insertMany(
     q: Queryable,
     tenantId: string,
-    items: { hostId: string; kind: string; params: Record<string, unknown>; timeoutMs?: number | null; ttlSeconds?: number }[],
+    items: {
+      hostId: string;
+      kind: string;
+      params: Record<string, unknown>;
+      timeoutMs?: number | null;
+      ttlSeconds?: number;
+    }[],
   ) {
     if (items.length === 0) return [];
     const now = new Date();
@@ -138,11 +168,22 @@ export class CommandService {
   }
 
   announce(row: typeof commands.$inferSelect): void {
-    this.events.publish({ type: "command.created", tenantId: row.tenantId, hostId: row.hostId, commandId: row.id, command: row });
+    this.events.publish({
+      type: "command.created",
+      tenantId: row.tenantId,
+      hostId: row.hostId,
+      commandId: row.id,
+      command: row,
+    });
   }
 
   /** Cancels a command if it has not finished (the agent kills or never starts it); false if it already had. */
-  async cancelIfActive(tenantId: string, id: string, reason: string, opts: { awaitDelivery?: boolean } = {}): Promise<boolean> {
+  async cancelIfActive(
+    tenantId: string,
+    id: string,
+    reason: string,
+    opts: { awaitDelivery?: boolean } = {},
+  ): Promise<boolean> {
     try {
       await this.transition(tenantId, id, { status: "cancelled", error: reason }, opts);
       return true;
@@ -154,7 +195,10 @@ export class CommandService {
 
   async list(tenantId: string, query: Static<typeof CommandListQuery>) {
     const limit = query.limit ?? DEFAULT_LIMIT;
-    const where: (SQL | undefined)[] = [eq(commands.tenantId, tenantId), afterCursor(query.cursor, commands.createdAt, commands.id)];
+    const where: (SQL | undefined)[] = [
+      eq(commands.tenantId, tenantId),
+      afterCursor(query.cursor, commands.createdAt, commands.id),
+    ];
     if (query.status) where.push(eq(commands.status, query.status));
     if (query.hostId) where.push(eq(commands.hostId, query.hostId));
     const rows = await this.db
@@ -168,7 +212,10 @@ export class CommandService {
   }
 
   async get(tenantId: string, id: string) {
-    const [row] = await this.db.select().from(commands).where(and(eq(commands.id, id), eq(commands.tenantId, tenantId)));
+    const [row] = await this.db
+      .select()
+      .from(commands)
+      .where(and(eq(commands.id, id), eq(commands.tenantId, tenantId)));
     if (!row) throw notFound("command");
     return publicRow(row);
   }
@@ -241,7 +288,14 @@ export class CommandService {
       .where(and(eq(commands.status, "pending"), lt(commands.notAfter, new Date(now.getTime() - graceMs))))
       .returning({ id: commands.id, tenantId: commands.tenantId, hostId: commands.hostId });
     for (const row of rows) {
-      this.events.publish({ type: "command.transition", tenantId: row.tenantId, hostId: row.hostId, commandId: row.id, status: "expired", error: EXPIRED_ERROR });
+      this.events.publish({
+        type: "command.transition",
+        tenantId: row.tenantId,
+        hostId: row.hostId,
+        commandId: row.id,
+        status: "expired",
+        error: EXPIRED_ERROR,
+      });
     }
     return rows.length;
   }
@@ -252,7 +306,12 @@ export class CommandService {
    * (several replicas, resends): a completion seen before its RUNNING report passes through `running`, and the
    * late RUNNING report is then stale.
    */
-  async applyAgentReport(tenantId: string, hostId: string, commandId: string, input: TransitionInput): Promise<boolean> {
+  async applyAgentReport(
+    tenantId: string,
+    hostId: string,
+    commandId: string,
+    input: TransitionInput,
+  ): Promise<boolean> {
     const [row] = await this.db
       .select({ hostId: commands.hostId, status: commands.status })
       .from(commands)
@@ -263,7 +322,8 @@ export class CommandService {
         await this.transition(tenantId, commandId, step);
         return true;
       } catch (error) {
-        if (error instanceof HttpError && error.status === 409) return this.correctSweptExpiry(tenantId, hostId, commandId, step);
+        if (error instanceof HttpError && error.status === 409)
+          return this.correctSweptExpiry(tenantId, hostId, commandId, step);
         throw error;
       }
     };
@@ -275,7 +335,12 @@ export class CommandService {
    * The agent checks deadlines itself: a command it reports started (or finished) did run, even if its report came
    * in after the sweeper marked it expired (delayed past the grace). The record follows the machine, never the reverse.
    */
-  private async correctSweptExpiry(tenantId: string, hostId: string, commandId: string, { status, result, error }: TransitionInput): Promise<boolean> {
+  private async correctSweptExpiry(
+    tenantId: string,
+    hostId: string,
+    commandId: string,
+    { status, result, error }: TransitionInput,
+  ): Promise<boolean> {
     if (status !== "running" && status !== "completed" && status !== "failed") return false;
     const now = new Date();
     const [row] = await this.db
@@ -288,7 +353,14 @@ export class CommandService {
         ...(status === "running" ? { startedAt: now } : {}),
         ...(result !== undefined ? { result } : {}),
       })
-      .where(and(eq(commands.id, commandId), eq(commands.tenantId, tenantId), eq(commands.status, "expired"), eq(commands.error, EXPIRED_ERROR)))
+      .where(
+        and(
+          eq(commands.id, commandId),
+          eq(commands.tenantId, tenantId),
+          eq(commands.status, "expired"),
+          eq(commands.error, EXPIRED_ERROR),
+        ),
+      )
       .returning({ id: commands.id });
     if (!row) return false;
     this.events.publish({ type: "command.transition", tenantId, hostId, commandId, status, error: error ?? null });

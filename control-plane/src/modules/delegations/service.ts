@@ -31,12 +31,19 @@ export class DelegationService {
     private readonly commands: CommandService,
   ) {}
 
-  async create(principal: UserPrincipal, input: { controllerAgentId: string; targetAgentId: string; scopes: DelegationScope[]; ttlSeconds?: number }) {
+  async create(
+    principal: UserPrincipal,
+    input: { controllerAgentId: string; targetAgentId: string; scopes: DelegationScope[]; ttlSeconds?: number },
+  ) {
     for (const id of [input.controllerAgentId, input.targetAgentId]) {
-      const [host] = await this.db.select({ id: hosts.id }).from(hosts).where(and(eq(hosts.id, id), eq(hosts.tenantId, principal.tenantId)));
+      const [host] = await this.db
+        .select({ id: hosts.id })
+        .from(hosts)
+        .where(and(eq(hosts.id, id), eq(hosts.tenantId, principal.tenantId)));
       if (!host) throw badRequest(`unknown agent ${id}`);
     }
-    if (input.controllerAgentId === input.targetAgentId) throw badRequest("an agent needs no delegation to act on itself");
+    if (input.controllerAgentId === input.targetAgentId)
+      throw badRequest("an agent needs no delegation to act on itself");
     const [row] = await this.db
       .insert(delegations)
       .values({
@@ -49,17 +56,30 @@ export class DelegationService {
         expiresAt: new Date(Date.now() + (input.ttlSeconds ?? 3600) * 1000),
       })
       .returning();
-    await this.audit.record({ tenantId: principal.tenantId, hostId: input.targetAgentId, actor: principal.userId, action: "delegation.created", detail: { delegationId: row!.id, controller: input.controllerAgentId, scopes: input.scopes } });
+    await this.audit.record({
+      tenantId: principal.tenantId,
+      hostId: input.targetAgentId,
+      actor: principal.userId,
+      action: "delegation.created",
+      detail: { delegationId: row!.id, controller: input.controllerAgentId, scopes: input.scopes },
+    });
     return present(row!);
   }
 
   async list(tenantId: string) {
-    const rows = await this.db.select().from(delegations).where(eq(delegations.tenantId, tenantId)).orderBy(desc(delegations.createdAt));
+    const rows = await this.db
+      .select()
+      .from(delegations)
+      .where(eq(delegations.tenantId, tenantId))
+      .orderBy(desc(delegations.createdAt));
     return rows.map(present);
   }
 
   async get(tenantId: string, id: string) {
-    const [row] = await this.db.select().from(delegations).where(and(eq(delegations.id, id), eq(delegations.tenantId, tenantId)));
+    const [row] = await this.db
+      .select()
+      .from(delegations)
+      .where(and(eq(delegations.id, id), eq(delegations.tenantId, tenantId)));
     if (!row) throw notFound("delegation");
     return present(row);
   }
@@ -67,14 +87,27 @@ export class DelegationService {
   async revoke(principal: UserPrincipal, id: string) {
     const current = await this.get(principal.tenantId, id);
     if (current.revokedAt) return current;
-    const [row] = await this.db.update(delegations).set({ revokedAt: new Date() }).where(eq(delegations.id, id)).returning();
-    await this.audit.record({ tenantId: principal.tenantId, hostId: row!.targetHostId, actor: principal.userId, action: "delegation.revoked", detail: { delegationId: id } });
+    const [row] = await this.db
+      .update(delegations)
+      .set({ revokedAt: new Date() })
+      .where(eq(delegations.id, id))
+      .returning();
+    await this.audit.record({
+      tenantId: principal.tenantId,
+      hostId: row!.targetHostId,
+      actor: principal.userId,
+      action: "delegation.revoked",
+      detail: { delegationId: id },
+    });
     return present(row!);
   }
 
   /** Self-target always; another agent only with an active delegation holding the scope. */
   private async authorize(me: RuntimePrincipal, targetId: string, action: DelegationScope) {
-    const [target] = await this.db.select().from(hosts).where(and(eq(hosts.id, targetId), eq(hosts.tenantId, me.tenantId)));
+    const [target] = await this.db
+      .select()
+      .from(hosts)
+      .where(and(eq(hosts.id, targetId), eq(hosts.tenantId, me.tenantId)));
     if (!target) throw notFound("agent");
     if (targetId === me.hostId) return target;
     const live = await this.db
@@ -89,7 +122,8 @@ export class DelegationService {
           gt(delegations.expiresAt, new Date()),
         ),
       );
-    if (!live.some((d) => d.scopes.includes(action))) throw forbidden(`no active delegation with scope "${action}" for agent ${targetId}`);
+    if (!live.some((d) => d.scopes.includes(action)))
+      throw forbidden(`no active delegation with scope "${action}" for agent ${targetId}`);
     return target;
   }
 
@@ -99,10 +133,28 @@ export class DelegationService {
    */
   async control(me: RuntimePrincipal, targetId: string, action: "start" | "stop") {
     await this.authorize(me, targetId, action);
-    const command = await this.commands.create(me.tenantId, { hostId: targetId, kind: `runtime.${action}`, params: {} });
-    await this.audit.record({ tenantId: me.tenantId, hostId: targetId, actor: me.runtimeId, action: `runtime.${action}`, detail: { by: me.hostId, commandId: command.id } });
+    const command = await this.commands.create(me.tenantId, {
+      hostId: targetId,
+      kind: `runtime.${action}`,
+      params: {},
+    });
+    await this.audit.record({
+      tenantId: me.tenantId,
+      hostId: targetId,
+      actor: me.runtimeId,
+      action: `runtime.${action}`,
+      detail: { by: me.hostId, commandId: command.id },
+    });
     const { machineState } = await this.machineStateOf(me.tenantId, targetId);
-    return { ok: true, agentId: targetId, action, machineState, requestedMachineState: stateOf(command.kind), pending: true, commandId: command.id };
+    return {
+      ok: true,
+      agentId: targetId,
+      action,
+      machineState,
+      requestedMachineState: stateOf(command.kind),
+      pending: true,
+      commandId: command.id,
+    };
   }
 
   async status(me: RuntimePrincipal, targetId: string) {
@@ -132,18 +184,38 @@ export class DelegationService {
     const newer = acknowledged ? rows.slice(0, rows.indexOf(acknowledged)) : rows;
     const inFlight = newer.find((c) => c.status === "pending" || c.status === "running");
     const refused = newer.find((c) => c.status === "failed" || c.status === "cancelled");
-    if (!acknowledged && !recorded) [{ machineState: recorded }] = await this.db.select({ machineState: hosts.machineState }).from(hosts).where(eq(hosts.id, hostId));
+    if (!acknowledged && !recorded)
+      [{ machineState: recorded }] = await this.db
+        .select({ machineState: hosts.machineState })
+        .from(hosts)
+        .where(eq(hosts.id, hostId));
     return {
-      machineState: acknowledged ? stateOf(acknowledged.kind) : recorded ?? "running",
+      machineState: acknowledged ? stateOf(acknowledged.kind) : (recorded ?? "running"),
       requestedMachineState: inFlight ? stateOf(inFlight.kind) : null,
       pendingCommand: inFlight ? { id: inFlight.id, status: inFlight.status } : null,
-      lastRefused: refused ? { commandId: refused.id, requestedMachineState: stateOf(refused.kind), status: refused.status, error: refused.error } : null,
+      lastRefused: refused
+        ? {
+            commandId: refused.id,
+            requestedMachineState: stateOf(refused.kind),
+            status: refused.status,
+            error: refused.error,
+          }
+        : null,
     };
   }
 
   /** Keeps the host's `machineState` to what its agent acknowledged: set when a start/stop command completes. */
   async onEvent(event: DomainEvent) {
-    if (event.type !== "command.transition" || event.status !== "completed" || !event.kind || !CONTROL_KINDS.includes(event.kind)) return;
-    await this.db.update(hosts).set({ machineState: stateOf(event.kind), updatedAt: new Date() }).where(eq(hosts.id, event.hostId));
+    if (
+      event.type !== "command.transition" ||
+      event.status !== "completed" ||
+      !event.kind ||
+      !CONTROL_KINDS.includes(event.kind)
+    )
+      return;
+    await this.db
+      .update(hosts)
+      .set({ machineState: stateOf(event.kind), updatedAt: new Date() })
+      .where(eq(hosts.id, event.hostId));
   }
 }

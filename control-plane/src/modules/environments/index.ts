@@ -21,4 +21,6 @@ export const environmentsController = ({ authenticator, environments }: Services
       params: IdParams,
       body: EnvironmentUpdateBody,
     })
-    .delete("/:id", ({ principal, params }) => environments.remove(principal.tenantId, params.id), { params: IdParams });
+    .delete("/:id", ({ principal, params }) => environments.remove(principal.tenantId, params.id), {
+      params: IdParams,
+    });

@@ -6,7 +6,9 @@ export const EnvironmentCreateBody = t.Object({
   /** Tools (command kinds, integrations) available on hosts of this environment. */
   tools: t.Optional(t.Array(t.String({ minLength: 1, maxLength: 200 }), { maxItems: 200 })),
   config: t.Optional(t.Record(t.String(), t.Unknown())),
-  safetyPolicyIds: t.Optional(t.Array(t.String({ minLength: 1, maxLength: 100 }), { maxItems: 100, uniqueItems: true })),
+  safetyPolicyIds: t.Optional(
+    t.Array(t.String({ minLength: 1, maxLength: 100 }), { maxItems: 100, uniqueItems: true }),
+  ),
 });
 
 export const EnvironmentUpdateBody = t.Partial(EnvironmentCreateBody);

@@ -15,10 +15,12 @@ export function checkSafetyConfig(config: Record<string, unknown> | undefined): 
     throw badRequest(`invalid body: config.commandTtlSeconds must be an integer from 1 to ${MAX_TTL_SECONDS}`);
   }
   const approval = config.requirePolicyApproval;
-  if (approval !== undefined && typeof approval !== "boolean") throw badRequest("invalid body: config.requirePolicyApproval must be a boolean");
+  if (approval !== undefined && typeof approval !== "boolean")
+    throw badRequest("invalid body: config.requirePolicyApproval must be a boolean");
 }
 
 export const commandTtlSecondsOf = (config: Record<string, unknown> | null | undefined): number | undefined =>
   typeof config?.commandTtlSeconds === "number" ? config.commandTtlSeconds : undefined;
 
-export const requiresPolicyApproval = (config: Record<string, unknown> | null | undefined): boolean => config?.requirePolicyApproval === true;
+export const requiresPolicyApproval = (config: Record<string, unknown> | null | undefined): boolean =>
+  config?.requirePolicyApproval === true;

@@ -24,14 +24,21 @@ export class EnvironmentService {
     checkSafetyConfig(fields.config);
     return this.db.transaction(async (tx) => {
       await this.policies.assertOwned(tx, tenantId, safetyPolicyIds);
-      const [row] = await tx.insert(environments).values({ ...fields, id: newId("env"), tenantId }).returning();
+      const [row] = await tx
+        .insert(environments)
+        .values({ ...fields, id: newId("env"), tenantId })
+        .returning();
       await this.link(tx, row!.id, safetyPolicyIds);
       return { ...publicRow(row!), safetyPolicyIds };
     });
   }
 
   async list(tenantId: string) {
-    const rows = await this.db.select().from(environments).where(eq(environments.tenantId, tenantId)).orderBy(asc(environments.name));
+    const rows = await this.db
+      .select()
+      .from(environments)
+      .where(eq(environments.tenantId, tenantId))
+      .orderBy(asc(environments.name));
     const links = await this.policyIdsOf(rows.map((r) => r.id));
     return rows.map((r) => ({ ...publicRow(r), safetyPolicyIds: links.get(r.id) ?? [] }));
   }
@@ -94,7 +101,10 @@ export class EnvironmentService {
   }
 
   private async find(q: Queryable, tenantId: string, id: string) {
-    const [row] = await q.select().from(environments).where(and(eq(environments.id, id), eq(environments.tenantId, tenantId)));
+    const [row] = await q
+      .select()
+      .from(environments)
+      .where(and(eq(environments.id, id), eq(environments.tenantId, tenantId)));
     if (!row) throw notFound("environment");
     return row;
   }

@@ -15,11 +15,20 @@ export const hostsController = ({ authenticator, hosts, safety }: Services) =>
       },
       { body: HostCreateBody },
     )
-    .get("/", async ({ principal, query }) => ({ items: await hosts.list(principal.tenantId, query) }), { query: HostListQuery })
-    // With the safety state the agent acknowledged: emergency stop and policy version (desired / enforced).
-    .get("/:id", async ({ principal, params }) => ({ ...(await hosts.get(principal.tenantId, params.id)), ...(await safety.stateOf(principal.tenantId, params.id)) }), {
-      params: IdParams,
+    .get("/", async ({ principal, query }) => ({ items: await hosts.list(principal.tenantId, query) }), {
+      query: HostListQuery,
     })
+    // With the safety state the agent acknowledged: emergency stop and policy version (desired / enforced).
+    .get(
+      "/:id",
+      async ({ principal, params }) => ({
+        ...(await hosts.get(principal.tenantId, params.id)),
+        ...(await safety.stateOf(principal.tenantId, params.id)),
+      }),
+      {
+        params: IdParams,
+      },
+    )
     .put("/:id", ({ principal, params, body }) => hosts.update(principal.tenantId, params.id, body), {
       params: IdParams,
       body: HostUpdateBody,
@@ -28,8 +37,12 @@ export const hostsController = ({ authenticator, hosts, safety }: Services) =>
       params: IdParams,
       body: HostStatusBody,
     })
-    .get("/:id/telemetry", async ({ principal, params, query }) => ({ items: await hosts.telemetry(principal.tenantId, params.id, query) }), {
-      params: IdParams,
-      query: TelemetryQuery,
-    })
+    .get(
+      "/:id/telemetry",
+      async ({ principal, params, query }) => ({ items: await hosts.telemetry(principal.tenantId, params.id, query) }),
+      {
+        params: IdParams,
+        query: TelemetryQuery,
+      },
+    )
     .delete("/:id", ({ principal, params }) => hosts.remove(principal.tenantId, params.id), { params: IdParams });

@@ -23,7 +23,10 @@ export class HostService {
 
   async register(tenantId: string, input: Static<typeof HostCreateBody>) {
     if (input.environmentId) await this.environments.assertOwned(this.db, tenantId, input.environmentId);
-    const [row] = await this.db.insert(hosts).values({ ...input, id: newId("host"), tenantId }).returning();
+    const [row] = await this.db
+      .insert(hosts)
+      .values({ ...input, id: newId("host"), tenantId })
+      .returning();
     return publicRow(row!);
   }
 
@@ -31,12 +34,19 @@ export class HostService {
     const where: SQL[] = [eq(hosts.tenantId, tenantId)];
     if (filter.status) where.push(eq(hosts.status, filter.status));
     if (filter.environmentId) where.push(eq(hosts.environmentId, filter.environmentId));
-    const rows = await this.db.select().from(hosts).where(and(...where)).orderBy(asc(hosts.name));
+    const rows = await this.db
+      .select()
+      .from(hosts)
+      .where(and(...where))
+      .orderBy(asc(hosts.name));
     return rows.map(publicRow);
   }
 
   async get(tenantId: string, id: string) {
-    const [row] = await this.db.select().from(hosts).where(and(eq(hosts.id, id), eq(hosts.tenantId, tenantId)));
+    const [row] = await this.db
+      .select()
+      .from(hosts)
+      .where(and(eq(hosts.id, id), eq(hosts.tenantId, tenantId)));
     if (!row) throw notFound("host");
     return publicRow(row);
   }
@@ -57,7 +67,12 @@ export class HostService {
    * Sets the status; agents' presence and operators both come through here. The row lock makes
    * "changed" exact, so however many replicas see the same presence message, one event results.
    */
-  async setStatus(tenantId: string, id: string, requested: HostStatus, details: { agentVersion?: string; presence?: boolean } = {}) {
+  async setStatus(
+    tenantId: string,
+    id: string,
+    requested: HostStatus,
+    details: { agentVersion?: string; presence?: boolean } = {},
+  ) {
     const { presence, ...fields } = details;
     const { row, previous, status } = await this.db.transaction(async (tx) => {
       const [current] = await tx
@@ -71,7 +86,11 @@ export class HostService {
       const status = presence && current.status === "maintenance" ? "maintenance" : requested;
       const now = new Date();
       const connectivity =
-        requested === "online" ? { lastSeenAt: now, offlineSince: null } : requested === "offline" ? { offlineSince: current.offlineSince ?? now } : {};
+        requested === "online"
+          ? { lastSeenAt: now, offlineSince: null }
+          : requested === "offline"
+            ? { offlineSince: current.offlineSince ?? now }
+            : {};
       const [updated] = await tx
         .update(hosts)
         .set({ ...fields, status, updatedAt: now, ...connectivity })
@@ -87,7 +106,19 @@ export class HostService {
   async setMachineFields(
     tenantId: string,
     id: string,
-    fields: Partial<Pick<typeof hosts.$inferInsert, "draining" | "maxConcurrentTasks" | "capabilities" | "hardware" | "labels" | "decommissionedAt" | "workerMachineId" | "name">>,
+    fields: Partial<
+      Pick<
+        typeof hosts.$inferInsert,
+        | "draining"
+        | "maxConcurrentTasks"
+        | "capabilities"
+        | "hardware"
+        | "labels"
+        | "decommissionedAt"
+        | "workerMachineId"
+        | "name"
+      >
+    >,
   ) {
     const [row] = await this.db
       .update(hosts)
@@ -103,7 +134,11 @@ export class HostService {
     const bounded = boundStatusReport(report, agentVersion);
     await this.db
       .update(hosts)
-      .set({ lastStatus: bounded.report, ...(bounded.agentVersion ? { agentVersion: bounded.agentVersion } : {}), lastSeenAt: new Date() })
+      .set({
+        lastStatus: bounded.report,
+        ...(bounded.agentVersion ? { agentVersion: bounded.agentVersion } : {}),
+        lastSeenAt: new Date(),
+      })
       .where(and(eq(hosts.id, id), eq(hosts.tenantId, tenantId)));
   }
 
@@ -111,7 +146,11 @@ export class HostService {
    * Stores an agent's telemetry points; a point seen before (same host and seq) is ignored. Each point is checked
    * on its own: bad ones are refused and counted on the host (`telemetryRejected`), the good ones are kept.
    */
-  async recordTelemetry(tenantId: string, hostId: string, points: RawPoint[]): Promise<{ accepted: number; rejected: number; problem?: string }> {
+  async recordTelemetry(
+    tenantId: string,
+    hostId: string,
+    points: RawPoint[],
+  ): Promise<{ accepted: number; rejected: number; problem?: string }> {
     const { accepted, rejected, firstProblem } = screenTelemetry(points);
     for (let i = 0; i < accepted.length; i += INSERT_CHUNK) {
       await this.db

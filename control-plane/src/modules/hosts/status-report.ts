@@ -30,9 +30,14 @@ export function boundStatusReport(report: Record<string, unknown>, agentVersion:
     const value = typeof raw === "string" && raw.length <= 20 ? Number(raw) : raw;
     if (typeof value === "number" && Number.isFinite(value) && value >= 0 && value <= max) bounded[field] = value;
   }
-  if (bounded.memoryFreeBytes !== undefined && bounded.memoryTotalBytes !== undefined && bounded.memoryFreeBytes > bounded.memoryTotalBytes) {
+  if (
+    bounded.memoryFreeBytes !== undefined &&
+    bounded.memoryTotalBytes !== undefined &&
+    bounded.memoryFreeBytes > bounded.memoryTotalBytes
+  ) {
     delete bounded.memoryFreeBytes;
   }
-  const version = typeof agentVersion === "string" && AGENT_VERSION_PATTERN.test(agentVersion) ? agentVersion : undefined;
+  const version =
+    typeof agentVersion === "string" && AGENT_VERSION_PATTERN.test(agentVersion) ? agentVersion : undefined;
   return { report: bounded, agentVersion: version };
 }

@@ -31,17 +31,20 @@ export interface CleanPoint {
   at: Date;
 }
 
-const text = (s: unknown, max: number, min = 0): s is string => typeof s === "string" && s.length >= min && s.length <= max && !hasNul(s);
+const text = (s: unknown, max: number, min = 0): s is string =>
+  typeof s === "string" && s.length >= min && s.length <= max && !hasNul(s);
 
 /** Why a point is refused, or undefined. */
 export function pointProblem(p: RawPoint, now: number): string | undefined {
   if (!Number.isSafeInteger(p.seq) || p.seq < 0) return "seq is not a non-negative integer";
   if (!text(p.name, MAX_POINT_NAME, 1)) return `name must be 1-${MAX_POINT_NAME} characters without NUL`;
   if (typeof p.value !== "number" || !Number.isFinite(p.value)) return "value is not a finite number";
-  if (p.atMs !== 0 && !(Number.isSafeInteger(p.atMs) && p.atMs >= EARLIEST_MS && p.atMs <= now + MAX_FUTURE_MS)) return "timestamp out of range";
+  if (p.atMs !== 0 && !(Number.isSafeInteger(p.atMs) && p.atMs >= EARLIEST_MS && p.atMs <= now + MAX_FUTURE_MS))
+    return "timestamp out of range";
   const tags = Object.entries(p.tags ?? {});
   if (tags.length > MAX_POINT_TAGS) return `more than ${MAX_POINT_TAGS} tags`;
-  for (const [k, v] of tags) if (!text(k, MAX_TAG_KEY, 1) || !text(v, MAX_TAG_VALUE)) return "tag too long, empty or with NUL";
+  for (const [k, v] of tags)
+    if (!text(k, MAX_TAG_KEY, 1) || !text(v, MAX_TAG_VALUE)) return "tag too long, empty or with NUL";
   return undefined;
 }
 

@@ -10,14 +10,24 @@ export const webMachinesController = ({ authenticator, machines }: Services) =>
     .use(requireUser(authenticator))
     .get("/", async ({ principal }) => ({ items: await machines.list(principal.tenantId) }))
     .get("/:id", ({ principal, params }) => machines.get(principal.tenantId, params.id), { params: IdParams })
-    .get("/:id/tasks", ({ principal, params, query }) => machines.tasks(principal.tenantId, params.id, query), { params: IdParams, query: MachineTasksQuery })
+    .get("/:id/tasks", ({ principal, params, query }) => machines.tasks(principal.tenantId, params.id, query), {
+      params: IdParams,
+      query: MachineTasksQuery,
+    })
     .post("/:id/drain", ({ principal, params }) => machines.drain(principal.tenantId, params.id), { params: IdParams })
-    .post("/:id/undrain", ({ principal, params }) => machines.undrain(principal.tenantId, params.id), { params: IdParams });
+    .post("/:id/undrain", ({ principal, params }) => machines.undrain(principal.tenantId, params.id), {
+      params: IdParams,
+    });
 
 export const adminMachinesController = ({ authenticator, machines }: Services) =>
   new Elysia({ prefix: "/api/admin/machines", tags: ["machines"] })
     .use(requireAdmin(authenticator))
     .get("/", async ({ principal }) => ({ items: await machines.list(principal.tenantId) }))
     .get("/:id", ({ principal, params }) => machines.get(principal.tenantId, params.id), { params: IdParams })
-    .put("/:id", ({ principal, params, body }) => machines.update(principal.tenantId, params.id, body), { params: IdParams, body: AdminMachineUpdateBody })
-    .delete("/:id", ({ principal, params }) => machines.decommission(principal.tenantId, params.id), { params: IdParams });
+    .put("/:id", ({ principal, params, body }) => machines.update(principal.tenantId, params.id, body), {
+      params: IdParams,
+      body: AdminMachineUpdateBody,
+    })
+    .delete("/:id", ({ principal, params }) => machines.decommission(principal.tenantId, params.id), {
+      params: IdParams,
+    });

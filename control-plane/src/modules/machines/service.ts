@@ -37,7 +37,13 @@ export class MachineService {
     const active = new Map(counts.map((c) => [c.hostId, c.n]));
     return rows.map(({ tenantId: _t, ...h }) => ({
       ...h,
-      state: h.decommissionedAt ? "decommissioned" : h.draining ? "draining" : h.status === "maintenance" ? "maintenance" : "active",
+      state: h.decommissionedAt
+        ? "decommissioned"
+        : h.draining
+          ? "draining"
+          : h.status === "maintenance"
+            ? "maintenance"
+            : "active",
       activeTasks: active.get(h.id) ?? 0,
     }));
   }
@@ -49,7 +55,10 @@ export class MachineService {
 
   async get(tenantId: string, id: string) {
     await this.hosts.get(tenantId, id);
-    const rows = await this.db.select().from(hosts).where(and(eq(hosts.id, id), eq(hosts.tenantId, tenantId)));
+    const rows = await this.db
+      .select()
+      .from(hosts)
+      .where(and(eq(hosts.id, id), eq(hosts.tenantId, tenantId)));
     return (await this.present(rows))[0]!;
   }
 
@@ -100,7 +109,18 @@ export class MachineService {
   async tasks(tenantId: string, id: string, query: Static<typeof import("./model").MachineTasksQuery>) {
     await this.hosts.get(tenantId, id);
     const rows = await this.db
-      .select({ id: tasks.id, status: tasks.status, prompt: tasks.prompt, projectId: tasks.projectId, stageIndex: tasks.stageIndex, attempt: tasks.attempt, assignedAt: tasks.assignedAt, createdAt: tasks.createdAt, finishedAt: tasks.finishedAt, error: tasks.error })
+      .select({
+        id: tasks.id,
+        status: tasks.status,
+        prompt: tasks.prompt,
+        projectId: tasks.projectId,
+        stageIndex: tasks.stageIndex,
+        attempt: tasks.attempt,
+        assignedAt: tasks.assignedAt,
+        createdAt: tasks.createdAt,
+        finishedAt: tasks.finishedAt,
+        error: tasks.error,
+      })
       .from(tasks)
       .where(and(eq(tasks.tenantId, tenantId), eq(tasks.assignedHostId, id)))
       .orderBy(sql`${tasks.createdAt} desc`)

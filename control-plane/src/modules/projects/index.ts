@@ -20,7 +20,9 @@ export const adminProjectsController = ({ authenticator, projects }: Services) =
       params: ProjectKeyParams,
       body: ProjectUpdateBody,
     })
-    .delete("/:key", ({ principal, params }) => projects.remove(principal.tenantId, params.key), { params: ProjectKeyParams });
+    .delete("/:key", ({ principal, params }) => projects.remove(principal.tenantId, params.key), {
+      params: ProjectKeyParams,
+    });
 
 /** Until project roles exist, every user of the tenant may read and edit its projects. */
 export const webProjectsController = ({ authenticator, projects }: Services) =>
@@ -28,7 +30,11 @@ export const webProjectsController = ({ authenticator, projects }: Services) =>
     .use(requireUser(authenticator))
     .get("/", async ({ principal }) => ({ items: await projects.list(principal.tenantId) }))
     .get("/:key", ({ principal, params }) => projects.get(principal.tenantId, params.key), { params: ProjectKeyParams })
-    .put("/:projectKey", ({ principal, params, body }) => projects.update(principal.tenantId, params.projectKey, body), {
-      params: ProjectKeyParamsWeb,
-      body: ProjectUpdateBody,
-    });
+    .put(
+      "/:projectKey",
+      ({ principal, params, body }) => projects.update(principal.tenantId, params.projectKey, body),
+      {
+        params: ProjectKeyParamsWeb,
+        body: ProjectUpdateBody,
+      },
+    );

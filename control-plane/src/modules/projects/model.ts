@@ -30,6 +30,8 @@ const fields = {
 
 // Closed objects: a JSON array (whose indexes would pass for unknown fields) or a typo is a 400, not a no-op.
 export const ProjectCreateBody = t.Object({ key: Key, ...fields }, { additionalProperties: false });
-export const ProjectUpdateBody = t.Partial(t.Object(fields, { additionalProperties: false }), { additionalProperties: false });
+export const ProjectUpdateBody = t.Partial(t.Object(fields, { additionalProperties: false }), {
+  additionalProperties: false,
+});
 export const ProjectKeyParams = t.Object({ key: Key });
 export const ProjectKeyParamsWeb = t.Object({ projectKey: Key });

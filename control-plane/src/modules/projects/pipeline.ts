@@ -40,10 +40,14 @@ export function validatePipeline(input: unknown): PipelineStage[] {
       if (extra.length) throw badRequest(`${where} (${name}): unknown field "${extra[0]}"`);
     };
     const idempotent = stage.idempotent;
-    if (idempotent !== undefined && typeof idempotent !== "boolean") throw badRequest(`${where} (${name}): idempotent must be a boolean`);
+    if (idempotent !== undefined && typeof idempotent !== "boolean")
+      throw badRequest(`${where} (${name}): idempotent must be a boolean`);
     // Deadline of the stage's command: not started within ttlSeconds of being dispatched, it never runs (expired).
     const ttlSeconds = stage.ttlSeconds;
-    if (ttlSeconds !== undefined && (!Number.isInteger(ttlSeconds) || (ttlSeconds as number) < 1 || (ttlSeconds as number) > MAX_TTL_SECONDS)) {
+    if (
+      ttlSeconds !== undefined &&
+      (!Number.isInteger(ttlSeconds) || (ttlSeconds as number) < 1 || (ttlSeconds as number) > MAX_TTL_SECONDS)
+    ) {
       throw badRequest(`${where} (${name}): ttlSeconds must be an integer between 1 and ${MAX_TTL_SECONDS}`);
     }
     const deadline = ttlSeconds !== undefined ? { ttlSeconds: ttlSeconds as number } : {};
@@ -51,43 +55,93 @@ export function validatePipeline(input: unknown): PipelineStage[] {
     if (kind === "command") {
       allowed(["command", "idempotent", "ttlSeconds"]);
       const command = stage.command;
-      if (!isObject(command)) throw badRequest(`${where} (${name}): command must be an object {kind, params?, timeoutMs?}`);
+      if (!isObject(command))
+        throw badRequest(`${where} (${name}): command must be an object {kind, params?, timeoutMs?}`);
       const extra = Object.keys(command).filter((k) => !["kind", "params", "timeoutMs"].includes(k));
       if (extra.length) throw badRequest(`${where} (${name}): unknown command field "${extra[0]}"`);
-      if (typeof command.kind !== "string" || !COMMAND_KIND.test(command.kind)) throw badRequest(`${where} (${name}): command.kind must match ${COMMAND_KIND.source}`);
-      if (command.kind === "agent") throw badRequest(`${where} (${name}): use a stage of kind "agent" to run the project's agent`);
-      if (command.params !== undefined && !isObject(command.params)) throw badRequest(`${where} (${name}): command.params must be an object`);
+      if (typeof command.kind !== "string" || !COMMAND_KIND.test(command.kind))
+        throw badRequest(`${where} (${name}): command.kind must match ${COMMAND_KIND.source}`);
+      if (command.kind === "agent")
+        throw badRequest(`${where} (${name}): use a stage of kind "agent" to run the project's agent`);
+      if (command.params !== undefined && !isObject(command.params))
+        throw badRequest(`${where} (${name}): command.params must be an object`);
       const timeout = command.timeoutMs;
-      if (timeout !== undefined && (!Number.isInteger(timeout) || (timeout as number) < 1 || (timeout as number) > 86_400_000)) {
+      if (
+        timeout !== undefined &&
+        (!Number.isInteger(timeout) || (timeout as number) < 1 || (timeout as number) > 86_400_000)
+      ) {
         throw badRequest(`${where} (${name}): command.timeoutMs must be an integer between 1 and 86400000`);
       }
-      out = { name, kind, command: { kind: command.kind, ...(command.params ? { params: command.params as Record<string, unknown> } : {}), ...(timeout ? { timeoutMs: timeout as number } : {}) }, ...(idempotent !== undefined ? { idempotent } : {}), ...deadline };
+      out = {
+        name,
+        kind,
+        command: {
+          kind: command.kind,
+          ...(command.params ? { params: command.params as Record<string, unknown> } : {}),
+          ...(timeout ? { timeoutMs: timeout as number } : {}),
+        },
+        ...(idempotent !== undefined ? { idempotent } : {}),
+        ...deadline,
+      };
     } else if (kind === "confirm") {
       allowed(["prompt", "options", "input"]);
-      if (typeof stage.prompt !== "string" || stage.prompt.length === 0 || stage.prompt.length > 5000) throw badRequest(`${where} (${name}): prompt must be a non-empty string (at most 5000 characters)`);
+      if (typeof stage.prompt !== "string" || stage.prompt.length === 0 || stage.prompt.length > 5000)
+        throw badRequest(`${where} (${name}): prompt must be a non-empty string (at most 5000 characters)`);
       const options = stage.options;
-      if (options !== undefined && (!Array.isArray(options) || options.length === 0 || options.length > 50 || options.some((o) => typeof o !== "string" || o.length === 0 || o.length > 200) || new Set(options).size !== options.length)) {
+      if (
+        options !== undefined &&
+        (!Array.isArray(options) ||
+          options.length === 0 ||
+          options.length > 50 ||
+          options.some((o) => typeof o !== "string" || o.length === 0 || o.length > 200) ||
+          new Set(options).size !== options.length)
+      ) {
         throw badRequest(`${where} (${name}): options must be 1-50 distinct non-empty strings`);
       }
       const input = stage.input;
       if (input !== undefined) {
-        if (!isObject(input) || input.type !== "string" || Object.keys(input).some((k) => !["type", "description", "maxLength"].includes(k))) {
+        if (
+          !isObject(input) ||
+          input.type !== "string" ||
+          Object.keys(input).some((k) => !["type", "description", "maxLength"].includes(k))
+        ) {
           throw badRequest(`${where} (${name}): input must be {type: "string", description?, maxLength?}`);
         }
-        if (input.maxLength !== undefined && (!Number.isInteger(input.maxLength) || (input.maxLength as number) < 1 || (input.maxLength as number) > 100_000)) {
+        if (
+          input.maxLength !== undefined &&
+          (!Number.isInteger(input.maxLength) ||
+            (input.maxLength as number) < 1 ||
+            (input.maxLength as number) > 100_000)
+        ) {
           throw badRequest(`${where} (${name}): input.maxLength must be an integer between 1 and 100000`);
         }
-        if (input.description !== undefined && typeof input.description !== "string") throw badRequest(`${where} (${name}): input.description must be a string`);
+        if (input.description !== undefined && typeof input.description !== "string")
+          throw badRequest(`${where} (${name}): input.description must be a string`);
         if (options) throw badRequest(`${where} (${name}): give options or input, not both`);
       }
-      out = { name, kind, prompt: stage.prompt, ...(options ? { options: options as string[] } : {}), ...(input ? { input: input as { type: "string" } } : {}) };
+      out = {
+        name,
+        kind,
+        prompt: stage.prompt,
+        ...(options ? { options: options as string[] } : {}),
+        ...(input ? { input: input as { type: "string" } } : {}),
+      };
     } else if (kind === "agent") {
       allowed(["timeoutMs", "idempotent", "ttlSeconds"]);
       const timeout = stage.timeoutMs;
-      if (timeout !== undefined && (!Number.isInteger(timeout) || (timeout as number) < 1 || (timeout as number) > 86_400_000)) {
+      if (
+        timeout !== undefined &&
+        (!Number.isInteger(timeout) || (timeout as number) < 1 || (timeout as number) > 86_400_000)
+      ) {
         throw badRequest(`${where} (${name}): timeoutMs must be an integer between 1 and 86400000`);
       }
-      out = { name, kind, ...(timeout ? { timeoutMs: timeout as number } : {}), ...(idempotent !== undefined ? { idempotent } : {}), ...deadline };
+      out = {
+        name,
+        kind,
+        ...(timeout ? { timeoutMs: timeout as number } : {}),
+        ...(idempotent !== undefined ? { idempotent } : {}),
+        ...deadline,
+      };
     } else {
       throw badRequest(`${where} (${name}): kind must be command, confirm or agent`);
     }
@@ -95,8 +149,12 @@ export function validatePipeline(input: unknown): PipelineStage[] {
     for (const ref of placeholders(stage)) {
       const m = /^stages\.([a-z][a-z0-9_-]*)\.result$/.exec(ref);
       if (ref === "task.prompt" || ref === "task.id") continue;
-      if (!m) throw badRequest(`${where} (${name}): unknown placeholder {{${ref}}} (use {{stages.<name>.result}}, {{task.prompt}} or {{task.id}})`);
-      if (!seen.has(m[1]!)) throw badRequest(`${where} (${name}): {{${ref}}} refers to a stage that does not run before this one`);
+      if (!m)
+        throw badRequest(
+          `${where} (${name}): unknown placeholder {{${ref}}} (use {{stages.<name>.result}}, {{task.prompt}} or {{task.id}})`,
+        );
+      if (!seen.has(m[1]!))
+        throw badRequest(`${where} (${name}): {{${ref}}} refers to a stage that does not run before this one`);
     }
     seen.add(name);
     return out;

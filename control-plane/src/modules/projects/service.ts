@@ -25,7 +25,11 @@ export class ProjectService {
   }
 
   async list(tenantId: string) {
-    const rows = await this.db.select().from(projects).where(eq(projects.tenantId, tenantId)).orderBy(asc(projects.key));
+    const rows = await this.db
+      .select()
+      .from(projects)
+      .where(eq(projects.tenantId, tenantId))
+      .orderBy(asc(projects.key));
     return rows.map(publicRow);
   }
 
@@ -35,7 +39,10 @@ export class ProjectService {
 
   /** The project row by key (404 if the tenant has none). */
   async find(q: Queryable, tenantId: string, key: string): Promise<Project> {
-    const [row] = await q.select().from(projects).where(and(eq(projects.tenantId, tenantId), eq(projects.key, key)));
+    const [row] = await q
+      .select()
+      .from(projects)
+      .where(and(eq(projects.tenantId, tenantId), eq(projects.key, key)));
     if (!row) throw notFound("project");
     return row;
   }
@@ -46,7 +53,11 @@ export class ProjectService {
     const { pipeline, ...rest } = input;
     const [row] = await this.db
       .update(projects)
-      .set({ ...rest, ...(pipeline !== undefined ? { pipeline: validatePipeline(pipeline) } : {}), updatedAt: new Date() })
+      .set({
+        ...rest,
+        ...(pipeline !== undefined ? { pipeline: validatePipeline(pipeline) } : {}),
+        updatedAt: new Date(),
+      })
       .where(and(eq(projects.tenantId, tenantId), eq(projects.key, key)))
       .returning();
     if (!row) throw notFound("project");

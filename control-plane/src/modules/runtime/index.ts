@@ -18,11 +18,17 @@ export const runtimeIdentitiesController = ({ authenticator, runtime }: Services
       { body: IdentityCreateBody },
     )
     .get("/", async ({ principal }) => ({ items: await runtime.listIdentities(principal.tenantId) }))
-    .post("/:id/revoke", ({ principal, params }) => runtime.revokeIdentity(principal.tenantId, params.id), { params: IdParams });
+    .post("/:id/revoke", ({ principal, params }) => runtime.revokeIdentity(principal.tenantId, params.id), {
+      params: IdParams,
+    });
 
 export const runtimeAuthController = ({ runtime, rateLimits }: Services) =>
   new Elysia({ prefix: "/api/runtime", tags: ["runtime"] })
-    .post("/bootstrap/exchange", ({ body }) => rateLimits.guardCredential(`bootstrap:${body.runtimeId}`, () => runtime.exchange(body)), { body: ExchangeBody })
+    .post(
+      "/bootstrap/exchange",
+      ({ body }) => rateLimits.guardCredential(`bootstrap:${body.runtimeId}`, () => runtime.exchange(body)),
+      { body: ExchangeBody },
+    )
     .post("/auth/refresh", ({ body }) => runtime.refresh(body.refreshToken), { body: RuntimeRefreshBody })
     .post("/auth/revoke", ({ body }) => runtime.revokeSession(body.refreshToken), { body: RuntimeRefreshBody })
     .use(requireRuntime(runtime))

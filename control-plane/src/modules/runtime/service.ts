@@ -79,8 +79,15 @@ export class RuntimeService {
       if (!found) throw notFound("runtime identity");
       if (found.revokedAt) return found;
       const now = new Date();
-      await tx.update(sessionTokens).set({ revokedAt: now }).where(and(eq(sessionTokens.runtimeId, runtimeId), isNull(sessionTokens.revokedAt)));
-      const [updated] = await tx.update(runtimeIdentities).set({ revokedAt: now }).where(eq(runtimeIdentities.id, runtimeId)).returning();
+      await tx
+        .update(sessionTokens)
+        .set({ revokedAt: now })
+        .where(and(eq(sessionTokens.runtimeId, runtimeId), isNull(sessionTokens.revokedAt)));
+      const [updated] = await tx
+        .update(runtimeIdentities)
+        .set({ revokedAt: now })
+        .where(eq(runtimeIdentities.id, runtimeId))
+        .returning();
       return updated!;
     });
     this.events.publish({ type: "runtime.revoked", tenantId, runtimeId, hostId: row.hostId });
@@ -92,7 +99,13 @@ export class RuntimeService {
     const live = await this.db
       .select({ id: runtimeIdentities.id })
       .from(runtimeIdentities)
-      .where(and(eq(runtimeIdentities.tenantId, tenantId), eq(runtimeIdentities.hostId, hostId), isNull(runtimeIdentities.revokedAt)));
+      .where(
+        and(
+          eq(runtimeIdentities.tenantId, tenantId),
+          eq(runtimeIdentities.hostId, hostId),
+          isNull(runtimeIdentities.revokedAt),
+        ),
+      );
     for (const identity of live) await this.revokeIdentity(tenantId, identity.id);
     return live.length;
   }
@@ -101,14 +114,20 @@ export class RuntimeService {
    * An identity for a worker that enrolled with a worker token (no bootstrap step): tokens are issued now, with a
    * one-time recovery secret (stored hashed). Earlier identities of the machine are revoked: one live worker each.
    */
-  async enroll(tx: Queryable, input: { tenantId: string; hostId: string; createdBy: string; name: string; runtimeVersion?: string }) {
+  async enroll(
+    tx: Queryable,
+    input: { tenantId: string; hostId: string; createdBy: string; name: string; runtimeVersion?: string },
+  ) {
     const previous = await tx
       .select({ id: runtimeIdentities.id })
       .from(runtimeIdentities)
       .where(and(eq(runtimeIdentities.hostId, input.hostId), isNull(runtimeIdentities.revokedAt)));
     const now = new Date();
     for (const p of previous) {
-      await tx.update(sessionTokens).set({ revokedAt: now }).where(and(eq(sessionTokens.runtimeId, p.id), isNull(sessionTokens.revokedAt)));
+      await tx
+        .update(sessionTokens)
+        .set({ revokedAt: now })
+        .where(and(eq(sessionTokens.runtimeId, p.id), isNull(sessionTokens.revokedAt)));
       await tx.update(runtimeIdentities).set({ revokedAt: now }).where(eq(runtimeIdentities.id, p.id));
     }
     const recoverySecret = newSecret(RECOVERY_PREFIX);
@@ -146,11 +165,18 @@ export class RuntimeService {
         .from(runtimeIdentities)
         .where(and(eq(runtimeIdentities.id, input.runtimeId), isNull(runtimeIdentities.revokedAt)))
         .for("update");
-      if (!row?.recoverySecretHash || !secretMatches(input.recoverySecret, row.recoverySecretHash)) throw unauthorized("invalid recovery secret");
+      if (!row?.recoverySecretHash || !secretMatches(input.recoverySecret, row.recoverySecretHash))
+        throw unauthorized("invalid recovery secret");
       const now = new Date();
-      await tx.update(sessionTokens).set({ revokedAt: now }).where(and(eq(sessionTokens.runtimeId, row.id), isNull(sessionTokens.revokedAt)));
+      await tx
+        .update(sessionTokens)
+        .set({ revokedAt: now })
+        .where(and(eq(sessionTokens.runtimeId, row.id), isNull(sessionTokens.revokedAt)));
       const recoverySecret = newSecret(RECOVERY_PREFIX);
-      await tx.update(runtimeIdentities).set({ recoverySecretHash: hashSecret(recoverySecret) }).where(eq(runtimeIdentities.id, row.id));
+      await tx
+        .update(runtimeIdentities)
+        .set({ recoverySecretHash: hashSecret(recoverySecret) })
+        .where(eq(runtimeIdentities.id, row.id));
       const pair = await this.sessions.issue(tx, { tenantId: row.tenantId, runtimeId: row.id });
       return { ...this.tokenResponse(row, pair), recoverySecret };
     });

@@ -17,11 +17,23 @@ export const safetyPoliciesController = ({ authenticator, policies }: Services) 
     )
     .get("/", async ({ principal }) => ({ items: await policies.list(principal.tenantId) }))
     // Two-person rule: loosening changes wait here for a different user's approval.
-    .get("/proposals", async ({ principal, query }) => ({ items: await policies.proposals(principal.tenantId, query.status) }), {
-      query: t.Object({ status: t.Optional(oneOf(["pending", "approved", "rejected"])) }),
-    })
-    .post("/proposals/:id/approve", ({ principal, params }) => policies.decide(principal.tenantId, params.id, principal.userId, "approved"), { params: IdParams })
-    .post("/proposals/:id/reject", ({ principal, params }) => policies.decide(principal.tenantId, params.id, principal.userId, "rejected"), { params: IdParams })
+    .get(
+      "/proposals",
+      async ({ principal, query }) => ({ items: await policies.proposals(principal.tenantId, query.status) }),
+      {
+        query: t.Object({ status: t.Optional(oneOf(["pending", "approved", "rejected"])) }),
+      },
+    )
+    .post(
+      "/proposals/:id/approve",
+      ({ principal, params }) => policies.decide(principal.tenantId, params.id, principal.userId, "approved"),
+      { params: IdParams },
+    )
+    .post(
+      "/proposals/:id/reject",
+      ({ principal, params }) => policies.decide(principal.tenantId, params.id, principal.userId, "rejected"),
+      { params: IdParams },
+    )
     .get("/:id", ({ principal, params }) => policies.get(principal.tenantId, params.id), { params: IdParams })
     .put(
       "/:id",

@@ -21,29 +21,36 @@ export function policyLoosenings(before: PolicyState, after: PolicyState | undef
   const found: string[] = [];
 
   if (a.allowedKinds && !b.allowedKinds) found.push("allowedKinds removed (every kind allowed)");
-  else if (a.allowedKinds && b.allowedKinds) for (const kind of added(a.allowedKinds, b.allowedKinds)) found.push(`allowedKinds adds ${kind}`);
+  else if (a.allowedKinds && b.allowedKinds)
+    for (const kind of added(a.allowedKinds, b.allowedKinds)) found.push(`allowedKinds adds ${kind}`);
 
   for (const kind of added(b.deniedKinds ?? [], a.deniedKinds ?? [])) found.push(`deniedKinds removes ${kind}`);
 
   // No allowlist in a policy allows no executable through it: only new entries widen it.
-  for (const command of added(a.exec?.allowedCommands ?? [], b.exec?.allowedCommands ?? [])) found.push(`exec allowlist adds ${command}`);
+  for (const command of added(a.exec?.allowedCommands ?? [], b.exec?.allowedCommands ?? []))
+    found.push(`exec allowlist adds ${command}`);
 
   for (const [name, old] of Object.entries(a.paramBounds ?? {})) {
     const next = b.paramBounds?.[name];
-    if (old.min !== undefined && (next?.min === undefined || next.min < old.min)) found.push(`paramBounds.${name}.min lowered or removed`);
-    if (old.max !== undefined && (next?.max === undefined || next.max > old.max)) found.push(`paramBounds.${name}.max raised or removed`);
+    if (old.min !== undefined && (next?.min === undefined || next.min < old.min))
+      found.push(`paramBounds.${name}.min lowered or removed`);
+    if (old.max !== undefined && (next?.max === undefined || next.max > old.max))
+      found.push(`paramBounds.${name}.max raised or removed`);
   }
 
   if (a.rateLimit) {
     if (!b.rateLimit) found.push("rateLimit removed");
-    else if (b.rateLimit.maxCommands > a.rateLimit.maxCommands || b.rateLimit.perSeconds < a.rateLimit.perSeconds) found.push("rateLimit raised");
+    else if (b.rateLimit.maxCommands > a.rateLimit.maxCommands || b.rateLimit.perSeconds < a.rateLimit.perSeconds)
+      found.push("rateLimit raised");
   }
 
-  if (a.maxConcurrent !== undefined && (b.maxConcurrent === undefined || b.maxConcurrent > a.maxConcurrent)) found.push("maxConcurrent raised or removed");
+  if (a.maxConcurrent !== undefined && (b.maxConcurrent === undefined || b.maxConcurrent > a.maxConcurrent))
+    found.push("maxConcurrent raised or removed");
 
   if (a.timeWindows) {
     if (!b.timeWindows) found.push("timeWindows removed (any time allowed)");
-    else if (b.timeWindows.some((w) => !a.timeWindows!.some((old) => sameWindow(old, w)))) found.push("timeWindows widened (a window is new or changed)");
+    else if (b.timeWindows.some((w) => !a.timeWindows!.some((old) => sameWindow(old, w))))
+      found.push("timeWindows widened (a window is new or changed)");
   }
   return found;
 }
@@ -53,7 +60,12 @@ const added = (previous: string[], next: string[]) => next.filter((x) => !previo
 
 /** `next` allows nothing `old` did not: same hours and zone, on a subset of its days. */
 function sameWindow(old: TimeWindow, next: TimeWindow): boolean {
-  return old.start === next.start && old.end === next.end && (old.timezone ?? "UTC") === (next.timezone ?? "UTC") && subsetDays(next, old);
+  return (
+    old.start === next.start &&
+    old.end === next.end &&
+    (old.timezone ?? "UTC") === (next.timezone ?? "UTC") &&
+    subsetDays(next, old)
+  );
 }
 
 /** `inner` runs on a subset of `outer`'s days (same hours and zone): not wider. */

@@ -5,7 +5,8 @@ import { t } from "elysia";
  * in the service: Elysia would silently strip unknown keys, and a misspelt safety rule must be refused.
  */
 const Rules = t.Record(t.String(), t.Unknown(), {
-  description: "Safety rules (edge-agent/src/policy/rules.ts): allowedKinds, deniedKinds, exec, paramBounds, rateLimit, maxConcurrent, timeWindows",
+  description:
+    "Safety rules (edge-agent/src/policy/rules.ts): allowedKinds, deniedKinds, exec, paramBounds, rateLimit, maxConcurrent, timeWindows",
 });
 
 export const PolicyCreateBody = t.Object({

@@ -49,7 +49,11 @@ export class SafetyPolicyService {
   }
 
   async list(tenantId: string) {
-    const rows = await this.db.select().from(safetyPolicies).where(eq(safetyPolicies.tenantId, tenantId)).orderBy(asc(safetyPolicies.name));
+    const rows = await this.db
+      .select()
+      .from(safetyPolicies)
+      .where(eq(safetyPolicies.tenantId, tenantId))
+      .orderBy(asc(safetyPolicies.name));
     return rows.map(publicRow);
   }
 
@@ -77,7 +81,12 @@ export class SafetyPolicyService {
       return this.propose(tenantId, current, "update", input as Record<string, unknown>, loosenings, userId);
     }
     const row = await this.apply(this.db, tenantId, id, input);
-    await this.audit.record({ tenantId, actor: userId, action: "policy.update", detail: { policyId: id, version: row.version, loosenings } });
+    await this.audit.record({
+      tenantId,
+      actor: userId,
+      action: "policy.update",
+      detail: { policyId: id, version: row.version, loosenings },
+    });
     this.events.publish({ type: "policies.changed", tenantId });
     return row;
   }
@@ -100,7 +109,8 @@ export class SafetyPolicyService {
   async remove(tenantId: string, id: string, userId: string) {
     const current = await this.get(tenantId, id);
     const loosenings = policyLoosenings({ enabled: current.enabled, rules: current.rules as PolicyRules }, undefined);
-    if (loosenings.length && (await this.requiresApproval(tenantId, id))) return this.propose(tenantId, current, "delete", {}, loosenings, userId);
+    if (loosenings.length && (await this.requiresApproval(tenantId, id)))
+      return this.propose(tenantId, current, "delete", {}, loosenings, userId);
     const removed = await this.delete(this.db, tenantId, id);
     await this.audit.record({ tenantId, actor: userId, action: "policy.delete", detail: { policyId: id } });
     this.events.publish({ type: "policies.changed", tenantId });
@@ -136,15 +146,33 @@ export class SafetyPolicyService {
   ): Promise<PendingApproval> {
     const [row] = await this.db
       .insert(policyProposals)
-      .values({ id: newId("prop"), tenantId, policyId: current.id, action, changes, loosenings, baseVersion: current.version, proposedBy: userId })
+      .values({
+        id: newId("prop"),
+        tenantId,
+        policyId: current.id,
+        action,
+        changes,
+        loosenings,
+        baseVersion: current.version,
+        proposedBy: userId,
+      })
       .returning();
-    await this.audit.record({ tenantId, actor: userId, action: "policy.proposal", detail: { proposalId: row!.id, policyId: current.id, action, loosenings } });
+    await this.audit.record({
+      tenantId,
+      actor: userId,
+      action: "policy.proposal",
+      detail: { proposalId: row!.id, policyId: current.id, action, loosenings },
+    });
     return { status: "pending_approval", proposal: publicRow(row!) };
   }
 
   async proposals(tenantId: string, status?: "pending" | "approved" | "rejected") {
     const where = [eq(policyProposals.tenantId, tenantId), ...(status ? [eq(policyProposals.status, status)] : [])];
-    const rows = await this.db.select().from(policyProposals).where(and(...where)).orderBy(desc(policyProposals.createdAt));
+    const rows = await this.db
+      .select()
+      .from(policyProposals)
+      .where(and(...where))
+      .orderBy(desc(policyProposals.createdAt));
     return rows.map(publicRow);
   }
 
@@ -162,15 +190,20 @@ export class SafetyPolicyService {
       if (!proposal) throw notFound("policy proposal");
       if (proposal.status !== "pending") throw conflict(`proposal is already ${proposal.status}`);
       if (decision === "approved") {
-        if (proposal.proposedBy === userId) throw forbidden("two-person rule: a different user must approve this change");
+        if (proposal.proposedBy === userId)
+          throw forbidden("two-person rule: a different user must approve this change");
         const [policy] = await tx
           .select({ version: safetyPolicies.version })
           .from(safetyPolicies)
           .where(and(eq(safetyPolicies.id, proposal.policyId), eq(safetyPolicies.tenantId, tenantId)))
           .for("update");
         if (!policy) throw notFound("safety policy");
-        if (policy.version !== proposal.baseVersion) throw conflict(`policy changed since the proposal (version ${proposal.baseVersion} → ${policy.version}); propose again`);
-        if (proposal.action === "update") await this.apply(tx, tenantId, proposal.policyId, proposal.changes as Partial<PolicyInput>);
+        if (policy.version !== proposal.baseVersion)
+          throw conflict(
+            `policy changed since the proposal (version ${proposal.baseVersion} → ${policy.version}); propose again`,
+          );
+        if (proposal.action === "update")
+          await this.apply(tx, tenantId, proposal.policyId, proposal.changes as Partial<PolicyInput>);
         else await this.delete(tx, tenantId, proposal.policyId);
       }
       const [row] = await tx
@@ -179,7 +212,12 @@ export class SafetyPolicyService {
         .where(eq(policyProposals.id, proposalId))
         .returning();
       await this.audit.record(
-        { tenantId, actor: userId, action: decision === "approved" ? "policy.approve" : "policy.reject", detail: { proposalId, policyId: proposal.policyId, proposedBy: proposal.proposedBy } },
+        {
+          tenantId,
+          actor: userId,
+          action: decision === "approved" ? "policy.approve" : "policy.reject",
+          detail: { proposalId, policyId: proposal.policyId, proposedBy: proposal.proposedBy },
+        },
         tx,
       );
       return row!;

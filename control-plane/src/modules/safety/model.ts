@@ -10,7 +10,9 @@ export const EstopScope = t.Union([
       selector: t.Object(
         {
           environmentId: t.Optional(Id),
-          labels: t.Optional(t.Record(t.String({ minLength: 1, maxLength: 100 }), t.String({ maxLength: 200 }), { maxProperties: 20 })),
+          labels: t.Optional(
+            t.Record(t.String({ minLength: 1, maxLength: 100 }), t.String({ maxLength: 200 }), { maxProperties: 20 }),
+          ),
         },
         { additionalProperties: false, minProperties: 1 },
       ),

@@ -22,14 +22,34 @@ type SafetyRow = typeof hostSafety.$inferSelect;
 /** What the API shows of a host's emergency stop. */
 export function estopView(row: SafetyRow | undefined) {
   if (!row) {
-    return { state: "unknown" as const, requested: null, generation: 0, acknowledgedGeneration: null, remote: null, local: null, localReason: null, reason: null, requestedBy: null, requestedAt: null, acknowledgedAt: null, latencyMs: null, killed: null };
+    return {
+      state: "unknown" as const,
+      requested: null,
+      generation: 0,
+      acknowledgedGeneration: null,
+      remote: null,
+      local: null,
+      localReason: null,
+      reason: null,
+      requestedBy: null,
+      requestedAt: null,
+      acknowledgedAt: null,
+      latencyMs: null,
+      killed: null,
+    };
   }
   const acked = row.ackGeneration !== null;
   const pending = row.estopGeneration > 0 && (row.ackGeneration ?? 0) < row.estopGeneration;
   const engaged = Boolean(row.ackRemoteEngaged || row.ackLocalEngaged);
   return {
     /** Acknowledged by the agent: engaged | released; pending while it has not acknowledged the latest request. */
-    state: pending ? ("pending" as const) : !acked ? ("unknown" as const) : engaged ? ("engaged" as const) : ("released" as const),
+    state: pending
+      ? ("pending" as const)
+      : !acked
+        ? ("unknown" as const)
+        : engaged
+          ? ("engaged" as const)
+          : ("released" as const),
     /** What the latest request asked (null: never requested). */
     requested: row.estopGeneration > 0 ? (row.estopEngaged ? ("engaged" as const) : ("released" as const)) : null,
     generation: row.estopGeneration,
@@ -70,9 +90,13 @@ export class SafetyService {
     if ("hostId" in scope) where.push(eq(hosts.id, scope.hostId));
     else if ("selector" in scope) {
       if (scope.selector.environmentId) where.push(eq(hosts.environmentId, scope.selector.environmentId));
-      if (scope.selector.labels && Object.keys(scope.selector.labels).length) where.push(sql`${hosts.labels} @> ${JSON.stringify(scope.selector.labels)}::jsonb`);
+      if (scope.selector.labels && Object.keys(scope.selector.labels).length)
+        where.push(sql`${hosts.labels} @> ${JSON.stringify(scope.selector.labels)}::jsonb`);
     }
-    const rows = await this.db.select({ id: hosts.id }).from(hosts).where(and(...where));
+    const rows = await this.db
+      .select({ id: hosts.id })
+      .from(hosts)
+      .where(and(...where));
     if ("hostId" in scope && rows.length === 0) throw notFound("host");
     return rows.map((r) => r.id);
   }
@@ -89,7 +113,17 @@ export class SafetyService {
     const rows = hostIds.length
       ? await this.db
           .insert(hostSafety)
-          .values(hostIds.map((hostId) => ({ hostId, tenantId, estopGeneration: 1, estopEngaged: engaged, estopReason: reason, estopRequestedBy: principal.userId, estopRequestedAt: now })))
+          .values(
+            hostIds.map((hostId) => ({
+              hostId,
+              tenantId,
+              estopGeneration: 1,
+              estopEngaged: engaged,
+              estopReason: reason,
+              estopRequestedBy: principal.userId,
+              estopRequestedAt: now,
+            })),
+          )
           .onConflictDoUpdate({
             target: hostSafety.hostId,
             set: {
@@ -103,7 +137,13 @@ export class SafetyService {
           })
           .returning()
       : [];
-    const orders: EstopOrder[] = rows.map((r) => ({ hostId: r.hostId, generation: r.estopGeneration, engaged, reason, atMs: now.getTime() }));
+    const orders: EstopOrder[] = rows.map((r) => ({
+      hostId: r.hostId,
+      generation: r.estopGeneration,
+      engaged,
+      reason,
+      atMs: now.getTime(),
+    }));
     if (orders.length) this.events.publish({ type: "estop.requested", tenantId, orders });
     await this.audit.record({
       tenantId,
@@ -117,9 +157,18 @@ export class SafetyService {
 
   /** The current order of a host, to re-send when its agent (re)connects; undefined if it never had one. */
   async currentOrder(tenantId: string, hostId: string): Promise<EstopOrder | undefined> {
-    const [row] = await this.db.select().from(hostSafety).where(and(eq(hostSafety.tenantId, tenantId), eq(hostSafety.hostId, hostId)));
+    const [row] = await this.db
+      .select()
+      .from(hostSafety)
+      .where(and(eq(hostSafety.tenantId, tenantId), eq(hostSafety.hostId, hostId)));
     if (!row || row.estopGeneration === 0) return undefined;
-    return { hostId, generation: row.estopGeneration, engaged: row.estopEngaged, reason: row.estopReason ?? "", atMs: row.estopRequestedAt?.getTime() ?? 0 };
+    return {
+      hostId,
+      generation: row.estopGeneration,
+      engaged: row.estopEngaged,
+      reason: row.estopReason ?? "",
+      atMs: row.estopRequestedAt?.getTime() ?? 0,
+    };
   }
 
   /**
@@ -136,8 +185,16 @@ export class SafetyService {
      * latest one requested: an agent cannot acknowledge a stop it was never sent (it would show a later stop as done).
      */
     const current = sql`${generation} >= coalesce(${t.ackGeneration}, 0) and ${generation} <= ${t.estopGeneration}`;
-    const guarded = (column: typeof t.ackRemoteEngaged | typeof t.ackLocalEngaged | typeof t.ackLocalReason | typeof t.ackKilled | typeof t.ackAt | typeof t.ackGeneration, name: string) =>
-      sql`case when ${current} then excluded.${sql.identifier(name)} else ${column} end`;
+    const guarded = (
+      column:
+        | typeof t.ackRemoteEngaged
+        | typeof t.ackLocalEngaged
+        | typeof t.ackLocalReason
+        | typeof t.ackKilled
+        | typeof t.ackAt
+        | typeof t.ackGeneration,
+      name: string,
+    ) => sql`case when ${current} then excluded.${sql.identifier(name)} else ${column} end`;
     await this.db
       .insert(t)
       .values({
@@ -177,7 +234,10 @@ export class SafetyService {
   }
 
   async stateOf(tenantId: string, hostId: string) {
-    const [row] = await this.db.select().from(hostSafety).where(and(eq(hostSafety.tenantId, tenantId), eq(hostSafety.hostId, hostId)));
+    const [row] = await this.db
+      .select()
+      .from(hostSafety)
+      .where(and(eq(hostSafety.tenantId, tenantId), eq(hostSafety.hostId, hostId)));
     return { estop: estopView(row), policy: policyView(row) };
   }
 
@@ -216,7 +276,10 @@ export class SafetyService {
 
   /** Desired vs enforced policy version of a host now (recorded on each new command). */
   async policyVersionsOf(tenantId: string, hostId: string): Promise<{ desired: number; enforced: number | null }> {
-    const [row] = await this.db.select().from(hostSafety).where(and(eq(hostSafety.tenantId, tenantId), eq(hostSafety.hostId, hostId)));
+    const [row] = await this.db
+      .select()
+      .from(hostSafety)
+      .where(and(eq(hostSafety.tenantId, tenantId), eq(hostSafety.hostId, hostId)));
     return { desired: row?.policyDesired ?? 0, enforced: row?.policyEnforced ?? null };
   }
 
@@ -238,7 +301,13 @@ export class SafetyService {
       )
       .returning();
     for (const row of flagged) {
-      this.events.publish({ type: "host.policy_lagging", tenantId: row.tenantId, hostId: row.hostId, desired: row.policyDesired, enforced: row.policyEnforced });
+      this.events.publish({
+        type: "host.policy_lagging",
+        tenantId: row.tenantId,
+        hostId: row.hostId,
+        desired: row.policyDesired,
+        enforced: row.policyEnforced,
+      });
     }
     return flagged.length;
   }

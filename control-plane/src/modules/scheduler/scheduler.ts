@@ -55,7 +55,8 @@ export class TaskScheduler {
   }
 
   private onEvent(event: DomainEvent): void {
-    if (event.type === "task.transition" && ["pending", "completed", "failed", "cancelled"].includes(event.status)) this.wake();
+    if (event.type === "task.transition" && ["pending", "completed", "failed", "cancelled"].includes(event.status))
+      this.wake();
     else if (event.type === "host.status" && event.status === "online") this.wake();
   }
 
@@ -79,7 +80,8 @@ export class TaskScheduler {
   private async pass(): Promise<void> {
     const batch = this.opts.batchSize ?? 500;
     // Keep assigning while full batches come back (a backlog), then sweep for lost workers now and then.
-    for (let assigned = batch; assigned >= batch && !this.stopped; ) assigned = await this.execution.assignPending(batch);
+    for (let assigned = batch; assigned >= batch && !this.stopped; )
+      assigned = await this.execution.assignPending(batch);
     if (Date.now() - this.lastSweep >= Math.min(this.opts.tickMs, this.opts.workerLossGraceMs / 2)) {
       this.lastSweep = Date.now();
       await this.sweepLostWorkers();
@@ -92,10 +94,15 @@ export class TaskScheduler {
   async sweepLostWorkers(): Promise<void> {
     for (const host of await this.execution.lostMachines(new Date(Date.now() - this.opts.workerLossGraceMs))) {
       const seconds = Math.round(this.opts.workerLossGraceMs / 1000);
-      await this.execution.releaseMachine(host.tenantId, host.id, `worker lost: machine ${host.id} offline for more than ${seconds}s`, {
-        requeueIdempotent: true,
-        include: ["assigned", "running"],
-      });
+      await this.execution.releaseMachine(
+        host.tenantId,
+        host.id,
+        `worker lost: machine ${host.id} offline for more than ${seconds}s`,
+        {
+          requeueIdempotent: true,
+          include: ["assigned", "running"],
+        },
+      );
     }
   }
 }

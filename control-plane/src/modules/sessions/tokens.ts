@@ -7,7 +7,9 @@ import { hashSecret, newSecret } from "../../lib/secrets";
 import { unauthorized } from "../../http/errors";
 
 /** Whose session: a user or a runtime identity, always within a tenant. */
-export type Subject = { tenantId: string; userId: string; runtimeId?: undefined } | { tenantId: string; runtimeId: string; userId?: undefined };
+export type Subject =
+  | { tenantId: string; userId: string; runtimeId?: undefined }
+  | { tenantId: string; runtimeId: string; userId?: undefined };
 
 export interface TokenPair {
   tokenType: "Bearer";
@@ -72,7 +74,10 @@ export class SessionTokenService {
       if (!row || row.revokedAt) return { error: "invalid refresh token" } as const;
       if (row.usedAt) {
         await revokeFamily(tx, row.familyId);
-        return { error: "refresh token reuse detected; the session has been revoked", revoked: { subject: subjectOf(row), familyId: row.familyId } } as const;
+        return {
+          error: "refresh token reuse detected; the session has been revoked",
+          revoked: { subject: subjectOf(row), familyId: row.familyId },
+        } as const;
       }
       if (row.expiresAt.getTime() <= Date.now()) return { error: "refresh token expired" } as const;
       await tx.update(sessionTokens).set({ usedAt: new Date() }).where(eq(sessionTokens.id, row.id));
@@ -81,7 +86,8 @@ export class SessionTokenService {
     });
     // The family revocation above is committed before the 401 is raised.
     if ("error" in outcome) {
-      if ("revoked" in outcome && outcome.revoked) this.onFamilyRevoked(outcome.revoked.subject, outcome.revoked.familyId);
+      if ("revoked" in outcome && outcome.revoked)
+        this.onFamilyRevoked(outcome.revoked.subject, outcome.revoked.familyId);
       throw unauthorized(outcome.error);
     }
     return outcome;
@@ -106,14 +112,22 @@ export class SessionTokenService {
     const [row] = await this.db
       .select()
       .from(sessionTokens)
-      .where(and(eq(sessionTokens.tokenHash, hashSecret(token)), eq(sessionTokens.kind, "access"), isNull(sessionTokens.revokedAt)));
+      .where(
+        and(
+          eq(sessionTokens.tokenHash, hashSecret(token)),
+          eq(sessionTokens.kind, "access"),
+          isNull(sessionTokens.revokedAt),
+        ),
+      );
     if (!row || row.expiresAt.getTime() <= Date.now()) return undefined;
     return { subject: subjectOf(row), familyId: row.familyId, expiresAt: row.expiresAt };
   }
 }
 
 function subjectOf(row: typeof sessionTokens.$inferSelect): Subject {
-  return row.userId ? { tenantId: row.tenantId, userId: row.userId } : { tenantId: row.tenantId, runtimeId: row.runtimeId! };
+  return row.userId
+    ? { tenantId: row.tenantId, userId: row.userId }
+    : { tenantId: row.tenantId, runtimeId: row.runtimeId! };
 }
 
 async function revokeFamily(q: Queryable, familyId: string): Promise<void> {

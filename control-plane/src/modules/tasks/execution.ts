@@ -16,7 +16,10 @@ import { render } from "../projects/pipeline";
 
 export type Task = typeof tasks.$inferSelect;
 type Command = typeof commands.$inferSelect;
-type HostRow = Pick<typeof hosts.$inferSelect, "id" | "tenantId" | "environmentId" | "labels" | "capabilities" | "maxConcurrentTasks">;
+type HostRow = Pick<
+  typeof hosts.$inferSelect,
+  "id" | "tenantId" | "environmentId" | "labels" | "capabilities" | "maxConcurrentTasks"
+>;
 
 /** A stage's `agent` command runs this long unless the stage says otherwise. */
 export const AGENT_STAGE_TIMEOUT_MS = 3_600_000;
@@ -48,15 +51,42 @@ export class TaskExecution {
   private async flush(after: AfterCommit): Promise<void> {
     for (const c of after.commands) this.commands.announce(c);
     for (const t of after.transitions) this.events.publish({ type: "task.transition", ...t });
-    for (const c of after.cancels) await this.commands.cancelIfActive(c.tenantId, c.commandId, c.reason, { awaitDelivery: after.awaitCancelDelivery });
+    for (const c of after.cancels)
+      await this.commands.cancelIfActive(c.tenantId, c.commandId, c.reason, {
+        awaitDelivery: after.awaitCancelDelivery,
+      });
   }
 
-  async event(q: Queryable, task: Pick<Task, "id" | "tenantId" | "attempt">, type: string, message: string, data: Record<string, unknown> = {}, stageIndex?: number) {
-    await q.insert(taskEvents).values({ tenantId: task.tenantId, taskId: task.id, attempt: task.attempt, type, message, data, stageIndex: stageIndex ?? null });
+  async event(
+    q: Queryable,
+    task: Pick<Task, "id" | "tenantId" | "attempt">,
+    type: string,
+    message: string,
+    data: Record<string, unknown> = {},
+    stageIndex?: number,
+  ) {
+    await q
+      .insert(taskEvents)
+      .values({
+        tenantId: task.tenantId,
+        taskId: task.id,
+        attempt: task.attempt,
+        type,
+        message,
+        data,
+        stageIndex: stageIndex ?? null,
+      });
   }
 
   /** Sets the task's status (and other columns) and records the change as an event. */
-  private async setStatus(q: Queryable, after: AfterCommit, task: Task, status: TaskStatus, set: Partial<Task> = {}, message?: string): Promise<Task> {
+  private async setStatus(
+    q: Queryable,
+    after: AfterCommit,
+    task: Task,
+    status: TaskStatus,
+    set: Partial<Task> = {},
+    message?: string,
+  ): Promise<Task> {
     const now = new Date();
     const [row] = await q
       .update(tasks)
@@ -70,7 +100,14 @@ export class TaskExecution {
       .where(eq(tasks.id, task.id))
       .returning();
     if (status !== task.status) {
-      await this.event(q, row!, "status", message ?? `${task.status} → ${status}`, { from: task.status, to: status, ...(set.error ? { error: set.error } : {}) }, row!.stageIndex);
+      await this.event(
+        q,
+        row!,
+        "status",
+        message ?? `${task.status} → ${status}`,
+        { from: task.status, to: status, ...(set.error ? { error: set.error } : {}) },
+        row!.stageIndex,
+      );
       after.transitions.push({ tenantId: task.tenantId, taskId: task.id, status });
     }
     return row!;
@@ -94,7 +131,12 @@ export class TaskExecution {
         .for("update", { skipLocked: true });
       if (pending.length === 0) return 0;
       const tenantIds = [...new Set(pending.map((t) => t.tenantId))];
-      const eligible = and(inArray(hosts.tenantId, tenantIds), eq(hosts.status, "online"), eq(hosts.draining, false), isNull(hosts.decommissionedAt));
+      const eligible = and(
+        inArray(hosts.tenantId, tenantIds),
+        eq(hosts.status, "online"),
+        eq(hosts.draining, false),
+        isNull(hosts.decommissionedAt),
+      );
       const machines: HostRow[] = await tx
         .select({
           id: hosts.id,
@@ -152,7 +194,14 @@ export class TaskExecution {
           bulk.push({ task, hostId: machine.id, spec });
           continue;
         }
-        const row = await this.setStatus(tx, after, task, "assigned", { assignedHostId: machine.id, assignedAt: new Date() }, `assigned to ${machine.id}`);
+        const row = await this.setStatus(
+          tx,
+          after,
+          task,
+          "assigned",
+          { assignedHostId: machine.id, assignedAt: new Date() },
+          `assigned to ${machine.id}`,
+        );
         await this.dispatch(tx, after, row);
       }
       if (bulk.length) await this.assignInBulk(tx, after, bulk);
@@ -161,13 +210,21 @@ export class TaskExecution {
   }
 
   /** Assigns tasks whose current stage is a command: one UPDATE, and one INSERT each for commands, stage runs, events. */
-  private async assignInBulk(q: Queryable, after: AfterCommit, items: { task: Task; hostId: string; spec: StageCommand }[]) {
+  private async assignInBulk(
+    q: Queryable,
+    after: AfterCommit,
+    items: { task: Task; hostId: string; spec: StageCommand }[],
+  ) {
     const now = new Date();
     const byTenant = new Map<string, typeof items>();
     for (const item of items) byTenant.set(item.task.tenantId, [...(byTenant.get(item.task.tenantId) ?? []), item]);
     const commandOf = new Map<string, Command>();
     for (const [tenantId, group] of byTenant) {
-      const rows = await this.commands.insertMany(q, tenantId, group.map((g) => ({ hostId: g.hostId, ...g.spec })));
+      const rows = await this.commands.insertMany(
+        q,
+        tenantId,
+        group.map((g) => ({ hostId: g.hostId, ...g.spec })),
+      );
       group.forEach((g, i) => commandOf.set(g.task.id, rows[i]!));
     }
     const values = sql.join(
@@ -181,7 +238,18 @@ export class TaskExecution {
     await q.insert(taskStageRuns).values(
       items.map(({ task, hostId }) => {
         const stage = task.pipeline[task.stageIndex]!;
-        return { id: newId("stage"), tenantId: task.tenantId, taskId: task.id, attempt: task.attempt, stageIndex: task.stageIndex, stageName: stage.name, kind: stage.kind, status: "running" as const, hostId, commandId: commandOf.get(task.id)!.id };
+        return {
+          id: newId("stage"),
+          tenantId: task.tenantId,
+          taskId: task.id,
+          attempt: task.attempt,
+          stageIndex: task.stageIndex,
+          stageName: stage.name,
+          kind: stage.kind,
+          status: "running" as const,
+          hostId,
+          commandId: commandOf.get(task.id)!.id,
+        };
       }),
     );
     await q.insert(taskEvents).values(
@@ -191,7 +259,12 @@ export class TaskExecution {
         const base = { tenantId: task.tenantId, taskId: task.id, attempt: task.attempt, stageIndex: task.stageIndex };
         return [
           { ...base, type: "status", message: `assigned to ${hostId}`, data: { from: task.status, to: "assigned" } },
-          { ...base, type: "stage.dispatched", message: `stage ${stage.name} (${spec.kind}) sent to ${hostId} as ${commandId}`, data: { stage: stage.name, commandId, kind: spec.kind } },
+          {
+            ...base,
+            type: "stage.dispatched",
+            message: `stage ${stage.name} (${spec.kind}) sent to ${hostId} as ${commandId}`,
+            data: { stage: stage.name, commandId, kind: spec.kind },
+          },
         ];
       }),
     );
@@ -204,19 +277,70 @@ export class TaskExecution {
   /** Starts the task's current stage on its machine: a command (command/agent stages) or a suspension (confirm). */
   private async dispatch(q: Queryable, after: AfterCommit, task: Task): Promise<Task> {
     const stage = task.pipeline[task.stageIndex];
-    if (!stage) return this.setStatus(q, after, task, "completed", { result: { stages: task.stageResults }, currentCommandId: null }, "all stages completed");
+    if (!stage)
+      return this.setStatus(
+        q,
+        after,
+        task,
+        "completed",
+        { result: { stages: task.stageResults }, currentCommandId: null },
+        "all stages completed",
+      );
     const hostId = task.assignedHostId!;
     if (stage.kind === "confirm") {
-      await q.insert(taskStageRuns).values({ id: newId("stage"), tenantId: task.tenantId, taskId: task.id, attempt: task.attempt, stageIndex: task.stageIndex, stageName: stage.name, kind: stage.kind, status: "suspended", hostId });
-      await this.event(q, task, "stage.suspended", `stage ${stage.name} awaits confirmation`, { stage: stage.name, prompt: stage.prompt }, task.stageIndex);
+      await q
+        .insert(taskStageRuns)
+        .values({
+          id: newId("stage"),
+          tenantId: task.tenantId,
+          taskId: task.id,
+          attempt: task.attempt,
+          stageIndex: task.stageIndex,
+          stageName: stage.name,
+          kind: stage.kind,
+          status: "suspended",
+          hostId,
+        });
+      await this.event(
+        q,
+        task,
+        "stage.suspended",
+        `stage ${stage.name} awaits confirmation`,
+        { stage: stage.name, prompt: stage.prompt },
+        task.stageIndex,
+      );
       return this.setStatus(q, after, task, "suspended", { currentCommandId: null });
     }
     const spec = stageCommand(task)!;
     const [command] = await this.commands.insertMany(q, task.tenantId, [{ hostId, ...spec }]);
     after.commands.push(command!);
-    await q.insert(taskStageRuns).values({ id: newId("stage"), tenantId: task.tenantId, taskId: task.id, attempt: task.attempt, stageIndex: task.stageIndex, stageName: stage.name, kind: stage.kind, status: "running", hostId, commandId: command!.id });
-    await this.event(q, task, "stage.dispatched", `stage ${stage.name} (${spec.kind}) sent to ${hostId} as ${command!.id}`, { stage: stage.name, commandId: command!.id, kind: spec.kind }, task.stageIndex);
-    const [row] = await q.update(tasks).set({ currentCommandId: command!.id, updatedAt: new Date() }).where(eq(tasks.id, task.id)).returning();
+    await q
+      .insert(taskStageRuns)
+      .values({
+        id: newId("stage"),
+        tenantId: task.tenantId,
+        taskId: task.id,
+        attempt: task.attempt,
+        stageIndex: task.stageIndex,
+        stageName: stage.name,
+        kind: stage.kind,
+        status: "running",
+        hostId,
+        commandId: command!.id,
+      });
+    await this.event(
+      q,
+      task,
+      "stage.dispatched",
+      `stage ${stage.name} (${spec.kind}) sent to ${hostId} as ${command!.id}`,
+      { stage: stage.name, commandId: command!.id, kind: spec.kind },
+      task.stageIndex,
+    );
+    const [row] = await q
+      .update(tasks)
+      .set({ currentCommandId: command!.id, updatedAt: new Date() })
+      .where(eq(tasks.id, task.id))
+      .returning();
     return row!;
   }
 
@@ -226,27 +350,55 @@ export class TaskExecution {
   async onCommandTransition(event: Extract<DomainEvent, { type: "command.transition" }>): Promise<void> {
     if (event.status === "pending") return;
     // Most commands are not task stages: find out without a transaction (the lookup is indexed).
-    const [candidate] = await this.db.select({ id: tasks.id }).from(tasks).where(and(eq(tasks.tenantId, event.tenantId), eq(tasks.currentCommandId, event.commandId))).limit(1);
+    const [candidate] = await this.db
+      .select({ id: tasks.id })
+      .from(tasks)
+      .where(and(eq(tasks.tenantId, event.tenantId), eq(tasks.currentCommandId, event.commandId)))
+      .limit(1);
     if (!candidate) return;
     await this.inTx(async (tx, after) => {
       const [task] = await tx
         .select()
         .from(tasks)
-        .where(and(eq(tasks.tenantId, event.tenantId), eq(tasks.currentCommandId, event.commandId), inArray(tasks.status, ["assigned", "running"])))
+        .where(
+          and(
+            eq(tasks.tenantId, event.tenantId),
+            eq(tasks.currentCommandId, event.commandId),
+            inArray(tasks.status, ["assigned", "running"]),
+          ),
+        )
         .for("update");
       if (!task) return;
       const stage = task.pipeline[task.stageIndex]!;
       if (event.status === "running") {
-        if (task.status === "assigned") await this.setStatus(tx, after, task, "running", {}, `stage ${stage.name} started on ${task.assignedHostId}`);
-        await this.event(tx, task, "stage.started", `stage ${stage.name} started`, { stage: stage.name, commandId: event.commandId }, task.stageIndex);
+        if (task.status === "assigned")
+          await this.setStatus(tx, after, task, "running", {}, `stage ${stage.name} started on ${task.assignedHostId}`);
+        await this.event(
+          tx,
+          task,
+          "stage.started",
+          `stage ${stage.name} started`,
+          { stage: stage.name, commandId: event.commandId },
+          task.stageIndex,
+        );
         return;
       }
       const [command] = await tx.select().from(commands).where(eq(commands.id, event.commandId));
       const now = new Date();
       if (event.status === "completed") {
         const result = stageResultOf(command?.result);
-        await tx.update(taskStageRuns).set({ status: "completed", result, finishedAt: now }).where(eq(taskStageRuns.commandId, event.commandId));
-        await this.event(tx, task, "stage.completed", `stage ${stage.name} completed`, { stage: stage.name, commandId: event.commandId }, task.stageIndex);
+        await tx
+          .update(taskStageRuns)
+          .set({ status: "completed", result, finishedAt: now })
+          .where(eq(taskStageRuns.commandId, event.commandId));
+        await this.event(
+          tx,
+          task,
+          "stage.completed",
+          `stage ${stage.name} completed`,
+          { stage: stage.name, commandId: event.commandId },
+          task.stageIndex,
+        );
         const running = task.status === "assigned" ? await this.setStatus(tx, after, task, "running") : task;
         const next = await this.setStatus(tx, after, running, "running", {
           stageIndex: task.stageIndex + 1,
@@ -258,9 +410,19 @@ export class TaskExecution {
       }
       // failed or cancelled (by someone else than a task cancel, which makes the task terminal first)
       const error = `stage ${stage.name} failed: ${command?.error ?? event.error ?? event.status}`;
-      await tx.update(taskStageRuns).set({ status: "failed", error, finishedAt: now }).where(eq(taskStageRuns.commandId, event.commandId));
+      await tx
+        .update(taskStageRuns)
+        .set({ status: "failed", error, finishedAt: now })
+        .where(eq(taskStageRuns.commandId, event.commandId));
       const excerpt = logExcerpt(command?.result);
-      await this.event(tx, task, "stage.failed", error, { stage: stage.name, commandId: event.commandId, ...(excerpt ? { excerpt } : {}) }, task.stageIndex);
+      await this.event(
+        tx,
+        task,
+        "stage.failed",
+        error,
+        { stage: stage.name, commandId: event.commandId, ...(excerpt ? { excerpt } : {}) },
+        task.stageIndex,
+      );
       await this.setStatus(tx, after, task, "failed", { error, currentCommandId: null });
     });
   }
@@ -274,7 +436,10 @@ export class TaskExecution {
       if (["completed", "failed", "cancelled"].includes(task.status)) throw conflict(`task is already ${task.status}`);
       if (task.currentCommandId) {
         after.cancels.push({ tenantId, commandId: task.currentCommandId, reason });
-        await tx.update(taskStageRuns).set({ status: "cancelled", error: reason, finishedAt: new Date() }).where(eq(taskStageRuns.commandId, task.currentCommandId));
+        await tx
+          .update(taskStageRuns)
+          .set({ status: "cancelled", error: reason, finishedAt: new Date() })
+          .where(eq(taskStageRuns.commandId, task.currentCommandId));
       } else if (task.status === "suspended") {
         await this.closeSuspendedRun(tx, task, "cancelled", reason);
       }
@@ -286,27 +451,43 @@ export class TaskExecution {
   async retry(tenantId: string, id: string): Promise<Task> {
     return this.inTx(async (tx, after) => {
       const task = await this.lock(tx, tenantId, id);
-      if (task.status !== "failed" && task.status !== "cancelled") throw conflict(`only failed or cancelled tasks can be retried (task is ${task.status})`);
+      if (task.status !== "failed" && task.status !== "cancelled")
+        throw conflict(`only failed or cancelled tasks can be retried (task is ${task.status})`);
       const attempt = task.attempt + 1;
       const row = await this.setStatus(
         tx,
         after,
         task,
         "pending",
-        { attempt, error: null, result: null, finishedAt: null, assignedHostId: null, assignedAt: null, currentCommandId: null },
+        {
+          attempt,
+          error: null,
+          result: null,
+          finishedAt: null,
+          assignedHostId: null,
+          assignedAt: null,
+          currentCommandId: null,
+        },
         `retry: attempt ${attempt} from stage ${task.pipeline[task.stageIndex]?.name ?? task.stageIndex}`,
       );
-      await this.event(tx, row, "task.retried", `attempt ${attempt} starts at stage ${task.stageIndex}`, { previousAttempt: task.attempt, stageIndex: task.stageIndex });
+      await this.event(tx, row, "task.retried", `attempt ${attempt} starts at stage ${task.stageIndex}`, {
+        previousAttempt: task.attempt,
+        stageIndex: task.stageIndex,
+      });
       return row;
     });
   }
 
   /** What a suspended task waits for. */
   async pendingConfirm(tenantId: string, id: string) {
-    const [task] = await this.db.select().from(tasks).where(and(eq(tasks.id, id), eq(tasks.tenantId, tenantId)));
+    const [task] = await this.db
+      .select()
+      .from(tasks)
+      .where(and(eq(tasks.id, id), eq(tasks.tenantId, tenantId)));
     if (!task) throw notFound("task");
     const stage = task.pipeline[task.stageIndex];
-    if (task.status !== "suspended" || stage?.kind !== "confirm") throw conflict(`task is not awaiting confirmation (task is ${task.status})`);
+    if (task.status !== "suspended" || stage?.kind !== "confirm")
+      throw conflict(`task is not awaiting confirmation (task is ${task.status})`);
     return {
       taskId: task.id,
       stageIndex: task.stageIndex,
@@ -323,27 +504,61 @@ export class TaskExecution {
     return this.inTx(async (tx, after) => {
       const task = await this.lock(tx, tenantId, id);
       if (task.status !== "suspended") throw conflict(`task is not suspended (task is ${task.status})`);
-      if (input.stageIndex !== task.stageIndex) throw conflict(`stage ${input.stageIndex} is not the suspended stage (${task.stageIndex})`);
+      if (input.stageIndex !== task.stageIndex)
+        throw conflict(`stage ${input.stageIndex} is not the suspended stage (${task.stageIndex})`);
       const stage = task.pipeline[task.stageIndex];
       if (stage?.kind !== "confirm") throw conflict("the current stage is not a confirm stage");
-      if (stage.options && !stage.options.includes(input.result)) throw badRequest(`invalid body: result: must be one of ${stage.options.join(", ")}`);
-      if (stage.input?.maxLength !== undefined && input.result.length > stage.input.maxLength) throw badRequest(`invalid body: result: at most ${stage.input.maxLength} characters`);
+      if (stage.options && !stage.options.includes(input.result))
+        throw badRequest(`invalid body: result: must be one of ${stage.options.join(", ")}`);
+      if (stage.input?.maxLength !== undefined && input.result.length > stage.input.maxLength)
+        throw badRequest(`invalid body: result: at most ${stage.input.maxLength} characters`);
       await this.closeSuspendedRun(tx, task, "completed", undefined, input.result);
-      await this.event(tx, task, "stage.confirmed", `stage ${stage.name} confirmed`, { stage: stage.name, result: input.result }, task.stageIndex);
-      const next = await this.setStatus(tx, after, task, "running", { stageIndex: task.stageIndex + 1, stageResults: { ...task.stageResults, [stage.name]: input.result } }, `stage ${stage.name} confirmed: resuming`);
+      await this.event(
+        tx,
+        task,
+        "stage.confirmed",
+        `stage ${stage.name} confirmed`,
+        { stage: stage.name, result: input.result },
+        task.stageIndex,
+      );
+      const next = await this.setStatus(
+        tx,
+        after,
+        task,
+        "running",
+        { stageIndex: task.stageIndex + 1, stageResults: { ...task.stageResults, [stage.name]: input.result } },
+        `stage ${stage.name} confirmed: resuming`,
+      );
       return this.dispatch(tx, after, next);
     });
   }
 
-  private async closeSuspendedRun(q: Queryable, task: Task, status: "completed" | "cancelled", error?: string, result?: string) {
+  private async closeSuspendedRun(
+    q: Queryable,
+    task: Task,
+    status: "completed" | "cancelled",
+    error?: string,
+    result?: string,
+  ) {
     await q
       .update(taskStageRuns)
       .set({ status, finishedAt: new Date(), ...(error ? { error } : {}), ...(result !== undefined ? { result } : {}) })
-      .where(and(eq(taskStageRuns.taskId, task.id), eq(taskStageRuns.attempt, task.attempt), eq(taskStageRuns.stageIndex, task.stageIndex), eq(taskStageRuns.status, "suspended")));
+      .where(
+        and(
+          eq(taskStageRuns.taskId, task.id),
+          eq(taskStageRuns.attempt, task.attempt),
+          eq(taskStageRuns.stageIndex, task.stageIndex),
+          eq(taskStageRuns.status, "suspended"),
+        ),
+      );
   }
 
   private async lock(q: Queryable, tenantId: string, id: string): Promise<Task> {
-    const [task] = await q.select().from(tasks).where(and(eq(tasks.id, id), eq(tasks.tenantId, tenantId))).for("update");
+    const [task] = await q
+      .select()
+      .from(tasks)
+      .where(and(eq(tasks.id, id), eq(tasks.tenantId, tenantId)))
+      .for("update");
     if (!task) throw notFound("task");
     return task;
   }
@@ -355,7 +570,12 @@ export class TaskExecution {
    * command is cancelled, so it can never run there later); running tasks fail with `reason`, or are re-queued
    * when `requeueIdempotent` and their current stage is marked idempotent. Returns what happened per task.
    */
-  async releaseMachine(tenantId: string, hostId: string, reason: string, opts: { requeueIdempotent: boolean; include: TaskStatus[]; awaitCancelDelivery?: boolean }) {
+  async releaseMachine(
+    tenantId: string,
+    hostId: string,
+    reason: string,
+    opts: { requeueIdempotent: boolean; include: TaskStatus[]; awaitCancelDelivery?: boolean },
+  ) {
     return this.inTx(async (tx, after) => {
       after.awaitCancelDelivery = opts.awaitCancelDelivery ?? false;
       const active = await tx
@@ -367,7 +587,9 @@ export class TaskExecution {
       const outcome: { taskId: string; status: TaskStatus }[] = [];
       for (const task of active) {
         const stage = task.pipeline[task.stageIndex];
-        const requeue = task.status !== "running" || (opts.requeueIdempotent && stage !== undefined && stage.kind !== "confirm" && stage.idempotent === true);
+        const requeue =
+          task.status !== "running" ||
+          (opts.requeueIdempotent && stage !== undefined && stage.kind !== "confirm" && stage.idempotent === true);
         if (task.currentCommandId) {
           after.cancels.push({ tenantId, commandId: task.currentCommandId, reason });
           await tx
@@ -378,8 +600,22 @@ export class TaskExecution {
           await this.closeSuspendedRun(tx, task, "cancelled", reason);
         }
         const row = requeue
-          ? await this.setStatus(tx, after, task, "pending", { assignedHostId: null, assignedAt: null, currentCommandId: null }, `re-queued: ${reason}`)
-          : await this.setStatus(tx, after, task, "failed", { error: `stage ${stage?.name ?? task.stageIndex} failed: ${reason}`, currentCommandId: null }, reason);
+          ? await this.setStatus(
+              tx,
+              after,
+              task,
+              "pending",
+              { assignedHostId: null, assignedAt: null, currentCommandId: null },
+              `re-queued: ${reason}`,
+            )
+          : await this.setStatus(
+              tx,
+              after,
+              task,
+              "failed",
+              { error: `stage ${stage?.name ?? task.stageIndex} failed: ${reason}`, currentCommandId: null },
+              reason,
+            );
         outcome.push({ taskId: row.id, status: row.status });
       }
       return outcome;
@@ -392,15 +628,35 @@ export class TaskExecution {
    */
   async reconcile(limit = 100): Promise<number> {
     const stuck = await this.db
-      .select({ tenantId: tasks.tenantId, commandId: commands.id, hostId: commands.hostId, status: commands.status, error: commands.error, taskStatus: tasks.status })
+      .select({
+        tenantId: tasks.tenantId,
+        commandId: commands.id,
+        hostId: commands.hostId,
+        status: commands.status,
+        error: commands.error,
+        taskStatus: tasks.status,
+      })
       .from(tasks)
       .innerJoin(commands, eq(commands.id, tasks.currentCommandId))
-      .where(and(inArray(tasks.status, ["assigned", "running"]), inArray(commands.status, ["running", "completed", "failed", "cancelled"]), lte(tasks.updatedAt, new Date(Date.now() - 5_000))))
+      .where(
+        and(
+          inArray(tasks.status, ["assigned", "running"]),
+          inArray(commands.status, ["running", "completed", "failed", "cancelled"]),
+          lte(tasks.updatedAt, new Date(Date.now() - 5_000)),
+        ),
+      )
       .limit(limit);
     let repaired = 0;
     for (const s of stuck) {
       if (s.status === "running" && s.taskStatus === "running") continue;
-      await this.onCommandTransition({ type: "command.transition", tenantId: s.tenantId, hostId: s.hostId, commandId: s.commandId, status: s.status, error: s.error });
+      await this.onCommandTransition({
+        type: "command.transition",
+        tenantId: s.tenantId,
+        hostId: s.hostId,
+        commandId: s.commandId,
+        status: s.status,
+        error: s.error,
+      });
       repaired++;
     }
     return repaired;
@@ -424,9 +680,19 @@ export class TaskExecution {
         const reason = `assignment lease expired: ${task.assignedHostId} did not start the task`;
         if (task.currentCommandId) {
           after.cancels.push({ tenantId: task.tenantId, commandId: task.currentCommandId, reason });
-          await tx.update(taskStageRuns).set({ status: "cancelled", error: reason, finishedAt: new Date() }).where(eq(taskStageRuns.commandId, task.currentCommandId));
+          await tx
+            .update(taskStageRuns)
+            .set({ status: "cancelled", error: reason, finishedAt: new Date() })
+            .where(eq(taskStageRuns.commandId, task.currentCommandId));
         }
-        await this.setStatus(tx, after, task, "pending", { assignedHostId: null, assignedAt: null, currentCommandId: null }, `re-queued: ${reason}`);
+        await this.setStatus(
+          tx,
+          after,
+          task,
+          "pending",
+          { assignedHostId: null, assignedAt: null, currentCommandId: null },
+          `re-queued: ${reason}`,
+        );
       }
       return expired.length;
     });
@@ -442,15 +708,33 @@ export class TaskExecution {
   }
 
   /** Stores a log line of a stage command (deduped by command and line index); false for non-task commands. */
-  async recordLog(tenantId: string, hostId: string, line: { commandId: string; index: number; stream: string; line: string; atMs: number }): Promise<boolean> {
+  async recordLog(
+    tenantId: string,
+    hostId: string,
+    line: { commandId: string; index: number; stream: string; line: string; atMs: number },
+  ): Promise<boolean> {
     const [run] = await this.db
       .select({ taskId: taskStageRuns.taskId, attempt: taskStageRuns.attempt, stageIndex: taskStageRuns.stageIndex })
       .from(taskStageRuns)
-      .where(and(eq(taskStageRuns.commandId, line.commandId), eq(taskStageRuns.tenantId, tenantId), eq(taskStageRuns.hostId, hostId)));
+      .where(
+        and(
+          eq(taskStageRuns.commandId, line.commandId),
+          eq(taskStageRuns.tenantId, tenantId),
+          eq(taskStageRuns.hostId, hostId),
+        ),
+      );
     if (!run) return false;
     await this.db
       .insert(taskLogs)
-      .values({ tenantId, ...run, commandId: line.commandId, lineIndex: line.index, stream: line.stream, line: line.line, at: new Date(line.atMs || Date.now()) })
+      .values({
+        tenantId,
+        ...run,
+        commandId: line.commandId,
+        lineIndex: line.index,
+        stream: line.stream,
+        line: line.line,
+        at: new Date(line.atMs || Date.now()),
+      })
       .onConflictDoNothing();
     return true;
   }
@@ -464,11 +748,22 @@ function stageCommand(task: Task): StageCommand | undefined {
   if (!stage || stage.kind === "confirm") return undefined;
   if (stage.kind === "command") {
     const ctx = { task: { id: task.id, prompt: task.prompt }, stages: task.stageResults };
-    return { kind: stage.command.kind, params: render(stage.command.params ?? {}, ctx), timeoutMs: stage.command.timeoutMs ?? null, ttlSeconds: stage.ttlSeconds };
+    return {
+      kind: stage.command.kind,
+      params: render(stage.command.params ?? {}, ctx),
+      timeoutMs: stage.command.timeoutMs ?? null,
+      ttlSeconds: stage.ttlSeconds,
+    };
   }
   return {
     kind: "agent",
-    params: { agentType: task.agentType, prompt: task.prompt, taskId: task.id, stage: stage.name, stages: task.stageResults },
+    params: {
+      agentType: task.agentType,
+      prompt: task.prompt,
+      taskId: task.id,
+      stage: stage.name,
+      stages: task.stageResults,
+    },
     timeoutMs: stage.timeoutMs ?? AGENT_STAGE_TIMEOUT_MS,
     ttlSeconds: stage.ttlSeconds,
   };
@@ -500,7 +795,9 @@ export function stageResultOf(result: Record<string, unknown> | null | undefined
 /** The last lines of a failed command's output, for the failure event. */
 function logExcerpt(result: Record<string, unknown> | null | undefined): string | undefined {
   if (!result) return undefined;
-  const text = [result.stdout, result.stderr].filter((v): v is string => typeof v === "string" && v.length > 0).join("\n");
+  const text = [result.stdout, result.stderr]
+    .filter((v): v is string => typeof v === "string" && v.length > 0)
+    .join("\n");
   if (!text) return undefined;
   return text.split("\n").filter(Boolean).slice(-10).join("\n");
 }

@@ -2,7 +2,16 @@ import { Elysia } from "elysia";
 import type { Services } from "../../services";
 import { IdParams } from "../../http/params";
 import { requireUser } from "../auth/authenticate";
-import { ConfirmStageBody, TaskCreateBody, TaskEventsQuery, TaskListQuery, TaskLogsQuery, TaskTransitionBody, WebTaskCreateBody, WebTaskListQuery } from "./model";
+import {
+  ConfirmStageBody,
+  TaskCreateBody,
+  TaskEventsQuery,
+  TaskListQuery,
+  TaskLogsQuery,
+  TaskTransitionBody,
+  WebTaskCreateBody,
+  WebTaskListQuery,
+} from "./model";
 
 export const tasksController = ({ authenticator, tasks }: Services) =>
   new Elysia({ tags: ["tasks"] })
@@ -17,10 +26,14 @@ export const tasksController = ({ authenticator, tasks }: Services) =>
     )
     .get("/api/v1/tasks", ({ principal, query }) => tasks.list(principal.tenantId, query), { query: TaskListQuery })
     .get("/api/v1/tasks/:id", ({ principal, params }) => tasks.get(principal.tenantId, params.id), { params: IdParams })
-    .post("/api/v1/tasks/:id/transition", ({ principal, params, body }) => tasks.transition(principal.tenantId, params.id, body), {
-      params: IdParams,
-      body: TaskTransitionBody,
-    })
+    .post(
+      "/api/v1/tasks/:id/transition",
+      ({ principal, params, body }) => tasks.transition(principal.tenantId, params.id, body),
+      {
+        params: IdParams,
+        body: TaskTransitionBody,
+      },
+    )
     .get("/api/v1/metrics/tasks", ({ principal }) => tasks.metrics(principal.tenantId));
 
 /** The web console's task routes (worker-orchestrator-rest-api.txt). Same task entity as /api/v1/tasks. */
@@ -37,13 +50,34 @@ export const webTasksController = ({ authenticator, tasks }: Services) =>
       { body: WebTaskCreateBody },
     )
     .get("/:id", ({ principal, params }) => tasks.getDetailed(principal.tenantId, params.id), { params: IdParams })
-    .post("/:id/cancel", async ({ principal, params }) => tasks.get(principal.tenantId, (await tasks.execution.cancel(principal.tenantId, params.id)).id), { params: IdParams })
-    .post("/:id/retry", async ({ principal, params }) => tasks.getDetailed(principal.tenantId, (await tasks.execution.retry(principal.tenantId, params.id)).id), { params: IdParams })
+    .post(
+      "/:id/cancel",
+      async ({ principal, params }) =>
+        tasks.get(principal.tenantId, (await tasks.execution.cancel(principal.tenantId, params.id)).id),
+      { params: IdParams },
+    )
+    .post(
+      "/:id/retry",
+      async ({ principal, params }) =>
+        tasks.getDetailed(principal.tenantId, (await tasks.execution.retry(principal.tenantId, params.id)).id),
+      { params: IdParams },
+    )
     .post(
       "/:id/confirm-stage",
-      async ({ principal, params, body }) => tasks.get(principal.tenantId, (await tasks.execution.confirmStage(principal.tenantId, params.id, body)).id),
+      async ({ principal, params, body }) =>
+        tasks.get(principal.tenantId, (await tasks.execution.confirmStage(principal.tenantId, params.id, body)).id),
       { params: IdParams, body: ConfirmStageBody },
     )
-    .get("/:id/pending-confirm", ({ principal, params }) => tasks.execution.pendingConfirm(principal.tenantId, params.id), { params: IdParams })
-    .get("/:id/events", ({ principal, params, query }) => tasks.listEvents(principal.tenantId, params.id, query), { params: IdParams, query: TaskEventsQuery })
-    .get("/:id/logs", ({ principal, params, query }) => tasks.listLogs(principal.tenantId, params.id, query), { params: IdParams, query: TaskLogsQuery });
+    .get(
+      "/:id/pending-confirm",
+      ({ principal, params }) => tasks.execution.pendingConfirm(principal.tenantId, params.id),
+      { params: IdParams },
+    )
+    .get("/:id/events", ({ principal, params, query }) => tasks.listEvents(principal.tenantId, params.id, query), {
+      params: IdParams,
+      query: TaskEventsQuery,
+    })
+    .get("/:id/logs", ({ principal, params, query }) => tasks.listLogs(principal.tenantId, params.id, query), {
+      params: IdParams,
+      query: TaskLogsQuery,
+    });

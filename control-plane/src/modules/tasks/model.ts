@@ -30,7 +30,10 @@ export const WebTaskCreateBody = t.Object({
   priority: t.Optional(t.Integer({ minimum: -1000, maximum: 1000 })),
 });
 
-const Offset = { limit: t.Optional(t.Integer({ minimum: 1, maximum: 1000 })), offset: t.Optional(t.Integer({ minimum: 0, maximum: 10_000_000 })) };
+const Offset = {
+  limit: t.Optional(t.Integer({ minimum: 1, maximum: 1000 })),
+  offset: t.Optional(t.Integer({ minimum: 0, maximum: 10_000_000 })),
+};
 
 export const WebTaskListQuery = t.Object({
   status: t.Optional(TaskStatus),
@@ -39,7 +42,11 @@ export const WebTaskListQuery = t.Object({
   ...Offset,
 });
 
-export const TaskEventsQuery = t.Object({ ...Offset, type: t.Optional(t.String({ minLength: 1, maxLength: 100 })), search: t.Optional(t.String({ minLength: 1, maxLength: 200 })) });
+export const TaskEventsQuery = t.Object({
+  ...Offset,
+  type: t.Optional(t.String({ minLength: 1, maxLength: 100 })),
+  search: t.Optional(t.String({ minLength: 1, maxLength: 200 })),
+});
 export const TaskLogsQuery = t.Object(Offset);
 
 export const ConfirmStageBody = t.Object({

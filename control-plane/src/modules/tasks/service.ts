@@ -38,7 +38,10 @@ export class TaskService {
       if (!host) throw badRequest(`unknown host ${template.hostId}`);
     }
     if (template.projectKey) {
-      const [project] = await q.select({ id: projects.id }).from(projects).where(and(eq(projects.tenantId, tenantId), eq(projects.key, template.projectKey)));
+      const [project] = await q
+        .select({ id: projects.id })
+        .from(projects)
+        .where(and(eq(projects.tenantId, tenantId), eq(projects.key, template.projectKey)));
       if (!project) throw badRequest(`unknown project ${template.projectKey}`);
     }
   }
@@ -54,8 +57,15 @@ export class TaskService {
    * Inserts a pending task with its pipeline: the project's (as it is now), or the default one-stage `agent`
    * pipeline. Triggers pass their id and the schedule tick (unique together: a repeated tick inserts nothing).
    */
-  async insert(q: Queryable, tenantId: string, template: TaskTemplate, origin: { triggerId?: string; scheduledFor?: Date } = {}) {
-    const project = template.projectKey ? await this.projects.find(q, tenantId, template.projectKey).catch(() => undefined) : undefined;
+  async insert(
+    q: Queryable,
+    tenantId: string,
+    template: TaskTemplate,
+    origin: { triggerId?: string; scheduledFor?: Date } = {},
+  ) {
+    const project = template.projectKey
+      ? await this.projects.find(q, tenantId, template.projectKey).catch(() => undefined)
+      : undefined;
     if (template.projectKey && !project) throw badRequest(`unknown project ${template.projectKey}`);
     const settings = (project?.settings ?? {}) as { requirements?: Record<string, unknown>; priority?: number };
     const id = newId("task");
@@ -78,14 +88,22 @@ export class TaskService {
       })
       .onConflictDoNothing()
       .returning();
-    if (row) await this.execution.event(q, row, "status", "created: pending", { to: "pending", projectKey: template.projectKey ?? null });
+    if (row)
+      await this.execution.event(q, row, "status", "created: pending", {
+        to: "pending",
+        projectKey: template.projectKey ?? null,
+      });
     return row!;
   }
 
   /** A task as the API shows it: its stage, attempt history and project key. */
   private async present(row: typeof tasks.$inferSelect, withRuns = false) {
     const stage = row.pipeline[row.stageIndex];
-    const base = { ...publicRow(row), machineId: row.assignedHostId, currentStage: stage ? { index: row.stageIndex, name: stage.name, kind: stage.kind } : null };
+    const base = {
+      ...publicRow(row),
+      machineId: row.assignedHostId,
+      currentStage: stage ? { index: row.stageIndex, name: stage.name, kind: stage.kind } : null,
+    };
     if (!withRuns) return base;
     const runs = await this.db
       .select()
@@ -95,13 +113,24 @@ export class TaskService {
     const attempts = [...new Set([...runs.map((r) => r.attempt), row.attempt])].sort((a, b) => a - b);
     return {
       ...base,
-      attempts: attempts.map((attempt) => ({ attempt, stages: runs.filter((r) => r.attempt === attempt).map(({ tenantId: _t, taskId: _k, attempt: _a, ...r }) => r) })),
+      attempts: attempts.map((attempt) => ({
+        attempt,
+        stages: runs.filter((r) => r.attempt === attempt).map(({ tenantId: _t, taskId: _k, attempt: _a, ...r }) => r),
+      })),
     };
   }
 
   /** `POST /api/web/tasks {projectKey, description, machineId?}`: the project's pipeline, optionally on one machine. */
-  async createForProject(tenantId: string, input: { projectKey: string; description: string; machineId?: string; priority?: number }) {
-    return this.create(tenantId, { prompt: input.description, projectKey: input.projectKey, hostId: input.machineId, priority: input.priority });
+  async createForProject(
+    tenantId: string,
+    input: { projectKey: string; description: string; machineId?: string; priority?: number },
+  ) {
+    return this.create(tenantId, {
+      prompt: input.description,
+      projectKey: input.projectKey,
+      hostId: input.machineId,
+      priority: input.priority,
+    });
   }
 
   async listWeb(tenantId: string, query: Static<typeof WebTaskListQuery>) {
@@ -110,19 +139,34 @@ export class TaskService {
     if (query.status) where.push(eq(tasks.status, query.status));
     if (query.machineId) where.push(eq(tasks.assignedHostId, query.machineId));
     if (query.projectKey) {
-      const [project] = await this.db.select({ id: projects.id }).from(projects).where(and(eq(projects.tenantId, tenantId), eq(projects.key, query.projectKey)));
+      const [project] = await this.db
+        .select({ id: projects.id })
+        .from(projects)
+        .where(and(eq(projects.tenantId, tenantId), eq(projects.key, query.projectKey)));
       if (!project) return { items: [], total: 0 };
       where.push(eq(tasks.projectId, project.id));
     }
     const [rows, [count]] = await Promise.all([
-      this.db.select().from(tasks).where(and(...where)).orderBy(desc(tasks.createdAt), desc(tasks.id)).limit(limit).offset(query.offset ?? 0),
-      this.db.select({ n: sql<number>`count(*)::int` }).from(tasks).where(and(...where)),
+      this.db
+        .select()
+        .from(tasks)
+        .where(and(...where))
+        .orderBy(desc(tasks.createdAt), desc(tasks.id))
+        .limit(limit)
+        .offset(query.offset ?? 0),
+      this.db
+        .select({ n: sql<number>`count(*)::int` })
+        .from(tasks)
+        .where(and(...where)),
     ]);
     return { items: await Promise.all(rows.map((r) => this.present(r))), total: count?.n ?? 0 };
   }
 
   async getDetailed(tenantId: string, id: string) {
-    const [row] = await this.db.select().from(tasks).where(and(eq(tasks.id, id), eq(tasks.tenantId, tenantId)));
+    const [row] = await this.db
+      .select()
+      .from(tasks)
+      .where(and(eq(tasks.id, id), eq(tasks.tenantId, tenantId)));
     if (!row) throw notFound("task");
     return this.present(row, true);
   }
@@ -133,8 +177,17 @@ export class TaskService {
     if (query.type) where.push(eq(taskEvents.type, query.type));
     if (query.search) where.push(ilike(taskEvents.message, `%${query.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`));
     const [rows, [count]] = await Promise.all([
-      this.db.select().from(taskEvents).where(and(...where)).orderBy(asc(taskEvents.seq)).limit(query.limit ?? 100).offset(query.offset ?? 0),
-      this.db.select({ n: sql<number>`count(*)::int` }).from(taskEvents).where(and(...where)),
+      this.db
+        .select()
+        .from(taskEvents)
+        .where(and(...where))
+        .orderBy(asc(taskEvents.seq))
+        .limit(query.limit ?? 100)
+        .offset(query.offset ?? 0),
+      this.db
+        .select({ n: sql<number>`count(*)::int` })
+        .from(taskEvents)
+        .where(and(...where)),
     ]);
     return { items: rows.map(({ tenantId: _t, ...e }) => e), total: count?.n ?? 0 };
   }
@@ -143,7 +196,13 @@ export class TaskService {
     await this.get(tenantId, id);
     const where = and(eq(taskLogs.taskId, id), eq(taskLogs.tenantId, tenantId));
     const [rows, [count]] = await Promise.all([
-      this.db.select().from(taskLogs).where(where).orderBy(asc(taskLogs.seq)).limit(query.limit ?? 500).offset(query.offset ?? 0),
+      this.db
+        .select()
+        .from(taskLogs)
+        .where(where)
+        .orderBy(asc(taskLogs.seq))
+        .limit(query.limit ?? 500)
+        .offset(query.offset ?? 0),
       this.db.select({ n: sql<number>`count(*)::int` }).from(taskLogs).where(where),
     ]);
     return { items: rows.map(({ tenantId: _t, taskId: _k, ...l }) => l), total: count?.n ?? 0 };
@@ -151,7 +210,10 @@ export class TaskService {
 
   async list(tenantId: string, query: Static<typeof TaskListQuery>) {
     const limit = query.limit ?? DEFAULT_LIMIT;
-    const where: (SQL | undefined)[] = [eq(tasks.tenantId, tenantId), afterCursor(query.cursor, tasks.createdAt, tasks.id)];
+    const where: (SQL | undefined)[] = [
+      eq(tasks.tenantId, tenantId),
+      afterCursor(query.cursor, tasks.createdAt, tasks.id),
+    ];
     if (query.status) where.push(eq(tasks.status, query.status));
     if (query.hostId) where.push(eq(tasks.hostId, query.hostId));
     if (query.environmentId) where.push(eq(tasks.environmentId, query.environmentId));
@@ -168,7 +230,10 @@ export class TaskService {
   }
 
   async get(tenantId: string, id: string) {
-    const [row] = await this.db.select().from(tasks).where(and(eq(tasks.id, id), eq(tasks.tenantId, tenantId)));
+    const [row] = await this.db
+      .select()
+      .from(tasks)
+      .where(and(eq(tasks.id, id), eq(tasks.tenantId, tenantId)));
     if (!row) throw notFound("task");
     return this.present(row);
   }
@@ -184,7 +249,10 @@ export class TaskService {
       return this.present(row);
     }
     const row = await transitionRow(this.db, tasks, "task", tenantId, id, input);
-    await this.execution.event(this.db, row, "status", `→ ${input.status} (manual transition)`, { to: input.status, manual: true });
+    await this.execution.event(this.db, row, "status", `→ ${input.status} (manual transition)`, {
+      to: input.status,
+      manual: true,
+    });
     this.events.publish({ type: "task.transition", tenantId, taskId: id, status: input.status as TaskStatus });
     return this.present(row);
   }

@@ -25,22 +25,32 @@ export class TenantService {
    * without it, the first start generates a key. Serialised across control planes.
    */
   async bootstrap(adminKey?: string): Promise<BootstrapResult> {
-    if (adminKey !== undefined && (!adminKey.startsWith(API_KEY_PREFIX) || adminKey.length < API_KEY_PREFIX.length + 24)) {
+    if (
+      adminKey !== undefined &&
+      (!adminKey.startsWith(API_KEY_PREFIX) || adminKey.length < API_KEY_PREFIX.length + 24)
+    ) {
       throw new Error(`ADMIN_KEY must start with ${API_KEY_PREFIX} followed by at least 24 characters`);
     }
     return withAdvisoryLock(this.db, STARTUP_LOCK, async (tx) => {
       const [admin] = await tx.select().from(users).where(eq(users.isSuperadmin, true)).limit(1);
       if (admin) {
         if (adminKey && !(await this.apiKeys.exists(tx, adminKey))) {
-          await this.apiKeys.create({ tenantId: admin.tenantId, userId: admin.id }, "ADMIN_KEY", { q: tx, secret: adminKey });
+          await this.apiKeys.create({ tenantId: admin.tenantId, userId: admin.id }, "ADMIN_KEY", {
+            q: tx,
+            secret: adminKey,
+          });
         }
         return { tenantId: admin.tenantId, userId: admin.id };
       }
       const { tenant, user } = await this.insertTenant(tx, "default", "admin", true);
-      const key = await this.apiKeys.create({ tenantId: tenant.id, userId: user.id }, adminKey ? "ADMIN_KEY" : "bootstrap", {
-        q: tx,
-        ...(adminKey ? { secret: adminKey } : {}),
-      });
+      const key = await this.apiKeys.create(
+        { tenantId: tenant.id, userId: user.id },
+        adminKey ? "ADMIN_KEY" : "bootstrap",
+        {
+          q: tx,
+          ...(adminKey ? { secret: adminKey } : {}),
+        },
+      );
       return { tenantId: tenant.id, userId: user.id, generatedKey: adminKey ? undefined : key.key };
     });
   }
@@ -50,7 +60,9 @@ export class TenantService {
     requireSuperadmin(principal);
     return this.db.transaction(async (tx) => {
       const { tenant, user } = await this.insertTenant(tx, name, adminName, false);
-      const apiKey = await this.apiKeys.create({ tenantId: tenant.id, userId: user.id }, `${adminName} initial key`, { q: tx });
+      const apiKey = await this.apiKeys.create({ tenantId: tenant.id, userId: user.id }, `${adminName} initial key`, {
+        q: tx,
+      });
       return { tenant, user, apiKey };
     });
   }
@@ -67,7 +79,10 @@ export class TenantService {
   }
 
   private async insertTenant(q: Queryable, name: string, adminName: string, isSuperadmin: boolean) {
-    const [tenant] = await q.insert(tenants).values({ id: newId("ten"), name }).returning();
+    const [tenant] = await q
+      .insert(tenants)
+      .values({ id: newId("ten"), name })
+      .returning();
     const [user] = await q
       .insert(users)
       .values({ id: newId("user"), tenantId: tenant!.id, name: adminName, role: "admin", isSuperadmin })

@@ -3,7 +3,14 @@ import { oneOf } from "../../http/params";
 import { TaskCreateBody } from "../tasks/model";
 
 /** Domain events an event trigger can react to. */
-export const TRIGGER_EVENTS = ["host.online", "host.offline", "command.completed", "command.failed", "command.expired", "host.policy_lagging"] as const;
+export const TRIGGER_EVENTS = [
+  "host.online",
+  "host.offline",
+  "command.completed",
+  "command.failed",
+  "command.expired",
+  "host.policy_lagging",
+] as const;
 
 export const TriggerCreateBody = t.Object({
   name: t.String({ minLength: 1, maxLength: 200 }),

@@ -37,7 +37,11 @@ export class TriggerService {
   }
 
   async list(tenantId: string) {
-    const rows = await this.db.select().from(triggers).where(eq(triggers.tenantId, tenantId)).orderBy(asc(triggers.name));
+    const rows = await this.db
+      .select()
+      .from(triggers)
+      .where(eq(triggers.tenantId, tenantId))
+      .orderBy(asc(triggers.name));
     return rows.map(present);
   }
 
@@ -85,12 +89,24 @@ export class TriggerService {
     const matching = await this.db
       .select()
       .from(triggers)
-      .where(and(eq(triggers.tenantId, event.tenantId), eq(triggers.kind, "event"), eq(triggers.event, name), eq(triggers.enabled, true)));
+      .where(
+        and(
+          eq(triggers.tenantId, event.tenantId),
+          eq(triggers.kind, "event"),
+          eq(triggers.event, name),
+          eq(triggers.enabled, true),
+        ),
+      );
     const now = new Date();
     for (const trigger of matching) {
       const template = trigger.taskTemplate;
       await this.db.transaction(async (tx) => {
-        await this.tasks.insert(tx, trigger.tenantId, { ...template, config: { ...template.config, event } }, { triggerId: trigger.id });
+        await this.tasks.insert(
+          tx,
+          trigger.tenantId,
+          { ...template, config: { ...template.config, event } },
+          { triggerId: trigger.id },
+        );
         await tx.update(triggers).set({ lastFiredAt: now }).where(eq(triggers.id, trigger.id));
       });
     }
@@ -98,9 +114,13 @@ export class TriggerService {
 }
 
 function triggerEventName(event: DomainEvent): string | undefined {
-  if (event.type === "host.status" && (event.status === "online" || event.status === "offline")) return `host.${event.status}`;
+  if (event.type === "host.status" && (event.status === "online" || event.status === "offline"))
+    return `host.${event.status}`;
   if (event.type === "host.policy_lagging") return "host.policy_lagging";
-  if (event.type === "command.transition" && (event.status === "completed" || event.status === "failed" || event.status === "expired")) {
+  if (
+    event.type === "command.transition" &&
+    (event.status === "completed" || event.status === "failed" || event.status === "expired")
+  ) {
     return `command.${event.status}`;
   }
   return undefined;

@@ -4,7 +4,17 @@ import type { Services } from "../../services";
 import { IdParams } from "../../http/params";
 import { requireUser } from "../auth/authenticate";
 import { requireRuntime } from "../runtime/authenticate";
-import { ApplyBody, CheckBody, GrantBody, ManifestQuery, PublishReleaseBody, ReleaseKeyBody, ReleaseListQuery, ReportBody, ScriptQuery } from "./model";
+import {
+  ApplyBody,
+  CheckBody,
+  GrantBody,
+  ManifestQuery,
+  PublishReleaseBody,
+  ReleaseKeyBody,
+  ReleaseListQuery,
+  ReportBody,
+  ScriptQuery,
+} from "./model";
 
 export const releasesController = ({ authenticator, updates, releaseKeys }: Services) =>
   new Elysia({ tags: ["updates"] })
@@ -17,9 +27,13 @@ export const releasesController = ({ authenticator, updates, releaseKeys }: Serv
       },
       { body: PublishReleaseBody },
     )
-    .get("/api/v1/releases", async ({ principal, query }) => ({ items: await updates.listReleases(principal.tenantId, query.channel) }), {
-      query: ReleaseListQuery,
-    })
+    .get(
+      "/api/v1/releases",
+      async ({ principal, query }) => ({ items: await updates.listReleases(principal.tenantId, query.channel) }),
+      {
+        query: ReleaseListQuery,
+      },
+    )
     .post(
       "/api/v1/release-keys",
       ({ principal, body, set }) => {
@@ -29,7 +43,9 @@ export const releasesController = ({ authenticator, updates, releaseKeys }: Serv
       { body: ReleaseKeyBody },
     )
     .get("/api/v1/release-keys", ({ principal }) => releaseKeys.list(principal.tenantId))
-    .delete("/api/v1/release-keys/:id", ({ principal, params }) => releaseKeys.revoke(principal, params.id), { params: IdParams })
+    .delete("/api/v1/release-keys/:id", ({ principal, params }) => releaseKeys.revoke(principal, params.id), {
+      params: IdParams,
+    })
     .post(
       "/api/agents/:id/runtime-update-grant",
       ({ principal, params, body, set }) => {
@@ -42,7 +58,9 @@ export const releasesController = ({ authenticator, updates, releaseKeys }: Serv
 export const runtimeUpdatesController = ({ runtime, updates }: Services) =>
   new Elysia({ prefix: "/api/runtime/updates", tags: ["updates"] })
     .use(requireRuntime(runtime))
-    .get("/manifest", ({ runtime: me, query }) => updates.manifest(me, query.channel, query.publicKey), { query: ManifestQuery })
+    .get("/manifest", ({ runtime: me, query }) => updates.manifest(me, query.channel, query.publicKey), {
+      query: ManifestQuery,
+    })
     .get(
       "/scripts",
       async ({ runtime: me, query, set }) => {
@@ -51,6 +69,8 @@ export const runtimeUpdatesController = ({ runtime, updates }: Services) =>
       },
       { query: ScriptQuery },
     )
-    .post("/check", ({ runtime: me, body }) => updates.check(me, body.currentVersion, body.channel, body.publicKey), { body: CheckBody })
+    .post("/check", ({ runtime: me, body }) => updates.check(me, body.currentVersion, body.channel, body.publicKey), {
+      body: CheckBody,
+    })
     .post("/apply", ({ runtime: me, body }) => updates.apply(me, body), { body: ApplyBody })
     .post("/report", ({ runtime: me, body }) => updates.report(me, body), { body: ReportBody });

@@ -15,9 +15,12 @@ export const PublishReleaseBody = t.Object({
     publicKey: PublicKey,
   }),
   /** Bodies of the manifest's scripts, by path. */
-  scripts: t.Array(t.Object({ path: t.String({ minLength: 1, maxLength: 300 }), body: t.String({ maxLength: 1_000_000 }) }), {
-    maxItems: 100,
-  }),
+  scripts: t.Array(
+    t.Object({ path: t.String({ minLength: 1, maxLength: 300 }), body: t.String({ maxLength: 1_000_000 }) }),
+    {
+      maxItems: 100,
+    },
+  ),
 });
 
 export const ReleaseKeyBody = t.Object({ name: t.String({ minLength: 1, maxLength: 200 }), publicKey: PublicKey });

@@ -31,30 +31,66 @@ export class ReleaseKeyService {
       const [existing] = await tx
         .select({ id: releaseKeys.id })
         .from(releaseKeys)
-        .where(and(eq(releaseKeys.tenantId, principal.tenantId), eq(releaseKeys.publicKey, input.publicKey), isNull(releaseKeys.revokedAt)));
+        .where(
+          and(
+            eq(releaseKeys.tenantId, principal.tenantId),
+            eq(releaseKeys.publicKey, input.publicKey),
+            isNull(releaseKeys.revokedAt),
+          ),
+        );
       if (existing) throw conflict(`this key is already registered (${existing.id})`);
       const [row] = await tx
         .insert(releaseKeys)
-        .values({ id: newId("rkey"), tenantId: principal.tenantId, name: input.name, publicKey: input.publicKey, createdBy: principal.userId })
+        .values({
+          id: newId("rkey"),
+          tenantId: principal.tenantId,
+          name: input.name,
+          publicKey: input.publicKey,
+          createdBy: principal.userId,
+        })
         .returning();
-      await this.audit.record({ tenantId: principal.tenantId, actor: principal.userId, action: "release_key.registered", detail: { keyId: row!.id, publicKey: input.publicKey } }, tx);
+      await this.audit.record(
+        {
+          tenantId: principal.tenantId,
+          actor: principal.userId,
+          action: "release_key.registered",
+          detail: { keyId: row!.id, publicKey: input.publicKey },
+        },
+        tx,
+      );
       return present(row!);
     });
   }
 
   async list(tenantId: string) {
-    const rows = await this.db.select().from(releaseKeys).where(eq(releaseKeys.tenantId, tenantId)).orderBy(desc(releaseKeys.createdAt));
+    const rows = await this.db
+      .select()
+      .from(releaseKeys)
+      .where(eq(releaseKeys.tenantId, tenantId))
+      .orderBy(desc(releaseKeys.createdAt));
     return { items: rows.map(present), installationKeys: this.installationKeys };
   }
 
   /** Revoked keys are trusted no more: their releases are refused at publish and no longer offered to agents. */
   async revoke(principal: UserPrincipal, id: string) {
     requireAdmin(principal);
-    const [row] = await this.db.select().from(releaseKeys).where(and(eq(releaseKeys.id, id), eq(releaseKeys.tenantId, principal.tenantId)));
+    const [row] = await this.db
+      .select()
+      .from(releaseKeys)
+      .where(and(eq(releaseKeys.id, id), eq(releaseKeys.tenantId, principal.tenantId)));
     if (!row) throw notFound("release key");
     if (row.revokedAt) return present(row);
-    const [updated] = await this.db.update(releaseKeys).set({ revokedAt: new Date() }).where(eq(releaseKeys.id, id)).returning();
-    await this.audit.record({ tenantId: principal.tenantId, actor: principal.userId, action: "release_key.revoked", detail: { keyId: id, publicKey: row.publicKey } });
+    const [updated] = await this.db
+      .update(releaseKeys)
+      .set({ revokedAt: new Date() })
+      .where(eq(releaseKeys.id, id))
+      .returning();
+    await this.audit.record({
+      tenantId: principal.tenantId,
+      actor: principal.userId,
+      action: "release_key.revoked",
+      detail: { keyId: id, publicKey: row.publicKey },
+    });
     return present(updated!);
   }
 

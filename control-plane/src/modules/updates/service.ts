@@ -6,7 +6,14 @@ import { newId } from "../../lib/ids";
 import { hashSecret, newSecret } from "../../lib/secrets";
 import { badRequest, conflict, forbidden, notFound } from "../../http/errors";
 import { CredentialRejected } from "../../lib/rate-limit";
-import { compareVersions, isSafeScriptPath, sha256Hex, verifySignedManifest, type ReleaseManifest, type SignedManifest } from "../../../../proto/release";
+import {
+  compareVersions,
+  isSafeScriptPath,
+  sha256Hex,
+  verifySignedManifest,
+  type ReleaseManifest,
+  type SignedManifest,
+} from "../../../../proto/release";
 import type { AuditService } from "../audit/service";
 import type { UserPrincipal } from "../auth/principal";
 import type { CommandService } from "../commands/service";
@@ -63,7 +70,10 @@ export class UpdateService {
       if (sha256Hex(body) !== script.sha256) throw badRequest(`script ${script.path} does not match its sha256`);
     }
     const manifestSha256 = sha256Hex(signed.manifest);
-    const [seen] = await this.db.select({ id: releases.id }).from(releases).where(eq(releases.manifestSha256, manifestSha256));
+    const [seen] = await this.db
+      .select({ id: releases.id })
+      .from(releases)
+      .where(eq(releases.manifestSha256, manifestSha256));
     if (seen) throw conflict("this signed manifest has already been published");
     return this.db.transaction(async (tx) => {
       const [row] = await tx
@@ -85,9 +95,24 @@ export class UpdateService {
       if (manifest.scripts.length) {
         await tx
           .insert(releaseScripts)
-          .values(manifest.scripts.map((s) => ({ releaseId: row!.id, path: s.path, sha256: s.sha256, body: bodies.get(s.path)! })));
+          .values(
+            manifest.scripts.map((s) => ({
+              releaseId: row!.id,
+              path: s.path,
+              sha256: s.sha256,
+              body: bodies.get(s.path)!,
+            })),
+          );
       }
-      await this.audit.record({ tenantId: principal.tenantId, actor: principal.userId, action: "release.published", detail: { channel: manifest.channel, version: manifest.version, publicKey: signed.publicKey } }, tx);
+      await this.audit.record(
+        {
+          tenantId: principal.tenantId,
+          actor: principal.userId,
+          action: "release.published",
+          detail: { channel: manifest.channel, version: manifest.version, publicKey: signed.publicKey },
+        },
+        tx,
+      );
       return this.presentRelease(row!);
     });
   }
@@ -111,14 +136,29 @@ export class UpdateService {
     const rows = await this.db
       .select()
       .from(releases)
-      .where(and(eq(releases.tenantId, tenantId), eq(releases.channel, channel), gt(releases.expiresAt, new Date()), inArray(releases.publicKey, trusted)));
+      .where(
+        and(
+          eq(releases.tenantId, tenantId),
+          eq(releases.channel, channel),
+          gt(releases.expiresAt, new Date()),
+          inArray(releases.publicKey, trusted),
+        ),
+      );
     return rows.sort((a, b) => compareVersions(b.version, a.version))[0];
   }
 
   async manifest(principal: RuntimePrincipal, channel = DEFAULT_CHANNEL, pinnedKey?: string) {
     const release = await this.latest(principal.tenantId, channel, pinnedKey);
     if (!release) throw notFound(`release on channel ${channel}`);
-    return { ok: true, channel, releaseId: release.id, version: release.version, notes: release.notes, publishedAt: release.createdAt, signedManifest: signedOf(release) };
+    return {
+      ok: true,
+      channel,
+      releaseId: release.id,
+      version: release.version,
+      notes: release.notes,
+      publishedAt: release.createdAt,
+      signedManifest: signedOf(release),
+    };
   }
 
   /** A script body, of one release of the runtime's tenant. */
@@ -137,7 +177,8 @@ export class UpdateService {
       .where(where)
       .limit(2);
     if (matches.length === 0) throw notFound("script");
-    if (matches.length > 1) throw conflict("several releases have different scripts at this path: address it by releaseId (and sha256)");
+    if (matches.length > 1)
+      throw conflict("several releases have different scripts at this path: address it by releaseId (and sha256)");
     const [row] = await this.db
       .select({ body: releaseScripts.body })
       .from(releaseScripts)
@@ -176,8 +217,15 @@ export class UpdateService {
   }
 
   /** A one-time grant for one agent; `deliver` also sends the agent a `runtime.update` command. */
-  async grant(principal: UserPrincipal, hostId: string, opts: { channel?: string; targetVersion?: string; ttlSeconds?: number; deliver?: boolean }) {
-    const [host] = await this.db.select({ id: hosts.id }).from(hosts).where(and(eq(hosts.id, hostId), eq(hosts.tenantId, principal.tenantId)));
+  async grant(
+    principal: UserPrincipal,
+    hostId: string,
+    opts: { channel?: string; targetVersion?: string; ttlSeconds?: number; deliver?: boolean },
+  ) {
+    const [host] = await this.db
+      .select({ id: hosts.id })
+      .from(hosts)
+      .where(and(eq(hosts.id, hostId), eq(hosts.tenantId, principal.tenantId)));
     if (!host) throw notFound("agent");
     const channel = opts.channel ?? DEFAULT_CHANNEL;
     const grantToken = newSecret("rtug_");
@@ -196,27 +244,57 @@ export class UpdateService {
         expiresAt,
       })
       .returning();
-    await this.audit.record({ tenantId: principal.tenantId, hostId, actor: principal.userId, action: "update.granted", detail: { grantId: row!.id, channel, targetVersion: opts.targetVersion ?? null } });
+    await this.audit.record({
+      tenantId: principal.tenantId,
+      hostId,
+      actor: principal.userId,
+      action: "update.granted",
+      detail: { grantId: row!.id, channel, targetVersion: opts.targetVersion ?? null },
+    });
     let commandId: string | undefined;
     if (opts.deliver) {
       const command = await this.commands.create(principal.tenantId, {
         hostId,
         kind: "runtime.update",
-        params: { grantToken, grantId: row!.id, channel, ...(opts.targetVersion ? { targetVersion: opts.targetVersion } : {}) },
+        params: {
+          grantToken,
+          grantId: row!.id,
+          channel,
+          ...(opts.targetVersion ? { targetVersion: opts.targetVersion } : {}),
+        },
       });
       commandId = command.id;
       // The token must not outlive the grant in the stored command (the periodic sweep covers restarts).
       this.later(ttlSeconds * 1000 + 500, () => this.scrubSpentGrants(hostId));
     }
-    return { grantId: row!.id, grantToken, agentId: hostId, channel, targetVersion: opts.targetVersion ?? null, expiresAt: expiresAt.toISOString(), commandId };
+    return {
+      grantId: row!.id,
+      grantToken,
+      agentId: hostId,
+      channel,
+      targetVersion: opts.targetVersion ?? null,
+      expiresAt: expiresAt.toISOString(),
+      commandId,
+    };
   }
 
   /** Consumes the grant (once) and authorises the agent to run the release's scripts. */
-  async apply(principal: RuntimePrincipal, input: { approved: boolean; grantToken: string; currentVersion: string; channel?: string; targetVersion: string; publicKey?: string }) {
+  async apply(
+    principal: RuntimePrincipal,
+    input: {
+      approved: boolean;
+      grantToken: string;
+      currentVersion: string;
+      channel?: string;
+      targetVersion: string;
+      publicKey?: string;
+    },
+  ) {
     const channel = input.channel ?? DEFAULT_CHANNEL;
     if (input.approved !== true) throw badRequest("approved must be true");
     const release = await this.latest(principal.tenantId, channel, input.publicKey);
-    if (!release || release.version !== input.targetVersion) throw conflict(`${input.targetVersion} is not the current release of ${channel}`);
+    if (!release || release.version !== input.targetVersion)
+      throw conflict(`${input.targetVersion} is not the current release of ${channel}`);
     const now = new Date();
     const [grant] = await this.db
       .update(updateGrants)
@@ -234,21 +312,56 @@ export class UpdateService {
       )
       .returning();
     if (!grant) {
-      await this.audit.record({ tenantId: principal.tenantId, hostId: principal.hostId, actor: principal.runtimeId, action: "update.apply_refused", detail: { targetVersion: input.targetVersion } });
+      await this.audit.record({
+        tenantId: principal.tenantId,
+        hostId: principal.hostId,
+        actor: principal.runtimeId,
+        action: "update.apply_refused",
+        detail: { targetVersion: input.targetVersion },
+      });
       throw new CredentialRejected(403, "invalid, used or expired grant token");
     }
     await this.scrubSpentGrants(principal.hostId);
-    await this.audit.record({ tenantId: principal.tenantId, hostId: principal.hostId, actor: principal.runtimeId, action: "update.apply_authorised", detail: { grantId: grant.id, releaseId: release.id, fromVersion: input.currentVersion, toVersion: input.targetVersion } });
-    return { ...this.offer(principal, input.currentVersion, channel, release), approved: true, canExecuteRemoteScripts: true };
+    await this.audit.record({
+      tenantId: principal.tenantId,
+      hostId: principal.hostId,
+      actor: principal.runtimeId,
+      action: "update.apply_authorised",
+      detail: {
+        grantId: grant.id,
+        releaseId: release.id,
+        fromVersion: input.currentVersion,
+        toVersion: input.targetVersion,
+      },
+    });
+    return {
+      ...this.offer(principal, input.currentVersion, channel, release),
+      approved: true,
+      canExecuteRemoteScripts: true,
+    };
   }
 
   /**
    * Records an agent's update outcome. `applied` changes the recorded version, so it is accepted only for a grant this
    * agent spent on that version, once; `failed` and `rejected` only go to the audit trail.
    */
-  async report(principal: RuntimePrincipal, input: { channel?: string; fromVersion: string; toVersion: string; status: "applied" | "failed" | "rejected"; reason?: string }) {
+  async report(
+    principal: RuntimePrincipal,
+    input: {
+      channel?: string;
+      fromVersion: string;
+      toVersion: string;
+      status: "applied" | "failed" | "rejected";
+      reason?: string;
+    },
+  ) {
     const channel = input.channel ?? DEFAULT_CHANNEL;
-    const detail = { channel, fromVersion: input.fromVersion, toVersion: input.toVersion, reason: input.reason ?? null };
+    const detail = {
+      channel,
+      fromVersion: input.fromVersion,
+      toVersion: input.toVersion,
+      reason: input.reason ?? null,
+    };
     const entry = { tenantId: principal.tenantId, hostId: principal.hostId, actor: principal.runtimeId, detail };
     if (input.status !== "applied") {
       await this.audit.record({ ...entry, action: `update.${input.status}` });
@@ -270,14 +383,19 @@ export class UpdateService {
         )
         .returning({ id: updateGrants.id });
       if (!grant) return false;
-      await tx.update(runtimeIdentities).set({ runtimeVersion: input.toVersion }).where(eq(runtimeIdentities.id, principal.runtimeId));
+      await tx
+        .update(runtimeIdentities)
+        .set({ runtimeVersion: input.toVersion })
+        .where(eq(runtimeIdentities.id, principal.runtimeId));
       await tx.update(hosts).set({ agentVersion: input.toVersion }).where(eq(hosts.id, principal.hostId));
       await this.audit.record({ ...entry, action: "update.applied", detail: { ...detail, grantId: grant.id } }, tx);
       return true;
     });
     if (!recorded) {
       await this.audit.record({ ...entry, action: "update.report_refused" });
-      throw conflict(`no update to ${input.toVersion} on ${channel} was authorised for this agent, or it was already reported`);
+      throw conflict(
+        `no update to ${input.toVersion} on ${channel} was authorised for this agent, or it was already reported`,
+      );
     }
     return { ok: true };
   }
@@ -326,7 +444,16 @@ export class UpdateService {
 
   private presentRelease(row: Release) {
     const manifest = JSON.parse(row.manifest) as ReleaseManifest;
-    return { id: row.id, channel: row.channel, version: row.version, notes: row.notes, expiresAt: row.expiresAt, createdAt: row.createdAt, scripts: manifest.scripts, publicKey: row.publicKey };
+    return {
+      id: row.id,
+      channel: row.channel,
+      version: row.version,
+      notes: row.notes,
+      expiresAt: row.expiresAt,
+      createdAt: row.createdAt,
+      scripts: manifest.scripts,
+      publicKey: row.publicKey,
+    };
   }
 }
 

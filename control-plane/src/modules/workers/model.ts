@@ -1,9 +1,12 @@
 import { t } from "elysia";
 
-export const WorkerTokenCreateBody = t.Object({
-  name: t.Optional(t.String({ minLength: 1, maxLength: 200 })),
-  ttlSeconds: t.Optional(t.Integer({ minimum: 60, maximum: 365 * 24 * 3600 })),
-}, { additionalProperties: false });
+export const WorkerTokenCreateBody = t.Object(
+  {
+    name: t.Optional(t.String({ minLength: 1, maxLength: 200 })),
+    ttlSeconds: t.Optional(t.Integer({ minimum: 60, maximum: 365 * 24 * 3600 })),
+  },
+  { additionalProperties: false },
+);
 
 export const WorkerRegisterBody = t.Object({
   /** The worker's own stable id (e.g. its hostname or /etc/machine-id): registering again links the same machine. */
@@ -12,7 +15,9 @@ export const WorkerRegisterBody = t.Object({
   name: t.Optional(t.String({ minLength: 1, maxLength: 200 })),
   capabilities: t.Optional(t.Array(t.String({ minLength: 1, maxLength: 100 }), { maxItems: 100 })),
   labels: t.Optional(t.Record(t.String({ maxLength: 100 }), t.String({ maxLength: 500 }))),
-  hardware: t.Optional(t.Record(t.String({ maxLength: 100 }), t.Union([t.String({ maxLength: 500 }), t.Number(), t.Boolean()]))),
+  hardware: t.Optional(
+    t.Record(t.String({ maxLength: 100 }), t.Union([t.String({ maxLength: 500 }), t.Number(), t.Boolean()])),
+  ),
   maxConcurrentTasks: t.Optional(t.Integer({ minimum: 0, maximum: 1000 })),
   runtimeVersion: t.Optional(t.String({ maxLength: 100 })),
 });

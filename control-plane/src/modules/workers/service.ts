@@ -54,12 +54,19 @@ export class WorkerService {
   }
 
   async list(tenantId: string) {
-    const rows = await this.db.select().from(workerTokens).where(eq(workerTokens.tenantId, tenantId)).orderBy(desc(workerTokens.createdAt));
+    const rows = await this.db
+      .select()
+      .from(workerTokens)
+      .where(eq(workerTokens.tenantId, tenantId))
+      .orderBy(desc(workerTokens.createdAt));
     return rows.map(present);
   }
 
   private async find(tenantId: string, id: string) {
-    const [row] = await this.db.select().from(workerTokens).where(and(eq(workerTokens.id, id), eq(workerTokens.tenantId, tenantId)));
+    const [row] = await this.db
+      .select()
+      .from(workerTokens)
+      .where(and(eq(workerTokens.id, id), eq(workerTokens.tenantId, tenantId)));
     if (!row) throw notFound("worker token");
     return row;
   }
@@ -68,14 +75,27 @@ export class WorkerService {
   async revoke(tenantId: string, id: string) {
     const row = await this.find(tenantId, id);
     if (row.revokedAt) return present(row);
-    const [updated] = await this.db.update(workerTokens).set({ revokedAt: new Date() }).where(eq(workerTokens.id, id)).returning();
+    const [updated] = await this.db
+      .update(workerTokens)
+      .set({ revokedAt: new Date() })
+      .where(eq(workerTokens.id, id))
+      .returning();
     return present(updated!);
   }
 
   async status(tenantId: string, id: string) {
     const row = await this.find(tenantId, id);
     const [machine] = row.hostId
-      ? await this.db.select({ id: hosts.id, name: hosts.name, status: hosts.status, workerMachineId: hosts.workerMachineId, lastSeenAt: hosts.lastSeenAt }).from(hosts).where(eq(hosts.id, row.hostId))
+      ? await this.db
+          .select({
+            id: hosts.id,
+            name: hosts.name,
+            status: hosts.status,
+            workerMachineId: hosts.workerMachineId,
+            lastSeenAt: hosts.lastSeenAt,
+          })
+          .from(hosts)
+          .where(eq(hosts.id, row.hostId))
       : [];
     return { ...present(row), machine: machine ?? null };
   }
@@ -91,7 +111,14 @@ export class WorkerService {
       const [token] = await tx
         .update(workerTokens)
         .set({ usedAt: now })
-        .where(and(eq(workerTokens.tokenHash, hashSecret(input.token)), isNull(workerTokens.usedAt), isNull(workerTokens.revokedAt), sql`${workerTokens.expiresAt} > ${now.toISOString()}::timestamptz`))
+        .where(
+          and(
+            eq(workerTokens.tokenHash, hashSecret(input.token)),
+            isNull(workerTokens.usedAt),
+            isNull(workerTokens.revokedAt),
+            sql`${workerTokens.expiresAt} > ${now.toISOString()}::timestamptz`,
+          ),
+        )
         .returning();
       if (!token) throw unauthorized("invalid, used, revoked or expired worker token");
       const machine = {
@@ -111,10 +138,22 @@ export class WorkerService {
         ? await tx.update(hosts).set(machine).where(eq(hosts.id, existing.id)).returning()
         : await tx
             .insert(hosts)
-            .values({ id: newId("host"), tenantId: token.tenantId, name: input.name ?? input.machineId, workerMachineId: input.machineId, ...machine })
+            .values({
+              id: newId("host"),
+              tenantId: token.tenantId,
+              name: input.name ?? input.machineId,
+              workerMachineId: input.machineId,
+              ...machine,
+            })
             .returning();
       await tx.update(workerTokens).set({ hostId: host!.id }).where(eq(workerTokens.id, token.id));
-      const enrolled = await this.runtime.enroll(tx, { tenantId: token.tenantId, hostId: host!.id, createdBy: token.createdBy, name: input.name ?? input.machineId, runtimeVersion: input.runtimeVersion });
+      const enrolled = await this.runtime.enroll(tx, {
+        tenantId: token.tenantId,
+        hostId: host!.id,
+        createdBy: token.createdBy,
+        name: input.name ?? input.machineId,
+        runtimeVersion: input.runtimeVersion,
+      });
       return { ...enrolled, hostId: host!.id };
     });
     this.runtime.announceRevoked(revoked);
