@@ -77,9 +77,9 @@ async function main() {
     const out = values.out ?? fail("--out is required");
     mkdirSync(out, { recursive: true });
     const { publicKey, secretKey } = generateKeyPair();
-    writeFileSync(join(out, "release.key"), secretKey + "\n", { mode: 0o600 });
+    writeFileSync(join(out, "release.key"), `${secretKey}\n`, { mode: 0o600 });
     chmodSync(join(out, "release.key"), 0o600);
-    writeFileSync(join(out, "release.pub"), publicKey + "\n");
+    writeFileSync(join(out, "release.pub"), `${publicKey}\n`);
     console.log(`wrote ${join(out, "release.key")} (keep it secret) and ${join(out, "release.pub")}`);
     console.log(`pin on agents: EDGE_UPDATE_PUBLIC_KEY=${publicKey}`);
     return;

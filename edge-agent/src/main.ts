@@ -83,7 +83,7 @@ async function run(config: AgentConfig, db: Database, log: Logger): Promise<Exit
   process.on("uncaughtException", onFatal);
   process.on("unhandledRejection", onFatal);
 
-  let identity;
+  let identity: Awaited<ReturnType<typeof ensureIdentity>>;
   try {
     identity = await ensureIdentity({
       runtimeId: config.runtimeId,

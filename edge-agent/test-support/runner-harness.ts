@@ -168,7 +168,8 @@ export function runnerFixture() {
     db: undefined as unknown as Database,
     harness: undefined as ReturnType<typeof startRunner> | undefined,
     start(options?: RunnerOptions) {
-      return (fixture.harness = startRunner(fixture.db, options));
+      fixture.harness = startRunner(fixture.db, options);
+      return fixture.harness;
     },
     /** Stops the actors and reopens the state dir: an agent restart. */
     async restart(options?: RunnerOptions) {

@@ -50,7 +50,7 @@ describe("embedded PGlite", () => {
 describe("embedded PGlite on its own thread", () => {
   let plane: Awaited<ReturnType<typeof startControlPlane>>;
   beforeAll(async () => {
-    plane = await startControlPlane({ ...base, dataDir: "memory://", adminKey: "roz_sk_" + "w".repeat(40) });
+    plane = await startControlPlane({ ...base, dataDir: "memory://", adminKey: `roz_sk_${"w".repeat(40)}` });
   });
   afterAll(() => plane.stop());
 
@@ -89,7 +89,7 @@ describe("embedded PGlite on its own thread", () => {
 
 describe("bootstrap admin", () => {
   test("ADMIN_KEY is installed and works; a malformed one is refused at start-up", async () => {
-    const adminKey = "roz_sk_" + "k".repeat(40);
+    const adminKey = `roz_sk_${"k".repeat(40)}`;
     const plane = await startControlPlane({ ...base, dataDir: "memory://", adminKey });
     try {
       expect(plane.generatedAdminKey).toBeUndefined();
@@ -108,7 +108,7 @@ describe.skipIf(!(await postgresReachable()))("real PostgreSQL", () => {
 
   test("two control planes starting at once on an empty database migrate and bootstrap exactly once", async () => {
     const db = await pg.createDatabase();
-    const adminKey = "roz_sk_" + "c".repeat(40);
+    const adminKey = `roz_sk_${"c".repeat(40)}`;
     const start = () => startControlPlane({ ...base, databaseUrl: db.databaseUrl, dataDir: "memory://", adminKey });
     const planes = await Promise.all([start(), start()]);
     const sql = postgres(db.databaseUrl!, { max: 1, onnotice: () => {} });

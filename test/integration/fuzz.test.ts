@@ -17,7 +17,7 @@ const backends = await availableBackends();
 
 type Json = any;
 const deepArray = (n: number) => "[".repeat(n) + "]".repeat(n);
-const deepObject = (n: number) => '{"a":'.repeat(n) + "1" + "}".repeat(n);
+const deepObject = (n: number) => `${'{"a":'.repeat(n)}1${"}".repeat(n)}`;
 const JSON_TYPE = { "content-type": "application/json" };
 
 /** Bodies no route may accept, whatever its schema: [label, raw body, headers]. */
@@ -311,7 +311,7 @@ describe.each(backends)("fuzz on $name", (backend) => {
       await pub(
         "status",
         codecs.status.encode({
-          agentVersion: "v\u0000" + "x".repeat(100_000),
+          agentVersion: `v\u0000${"x".repeat(100_000)}`,
           uptimeSeconds: 1,
           load1: 0.5,
           memoryTotalBytes: 1,
@@ -329,7 +329,7 @@ describe.each(backends)("fuzz on $name", (backend) => {
         codecs.commandLog.encode({
           commandId: commandForAgent,
           stream: "std\u0000out",
-          line: "a\u0000b" + "x".repeat(100_000),
+          line: `a\u0000b${"x".repeat(100_000)}`,
           atMs: now,
           index: 0,
         }),
@@ -350,7 +350,7 @@ describe.each(backends)("fuzz on $name", (backend) => {
           estopGeneration: Number.MAX_SAFE_INTEGER,
           remoteEngaged: true,
           localEngaged: true,
-          localReason: "r\u0000" + "y".repeat(100_000),
+          localReason: `r\u0000${"y".repeat(100_000)}`,
           killed: 4_000_000_000,
           policyVersion: Number.MAX_SAFE_INTEGER,
           atMs: -1,
@@ -466,7 +466,7 @@ describe.each(backends)("fuzz on $name", (backend) => {
             atMs: now,
           },
         },
-        { log: { commandId: "cmd_x", stream: "stdout", line: "l\u0000" + "x".repeat(20_000), atMs: now } },
+        { log: { commandId: "cmd_x", stream: "stdout", line: `l\u0000${"x".repeat(20_000)}`, atMs: now } },
         {
           telemetry: {
             points: [

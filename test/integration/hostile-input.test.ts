@@ -9,7 +9,7 @@ import { startTestPlane, type TestPlane } from "../support/control-plane";
 const backends = await availableBackends();
 const deepArray = (n: number) => "[".repeat(n) + "]".repeat(n);
 /** A value nested `n` levels deep: {"a":{"a":...1}}. */
-const nested = (n: number): unknown => JSON.parse('{"a":'.repeat(n) + "1" + "}".repeat(n));
+const nested = (n: number): unknown => JSON.parse(`${'{"a":'.repeat(n)}1${"}".repeat(n)}`);
 const WRONG_RECORDS: unknown[] = [true, false, 0, 42, "abc", "", [], [1, 2], null];
 
 describe.each(backends)("hostile input on $name", (backend) => {
@@ -45,7 +45,7 @@ describe.each(backends)("hostile input on $name", (backend) => {
     expect((await t.api.get("/health")).status).toBe(200);
     expect((await t.api.post("/api/v1/tasks", { prompt: "still fine" }, t.adminKey)).status).toBe(201);
     // NUL in a query value never reaches the database either.
-    const query = await t.api.get("/api/v1/hosts/" + ids.host + "/telemetry?name=a%00b", t.adminKey);
+    const query = await t.api.get(`/api/v1/hosts/${ids.host}/telemetry?name=a%00b`, t.adminKey);
     expect(query.status).toBe(400);
   });
 
@@ -175,7 +175,7 @@ describe.each(backends)("hostile input on $name", (backend) => {
         c.close();
       },
     });
-    const res = await fetch(small.plane.url + "/api/auth/refresh", {
+    const res = await fetch(`${small.plane.url}/api/auth/refresh`, {
       method: "POST",
       body: chunks,
       headers: { "content-type": "application/json" },

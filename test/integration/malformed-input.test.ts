@@ -109,7 +109,7 @@ describe.each(backends)("malformed input on $name", (backend) => {
       "/api/v1/tasks?cursor=%00%ff",
       "/api/v1/commands?cursor=WyJub3QtYS1kYXRlIiwieCJd",
       "/api/v1/hosts/%00",
-      "/api/v1/hosts/" + "x".repeat(500),
+      `/api/v1/hosts/${"x".repeat(500)}`,
       "/api/v1/commands/'%20or%201=1--",
     ]) {
       const res = await t.api.get(path, t.adminKey);

@@ -150,8 +150,14 @@ describe.each(backends)("rate limits on $name", (backend) => {
           reconnectPeriod: 0,
           connectTimeout: 3000,
         });
-        c.once("connect", () => (c.end(true), resolve(true)));
-        c.once("error", () => (c.end(true), resolve(false)));
+        c.once("connect", () => {
+          c.end(true);
+          resolve(true);
+        });
+        c.once("error", () => {
+          c.end(true);
+          resolve(false);
+        });
       });
     const address = `127.0.0.1:${t.plane.transport.grpc.port}`;
     for (let i = 0; i < 3; i++) {
@@ -181,8 +187,14 @@ describe.each(backends)("rate limits on $name", (backend) => {
         reconnectPeriod: 0,
         connectTimeout: 3000,
       });
-      c.once("connect", () => (c.end(true), resolve(true)));
-      c.once("error", () => (c.end(true), resolve(false)));
+      c.once("connect", () => {
+        c.end(true);
+        resolve(true);
+      });
+      c.once("error", () => {
+        c.end(true);
+        resolve(false);
+      });
     });
     expect(bridgeLogin).toBe(true);
   });

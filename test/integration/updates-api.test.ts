@@ -121,7 +121,7 @@ describe.each(backends)("update and delegation API on $name", (backend) => {
     const tampered = signManifest(manifestFor("2026.03.02", body), keys.secretKey);
     const res = await t.api.post(
       "/api/v1/releases",
-      { signedManifest: tampered, scripts: [{ path: "scripts/update-2026.03.02.sh", body: body + "rm -rf /\n" }] },
+      { signedManifest: tampered, scripts: [{ path: "scripts/update-2026.03.02.sh", body: `${body}rm -rf /\n` }] },
       t.adminKey,
     );
     expect(res.status).toBe(400);

@@ -47,7 +47,7 @@ export class AgentProcess {
       stdout: "pipe",
       stderr: "pipe",
     });
-    for (const stream of [this.proc.stdout, this.proc.stderr]) this.collect(stream);
+    for (const stream of [this.proc.stdout, this.proc.stderr]) void this.collect(stream);
     this.exited = this.proc.exited;
     running.add(this);
     return this;

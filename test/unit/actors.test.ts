@@ -68,8 +68,7 @@ describe("Mailbox", () => {
       box.push(i);
       if (i % 3 === 0) out.push(box.shift()!);
     }
-    let next: number | undefined;
-    while ((next = box.shift()) !== undefined) out.push(next);
+    for (let next = box.shift(); next !== undefined; next = box.shift()) out.push(next);
     expect(out).toEqual(Array.from({ length: 3000 }, (_, i) => i));
     expect(box.size).toBe(0);
   });

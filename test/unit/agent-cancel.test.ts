@@ -27,7 +27,7 @@ import {
   countingRegistry,
   policySetPayload,
   runnerFixture,
-  startRunner,
+  type startRunner,
 } from "../../edge-agent/test-support/runner-harness.ts";
 import { startTestSessionServer, type TestSessionServer } from "../../edge-agent/test-support/session-server.ts";
 

@@ -9,7 +9,9 @@ import { codecs, topic } from "../../proto/wire.ts";
 import { tempDir } from "../../edge-agent/test-support/helpers.ts";
 
 const cleanups: (() => void)[] = [];
-afterEach(() => cleanups.splice(0).forEach((c) => c()));
+afterEach(() => {
+  for (const c of cleanups.splice(0)) c();
+});
 
 function outbox() {
   const dir = tempDir();

@@ -4,7 +4,7 @@ import { UNKNOWN_STARTED_COMMAND } from "../../edge-agent/src/agent/command-runn
 import { INTERRUPTED_BEFORE_START, INTERRUPTED_WHILE_RUNNING } from "../../edge-agent/src/agent/recovery.ts";
 import { codecs } from "../../proto/wire.ts";
 import { waitFor } from "../../edge-agent/test-support/helpers.ts";
-import { commandPayload, runnerFixture, startRunner } from "../../edge-agent/test-support/runner-harness.ts";
+import { commandPayload, runnerFixture, type startRunner } from "../../edge-agent/test-support/runner-harness.ts";
 
 const fx = runnerFixture();
 const statuses = (h: ReturnType<typeof startRunner>, id: string) => h.updatesOf(id).map((u) => u.statusName);

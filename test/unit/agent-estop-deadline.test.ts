@@ -4,7 +4,7 @@ import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { EmergencyStopLatch } from "../../edge-agent/src/agent/estop.ts";
 import { waitFor } from "../../edge-agent/test-support/helpers.ts";
-import { commandPayload, runnerFixture, startRunner } from "../../edge-agent/test-support/runner-harness.ts";
+import { commandPayload, runnerFixture, type startRunner } from "../../edge-agent/test-support/runner-harness.ts";
 
 const fx = runnerFixture();
 

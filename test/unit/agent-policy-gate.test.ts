@@ -6,8 +6,11 @@ import { commandPayload, startRunner } from "../../edge-agent/test-support/runne
 
 let db: Database;
 let harness: ReturnType<typeof startRunner> | undefined;
-const start = (options?: Parameters<typeof startRunner>[1]) =>
-  (harness = startRunner((db ??= openMemoryDatabase()), options));
+const start = (options?: Parameters<typeof startRunner>[1]) => {
+  db ??= openMemoryDatabase();
+  harness = startRunner(db, options);
+  return harness;
+};
 const finalOf = (h: ReturnType<typeof startRunner>, id: string) =>
   h.updatesOf(id).find((u) => u.statusName !== "RUNNING");
 

@@ -308,7 +308,7 @@ describe("LineSplitter", () => {
   });
 
   test("caps lines at 4 KiB and drops the rest of the line", () => {
-    const lines = split(["y".repeat(MAX_LINE_BYTES - 10), "y".repeat(100) + "\nnext"]);
+    const lines = split(["y".repeat(MAX_LINE_BYTES - 10), `${"y".repeat(100)}\nnext`]);
     expect(lines.map((l) => l.length)).toEqual([MAX_LINE_BYTES, 4]);
   });
 });

@@ -71,7 +71,8 @@ export class PgliteWorkerClient {
   async listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>> {
     let callbacks = this.listeners.get(channel);
     if (!callbacks) {
-      this.listeners.set(channel, (callbacks = new Set()));
+      callbacks = new Set();
+      this.listeners.set(channel, callbacks);
       await this.call({ type: "listen", channel });
     }
     callbacks.add(onPayload);

@@ -101,7 +101,7 @@ function bodySchemas(routes: () => RouteInfo[]) {
 }
 
 function describeStrictError(schema: TSchema, value: unknown): string {
-  let first;
+  let first: ReturnType<ReturnType<typeof Value.Errors>["First"]>;
   try {
     first = Value.Errors(schema, value).First();
   } catch {

@@ -1,7 +1,7 @@
 /** Applies a lifecycle transition to a command or task row atomically (compare-and-set on the current status). */
 import { and, eq, inArray, sql } from "drizzle-orm";
 import type { Queryable } from "../db/connect";
-import { commands, tasks } from "../db/schema";
+import { type commands, tasks } from "../db/schema";
 import { conflict, notFound } from "../http/errors";
 import { isTaskTerminal, isTerminal, sourcesOf, taskSourcesOf, type Status, type TaskStatus } from "./lifecycle";
 

@@ -285,6 +285,16 @@ export class MqttBridge {
           );
         return;
       }
+      case "cmd":
+        throw new Error("TODO: Not implemented yet");
+      case "cancel":
+        throw new Error("TODO: Not implemented yet");
+      case "estop":
+        throw new Error("TODO: Not implemented yet");
+      case "receipt":
+        throw new Error("TODO: Not implemented yet");
+      case "policies":
+        throw new Error("TODO: Not implemented yet");
     }
   }
 }

@@ -48,7 +48,7 @@ export class ActorSystem {
 
   /** Starts an actor; throws if the name is taken or the system is stopping. */
   spawn<M>(name: string, factory: BehaviorFactory<M>, options: SpawnOptions = {}): ActorRef<M> {
-    if (this.stopping) throw new Error(`cannot spawn "${name}": actor system is stopping`);
+    if (this.stopping !== undefined) throw new Error(`cannot spawn "${name}": actor system is stopping`);
     if (!name) throw new Error("actor name must be a non-empty string");
     if (this.cells.has(name)) throw new Error(`actor "${name}" already exists`);
     const cell = new ActorCell<M>(name, factory, this.host, {

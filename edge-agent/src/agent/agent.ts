@@ -242,7 +242,7 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
 
   /** An EmergencyStop from the control plane (MQTT or session); resolves once latched durably. */
   async function onEmergencyStop(payload: Uint8Array): Promise<void> {
-    let message;
+    let message: ReturnType<typeof codecs.emergencyStop.decode>;
     try {
       message = codecs.emergencyStop.decode(payload);
     } catch (error) {

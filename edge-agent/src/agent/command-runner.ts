@@ -131,7 +131,7 @@ export function commandRunner(deps: CommandRunnerDeps) {
       const refused = refusal(command.kind);
       if (refused) return finish(command.id, { status: "failed", error: refused });
       const request = { commandId: command.id, kind: command.kind, params: prepared.command.params };
-      deps.policy
+      void deps.policy
         .ask<Admission>(
           (reply) => ({ type: "admit", request, replyTo: reply }),
           deps.policyWaitMs + ADMISSION_MARGIN_MS,

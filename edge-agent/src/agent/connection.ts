@@ -202,7 +202,8 @@ export function connection(deps: ConnectionDeps) {
         log.error(`subscription failed (${error ? error.message : `refused: ${refused.join(", ")}`}); reconnecting`);
         current.end(true);
       });
-      const waiting = (awaiting = new AwaitingReceipts());
+      const waiting = new AwaitingReceipts();
+      awaiting = waiting;
       if (deps.safetyState) publishNow(topics.safety, deps.safetyState());
       mqttPublisher = {
         // Settled by the receipt (or failed with the publish); the PUBACK alone settles nothing.

@@ -64,7 +64,7 @@ export function tokenRefresher(deps: TokenRefresherDeps) {
       clearTimeout(timer);
       state.inFlight = true;
       log.debug(`refreshing tokens (${reason})`);
-      deps.api
+      void deps.api
         .refresh(identity.refreshToken)
         .catch((error): AuthResult => ({ ok: false, kind: "unavailable", message: errorMessage(error) }))
         .then((result) => {

@@ -19,7 +19,7 @@ export class Authenticator {
     const token = bearerToken(authorization);
     if (!token) throw unauthorized("missing bearer token");
     let via: UserPrincipal["via"];
-    let user;
+    let user: typeof users.$inferSelect | undefined;
     if (token.startsWith(API_KEY_PREFIX)) {
       via = "api_key";
       user = await this.apiKeys.resolve(token);

@@ -74,14 +74,12 @@ export class CommandService {
         .values({ ...fields, id: newId("cmd"), tenantId, createdAt, notAfter, policyVersion })
         .returning();
       if (idempotency) {
-        await q
-          .insert(idempotencyKeys)
-          .values({
-            tenantId,
-            ...idempotency,
-            commandId: row!.id,
-            expiresAt: new Date(Date.now() + IDEMPOTENCY_KEY_TTL_MS),
-          });
+        await q.insert(idempotencyKeys).values({
+          tenantId,
+          ...idempotency,
+          commandId: row!.id,
+          expiresAt: new Date(Date.now() + IDEMPOTENCY_KEY_TTL_MS),
+        });
       }
       return row!;
     };

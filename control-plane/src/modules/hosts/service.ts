@@ -2,7 +2,7 @@
 import { and, asc, desc, eq, sql, type SQL } from "drizzle-orm";
 import type { Static } from "elysia";
 import type { Db } from "../../db/connect";
-import { hosts, HOST_STATUSES, telemetryPoints } from "../../db/schema";
+import { hosts, type HOST_STATUSES, telemetryPoints } from "../../db/schema";
 import type { EventBus } from "../../lib/events";
 import { newId } from "../../lib/ids";
 import { publicRow } from "../../lib/rows";

@@ -46,7 +46,7 @@ export class TaskScheduler {
   /** Runs a pass now (or right after the current one). */
   wake(): void {
     if (this.stopped) return;
-    if (this.running) {
+    if (this.running !== undefined) {
       this.again = true;
       return;
     }

@@ -65,17 +65,15 @@ export class TaskExecution {
     data: Record<string, unknown> = {},
     stageIndex?: number,
   ) {
-    await q
-      .insert(taskEvents)
-      .values({
-        tenantId: task.tenantId,
-        taskId: task.id,
-        attempt: task.attempt,
-        type,
-        message,
-        data,
-        stageIndex: stageIndex ?? null,
-      });
+    await q.insert(taskEvents).values({
+      tenantId: task.tenantId,
+      taskId: task.id,
+      attempt: task.attempt,
+      type,
+      message,
+      data,
+      stageIndex: stageIndex ?? null,
+    });
   }
 
   /** Sets the task's status (and other columns) and records the change as an event. */
@@ -225,7 +223,7 @@ export class TaskExecution {
         tenantId,
         group.map((g) => ({ hostId: g.hostId, ...g.spec })),
       );
-      group.forEach((g, i) => commandOf.set(g.task.id, rows[i]!));
+      for (const [i, g] of group.entries()) commandOf.set(g.task.id, rows[i]!);
     }
     const values = sql.join(
       items.map((i) => sql`(${i.task.id}, ${i.hostId}, ${commandOf.get(i.task.id)!.id})`),
@@ -288,19 +286,17 @@ export class TaskExecution {
       );
     const hostId = task.assignedHostId!;
     if (stage.kind === "confirm") {
-      await q
-        .insert(taskStageRuns)
-        .values({
-          id: newId("stage"),
-          tenantId: task.tenantId,
-          taskId: task.id,
-          attempt: task.attempt,
-          stageIndex: task.stageIndex,
-          stageName: stage.name,
-          kind: stage.kind,
-          status: "suspended",
-          hostId,
-        });
+      await q.insert(taskStageRuns).values({
+        id: newId("stage"),
+        tenantId: task.tenantId,
+        taskId: task.id,
+        attempt: task.attempt,
+        stageIndex: task.stageIndex,
+        stageName: stage.name,
+        kind: stage.kind,
+        status: "suspended",
+        hostId,
+      });
       await this.event(
         q,
         task,
@@ -314,20 +310,18 @@ export class TaskExecution {
     const spec = stageCommand(task)!;
     const [command] = await this.commands.insertMany(q, task.tenantId, [{ hostId, ...spec }]);
     after.commands.push(command!);
-    await q
-      .insert(taskStageRuns)
-      .values({
-        id: newId("stage"),
-        tenantId: task.tenantId,
-        taskId: task.id,
-        attempt: task.attempt,
-        stageIndex: task.stageIndex,
-        stageName: stage.name,
-        kind: stage.kind,
-        status: "running",
-        hostId,
-        commandId: command!.id,
-      });
+    await q.insert(taskStageRuns).values({
+      id: newId("stage"),
+      tenantId: task.tenantId,
+      taskId: task.id,
+      attempt: task.attempt,
+      stageIndex: task.stageIndex,
+      stageName: stage.name,
+      kind: stage.kind,
+      status: "running",
+      hostId,
+      commandId: command!.id,
+    });
     await this.event(
       q,
       task,

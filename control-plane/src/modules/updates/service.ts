@@ -93,16 +93,14 @@ export class UpdateService {
         })
         .returning();
       if (manifest.scripts.length) {
-        await tx
-          .insert(releaseScripts)
-          .values(
-            manifest.scripts.map((s) => ({
-              releaseId: row!.id,
-              path: s.path,
-              sha256: s.sha256,
-              body: bodies.get(s.path)!,
-            })),
-          );
+        await tx.insert(releaseScripts).values(
+          manifest.scripts.map((s) => ({
+            releaseId: row!.id,
+            path: s.path,
+            sha256: s.sha256,
+            body: bodies.get(s.path)!,
+          })),
+        );
       }
       await this.audit.record(
         {
