@@ -4,13 +4,13 @@
  * signal (exit 0), an identity rejection (exit 3) or an unrecoverable failure (exit 1). Bad config exits 2.
  */
 import type { Database } from "bun:sqlite";
-import { writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
 import { startAgent, type Agent } from "./agent/agent.ts";
 import { ESTOP_FILE_NAME } from "./agent/estop.ts";
 import { IdentityRejectedError, IdentitySetupError, ensureIdentity } from "./auth/bootstrap.ts";
 import { HttpAuthApi } from "./auth/control-plane-client.ts";
+import { RecoverySecretFile } from "./auth/recovery-secret.ts";
 import { ConfigError, helpText, parseConfig, type AgentConfig } from "./config.ts";
 import { ExitCode } from "./exit-codes.ts";
 import { createLogger, errorMessage, type Logger } from "./log.ts";
@@ -83,6 +83,7 @@ async function run(config: AgentConfig, db: Database, log: Logger): Promise<Exit
   process.on("uncaughtException", onFatal);
   process.on("unhandledRejection", onFatal);
 
+  const recoverySecret = new RecoverySecretFile(config.stateDir);
   let identity: Awaited<ReturnType<typeof ensureIdentity>>;
   try {
     identity = await ensureIdentity({
@@ -96,8 +97,7 @@ async function run(config: AgentConfig, db: Database, log: Logger): Promise<Exit
             capabilities: [...config.capabilities, ...Object.keys(config.agentTypes).map((name) => `agent:${name}`)],
             hardware: { cpus: cpus().length, memoryBytes: totalmem(), arch: process.arch, platform: process.platform },
             // The secret re-issues tokens if they are ever lost (POST /api/workers/recover); keep it private.
-            saveRecoverySecret: (secret) =>
-              writeFileSync(join(config.stateDir, "recovery-secret"), secret, { mode: 0o600 }),
+            saveRecoverySecret: (secret) => recoverySecret.save(secret),
           }
         : undefined,
       agentVersion: new RuntimeVersionStore(db, AGENT_VERSION).get(),
@@ -138,6 +138,7 @@ async function run(config: AgentConfig, db: Database, log: Logger): Promise<Exit
       identity,
       tokens: identityStore,
       authApi,
+      recoverySecret,
       log,
       update,
       estopFile,

@@ -269,7 +269,10 @@ describe.each(setups)("orchestration with $label", ({ backend, external }) => {
     const second = await createTask(projectKey, "after drain", host.id);
     expect((await taskIn(first, ["completed", "failed"])).status).toBe("completed");
     await Bun.sleep(800); // several scheduler ticks
-    expect((await task(second)).status).toBe("pending");
+    expect(await task(second)).toMatchObject({
+      status: "pending",
+      waitingFor: `machine ${host.id} (the task is pinned to it) is draining`,
+    });
     expect((await api().post(`/api/web/machines/${host.id}/undrain`, undefined, key)).body.draining).toBe(false);
     expect((await taskIn(second, ["completed", "failed"])).status).toBe("completed");
   });
@@ -285,7 +288,10 @@ describe.each(setups)("orchestration with $label", ({ backend, external }) => {
     const projectKey = await project([{ name: "work", kind: "agent" }]);
     const id = await createTask(projectKey, "waits", host.id);
     await Bun.sleep(800);
-    expect((await task(id)).status).toBe("pending");
+    expect(await task(id)).toMatchObject({
+      status: "pending",
+      waitingFor: `machine ${host.id} (the task is pinned to it) is in maintenance`,
+    });
     await api().put(`/api/admin/machines/${host.id}`, { status: "online" }, key);
     expect((await taskIn(id, ["completed", "failed"])).status).toBe("completed");
   });
@@ -301,9 +307,19 @@ describe.each(setups)("orchestration with $label", ({ backend, external }) => {
       { name: "work", kind: "agent" },
     ]);
     const running = await createTask(slow, "slow one", host.id);
-    const suspended = await createTask(gated, "gated", host.id);
+    const pinnedSuspended = await createTask(gated, "gated", host.id);
     await taskIn(running, ["running"]);
+    await taskIn(pinnedSuspended, ["suspended"]);
+    await api().put(`/api/admin/machines/${host.id}`, { maxConcurrentTasks: 3 }, key);
+    const suspended = await createTask(gated, "gated, unpinned");
     await taskIn(suspended, ["suspended"]);
+    await api().put(`/api/admin/machines/${host.id}`, { maxConcurrentTasks: 2 }, key);
+    const pinnedQueued = await createTask(slow, "queued behind the others", host.id);
+    await Bun.sleep(500);
+    expect(await task(pinnedQueued)).toMatchObject({
+      status: "pending",
+      waitingFor: `machine ${host.id} (the task is pinned to it) has no free slot (3 of 2 in use)`,
+    });
     const pid = await waitFor(
       "the agent program",
       async () =>
@@ -314,11 +330,18 @@ describe.each(setups)("orchestration with $label", ({ backend, external }) => {
     const res = await api().delete(`/api/admin/machines/${host.id}`, key);
     expect(res.status).toBe(200);
     expect(res.body.state).toBe("decommissioned");
+    // Unpinned suspended work goes back to the queue; work pinned to the machine can never run: it fails.
     expect(res.body.tasks).toEqual(
       expect.arrayContaining([
         { taskId: running, status: "failed" },
         { taskId: suspended, status: "pending" },
+        { taskId: pinnedSuspended, status: "failed" },
       ]),
+    );
+    // (the queued pinned task fails in the same call, or in a scheduler sweep that saw the machine go first)
+    expect((await task(pinnedSuspended)).error).toContain(`machine ${host.id} decommissioned (the task was pinned`);
+    expect((await task(pinnedQueued)).error).toBe(
+      `machine ${host.id} is decommissioned (the task was pinned to it: it cannot run elsewhere)`,
     );
     // The running stage is killed on the agent (its cancel goes out before the identity is revoked).
     await waitFor("the stage process to be killed", async () => !alive(pid));
@@ -328,14 +351,31 @@ describe.each(setups)("orchestration with $label", ({ backend, external }) => {
     expect((await task(running)).error).toContain("decommissioned");
     expect((await api().post(`/api/web/machines/${host.id}/drain`, undefined, key)).status).toBe(409);
     expect((await api().post("/api/v1/commands", { hostId: host.id, kind: "echo", params: {} }, key)).status).toBe(409);
+    // new work for it is refused
+    const refused = await api().post("/api/web/tasks", { projectKey: slow, description: "x", machineId: host.id }, key);
+    expect(refused.status).toBe(409);
+    expect(refused.body.error).toContain("decommissioned");
+    expect((await api().post("/api/v1/tasks", { prompt: "x", hostId: "host_nope" }, key)).status).toBe(400);
 
-    // the re-queued task waits for another machine (its pinned one is gone: it was pinned to the machine, so
-    // it stays queued); an unpinned re-queued task moves on
-    const free = await createTask(gated, "unpinned");
+    // the re-queued unpinned task moves on to another machine
     const other = await worker("decom-next");
-    const moved = await taskIn(free, ["suspended"]);
+    const moved = await taskIn(suspended, ["suspended"]);
     expect(moved.machineId).toBe(other.host.id);
-    expect((await task(suspended)).status).toBe("pending");
+    expect(moved.attempts[0].stages.map((s: any) => s.status)).toEqual(["cancelled", "suspended"]);
+  });
+
+  test("a pending task says why it waits when no machine can take it", async () => {
+    const picky = await project([{ name: "work", kind: "agent" }], {
+      settings: { requirements: { capabilities: ["quantum"], labels: { zone: "mars" } } },
+    });
+    const id = await createTask(picky, "needs a quantum machine");
+    await Bun.sleep(500);
+    const waiting = await task(id);
+    expect(waiting.status).toBe("pending");
+    expect(waiting.waitingFor).toMatch(/^no machine of the tenant matches the task's requirements \(missing: /);
+    expect(waiting.waitingFor).toContain("label zone=mars");
+    expect((await api().post(`/api/web/tasks/${id}/cancel`, undefined, key)).status).toBe(200);
+    expect((await task(id)).waitingFor).toBeUndefined();
   });
 
   test("worker loss: an agent killed mid-task fails its running stage, re-queues an idempotent one", async () => {

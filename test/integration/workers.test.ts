@@ -3,6 +3,7 @@
  * identity), refresh with reuse detection, recovery with a rotating secret, and a real agent enrolling itself.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
+import { Database } from "bun:sqlite";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { availableBackends } from "../support/backends";
@@ -16,7 +17,12 @@ describe.each(await availableBackends())("worker enrollment on $name", (backend)
   let key: string;
 
   beforeAll(async () => {
-    t = await startTestPlane(backend, { taskSchedulerTickMs: 200, taskAssignmentLeaseMs: 1_000 });
+    // Short-lived access tokens: agents refresh within seconds (the recovery test needs a refresh to happen).
+    t = await startTestPlane(backend, {
+      taskSchedulerTickMs: 200,
+      taskAssignmentLeaseMs: 1_000,
+      runtimeAccessTokenTtlSeconds: 8,
+    });
     key = t.adminKey;
   });
   afterEach(() => stopAllAgents());
@@ -207,6 +213,67 @@ describe.each(await availableBackends())("worker enrollment on $name", (backend)
     }).start();
     await again.waitForOutput(/started for runtime runtime_/);
     await hostOnline(t, hostId);
+  });
+
+  test("an agent whose refresh token is refused recovers with its recovery secret and carries on", async () => {
+    const token = await newToken("recovering");
+    const machineId = `rec-${crypto.randomUUID().slice(0, 8)}`;
+    const env = { EDGE_ENROLL_TOKEN: token.token, EDGE_MACHINE_ID: machineId };
+    const agent = new AgentProcess({ apiUrl: t.plane.url, mqttUrl: t.plane.transport.mqttUrl, runtimeId: "", env });
+    agent.start();
+    const hostId = await waitFor("the token to be used", async () => {
+      const s = (await t.api.get(`/api/admin/worker-tokens/${token.id}/status`, key)).body;
+      return s.status === "used" ? (s.machineId as string) : undefined;
+    });
+    await hostOnline(t, hostId);
+    const secretFile = join(agent.stateDir, "recovery-secret");
+    const firstSecret = readFileSync(secretFile, "utf8");
+
+    // The agent "crashes" between a server-side rotation and saving the new pair: the control plane rotated its
+    // refresh token, the agent still holds the old one (presenting it again revokes the whole session).
+    await agent.stop({ keepState: true });
+    const state = new Database(join(agent.stateDir, "agent.db"), { readonly: true });
+    const { refresh_token, runtime_id } = state
+      .query("SELECT refresh_token, runtime_id FROM identity WHERE id = 1")
+      .get() as { refresh_token: string; runtime_id: string };
+    state.close();
+    expect((await t.api.post("/api/workers/refresh-token", { refreshToken: refresh_token })).status).toBe(200);
+
+    const again = new AgentProcess({
+      apiUrl: t.plane.url,
+      mqttUrl: t.plane.transport.mqttUrl,
+      runtimeId: "",
+      stateDir: agent.stateDir,
+      env,
+    }).start();
+    await again.waitForOutput(/token refresh refused .*; recovering with the recovery secret/, 20_000);
+    await again.waitForOutput(/tokens recovered with the recovery secret/, 10_000);
+    const secondSecret = readFileSync(secretFile, "utf8");
+    expect(secondSecret).toStartWith("rtrs_");
+    expect(secondSecret).not.toBe(firstSecret); // rotated, and saved
+    // the old secret is spent
+    expect(
+      (await t.api.post("/api/workers/recover", { runtimeId: runtime_id, recoverySecret: firstSecret })).status,
+    ).toBe(401);
+    // it carries on: online, and it runs work
+    await hostOnline(t, hostId);
+    const command = await t.api.post("/api/v1/commands", { hostId, kind: "echo", params: { hello: 1 } }, key);
+    expect(command.status).toBe(201);
+    const done = await waitFor(
+      "the command to complete",
+      async () => {
+        const c = (await t.api.get(`/api/v1/commands/${command.body.id}`, key)).body;
+        return ["completed", "failed", "cancelled", "expired"].includes(c.status) ? c : undefined;
+      },
+      20_000,
+    );
+    expect(done.status).toBe("completed");
+    expect(again.output).not.toContain("exiting without publishing");
+
+    // A revoked identity cannot be recovered: decommissioned, the agent is refused both ways and exits.
+    expect((await t.api.delete(`/api/admin/machines/${hostId}`, key)).status).toBe(200);
+    expect(await again.exitCode(20_000)).toBe(3);
+    expect(again.output).toMatch(/recovery refused: POST \/api\/workers\/recover answered 401/);
   });
 
   test("assignment lease: a task its machine never starts goes back to the queue, its command cancelled", async () => {

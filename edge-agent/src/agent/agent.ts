@@ -2,6 +2,7 @@
 import type { Database } from "bun:sqlite";
 import { ActorSystem, type ActorEvent, type ActorRef, type SupervisionOptions } from "../actors/index.ts";
 import type { AuthApi } from "../auth/control-plane-client.ts";
+import type { RecoverySecretSource } from "../auth/recovery-secret.ts";
 import { tokenRefresher } from "../auth/token-refresher.ts";
 import type { BackoffRange } from "../backoff.ts";
 import { CommandRegistry } from "../commands/registry.ts";
@@ -71,6 +72,8 @@ export interface AgentOptions {
   /** Token pair storage (the refresher rotates it; the connection reads the access token). */
   tokens: IdentitySource;
   authApi: AuthApi;
+  /** An enrolled worker's recovery secret: used when the refresh token is refused. */
+  recoverySecret?: RecoverySecretSource;
   log: Logger;
   /** Injected in tests; default mqtt.connect. */
   mqttConnect?: MqttConnect;
@@ -270,6 +273,7 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
     tokenRefresher({
       store: opts.tokens,
       api: opts.authApi,
+      recovery: opts.recoverySecret,
       backoff,
       state: { inFlight: false },
       log,

@@ -1,4 +1,4 @@
-/** The two runtime-auth REST calls of the control plane: bootstrap exchange and token refresh. */
+/** The runtime-auth REST calls of the control plane: bootstrap exchange, worker enrollment, refresh and recovery. */
 import { Type, type Static } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
 import type { RuntimeIdentity, TokenPair } from "../store/identity-store.ts";
@@ -44,6 +44,8 @@ export interface AuthApi {
   /** Worker enrollment (POST /api/workers/register); the answer also carries a one-time recovery secret. */
   register?(registration: WorkerRegistration): Promise<AuthResult & { recoverySecret?: string }>;
   refresh(refreshToken: string): Promise<AuthResult>;
+  /** Re-issues the pair from the worker's recovery secret (POST /api/workers/recover); the secret rotates. */
+  recover?(runtimeId: string, recoverySecret: string): Promise<AuthResult & { recoverySecret?: string }>;
 }
 
 /** Refresh at this fraction of the access token's lifetime. */
@@ -64,6 +66,10 @@ export class HttpAuthApi implements AuthApi {
 
   refresh(refreshToken: string): Promise<AuthResult> {
     return this.post("/api/runtime/auth/refresh", { refreshToken });
+  }
+
+  recover(runtimeId: string, recoverySecret: string): Promise<AuthResult & { recoverySecret?: string }> {
+    return this.post("/api/workers/recover", { runtimeId, recoverySecret });
   }
 
   register(registration: WorkerRegistration): Promise<AuthResult & { recoverySecret?: string }> {

@@ -1,13 +1,16 @@
 /**
  * Token refresher actor: refreshes the token pair at ~75% of the access token's lifetime and on demand
  * (broker refused the password), retrying with backoff while the control plane is unreachable.
- * A rejection (401: revoked identity or bad token) is final.
+ * A refused refresh token (401: reused, revoked, expired) is recovered with the worker's recovery secret when there
+ * is one (e.g. the agent crashed between a server-side rotation and saving the new pair); otherwise, or when the
+ * recovery is refused too (identity revoked), the rejection is final.
  */
 import type { ActorContext, Behavior } from "../actors/index.ts";
 import { jitteredBackoffMs, type BackoffRange } from "../backoff.ts";
 import { errorMessage, type Logger } from "../log.ts";
 import type { IdentitySource } from "../store/identity-store.ts";
 import type { AuthApi, AuthResult } from "./control-plane-client.ts";
+import type { RecoverySecretSource } from "./recovery-secret.ts";
 
 export type TokenRefresherMsg = { type: "refresh"; reason: string } | { type: "result"; result: AuthResult };
 
@@ -22,6 +25,8 @@ export interface RefreshState {
 export interface TokenRefresherDeps {
   store: IdentitySource;
   api: AuthApi;
+  /** An enrolled worker's recovery secret; without it a refused refresh is final. */
+  recovery?: RecoverySecretSource;
   backoff: BackoffRange;
   state: RefreshState;
   log: Logger;
@@ -42,6 +47,8 @@ export function tokenRefresher(deps: TokenRefresherDeps) {
     let timer: ReturnType<typeof setTimeout> | undefined;
     let failures = 0;
     let rejected = false;
+    /** The refresh token was refused: the next attempts use the recovery secret instead. */
+    let recovering: string | undefined;
 
     function schedule(delayMs: number, reason: string): void {
       clearTimeout(timer);
@@ -63,13 +70,20 @@ export function tokenRefresher(deps: TokenRefresherDeps) {
       if (!identity) return;
       clearTimeout(timer);
       state.inFlight = true;
-      log.debug(`refreshing tokens (${reason})`);
-      void deps.api
-        .refresh(identity.refreshToken)
+      const secret = recovering !== undefined ? deps.recovery?.load() : undefined;
+      log.debug(secret ? `recovering tokens with the recovery secret (${reason})` : `refreshing tokens (${reason})`);
+      const request: Promise<AuthResult & { recoverySecret?: string }> =
+        secret && deps.api.recover
+          ? deps.api.recover(identity.runtimeId, secret)
+          : deps.api.refresh(identity.refreshToken);
+      void request
         .catch((error): AuthResult => ({ ok: false, kind: "unavailable", message: errorMessage(error) }))
         .then((result) => {
-          // Persist at once, not via the mailbox: the old refresh token is already dead on the server.
+          // Persist at once, not via the mailbox: the old refresh token (or recovery secret) is already dead on
+          // the server. The rotated secret first: with it, lost tokens can be recovered again.
           try {
+            if (result.ok && "recoverySecret" in result && result.recoverySecret)
+              deps.recovery?.save(result.recoverySecret);
             if (result.ok) saveTokens(result);
           } catch (error) {
             log.error(
@@ -91,15 +105,24 @@ export function tokenRefresher(deps: TokenRefresherDeps) {
     function apply(result: AuthResult): void {
       if (result.ok) {
         failures = 0;
-        log.info("access token refreshed");
+        if (recovering !== undefined) log.warn(`tokens recovered with the recovery secret (${recovering})`);
+        else log.info("access token refreshed");
+        recovering = undefined;
         scheduleNormal();
         deps.onRenewed();
         return;
       }
+      if (result.kind === "rejected" && recovering === undefined && deps.recovery?.load() && deps.api.recover) {
+        recovering = `refresh refused: ${result.message}`;
+        log.warn(`token refresh refused (${result.message}); recovering with the recovery secret`);
+        refresh("recovery");
+        return;
+      }
       if (result.kind === "rejected") {
+        const message = recovering ? `${recovering}; recovery refused: ${result.message}` : result.message;
         rejected = true;
         clearTimeout(timer);
-        deps.onRejected(`token refresh rejected: ${result.message}`);
+        deps.onRejected(`token refresh rejected: ${message}`);
         return;
       }
       const delayMs = jitteredBackoffMs(deps.backoff, failures++);

@@ -2,7 +2,7 @@
  * Machines: the worker view of hosts (one table, one model). A machine has task slots, capabilities and
  * hardware, and can be drained (no new tasks; running work finishes), put in maintenance (no new tasks and no
  * new commands; running work finishes) or decommissioned (identity revoked → disconnected at once; assigned and
- * suspended tasks re-queued; running tasks failed).
+ * suspended tasks re-queued; running tasks failed; tasks pinned to it fail, as they can never run).
  */
 import { and, eq, inArray, sql } from "drizzle-orm";
 import type { Static } from "elysia";
@@ -100,6 +100,7 @@ export class MachineService {
       requeueIdempotent: false,
       include: ["assigned", "running", "suspended"],
       awaitCancelDelivery: true,
+      failPinned: true,
     });
     const revokedIdentities = await this.runtime.revokeAllForHost(tenantId, id);
     await this.hosts.setStatus(tenantId, id, "offline");

@@ -86,6 +86,7 @@ export class TaskScheduler {
       this.lastSweep = Date.now();
       await this.sweepLostWorkers();
       await this.execution.reconcile();
+      await this.execution.failUnrunnable();
       await this.execution.expireAssignments(new Date(Date.now() - this.opts.assignmentLeaseMs));
     }
   }

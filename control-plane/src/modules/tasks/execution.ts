@@ -4,7 +4,7 @@
  * advancing on command transitions, confirm stages, cancel, retry, and re-queueing work of lost or
  * decommissioned machines. Every state change is a task event, written in the same transaction.
  */
-import { and, asc, desc, eq, inArray, isNull, lte, sql } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, isNotNull, isNull, lte, sql } from "drizzle-orm";
 import type { Db, Queryable } from "../../db/connect";
 import { commands, hosts, taskEvents, taskLogs, taskStageRuns, tasks, type PipelineStage } from "../../db/schema";
 import type { DomainEvent, EventBus } from "../../lib/events";
@@ -20,6 +20,8 @@ type HostRow = Pick<
   typeof hosts.$inferSelect,
   "id" | "tenantId" | "environmentId" | "labels" | "capabilities" | "maxConcurrentTasks"
 >;
+
+const PINNED = " (the task was pinned to it: it cannot run elsewhere)";
 
 /** A stage's `agent` command runs this long unless the stage says otherwise. */
 export const AGENT_STAGE_TIMEOUT_MS = 3_600_000;
@@ -530,7 +532,7 @@ export class TaskExecution {
   private async closeSuspendedRun(
     q: Queryable,
     task: Task,
-    status: "completed" | "cancelled",
+    status: "completed" | "cancelled" | "failed",
     error?: string,
     result?: string,
   ) {
@@ -568,7 +570,13 @@ export class TaskExecution {
     tenantId: string,
     hostId: string,
     reason: string,
-    opts: { requeueIdempotent: boolean; include: TaskStatus[]; awaitCancelDelivery?: boolean },
+    opts: {
+      requeueIdempotent: boolean;
+      include: TaskStatus[];
+      awaitCancelDelivery?: boolean;
+      /** The machine is gone for good: tasks pinned to it fail instead of going back to the queue. */
+      failPinned?: boolean;
+    },
   ) {
     return this.inTx(async (tx, after) => {
       after.awaitCancelDelivery = opts.awaitCancelDelivery ?? false;
@@ -581,9 +589,11 @@ export class TaskExecution {
       const outcome: { taskId: string; status: TaskStatus }[] = [];
       for (const task of active) {
         const stage = task.pipeline[task.stageIndex];
+        const pinnedHere = opts.failPinned === true && task.hostId === hostId;
         const requeue =
-          task.status !== "running" ||
-          (opts.requeueIdempotent && stage !== undefined && stage.kind !== "confirm" && stage.idempotent === true);
+          !pinnedHere &&
+          (task.status !== "running" ||
+            (opts.requeueIdempotent && stage !== undefined && stage.kind !== "confirm" && stage.idempotent === true));
         if (task.currentCommandId) {
           after.cancels.push({ tenantId, commandId: task.currentCommandId, reason });
           await tx
@@ -591,7 +601,7 @@ export class TaskExecution {
             .set({ status: requeue ? "cancelled" : "failed", error: reason, finishedAt: new Date() })
             .where(eq(taskStageRuns.commandId, task.currentCommandId));
         } else if (task.status === "suspended") {
-          await this.closeSuspendedRun(tx, task, "cancelled", reason);
+          await this.closeSuspendedRun(tx, task, pinnedHere ? "failed" : "cancelled", reason);
         }
         const row = requeue
           ? await this.setStatus(
@@ -607,13 +617,57 @@ export class TaskExecution {
               after,
               task,
               "failed",
-              { error: `stage ${stage?.name ?? task.stageIndex} failed: ${reason}`, currentCommandId: null },
+              {
+                error: `stage ${stage?.name ?? task.stageIndex} failed: ${reason}${pinnedHere ? PINNED : ""}`,
+                currentCommandId: null,
+              },
               reason,
             );
         outcome.push({ taskId: row.id, status: row.status });
       }
+      if (opts.failPinned) outcome.push(...(await this.failQueuedPinned(tx, after, { tenantId, hostId })));
       return outcome;
     });
+  }
+
+  /**
+   * Pending tasks pinned to a decommissioned machine can never run: they fail with a clear error instead of
+   * waiting forever (a trigger or a request racing the decommission may still queue one). One machine, or all.
+   */
+  async failUnrunnable(limit = 100): Promise<number> {
+    return (await this.inTx((tx, after) => this.failQueuedPinned(tx, after, { limit }))).length;
+  }
+
+  private async failQueuedPinned(
+    q: Queryable,
+    after: AfterCommit,
+    scope: { tenantId?: string; hostId?: string; limit?: number },
+  ) {
+    const gone = q
+      .select({ id: hosts.id })
+      .from(hosts)
+      .where(and(isNotNull(hosts.decommissionedAt), scope.hostId ? eq(hosts.id, scope.hostId) : undefined));
+    const queued = await q
+      .select()
+      .from(tasks)
+      .where(
+        and(
+          eq(tasks.status, "pending"),
+          scope.tenantId ? eq(tasks.tenantId, scope.tenantId) : undefined,
+          inArray(tasks.hostId, gone),
+        ),
+      )
+      .orderBy(asc(tasks.createdAt))
+      .limit(scope.limit ?? 10_000)
+      // The sweep leaves tasks a scheduler pass holds to the next sweep; a decommission waits for them.
+      .for("update", scope.hostId ? {} : { skipLocked: true });
+    const outcome: { taskId: string; status: TaskStatus }[] = [];
+    for (const task of queued) {
+      const error = `machine ${task.hostId} is decommissioned${PINNED}`;
+      const row = await this.setStatus(q, after, task, "failed", { error, currentCommandId: null }, error);
+      outcome.push({ taskId: row.id, status: row.status });
+    }
+    return outcome;
   }
 
   /**
@@ -690,6 +744,77 @@ export class TaskExecution {
       }
       return expired.length;
     });
+  }
+
+  /**
+   * Why a pending task is still waiting, in words: the machine it is pinned to is offline, draining or busy; no
+   * machine of the tenant has the environment, labels or capabilities it requires; or every matching machine is
+   * unavailable or busy. Undefined when nothing stands in its way (the scheduler takes it on its next pass).
+   */
+  async whyPending(task: Task): Promise<string | undefined> {
+    const machines = await this.db
+      .select({
+        id: hosts.id,
+        status: hosts.status,
+        draining: hosts.draining,
+        decommissionedAt: hosts.decommissionedAt,
+        environmentId: hosts.environmentId,
+        labels: hosts.labels,
+        capabilities: hosts.capabilities,
+        maxConcurrentTasks: hosts.maxConcurrentTasks,
+        // spelled out: drizzle leaves column names unqualified inside a select list's subquery
+        used: sql<number>`(select count(*)::int from tasks t where t.assigned_host_id = hosts.id
+          and t.status in ('assigned', 'running', 'suspended'))`,
+      })
+      .from(hosts)
+      .where(and(eq(hosts.tenantId, task.tenantId), task.hostId ? eq(hosts.id, task.hostId) : undefined));
+    const { labels = {}, capabilities = [] } = task.requirements;
+    const mismatch = (m: (typeof machines)[number]) => {
+      if (task.environmentId && m.environmentId !== task.environmentId) return `environment ${task.environmentId}`;
+      const label = Object.entries(labels).find(([k, v]) => m.labels[k] !== v);
+      if (label) return `label ${label[0]}=${label[1]}`;
+      const capability = capabilities.find((c) => !m.capabilities.includes(c));
+      if (capability) return `capability ${capability}`;
+      return undefined;
+    };
+    const unavailable = (m: (typeof machines)[number]) =>
+      m.decommissionedAt
+        ? "decommissioned"
+        : m.draining
+          ? "draining"
+          : m.status === "online"
+            ? undefined
+            : m.status === "offline"
+              ? "offline"
+              : `in ${m.status}`;
+    if (task.hostId) {
+      const m = machines[0];
+      if (!m) return `machine ${task.hostId} no longer exists`;
+      const state = unavailable(m);
+      if (state) return `machine ${m.id} (the task is pinned to it) is ${state}`;
+      const missing = mismatch(m);
+      if (missing) return `machine ${m.id} (the task is pinned to it) lacks the required ${missing}`;
+      if (m.used >= m.maxConcurrentTasks)
+        return `machine ${m.id} (the task is pinned to it) has no free slot (${m.used} of ${m.maxConcurrentTasks} in use)`;
+      return undefined;
+    }
+    const live = machines.filter((m) => !m.decommissionedAt);
+    const matching = live.filter((m) => !mismatch(m));
+    if (matching.length === 0) {
+      if (live.length === 0) return "the tenant has no machines";
+      const missing = [...new Set(live.map((m) => mismatch(m)!))];
+      return `no machine of the tenant matches the task's requirements (missing: ${missing.join("; ")})`;
+    }
+    const available = matching.filter((m) => !unavailable(m));
+    if (available.length === 0) {
+      const states = new Map<string, number>();
+      for (const m of matching) states.set(unavailable(m)!, (states.get(unavailable(m)!) ?? 0) + 1);
+      const summary = [...states].map(([state, n]) => `${n} ${state}`).join(", ");
+      return `none of the ${matching.length} matching machine(s) is available (${summary})`;
+    }
+    if (available.every((m) => m.used >= m.maxConcurrentTasks))
+      return `all ${available.length} available matching machine(s) are busy (no free slot)`;
+    return undefined;
   }
 
   /** Machines offline since before `cutoff` that still hold assigned or running tasks. */

@@ -9,7 +9,7 @@ import { TASK_STATUSES, type TaskStatus } from "../../lib/lifecycle";
 import { DEFAULT_LIMIT, afterCursor, toPage } from "../../lib/pagination";
 import { publicRow } from "../../lib/rows";
 import { transitionRow, type TransitionInput } from "../../lib/transition";
-import { badRequest, notFound } from "../../http/errors";
+import { badRequest, conflict, notFound } from "../../http/errors";
 import type { EnvironmentService } from "../environments/service";
 import type { ProjectService } from "../projects/service";
 import { DEFAULT_PIPELINE } from "../projects/pipeline";
@@ -32,10 +32,11 @@ export class TaskService {
     if (template.environmentId) await this.environments.assertOwned(q, tenantId, template.environmentId);
     if (template.hostId) {
       const [host] = await q
-        .select({ id: hosts.id })
+        .select({ id: hosts.id, decommissionedAt: hosts.decommissionedAt })
         .from(hosts)
         .where(and(eq(hosts.id, template.hostId), eq(hosts.tenantId, tenantId)));
       if (!host) throw badRequest(`unknown host ${template.hostId}`);
+      if (host.decommissionedAt) throw conflict(`machine ${template.hostId} is decommissioned: it takes no tasks`);
     }
     if (template.projectKey) {
       const [project] = await q
@@ -168,7 +169,10 @@ export class TaskService {
       .from(tasks)
       .where(and(eq(tasks.id, id), eq(tasks.tenantId, tenantId)));
     if (!row) throw notFound("task");
-    return this.present(row, true);
+    const detailed = await this.present(row, true);
+    if (row.status !== "pending") return detailed;
+    // A queued task says what it waits for (null: nothing, the scheduler takes it on its next pass).
+    return { ...detailed, waitingFor: (await this.execution.whyPending(row)) ?? null };
   }
 
   async listEvents(tenantId: string, id: string, query: Static<typeof TaskEventsQuery>) {
