@@ -136,7 +136,8 @@ export class CommandService {
       kind: string;
       params: Record<string, unknown>;
       timeoutMs?: number | null;
-      ttlSeconds?: number;
+      /** undefined: the host environment's default; null: no deadline (the caller resolved it already). */
+      ttlSeconds?: number | null;
     }[],
   ) {
     if (items.length === 0) return [];
@@ -159,7 +160,11 @@ export class CommandService {
           id: newId("cmd"),
           tenantId,
           createdAt: now,
-          notAfter: deadlineOf(now, undefined, ttlSeconds ?? defaults.get(c.hostId)),
+          notAfter: deadlineOf(
+            now,
+            undefined,
+            ttlSeconds === null ? undefined : (ttlSeconds ?? defaults.get(c.hostId)),
+          ),
         })),
       )
       .returning();

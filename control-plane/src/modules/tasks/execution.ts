@@ -4,14 +4,24 @@
  * advancing on command transitions, confirm stages, cancel, retry, and re-queueing work of lost or
  * decommissioned machines. Every state change is a task event, written in the same transaction.
  */
-import { and, asc, desc, eq, inArray, isNotNull, isNull, lte, sql } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, isNotNull, isNull, lte, type SQL, sql } from "drizzle-orm";
 import type { Db, Queryable } from "../../db/connect";
-import { commands, hosts, taskEvents, taskLogs, taskStageRuns, tasks, type PipelineStage } from "../../db/schema";
+import {
+  commands,
+  environments,
+  hosts,
+  taskEvents,
+  taskLogs,
+  taskStageRuns,
+  tasks,
+  type PipelineStage,
+} from "../../db/schema";
 import type { DomainEvent, EventBus } from "../../lib/events";
 import { newId } from "../../lib/ids";
 import { TASK_ACTIVE, type TaskStatus } from "../../lib/lifecycle";
 import { badRequest, conflict, notFound } from "../../http/errors";
 import type { CommandService } from "../commands/service";
+import { commandTtlSecondsOf } from "../environments/safety-config";
 import { render } from "../projects/pipeline";
 
 export type Task = typeof tasks.$inferSelect;
@@ -19,7 +29,7 @@ type Command = typeof commands.$inferSelect;
 type HostRow = Pick<
   typeof hosts.$inferSelect,
   "id" | "tenantId" | "environmentId" | "labels" | "capabilities" | "maxConcurrentTasks"
->;
+> & { environmentConfig: Record<string, unknown> | null };
 
 const PINNED = " (the task was pinned to it: it cannot run elsewhere)";
 
@@ -31,6 +41,8 @@ class AfterCommit {
   readonly commands: Command[] = [];
   readonly transitions: { tenantId: string; taskId: string; status: TaskStatus }[] = [];
   readonly cancels: { tenantId: string; commandId: string; reason: string }[] = [];
+  /** Task events of the transaction, written in one INSERT at its end. */
+  readonly events: (typeof taskEvents.$inferInsert)[] = [];
   /** Wait until cancels have been handed to the agent (before its identity is revoked, say). */
   awaitCancelDelivery = false;
 }
@@ -45,7 +57,11 @@ export class TaskExecution {
   /** Runs `fn` in a transaction, then delivers its new commands, cancels and transition events. */
   private async inTx<T>(fn: (tx: Queryable, after: AfterCommit) => Promise<T>): Promise<T> {
     const after = new AfterCommit();
-    const result = await this.db.transaction((tx) => fn(tx, after));
+    const result = await this.db.transaction(async (tx) => {
+      const value = await fn(tx, after);
+      if (after.events.length) await tx.insert(taskEvents).values(after.events);
+      return value;
+    });
     await this.flush(after);
     return result;
   }
@@ -57,6 +73,26 @@ export class TaskExecution {
       await this.commands.cancelIfActive(c.tenantId, c.commandId, c.reason, {
         awaitDelivery: after.awaitCancelDelivery,
       });
+  }
+
+  /** Records a task event, written with the transaction's other events before it commits. */
+  private note(
+    after: AfterCommit,
+    task: Pick<Task, "id" | "tenantId" | "attempt">,
+    type: string,
+    message: string,
+    data: Record<string, unknown> = {},
+    stageIndex?: number,
+  ) {
+    after.events.push({
+      tenantId: task.tenantId,
+      taskId: task.id,
+      attempt: task.attempt,
+      type,
+      message,
+      data,
+      stageIndex: stageIndex ?? null,
+    });
   }
 
   async event(
@@ -100,8 +136,8 @@ export class TaskExecution {
       .where(eq(tasks.id, task.id))
       .returning();
     if (status !== task.status) {
-      await this.event(
-        q,
+      this.note(
+        after,
         row!,
         "status",
         message ?? `${task.status} → ${status}`,
@@ -117,8 +153,10 @@ export class TaskExecution {
 
   /**
    * One scheduling pass: claims up to `limit` pending tasks (highest priority, then oldest) with SKIP LOCKED,
-   * locks the eligible machines of their tenants (SKIP LOCKED: another replica's machines are left alone),
-   * counts their used slots, assigns and dispatches each task's current stage. Returns how many were assigned.
+   * locks machines with free slots that can take them (SKIP LOCKED: a machine another replica is assigning to
+   * right now is left for the next pass), recounts their slots under the lock, and assigns and dispatches each
+   * task's current stage. A handful of statements per pass, whatever the number of tasks or machines. Returns
+   * how many were assigned.
    */
   async assignPending(limit = 500): Promise<number> {
     return this.inTx(async (tx, after) => {
@@ -130,68 +168,43 @@ export class TaskExecution {
         .limit(limit)
         .for("update", { skipLocked: true });
       if (pending.length === 0) return 0;
-      const tenantIds = [...new Set(pending.map((t) => t.tenantId))];
-      const eligible = and(
-        inArray(hosts.tenantId, tenantIds),
-        eq(hosts.status, "online"),
-        eq(hosts.draining, false),
-        isNull(hosts.decommissionedAt),
-      );
-      const machines: HostRow[] = await tx
-        .select({
-          id: hosts.id,
-          tenantId: hosts.tenantId,
-          environmentId: hosts.environmentId,
-          labels: hosts.labels,
-          capabilities: hosts.capabilities,
-          maxConcurrentTasks: hosts.maxConcurrentTasks,
-        })
-        .from(hosts)
-        .where(eligible)
-        .orderBy(asc(hosts.id));
+      const machines = await this.lockCandidates(tx, pending);
       if (machines.length === 0) return 0;
-      const usedSlots = async (ids: string[]) => {
-        const used = new Map<string, number>();
-        if (ids.length === 0) return used;
-        const counts = await tx
-          .select({ hostId: tasks.assignedHostId, n: sql<number>`count(*)::int` })
-          .from(tasks)
-          .where(and(inArray(tasks.assignedHostId, ids), inArray(tasks.status, [...TASK_ACTIVE])))
-          .groupBy(tasks.assignedHostId);
-        for (const c of counts) used.set(c.hostId!, c.n);
-        return used;
-      };
-      // Plan on an unlocked snapshot, then lock only the machines the plan uses (SKIP LOCKED: a machine another
-      // replica is assigning to right now is left for the next pass) and recount their slots under the lock.
-      const snapshot = await usedSlots(machines.map((m) => m.id));
-      const planFree = new Map(machines.map((m) => [m.id, m.maxConcurrentTasks - (snapshot.get(m.id) ?? 0)]));
-      const plan: { task: Task; machine: HostRow }[] = [];
-      for (const task of pending) {
-        const machine = pickMachine(task, machines, planFree);
-        if (!machine) continue;
-        planFree.set(machine.id, planFree.get(machine.id)! - 1);
-        plan.push({ task, machine });
-      }
-      if (plan.length === 0) return 0;
-      const chosen = [...new Set(plan.map((p) => p.machine.id))];
-      const locked = await tx
-        .select({ id: hosts.id, maxConcurrentTasks: hosts.maxConcurrentTasks })
-        .from(hosts)
-        .where(and(inArray(hosts.id, chosen), eligible))
-        .for("update", { skipLocked: true });
-      const used = await usedSlots(locked.map((m) => m.id));
-      const free = new Map(locked.map((m) => [m.id, m.maxConcurrentTasks - (used.get(m.id) ?? 0)]));
+      // Recount under the lock: the candidates' counts were read before their rows were locked, and an assignment
+      // another replica committed in between changes no host row (nothing to re-check). A new snapshot does.
+      const used = new Map<string, number>();
+      const counts = await tx
+        .select({ hostId: tasks.assignedHostId, n: sql<number>`count(*)::int` })
+        .from(tasks)
+        .where(
+          and(
+            inArray(
+              tasks.assignedHostId,
+              machines.map((m) => m.id),
+            ),
+            inArray(tasks.status, [...TASK_ACTIVE]),
+          ),
+        )
+        .groupBy(tasks.assignedHostId);
+      for (const c of counts) used.set(c.hostId!, c.n);
+      const free = new Map(machines.map((m) => [m.id, m.maxConcurrentTasks - (used.get(m.id) ?? 0)]));
       let assigned = 0;
       // Command and agent stages are dispatched in bulk (a handful of statements per pass, whatever the count);
       // a confirm stage (a re-queued suspended task) takes the one-by-one path.
       const bulk: { task: Task; hostId: string; spec: StageCommand }[] = [];
-      for (const { task, machine } of plan) {
-        if ((free.get(machine.id) ?? 0) <= 0) continue; // skipped (locked elsewhere) or filled meanwhile
+      for (const task of pending) {
+        const machine = pickMachine(task, machines, free);
+        if (!machine) continue;
         free.set(machine.id, free.get(machine.id)! - 1);
         assigned++;
         const spec = stageCommand(task);
         if (spec) {
-          bulk.push({ task, hostId: machine.id, spec });
+          // The machine's environment deadline, resolved here (no second lookup when the command is inserted).
+          bulk.push({
+            task,
+            hostId: machine.id,
+            spec: { ...spec, ttlSeconds: spec.ttlSeconds ?? commandTtlSecondsOf(machine.environmentConfig) ?? null },
+          });
           continue;
         }
         const row = await this.setStatus(
@@ -209,7 +222,71 @@ export class TaskExecution {
     });
   }
 
-  /** Assigns tasks whose current stage is a command: one UPDATE, and one INSERT each for commands, stage runs, events. */
+  /**
+   * Locks (SKIP LOCKED) online machines that are not draining, in maintenance or decommissioned, have a free slot
+   * and match the claimed tasks: one statement per kind of task in the batch (same tenant, machine, environment and
+   * requirements), each limited to as many machines as there are such tasks, most free slots first.
+   */
+  private async lockCandidates(q: Queryable, pending: Task[]): Promise<HostRow[]> {
+    const kinds = new Map<string, { task: Task; count: number }>();
+    for (const task of pending) {
+      const key = JSON.stringify([task.tenantId, task.hostId, task.environmentId, task.requirements]);
+      const kind = kinds.get(key);
+      if (kind) kind.count++;
+      else kinds.set(key, { task, count: 1 });
+    }
+    // spelled out: drizzle leaves column names unqualified inside a subquery written as SQL
+    const used = sql`(select count(*) from tasks t where t.assigned_host_id = "hosts"."id"
+      and t.status in ('assigned', 'running', 'suspended'))`;
+    const found = new Map<string, HostRow>();
+    // A batch of many different kinds of task: one statement for all machines of their tenants instead.
+    const groups =
+      kinds.size <= 8
+        ? [...kinds.values()]
+        : [...new Set(pending.map((t) => t.tenantId))].map((tenantId) => ({ tenantId }));
+    for (const group of groups) {
+      const filters: (SQL | undefined)[] = [
+        eq(hosts.status, "online"),
+        eq(hosts.draining, false),
+        isNull(hosts.decommissionedAt),
+        sql`${used} < ${hosts.maxConcurrentTasks}`,
+      ];
+      let limit: number | undefined;
+      if ("task" in group) {
+        const { task, count } = group;
+        const { labels = {}, capabilities = [] } = task.requirements;
+        filters.push(eq(hosts.tenantId, task.tenantId));
+        if (task.hostId) filters.push(eq(hosts.id, task.hostId));
+        if (task.environmentId) filters.push(eq(hosts.environmentId, task.environmentId));
+        if (Object.keys(labels).length) filters.push(sql`${hosts.labels} @> ${JSON.stringify(labels)}::jsonb`);
+        if (capabilities.length) filters.push(sql`${hosts.capabilities} @> ${JSON.stringify(capabilities)}::jsonb`);
+        limit = count;
+      } else filters.push(eq(hosts.tenantId, group.tenantId));
+      const query = q
+        .select({
+          id: hosts.id,
+          tenantId: hosts.tenantId,
+          environmentId: hosts.environmentId,
+          environmentConfig: environments.config,
+          labels: hosts.labels,
+          capabilities: hosts.capabilities,
+          maxConcurrentTasks: hosts.maxConcurrentTasks,
+        })
+        .from(hosts)
+        .leftJoin(environments, eq(environments.id, hosts.environmentId))
+        .where(and(...filters))
+        .orderBy(sql`${hosts.maxConcurrentTasks} - ${used} desc`, asc(hosts.id))
+        .$dynamic();
+      const rows = await (limit === undefined ? query : query.limit(limit)).for("update", {
+        of: hosts,
+        skipLocked: true,
+      });
+      for (const row of rows) found.set(row.id, row);
+    }
+    return [...found.values()];
+  }
+
+  /** Assigns tasks whose current stage is a command: an INSERT of their commands, then one statement for the rest. */
   private async assignInBulk(
     q: Queryable,
     after: AfterCommit,
@@ -227,47 +304,39 @@ export class TaskExecution {
       );
       for (const [i, g] of group.entries()) commandOf.set(g.task.id, rows[i]!);
     }
+    // One statement: the tasks, their stage runs and their two events each (status, stage.dispatched), in order.
+    const at = sql`${now.toISOString()}::timestamptz`;
     const values = sql.join(
-      items.map((i) => sql`(${i.task.id}, ${i.hostId}, ${commandOf.get(i.task.id)!.id})`),
+      items.map(({ task, hostId, spec }, ord) => {
+        const stage = task.pipeline[task.stageIndex]!;
+        return sql`(${ord}::int, ${task.id}::text, ${hostId}::text, ${commandOf.get(task.id)!.id}::text,
+          ${newId("stage")}::text, ${task.tenantId}::text, ${task.attempt}::int, ${task.stageIndex}::int,
+          ${stage.name}::text, ${stage.kind}::text, ${spec.kind}::text, ${task.status}::text)`;
+      }),
       sql`, `,
     );
     await q.execute(sql`
-      update ${tasks} set status = 'assigned', assigned_host_id = v.host_id, assigned_at = ${now.toISOString()}::timestamptz,
-        current_command_id = v.command_id, updated_at = ${now.toISOString()}::timestamptz
-      from (values ${values}) as v(id, host_id, command_id) where ${tasks.id} = v.id`);
-    await q.insert(taskStageRuns).values(
-      items.map(({ task, hostId }) => {
-        const stage = task.pipeline[task.stageIndex]!;
-        return {
-          id: newId("stage"),
-          tenantId: task.tenantId,
-          taskId: task.id,
-          attempt: task.attempt,
-          stageIndex: task.stageIndex,
-          stageName: stage.name,
-          kind: stage.kind,
-          status: "running" as const,
-          hostId,
-          commandId: commandOf.get(task.id)!.id,
-        };
-      }),
-    );
-    await q.insert(taskEvents).values(
-      items.flatMap(({ task, hostId, spec }) => {
-        const stage = task.pipeline[task.stageIndex]!;
-        const commandId = commandOf.get(task.id)!.id;
-        const base = { tenantId: task.tenantId, taskId: task.id, attempt: task.attempt, stageIndex: task.stageIndex };
-        return [
-          { ...base, type: "status", message: `assigned to ${hostId}`, data: { from: task.status, to: "assigned" } },
-          {
-            ...base,
-            type: "stage.dispatched",
-            message: `stage ${stage.name} (${spec.kind}) sent to ${hostId} as ${commandId}`,
-            data: { stage: stage.name, commandId, kind: spec.kind },
-          },
-        ];
-      }),
-    );
+      with v(ord, id, host_id, command_id, run_id, tenant_id, attempt, stage_index, stage_name, stage_kind,
+             command_kind, from_status) as (values ${values}),
+      assigned as (
+        update tasks set status = 'assigned', assigned_host_id = v.host_id, assigned_at = ${at},
+          current_command_id = v.command_id, updated_at = ${at}
+        from v where tasks.id = v.id
+      ),
+      runs as (
+        insert into task_stage_runs (id, tenant_id, task_id, attempt, stage_index, stage_name, kind, status, host_id,
+          command_id)
+        select run_id, tenant_id, id, attempt, stage_index, stage_name, stage_kind, 'running', host_id, command_id from v
+      )
+      insert into task_events (tenant_id, task_id, attempt, stage_index, type, message, data)
+      select v.tenant_id, v.id, v.attempt, v.stage_index, e.type, e.message, e.data
+      from v cross join lateral (values
+        (1, 'status', 'assigned to ' || v.host_id, jsonb_build_object('from', v.from_status, 'to', 'assigned')),
+        (2, 'stage.dispatched',
+          'stage ' || v.stage_name || ' (' || v.command_kind || ') sent to ' || v.host_id || ' as ' || v.command_id,
+          jsonb_build_object('stage', v.stage_name, 'commandId', v.command_id, 'kind', v.command_kind))
+      ) as e(n, type, message, data)
+      order by v.ord, e.n`);
     for (const { task } of items) {
       after.commands.push(commandOf.get(task.id)!);
       after.transitions.push({ tenantId: task.tenantId, taskId: task.id, status: "assigned" });
@@ -299,8 +368,8 @@ export class TaskExecution {
         status: "suspended",
         hostId,
       });
-      await this.event(
-        q,
+      this.note(
+        after,
         task,
         "stage.suspended",
         `stage ${stage.name} awaits confirmation`,
@@ -324,8 +393,8 @@ export class TaskExecution {
       hostId,
       commandId: command!.id,
     });
-    await this.event(
-      q,
+    this.note(
+      after,
       task,
       "stage.dispatched",
       `stage ${stage.name} (${spec.kind}) sent to ${hostId} as ${command!.id}`,
@@ -353,9 +422,11 @@ export class TaskExecution {
       .limit(1);
     if (!candidate) return;
     await this.inTx(async (tx, after) => {
-      const [task] = await tx
-        .select()
+      // The task, locked, with its stage command's outcome (one statement).
+      const [locked] = await tx
+        .select({ task: tasks, result: commands.result, error: commands.error })
         .from(tasks)
+        .leftJoin(commands, eq(commands.id, tasks.currentCommandId))
         .where(
           and(
             eq(tasks.tenantId, event.tenantId),
@@ -363,14 +434,15 @@ export class TaskExecution {
             inArray(tasks.status, ["assigned", "running"]),
           ),
         )
-        .for("update");
-      if (!task) return;
+        .for("update", { of: tasks });
+      if (!locked) return;
+      const { task } = locked;
       const stage = task.pipeline[task.stageIndex]!;
       if (event.status === "running") {
         if (task.status === "assigned")
           await this.setStatus(tx, after, task, "running", {}, `stage ${stage.name} started on ${task.assignedHostId}`);
-        await this.event(
-          tx,
+        this.note(
+          after,
           task,
           "stage.started",
           `stage ${stage.name} started`,
@@ -379,40 +451,58 @@ export class TaskExecution {
         );
         return;
       }
-      const [command] = await tx.select().from(commands).where(eq(commands.id, event.commandId));
       const now = new Date();
       if (event.status === "completed") {
-        const result = stageResultOf(command?.result);
+        const result = stageResultOf(locked.result);
         await tx
           .update(taskStageRuns)
           .set({ status: "completed", result, finishedAt: now })
           .where(eq(taskStageRuns.commandId, event.commandId));
-        await this.event(
-          tx,
+        this.note(
+          after,
           task,
           "stage.completed",
           `stage ${stage.name} completed`,
           { stage: stage.name, commandId: event.commandId },
           task.stageIndex,
         );
-        const running = task.status === "assigned" ? await this.setStatus(tx, after, task, "running") : task;
-        const next = await this.setStatus(tx, after, running, "running", {
+        // The running transition was missed (acks reordered or lost): record it, without a second UPDATE.
+        let current = task;
+        if (task.status === "assigned") {
+          this.note(after, task, "status", "assigned → running", { from: "assigned", to: "running" }, task.stageIndex);
+          after.transitions.push({ tenantId: task.tenantId, taskId: task.id, status: "running" });
+          current = { ...task, status: "running", startedAt: task.startedAt ?? now };
+        }
+        const advanced = {
           stageIndex: task.stageIndex + 1,
           stageResults: { ...task.stageResults, [stage.name]: result },
           currentCommandId: null,
-        });
-        await this.dispatch(tx, after, next);
+          startedAt: current.startedAt ?? now,
+        };
+        // The last stage: straight to completed (one UPDATE); otherwise the next stage goes out.
+        if (advanced.stageIndex >= task.pipeline.length) {
+          await this.setStatus(
+            tx,
+            after,
+            current,
+            "completed",
+            { ...advanced, result: { stages: advanced.stageResults } },
+            "all stages completed",
+          );
+          return;
+        }
+        await this.dispatch(tx, after, await this.setStatus(tx, after, current, "running", advanced));
         return;
       }
       // failed or cancelled (by someone else than a task cancel, which makes the task terminal first)
-      const error = `stage ${stage.name} failed: ${command?.error ?? event.error ?? event.status}`;
+      const error = `stage ${stage.name} failed: ${locked.error ?? event.error ?? event.status}`;
       await tx
         .update(taskStageRuns)
         .set({ status: "failed", error, finishedAt: now })
         .where(eq(taskStageRuns.commandId, event.commandId));
-      const excerpt = logExcerpt(command?.result);
-      await this.event(
-        tx,
+      const excerpt = logExcerpt(locked.result);
+      this.note(
+        after,
         task,
         "stage.failed",
         error,
@@ -466,7 +556,7 @@ export class TaskExecution {
         },
         `retry: attempt ${attempt} from stage ${task.pipeline[task.stageIndex]?.name ?? task.stageIndex}`,
       );
-      await this.event(tx, row, "task.retried", `attempt ${attempt} starts at stage ${task.stageIndex}`, {
+      this.note(after, row, "task.retried", `attempt ${attempt} starts at stage ${task.stageIndex}`, {
         previousAttempt: task.attempt,
         stageIndex: task.stageIndex,
       });
@@ -509,8 +599,8 @@ export class TaskExecution {
       if (stage.input?.maxLength !== undefined && input.result.length > stage.input.maxLength)
         throw badRequest(`invalid body: result: at most ${stage.input.maxLength} characters`);
       await this.closeSuspendedRun(tx, task, "completed", undefined, input.result);
-      await this.event(
-        tx,
+      this.note(
+        after,
         task,
         "stage.confirmed",
         `stage ${stage.name} confirmed`,
@@ -859,7 +949,13 @@ export class TaskExecution {
   }
 }
 
-type StageCommand = { kind: string; params: Record<string, unknown>; timeoutMs: number | null; ttlSeconds?: number };
+type StageCommand = {
+  kind: string;
+  params: Record<string, unknown>;
+  timeoutMs: number | null;
+  /** null: no deadline (resolved); undefined: the machine environment's default. */
+  ttlSeconds?: number | null;
+};
 
 /** The command running the task's current stage (templates filled in), or undefined for a confirm stage. */
 function stageCommand(task: Task): StageCommand | undefined {
