@@ -376,6 +376,16 @@ describe.each(setups)("orchestration with $label", ({ backend, external }) => {
     expect(waiting.waitingFor).toContain("label zone=mars");
     expect((await api().post(`/api/web/tasks/${id}/cancel`, undefined, key)).status).toBe(200);
     expect((await task(id)).waitingFor).toBeUndefined();
+
+    // a host holding a task pinned to it cannot be deleted (its task would run anywhere): 409 until it is done
+    const host = (await api().post("/api/v1/hosts", { name: `pinned-${crypto.randomUUID().slice(0, 6)}` }, key)).body;
+    const pinned = await createTask(picky, "pinned", host.id);
+    expect((await task(pinned)).waitingFor).toBe(`machine ${host.id} (the task is pinned to it) is offline`);
+    const refused = await api().delete(`/api/v1/hosts/${host.id}`, key);
+    expect(refused.status).toBe(409);
+    expect(refused.body.error).toContain("unfinished tasks");
+    await api().post(`/api/web/tasks/${pinned}/cancel`, undefined, key);
+    expect((await api().delete(`/api/v1/hosts/${host.id}`, key)).status).toBe(200);
   });
 
   test("worker loss: an agent killed mid-task fails its running stage, re-queues an idempotent one", async () => {

@@ -6,7 +6,7 @@ import { hosts, type HOST_STATUSES, telemetryPoints } from "../../db/schema";
 import type { EventBus } from "../../lib/events";
 import { newId } from "../../lib/ids";
 import { publicRow } from "../../lib/rows";
-import { notFound } from "../../http/errors";
+import { conflict, notFound } from "../../http/errors";
 import type { EnvironmentService } from "../environments/service";
 import type { HostCreateBody, HostListQuery, HostUpdateBody } from "./model";
 import { INSERT_CHUNK, screenTelemetry, type RawPoint } from "./telemetry";
@@ -180,12 +180,21 @@ export class HostService {
     return rows.map(({ tenantId: _t, hostId: _h, ...point }) => point);
   }
 
+  /**
+   * Deletes a host that holds no unfinished task (pinned to it or assigned to it): deleting one that does would
+   * unpin its queued tasks (they could then run anywhere) and orphan its running ones. Decommission it instead.
+   */
   async remove(tenantId: string, id: string) {
+    const unfinished = sql`exists (select 1 from tasks t where (t.host_id = ${id} or t.assigned_host_id = ${id})
+      and t.status in ('pending', 'assigned', 'running', 'suspended'))`;
     const [row] = await this.db
       .delete(hosts)
-      .where(and(eq(hosts.id, id), eq(hosts.tenantId, tenantId)))
+      .where(and(eq(hosts.id, id), eq(hosts.tenantId, tenantId), sql`not ${unfinished}`))
       .returning({ id: hosts.id });
-    if (!row) throw notFound("host");
+    if (!row) {
+      await this.get(tenantId, id); // 404 when it does not exist
+      throw conflict("host has unfinished tasks: cancel them, or decommission it (DELETE /api/admin/machines/:id)");
+    }
     return { id: row.id, deleted: true };
   }
 }

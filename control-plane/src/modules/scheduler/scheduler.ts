@@ -15,9 +15,15 @@ export interface TaskSchedulerOptions {
   batchSize?: number;
 }
 
+/**
+ * Passes at once in one control plane: a task queued while a pass runs is claimed by a second pass instead of
+ * waiting for the first to end. SKIP LOCKED keeps them apart exactly as it keeps replicas apart.
+ */
+const CONCURRENT_PASSES = 2;
+
 export class TaskScheduler {
   private timer?: ReturnType<typeof setTimeout>;
-  private running?: Promise<void>;
+  private readonly passes = new Set<Promise<void>>();
   private again = false;
   private stopped = true;
   private unsubscribe?: () => void;
@@ -40,13 +46,13 @@ export class TaskScheduler {
     this.stopped = true;
     this.unsubscribe?.();
     clearTimeout(this.timer);
-    await this.running;
+    await Promise.all(this.passes);
   }
 
-  /** Runs a pass now (or right after the current one). */
+  /** Runs a pass now (or, when CONCURRENT_PASSES are running, right after one ends). */
   wake(): void {
     if (this.stopped) return;
-    if (this.running !== undefined) {
+    if (this.passes.size >= CONCURRENT_PASSES) {
       this.again = true;
       return;
     }
@@ -68,20 +74,29 @@ export class TaskScheduler {
 
   private runPass(): void {
     this.again = false;
-    this.running = this.pass()
+    const pass: Promise<void> = this.pass()
+      .then((progress) => {
+        // Tasks whose machine the other pass held were skipped: a pass that assigned something runs once more.
+        if (progress) this.again = true;
+      })
       .catch(this.onError)
       .finally(() => {
-        this.running = undefined;
+        this.passes.delete(pass);
         if (this.again) this.wake();
-        else this.schedule(this.opts.tickMs);
+        else if (this.passes.size === 0) this.schedule(this.opts.tickMs);
       });
+    this.passes.add(pass);
   }
 
-  private async pass(): Promise<void> {
+  /** Returns whether it assigned any task. */
+  private async pass(): Promise<boolean> {
     const batch = this.opts.batchSize ?? 500;
+    let total = 0;
     // Keep assigning while full batches come back (a backlog), then sweep for lost workers now and then.
-    for (let assigned = batch; assigned >= batch && !this.stopped; )
+    for (let assigned = batch; assigned >= batch && !this.stopped; ) {
       assigned = await this.execution.assignPending(batch);
+      total += assigned;
+    }
     if (Date.now() - this.lastSweep >= Math.min(this.opts.tickMs, this.opts.workerLossGraceMs / 2)) {
       this.lastSweep = Date.now();
       await this.sweepLostWorkers();
@@ -89,6 +104,7 @@ export class TaskScheduler {
       await this.execution.failUnrunnable();
       await this.execution.expireAssignments(new Date(Date.now() - this.opts.assignmentLeaseMs));
     }
+    return total > 0;
   }
 
   /** Worker loss: assigned tasks go back to the queue; running ones fail (or re-queue if the stage is idempotent). */
