@@ -67,4 +67,5 @@ export const hostOnline = (t: TestPlane, hostId: string) =>
   waitFor(
     `host ${hostId} online`,
     async () => (await t.api.get(`/api/v1/hosts/${hostId}`, t.adminKey)).body.status === "online",
+    30_000, // an agent process starting on a machine loaded by other suites can take more than 10 s
   );
