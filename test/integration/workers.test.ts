@@ -17,12 +17,7 @@ describe.each(await availableBackends())("worker enrollment on $name", (backend)
   let key: string;
 
   beforeAll(async () => {
-    // Short-lived access tokens: agents refresh within seconds (the recovery test needs a refresh to happen).
-    t = await startTestPlane(backend, {
-      taskSchedulerTickMs: 200,
-      taskAssignmentLeaseMs: 1_000,
-      runtimeAccessTokenTtlSeconds: 8,
-    });
+    t = await startTestPlane(backend, { taskSchedulerTickMs: 200, taskAssignmentLeaseMs: 1_000 });
     key = t.adminKey;
   });
   afterEach(() => stopAllAgents());
@@ -238,6 +233,8 @@ describe.each(await availableBackends())("worker enrollment on $name", (backend)
       .get() as { refresh_token: string; runtime_id: string };
     state.close();
     expect((await t.api.post("/api/workers/refresh-token", { refreshToken: refresh_token })).status).toBe(200);
+    // ...and the old token presented again (as the agent will) revokes the session: its access token is dead too.
+    expect((await t.api.post("/api/workers/refresh-token", { refreshToken: refresh_token })).status).toBe(401);
 
     const again = new AgentProcess({
       apiUrl: t.plane.url,
