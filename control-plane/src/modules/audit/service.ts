@@ -10,6 +10,8 @@ export interface AuditEntry {
   hostId?: string;
   actor: string;
   action: string;
+  /** What the action was about (user, token, project, host... id). */
+  target?: string;
   detail?: Record<string, unknown>;
 }
 
