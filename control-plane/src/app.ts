@@ -105,7 +105,9 @@ export async function startControlPlane(overrides: Partial<Config> = {}): Promis
   const log = createLogger(config.logLevel);
   const database = await openDatabase(config);
   const services = createServices(database.db, config, log);
+  await services.settings.load();
   await services.signingKeys.load();
+  services.settings.startReloading((err) => log.error("settings reload failed", err));
   const boot = await services.tenants.bootstrap(config.adminKey);
   const transport = await startTransport(config, services, database);
   // No Bun `maxRequestBodySize` below its default: Bun would answer a plain-text 413 before the request guard
@@ -126,8 +128,13 @@ export async function startControlPlane(overrides: Partial<Config> = {}): Promis
     services.events,
     {
       tickMs: config.taskSchedulerTickMs,
-      workerLossGraceMs: config.workerLossGraceMs,
-      assignmentLeaseMs: config.taskAssignmentLeaseMs,
+      // Read at use time: system settings change them without a restart.
+      get workerLossGraceMs() {
+        return config.workerLossGraceMs;
+      },
+      get assignmentLeaseMs() {
+        return config.taskAssignmentLeaseMs;
+      },
     },
     (err) => log.error("task scheduler pass failed", err),
   );
@@ -141,6 +148,7 @@ export async function startControlPlane(overrides: Partial<Config> = {}): Promis
     transport,
     generatedAdminKey: boot.generatedKey,
     async stop() {
+      services.settings.stop();
       await scheduler.stop();
       services.updates.stop();
       await sweeper.stop();

@@ -9,6 +9,7 @@ import { DeviceLoginService } from "./modules/auth/device";
 import { LoginService } from "./modules/auth/login";
 import { isOwnJwt, SigningKeys } from "./modules/auth/signing-keys";
 import { PeopleService } from "./modules/people/service";
+import { SettingsService } from "./modules/settings/service";
 import { ProjectMemberService } from "./modules/projects/members";
 import { RateLimiter } from "./lib/rate-limit";
 import type { JWK } from "jose";
@@ -43,7 +44,13 @@ export function createServices(db: Db, config: Config, log: Logger) {
   const userTokens = new SessionTokenService(
     db,
     {
-      ...config,
+      // Read at use time: system settings change them without a restart.
+      get accessTokenTtlSeconds() {
+        return config.accessTokenTtlSeconds;
+      },
+      get refreshTokenTtlSeconds() {
+        return config.refreshTokenTtlSeconds;
+      },
       accessPrefix: USER_ACCESS_PREFIX,
       refreshPrefix: USER_REFRESH_PREFIX,
       signer: {
@@ -104,8 +111,12 @@ export function createServices(db: Db, config: Config, log: Logger) {
       ? { issuer: config.oidcIssuer, jwksUrl: config.oidcJwksUrl, audience: config.oidcAudience }
       : undefined;
   const loginFailures = new RateLimiter({
-    limit: config.rateLimitLoginFailures,
-    windowSeconds: config.loginLockoutSeconds,
+    get limit() {
+      return config.rateLimitLoginFailures;
+    },
+    get windowSeconds() {
+      return config.loginLockoutSeconds;
+    },
   });
   const runtime = new RuntimeService(db, runtimeSessions, events, config.bootstrapTokenTtlSeconds);
   return {
@@ -125,6 +136,7 @@ export function createServices(db: Db, config: Config, log: Logger) {
     userTokens,
     signingKeys,
     people,
+    settings: new SettingsService(db, audit, config),
     projectMembers: new ProjectMemberService(db, projects, people, audit),
     login: new LoginService(db, people, userTokens, audit, loginFailures),
     authenticator: new Authenticator(people, apiKeys, userTokens, external),

@@ -11,7 +11,8 @@ import type { UserPrincipal } from "../auth/principal";
 import type { ProjectMemberService } from "../projects/members";
 import { projectRoleCovers } from "../projects/members";
 import type { TaskService } from "../tasks/service";
-import { PERMISSIONS, type Rule, permissionKey } from "./permissions";
+import type { AuditService } from "../audit/service";
+import { type AuditedRule, PERMISSIONS, permissionKey } from "./permissions";
 
 interface RouteLike {
   method: string;
@@ -24,13 +25,14 @@ interface CompiledRoute {
   pattern: RegExp;
   paramNames: string[];
   params: number;
-  rule?: Rule;
+  rule?: AuditedRule;
 }
 
 export interface AccessDeps {
   authenticator: Authenticator;
   projectMembers: ProjectMemberService;
   tasks: TaskService;
+  audit: AuditService;
 }
 
 const isAdmin = (p: UserPrincipal) => p.role === "admin" || p.isSuperadmin;
@@ -98,6 +100,18 @@ export class AccessGuard {
     throw forbidden(task.projectId ? `project ${rule.role} role required` : "tenant admin role required");
   }
 
+  /** Records a successful call of an audited route (the table's `audit` action). */
+  async recordSuccess(request: Request, status: unknown): Promise<void> {
+    const numeric = typeof status === "number" ? status : 200;
+    if (numeric >= 400) return;
+    const found = this.match(request.method, new URL(request.url).pathname);
+    const action = found?.route.rule?.audit;
+    if (!found || !action || found.route.rule?.access === "public") return;
+    const principal = await this.deps.authenticator.forRequest(request);
+    const target = Object.values(found.params)[0];
+    await this.deps.audit.record({ tenantId: principal.tenantId, actor: principal.userId, action, target });
+  }
+
   /** The body-dependent part of a rule, once the body has been validated. */
   async checkBody(request: Request, body: unknown): Promise<void> {
     const found = this.match(request.method, new URL(request.url).pathname);
@@ -116,7 +130,8 @@ export class AccessGuard {
 export const accessGuard = (guard: AccessGuard) =>
   new Elysia({ name: "access-guard" })
     .onRequest(({ request }) => guard.check(request))
-    .onBeforeHandle({ as: "global" }, ({ request, body }) => guard.checkBody(request, body));
+    .onBeforeHandle({ as: "global" }, ({ request, body }) => guard.checkBody(request, body))
+    .onAfterHandle({ as: "global" }, ({ request, set }) => guard.recordSuccess(request, set.status));
 
 function compile(route: RouteLike): CompiledRoute {
   const path = route.path.length > 1 ? route.path.replace(/\/$/, "") : route.path;

@@ -27,6 +27,10 @@ export type Rule =
   | { access: "installationAdmin" }
   | { access: "project"; role: ProjectRole; project: ProjectRef };
 
+/** A rule whose successful calls the guard records in the audit trail under `action` (target: the path's id). */
+export type AuditedRule = Rule & { audit?: string };
+const audited = (rule: Rule, action: string): AuditedRule => ({ ...rule, audit: action });
+
 const PUBLIC: Rule = { access: "public" };
 const USER: Rule = { access: "user" };
 const ADMIN: Rule = { access: "tenantAdmin" };
@@ -34,7 +38,7 @@ const INSTALLATION: Rule = { access: "installationAdmin" };
 const project = (role: ProjectRole, ref: ProjectRef): Rule => ({ access: "project", role, project: ref });
 
 /** `METHOD /path` (no trailing slash) → rule. */
-export const PERMISSIONS: Record<string, Rule> = {
+export const PERMISSIONS: Record<string, AuditedRule> = {
   // Open and self-authenticating routes.
   "GET /health": PUBLIC,
   "GET /openapi": PUBLIC,
@@ -68,7 +72,7 @@ export const PERMISSIONS: Record<string, Rule> = {
 
   // Oneself.
   "GET /api/users/me": USER,
-  "POST /api/auth/device/approve": USER,
+  "POST /api/auth/device/approve": audited(USER, "auth.device_approve"),
   "GET /api/web/profile": USER,
   "PUT /api/web/profile": USER,
   "PUT /api/web/profile/password": USER,
@@ -83,7 +87,7 @@ export const PERMISSIONS: Record<string, Rule> = {
   "DELETE /api/v1/auth-keys/:id": ADMIN,
 
   // Installation.
-  "POST /api/v1/tenants": INSTALLATION,
+  "POST /api/v1/tenants": audited(INSTALLATION, "tenant.create"),
   "GET /api/v1/tenants": INSTALLATION,
   "POST /api/admin/signing-keys/rotate": INSTALLATION,
   "GET /api/admin/settings": ADMIN,
@@ -109,31 +113,31 @@ export const PERMISSIONS: Record<string, Rule> = {
   "GET /api/v1/hosts/:id/telemetry": USER,
   "POST /api/v1/hosts": ADMIN,
   "PUT /api/v1/hosts/:id": ADMIN,
-  "PUT /api/v1/hosts/:id/status": ADMIN,
-  "DELETE /api/v1/hosts/:id": ADMIN,
+  "PUT /api/v1/hosts/:id/status": audited(ADMIN, "host.status_set"),
+  "DELETE /api/v1/hosts/:id": audited(ADMIN, "host.delete"),
   "GET /api/v1/commands": USER,
   "GET /api/v1/commands/:id": USER,
   "POST /api/v1/commands": USER,
   "DELETE /api/v1/commands/:id": USER,
   /** Forcing a command's recorded state by hand. */
-  "POST /api/v1/commands/:id/transition": ADMIN,
+  "POST /api/v1/commands/:id/transition": audited(ADMIN, "command.force_transition"),
   "GET /api/v1/estop": USER,
-  "POST /api/v1/estop": USER,
-  "POST /api/v1/estop/reset": ADMIN,
+  "POST /api/v1/estop": audited(USER, "estop.engage"),
+  "POST /api/v1/estop/reset": audited(ADMIN, "estop.reset"),
   "GET /api/v1/safety-policies": USER,
   "GET /api/v1/safety-policies/:id": USER,
   "GET /api/v1/safety-policies/proposals": USER,
-  "POST /api/v1/safety-policies": ADMIN,
+  "POST /api/v1/safety-policies": audited(ADMIN, "policy.create"),
   "PUT /api/v1/safety-policies/:id": ADMIN,
   "DELETE /api/v1/safety-policies/:id": ADMIN,
-  "POST /api/v1/safety-policies/proposals/:id/approve": ADMIN,
-  "POST /api/v1/safety-policies/proposals/:id/reject": ADMIN,
+  "POST /api/v1/safety-policies/proposals/:id/approve": audited(ADMIN, "policy.approve"),
+  "POST /api/v1/safety-policies/proposals/:id/reject": audited(ADMIN, "policy.reject"),
   "GET /api/v1/triggers": USER,
   "POST /api/v1/triggers": ADMIN,
   "DELETE /api/v1/triggers/:id": ADMIN,
   "GET /api/runtime/identities": USER,
-  "POST /api/runtime/identities": ADMIN,
-  "POST /api/runtime/identities/:id/revoke": ADMIN,
+  "POST /api/runtime/identities": audited(ADMIN, "runtime_identity.create"),
+  "POST /api/runtime/identities/:id/revoke": audited(ADMIN, "runtime_identity.revoke"),
   "GET /api/runtime/delegations": USER,
   "GET /api/runtime/delegations/:id": USER,
   "POST /api/runtime/delegations": ADMIN,
@@ -149,22 +153,22 @@ export const PERMISSIONS: Record<string, Rule> = {
   "GET /api/web/machines": USER,
   "GET /api/web/machines/:id": USER,
   "GET /api/web/machines/:id/tasks": USER,
-  "POST /api/web/machines/:id/drain": ADMIN,
-  "POST /api/web/machines/:id/undrain": ADMIN,
+  "POST /api/web/machines/:id/drain": audited(ADMIN, "machine.drain"),
+  "POST /api/web/machines/:id/undrain": audited(ADMIN, "machine.undrain"),
   "GET /api/admin/machines": ADMIN,
   "GET /api/admin/machines/:id": ADMIN,
-  "PUT /api/admin/machines/:id": ADMIN,
-  "DELETE /api/admin/machines/:id": ADMIN,
+  "PUT /api/admin/machines/:id": audited(ADMIN, "machine.update"),
+  "DELETE /api/admin/machines/:id": audited(ADMIN, "machine.decommission"),
   "GET /api/admin/worker-tokens": ADMIN,
-  "POST /api/admin/worker-tokens": ADMIN,
-  "POST /api/admin/worker-tokens/:id/revoke": ADMIN,
+  "POST /api/admin/worker-tokens": audited(ADMIN, "worker_token.create"),
+  "POST /api/admin/worker-tokens/:id/revoke": audited(ADMIN, "worker_token.revoke"),
   "GET /api/admin/worker-tokens/:id/status": ADMIN,
 
   // Projects.
   "GET /api/admin/projects": ADMIN,
-  "POST /api/admin/projects": ADMIN,
+  "POST /api/admin/projects": audited(ADMIN, "project.create"),
   "PUT /api/admin/projects/:key": ADMIN,
-  "DELETE /api/admin/projects/:key": ADMIN,
+  "DELETE /api/admin/projects/:key": audited(ADMIN, "project.delete"),
   "GET /api/admin/projects/:key/members": ADMIN,
   "POST /api/admin/projects/:key/members": ADMIN,
   "DELETE /api/admin/projects/:key/members": ADMIN,

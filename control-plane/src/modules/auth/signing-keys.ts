@@ -138,7 +138,10 @@ export class SigningKeys {
 
   /** Public keys (JWKS) of every key that still verifies. */
   jwks(): { keys: JWK[] } {
-    return { keys: this.keys.map((k) => k.publicJwk) };
+    const now = Date.now();
+    return {
+      keys: this.keys.filter((k) => k.verifiesUntil === undefined || k.verifiesUntil > now).map((k) => k.publicJwk),
+    };
   }
 }
 
