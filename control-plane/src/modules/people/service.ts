@@ -9,6 +9,7 @@ import type { Db, Queryable } from "../../db/connect";
 import { users } from "../../db/schema";
 import { badRequest, conflict, HttpError, notFound } from "../../http/errors";
 import { newId } from "../../lib/ids";
+import { CredentialRejected } from "../../lib/rate-limit";
 import type { AuditService } from "../audit/service";
 import type { UserPrincipal } from "../auth/principal";
 import type { SessionTokenService } from "../sessions/tokens";
@@ -203,7 +204,7 @@ export class PeopleService {
     const user = await this.find(principal.tenantId, principal.userId);
     if (user.passwordHash !== null) {
       if (currentPassword === undefined || !(await Bun.password.verify(currentPassword, user.passwordHash)))
-        throw new HttpError(403, "current password is wrong");
+        throw new CredentialRejected(400, "current password is wrong"); // counts as a failed attempt
     }
     checkPasswordStrength(newPassword);
     await this.db
