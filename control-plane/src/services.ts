@@ -63,6 +63,17 @@ export function createServices(db: Db, config: Config, log: Logger) {
   );
   const audit = new AuditService(db);
   const people = new PeopleService(db, audit, userTokens);
+  // Every ended user session (logout, refresh-token reuse, password change, disabling) is in the audit trail.
+  events.subscribe((event) =>
+    event.type === "session.revoked" && event.userId
+      ? audit.record({
+          tenantId: event.tenantId,
+          actor: event.userId,
+          action: "auth.session_revoked",
+          target: event.familyId,
+        })
+      : undefined,
+  );
   const policies = new SafetyPolicyService(db, events, audit);
   const environments = new EnvironmentService(db, policies, events);
   const safety = new SafetyService(db, events, audit);

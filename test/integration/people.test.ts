@@ -277,6 +277,12 @@ describe.each(backends)("people and sign-in on $name", (backend) => {
     const actions = forUser.body.items.map((e: { action: string }) => e.action);
     for (const action of ["user.create", "auth.login_failed", "auth.login", "user.role_change"])
       expect(actions).toContain(action);
+    const refreshToken = (await login(name, "jo's password")).body.refreshToken;
+    await t.api.post("/api/auth/logout", { refreshToken });
+    await waitFor("the logout in the audit trail", async () => {
+      const ended = await t.api.get(`/api/admin/audit-logs?actor=${dev.id}&action=auth.session_revoked`, t.adminKey);
+      return ended.body.items.length > 0;
+    });
     const tokens = await t.api.get(`/api/admin/audit-logs?actor=${dev.id}&target=${token.id}`, t.adminKey);
     expect(tokens.body.items.map((e: { action: string }) => e.action).sort()).toEqual(["token.create", "token.revoke"]);
     const role = (await t.api.get(`/api/admin/audit-logs?action=user.role_change&target=${dev.id}`, t.adminKey)).body
