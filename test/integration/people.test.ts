@@ -111,8 +111,15 @@ describe.each(backends)("people and sign-in on $name", (backend) => {
     expect(ghostLocked.body.error).toBe(locked.body.error);
     // Other accounts are not affected.
     const other = unique("carol");
-    await createDeveloper({ name: other, password: "carol's password" });
-    expect((await login(other, "carol's password")).status).toBe(200);
+    const carol = await createDeveloper({ name: other, password: "carol's password" });
+    const session = await login(other, "carol's password");
+    expect(session.status).toBe(200);
+    // A disabled user: the same 401 as a wrong password, and their sessions end.
+    expect((await t.api.put(`/api/admin/developers/${carol.id}`, { disabled: true }, t.adminKey)).status).toBe(200);
+    const disabled = await login(other, "carol's password");
+    expect(disabled.status).toBe(401);
+    expect(disabled.body.error).toBe(wrong.body.error);
+    expect((await t.api.get("/api/users/me", session.body.accessToken)).status).toBe(401);
   });
 
   test("TOTP: setup, verify, then login needs a code; a code is accepted once; admin reset", async () => {
