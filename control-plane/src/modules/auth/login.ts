@@ -48,7 +48,7 @@ export class LoginService {
         });
       return new CredentialRejected(401, message);
     };
-    if (!user || !user.passwordHash || !passwordOk) throw await fail("password");
+    if (!user?.passwordHash || !passwordOk) throw await fail("password");
     if (user.disabledAt) throw await fail("disabled");
     if (user.totpEnabledAt) {
       if (!input.totpCode) throw new CredentialRejected(401, "totp_required", { totpRequired: true });
