@@ -4,7 +4,9 @@
  * Mosquitto (the local one, and a private one started from the generated password and ACL files).
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import mqtt, { type MqttClient } from "mqtt";
 import { availableBackends, mqttReachable, postgresReachable, TEST_MQTT_URL } from "../support/backends";
 import { createTenant, startTestPlane, type TestPlane } from "../support/control-plane";
@@ -404,11 +406,32 @@ describe.skipIf(!Bun.which("mosquitto"))("generated Mosquitto configuration", ()
     return res.body as GeneratedBrokerConfig & { dynamicSecurity: { clients: unknown[] } };
   };
 
+  /** The files as `npm run mosquitto-config` writes them. */
+  const configViaScript = async (): Promise<GeneratedBrokerConfig> => {
+    const out = mkdtempSync(join(tmpdir(), "mosquitto-config-"));
+    try {
+      const script = Bun.spawn([process.execPath, "scripts/mosquitto-config.ts", "--url", t.plane.url, "--out", out], {
+        env: { ...process.env, ADMIN_KEY: t.adminKey },
+        stdout: "ignore",
+        stderr: "pipe",
+      });
+      expect(await script.exited).toBe(0);
+      const read = (name: string) => readFileSync(join(out, name), "utf8");
+      return {
+        passwordFile: read("passwd"),
+        aclFile: read("acl"),
+        dynamicSecurity: JSON.parse(read("dynamic-security.json")),
+      };
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  };
+
   /** Keys of both tenants, a private broker from the generated files, tenant A's consumer subscribed to `topics`. */
   async function setUp(mode: "acl_file" | "dynsec", topics: string[]) {
     const keyA = (await t.api.post("/api/v1/consumer-keys", { name: "a" }, t.adminKey)).body;
     const keyB = (await t.api.post("/api/v1/consumer-keys", { name: "b" }, b.key)).body;
-    const files = await config();
+    const files = await configViaScript();
     expect(files.passwordFile).not.toContain(keyA.key); // hashes only
     expect(files.passwordFile).toContain(`${keyA.id}:$7$101$`);
     const broker = new PrivateMosquitto(mode);
