@@ -496,6 +496,13 @@ describe.skipIf(!Bun.which("mosquitto"))("generated Mosquitto configuration", ()
         await probe.stop();
         return code === 5 || code === 4;
       });
+      // Its connection opened before the revocation gets nothing more: every delivery is checked against the ACL.
+      const before = subA.messages.length;
+      await publishAsControlPlane(broker.port, `edge-json/${tenantA}/host_1/telemetry`, "after revocation");
+      await publishAsControlPlane(broker.port, `edge/${b.tenantId}/host_2/telemetry`, "tenant b again");
+      await waitFor("consumer B receives the next one", async () => subB.messages.length === 2);
+      await Bun.sleep(300);
+      expect(subA.messages.length).toBe(before);
     } finally {
       await subA.stop();
       await subB.stop();
