@@ -276,6 +276,34 @@ describe.each(backends)("MQTT consumers on the embedded broker, $name", (backend
     }
   });
 
+  test("a key holds at most 10 connections at once", async () => {
+    const key = await newKey(t.adminKey);
+    const connect = (n: number) =>
+      mqtt.connectAsync(t.plane.transport.mqttUrl, {
+        clientId: `${key.id}-${n}`,
+        username: key.id,
+        password: key.key,
+        reconnectPeriod: 0,
+      });
+    const open = [];
+    for (let i = 0; i < 10; i++) open.push(await connect(i));
+    try {
+      const refused = await connect(10).then(
+        (client) => client.endAsync(true).then(() => "connected"),
+        (err: Error) => err.message,
+      );
+      expect(refused).toContain("Server unavailable");
+      // The same client id takes its own session over (a reconnect), and a freed slot is usable again.
+      const again = await connect(0);
+      open.push(again);
+      await open.shift()!.endAsync(true);
+      await open.shift()!.endAsync(true);
+      open.push(await connect(11));
+    } finally {
+      await Promise.all(open.map((c) => c.endAsync(true)));
+    }
+  });
+
   test("revoking a key disconnects its open subscription at once and refuses the next login", async () => {
     const key = await newKey(t.adminKey);
     const sub = consumer(key, [`edge-json/${tenantA}/#`]);

@@ -45,6 +45,8 @@ const identities = new WeakMap<Client, BrokerIdentity>();
 
 /** Messages (not bytes) queued for a consumer beyond which it is dropped, whatever their size. */
 const CONSUMER_MAX_PENDING_MESSAGES = 10_000;
+/** Open connections per consumer key: each may hold its buffer bound, so their number is bounded too. */
+export const CONSUMER_MAX_CONNECTIONS_PER_KEY = 10;
 
 function agentMayUse(
   identity: Extract<BrokerIdentity, { kind: "agent" }>,
@@ -142,6 +144,12 @@ function grantQos0(client: Client): void {
 
 export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<EmbeddedBroker> {
   const broker = await Aedes.createBroker({ maxClientsIdLength: 128 });
+  const clients = () => (broker as unknown as { clients: Record<string, Client | undefined> }).clients;
+  const consumersOf = (keyId: string) =>
+    Object.values(clients()).filter((client): client is Client => {
+      const identity = client && identities.get(client);
+      return identity?.kind === "consumer" && identity.keyId === keyId;
+    });
 
   broker.authenticate = (client, username, password, done) => {
     opts
@@ -155,6 +163,14 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<
         if (!identity) {
           const error = Object.assign(new Error("bad credentials"), { returnCode: 4 });
           return done(error as never, false);
+        }
+        if (
+          identity.kind === "consumer" &&
+          consumersOf(identity.keyId).filter((other) => other.id !== client.id).length >=
+            CONSUMER_MAX_CONNECTIONS_PER_KEY
+        ) {
+          const error = new Error(`consumer key ${identity.keyId} has ${CONSUMER_MAX_CONNECTIONS_PER_KEY} connections`);
+          return done(Object.assign(error, { returnCode: 3 }) as never, false);
         }
         identities.set(client, identity);
         if (identity.kind === "consumer") {
@@ -194,12 +210,6 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : opts.port;
 
-  const clients = () => (broker as unknown as { clients: Record<string, Client | undefined> }).clients;
-  const consumersOf = (keyId: string) =>
-    Object.values(clients()).filter((client): client is Client => {
-      const identity = client && identities.get(client);
-      return identity?.kind === "consumer" && identity.keyId === keyId;
-    });
   return {
     port,
     disconnect(clientId) {
