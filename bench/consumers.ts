@@ -2,8 +2,10 @@
  * Does a stalled MQTT consumer slow agents or the control plane? One run, one control plane, one broker:
  *   - phase "no consumer": N simulated agents publish telemetry (QoS 1) at a steady rate while commands are created
  *     through REST and acknowledged RUNNING then COMPLETED by the agents;
- *   - phase "stalled consumer": the same, while a consumer key's mosquitto_sub subscribed to the tenant's telemetry is
- *     stopped (SIGSTOP): it reads nothing. Whenever the broker drops it, a new stalled one takes its place.
+ *   - phase "reading consumer": the same, while a consumer key's mosquitto_sub reads the tenant's telemetry (protobuf
+ *     and JSON): the broker forwards every byte once more;
+ *   - phase "stalled consumer": the same, but that mosquitto_sub is stopped (SIGSTOP): it reads nothing. Whenever the
+ *     broker drops it, a new stalled one takes its place.
  *   - reference: the bare MQTT QoS 1 publish → receive round trip on the same broker.
  * Measured: command round trip (REST create → `completed` committed, seen on the control plane's event bus) and
  * the agents' telemetry PUBACK latency.
@@ -110,8 +112,11 @@ function telemetryLoad() {
   };
 }
 
-/** Keeps one stalled consumer subscribed to the tenant's telemetry: a new one whenever the broker drops the last. */
-function stalledConsumers(key: { id: string; key: string }) {
+/**
+ * Keeps one consumer subscribed to the tenant's telemetry: a new one whenever the broker drops the last. `stalled`:
+ * it is stopped as soon as it is subscribed.
+ */
+function consumers(key: { id: string; key: string }, stalled: boolean) {
   const port = Number(new URL(mqttUrl).port);
   const subs: MosquittoSub[] = [];
   let running = true;
@@ -125,7 +130,7 @@ function stalledConsumers(key: { id: string; key: string }) {
         ]);
         subs.push(sub);
         await sub.subscribed();
-        sub.pause();
+        if (stalled) sub.pause();
       }
       await Bun.sleep(20);
     }
@@ -164,16 +169,19 @@ async function commands(total: number) {
   return { samples, wallMs: performance.now() - wallStart };
 }
 
-async function phase(withStalledConsumer: boolean) {
-  const key = withStalledConsumer
-    ? (await api.post("/api/v1/consumer-keys", { name: "bench-stalled" }, adminKey)).body
-    : undefined;
-  const consumers = key ? stalledConsumers(key) : undefined;
-  if (key) await Bun.sleep(500); // the first one is subscribed and stopped
+type Consumer = "none" | "reading" | "stalled";
+
+async function phase(consumer: Consumer) {
+  const key =
+    consumer === "none"
+      ? undefined
+      : (await api.post("/api/v1/consumer-keys", { name: `bench-${consumer}` }, adminKey)).body;
+  const running = key ? consumers(key, consumer === "stalled") : undefined;
+  if (key) await Bun.sleep(500); // the first one is subscribed (and stopped)
   const load = telemetryLoad();
   const rtt = await commands(total);
   await load.stop();
-  const spawned = (await consumers?.stop()) ?? 0;
+  const spawned = (await running?.stop()) ?? 0;
   return { ...rtt, pubacks: load.pubacks, dropped: Math.max(0, spawned - 1) };
 }
 
@@ -183,12 +191,11 @@ console.log(
     `${total} commands per phase, concurrency ${concurrency}, ${values.rounds} rounds of each phase`,
 );
 await commands(Math.min(50, total)); // warm-up
-const results = { none: [] as Awaited<ReturnType<typeof phase>>[], stalled: [] as Awaited<ReturnType<typeof phase>>[] };
-for (let round = 0; round < Number(values.rounds); round++) {
-  results.none.push(await phase(false));
-  results.stalled.push(await phase(true));
-}
-const report = (label: string, runs: Awaited<ReturnType<typeof phase>>[]) => {
+type Run = Awaited<ReturnType<typeof phase>>;
+const results: Record<Consumer, Run[]> = { none: [], reading: [], stalled: [] };
+for (let round = 0; round < Number(values.rounds); round++)
+  for (const consumer of ["none", "reading", "stalled"] as const) results[consumer].push(await phase(consumer));
+const report = (label: string, runs: Run[]) => {
   const rtt = summarize(
     runs.flatMap((r) => r.samples),
     runs.reduce((sum, r) => sum + r.wallMs, 0),
@@ -200,17 +207,16 @@ const report = (label: string, runs: Awaited<ReturnType<typeof phase>>[]) => {
   const dropped = runs.reduce((sum, r) => sum + r.dropped, 0);
   console.log(
     `  ${label.padEnd(17)} command round trip p50=${fmt(rtt.p50)} p99=${fmt(rtt.p99)} · ${rtt.throughputPerSec.toFixed(1)} commands/s · ` +
-      `telemetry PUBACK p50=${fmt(puback.p50)} p99=${fmt(puback.p99)} (n=${puback.n})` +
-      (label.startsWith("stalled") ? ` · stalled consumers dropped (and replaced): ${dropped}` : ""),
+      `telemetry PUBACK p50=${fmt(puback.p50)} p99=${fmt(puback.p99)} (n=${puback.n}) · consumers dropped: ${dropped}`,
   );
   return { rtt, puback };
 };
-const without = report("no consumer", results.none);
+const none = report("no consumer", results.none);
+const reading = report("reading consumer", results.reading);
 const stalled = report("stalled consumer", results.stalled);
-console.log(
-  `  stalled / none p50 ratio: command round trip ${(stalled.rtt.p50 / without.rtt.p50).toFixed(2)}, ` +
-    `telemetry PUBACK ${(stalled.puback.p50 / without.puback.p50).toFixed(2)}`,
-);
+const ratio = (a: { rtt: { p50: number }; puback: { p50: number } }, b: typeof a) =>
+  `command round trip ${(a.rtt.p50 / b.rtt.p50).toFixed(2)}, telemetry PUBACK ${(a.puback.p50 / b.puback.p50).toFixed(2)}`;
+console.log(`  p50 ratios: stalled / none: ${ratio(stalled, none)} · stalled / reading: ${ratio(stalled, reading)}`);
 const bareStart = performance.now();
 const bare = summarize(
   await bareMqttRoundTrip(mqttUrl, plane.transport.credentials ?? {}, Number(values["mqtt-samples"])),
