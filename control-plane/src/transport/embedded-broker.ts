@@ -46,7 +46,7 @@ const identities = new WeakMap<Client, BrokerIdentity>();
 /** Messages (not bytes) queued for a consumer beyond which it is dropped, whatever their size. */
 const CONSUMER_MAX_PENDING_MESSAGES = 10_000;
 /** Open connections per consumer key: each may hold its buffer bound, so their number is bounded too. */
-export const CONSUMER_MAX_CONNECTIONS_PER_KEY = 10;
+const CONSUMER_MAX_CONNECTIONS_PER_KEY = 10;
 
 function agentMayUse(
   identity: Extract<BrokerIdentity, { kind: "agent" }>,
@@ -196,9 +196,8 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<
   broker.authorizeSubscribe = (client, subscription, done) => {
     const identity = client && identities.get(client);
     // A consumer reads at QoS 0: nothing is kept for it, nothing waits for its acknowledgement.
-    if (identity?.kind === "consumer" && maySubscribe(identity, subscription.topic))
-      return done(null, { ...subscription, qos: 0 });
-    if (identity && maySubscribe(identity, subscription.topic)) return done(null, subscription);
+    if (identity && maySubscribe(identity, subscription.topic))
+      return done(null, identity.kind === "consumer" ? { ...subscription, qos: 0 } : subscription);
     done(null, null); // refused: SUBACK 0x80, the connection stays up
   };
 
