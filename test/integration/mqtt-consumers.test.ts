@@ -26,6 +26,8 @@ if (!Bun.which("mosquitto_sub") || !Bun.which("mosquitto_pub"))
 
 const backends = await availableBackends();
 const REFUSED = 128;
+// Whatever fails, no mosquitto_sub outlives the file.
+afterAll(() => MosquittoSub.stopAll());
 
 /** A host with a live runtime identity and a raw MQTT client logged in as its agent. */
 async function rawAgent(t: TestPlane, key: string, mqttUrl = t.plane.transport.mqttUrl) {

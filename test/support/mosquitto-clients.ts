@@ -31,6 +31,12 @@ export interface ReceivedMessage {
 
 /** `mosquitto_sub -d -F '%t %x'`: every message with its topic and raw payload; SUBACK results from its debug lines. */
 export class MosquittoSub {
+  /** Every one not stopped yet: `stopAll` in an afterAll leaves no process behind, whatever failed. */
+  private static readonly live = new Set<MosquittoSub>();
+  static async stopAll() {
+    await Promise.all([...MosquittoSub.live].map((sub) => sub.stop()));
+  }
+
   readonly messages: ReceivedMessage[] = [];
   /** Granted QoS per SUBACK, in order (128 = refused). */
   readonly granted: number[][] = [];
@@ -44,6 +50,7 @@ export class MosquittoSub {
     const args = ["stdbuf", "-oL", "mosquitto_sub", ...loginArgs(login), "-d", "-F", "%t %x"];
     for (const topic of topics) args.push("-t", topic);
     this.process = Bun.spawn(args, { stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+    MosquittoSub.live.add(this);
     void this.read();
     void new Response(this.process.stderr).text().then((text) => {
       this.stderr = text;
@@ -107,6 +114,7 @@ export class MosquittoSub {
   async stop() {
     this.process.kill("SIGKILL");
     await this.process.exited;
+    MosquittoSub.live.delete(this);
   }
 }
 
