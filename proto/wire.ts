@@ -193,3 +193,49 @@ export function parseTopic(name: string): { tenantId: string; hostId: string; ch
   if (!tenantId || !hostId || ![...AGENT_PUBLISHES, ...AGENT_RECEIVES].includes(channel as Channel)) return undefined;
   return { tenantId, hostId, channel: channel as Channel };
 }
+
+/** Channels an MQTT consumer (a `roz_mqc_` key) may read, as protobuf on `edge/...` and as JSON on `edge-json/...`. */
+export const CONSUMER_CHANNELS = ["telemetry", "status", "presence"] as const;
+export type ConsumerChannel = (typeof CONSUMER_CHANNELS)[number];
+
+/** Root of the JSON mirror: `edge-json/{tenantId}/{hostId}/{telemetry|status|presence}`, QoS 0. */
+export const JSON_MIRROR_ROOT = "edge-json";
+
+export const jsonTopic = (tenantId: string, hostId: string, channel: ConsumerChannel) =>
+  `${JSON_MIRROR_ROOT}/${tenantId}/${hostId}/${channel}`;
+
+/** One telemetry point on `edge-json/{tenant}/{host}/telemetry`. */
+export interface JsonTelemetryPoint {
+  host: string;
+  name: string;
+  value: number;
+  /** The point's `unit` tag, or null. */
+  unit: string | null;
+  /** ISO 8601, the agent's measurement time. */
+  time: string;
+  /** The agent's sequence number of the point: (host, seq) is unique, so duplicates can be dropped. */
+  seq: number;
+  tags: Record<string, string>;
+}
+
+/** An agent status report on `edge-json/{tenant}/{host}/status` (fields the agent reported within bounds). */
+export interface JsonStatus {
+  host: string;
+  /** ISO 8601, the agent's report time (or when it was received). */
+  time: string;
+  agentVersion: string | null;
+  uptimeSeconds?: number;
+  load1?: number;
+  memoryTotalBytes?: number;
+  memoryFreeBytes?: number;
+  runningCommands?: number;
+}
+
+/** The host's status as the control plane records it, retained on `edge-json/{tenant}/{host}/presence`. */
+export interface JsonPresence {
+  host: string;
+  /** `online`, `offline`, `maintenance`, ... (the host's status). */
+  status: string;
+  previous: string;
+  time: string;
+}

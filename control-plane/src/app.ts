@@ -26,6 +26,7 @@ import { triggersController } from "./modules/triggers";
 import { runtimeAuthController, runtimeIdentitiesController } from "./modules/runtime";
 import { startTransport, type Transport } from "./transport";
 import { auditController } from "./modules/audit";
+import { consumersController } from "./modules/consumers";
 import { delegationsController, runtimeControlController } from "./modules/delegations";
 import { releasesController, runtimeUpdatesController } from "./modules/updates";
 import { TriggerScheduler } from "./modules/triggers/scheduler";
@@ -84,6 +85,7 @@ export function createHttpApp(services: Services) {
       .use(runtimeControlController(services))
       .use(auditController(services))
       .use(estopController(services))
+      .use(consumersController(services))
   );
 }
 

@@ -24,6 +24,8 @@ export interface Config {
   mqttSharedGroup: string;
   /** Fixed MQTT client id of this replica: a persistent session (the broker queues agent messages while it is away). */
   mqttClientId?: string;
+  /** Embedded broker: a consumer with more unsent bytes than this is disconnected (it is not keeping up). */
+  mqttConsumerMaxBufferBytes: number;
   runtimeAccessTokenTtlSeconds: number;
   runtimeRefreshTokenTtlSeconds: number;
   bootstrapTokenTtlSeconds: number;
@@ -137,6 +139,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     adminKey: str(env, "ADMIN_KEY"),
     mqttSharedGroup: str(env, "MQTT_SHARED_GROUP") ?? "control-plane",
     mqttClientId: str(env, "MQTT_CLIENT_ID"),
+    mqttConsumerMaxBufferBytes: int(env, "MQTT_CONSUMER_MAX_BUFFER_BYTES", 1024 * 1024, 1024),
     runtimeAccessTokenTtlSeconds: int(env, "RUNTIME_ACCESS_TOKEN_TTL_SECONDS", 60 * 60, 1),
     runtimeRefreshTokenTtlSeconds: int(env, "RUNTIME_REFRESH_TOKEN_TTL_SECONDS", 30 * 24 * 3600, 1),
     bootstrapTokenTtlSeconds: int(env, "BOOTSTRAP_TOKEN_TTL_SECONDS", 24 * 3600, 1),

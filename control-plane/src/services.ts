@@ -28,6 +28,7 @@ import { TenantService } from "./modules/tenants/service";
 import { TriggerService } from "./modules/triggers/service";
 import { RuntimeService } from "./modules/runtime/service";
 import { AuditService } from "./modules/audit/service";
+import { ConsumerService } from "./modules/consumers/service";
 import { DelegationService } from "./modules/delegations/service";
 import { UpdateService } from "./modules/updates/service";
 import { ReleaseKeyService } from "./modules/updates/release-keys";
@@ -135,6 +136,7 @@ export function createServices(db: Db, config: Config, log: Logger) {
     machines: new MachineService(db, hosts, runtime, execution),
     workers: new WorkerService(db, runtime, config.workerTokenTtlSeconds),
     audit,
+    consumers: new ConsumerService(db, events, audit),
     safety,
     rateLimits,
     releaseKeys,

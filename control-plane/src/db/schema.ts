@@ -782,3 +782,42 @@ export const policyProposals = pgTable(
   },
   (t) => [index("policy_proposals_tenant_status_idx").on(t.tenantId, t.status)],
 );
+
+/**
+ * MQTT consumer keys `roz_mqc_...` (dashboards, pipelines): subscribe-only access to their tenant's telemetry,
+ * status and presence on the broker. Never accepted by the REST API.
+ */
+export const consumerKeys = pgTable(
+  "consumer_keys",
+  {
+    /** Also the MQTT username. */
+    id: text("id").primaryKey(),
+    tenantId: tenantRef(),
+    createdBy: text("created_by")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    /** First characters of the key, safe to show. */
+    prefix: text("prefix").notNull(),
+    keyHash: text("key_hash").notNull(),
+    /**
+     * The same key hashed for Mosquitto's password file / dynamic security (`$7$` PBKDF2-SHA512, salted), written
+     * once at creation (the only moment the key is known) so that the broker config can be generated later.
+     */
+    brokerHash: text("broker_hash").notNull(),
+    createdAt: createdAt(),
+    lastUsedAt: ts("last_used_at"),
+    revokedAt: ts("revoked_at"),
+  },
+  (t) => [uniqueIndex("consumer_keys_hash_idx").on(t.keyHash), index("consumer_keys_tenant_idx").on(t.tenantId)],
+);
+
+/** Per-tenant MQTT consumer settings (absent row = defaults). */
+export const consumerSettings = pgTable("consumer_settings", {
+  tenantId: text("tenant_id")
+    .primaryKey()
+    .references(() => tenants.id, { onDelete: "cascade" }),
+  /** Publish the JSON mirror (`edge-json/...`) of this tenant's telemetry, status and presence. */
+  jsonMirror: boolean("json_mirror").notNull().default(false),
+  updatedAt: updatedAt(),
+});

@@ -46,6 +46,8 @@ export type DomainEvent =
       atMs: number;
     }
   | { type: "runtime.revoked"; tenantId: string; runtimeId: string; hostId: string }
+  /** An MQTT consumer key was revoked: its broker connections must end now. */
+  | { type: "consumer_key.revoked"; tenantId: string; keyId: string }
   /** A token family was revoked (logout, refresh-token reuse): connections opened with its tokens must end now. */
   | { type: "session.revoked"; tenantId: string; familyId: string; runtimeId?: string; userId?: string }
   /** Safety policies, environments or host assignments changed: agents need a fresh policy set. */

@@ -15,6 +15,7 @@ import {
   type TelemetryPoint,
 } from "../../../proto/wire";
 import { AgentSequences, type AgentRef } from "./agent-sequence";
+import type { JsonMirror } from "./json-mirror";
 
 const STATUS_OF: Record<number, "running" | "completed" | "failed" | "expired" | undefined> = {
   [CommandStatus.RUNNING]: "running",
@@ -46,8 +47,17 @@ export const storableText = (s: string, max: number) =>
 export class AgentInbox {
   readonly sequences: AgentSequences;
 
-  constructor(private readonly services: Services) {
+  constructor(
+    private readonly services: Services,
+    /** Republishes what was applied for consumers (opt-in per tenant). */
+    private readonly mirror?: JsonMirror,
+  ) {
     this.sequences = new AgentSequences(services.db);
+  }
+
+  /** Never holds up or fails the agent's message: the mirror is best effort (QoS 0). */
+  private mirrored(what: string, publishing: Promise<void> | undefined): void {
+    publishing?.catch((err) => this.services.log.error(`JSON mirror of ${what} failed`, err));
   }
 
   /**
@@ -159,12 +169,19 @@ export class AgentInbox {
   async status(tenantId: string, hostId: string, report: AgentStatus): Promise<void> {
     // HostService bounds it (known fields in range, a sane version); delivery numbering is not a status field.
     const { agentVersion, ...rest } = report;
-    await this.services.hosts.recordReport(tenantId, hostId, rest as Record<string, unknown>, agentVersion ?? "");
+    const bounded = await this.services.hosts.recordReport(
+      tenantId,
+      hostId,
+      rest as Record<string, unknown>,
+      agentVersion ?? "",
+    );
+    this.mirrored(`status of ${hostId}`, this.mirror?.status(tenantId, hostId, bounded));
   }
 
   /** Keeps a batch's good points; bad ones are counted on the host and logged (never fatal to the batch or session). */
   async telemetry(tenantId: string, hostId: string, points: TelemetryPoint[]): Promise<void> {
-    const { rejected, problem } = await this.services.hosts.recordTelemetry(tenantId, hostId, points);
+    const { rejected, problem, stored } = await this.services.hosts.recordTelemetry(tenantId, hostId, points);
+    this.mirrored(`telemetry of ${hostId}`, this.mirror?.telemetry(tenantId, hostId, stored));
     if (rejected)
       this.services.log.info(`telemetry from ${hostId}: ${rejected} of ${points.length} points refused (${problem})`);
   }

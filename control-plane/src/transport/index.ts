@@ -7,10 +7,12 @@ import { startEmbeddedBroker, type BrokerIdentity, type EmbeddedBroker } from ".
 import type { Database } from "../db/connect";
 import { ClusterEvents } from "../lib/cluster-events";
 import { AgentInbox } from "./agent-inbox";
+import { JsonMirror } from "./json-mirror";
 import { startGrpcServer, type GrpcServer } from "./grpc";
 import { LiveSessions } from "./live-sessions";
 import { MqttBridge } from "./mqtt";
 import { normalizeAddress } from "../lib/rate-limit";
+import { CONSUMER_ID_PREFIX } from "../modules/consumers/service";
 
 export interface Transport {
   /** The broker URL agents should use. */
@@ -26,7 +28,8 @@ export interface Transport {
 const INTERNAL_USER = "control-plane";
 
 export async function startTransport(config: Config, services: Services, database: Database): Promise<Transport> {
-  const inbox = new AgentInbox(services);
+  const mirror = new JsonMirror(services);
+  const inbox = new AgentInbox(services, mirror);
   const sessions = new LiveSessions();
   const cluster = new ClusterEvents(database, services.events, (err) =>
     services.log.error("cluster event relay failed", err),
@@ -53,12 +56,14 @@ export async function startTransport(config: Config, services: Services, databas
       redeliveryMs: config.commandRedeliverySeconds * 1000,
     });
     await bridge.start();
+    mirror.start((name, payload, retain) => bridge.publishQos0(name, payload, retain));
     return {
       mqttUrl: config.mqttUrl,
       bridge,
       grpc,
       credentials: { username: config.mqttUsername, password: config.mqttPassword },
       async stop() {
+        mirror.stop();
         await grpc.stop();
         await bridge.stop();
       },
@@ -75,6 +80,15 @@ export async function startTransport(config: Config, services: Services, databas
   ): Promise<BrokerIdentity | undefined> => {
     if (username === INTERNAL_USER)
       return password && secretMatches(password, internalSecretHash) ? { kind: "internal" } : undefined;
+    if (username?.startsWith(`${CONSUMER_ID_PREFIX}_`)) {
+      // The client id starts with the key id, so a consumer can never take over an agent's or another key's session.
+      if (clientId !== username && !clientId.startsWith(`${username}-`))
+        throw Object.assign(new Error(`a consumer's client id must be ${username} or start with ${username}-`), {
+          returnCode: 2,
+        });
+      const consumer = await services.consumers.authenticate(username, password);
+      return consumer && { kind: "consumer", ...consumer };
+    }
     if (!password || username !== clientId) return undefined;
     const principal = await services.runtime.principalForAccessToken(password);
     if (!principal || principal.runtimeId !== clientId) return undefined;
@@ -93,11 +107,15 @@ export async function startTransport(config: Config, services: Services, databas
       if (!identity) services.rateLimits.failuresBySource.hit(source);
       return identity;
     },
+    consumerMaxBufferedBytes: config.mqttConsumerMaxBufferBytes,
+    onSlowConsumer: (keyId, clientId) =>
+      services.log.info(`MQTT consumer ${clientId} (key ${keyId}) dropped: it did not keep up with its messages`),
   });
   const dropRevoked = services.events.subscribe((event) => {
     if (event.type === "runtime.revoked") broker.disconnect(event.runtimeId);
     // Its token may belong to the revoked family: it logs in again, and only a live token gets in.
     if (event.type === "session.revoked" && event.runtimeId) broker.disconnect(event.runtimeId);
+    if (event.type === "consumer_key.revoked") broker.disconnectConsumer(event.keyId);
   });
   const host = config.host === "0.0.0.0" ? "127.0.0.1" : config.host;
   const bridge = new MqttBridge(services, inbox, sessions, {
@@ -107,6 +125,7 @@ export async function startTransport(config: Config, services: Services, databas
     redeliveryMs: config.commandRedeliverySeconds * 1000,
   });
   await bridge.start();
+  mirror.start((name, payload, retain) => bridge.publishQos0(name, payload, retain));
   return {
     mqttUrl: `mqtt://${host}:${broker.port}`,
     broker,
@@ -114,6 +133,7 @@ export async function startTransport(config: Config, services: Services, databas
     grpc,
     credentials: { username: INTERNAL_USER, password: internalSecret },
     async stop() {
+      mirror.stop();
       dropRevoked();
       await grpc.stop();
       await bridge.stop();

@@ -68,6 +68,8 @@ export class MqttBridge {
       clean: !this.opts.clientId,
       reconnectPeriod: 1000,
       connectTimeout: 10_000,
+      // QoS 0 (the JSON mirror) is dropped while disconnected, never queued without bound.
+      queueQoSZero: false,
     });
     this.client = client;
     client.on("message", (name, payload) => this.enqueue(name, payload));
@@ -150,6 +152,13 @@ export class MqttBridge {
     ) {
       await this.services.hosts.setStatus(event.tenantId, event.hostId, "offline");
     }
+  }
+
+  /** A QoS 0 message (the JSON mirror): sent if connected, dropped otherwise; nothing waits for it. */
+  publishQos0(name: string, payload: string, retain: boolean): void {
+    this.client?.publish(name, payload, { qos: 0, retain }, (err) => {
+      if (err) this.services.log.debug(`mirror publish on ${name} dropped: ${err.message}`);
+    });
   }
 
   private async publish(tenantId: string, hostId: string, channel: Channel, payload: Uint8Array, retain = false) {

@@ -196,6 +196,15 @@ export const PERMISSIONS: Record<string, AuditedRule> = {
   "POST /api/web/tasks/:id/confirm-stage": project("developer", { taskParam: "id" }),
   /** Forcing a task's recorded state by hand. */
   "POST /api/v1/tasks/:id/transition": ADMIN,
+
+  // MQTT telemetry consumers (modules/consumers audits key creation, revocation and the setting itself).
+  "POST /api/v1/consumer-keys": ADMIN,
+  "GET /api/v1/consumer-keys": ADMIN,
+  "DELETE /api/v1/consumer-keys/:id": ADMIN,
+  "GET /api/v1/consumers/settings": ADMIN,
+  "PUT /api/v1/consumers/settings": ADMIN,
+  /** Spans every tenant's consumer keys. */
+  "GET /api/admin/mqtt/mosquitto-config": INSTALLATION,
 };
 
 /** The table's key of a route: `GET /api/v1/hosts/` and `GET /api/v1/hosts` are one route. */

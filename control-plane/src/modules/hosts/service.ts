@@ -9,7 +9,7 @@ import { publicRow } from "../../lib/rows";
 import { conflict, notFound } from "../../http/errors";
 import type { EnvironmentService } from "../environments/service";
 import type { HostCreateBody, HostListQuery, HostUpdateBody } from "./model";
-import { INSERT_CHUNK, screenTelemetry, type RawPoint } from "./telemetry";
+import { INSERT_CHUNK, screenTelemetry, type CleanPoint, type RawPoint } from "./telemetry";
 import { boundStatusReport } from "./status-report";
 
 export type HostStatus = (typeof HOST_STATUSES)[number];
@@ -140,6 +140,7 @@ export class HostService {
         lastSeenAt: new Date(),
       })
       .where(and(eq(hosts.id, id), eq(hosts.tenantId, tenantId)));
+    return bounded;
   }
 
   /**
@@ -150,7 +151,7 @@ export class HostService {
     tenantId: string,
     hostId: string,
     points: RawPoint[],
-  ): Promise<{ accepted: number; rejected: number; problem?: string }> {
+  ): Promise<{ accepted: number; rejected: number; problem?: string; stored: CleanPoint[] }> {
     const { accepted, rejected, firstProblem } = screenTelemetry(points);
     for (let i = 0; i < accepted.length; i += INSERT_CHUNK) {
       await this.db
@@ -164,7 +165,12 @@ export class HostService {
         .set({ telemetryRejected: sql`${hosts.telemetryRejected} + ${rejected}` })
         .where(and(eq(hosts.id, hostId), eq(hosts.tenantId, tenantId)));
     }
-    return { accepted: accepted.length, rejected, ...(firstProblem ? { problem: firstProblem } : {}) };
+    return {
+      accepted: accepted.length,
+      rejected,
+      stored: accepted,
+      ...(firstProblem ? { problem: firstProblem } : {}),
+    };
   }
 
   async telemetry(tenantId: string, hostId: string, query: { name?: string; limit?: number }) {
