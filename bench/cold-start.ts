@@ -79,5 +79,8 @@ console.log(`control plane start -> /health, PGlite, median of ${rounds}:`);
 console.log(`  fresh data directory   ${ms(fresh)}   (${fresh.map((x) => x.toFixed(0)).join(", ")})`);
 console.log(`  existing data          ${ms(existing)}`);
 console.log(`  memory://              ${ms(memory)}`);
+console.log(
+  `  ratio fresh / existing data ${(median(fresh) / median(existing)).toFixed(2)} (the part a new database adds)`,
+);
 console.log(`  first start (templates made if missing) ${warmUp.toFixed(0)} ms`);
 console.log(`  reference: bare bun    ${ms(bare)}   ratio fresh / bare ${(median(fresh) / median(bare)).toFixed(1)}`);
