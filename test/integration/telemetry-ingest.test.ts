@@ -80,7 +80,7 @@ describe.each(backends)("telemetry ingest and retention on $name", (backend) => 
     expect(await count(bp)).toBe(500);
   });
 
-  test("retention: per tenant, admin-only setting; the sweep deletes only older points, once across replicas", async () => {
+  test("retention: a validated per-tenant setting; the sweep deletes only older points, once across replicas", async () => {
     expect((await t.api.get("/api/v1/settings/telemetry", t.adminKey)).body).toEqual({ retentionDays: 30 });
     for (const bad of [0, 3651, 1.5, "7", null]) {
       const reply = await t.api.put("/api/v1/settings/telemetry", { retentionDays: bad }, t.adminKey);
