@@ -144,6 +144,7 @@ export async function startControlPlane(overrides: Partial<Config> = {}): Promis
       await retention.stop();
       await taskScheduler.stop();
       await app.stop(true);
+      services.hosts.telemetryWriter.close(); // refuses new batches (agents resend them); accepted ones are written
       await transport.stop();
       await database.close();
     },
