@@ -21,7 +21,8 @@ import { adminProjectsController, webProjectsController } from "./modules/projec
 import { TaskScheduler } from "./modules/scheduler/scheduler";
 import { adminMachinesController, webMachinesController } from "./modules/machines";
 import { workerApiController, workerTokensController } from "./modules/workers";
-import { tenantsController } from "./modules/tenants";
+import { telemetrySettingsController, tenantsController } from "./modules/tenants";
+import { TelemetryRetention } from "./modules/hosts/telemetry-retention";
 import { triggersController } from "./modules/triggers";
 import { runtimeAuthController, runtimeIdentitiesController } from "./modules/runtime";
 import { startTransport, type Transport } from "./transport";
@@ -64,6 +65,7 @@ export function createHttpApp(services: Services) {
       .use(developersController(services))
       .use(projectMembersController(services))
       .use(tenantsController(services))
+      .use(telemetrySettingsController(services))
       .use(environmentsController(services))
       .use(hostsController(services))
       .use(safetyPoliciesController(services))
@@ -125,6 +127,10 @@ export async function startControlPlane(overrides: Partial<Config> = {}): Promis
     log.error("safety sweep failed", err),
   );
   sweeper.start();
+  const retention = new TelemetryRetention(services.db, services.tenants, config.telemetryRetentionSweepMs, (err) =>
+    log.error("telemetry retention sweep failed", err),
+  );
+  retention.start();
   const taskScheduler = new TaskScheduler(
     services.tasks.execution,
     services.events,
@@ -154,8 +160,10 @@ export async function startControlPlane(overrides: Partial<Config> = {}): Promis
       await scheduler.stop();
       services.updates.stop();
       await sweeper.stop();
+      await retention.stop();
       await taskScheduler.stop();
       await app.stop(true);
+      services.hosts.telemetryWriter.close(); // refuses new batches (agents resend them); accepted ones are written
       await transport.stop();
       await database.close();
     },

@@ -39,6 +39,8 @@ export interface Config {
   schedulerTickMs: number;
   /** How often overdue commands are expired and lagging policy versions flagged. */
   safetySweepMs: number;
+  /** How often telemetry older than each tenant's retention is deleted; 0 = never. */
+  telemetryRetentionSweepMs: number;
   /** Clock skew tolerated between agents and the control plane: a pending command expires this long after its deadline. */
   commandDeadlineGraceMs: number;
   /** A host whose enforced policy version lags the desired one longer than this is flagged. */
@@ -150,6 +152,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     schedulerTickMs: int(env, "SCHEDULER_TICK_MS", 1000, 10),
     commandRedeliverySeconds: int(env, "COMMAND_REDELIVERY_SECONDS", 30),
     safetySweepMs: int(env, "SAFETY_SWEEP_MS", 1000, 10),
+    telemetryRetentionSweepMs: int(env, "TELEMETRY_RETENTION_SWEEP_MS", 60_000),
     commandDeadlineGraceMs: int(env, "COMMAND_DEADLINE_GRACE_MS", 5000),
     policyLagSeconds: int(env, "POLICY_LAG_SECONDS", 60, 1),
     taskSchedulerTickMs: int(env, "TASK_SCHEDULER_TICK_MS", 1000, 10),

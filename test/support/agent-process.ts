@@ -15,6 +15,8 @@ export interface AgentProcessOptions {
   /** Reuse a state directory (restart); a fresh one otherwise. */
   stateDir?: string;
   env?: Record<string, string>;
+  /** The agent's command line (default: `bun edge-agent/src/main.ts`), e.g. a compiled binary under qemu. */
+  command?: string[];
 }
 
 export class AgentProcess {
@@ -28,7 +30,7 @@ export class AgentProcess {
   }
 
   start(): this {
-    this.proc = Bun.spawn([process.execPath, MAIN], {
+    this.proc = Bun.spawn(this.opts.command ?? [process.execPath, MAIN], {
       env: {
         ...process.env,
         EDGE_API_URL: this.opts.apiUrl,

@@ -47,7 +47,7 @@ export async function agentFor(
   t: TestPlane,
   environmentId: string,
   name: string,
-  opts: { mqttUrl?: string; env?: Record<string, string> } = {},
+  opts: { mqttUrl?: string; env?: Record<string, string>; command?: string[] } = {},
 ) {
   const host = (
     await t.api.post("/api/v1/hosts", { name: `${name}-${crypto.randomUUID().slice(0, 8)}`, environmentId }, t.adminKey)
@@ -59,13 +59,14 @@ export async function agentFor(
     runtimeId: identity.runtimeId,
     bootstrapToken: identity.bootstrapToken,
     env: opts.env,
+    command: opts.command,
   });
   return { host, identity, agent };
 }
 
-export const hostOnline = (t: TestPlane, hostId: string) =>
+export const hostOnline = (t: TestPlane, hostId: string, timeoutMs?: number) =>
   waitFor(
     `host ${hostId} online`,
     async () => (await t.api.get(`/api/v1/hosts/${hostId}`, t.adminKey)).body.status === "online",
-    30_000, // an agent process starting on a machine loaded by other suites can take more than 10 s
+    timeoutMs ?? 30_000, // an agent process starting on a machine loaded by other suites can take more than 10 s
   );

@@ -1,7 +1,7 @@
 /** Opens the database (embedded PGlite or a real PostgreSQL) behind one drizzle interface and migrates it. */
 import { fileURLToPath } from "node:url";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -61,17 +61,23 @@ async function openPglite(dataDir: string): Promise<Database> {
   const { migrate } = await import("drizzle-orm/pglite/migrator");
   const { PgliteWorkerClient } = await import("./pglite-client");
   const inMemory = dataDir.startsWith("memory://");
+  const template = templatePath();
+  // A new database starts from a migrated template: initdb and the migrations are most of a fresh start.
+  // A data directory never initialised (absent or empty) is a copy of the template directory (a native copy:
+  // PGlite's own tarball extraction costs more than the open itself); memory:// loads the template tarball.
+  if (!inMemory && (!existsSync(dataDir) || readdirSync(dataDir).length === 0)) {
+    const templateDir = await migratedTemplateDir(template.dir);
+    if (templateDir) cpSync(templateDir, dataDir, { recursive: true });
+  }
   if (!inMemory) mkdirSync(dataDir, { recursive: true });
-  // An in-memory database starts from a migrated template when one exists: initdb is most of PGlite's start-up.
-  const template = inMemory ? memoryTemplateFile() : undefined;
-  const fromTemplate = template !== undefined && existsSync(template);
+  const fromTemplate = inMemory && existsSync(template.tar);
   // PGlite runs on its own thread; drizzle's PGlite driver only needs `query` and `transaction` from it.
   const client = fromTemplate
-    ? await PgliteWorkerClient.open(dataDir, template).catch(() => PgliteWorkerClient.open(dataDir))
+    ? await PgliteWorkerClient.open(dataDir, template.tar).catch(() => PgliteWorkerClient.open(dataDir))
     : await PgliteWorkerClient.open(dataDir);
   const pg = drizzle(client as never, { schema });
   await migrate(pg, { migrationsFolder });
-  if (template && !fromTemplate) await client.dump(template).catch(() => {}); // only an optimisation
+  if (inMemory && !fromTemplate) await client.dump(template.tar).catch(() => {}); // only an optimisation
   return {
     db: pg as unknown as Db,
     kind: "pglite",
@@ -80,8 +86,34 @@ async function openPglite(dataDir: string): Promise<Database> {
   };
 }
 
-/** Where the freshly migrated in-memory database is kept, named by the migrations and PGlite's version. */
-function memoryTemplateFile(): string {
+/**
+ * The migrated template data directory, created once (initdb + migrations in a staging directory, then renamed:
+ * processes racing to create it never expose a partial one). Undefined if it cannot be made (then initdb runs).
+ */
+async function migratedTemplateDir(dir: string): Promise<string | undefined> {
+  if (existsSync(dir)) return dir;
+  const { drizzle } = await import("drizzle-orm/pglite");
+  const { migrate } = await import("drizzle-orm/pglite/migrator");
+  const { PgliteWorkerClient } = await import("./pglite-client");
+  const staging = `${dir}.${process.pid}.${Date.now()}.partial`;
+  try {
+    const client = await PgliteWorkerClient.open(staging);
+    try {
+      await migrate(drizzle(client as never, { schema }), { migrationsFolder });
+    } finally {
+      await client.close();
+    }
+    renameSync(staging, dir);
+  } catch {
+    // Another process won the race (the rename found its directory), or the temp dir is unusable.
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
+  return existsSync(dir) ? dir : undefined;
+}
+
+/** Where a freshly migrated database is kept, named by the migrations and PGlite's version. */
+function templatePath(): { tar: string; dir: string } {
   const hash = createHash("sha256");
   for (const file of readdirSync(migrationsFolder)
     .filter((f) => f.endsWith(".sql"))
@@ -89,7 +121,8 @@ function memoryTemplateFile(): string {
     hash.update(file).update(readFileSync(join(migrationsFolder, file)));
   }
   hash.update(JSON.stringify(createRequire(import.meta.url)("@electric-sql/pglite/package.json").version));
-  return join(tmpdir(), `edge-orchestrator-pglite-${hash.digest("hex").slice(0, 16)}.tar`);
+  const base = join(tmpdir(), `edge-orchestrator-pglite-${hash.digest("hex").slice(0, 16)}`);
+  return { tar: `${base}.tar`, dir: `${base}.d` };
 }
 
 /** Runs `fn` while holding a transaction-scoped advisory lock (a cluster-wide singleton section). */

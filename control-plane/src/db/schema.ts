@@ -26,6 +26,8 @@ const tenantRef = () =>
 export const tenants = pgTable("tenants", {
   id: text("id").primaryKey(),
   name: text("name").notNull(),
+  /** Telemetry points older than this (by their timestamp) are deleted by the retention job. */
+  telemetryRetentionDays: integer("telemetry_retention_days").notNull().default(30),
   createdAt: createdAt(),
 });
 
@@ -568,7 +570,13 @@ export const telemetryPoints = pgTable(
     at: ts("at").notNull(),
     receivedAt: ts("received_at").notNull().defaultNow(),
   },
-  (t) => [primaryKey({ columns: [t.hostId, t.seq] }), index("telemetry_host_name_at_idx").on(t.hostId, t.name, t.at)],
+  (t) => [
+    primaryKey({ columns: [t.hostId, t.seq] }),
+    // A host's latest points of one name, newest first (the read path), without sorting them all.
+    index("telemetry_host_name_seq_idx").on(t.hostId, t.name, t.seq),
+    // The retention job's range delete per tenant.
+    index("telemetry_tenant_at_idx").on(t.tenantId, t.at),
+  ],
 );
 
 /**

@@ -17,6 +17,7 @@ import {
   type Channel,
   type Codec,
 } from "../../../proto/wire";
+import { TelemetryBusy } from "../modules/hosts/telemetry-writer";
 import { storableText, type AgentInbox } from "./agent-inbox";
 import { toWireCommand, toWireEstop, type LiveSessions } from "./live-sessions";
 
@@ -118,7 +119,12 @@ export class MqttBridge {
     const previous = this.chains.get(key) ?? Promise.resolve();
     const next = previous
       .then(() => this.handle(name, payload))
-      .catch((err) => this.services.log.error(`mqtt message on ${name} failed`, err))
+      .catch((err) =>
+        // A saturated telemetry ingest refuses on purpose: no receipt, so the agent sends the batch again later.
+        err instanceof TelemetryBusy
+          ? this.services.log.debug(`telemetry on ${name} refused: ${err.message}`)
+          : this.services.log.error(`mqtt message on ${name} failed`, err),
+      )
       .finally(() => {
         if (this.chains.get(key) === next) this.chains.delete(key);
       });

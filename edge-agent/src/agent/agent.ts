@@ -32,7 +32,7 @@ import { InflightCommands } from "./inflight.ts";
 import { LiveLog } from "./live-log.ts";
 import { policyGate, type PolicyGateMsg } from "./policy-gate.ts";
 import { recoverCommandLog } from "./recovery.ts";
-import { agentSession, type SessionMsg } from "./session.ts";
+import type { SessionMsg } from "./session.ts";
 import { status } from "./status.ts";
 import { telemetry } from "./telemetry.ts";
 import { updater, type UpdaterMsg } from "./updater.ts";
@@ -349,6 +349,8 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
     }),
   );
   if (settings.grpcUrl) {
+    // Loaded only when a session is configured: gRPC and its protobuf loader are a third of the agent's memory.
+    const { agentSession } = await import("./session.ts");
     session = system.spawn(
       "session",
       agentSession({

@@ -111,6 +111,8 @@ export const PERMISSIONS: Record<string, AuditedRule> = {
   "GET /api/v1/hosts": USER,
   "GET /api/v1/hosts/:id": USER,
   "GET /api/v1/hosts/:id/telemetry": USER,
+  "GET /api/v1/settings/telemetry": ADMIN,
+  "PUT /api/v1/settings/telemetry": audited(ADMIN, "telemetry.retention_set"),
   "POST /api/v1/hosts": ADMIN,
   "PUT /api/v1/hosts/:id": ADMIN,
   "PUT /api/v1/hosts/:id/status": audited(ADMIN, "host.status_set"),

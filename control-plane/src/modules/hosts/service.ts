@@ -9,17 +9,23 @@ import { publicRow } from "../../lib/rows";
 import { conflict, notFound } from "../../http/errors";
 import type { EnvironmentService } from "../environments/service";
 import type { HostCreateBody, HostListQuery, HostUpdateBody } from "./model";
-import { INSERT_CHUNK, screenTelemetry, type CleanPoint, type RawPoint } from "./telemetry";
+import { screenTelemetry, type CleanPoint, type RawPoint } from "./telemetry";
+import { TelemetryWriter } from "./telemetry-writer";
 import { boundStatusReport } from "./status-report";
 
 export type HostStatus = (typeof HOST_STATUSES)[number];
 
 export class HostService {
+  /** Group commit of every host's telemetry (see telemetry-writer.ts). */
+  readonly telemetryWriter: TelemetryWriter;
+
   constructor(
     private readonly db: Db,
     private readonly environments: EnvironmentService,
     private readonly events: EventBus,
-  ) {}
+  ) {
+    this.telemetryWriter = new TelemetryWriter(db);
+  }
 
   async register(tenantId: string, input: Static<typeof HostCreateBody>) {
     if (input.environmentId) await this.environments.assertOwned(this.db, tenantId, input.environmentId);
@@ -146,6 +152,8 @@ export class HostService {
   /**
    * Stores an agent's telemetry points; a point seen before (same host and seq) is ignored. Each point is checked
    * on its own: bad ones are refused and counted on the host (`telemetryRejected`), the good ones are kept.
+   * Resolves once they are committed, batched with other hosts' points; throws `TelemetryBusy` when the ingest is
+   * saturated (nothing of the batch stored: the agent sends it again).
    */
   async recordTelemetry(
     tenantId: string,
@@ -153,12 +161,7 @@ export class HostService {
     points: RawPoint[],
   ): Promise<{ accepted: number; rejected: number; problem?: string; stored: CleanPoint[] }> {
     const { accepted, rejected, firstProblem } = screenTelemetry(points);
-    for (let i = 0; i < accepted.length; i += INSERT_CHUNK) {
-      await this.db
-        .insert(telemetryPoints)
-        .values(accepted.slice(i, i + INSERT_CHUNK).map((p) => ({ ...p, tenantId, hostId })))
-        .onConflictDoNothing();
-    }
+    await this.telemetryWriter.write(tenantId, hostId, accepted);
     if (rejected > 0) {
       await this.db
         .update(hosts)

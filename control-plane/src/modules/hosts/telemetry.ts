@@ -4,9 +4,8 @@
  */
 import { hasNul } from "../../lib/json-guard";
 
-/** Points beyond this in one batch are refused (a batch is inserted in chunks of INSERT_CHUNK). */
+/** Points beyond this in one batch are refused. */
 export const MAX_TELEMETRY_BATCH = 10_000;
-export const INSERT_CHUNK = 1_000;
 export const MAX_POINT_NAME = 200;
 export const MAX_POINT_TAGS = 32;
 export const MAX_TAG_KEY = 100;
@@ -48,6 +47,17 @@ export function pointProblem(p: RawPoint, now: number): string | undefined {
   return undefined;
 }
 
+/** Lone UTF-16 surrogates (which no database text can hold) become U+FFFD, as a UTF-8 encoder would make them. */
+const wellFormed = (s: string) => (s.isWellFormed() ? s : s.toWellFormed());
+
+function wellFormedTags(tags: Record<string, string> | undefined): Record<string, string> {
+  if (!tags) return {};
+  for (const [k, v] of Object.entries(tags))
+    if (!k.isWellFormed() || !v.isWellFormed())
+      return Object.fromEntries(Object.entries(tags).map(([k, v]) => [wellFormed(k), wellFormed(v)]));
+  return tags;
+}
+
 export interface ScreenedBatch {
   accepted: CleanPoint[];
   rejected: number;
@@ -65,7 +75,13 @@ export function screenTelemetry(points: RawPoint[], now = Date.now()): ScreenedB
       rejected++;
       firstProblem ??= problem;
     } else {
-      accepted.push({ seq: p.seq, name: p.name, value: p.value, tags: p.tags ?? {}, at: new Date(p.atMs || now) });
+      accepted.push({
+        seq: p.seq,
+        name: wellFormed(p.name),
+        value: p.value,
+        tags: wellFormedTags(p.tags),
+        at: new Date(p.atMs || now),
+      });
     }
   }
   return { accepted, rejected, firstProblem };

@@ -1,6 +1,6 @@
 import { Elysia, t } from "elysia";
 import type { Services } from "../../services";
-import { requireUser } from "../auth/authenticate";
+import { requireAdmin, requireUser } from "../auth/authenticate";
 
 export const tenantsController = ({ authenticator, tenants }: Services) =>
   new Elysia({ tags: ["tenants"] })
@@ -20,3 +20,15 @@ export const tenantsController = ({ authenticator, tenants }: Services) =>
     )
     .get("/api/v1/tenants", async ({ principal }) => ({ items: await tenants.list(principal) }))
     .get("/api/users/me", ({ principal }) => tenants.me(principal));
+
+/** The caller's tenant's telemetry settings: retention in days (1 to 3650); changing them is for admins. */
+const TelemetrySettings = t.Object({ retentionDays: t.Integer({ minimum: 1, maximum: 3650 }) });
+
+export const telemetrySettingsController = ({ authenticator, tenants }: Services) =>
+  new Elysia({ prefix: "/api/v1/settings/telemetry", tags: ["tenants"] })
+    .use(requireAdmin(authenticator))
+    .get("/", ({ principal }) => tenants.telemetrySettings(principal.tenantId), { response: TelemetrySettings })
+    .put("/", ({ principal, body }) => tenants.setTelemetrySettings(principal.tenantId, body), {
+      body: TelemetrySettings,
+      response: TelemetrySettings,
+    });

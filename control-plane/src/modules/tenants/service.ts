@@ -57,6 +57,30 @@ export class TenantService {
     });
   }
 
+  /** Every tenant's telemetry retention (for the retention job). */
+  async telemetryRetentions(): Promise<{ tenantId: string; days: number }[]> {
+    return this.db.select({ tenantId: tenants.id, days: tenants.telemetryRetentionDays }).from(tenants);
+  }
+
+  async telemetrySettings(tenantId: string): Promise<{ retentionDays: number }> {
+    const [row] = await this.db
+      .select({ retentionDays: tenants.telemetryRetentionDays })
+      .from(tenants)
+      .where(eq(tenants.id, tenantId));
+    if (!row) throw notFound("tenant");
+    return row;
+  }
+
+  async setTelemetrySettings(tenantId: string, settings: { retentionDays: number }) {
+    const [row] = await this.db
+      .update(tenants)
+      .set({ telemetryRetentionDays: settings.retentionDays })
+      .where(eq(tenants.id, tenantId))
+      .returning({ retentionDays: tenants.telemetryRetentionDays });
+    if (!row) throw notFound("tenant");
+    return row;
+  }
+
   /** A new tenant with its first admin user and API key (installation admins only). */
   async create(principal: UserPrincipal, name: string, adminName = "admin") {
     requireSuperadmin(principal);

@@ -1,0 +1,189 @@
+/**
+ * Group commit of telemetry: points of every host are gathered for a few milliseconds (or until a batch is full)
+ * and stored by one statement per batch; each write resolves once its points are committed, so the agent is told
+ * "stored" only when they are. Memory is bounded: points queued or being written stay under `maxQueued`, writes
+ * beyond it wait, and once `maxWaiting` points wait too, a write is refused at once (`TelemetryBusy`): the agent
+ * keeps the message in its durable outbox and sends it again later — back-pressure instead of a growing backlog.
+ */
+import { sql } from "drizzle-orm";
+import type { Db } from "../../db/connect";
+import type { CleanPoint } from "./telemetry";
+
+export interface TelemetryWriterOptions {
+  /** How long the first point of a batch waits for others (ms). */
+  flushMs: number;
+  /** Points per statement. */
+  maxBatch: number;
+  /** Statements in flight at once. */
+  maxInFlight: number;
+  /** Points queued or being written. */
+  maxQueued: number;
+  /** Points of writes waiting for room; beyond it writes are refused. */
+  maxWaiting: number;
+}
+
+export const DEFAULT_TELEMETRY_WRITER: TelemetryWriterOptions = {
+  flushMs: 5,
+  maxBatch: 2_000,
+  maxInFlight: 2,
+  maxQueued: 20_000,
+  maxWaiting: 20_000,
+};
+
+/** The ingest is saturated: the write was not stored (the agent resends it). */
+export class TelemetryBusy extends Error {
+  constructor() {
+    super("telemetry ingest is saturated; the batch was not stored, send it again later");
+    this.name = "TelemetryBusy";
+  }
+}
+
+interface Write {
+  rows: Row[];
+  done: (error?: Error) => void;
+}
+
+/** One stored point: the columns of `telemetry_points` (receivedAt from the database's clock). */
+interface Row {
+  tenant_id: string;
+  host_id: string;
+  seq: number;
+  name: string;
+  value: number;
+  tags: Record<string, string>;
+  at: string;
+}
+
+export class TelemetryWriter {
+  private queue: Write[] = [];
+  private queuedPoints = 0;
+  /** Of those, points not yet handed to a statement. */
+  private unflushedPoints = 0;
+  private inFlight = 0;
+  private readonly waiting: { write: Write; admit: () => void }[] = [];
+  private waitingPoints = 0;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly db: Db,
+    private readonly opts: TelemetryWriterOptions = DEFAULT_TELEMETRY_WRITER,
+  ) {}
+
+  /** Resolves once the points are committed (a point whose host and seq are stored already is skipped). */
+  write(tenantId: string, hostId: string, points: CleanPoint[]): Promise<void> {
+    if (points.length === 0) return Promise.resolve();
+    if (this.closed) return Promise.reject(new TelemetryBusy());
+    const rows = points.map((p) => ({
+      tenant_id: tenantId,
+      host_id: hostId,
+      seq: p.seq,
+      name: p.name,
+      value: p.value,
+      tags: p.tags,
+      at: p.at.toISOString(),
+    }));
+    return new Promise<void>((resolve, reject) => {
+      const write: Write = { rows, done: (error) => (error ? reject(error) : resolve()) };
+      if (this.queuedPoints + rows.length <= this.opts.maxQueued || this.queuedPoints === 0) return this.admit(write);
+      if (this.waitingPoints + rows.length > this.opts.maxWaiting) return reject(new TelemetryBusy());
+      this.waitingPoints += rows.length;
+      this.waiting.push({ write, admit: () => this.admit(write) });
+    });
+  }
+
+  /** Points accepted but not yet committed, and points waiting for room (for tests and benchmarks). */
+  get backlog(): { queued: number; waiting: number } {
+    return { queued: this.queuedPoints, waiting: this.waitingPoints };
+  }
+
+  /** Refuses new writes; those already accepted are still written. */
+  close(): void {
+    this.closed = true;
+    for (const { write } of this.waiting.splice(0)) write.done(new TelemetryBusy());
+    this.waitingPoints = 0;
+  }
+
+  private admit(write: Write): void {
+    this.queue.push(write);
+    this.queuedPoints += write.rows.length;
+    this.unflushedPoints += write.rows.length;
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.queue.length === 0 || this.inFlight >= this.opts.maxInFlight) return;
+    if (this.unflushedPoints >= this.opts.maxBatch) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+      this.flush();
+    } else {
+      this.timer ??= setTimeout(() => {
+        this.timer = undefined;
+        this.flush();
+      }, this.opts.flushMs);
+    }
+  }
+
+  /** Takes whole writes up to a batch and stores them in one statement. */
+  private flush(): void {
+    if (this.queue.length === 0 || this.inFlight >= this.opts.maxInFlight) return;
+    const batch: Write[] = [];
+    let points = 0;
+    while (this.queue.length > 0 && (points === 0 || points + this.queue[0]!.rows.length <= this.opts.maxBatch)) {
+      const write = this.queue.shift()!;
+      batch.push(write);
+      points += write.rows.length;
+    }
+    this.unflushedPoints -= points;
+    this.inFlight++;
+    this.store(batch)
+      .finally(() => {
+        this.inFlight--;
+        this.queuedPoints -= points;
+        this.admitWaiting();
+        this.schedule();
+      })
+      .catch(() => {}); // store settles every write itself
+  }
+
+  private admitWaiting(): void {
+    while (this.waiting.length > 0) {
+      const next = this.waiting[0]!;
+      const n = next.write.rows.length;
+      if (this.queuedPoints + n > this.opts.maxQueued && this.queuedPoints > 0) return;
+      this.waiting.shift();
+      this.waitingPoints -= n;
+      next.admit();
+    }
+  }
+
+  /** One statement for the batch; if it fails, each write is tried on its own so one bad write fails alone. */
+  private async store(batch: Write[]): Promise<void> {
+    try {
+      await this.insert(batch.flatMap((w) => w.rows));
+      for (const w of batch) w.done();
+    } catch (error) {
+      if (batch.length === 1) return batch[0]!.done(error as Error);
+      for (const w of batch) {
+        await this.insert(w.rows).then(
+          () => w.done(),
+          (e: Error) => w.done(e),
+        );
+      }
+    }
+  }
+
+  /**
+   * The rows travel as one JSON parameter expanded by `jsonb_to_recordset`: one small statement whatever the
+   * batch size (a multi-row VALUES list needs 7 parameters a point, and its parse and plan grow with it).
+   */
+  private async insert(rows: Row[]): Promise<void> {
+    await this.db.execute(sql`
+      insert into telemetry_points (tenant_id, host_id, seq, name, value, tags, at)
+      select tenant_id, host_id, seq, name, value, tags, at
+        from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
+          as p(tenant_id text, host_id text, seq bigint, name text, value double precision, tags jsonb, at timestamptz)
+      on conflict do nothing`);
+  }
+}

@@ -1,0 +1,121 @@
+/**
+ * Telemetry ingest (group commit with back-pressure) and retention, on a real database: every point of many
+ * concurrent writes lands once, a saturated writer refuses instead of queueing, and retention deletes only what
+ * is older than each tenant's setting, once however many replicas sweep.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { sql } from "drizzle-orm";
+import { TelemetryBusy, TelemetryWriter } from "../../control-plane/src/modules/hosts/telemetry-writer";
+import { TelemetryRetention } from "../../control-plane/src/modules/hosts/telemetry-retention";
+import { availableBackends } from "../support/backends";
+import { startTestPlane, type TestPlane } from "../support/control-plane";
+
+const backends = await availableBackends();
+const DAY = 86_400_000;
+
+describe.each(backends)("telemetry ingest and retention on $name", (backend) => {
+  let t: TestPlane;
+  let tenantId: string;
+  const hostIds: string[] = [];
+  const count = async (where = sql`true`) => {
+    const [row] = await t.plane.services.db
+      .select({ n: sql<number>`count(*)::int` })
+      .from(sql`telemetry_points`)
+      .where(where);
+    return Number(row!.n);
+  };
+
+  beforeAll(async () => {
+    t = await startTestPlane(backend, { telemetryRetentionSweepMs: 0 });
+    tenantId = (await t.api.get("/api/users/me", t.adminKey)).body.tenantId;
+    for (let i = 0; i < 20; i++)
+      hostIds.push((await t.api.post("/api/v1/hosts", { name: `h${i}` }, t.adminKey)).body.id);
+  });
+  afterAll(() => t?.stop());
+
+  test("concurrent batches of many hosts are all stored once; bad points counted; a resend adds nothing", async () => {
+    const { hosts } = t.plane.services;
+    const batch = (host: number, from: number) =>
+      Array.from({ length: 100 }, (_, i) => ({ seq: from + i, name: `m${i % 3}`, value: host + i / 7, atMs: 0 }));
+    const writes = hostIds.flatMap((hostId, h) =>
+      [1, 101, 201].map((from) => hosts.recordTelemetry(tenantId, hostId, batch(h, from))),
+    );
+    await Promise.all(writes);
+    expect(await count()).toBe(20 * 300);
+    // Resent (the agent missed the receipt), plus one point with a lone surrogate and one bad point.
+    const again = await hosts.recordTelemetry(tenantId, hostIds[0]!, [
+      ...batch(0, 101),
+      { seq: 9_000, name: "temp\uD800", value: 1, atMs: 0 },
+      { seq: 9_001, name: "nan", value: Number.NaN, atMs: 0 },
+    ]);
+    expect(again).toMatchObject({ accepted: 101, rejected: 1 });
+    expect(await count()).toBe(20 * 300 + 1);
+    const read = await t.api.get(`/api/v1/hosts/${hostIds[0]}/telemetry?name=m1&limit=5`, t.adminKey);
+    expect(read.status).toBe(200);
+    const m1 = [...Array(300).keys()].map((i) => i + 1).filter((seq) => ((seq - 1) % 100) % 3 === 1);
+    expect(read.body.items.map((p: { seq: number }) => p.seq)).toEqual(m1.reverse().slice(0, 5));
+    expect((await t.api.get(`/api/v1/hosts/${hostIds[0]}`, t.adminKey)).body.telemetryRejected).toBe(1);
+  });
+
+  test("a saturated writer refuses at once (nothing stored of the refused batch); room frees as batches commit", async () => {
+    const writer = new TelemetryWriter(t.plane.services.db, {
+      flushMs: 50,
+      maxBatch: 1_000,
+      maxInFlight: 1,
+      maxQueued: 200,
+      maxWaiting: 200,
+    });
+    const points = (from: number) =>
+      Array.from({ length: 100 }, (_, i) => ({ seq: from + i, name: "bp", value: i, tags: {}, at: new Date() }));
+    const host = hostIds[1]!;
+    const accepted = [writer.write(tenantId, host, points(10_000)), writer.write(tenantId, host, points(10_100))];
+    const waiting = [writer.write(tenantId, host, points(10_200)), writer.write(tenantId, host, points(10_300))];
+    expect(writer.backlog).toEqual({ queued: 200, waiting: 200 });
+    await expect(writer.write(tenantId, host, points(10_400))).rejects.toBeInstanceOf(TelemetryBusy);
+    await Promise.all([...accepted, ...waiting]);
+    expect(writer.backlog).toEqual({ queued: 0, waiting: 0 });
+    const bp = sql`name = 'bp'`;
+    expect(await count(bp)).toBe(400);
+    await writer.write(tenantId, host, points(10_400)); // the agent's resend, once there is room
+    expect(await count(bp)).toBe(500);
+  });
+
+  test("retention: a validated per-tenant setting; the sweep deletes only older points, once across replicas", async () => {
+    expect((await t.api.get("/api/v1/settings/telemetry", t.adminKey)).body).toEqual({ retentionDays: 30 });
+    for (const bad of [0, 3651, 1.5, "7", null]) {
+      const reply = await t.api.put("/api/v1/settings/telemetry", { retentionDays: bad }, t.adminKey);
+      expect(reply.status).toBe(400);
+      expect(typeof reply.body.error).toBe("string");
+    }
+    expect((await t.api.put("/api/v1/settings/telemetry", { retentionDays: 7 }, t.adminKey)).body).toEqual({
+      retentionDays: 7,
+    });
+    // A second tenant keeps 30 days.
+    const other = await t.api.post("/api/v1/tenants", { name: "other" }, t.adminKey);
+    expect(other.status).toBe(201);
+    const otherKey = other.body.apiKey.key;
+    const otherTenant = other.body.tenant.id;
+    const otherHost = (await t.api.post("/api/v1/hosts", { name: "o" }, otherKey)).body.id;
+
+    const { hosts } = t.plane.services;
+    const aged = (from: number, days: number) =>
+      Array.from({ length: 3_000 }, (_, i) => ({
+        seq: from + i,
+        name: "old",
+        value: i,
+        atMs: Date.now() - days * DAY,
+      }));
+    await hosts.recordTelemetry(tenantId, hostIds[2]!, aged(100_001, 10)); // older than 7 days: goes
+    await hosts.recordTelemetry(tenantId, hostIds[2]!, aged(105_001, 3)); // kept
+    await hosts.recordTelemetry(otherTenant, otherHost, aged(1, 10)); // the other tenant keeps 30 days
+    const before = await count();
+
+    const replica = () => new TelemetryRetention(t.plane.services.db, t.plane.services.tenants, 0, () => {});
+    const results = await Promise.all([replica().sweep(), replica().sweep()]);
+    const deleted = results.reduce<number>((sum, n) => sum + (n ?? 0), 0);
+    expect(deleted).toBe(3_000);
+    expect(await count()).toBe(before - 3_000);
+    expect(await count(sql`name = 'old' and tenant_id = ${otherTenant}`)).toBe(3_000);
+    expect(await replica().sweep()).toBe(0);
+  });
+});
