@@ -10,7 +10,7 @@ import { silentLogger } from "../../edge-agent/src/log.ts";
 import { CommandStore } from "../../edge-agent/src/store/command-store.ts";
 import { Outbox } from "../../edge-agent/src/store/outbox.ts";
 import { PolicyStore } from "../../edge-agent/src/store/policy-store.ts";
-import { CommandStatus, codecs, topic, type CommandUpdate } from "../../proto/wire.ts";
+import { CommandStatus, codecs, topic, type CommandUpdate } from "@edge/proto/wire";
 import { startTestBroker, type TestBroker } from "../../edge-agent/test-support/broker.ts";
 import { FakeAuthApi } from "../../edge-agent/test-support/fake-auth.ts";
 import {
@@ -22,8 +22,9 @@ import {
 } from "../../edge-agent/test-support/helpers.ts";
 import {
   ACK_TOPIC,
-  cancelPayload,
+  wireCancel,
   commandPayload,
+  wireCommand,
   countingRegistry,
   policySetPayload,
   runnerFixture,
@@ -56,7 +57,7 @@ describe("command cancellation", () => {
     await h.setPolicies([{ rules: { exec: { allowedCommands: ["sh"] } } }]);
     const pids = join(fx.dir.path, "pids");
     await h.send(
-      commandPayload("long", "exec", { command: "sh", args: ["-c", `sleep 30 & echo "$$ $!" > ${pids}; wait`] }),
+      wireCommand("long", "exec", { command: "sh", args: ["-c", `sleep 30 & echo "$$ $!" > ${pids}; wait`] }),
     );
     await waitFor(() => existsSync(pids) && readFileSync(pids, "utf8").includes("\n"));
     const [shell, child] = readFileSync(pids, "utf8").trim().split(" ").map(Number) as [number, number];
@@ -76,7 +77,7 @@ describe("command cancellation", () => {
   test("a running sleep stops waiting", async () => {
     const h = fx.start();
     await h.setPolicies([]);
-    await h.send(commandPayload("nap", "sleep", { ms: 30_000 }));
+    await h.send(wireCommand("nap", "sleep", { ms: 30_000 }));
     await waitFor(() => h.updatesOf("nap").length === 1);
     await h.cancel("nap", "enough");
     await waitFor(() => finished(h, "nap"), 1000);
@@ -89,13 +90,13 @@ describe("command cancellation", () => {
   test("a command waiting for a policy set is reported at once and never starts", async () => {
     const executions: string[] = [];
     const h = fx.start({ executions, policyWaitMs: 30_000 });
-    await h.send(commandPayload("queued", "count", { label: "queued" }));
+    await h.send(wireCommand("queued", "count", { label: "queued" }));
     await h.cancel("queued", "changed my mind");
     expect(statuses(h, "queued")).toEqual([["FAILED", "cancelled: changed my mind"]]);
     // The policy set arrives afterwards: still nothing runs, and no second report.
     await h.setPolicies([]);
-    await h.send(commandPayload("queued", "count", { label: "queued" }));
-    await h.send(commandPayload("other", "count", { label: "other" }));
+    await h.send(wireCommand("queued", "count", { label: "queued" }));
+    await h.send(wireCommand("other", "count", { label: "other" }));
     await waitFor(() => finished(h, "other"));
     await sleep(50);
     expect(executions).toEqual(["other"]);
@@ -112,11 +113,11 @@ describe("command cancellation", () => {
 
     h = await fx.restart({ executions });
     await h.setPolicies([]);
-    await h.send(commandPayload("early", "count", { label: "early" }));
+    await h.send(wireCommand("early", "count", { label: "early" }));
     await waitFor(() => finished(h, "early"));
     expect(statuses(h, "early")).toEqual([["FAILED", "cancelled: too late"]]);
     // Redelivered again: the same final report, still not executed.
-    await h.send(commandPayload("early", "count", { label: "early" }));
+    await h.send(wireCommand("early", "count", { label: "early" }));
     await waitFor(() => h.updatesOf("early").length === 2);
     expect(executions).toEqual([]);
   });
@@ -125,12 +126,12 @@ describe("command cancellation", () => {
     const executions: string[] = [];
     const h = fx.start({ executions });
     await h.setPolicies([]);
-    await h.send(commandPayload("done", "count", { label: "done" }));
+    await h.send(wireCommand("done", "count", { label: "done" }));
     await waitFor(() => finished(h, "done"));
     await h.cancel("done");
     await h.cancel("done");
 
-    await h.send(commandPayload("nap", "sleep", { ms: 30_000 }));
+    await h.send(wireCommand("nap", "sleep", { ms: 30_000 }));
     await waitFor(() => h.updatesOf("nap").length === 1);
     await h.cancel("nap", "first");
     await h.cancel("nap", "second");
@@ -139,7 +140,7 @@ describe("command cancellation", () => {
 
     await h.cancel("ghost", "first");
     await h.cancel("ghost", "second");
-    await h.send(commandPayload("ghost", "count", { label: "ghost" }));
+    await h.send(wireCommand("ghost", "count", { label: "ghost" }));
     await waitFor(() => finished(h, "ghost"));
     await sleep(50);
 
@@ -179,7 +180,7 @@ describe("command cancellation", () => {
     recoverCommandLog(store, new CommandReports(fx.db, store, outbox, ACK_TOPIC), silentLogger);
     const updates = outbox.after(0, 100).map((row) => codecs.commandUpdate.decode(row.payload));
     expect(updates.map((u) => [u.commandId, u.status, u.error])).toEqual([
-      ["c", CommandStatus.FAILED, "cancelled: stop it"],
+      ["c", CommandStatus.COMMAND_STATUS_FAILED, "cancelled: stop it"],
     ]);
   });
 });
@@ -253,11 +254,11 @@ describe("cancel routing", () => {
     await startFullAgent(undefined);
     await broker.publish(T("cmd"), commandPayload("m1", "sleep", { ms: 30_000 }));
     await waitFor(() => mqttUpdates("m1").length === 1, 3000, "running");
-    await broker.publish(T("cancel"), cancelPayload("m1", "via mqtt"));
+    await broker.publish(T("cancel"), codecs.commandCancel.encode(wireCancel("m1", "via mqtt")));
     await waitFor(() => mqttUpdates("m1").length === 2, 2000, "cancelled");
     expect(mqttUpdates("m1").map((u) => [u.status, u.error])).toEqual([
-      [CommandStatus.RUNNING, ""],
-      [CommandStatus.FAILED, "cancelled: via mqtt"],
+      [CommandStatus.COMMAND_STATUS_RUNNING, ""],
+      [CommandStatus.COMMAND_STATUS_FAILED, "cancelled: via mqtt"],
     ]);
   });
 
@@ -278,8 +279,8 @@ describe("cancel routing", () => {
     stream.send({ cancel: { commandId: "s1", reason: "via session", atMs: Date.now() } });
     await waitFor(() => sessionUpdates("s1").length === 2, 2000, "cancelled");
     expect(sessionUpdates("s1").map((u) => [u!.status, u!.error])).toEqual([
-      [CommandStatus.RUNNING, ""],
-      [CommandStatus.FAILED, "cancelled: via session"],
+      [CommandStatus.COMMAND_STATUS_RUNNING, ""],
+      [CommandStatus.COMMAND_STATUS_FAILED, "cancelled: via session"],
     ]);
   });
 });

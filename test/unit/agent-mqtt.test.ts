@@ -7,7 +7,7 @@ import { ExitCode } from "../../edge-agent/src/exit-codes.ts";
 import { silentLogger } from "../../edge-agent/src/log.ts";
 import { openAgentDatabase } from "../../edge-agent/src/store/database.ts";
 import { AGENT_VERSION } from "../../edge-agent/src/version.ts";
-import { CommandStatus, PresenceState, codecs, topic } from "../../proto/wire.ts";
+import { CommandStatus, PresenceState, codecs, topic } from "@edge/proto/wire";
 import { startTestBroker, type TestBroker } from "../../edge-agent/test-support/broker.ts";
 import { FakeAuthApi } from "../../edge-agent/test-support/fake-auth.ts";
 import {
@@ -66,7 +66,7 @@ const acks = (commandId: string) =>
   published("ack")
     .map((p) => codecs.commandUpdate.decode(p.payload))
     .filter((u) => u.commandId === commandId);
-const isOnline = () => presences().some((p) => p.state === PresenceState.ONLINE);
+const isOnline = () => presences().some((p) => p.state === PresenceState.PRESENCE_STATE_ONLINE);
 
 beforeEach(async () => {
   dir = tempDir();
@@ -105,22 +105,33 @@ describe("agent over MQTT", () => {
     });
     expect(options.will).toMatchObject({ topic: T("presence"), qos: 1, retain: true });
     expect(codecs.presence.decode(options.will!.payload as Buffer)).toMatchObject({
-      state: PresenceState.OFFLINE,
+      state: PresenceState.PRESENCE_STATE_OFFLINE,
       agentVersion: AGENT_VERSION,
     });
     expect(presences()).toEqual([
-      { state: PresenceState.ONLINE, agentVersion: AGENT_VERSION, atMs: expect.any(Number), retain: true },
+      {
+        state: PresenceState.PRESENCE_STATE_ONLINE,
+        agentVersion: AGENT_VERSION,
+        atMs: expect.any(Number),
+        retain: true,
+      },
     ]);
 
     await waitFor(() => published("status").length > 0, 2000, "status report");
     await broker.publish(T("policies"), policySetPayload([{ rules: { allowedKinds: ["echo"] } }]), true);
     await broker.publish(T("cmd"), commandPayload("cmd_1", "echo", { ping: 1 }));
     await waitFor(() => acks("cmd_1").length === 2, 3000, "acks");
-    expect(acks("cmd_1").map((u) => u.status)).toEqual([CommandStatus.RUNNING, CommandStatus.COMPLETED]);
+    expect(acks("cmd_1").map((u) => u.status)).toEqual([
+      CommandStatus.COMMAND_STATUS_RUNNING,
+      CommandStatus.COMMAND_STATUS_COMPLETED,
+    ]);
     expect(JSON.parse(acks("cmd_1")[1]!.resultJson)).toEqual({ ping: 1 });
 
     expect(await agent!.stop()).toBe(ExitCode.ok);
-    expect(presences().map((p) => p.state)).toEqual([PresenceState.ONLINE, PresenceState.OFFLINE]);
+    expect(presences().map((p) => p.state)).toEqual([
+      PresenceState.PRESENCE_STATE_ONLINE,
+      PresenceState.PRESENCE_STATE_OFFLINE,
+    ]);
     expect(presences()[1]!.retain).toBe(true);
   });
 
@@ -131,9 +142,9 @@ describe("agent over MQTT", () => {
     // The agent itself only says OFFLINE on stop(): this one is the broker publishing its Last Will.
     await waitFor(() => presences().length === 3, 3000, "Last Will, then ONLINE again");
     expect(presences().map((p) => [p.state, p.retain])).toEqual([
-      [PresenceState.ONLINE, true],
-      [PresenceState.OFFLINE, true],
-      [PresenceState.ONLINE, true],
+      [PresenceState.PRESENCE_STATE_ONLINE, true],
+      [PresenceState.PRESENCE_STATE_OFFLINE, true],
+      [PresenceState.PRESENCE_STATE_ONLINE, true],
     ]);
     expect(clients.length).toBe(2);
   });
@@ -209,7 +220,10 @@ describe("agent over MQTT", () => {
     await broker.publish(T("cmd"), commandPayload("while_away", "echo", { queued: true }));
     await start();
     await waitFor(() => acks("while_away").length === 2, 3000, "queued command acks");
-    expect(acks("while_away").map((u) => u.status)).toEqual([CommandStatus.RUNNING, CommandStatus.COMPLETED]);
+    expect(acks("while_away").map((u) => u.status)).toEqual([
+      CommandStatus.COMMAND_STATUS_RUNNING,
+      CommandStatus.COMMAND_STATUS_COMPLETED,
+    ]);
   });
 
   test("a refused password triggers a token refresh, then a reconnect with the new token", async () => {

@@ -10,7 +10,7 @@ import { openAgentDatabase } from "../../edge-agent/src/store/database.ts";
 import { Outbox } from "../../edge-agent/src/store/outbox.ts";
 import { PolicyStore } from "../../edge-agent/src/store/policy-store.ts";
 import { AGENT_VERSION } from "../../edge-agent/src/version.ts";
-import { CommandStatus, codecs, topic, type CommandUpdate } from "../../proto/wire.ts";
+import { CommandStatus, codecs, topic, type CommandUpdate } from "@edge/proto/wire";
 import { startTestBroker, type TestBroker } from "../../edge-agent/test-support/broker.ts";
 import { FakeAuthApi } from "../../edge-agent/test-support/fake-auth.ts";
 import {
@@ -74,7 +74,7 @@ async function start(options: { registry?: CommandRegistry; grpcUrl?: string } =
 }
 
 const outboxSeqs = () => new Outbox(db).after(0, 10_000).map((r) => r.seq);
-const update = (commandId: string, status = CommandStatus.COMPLETED): Uint8Array =>
+const update = (commandId: string, status = CommandStatus.COMMAND_STATUS_COMPLETED): Uint8Array =>
   codecs.commandUpdate.encode({ commandId, status, error: "", resultJson: "{}", atMs: Date.now() });
 /** Rows already waiting when the agent starts (appended on its database before the agent exists). */
 const preload = (ids: string[]) => ids.map((id) => new Outbox(db).append(T("ack"), update(id)));
@@ -200,11 +200,13 @@ describe("gRPC session", () => {
     stream.send(commandFrame("cmd-once", "count", { label: "x" }));
     await broker.publish(T("cmd"), commandPayload("cmd-once", "count", { label: "x" }));
     const completed = () =>
-      [...sessionUpdates("cmd-once"), ...mqttUpdates("cmd-once")].filter((u) => u.status === CommandStatus.COMPLETED);
+      [...sessionUpdates("cmd-once"), ...mqttUpdates("cmd-once")].filter(
+        (u) => u.status === CommandStatus.COMMAND_STATUS_COMPLETED,
+      );
     await waitFor(() => completed().length > 0, 3000, "command completed");
     await sleep(200);
     expect(executions).toEqual(["x"]);
-    expect(sessionUpdates("cmd-once").map((u) => u.status)).toContain(CommandStatus.RUNNING);
+    expect(sessionUpdates("cmd-once").map((u) => u.status)).toContain(CommandStatus.COMMAND_STATUS_RUNNING);
   });
 
   test("exec output lines are streamed as unsequenced log frames; the result keeps the full output", async () => {
@@ -214,7 +216,7 @@ describe("gRPC session", () => {
     const script = "echo one; echo two 1>&2; printf three";
     server.latest()!.send(commandFrame("cmd-exec", "exec", { command: "sh", args: ["-c", script] }));
     await waitFor(
-      () => sessionUpdates("cmd-exec").some((u) => u.status === CommandStatus.COMPLETED),
+      () => sessionUpdates("cmd-exec").some((u) => u.status === CommandStatus.COMMAND_STATUS_COMPLETED),
       5000,
       "exec completed",
     );
@@ -223,7 +225,7 @@ describe("gRPC session", () => {
     const lines = (stream: string) => logs.filter((f) => f.log!.stream === stream).map((f) => f.log!.line);
     expect(lines("stdout")).toEqual(["one", "three"]);
     expect(lines("stderr")).toEqual(["two"]);
-    const final = sessionUpdates("cmd-exec").find((u) => u.status === CommandStatus.COMPLETED)!;
+    const final = sessionUpdates("cmd-exec").find((u) => u.status === CommandStatus.COMMAND_STATUS_COMPLETED)!;
     expect(JSON.parse(final.resultJson)).toEqual({
       exitCode: 0,
       stdout: "one\nthree",
@@ -239,7 +241,7 @@ describe("gRPC session", () => {
     await waitFor(() => sessionUp, 3000, "session up");
     server.latest()!.send(commandFrame("cmd-live", "count", { label: "live" }));
     await waitFor(
-      () => sessionUpdates("cmd-live").some((u) => u.status === CommandStatus.COMPLETED),
+      () => sessionUpdates("cmd-live").some((u) => u.status === CommandStatus.COMMAND_STATUS_COMPLETED),
       3000,
       "live command reported",
     );
@@ -250,7 +252,7 @@ describe("gRPC session", () => {
     await mqttReady();
     await broker.publish(T("cmd"), commandPayload("cmd-mqtt", "count", { label: "mqtt" }));
     await waitFor(
-      () => mqttUpdates("cmd-mqtt").some((u) => u.status === CommandStatus.COMPLETED),
+      () => mqttUpdates("cmd-mqtt").some((u) => u.status === CommandStatus.COMMAND_STATUS_COMPLETED),
       3000,
       "reported over MQTT",
     );
@@ -264,7 +266,7 @@ describe("gRPC session", () => {
     await mqttReady();
     await broker.publish(T("cmd"), commandPayload("cmd-1", "echo", { message: "hi" }));
     await waitFor(
-      () => mqttUpdates("cmd-1").some((u) => u.status === CommandStatus.COMPLETED),
+      () => mqttUpdates("cmd-1").some((u) => u.status === CommandStatus.COMMAND_STATUS_COMPLETED),
       3000,
       "reported over MQTT",
     );

@@ -10,7 +10,7 @@ import { openAgentDatabase } from "../../edge-agent/src/store/database.ts";
 import { Outbox } from "../../edge-agent/src/store/outbox.ts";
 import { Sequence } from "../../edge-agent/src/store/sequence.ts";
 import { AGENT_VERSION } from "../../edge-agent/src/version.ts";
-import { codecs, type TelemetryPoint } from "../../proto/wire.ts";
+import { codecs, type TelemetryPoint } from "@edge/proto/wire";
 import { tempDir, waitFor } from "../../edge-agent/test-support/helpers.ts";
 
 const TOPIC = "edge/tenant_1/host_1/telemetry";

@@ -13,10 +13,10 @@ import type { UpdateOutcome, UpdateRequest } from "../../edge-agent/src/update/t
 import { HttpUpdateApi } from "../../edge-agent/src/update/update-client.ts";
 import { tempDir, waitFor } from "../../edge-agent/test-support/helpers.ts";
 import { startTestUpdateServer, type TestUpdateServer } from "../../edge-agent/test-support/update-server.ts";
-import { generateKeyPair } from "../../proto/release.ts";
+import { generateKeyPair } from "@edge/proto/release";
 import { startAgent } from "../../edge-agent/src/agent/agent.ts";
 import { AGENT_VERSION } from "../../edge-agent/src/version.ts";
-import { CommandStatus, codecs, topic } from "../../proto/wire.ts";
+import { CommandStatus, codecs, topic } from "@edge/proto/wire";
 import { startTestBroker } from "../../edge-agent/test-support/broker.ts";
 import { FakeAuthApi } from "../../edge-agent/test-support/fake-auth.ts";
 import { MemoryIdentitySource, TEST_IDENTITY, testIdentity } from "../../edge-agent/test-support/helpers.ts";
@@ -342,7 +342,11 @@ describe("updater inside the agent", () => {
           .filter((p) => p.channel === "ack")
           .map((p) => codecs.commandUpdate.decode(p.payload))
           .filter((u) => u.commandId === "upd_1");
-      await waitFor(() => acks().some((u) => u.status === CommandStatus.COMPLETED), 5000, "update completed");
+      await waitFor(
+        () => acks().some((u) => u.status === CommandStatus.COMMAND_STATUS_COMPLETED),
+        5000,
+        "update completed",
+      );
       expect(JSON.parse(acks().at(-1)!.resultJson)).toEqual({ fromVersion: AGENT_VERSION, toVersion: TO });
       expect(server.reports).toEqual([
         { channel: "stable", fromVersion: AGENT_VERSION, toVersion: TO, status: "applied" },

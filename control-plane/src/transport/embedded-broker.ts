@@ -1,7 +1,7 @@
 /** The embedded MQTT broker (aedes): agents log in with runtime access tokens and may only use their own topics. */
 import { createServer, type Server } from "node:net";
 import { Aedes, type Client } from "aedes";
-import { AGENT_PUBLISHES, AGENT_RECEIVES, parseTopic } from "../../../proto/wire";
+import { AGENT_PUBLISHES, AGENT_RECEIVES, parseTopic } from "@edge/proto/wire";
 
 /** Who a connection is: an agent (bound to its host's topics) or the control plane itself. */
 export type BrokerIdentity =

@@ -2,7 +2,7 @@
 import type { Database } from "bun:sqlite";
 import type { CommandStore } from "../store/command-store.ts";
 import type { Outbox } from "../store/outbox.ts";
-import { CommandStatus, codecs } from "../../../proto/wire.ts";
+import { CommandStatus, codecs } from "@edge/proto/wire";
 
 export type FinalReport =
   | { status: "completed"; result: unknown }
@@ -20,19 +20,19 @@ export class CommandReports {
   ) {}
 
   running(commandId: string): void {
-    this.outbox.append(this.ackTopic, this.encode(commandId, CommandStatus.RUNNING, "", ""));
+    this.outbox.append(this.ackTopic, this.encode(commandId, CommandStatus.COMMAND_STATUS_RUNNING, "", ""));
   }
 
   /** Final state and its report commit together: a crash can lose neither, nor send one without the other. */
   finish(commandId: string, report: FinalReport): void {
     const payload =
       report.status === "completed"
-        ? this.encode(commandId, CommandStatus.COMPLETED, "", toJson(report.result))
+        ? this.encode(commandId, CommandStatus.COMMAND_STATUS_COMPLETED, "", toJson(report.result))
         : report.status === "expired"
-          ? this.encode(commandId, CommandStatus.EXPIRED, report.error, "")
+          ? this.encode(commandId, CommandStatus.COMMAND_STATUS_EXPIRED, report.error, "")
           : this.encode(
               commandId,
-              CommandStatus.FAILED,
+              CommandStatus.COMMAND_STATUS_FAILED,
               report.error,
               report.result === undefined ? "" : toJson(report.result),
             );

@@ -14,7 +14,18 @@ import { errorMessage, type Logger } from "../log.ts";
 import type { RuntimeIdentity } from "../store/identity-store.ts";
 import type { Outbox } from "../store/outbox.ts";
 import { readVersion, type VersionSource } from "../version.ts";
-import { PresenceState, codecs, topic, withAgentSeq, type Receipt } from "../../../proto/wire.ts";
+import {
+  PresenceState,
+  codecs,
+  topic,
+  withAgentSeq,
+  type AgentSafetyState,
+  type Codec,
+  type Command,
+  type CommandCancel,
+  type EmergencyStop,
+  type Receipt,
+} from "@edge/proto/wire";
 import { mqttOptionsFromUrl } from "./mqtt-url.ts";
 import { OutboxPump, type PublishSettled, type Publisher } from "./outbox-pump.ts";
 import { AwaitingReceipts } from "./receipts.ts";
@@ -31,7 +42,7 @@ export type ConnectionMsg =
   /** New outbox rows. */
   | { type: "kick" }
   /** Publish now, ahead of the outbox (safety state); dropped while disconnected (re-sent on connect). */
-  | { type: "publishNow"; topic: string; payload: Uint8Array }
+  | { type: "publishSafety"; state: AgentSafetyState }
   | { type: "published"; event: PublishSettled }
   /** The control plane processed these messages. */
   | { type: "receipt"; receipt: Receipt }
@@ -46,13 +57,17 @@ export type ConnectionMsg =
   /** Final: optionally publish OFFLINE presence, then disconnect; no reconnects afterwards. */
   | { type: "close"; announceOffline: boolean; replyTo?: ReplyTo<void> };
 
-/** Handlers for inbound messages; each resolves once the message is durably handled (then it is PUBACKed). */
+/**
+ * Handlers for inbound messages, shared with the gRPC session; each resolves once the message is durably handled
+ * (then it is PUBACKed). Undecodable payloads are acknowledged and dropped before they get here.
+ */
 export interface InboundHandlers {
-  command(payload: Uint8Array): Promise<void>;
-  cancel(payload: Uint8Array): Promise<void>;
+  command(command: Command): Promise<void>;
+  cancel(cancel: CommandCancel): Promise<void>;
+  /** The PolicySet payload as received (it is stored as is). */
   policySet(payload: Uint8Array): Promise<void>;
-  /** EmergencyStop: resolves once latched (the kill itself proceeds in the background). */
-  estop?(payload: Uint8Array): Promise<void>;
+  /** Resolves once latched (the kill itself proceeds in the background). */
+  estop?(stop: EmergencyStop): Promise<void>;
 }
 
 export interface ConnectionDeps {
@@ -74,7 +89,7 @@ export interface ConnectionDeps {
   /** Observes connection state changes (tests, metrics). */
   onStateChange?(connected: boolean): void;
   /** The current AgentSafetyState, published on every connect (the control plane shows what the agent acknowledged). */
-  safetyState?(): Uint8Array;
+  safetyState?(): AgentSafetyState;
 }
 
 /** CONNACK return codes (MQTT 3.1.1) meaning our credentials were not accepted. */
@@ -135,7 +150,7 @@ export function connection(deps: ConnectionDeps) {
         reconnectPeriod: 0,
         connectTimeout: CONNECT_TIMEOUT_MS,
         resubscribe: false,
-        will: { topic: topics.presence, payload: presence(PresenceState.OFFLINE), qos: 1, retain: true },
+        will: { topic: topics.presence, payload: presence(PresenceState.PRESENCE_STATE_OFFLINE), qos: 1, retain: true },
       });
       client = next;
       // PUBACK only once the message is durably handled, so a crash before that means redelivery, not loss.
@@ -161,22 +176,42 @@ export function connection(deps: ConnectionDeps) {
       });
     }
 
-    function route(packet: IPublishPacket): Promise<void> {
-      const payload = new Uint8Array(packet.payload as Buffer);
-      if (packet.topic === topics.cmd) return deps.inbound.command(payload);
-      if (packet.topic === topics.cancel) return deps.inbound.cancel(payload);
-      if (packet.topic === topics.receipt) {
-        try {
-          self.tell({ type: "receipt", receipt: codecs.receipt.decode(payload) });
-        } catch (error) {
-          log.warn(`dropping undecodable receipt: ${errorMessage(error)}`);
-        }
-        return Promise.resolve();
+    /** The message, or undefined (logged) when the payload is not one: acknowledged, never redelivered. */
+    function decode<T>(codec: Codec<T>, payload: Uint8Array, what: string): T | undefined {
+      try {
+        return codec.decode(payload);
+      } catch (error) {
+        log.warn(`dropping undecodable ${what}: ${errorMessage(error)}`);
+        return undefined;
       }
-      if (packet.topic === topics.policies) return deps.inbound.policySet(payload);
-      if (packet.topic === topics.estop && deps.inbound.estop) return deps.inbound.estop(payload);
-      log.debug(`ignoring message on unexpected topic ${packet.topic}`);
-      return Promise.resolve();
+    }
+
+    async function route(packet: IPublishPacket): Promise<void> {
+      const payload = new Uint8Array(packet.payload as Buffer);
+      const { inbound } = deps;
+      switch (packet.topic) {
+        case topics.cmd: {
+          const command = decode(codecs.command, payload, "command");
+          return command && inbound.command(command);
+        }
+        case topics.cancel: {
+          const cancel = decode(codecs.commandCancel, payload, "cancel");
+          return cancel && inbound.cancel(cancel);
+        }
+        case topics.receipt: {
+          const receipt = decode(codecs.receipt, payload, "receipt");
+          if (receipt) self.tell({ type: "receipt", receipt });
+          return;
+        }
+        case topics.policies:
+          return inbound.policySet(payload);
+        case topics.estop: {
+          const stop = inbound.estop && decode(codecs.emergencyStop, payload, "emergency stop");
+          return stop && inbound.estop?.(stop);
+        }
+        default:
+          log.debug(`ignoring message on unexpected topic ${packet.topic}`);
+      }
     }
 
     function onConnected(): void {
@@ -186,9 +221,14 @@ export function connection(deps: ConnectionDeps) {
       lastError = undefined;
       log.info(`connected to ${deps.mqttUrl} as ${deps.runtimeId}`);
       deps.onStateChange?.(true);
-      current.publish(topics.presence, presence(PresenceState.ONLINE), { qos: 1, retain: true }, (error) => {
-        if (error) log.warn(`publishing ONLINE presence failed: ${error.message}`);
-      });
+      current.publish(
+        topics.presence,
+        presence(PresenceState.PRESENCE_STATE_ONLINE),
+        { qos: 1, retain: true },
+        (error) => {
+          if (error) log.warn(`publishing ONLINE presence failed: ${error.message}`);
+        },
+      );
       const subscriptions = {
         [topics.estop]: { qos: 1 as const },
         [topics.cmd]: { qos: 1 as const },
@@ -204,7 +244,7 @@ export function connection(deps: ConnectionDeps) {
       });
       const waiting = new AwaitingReceipts();
       awaiting = waiting;
-      if (deps.safetyState) publishNow(topics.safety, deps.safetyState());
+      if (deps.safetyState) publishSafety(deps.safetyState());
       mqttPublisher = {
         // Settled by the receipt (or failed with the publish); the PUBACK alone settles nothing.
         publish: (row, done) => {
@@ -242,10 +282,10 @@ export function connection(deps: ConnectionDeps) {
       pump.resend();
     }
 
-    function publishNow(name: string, payload: Uint8Array): void {
+    function publishSafety(state: AgentSafetyState): void {
       if (!client || !connected) return;
-      client.publish(name, Buffer.from(payload), { qos: 1 }, (error) => {
-        if (error) log.warn(`publishing on ${name} failed: ${error.message}`);
+      client.publish(topics.safety, Buffer.from(codecs.safetyState.encode(state)), { qos: 1 }, (error) => {
+        if (error) log.warn(`publishing on ${topics.safety} failed: ${error.message}`);
       });
     }
 
@@ -283,7 +323,10 @@ export function connection(deps: ConnectionDeps) {
       const current = client;
       if (!current) return;
       if (connected && announceOffline) {
-        const sent = current.publishAsync(topics.presence, presence(PresenceState.OFFLINE), { qos: 1, retain: true });
+        const sent = current.publishAsync(topics.presence, presence(PresenceState.PRESENCE_STATE_OFFLINE), {
+          qos: 1,
+          retain: true,
+        });
         await withTimeout(sent, CLOSE_TIMEOUT_MS).catch((error) =>
           log.warn(`publishing OFFLINE presence failed: ${errorMessage(error)}`),
         );
@@ -323,8 +366,8 @@ export function connection(deps: ConnectionDeps) {
             return;
           case "kick":
             return pump.pump();
-          case "publishNow":
-            return publishNow(msg.topic, msg.payload);
+          case "publishSafety":
+            return publishSafety(msg.state);
           case "published":
             return pump.settle(msg.event);
           case "receipt":

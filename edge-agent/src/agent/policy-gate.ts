@@ -8,7 +8,7 @@ import { errorMessage, type Logger } from "../log.ts";
 import { evaluateCommand, pruneRecentAccepted, rateWindowMs } from "../policy/index.ts";
 import type { CommandStore } from "../store/command-store.ts";
 import type { PolicyStore } from "../store/policy-store.ts";
-import { codecs } from "../../../proto/wire.ts";
+import { codecs } from "@edge/proto/wire";
 import { toActivePolicies, type ActivePolicies } from "./policy-set.ts";
 
 export interface AdmissionRequest {

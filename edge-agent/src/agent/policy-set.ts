@@ -1,6 +1,6 @@
 /** Turns a wire PolicySet into the SafetyPolicy list evaluateCommand understands. */
 import type { SafetyPolicy } from "../policy/index.ts";
-import type { PolicySet } from "../../../proto/wire.ts";
+import type { PolicySet } from "@edge/proto/wire";
 
 export interface ActivePolicies {
   /** Every policy whose rules_json is a JSON object (disabled ones included: the rate window spans them). */

@@ -1,7 +1,7 @@
 /** Checks an incoming Command before the safety policy sees it: age, params JSON, known kind, params schema. */
 import { checkParams, type CommandKind } from "../commands/kind.ts";
 import type { CommandRegistry } from "../commands/registry.ts";
-import type { Command } from "../../../proto/wire.ts";
+import type { Command } from "@edge/proto/wire";
 
 /** Finished command ids are remembered this long; older commands are refused so none can run twice. */
 export const DEDUPE_RETENTION_MS = 30 * 24 * 3_600_000;

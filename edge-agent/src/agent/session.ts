@@ -12,9 +12,9 @@ import { jitteredBackoffMs, type BackoffRange } from "../backoff.ts";
 import { errorMessage, type Logger } from "../log.ts";
 import type { Outbox } from "../store/outbox.ts";
 import { readVersion, type VersionSource } from "../version.ts";
-import { AgentSessionClient, type AgentFrame, type ServerFrame } from "../../../proto/grpc.ts";
-import { codecs } from "../../../proto/wire.ts";
-import type { ConnectionMsg } from "./connection.ts";
+import { AgentSessionClient, type AgentFrameOut, type ServerFrame } from "@edge/proto/grpc";
+import type { AgentSafetyState } from "@edge/proto/wire";
+import type { ConnectionMsg, InboundHandlers } from "./connection.ts";
 import type { LiveLog, LogSink } from "./live-log.ts";
 import type { Publisher } from "./outbox-pump.ts";
 import { frameOfRow } from "./session-frames.ts";
@@ -27,7 +27,7 @@ export type SessionMsg =
   /** The token refresher has a new access token. */
   | { type: "credentialsRenewed" }
   /** An AgentSafetyState to send now (unsequenced; dropped while no session is up, re-sent on welcome). */
-  | { type: "safety"; payload: Uint8Array }
+  | { type: "safety"; state: AgentSafetyState }
   /** Final: close the stream; no reconnects afterwards. */
   | { type: "close"; replyTo?: ReplyTo<void> };
 
@@ -43,21 +43,17 @@ export interface SessionDeps {
   /** Owns the outbox pump; told when the session can carry the outbox and when it cannot any more. */
   link: ActorRef<ConnectionMsg>;
   auth: ActorRef<TokenRefresherMsg>;
-  /** The MQTT command path: resolves once the command is durably recorded. */
-  command(payload: Uint8Array): Promise<void>;
-  /** The MQTT cancel path: resolves once the cancel is durably recorded. */
-  cancel(payload: Uint8Array): Promise<void>;
+  /** The MQTT paths for commands, cancels and emergency stops (policy sets come over MQTT only). */
+  inbound: Omit<InboundHandlers, "policySet">;
   liveLog: LiveLog;
   log: Logger;
   /** Observes session state changes (tests, metrics). */
   onStateChange?(up: boolean): void;
-  /** The EmergencyStop path: resolves once latched. */
-  estop?(payload: Uint8Array): Promise<void>;
   /** The current AgentSafetyState, sent right after every welcome. */
-  safetyState?(): Uint8Array;
+  safetyState?(): AgentSafetyState;
 }
 
-type Call = grpc.ClientDuplexStream<AgentFrame, ServerFrame>;
+type Call = grpc.ClientDuplexStream<AgentFrameOut, ServerFrame>;
 
 /** A welcomed stream. */
 interface Live {
@@ -75,7 +71,7 @@ const LOG_BACKLOG_FRAMES = 256;
 export function agentSession(deps: SessionDeps) {
   const { log } = deps;
   return ({ self }: ActorContext<SessionMsg>): Behavior<SessionMsg> => {
-    let client: grpc.Client | undefined;
+    let client: AgentSessionClient | undefined;
     let call: Call | undefined;
     let live: Live | undefined;
     /** Identifies the stream an event comes from; events of older streams are ignored. */
@@ -105,7 +101,7 @@ export function agentSession(deps: SessionDeps) {
       });
       const metadata = new grpc.Metadata();
       metadata.set("authorization", `Bearer ${token}`);
-      const next = (client as unknown as { Connect(metadata: grpc.Metadata): Call }).Connect(metadata);
+      const next = client.Connect(metadata);
       call = next;
       next.on("data", (frame: ServerFrame) => self.tell({ type: "frame", attempt: current, frame }));
       next.on("status", (status: grpc.StatusObject) =>
@@ -117,27 +113,26 @@ export function agentSession(deps: SessionDeps) {
     }
 
     function onFrame(frame: ServerFrame): void {
-      if (frame.estop && deps.estop) {
-        const generation = frame.estop.generation;
-        deps
-          .estop(codecs.emergencyStop.encode(frame.estop))
+      const { inbound } = deps;
+      const { estop, command, cancel } = frame;
+      if (estop) {
+        inbound
+          .estop?.(estop)
           .catch((error) =>
-            log.warn(`emergency stop ${generation} from the session not applied: ${errorMessage(error)}`),
+            log.warn(`emergency stop ${estop.generation} from the session not applied: ${errorMessage(error)}`),
           );
         return;
       }
       if (frame.welcome) return onWelcome(frame.welcome);
       if (frame.ack) return onAck(frame.ack.seq);
-      if (frame.command) {
-        const command = frame.command;
-        deps
-          .command(codecs.command.encode(command))
+      if (command) {
+        inbound
+          .command(command)
           .catch((error) => log.warn(`command ${command.id} from the session not accepted: ${errorMessage(error)}`));
       }
-      if (frame.cancel) {
-        const cancel = frame.cancel;
-        deps
-          .cancel(codecs.commandCancel.encode(cancel))
+      if (cancel) {
+        inbound
+          .cancel(cancel)
           .catch((error) =>
             log.warn(`cancel of ${cancel.commandId} from the session not accepted: ${errorMessage(error)}`),
           );
@@ -157,7 +152,7 @@ export function agentSession(deps: SessionDeps) {
         // Called by the connection actor's pump; a stream that just ended is about to be replaced, so skip.
         publish(row, done) {
           if (live?.publisher !== publisher) return;
-          let frame: AgentFrame;
+          let frame: AgentFrameOut;
           try {
             frame = { ...frameOfRow(row), seqFloor: deps.outbox.floor() };
           } catch (error) {
@@ -181,9 +176,9 @@ export function agentSession(deps: SessionDeps) {
       deps.onStateChange?.(true);
     }
 
-    function sendSafety(payload: Uint8Array): void {
+    function sendSafety(state: AgentSafetyState): void {
       if (!live || !call) return;
-      call.write({ seq: 0, safety: codecs.safetyState.decode(payload) });
+      call.write({ seq: 0, safety: state });
     }
 
     /** Cumulative: every frame with seq <= `seq` is processed. */
@@ -282,7 +277,7 @@ export function agentSession(deps: SessionDeps) {
             if (!call) scheduleReconnect();
             return;
           case "safety":
-            return sendSafety(msg.payload);
+            return sendSafety(msg.state);
           case "close":
             await close();
             msg.replyTo?.();

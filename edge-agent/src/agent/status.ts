@@ -4,7 +4,7 @@ import type { ActorContext, ActorRef, Behavior } from "../actors/index.ts";
 import type { CommandStore } from "../store/command-store.ts";
 import type { Outbox } from "../store/outbox.ts";
 import { readVersion, type VersionSource } from "../version.ts";
-import { codecs } from "../../../proto/wire.ts";
+import { codecs } from "@edge/proto/wire";
 import type { TelemetryMsg } from "./telemetry.ts";
 
 export type StatusMsg = { type: "report" };

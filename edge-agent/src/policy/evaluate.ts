@@ -1,5 +1,5 @@
 import { acceptedWithin } from "./rate-window.ts";
-import { type PolicyRules, type SafetyPolicy, validateRules } from "./rules.ts";
+import { type PolicyRules, type SafetyPolicy, validateRules } from "@edge/proto/policy/rules";
 import { describeTimeWindow, isInTimeWindow } from "./time-window.ts";
 
 export interface CommandRequest {
