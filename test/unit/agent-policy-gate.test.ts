@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import type { Database } from "bun:sqlite";
 import { openMemoryDatabase } from "../../edge-agent/src/store/database.ts";
-import { waitFor } from "../../edge-agent/test-support/helpers.ts";
+import { waitFor } from "../support/wait";
 import { wireCommand, startRunner } from "../../edge-agent/test-support/runner-harness.ts";
 
 let db: Database;
@@ -26,7 +26,7 @@ describe("safety policy gate", () => {
     const h = start();
     await h.setPolicies([{ id: "pol_a", name: "no counting", rules: { deniedKinds: ["count"] } }]);
     await h.send(wireCommand("cmd_1", "count", { label: "x" }));
-    await waitFor(() => finalOf(h, "cmd_1") !== undefined);
+    await waitFor('finalOf(h, "cmd_1") !== undefined', () => finalOf(h, "cmd_1") !== undefined);
     expect(h.updatesOf("cmd_1").map((u) => [u.statusName, u.error])).toEqual([
       ["FAILED", 'refused by safety policy: policy "no counting" (pol_a): command kind "count" is denied'],
     ]);
@@ -38,7 +38,10 @@ describe("safety policy gate", () => {
     await h.setPolicies([{ rules: { exec: { allowedCommands: ["true"] } } }]);
     await h.send(wireCommand("allowed", "exec", { command: "true" }));
     await h.send(wireCommand("denied", "exec", { command: "rm", args: ["-rf", "/tmp/x"] }));
-    await waitFor(() => finalOf(h, "allowed") !== undefined && finalOf(h, "denied") !== undefined);
+    await waitFor(
+      'finalOf(h, "allowed") !== undefined && finalOf(h, "denied") !== und...',
+      () => finalOf(h, "allowed") !== undefined && finalOf(h, "denied") !== undefined,
+    );
     expect(finalOf(h, "allowed")!.statusName).toBe("COMPLETED");
     expect(finalOf(h, "denied")!.error).toStartWith("refused by safety policy: ");
     expect(finalOf(h, "denied")!.error).toContain('exec command "rm" is not allowed');
@@ -49,7 +52,7 @@ describe("safety policy gate", () => {
     await h.send(wireCommand("cmd_1", "count", { label: "x" }));
     await Bun.sleep(40);
     expect(h.updatesOf("cmd_1")).toEqual([]); // still waiting
-    await waitFor(() => finalOf(h, "cmd_1") !== undefined);
+    await waitFor('finalOf(h, "cmd_1") !== undefined', () => finalOf(h, "cmd_1") !== undefined);
     expect(h.updatesOf("cmd_1").map((u) => [u.statusName, u.error])).toEqual([
       ["FAILED", "no safety policy set received"],
     ]);
@@ -62,7 +65,7 @@ describe("safety policy gate", () => {
     await Bun.sleep(20);
     expect(h.executions).toEqual([]);
     await h.setPolicies([]); // an empty set is a real set: everything but exec is allowed
-    await waitFor(() => finalOf(h, "cmd_1") !== undefined);
+    await waitFor('finalOf(h, "cmd_1") !== undefined', () => finalOf(h, "cmd_1") !== undefined);
     expect(h.updatesOf("cmd_1").map((u) => u.statusName)).toEqual(["RUNNING", "COMPLETED"]);
     expect(h.executions).toEqual(["waited"]);
   });
@@ -71,7 +74,7 @@ describe("safety policy gate", () => {
     const h = start({ policyWaitMs: 60 });
     await h.policy.ask<void>((replyTo) => ({ type: "policySet", payload: new Uint8Array(), replyTo }));
     await h.send(wireCommand("cmd_1", "count", { label: "x" }));
-    await waitFor(() => finalOf(h, "cmd_1") !== undefined);
+    await waitFor('finalOf(h, "cmd_1") !== undefined', () => finalOf(h, "cmd_1") !== undefined);
     expect(finalOf(h, "cmd_1")!.error).toBe("no safety policy set received");
   });
 
@@ -82,7 +85,11 @@ describe("safety policy gate", () => {
     h = start({ policyWaitMs: 10_000 });
     await h.send(wireCommand("cmd_echo", "echo", { a: 1 }));
     await h.send(wireCommand("cmd_count", "count", { label: "x" }));
-    await waitFor(() => finalOf(h, "cmd_echo") !== undefined && finalOf(h, "cmd_count") !== undefined, 1000);
+    await waitFor(
+      'finalOf(h, "cmd_echo") !== undefined && finalOf(h, "cmd_count") !==...',
+      () => finalOf(h, "cmd_echo") !== undefined && finalOf(h, "cmd_count") !== undefined,
+      1000,
+    );
     expect(finalOf(h, "cmd_echo")!.statusName).toBe("COMPLETED");
     expect(finalOf(h, "cmd_count")!.error).toContain('command kind "count" is not allowed (allowedKinds: "echo")');
   });
@@ -91,12 +98,12 @@ describe("safety policy gate", () => {
     const h = start();
     await h.setPolicies([{ name: "broken", enabled: false, rulesJson: "{nope" }]);
     await h.send(wireCommand("ok", "echo"));
-    await waitFor(() => finalOf(h, "ok") !== undefined);
+    await waitFor('finalOf(h, "ok") !== undefined', () => finalOf(h, "ok") !== undefined);
     expect(finalOf(h, "ok")!.statusName).toBe("COMPLETED");
 
     await h.setPolicies([{ id: "pol_b", name: "broken", rulesJson: "{nope" }]);
     await h.send(wireCommand("refused", "echo"));
-    await waitFor(() => finalOf(h, "refused") !== undefined);
+    await waitFor('finalOf(h, "refused") !== undefined', () => finalOf(h, "refused") !== undefined);
     expect(finalOf(h, "refused")!.error).toBe(
       'refused by safety policy: policy "broken" (pol_b): rules_json is not a JSON object',
     );
@@ -106,7 +113,7 @@ describe("safety policy gate", () => {
     const h = start();
     await h.setPolicies([{ rulesJson: JSON.stringify({ maxConcurrent: "lots" }) }]);
     await h.send(wireCommand("cmd_1", "echo"));
-    await waitFor(() => finalOf(h, "cmd_1") !== undefined);
+    await waitFor('finalOf(h, "cmd_1") !== undefined', () => finalOf(h, "cmd_1") !== undefined);
     expect(finalOf(h, "cmd_1")!.error).toContain("invalid rules");
   });
 
@@ -114,13 +121,13 @@ describe("safety policy gate", () => {
     const h = start();
     await h.setPolicies([{ rules: { maxConcurrent: 1 } }]);
     await h.send(wireCommand("slow", "sleep", { ms: 300 }));
-    await waitFor(() => h.updatesOf("slow").length === 1);
+    await waitFor('h.updatesOf("slow").length === 1', () => h.updatesOf("slow").length === 1);
     await h.send(wireCommand("second", "echo"));
-    await waitFor(() => finalOf(h, "second") !== undefined);
+    await waitFor('finalOf(h, "second") !== undefined', () => finalOf(h, "second") !== undefined);
     expect(finalOf(h, "second")!.error).toContain("1 command(s) already running (maxConcurrent 1)");
-    await waitFor(() => finalOf(h, "slow") !== undefined);
+    await waitFor('finalOf(h, "slow") !== undefined', () => finalOf(h, "slow") !== undefined);
     await h.send(wireCommand("third", "echo"));
-    await waitFor(() => finalOf(h, "third") !== undefined);
+    await waitFor('finalOf(h, "third") !== undefined', () => finalOf(h, "third") !== undefined);
     expect(finalOf(h, "third")!.statusName).toBe("COMPLETED");
   });
 
@@ -129,11 +136,11 @@ describe("safety policy gate", () => {
     await h.setPolicies([{ rules: { rateLimit: { maxCommands: 2, perSeconds: 60 } } }]);
     await h.send(wireCommand("a", "echo"));
     await h.send(wireCommand("b", "echo"));
-    await waitFor(() => finalOf(h, "b") !== undefined);
+    await waitFor('finalOf(h, "b") !== undefined', () => finalOf(h, "b") !== undefined);
     await h.stop();
     h = start();
     await h.send(wireCommand("c", "echo"));
-    await waitFor(() => finalOf(h, "c") !== undefined);
+    await waitFor('finalOf(h, "c") !== undefined', () => finalOf(h, "c") !== undefined);
     expect(finalOf(h, "c")!.error).toContain("rate limit reached: 2 command(s) accepted in the last 60s (max 2)");
   });
 
@@ -141,7 +148,7 @@ describe("safety policy gate", () => {
     const h = start();
     await h.setPolicies([{ rules: { paramBounds: { ms: { max: 100 } } } }]);
     await h.send(wireCommand("too_long", "sleep", { ms: 500 }));
-    await waitFor(() => finalOf(h, "too_long") !== undefined);
+    await waitFor('finalOf(h, "too_long") !== undefined', () => finalOf(h, "too_long") !== undefined);
     expect(finalOf(h, "too_long")!.error).toContain("param ms=500 exceeds max 100");
   });
 });

@@ -11,7 +11,8 @@ import type { CheckResult } from "../../edge-agent/src/update/check-update.ts";
 import { prepareInstallDir } from "../../edge-agent/src/update/install.ts";
 import type { UpdateOutcome, UpdateRequest } from "../../edge-agent/src/update/types.ts";
 import { HttpUpdateApi } from "../../edge-agent/src/update/update-client.ts";
-import { tempDir, waitFor } from "../../edge-agent/test-support/helpers.ts";
+import { tempDir } from "../../edge-agent/test-support/helpers.ts";
+import { waitFor } from "../support/wait";
 import { startTestUpdateServer, type TestUpdateServer } from "../../edge-agent/test-support/update-server.ts";
 import { generateKeyPair } from "@edge/proto/release";
 import { startAgent } from "../../edge-agent/src/agent/agent.ts";
@@ -63,7 +64,7 @@ async function expectUnchanged(status: "rejected" | "failed", reason: string) {
   expect(version.get()).toBe(FROM);
   expect(existsSync(join(dir.path, "previous"))).toBe(false);
   expect(leftovers()).toEqual([]);
-  await waitFor(() => server.reports.length === 1);
+  await waitFor("server.reports.length === 1", () => server.reports.length === 1);
   expect(server.reports[0]).toMatchObject({ channel: "stable", fromVersion: FROM, status });
   expect(server.reports[0]!.reason).toContain(reason);
 }
@@ -164,7 +165,7 @@ describe("updater: applying a signed release", () => {
     expect(version.get()).toBe("2.0.0");
     expect(installed()).toEqual(["marker"]);
     expect(server.applies).toEqual([]);
-    await waitFor(() => server.reports.length === 2);
+    await waitFor("server.reports.length === 2", () => server.reports.length === 2);
     expect(server.reports.map((r) => r.status)).toEqual(["rejected", "rejected"]);
   });
 
@@ -276,7 +277,7 @@ describe("updater: scheduled checks", () => {
   test("only log an available update, never apply it", async () => {
     const ref = spawnUpdater({ checkIntervalMs: 30 });
     ref.tell({ type: "connected" });
-    await waitFor(() => server.checks.length >= 3, 3000, `3 checks (got ${server.checks.length})`);
+    await waitFor(`3 checks (got ${server.checks.length})`, () => server.checks.length >= 3, 3000);
     const result = await ref.ask<CheckResult>((replyTo) => ({ type: "check", replyTo }));
     expect(result).toEqual({ state: "available", version: TO });
     expect(server.checks[0]).toEqual({ currentVersion: FROM, channel: "stable" });
@@ -333,7 +334,7 @@ describe("updater inside the agent", () => {
       },
     });
     try {
-      await waitFor(() => server.checks.length === 1, 3000, "check after connecting");
+      await waitFor("check after connecting", () => server.checks.length === 1, 3000);
       expect(server.checks[0]).toEqual({ currentVersion: AGENT_VERSION, channel: "stable" });
       await broker.publish(T("policies"), policySetPayload([]), true);
       await broker.publish(T("cmd"), commandPayload("upd_1", "runtime.update", { grantToken: "grant-1" }));
@@ -343,9 +344,9 @@ describe("updater inside the agent", () => {
           .map((p) => codecs.commandUpdate.decode(p.payload))
           .filter((u) => u.commandId === "upd_1");
       await waitFor(
+        "update completed",
         () => acks().some((u) => u.status === CommandStatus.COMMAND_STATUS_COMPLETED),
         5000,
-        "update completed",
       );
       expect(JSON.parse(acks().at(-1)!.resultJson)).toEqual({ fromVersion: AGENT_VERSION, toVersion: TO });
       expect(server.reports).toEqual([
@@ -353,7 +354,7 @@ describe("updater inside the agent", () => {
       ]);
       const statusVersions = () =>
         broker.published.filter((p) => p.channel === "status").map((p) => codecs.status.decode(p.payload).agentVersion);
-      await waitFor(() => statusVersions().includes(TO), 3000, "status with the new version");
+      await waitFor("status with the new version", () => statusVersions().includes(TO), 3000);
       expect(readFileSync(join(installDir, "order"), "utf8")).toBe("one\ntwo\n");
     } finally {
       await agent.stop();

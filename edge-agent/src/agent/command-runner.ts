@@ -28,6 +28,8 @@ export type CommandRunnerMsg =
   | { type: "settled"; commandId: string; outcome: CommandOutcome }
   /** The emergency stop engaged: refuse the commands still waiting to start (running ones are aborted already). */
   | { type: "emergencyStop" }
+  /** Periodic: forget finished commands older than the dedupe window. */
+  | { type: "prune" }
   /** Stop accepting commands and cancel running ones (agent shutdown). */
   | { type: "close"; replyTo?: ReplyTo<void> };
 
@@ -60,9 +62,8 @@ const PRUNE_EVERY_MS = 3_600_000;
 export function commandRunner(deps: CommandRunnerDeps) {
   const now = deps.now ?? Date.now;
   const { log, inflight } = deps;
-  return ({ self }: ActorContext<CommandRunnerMsg>): Behavior<CommandRunnerMsg> => {
+  return ({ self, timers }: ActorContext<CommandRunnerMsg>): Behavior<CommandRunnerMsg> => {
     let closed = false;
-    let pruneTimer: ReturnType<typeof setInterval> | undefined;
 
     function finish(commandId: string, report: FinalReport): void {
       try {
@@ -190,10 +191,7 @@ export function commandRunner(deps: CommandRunnerDeps) {
 
     return {
       preStart() {
-        pruneTimer = setInterval(() => {
-          const pruned = deps.commands.pruneFinished(now() - DEDUPE_RETENTION_MS);
-          if (pruned) log.debug(`forgot ${pruned} finished command(s) older than the dedupe window`);
-        }, PRUNE_EVERY_MS);
+        timers.startPeriodicTimer("prune", { type: "prune" }, PRUNE_EVERY_MS);
       },
 
       receive(msg) {
@@ -227,15 +225,16 @@ export function commandRunner(deps: CommandRunnerDeps) {
             }
             return;
           }
+          case "prune": {
+            const pruned = deps.commands.pruneFinished(now() - DEDUPE_RETENTION_MS);
+            if (pruned) log.debug(`forgot ${pruned} finished command(s) older than the dedupe window`);
+            return;
+          }
           case "close":
             closed = true;
             inflight.cancelAll("agent shutting down");
             return msg.replyTo?.();
         }
-      },
-
-      postStop() {
-        clearInterval(pruneTimer);
       },
     };
   };

@@ -9,7 +9,7 @@
 import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from "mqtt";
 import type { ActorContext, ActorRef, Behavior, ReplyTo } from "../actors/index.ts";
 import type { TokenRefresherMsg } from "../auth/token-refresher.ts";
-import { jitteredBackoffMs, type BackoffRange } from "../backoff.ts";
+import type { BackoffRange } from "../backoff.ts";
 import { errorMessage, type Logger } from "../log.ts";
 import type { RuntimeIdentity } from "../store/identity-store.ts";
 import type { Outbox } from "../store/outbox.ts";
@@ -29,6 +29,7 @@ import {
 import { mqttOptionsFromUrl } from "./mqtt-url.ts";
 import { OutboxPump, type PublishSettled, type Publisher } from "./outbox-pump.ts";
 import { AwaitingReceipts } from "./receipts.ts";
+import { Reconnect } from "./reconnect.ts";
 
 export type MqttConnect = (options: IClientOptions) => MqttClient;
 
@@ -113,29 +114,26 @@ export function connection(deps: ConnectionDeps) {
   const presence = (state: PresenceState) =>
     Buffer.from(codecs.presence.encode({ state, agentVersion: readVersion(deps.agentVersion), atMs: Date.now() }));
 
-  return ({ self }: ActorContext<ConnectionMsg>): Behavior<ConnectionMsg> => {
+  return ({ self, timers }: ActorContext<ConnectionMsg>): Behavior<ConnectionMsg> => {
     let client: MqttClient | undefined;
     let connected = false;
     /** Identifies the client an event comes from; events of older clients are ignored. */
     let attempt = 0;
-    /** Consecutive failed attempts, for the backoff; reset by a successful connection. */
-    let failures = 0;
-    let reconnectTimer: ReturnType<typeof setTimeout> | undefined;
-    let awaitingCredentials = false;
-    let closing = false;
-    /** Why the last attempt failed, for the reconnect log line. */
-    let lastError: string | undefined;
+    const reconnect = new Reconnect(timers, { type: "connect" } as const, {
+      backoff: deps.backoff,
+      auth: deps.auth,
+      log,
+    });
     let mqttPublisher: Publisher | undefined;
     let sessionPublisher: Publisher | undefined;
     const pump = new OutboxPump(deps.outbox, (event) => self.tell({ type: "published", event }));
     /** Rows the current MQTT connection sent, waiting for their receipt. */
     let awaiting = new AwaitingReceipts();
-    let receiptTimer: ReturnType<typeof setInterval> | undefined;
     /** The receipt timeout, doubled after each resend that brought no receipt (a slow control plane is not flooded). */
     let receiptTimeoutMs = deps.receiptTimeoutMs;
 
     function connect(): void {
-      if (closing || client) return;
+      if (!reconnect.mayConnect || client) return;
       const current = ++attempt;
       log.debug(`connecting to ${deps.mqttUrl} (attempt ${current})`);
       const next = (deps.connect ?? mqtt.connect)({
@@ -170,7 +168,7 @@ export function connection(deps: ConnectionDeps) {
         if (typeof code === "number" && BAD_CREDENTIALS.has(code)) {
           self.tell({ type: "refused", attempt: current, code, message: error.message });
         } else {
-          lastError = error.message;
+          reconnect.failed(error.message);
           log.debug(`mqtt: ${error.message}`);
         }
       });
@@ -217,8 +215,7 @@ export function connection(deps: ConnectionDeps) {
     function onConnected(): void {
       const current = client!;
       connected = true;
-      failures = 0;
-      lastError = undefined;
+      reconnect.succeeded();
       log.info(`connected to ${deps.mqttUrl} as ${deps.runtimeId}`);
       deps.onStateChange?.(true);
       current.publish(
@@ -253,9 +250,9 @@ export function connection(deps: ConnectionDeps) {
           current.publish(row.topic, payload, { qos: 1 }, (error) => error && waiting.fail(row.seq, error));
         },
       };
-      clearInterval(receiptTimer);
-      receiptTimer = setInterval(
-        () => self.tell({ type: "checkReceipts" }),
+      timers.startPeriodicTimer(
+        "checkReceipts",
+        { type: "checkReceipts" },
         Math.max(50, Math.min(1_000, deps.receiptTimeoutMs / 4)),
       );
       if (!sessionPublisher) pump.attach(mqttPublisher);
@@ -296,30 +293,20 @@ export function connection(deps: ConnectionDeps) {
       client?.end(true);
       client = undefined;
       connected = false;
-      clearInterval(receiptTimer);
+      timers.cancel("checkReceipts");
       awaiting.clear();
       if (mqttPublisher) pump.drop(mqttPublisher);
       mqttPublisher = undefined;
       if (wasConnected) {
-        if (closing) log.info("disconnected from broker");
+        if (reconnect.isClosed) log.info("disconnected from broker");
         else log.warn("connection to broker lost");
         deps.onStateChange?.(false);
       }
-      if (closing || awaitingCredentials) return;
-      scheduleReconnect();
-    }
-
-    function scheduleReconnect(): void {
-      clearTimeout(reconnectTimer);
-      const delayMs = jitteredBackoffMs(deps.backoff, failures++);
-      log.info(`reconnecting in ${delayMs}ms${lastError ? ` (${lastError})` : ""}`);
-      lastError = undefined;
-      reconnectTimer = setTimeout(() => self.tell({ type: "connect" }), delayMs);
+      reconnect.schedule();
     }
 
     async function close(announceOffline: boolean): Promise<void> {
-      closing = true;
-      clearTimeout(reconnectTimer);
+      reconnect.close();
       const current = client;
       if (!current) return;
       if (connected && announceOffline) {
@@ -356,14 +343,9 @@ export function connection(deps: ConnectionDeps) {
           case "refused":
             if (msg.attempt !== attempt) return;
             log.warn(`broker refused our credentials (${msg.message}); refreshing the access token`);
-            awaitingCredentials = true;
-            deps.auth.tell({ type: "refresh", reason: "broker refused the access token" });
-            return;
+            return reconnect.refused("broker refused the access token");
           case "credentialsRenewed":
-            if (!awaitingCredentials) return;
-            awaitingCredentials = false;
-            if (!client) scheduleReconnect();
-            return;
+            return reconnect.credentialsRenewed(client !== undefined);
           case "kick":
             return pump.pump();
           case "publishSafety":
@@ -396,9 +378,7 @@ export function connection(deps: ConnectionDeps) {
       },
 
       postStop() {
-        closing = true;
-        clearTimeout(reconnectTimer);
-        clearInterval(receiptTimer);
+        reconnect.close();
         if (client) onClosed();
       },
     };

@@ -8,7 +8,7 @@
 import * as grpc from "@grpc/grpc-js";
 import type { ActorContext, ActorRef, Behavior, ReplyTo } from "../actors/index.ts";
 import type { TokenRefresherMsg } from "../auth/token-refresher.ts";
-import { jitteredBackoffMs, type BackoffRange } from "../backoff.ts";
+import type { BackoffRange } from "../backoff.ts";
 import { errorMessage, type Logger } from "../log.ts";
 import type { Outbox } from "../store/outbox.ts";
 import { readVersion, type VersionSource } from "../version.ts";
@@ -17,6 +17,7 @@ import type { AgentSafetyState } from "@edge/proto/wire";
 import type { ConnectionMsg, InboundHandlers } from "./connection.ts";
 import type { LiveLog, LogSink } from "./live-log.ts";
 import type { Publisher } from "./outbox-pump.ts";
+import { Reconnect } from "./reconnect.ts";
 import { frameOfRow } from "./session-frames.ts";
 
 export type SessionMsg =
@@ -70,27 +71,25 @@ const LOG_BACKLOG_FRAMES = 256;
 
 export function agentSession(deps: SessionDeps) {
   const { log } = deps;
-  return ({ self }: ActorContext<SessionMsg>): Behavior<SessionMsg> => {
+  return ({ self, timers }: ActorContext<SessionMsg>): Behavior<SessionMsg> => {
     let client: AgentSessionClient | undefined;
     let call: Call | undefined;
     let live: Live | undefined;
     /** Identifies the stream an event comes from; events of older streams are ignored. */
     let attempt = 0;
-    /** Consecutive failed attempts, for the backoff; reset by a welcome. */
-    let failures = 0;
-    let reconnectTimer: ReturnType<typeof setTimeout> | undefined;
-    let welcomeTimer: ReturnType<typeof setTimeout> | undefined;
-    let awaitingCredentials = false;
-    let closing = false;
-    let lastError: string | undefined;
+    const reconnect = new Reconnect(timers, { type: "connect" } as const, {
+      backoff: deps.backoff,
+      auth: deps.auth,
+      log,
+      label: "gRPC session: ",
+    });
 
     function connect(): void {
-      if (closing || call || awaitingCredentials) return;
+      if (!reconnect.mayConnect || call) return;
       const token = deps.accessToken();
       if (!token) {
         log.warn("no runtime access token yet: gRPC session waits for one");
-        awaitingCredentials = true;
-        return;
+        return reconnect.waitForCredentials();
       }
       const current = ++attempt;
       log.debug(`opening gRPC session to ${deps.grpcUrl} (attempt ${current})`);
@@ -109,7 +108,7 @@ export function agentSession(deps: SessionDeps) {
       );
       next.on("error", (error) => log.debug(`grpc session: ${error.message}`)); // 'status' follows
       next.write({ seq: 0, hello: { agentVersion: readVersion(deps.agentVersion) } });
-      welcomeTimer = setTimeout(() => self.tell({ type: "welcomeTimeout", attempt: current }), WELCOME_TIMEOUT_MS);
+      timers.startSingleTimer("welcome", { type: "welcomeTimeout", attempt: current }, WELCOME_TIMEOUT_MS);
     }
 
     function onFrame(frame: ServerFrame): void {
@@ -142,9 +141,8 @@ export function agentSession(deps: SessionDeps) {
     function onWelcome({ lastAgentSeq, hostId }: { lastAgentSeq: number; hostId: string }): void {
       const stream = call;
       if (live || !stream) return log.debug("ignoring a repeated welcome");
-      clearTimeout(welcomeTimer);
-      failures = 0;
-      lastError = undefined;
+      timers.cancel("welcome");
+      reconnect.succeeded();
       // Processed already (over either transport): never resent.
       const dropped = deps.outbox.removeThrough(lastAgentSeq);
       const unacked = new Map<number, (error?: Error) => void>();
@@ -197,13 +195,13 @@ export function agentSession(deps: SessionDeps) {
       deps.liveLog.detach(live.sink);
       deps.link.tell({ type: "sessionDown", publisher: live.publisher });
       live = undefined;
-      if (!closing) log.warn("gRPC session lost");
+      if (!reconnect.isClosed) log.warn("gRPC session lost");
       deps.onStateChange?.(false);
     }
 
     /** Forgets the stream, cancelling it if still open. */
     function teardown(): void {
-      clearTimeout(welcomeTimer);
+      timers.cancel("welcome");
       release();
       call?.removeAllListeners();
       call?.on("error", () => {}); // late errors of a dead stream must not become uncaught
@@ -215,29 +213,18 @@ export function agentSession(deps: SessionDeps) {
 
     function onEnded(code: number, details: string): void {
       teardown();
-      if (closing) return;
+      if (reconnect.isClosed) return;
       if (code === grpc.status.UNAUTHENTICATED) {
         log.warn(`control plane refused the session (${details}); refreshing the access token`);
-        awaitingCredentials = true;
-        deps.auth.tell({ type: "refresh", reason: "gRPC session refused the access token" });
-        return;
+        return reconnect.refused("gRPC session refused the access token");
       }
-      lastError = `${grpc.status[code] ?? code}${details.trim() ? `: ${details.trim()}` : ""}`;
-      scheduleReconnect();
-    }
-
-    function scheduleReconnect(): void {
-      clearTimeout(reconnectTimer);
-      const delayMs = jitteredBackoffMs(deps.backoff, failures++);
-      log.info(`gRPC session: reconnecting in ${delayMs}ms${lastError ? ` (${lastError})` : ""}`);
-      lastError = undefined;
-      reconnectTimer = setTimeout(() => self.tell({ type: "connect" }), delayMs);
+      reconnect.failed(`${grpc.status[code] ?? code}${details.trim() ? `: ${details.trim()}` : ""}`);
+      reconnect.schedule();
     }
 
     /** Half-closes the stream and waits briefly for the control plane to end it, then cancels. */
     async function close(): Promise<void> {
-      closing = true;
-      clearTimeout(reconnectTimer);
+      reconnect.close();
       const stream = call;
       if (!stream) return teardown();
       const ended = new Promise<void>((resolve) => {
@@ -269,13 +256,10 @@ export function agentSession(deps: SessionDeps) {
           case "welcomeTimeout":
             if (msg.attempt !== attempt || !call || live) return;
             teardown();
-            lastError = "no welcome from the control plane";
-            return scheduleReconnect();
+            reconnect.failed("no welcome from the control plane");
+            return reconnect.schedule();
           case "credentialsRenewed":
-            if (!awaitingCredentials) return;
-            awaitingCredentials = false;
-            if (!call) scheduleReconnect();
-            return;
+            return reconnect.credentialsRenewed(call !== undefined);
           case "safety":
             return sendSafety(msg.state);
           case "close":
@@ -286,8 +270,7 @@ export function agentSession(deps: SessionDeps) {
       },
 
       postStop() {
-        closing = true;
-        clearTimeout(reconnectTimer);
+        reconnect.close();
         teardown();
       },
     };

@@ -21,12 +21,11 @@ export interface StatusDeps {
 
 export function status(deps: StatusDeps) {
   const now = deps.now ?? Date.now;
-  return ({ self }: ActorContext<StatusMsg>): Behavior<StatusMsg> => {
-    let timer: ReturnType<typeof setInterval> | undefined;
+  return ({ self, timers }: ActorContext<StatusMsg>): Behavior<StatusMsg> => {
     return {
       preStart() {
         self.tell({ type: "report" });
-        timer = setInterval(() => self.tell({ type: "report" }), deps.intervalMs);
+        timers.startPeriodicTimer("report", { type: "report" }, deps.intervalMs);
       },
       receive() {
         const atMs = now();
@@ -51,9 +50,6 @@ export function status(deps: StatusDeps) {
             { name: "agent.memory_free_bytes", value: memoryFreeBytes, atMs },
           ],
         });
-      },
-      postStop() {
-        clearInterval(timer);
       },
     };
   };

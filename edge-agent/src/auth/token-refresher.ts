@@ -32,22 +32,15 @@ export interface TokenRefresherDeps {
   now?: () => number;
 }
 
-/** Longest single timer: setTimeout overflows beyond ~24.8 days. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
-
 export function tokenRefresher(deps: TokenRefresherDeps) {
   const now = deps.now ?? Date.now;
   const { log, state } = deps;
-  return ({ self }: ActorContext<TokenRefresherMsg>): Behavior<TokenRefresherMsg> => {
-    let timer: ReturnType<typeof setTimeout> | undefined;
+  return ({ self, timers }: ActorContext<TokenRefresherMsg>): Behavior<TokenRefresherMsg> => {
     let failures = 0;
     let rejected = false;
 
-    function schedule(delayMs: number, reason: string): void {
-      clearTimeout(timer);
-      const bounded = Math.max(0, Math.min(delayMs, MAX_TIMER_MS));
-      timer = setTimeout(() => self.tell({ type: "refresh", reason }), bounded);
-    }
+    const schedule = (delayMs: number, reason: string) =>
+      timers.startSingleTimer("refresh", { type: "refresh", reason }, delayMs);
 
     function scheduleNormal(): void {
       const identity = deps.store.load();
@@ -61,7 +54,7 @@ export function tokenRefresher(deps: TokenRefresherDeps) {
       if (state.inFlight || rejected) return;
       const identity = deps.store.load();
       if (!identity) return;
-      clearTimeout(timer);
+      timers.cancel("refresh");
       state.inFlight = true;
       log.debug(`refreshing tokens (${reason})`);
       void deps.api
@@ -98,7 +91,7 @@ export function tokenRefresher(deps: TokenRefresherDeps) {
       }
       if (result.kind === "rejected") {
         rejected = true;
-        clearTimeout(timer);
+        timers.cancel("refresh");
         deps.onRejected(`token refresh rejected: ${result.message}`);
         return;
       }
@@ -112,9 +105,6 @@ export function tokenRefresher(deps: TokenRefresherDeps) {
       receive(msg) {
         if (msg.type === "refresh") refresh(msg.reason);
         else apply(msg.result);
-      },
-      postStop() {
-        clearTimeout(timer);
       },
     };
   };
