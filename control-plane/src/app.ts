@@ -6,7 +6,7 @@ import { openDatabase, type Database } from "./db/connect";
 import { errorHandler } from "./http/errors";
 import { requestGuard } from "./http/request-guard";
 import { rateLimiting } from "./http/rate-limit";
-import { createLogger } from "./lib/logger";
+import { createLogger } from "@edge/proto/log";
 import { publicAuthController, userAuthController } from "./modules/auth";
 import { devicePage } from "./modules/auth/device-page";
 import { commandsController } from "./modules/commands";

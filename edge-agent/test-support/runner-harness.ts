@@ -13,7 +13,7 @@ import { defineCommand } from "../src/commands/kind.ts";
 import { BUILT_IN_COMMANDS, CommandRegistry } from "../src/commands/registry.ts";
 import { runtimeControlCommands } from "../src/commands/runtime-control.ts";
 import { runtimeUpdateCommand, type RunUpdate } from "../src/commands/runtime-update.ts";
-import { silentLogger } from "../src/log.ts";
+import { silentLogger } from "@edge/proto/log";
 import type { PolicyRules } from "../src/policy/index.ts";
 import { CommandStore } from "../src/store/command-store.ts";
 import { Outbox } from "../src/store/outbox.ts";

@@ -6,7 +6,7 @@ import mqtt, { type MqttClient } from "mqtt";
 import { startAgent, type Agent } from "../../edge-agent/src/agent/agent.ts";
 import { recoverCommandLog } from "../../edge-agent/src/agent/recovery.ts";
 import { CommandReports } from "../../edge-agent/src/agent/command-reports.ts";
-import { silentLogger } from "../../edge-agent/src/log.ts";
+import { silentLogger } from "@edge/proto/log";
 import { CommandStore } from "../../edge-agent/src/store/command-store.ts";
 import { Outbox } from "../../edge-agent/src/store/outbox.ts";
 import { PolicyStore } from "../../edge-agent/src/store/policy-store.ts";

@@ -4,7 +4,7 @@ import type { Database } from "bun:sqlite";
 import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
 import { startAgent, type Agent, type AgentSettings } from "../../edge-agent/src/agent/agent.ts";
 import { ExitCode } from "../../edge-agent/src/exit-codes.ts";
-import { silentLogger } from "../../edge-agent/src/log.ts";
+import { silentLogger } from "@edge/proto/log";
 import { openAgentDatabase } from "../../edge-agent/src/store/database.ts";
 import { AGENT_VERSION } from "../../edge-agent/src/version.ts";
 import { CommandStatus, PresenceState, codecs, topic } from "@edge/proto/wire";

@@ -5,7 +5,7 @@ import mqtt, { type MqttClient } from "mqtt";
 import { startAgent, type Agent, type AgentSettings } from "../../edge-agent/src/agent/agent.ts";
 import { LineSplitter, MAX_LINE_BYTES } from "../../edge-agent/src/commands/line-splitter.ts";
 import type { CommandRegistry } from "../../edge-agent/src/commands/registry.ts";
-import { createLogger, silentLogger } from "../../edge-agent/src/log.ts";
+import { createLogger, silentLogger } from "@edge/proto/log";
 import { openAgentDatabase } from "../../edge-agent/src/store/database.ts";
 import { Outbox } from "../../edge-agent/src/store/outbox.ts";
 import { PolicyStore } from "../../edge-agent/src/store/policy-store.ts";

@@ -4,7 +4,7 @@ import { ActorSystem, type ActorRef } from "../../edge-agent/src/actors/index.ts
 import { status } from "../../edge-agent/src/agent/status.ts";
 import { BATCH_SIZE, telemetry, type TelemetryMsg } from "../../edge-agent/src/agent/telemetry.ts";
 import { startTelemetryServer, type TelemetryServer } from "../../edge-agent/src/agent/telemetry-http.ts";
-import { silentLogger } from "../../edge-agent/src/log.ts";
+import { silentLogger } from "@edge/proto/log";
 import { CommandStore } from "../../edge-agent/src/store/command-store.ts";
 import { openAgentDatabase } from "../../edge-agent/src/store/database.ts";
 import { Outbox } from "../../edge-agent/src/store/outbox.ts";

@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 
 import { join, relative } from "node:path";
 import { ActorSystem, type ActorRef } from "../../edge-agent/src/actors/index.ts";
 import { updater, type UpdaterDeps, type UpdaterMsg } from "../../edge-agent/src/agent/updater.ts";
-import { silentLogger } from "../../edge-agent/src/log.ts";
+import { silentLogger } from "@edge/proto/log";
 import { openAgentDatabase } from "../../edge-agent/src/store/database.ts";
 import { RuntimeVersionStore } from "../../edge-agent/src/store/runtime-state.ts";
 import type { CheckResult } from "../../edge-agent/src/update/check-update.ts";

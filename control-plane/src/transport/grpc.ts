@@ -9,6 +9,7 @@ import type { ClusterEvents, WatchedEvent } from "../lib/cluster-events";
 import { bearerToken, type UserPrincipal } from "../modules/auth/principal";
 import type { RuntimePrincipal } from "../modules/runtime/principal";
 import type { Services } from "../services";
+import { isJsonObject } from "@edge/proto/json";
 import { AgentSessionService, OperatorService, type AgentFrame, type ServerFrameOut } from "@edge/proto/grpc";
 import type { AgentInbox } from "./agent-inbox";
 import { toWireCommand, toWireEstop, type CommandToPush, type LiveSession, type LiveSessions } from "./live-sessions";
@@ -249,9 +250,9 @@ function operator(
             throw statusError(grpc.status.INVALID_ARGUMENT, "params_json is too large");
           const parsed = parseUntrustedJson(paramsJson, services.config.maxJsonDepth);
           if (!parsed.ok) throw statusError(grpc.status.INVALID_ARGUMENT, `params_json: ${parsed.reason}`);
-          params = parsed.value as Record<string, unknown>;
-          if (!params || typeof params !== "object" || Array.isArray(params))
+          if (!isJsonObject(parsed.value))
             throw statusError(grpc.status.INVALID_ARGUMENT, "params_json must be a JSON object");
+          params = parsed.value;
         }
         if (!/^[a-z][a-z0-9_.-]{0,99}$/.test(kind)) throw statusError(grpc.status.INVALID_ARGUMENT, "invalid kind");
         await services.hosts

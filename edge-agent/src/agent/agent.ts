@@ -10,7 +10,7 @@ import { agentRunCommand } from "../commands/agent-run.ts";
 import { runtimeUpdateCommand, type RunUpdate } from "../commands/runtime-update.ts";
 import type { AgentConfig } from "../config.ts";
 import { ExitCode } from "../exit-codes.ts";
-import { errorMessage, type Logger } from "../log.ts";
+import { errorMessage, type Logger } from "@edge/proto/log";
 import { CommandStore } from "../store/command-store.ts";
 import type { IdentitySource, RuntimeIdentity } from "../store/identity-store.ts";
 import { Outbox } from "../store/outbox.ts";

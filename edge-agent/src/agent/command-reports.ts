@@ -2,6 +2,7 @@
 import type { Database } from "bun:sqlite";
 import type { CommandStore } from "../store/command-store.ts";
 import type { Outbox } from "../store/outbox.ts";
+import { isJsonObject } from "@edge/proto/json";
 import { CommandStatus, codecs } from "@edge/proto/wire";
 
 export type FinalReport =
@@ -54,8 +55,7 @@ export class CommandReports {
 
 /** result_json must be a JSON object (the control plane stores it as one). */
 function toJson(result: unknown): string {
-  const value =
-    typeof result === "object" && result !== null && !Array.isArray(result) ? result : { value: result ?? null };
+  const value = isJsonObject(result) ? result : { value: result ?? null };
   try {
     return JSON.stringify(value);
   } catch (error) {

@@ -9,7 +9,7 @@ import { cancelledError } from "../commands/abort.ts";
 import { MACHINE_STOPPED_ERROR, RUNTIME_CONTROL_KINDS } from "../commands/runtime-control.ts";
 import { executeCommand } from "../commands/execute.ts";
 import type { CommandRegistry } from "../commands/registry.ts";
-import { errorMessage, type Logger } from "../log.ts";
+import { errorMessage, type Logger } from "@edge/proto/log";
 import type { CommandStore } from "../store/command-store.ts";
 import type { Command, CommandCancel } from "@edge/proto/wire";
 import type { CommandLogs } from "./command-logs.ts";

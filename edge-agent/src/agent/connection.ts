@@ -10,7 +10,7 @@ import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from 
 import type { ActorContext, ActorRef, Behavior, ReplyTo } from "../actors/index.ts";
 import type { TokenRefresherMsg } from "../auth/token-refresher.ts";
 import type { BackoffRange } from "../backoff.ts";
-import { errorMessage, type Logger } from "../log.ts";
+import { errorMessage, type Logger } from "@edge/proto/log";
 import type { RuntimeIdentity } from "../store/identity-store.ts";
 import type { Outbox } from "../store/outbox.ts";
 import { readVersion, type VersionSource } from "../version.ts";

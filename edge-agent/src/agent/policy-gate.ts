@@ -4,7 +4,7 @@
  * commands wait up to policyWaitMs, then are refused.
  */
 import type { ActorContext, Behavior, ReplyTo } from "../actors/index.ts";
-import { errorMessage, type Logger } from "../log.ts";
+import { errorMessage, type Logger } from "@edge/proto/log";
 import { evaluateCommand, pruneRecentAccepted, rateWindowMs } from "../policy/index.ts";
 import type { CommandStore } from "../store/command-store.ts";
 import type { PolicyStore } from "../store/policy-store.ts";

@@ -7,7 +7,7 @@
 import type { ActorRef, TimerScheduler } from "../actors/index.ts";
 import type { TokenRefresherMsg } from "../auth/token-refresher.ts";
 import { type BackoffRange, jitteredBackoffMs } from "../backoff.ts";
-import type { Logger } from "../log.ts";
+import type { Logger } from "@edge/proto/log";
 
 const TIMER = "reconnect";
 

@@ -9,7 +9,7 @@ import * as grpc from "@grpc/grpc-js";
 import type { ActorContext, ActorRef, Behavior, ReplyTo } from "../actors/index.ts";
 import type { TokenRefresherMsg } from "../auth/token-refresher.ts";
 import type { BackoffRange } from "../backoff.ts";
-import { errorMessage, type Logger } from "../log.ts";
+import { errorMessage, type Logger } from "@edge/proto/log";
 import type { Outbox } from "../store/outbox.ts";
 import { readVersion, type VersionSource } from "../version.ts";
 import { AgentSessionClient, type AgentFrameOut, type ServerFrame } from "@edge/proto/grpc";

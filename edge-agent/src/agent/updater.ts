@@ -3,7 +3,7 @@
  * what it finds, and applies one when a runtime.update command asks. One message at a time, so never two updates.
  */
 import type { ActorContext, Behavior, ReplyTo } from "../actors/index.ts";
-import { errorMessage } from "../log.ts";
+import { errorMessage } from "@edge/proto/log";
 import { applyUpdate, type UpdateDeps } from "../update/apply-update.ts";
 import { checkForUpdate, type CheckResult } from "../update/check-update.ts";
 import type { UpdateOutcome, UpdateRequest } from "../update/types.ts";

@@ -5,7 +5,7 @@
  */
 import type { ActorContext, Behavior } from "../actors/index.ts";
 import { jitteredBackoffMs, type BackoffRange } from "../backoff.ts";
-import { errorMessage, type Logger } from "../log.ts";
+import { errorMessage, type Logger } from "@edge/proto/log";
 import type { IdentitySource } from "../store/identity-store.ts";
 import type { AuthApi, AuthResult } from "./control-plane-client.ts";
 
