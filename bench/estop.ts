@@ -17,7 +17,7 @@ import { startControlPlane } from "../control-plane/src/app";
 import { hostSafety } from "../control-plane/src/db/schema";
 import { newSecret } from "../control-plane/src/lib/secrets";
 import { ApiClient } from "../test/support/control-plane";
-import { codecs, PresenceState, topic } from "../proto/wire";
+import { codecs, PresenceState, topic } from "@edge/proto/wire";
 import { bareMqttRoundTrip } from "./reference";
 import { fmt, summarize } from "./stats";
 
@@ -115,7 +115,9 @@ async function startSimAgent(id: Identity): Promise<MqttClient> {
   await client.subscribeAsync(topic(id.tenantId, id.hostId, "estop"), { qos: 1 });
   await client.publishAsync(
     topic(id.tenantId, id.hostId, "presence"),
-    Buffer.from(codecs.presence.encode({ state: PresenceState.ONLINE, agentVersion: "sim", atMs: Date.now() })),
+    Buffer.from(
+      codecs.presence.encode({ state: PresenceState.PRESENCE_STATE_ONLINE, agentVersion: "sim", atMs: Date.now() }),
+    ),
     { qos: 1, retain: true },
   );
   return client;

@@ -4,8 +4,8 @@
  */
 import mqtt, { type MqttClient } from "mqtt";
 import * as grpc from "@grpc/grpc-js";
-import { CommandStatus, PresenceState, codecs, topic } from "../proto/wire";
-import { AgentSessionClient, type ServerFrame } from "../proto/grpc";
+import { CommandStatus, PresenceState, codecs, topic } from "@edge/proto/wire";
+import { AgentSessionClient, type ServerFrame } from "@edge/proto/grpc";
 
 export interface SimAgentIdentity {
   runtimeId: string;
@@ -38,13 +38,15 @@ export async function startMqttSimAgent(url: string, id: SimAgentIdentity): Prom
   client.on("message", (_topic, payload) => {
     const command = codecs.command.decode(payload);
     receivedAt.set(command.id, performance.now());
-    ack(command.id, CommandStatus.RUNNING);
-    ack(command.id, CommandStatus.COMPLETED);
+    ack(command.id, CommandStatus.COMMAND_STATUS_RUNNING);
+    ack(command.id, CommandStatus.COMMAND_STATUS_COMPLETED);
   });
   await client.subscribeAsync(topic(id.tenantId, id.hostId, "cmd"), { qos: 1 });
   await client.publishAsync(
     topic(id.tenantId, id.hostId, "presence"),
-    Buffer.from(codecs.presence.encode({ state: PresenceState.ONLINE, agentVersion: "sim", atMs: Date.now() })),
+    Buffer.from(
+      codecs.presence.encode({ state: PresenceState.PRESENCE_STATE_ONLINE, agentVersion: "sim", atMs: Date.now() }),
+    ),
     { qos: 1, retain: true },
   );
   return { client, stop: () => client.endAsync(true) };
@@ -66,7 +68,7 @@ export async function startGrpcSimAgent(mqttUrl: string, grpcAddress: string, id
       }
       if (frame.command) {
         receivedAt.set(frame.command.id, performance.now());
-        for (const status of [CommandStatus.RUNNING, CommandStatus.COMPLETED]) {
+        for (const status of [CommandStatus.COMMAND_STATUS_RUNNING, CommandStatus.COMMAND_STATUS_COMPLETED]) {
           call.write({
             seq: ++seq,
             update: { commandId: frame.command.id, status, resultJson: "{}", atMs: Date.now() },

@@ -132,7 +132,9 @@ async function startAgent(id: SimAgentIdentity): Promise<Agent> {
   await client.subscribeAsync(topic(id.tenantId, id.hostId, "receipt"), { qos: 1 });
   await client.publishAsync(
     topic(id.tenantId, id.hostId, "presence"),
-    Buffer.from(codecs.presence.encode({ state: PresenceState.ONLINE, agentVersion: "sim", atMs: Date.now() })),
+    Buffer.from(
+      codecs.presence.encode({ state: PresenceState.PRESENCE_STATE_ONLINE, agentVersion: "sim", atMs: Date.now() }),
+    ),
     { qos: 1, retain: true },
   );
   (agent as Agent & { fill: () => void }).fill = fill;

@@ -1,148 +1,97 @@
-/** The MQTT wire contract: topic names and protobuf codecs for the messages of edge.proto. */
-import protobuf from "protobufjs";
-import protoSource from "./edge.proto" with { type: "text" };
+/**
+ * The MQTT wire contract: topic names and protobuf codecs for the messages of edge.proto. Types and code are
+ * generated from the .proto files (proto/generated, `npm run gen:proto`); nothing here restates a message.
+ */
+import protobuf from "protobufjs/minimal.js";
+import { edge } from "./generated/edge.js";
 
-const root = protobuf.parse(protoSource, { keepCase: false }).root;
+export import CommandStatus = edge.v1.CommandStatus;
+export import PresenceState = edge.v1.PresenceState;
 
-export enum CommandStatus {
-  UNSPECIFIED = 0,
-  RUNNING = 1,
-  COMPLETED = 2,
-  FAILED = 3,
-  EXPIRED = 4,
-}
+type Long = protobuf.Long;
+type Field<V> = V extends Long
+  ? number
+  : V extends Uint8Array
+    ? V
+    : V extends (infer E)[]
+      ? Field<E>[]
+      : V extends object
+        ? Filled<V>
+        : V;
+type Fields<T> = {
+  [K in keyof T as K extends "$unknowns" ? never : T[K] extends (...args: never[]) => unknown ? never : K]: T[K];
+};
+/** A nested message as decoded: every field present. */
+type Filled<T> = { [K in keyof Fields<T>]-?: Field<Exclude<T[K], null | undefined>> };
+/**
+ * A message as `codec.decode` returns it (protobufjs toObject with defaults): every field present (a oneof's
+ * members optional, its name in the oneof's field), 64-bit integers as numbers, enums as numbers.
+ */
+export type Decoded<T> = { [K in keyof Fields<T>]: Field<Exclude<T[K], null>> };
 
-export enum PresenceState {
-  UNSPECIFIED = 0,
-  ONLINE = 1,
-  OFFLINE = 2,
-}
-
-export interface Command {
-  id: string;
-  kind: string;
-  paramsJson: string;
-  timeoutMs: number;
-  createdAtMs: number;
-  /** Re-sent to reconcile a command the control plane saw running: never start it if unknown. */
-  alreadyStarted?: boolean;
-  /** Deadline in ms since the epoch; 0 = none. */
-  notAfterMs?: number;
-}
-export interface CommandCancel {
-  commandId: string;
-  reason: string;
-  atMs: number;
-}
+export type Command = Decoded<edge.v1.Command>;
+export type CommandCancel = Decoded<edge.v1.CommandCancel>;
+export type CommandUpdate = Decoded<edge.v1.CommandUpdate>;
+export type CommandLog = Decoded<edge.v1.CommandLog>;
+export type AgentStatus = Decoded<edge.v1.AgentStatus>;
+export type TelemetryPoint = Decoded<edge.v1.TelemetryPoint>;
+export type TelemetryBatch = Decoded<edge.v1.TelemetryBatch>;
+export type Receipt = Decoded<edge.v1.Receipt>;
+export type Presence = Decoded<edge.v1.Presence>;
+export type SafetyPolicyMessage = Decoded<edge.v1.SafetyPolicy>;
+export type PolicySet = Decoded<edge.v1.PolicySet>;
+export type EmergencyStop = Decoded<edge.v1.EmergencyStop>;
+export type AgentSafetyState = Decoded<edge.v1.AgentSafetyState>;
 /** Delivery numbering of an agent → control plane message (see edge.proto); both 0 when absent. */
-export interface AgentSequenced {
-  agentSeq?: number;
-  agentSeqFloor?: number;
-}
-export interface CommandUpdate extends AgentSequenced {
-  commandId: string;
-  status: CommandStatus;
-  error: string;
-  resultJson: string;
-  atMs: number;
-}
-export interface CommandLog extends AgentSequenced {
-  commandId: string;
-  stream: string;
-  line: string;
-  atMs: number;
-  index: number;
-}
-export interface AgentStatus extends AgentSequenced {
-  agentVersion: string;
-  uptimeSeconds: number;
-  load1: number;
-  memoryTotalBytes: number;
-  memoryFreeBytes: number;
-  runningCommands: number;
-  atMs: number;
-}
-export interface TelemetryPoint {
-  name: string;
-  value: number;
-  tags: Record<string, string>;
-  atMs: number;
-  seq: number;
-}
-export interface TelemetryBatch extends AgentSequenced {
-  points: TelemetryPoint[];
-}
-export interface Receipt {
-  throughSeq: number;
-  seqs: number[];
-}
-export interface Presence {
-  state: PresenceState;
-  agentVersion: string;
-  atMs: number;
-}
-export interface SafetyPolicyMessage {
-  id: string;
-  name: string;
-  enabled: boolean;
-  rulesJson: string;
-  version: number;
-}
-export interface PolicySet {
-  policies: SafetyPolicyMessage[];
-  issuedAtMs: number;
-  /** The host's set version (0 = unversioned, from an older control plane). */
-  version?: number;
-}
-export interface EmergencyStop {
-  generation: number;
-  engaged: boolean;
-  reason: string;
-  atMs: number;
-}
-export interface AgentSafetyState {
-  estopGeneration: number;
-  remoteEngaged: boolean;
-  localEngaged: boolean;
-  localReason: string;
-  killed: number;
-  policyVersion: number;
-  atMs: number;
+export type AgentSequenced = Pick<CommandUpdate, "agentSeq" | "agentSeqFloor">;
+
+/** What a generated message class offers a codec. */
+export interface MessageClass<P, M> {
+  fromObject(object: { [k: string]: unknown }): M;
+  encode(message: M): protobuf.Writer;
+  decode(bytes: Uint8Array): M;
+  toObject(message: M, options: protobuf.IConversionOptions): { [k: string]: unknown };
+  readonly prototype: M & P;
 }
 
-export interface Codec<T> {
-  encode(value: T): Uint8Array;
+/** How every decoded message looks (see Decoded). */
+export const DECODE_OPTIONS: protobuf.IConversionOptions = {
+  longs: Number,
+  enums: Number,
+  defaults: true,
+  arrays: true,
+  objects: true,
+  oneofs: true,
+};
+
+export interface Codec<D, P = never> {
+  /** Missing fields encode as their defaults. */
+  encode(value: P): Uint8Array;
   /** Throws on bytes that are not this message. */
-  decode(bytes: Uint8Array): T;
+  decode(bytes: Uint8Array): D;
 }
 
-function codec<T>(name: string): Codec<T> {
-  const type = root.lookupType(`edge.v1.${name}`);
+/** Encoding and decoding of one generated message type. */
+export function codecOf<P, M>(type: MessageClass<P, M>): Codec<Decoded<M>, P> {
   return {
-    encode: (value) => type.encode(type.fromObject(value as Record<string, unknown>)).finish(),
-    decode: (bytes) =>
-      type.toObject(type.decode(bytes), {
-        longs: Number,
-        enums: Number,
-        defaults: true,
-        arrays: true,
-        objects: true,
-      }) as T,
+    encode: (value) => type.encode(type.fromObject(value as { [k: string]: unknown })).finish(),
+    decode: (bytes) => type.toObject(type.decode(bytes), DECODE_OPTIONS) as Decoded<M>,
   };
 }
 
+const v1 = edge.v1;
 export const codecs = {
-  command: codec<Command>("Command"),
-  commandCancel: codec<CommandCancel>("CommandCancel"),
-  commandUpdate: codec<CommandUpdate>("CommandUpdate"),
-  commandLog: codec<CommandLog>("CommandLog"),
-  status: codec<AgentStatus>("AgentStatus"),
-  telemetry: codec<TelemetryBatch>("TelemetryBatch"),
-  presence: codec<Presence>("Presence"),
-  policySet: codec<PolicySet>("PolicySet"),
-  receipt: codec<Receipt>("Receipt"),
-  emergencyStop: codec<EmergencyStop>("EmergencyStop"),
-  safetyState: codec<AgentSafetyState>("AgentSafetyState"),
+  command: codecOf<edge.v1.Command.$Properties, edge.v1.Command>(v1.Command),
+  commandCancel: codecOf<edge.v1.CommandCancel.$Properties, edge.v1.CommandCancel>(v1.CommandCancel),
+  commandUpdate: codecOf<edge.v1.CommandUpdate.$Properties, edge.v1.CommandUpdate>(v1.CommandUpdate),
+  commandLog: codecOf<edge.v1.CommandLog.$Properties, edge.v1.CommandLog>(v1.CommandLog),
+  status: codecOf<edge.v1.AgentStatus.$Properties, edge.v1.AgentStatus>(v1.AgentStatus),
+  telemetry: codecOf<edge.v1.TelemetryBatch.$Properties, edge.v1.TelemetryBatch>(v1.TelemetryBatch),
+  presence: codecOf<edge.v1.Presence.$Properties, edge.v1.Presence>(v1.Presence),
+  policySet: codecOf<edge.v1.PolicySet.$Properties, edge.v1.PolicySet>(v1.PolicySet),
+  receipt: codecOf<edge.v1.Receipt.$Properties, edge.v1.Receipt>(v1.Receipt),
+  emergencyStop: codecOf<edge.v1.EmergencyStop.$Properties, edge.v1.EmergencyStop>(v1.EmergencyStop),
+  safetyState: codecOf<edge.v1.AgentSafetyState.$Properties, edge.v1.AgentSafetyState>(v1.AgentSafetyState),
 };
 
 /** Field numbers of agent_seq_floor / agent_seq in CommandUpdate, AgentStatus and TelemetryBatch. */
@@ -184,6 +133,8 @@ export const AGENT_PUBLISHES: readonly Channel[] = ["ack", "log", "status", "tel
 export const AGENT_RECEIVES: readonly Channel[] = ["cmd", "cancel", "estop", "receipt", "policies"];
 
 export const topic = (tenantId: string, hostId: string, channel: Channel) => `edge/${tenantId}/${hostId}/${channel}`;
+/** Subscription filter for one channel of every host. */
+export const everyHostTopic = (channel: Channel) => `edge/+/+/${channel}`;
 
 /** Parses `edge/{tenant}/{host}/{channel}`; undefined for anything else. */
 export function parseTopic(name: string): { tenantId: string; hostId: string; channel: Channel } | undefined {

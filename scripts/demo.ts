@@ -23,13 +23,24 @@ const plane = await startControlPlane({
 const stateDir = mkdtempSync(join(tmpdir(), "edge-demo-"));
 const say = (msg: string) => console.log(`» ${msg}`);
 
-async function call(method: string, path: string, body?: unknown): Promise<any> {
+/** The fields of the API's answers this demo reads. */
+interface Answer {
+  id: string;
+  name: string;
+  status: string;
+  error?: string;
+  runtimeId: string;
+  bootstrapToken: string;
+  result?: { stdout?: string };
+}
+
+async function call(method: string, path: string, body?: unknown): Promise<Answer> {
   const res = await fetch(plane.url + path, {
     method,
     headers: { authorization: `Bearer ${adminKey}`, "content-type": "application/json" },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
-  const json = await res.json();
+  const json = (await res.json()) as Answer;
   if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
   return json;
 }

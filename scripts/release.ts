@@ -12,7 +12,7 @@
 import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { generateKeyPair, sha256Hex, signManifest, type ReleaseManifest } from "../proto/release";
+import { generateKeyPair, sha256Hex, signManifest, type ReleaseManifest } from "@edge/proto/release";
 
 const usage = `usage:
   release keygen --out <dir>

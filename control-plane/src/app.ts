@@ -7,7 +7,7 @@ import { errorHandler } from "./http/errors";
 import { requestGuard } from "./http/request-guard";
 import { AccessGuard, accessGuard } from "./modules/access/guard";
 import { rateLimiting } from "./http/rate-limit";
-import { createLogger } from "./lib/logger";
+import { createLogger } from "@edge/proto/log";
 import { publicAuthController, userAuthController } from "./modules/auth";
 import { devicePage } from "./modules/auth/device-page";
 import { developersController, profileController } from "./modules/people";

@@ -2,7 +2,7 @@
 import type { Config } from "./config";
 import type { Db } from "./db/connect";
 import { EventBus } from "./lib/events";
-import type { Logger } from "./lib/logger";
+import type { Logger } from "@edge/proto/log";
 import { ApiKeyService } from "./modules/auth/api-keys";
 import { Authenticator } from "./modules/auth/authenticate";
 import { DeviceLoginService } from "./modules/auth/device";

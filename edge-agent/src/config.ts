@@ -1,7 +1,7 @@
 /** Agent configuration from command-line flags and EDGE_* environment variables (flags win). */
 import { join } from "node:path";
 import { hostname } from "node:os";
-import { LOG_LEVELS, type LogLevel } from "./log.ts";
+import { LOG_LEVELS, type LogLevel } from "@edge/proto/log";
 import { AGENT_VERSION } from "./version.ts";
 import { parseAgentTypes } from "./commands/agent-run.ts";
 

@@ -13,7 +13,7 @@ import { HttpAuthApi } from "./auth/control-plane-client.ts";
 import { RecoverySecretFile } from "./auth/recovery-secret.ts";
 import { ConfigError, helpText, parseConfig, type AgentConfig } from "./config.ts";
 import { ExitCode } from "./exit-codes.ts";
-import { createLogger, errorMessage, type Logger } from "./log.ts";
+import { createLogger, errorMessage, type Logger } from "@edge/proto/log";
 import { openAgentDatabase } from "./store/database.ts";
 import { IdentityStore } from "./store/identity-store.ts";
 import { RuntimeVersionStore } from "./store/runtime-state.ts";

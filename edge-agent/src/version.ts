@@ -1,5 +1,5 @@
-/** The agent's version: the repository's package.json version, embedded at build time (works in a compiled binary). */
-import pkg from "../../package.json" with { type: "json" };
+/** The agent's version: its package.json version (edge-agent/package.json), embedded at build time (works in a compiled binary). */
+import pkg from "../package.json" with { type: "json" };
 
 export const AGENT_VERSION: string = pkg.version;
 

@@ -5,7 +5,7 @@
  */
 import { createServer, type Server } from "node:net";
 import { Aedes } from "aedes";
-import { codecs, parseTopic, topic, type Channel } from "../../proto/wire.ts";
+import { codecs, parseTopic, topic, type Channel } from "@edge/proto/wire";
 
 export interface Published {
   topic: string;

@@ -6,14 +6,6 @@ import type { IdentitySource, StoredIdentity } from "../src/store/identity-store
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-export async function waitFor(predicate: () => boolean, timeoutMs = 3000, what = "condition"): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`waitFor: ${what} not met within ${timeoutMs}ms`);
-    await sleep(5);
-  }
-}
-
 /** A fresh temporary directory, removed by the returned cleanup. */
 export function tempDir(prefix = "edge-agent-test-"): { path: string; remove(): void } {
   const path = mkdtempSync(join(tmpdir(), prefix));

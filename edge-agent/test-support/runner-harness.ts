@@ -13,14 +13,14 @@ import { defineCommand } from "../src/commands/kind.ts";
 import { BUILT_IN_COMMANDS, CommandRegistry } from "../src/commands/registry.ts";
 import { runtimeControlCommands } from "../src/commands/runtime-control.ts";
 import { runtimeUpdateCommand, type RunUpdate } from "../src/commands/runtime-update.ts";
-import { silentLogger } from "../src/log.ts";
+import { silentLogger } from "@edge/proto/log";
 import type { PolicyRules } from "../src/policy/index.ts";
 import { CommandStore } from "../src/store/command-store.ts";
 import { Outbox } from "../src/store/outbox.ts";
 import { openAgentDatabase } from "../src/store/database.ts";
 import { PolicyStore } from "../src/store/policy-store.ts";
 import type { MachineStateStore } from "../src/store/runtime-state.ts";
-import { CommandStatus, codecs, type CommandUpdate } from "../../proto/wire.ts";
+import { CommandStatus, codecs, type Command, type CommandCancel, type CommandUpdate } from "@edge/proto/wire";
 import { tempDir } from "./helpers.ts";
 
 export const ACK_TOPIC = "edge/tenant_1/host_1/ack";
@@ -59,32 +59,34 @@ export function policySetPayload(policies: PolicyInput[]): Uint8Array {
   });
 }
 
-export function commandPayload(
-  id: string,
-  kind: string,
-  params: unknown = {},
-  timeoutMs = 0,
-  notAfterMs = 0,
-): Uint8Array {
-  return codecs.command.encode({
+/** A Command as the agent receives it (decoded). */
+export function wireCommand(id: string, kind: string, params: unknown = {}, timeoutMs = 0, notAfterMs = 0): Command {
+  return {
     id,
     kind,
     paramsJson: JSON.stringify(params),
     timeoutMs,
     createdAtMs: Date.now(),
+    alreadyStarted: false,
     notAfterMs,
-  });
+  };
 }
 
-export function cancelPayload(commandId: string, reason = "operator request"): Uint8Array {
-  return codecs.commandCancel.encode({ commandId, reason, atMs: Date.now() });
-}
+/** The same, encoded as the broker carries it. */
+export const commandPayload = (...args: Parameters<typeof wireCommand>): Uint8Array =>
+  codecs.command.encode(wireCommand(...args));
+
+export const wireCancel = (commandId: string, reason = "operator request"): CommandCancel => ({
+  commandId,
+  reason,
+  atMs: Date.now(),
+});
 
 export const STATUS_NAME: Record<number, string> = {
-  [CommandStatus.RUNNING]: "RUNNING",
-  [CommandStatus.COMPLETED]: "COMPLETED",
-  [CommandStatus.FAILED]: "FAILED",
-  [CommandStatus.EXPIRED]: "EXPIRED",
+  [CommandStatus.COMMAND_STATUS_RUNNING]: "RUNNING",
+  [CommandStatus.COMMAND_STATUS_COMPLETED]: "COMPLETED",
+  [CommandStatus.COMMAND_STATUS_FAILED]: "FAILED",
+  [CommandStatus.COMMAND_STATUS_EXPIRED]: "EXPIRED",
 };
 
 export interface RunnerOptions {
@@ -137,10 +139,10 @@ export function startRunner(db: Database, options: RunnerOptions = {}) {
     inflight,
     executions,
     /** Delivers a command as the broker would; resolves when it would be PUBACKed. */
-    send: (payload: Uint8Array) => runner.ask<void>((replyTo) => ({ type: "command", payload, replyTo })),
+    send: (command: Command) => runner.ask<void>((replyTo) => ({ type: "command", command, replyTo })),
     /** Delivers a CommandCancel; resolves when it would be PUBACKed. */
     cancel: (commandId: string, reason?: string) =>
-      runner.ask<void>((replyTo) => ({ type: "cancel", payload: cancelPayload(commandId, reason), replyTo })),
+      runner.ask<void>((replyTo) => ({ type: "cancel", cancel: wireCancel(commandId, reason), replyTo })),
     setPolicies: (policies: PolicyInput[]) =>
       policy.ask<void>((replyTo) => ({ type: "policySet", payload: policySetPayload(policies), replyTo })),
     /** Every CommandUpdate in the outbox, oldest first. */

@@ -3,13 +3,13 @@
  * every stream (metadata, frames), welcomes with a scripted lastAgentSeq and acks automatically or on demand.
  */
 import * as grpc from "@grpc/grpc-js";
-import { AgentSessionService, type AgentFrame, type ServerFrame } from "../../proto/grpc.ts";
+import { AgentSessionService, type AgentFrame, type ServerFrameOut } from "@edge/proto/grpc";
 
 export interface TestStream {
   authorization: string | undefined;
   frames: AgentFrame[];
   ended: boolean;
-  send(frame: ServerFrame): void;
+  send(frame: ServerFrameOut): void;
   /** Ends the stream with an error status (a dropped session, from the agent's side). */
   fail(code?: grpc.status, details?: string): void;
 }
@@ -44,7 +44,7 @@ export async function startTestSessionServer(): Promise<TestSessionServer> {
     },
   };
   server.addService(AgentSessionService, {
-    Connect(call: grpc.ServerDuplexStream<AgentFrame, ServerFrame>) {
+    Connect(call: grpc.ServerDuplexStream<AgentFrame, ServerFrameOut>) {
       const value = call.metadata.get("authorization")[0];
       const stream: TestStream = {
         authorization: typeof value === "string" ? value : undefined,

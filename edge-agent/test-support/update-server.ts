@@ -1,5 +1,5 @@
 /** A test double of the control plane's 4 runtime update endpoints (Bun.serve on 127.0.0.1), serving one signed release. */
-import { compareVersions, sha256Hex, signManifest, type ReleaseManifest } from "../../proto/release.ts";
+import { compareVersions, sha256Hex, signManifest, type ReleaseManifest } from "@edge/proto/release";
 import type { UpdateReport } from "../src/update/update-client.ts";
 
 export interface TestRelease {

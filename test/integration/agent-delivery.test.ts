@@ -18,7 +18,7 @@ import {
   withAgentSeq,
   type Command,
   type Receipt,
-} from "../../proto/wire";
+} from "@edge/proto/wire";
 
 const backends = await availableBackends();
 
@@ -55,7 +55,9 @@ describe.each(backends)("agent message delivery on $name", (backend) => {
     const online = () =>
       client.publishAsync(
         topic(tenantId, h.hostId, "presence"),
-        Buffer.from(codecs.presence.encode({ state: PresenceState.ONLINE, agentVersion: "1", atMs: Date.now() })),
+        Buffer.from(
+          codecs.presence.encode({ state: PresenceState.PRESENCE_STATE_ONLINE, agentVersion: "1", atMs: Date.now() }),
+        ),
         { qos: 1, retain: true },
       );
     return { ...h, client, receipts, commands, send, receipted, online };
@@ -141,9 +143,9 @@ describe.each(backends)("agent message delivery on $name", (backend) => {
           resultJson: '{"ok":true}',
           atMs: Date.now(),
         });
-      await agent.send("ack", update(CommandStatus.COMPLETED), 11, 9);
+      await agent.send("ack", update(CommandStatus.COMMAND_STATUS_COMPLETED), 11, 9);
       await agent.receipted(11);
-      await agent.send("ack", update(CommandStatus.RUNNING), 10, 9);
+      await agent.send("ack", update(CommandStatus.COMMAND_STATUS_RUNNING), 10, 9);
       await agent.receipted(10);
       const command = (await t.api.get(`/api/v1/commands/${created.body.id}`, t.adminKey)).body;
       expect(command).toMatchObject({ status: "completed", result: { ok: true } });

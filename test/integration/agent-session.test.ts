@@ -64,16 +64,16 @@ describe.each(backends)("agent gRPC session on $name", (backend) => {
     expect((await finished(refused.commandId)).error).toMatch(/refused by safety policy.*speed/);
 
     await waitFor("watch events", async () => live.events.filter((e) => e.command).length >= 3 || undefined, 5000);
-    const mine = live.events.filter((e) => e.command?.commandId === ok.commandId).map((e) => e.command.status);
+    const mine = live.events.filter((e) => e.command?.commandId === ok.commandId).map((e) => e.command?.status);
     expect(mine).toEqual(["running", "completed"]);
-    const logs = live.events.filter((e) => e.log?.commandId === ok.commandId).map((e) => [e.log.stream, e.log.line]);
+    const logs = live.events.filter((e) => e.log?.commandId === ok.commandId).map((e) => [e.log?.stream, e.log?.line]);
     expect(logs).toEqual(
       expect.arrayContaining([
         ["stdout", "one"],
         ["stderr", "two"],
       ]),
     );
-    expect(live.events.find((e) => e.command?.commandId === refused.commandId)?.command.status).toBe("failed");
+    expect(live.events.find((e) => e.command?.commandId === refused.commandId)?.command?.status).toBe("failed");
     live.close();
   });
 

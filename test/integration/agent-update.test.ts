@@ -8,7 +8,7 @@ import { startTestPlane, type TestPlane } from "../support/control-plane";
 import { stopAllAgents, type AgentProcess } from "../support/agent-process";
 import { waitFor } from "../support/wait";
 import { agentFor, commandFinished, hostOnline, hostWithRuntime, policedEnvironment } from "../support/runtime";
-import { generateKeyPair, sha256Hex, signManifest, type ReleaseManifest } from "../../proto/release";
+import { generateKeyPair, sha256Hex, signManifest, type ReleaseManifest } from "@edge/proto/release";
 
 const backends = await availableBackends();
 

@@ -12,7 +12,7 @@ import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import postgres from "postgres";
 import { newSecret } from "../../control-plane/src/lib/secrets";
-import { codecs } from "../../proto/wire";
+import { codecs } from "@edge/proto/wire";
 import { AgentProcess, stopAllAgents } from "../support/agent-process";
 import { availableBackends, mqttReachable, postgresReachable, TEST_MQTT_URL } from "../support/backends";
 import { ControlPlaneProcess, stopAllControlPlanes } from "../support/control-plane-process";

@@ -11,7 +11,7 @@ import { startTestPlane, type TestPlane } from "../support/control-plane";
 import { hostWithRuntime } from "../support/runtime";
 import { openSession, sendCommand } from "../support/grpc-clients";
 import { waitFor } from "../support/wait";
-import { AGENT_PUBLISHES, CommandStatus, PresenceState, codecs, topic, type TelemetryPoint } from "../../proto/wire";
+import { AGENT_PUBLISHES, CommandStatus, PresenceState, codecs, topic, type TelemetryPoint } from "@edge/proto/wire";
 
 const backends = await availableBackends();
 
@@ -284,7 +284,7 @@ describe.each(backends)("fuzz on $name", (backend) => {
         "ack",
         codecs.commandUpdate.encode({
           commandId: commandForAgent,
-          status: CommandStatus.RUNNING,
+          status: CommandStatus.COMMAND_STATUS_RUNNING,
           error: "",
           resultJson: deep,
           atMs: now,
@@ -294,7 +294,7 @@ describe.each(backends)("fuzz on $name", (backend) => {
         "ack",
         codecs.commandUpdate.encode({
           commandId: "cmd_\u0000",
-          status: CommandStatus.FAILED,
+          status: CommandStatus.COMMAND_STATUS_FAILED,
           error: "a\u0000b",
           resultJson: "",
           atMs: now,
@@ -304,7 +304,7 @@ describe.each(backends)("fuzz on $name", (backend) => {
         "ack",
         codecs.commandUpdate.encode({
           commandId: commandForAgent,
-          status: CommandStatus.COMPLETED,
+          status: CommandStatus.COMMAND_STATUS_COMPLETED,
           error: "",
           resultJson: JSON.stringify({ out: "a\u0000b", deep: JSON.parse(deepArray(30)) }),
           atMs: now,
@@ -324,7 +324,11 @@ describe.each(backends)("fuzz on $name", (backend) => {
       );
       await pub(
         "presence",
-        codecs.presence.encode({ state: PresenceState.ONLINE, agentVersion: "p\u0000", atMs: now } as never),
+        codecs.presence.encode({
+          state: PresenceState.PRESENCE_STATE_ONLINE,
+          agentVersion: "p\u0000",
+          atMs: now,
+        } as never),
       );
       await pub(
         "log",
@@ -451,7 +455,7 @@ describe.each(backends)("fuzz on $name", (backend) => {
         {
           update: {
             commandId: "cmd_\u0000",
-            status: CommandStatus.FAILED,
+            status: CommandStatus.COMMAND_STATUS_FAILED,
             error: "\u0000",
             resultJson: deepArray(10_000),
             atMs: now,
@@ -491,7 +495,8 @@ describe.each(backends)("fuzz on $name", (backend) => {
       const all = (await t.api.get(`/api/v1/hosts/${runtime.hostId}/telemetry?limit=200`, t.adminKey)).body.items;
       expect(all.some((p: Json) => p.name.startsWith("grpc") && p.name !== "grpc.good")).toBe(false);
       // A seq past 2^53 cannot be stored: the stream ends with INVALID_ARGUMENT, not INTERNAL.
-      s.call.write({ seq: "18446744073709551615", telemetry: { points: [] } });
+      // (fromObject takes a 64-bit value as a decimal string.)
+      s.call.write({ seq: "18446744073709551615" as unknown as number, telemetry: { points: [] } });
       expect((await s.failure()).code).toBe(3);
       expect((await t.api.get("/health")).status).toBe(200);
       expect((await t.api.post("/api/v1/tasks", { prompt: "after grpc fuzz" }, t.adminKey)).status).toBe(201);

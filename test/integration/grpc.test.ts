@@ -3,7 +3,7 @@ import * as grpc from "@grpc/grpc-js";
 import { availableBackends, postgresReachable } from "../support/backends";
 import { createTenant, startTestPlane, type TestPlane } from "../support/control-plane";
 import { openSession, sendCommand, watch } from "../support/grpc-clients";
-import { CommandStatus } from "../../proto/wire";
+import { CommandStatus } from "@edge/proto/wire";
 
 const backends = await availableBackends();
 
@@ -103,7 +103,7 @@ describe.each(backends)("gRPC sessions on $name", (backend) => {
     s.call.write({ seq: 0, log: { commandId: sent.commandId, stream: "stdout", line: "working", atMs: Date.now() } });
     s.call.write({
       seq: base + 1,
-      update: { commandId: sent.commandId, status: CommandStatus.RUNNING, atMs: Date.now() },
+      update: { commandId: sent.commandId, status: CommandStatus.COMMAND_STATUS_RUNNING, atMs: Date.now() },
     });
     expect((await s.next((f) => Boolean(f.ack))).ack!.seq).toBe(base + 1); // frames are handled in order: the log went first
     s.close(); // forced disconnect before the completion is acknowledged
@@ -114,14 +114,14 @@ describe.each(backends)("gRPC sessions on $name", (backend) => {
     // a resend of an acknowledged frame is acknowledged and skipped
     resumed.call.write({
       seq: base + 1,
-      update: { commandId: sent.commandId, status: CommandStatus.RUNNING, atMs: Date.now() },
+      update: { commandId: sent.commandId, status: CommandStatus.COMMAND_STATUS_RUNNING, atMs: Date.now() },
     });
     expect((await resumed.next((f) => Boolean(f.ack))).ack!.seq).toBe(base + 1);
     resumed.call.write({
       seq: base + 2,
       update: {
         commandId: sent.commandId,
-        status: CommandStatus.COMPLETED,
+        status: CommandStatus.COMMAND_STATUS_COMPLETED,
         resultJson: '{"ok":true}',
         atMs: Date.now(),
       },
@@ -134,7 +134,7 @@ describe.each(backends)("gRPC sessions on $name", (backend) => {
     // the operator saw the transitions and the log line, live
     const deadline = Date.now() + 3000;
     while (live.events.filter((e) => e.command).length < 2 && Date.now() < deadline) await Bun.sleep(20);
-    expect(live.events.filter((e) => e.command?.commandId === sent.commandId).map((e) => e.command.status)).toEqual([
+    expect(live.events.filter((e) => e.command?.commandId === sent.commandId).map((e) => e.command?.status)).toEqual([
       "running",
       "completed",
     ]);
@@ -155,7 +155,7 @@ describe.each(backends)("gRPC sessions on $name", (backend) => {
     await t.api.post(`/api/v1/tasks/${task.id}/transition`, { status: "completed" }, t.adminKey);
     const deadline = Date.now() + 3000;
     while (w.events.length < 2 && Date.now() < deadline) await Bun.sleep(20);
-    expect(w.events.map((e) => e.task.status)).toEqual(["running", "completed"]);
+    expect(w.events.map((e) => e.task?.status)).toEqual(["running", "completed"]);
     w.close();
   });
 

@@ -65,7 +65,7 @@ async function rawAgent(t: TestPlane, key: string, mqttUrl = t.plane.transport.m
     online: () =>
       publish(
         "presence",
-        codecs.presence.encode({ state: PresenceState.ONLINE, agentVersion: "1.2.3", atMs: Date.now() }),
+        codecs.presence.encode({ state: PresenceState.PRESENCE_STATE_ONLINE, agentVersion: "1.2.3", atMs: Date.now() }),
         true,
       ),
     stop: () => client.endAsync(true),

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import mqtt from "mqtt";
 import { availableBackends } from "../support/backends";
 import { createTenant, startTestPlane, type TestPlane } from "../support/control-plane";
-import { topic } from "../../proto/wire";
+import { topic } from "@edge/proto/wire";
 
 const backends = await availableBackends();
 

@@ -9,7 +9,7 @@ import { availableBackends, mqttReachable, postgresReachable, TEST_MQTT_URL } fr
 import { startTestPlane, type TestPlane } from "../support/control-plane";
 import { hostWithRuntime } from "../support/runtime";
 import { waitFor } from "../support/wait";
-import { CommandStatus, PresenceState, codecs, topic } from "../../proto/wire";
+import { CommandStatus, PresenceState, codecs, topic } from "@edge/proto/wire";
 
 const enabled = (await postgresReachable()) && (await mqttReachable());
 if (!enabled) console.warn("PostgreSQL or Mosquitto not reachable: skipping the two-replica scheduling test");
@@ -41,15 +41,17 @@ async function simAgent(id: { runtimeId: string; tenantId: string; hostId: strin
     if (seen.get(command.id)! > 1) return; // redelivery: an agent dedupes by id
     running.add(command.id);
     maxRunning = Math.max(maxRunning, running.size);
-    await ack(command.id, CommandStatus.RUNNING);
+    await ack(command.id, CommandStatus.COMMAND_STATUS_RUNNING);
     await Bun.sleep(Math.random() * 5);
     running.delete(command.id);
-    await ack(command.id, CommandStatus.COMPLETED);
+    await ack(command.id, CommandStatus.COMMAND_STATUS_COMPLETED);
   });
   await client.subscribeAsync(topic(id.tenantId, id.hostId, "cmd"), { qos: 1 });
   await client.publishAsync(
     topic(id.tenantId, id.hostId, "presence"),
-    Buffer.from(codecs.presence.encode({ state: PresenceState.ONLINE, agentVersion: "sim", atMs: Date.now() })),
+    Buffer.from(
+      codecs.presence.encode({ state: PresenceState.PRESENCE_STATE_ONLINE, agentVersion: "sim", atMs: Date.now() }),
+    ),
     { qos: 1, retain: true },
   );
   return { seen, maxRunning: () => maxRunning, stop: () => client.endAsync(true) };

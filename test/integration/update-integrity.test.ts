@@ -6,7 +6,7 @@ import { createTenant, startTestPlane, type TestPlane } from "../support/control
 import { hostWithRuntime } from "../support/runtime";
 import { users } from "../../control-plane/src/db/schema";
 import { signRaw } from "../support/releases";
-import { generateKeyPair, sha256Hex, signManifest, type ReleaseManifest } from "../../proto/release";
+import { generateKeyPair, sha256Hex, signManifest, type ReleaseManifest } from "@edge/proto/release";
 
 const backends = await availableBackends();
 

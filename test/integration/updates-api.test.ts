@@ -6,7 +6,7 @@ import { availableBackends } from "../support/backends";
 import { createTenant, startTestPlane, type TestPlane } from "../support/control-plane";
 import { hostWithRuntime } from "../support/runtime";
 import { signRaw } from "../support/releases";
-import { generateKeyPair, sha256Hex, signManifest, type ReleaseManifest } from "../../proto/release";
+import { generateKeyPair, sha256Hex, signManifest, type ReleaseManifest } from "@edge/proto/release";
 
 const backends = await availableBackends();
 const ROOT = new URL("../..", import.meta.url).pathname;

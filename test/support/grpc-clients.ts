@@ -1,6 +1,13 @@
 /** gRPC clients for tests, built from the same proto sources as the servers. */
 import * as grpc from "@grpc/grpc-js";
-import { AgentSessionClient, OperatorClient, type ServerFrame } from "../../proto/grpc";
+import {
+  AgentSessionClient,
+  OperatorClient,
+  type SendCommandResponse,
+  type Sent,
+  type ServerFrame,
+  type WatchEvent,
+} from "@edge/proto/grpc";
 
 export const bearerMetadata = (token?: string) => {
   const md = new grpc.Metadata();
@@ -9,17 +16,17 @@ export const bearerMetadata = (token?: string) => {
 };
 
 export function operatorClient(address: string) {
-  return new OperatorClient(address, grpc.credentials.createInsecure()) as grpc.Client & Record<string, any>;
+  return new OperatorClient(address, grpc.credentials.createInsecure());
 }
 
 export function sessionClient(address: string) {
-  return new AgentSessionClient(address, grpc.credentials.createInsecure()) as grpc.Client & Record<string, any>;
+  return new AgentSessionClient(address, grpc.credentials.createInsecure());
 }
 
 /** A raw agent session stream with a queue of received frames. */
 export function openSession(address: string, token?: string) {
   const client = sessionClient(address);
-  const call: grpc.ClientDuplexStream<any, ServerFrame> = client.Connect(bearerMetadata(token));
+  const call = client.Connect(bearerMetadata(token));
   const frames: ServerFrame[] = [];
   let error: grpc.ServiceError | undefined;
   call.on("data", (f: ServerFrame) => frames.push(f));
@@ -58,8 +65,8 @@ export function openSession(address: string, token?: string) {
 /** Collects an operator watch stream's events. */
 export function watch(address: string, token: string | undefined, request: { hostId?: string; taskId?: string }) {
   const client = operatorClient(address);
-  const call: grpc.ClientReadableStream<any> = client.Watch(request, bearerMetadata(token));
-  const events: any[] = [];
+  const call = client.Watch(request, bearerMetadata(token));
+  const events: WatchEvent[] = [];
   let error: grpc.ServiceError | undefined;
   const ready = new Promise<void>((resolve) => call.once("metadata", () => resolve()));
   call.on("data", (e) => events.push(e));
@@ -85,12 +92,17 @@ export function watch(address: string, token: string | undefined, request: { hos
   };
 }
 
-export function sendCommand(address: string, token: string | undefined, request: object): Promise<any> {
+export function sendCommand(
+  address: string,
+  token: string | undefined,
+  request: Sent<"SendCommandRequest">,
+): Promise<SendCommandResponse> {
   const client = operatorClient(address);
   return new Promise((resolve, reject) =>
-    client.SendCommand(request, bearerMetadata(token), (err: grpc.ServiceError | null, res: any) => {
+    client.SendCommand(request, bearerMetadata(token), (err, res) => {
       client.close();
-      err ? reject(err) : resolve(res);
+      if (err || !res) reject(err ?? new Error("no response"));
+      else resolve(res);
     }),
   );
 }

@@ -1,6 +1,6 @@
 /** Release helpers for tests. */
 import nacl from "tweetnacl";
-import type { generateKeyPair, SignedManifest } from "../../proto/release";
+import type { generateKeyPair, SignedManifest } from "@edge/proto/release";
 
 /** Signs any JSON value, well-formed as a manifest or not (signManifest refuses malformed ones): for attack tests. */
 export function signRaw(value: unknown, keys: ReturnType<typeof generateKeyPair>): SignedManifest {

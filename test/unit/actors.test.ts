@@ -8,21 +8,15 @@ import {
   RestartTracker,
   backoffDelayMs,
   resolveSupervision,
+  type ActorContext,
   type ActorEvent,
   type ActorSystemOptions,
   type Behavior,
   type ReplyTo,
 } from "../../edge-agent/src/actors/index.ts";
+import { waitFor } from "../support/wait";
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-async function waitFor(predicate: () => boolean, timeoutMs = 1000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error("waitFor: condition not met in time");
-    await sleep(1);
-  }
-}
 
 /** System wired to record lifecycle events (with timestamps) and escalations. */
 function makeSystem(options: ActorSystemOptions = {}) {
@@ -170,7 +164,7 @@ describe("ActorSystem", () => {
       },
     }));
     ref.tell({ n: 0 });
-    await waitFor(() => log.length === 4);
+    await waitFor("log.length === 4", () => log.length === 4);
     expect(log).toEqual(["start 0", "end 0", "start 1", "end 1"]);
     await system.stop();
   });
@@ -187,7 +181,10 @@ describe("ActorSystem", () => {
     }));
     setTimeout(() => (processedWhenTimerFired = processed), 0);
     ref.tell("spin");
-    await waitFor(() => processed === LIMIT && processedWhenTimerFired >= 0);
+    await waitFor(
+      "processed === LIMIT && processedWhenTimerFired >= 0",
+      () => processed === LIMIT && processedWhenTimerFired >= 0,
+    );
     // Without yielding, all messages would run in one microtask burst before the timer.
     expect(processedWhenTimerFired).toBeLessThan(LIMIT);
     await system.stop();
@@ -286,7 +283,7 @@ describe("ActorSystem", () => {
       },
     }));
     for (let i = 0; i < 5; i++) ref.tell("boom");
-    await waitFor(() => ofType("restarted").length === 5);
+    await waitFor('ofType("restarted").length === 5', () => ofType("restarted").length === 5);
     const restarts = ofType("restarted");
     expect(restarts.map((e) => e.delayMs)).toEqual([5, 10, 20, 20, 20]);
     const crashes = ofType("crashed");
@@ -310,7 +307,7 @@ describe("ActorSystem", () => {
     }));
     ref.tell("a");
     ref.tell("b");
-    await waitFor(() => received.length === 2);
+    await waitFor("received.length === 2", () => received.length === 2);
     expect(received).toEqual(["a", "b"]);
     expect(ofType("crashed").map((e) => e.phase)).toEqual(["preStart", "preStart"]);
     expect(ofType("restarted").map((e) => e.attempt)).toEqual([2]);
@@ -338,7 +335,7 @@ describe("ActorSystem", () => {
     for (let n = 1; n <= 3; n++) ref.tell({ n });
     const orphan = ref.ask<void>((replyTo) => ({ n: 4, replyTo }), 2_000);
     await expect(orphan).rejects.toBeInstanceOf(ActorStoppedError);
-    await waitFor(() => escalations.length === 1);
+    await waitFor("escalations.length === 1", () => escalations.length === 1);
 
     expect(escalations[0]!.actor).toBe("doomed");
     expect((escalations[0]!.error as Error).message).toBe("fail 3");
@@ -423,7 +420,7 @@ describe("ActorSystem", () => {
       },
     }));
     ref.tell("boom");
-    await waitFor(() => ofType("crashed").length === 1);
+    await waitFor('ofType("crashed").length === 1', () => ofType("crashed").length === 1);
     const started = performance.now();
     await system.stop();
     expect(performance.now() - started).toBeLessThan(500);
@@ -482,7 +479,7 @@ describe("ActorSystem", () => {
         log.push("bye");
       },
     }));
-    await waitFor(() => log.length === 2);
+    await waitFor("log.length === 2", () => log.length === 2);
     await system.stop();
     expect(log).toEqual(["lookup true", "hello from greeter", "bye"]);
   });
@@ -532,7 +529,92 @@ describe("ActorSystem", () => {
     ref.tell({ type: "inc" });
     expect(await ref.ask<number>((replyTo) => ({ type: "get", replyTo }))).toBe(1);
     ref.tell({ type: "boom" });
-    await waitFor(() => !ref.alive);
+    await waitFor("!ref.alive", () => !ref.alive);
     await system.stop();
+  });
+});
+
+describe("actor timers", () => {
+  type TimerMsg =
+    | { type: "tick"; n: number }
+    | { type: "boom" }
+    | { type: "start"; key: string; n: number; ms: number };
+
+  function timerActor(received: number[], onStart?: (timers: ActorContext<TimerMsg>["timers"]) => void) {
+    return (ctx: ActorContext<TimerMsg>): Behavior<TimerMsg> => ({
+      preStart() {
+        onStart?.(ctx.timers);
+      },
+      receive(msg) {
+        if (msg.type === "tick") received.push(msg.n);
+        else if (msg.type === "boom") throw new Error("boom");
+        else ctx.timers.startSingleTimer(msg.key, { type: "tick", n: msg.n }, msg.ms);
+      },
+    });
+  }
+
+  test("a single timer delivers once; starting its key again replaces it", async () => {
+    const { system } = makeSystem();
+    const received: number[] = [];
+    const ref = system.spawn("timed", timerActor(received));
+    ref.tell({ type: "start", key: "a", n: 1, ms: 30 });
+    ref.tell({ type: "start", key: "a", n: 2, ms: 5 });
+    ref.tell({ type: "start", key: "b", n: 3, ms: 10 });
+    await waitFor("both timers", () => received.length === 2);
+    await sleep(60);
+    expect(received).toEqual([2, 3]);
+    await system.stop();
+  });
+
+  test("a cancelled timer never delivers, even when its message is already queued", async () => {
+    const { system } = makeSystem();
+    const received: number[] = [];
+    let timers: ActorContext<TimerMsg>["timers"] | undefined;
+    let release!: () => void;
+    const blocked = new Promise<void>((resolve) => (release = resolve));
+    const ref = system.spawn("timed", (ctx: ActorContext<TimerMsg>): Behavior<TimerMsg> => {
+      timers = ctx.timers;
+      return {
+        async receive(msg) {
+          if (msg.type === "boom")
+            await blocked; // holds the mailbox while the timer fires
+          else if (msg.type === "tick") received.push(msg.n);
+        },
+      };
+    });
+    timers!.startSingleTimer("t", { type: "tick", n: 1 }, 1);
+    ref.tell({ type: "boom" });
+    await sleep(20); // fired: its message waits behind the blocked one
+    expect(timers!.isTimerActive("t")).toBe(true);
+    timers!.cancel("t");
+    expect(timers!.isTimerActive("t")).toBe(false);
+    release();
+    ref.tell({ type: "tick", n: 2 });
+    await waitFor("the later message", () => received.length > 0);
+    expect(received).toEqual([2]);
+    await system.stop();
+  });
+
+  test("a restart cancels the crashed incarnation's timers; stop cancels periodic ones", async () => {
+    const { system, ofType } = makeSystem();
+    const received: number[] = [];
+    let starts = 0;
+    const ref = system.spawn(
+      "timed",
+      timerActor(received, (timers) => {
+        starts++;
+        if (starts === 1) timers.startSingleTimer("old", { type: "tick", n: 1 }, 40);
+        else timers.startPeriodicTimer("every", { type: "tick", n: 2 }, 5);
+      }),
+    );
+    ref.tell({ type: "boom" });
+    await waitFor("restart", () => ofType("restarted").length === 1);
+    await waitFor("periodic ticks", () => received.length >= 3);
+    await sleep(50); // the first incarnation's timer would have fired by now
+    expect(received.includes(1)).toBe(false);
+    await system.stop();
+    const count = received.length;
+    await sleep(30);
+    expect(received.length).toBe(count);
   });
 });

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { IdentityRejectedError, IdentitySetupError, ensureIdentity } from "../../edge-agent/src/auth/bootstrap.ts";
 import { HttpAuthApi, toGrant } from "../../edge-agent/src/auth/control-plane-client.ts";
-import { silentLogger } from "../../edge-agent/src/log.ts";
+import { silentLogger } from "@edge/proto/log";
 import { FakeAuthApi } from "../../edge-agent/test-support/fake-auth.ts";
 import { MemoryIdentitySource, TEST_IDENTITY, testIdentity } from "../../edge-agent/test-support/helpers.ts";
 

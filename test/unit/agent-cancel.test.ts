@@ -6,24 +6,20 @@ import mqtt, { type MqttClient } from "mqtt";
 import { startAgent, type Agent } from "../../edge-agent/src/agent/agent.ts";
 import { recoverCommandLog } from "../../edge-agent/src/agent/recovery.ts";
 import { CommandReports } from "../../edge-agent/src/agent/command-reports.ts";
-import { silentLogger } from "../../edge-agent/src/log.ts";
+import { silentLogger } from "@edge/proto/log";
 import { CommandStore } from "../../edge-agent/src/store/command-store.ts";
 import { Outbox } from "../../edge-agent/src/store/outbox.ts";
 import { PolicyStore } from "../../edge-agent/src/store/policy-store.ts";
-import { CommandStatus, codecs, topic, type CommandUpdate } from "../../proto/wire.ts";
+import { CommandStatus, codecs, topic, type CommandUpdate } from "@edge/proto/wire";
 import { startTestBroker, type TestBroker } from "../../edge-agent/test-support/broker.ts";
 import { FakeAuthApi } from "../../edge-agent/test-support/fake-auth.ts";
-import {
-  MemoryIdentitySource,
-  TEST_IDENTITY,
-  sleep,
-  testIdentity,
-  waitFor,
-} from "../../edge-agent/test-support/helpers.ts";
+import { MemoryIdentitySource, TEST_IDENTITY, sleep, testIdentity } from "../../edge-agent/test-support/helpers.ts";
+import { waitFor } from "../support/wait";
 import {
   ACK_TOPIC,
-  cancelPayload,
+  wireCancel,
   commandPayload,
+  wireCommand,
   countingRegistry,
   policySetPayload,
   runnerFixture,
@@ -56,30 +52,33 @@ describe("command cancellation", () => {
     await h.setPolicies([{ rules: { exec: { allowedCommands: ["sh"] } } }]);
     const pids = join(fx.dir.path, "pids");
     await h.send(
-      commandPayload("long", "exec", { command: "sh", args: ["-c", `sleep 30 & echo "$$ $!" > ${pids}; wait`] }),
+      wireCommand("long", "exec", { command: "sh", args: ["-c", `sleep 30 & echo "$$ $!" > ${pids}; wait`] }),
     );
-    await waitFor(() => existsSync(pids) && readFileSync(pids, "utf8").includes("\n"));
+    await waitFor(
+      'existsSync(pids) && readFileSync(pids, "utf8").includes("\\n")',
+      () => existsSync(pids) && readFileSync(pids, "utf8").includes("\n"),
+    );
     const [shell, child] = readFileSync(pids, "utf8").trim().split(" ").map(Number) as [number, number];
     expect(alive(shell) && alive(child)).toBe(true);
 
     const cancelledAt = performance.now();
     await h.cancel("long", "operator request");
-    await waitFor(() => finished(h, "long"), 1000);
+    await waitFor('finished(h, "long")', () => finished(h, "long"), 1000);
     expect(performance.now() - cancelledAt).toBeLessThan(1000);
     const final = h.updatesOf("long").at(-1)!;
     expect([final.statusName, final.error]).toEqual(["FAILED", "cancelled: operator request"]);
     expect(JSON.parse(final.resultJson)).toMatchObject({ exitCode: null, timedOut: false });
-    await waitFor(() => !alive(shell) && !alive(child), 1000, "processes gone");
+    await waitFor("processes gone", () => !alive(shell) && !alive(child), 1000);
     expect(h.inflight.size).toBe(0);
   });
 
   test("a running sleep stops waiting", async () => {
     const h = fx.start();
     await h.setPolicies([]);
-    await h.send(commandPayload("nap", "sleep", { ms: 30_000 }));
-    await waitFor(() => h.updatesOf("nap").length === 1);
+    await h.send(wireCommand("nap", "sleep", { ms: 30_000 }));
+    await waitFor('h.updatesOf("nap").length === 1', () => h.updatesOf("nap").length === 1);
     await h.cancel("nap", "enough");
-    await waitFor(() => finished(h, "nap"), 1000);
+    await waitFor('finished(h, "nap")', () => finished(h, "nap"), 1000);
     expect(statuses(h, "nap")).toEqual([
       ["RUNNING", ""],
       ["FAILED", "cancelled: enough"],
@@ -89,14 +88,14 @@ describe("command cancellation", () => {
   test("a command waiting for a policy set is reported at once and never starts", async () => {
     const executions: string[] = [];
     const h = fx.start({ executions, policyWaitMs: 30_000 });
-    await h.send(commandPayload("queued", "count", { label: "queued" }));
+    await h.send(wireCommand("queued", "count", { label: "queued" }));
     await h.cancel("queued", "changed my mind");
     expect(statuses(h, "queued")).toEqual([["FAILED", "cancelled: changed my mind"]]);
     // The policy set arrives afterwards: still nothing runs, and no second report.
     await h.setPolicies([]);
-    await h.send(commandPayload("queued", "count", { label: "queued" }));
-    await h.send(commandPayload("other", "count", { label: "other" }));
-    await waitFor(() => finished(h, "other"));
+    await h.send(wireCommand("queued", "count", { label: "queued" }));
+    await h.send(wireCommand("other", "count", { label: "other" }));
+    await waitFor('finished(h, "other")', () => finished(h, "other"));
     await sleep(50);
     expect(executions).toEqual(["other"]);
     expect(h.updatesOf("queued").map((u) => u.statusName)).toEqual(["FAILED", "FAILED"]); // the redelivery re-sends it
@@ -112,12 +111,12 @@ describe("command cancellation", () => {
 
     h = await fx.restart({ executions });
     await h.setPolicies([]);
-    await h.send(commandPayload("early", "count", { label: "early" }));
-    await waitFor(() => finished(h, "early"));
+    await h.send(wireCommand("early", "count", { label: "early" }));
+    await waitFor('finished(h, "early")', () => finished(h, "early"));
     expect(statuses(h, "early")).toEqual([["FAILED", "cancelled: too late"]]);
     // Redelivered again: the same final report, still not executed.
-    await h.send(commandPayload("early", "count", { label: "early" }));
-    await waitFor(() => h.updatesOf("early").length === 2);
+    await h.send(wireCommand("early", "count", { label: "early" }));
+    await waitFor('h.updatesOf("early").length === 2', () => h.updatesOf("early").length === 2);
     expect(executions).toEqual([]);
   });
 
@@ -125,22 +124,22 @@ describe("command cancellation", () => {
     const executions: string[] = [];
     const h = fx.start({ executions });
     await h.setPolicies([]);
-    await h.send(commandPayload("done", "count", { label: "done" }));
-    await waitFor(() => finished(h, "done"));
+    await h.send(wireCommand("done", "count", { label: "done" }));
+    await waitFor('finished(h, "done")', () => finished(h, "done"));
     await h.cancel("done");
     await h.cancel("done");
 
-    await h.send(commandPayload("nap", "sleep", { ms: 30_000 }));
-    await waitFor(() => h.updatesOf("nap").length === 1);
+    await h.send(wireCommand("nap", "sleep", { ms: 30_000 }));
+    await waitFor('h.updatesOf("nap").length === 1', () => h.updatesOf("nap").length === 1);
     await h.cancel("nap", "first");
     await h.cancel("nap", "second");
-    await waitFor(() => finished(h, "nap"), 1000);
+    await waitFor('finished(h, "nap")', () => finished(h, "nap"), 1000);
     await h.cancel("nap", "third");
 
     await h.cancel("ghost", "first");
     await h.cancel("ghost", "second");
-    await h.send(commandPayload("ghost", "count", { label: "ghost" }));
-    await waitFor(() => finished(h, "ghost"));
+    await h.send(wireCommand("ghost", "count", { label: "ghost" }));
+    await waitFor('finished(h, "ghost")', () => finished(h, "ghost"));
     await sleep(50);
 
     expect(statuses(h, "done")).toEqual([
@@ -179,7 +178,7 @@ describe("command cancellation", () => {
     recoverCommandLog(store, new CommandReports(fx.db, store, outbox, ACK_TOPIC), silentLogger);
     const updates = outbox.after(0, 100).map((row) => codecs.commandUpdate.decode(row.payload));
     expect(updates.map((u) => [u.commandId, u.status, u.error])).toEqual([
-      ["c", CommandStatus.FAILED, "cancelled: stop it"],
+      ["c", CommandStatus.COMMAND_STATUS_FAILED, "cancelled: stop it"],
     ]);
   });
 });
@@ -238,7 +237,7 @@ describe("cancel routing", () => {
       },
       onSessionChange: (up) => (sessionUp = up),
     });
-    await waitFor(() => subscribed, 3000, "MQTT subscribed");
+    await waitFor("MQTT subscribed", () => subscribed, 3000);
   }
 
   const mqttUpdates = (commandId: string): CommandUpdate[] =>
@@ -252,18 +251,18 @@ describe("cancel routing", () => {
   test("a cancel on the MQTT cancel topic stops a running command", async () => {
     await startFullAgent(undefined);
     await broker.publish(T("cmd"), commandPayload("m1", "sleep", { ms: 30_000 }));
-    await waitFor(() => mqttUpdates("m1").length === 1, 3000, "running");
-    await broker.publish(T("cancel"), cancelPayload("m1", "via mqtt"));
-    await waitFor(() => mqttUpdates("m1").length === 2, 2000, "cancelled");
+    await waitFor("running", () => mqttUpdates("m1").length === 1, 3000);
+    await broker.publish(T("cancel"), codecs.commandCancel.encode(wireCancel("m1", "via mqtt")));
+    await waitFor("cancelled", () => mqttUpdates("m1").length === 2, 2000);
     expect(mqttUpdates("m1").map((u) => [u.status, u.error])).toEqual([
-      [CommandStatus.RUNNING, ""],
-      [CommandStatus.FAILED, "cancelled: via mqtt"],
+      [CommandStatus.COMMAND_STATUS_RUNNING, ""],
+      [CommandStatus.COMMAND_STATUS_FAILED, "cancelled: via mqtt"],
     ]);
   });
 
   test("a cancel frame on the gRPC session stops a running command", async () => {
     await startFullAgent(server.url);
-    await waitFor(() => sessionUp, 3000, "session up");
+    await waitFor("session up", () => sessionUp, 3000);
     const stream = server.latest()!;
     stream.send({
       command: {
@@ -274,12 +273,12 @@ describe("cancel routing", () => {
         createdAtMs: Date.now(),
       },
     });
-    await waitFor(() => sessionUpdates("s1").length === 1, 3000, "running");
+    await waitFor("running", () => sessionUpdates("s1").length === 1, 3000);
     stream.send({ cancel: { commandId: "s1", reason: "via session", atMs: Date.now() } });
-    await waitFor(() => sessionUpdates("s1").length === 2, 2000, "cancelled");
+    await waitFor("cancelled", () => sessionUpdates("s1").length === 2, 2000);
     expect(sessionUpdates("s1").map((u) => [u!.status, u!.error])).toEqual([
-      [CommandStatus.RUNNING, ""],
-      [CommandStatus.FAILED, "cancelled: via session"],
+      [CommandStatus.COMMAND_STATUS_RUNNING, ""],
+      [CommandStatus.COMMAND_STATUS_FAILED, "cancelled: via session"],
     ]);
   });
 });

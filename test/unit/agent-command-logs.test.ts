@@ -5,7 +5,7 @@ import { agentRunCommand } from "../../edge-agent/src/commands/agent-run.ts";
 import { executeCommand } from "../../edge-agent/src/commands/execute.ts";
 import { openAgentDatabase } from "../../edge-agent/src/store/database.ts";
 import { Outbox } from "../../edge-agent/src/store/outbox.ts";
-import { codecs, topic } from "../../proto/wire.ts";
+import { codecs, topic } from "@edge/proto/wire";
 import { tempDir } from "../../edge-agent/test-support/helpers.ts";
 
 const cleanups: (() => void)[] = [];

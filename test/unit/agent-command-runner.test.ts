@@ -2,9 +2,8 @@ import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { UNKNOWN_STARTED_COMMAND } from "../../edge-agent/src/agent/command-runner.ts";
 import { INTERRUPTED_BEFORE_START, INTERRUPTED_WHILE_RUNNING } from "../../edge-agent/src/agent/recovery.ts";
-import { codecs } from "../../proto/wire.ts";
-import { waitFor } from "../../edge-agent/test-support/helpers.ts";
-import { commandPayload, runnerFixture, type startRunner } from "../../edge-agent/test-support/runner-harness.ts";
+import { waitFor } from "../support/wait";
+import { wireCommand, runnerFixture, type startRunner } from "../../edge-agent/test-support/runner-harness.ts";
 
 const fx = runnerFixture();
 const statuses = (h: ReturnType<typeof startRunner>, id: string) => h.updatesOf(id).map((u) => u.statusName);
@@ -16,24 +15,19 @@ describe("command runner", () => {
     const h = fx.start();
     await h.setPolicies([{ rules: { exec: { allowedCommands: ["sh"] } } }]);
     const marker = `${fx.dir.path}/runs`;
-    const run = (id: string, alreadyStarted: boolean) =>
-      codecs.command.encode({
-        id,
-        kind: "exec",
-        paramsJson: JSON.stringify({ command: "sh", args: ["-c", `echo ${id} >> '${marker}'`] }),
-        timeoutMs: 0,
-        createdAtMs: Date.now(),
-        alreadyStarted,
-      });
+    const run = (id: string, alreadyStarted: boolean) => ({
+      ...wireCommand(id, "exec", { command: "sh", args: ["-c", `echo ${id} >> '${marker}'`] }),
+      alreadyStarted,
+    });
     await h.send(run("known", false));
-    await waitFor(() => finished(h, "known"));
+    await waitFor('finished(h, "known")', () => finished(h, "known"));
     await h.send(run("known", true)); // the control plane still shows it running (its report was lost)
-    await waitFor(() => statuses(h, "known").length === 3);
+    await waitFor('statuses(h, "known").length === 3', () => statuses(h, "known").length === 3);
     expect(statuses(h, "known")).toEqual(["RUNNING", "COMPLETED", "COMPLETED"]);
 
     // Started per the control plane, unknown here (state lost): refused, not run a second time.
     await h.send(run("unknown", true));
-    await waitFor(() => finished(h, "unknown"));
+    await waitFor('finished(h, "unknown")', () => finished(h, "unknown"));
     expect(h.updatesOf("unknown").map((u) => [u.statusName, u.error])).toEqual([["FAILED", UNKNOWN_STARTED_COMMAND]]);
     expect(readFileSync(marker, "utf8")).toBe("known\n");
   });
@@ -41,8 +35,8 @@ describe("command runner", () => {
   test("reports RUNNING then COMPLETED with the result", async () => {
     const h = fx.start();
     await h.setPolicies([]);
-    await h.send(commandPayload("cmd_1", "echo", { hello: "world" }));
-    await waitFor(() => finished(h, "cmd_1"));
+    await h.send(wireCommand("cmd_1", "echo", { hello: "world" }));
+    await waitFor('finished(h, "cmd_1")', () => finished(h, "cmd_1"));
     const [running, completed] = h.updatesOf("cmd_1");
     expect(running!.statusName).toBe("RUNNING");
     expect(completed!.statusName).toBe("COMPLETED");
@@ -53,8 +47,8 @@ describe("command runner", () => {
   test("a failing exec reports FAILED with error and result", async () => {
     const h = fx.start();
     await h.setPolicies([{ rules: { exec: { allowedCommands: ["sh"] } } }]);
-    await h.send(commandPayload("cmd_1", "exec", { command: "sh", args: ["-c", "echo oops >&2; exit 3"] }));
-    await waitFor(() => finished(h, "cmd_1"));
+    await h.send(wireCommand("cmd_1", "exec", { command: "sh", args: ["-c", "echo oops >&2; exit 3"] }));
+    await waitFor('finished(h, "cmd_1")', () => finished(h, "cmd_1"));
     const final = h.updatesOf("cmd_1").at(-1)!;
     expect([final.statusName, final.error]).toEqual(["FAILED", "exit code 3"]);
     expect(JSON.parse(final.resultJson)).toEqual({ exitCode: 3, stdout: "", stderr: "oops\n", timedOut: false });
@@ -63,17 +57,12 @@ describe("command runner", () => {
   test("malformed params and unknown kinds fail before anything runs", async () => {
     const h = fx.start();
     await h.setPolicies([]);
-    await h.send(
-      codecs.command.encode({
-        id: "bad_json",
-        kind: "echo",
-        paramsJson: "{oops",
-        timeoutMs: 0,
-        createdAtMs: Date.now(),
-      }),
+    await h.send({ ...wireCommand("bad_json", "echo"), paramsJson: "{oops" });
+    await h.send(wireCommand("unknown", "teleport"));
+    await waitFor(
+      'finished(h, "bad_json") && finished(h, "unknown")',
+      () => finished(h, "bad_json") && finished(h, "unknown"),
     );
-    await h.send(commandPayload("unknown", "teleport"));
-    await waitFor(() => finished(h, "bad_json") && finished(h, "unknown"));
     expect(h.updatesOf("bad_json").map((u) => u.statusName)).toEqual(["FAILED"]);
     expect(h.updatesOf("bad_json")[0]!.error).toStartWith("malformed params_json: ");
     expect(h.updatesOf("unknown").map((u) => [u.statusName, u.error])).toEqual([
@@ -85,11 +74,11 @@ describe("command runner", () => {
     const executions: string[] = [];
     const h = fx.start({ executions });
     await h.setPolicies([]);
-    await h.send(commandPayload("slow", "sleep", { ms: 150 }));
-    await waitFor(() => statuses(h, "slow").length === 1);
-    await h.send(commandPayload("slow", "sleep", { ms: 150 }));
-    await h.send(commandPayload("slow", "sleep", { ms: 150 }));
-    await waitFor(() => finished(h, "slow"));
+    await h.send(wireCommand("slow", "sleep", { ms: 150 }));
+    await waitFor('statuses(h, "slow").length === 1', () => statuses(h, "slow").length === 1);
+    await h.send(wireCommand("slow", "sleep", { ms: 150 }));
+    await h.send(wireCommand("slow", "sleep", { ms: 150 }));
+    await waitFor('finished(h, "slow")', () => finished(h, "slow"));
     await Bun.sleep(20);
     expect(statuses(h, "slow")).toEqual(["RUNNING", "COMPLETED"]);
   });
@@ -98,10 +87,10 @@ describe("command runner", () => {
     const executions: string[] = [];
     const h = fx.start({ executions });
     await h.setPolicies([]);
-    await h.send(commandPayload("once", "count", { label: "once" }));
-    await waitFor(() => finished(h, "once"));
-    await h.send(commandPayload("once", "count", { label: "once" }));
-    await waitFor(() => statuses(h, "once").length === 3);
+    await h.send(wireCommand("once", "count", { label: "once" }));
+    await waitFor('finished(h, "once")', () => finished(h, "once"));
+    await h.send(wireCommand("once", "count", { label: "once" }));
+    await waitFor('statuses(h, "once").length === 3', () => statuses(h, "once").length === 3);
     const [, first, resent] = h.updatesOf("once");
     expect(resent).toEqual(first!); // byte-identical final update
     expect(executions).toEqual(["once"]);
@@ -111,12 +100,12 @@ describe("command runner", () => {
     const executions: string[] = [];
     let h = fx.start({ executions });
     await h.setPolicies([]);
-    await h.send(commandPayload("c1", "count", { label: "c1" }));
-    await waitFor(() => finished(h, "c1"));
+    await h.send(wireCommand("c1", "count", { label: "c1" }));
+    await waitFor('finished(h, "c1")', () => finished(h, "c1"));
 
     h = await fx.restart({ executions });
-    await h.send(commandPayload("c1", "count", { label: "c1" }));
-    await waitFor(() => statuses(h, "c1").length === 3);
+    await h.send(wireCommand("c1", "count", { label: "c1" }));
+    await waitFor('statuses(h, "c1").length === 3', () => statuses(h, "c1").length === 3);
     expect(statuses(h, "c1")).toEqual(["RUNNING", "COMPLETED", "COMPLETED"]);
     expect(executions).toEqual(["c1"]);
   });
@@ -137,8 +126,8 @@ describe("command runner", () => {
       ["FAILED", INTERRUPTED_WHILE_RUNNING],
     ]);
     await h.setPolicies([]);
-    await h.send(commandPayload("was_running", "count", { label: "again?" }));
-    await waitFor(() => statuses(h, "was_running").length === 2);
+    await h.send(wireCommand("was_running", "count", { label: "again?" }));
+    await waitFor('statuses(h, "was_running").length === 2', () => statuses(h, "was_running").length === 2);
     expect(executions).toEqual([]);
     expect(h.commands.countRunning()).toBe(0);
   });
@@ -146,28 +135,27 @@ describe("command runner", () => {
   test("closing cancels running commands (FAILED) and refuses to acknowledge new ones", async () => {
     const h = fx.start();
     await h.setPolicies([]);
-    await h.send(commandPayload("long", "sleep", { ms: 10_000 }));
-    await waitFor(() => statuses(h, "long").length === 1);
+    await h.send(wireCommand("long", "sleep", { ms: 10_000 }));
+    await waitFor('statuses(h, "long").length === 1', () => statuses(h, "long").length === 1);
     await h.runner.ask<void>((replyTo) => ({ type: "close", replyTo }));
     expect(await h.inflight.whenIdle(1000)).toBe(true);
     expect(h.updatesOf("long").at(-1)).toMatchObject({ statusName: "FAILED", error: "cancelled: agent shutting down" });
     // Not acked: the broker keeps it for the next run, and it is not recorded as seen.
-    await expect(h.send(commandPayload("late", "echo"))).rejects.toThrow("shutting down");
+    await expect(h.send(wireCommand("late", "echo"))).rejects.toThrow("shutting down");
     expect(h.commands.state("late")).toBeUndefined();
   });
 
-  test("undecodable payloads are acknowledged and dropped", async () => {
+  test("commands without an id are acknowledged and dropped", async () => {
     const h = fx.start();
-    await h.send(new Uint8Array([0xff, 0xff, 0xff]));
-    await h.send(codecs.command.encode({ id: "", kind: "echo", paramsJson: "{}", timeoutMs: 0, createdAtMs: 0 }));
+    await h.send(wireCommand("", "echo"));
     expect(h.updates()).toEqual([]);
   });
 
   test("command timeouts come from the Command", async () => {
     const h = fx.start();
     await h.setPolicies([]);
-    await h.send(commandPayload("short", "sleep", { ms: 5_000 }, 50));
-    await waitFor(() => finished(h, "short"));
+    await h.send(wireCommand("short", "sleep", { ms: 5_000 }, 50));
+    await waitFor('finished(h, "short")', () => finished(h, "short"));
     expect(h.updatesOf("short").at(-1)).toMatchObject({ statusName: "FAILED", error: "timed out after 50 ms" });
   });
 });

@@ -11,6 +11,7 @@ import { echoCommand } from "../../edge-agent/src/commands/echo.ts";
 import { sleepCommand } from "../../edge-agent/src/commands/sleep.ts";
 import { prepareCommand } from "../../edge-agent/src/agent/prepare-command.ts";
 import { tempDir } from "../../edge-agent/test-support/helpers.ts";
+import type { Command } from "@edge/proto/wire";
 
 const exec = (params: Record<string, unknown>, timeoutMs = 5000, signal?: AbortSignal) =>
   executeCommand(execCommand, params, { timeoutMs, signal });
@@ -174,12 +175,14 @@ describe("executeCommand", () => {
 
 describe("CommandRegistry and prepareCommand", () => {
   const registry = new CommandRegistry();
-  const command = (kind: string, paramsJson: string) => ({
+  const command = (kind: string, paramsJson: string): Command => ({
     id: "cmd_1",
     kind,
     paramsJson,
     timeoutMs: 0,
     createdAtMs: Date.now(),
+    alreadyStarted: false,
+    notAfterMs: 0,
   });
 
   test("has the built-in kinds and refuses duplicates", () => {

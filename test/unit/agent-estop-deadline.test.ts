@@ -3,8 +3,8 @@ import { describe, expect, test } from "bun:test";
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { EmergencyStopLatch } from "../../edge-agent/src/agent/estop.ts";
-import { waitFor } from "../../edge-agent/test-support/helpers.ts";
-import { commandPayload, runnerFixture, type startRunner } from "../../edge-agent/test-support/runner-harness.ts";
+import { waitFor } from "../support/wait";
+import { wireCommand, runnerFixture, type startRunner } from "../../edge-agent/test-support/runner-harness.ts";
 
 const fx = runnerFixture();
 
@@ -56,19 +56,21 @@ describe("emergency stop latch", () => {
     const estop = new EmergencyStopLatch(fx.db);
     const h = fx.start({ estop });
     await h.setPolicies([{ rules: { maxConcurrent: 5 } }]);
-    await h.send(commandPayload("long", "sleep", { ms: 30_000 }));
-    await waitFor(() => h.updatesOf("long").some((u) => u.statusName === "RUNNING"));
+    await h.send(wireCommand("long", "sleep", { ms: 30_000 }));
+    await waitFor('h.updatesOf("long").some((u) => u.statusName === "RUNNING")', () =>
+      h.updatesOf("long").some((u) => u.statusName === "RUNNING"),
+    );
     estop.applyRemote({ generation: 1, engaged: true, reason: "stop now", atMs: 0 });
     h.inflight.cancelAll(estop.describe());
     h.runner.tell({ type: "emergencyStop" });
-    await waitFor(() => finalOf(h, "long") !== undefined);
+    await waitFor('finalOf(h, "long") !== undefined', () => finalOf(h, "long") !== undefined);
     expect(finalOf(h, "long")).toMatchObject({
       statusName: "FAILED",
       error: "cancelled: emergency stop (remote: stop now)",
     });
 
-    await h.send(commandPayload("refused", "count", { label: "x" }));
-    await waitFor(() => finalOf(h, "refused") !== undefined);
+    await h.send(wireCommand("refused", "count", { label: "x" }));
+    await waitFor('finalOf(h, "refused") !== undefined', () => finalOf(h, "refused") !== undefined);
     expect(finalOf(h, "refused")!.error).toBe("refused: emergency stop (remote: stop now)");
     expect(h.updatesOf("refused").map((u) => u.statusName)).toEqual(["FAILED"]);
     expect(h.executions).toEqual([]);
@@ -79,25 +81,27 @@ describe("command deadlines on the agent", () => {
   test("a command arriving after its deadline (late from a queue) is reported EXPIRED and never runs", async () => {
     const h = fx.start();
     await h.setPolicies([{}]);
-    await h.send(commandPayload("late", "count", { label: "late" }, 0, Date.now() - 1));
-    await h.send(commandPayload("in-time", "count", { label: "in-time" }, 0, Date.now() + 60_000));
-    await h.send(commandPayload("no-deadline", "count", { label: "none" }));
-    await waitFor(() => ["late", "in-time", "no-deadline"].every((id) => finalOf(h, id) !== undefined));
+    await h.send(wireCommand("late", "count", { label: "late" }, 0, Date.now() - 1));
+    await h.send(wireCommand("in-time", "count", { label: "in-time" }, 0, Date.now() + 60_000));
+    await h.send(wireCommand("no-deadline", "count", { label: "none" }));
+    await waitFor('["late", "in-time", "no-deadline"].every((id) => finalOf(h, id) !==...', () =>
+      ["late", "in-time", "no-deadline"].every((id) => finalOf(h, id) !== undefined),
+    );
     expect(h.updatesOf("late").map((u) => u.statusName)).toEqual(["EXPIRED"]);
     expect(finalOf(h, "late")!.error).toMatch(/^expired: deadline .* passed before it started$/);
     expect(finalOf(h, "in-time")!.statusName).toBe("COMPLETED");
     expect(h.executions.sort()).toEqual(["in-time", "none"]);
     // redelivered: the stored final report, not a run
-    await h.send(commandPayload("late", "count", { label: "late" }, 0, Date.now() - 1));
+    await h.send(wireCommand("late", "count", { label: "late" }, 0, Date.now() - 1));
     expect(h.executions).not.toContain("late");
   });
 
   test("a command whose deadline passes while it waits for a policy set never starts", async () => {
     const h = fx.start({ policyWaitMs: 5_000 });
-    await h.send(commandPayload("waiting", "count", { label: "w" }, 0, Date.now() + 100));
+    await h.send(wireCommand("waiting", "count", { label: "w" }, 0, Date.now() + 100));
     await Bun.sleep(200);
     await h.setPolicies([{}]);
-    await waitFor(() => finalOf(h, "waiting") !== undefined);
+    await waitFor('finalOf(h, "waiting") !== undefined', () => finalOf(h, "waiting") !== undefined);
     expect(finalOf(h, "waiting")!.statusName).toBe("EXPIRED");
     expect(h.executions).toEqual([]);
   });
@@ -116,7 +120,7 @@ describe("killing an exec command", () => {
         { command: "sh", args: ["-c", script] },
         { timeoutMs: 60_000, signal: controller.signal, onOutput: (_s, line) => lines.push(line) },
       );
-      await waitFor(() => lines.includes("ready"));
+      await waitFor('lines.includes("ready")', () => lines.includes("ready"));
       controller.abort(new CommandCancelledError("emergency stop"));
       return { outcome: await outcome, lines };
     };

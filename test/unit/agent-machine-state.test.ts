@@ -3,8 +3,9 @@ import type { Database } from "bun:sqlite";
 import { openAgentDatabase } from "../../edge-agent/src/store/database.ts";
 import { MachineStateStore, RuntimeVersionStore } from "../../edge-agent/src/store/runtime-state.ts";
 import type { UpdateRequest } from "../../edge-agent/src/update/types.ts";
-import { tempDir, waitFor } from "../../edge-agent/test-support/helpers.ts";
-import { commandPayload, startRunner, type RunnerOptions } from "../../edge-agent/test-support/runner-harness.ts";
+import { tempDir } from "../../edge-agent/test-support/helpers.ts";
+import { waitFor } from "../support/wait";
+import { wireCommand, startRunner, type RunnerOptions } from "../../edge-agent/test-support/runner-harness.ts";
 
 let dir: ReturnType<typeof tempDir>;
 let db: Database;
@@ -34,8 +35,8 @@ async function restart() {
 }
 
 async function run(h: ReturnType<typeof startRunner>, id: string, kind: string, params: unknown = {}) {
-  await h.send(commandPayload(id, kind, params));
-  await waitFor(() => h.updatesOf(id).some((u) => u.statusName !== "RUNNING"), 3000, `${id} finished`);
+  await h.send(wireCommand(id, kind, params));
+  await waitFor(`${id} finished`, () => h.updatesOf(id).some((u) => u.statusName !== "RUNNING"), 3000);
   const final = h.updatesOf(id).at(-1)!;
   return {
     status: final.statusName,

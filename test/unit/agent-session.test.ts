@@ -5,12 +5,12 @@ import mqtt, { type MqttClient } from "mqtt";
 import { startAgent, type Agent, type AgentSettings } from "../../edge-agent/src/agent/agent.ts";
 import { LineSplitter, MAX_LINE_BYTES } from "../../edge-agent/src/commands/line-splitter.ts";
 import type { CommandRegistry } from "../../edge-agent/src/commands/registry.ts";
-import { createLogger, silentLogger } from "../../edge-agent/src/log.ts";
+import { createLogger, silentLogger } from "@edge/proto/log";
 import { openAgentDatabase } from "../../edge-agent/src/store/database.ts";
 import { Outbox } from "../../edge-agent/src/store/outbox.ts";
 import { PolicyStore } from "../../edge-agent/src/store/policy-store.ts";
 import { AGENT_VERSION } from "../../edge-agent/src/version.ts";
-import { CommandStatus, codecs, topic, type CommandUpdate } from "../../proto/wire.ts";
+import { CommandStatus, codecs, topic, type CommandUpdate } from "@edge/proto/wire";
 import { startTestBroker, type TestBroker } from "../../edge-agent/test-support/broker.ts";
 import { FakeAuthApi } from "../../edge-agent/test-support/fake-auth.ts";
 import {
@@ -19,8 +19,8 @@ import {
   sleep,
   tempDir,
   testIdentity,
-  waitFor,
 } from "../../edge-agent/test-support/helpers.ts";
+import { waitFor } from "../support/wait";
 import { commandPayload, countingRegistry, policySetPayload } from "../../edge-agent/test-support/runner-harness.ts";
 import { startTestSessionServer, type TestSessionServer } from "../../edge-agent/test-support/session-server.ts";
 
@@ -74,13 +74,13 @@ async function start(options: { registry?: CommandRegistry; grpcUrl?: string } =
 }
 
 const outboxSeqs = () => new Outbox(db).after(0, 10_000).map((r) => r.seq);
-const update = (commandId: string, status = CommandStatus.COMPLETED): Uint8Array =>
+const update = (commandId: string, status = CommandStatus.COMMAND_STATUS_COMPLETED): Uint8Array =>
   codecs.commandUpdate.encode({ commandId, status, error: "", resultJson: "{}", atMs: Date.now() });
 /** Rows already waiting when the agent starts (appended on its database before the agent exists). */
 const preload = (ids: string[]) => ids.map((id) => new Outbox(db).append(T("ack"), update(id)));
 const allowAll = () => new PolicyStore(db).save(policySetPayload([{ rules: { exec: { allowedCommands: ["sh"] } } }]));
 /** The agent's MQTT subscription is in place (commands published before it would be lost). */
-const mqttReady = () => waitFor(() => subscribed, 3000, "MQTT subscribed");
+const mqttReady = () => waitFor("MQTT subscribed", () => subscribed, 3000);
 const sessionUpdates = (commandId: string): CommandUpdate[] =>
   server
     .seqFrames()
@@ -124,7 +124,7 @@ afterEach(async () => {
 describe("gRPC session", () => {
   test("opens with hello and the bearer access token, and is up once welcomed", async () => {
     await start();
-    await waitFor(() => sessionUp, 3000, "session up");
+    await waitFor("session up", () => sessionUp, 3000);
     const stream = server.latest()!;
     expect(stream.authorization).toBe("Bearer access-1");
     expect(stream.frames[0]).toMatchObject({ seq: 0, body: "hello", hello: { agentVersion: AGENT_VERSION } });
@@ -138,9 +138,9 @@ describe("gRPC session", () => {
     await start();
     // The two preloaded rows plus the first status report and its telemetry.
     await waitFor(
+      "all rows sent",
       () => server.seqFrames().length >= 4 && server.seqFrames().length === outboxSeqs().length,
       3000,
-      "all rows sent",
     );
     const frames = server.seqFrames();
     expect(frames.map((f) => f.seq)).toEqual(outboxSeqs());
@@ -154,10 +154,10 @@ describe("gRPC session", () => {
     await sleep(100);
     expect(outboxSeqs()).toEqual(frames.map((f) => f.seq)); // nothing acked, nothing deleted
     server.latest()!.send({ ack: { seq: b! } }); // cumulative
-    await waitFor(() => outboxSeqs().length === frames.length - 2, 3000, "first two rows deleted");
+    await waitFor("first two rows deleted", () => outboxSeqs().length === frames.length - 2, 3000);
     expect(outboxSeqs()).toEqual(frames.slice(2).map((f) => f.seq));
     server.latest()!.send({ ack: { seq: frames.at(-1)!.seq } });
-    await waitFor(() => outboxSeqs().length === 0, 3000, "outbox empty");
+    await waitFor("outbox empty", () => outboxSeqs().length === 0, 3000);
   });
 
   test("after a dropped stream, exactly the unacked frames after welcome.lastAgentSeq are resent", async () => {
@@ -166,64 +166,66 @@ describe("gRPC session", () => {
     preload(["r1", "r2", "r3", "r4"]);
     await start();
     await waitFor(
+      "all rows sent",
       () => server.seqFrames().length >= 6 && server.seqFrames().length === outboxSeqs().length,
       3000,
-      "all rows sent",
     );
     const first = server.latest()!;
     const sent = first.frames.filter((f) => f.seq > 0).map((f) => f.seq);
     first.send({ ack: { seq: sent[0]! } });
-    await waitFor(() => !outboxSeqs().includes(sent[0]!), 3000, "first row acked");
+    await waitFor("first row acked", () => !outboxSeqs().includes(sent[0]!), 3000);
 
     // The control plane processed the second frame, but the stream dropped before its ack got through.
     server.lastAgentSeq = sent[1]!;
     first.fail();
-    await waitFor(() => server.streams.length === 2 && sessionUp, 3000, "second session");
+    await waitFor("second session", () => server.streams.length === 2 && sessionUp, 3000);
     const second = server.latest()!;
-    await waitFor(() => second.frames.filter((f) => f.seq > 0).length >= sent.length - 2, 3000, "resend");
+    await waitFor("resend", () => second.frames.filter((f) => f.seq > 0).length >= sent.length - 2, 3000);
     await sleep(100);
     expect(second.frames[0]!.body).toBe("hello");
     expect(second.frames.filter((f) => f.seq > 0).map((f) => f.seq)).toEqual(sent.slice(2));
     expect(outboxSeqs()).toEqual(sent.slice(2));
     expect(sessionChanges).toEqual([true, false, true]);
     second.send({ ack: { seq: sent.at(-1)! } });
-    await waitFor(() => outboxSeqs().length === 0, 3000, "outbox empty");
+    await waitFor("outbox empty", () => outboxSeqs().length === 0, 3000);
   });
 
   test("a command pushed over the session runs once, even if also delivered twice more and over MQTT", async () => {
     const executions: string[] = [];
     allowAll();
     await start({ registry: countingRegistry(executions) });
-    await waitFor(() => sessionUp, 3000, "session up");
+    await waitFor("session up", () => sessionUp, 3000);
     const stream = server.latest()!;
     stream.send(commandFrame("cmd-once", "count", { label: "x" }));
     stream.send(commandFrame("cmd-once", "count", { label: "x" }));
     await broker.publish(T("cmd"), commandPayload("cmd-once", "count", { label: "x" }));
     const completed = () =>
-      [...sessionUpdates("cmd-once"), ...mqttUpdates("cmd-once")].filter((u) => u.status === CommandStatus.COMPLETED);
-    await waitFor(() => completed().length > 0, 3000, "command completed");
+      [...sessionUpdates("cmd-once"), ...mqttUpdates("cmd-once")].filter(
+        (u) => u.status === CommandStatus.COMMAND_STATUS_COMPLETED,
+      );
+    await waitFor("command completed", () => completed().length > 0, 3000);
     await sleep(200);
     expect(executions).toEqual(["x"]);
-    expect(sessionUpdates("cmd-once").map((u) => u.status)).toContain(CommandStatus.RUNNING);
+    expect(sessionUpdates("cmd-once").map((u) => u.status)).toContain(CommandStatus.COMMAND_STATUS_RUNNING);
   });
 
   test("exec output lines are streamed as unsequenced log frames; the result keeps the full output", async () => {
     allowAll();
     await start();
-    await waitFor(() => sessionUp, 3000, "session up");
+    await waitFor("session up", () => sessionUp, 3000);
     const script = "echo one; echo two 1>&2; printf three";
     server.latest()!.send(commandFrame("cmd-exec", "exec", { command: "sh", args: ["-c", script] }));
     await waitFor(
-      () => sessionUpdates("cmd-exec").some((u) => u.status === CommandStatus.COMPLETED),
-      5000,
       "exec completed",
+      () => sessionUpdates("cmd-exec").some((u) => u.status === CommandStatus.COMMAND_STATUS_COMPLETED),
+      5000,
     );
     const logs = server.latest()!.frames.filter((f) => f.body === "log");
     expect(logs.every((f) => f.seq === 0 && f.log!.commandId === "cmd-exec" && f.log!.atMs > 0)).toBe(true);
     const lines = (stream: string) => logs.filter((f) => f.log!.stream === stream).map((f) => f.log!.line);
     expect(lines("stdout")).toEqual(["one", "three"]);
     expect(lines("stderr")).toEqual(["two"]);
-    const final = sessionUpdates("cmd-exec").find((u) => u.status === CommandStatus.COMPLETED)!;
+    const final = sessionUpdates("cmd-exec").find((u) => u.status === CommandStatus.COMMAND_STATUS_COMPLETED)!;
     expect(JSON.parse(final.resultJson)).toEqual({
       exitCode: 0,
       stdout: "one\nthree",
@@ -236,23 +238,23 @@ describe("gRPC session", () => {
     const executions: string[] = [];
     allowAll();
     await start({ registry: countingRegistry(executions) });
-    await waitFor(() => sessionUp, 3000, "session up");
+    await waitFor("session up", () => sessionUp, 3000);
     server.latest()!.send(commandFrame("cmd-live", "count", { label: "live" }));
     await waitFor(
-      () => sessionUpdates("cmd-live").some((u) => u.status === CommandStatus.COMPLETED),
-      3000,
       "live command reported",
+      () => sessionUpdates("cmd-live").some((u) => u.status === CommandStatus.COMMAND_STATUS_COMPLETED),
+      3000,
     );
     expect(mqttUpdates("cmd-live")).toEqual([]);
 
     await server.close();
-    await waitFor(() => !sessionUp, 3000, "session down");
+    await waitFor("session down", () => !sessionUp, 3000);
     await mqttReady();
     await broker.publish(T("cmd"), commandPayload("cmd-mqtt", "count", { label: "mqtt" }));
     await waitFor(
-      () => mqttUpdates("cmd-mqtt").some((u) => u.status === CommandStatus.COMPLETED),
-      3000,
       "reported over MQTT",
+      () => mqttUpdates("cmd-mqtt").some((u) => u.status === CommandStatus.COMMAND_STATUS_COMPLETED),
+      3000,
     );
     expect(executions).toEqual(["live", "mqtt"]);
   });
@@ -264,9 +266,9 @@ describe("gRPC session", () => {
     await mqttReady();
     await broker.publish(T("cmd"), commandPayload("cmd-1", "echo", { message: "hi" }));
     await waitFor(
-      () => mqttUpdates("cmd-1").some((u) => u.status === CommandStatus.COMPLETED),
-      3000,
       "reported over MQTT",
+      () => mqttUpdates("cmd-1").some((u) => u.status === CommandStatus.COMMAND_STATUS_COMPLETED),
+      3000,
     );
     expect(sessionChanges).toEqual([]);
   });
@@ -274,14 +276,14 @@ describe("gRPC session", () => {
   test("UNAUTHENTICATED refreshes the access token before reconnecting with the new one", async () => {
     server.validTokens.clear();
     await start();
-    await waitFor(() => sessionUp, 3000, "session up");
+    await waitFor("session up", () => sessionUp, 3000);
     expect(auth.refreshCalls).toEqual(["refresh-1"]);
     expect(server.streams.map((s) => s.authorization)).toEqual(["Bearer access-1", "Bearer access-issued-1"]);
   });
 
   test("a clean stop closes the stream", async () => {
     await start();
-    await waitFor(() => sessionUp, 3000, "session up");
+    await waitFor("session up", () => sessionUp, 3000);
     await agent!.stop();
     expect(server.latest()!.ended).toBe(true);
     expect(sessionChanges).toEqual([true, false]);

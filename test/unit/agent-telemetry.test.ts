@@ -4,14 +4,15 @@ import { ActorSystem, type ActorRef } from "../../edge-agent/src/actors/index.ts
 import { status } from "../../edge-agent/src/agent/status.ts";
 import { BATCH_SIZE, telemetry, type TelemetryMsg } from "../../edge-agent/src/agent/telemetry.ts";
 import { startTelemetryServer, type TelemetryServer } from "../../edge-agent/src/agent/telemetry-http.ts";
-import { silentLogger } from "../../edge-agent/src/log.ts";
+import { silentLogger } from "@edge/proto/log";
 import { CommandStore } from "../../edge-agent/src/store/command-store.ts";
 import { openAgentDatabase } from "../../edge-agent/src/store/database.ts";
 import { Outbox } from "../../edge-agent/src/store/outbox.ts";
 import { Sequence } from "../../edge-agent/src/store/sequence.ts";
 import { AGENT_VERSION } from "../../edge-agent/src/version.ts";
-import { codecs, type TelemetryPoint } from "../../proto/wire.ts";
-import { tempDir, waitFor } from "../../edge-agent/test-support/helpers.ts";
+import { codecs, type TelemetryPoint } from "@edge/proto/wire";
+import { tempDir } from "../../edge-agent/test-support/helpers.ts";
+import { waitFor } from "../support/wait";
 
 const TOPIC = "edge/tenant_1/host_1/telemetry";
 const STATUS_TOPIC = "edge/tenant_1/host_1/status";
@@ -109,13 +110,17 @@ describe("status actor", () => {
         agentVersion: AGENT_VERSION,
       }),
     );
-    await waitFor(() => new Outbox(db).after(0, 100).filter((r) => r.topic === STATUS_TOPIC).length >= 2, 1000);
+    await waitFor(
+      "new Outbox(db).after(0, 100).filter((r) => r.topic === STATUS_TOPIC...",
+      () => new Outbox(db).after(0, 100).filter((r) => r.topic === STATUS_TOPIC).length >= 2,
+      1000,
+    );
     const report = codecs.status.decode(new Outbox(db).after(0, 100).find((r) => r.topic === STATUS_TOPIC)!.payload);
     expect(report.agentVersion).toBe(AGENT_VERSION);
     expect(report.memoryTotalBytes).toBeGreaterThan(report.memoryFreeBytes);
     expect(report.runningCommands).toBe(0);
     expect(report.uptimeSeconds).toBeGreaterThan(0);
-    await waitFor(() => batches().length > 0);
+    await waitFor("batches().length > 0", () => batches().length > 0);
     expect(batches()[0]!.map((p) => p.name)).toEqual(["agent.load1", "agent.memory_free_bytes"]);
   });
 });

@@ -4,19 +4,20 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 
 import { join, relative } from "node:path";
 import { ActorSystem, type ActorRef } from "../../edge-agent/src/actors/index.ts";
 import { updater, type UpdaterDeps, type UpdaterMsg } from "../../edge-agent/src/agent/updater.ts";
-import { silentLogger } from "../../edge-agent/src/log.ts";
+import { silentLogger } from "@edge/proto/log";
 import { openAgentDatabase } from "../../edge-agent/src/store/database.ts";
 import { RuntimeVersionStore } from "../../edge-agent/src/store/runtime-state.ts";
 import type { CheckResult } from "../../edge-agent/src/update/check-update.ts";
 import { prepareInstallDir } from "../../edge-agent/src/update/install.ts";
 import type { UpdateOutcome, UpdateRequest } from "../../edge-agent/src/update/types.ts";
 import { HttpUpdateApi } from "../../edge-agent/src/update/update-client.ts";
-import { tempDir, waitFor } from "../../edge-agent/test-support/helpers.ts";
+import { tempDir } from "../../edge-agent/test-support/helpers.ts";
+import { waitFor } from "../support/wait";
 import { startTestUpdateServer, type TestUpdateServer } from "../../edge-agent/test-support/update-server.ts";
-import { generateKeyPair } from "../../proto/release.ts";
+import { generateKeyPair } from "@edge/proto/release";
 import { startAgent } from "../../edge-agent/src/agent/agent.ts";
 import { AGENT_VERSION } from "../../edge-agent/src/version.ts";
-import { CommandStatus, codecs, topic } from "../../proto/wire.ts";
+import { CommandStatus, codecs, topic } from "@edge/proto/wire";
 import { startTestBroker } from "../../edge-agent/test-support/broker.ts";
 import { FakeAuthApi } from "../../edge-agent/test-support/fake-auth.ts";
 import { MemoryIdentitySource, TEST_IDENTITY, testIdentity } from "../../edge-agent/test-support/helpers.ts";
@@ -63,7 +64,7 @@ async function expectUnchanged(status: "rejected" | "failed", reason: string) {
   expect(version.get()).toBe(FROM);
   expect(existsSync(join(dir.path, "previous"))).toBe(false);
   expect(leftovers()).toEqual([]);
-  await waitFor(() => server.reports.length === 1);
+  await waitFor("server.reports.length === 1", () => server.reports.length === 1);
   expect(server.reports[0]).toMatchObject({ channel: "stable", fromVersion: FROM, status });
   expect(server.reports[0]!.reason).toContain(reason);
 }
@@ -164,7 +165,7 @@ describe("updater: applying a signed release", () => {
     expect(version.get()).toBe("2.0.0");
     expect(installed()).toEqual(["marker"]);
     expect(server.applies).toEqual([]);
-    await waitFor(() => server.reports.length === 2);
+    await waitFor("server.reports.length === 2", () => server.reports.length === 2);
     expect(server.reports.map((r) => r.status)).toEqual(["rejected", "rejected"]);
   });
 
@@ -276,7 +277,7 @@ describe("updater: scheduled checks", () => {
   test("only log an available update, never apply it", async () => {
     const ref = spawnUpdater({ checkIntervalMs: 30 });
     ref.tell({ type: "connected" });
-    await waitFor(() => server.checks.length >= 3, 3000, `3 checks (got ${server.checks.length})`);
+    await waitFor(`3 checks (got ${server.checks.length})`, () => server.checks.length >= 3, 3000);
     const result = await ref.ask<CheckResult>((replyTo) => ({ type: "check", replyTo }));
     expect(result).toEqual({ state: "available", version: TO });
     expect(server.checks[0]).toEqual({ currentVersion: FROM, channel: "stable" });
@@ -333,7 +334,7 @@ describe("updater inside the agent", () => {
       },
     });
     try {
-      await waitFor(() => server.checks.length === 1, 3000, "check after connecting");
+      await waitFor("check after connecting", () => server.checks.length === 1, 3000);
       expect(server.checks[0]).toEqual({ currentVersion: AGENT_VERSION, channel: "stable" });
       await broker.publish(T("policies"), policySetPayload([]), true);
       await broker.publish(T("cmd"), commandPayload("upd_1", "runtime.update", { grantToken: "grant-1" }));
@@ -342,14 +343,18 @@ describe("updater inside the agent", () => {
           .filter((p) => p.channel === "ack")
           .map((p) => codecs.commandUpdate.decode(p.payload))
           .filter((u) => u.commandId === "upd_1");
-      await waitFor(() => acks().some((u) => u.status === CommandStatus.COMPLETED), 5000, "update completed");
+      await waitFor(
+        "update completed",
+        () => acks().some((u) => u.status === CommandStatus.COMMAND_STATUS_COMPLETED),
+        5000,
+      );
       expect(JSON.parse(acks().at(-1)!.resultJson)).toEqual({ fromVersion: AGENT_VERSION, toVersion: TO });
       expect(server.reports).toEqual([
         { channel: "stable", fromVersion: AGENT_VERSION, toVersion: TO, status: "applied" },
       ]);
       const statusVersions = () =>
         broker.published.filter((p) => p.channel === "status").map((p) => codecs.status.decode(p.payload).agentVersion);
-      await waitFor(() => statusVersions().includes(TO), 3000, "status with the new version");
+      await waitFor("status with the new version", () => statusVersions().includes(TO), 3000);
       expect(readFileSync(join(installDir, "order"), "utf8")).toBe("one\ntwo\n");
     } finally {
       await agent.stop();

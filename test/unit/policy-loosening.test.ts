@@ -1,7 +1,7 @@
 /** Two-person rule: which policy changes loosen a rule (need approval) and which tighten (apply at once). */
 import { describe, expect, test } from "bun:test";
 import { policyLoosenings, type PolicyState } from "../../control-plane/src/modules/safety-policies/loosening";
-import type { PolicyRules } from "../../edge-agent/src/policy/rules";
+import type { PolicyRules } from "@edge/proto/policy/rules";
 
 const on = (rules: PolicyRules): PolicyState => ({ enabled: true, rules });
 const loosens = (before: PolicyRules, after: PolicyRules) => policyLoosenings(on(before), on(after));

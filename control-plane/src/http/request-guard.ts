@@ -45,18 +45,27 @@ async function readBounded(body: ReadableStream<Uint8Array>, max: number): Promi
  * The schema as written, made strict: objects refuse unknown fields, and Elysia's string-accepting numeric
  * types (`t.Integer`, `t.Numeric`: a union with a numeric string) keep only their number member.
  */
+/** The parts of a JSON schema node strictSchema looks at. */
+type SchemaNode = TSchema & {
+  anyOf?: TSchema[];
+  properties?: Record<string, TSchema>;
+  items?: TSchema | TSchema[];
+  patternProperties?: Record<string, TSchema>;
+  [OptionalKind]?: unknown;
+};
+
 export function strictSchema(schema: TSchema): TSchema {
-  const s = schema as TSchema & Record<string, any>;
+  const s = schema as SchemaNode;
   if (Array.isArray(s.anyOf)) {
-    const numericString = (m: any) => m?.type === "string" && (m.format === "integer" || m.format === "numeric");
-    const kept = s.anyOf.filter((m: any) => !numericString(m));
+    const numericString = (m: TSchema) => m.type === "string" && (m.format === "integer" || m.format === "numeric");
+    const kept = s.anyOf.filter((m) => !numericString(m));
     if (kept.length === 1 && kept.length < s.anyOf.length) {
-      const only = strictSchema(kept[0]);
+      const only = strictSchema(kept[0]!);
       return s[OptionalKind] ? ({ ...only, [OptionalKind]: s[OptionalKind] } as TSchema) : only;
     }
     return { ...s, anyOf: kept.map(strictSchema) } as TSchema;
   }
-  const out: Record<string | symbol, any> = { ...s };
+  const out: SchemaNode = { ...s };
   if (s.type === "object" && s.properties) {
     out.properties = Object.fromEntries(Object.entries(s.properties).map(([k, v]) => [k, strictSchema(v as TSchema)]));
     out.additionalProperties ??= false;
@@ -67,7 +76,7 @@ export function strictSchema(schema: TSchema): TSchema {
       Object.entries(s.patternProperties).map(([k, v]) => [k, strictSchema(v as TSchema)]),
     );
   }
-  return out as TSchema;
+  return out;
 }
 
 /**

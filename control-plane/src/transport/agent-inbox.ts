@@ -13,15 +13,15 @@ import {
   type CommandLog,
   type CommandUpdate,
   type TelemetryPoint,
-} from "../../../proto/wire";
+} from "@edge/proto/wire";
 import { AgentSequences, type AgentRef } from "./agent-sequence";
 import type { JsonMirror } from "./json-mirror";
 
 const STATUS_OF: Record<number, "running" | "completed" | "failed" | "expired" | undefined> = {
-  [CommandStatus.RUNNING]: "running",
-  [CommandStatus.COMPLETED]: "completed",
-  [CommandStatus.FAILED]: "failed",
-  [CommandStatus.EXPIRED]: "expired",
+  [CommandStatus.COMMAND_STATUS_RUNNING]: "running",
+  [CommandStatus.COMMAND_STATUS_COMPLETED]: "completed",
+  [CommandStatus.COMMAND_STATUS_FAILED]: "failed",
+  [CommandStatus.COMMAND_STATUS_EXPIRED]: "expired",
 };
 
 /** An agent's result JSON, if it is a storable object (bounded size and depth, no NUL, finite numbers). */

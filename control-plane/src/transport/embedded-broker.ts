@@ -5,7 +5,7 @@
  */
 import { createServer, type Server, type Socket } from "node:net";
 import { Aedes, type Client } from "aedes";
-import { AGENT_PUBLISHES, AGENT_RECEIVES, parseTopic } from "../../../proto/wire";
+import { AGENT_PUBLISHES, AGENT_RECEIVES, parseTopic } from "@edge/proto/wire";
 import { consumerMaySubscribe } from "../modules/consumers/acl";
 
 /** Who a connection is: an agent (bound to its host's topics), a read-only consumer, or the control plane itself. */

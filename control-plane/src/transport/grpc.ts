@@ -9,7 +9,8 @@ import type { ClusterEvents, WatchedEvent } from "../lib/cluster-events";
 import { bearerToken, type UserPrincipal } from "../modules/auth/principal";
 import type { RuntimePrincipal } from "../modules/runtime/principal";
 import type { Services } from "../services";
-import { AgentSessionService, OperatorService, type AgentFrame, type ServerFrame } from "../../../proto/grpc";
+import { isJsonObject } from "@edge/proto/json";
+import { AgentSessionService, OperatorService, type AgentFrame, type ServerFrameOut } from "@edge/proto/grpc";
 import type { AgentInbox } from "./agent-inbox";
 import { toWireCommand, toWireEstop, type CommandToPush, type LiveSession, type LiveSessions } from "./live-sessions";
 import { normalizeAddress } from "../lib/rate-limit";
@@ -23,7 +24,7 @@ function authorization(metadata: grpc.Metadata): string | undefined {
   return typeof value === "string" ? value : undefined;
 }
 
-const commandFrame = (c: CommandToPush): ServerFrame => ({ command: toWireCommand(c) });
+const commandFrame = (c: CommandToPush): ServerFrameOut => ({ command: toWireCommand(c) });
 
 export interface GrpcServerOptions {
   port: number;
@@ -44,7 +45,8 @@ export async function startGrpcServer(
 ): Promise<GrpcServer> {
   const server = new grpc.Server();
   server.addService(AgentSessionService, {
-    Connect: (call: grpc.ServerDuplexStream<AgentFrame, ServerFrame>) => agentSession(services, inbox, sessions, call),
+    Connect: (call: grpc.ServerDuplexStream<AgentFrame, ServerFrameOut>) =>
+      agentSession(services, inbox, sessions, call),
   });
   server.addService(OperatorService, operator(services, sessions, cluster));
   const port = await new Promise<number>((resolve, reject) =>
@@ -74,13 +76,13 @@ function agentSession(
   services: Services,
   inbox: AgentInbox,
   sessions: LiveSessions,
-  call: grpc.ServerDuplexStream<AgentFrame, ServerFrame>,
+  call: grpc.ServerDuplexStream<AgentFrame, ServerFrameOut>,
 ) {
   let principal: RuntimePrincipal | undefined;
   let session: LiveSession | undefined;
   let lastSeq = 0;
   let ended = false;
-  const write = (frame: ServerFrame) => {
+  const write = (frame: ServerFrameOut) => {
     if (!ended && !call.cancelled) call.write(frame);
   };
   const finish = (error?: Error) => {
@@ -149,8 +151,7 @@ function agentSession(
     // The same per-agent sequence as MQTT: a frame processed before (on any transport or replica) is not re-applied.
     await inbox.numbered(agent, frame.seq, frame.seqFloor ?? 0, async () => {
       if (frame.body === "update" && frame.update) await inbox.commandUpdate(me.tenantId, me.hostId, frame.update);
-      else if (frame.body === "status" && frame.status)
-        await inbox.status(me.tenantId, me.hostId, frame.status as never);
+      else if (frame.body === "status" && frame.status) await inbox.status(me.tenantId, me.hostId, frame.status);
       else if (frame.body === "commandLog" && frame.commandLog)
         await inbox.commandLog(me.tenantId, me.hostId, frame.commandLog, true);
       else if (frame.body === "telemetry" && frame.telemetry)
@@ -249,9 +250,9 @@ function operator(
             throw statusError(grpc.status.INVALID_ARGUMENT, "params_json is too large");
           const parsed = parseUntrustedJson(paramsJson, services.config.maxJsonDepth);
           if (!parsed.ok) throw statusError(grpc.status.INVALID_ARGUMENT, `params_json: ${parsed.reason}`);
-          params = parsed.value as Record<string, unknown>;
-          if (!params || typeof params !== "object" || Array.isArray(params))
+          if (!isJsonObject(parsed.value))
             throw statusError(grpc.status.INVALID_ARGUMENT, "params_json must be a JSON object");
+          params = parsed.value;
         }
         if (!/^[a-z][a-z0-9_.-]{0,99}$/.test(kind)) throw statusError(grpc.status.INVALID_ARGUMENT, "invalid kind");
         await services.hosts

@@ -1,6 +1,6 @@
 /** The gRPC agent sessions open on this replica, by host. */
 import type { CommandToDeliver, EstopOrder } from "../lib/events";
-import type { Command, EmergencyStop } from "../../../proto/wire";
+import type { Command, EmergencyStop } from "@edge/proto/wire";
 
 export type CommandToPush = CommandToDeliver;
 

@@ -11,12 +11,13 @@ import type { Services } from "../services";
 import {
   PresenceState,
   codecs,
+  everyHostTopic,
   parseTopic,
   topic,
   type AgentSequenced,
   type Channel,
   type Codec,
-} from "../../../proto/wire";
+} from "@edge/proto/wire";
 import { TelemetryBusy } from "../modules/hosts/telemetry-writer";
 import { storableText, type AgentInbox } from "./agent-inbox";
 import { toWireCommand, toWireEstop, type LiveSessions } from "./live-sessions";
@@ -80,12 +81,12 @@ export class MqttBridge {
       // Presence is retained, and retained messages are not delivered to shared subscriptions.
       client.subscribe(
         {
-          "edge/+/+/presence": { qos: 1 },
-          [shared("edge/+/+/safety")]: { qos: 1 },
-          [shared("edge/+/+/ack")]: { qos: 1 },
-          [shared("edge/+/+/log")]: { qos: 1 },
-          [shared("edge/+/+/status")]: { qos: 1 },
-          [shared("edge/+/+/telemetry")]: { qos: 1 },
+          [everyHostTopic("presence")]: { qos: 1 },
+          [shared(everyHostTopic("safety"))]: { qos: 1 },
+          [shared(everyHostTopic("ack"))]: { qos: 1 },
+          [shared(everyHostTopic("log"))]: { qos: 1 },
+          [shared(everyHostTopic("status"))]: { qos: 1 },
+          [shared(everyHostTopic("telemetry"))]: { qos: 1 },
         },
         (err) => err && this.services.log.error("mqtt subscribe failed", err),
       );
@@ -247,7 +248,7 @@ export class MqttBridge {
     switch (channel) {
       case "presence": {
         const presence = decode(codecs.presence, payload);
-        if (presence?.state === PresenceState.ONLINE) {
+        if (presence?.state === PresenceState.PRESENCE_STATE_ONLINE) {
           await hosts.setStatus(tenantId, hostId, "online", {
             agentVersion: storableText(presence.agentVersion, 100),
             presence: true,
@@ -260,7 +261,7 @@ export class MqttBridge {
           // commands are (re)delivered, and the agent answers running ones with their final report if it has it.
           for (const command of await commands.unfinishedFor(tenantId, hostId))
             await this.sendCommand(tenantId, hostId, command);
-        } else if (presence?.state === PresenceState.OFFLINE) {
+        } else if (presence?.state === PresenceState.PRESENCE_STATE_OFFLINE) {
           await hosts.setStatus(tenantId, hostId, "offline", { presence: true });
         }
         return;

@@ -1,6 +1,7 @@
 import { ActorStoppedError, AskTimeoutError, MailboxFullError } from "./errors.ts";
 import { Mailbox } from "./mailbox.ts";
 import { RestartTracker, type SupervisionOptions } from "./supervisor.ts";
+import { ActorTimers, type TimerFired } from "./timers.ts";
 import type { ActorSystem } from "./system.ts";
 import type { ActorContext, ActorEvent, ActorRef, Behavior, BehaviorFactory, ReplyTo, StopOptions } from "./types.ts";
 
@@ -8,6 +9,8 @@ interface Envelope<M> {
   readonly message: M;
   /** Called when the message is dropped unprocessed or its handler crashed (rejects an ask). */
   readonly onDrop?: (error: unknown) => void;
+  /** Set on a timer's message: delivered only if that timer still stands. */
+  readonly timer?: TimerFired<M>;
 }
 
 /** Wraps thrown values, which may themselves be undefined. */
@@ -42,6 +45,7 @@ export class ActorCell<M> {
   private readonly mailbox: Mailbox<Envelope<M>>;
   private readonly tracker: RestartTracker;
   private readonly ctx: ActorContext<M>;
+  private readonly timers: ActorTimers<M>;
   /** Current instance; set only while its preStart has succeeded and postStop hasn't run. */
   private instance: Behavior<M> | undefined;
   private stopRequested = false;
@@ -69,7 +73,8 @@ export class ActorCell<M> {
       tell: (message) => cell.tell(message),
       ask: (build, timeoutMs) => cell.ask(build, timeoutMs),
     };
-    this.ctx = { name, self: this.ref, system: host.system };
+    this.timers = new ActorTimers((fired) => this.enqueue({ message: fired.message, timer: fired }));
+    this.ctx = { name, self: this.ref, system: host.system, timers: this.timers };
   }
 
   start(): void {
@@ -154,6 +159,7 @@ export class ActorCell<M> {
       instance = this.factory(this.ctx);
       await instance.preStart?.();
     } catch (error) {
+      this.timers.cancelAll();
       if (this.finished) return undefined;
       this.emit({ type: "crashed", actor: this.name, phase: "preStart", error });
       return { error };
@@ -175,6 +181,7 @@ export class ActorCell<M> {
     for (;;) {
       const envelope = await this.next();
       if (!envelope) return undefined;
+      if (envelope.timer && !this.timers.accept(envelope.timer)) continue;
       try {
         await instance.receive(envelope.message);
       } catch (error) {
@@ -248,6 +255,8 @@ export class ActorCell<M> {
   }
 
   private async stopInstance(): Promise<void> {
+    // Timers belong to the incarnation: none fires into the next one, or after the stop.
+    this.timers.cancelAll();
     const instance = this.instance;
     this.instance = undefined;
     if (!instance?.postStop) return;

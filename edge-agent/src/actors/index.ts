@@ -17,4 +17,5 @@ export type {
   BehaviorFactory,
   ReplyTo,
   StopOptions,
+  TimerScheduler,
 } from "./types.ts";

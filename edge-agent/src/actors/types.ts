@@ -17,6 +17,23 @@ export interface ActorContext<M> {
   readonly name: string;
   readonly self: ActorRef<M>;
   readonly system: ActorSystem;
+  /** Timers sending messages to `self`; all cancelled when the actor restarts or stops. */
+  readonly timers: TimerScheduler<M>;
+}
+
+/**
+ * Keyed timers that send a message to the owning actor. Starting a key again replaces its timer; a cancelled or
+ * replaced timer never delivers, even if its message is already queued.
+ */
+export interface TimerScheduler<M> {
+  /** Sends `message` once, after `delayMs` (at most ~24.8 days: longer delays are cut to that). */
+  startSingleTimer(key: string, message: M, delayMs: number): void;
+  /** Sends `message` every `intervalMs` until cancelled. */
+  startPeriodicTimer(key: string, message: M, intervalMs: number): void;
+  /** True from start until a single timer's message is processed, or until cancelled. */
+  isTimerActive(key: string): boolean;
+  cancel(key: string): void;
+  cancelAll(): void;
 }
 
 export type BehaviorFactory<M> = (ctx: ActorContext<M>) => Behavior<M>;

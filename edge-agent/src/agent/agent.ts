@@ -11,7 +11,7 @@ import { agentRunCommand } from "../commands/agent-run.ts";
 import { runtimeUpdateCommand, type RunUpdate } from "../commands/runtime-update.ts";
 import type { AgentConfig } from "../config.ts";
 import { ExitCode } from "../exit-codes.ts";
-import { errorMessage, type Logger } from "../log.ts";
+import { errorMessage, type Logger } from "@edge/proto/log";
 import { CommandStore } from "../store/command-store.ts";
 import type { IdentitySource, RuntimeIdentity } from "../store/identity-store.ts";
 import { Outbox } from "../store/outbox.ts";
@@ -22,7 +22,8 @@ import { prepareInstallDir } from "../update/install.ts";
 import type { UpdateOutcome } from "../update/types.ts";
 import { HttpUpdateApi, type UpdateApi } from "../update/update-client.ts";
 import { AGENT_VERSION } from "../version.ts";
-import { codecs, topic } from "../../../proto/wire.ts";
+import type { AgentSafetyState, Command, CommandCancel, EmergencyStop } from "@edge/proto/wire";
+import { topic } from "@edge/proto/wire";
 import { CommandLogs } from "./command-logs.ts";
 import { CommandReports } from "./command-reports.ts";
 import { commandRunner, type CommandRunnerMsg } from "./command-runner.ts";
@@ -130,13 +131,12 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
   let enforcedPolicyVersion = 0;
   /** Commands the latest stop killed (0 after a release). */
   let lastKilled = 0;
-  const safetyState = () =>
-    codecs.safetyState.encode({
-      ...estop.state(),
-      killed: lastKilled,
-      policyVersion: enforcedPolicyVersion,
-      atMs: Date.now(),
-    });
+  const safetyState = (): AgentSafetyState => ({
+    ...estop.state(),
+    killed: lastKilled,
+    policyVersion: enforcedPolicyVersion,
+    atMs: Date.now(),
+  });
   if (machine.isStopped())
     log.warn("machine is stopped (runtime.stop): only runtime.start, runtime.stop and runtime.update commands run");
   if (opts.update) {
@@ -218,16 +218,19 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
       commandLogs: new CommandLogs(outbox, channel("log")),
     }),
   );
-  const command = (payload: Uint8Array) => commands.ask<void>((replyTo) => ({ type: "command", payload, replyTo }));
-  const cancel = (payload: Uint8Array) => commands.ask<void>((replyTo) => ({ type: "cancel", payload, replyTo }));
+  const inbound = {
+    command: (command: Command) => commands.ask<void>((replyTo) => ({ type: "command", command, replyTo })),
+    cancel: (cancel: CommandCancel) => commands.ask<void>((replyTo) => ({ type: "cancel", cancel, replyTo })),
+    estop: onEmergencyStop,
+  };
   let link: ActorRef<ConnectionMsg> | undefined;
   let session: ActorRef<SessionMsg> | undefined;
 
   /** Sends the safety state on every live path at once, ahead of the outbox. */
   function reportSafety(): void {
-    const payload = safetyState();
-    link?.tell({ type: "publishNow", topic: topic(identity.tenantId, identity.hostId, "safety"), payload });
-    session?.tell({ type: "safety", payload });
+    const state = safetyState();
+    link?.tell({ type: "publishSafety", state });
+    session?.tell({ type: "safety", state });
   }
 
   /** Kills everything running now (SIGTERM, SIGKILL 1 s later), refuses what waits, then acknowledges. */
@@ -244,13 +247,7 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
   }
 
   /** An EmergencyStop from the control plane (MQTT or session); resolves once latched durably. */
-  async function onEmergencyStop(payload: Uint8Array): Promise<void> {
-    let message: ReturnType<typeof codecs.emergencyStop.decode>;
-    try {
-      message = codecs.emergencyStop.decode(payload);
-    } catch (error) {
-      return log.warn(`dropping undecodable emergency stop: ${errorMessage(error)}`);
-    }
+  async function onEmergencyStop(message: EmergencyStop): Promise<void> {
     // Stale or repeated (both transports, retained redelivery): acknowledge again, the control plane may have missed it.
     if (estop.applyRemote(message) === "stale") return reportSafety();
     if (message.engaged) return void halt();
@@ -334,10 +331,8 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
       outbox,
       auth,
       inbound: {
-        command,
-        cancel,
+        ...inbound,
         policySet: (payload) => policy.ask<void>((replyTo) => ({ type: "policySet", payload, replyTo })),
-        estop: onEmergencyStop,
       },
       safetyState,
       log,
@@ -362,12 +357,10 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
         outbox,
         link,
         auth,
-        command,
-        cancel,
+        inbound,
         liveLog,
         log,
         onStateChange: opts.onSessionChange,
-        estop: onEmergencyStop,
         safetyState,
       }),
     );

@@ -5,7 +5,7 @@
  */
 import type { OutputStream } from "../commands/kind.ts";
 import type { Outbox } from "../store/outbox.ts";
-import { codecs } from "../../../proto/wire.ts";
+import { codecs } from "@edge/proto/wire";
 
 export const MAX_DURABLE_LINES_PER_COMMAND = 10_000;
 

@@ -2,7 +2,8 @@
 import type { Database } from "bun:sqlite";
 import type { CommandStore } from "../store/command-store.ts";
 import type { Outbox } from "../store/outbox.ts";
-import { CommandStatus, codecs } from "../../../proto/wire.ts";
+import { isJsonObject } from "@edge/proto/json";
+import { CommandStatus, codecs } from "@edge/proto/wire";
 
 export type FinalReport =
   | { status: "completed"; result: unknown }
@@ -20,19 +21,19 @@ export class CommandReports {
   ) {}
 
   running(commandId: string): void {
-    this.outbox.append(this.ackTopic, this.encode(commandId, CommandStatus.RUNNING, "", ""));
+    this.outbox.append(this.ackTopic, this.encode(commandId, CommandStatus.COMMAND_STATUS_RUNNING, "", ""));
   }
 
   /** Final state and its report commit together: a crash can lose neither, nor send one without the other. */
   finish(commandId: string, report: FinalReport): void {
     const payload =
       report.status === "completed"
-        ? this.encode(commandId, CommandStatus.COMPLETED, "", toJson(report.result))
+        ? this.encode(commandId, CommandStatus.COMMAND_STATUS_COMPLETED, "", toJson(report.result))
         : report.status === "expired"
-          ? this.encode(commandId, CommandStatus.EXPIRED, report.error, "")
+          ? this.encode(commandId, CommandStatus.COMMAND_STATUS_EXPIRED, report.error, "")
           : this.encode(
               commandId,
-              CommandStatus.FAILED,
+              CommandStatus.COMMAND_STATUS_FAILED,
               report.error,
               report.result === undefined ? "" : toJson(report.result),
             );
@@ -54,8 +55,7 @@ export class CommandReports {
 
 /** result_json must be a JSON object (the control plane stores it as one). */
 function toJson(result: unknown): string {
-  const value =
-    typeof result === "object" && result !== null && !Array.isArray(result) ? result : { value: result ?? null };
+  const value = isJsonObject(result) ? result : { value: result ?? null };
   try {
     return JSON.stringify(value);
   } catch (error) {

@@ -9,9 +9,9 @@ import { cancelledError } from "../commands/abort.ts";
 import { MACHINE_STOPPED_ERROR, RUNTIME_CONTROL_KINDS } from "../commands/runtime-control.ts";
 import { executeCommand } from "../commands/execute.ts";
 import type { CommandRegistry } from "../commands/registry.ts";
-import { errorMessage, type Logger } from "../log.ts";
+import { errorMessage, type Logger } from "@edge/proto/log";
 import type { CommandStore } from "../store/command-store.ts";
-import { codecs, type Command, type CommandCancel } from "../../../proto/wire.ts";
+import type { Command, CommandCancel } from "@edge/proto/wire";
 import type { CommandLogs } from "./command-logs.ts";
 import type { CommandReports, FinalReport } from "./command-reports.ts";
 import type { InflightCommands } from "./inflight.ts";
@@ -20,14 +20,16 @@ import type { Admission, PolicyGateMsg } from "./policy-gate.ts";
 import { DEDUPE_RETENTION_MS, prepareCommand, type PreparedCommand } from "./prepare-command.ts";
 
 export type CommandRunnerMsg =
-  /** A Command payload from the broker or the gRPC session; replies once its id is durably recorded (then the broker may be acked). */
-  | { type: "command"; payload: Uint8Array; replyTo?: ReplyTo<void> }
-  /** A CommandCancel payload (MQTT cancel topic or gRPC session); replies once the cancel is durably recorded. */
-  | { type: "cancel"; payload: Uint8Array; replyTo?: ReplyTo<void> }
+  /** A Command from the broker or the gRPC session; replies once its id is durably recorded (then the broker may be acked). */
+  | { type: "command"; command: Command; replyTo?: ReplyTo<void> }
+  /** A CommandCancel (MQTT cancel topic or gRPC session); replies once the cancel is durably recorded. */
+  | { type: "cancel"; cancel: CommandCancel; replyTo?: ReplyTo<void> }
   | { type: "admitted"; command: PreparedCommand; admission: Admission }
   | { type: "settled"; commandId: string; outcome: CommandOutcome }
   /** The emergency stop engaged: refuse the commands still waiting to start (running ones are aborted already). */
   | { type: "emergencyStop" }
+  /** Periodic: forget finished commands older than the dedupe window. */
+  | { type: "prune" }
   /** Stop accepting commands and cancel running ones (agent shutdown). */
   | { type: "close"; replyTo?: ReplyTo<void> };
 
@@ -60,9 +62,8 @@ const PRUNE_EVERY_MS = 3_600_000;
 export function commandRunner(deps: CommandRunnerDeps) {
   const now = deps.now ?? Date.now;
   const { log, inflight } = deps;
-  return ({ self }: ActorContext<CommandRunnerMsg>): Behavior<CommandRunnerMsg> => {
+  return ({ self, timers }: ActorContext<CommandRunnerMsg>): Behavior<CommandRunnerMsg> => {
     let closed = false;
-    let pruneTimer: ReturnType<typeof setInterval> | undefined;
 
     function finish(commandId: string, report: FinalReport): void {
       try {
@@ -88,14 +89,7 @@ export function commandRunner(deps: CommandRunnerDeps) {
     const expiredError = (notAfterMs: number) =>
       `expired: deadline ${new Date(notAfterMs).toISOString()} passed before it started`;
 
-    function receiveCommand(payload: Uint8Array, replyTo?: ReplyTo<void>): void {
-      let command: Command;
-      try {
-        command = codecs.command.decode(payload);
-      } catch (error) {
-        log.warn(`dropping undecodable command payload: ${errorMessage(error)}`);
-        return replyTo?.();
-      }
+    function receiveCommand(command: Command, replyTo?: ReplyTo<void>): void {
       if (!command.id) {
         log.warn("dropping command without id");
         return replyTo?.();
@@ -124,7 +118,7 @@ export function commandRunner(deps: CommandRunnerDeps) {
 
       log.info(`command ${command.id} (${command.kind}) received`);
       inflight.add(command.id);
-      const notAfterMs = command.notAfterMs ?? 0;
+      const { notAfterMs } = command;
       if (expired(notAfterMs)) return finish(command.id, { status: "expired", error: expiredError(notAfterMs) });
       const prepared = prepareCommand(command, deps.registry, now());
       if (!prepared.ok) return finish(command.id, { status: "failed", error: prepared.error });
@@ -140,15 +134,7 @@ export function commandRunner(deps: CommandRunnerDeps) {
         .then((admission) => self.tell({ type: "admitted", command: prepared.command, admission }));
     }
 
-    function receiveCancel(payload: Uint8Array, replyTo?: ReplyTo<void>): void {
-      let cancel: CommandCancel;
-      try {
-        cancel = codecs.commandCancel.decode(payload);
-      } catch (error) {
-        log.warn(`dropping undecodable cancel payload: ${errorMessage(error)}`);
-        return replyTo?.();
-      }
-      const { commandId, reason } = cancel;
+    function receiveCancel({ commandId, reason }: CommandCancel, replyTo?: ReplyTo<void>): void {
       if (!commandId) {
         log.warn("dropping cancel without command id");
         return replyTo?.();
@@ -205,18 +191,15 @@ export function commandRunner(deps: CommandRunnerDeps) {
 
     return {
       preStart() {
-        pruneTimer = setInterval(() => {
-          const pruned = deps.commands.pruneFinished(now() - DEDUPE_RETENTION_MS);
-          if (pruned) log.debug(`forgot ${pruned} finished command(s) older than the dedupe window`);
-        }, PRUNE_EVERY_MS);
+        timers.startPeriodicTimer("prune", { type: "prune" }, PRUNE_EVERY_MS);
       },
 
       receive(msg) {
         switch (msg.type) {
           case "command":
-            return receiveCommand(msg.payload, msg.replyTo);
+            return receiveCommand(msg.command, msg.replyTo);
           case "cancel":
-            return receiveCancel(msg.payload, msg.replyTo);
+            return receiveCancel(msg.cancel, msg.replyTo);
           case "admitted":
             try {
               return start(msg.command, msg.admission);
@@ -242,15 +225,16 @@ export function commandRunner(deps: CommandRunnerDeps) {
             }
             return;
           }
+          case "prune": {
+            const pruned = deps.commands.pruneFinished(now() - DEDUPE_RETENTION_MS);
+            if (pruned) log.debug(`forgot ${pruned} finished command(s) older than the dedupe window`);
+            return;
+          }
           case "close":
             closed = true;
             inflight.cancelAll("agent shutting down");
             return msg.replyTo?.();
         }
-      },
-
-      postStop() {
-        clearInterval(pruneTimer);
       },
     };
   };

@@ -9,15 +9,27 @@
 import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from "mqtt";
 import type { ActorContext, ActorRef, Behavior, ReplyTo } from "../actors/index.ts";
 import type { TokenRefresherMsg } from "../auth/token-refresher.ts";
-import { jitteredBackoffMs, type BackoffRange } from "../backoff.ts";
-import { errorMessage, type Logger } from "../log.ts";
+import type { BackoffRange } from "../backoff.ts";
+import { errorMessage, type Logger } from "@edge/proto/log";
 import type { RuntimeIdentity } from "../store/identity-store.ts";
 import type { Outbox } from "../store/outbox.ts";
 import { readVersion, type VersionSource } from "../version.ts";
-import { PresenceState, codecs, topic, withAgentSeq, type Receipt } from "../../../proto/wire.ts";
+import {
+  PresenceState,
+  codecs,
+  topic,
+  withAgentSeq,
+  type AgentSafetyState,
+  type Codec,
+  type Command,
+  type CommandCancel,
+  type EmergencyStop,
+  type Receipt,
+} from "@edge/proto/wire";
 import { mqttOptionsFromUrl } from "./mqtt-url.ts";
 import { OutboxPump, type PublishSettled, type Publisher } from "./outbox-pump.ts";
 import { AwaitingReceipts } from "./receipts.ts";
+import { Reconnect } from "./reconnect.ts";
 
 export type MqttConnect = (options: IClientOptions) => MqttClient;
 
@@ -31,7 +43,7 @@ export type ConnectionMsg =
   /** New outbox rows. */
   | { type: "kick" }
   /** Publish now, ahead of the outbox (safety state); dropped while disconnected (re-sent on connect). */
-  | { type: "publishNow"; topic: string; payload: Uint8Array }
+  | { type: "publishSafety"; state: AgentSafetyState }
   | { type: "published"; event: PublishSettled }
   /** The control plane processed these messages. */
   | { type: "receipt"; receipt: Receipt }
@@ -46,13 +58,17 @@ export type ConnectionMsg =
   /** Final: optionally publish OFFLINE presence, then disconnect; no reconnects afterwards. */
   | { type: "close"; announceOffline: boolean; replyTo?: ReplyTo<void> };
 
-/** Handlers for inbound messages; each resolves once the message is durably handled (then it is PUBACKed). */
+/**
+ * Handlers for inbound messages, shared with the gRPC session; each resolves once the message is durably handled
+ * (then it is PUBACKed). Undecodable payloads are acknowledged and dropped before they get here.
+ */
 export interface InboundHandlers {
-  command(payload: Uint8Array): Promise<void>;
-  cancel(payload: Uint8Array): Promise<void>;
+  command(command: Command): Promise<void>;
+  cancel(cancel: CommandCancel): Promise<void>;
+  /** The PolicySet payload as received (it is stored as is). */
   policySet(payload: Uint8Array): Promise<void>;
-  /** EmergencyStop: resolves once latched (the kill itself proceeds in the background). */
-  estop?(payload: Uint8Array): Promise<void>;
+  /** Resolves once latched (the kill itself proceeds in the background). */
+  estop?(stop: EmergencyStop): Promise<void>;
 }
 
 export interface ConnectionDeps {
@@ -74,7 +90,7 @@ export interface ConnectionDeps {
   /** Observes connection state changes (tests, metrics). */
   onStateChange?(connected: boolean): void;
   /** The current AgentSafetyState, published on every connect (the control plane shows what the agent acknowledged). */
-  safetyState?(): Uint8Array;
+  safetyState?(): AgentSafetyState;
 }
 
 /** CONNACK return codes (MQTT 3.1.1) meaning our credentials were not accepted. */
@@ -98,29 +114,26 @@ export function connection(deps: ConnectionDeps) {
   const presence = (state: PresenceState) =>
     Buffer.from(codecs.presence.encode({ state, agentVersion: readVersion(deps.agentVersion), atMs: Date.now() }));
 
-  return ({ self }: ActorContext<ConnectionMsg>): Behavior<ConnectionMsg> => {
+  return ({ self, timers }: ActorContext<ConnectionMsg>): Behavior<ConnectionMsg> => {
     let client: MqttClient | undefined;
     let connected = false;
     /** Identifies the client an event comes from; events of older clients are ignored. */
     let attempt = 0;
-    /** Consecutive failed attempts, for the backoff; reset by a successful connection. */
-    let failures = 0;
-    let reconnectTimer: ReturnType<typeof setTimeout> | undefined;
-    let awaitingCredentials = false;
-    let closing = false;
-    /** Why the last attempt failed, for the reconnect log line. */
-    let lastError: string | undefined;
+    const reconnect = new Reconnect(timers, { type: "connect" } as const, {
+      backoff: deps.backoff,
+      auth: deps.auth,
+      log,
+    });
     let mqttPublisher: Publisher | undefined;
     let sessionPublisher: Publisher | undefined;
     const pump = new OutboxPump(deps.outbox, (event) => self.tell({ type: "published", event }));
     /** Rows the current MQTT connection sent, waiting for their receipt. */
     let awaiting = new AwaitingReceipts();
-    let receiptTimer: ReturnType<typeof setInterval> | undefined;
     /** The receipt timeout, doubled after each resend that brought no receipt (a slow control plane is not flooded). */
     let receiptTimeoutMs = deps.receiptTimeoutMs;
 
     function connect(): void {
-      if (closing || client) return;
+      if (!reconnect.mayConnect || client) return;
       const current = ++attempt;
       log.debug(`connecting to ${deps.mqttUrl} (attempt ${current})`);
       const next = (deps.connect ?? mqtt.connect)({
@@ -135,7 +148,7 @@ export function connection(deps: ConnectionDeps) {
         reconnectPeriod: 0,
         connectTimeout: CONNECT_TIMEOUT_MS,
         resubscribe: false,
-        will: { topic: topics.presence, payload: presence(PresenceState.OFFLINE), qos: 1, retain: true },
+        will: { topic: topics.presence, payload: presence(PresenceState.PRESENCE_STATE_OFFLINE), qos: 1, retain: true },
       });
       client = next;
       // PUBACK only once the message is durably handled, so a crash before that means redelivery, not loss.
@@ -155,40 +168,64 @@ export function connection(deps: ConnectionDeps) {
         if (typeof code === "number" && BAD_CREDENTIALS.has(code)) {
           self.tell({ type: "refused", attempt: current, code, message: error.message });
         } else {
-          lastError = error.message;
+          reconnect.failed(error.message);
           log.debug(`mqtt: ${error.message}`);
         }
       });
     }
 
-    function route(packet: IPublishPacket): Promise<void> {
-      const payload = new Uint8Array(packet.payload as Buffer);
-      if (packet.topic === topics.cmd) return deps.inbound.command(payload);
-      if (packet.topic === topics.cancel) return deps.inbound.cancel(payload);
-      if (packet.topic === topics.receipt) {
-        try {
-          self.tell({ type: "receipt", receipt: codecs.receipt.decode(payload) });
-        } catch (error) {
-          log.warn(`dropping undecodable receipt: ${errorMessage(error)}`);
-        }
-        return Promise.resolve();
+    /** The message, or undefined (logged) when the payload is not one: acknowledged, never redelivered. */
+    function decode<T>(codec: Codec<T>, payload: Uint8Array, what: string): T | undefined {
+      try {
+        return codec.decode(payload);
+      } catch (error) {
+        log.warn(`dropping undecodable ${what}: ${errorMessage(error)}`);
+        return undefined;
       }
-      if (packet.topic === topics.policies) return deps.inbound.policySet(payload);
-      if (packet.topic === topics.estop && deps.inbound.estop) return deps.inbound.estop(payload);
-      log.debug(`ignoring message on unexpected topic ${packet.topic}`);
-      return Promise.resolve();
+    }
+
+    async function route(packet: IPublishPacket): Promise<void> {
+      const payload = new Uint8Array(packet.payload as Buffer);
+      const { inbound } = deps;
+      switch (packet.topic) {
+        case topics.cmd: {
+          const command = decode(codecs.command, payload, "command");
+          return command && inbound.command(command);
+        }
+        case topics.cancel: {
+          const cancel = decode(codecs.commandCancel, payload, "cancel");
+          return cancel && inbound.cancel(cancel);
+        }
+        case topics.receipt: {
+          const receipt = decode(codecs.receipt, payload, "receipt");
+          if (receipt) self.tell({ type: "receipt", receipt });
+          return;
+        }
+        case topics.policies:
+          return inbound.policySet(payload);
+        case topics.estop: {
+          const stop = inbound.estop && decode(codecs.emergencyStop, payload, "emergency stop");
+          return stop && inbound.estop?.(stop);
+        }
+        default:
+          log.debug(`ignoring message on unexpected topic ${packet.topic}`);
+      }
     }
 
     function onConnected(): void {
       const current = client!;
       connected = true;
-      failures = 0;
-      lastError = undefined;
+      reconnect.succeeded();
       log.info(`connected to ${deps.mqttUrl} as ${deps.runtimeId}`);
       deps.onStateChange?.(true);
-      current.publish(topics.presence, presence(PresenceState.ONLINE), { qos: 1, retain: true }, (error) => {
-        if (error) log.warn(`publishing ONLINE presence failed: ${error.message}`);
-      });
+      current.publish(
+        topics.presence,
+        presence(PresenceState.PRESENCE_STATE_ONLINE),
+        { qos: 1, retain: true },
+        (error) => {
+          if (error) log.warn(`publishing ONLINE presence failed: ${error.message}`);
+        },
+      );
       const subscriptions = {
         [topics.estop]: { qos: 1 as const },
         [topics.cmd]: { qos: 1 as const },
@@ -204,7 +241,7 @@ export function connection(deps: ConnectionDeps) {
       });
       const waiting = new AwaitingReceipts();
       awaiting = waiting;
-      if (deps.safetyState) publishNow(topics.safety, deps.safetyState());
+      if (deps.safetyState) publishSafety(deps.safetyState());
       mqttPublisher = {
         // Settled by the receipt (or failed with the publish); the PUBACK alone settles nothing.
         publish: (row, done) => {
@@ -213,9 +250,9 @@ export function connection(deps: ConnectionDeps) {
           current.publish(row.topic, payload, { qos: 1 }, (error) => error && waiting.fail(row.seq, error));
         },
       };
-      clearInterval(receiptTimer);
-      receiptTimer = setInterval(
-        () => self.tell({ type: "checkReceipts" }),
+      timers.startPeriodicTimer(
+        "checkReceipts",
+        { type: "checkReceipts" },
         Math.max(50, Math.min(1_000, deps.receiptTimeoutMs / 4)),
       );
       if (!sessionPublisher) pump.attach(mqttPublisher);
@@ -242,10 +279,10 @@ export function connection(deps: ConnectionDeps) {
       pump.resend();
     }
 
-    function publishNow(name: string, payload: Uint8Array): void {
+    function publishSafety(state: AgentSafetyState): void {
       if (!client || !connected) return;
-      client.publish(name, Buffer.from(payload), { qos: 1 }, (error) => {
-        if (error) log.warn(`publishing on ${name} failed: ${error.message}`);
+      client.publish(topics.safety, Buffer.from(codecs.safetyState.encode(state)), { qos: 1 }, (error) => {
+        if (error) log.warn(`publishing on ${topics.safety} failed: ${error.message}`);
       });
     }
 
@@ -256,34 +293,27 @@ export function connection(deps: ConnectionDeps) {
       client?.end(true);
       client = undefined;
       connected = false;
-      clearInterval(receiptTimer);
+      timers.cancel("checkReceipts");
       awaiting.clear();
       if (mqttPublisher) pump.drop(mqttPublisher);
       mqttPublisher = undefined;
       if (wasConnected) {
-        if (closing) log.info("disconnected from broker");
+        if (reconnect.isClosed) log.info("disconnected from broker");
         else log.warn("connection to broker lost");
         deps.onStateChange?.(false);
       }
-      if (closing || awaitingCredentials) return;
-      scheduleReconnect();
-    }
-
-    function scheduleReconnect(): void {
-      clearTimeout(reconnectTimer);
-      const delayMs = jitteredBackoffMs(deps.backoff, failures++);
-      log.info(`reconnecting in ${delayMs}ms${lastError ? ` (${lastError})` : ""}`);
-      lastError = undefined;
-      reconnectTimer = setTimeout(() => self.tell({ type: "connect" }), delayMs);
+      reconnect.schedule();
     }
 
     async function close(announceOffline: boolean): Promise<void> {
-      closing = true;
-      clearTimeout(reconnectTimer);
+      reconnect.close();
       const current = client;
       if (!current) return;
       if (connected && announceOffline) {
-        const sent = current.publishAsync(topics.presence, presence(PresenceState.OFFLINE), { qos: 1, retain: true });
+        const sent = current.publishAsync(topics.presence, presence(PresenceState.PRESENCE_STATE_OFFLINE), {
+          qos: 1,
+          retain: true,
+        });
         await withTimeout(sent, CLOSE_TIMEOUT_MS).catch((error) =>
           log.warn(`publishing OFFLINE presence failed: ${errorMessage(error)}`),
         );
@@ -313,18 +343,13 @@ export function connection(deps: ConnectionDeps) {
           case "refused":
             if (msg.attempt !== attempt) return;
             log.warn(`broker refused our credentials (${msg.message}); refreshing the access token`);
-            awaitingCredentials = true;
-            deps.auth.tell({ type: "refresh", reason: "broker refused the access token" });
-            return;
+            return reconnect.refused("broker refused the access token");
           case "credentialsRenewed":
-            if (!awaitingCredentials) return;
-            awaitingCredentials = false;
-            if (!client) scheduleReconnect();
-            return;
+            return reconnect.credentialsRenewed(client !== undefined);
           case "kick":
             return pump.pump();
-          case "publishNow":
-            return publishNow(msg.topic, msg.payload);
+          case "publishSafety":
+            return publishSafety(msg.state);
           case "published":
             return pump.settle(msg.event);
           case "receipt":
@@ -353,9 +378,7 @@ export function connection(deps: ConnectionDeps) {
       },
 
       postStop() {
-        closing = true;
-        clearTimeout(reconnectTimer);
-        clearInterval(receiptTimer);
+        reconnect.close();
         if (client) onClosed();
       },
     };

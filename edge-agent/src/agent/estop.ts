@@ -7,7 +7,7 @@
  */
 import type { Database } from "bun:sqlite";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import type { EmergencyStop } from "../../../proto/wire.ts";
+import type { EmergencyStop } from "@edge/proto/wire";
 
 export const ESTOP_FILE_NAME = "ESTOP";
 export const EMERGENCY_STOP_PREFIX = "emergency stop";

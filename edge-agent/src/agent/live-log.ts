@@ -3,7 +3,7 @@
  * persisted. Shared between the command runner (writer) and the session actor (which plugs its stream in).
  */
 import type { OutputStream } from "../commands/kind.ts";
-import type { LogLine } from "../../../proto/grpc.ts";
+import type { LogLine } from "@edge/proto/grpc";
 
 export type LogSink = (line: LogLine) => void;
 

@@ -4,11 +4,11 @@
  * commands wait up to policyWaitMs, then are refused.
  */
 import type { ActorContext, Behavior, ReplyTo } from "../actors/index.ts";
-import { errorMessage, type Logger } from "../log.ts";
+import { errorMessage, type Logger } from "@edge/proto/log";
 import { evaluateCommand, pruneRecentAccepted, rateWindowMs } from "../policy/index.ts";
 import type { CommandStore } from "../store/command-store.ts";
 import type { PolicyStore } from "../store/policy-store.ts";
-import { codecs } from "../../../proto/wire.ts";
+import { codecs } from "@edge/proto/wire";
 import { toActivePolicies, type ActivePolicies } from "./policy-set.ts";
 
 export interface AdmissionRequest {
@@ -47,12 +47,11 @@ export const REFUSAL_PREFIX = "refused by safety policy: ";
 interface Waiting {
   request: AdmissionRequest;
   replyTo: ReplyTo<Admission>;
-  timer: ReturnType<typeof setTimeout>;
 }
 
 export function policyGate(deps: PolicyGateDeps) {
   const now = deps.now ?? Date.now;
-  return ({ self }: ActorContext<PolicyGateMsg>): Behavior<PolicyGateMsg> => {
+  return ({ timers }: ActorContext<PolicyGateMsg>): Behavior<PolicyGateMsg> => {
     let active: ActivePolicies | undefined;
     let recentAcceptedAt: number[] = [];
     const waiting = new Map<string, Waiting>();
@@ -130,7 +129,7 @@ export function policyGate(deps: PolicyGateDeps) {
             if (active) {
               for (const [id, entry] of waiting) {
                 waiting.delete(id);
-                clearTimeout(entry.timer);
+                timers.cancel(`wait:${id}`);
                 answer(entry.request, entry.replyTo);
               }
             }
@@ -141,8 +140,8 @@ export function policyGate(deps: PolicyGateDeps) {
             if (active || deps.policyWaitMs === 0) return answer(msg.request, msg.replyTo);
             const { commandId } = msg.request;
             deps.log.info(`command ${commandId} waits for a safety policy set (up to ${deps.policyWaitMs}ms)`);
-            const timer = setTimeout(() => self.tell({ type: "waitExpired", commandId }), deps.policyWaitMs);
-            waiting.set(commandId, { request: msg.request, replyTo: msg.replyTo, timer });
+            timers.startSingleTimer(`wait:${commandId}`, { type: "waitExpired", commandId }, deps.policyWaitMs);
+            waiting.set(commandId, { request: msg.request, replyTo: msg.replyTo });
             return;
           }
           case "waitExpired": {
@@ -156,17 +155,16 @@ export function policyGate(deps: PolicyGateDeps) {
             const entry = waiting.get(msg.commandId);
             if (!entry) return;
             waiting.delete(msg.commandId);
-            clearTimeout(entry.timer);
+            timers.cancel(`wait:${msg.commandId}`);
             entry.replyTo({ allowed: false, error: "cancelled" });
             return;
           }
           case "close": {
             closed = true;
-            for (const entry of waiting.values()) {
-              clearTimeout(entry.timer);
+            for (const entry of waiting.values())
               entry.replyTo({ allowed: false, error: `${NO_POLICY_ERROR} before the agent shut down` });
-            }
             waiting.clear();
+            timers.cancelAll();
             msg.replyTo?.();
             return;
           }
@@ -175,10 +173,7 @@ export function policyGate(deps: PolicyGateDeps) {
 
       postStop() {
         // Crash or stop: waiting commands must not hang until their ask times out.
-        for (const entry of waiting.values()) {
-          clearTimeout(entry.timer);
-          entry.replyTo.fail(new Error("safety policy actor stopped"));
-        }
+        for (const entry of waiting.values()) entry.replyTo.fail(new Error("safety policy actor stopped"));
         waiting.clear();
       },
     };

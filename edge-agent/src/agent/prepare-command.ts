@@ -1,7 +1,8 @@
 /** Checks an incoming Command before the safety policy sees it: age, params JSON, known kind, params schema. */
 import { checkParams, type CommandKind } from "../commands/kind.ts";
 import type { CommandRegistry } from "../commands/registry.ts";
-import type { Command } from "../../../proto/wire.ts";
+import { parseJsonObject } from "@edge/proto/json";
+import type { Command } from "@edge/proto/wire";
 
 /** Finished command ids are remembered this long; older commands are refused so none can run twice. */
 export const DEDUPE_RETENTION_MS = 30 * 24 * 3_600_000;
@@ -40,12 +41,6 @@ export function prepareCommand(command: Command, registry: CommandRegistry, nowM
 /** The params object, or a description of what is wrong. Empty = {}. */
 function parseParams(json: string): Record<string, unknown> | string {
   if (json.trim() === "") return {};
-  let value: unknown;
-  try {
-    value = JSON.parse(json);
-  } catch (error) {
-    return (error as Error).message;
-  }
-  if (typeof value !== "object" || value === null || Array.isArray(value)) return "must be a JSON object";
-  return value as Record<string, unknown>;
+  const parsed = parseJsonObject(json);
+  return parsed.ok ? parsed.value : parsed.reason;
 }

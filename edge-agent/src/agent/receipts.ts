@@ -3,7 +3,7 @@
  * a message (it drops it if no control plane is subscribed); the receipt says the control plane applied it. A row
  * leaves the outbox on its receipt only; rows without one in time are resent by the connection actor.
  */
-import type { Receipt } from "../../../proto/wire.ts";
+import type { Receipt } from "@edge/proto/wire";
 
 interface Waiting {
   done: (error?: Error) => void;

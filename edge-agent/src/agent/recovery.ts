@@ -3,7 +3,7 @@
  * re-run: whether a command that was running had effects is unknown, and none may execute twice.
  */
 import { cancelledError } from "../commands/abort.ts";
-import type { Logger } from "../log.ts";
+import type { Logger } from "@edge/proto/log";
 import type { CommandStore } from "../store/command-store.ts";
 import type { CommandReports } from "./command-reports.ts";
 import { DEDUPE_RETENTION_MS } from "./prepare-command.ts";

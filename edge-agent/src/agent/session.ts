@@ -8,15 +8,16 @@
 import * as grpc from "@grpc/grpc-js";
 import type { ActorContext, ActorRef, Behavior, ReplyTo } from "../actors/index.ts";
 import type { TokenRefresherMsg } from "../auth/token-refresher.ts";
-import { jitteredBackoffMs, type BackoffRange } from "../backoff.ts";
-import { errorMessage, type Logger } from "../log.ts";
+import type { BackoffRange } from "../backoff.ts";
+import { errorMessage, type Logger } from "@edge/proto/log";
 import type { Outbox } from "../store/outbox.ts";
 import { readVersion, type VersionSource } from "../version.ts";
-import { AgentSessionClient, type AgentFrame, type ServerFrame } from "../../../proto/grpc.ts";
-import { codecs } from "../../../proto/wire.ts";
-import type { ConnectionMsg } from "./connection.ts";
+import { AgentSessionClient, type AgentFrameOut, type ServerFrame } from "@edge/proto/grpc";
+import type { AgentSafetyState } from "@edge/proto/wire";
+import type { ConnectionMsg, InboundHandlers } from "./connection.ts";
 import type { LiveLog, LogSink } from "./live-log.ts";
 import type { Publisher } from "./outbox-pump.ts";
+import { Reconnect } from "./reconnect.ts";
 import { frameOfRow } from "./session-frames.ts";
 
 export type SessionMsg =
@@ -27,7 +28,7 @@ export type SessionMsg =
   /** The token refresher has a new access token. */
   | { type: "credentialsRenewed" }
   /** An AgentSafetyState to send now (unsequenced; dropped while no session is up, re-sent on welcome). */
-  | { type: "safety"; payload: Uint8Array }
+  | { type: "safety"; state: AgentSafetyState }
   /** Final: close the stream; no reconnects afterwards. */
   | { type: "close"; replyTo?: ReplyTo<void> };
 
@@ -43,21 +44,17 @@ export interface SessionDeps {
   /** Owns the outbox pump; told when the session can carry the outbox and when it cannot any more. */
   link: ActorRef<ConnectionMsg>;
   auth: ActorRef<TokenRefresherMsg>;
-  /** The MQTT command path: resolves once the command is durably recorded. */
-  command(payload: Uint8Array): Promise<void>;
-  /** The MQTT cancel path: resolves once the cancel is durably recorded. */
-  cancel(payload: Uint8Array): Promise<void>;
+  /** The MQTT paths for commands, cancels and emergency stops (policy sets come over MQTT only). */
+  inbound: Omit<InboundHandlers, "policySet">;
   liveLog: LiveLog;
   log: Logger;
   /** Observes session state changes (tests, metrics). */
   onStateChange?(up: boolean): void;
-  /** The EmergencyStop path: resolves once latched. */
-  estop?(payload: Uint8Array): Promise<void>;
   /** The current AgentSafetyState, sent right after every welcome. */
-  safetyState?(): Uint8Array;
+  safetyState?(): AgentSafetyState;
 }
 
-type Call = grpc.ClientDuplexStream<AgentFrame, ServerFrame>;
+type Call = grpc.ClientDuplexStream<AgentFrameOut, ServerFrame>;
 
 /** A welcomed stream. */
 interface Live {
@@ -74,27 +71,25 @@ const LOG_BACKLOG_FRAMES = 256;
 
 export function agentSession(deps: SessionDeps) {
   const { log } = deps;
-  return ({ self }: ActorContext<SessionMsg>): Behavior<SessionMsg> => {
-    let client: grpc.Client | undefined;
+  return ({ self, timers }: ActorContext<SessionMsg>): Behavior<SessionMsg> => {
+    let client: AgentSessionClient | undefined;
     let call: Call | undefined;
     let live: Live | undefined;
     /** Identifies the stream an event comes from; events of older streams are ignored. */
     let attempt = 0;
-    /** Consecutive failed attempts, for the backoff; reset by a welcome. */
-    let failures = 0;
-    let reconnectTimer: ReturnType<typeof setTimeout> | undefined;
-    let welcomeTimer: ReturnType<typeof setTimeout> | undefined;
-    let awaitingCredentials = false;
-    let closing = false;
-    let lastError: string | undefined;
+    const reconnect = new Reconnect(timers, { type: "connect" } as const, {
+      backoff: deps.backoff,
+      auth: deps.auth,
+      log,
+      label: "gRPC session: ",
+    });
 
     function connect(): void {
-      if (closing || call || awaitingCredentials) return;
+      if (!reconnect.mayConnect || call) return;
       const token = deps.accessToken();
       if (!token) {
         log.warn("no runtime access token yet: gRPC session waits for one");
-        awaitingCredentials = true;
-        return;
+        return reconnect.waitForCredentials();
       }
       const current = ++attempt;
       log.debug(`opening gRPC session to ${deps.grpcUrl} (attempt ${current})`);
@@ -105,7 +100,7 @@ export function agentSession(deps: SessionDeps) {
       });
       const metadata = new grpc.Metadata();
       metadata.set("authorization", `Bearer ${token}`);
-      const next = (client as unknown as { Connect(metadata: grpc.Metadata): Call }).Connect(metadata);
+      const next = client.Connect(metadata);
       call = next;
       next.on("data", (frame: ServerFrame) => self.tell({ type: "frame", attempt: current, frame }));
       next.on("status", (status: grpc.StatusObject) =>
@@ -113,31 +108,30 @@ export function agentSession(deps: SessionDeps) {
       );
       next.on("error", (error) => log.debug(`grpc session: ${error.message}`)); // 'status' follows
       next.write({ seq: 0, hello: { agentVersion: readVersion(deps.agentVersion) } });
-      welcomeTimer = setTimeout(() => self.tell({ type: "welcomeTimeout", attempt: current }), WELCOME_TIMEOUT_MS);
+      timers.startSingleTimer("welcome", { type: "welcomeTimeout", attempt: current }, WELCOME_TIMEOUT_MS);
     }
 
     function onFrame(frame: ServerFrame): void {
-      if (frame.estop && deps.estop) {
-        const generation = frame.estop.generation;
-        deps
-          .estop(codecs.emergencyStop.encode(frame.estop))
+      const { inbound } = deps;
+      const { estop, command, cancel } = frame;
+      if (estop) {
+        inbound
+          .estop?.(estop)
           .catch((error) =>
-            log.warn(`emergency stop ${generation} from the session not applied: ${errorMessage(error)}`),
+            log.warn(`emergency stop ${estop.generation} from the session not applied: ${errorMessage(error)}`),
           );
         return;
       }
       if (frame.welcome) return onWelcome(frame.welcome);
       if (frame.ack) return onAck(frame.ack.seq);
-      if (frame.command) {
-        const command = frame.command;
-        deps
-          .command(codecs.command.encode(command))
+      if (command) {
+        inbound
+          .command(command)
           .catch((error) => log.warn(`command ${command.id} from the session not accepted: ${errorMessage(error)}`));
       }
-      if (frame.cancel) {
-        const cancel = frame.cancel;
-        deps
-          .cancel(codecs.commandCancel.encode(cancel))
+      if (cancel) {
+        inbound
+          .cancel(cancel)
           .catch((error) =>
             log.warn(`cancel of ${cancel.commandId} from the session not accepted: ${errorMessage(error)}`),
           );
@@ -147,9 +141,8 @@ export function agentSession(deps: SessionDeps) {
     function onWelcome({ lastAgentSeq, hostId }: { lastAgentSeq: number; hostId: string }): void {
       const stream = call;
       if (live || !stream) return log.debug("ignoring a repeated welcome");
-      clearTimeout(welcomeTimer);
-      failures = 0;
-      lastError = undefined;
+      timers.cancel("welcome");
+      reconnect.succeeded();
       // Processed already (over either transport): never resent.
       const dropped = deps.outbox.removeThrough(lastAgentSeq);
       const unacked = new Map<number, (error?: Error) => void>();
@@ -157,7 +150,7 @@ export function agentSession(deps: SessionDeps) {
         // Called by the connection actor's pump; a stream that just ended is about to be replaced, so skip.
         publish(row, done) {
           if (live?.publisher !== publisher) return;
-          let frame: AgentFrame;
+          let frame: AgentFrameOut;
           try {
             frame = { ...frameOfRow(row), seqFloor: deps.outbox.floor() };
           } catch (error) {
@@ -181,9 +174,9 @@ export function agentSession(deps: SessionDeps) {
       deps.onStateChange?.(true);
     }
 
-    function sendSafety(payload: Uint8Array): void {
+    function sendSafety(state: AgentSafetyState): void {
       if (!live || !call) return;
-      call.write({ seq: 0, safety: codecs.safetyState.decode(payload) });
+      call.write({ seq: 0, safety: state });
     }
 
     /** Cumulative: every frame with seq <= `seq` is processed. */
@@ -202,13 +195,13 @@ export function agentSession(deps: SessionDeps) {
       deps.liveLog.detach(live.sink);
       deps.link.tell({ type: "sessionDown", publisher: live.publisher });
       live = undefined;
-      if (!closing) log.warn("gRPC session lost");
+      if (!reconnect.isClosed) log.warn("gRPC session lost");
       deps.onStateChange?.(false);
     }
 
     /** Forgets the stream, cancelling it if still open. */
     function teardown(): void {
-      clearTimeout(welcomeTimer);
+      timers.cancel("welcome");
       release();
       call?.removeAllListeners();
       call?.on("error", () => {}); // late errors of a dead stream must not become uncaught
@@ -220,29 +213,18 @@ export function agentSession(deps: SessionDeps) {
 
     function onEnded(code: number, details: string): void {
       teardown();
-      if (closing) return;
+      if (reconnect.isClosed) return;
       if (code === grpc.status.UNAUTHENTICATED) {
         log.warn(`control plane refused the session (${details}); refreshing the access token`);
-        awaitingCredentials = true;
-        deps.auth.tell({ type: "refresh", reason: "gRPC session refused the access token" });
-        return;
+        return reconnect.refused("gRPC session refused the access token");
       }
-      lastError = `${grpc.status[code] ?? code}${details.trim() ? `: ${details.trim()}` : ""}`;
-      scheduleReconnect();
-    }
-
-    function scheduleReconnect(): void {
-      clearTimeout(reconnectTimer);
-      const delayMs = jitteredBackoffMs(deps.backoff, failures++);
-      log.info(`gRPC session: reconnecting in ${delayMs}ms${lastError ? ` (${lastError})` : ""}`);
-      lastError = undefined;
-      reconnectTimer = setTimeout(() => self.tell({ type: "connect" }), delayMs);
+      reconnect.failed(`${grpc.status[code] ?? code}${details.trim() ? `: ${details.trim()}` : ""}`);
+      reconnect.schedule();
     }
 
     /** Half-closes the stream and waits briefly for the control plane to end it, then cancels. */
     async function close(): Promise<void> {
-      closing = true;
-      clearTimeout(reconnectTimer);
+      reconnect.close();
       const stream = call;
       if (!stream) return teardown();
       const ended = new Promise<void>((resolve) => {
@@ -274,15 +256,12 @@ export function agentSession(deps: SessionDeps) {
           case "welcomeTimeout":
             if (msg.attempt !== attempt || !call || live) return;
             teardown();
-            lastError = "no welcome from the control plane";
-            return scheduleReconnect();
+            reconnect.failed("no welcome from the control plane");
+            return reconnect.schedule();
           case "credentialsRenewed":
-            if (!awaitingCredentials) return;
-            awaitingCredentials = false;
-            if (!call) scheduleReconnect();
-            return;
+            return reconnect.credentialsRenewed(call !== undefined);
           case "safety":
-            return sendSafety(msg.payload);
+            return sendSafety(msg.state);
           case "close":
             await close();
             msg.replyTo?.();
@@ -291,8 +270,7 @@ export function agentSession(deps: SessionDeps) {
       },
 
       postStop() {
-        closing = true;
-        clearTimeout(reconnectTimer);
+        reconnect.close();
         teardown();
       },
     };

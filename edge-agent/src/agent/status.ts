@@ -4,7 +4,7 @@ import type { ActorContext, ActorRef, Behavior } from "../actors/index.ts";
 import type { CommandStore } from "../store/command-store.ts";
 import type { Outbox } from "../store/outbox.ts";
 import { readVersion, type VersionSource } from "../version.ts";
-import { codecs } from "../../../proto/wire.ts";
+import { codecs } from "@edge/proto/wire";
 import type { TelemetryMsg } from "./telemetry.ts";
 
 export type StatusMsg = { type: "report" };
@@ -21,12 +21,11 @@ export interface StatusDeps {
 
 export function status(deps: StatusDeps) {
   const now = deps.now ?? Date.now;
-  return ({ self }: ActorContext<StatusMsg>): Behavior<StatusMsg> => {
-    let timer: ReturnType<typeof setInterval> | undefined;
+  return ({ self, timers }: ActorContext<StatusMsg>): Behavior<StatusMsg> => {
     return {
       preStart() {
         self.tell({ type: "report" });
-        timer = setInterval(() => self.tell({ type: "report" }), deps.intervalMs);
+        timers.startPeriodicTimer("report", { type: "report" }, deps.intervalMs);
       },
       receive() {
         const atMs = now();
@@ -51,9 +50,6 @@ export function status(deps: StatusDeps) {
             { name: "agent.memory_free_bytes", value: memoryFreeBytes, atMs },
           ],
         });
-      },
-      postStop() {
-        clearInterval(timer);
       },
     };
   };

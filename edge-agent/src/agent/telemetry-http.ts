@@ -5,7 +5,7 @@
 import { Type, type Static } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
 import type { ActorRef } from "../actors/index.ts";
-import { errorMessage, type Logger } from "../log.ts";
+import { errorMessage, type Logger } from "@edge/proto/log";
 import type { TelemetryMsg } from "./telemetry.ts";
 
 const MAX_POINTS_PER_REQUEST = 10_000;

@@ -4,10 +4,10 @@
  */
 import type { Database } from "bun:sqlite";
 import type { ActorContext, Behavior, ReplyTo } from "../actors/index.ts";
-import type { Logger } from "../log.ts";
+import type { Logger } from "@edge/proto/log";
 import type { Outbox } from "../store/outbox.ts";
 import type { Sequence } from "../store/sequence.ts";
-import { codecs, type TelemetryPoint } from "../../../proto/wire.ts";
+import { codecs, type TelemetryPoint } from "@edge/proto/wire";
 
 export const BATCH_SIZE = 100;
 

@@ -3,7 +3,7 @@
  * what it finds, and applies one when a runtime.update command asks. One message at a time, so never two updates.
  */
 import type { ActorContext, Behavior, ReplyTo } from "../actors/index.ts";
-import { errorMessage } from "../log.ts";
+import { errorMessage } from "@edge/proto/log";
 import { applyUpdate, type UpdateDeps } from "../update/apply-update.ts";
 import { checkForUpdate, type CheckResult } from "../update/check-update.ts";
 import type { UpdateOutcome, UpdateRequest } from "../update/types.ts";
@@ -20,14 +20,13 @@ export interface UpdaterDeps extends UpdateDeps {
 }
 
 export function updater(deps: UpdaterDeps) {
-  return ({ self }: ActorContext<UpdaterMsg>): Behavior<UpdaterMsg> => {
-    let timer: ReturnType<typeof setInterval> | undefined;
+  return ({ timers }: ActorContext<UpdaterMsg>): Behavior<UpdaterMsg> => {
     let checkedAfterConnect = false;
     return {
       preStart() {
         if (!deps.publicKey)
           deps.log.warn("no pinned update key (--update-public-key): runtime updates will be refused");
-        if (deps.checkIntervalMs > 0) timer = setInterval(() => self.tell({ type: "check" }), deps.checkIntervalMs);
+        if (deps.checkIntervalMs > 0) timers.startPeriodicTimer("check", { type: "check" }, deps.checkIntervalMs);
       },
       async receive(msg) {
         switch (msg.type) {
@@ -57,9 +56,6 @@ export function updater(deps: UpdaterDeps) {
             }
             return;
         }
-      },
-      postStop() {
-        clearInterval(timer);
       },
     };
   };

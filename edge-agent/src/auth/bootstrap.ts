@@ -1,6 +1,6 @@
 /** First start: trade the bootstrap token for an identity and token pair; later starts reuse the stored one. */
 import { jitteredBackoffMs, type BackoffRange } from "../backoff.ts";
-import type { Logger } from "../log.ts";
+import type { Logger } from "@edge/proto/log";
 import type { IdentitySource, StoredIdentity } from "../store/identity-store.ts";
 import type { AuthApi, WorkerRegistration } from "./control-plane-client.ts";
 

@@ -7,7 +7,7 @@
  */
 import type { ActorContext, Behavior } from "../actors/index.ts";
 import { jitteredBackoffMs, type BackoffRange } from "../backoff.ts";
-import { errorMessage, type Logger } from "../log.ts";
+import { errorMessage, type Logger } from "@edge/proto/log";
 import type { IdentitySource } from "../store/identity-store.ts";
 import type { AuthApi, AuthResult } from "./control-plane-client.ts";
 import type { RecoverySecretSource } from "./recovery-secret.ts";
@@ -37,24 +37,17 @@ export interface TokenRefresherDeps {
   now?: () => number;
 }
 
-/** Longest single timer: setTimeout overflows beyond ~24.8 days. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
-
 export function tokenRefresher(deps: TokenRefresherDeps) {
   const now = deps.now ?? Date.now;
   const { log, state } = deps;
-  return ({ self }: ActorContext<TokenRefresherMsg>): Behavior<TokenRefresherMsg> => {
-    let timer: ReturnType<typeof setTimeout> | undefined;
+  return ({ self, timers }: ActorContext<TokenRefresherMsg>): Behavior<TokenRefresherMsg> => {
     let failures = 0;
     let rejected = false;
     /** The refresh token was refused: the next attempts use the recovery secret instead. */
     let recovering: string | undefined;
 
-    function schedule(delayMs: number, reason: string): void {
-      clearTimeout(timer);
-      const bounded = Math.max(0, Math.min(delayMs, MAX_TIMER_MS));
-      timer = setTimeout(() => self.tell({ type: "refresh", reason }), bounded);
-    }
+    const schedule = (delayMs: number, reason: string) =>
+      timers.startSingleTimer("refresh", { type: "refresh", reason }, delayMs);
 
     function scheduleNormal(): void {
       const identity = deps.store.load();
@@ -68,7 +61,7 @@ export function tokenRefresher(deps: TokenRefresherDeps) {
       if (state.inFlight || rejected) return;
       const identity = deps.store.load();
       if (!identity) return;
-      clearTimeout(timer);
+      timers.cancel("refresh");
       state.inFlight = true;
       const secret = recovering !== undefined ? deps.recovery?.load() : undefined;
       log.debug(secret ? `recovering tokens with the recovery secret (${reason})` : `refreshing tokens (${reason})`);
@@ -121,7 +114,7 @@ export function tokenRefresher(deps: TokenRefresherDeps) {
       if (result.kind === "rejected") {
         const message = recovering ? `${recovering}; recovery refused: ${result.message}` : result.message;
         rejected = true;
-        clearTimeout(timer);
+        timers.cancel("refresh");
         deps.onRejected(`token refresh rejected: ${message}`);
         return;
       }
@@ -135,9 +128,6 @@ export function tokenRefresher(deps: TokenRefresherDeps) {
       receive(msg) {
         if (msg.type === "refresh") refresh(msg.reason);
         else apply(msg.result);
-      },
-      postStop() {
-        clearTimeout(timer);
       },
     };
   };

@@ -1,5 +1,6 @@
+import { isJsonObject } from "@edge/proto/json";
 import { acceptedWithin } from "./rate-window.ts";
-import { type PolicyRules, type SafetyPolicy, validateRules } from "./rules.ts";
+import { type PolicyRules, type SafetyPolicy, validateRules } from "@edge/proto/policy/rules";
 import { describeTimeWindow, isInTimeWindow } from "./time-window.ts";
 
 export interface CommandRequest {
@@ -87,7 +88,7 @@ function label(policy: SafetyPolicy): string {
 function checkInput(command: CommandRequest, state: EvaluationState): string | null {
   if (typeof command?.kind !== "string" || command.kind === "") return "command kind must be a non-empty string";
   const { params } = command;
-  if (typeof params !== "object" || params === null || Array.isArray(params)) return "command params must be an object";
+  if (!isJsonObject(params)) return "command params must be an object";
   if (!(state?.now instanceof Date) || Number.isNaN(state.now.getTime())) return "evaluation time is not a valid date";
   if (!Number.isFinite(state.running) || state.running < 0) return "running count must be a non-negative number";
   if (!Array.isArray(state.recentAcceptedAt)) return "recentAcceptedAt must be an array";

@@ -5,7 +5,7 @@ export {
   type PolicyRules,
   type SafetyPolicy,
   type TimeWindow,
-} from "./rules.ts";
+} from "@edge/proto/policy/rules";
 export {
   evaluateCommand,
   type CommandRequest,
@@ -15,4 +15,4 @@ export {
 } from "./evaluate.ts";
 export { acceptedWithin, pruneRecentAccepted, rateWindowMs } from "./rate-window.ts";
 export { describeTimeWindow, isInTimeWindow } from "./time-window.ts";
-export { isValidTimeZone, localClock, type LocalClock } from "./clock.ts";
+export { isValidTimeZone, localClock, type LocalClock } from "@edge/proto/policy/clock";

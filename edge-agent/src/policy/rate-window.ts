@@ -1,4 +1,4 @@
-import type { SafetyPolicy } from "./rules.ts";
+import type { SafetyPolicy } from "@edge/proto/policy/rules";
 
 /**
  * Longest rate-limit window (ms) across policies, disabled ones included so

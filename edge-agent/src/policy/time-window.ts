@@ -1,5 +1,5 @@
-import { WEEKDAYS, formatHHMM, localClock, parseHHMM } from "./clock.ts";
-import type { TimeWindow } from "./rules.ts";
+import { WEEKDAYS, formatHHMM, localClock, parseHHMM } from "@edge/proto/policy/clock";
+import type { TimeWindow } from "@edge/proto/policy/rules";
 
 /**
  * Whether `now` falls in [start, end) local time. A window crossing midnight

@@ -1,5 +1,5 @@
 /** The scheduled update check: only looks and logs. Applying always needs a runtime.update command with a grant. */
-import { errorMessage } from "../log.ts";
+import { errorMessage } from "@edge/proto/log";
 import type { UpdateDeps } from "./apply-update.ts";
 import { UpdateRejectedError } from "./types.ts";
 import { verifyRelease } from "./verify.ts";

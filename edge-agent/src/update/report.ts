@@ -1,6 +1,6 @@
 /** Sends an update report to the control plane, retrying with backoff: a lost report would hide what happened. */
 import { jitteredBackoffMs, type BackoffRange } from "../backoff.ts";
-import { errorMessage, type Logger } from "../log.ts";
+import { errorMessage, type Logger } from "@edge/proto/log";
 import type { UpdateApi, UpdateReport } from "./update-client.ts";
 
 export const REPORT_ATTEMPTS = 5;

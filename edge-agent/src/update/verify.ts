@@ -5,7 +5,7 @@ import {
   verifySignedManifest,
   type ReleaseManifest,
   type ReleaseScript,
-} from "../../../proto/release.ts";
+} from "@edge/proto/release";
 import type { UpdateAnswer } from "./update-client.ts";
 import { UpdateRejectedError } from "./types.ts";
 

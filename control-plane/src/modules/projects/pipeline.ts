@@ -3,6 +3,7 @@
  * that feeds earlier stages' results into later ones: `{{stages.<name>.result}}`, `{{task.prompt}}`.
  */
 import type { PipelineStage } from "../../db/schema";
+import { isJsonObject } from "@edge/proto/json";
 import { badRequest } from "../../http/errors";
 
 export const MAX_STAGES = 50;
@@ -10,7 +11,7 @@ const NAME = /^[a-z][a-z0-9_-]{0,62}$/;
 const COMMAND_KIND = /^[a-z][a-z0-9_.-]{0,99}$/;
 const PLACEHOLDER = /\{\{\s*([^}]*?)\s*\}\}/g;
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+const isObject = isJsonObject;
 
 /** The placeholders a value uses (recursively through objects and arrays). */
 function placeholders(value: unknown, out: string[] = []): string[] {

@@ -4,7 +4,7 @@
  * When exactness would need more than a field-by-field comparison (time windows), any window that is not one
  * of the old ones counts as widening: unsure means ask the second person.
  */
-import type { PolicyRules, TimeWindow } from "../../../../edge-agent/src/policy/rules";
+import type { PolicyRules, TimeWindow } from "@edge/proto/policy/rules";
 
 export interface PolicyState {
   enabled: boolean;

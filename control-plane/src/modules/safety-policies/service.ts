@@ -9,8 +9,8 @@ import { badRequest, conflict, forbidden, notFound } from "../../http/errors";
 import type { AuditService } from "../audit/service";
 import { requiresPolicyApproval } from "../environments/safety-config";
 import { policyLoosenings } from "./loosening";
-import { validateRules } from "../../../../edge-agent/src/policy/rules";
-import type { PolicyRules } from "../../../../edge-agent/src/policy/rules";
+import { validateRules } from "@edge/proto/policy/rules";
+import type { PolicyRules } from "@edge/proto/policy/rules";
 
 export interface PolicyInput {
   name: string;

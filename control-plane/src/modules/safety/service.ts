@@ -9,7 +9,7 @@ import type { EventBus, EstopOrder } from "../../lib/events";
 import { notFound } from "../../http/errors";
 import type { AuditService } from "../audit/service";
 import type { UserPrincipal } from "../auth/principal";
-import type { AgentSafetyState } from "../../../../proto/wire";
+import type { AgentSafetyState } from "@edge/proto/wire";
 
 /** Which hosts a stop or reset applies to. */
 export type EstopScope =

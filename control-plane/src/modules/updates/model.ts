@@ -1,5 +1,5 @@
 import { t } from "elysia";
-import { CHANNEL_PATTERN } from "../../../../proto/release";
+import { CHANNEL_PATTERN } from "@edge/proto/release";
 
 const Version = t.String({ minLength: 1, maxLength: 64, pattern: "^[0-9A-Za-z][0-9A-Za-z.+-]*$" });
 const Channel = t.String({ minLength: 1, maxLength: 64, pattern: CHANNEL_PATTERN });

@@ -5,7 +5,7 @@ import { releaseKeys } from "../../db/schema";
 import { newId } from "../../lib/ids";
 import { publicRow } from "../../lib/rows";
 import { badRequest, conflict, forbidden, notFound } from "../../http/errors";
-import { isPublicKey } from "../../../../proto/release";
+import { isPublicKey } from "@edge/proto/release";
 import type { AuditService } from "../audit/service";
 import type { UserPrincipal } from "../auth/principal";
 

@@ -13,7 +13,7 @@ import {
   verifySignedManifest,
   type ReleaseManifest,
   type SignedManifest,
-} from "../../../../proto/release";
+} from "@edge/proto/release";
 import type { AuditService } from "../audit/service";
 import type { UserPrincipal } from "../auth/principal";
 import type { CommandService } from "../commands/service";

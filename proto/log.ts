@@ -1,4 +1,4 @@
-/** Leveled logger: one line per event on stderr. Never pass secrets; keys that look like secrets are masked anyway. */
+/** The leveled logger of both runtimes: one line per event on stderr. Never pass secrets; keys that look like secrets are masked anyway. */
 export type LogLevel = "silent" | "info" | "debug";
 export const LOG_LEVELS: readonly LogLevel[] = ["silent", "info", "debug"];
 

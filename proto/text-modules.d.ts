@@ -1,4 +1,0 @@
-declare module "*.proto" {
-  const source: string;
-  export default source;
-}
