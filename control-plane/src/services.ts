@@ -1,4 +1,7 @@
-/** Builds the domain services over one database; controllers receive this container. */
+/**
+ * Builds the domain services over one database; controllers and transports receive this container. The database
+ * itself is not in it: each table is reached through its owning service.
+ */
 import type { Config } from "./config";
 import type { Db } from "./db/connect";
 import { EventBus } from "./lib/events";
@@ -27,6 +30,7 @@ import { ReleaseKeyService } from "./modules/updates/release-keys";
 import { RateLimits } from "./http/rate-limit";
 import { SafetyService } from "./modules/safety/service";
 import { RUNTIME_ACCESS_PREFIX, RUNTIME_REFRESH_PREFIX } from "./modules/runtime/principal";
+import { AgentService } from "./modules/agents/service";
 
 export function createServices(db: Db, config: Config, log: Logger) {
   const events = new EventBus((err) => log.error("event listener failed", err));
@@ -83,8 +87,19 @@ export function createServices(db: Db, config: Config, log: Logger) {
   });
   const hosts = new HostService(db, environments, events);
   const runtime = new RuntimeService(db, runtimeSessions, events, config.bootstrapTokenTtlSeconds);
+  const agents = new AgentService(db, {
+    commands,
+    hosts,
+    environments,
+    runtime,
+    safety,
+    execution,
+    events,
+    log,
+    limits: { maxBytes: config.maxBodyBytes, maxDepth: config.maxJsonDepth },
+  });
   return {
-    db,
+    agents,
     machines: new MachineService(db, hosts, runtime, execution),
     workers: new WorkerService(db, runtime, config.workerTokenTtlSeconds),
     audit,

@@ -6,9 +6,7 @@ import type { Services } from "../services";
 import { startEmbeddedBroker, type BrokerIdentity, type EmbeddedBroker } from "./embedded-broker";
 import type { Database } from "../db/connect";
 import { ClusterEvents } from "../lib/cluster-events";
-import { AgentInbox } from "./agent-inbox";
 import { startGrpcServer, type GrpcServer } from "./grpc";
-import { LiveSessions } from "./live-sessions";
 import { MqttBridge } from "./mqtt";
 import { normalizeAddress } from "../lib/rate-limit";
 
@@ -26,13 +24,11 @@ export interface Transport {
 const INTERNAL_USER = "control-plane";
 
 export async function startTransport(config: Config, services: Services, database: Database): Promise<Transport> {
-  const inbox = new AgentInbox(services);
-  const sessions = new LiveSessions();
   const cluster = new ClusterEvents(database, services.events, (err) =>
     services.log.error("cluster event relay failed", err),
   );
   await cluster.start();
-  const started = await startGrpcServer(services, inbox, sessions, cluster, {
+  const started = await startGrpcServer(services, cluster, {
     port: config.grpcPort,
     host: config.host,
   });
@@ -44,21 +40,22 @@ export async function startTransport(config: Config, services: Services, databas
     },
   };
   if (config.mqttUrl) {
-    const bridge = new MqttBridge(services, inbox, sessions, {
+    const bridge = new MqttBridge(services.agents, services.log, {
       url: config.mqttUrl,
       username: config.mqttUsername,
       password: config.mqttPassword,
       sharedGroup: config.mqttSharedGroup,
       clientId: config.mqttClientId,
-      redeliveryMs: config.commandRedeliverySeconds * 1000,
     });
     await bridge.start();
+    services.agents.delivery.start(bridge, config.commandRedeliverySeconds * 1000);
     return {
       mqttUrl: config.mqttUrl,
       bridge,
       grpc,
       credentials: { username: config.mqttUsername, password: config.mqttPassword },
       async stop() {
+        services.agents.delivery.stop();
         await grpc.stop();
         await bridge.stop();
       },
@@ -76,7 +73,7 @@ export async function startTransport(config: Config, services: Services, databas
     if (username === INTERNAL_USER)
       return password && secretMatches(password, internalSecretHash) ? { kind: "internal" } : undefined;
     if (!password || username !== clientId) return undefined;
-    const principal = await services.runtime.principalForAccessToken(password);
+    const principal = await services.agents.authenticate(password);
     if (!principal || principal.runtimeId !== clientId) return undefined;
     return { kind: "agent", tenantId: principal.tenantId, hostId: principal.hostId, runtimeId: principal.runtimeId };
   };
@@ -100,13 +97,13 @@ export async function startTransport(config: Config, services: Services, databas
     if (event.type === "session.revoked" && event.runtimeId) broker.disconnect(event.runtimeId);
   });
   const host = config.host === "0.0.0.0" ? "127.0.0.1" : config.host;
-  const bridge = new MqttBridge(services, inbox, sessions, {
+  const bridge = new MqttBridge(services.agents, services.log, {
     url: `mqtt://${host}:${broker.port}`,
     username: INTERNAL_USER,
     password: internalSecret,
-    redeliveryMs: config.commandRedeliverySeconds * 1000,
   });
   await bridge.start();
+  services.agents.delivery.start(bridge, config.commandRedeliverySeconds * 1000);
   return {
     mqttUrl: `mqtt://${host}:${broker.port}`,
     broker,
@@ -115,6 +112,7 @@ export async function startTransport(config: Config, services: Services, databas
     credentials: { username: INTERNAL_USER, password: internalSecret },
     async stop() {
       dropRevoked();
+      services.agents.delivery.stop();
       await grpc.stop();
       await bridge.stop();
       await broker.close();

@@ -4,7 +4,7 @@ import type { Db, Queryable } from "../../db/connect";
 import { apiKeys, users } from "../../db/schema";
 import { newId } from "../../lib/ids";
 import { hashSecret, newSecret } from "../../lib/secrets";
-import { notFound } from "../../http/errors";
+import { notFound } from "../../lib/errors";
 import { API_KEY_PREFIX } from "./principal";
 
 const publicColumns = {

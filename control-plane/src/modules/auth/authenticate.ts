@@ -1,6 +1,6 @@
 /** Turns an Authorization header into a principal, or a 401. */
 import { Elysia } from "elysia";
-import { forbidden, unauthorized } from "../../http/errors";
+import { forbidden, unauthenticated } from "../../lib/errors";
 import type { ApiKeyService } from "./api-keys";
 import { API_KEY_PREFIX, USER_ACCESS_PREFIX, bearerToken, type UserPrincipal } from "./principal";
 import { eq } from "drizzle-orm";
@@ -17,7 +17,7 @@ export class Authenticator {
 
   async user(authorization: string | undefined): Promise<UserPrincipal> {
     const token = bearerToken(authorization);
-    if (!token) throw unauthorized("missing bearer token");
+    if (!token) throw unauthenticated("missing bearer token");
     let via: UserPrincipal["via"];
     let user: typeof users.$inferSelect | undefined;
     if (token.startsWith(API_KEY_PREFIX)) {
@@ -29,9 +29,9 @@ export class Authenticator {
       if (access?.subject.userId)
         [user] = await this.db.select().from(users).where(eq(users.id, access.subject.userId));
     } else {
-      throw unauthorized("unsupported credential");
+      throw unauthenticated("unsupported credential");
     }
-    if (!user) throw unauthorized("invalid, expired or revoked credential");
+    if (!user) throw unauthenticated("invalid, expired or revoked credential");
     return {
       kind: "user",
       tenantId: user.tenantId,

@@ -1,6 +1,6 @@
 /** Routes: device login, token refresh/logout, API keys. */
 import { Elysia } from "elysia";
-import { badRequest } from "../../http/errors";
+import { invalid } from "../../lib/errors";
 import type { Services } from "../../services";
 import { requireUser } from "./authenticate";
 import { IdParams } from "../../http/params";
@@ -33,7 +33,7 @@ export const publicAuthController = ({ device, userTokens, rateLimits }: Service
       "/api/v1/device/token",
       ({ body }) => {
         const code = body.device_code ?? body.deviceCode;
-        if (!code) throw badRequest("invalid body: device_code is required");
+        if (!code) throw invalid("invalid body: device_code is required");
         return device.poll(code);
       },
       { body: DeviceTokenAliasBody },

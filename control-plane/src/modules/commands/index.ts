@@ -3,7 +3,7 @@ import type { Services } from "../../services";
 import { IdParams } from "../../http/params";
 import { TransitionBody } from "../../http/work-item-model";
 import { requireUser } from "../auth/authenticate";
-import { badRequest } from "../../http/errors";
+import { invalid } from "../../lib/errors";
 import { CommandCreateBody, CommandListQuery } from "./model";
 
 export const commandsController = ({ authenticator, commands }: Services) =>
@@ -18,7 +18,7 @@ export const commandsController = ({ authenticator, commands }: Services) =>
           return commands.create(principal.tenantId, body);
         }
         if (!/^[\x21-\x7e]{1,255}$/.test(key))
-          throw badRequest("Idempotency-Key must be 1 to 255 visible ASCII characters");
+          throw invalid("Idempotency-Key must be 1 to 255 visible ASCII characters");
         const { command, replayed } = await commands.createOnce(principal.tenantId, key, body);
         set.status = replayed ? 200 : 201;
         return command;

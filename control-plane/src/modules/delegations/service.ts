@@ -5,7 +5,7 @@ import { commands, delegations, hosts } from "../../db/schema";
 import type { DomainEvent } from "../../lib/events";
 import { newId } from "../../lib/ids";
 import { publicRow } from "../../lib/rows";
-import { badRequest, forbidden, notFound } from "../../http/errors";
+import { invalid, forbidden, notFound } from "../../lib/errors";
 import type { AuditService } from "../audit/service";
 import type { UserPrincipal } from "../auth/principal";
 import type { CommandService } from "../commands/service";
@@ -40,10 +40,9 @@ export class DelegationService {
         .select({ id: hosts.id })
         .from(hosts)
         .where(and(eq(hosts.id, id), eq(hosts.tenantId, principal.tenantId)));
-      if (!host) throw badRequest(`unknown agent ${id}`);
+      if (!host) throw invalid(`unknown agent ${id}`);
     }
-    if (input.controllerAgentId === input.targetAgentId)
-      throw badRequest("an agent needs no delegation to act on itself");
+    if (input.controllerAgentId === input.targetAgentId) throw invalid("an agent needs no delegation to act on itself");
     const [row] = await this.db
       .insert(delegations)
       .values({

@@ -6,7 +6,7 @@ import { hosts, type HOST_STATUSES, telemetryPoints } from "../../db/schema";
 import type { EventBus } from "../../lib/events";
 import { newId } from "../../lib/ids";
 import { publicRow } from "../../lib/rows";
-import { notFound } from "../../http/errors";
+import { notFound } from "../../lib/errors";
 import type { EnvironmentService } from "../environments/service";
 import type { HostCreateBody, HostListQuery, HostUpdateBody } from "./model";
 import { INSERT_CHUNK, screenTelemetry, type RawPoint } from "./telemetry";
@@ -49,6 +49,15 @@ export class HostService {
       .where(and(eq(hosts.id, id), eq(hosts.tenantId, tenantId)));
     if (!row) throw notFound("host");
     return publicRow(row);
+  }
+
+  /** The host's status, or undefined if the tenant has no such host. */
+  async statusOf(tenantId: string, id: string): Promise<HostStatus | undefined> {
+    const [row] = await this.db
+      .select({ status: hosts.status })
+      .from(hosts)
+      .where(and(eq(hosts.id, id), eq(hosts.tenantId, tenantId)));
+    return row?.status;
   }
 
   async update(tenantId: string, id: string, input: Static<typeof HostUpdateBody>) {

@@ -9,7 +9,7 @@ import type { Static } from "elysia";
 import type { Db } from "../../db/connect";
 import { hosts, tasks } from "../../db/schema";
 import { TASK_ACTIVE } from "../../lib/lifecycle";
-import { badRequest, conflict } from "../../http/errors";
+import { invalid, conflict } from "../../lib/errors";
 import type { HostService } from "../hosts/service";
 import type { RuntimeService } from "../runtime/service";
 import type { TaskExecution } from "../tasks/execution";
@@ -82,7 +82,7 @@ export class MachineService {
   }
 
   async update(tenantId: string, id: string, input: Static<typeof AdminMachineUpdateBody>) {
-    if (Object.keys(input).length === 0) throw badRequest("invalid body: nothing to update");
+    if (Object.keys(input).length === 0) throw invalid("invalid body: nothing to update");
     await this.live(tenantId, id);
     const { status, ...fields } = input;
     if (Object.keys(fields).length) await this.hosts.setMachineFields(tenantId, id, fields);

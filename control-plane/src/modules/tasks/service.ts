@@ -9,7 +9,7 @@ import { TASK_STATUSES, type TaskStatus } from "../../lib/lifecycle";
 import { DEFAULT_LIMIT, afterCursor, toPage } from "../../lib/pagination";
 import { publicRow } from "../../lib/rows";
 import { transitionRow, type TransitionInput } from "../../lib/transition";
-import { badRequest, notFound } from "../../http/errors";
+import { invalid, notFound } from "../../lib/errors";
 import type { EnvironmentService } from "../environments/service";
 import type { ProjectService } from "../projects/service";
 import { DEFAULT_PIPELINE } from "../projects/pipeline";
@@ -35,14 +35,14 @@ export class TaskService {
         .select({ id: hosts.id })
         .from(hosts)
         .where(and(eq(hosts.id, template.hostId), eq(hosts.tenantId, tenantId)));
-      if (!host) throw badRequest(`unknown host ${template.hostId}`);
+      if (!host) throw invalid(`unknown host ${template.hostId}`);
     }
     if (template.projectKey) {
       const [project] = await q
         .select({ id: projects.id })
         .from(projects)
         .where(and(eq(projects.tenantId, tenantId), eq(projects.key, template.projectKey)));
-      if (!project) throw badRequest(`unknown project ${template.projectKey}`);
+      if (!project) throw invalid(`unknown project ${template.projectKey}`);
     }
   }
 
@@ -66,7 +66,7 @@ export class TaskService {
     const project = template.projectKey
       ? await this.projects.find(q, tenantId, template.projectKey).catch(() => undefined)
       : undefined;
-    if (template.projectKey && !project) throw badRequest(`unknown project ${template.projectKey}`);
+    if (template.projectKey && !project) throw invalid(`unknown project ${template.projectKey}`);
     const settings = (project?.settings ?? {}) as { requirements?: Record<string, unknown>; priority?: number };
     const id = newId("task");
     const [row] = await q
