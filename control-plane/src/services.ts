@@ -45,13 +45,14 @@ export function createServices(db: Db, config: Config, log: Logger) {
   const audit = new AuditService(db);
   const policies = new SafetyPolicyService(db, events, audit);
   const environments = new EnvironmentService(db, policies, events);
+  const hosts = new HostService(db, environments, events);
   const safety = new SafetyService(db, events, audit);
   const commands = new CommandService(db, events, safety);
   const projects = new ProjectService(db);
   const execution = new TaskExecution(db, commands, events);
   // A stage's command moved: its task follows (replayed by the scheduler's reconcile if this replica stops first).
   events.subscribe((event) => (event.type === "command.transition" ? execution.onCommandTransition(event) : undefined));
-  const tasks = new TaskService(db, environments, events, projects, execution, config.defaultAgentType);
+  const tasks = new TaskService(db, environments, hosts, events, projects, execution, config.defaultAgentType);
   const triggers = new TriggerService(db, tasks);
   events.subscribe((event) => triggers.onEvent(event));
   const runtimeSessions = new SessionTokenService(
@@ -65,7 +66,7 @@ export function createServices(db: Db, config: Config, log: Logger) {
     familyRevoked,
   );
   const releaseKeys = new ReleaseKeyService(db, audit, config.updatePublicKeys);
-  const updates = new UpdateService(db, audit, commands, releaseKeys, config.publicUrl);
+  const updates = new UpdateService(db, hosts, audit, commands, releaseKeys, config.publicUrl);
   events.subscribe((event) => {
     // A runtime.update command that ended carries a grant nobody may use any more.
     if (
@@ -76,7 +77,7 @@ export function createServices(db: Db, config: Config, log: Logger) {
       return updates.scrubSpentGrants(event.hostId);
     }
   });
-  const delegations = new DelegationService(db, audit, commands);
+  const delegations = new DelegationService(db, hosts, audit, commands);
   events.subscribe((event) => delegations.onEvent(event));
   const window = config.rateLimitWindowSeconds;
   const rateLimits = new RateLimits({
@@ -85,8 +86,7 @@ export function createServices(db: Db, config: Config, log: Logger) {
     deviceStarts: { limit: config.rateLimitDeviceStarts, windowSeconds: window },
     trustProxy: config.trustProxy,
   });
-  const hosts = new HostService(db, environments, events);
-  const runtime = new RuntimeService(db, runtimeSessions, events, config.bootstrapTokenTtlSeconds);
+  const runtime = new RuntimeService(db, hosts, runtimeSessions, events, config.bootstrapTokenTtlSeconds);
   const agents = new AgentService(db, {
     commands,
     hosts,

@@ -1,12 +1,12 @@
 /** Hosts: registered edge workers (robots or compute nodes). */
 import { and, asc, desc, eq, sql, type SQL } from "drizzle-orm";
 import type { Static } from "elysia";
-import type { Db } from "../../db/connect";
+import type { Db, Queryable } from "../../db/connect";
 import { hosts, type HOST_STATUSES, telemetryPoints } from "../../db/schema";
 import type { EventBus } from "../../lib/events";
 import { newId } from "../../lib/ids";
 import { publicRow } from "../../lib/rows";
-import { notFound } from "../../lib/errors";
+import { invalid, notFound } from "../../lib/errors";
 import type { EnvironmentService } from "../environments/service";
 import type { HostCreateBody, HostListQuery, HostUpdateBody } from "./model";
 import { INSERT_CHUNK, screenTelemetry, type RawPoint } from "./telemetry";
@@ -43,12 +43,24 @@ export class HostService {
   }
 
   async get(tenantId: string, id: string) {
-    const [row] = await this.db
+    return publicRow(await this.assertOwned(tenantId, id));
+  }
+
+  /**
+   * The tenant's host row, or a refusal: `not_found` (the same for another tenant's host), or `invalid` ("unknown
+   * host ...") when the id is a reference given in a request body. `what` names it to the caller ("host", "agent").
+   */
+  async assertOwned(
+    tenantId: string,
+    id: string,
+    { q = this.db, what = "host", reference = false }: { q?: Queryable; what?: string; reference?: boolean } = {},
+  ) {
+    const [row] = await q
       .select()
       .from(hosts)
       .where(and(eq(hosts.id, id), eq(hosts.tenantId, tenantId)));
-    if (!row) throw notFound("host");
-    return publicRow(row);
+    if (!row) throw reference ? invalid(`unknown ${what} ${id}`) : notFound(what);
+    return row;
   }
 
   /** The host's status, or undefined if the tenant has no such host. */

@@ -1,12 +1,13 @@
 /** Runtime identities and their token lifecycle: bootstrap exchange, refresh, revoke, live status. */
 import { and, desc, eq, gt, isNotNull, isNull } from "drizzle-orm";
 import type { Db, Queryable } from "../../db/connect";
-import { hosts, runtimeIdentities, sessionTokens } from "../../db/schema";
+import { runtimeIdentities, sessionTokens } from "../../db/schema";
 import type { EventBus } from "../../lib/events";
 import { newId } from "../../lib/ids";
 import { hashSecret, newSecret, secretMatches } from "../../lib/secrets";
-import { invalid, notFound, unauthenticated } from "../../lib/errors";
+import { notFound, unauthenticated } from "../../lib/errors";
 import { bearerToken, type UserPrincipal } from "../auth/principal";
+import type { HostService } from "../hosts/service";
 import type { SessionTokenService, TokenPair } from "../sessions/tokens";
 import { BOOTSTRAP_PREFIX, type RuntimePrincipal } from "./principal";
 
@@ -32,6 +33,7 @@ const publicIdentity = (row: Identity) => ({
 export class RuntimeService {
   constructor(
     private readonly db: Db,
+    private readonly hosts: HostService,
     private readonly sessions: SessionTokenService,
     private readonly events: EventBus,
     private readonly bootstrapTtlSeconds: number,
@@ -39,11 +41,7 @@ export class RuntimeService {
 
   /** A new identity for a host; the bootstrap token is shown once. */
   async createIdentity(principal: UserPrincipal, input: { hostId: string; name?: string }) {
-    const [host] = await this.db
-      .select()
-      .from(hosts)
-      .where(and(eq(hosts.id, input.hostId), eq(hosts.tenantId, principal.tenantId)));
-    if (!host) throw invalid(`unknown host ${input.hostId}`);
+    const host = await this.hosts.assertOwned(principal.tenantId, input.hostId, { reference: true });
     const bootstrapToken = newSecret(BOOTSTRAP_PREFIX);
     const [row] = await this.db
       .insert(runtimeIdentities)

@@ -2,7 +2,7 @@
 import { and, asc, desc, eq, ilike, sql, type SQL } from "drizzle-orm";
 import type { Static } from "elysia";
 import type { Db, Queryable } from "../../db/connect";
-import { hosts, projects, taskEvents, taskLogs, taskStageRuns, tasks, type TaskTemplate } from "../../db/schema";
+import { projects, taskEvents, taskLogs, taskStageRuns, tasks, type TaskTemplate } from "../../db/schema";
 import type { EventBus } from "../../lib/events";
 import { newId } from "../../lib/ids";
 import { TASK_STATUSES, type TaskStatus } from "../../lib/lifecycle";
@@ -10,6 +10,7 @@ import { DEFAULT_LIMIT, afterCursor, toPage } from "../../lib/pagination";
 import { publicRow } from "../../lib/rows";
 import { transitionRow, type TransitionInput } from "../../lib/transition";
 import { invalid, notFound } from "../../lib/errors";
+import type { HostService } from "../hosts/service";
 import type { EnvironmentService } from "../environments/service";
 import type { ProjectService } from "../projects/service";
 import { DEFAULT_PIPELINE } from "../projects/pipeline";
@@ -20,6 +21,7 @@ export class TaskService {
   constructor(
     private readonly db: Db,
     private readonly environments: EnvironmentService,
+    private readonly hosts: HostService,
     private readonly events: EventBus,
     private readonly projects: ProjectService,
     readonly execution: TaskExecution,
@@ -31,11 +33,7 @@ export class TaskService {
   async assertTemplate(q: Queryable, tenantId: string, template: TaskTemplate) {
     if (template.environmentId) await this.environments.assertOwned(q, tenantId, template.environmentId);
     if (template.hostId) {
-      const [host] = await q
-        .select({ id: hosts.id })
-        .from(hosts)
-        .where(and(eq(hosts.id, template.hostId), eq(hosts.tenantId, tenantId)));
-      if (!host) throw invalid(`unknown host ${template.hostId}`);
+      await this.hosts.assertOwned(tenantId, template.hostId, { q, reference: true });
     }
     if (template.projectKey) {
       const [project] = await q

@@ -13,6 +13,7 @@ import {
   type ReleaseManifest,
   type SignedManifest,
 } from "../../../../proto/release";
+import type { HostService } from "../hosts/service";
 import type { AuditService } from "../audit/service";
 import type { UserPrincipal } from "../auth/principal";
 import type { CommandService } from "../commands/service";
@@ -35,6 +36,7 @@ export class UpdateService {
 
   constructor(
     private readonly db: Db,
+    private readonly hosts: HostService,
     private readonly audit: AuditService,
     private readonly commands: CommandService,
     private readonly keys: ReleaseKeyService,
@@ -219,11 +221,7 @@ export class UpdateService {
     hostId: string,
     opts: { channel?: string; targetVersion?: string; ttlSeconds?: number; deliver?: boolean },
   ) {
-    const [host] = await this.db
-      .select({ id: hosts.id })
-      .from(hosts)
-      .where(and(eq(hosts.id, hostId), eq(hosts.tenantId, principal.tenantId)));
-    if (!host) throw notFound("agent");
+    await this.hosts.assertOwned(principal.tenantId, hostId, { what: "agent" });
     const channel = opts.channel ?? DEFAULT_CHANNEL;
     const grantToken = newSecret("rtug_");
     const ttlSeconds = opts.ttlSeconds ?? 300;
