@@ -93,6 +93,11 @@ export const errorHandler = (log: (msg: string, err: unknown) => void) =>
     if (known instanceof HttpError) return json(known.status, { error: known.message, ...known.extra }, known.headers);
     switch (code) {
       case "VALIDATION":
+        // An answer that does not match its declared schema is our bug, never the client's.
+        if ((error as { type?: unknown }).type === "response") {
+          log("response does not match its schema", error);
+          return json(500, { error: "internal server error" });
+        }
         return json(400, { error: describeValidation(error as never) });
       case "PARSE":
         return json(400, { error: "invalid request body: malformed JSON or unsupported content type" });

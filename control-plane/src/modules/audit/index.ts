@@ -1,4 +1,5 @@
 import { Elysia, t } from "elysia";
+import { Items, Resource, responses, Timestamp } from "../../http/responses";
 import type { Services } from "../../services";
 import { requireUser } from "../auth/authenticate";
 
@@ -6,6 +7,7 @@ export const auditController = ({ authenticator, audit }: Services) =>
   new Elysia({ tags: ["audit"] })
     .use(requireUser(authenticator))
     .get("/api/v1/audit", async ({ principal, query }) => ({ items: await audit.list(principal.tenantId, query) }), {
+      response: responses({ 200: Items(Resource("an audit event", { action: t.String(), createdAt: Timestamp })) }),
       query: t.Object({
         hostId: t.Optional(t.String({ maxLength: 100 })),
         action: t.Optional(t.String({ maxLength: 100 })),

@@ -1,5 +1,6 @@
 /** Routes: device login, token refresh/logout, API keys. */
-import { Elysia } from "elysia";
+import { Elysia, t } from "elysia";
+import { AnyObject, Items, Obj, Ok, Resource, responses, TokenPairView } from "../../http/responses";
 import { invalid } from "../../lib/errors";
 import type { Services } from "../../services";
 import { requireUser } from "./authenticate";
@@ -23,10 +24,33 @@ export const publicAuthController = ({ device, userTokens, rateLimits }: Service
   };
   return new Elysia({ tags: ["auth"] })
     .post("/api/auth/device/start", ({ body, request, server }) => start(body?.clientName, request, server), {
+      response: responses({
+        200: Obj({
+          deviceCode: t.String(),
+          userCode: t.String(),
+          verificationUri: t.String(),
+          interval: t.Integer(),
+          expiresIn: t.Integer(),
+        }),
+      }),
       body: DeviceStartBody,
     })
-    .post("/api/auth/device/poll", ({ body }) => device.poll(body.deviceCode), { body: DevicePollBody })
+    .post("/api/auth/device/poll", ({ body }) => device.poll(body.deviceCode), {
+      response: responses({
+        200: Obj({ status: t.String({ description: "authorization_pending, or authorized with the tokens" }) }),
+      }),
+      body: DevicePollBody,
+    })
     .post("/api/v1/device/code", ({ body, request, server }) => start(body?.clientName, request, server), {
+      response: responses({
+        200: Obj({
+          deviceCode: t.String(),
+          userCode: t.String(),
+          verificationUri: t.String(),
+          interval: t.Integer(),
+          expiresIn: t.Integer(),
+        }),
+      }),
       body: DeviceStartBody,
     })
     .post(
@@ -36,7 +60,12 @@ export const publicAuthController = ({ device, userTokens, rateLimits }: Service
         if (!code) throw invalid("invalid body: device_code is required");
         return device.poll(code);
       },
-      { body: DeviceTokenAliasBody },
+      {
+        response: responses({
+          200: Obj({ status: t.String({ description: "authorization_pending, or authorized with the tokens" }) }),
+        }),
+        body: DeviceTokenAliasBody,
+      },
     )
     .post(
       "/api/auth/refresh",
@@ -44,7 +73,7 @@ export const publicAuthController = ({ device, userTokens, rateLimits }: Service
         const { pair, subject } = await userTokens.refresh(body.refreshToken);
         return { ...pair, userId: subject.userId };
       },
-      { body: RefreshBody },
+      { response: responses({ 200: TokenPairView }), body: RefreshBody },
     )
     .post(
       "/api/auth/logout",
@@ -52,7 +81,7 @@ export const publicAuthController = ({ device, userTokens, rateLimits }: Service
         await userTokens.revokeByRefreshToken(body.refreshToken);
         return { ok: true };
       },
-      { body: RefreshBody },
+      { response: responses({ 200: Ok }), body: RefreshBody },
     );
 };
 
@@ -66,7 +95,7 @@ export const userAuthController = ({ authenticator, device, apiKeys, rateLimits 
         rateLimits.guardCredential(`approve:${principal.userId}`, () =>
           device.approve(principal, body.userCode, body.approve ?? true),
         ),
-      { body: DeviceApproveBody },
+      { response: responses({ 200: AnyObject }), body: DeviceApproveBody },
     )
     .post(
       "/api/v1/auth-keys",
@@ -74,9 +103,17 @@ export const userAuthController = ({ authenticator, device, apiKeys, rateLimits 
         set.status = 201;
         return apiKeys.create(principal, body.name);
       },
-      { body: ApiKeyCreateBody },
+      {
+        response: responses({
+          201: Resource("an API key; `key` is shown once", { name: t.String(), key: t.String() }),
+        }),
+        body: ApiKeyCreateBody,
+      },
     )
-    .get("/api/v1/auth-keys", async ({ principal }) => ({ items: await apiKeys.list(principal.tenantId) }))
+    .get("/api/v1/auth-keys", async ({ principal }) => ({ items: await apiKeys.list(principal.tenantId) }), {
+      response: responses({ 200: Items(Resource("an API key", { name: t.String() })) }),
+    })
     .delete("/api/v1/auth-keys/:id", ({ principal, params }) => apiKeys.revoke(principal.tenantId, params.id), {
+      response: responses({ 200: AnyObject }),
       params: IdParams,
     });

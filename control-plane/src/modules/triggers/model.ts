@@ -1,3 +1,4 @@
+import { Resource } from "../../http/responses";
 import { t } from "elysia";
 import { oneOf } from "../../http/params";
 import { TaskCreateBody } from "../tasks/model";
@@ -24,3 +25,5 @@ export const TriggerCreateBody = t.Object({
   task: TaskCreateBody,
   enabled: t.Optional(t.Boolean()),
 });
+
+export const TriggerView = Resource("a cron trigger", { name: t.String(), schedule: t.String() });
