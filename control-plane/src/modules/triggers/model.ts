@@ -26,4 +26,7 @@ export const TriggerCreateBody = t.Object({
   enabled: t.Optional(t.Boolean()),
 });
 
-export const TriggerView = Resource("a cron trigger", { name: t.String(), schedule: t.String() });
+export const TriggerView = Resource("a trigger (cron schedule or event)", {
+  name: t.String(),
+  schedule: t.Nullable(t.String()),
+});
