@@ -42,6 +42,11 @@ export class HostService {
     return rows.map(publicRow);
   }
 
+  /** Every host row of the tenant, by name (machines present them with their task counts). */
+  async rows(tenantId: string) {
+    return this.db.select().from(hosts).where(eq(hosts.tenantId, tenantId)).orderBy(asc(hosts.name));
+  }
+
   async get(tenantId: string, id: string) {
     return publicRow(await this.assertOwned(tenantId, id));
   }

@@ -7,7 +7,7 @@
 import { and, eq, inArray, sql } from "drizzle-orm";
 import type { Static } from "elysia";
 import type { Db } from "../../db/connect";
-import { hosts, tasks } from "../../db/schema";
+import { type hosts, tasks } from "../../db/schema";
 import { TASK_ACTIVE } from "../../lib/lifecycle";
 import { invalid, conflict } from "../../lib/errors";
 import type { HostService } from "../hosts/service";
@@ -49,16 +49,12 @@ export class MachineService {
   }
 
   async list(tenantId: string) {
-    const rows = await this.db.select().from(hosts).where(eq(hosts.tenantId, tenantId)).orderBy(hosts.name);
+    const rows = await this.hosts.rows(tenantId);
     return this.present(rows);
   }
 
   async get(tenantId: string, id: string) {
-    await this.hosts.get(tenantId, id);
-    const rows = await this.db
-      .select()
-      .from(hosts)
-      .where(and(eq(hosts.id, id), eq(hosts.tenantId, tenantId)));
+    const rows = [await this.hosts.assertOwned(tenantId, id)];
     return (await this.present(rows))[0]!;
   }
 
