@@ -6,10 +6,13 @@ import { openDatabase, type Database } from "./db/connect";
 import { errorHandler } from "./http/errors";
 import { Obj, responses } from "./http/responses";
 import { requestGuard } from "./http/request-guard";
+import { AccessGuard, accessGuard } from "./modules/access/guard";
 import { rateLimiting } from "./http/rate-limit";
 import { createLogger } from "./lib/logger";
 import { publicAuthController, userAuthController } from "./modules/auth";
 import { devicePage } from "./modules/auth/device-page";
+import { developersController, profileController } from "./modules/people";
+import { projectMembersController } from "./modules/projects/members";
 import { commandsController } from "./modules/commands";
 import { environmentsController } from "./modules/environments";
 import { hostsController } from "./modules/hosts";
@@ -40,6 +43,8 @@ export function createHttpApp(services: Services) {
       // Before the error handler: it counts failed authentications in its onError before the handler answers.
       .use(rateLimiting(services.rateLimits))
       .use(errorHandler((msg, err) => services.log.error(msg, err)))
+      // Before the request guard reads the body: who may call a route is settled first (modules/access).
+      .use(accessGuard(new AccessGuard(services, () => app.routes)))
       .use(requestGuard(services.config, () => app.routes))
       .use(
         openapi({
@@ -58,6 +63,9 @@ export function createHttpApp(services: Services) {
       .use(devicePage(services.config.publicUrl))
       .use(publicAuthController(services))
       .use(userAuthController(services))
+      .use(profileController(services))
+      .use(developersController(services))
+      .use(projectMembersController(services))
       .use(tenantsController(services))
       .use(environmentsController(services))
       .use(hostsController(services))
@@ -101,6 +109,9 @@ export async function startControlPlane(overrides: Partial<Config> = {}): Promis
   const log = createLogger(config.logLevel);
   const database = await openDatabase(config);
   const services = createServices(database.db, config, log);
+  await services.settings.load();
+  await services.signingKeys.load();
+  services.settings.startReloading((err) => log.error("settings reload failed", err));
   const boot = await services.tenants.bootstrap(config.adminKey);
   const transport = await startTransport(config, services, database);
   // No Bun `maxRequestBodySize` below its default: Bun would answer a plain-text 413 before the request guard
@@ -121,8 +132,13 @@ export async function startControlPlane(overrides: Partial<Config> = {}): Promis
     services.events,
     {
       tickMs: config.taskSchedulerTickMs,
-      workerLossGraceMs: config.workerLossGraceMs,
-      assignmentLeaseMs: config.taskAssignmentLeaseMs,
+      // Read at use time: system settings change them without a restart.
+      get workerLossGraceMs() {
+        return config.workerLossGraceMs;
+      },
+      get assignmentLeaseMs() {
+        return config.taskAssignmentLeaseMs;
+      },
     },
     (err) => log.error("task scheduler pass failed", err),
   );
@@ -136,6 +152,7 @@ export async function startControlPlane(overrides: Partial<Config> = {}): Promis
     transport,
     generatedAdminKey: boot.generatedKey,
     async stop() {
+      services.settings.stop();
       await scheduler.stop();
       services.updates.stop();
       await sweeper.stop();

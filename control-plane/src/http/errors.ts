@@ -32,15 +32,11 @@ export const HTTP_STATUS_OF: Record<DomainErrorKind, number> = {
 
 /** The one HTTP form of a domain error: `{error}` (+ `retryAfterSeconds` and `Retry-After` when it says when). */
 export function toHttpError(error: DomainError): HttpError {
-  const wait = error.detail.retryAfterSeconds;
+  const { retryAfterSeconds: wait, fields = {} } = error.detail;
+  const status = HTTP_STATUS_OF[error.kind];
   return wait === undefined
-    ? new HttpError(HTTP_STATUS_OF[error.kind], error.message)
-    : new HttpError(
-        HTTP_STATUS_OF[error.kind],
-        error.message,
-        { retryAfterSeconds: wait },
-        { "retry-after": String(wait) },
-      );
+    ? new HttpError(status, error.message, fields)
+    : new HttpError(status, error.message, { ...fields, retryAfterSeconds: wait }, { "retry-after": String(wait) });
 }
 
 /** The response of an error answered outside the error handler (e.g. in `onRequest`). */

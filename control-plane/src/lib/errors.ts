@@ -17,6 +17,8 @@ export interface DomainErrorDetail {
   retryAfterSeconds?: number;
   /** A refused credential or secret: counts as a failed attempt against the caller's budget, like a bad login. */
   rejectedCredential?: boolean;
+  /** Fields the caller needs beside the message (e.g. `totpRequired`), shown next to it. */
+  fields?: Record<string, unknown>;
 }
 
 export class DomainError extends Error {
@@ -39,8 +41,8 @@ export const unprocessable = (message: string) => new DomainError("unprocessable
 export const tooMany = (retryAfterSeconds: number, message = "too many requests") =>
   new DomainError("too_many", message, { retryAfterSeconds });
 /** A refused secret (unknown device code, used grant token...), reported as `kind` without saying more. */
-export const rejectedCredential = (kind: DomainErrorKind, message: string) =>
-  new DomainError(kind, message, { rejectedCredential: true });
+export const rejectedCredential = (kind: DomainErrorKind, message: string, fields?: Record<string, unknown>) =>
+  new DomainError(kind, message, { rejectedCredential: true, ...(fields ? { fields } : {}) });
 
 export const isDomainError = (error: unknown, kind?: DomainErrorKind): error is DomainError =>
   error instanceof DomainError && (kind === undefined || error.kind === kind);
