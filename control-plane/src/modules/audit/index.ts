@@ -1,5 +1,5 @@
 import { Elysia, t } from "elysia";
-import { Items, Resource, responses, Timestamp } from "../../http/responses";
+import { AnyObject, Items, Resource, responses, Timestamp } from "../../http/responses";
 import type { Services } from "../../services";
 import { requireUser } from "../auth/authenticate";
 import { MAX_LIMIT } from "../../lib/pagination";
@@ -17,6 +17,7 @@ export const auditController = ({ authenticator, audit, settings }: Services) =>
       }),
     })
     .get("/api/admin/audit-logs", ({ principal, query }) => audit.query(principal.tenantId, query), {
+      response: responses({ 200: AnyObject, 201: AnyObject }),
       query: t.Object({
         actor: t.Optional(t.String({ maxLength: 100 })),
         action: t.Optional(t.String({ maxLength: 100 })),
@@ -27,7 +28,8 @@ export const auditController = ({ authenticator, audit, settings }: Services) =>
         cursor: t.Optional(t.String({ maxLength: 200 })),
       }),
     })
-    .get("/api/admin/settings", () => settings.current())
+    .get("/api/admin/settings", () => settings.current(), { response: responses({ 200: AnyObject, 201: AnyObject }) })
     .put("/api/admin/settings", ({ principal, body }) => settings.update(principal, body), {
+      response: responses({ 200: AnyObject, 201: AnyObject }),
       body: SettingsUpdateBody,
     });

@@ -26,6 +26,7 @@ export const publicAuthController = ({ device, userTokens, rateLimits, login, si
   };
   return new Elysia({ tags: ["auth"] })
     .post("/api/auth/login", ({ body, request, server }) => login.login(body, rateLimits.source(request, server)), {
+      response: responses({ 200: AnyObject, 201: AnyObject }),
       body: LoginBody,
       detail: { security: [] },
     })
@@ -141,13 +142,17 @@ export const userAuthController = ({ authenticator, device, apiKeys, rateLimits,
       },
       { params: IdParams, response: responses({ 200: AnyObject }) },
     )
-    .post("/api/admin/signing-keys/rotate", async ({ principal }) => {
-      const rotated = await signingKeys.rotate();
-      await audit.record({
-        tenantId: principal.tenantId,
-        actor: principal.userId,
-        action: "signing_key.rotate",
-        target: rotated.kid,
-      });
-      return rotated;
-    });
+    .post(
+      "/api/admin/signing-keys/rotate",
+      async ({ principal }) => {
+        const rotated = await signingKeys.rotate();
+        await audit.record({
+          tenantId: principal.tenantId,
+          actor: principal.userId,
+          action: "signing_key.rotate",
+          target: rotated.kid,
+        });
+        return rotated;
+      },
+      { response: responses({ 200: AnyObject, 201: AnyObject }) },
+    );
