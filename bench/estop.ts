@@ -160,7 +160,7 @@ async function round(label: string, hosts: number, engaged: boolean): Promise<nu
   );
   // Completion is checked in the database directly (cheap); the latencies come from the recorded acknowledgement times.
   for (;;) {
-    const rows = await plane.services.db
+    const rows = await plane.database.db
       .select({
         hostId: hostSafety.hostId,
         ackGeneration: hostSafety.ackGeneration,

@@ -46,7 +46,7 @@ const plane = await startControlPlane({
 });
 const api = new ApiClient(plane.url);
 const { services } = plane;
-const db = services.db;
+const db = plane.database.db;
 console.log(
   `control plane ${plane.url} · database ${plane.database.kind} · broker ${plane.transport.broker ? "embedded aedes" : plane.transport.mqttUrl}`,
 );

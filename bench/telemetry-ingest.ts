@@ -161,7 +161,7 @@ clearInterval(sampler);
 for (const a of agents) a.stopped = true;
 await Bun.sleep(RESEND_MS); // the last receipts
 await Promise.all(agents.map((a) => a.client.endAsync(true)));
-const [stored] = await plane.services.db.select({ n: sql<number>`count(*)::int` }).from(telemetryPoints);
+const [stored] = await plane.database.db.select({ n: sql<number>`count(*)::int` }).from(telemetryPoints);
 const rss = process.memoryUsage().rss / 2 ** 20;
 
 // Reference: bare 100-point multi-row INSERTs into the same table, C in flight, for the same time.
@@ -181,7 +181,7 @@ await Promise.all(
         tags: p.tags,
         at: new Date(p.atMs),
       }));
-      await plane.services.db.insert(telemetryPoints).values(rows).onConflictDoNothing();
+      await plane.database.db.insert(telemetryPoints).values(rows).onConflictDoNothing();
       floorPoints += rows.length;
     }
   }),

@@ -1,9 +1,10 @@
 /** Assembles the control plane: database, services, HTTP API and background jobs. */
-import { Elysia } from "elysia";
+import { Elysia, t } from "elysia";
 import { openapi } from "@elysiajs/openapi";
 import { loadConfig, type Config } from "./config";
 import { openDatabase, type Database } from "./db/connect";
 import { errorHandler } from "./http/errors";
+import { Obj, responses } from "./http/responses";
 import { requestGuard } from "./http/request-guard";
 import { AccessGuard, accessGuard } from "./modules/access/guard";
 import { rateLimiting } from "./http/rate-limit";
@@ -57,7 +58,10 @@ export function createHttpApp(services: Services) {
           },
         }),
       )
-      .get("/health", () => ({ status: "ok" }), { detail: { tags: ["health"], security: [] } })
+      .get("/health", () => ({ status: "ok" as const }), {
+        detail: { tags: ["health"], security: [] },
+        response: responses({ 200: Obj({ status: t.Literal("ok") }) }),
+      })
       .use(devicePage(services.config.publicUrl))
       .use(publicAuthController(services))
       .use(userAuthController(services))
@@ -127,7 +131,7 @@ export async function startControlPlane(overrides: Partial<Config> = {}): Promis
     log.error("safety sweep failed", err),
   );
   sweeper.start();
-  const retention = new TelemetryRetention(services.db, services.tenants, config.telemetryRetentionSweepMs, (err) =>
+  const retention = new TelemetryRetention(database.db, services.tenants, config.telemetryRetentionSweepMs, (err) =>
     log.error("telemetry retention sweep failed", err),
   );
   retention.start();

@@ -1,4 +1,7 @@
-/** Builds the domain services over one database; controllers receive this container. */
+/**
+ * Builds the domain services over one database; controllers and transports receive this container. The database
+ * itself is not in it: each table is reached through its owning service.
+ */
 import type { Config } from "./config";
 import type { Db } from "./db/connect";
 import { EventBus } from "./lib/events";
@@ -35,6 +38,7 @@ import { ReleaseKeyService } from "./modules/updates/release-keys";
 import { RateLimits } from "./http/rate-limit";
 import { SafetyService } from "./modules/safety/service";
 import { RUNTIME_ACCESS_PREFIX, RUNTIME_REFRESH_PREFIX } from "./modules/runtime/principal";
+import { AgentService } from "./modules/agents/service";
 
 export function createServices(db: Db, config: Config, log: Logger) {
   const events = new EventBus((err) => log.error("event listener failed", err));
@@ -77,13 +81,14 @@ export function createServices(db: Db, config: Config, log: Logger) {
   );
   const policies = new SafetyPolicyService(db, events, audit);
   const environments = new EnvironmentService(db, policies, events);
+  const hosts = new HostService(db, environments, events);
   const safety = new SafetyService(db, events, audit);
   const commands = new CommandService(db, events, safety);
   const projects = new ProjectService(db);
   const execution = new TaskExecution(db, commands, events);
   // A stage's command moved: its task follows (replayed by the scheduler's reconcile if this replica stops first).
   events.subscribe((event) => (event.type === "command.transition" ? execution.onCommandTransition(event) : undefined));
-  const tasks = new TaskService(db, environments, events, projects, execution, config.defaultAgentType);
+  const tasks = new TaskService(db, environments, hosts, events, projects, execution, config.defaultAgentType);
   const triggers = new TriggerService(db, tasks);
   events.subscribe((event) => triggers.onEvent(event));
   const runtimeSessions = new SessionTokenService(
@@ -97,7 +102,7 @@ export function createServices(db: Db, config: Config, log: Logger) {
     familyRevoked,
   );
   const releaseKeys = new ReleaseKeyService(db, audit, config.updatePublicKeys);
-  const updates = new UpdateService(db, audit, commands, releaseKeys, config.publicUrl);
+  const updates = new UpdateService(db, hosts, audit, commands, releaseKeys, config.publicUrl);
   events.subscribe((event) => {
     // A runtime.update command that ended carries a grant nobody may use any more.
     if (
@@ -108,7 +113,7 @@ export function createServices(db: Db, config: Config, log: Logger) {
       return updates.scrubSpentGrants(event.hostId);
     }
   });
-  const delegations = new DelegationService(db, audit, commands);
+  const delegations = new DelegationService(db, hosts, audit, commands);
   events.subscribe((event) => delegations.onEvent(event));
   const window = config.rateLimitWindowSeconds;
   const rateLimits = new RateLimits({
@@ -117,7 +122,6 @@ export function createServices(db: Db, config: Config, log: Logger) {
     deviceStarts: { limit: config.rateLimitDeviceStarts, windowSeconds: window },
     trustProxy: config.trustProxy,
   });
-  const hosts = new HostService(db, environments, events);
   const external =
     config.oidcIssuer && config.oidcJwksUrl && config.oidcAudience
       ? { issuer: config.oidcIssuer, jwksUrl: config.oidcJwksUrl, audience: config.oidcAudience }
@@ -130,9 +134,20 @@ export function createServices(db: Db, config: Config, log: Logger) {
       return config.loginLockoutSeconds;
     },
   });
-  const runtime = new RuntimeService(db, runtimeSessions, events, config.bootstrapTokenTtlSeconds);
+  const runtime = new RuntimeService(db, hosts, runtimeSessions, events, config.bootstrapTokenTtlSeconds);
+  const agents = new AgentService(db, {
+    commands,
+    hosts,
+    environments,
+    runtime,
+    safety,
+    execution,
+    events,
+    log,
+    limits: { maxBytes: config.maxBodyBytes, maxDepth: config.maxJsonDepth },
+  });
   return {
-    db,
+    agents,
     machines: new MachineService(db, hosts, runtime, execution),
     workers: new WorkerService(db, runtime, config.workerTokenTtlSeconds),
     audit,

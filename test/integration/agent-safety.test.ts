@@ -308,7 +308,7 @@ describe.each(setups)("safety with $label", ({ backend, external }) => {
   test("an agent report that it started a command (delayed past the grace) wins over the sweeper's expiry", async () => {
     const { host: h } = await agentFor(t, envId, "swept");
     expect((await host(h.id)).estop).toMatchObject({ state: "unknown", requested: null }); // no agent ever reported
-    const [{ tenantId }] = await t.plane.services.db
+    const [{ tenantId }] = await t.plane.database.db
       .select({ tenantId: hosts.tenantId })
       .from(hosts)
       .where(eq(hosts.id, h.id));

@@ -19,7 +19,7 @@ describe.each(backends)("two-person rule on $name", (backend) => {
     const tenantId = me.tenantId ?? me.user?.tenantId;
     const bobId = `usr_bob_${crypto.randomUUID().slice(0, 8)}`;
     // Approving is for tenant admins (permission table): the second person is another admin.
-    await t.plane.services.db.insert(users).values({ id: bobId, tenantId, name: "bob", role: "admin" });
+    await t.plane.database.db.insert(users).values({ id: bobId, tenantId, name: "bob", role: "admin" });
     bob = (await t.plane.services.apiKeys.create({ tenantId, userId: bobId }, "bob")).key;
   });
   afterAll(() => t?.stop());

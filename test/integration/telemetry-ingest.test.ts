@@ -18,7 +18,7 @@ describe.each(backends)("telemetry ingest and retention on $name", (backend) => 
   let tenantId: string;
   const hostIds: string[] = [];
   const count = async (where = sql`true`) => {
-    const [row] = await t.plane.services.db
+    const [row] = await t.plane.database.db
       .select({ n: sql<number>`count(*)::int` })
       .from(sql`telemetry_points`)
       .where(where);
@@ -58,7 +58,7 @@ describe.each(backends)("telemetry ingest and retention on $name", (backend) => 
   });
 
   test("a saturated writer refuses at once (nothing stored of the refused batch); room frees as batches commit", async () => {
-    const writer = new TelemetryWriter(t.plane.services.db, {
+    const writer = new TelemetryWriter(t.plane.database.db, {
       flushMs: 50,
       maxBatch: 1_000,
       maxInFlight: 1,
@@ -110,7 +110,7 @@ describe.each(backends)("telemetry ingest and retention on $name", (backend) => 
     await hosts.recordTelemetry(otherTenant, otherHost, aged(1, 10)); // the other tenant keeps 30 days
     const before = await count();
 
-    const replica = () => new TelemetryRetention(t.plane.services.db, t.plane.services.tenants, 0, () => {});
+    const replica = () => new TelemetryRetention(t.plane.database.db, t.plane.services.tenants, 0, () => {});
     const results = await Promise.all([replica().sweep(), replica().sweep()]);
     const deleted = results.reduce<number>((sum, n) => sum + (n ?? 0), 0);
     expect(deleted).toBe(3_000);

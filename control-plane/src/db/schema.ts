@@ -1,5 +1,6 @@
 /** The database schema: single source of truth; migrations are generated from it (`npm run db:generate`). */
 import { sql } from "drizzle-orm";
+import { COMMAND_STATUSES, TASK_STATUSES } from "../lib/lifecycle";
 import {
   bigint,
   boolean,
@@ -277,8 +278,6 @@ export const hosts = pgTable(
   ],
 );
 
-export const COMMAND_STATUSES = ["pending", "running", "completed", "failed", "cancelled", "expired"] as const;
-
 /** Safety policy set versions at a command's creation: the host's desired one and the one its agent enforced. */
 export interface PolicyVersionAtCreation {
   desired: number;
@@ -316,17 +315,6 @@ export const commands = pgTable(
       .where(sql`${t.status} = 'pending' and ${t.notAfter} is not null`),
   ],
 );
-
-/** Task lifecycle (lib/lifecycle.ts TASK_NEXT): pending → assigned → running ⇄ suspended → completed | failed | cancelled. */
-export const TASK_STATUSES = [
-  "pending",
-  "assigned",
-  "running",
-  "suspended",
-  "completed",
-  "failed",
-  "cancelled",
-] as const;
 
 export const triggers = pgTable(
   "triggers",

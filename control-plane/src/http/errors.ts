@@ -1,6 +1,11 @@
-/** The error model: every failure is `{ "error": "message" }` with the status of auth-and-error-model.txt. */
+/**
+ * The error model: every failure is `{ "error": "message" }` with the status of auth-and-error-model.txt.
+ * Domain errors thrown by services are mapped to HTTP here, and only here.
+ */
 import { Elysia } from "elysia";
+import { DomainError, type DomainErrorKind } from "../lib/errors";
 
+/** An HTTP-only refusal (e.g. 413 for a body too large); services throw domain errors instead. */
 export class HttpError extends Error {
   constructor(
     readonly status: number,
@@ -14,10 +19,31 @@ export class HttpError extends Error {
 }
 
 export const badRequest = (message: string) => new HttpError(400, message);
-export const unauthorized = (message = "missing or invalid credential") => new HttpError(401, message);
-export const forbidden = (message: string) => new HttpError(403, message);
-export const notFound = (what: string) => new HttpError(404, `${what} not found`);
-export const conflict = (message: string) => new HttpError(409, message);
+
+export const HTTP_STATUS_OF: Record<DomainErrorKind, number> = {
+  invalid: 400,
+  unauthenticated: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  unprocessable: 422,
+  too_many: 429,
+};
+
+/** The one HTTP form of a domain error: `{error}` (+ `retryAfterSeconds` and `Retry-After` when it says when). */
+export function toHttpError(error: DomainError): HttpError {
+  const { retryAfterSeconds: wait, fields = {} } = error.detail;
+  const status = HTTP_STATUS_OF[error.kind];
+  return wait === undefined
+    ? new HttpError(status, error.message, fields)
+    : new HttpError(status, error.message, { ...fields, retryAfterSeconds: wait }, { "retry-after": String(wait) });
+}
+
+/** The response of an error answered outside the error handler (e.g. in `onRequest`). */
+export function errorResponse(error: DomainError | HttpError): Response {
+  const http = error instanceof DomainError ? toHttpError(error) : error;
+  return Response.json({ error: http.message, ...http.extra }, { status: http.status, headers: http.headers });
+}
 
 interface ValueErrorLike {
   path?: string;
@@ -43,7 +69,7 @@ export function describeValidation(error: { type?: unknown; valueError?: ValueEr
 function fromDatabase(error: unknown): HttpError | undefined {
   const code =
     (error as { code?: unknown; cause?: { code?: unknown } })?.cause?.code ?? (error as { code?: unknown })?.code;
-  if (code === "23505") return conflict("a resource with the same unique value already exists");
+  if (code === "23505") return new HttpError(409, "a resource with the same unique value already exists");
   if (code === "23503") return badRequest("a referenced resource does not exist");
   if (code === "22021" || code === "22P05") return badRequest("invalid text: NUL characters are not allowed");
   if (code === "22P02" || code === "22007" || code === "22008" || code === "22003") return badRequest("invalid value");
@@ -59,9 +85,15 @@ export const errorHandler = (log: (msg: string, err: unknown) => void) =>
       Object.assign(set.headers, headers);
       return Response.json(body, { status, headers });
     };
-    if (error instanceof HttpError) return json(error.status, { error: error.message, ...error.extra }, error.headers);
+    const known = error instanceof DomainError ? toHttpError(error) : error;
+    if (known instanceof HttpError) return json(known.status, { error: known.message, ...known.extra }, known.headers);
     switch (code) {
       case "VALIDATION":
+        // An answer that does not match its declared schema is our bug, never the client's.
+        if ((error as { type?: unknown }).type === "response") {
+          log("response does not match its schema", error);
+          return json(500, { error: "internal server error" });
+        }
         return json(400, { error: describeValidation(error as never) });
       case "PARSE":
         return json(400, { error: "invalid request body: malformed JSON or unsupported content type" });

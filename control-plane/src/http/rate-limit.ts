@@ -3,7 +3,9 @@
  * failed attempts per targeted credential, and budgets for unauthenticated writes. Per process.
  */
 import { Elysia } from "elysia";
-import { RateLimiter, isFailedCredential, normalizeAddress, tooManyRequests, type RateRule } from "../lib/rate-limit";
+import { tooMany } from "../lib/errors";
+import { RateLimiter, isFailedCredential, normalizeAddress, type RateRule } from "../lib/rate-limit";
+import { errorResponse } from "./errors";
 
 export interface RateLimitSettings {
   /** Failed authentications (401s and refused secrets) per client address. */
@@ -46,7 +48,7 @@ export class RateLimits {
    */
   async guardCredential<T>(target: string, attempt: () => Promise<T>): Promise<T> {
     const wait = this.failuresByCredential.retryAfter(target);
-    if (wait !== undefined) throw tooManyRequests(wait, "too many failed attempts for this credential; retry later");
+    if (wait !== undefined) throw tooMany(wait, "too many failed attempts for this credential; retry later");
     try {
       return await attempt();
     } catch (error) {
@@ -67,8 +69,7 @@ export const rateLimiting = (limits: RateLimits) =>
       if (new URL(request.url).pathname === "/health") return;
       const wait = limits.failuresBySource.retryAfter(limits.source(request, server));
       if (wait === undefined) return;
-      const error = tooManyRequests(wait, "too many failed authentication attempts; retry later");
-      return Response.json({ error: error.message, ...error.extra }, { status: 429, headers: error.headers });
+      return errorResponse(tooMany(wait, "too many failed authentication attempts; retry later"));
     })
     .onError({ as: "global" }, ({ error, request, server }) => {
       if (isFailedCredential(error)) limits.failuresBySource.hit(limits.source(request, server));

@@ -1,9 +1,9 @@
 /** Schemas shared by the command and task APIs (same lifecycle). */
 import { t } from "elysia";
 import { oneOf } from "./params";
-import { STATUSES } from "../lib/lifecycle";
+import { COMMAND_STATUSES } from "../lib/lifecycle";
 
-export const WorkStatus = oneOf(STATUSES);
+export const WorkStatus = oneOf(COMMAND_STATUSES);
 
 export const TransitionBody = t.Object({
   status: WorkStatus,

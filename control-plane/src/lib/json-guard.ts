@@ -61,3 +61,16 @@ export function parseUntrustedJson(text: string, maxDepth = MAX_JSON_DEPTH): Jso
   const reason = unstorable(value);
   return reason ? { ok: false, reason } : { ok: true, value };
 }
+
+export type JsonObjectResult = { ok: true; value: Record<string, unknown> } | { ok: false; reason: string };
+
+/** Parses untrusted JSON that must be an object: bounded size and depth, no NUL, finite numbers. */
+export function parseJsonObject(text: string, limits: { maxBytes: number; maxDepth: number }): JsonObjectResult {
+  if (text.length > limits.maxBytes) return { ok: false, reason: `larger than ${limits.maxBytes} bytes` };
+  const parsed = parseUntrustedJson(text, limits.maxDepth);
+  if (!parsed.ok) return parsed;
+  const value = parsed.value;
+  return value && typeof value === "object" && !Array.isArray(value)
+    ? { ok: true, value: value as Record<string, unknown> }
+    : { ok: false, reason: "not a JSON object" };
+}

@@ -1,7 +1,7 @@
 /** Keyset pagination over (created_at, id), newest first, with an opaque cursor. */
 import { sql, type SQL } from "drizzle-orm";
 import type { PgColumn } from "drizzle-orm/pg-core";
-import { badRequest } from "../http/errors";
+import { invalid } from "./errors";
 
 export const DEFAULT_LIMIT = 50;
 export const MAX_LIMIT = 200;
@@ -27,7 +27,7 @@ export function afterCursor(cursor: string | undefined, createdAt: PgColumn, id:
   try {
     parsed = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
   } catch {
-    throw badRequest("invalid cursor");
+    throw invalid("invalid cursor");
   }
   if (
     !Array.isArray(parsed) ||
@@ -35,7 +35,7 @@ export function afterCursor(cursor: string | undefined, createdAt: PgColumn, id:
     typeof parsed[1] !== "string" ||
     Number.isNaN(Date.parse(parsed[0]))
   ) {
-    throw badRequest("invalid cursor");
+    throw invalid("invalid cursor");
   }
   return sql`(${createdAt}, ${id}) < (${new Date(parsed[0]).toISOString()}::timestamptz, ${parsed[1]})`;
 }

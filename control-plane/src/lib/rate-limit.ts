@@ -2,7 +2,7 @@
  * Rate limits: fixed-window counters per key (a client address, a targeted credential), kept in this process's
  * memory. With several replicas each one counts for itself, so a client gets up to N× the budget across N replicas.
  */
-import { HttpError } from "../http/errors";
+import { DomainError, tooMany } from "./errors";
 
 export interface RateRule {
   /** Events allowed per window; 0 disables the rule. */
@@ -46,10 +46,10 @@ export class RateLimiter {
     return window.count > this.rule.limit ? this.secondsLeft(window) : undefined;
   }
 
-  /** Throws 429 if `key` is out of budget; otherwise counts the event. */
+  /** Throws `too_many` if `key` is out of budget; otherwise counts the event. */
   take(key: string, message = "too many requests") {
     const wait = this.hit(key);
-    if (wait !== undefined) throw tooManyRequests(wait, message);
+    if (wait !== undefined) throw tooMany(wait, message);
   }
 
   get size() {
@@ -81,18 +81,9 @@ export class RateLimiter {
   }
 }
 
-/** 429 `{error, retryAfterSeconds}` with a `Retry-After` header (as device polling's `slow_down`). */
-export const tooManyRequests = (retryAfterSeconds: number, message = "too many requests") =>
-  new HttpError(429, message, { retryAfterSeconds }, { "retry-after": String(retryAfterSeconds) });
-
-/**
- * A refused credential or secret (unknown device code, user code, grant token...): counts as a failed attempt
- * against the caller's budget, like every 401.
- */
-export class CredentialRejected extends HttpError {}
-
+/** A failed authentication or a refused secret: counts against the caller's failed-authentication budget. */
 export const isFailedCredential = (error: unknown) =>
-  error instanceof CredentialRejected || (error instanceof HttpError && error.status === 401);
+  error instanceof DomainError && (error.kind === "unauthenticated" || error.detail.rejectedCredential === true);
 
 /**
  * One spelling per client address: `::ffff:1.2.3.4` (HTTP on a dual-stack socket) and gRPC peers (`1.2.3.4:port`,

@@ -2,7 +2,7 @@
 import { and, eq, inArray, sql } from "drizzle-orm";
 import type { Queryable } from "../db/connect";
 import { type commands, tasks } from "../db/schema";
-import { conflict, notFound } from "../http/errors";
+import { conflict, notFound } from "./errors";
 import { isTaskTerminal, isTerminal, sourcesOf, taskSourcesOf, type Status, type TaskStatus } from "./lifecycle";
 
 type WorkTable = typeof commands | typeof tasks;
@@ -13,14 +13,35 @@ export interface TransitionInput {
   error?: string;
 }
 
+/** What a compare-and-set transition did: moved the row, or found no such row, or found it in another status. */
+export type TransitionOutcome<Row> =
+  | { moved: true; row: Row }
+  | { moved: false; missing: true }
+  | { moved: false; missing: false; current: string };
+
+/** Applies a transition; a missing row is `not_found`, a row in a status it cannot leave that way a `conflict`. */
 export async function transitionRow<T extends WorkTable>(
   q: Queryable,
   table: T,
   what: string,
   tenantId: string,
   id: string,
-  { status, result, error }: TransitionInput,
+  input: TransitionInput,
 ): Promise<T["$inferSelect"]> {
+  const outcome = await tryTransitionRow(q, table, tenantId, id, input);
+  if (outcome.moved) return outcome.row;
+  if (outcome.missing) throw notFound(what);
+  throw conflict(`cannot transition ${what} from ${outcome.current} to ${input.status}`);
+}
+
+/** Applies a transition if the row's current status allows it; says what happened instead of throwing. */
+export async function tryTransitionRow<T extends WorkTable>(
+  q: Queryable,
+  table: T,
+  tenantId: string,
+  id: string,
+  { status, result, error }: TransitionInput,
+): Promise<TransitionOutcome<T["$inferSelect"]>> {
   const t = table as typeof commands; // both tables share these columns
   const now = new Date();
   // Tasks have their own state machine (assigned, suspended); commands the shared one.
@@ -39,11 +60,10 @@ export async function transitionRow<T extends WorkTable>(
     })
     .where(and(eq(t.id, id), eq(t.tenantId, tenantId), inArray(t.status, sources as Status[])))
     .returning();
-  if (row) return row as T["$inferSelect"];
+  if (row) return { moved: true, row: row as T["$inferSelect"] };
   const [current] = await q
     .select({ status: t.status })
     .from(t)
     .where(and(eq(t.id, id), eq(t.tenantId, tenantId)));
-  if (!current) throw notFound(what);
-  throw conflict(`cannot transition ${what} from ${current.status} to ${status}`);
+  return current ? { moved: false, missing: false, current: current.status } : { moved: false, missing: true };
 }

@@ -1,22 +1,40 @@
 /**
- * gRPC: real-time agent sessions (commands pushed without the broker hop; acks, status, telemetry and log lines
- * streamed back, resumable by sequence number) and the operator's live watch / send-command calls.
+ * gRPC: the adapter of real-time agent sessions over the agents module (commands pushed without the broker hop;
+ * acks, status, telemetry and log lines streamed back, resumable by sequence number) and the operator's live
+ * watch / send-command calls. Domain errors are mapped to gRPC status codes here, once.
  */
 import * as grpc from "@grpc/grpc-js";
-import { HttpError } from "../http/errors";
-import { parseUntrustedJson } from "../lib/json-guard";
+import { type DomainErrorKind, isDomainError } from "../lib/errors";
+import { parseJsonObject } from "../lib/json-guard";
 import type { ClusterEvents, WatchedEvent } from "../lib/cluster-events";
+import type { CommandToDeliver } from "../lib/events";
+import { type AgentRef, type LiveSession, toWireCommand, toWireEstop } from "../modules/agents/service";
 import { bearerToken, type UserPrincipal } from "../modules/auth/principal";
 import type { RuntimePrincipal } from "../modules/runtime/principal";
 import type { Services } from "../services";
-import { isJsonObject } from "@edge/proto/json";
 import { AgentSessionService, OperatorService, type AgentFrame, type ServerFrameOut } from "@edge/proto/grpc";
-import type { AgentInbox } from "./agent-inbox";
-import { toWireCommand, toWireEstop, type CommandToPush, type LiveSession, type LiveSessions } from "./live-sessions";
 import { normalizeAddress } from "../lib/rate-limit";
 
 type Status = grpc.status;
 const statusError = (code: Status, details: string) => Object.assign(new Error(details), { code, details });
+
+export const GRPC_STATUS_OF: Record<DomainErrorKind, Status> = {
+  invalid: grpc.status.INVALID_ARGUMENT,
+  unauthenticated: grpc.status.UNAUTHENTICATED,
+  forbidden: grpc.status.PERMISSION_DENIED,
+  not_found: grpc.status.NOT_FOUND,
+  conflict: grpc.status.FAILED_PRECONDITION,
+  unprocessable: grpc.status.INVALID_ARGUMENT,
+  too_many: grpc.status.RESOURCE_EXHAUSTED,
+};
+
+/** The one gRPC form of an error: a status error as is, a domain error by its kind, anything else INTERNAL. */
+function toGrpcError(err: unknown, log: (msg: string, err: unknown) => void): Error {
+  if (isDomainError(err)) return statusError(GRPC_STATUS_OF[err.kind], err.message);
+  if ((err as { code?: unknown })?.code !== undefined && err instanceof Error) return err;
+  log("gRPC call failed", err);
+  return statusError(grpc.status.INTERNAL, "internal error");
+}
 
 /** The `authorization` metadata, read like the HTTP header of the same name. */
 function authorization(metadata: grpc.Metadata): string | undefined {
@@ -24,7 +42,7 @@ function authorization(metadata: grpc.Metadata): string | undefined {
   return typeof value === "string" ? value : undefined;
 }
 
-const commandFrame = (c: CommandToPush): ServerFrameOut => ({ command: toWireCommand(c) });
+const commandFrame = (c: CommandToDeliver): ServerFrameOut => ({ command: toWireCommand(c) });
 
 export interface GrpcServerOptions {
   port: number;
@@ -38,32 +56,23 @@ export interface GrpcServer {
 
 export async function startGrpcServer(
   services: Services,
-  inbox: AgentInbox,
-  sessions: LiveSessions,
   cluster: ClusterEvents,
   opts: GrpcServerOptions,
 ): Promise<GrpcServer> {
   const server = new grpc.Server();
   server.addService(AgentSessionService, {
-    Connect: (call: grpc.ServerDuplexStream<AgentFrame, ServerFrameOut>) =>
-      agentSession(services, inbox, sessions, call),
+    Connect: (call: grpc.ServerDuplexStream<AgentFrame, ServerFrameOut>) => agentSession(services, call),
   });
-  server.addService(OperatorService, operator(services, sessions, cluster));
+  server.addService(OperatorService, operator(services, cluster));
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync(`${opts.host}:${opts.port}`, grpc.ServerCredentials.createInsecure(), (err, bound) =>
       err ? reject(err) : resolve(bound),
     ),
   );
-  const revoked = services.events.subscribe((event) => {
-    if (event.type === "runtime.revoked") sessions.abortRuntime(event.runtimeId, "runtime identity revoked");
-    if (event.type === "session.revoked" && event.runtimeId)
-      sessions.abortRuntime(event.runtimeId, "runtime session revoked");
-  });
   return {
     port,
     async stop() {
-      revoked();
-      sessions.abortAll("control plane shutting down");
+      services.agents.abortAllSessions("control plane shutting down");
       // Watches and sessions are endless streams: give calls a moment, then cut them.
       await Promise.race([new Promise<void>((resolve) => server.tryShutdown(() => resolve())), Bun.sleep(500)]);
       server.forceShutdown();
@@ -72,13 +81,10 @@ export async function startGrpcServer(
 }
 
 /** One agent's Connect stream: hello → welcome (+ pending commands), then sequenced frames acknowledged cumulatively. */
-function agentSession(
-  services: Services,
-  inbox: AgentInbox,
-  sessions: LiveSessions,
-  call: grpc.ServerDuplexStream<AgentFrame, ServerFrameOut>,
-) {
+function agentSession(services: Services, call: grpc.ServerDuplexStream<AgentFrame, ServerFrameOut>) {
+  const { agents } = services;
   let principal: RuntimePrincipal | undefined;
+  let agent: AgentRef | undefined;
   let session: LiveSession | undefined;
   let lastSeq = 0;
   let ended = false;
@@ -88,7 +94,7 @@ function agentSession(
   const finish = (error?: Error) => {
     if (ended) return;
     ended = true;
-    if (principal && session) sessions.close(principal.tenantId, principal.hostId, session);
+    if (agent && session) agents.closeSession(agent, session);
     if (error) call.emit("error", error);
     else call.end();
   };
@@ -96,7 +102,7 @@ function agentSession(
   const authenticated = (async () => {
     principal = await withAuthBudget(services, call.getPeer(), async () => {
       const token = bearerToken(authorization(call.metadata));
-      return token ? await services.runtime.principalForAccessToken(token) : undefined;
+      return token ? await agents.authenticate(token) : undefined;
     });
     if (!principal) throw statusError(grpc.status.UNAUTHENTICATED, "missing, invalid or revoked runtime access token");
   })();
@@ -106,9 +112,7 @@ function agentSession(
     queue = queue
       .then(() => (ended ? undefined : handle(frame)))
       .catch((err) => {
-        const code = (err as { code?: number }).code;
-        if (code === undefined) services.log.error("agent session frame failed", err);
-        finish(code === undefined ? statusError(grpc.status.INTERNAL, "internal error") : (err as Error));
+        finish(toGrpcError(err, (msg, e) => services.log.error(`agent session: ${msg}`, e)));
       });
   });
   // An agent that sends nothing still learns at once that its token is bad.
@@ -119,37 +123,33 @@ function agentSession(
 
   async function handle(frame: AgentFrame) {
     const me = principal!;
-    const agent = { tenantId: me.tenantId, hostId: me.hostId, runtimeId: me.runtimeId };
+    const { inbox } = agents;
     if (!session) {
       if (frame.body !== "hello") throw statusError(grpc.status.FAILED_PRECONDITION, "the first frame must be hello");
-      lastSeq = await inbox.sequences.open(agent);
-      session = {
+      agent = { tenantId: me.tenantId, hostId: me.hostId, runtimeId: me.runtimeId };
+      const live: LiveSession = {
         runtimeId: me.runtimeId,
         pushCommand: (command) => write(commandFrame(command)),
         pushCancel: (commandId, reason) => write({ cancel: { commandId, reason, atMs: Date.now() } }),
         pushEstop: (order) => write({ estop: toWireEstop(order) }),
         abort: (reason) => finish(statusError(grpc.status.UNAUTHENTICATED, reason)),
       };
+      session = live;
+      const opened = await agents.openSession(agent, live);
+      lastSeq = opened.lastSeq;
       write({ welcome: { lastAgentSeq: lastSeq, hostId: me.hostId } });
-      // The emergency stop state first, ahead of any command (the agent re-acknowledges a known generation).
-      const order = await services.safety.currentOrder(me.tenantId, me.hostId);
-      if (order) write({ estop: toWireEstop(order) });
-      sessions.open(me.tenantId, me.hostId, session);
-      // Reconcile: pending commands are (re)delivered; running ones are answered with their final report.
-      for (const command of await services.commands.unfinishedFor(me.tenantId, me.hostId)) write(commandFrame(command));
+      await opened.start();
+      if (ended) agents.closeSession(agent, live); // the stream ended while it opened: nothing may push to it
       return;
     }
-    if (frame.body === "log" && frame.log) {
-      services.events.publish({ type: "command.log", tenantId: me.tenantId, hostId: me.hostId, ...frame.log });
-      return;
-    }
+    if (frame.body === "log" && frame.log) return inbox.liveLog(me.tenantId, me.hostId, frame.log);
     if (frame.body === "safety" && frame.safety) return inbox.safety(me.tenantId, me.hostId, frame.safety);
     if (!frame.seq) return; // resendable frames carry a seq; anything else is not ours to process
     const inRange = (n: number) => Number.isSafeInteger(n) && n >= 0;
     if (!inRange(frame.seq) || !inRange(frame.seqFloor ?? 0))
       throw statusError(grpc.status.INVALID_ARGUMENT, "seq out of range");
     // The same per-agent sequence as MQTT: a frame processed before (on any transport or replica) is not re-applied.
-    await inbox.numbered(agent, frame.seq, frame.seqFloor ?? 0, async () => {
+    await inbox.numbered(agent!, frame.seq, frame.seqFloor ?? 0, async () => {
       if (frame.body === "update" && frame.update) await inbox.commandUpdate(me.tenantId, me.hostId, frame.update);
       else if (frame.body === "status" && frame.status) await inbox.status(me.tenantId, me.hostId, frame.status);
       else if (frame.body === "commandLog" && frame.commandLog)
@@ -164,11 +164,7 @@ function agentSession(
 }
 
 /** Operator calls: authenticated with an API key or user access token, tenant-scoped. */
-function operator(
-  services: Services,
-  sessions: LiveSessions,
-  cluster: ClusterEvents,
-): grpc.UntypedServiceImplementation {
+function operator(services: Services, cluster: ClusterEvents): grpc.UntypedServiceImplementation {
   /** `peer` given: a failure counts against that client address's failed-authentication budget. */
   async function user(metadata: grpc.Metadata, peer?: string): Promise<UserPrincipal> {
     const principal = async () => services.authenticator.user(authorization(metadata)).catch(() => undefined);
@@ -176,20 +172,7 @@ function operator(
     if (!me) throw statusError(grpc.status.UNAUTHENTICATED, "missing or invalid credential");
     return me;
   }
-  const asStatus = (err: unknown) => {
-    if ((err as { code?: unknown }).code !== undefined && !(err instanceof HttpError)) return err as Error;
-    if (err instanceof HttpError) {
-      const code =
-        err.status === 404
-          ? grpc.status.NOT_FOUND
-          : err.status === 401
-            ? grpc.status.UNAUTHENTICATED
-            : grpc.status.INVALID_ARGUMENT;
-      return statusError(code, err.message);
-    }
-    services.log.error("operator call failed", err);
-    return statusError(grpc.status.INTERNAL, "internal error");
-  };
+  const asStatus = (err: unknown) => toGrpcError(err, (msg, e) => services.log.error(`operator: ${msg}`, e));
 
   return {
     Watch(call: grpc.ServerWritableStream<{ hostId: string; taskId: string }, unknown>) {
@@ -246,19 +229,16 @@ function operator(
         let params: Record<string, unknown> = {};
         if (paramsJson) {
           // The same limits as a REST body: bounded size and depth, no NUL, finite numbers.
-          if (paramsJson.length > services.config.maxBodyBytes)
-            throw statusError(grpc.status.INVALID_ARGUMENT, "params_json is too large");
-          const parsed = parseUntrustedJson(paramsJson, services.config.maxJsonDepth);
+          const limits = { maxBytes: services.config.maxBodyBytes, maxDepth: services.config.maxJsonDepth };
+          const parsed = parseJsonObject(paramsJson, limits);
           if (!parsed.ok) throw statusError(grpc.status.INVALID_ARGUMENT, `params_json: ${parsed.reason}`);
-          if (!isJsonObject(parsed.value))
-            throw statusError(grpc.status.INVALID_ARGUMENT, "params_json must be a JSON object");
           params = parsed.value;
         }
         if (!/^[a-z][a-z0-9_.-]{0,99}$/.test(kind)) throw statusError(grpc.status.INVALID_ARGUMENT, "invalid kind");
         await services.hosts
           .get(me.tenantId, hostId)
           .catch(() => Promise.reject(statusError(grpc.status.NOT_FOUND, "host not found")));
-        const live = sessions.has(me.tenantId, hostId);
+        const live = services.agents.hasLiveSession(me.tenantId, hostId);
         const command = await services.commands.create(me.tenantId, {
           hostId,
           kind,

@@ -6,10 +6,8 @@ import type { Services } from "../services";
 import { startEmbeddedBroker, type BrokerIdentity, type EmbeddedBroker } from "./embedded-broker";
 import type { Database } from "../db/connect";
 import { ClusterEvents } from "../lib/cluster-events";
-import { AgentInbox } from "./agent-inbox";
 import { JsonMirror } from "./json-mirror";
 import { startGrpcServer, type GrpcServer } from "./grpc";
-import { LiveSessions } from "./live-sessions";
 import { MqttBridge } from "./mqtt";
 import { normalizeAddress } from "../lib/rate-limit";
 import { CONSUMER_ID_PREFIX } from "../modules/consumers/service";
@@ -29,13 +27,12 @@ const INTERNAL_USER = "control-plane";
 
 export async function startTransport(config: Config, services: Services, database: Database): Promise<Transport> {
   const mirror = new JsonMirror(services);
-  const inbox = new AgentInbox(services, mirror);
-  const sessions = new LiveSessions();
+  services.agents.inbox.mirrorTo(mirror);
   const cluster = new ClusterEvents(database, services.events, (err) =>
     services.log.error("cluster event relay failed", err),
   );
   await cluster.start();
-  const started = await startGrpcServer(services, inbox, sessions, cluster, {
+  const started = await startGrpcServer(services, cluster, {
     port: config.grpcPort,
     host: config.host,
   });
@@ -47,15 +44,15 @@ export async function startTransport(config: Config, services: Services, databas
     },
   };
   if (config.mqttUrl) {
-    const bridge = new MqttBridge(services, inbox, sessions, {
+    const bridge = new MqttBridge(services.agents, services.log, {
       url: config.mqttUrl,
       username: config.mqttUsername,
       password: config.mqttPassword,
       sharedGroup: config.mqttSharedGroup,
       clientId: config.mqttClientId,
-      redeliveryMs: config.commandRedeliverySeconds * 1000,
     });
     await bridge.start();
+    services.agents.delivery.start(bridge, config.commandRedeliverySeconds * 1000);
     mirror.start((name, payload, retain) => bridge.publishQos0(name, payload, retain));
     return {
       mqttUrl: config.mqttUrl,
@@ -64,6 +61,7 @@ export async function startTransport(config: Config, services: Services, databas
       credentials: { username: config.mqttUsername, password: config.mqttPassword },
       async stop() {
         mirror.stop();
+        services.agents.delivery.stop();
         await grpc.stop();
         await bridge.stop();
       },
@@ -90,7 +88,7 @@ export async function startTransport(config: Config, services: Services, databas
       return consumer && { kind: "consumer", ...consumer };
     }
     if (!password || username !== clientId) return undefined;
-    const principal = await services.runtime.principalForAccessToken(password);
+    const principal = await services.agents.authenticate(password);
     if (!principal || principal.runtimeId !== clientId) return undefined;
     return { kind: "agent", tenantId: principal.tenantId, hostId: principal.hostId, runtimeId: principal.runtimeId };
   };
@@ -118,13 +116,13 @@ export async function startTransport(config: Config, services: Services, databas
     if (event.type === "consumer_key.revoked") broker.disconnectConsumer(event.keyId);
   });
   const host = config.host === "0.0.0.0" ? "127.0.0.1" : config.host;
-  const bridge = new MqttBridge(services, inbox, sessions, {
+  const bridge = new MqttBridge(services.agents, services.log, {
     url: `mqtt://${host}:${broker.port}`,
     username: INTERNAL_USER,
     password: internalSecret,
-    redeliveryMs: config.commandRedeliverySeconds * 1000,
   });
   await bridge.start();
+  services.agents.delivery.start(bridge, config.commandRedeliverySeconds * 1000);
   mirror.start((name, payload, retain) => bridge.publishQos0(name, payload, retain));
   return {
     mqttUrl: `mqtt://${host}:${broker.port}`,
@@ -135,6 +133,7 @@ export async function startTransport(config: Config, services: Services, databas
     async stop() {
       mirror.stop();
       dropRevoked();
+      services.agents.delivery.stop();
       await grpc.stop();
       await bridge.stop();
       await broker.close();

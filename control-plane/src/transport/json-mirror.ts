@@ -7,7 +7,7 @@
 import type { CleanPoint } from "../modules/hosts/telemetry";
 import type { BoundedStatus } from "../modules/hosts/status-report";
 import type { Services } from "../services";
-import { jsonTopic, type JsonPresence, type JsonStatus, type JsonTelemetryPoint } from "../../../proto/wire";
+import { jsonTopic, type JsonPresence, type JsonStatus, type JsonTelemetryPoint } from "@edge/proto/wire";
 
 /** Sends one message, QoS 0, without waiting for anything. */
 export type MirrorPublish = (topic: string, payload: string, retain: boolean) => void;

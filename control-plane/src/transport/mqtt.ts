@@ -1,13 +1,13 @@
 /**
- * The control plane's side of MQTT: sends commands and policy sets to agents, and turns their
- * acks, status reports, telemetry and presence into database state. Numbered agent messages are applied at most
- * once (the agent's shared delivery sequence) and answered with a receipt once committed: the broker's PUBACK
- * only means the broker has the message, and a broker with no subscriber drops it.
+ * The control plane's MQTT adapter over the agents module: decodes what agents publish (acks, status, telemetry,
+ * presence...) and hands it to the module; encodes and publishes what the module sends (it is delivery's broker
+ * outlet). Numbered agent messages are answered with a receipt once applied: the broker's PUBACK only means the
+ * broker has the message, and a broker with no subscriber drops it.
  */
 import mqtt, { type MqttClient } from "mqtt";
-import { createHash, randomBytes } from "node:crypto";
-import type { CommandToDeliver, DomainEvent, EstopOrder } from "../lib/events";
-import type { Services } from "../services";
+import { randomBytes } from "node:crypto";
+import type { Logger } from "@edge/proto/log";
+import { type AgentService, type BrokerOutlet, type OutboundMessages, storableText } from "../modules/agents/service";
 import {
   PresenceState,
   codecs,
@@ -15,12 +15,9 @@ import {
   parseTopic,
   topic,
   type AgentSequenced,
-  type Channel,
   type Codec,
 } from "@edge/proto/wire";
 import { TelemetryBusy } from "../modules/hosts/telemetry-writer";
-import { storableText, type AgentInbox } from "./agent-inbox";
-import { toWireCommand, toWireEstop, type LiveSessions } from "./live-sessions";
 
 export interface MqttBridgeOptions {
   url: string;
@@ -33,12 +30,7 @@ export interface MqttBridgeOptions {
    * while this replica restarts. A complement only: agents resend whatever is not receipted anyway.
    */
   clientId?: string;
-  /** Re-sends commands pending for this long (their first delivery may have been lost); 0 = never. */
-  redeliveryMs?: number;
 }
-
-/** At most this many commands are re-sent per sweep. */
-const REDELIVERY_BATCH = 500;
 
 /** Decodes a payload, or undefined for bytes that are not that message (dropped, never fatal). */
 function decode<T>(codec: Codec<T>, payload: Uint8Array): T | undefined {
@@ -49,16 +41,22 @@ function decode<T>(codec: Codec<T>, payload: Uint8Array): T | undefined {
   }
 }
 
-export class MqttBridge {
+/** The codec of each channel the control plane publishes on. */
+const OUTBOUND_CODECS: { [C in keyof OutboundMessages]: Codec<unknown, OutboundMessages[C]> } = {
+  cmd: codecs.command,
+  cancel: codecs.commandCancel,
+  estop: codecs.emergencyStop,
+  policies: codecs.policySet,
+  receipt: codecs.receipt,
+};
+
+export class MqttBridge implements BrokerOutlet {
   private client?: MqttClient;
-  private unsubscribe?: () => void;
-  private redeliveryTimer?: ReturnType<typeof setInterval>;
   private readonly chains = new Map<string, Promise<void>>();
 
   constructor(
-    private readonly services: Services,
-    private readonly inbox: AgentInbox,
-    private readonly sessions: LiveSessions,
+    private readonly agents: AgentService,
+    private readonly log: Logger,
     private readonly opts: MqttBridgeOptions,
   ) {}
 
@@ -69,13 +67,13 @@ export class MqttBridge {
       password: this.opts.password,
       clean: !this.opts.clientId,
       reconnectPeriod: 1000,
-      connectTimeout: 10_000,
       // QoS 0 (the JSON mirror) is dropped while disconnected, never queued without bound.
       queueQoSZero: false,
+      connectTimeout: 10_000,
     });
     this.client = client;
     client.on("message", (name, payload) => this.enqueue(name, payload));
-    client.on("error", (err) => this.services.log.error("mqtt client error", err));
+    client.on("error", (err) => this.log.error("mqtt client error", err));
     client.on("connect", () => {
       const shared = (t: string) => (this.opts.sharedGroup ? `$share/${this.opts.sharedGroup}/${t}` : t);
       // Presence is retained, and retained messages are not delivered to shared subscriptions.
@@ -88,27 +86,28 @@ export class MqttBridge {
           [shared(everyHostTopic("status"))]: { qos: 1 },
           [shared(everyHostTopic("telemetry"))]: { qos: 1 },
         },
-        (err) => err && this.services.log.error("mqtt subscribe failed", err),
+        (err) => err && this.log.error("mqtt subscribe failed", err),
       );
     });
     await new Promise<void>((resolve, reject) => {
       client.once("connect", () => resolve());
       client.once("error", reject);
     });
-    this.unsubscribe = this.services.events.subscribe((event) => this.onEvent(event));
-    const every = this.opts.redeliveryMs ?? 0;
-    if (every > 0) {
-      this.redeliveryTimer = setInterval(
-        () => this.redeliverStale(every).catch((err) => this.services.log.error("command redelivery failed", err)),
-        every,
-      );
-    }
   }
 
   async stop(): Promise<void> {
-    clearInterval(this.redeliveryTimer);
-    this.unsubscribe?.();
     await this.client?.endAsync();
+  }
+
+  async send<C extends keyof OutboundMessages>(
+    tenantId: string,
+    hostId: string,
+    channel: C,
+    message: OutboundMessages[C],
+    { retain = false } = {},
+  ): Promise<void> {
+    const payload = OUTBOUND_CODECS[channel].encode(message);
+    await this.client!.publishAsync(topic(tenantId, hostId, channel), Buffer.from(payload), { qos: 1, retain });
   }
 
   /**
@@ -123,8 +122,8 @@ export class MqttBridge {
       .catch((err) =>
         // A saturated telemetry ingest refuses on purpose: no receipt, so the agent sends the batch again later.
         err instanceof TelemetryBusy
-          ? this.services.log.debug(`telemetry on ${name} refused: ${err.message}`)
-          : this.services.log.error(`mqtt message on ${name} failed`, err),
+          ? this.log.debug(`telemetry on ${name} refused: ${err.message}`)
+          : this.log.error(`mqtt message on ${name} failed`, err),
       )
       .finally(() => {
         if (this.chains.get(key) === next) this.chains.delete(key);
@@ -132,53 +131,11 @@ export class MqttBridge {
     this.chains.set(key, next);
   }
 
-  private async onEvent(event: DomainEvent): Promise<void> {
-    if (event.type === "estop.requested") {
-      // Every path at once, whatever the host's status: the live session (if on this replica) and the retained
-      // MQTT message, which a reconnecting agent receives as soon as it subscribes.
-      await Promise.all(event.orders.map((order) => this.sendEstop(event.tenantId, order)));
-    } else if (event.type === "command.created") {
-      // Nothing goes to a host without a live runtime: it stays pending until one connects.
-      // A live gRPC session (authenticated, dropped on revocation) is the faster path: no query, no broker hop.
-      if (this.sessions.push(event.tenantId, event.hostId, event.command)) return;
-      if (!(await this.inbox.reachable(event.tenantId, event.hostId))) return;
-      await this.sendCommand(event.tenantId, event.hostId, event.command);
-    } else if (event.type === "command.transition" && event.status === "cancelled") {
-      // The agent must stop it for real: kill it if running, never start it otherwise.
-      const reason = "cancelled by operator";
-      if (this.sessions.cancel(event.tenantId, event.hostId, event.commandId, reason)) return;
-      if (!(await this.inbox.hostHasLiveRuntime(event.tenantId, event.hostId))) return;
-      const payload = codecs.commandCancel.encode({ commandId: event.commandId, reason, atMs: Date.now() });
-      await this.publish(event.tenantId, event.hostId, "cancel", payload);
-    } else if (event.type === "policies.changed") {
-      for (const host of await this.services.hosts.list(event.tenantId, {}))
-        await this.sendPolicies(event.tenantId, host.id);
-    } else if (
-      event.type === "runtime.revoked" &&
-      !(await this.inbox.hostHasLiveRuntime(event.tenantId, event.hostId))
-    ) {
-      await this.services.hosts.setStatus(event.tenantId, event.hostId, "offline");
-    }
-  }
-
   /** A QoS 0 message (the JSON mirror): sent if connected, dropped otherwise; nothing waits for it. */
   publishQos0(name: string, payload: string, retain: boolean): void {
     this.client?.publish(name, payload, { qos: 0, retain }, (err) => {
-      if (err) this.services.log.debug(`mirror publish on ${name} dropped: ${err.message}`);
+      if (err) this.log.debug(`mirror publish on ${name} dropped: ${err.message}`);
     });
-  }
-
-  private async publish(tenantId: string, hostId: string, channel: Channel, payload: Uint8Array, retain = false) {
-    await this.client!.publishAsync(topic(tenantId, hostId, channel), Buffer.from(payload), { qos: 1, retain });
-  }
-
-  private async sendEstop(tenantId: string, order: EstopOrder) {
-    this.sessions.estop(tenantId, order);
-    await this.publish(tenantId, order.hostId, "estop", codecs.emergencyStop.encode(toWireEstop(order)), true);
-  }
-
-  private async sendCommand(tenantId: string, hostId: string, command: CommandToDeliver) {
-    await this.publish(tenantId, hostId, "cmd", codecs.command.encode(toWireCommand(command)));
   }
 
   /** Applies a numbered message once, then tells the agent it may forget it (from whichever replica this is). */
@@ -190,92 +147,43 @@ export class MqttBridge {
     apply: () => Promise<unknown>,
   ) {
     const seq = message.agentSeq ?? 0;
-    const through = await this.inbox.numbered({ tenantId, hostId, runtimeId }, seq, message.agentSeqFloor ?? 0, apply);
+    const agent = { tenantId, hostId, runtimeId };
+    const through = await this.agents.inbox.numbered(agent, seq, message.agentSeqFloor ?? 0, apply);
     if (through === undefined) return; // an agent that does not number its messages relies on the PUBACK
     // Not awaited: the host's next message need not wait for the broker's PUBACK of this receipt.
-    const receipt = codecs.receipt.encode({ throughSeq: through, seqs: seq > through ? [seq] : [] });
-    this.publish(tenantId, hostId, "receipt", receipt).catch((err) =>
-      this.services.log.error(`receipt to ${hostId} failed`, err),
-    );
-  }
-
-  /**
-   * Commands pending for longer than `ageMs` are sent again to reachable agents: the replica that created one
-   * may have died between commit and publish. The agent's durable dedupe makes extra copies harmless.
-   */
-  private async redeliverStale(ageMs: number): Promise<void> {
-    const stale = await this.services.commands.pendingSince(new Date(Date.now() - ageMs), REDELIVERY_BATCH);
-    const reachable = new Map<string, boolean>();
-    for (const command of stale) {
-      const key = `${command.tenantId}/${command.hostId}`;
-      if (!reachable.has(key)) reachable.set(key, await this.inbox.reachable(command.tenantId, command.hostId));
-      if (!reachable.get(key)) continue;
-      if (!this.sessions.push(command.tenantId, command.hostId, command))
-        await this.sendCommand(command.tenantId, command.hostId, command);
-    }
-  }
-
-  /** Publishes the host's complete policy set, retained, so a (re)connecting agent always gets it. */
-  private async sendPolicies(tenantId: string, hostId: string) {
-    const host = await this.services.hosts.get(tenantId, hostId);
-    const policies = host.environmentId
-      ? await this.services.environments.policiesOf(tenantId, host.environmentId)
-      : [];
-    const wirePolicies = policies.map((p) => ({
-      id: p.id,
-      name: p.name,
-      enabled: p.enabled,
-      rulesJson: JSON.stringify(p.rules),
-      version: p.version,
-    }));
-    // The set's version: bumped whenever its content changes; the agent acknowledges the one it enforces.
-    const fingerprint = createHash("sha256").update(JSON.stringify(wirePolicies)).digest("hex");
-    const version = await this.services.safety.policySetVersion(tenantId, hostId, fingerprint);
-    const payload = codecs.policySet.encode({ policies: wirePolicies, issuedAtMs: Date.now(), version });
-    await this.publish(tenantId, hostId, "policies", payload, true);
+    const receipt = { throughSeq: through, seqs: seq > through ? [seq] : [] };
+    this.send(tenantId, hostId, "receipt", receipt).catch((err) => this.log.error(`receipt to ${hostId} failed`, err));
   }
 
   private async handle(name: string, payload: Buffer): Promise<void> {
     const where = parseTopic(name);
     if (!where) return;
     const { tenantId, hostId, channel } = where;
-    const { commands, hosts, log } = this.services;
-    const runtimeId = await this.inbox.liveRuntimeOf(tenantId, hostId);
+    const runtimeId = await this.agents.liveRuntimeOf(tenantId, hostId);
     if (!runtimeId) {
-      log.debug(`ignoring ${channel} for ${hostId}: no live runtime identity`);
+      this.log.debug(`ignoring ${channel} for ${hostId}: no live runtime identity`);
       return;
     }
     switch (channel) {
       case "presence": {
         const presence = decode(codecs.presence, payload);
-        if (presence?.state === PresenceState.PRESENCE_STATE_ONLINE) {
-          await hosts.setStatus(tenantId, hostId, "online", {
-            agentVersion: storableText(presence.agentVersion, 100),
-            presence: true,
-          });
-          // Re-sent on every reconnect until acknowledged (the agent re-acknowledges a generation it knows).
-          const order = await this.services.safety.currentOrder(tenantId, hostId);
-          if (order) await this.sendEstop(tenantId, order);
-          await this.sendPolicies(tenantId, hostId);
-          // Reconcile after any gap (agent reconnect, or this replica starting: presence is retained): pending
-          // commands are (re)delivered, and the agent answers running ones with their final report if it has it.
-          for (const command of await commands.unfinishedFor(tenantId, hostId))
-            await this.sendCommand(tenantId, hostId, command);
-        } else if (presence?.state === PresenceState.PRESENCE_STATE_OFFLINE) {
-          await hosts.setStatus(tenantId, hostId, "offline", { presence: true });
-        }
+        // Online reconciles after any gap (agent reconnect, or this replica starting: presence is retained).
+        if (presence?.state === PresenceState.PRESENCE_STATE_ONLINE)
+          await this.agents.presence(tenantId, hostId, true, storableText(presence.agentVersion, 100));
+        else if (presence?.state === PresenceState.PRESENCE_STATE_OFFLINE)
+          await this.agents.presence(tenantId, hostId, false, "");
         return;
       }
       case "safety": {
         const state = decode(codecs.safetyState, payload);
-        if (state) await this.inbox.safety(tenantId, hostId, state);
+        if (state) await this.agents.inbox.safety(tenantId, hostId, state);
         return;
       }
       case "ack": {
         const update = decode(codecs.commandUpdate, payload);
         if (update)
           await this.numbered(tenantId, hostId, runtimeId, update, () =>
-            this.inbox.commandUpdate(tenantId, hostId, update),
+            this.agents.inbox.commandUpdate(tenantId, hostId, update),
           );
         return;
       }
@@ -283,34 +191,32 @@ export class MqttBridge {
         const line = decode(codecs.commandLog, payload);
         if (line)
           await this.numbered(tenantId, hostId, runtimeId, line, () =>
-            this.inbox.commandLog(tenantId, hostId, line, false),
+            this.agents.inbox.commandLog(tenantId, hostId, line, false),
           );
         return;
       }
       case "status": {
         const report = decode(codecs.status, payload);
         if (report)
-          await this.numbered(tenantId, hostId, runtimeId, report, () => this.inbox.status(tenantId, hostId, report));
+          await this.numbered(tenantId, hostId, runtimeId, report, () =>
+            this.agents.inbox.status(tenantId, hostId, report),
+          );
         return;
       }
       case "telemetry": {
         const batch = decode(codecs.telemetry, payload);
         if (batch)
           await this.numbered(tenantId, hostId, runtimeId, batch, () =>
-            this.inbox.telemetry(tenantId, hostId, batch.points),
+            this.agents.inbox.telemetry(tenantId, hostId, batch.points),
           );
         return;
       }
       case "cmd":
-        throw new Error("TODO: Not implemented yet");
       case "cancel":
-        throw new Error("TODO: Not implemented yet");
       case "estop":
-        throw new Error("TODO: Not implemented yet");
       case "receipt":
-        throw new Error("TODO: Not implemented yet");
       case "policies":
-        throw new Error("TODO: Not implemented yet");
+        return; // the control plane's own channels: not subscribed, nothing an agent says on them counts
     }
   }
 }

@@ -5,7 +5,7 @@
  * of a new task) are checked again once the body is validated.
  */
 import { Elysia } from "elysia";
-import { forbidden } from "../../http/errors";
+import { forbidden } from "../../lib/errors";
 import type { Authenticator } from "../auth/authenticate";
 import type { UserPrincipal } from "../auth/principal";
 import type { ProjectMemberService } from "../projects/members";

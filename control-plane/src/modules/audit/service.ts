@@ -1,6 +1,6 @@
 /** The audit trail: append-only, tenant-scoped. */
 import { and, desc, eq, gte, lt, type SQL } from "drizzle-orm";
-import { badRequest } from "../../http/errors";
+import { invalid } from "../../lib/errors";
 import { DEFAULT_LIMIT, type Page, afterCursor, toPage } from "../../lib/pagination";
 import type { Db, Queryable } from "../../db/connect";
 import { auditEvents } from "../../db/schema";
@@ -72,6 +72,6 @@ export class AuditService {
 function parseTime(value: string, field: string): Date {
   const at = new Date(value);
   if (!/^\d{4}-\d{2}-\d{2}/.test(value) || Number.isNaN(at.getTime()))
-    throw badRequest(`invalid query: ${field}: expected an ISO 8601 time`);
+    throw invalid(`invalid query: ${field}: expected an ISO 8601 time`);
   return at;
 }

@@ -4,7 +4,7 @@ import type { Db, Queryable } from "../../db/connect";
 import { apiKeys, users } from "../../db/schema";
 import { newId } from "../../lib/ids";
 import { hashSecret, newSecret } from "../../lib/secrets";
-import { badRequest, notFound } from "../../http/errors";
+import { invalid, notFound } from "../../lib/errors";
 import { API_KEY_PREFIX } from "./principal";
 
 const publicColumns = {
@@ -25,9 +25,9 @@ export function parseExpiry(expiresAt: string | undefined): Date | null {
   if (expiresAt === undefined) return null;
   const at = new Date(expiresAt);
   if (!/^\d{4}-\d{2}-\d{2}/.test(expiresAt) || Number.isNaN(at.getTime()))
-    throw badRequest("invalid body: expiresAt: expected an ISO 8601 time");
-  if (at.getTime() <= Date.now()) throw badRequest("invalid body: expiresAt: must be in the future");
-  if (at.getTime() - Date.now() > MAX_LIFETIME_MS) throw badRequest("invalid body: expiresAt: at most 10 years ahead");
+    throw invalid("invalid body: expiresAt: expected an ISO 8601 time");
+  if (at.getTime() <= Date.now()) throw invalid("invalid body: expiresAt: must be in the future");
+  if (at.getTime() - Date.now() > MAX_LIFETIME_MS) throw invalid("invalid body: expiresAt: at most 10 years ahead");
   return at;
 }
 

@@ -1,7 +1,7 @@
 /** Turns an Authorization header into a principal, or a 401. */
 import { createRemoteJWKSet, decodeJwt, jwtVerify } from "jose";
 import { Elysia } from "elysia";
-import { unauthorized } from "../../http/errors";
+import { unauthenticated } from "../../lib/errors";
 import type { PeopleService, User } from "../people/service";
 import type { SessionTokenService } from "../sessions/tokens";
 import type { ApiKeyService } from "./api-keys";
@@ -44,7 +44,7 @@ export class Authenticator {
 
   async user(authorization: string | undefined): Promise<UserPrincipal> {
     const token = bearerToken(authorization);
-    if (!token) throw unauthorized("missing bearer token");
+    if (!token) throw unauthenticated("missing bearer token");
     let via: UserPrincipal["via"];
     let user: User | undefined;
     let familyId: string | undefined;
@@ -62,7 +62,7 @@ export class Authenticator {
         familyId = access.familyId;
       }
     }
-    if (!user || user.disabledAt) throw unauthorized("invalid, expired or revoked credential");
+    if (!user || user.disabledAt) throw unauthenticated("invalid, expired or revoked credential");
     return {
       kind: "user",
       tenantId: user.tenantId,

@@ -4,8 +4,7 @@ import type { Db } from "../../db/connect";
 import { deviceCodes, users } from "../../db/schema";
 import { newId } from "../../lib/ids";
 import { hashSecret, newSecret, newUserCode } from "../../lib/secrets";
-import { HttpError, badRequest, notFound } from "../../http/errors";
-import { CredentialRejected, tooManyRequests } from "../../lib/rate-limit";
+import { invalid, notFound, rejectedCredential, tooMany } from "../../lib/errors";
 import type { UserPrincipal } from "./principal";
 import type { SessionTokenService } from "../sessions/tokens";
 
@@ -41,14 +40,14 @@ export class DeviceLoginService {
     const pending = and(eq(deviceCodes.status, "pending"), gt(deviceCodes.expiresAt, new Date(now)));
     const [total] = await this.db.select({ n: count() }).from(deviceCodes).where(pending);
     if (total!.n >= this.settings.deviceCodeMaxPending)
-      throw tooManyRequests(60, "too many device logins pending; retry later");
+      throw tooMany(60, "too many device logins pending; retry later");
     if (source) {
       const [mine] = await this.db
         .select({ n: count() })
         .from(deviceCodes)
         .where(and(pending, eq(deviceCodes.source, source)));
       if (mine!.n >= this.settings.deviceCodeMaxPendingPerSource)
-        throw tooManyRequests(60, "too many device logins pending from this address; retry later");
+        throw tooMany(60, "too many device logins pending from this address; retry later");
     }
     const deviceCode = newSecret("dev_");
     const verificationUri = `${this.settings.publicUrl}/auth/device`;
@@ -84,10 +83,10 @@ export class DeviceLoginService {
       .select()
       .from(deviceCodes)
       .where(eq(deviceCodes.deviceCodeHash, hashSecret(deviceCode)));
-    if (!row) throw new CredentialRejected(404, "device code not found");
-    if (row.status === "consumed") throw badRequest("device code already used");
+    if (!row) throw rejectedCredential("not_found", "device code not found");
+    if (row.status === "consumed") throw invalid("device code already used");
     const now = new Date();
-    if (row.expiresAt <= now) throw badRequest("expired_token");
+    if (row.expiresAt <= now) throw invalid("expired_token");
 
     // Claim this poll slot atomically: a poll earlier than `interval` after the last one is refused.
     const earliest = new Date(now.getTime() - row.intervalSeconds * 1000);
@@ -101,10 +100,10 @@ export class DeviceLoginService {
     if (!slot) {
       const last = row.lastPolledAt?.getTime() ?? now.getTime();
       const retryAfterSeconds = Math.max(1, Math.ceil((last + row.intervalSeconds * 1000 - now.getTime()) / 1000));
-      throw new HttpError(429, "slow_down", { retryAfterSeconds }, { "retry-after": String(retryAfterSeconds) });
+      throw tooMany(retryAfterSeconds, "slow_down");
     }
 
-    if (row.status === "denied") throw badRequest("access_denied");
+    if (row.status === "denied") throw invalid("access_denied");
     if (row.status === "pending") return { status: "authorization_pending" as const, interval: row.intervalSeconds };
 
     // Approved: hand out tokens exactly once.
@@ -114,7 +113,7 @@ export class DeviceLoginService {
         .set({ status: "consumed" })
         .where(and(eq(deviceCodes.id, row.id), eq(deviceCodes.status, "approved")))
         .returning({ userId: deviceCodes.userId });
-      if (!claimed?.userId) throw badRequest("device code already used");
+      if (!claimed?.userId) throw invalid("device code already used");
       const [user] = await tx.select().from(users).where(eq(users.id, claimed.userId));
       if (!user) throw notFound("user");
       const pair = await this.userSessions.issue(tx, { tenantId: user.tenantId, userId: user.id });
@@ -135,7 +134,7 @@ export class DeviceLoginService {
         ),
       )
       .returning({ userCode: deviceCodes.userCode, status: deviceCodes.status });
-    if (!row) throw new CredentialRejected(404, "pending user code not found");
+    if (!row) throw rejectedCredential("not_found", "pending user code not found");
     return row;
   }
 }

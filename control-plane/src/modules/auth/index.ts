@@ -1,6 +1,7 @@
 /** Routes: device login, token refresh/logout, API keys. */
-import { Elysia } from "elysia";
-import { badRequest } from "../../http/errors";
+import { Elysia, t } from "elysia";
+import { AnyObject, Items, Obj, Ok, Resource, responses, TokenPairView } from "../../http/responses";
+import { invalid } from "../../lib/errors";
 import type { Services } from "../../services";
 import { requireUser } from "./authenticate";
 import { IdParams } from "../../http/params";
@@ -25,25 +26,54 @@ export const publicAuthController = ({ device, userTokens, rateLimits, login, si
   };
   return new Elysia({ tags: ["auth"] })
     .post("/api/auth/login", ({ body, request, server }) => login.login(body, rateLimits.source(request, server)), {
+      response: responses({ 200: AnyObject, 201: AnyObject }),
       body: LoginBody,
       detail: { security: [] },
     })
     .get("/.well-known/jwks.json", () => signingKeys.jwks(), { detail: { security: [] } })
     .post("/api/auth/device/start", ({ body, request, server }) => start(body?.clientName, request, server), {
+      response: responses({
+        200: Obj({
+          deviceCode: t.String(),
+          userCode: t.String(),
+          verificationUri: t.String(),
+          interval: t.Integer(),
+          expiresIn: t.Integer(),
+        }),
+      }),
       body: DeviceStartBody,
     })
-    .post("/api/auth/device/poll", ({ body }) => device.poll(body.deviceCode), { body: DevicePollBody })
+    .post("/api/auth/device/poll", ({ body }) => device.poll(body.deviceCode), {
+      response: responses({
+        200: Obj({ status: t.String({ description: "authorization_pending, or authorized with the tokens" }) }),
+      }),
+      body: DevicePollBody,
+    })
     .post("/api/v1/device/code", ({ body, request, server }) => start(body?.clientName, request, server), {
+      response: responses({
+        200: Obj({
+          deviceCode: t.String(),
+          userCode: t.String(),
+          verificationUri: t.String(),
+          interval: t.Integer(),
+          expiresIn: t.Integer(),
+        }),
+      }),
       body: DeviceStartBody,
     })
     .post(
       "/api/v1/device/token",
       ({ body }) => {
         const code = body.device_code ?? body.deviceCode;
-        if (!code) throw badRequest("invalid body: device_code is required");
+        if (!code) throw invalid("invalid body: device_code is required");
         return device.poll(code);
       },
-      { body: DeviceTokenAliasBody },
+      {
+        response: responses({
+          200: Obj({ status: t.String({ description: "authorization_pending, or authorized with the tokens" }) }),
+        }),
+        body: DeviceTokenAliasBody,
+      },
     )
     .post(
       "/api/auth/refresh",
@@ -51,7 +81,7 @@ export const publicAuthController = ({ device, userTokens, rateLimits, login, si
         const { pair, subject } = await userTokens.refresh(body.refreshToken);
         return { ...pair, userId: subject.userId };
       },
-      { body: RefreshBody },
+      { response: responses({ 200: TokenPairView }), body: RefreshBody },
     )
     .post(
       "/api/auth/logout",
@@ -59,7 +89,7 @@ export const publicAuthController = ({ device, userTokens, rateLimits, login, si
         await userTokens.revokeByRefreshToken(body.refreshToken);
         return { ok: true };
       },
-      { body: RefreshBody },
+      { response: responses({ 200: Ok }), body: RefreshBody },
     );
 };
 
@@ -73,7 +103,7 @@ export const userAuthController = ({ authenticator, device, apiKeys, rateLimits,
         rateLimits.guardCredential(`approve:${principal.userId}`, () =>
           device.approve(principal, body.userCode, body.approve ?? true),
         ),
-      { body: DeviceApproveBody },
+      { response: responses({ 200: AnyObject }), body: DeviceApproveBody },
     )
     .post(
       "/api/v1/auth-keys",
@@ -88,9 +118,16 @@ export const userAuthController = ({ authenticator, device, apiKeys, rateLimits,
         set.status = 201;
         return key;
       },
-      { body: ApiKeyCreateBody },
+      {
+        response: responses({
+          201: Resource("an API key; `key` is shown once", { name: t.String(), key: t.String() }),
+        }),
+        body: ApiKeyCreateBody,
+      },
     )
-    .get("/api/v1/auth-keys", async ({ principal }) => ({ items: await apiKeys.list(principal.tenantId) }))
+    .get("/api/v1/auth-keys", async ({ principal }) => ({ items: await apiKeys.list(principal.tenantId) }), {
+      response: responses({ 200: Items(Resource("an API key", { name: t.String() })) }),
+    })
     .delete(
       "/api/v1/auth-keys/:id",
       async ({ principal, params }) => {
@@ -103,15 +140,19 @@ export const userAuthController = ({ authenticator, device, apiKeys, rateLimits,
         });
         return key;
       },
-      { params: IdParams },
+      { params: IdParams, response: responses({ 200: AnyObject }) },
     )
-    .post("/api/admin/signing-keys/rotate", async ({ principal }) => {
-      const rotated = await signingKeys.rotate();
-      await audit.record({
-        tenantId: principal.tenantId,
-        actor: principal.userId,
-        action: "signing_key.rotate",
-        target: rotated.kid,
-      });
-      return rotated;
-    });
+    .post(
+      "/api/admin/signing-keys/rotate",
+      async ({ principal }) => {
+        const rotated = await signingKeys.rotate();
+        await audit.record({
+          tenantId: principal.tenantId,
+          actor: principal.userId,
+          action: "signing_key.rotate",
+          target: rotated.kid,
+        });
+        return rotated;
+      },
+      { response: responses({ 200: AnyObject, 201: AnyObject }) },
+    );

@@ -5,7 +5,7 @@
  */
 import type { Db } from "../../db/connect";
 import type { RateLimiter } from "../../lib/rate-limit";
-import { CredentialRejected, tooManyRequests } from "../../lib/rate-limit";
+import { rejectedCredential, tooMany } from "../../lib/errors";
 import type { AuditService } from "../audit/service";
 import type { PeopleService } from "../people/service";
 import type { SessionTokenService } from "../sessions/tokens";
@@ -33,7 +33,7 @@ export class LoginService {
     const account = `login:${input.username.toLowerCase()}`;
     const wait = this.failuresByAccount.retryAfter(account);
     if (wait !== undefined)
-      throw tooManyRequests(wait, "account temporarily locked after too many failed sign-ins; retry later");
+      throw tooMany(wait, "account temporarily locked after too many failed sign-ins; retry later");
     const user = await this.people.byUsername(input.username);
     const passwordOk = await Bun.password.verify(input.password, user?.passwordHash ?? DUMMY_HASH);
     const fail = async (reason: string, message = "invalid username or password") => {
@@ -46,12 +46,12 @@ export class LoginService {
           target: user.id,
           detail: { reason, source },
         });
-      return new CredentialRejected(401, message);
+      return rejectedCredential("unauthenticated", message);
     };
     if (!user?.passwordHash || !passwordOk) throw await fail("password");
     if (user.disabledAt) throw await fail("disabled");
     if (user.totpEnabledAt) {
-      if (!input.totpCode) throw new CredentialRejected(401, "totp_required", { totpRequired: true });
+      if (!input.totpCode) throw rejectedCredential("unauthenticated", "totp_required", { totpRequired: true });
       if (!(await this.people.acceptTotp(user, input.totpCode)))
         throw await fail("totp", "invalid or already used TOTP code");
     }

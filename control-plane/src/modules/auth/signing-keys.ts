@@ -17,7 +17,7 @@ import {
 } from "jose";
 import { type Db, withAdvisoryLock } from "../../db/connect";
 import { signingKeys } from "../../db/schema";
-import { conflict } from "../../http/errors";
+import { conflict } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 
 export const ACCESS_TOKEN_ISSUER = "edge-orchestrator";

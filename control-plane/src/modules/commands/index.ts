@@ -1,10 +1,11 @@
 import { Elysia } from "elysia";
+import { Deleted, Page, responses } from "../../http/responses";
 import type { Services } from "../../services";
 import { IdParams } from "../../http/params";
 import { TransitionBody } from "../../http/work-item-model";
 import { requireUser } from "../auth/authenticate";
-import { badRequest } from "../../http/errors";
-import { CommandCreateBody, CommandListQuery } from "./model";
+import { invalid } from "../../lib/errors";
+import { CommandCreateBody, CommandListQuery, CommandView } from "./model";
 
 export const commandsController = ({ authenticator, commands }: Services) =>
   new Elysia({ prefix: "/api/v1/commands", tags: ["commands"] })
@@ -18,21 +19,31 @@ export const commandsController = ({ authenticator, commands }: Services) =>
           return commands.create(principal.tenantId, body);
         }
         if (!/^[\x21-\x7e]{1,255}$/.test(key))
-          throw badRequest("Idempotency-Key must be 1 to 255 visible ASCII characters");
+          throw invalid("Idempotency-Key must be 1 to 255 visible ASCII characters");
         const { command, replayed } = await commands.createOnce(principal.tenantId, key, body);
         set.status = replayed ? 200 : 201;
         return command;
       },
-      { body: CommandCreateBody },
+      { body: CommandCreateBody, response: responses({ 200: CommandView, 201: CommandView }) },
     )
-    .get("/", ({ principal, query }) => commands.list(principal.tenantId, query), { query: CommandListQuery })
-    .get("/:id", ({ principal, params }) => commands.get(principal.tenantId, params.id), { params: IdParams })
+    .get("/", ({ principal, query }) => commands.list(principal.tenantId, query), {
+      query: CommandListQuery,
+      response: responses({ 200: Page(CommandView) }),
+    })
+    .get("/:id", ({ principal, params }) => commands.get(principal.tenantId, params.id), {
+      params: IdParams,
+      response: responses({ 200: CommandView }),
+    })
     .post(
       "/:id/transition",
       ({ principal, params, body }) => commands.transition(principal.tenantId, params.id, body),
       {
         params: IdParams,
         body: TransitionBody,
+        response: responses({ 200: CommandView }),
       },
     )
-    .delete("/:id", ({ principal, params }) => commands.remove(principal.tenantId, params.id), { params: IdParams });
+    .delete("/:id", ({ principal, params }) => commands.remove(principal.tenantId, params.id), {
+      params: IdParams,
+      response: responses({ 200: Deleted }),
+    });

@@ -1,5 +1,6 @@
 import { t } from "elysia";
 import { PageQuery } from "../../http/params";
+import { OptionalTimestamp, Resource, Timestamp } from "../../http/responses";
 import { WorkStatus } from "../../http/work-item-model";
 
 export const CommandCreateBody = t.Object({
@@ -18,4 +19,16 @@ export const CommandListQuery = t.Object({
   ...PageQuery,
   status: t.Optional(WorkStatus),
   hostId: t.Optional(t.String({ maxLength: 100 })),
+});
+
+export const CommandView = Resource("a command for one host", {
+  hostId: t.String(),
+  kind: t.String(),
+  params: t.Record(t.String(), t.Unknown()),
+  status: WorkStatus,
+  result: t.Nullable(t.Record(t.String(), t.Unknown())),
+  error: t.Nullable(t.String()),
+  timeoutMs: t.Nullable(t.Integer()),
+  notAfter: OptionalTimestamp,
+  createdAt: Timestamp,
 });

@@ -8,8 +8,8 @@ import type { EventBus } from "../../lib/events";
 import { newId } from "../../lib/ids";
 import { DEFAULT_LIMIT, afterCursor, toPage } from "../../lib/pagination";
 import { publicRow } from "../../lib/rows";
-import { transitionRow, type TransitionInput } from "../../lib/transition";
-import { HttpError, badRequest, conflict, notFound } from "../../http/errors";
+import { tryTransitionRow, type TransitionInput } from "../../lib/transition";
+import { conflict, invalid, notFound, unprocessable } from "../../lib/errors";
 import { commandTtlSecondsOf } from "../environments/safety-config";
 import type { CommandCreateBody, CommandListQuery } from "./model";
 
@@ -49,7 +49,7 @@ export class CommandService {
   ) {
     const { notAfter: notAfterText, ttlSeconds, ...fields } = input;
     if (notAfterText !== undefined && ttlSeconds !== undefined)
-      throw badRequest("invalid body: give notAfter or ttlSeconds, not both");
+      throw invalid("invalid body: give notAfter or ttlSeconds, not both");
     const [host] = await this.db
       .select({
         id: hosts.id,
@@ -60,7 +60,7 @@ export class CommandService {
       .from(hosts)
       .leftJoin(environments, eq(environments.id, hosts.environmentId))
       .where(and(eq(hosts.id, input.hostId), eq(hosts.tenantId, tenantId)));
-    if (!host) throw badRequest(`unknown host ${input.hostId}`);
+    if (!host) throw invalid(`unknown host ${input.hostId}`);
     // Maintenance and decommission mean no new work for the machine (see README "Machines").
     if (host.decommissionedAt) throw conflict("host is decommissioned");
     if (host.status === "maintenance") throw conflict("host is in maintenance: it accepts no new commands");
@@ -103,7 +103,7 @@ export class CommandService {
         .where(and(eq(idempotencyKeys.tenantId, tenantId), eq(idempotencyKeys.key, key)));
       if (!seen) return undefined;
       if (seen.requestSha256 !== requestSha256)
-        throw new HttpError(422, "Idempotency-Key was already used with a different request");
+        throw unprocessable("Idempotency-Key was already used with a different request");
       const [row] = await this.db
         .select()
         .from(commands)
@@ -187,13 +187,8 @@ export class CommandService {
     reason: string,
     opts: { awaitDelivery?: boolean } = {},
   ): Promise<boolean> {
-    try {
-      await this.transition(tenantId, id, { status: "cancelled", error: reason }, opts);
-      return true;
-    } catch (error) {
-      if (error instanceof HttpError && (error.status === 409 || error.status === 404)) return false;
-      throw error;
-    }
+    const outcome = await this.tryTransition(tenantId, id, { status: "cancelled", error: reason }, opts);
+    return outcome.moved;
   }
 
   async list(tenantId: string, query: Static<typeof CommandListQuery>) {
@@ -224,8 +219,18 @@ export class CommandService {
   }
 
   /** `awaitDelivery`: resolve only once the transports have handled the transition (a cancel has gone out). */
-  async transition(tenantId: string, id: string, input: TransitionInput, { awaitDelivery = false } = {}) {
-    const row = await transitionRow(this.db, commands, "command", tenantId, id, input);
+  async transition(tenantId: string, id: string, input: TransitionInput, opts: { awaitDelivery?: boolean } = {}) {
+    const outcome = await this.tryTransition(tenantId, id, input, opts);
+    if (outcome.moved) return publicRow(outcome.row);
+    if (outcome.missing) throw notFound("command");
+    throw conflict(`cannot transition command from ${outcome.current} to ${input.status}`);
+  }
+
+  /** A compare-and-set transition that says whether it happened (and announces it if it did). */
+  private async tryTransition(tenantId: string, id: string, input: TransitionInput, { awaitDelivery = false } = {}) {
+    const outcome = await tryTransitionRow(this.db, commands, tenantId, id, input);
+    if (!outcome.moved) return outcome;
+    const row = outcome.row;
     await this.events[awaitDelivery ? "publishAndWait" : "publish"]({
       type: "command.transition",
       tenantId,
@@ -235,7 +240,7 @@ export class CommandService {
       status: row.status,
       error: row.error,
     });
-    return publicRow(row);
+    return outcome;
   }
 
   /**
@@ -321,14 +326,10 @@ export class CommandService {
       .where(and(eq(commands.id, commandId), eq(commands.tenantId, tenantId)));
     if (!row || row.hostId !== hostId) return false;
     const attempt = async (step: TransitionInput) => {
-      try {
-        await this.transition(tenantId, commandId, step);
-        return true;
-      } catch (error) {
-        if (error instanceof HttpError && error.status === 409)
-          return this.correctSweptExpiry(tenantId, hostId, commandId, step);
-        throw error;
-      }
+      const outcome = await this.tryTransition(tenantId, commandId, step);
+      if (outcome.moved) return true;
+      // Stale (the command moved on): only a sweeper's premature expiry is corrected; a deleted command is ignored.
+      return outcome.missing ? false : this.correctSweptExpiry(tenantId, hostId, commandId, step);
     };
     if (input.status === "completed" && row.status === "pending") await attempt({ status: "running" });
     return attempt(input);
@@ -387,7 +388,7 @@ export class CommandService {
 function deadlineOf(now: Date, notAfter: string | undefined, ttlSeconds: number | undefined): Date | undefined {
   if (notAfter === undefined) return ttlSeconds === undefined ? undefined : new Date(now.getTime() + ttlSeconds * 1000);
   const at = new Date(notAfter);
-  if (Number.isNaN(at.getTime())) throw badRequest("invalid body: notAfter: must be an ISO 8601 date-time");
-  if (at.getTime() <= now.getTime()) throw badRequest("invalid body: notAfter: must be in the future");
+  if (Number.isNaN(at.getTime())) throw invalid("invalid body: notAfter: must be an ISO 8601 date-time");
+  if (at.getTime() <= now.getTime()) throw invalid("invalid body: notAfter: must be in the future");
   return at;
 }

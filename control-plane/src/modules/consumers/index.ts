@@ -3,7 +3,7 @@
  * both for the tenant's admins; the generated Mosquitto configuration for installation admins.
  */
 import { Elysia } from "elysia";
-import { forbidden } from "../../http/errors";
+import { forbidden } from "../../lib/errors";
 import { IdParams } from "../../http/params";
 import type { Services } from "../../services";
 import { requireAdmin } from "../auth/authenticate";

@@ -10,7 +10,7 @@ import { consumerKeys, consumerSettings } from "../../db/schema";
 import type { EventBus } from "../../lib/events";
 import { newId } from "../../lib/ids";
 import { hashSecret, newSecret, secretMatches } from "../../lib/secrets";
-import { notFound } from "../../http/errors";
+import { notFound } from "../../lib/errors";
 import type { AuditService } from "../audit/service";
 import { consumerAclTopics } from "./acl";
 import { JSON_MIRROR_ROOT } from "../../../../proto/wire";

@@ -1,10 +1,11 @@
 /** Routes: delegations (users) and delegated runtime control (runtimes). */
-import { Elysia } from "elysia";
+import { Elysia, t } from "elysia";
+import { AnyObject, Items, Obj, responses } from "../../http/responses";
 import type { Services } from "../../services";
 import { IdParams } from "../../http/params";
 import { requireUser } from "../auth/authenticate";
 import { requireRuntime } from "../runtime/authenticate";
-import { DelegationCreateBody } from "./model";
+import { DelegationCreateBody, DelegationView } from "./model";
 
 export const delegationsController = ({ authenticator, delegations }: Services) =>
   new Elysia({ prefix: "/api/runtime/delegations", tags: ["delegations"] })
@@ -15,11 +16,19 @@ export const delegationsController = ({ authenticator, delegations }: Services) 
         set.status = 201;
         return delegations.create(principal, body);
       },
-      { body: DelegationCreateBody },
+      { response: responses({ 201: DelegationView }), body: DelegationCreateBody },
     )
-    .get("/", async ({ principal }) => ({ items: await delegations.list(principal.tenantId) }))
-    .get("/:id", ({ principal, params }) => delegations.get(principal.tenantId, params.id), { params: IdParams })
-    .delete("/:id", ({ principal, params }) => delegations.revoke(principal, params.id), { params: IdParams });
+    .get("/", async ({ principal }) => ({ items: await delegations.list(principal.tenantId) }), {
+      response: responses({ 200: Items(DelegationView) }),
+    })
+    .get("/:id", ({ principal, params }) => delegations.get(principal.tenantId, params.id), {
+      response: responses({ 200: DelegationView }),
+      params: IdParams,
+    })
+    .delete("/:id", ({ principal, params }) => delegations.revoke(principal, params.id), {
+      response: responses({ 200: DelegationView }),
+      params: IdParams,
+    });
 
 export const runtimeControlController = ({ runtime, delegations }: Services) =>
   new Elysia({ prefix: "/api/runtime/agents", tags: ["delegations"] })
@@ -31,7 +40,7 @@ export const runtimeControlController = ({ runtime, delegations }: Services) =>
         set.status = 202;
         return delegations.control(me, params.id, "start");
       },
-      { params: IdParams },
+      { response: responses({ 202: AnyObject }), params: IdParams },
     )
     .post(
       "/:id/stop",
@@ -39,6 +48,9 @@ export const runtimeControlController = ({ runtime, delegations }: Services) =>
         set.status = 202;
         return delegations.control(me, params.id, "stop");
       },
-      { params: IdParams },
+      { response: responses({ 202: AnyObject }), params: IdParams },
     )
-    .get("/:id/status", ({ runtime: me, params }) => delegations.status(me, params.id), { params: IdParams });
+    .get("/:id/status", ({ runtime: me, params }) => delegations.status(me, params.id), {
+      response: responses({ 200: Obj({ machineState: t.String() }) }),
+      params: IdParams,
+    });

@@ -5,7 +5,8 @@ import { commands, delegations, hosts } from "../../db/schema";
 import type { DomainEvent } from "../../lib/events";
 import { newId } from "../../lib/ids";
 import { publicRow } from "../../lib/rows";
-import { badRequest, forbidden, notFound } from "../../http/errors";
+import { invalid, forbidden, notFound } from "../../lib/errors";
+import type { HostService } from "../hosts/service";
 import type { AuditService } from "../audit/service";
 import type { UserPrincipal } from "../auth/principal";
 import type { CommandService } from "../commands/service";
@@ -27,6 +28,7 @@ const present = (row: Delegation) => {
 export class DelegationService {
   constructor(
     private readonly db: Db,
+    private readonly hosts: HostService,
     private readonly audit: AuditService,
     private readonly commands: CommandService,
   ) {}
@@ -35,15 +37,9 @@ export class DelegationService {
     principal: UserPrincipal,
     input: { controllerAgentId: string; targetAgentId: string; scopes: DelegationScope[]; ttlSeconds?: number },
   ) {
-    for (const id of [input.controllerAgentId, input.targetAgentId]) {
-      const [host] = await this.db
-        .select({ id: hosts.id })
-        .from(hosts)
-        .where(and(eq(hosts.id, id), eq(hosts.tenantId, principal.tenantId)));
-      if (!host) throw badRequest(`unknown agent ${id}`);
-    }
-    if (input.controllerAgentId === input.targetAgentId)
-      throw badRequest("an agent needs no delegation to act on itself");
+    for (const id of [input.controllerAgentId, input.targetAgentId])
+      await this.hosts.assertOwned(principal.tenantId, id, { what: "agent", reference: true });
+    if (input.controllerAgentId === input.targetAgentId) throw invalid("an agent needs no delegation to act on itself");
     const [row] = await this.db
       .insert(delegations)
       .values({
@@ -104,11 +100,7 @@ export class DelegationService {
 
   /** Self-target always; another agent only with an active delegation holding the scope. */
   private async authorize(me: RuntimePrincipal, targetId: string, action: DelegationScope) {
-    const [target] = await this.db
-      .select()
-      .from(hosts)
-      .where(and(eq(hosts.id, targetId), eq(hosts.tenantId, me.tenantId)));
-    if (!target) throw notFound("agent");
+    const target = await this.hosts.assertOwned(me.tenantId, targetId, { what: "agent" });
     if (targetId === me.hostId) return target;
     const live = await this.db
       .select()

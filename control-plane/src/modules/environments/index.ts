@@ -1,8 +1,9 @@
 import { Elysia } from "elysia";
+import { Deleted, Items, responses } from "../../http/responses";
 import type { Services } from "../../services";
 import { IdParams } from "../../http/params";
 import { requireUser } from "../auth/authenticate";
-import { EnvironmentCreateBody, EnvironmentUpdateBody } from "./model";
+import { EnvironmentCreateBody, EnvironmentUpdateBody, EnvironmentView } from "./model";
 
 export const environmentsController = ({ authenticator, environments }: Services) =>
   new Elysia({ prefix: "/api/v1/environments", tags: ["environments"] })
@@ -13,14 +14,21 @@ export const environmentsController = ({ authenticator, environments }: Services
         set.status = 201;
         return environments.create(principal.tenantId, body);
       },
-      { body: EnvironmentCreateBody },
+      { response: responses({ 201: EnvironmentView }), body: EnvironmentCreateBody },
     )
-    .get("/", async ({ principal }) => ({ items: await environments.list(principal.tenantId) }))
-    .get("/:id", ({ principal, params }) => environments.get(principal.tenantId, params.id), { params: IdParams })
+    .get("/", async ({ principal }) => ({ items: await environments.list(principal.tenantId) }), {
+      response: responses({ 200: Items(EnvironmentView) }),
+    })
+    .get("/:id", ({ principal, params }) => environments.get(principal.tenantId, params.id), {
+      response: responses({ 200: EnvironmentView }),
+      params: IdParams,
+    })
     .put("/:id", ({ principal, params, body }) => environments.update(principal.tenantId, params.id, body), {
+      response: responses({ 200: EnvironmentView }),
       params: IdParams,
       body: EnvironmentUpdateBody,
     })
     .delete("/:id", ({ principal, params }) => environments.remove(principal.tenantId, params.id), {
+      response: responses({ 200: Deleted }),
       params: IdParams,
     });

@@ -1,3 +1,4 @@
+import { Resource, Timestamp } from "../../http/responses";
 import { t } from "elysia";
 
 export const EnvironmentCreateBody = t.Object({
@@ -12,3 +13,5 @@ export const EnvironmentCreateBody = t.Object({
 });
 
 export const EnvironmentUpdateBody = t.Partial(EnvironmentCreateBody);
+
+export const EnvironmentView = Resource("an environment", { name: t.String(), createdAt: Timestamp });

@@ -3,7 +3,7 @@
  * - `commandTtlSeconds`: default deadline of commands for its hosts (a command not started by then never runs);
  * - `requirePolicyApproval`: a change loosening one of its safety policies waits for a second person's approval.
  */
-import { badRequest } from "../../http/errors";
+import { invalid } from "../../lib/errors";
 
 const MAX_TTL_SECONDS = 30 * 86_400;
 
@@ -12,11 +12,11 @@ export function checkSafetyConfig(config: Record<string, unknown> | undefined): 
   if (!config) return;
   const ttl = config.commandTtlSeconds;
   if (ttl !== undefined && !(Number.isInteger(ttl) && (ttl as number) >= 1 && (ttl as number) <= MAX_TTL_SECONDS)) {
-    throw badRequest(`invalid body: config.commandTtlSeconds must be an integer from 1 to ${MAX_TTL_SECONDS}`);
+    throw invalid(`invalid body: config.commandTtlSeconds must be an integer from 1 to ${MAX_TTL_SECONDS}`);
   }
   const approval = config.requirePolicyApproval;
   if (approval !== undefined && typeof approval !== "boolean")
-    throw badRequest("invalid body: config.requirePolicyApproval must be a boolean");
+    throw invalid("invalid body: config.requirePolicyApproval must be a boolean");
 }
 
 export const commandTtlSecondsOf = (config: Record<string, unknown> | null | undefined): number | undefined =>

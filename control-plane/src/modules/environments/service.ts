@@ -6,7 +6,7 @@ import { environmentPolicies, environments, safetyPolicies } from "../../db/sche
 import type { EventBus } from "../../lib/events";
 import { newId } from "../../lib/ids";
 import { publicRow } from "../../lib/rows";
-import { badRequest, notFound } from "../../http/errors";
+import { invalid, notFound } from "../../lib/errors";
 import type { SafetyPolicyService } from "../safety-policies/service";
 import type { EnvironmentCreateBody } from "./model";
 import { checkSafetyConfig } from "./safety-config";
@@ -86,7 +86,7 @@ export class EnvironmentService {
       .select({ id: environments.id })
       .from(environments)
       .where(and(eq(environments.id, id), eq(environments.tenantId, tenantId)));
-    if (!row) throw badRequest(`unknown environment ${id}`);
+    if (!row) throw invalid(`unknown environment ${id}`);
   }
 
   /** The enabled-or-not policies attached to an environment (what its agents enforce). */

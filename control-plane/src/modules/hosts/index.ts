@@ -1,8 +1,17 @@
 import { Elysia } from "elysia";
+import { Deleted, Items, responses } from "../../http/responses";
 import type { Services } from "../../services";
 import { IdParams } from "../../http/params";
 import { requireUser } from "../auth/authenticate";
-import { HostCreateBody, HostListQuery, HostStatusBody, HostUpdateBody, TelemetryQuery } from "./model";
+import {
+  HostCreateBody,
+  HostListQuery,
+  HostStatusBody,
+  HostUpdateBody,
+  HostView,
+  TelemetryPointView,
+  TelemetryQuery,
+} from "./model";
 
 export const hostsController = ({ authenticator, hosts, safety }: Services) =>
   new Elysia({ prefix: "/api/v1/hosts", tags: ["hosts"] })
@@ -13,10 +22,11 @@ export const hostsController = ({ authenticator, hosts, safety }: Services) =>
         set.status = 201;
         return hosts.register(principal.tenantId, body);
       },
-      { body: HostCreateBody },
+      { body: HostCreateBody, response: responses({ 201: HostView }) },
     )
     .get("/", async ({ principal, query }) => ({ items: await hosts.list(principal.tenantId, query) }), {
       query: HostListQuery,
+      response: responses({ 200: Items(HostView) }),
     })
     // With the safety state the agent acknowledged: emergency stop and policy version (desired / enforced).
     .get(
@@ -25,17 +35,17 @@ export const hostsController = ({ authenticator, hosts, safety }: Services) =>
         ...(await hosts.get(principal.tenantId, params.id)),
         ...(await safety.stateOf(principal.tenantId, params.id)),
       }),
-      {
-        params: IdParams,
-      },
+      { params: IdParams, response: responses({ 200: HostView }) },
     )
     .put("/:id", ({ principal, params, body }) => hosts.update(principal.tenantId, params.id, body), {
       params: IdParams,
       body: HostUpdateBody,
+      response: responses({ 200: HostView }),
     })
     .put("/:id/status", ({ principal, params, body }) => hosts.setStatus(principal.tenantId, params.id, body.status), {
       params: IdParams,
       body: HostStatusBody,
+      response: responses({ 200: HostView }),
     })
     .get(
       "/:id/telemetry",
@@ -43,6 +53,10 @@ export const hostsController = ({ authenticator, hosts, safety }: Services) =>
       {
         params: IdParams,
         query: TelemetryQuery,
+        response: responses({ 200: Items(TelemetryPointView) }),
       },
     )
-    .delete("/:id", ({ principal, params }) => hosts.remove(principal.tenantId, params.id), { params: IdParams });
+    .delete("/:id", ({ principal, params }) => hosts.remove(principal.tenantId, params.id), {
+      params: IdParams,
+      response: responses({ 200: Deleted }),
+    });

@@ -1,5 +1,6 @@
 import { t } from "elysia";
 import { oneOf } from "../../http/params";
+import { OptionalTimestamp, Resource, Timestamp } from "../../http/responses";
 import { HOST_STATUSES } from "../../db/schema";
 
 export const HostStatus = oneOf(HOST_STATUSES);
@@ -27,3 +28,18 @@ export const TelemetryQuery = t.Object({
   name: t.Optional(t.String({ maxLength: 200 })),
   limit: t.Optional(t.Integer({ minimum: 1, maximum: 1000 })),
 });
+
+export const HostView = Resource("a host (robot or compute node)", {
+  name: t.String(),
+  environmentId: t.Nullable(t.String()),
+  labels: t.Record(t.String(), t.String()),
+  status: HostStatus,
+  agentVersion: t.Nullable(t.String()),
+  lastSeenAt: OptionalTimestamp,
+  createdAt: Timestamp,
+});
+
+export const TelemetryPointView = t.Object(
+  { name: t.String(), value: t.Number() },
+  { additionalProperties: true, description: "a telemetry point" },
+);

@@ -1,12 +1,12 @@
 /** Hosts: registered edge workers (robots or compute nodes). */
 import { and, asc, desc, eq, sql, type SQL } from "drizzle-orm";
 import type { Static } from "elysia";
-import type { Db } from "../../db/connect";
+import type { Db, Queryable } from "../../db/connect";
 import { hosts, type HOST_STATUSES, telemetryPoints } from "../../db/schema";
 import type { EventBus } from "../../lib/events";
 import { newId } from "../../lib/ids";
 import { publicRow } from "../../lib/rows";
-import { conflict, notFound } from "../../http/errors";
+import { conflict, invalid, notFound } from "../../lib/errors";
 import type { EnvironmentService } from "../environments/service";
 import type { HostCreateBody, HostListQuery, HostUpdateBody } from "./model";
 import { screenTelemetry, type CleanPoint, type RawPoint } from "./telemetry";
@@ -48,13 +48,39 @@ export class HostService {
     return rows.map(publicRow);
   }
 
+  /** Every host row of the tenant, by name (machines present them with their task counts). */
+  async rows(tenantId: string) {
+    return this.db.select().from(hosts).where(eq(hosts.tenantId, tenantId)).orderBy(asc(hosts.name));
+  }
+
   async get(tenantId: string, id: string) {
-    const [row] = await this.db
+    return publicRow(await this.assertOwned(tenantId, id));
+  }
+
+  /**
+   * The tenant's host row, or a refusal: `not_found` (the same for another tenant's host), or `invalid` ("unknown
+   * host ...") when the id is a reference given in a request body. `what` names it to the caller ("host", "agent").
+   */
+  async assertOwned(
+    tenantId: string,
+    id: string,
+    { q = this.db, what = "host", reference = false }: { q?: Queryable; what?: string; reference?: boolean } = {},
+  ) {
+    const [row] = await q
       .select()
       .from(hosts)
       .where(and(eq(hosts.id, id), eq(hosts.tenantId, tenantId)));
-    if (!row) throw notFound("host");
-    return publicRow(row);
+    if (!row) throw reference ? invalid(`unknown ${what} ${id}`) : notFound(what);
+    return row;
+  }
+
+  /** The host's status, or undefined if the tenant has no such host. */
+  async statusOf(tenantId: string, id: string): Promise<HostStatus | undefined> {
+    const [row] = await this.db
+      .select({ status: hosts.status })
+      .from(hosts)
+      .where(and(eq(hosts.id, id), eq(hosts.tenantId, tenantId)));
+    return row?.status;
   }
 
   async update(tenantId: string, id: string, input: Static<typeof HostUpdateBody>) {

@@ -1,33 +1,51 @@
 /** Machine routes: the web console's view and drain (`/api/web/machines`), admin status and decommission (`/api/admin/machines`). */
 import { Elysia } from "elysia";
+import { AnyObject, Items, responses } from "../../http/responses";
 import type { Services } from "../../services";
 import { IdParams } from "../../http/params";
 import { requireAdmin, requireUser } from "../auth/authenticate";
-import { AdminMachineUpdateBody, MachineTasksQuery } from "./model";
+import { AdminMachineUpdateBody, MachineTasksQuery, MachineView } from "./model";
 
 export const webMachinesController = ({ authenticator, machines }: Services) =>
   new Elysia({ prefix: "/api/web/machines", tags: ["machines"] })
     .use(requireUser(authenticator))
-    .get("/", async ({ principal }) => ({ items: await machines.list(principal.tenantId) }))
-    .get("/:id", ({ principal, params }) => machines.get(principal.tenantId, params.id), { params: IdParams })
+    .get("/", async ({ principal }) => ({ items: await machines.list(principal.tenantId) }), {
+      response: responses({ 200: Items(MachineView) }),
+    })
+    .get("/:id", ({ principal, params }) => machines.get(principal.tenantId, params.id), {
+      response: responses({ 200: MachineView }),
+      params: IdParams,
+    })
     .get("/:id/tasks", ({ principal, params, query }) => machines.tasks(principal.tenantId, params.id, query), {
+      response: responses({ 200: AnyObject }),
       params: IdParams,
       query: MachineTasksQuery,
     })
-    .post("/:id/drain", ({ principal, params }) => machines.drain(principal.tenantId, params.id), { params: IdParams })
+    .post("/:id/drain", ({ principal, params }) => machines.drain(principal.tenantId, params.id), {
+      response: responses({ 200: MachineView }),
+      params: IdParams,
+    })
     .post("/:id/undrain", ({ principal, params }) => machines.undrain(principal.tenantId, params.id), {
+      response: responses({ 200: MachineView }),
       params: IdParams,
     });
 
 export const adminMachinesController = ({ authenticator, machines }: Services) =>
   new Elysia({ prefix: "/api/admin/machines", tags: ["machines"] })
     .use(requireAdmin(authenticator))
-    .get("/", async ({ principal }) => ({ items: await machines.list(principal.tenantId) }))
-    .get("/:id", ({ principal, params }) => machines.get(principal.tenantId, params.id), { params: IdParams })
+    .get("/", async ({ principal }) => ({ items: await machines.list(principal.tenantId) }), {
+      response: responses({ 200: Items(MachineView) }),
+    })
+    .get("/:id", ({ principal, params }) => machines.get(principal.tenantId, params.id), {
+      response: responses({ 200: MachineView }),
+      params: IdParams,
+    })
     .put("/:id", ({ principal, params, body }) => machines.update(principal.tenantId, params.id, body), {
+      response: responses({ 200: MachineView }),
       params: IdParams,
       body: AdminMachineUpdateBody,
     })
     .delete("/:id", ({ principal, params }) => machines.decommission(principal.tenantId, params.id), {
+      response: responses({ 200: AnyObject }),
       params: IdParams,
     });

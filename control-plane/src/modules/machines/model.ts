@@ -1,4 +1,5 @@
 import { t } from "elysia";
+import { Resource } from "../../http/responses";
 import { HostStatus } from "../hosts/model";
 
 export const AdminMachineUpdateBody = t.Object(
@@ -15,4 +16,10 @@ export const AdminMachineUpdateBody = t.Object(
 export const MachineTasksQuery = t.Object({
   limit: t.Optional(t.Integer({ minimum: 1, maximum: 1000 })),
   offset: t.Optional(t.Integer({ minimum: 0, maximum: 10_000_000 })),
+});
+
+export const MachineView = Resource("a machine (a host that runs tasks)", {
+  name: t.String(),
+  status: t.String(),
+  draining: t.Boolean(),
 });

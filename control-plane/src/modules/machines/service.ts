@@ -7,9 +7,9 @@
 import { and, eq, inArray, sql } from "drizzle-orm";
 import type { Static } from "elysia";
 import type { Db } from "../../db/connect";
-import { hosts, tasks } from "../../db/schema";
+import { type hosts, tasks } from "../../db/schema";
 import { TASK_ACTIVE } from "../../lib/lifecycle";
-import { badRequest, conflict } from "../../http/errors";
+import { invalid, conflict } from "../../lib/errors";
 import type { HostService } from "../hosts/service";
 import type { RuntimeService } from "../runtime/service";
 import type { TaskExecution } from "../tasks/execution";
@@ -49,16 +49,12 @@ export class MachineService {
   }
 
   async list(tenantId: string) {
-    const rows = await this.db.select().from(hosts).where(eq(hosts.tenantId, tenantId)).orderBy(hosts.name);
+    const rows = await this.hosts.rows(tenantId);
     return this.present(rows);
   }
 
   async get(tenantId: string, id: string) {
-    await this.hosts.get(tenantId, id);
-    const rows = await this.db
-      .select()
-      .from(hosts)
-      .where(and(eq(hosts.id, id), eq(hosts.tenantId, tenantId)));
+    const rows = [await this.hosts.assertOwned(tenantId, id)];
     return (await this.present(rows))[0]!;
   }
 
@@ -82,7 +78,7 @@ export class MachineService {
   }
 
   async update(tenantId: string, id: string, input: Static<typeof AdminMachineUpdateBody>) {
-    if (Object.keys(input).length === 0) throw badRequest("invalid body: nothing to update");
+    if (Object.keys(input).length === 0) throw invalid("invalid body: nothing to update");
     await this.live(tenantId, id);
     const { status, ...fields } = input;
     if (Object.keys(fields).length) await this.hosts.setMachineFields(tenantId, id, fields);

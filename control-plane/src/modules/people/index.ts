@@ -1,5 +1,6 @@
 /** Routes: the caller's profile, password, TOTP and personal access tokens; tenant admins' developer management. */
 import { Elysia, t } from "elysia";
+import { AnyObject, Items, responses } from "../../http/responses";
 import { IdParams } from "../../http/params";
 import type { Services } from "../../services";
 import { parseExpiry } from "../auth/api-keys";
@@ -15,20 +16,29 @@ const TenantRole = oneOf(["admin", "member"] as const);
 export const profileController = ({ authenticator, people, apiKeys, audit }: Services) =>
   new Elysia({ prefix: "/api/web/profile", tags: ["profile"] })
     .use(requireUser(authenticator))
-    .get("/", ({ principal }) => people.profile(principal))
+    .get("/", ({ principal }) => people.profile(principal), { response: responses({ 200: AnyObject, 201: AnyObject }) })
     .put("/", ({ principal, body }) => people.updateProfile(principal, body), {
+      response: responses({ 200: AnyObject, 201: AnyObject }),
       body: t.Object({ gitName: t.Optional(GitName), gitEmail: t.Optional(Email) }),
     })
     .put(
       "/password",
       ({ principal, body }) => people.changePassword(principal, body.currentPassword, body.newPassword),
-      { body: t.Object({ currentPassword: t.Optional(Password), newPassword: Password }) },
+      {
+        response: responses({ 200: AnyObject, 201: AnyObject }),
+        body: t.Object({ currentPassword: t.Optional(Password), newPassword: Password }),
+      },
     )
-    .post("/totp/setup", ({ principal }) => people.totpSetup(principal))
+    .post("/totp/setup", ({ principal }) => people.totpSetup(principal), {
+      response: responses({ 200: AnyObject, 201: AnyObject }),
+    })
     .post("/totp/verify", ({ principal, body }) => people.totpVerify(principal, body.code), {
+      response: responses({ 200: AnyObject, 201: AnyObject }),
       body: t.Object({ code: t.String({ minLength: 1, maxLength: 12 }) }),
     })
-    .get("/tokens", async ({ principal }) => ({ items: await apiKeys.listForUser(principal.userId) }))
+    .get("/tokens", async ({ principal }) => ({ items: await apiKeys.listForUser(principal.userId) }), {
+      response: responses({ 200: Items(AnyObject) }),
+    })
     .post(
       "/tokens",
       async ({ principal, body, set }) => {
@@ -44,6 +54,7 @@ export const profileController = ({ authenticator, people, apiKeys, audit }: Ser
         return { ...token, token: token.key };
       },
       {
+        response: responses({ 200: AnyObject, 201: AnyObject }),
         body: t.Object({
           label: t.String({ minLength: 1, maxLength: 200 }),
           expiresAt: t.Optional(t.String({ minLength: 1, maxLength: 40 })),
@@ -63,13 +74,15 @@ export const profileController = ({ authenticator, people, apiKeys, audit }: Ser
         });
         return token;
       },
-      { params: IdParams },
+      { response: responses({ 200: AnyObject, 201: AnyObject }), params: IdParams },
     );
 
 export const developersController = ({ authenticator, people }: Services) =>
   new Elysia({ tags: ["admin"] })
     .use(requireUser(authenticator))
-    .get("/api/admin/developers", async ({ principal }) => ({ items: await people.list(principal.tenantId) }))
+    .get("/api/admin/developers", async ({ principal }) => ({ items: await people.list(principal.tenantId) }), {
+      response: responses({ 200: Items(AnyObject) }),
+    })
     .post(
       "/api/admin/developers",
       async ({ principal, body, set }) => {
@@ -78,6 +91,7 @@ export const developersController = ({ authenticator, people }: Services) =>
         return user;
       },
       {
+        response: responses({ 200: AnyObject, 201: AnyObject }),
         body: t.Object({
           name: Name,
           password: Password,
@@ -92,6 +106,7 @@ export const developersController = ({ authenticator, people }: Services) =>
       "/api/admin/developers/:id",
       ({ principal, params, body }) => people.updateDeveloper(principal, params.id, body),
       {
+        response: responses({ 200: AnyObject, 201: AnyObject }),
         params: IdParams,
         body: t.Object({
           name: t.Optional(Name),
@@ -105,13 +120,18 @@ export const developersController = ({ authenticator, people }: Services) =>
       },
     )
     .put("/api/admin/developers/:id/reset-totp", ({ principal, params }) => people.totpReset(principal, params.id), {
+      response: responses({ 200: AnyObject, 201: AnyObject }),
       params: IdParams,
     })
-    .get("/api/web/projects/-/developers", async ({ principal }) => ({
-      items: (await people.list(principal.tenantId)).map(({ id, name, gitEmail, role }) => ({
-        id,
-        name,
-        gitEmail,
-        role,
-      })),
-    }));
+    .get(
+      "/api/web/projects/-/developers",
+      async ({ principal }) => ({
+        items: (await people.list(principal.tenantId)).map(({ id, name, gitEmail, role }) => ({
+          id,
+          name,
+          gitEmail,
+          role,
+        })),
+      }),
+      { response: responses({ 200: Items(AnyObject) }) },
+    );

@@ -7,9 +7,8 @@ import { Secret, TOTP } from "otpauth";
 import QRCode from "qrcode";
 import type { Db, Queryable } from "../../db/connect";
 import { users } from "../../db/schema";
-import { badRequest, conflict, HttpError, notFound } from "../../http/errors";
+import { conflict, forbidden, invalid, notFound, rejectedCredential } from "../../lib/errors";
 import { newId } from "../../lib/ids";
-import { CredentialRejected } from "../../lib/rate-limit";
 import type { AuditService } from "../audit/service";
 import type { UserPrincipal } from "../auth/principal";
 import type { SessionTokenService } from "../sessions/tokens";
@@ -158,9 +157,9 @@ export class PeopleService {
       disabled?: boolean;
     },
   ) {
-    if (Object.keys(patch).length === 0) throw badRequest("invalid body: nothing to update");
+    if (Object.keys(patch).length === 0) throw invalid("invalid body: nothing to update");
     const before = await this.find(actor.tenantId, id);
-    if (before.isSuperadmin && !actor.isSuperadmin) throw new HttpError(403, "only installation admins change them");
+    if (before.isSuperadmin && !actor.isSuperadmin) throw forbidden("only installation admins change them");
     if (patch.password !== undefined) checkPasswordStrength(patch.password);
     const { password, disabled, name, ...rest } = patch;
     const [row] = await this.db
@@ -194,7 +193,7 @@ export class PeopleService {
   }
 
   async updateProfile(principal: UserPrincipal, patch: { gitName?: string; gitEmail?: string }) {
-    if (Object.keys(patch).length === 0) throw badRequest("invalid body: nothing to update");
+    if (Object.keys(patch).length === 0) throw invalid("invalid body: nothing to update");
     const [row] = await this.db.update(users).set(patch).where(eq(users.id, principal.userId)).returning();
     return publicUser(row!);
   }
@@ -204,7 +203,7 @@ export class PeopleService {
     const user = await this.find(principal.tenantId, principal.userId);
     if (user.passwordHash !== null) {
       if (currentPassword === undefined || !(await Bun.password.verify(currentPassword, user.passwordHash)))
-        throw new CredentialRejected(400, "current password is wrong"); // counts as a failed attempt
+        throw rejectedCredential("invalid", "current password is wrong"); // counts as a failed attempt
     }
     checkPasswordStrength(newPassword);
     await this.db
@@ -239,9 +238,9 @@ export class PeopleService {
   /** Enables TOTP once the user shows a valid code from their authenticator. */
   async totpVerify(principal: UserPrincipal, code: string) {
     const user = await this.find(principal.tenantId, principal.userId);
-    if (!user.totpSecret) throw badRequest("no TOTP setup in progress: call totp/setup first");
+    if (!user.totpSecret) throw invalid("no TOTP setup in progress: call totp/setup first");
     if (user.totpEnabledAt) throw conflict("TOTP is already enabled");
-    if (!(await this.acceptTotp(user, code))) throw new HttpError(400, "invalid TOTP code");
+    if (!(await this.acceptTotp(user, code))) throw invalid("invalid TOTP code");
     await this.db.update(users).set({ totpEnabledAt: new Date() }).where(eq(users.id, user.id));
     await this.audit.record({
       tenantId: principal.tenantId,
@@ -254,7 +253,7 @@ export class PeopleService {
 
   async totpReset(actor: UserPrincipal, id: string) {
     const user = await this.find(actor.tenantId, id);
-    if (user.isSuperadmin && !actor.isSuperadmin) throw new HttpError(403, "only installation admins change them");
+    if (user.isSuperadmin && !actor.isSuperadmin) throw forbidden("only installation admins change them");
     await this.db
       .update(users)
       .set({ totpSecret: null, totpEnabledAt: null, totpLastStep: null })
@@ -299,6 +298,6 @@ async function svgDataUri(text: string): Promise<string> {
 
 /** Length bounds: at least 8 characters; at most 256 (argon2's cost grows with the input). */
 export function checkPasswordStrength(password: string) {
-  if (password.length < 8) throw badRequest("password must be at least 8 characters");
-  if (password.length > 256) throw badRequest("password must be at most 256 characters");
+  if (password.length < 8) throw invalid("password must be at least 8 characters");
+  if (password.length > 256) throw invalid("password must be at most 256 characters");
 }

@@ -1,5 +1,6 @@
 /** Project routes: admin management (`/api/admin/projects`) and the web console's view (`/api/web/projects`). */
-import { Elysia } from "elysia";
+import { Elysia, t } from "elysia";
+import { Items, Obj, responses } from "../../http/responses";
 import type { Services } from "../../services";
 import { requireAdmin, requireUser } from "../auth/authenticate";
 import { ProjectCreateBody, ProjectKeyParams, ProjectKeyParamsWeb, ProjectUpdateBody } from "./model";
@@ -7,20 +8,33 @@ import { ProjectCreateBody, ProjectKeyParams, ProjectKeyParamsWeb, ProjectUpdate
 export const adminProjectsController = ({ authenticator, projects }: Services) =>
   new Elysia({ prefix: "/api/admin/projects", tags: ["projects"] })
     .use(requireAdmin(authenticator))
-    .get("/", async ({ principal }) => ({ items: await projects.list(principal.tenantId) }))
+    .get("/", async ({ principal }) => ({ items: await projects.list(principal.tenantId) }), {
+      response: responses({
+        200: Items(Obj({ key: t.String(), name: t.String() }, { description: "a project and its pipeline" })),
+      }),
+    })
     .post(
       "/",
       ({ principal, body, set }) => {
         set.status = 201;
         return projects.create(principal.tenantId, body);
       },
-      { body: ProjectCreateBody },
+      {
+        response: responses({
+          201: Obj({ key: t.String(), name: t.String() }, { description: "a project and its pipeline" }),
+        }),
+        body: ProjectCreateBody,
+      },
     )
     .put("/:key", ({ principal, params, body }) => projects.update(principal.tenantId, params.key, body), {
+      response: responses({
+        200: Obj({ key: t.String(), name: t.String() }, { description: "a project and its pipeline" }),
+      }),
       params: ProjectKeyParams,
       body: ProjectUpdateBody,
     })
     .delete("/:key", ({ principal, params }) => projects.remove(principal.tenantId, params.key), {
+      response: responses({ 200: Obj({ key: t.String(), deleted: t.Boolean() }) }),
       params: ProjectKeyParams,
     });
 
@@ -28,12 +42,24 @@ export const adminProjectsController = ({ authenticator, projects }: Services) =
 export const webProjectsController = ({ authenticator, projects }: Services) =>
   new Elysia({ prefix: "/api/web/projects", tags: ["projects"] })
     .use(requireUser(authenticator))
-    .get("/", async ({ principal }) => ({ items: await projects.list(principal.tenantId) }))
-    .get("/:key", ({ principal, params }) => projects.get(principal.tenantId, params.key), { params: ProjectKeyParams })
+    .get("/", async ({ principal }) => ({ items: await projects.list(principal.tenantId) }), {
+      response: responses({
+        200: Items(Obj({ key: t.String(), name: t.String() }, { description: "a project and its pipeline" })),
+      }),
+    })
+    .get("/:key", ({ principal, params }) => projects.get(principal.tenantId, params.key), {
+      response: responses({
+        200: Obj({ key: t.String(), name: t.String() }, { description: "a project and its pipeline" }),
+      }),
+      params: ProjectKeyParams,
+    })
     .put(
       "/:projectKey",
       ({ principal, params, body }) => projects.update(principal.tenantId, params.projectKey, body),
       {
+        response: responses({
+          200: Obj({ key: t.String(), name: t.String() }, { description: "a project and its pipeline" }),
+        }),
         params: ProjectKeyParamsWeb,
         body: ProjectUpdateBody,
       },

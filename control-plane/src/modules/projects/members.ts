@@ -1,6 +1,7 @@
 /** Project members: a user's role (maintainer, developer, viewer) on one project. Owns `project_members`. */
 import { and, asc, eq } from "drizzle-orm";
 import { Elysia, t } from "elysia";
+import { AnyObject, Items, responses } from "../../http/responses";
 import type { Db } from "../../db/connect";
 import { projectMembers, users } from "../../db/schema";
 import { oneOf } from "../../http/params";
@@ -111,7 +112,7 @@ export const projectMembersController = ({ authenticator, projectMembers: member
     .get(
       "/api/web/projects/:key/members",
       async ({ principal, params }) => ({ items: await members.list(principal.tenantId, params.key) }),
-      { params: KeyParams },
+      { response: responses({ 200: Items(AnyObject) }), params: KeyParams },
     )
     .post(
       "/api/web/projects/:key/members",
@@ -119,17 +120,17 @@ export const projectMembersController = ({ authenticator, projectMembers: member
         set.status = 201;
         return members.add(principal, params.key, body.developerId, body.role);
       },
-      { params: KeyParams, body: MemberBody },
+      { response: responses({ 200: AnyObject, 201: AnyObject }), params: KeyParams, body: MemberBody },
     )
     .delete(
       "/api/web/projects/:key/members",
       ({ principal, params, query }) => members.remove(principal, params.key, query.developerId),
-      { params: KeyParams, query: MemberQuery },
+      { response: responses({ 200: AnyObject, 201: AnyObject }), params: KeyParams, query: MemberQuery },
     )
     .get(
       "/api/admin/projects/:key/members",
       async ({ principal, params }) => ({ items: await members.list(principal.tenantId, params.key) }),
-      { params: KeyParams },
+      { response: responses({ 200: Items(AnyObject) }), params: KeyParams },
     )
     .post(
       "/api/admin/projects/:key/members",
@@ -137,10 +138,10 @@ export const projectMembersController = ({ authenticator, projectMembers: member
         set.status = 201;
         return members.add(principal, params.key, body.developerId, body.role);
       },
-      { params: KeyParams, body: MemberBody },
+      { response: responses({ 200: AnyObject, 201: AnyObject }), params: KeyParams, body: MemberBody },
     )
     .delete(
       "/api/admin/projects/:key/members",
       ({ principal, params, query }) => members.remove(principal, params.key, query.developerId),
-      { params: KeyParams, query: MemberQuery },
+      { response: responses({ 200: AnyObject, 201: AnyObject }), params: KeyParams, query: MemberQuery },
     );

@@ -4,7 +4,7 @@
  */
 import type { PipelineStage } from "../../db/schema";
 import { isJsonObject } from "@edge/proto/json";
-import { badRequest } from "../../http/errors";
+import { invalid } from "../../lib/errors";
 
 export const MAX_STAGES = 50;
 const NAME = /^[a-z][a-z0-9_-]{0,62}$/;
@@ -26,30 +26,30 @@ function placeholders(value: unknown, out: string[] = []): string[] {
 const MAX_TTL_SECONDS = 30 * 24 * 3600;
 
 export function validatePipeline(input: unknown): PipelineStage[] {
-  if (!Array.isArray(input)) throw badRequest("invalid pipeline: must be an array of stages");
-  if (input.length === 0) throw badRequest("invalid pipeline: needs at least one stage");
-  if (input.length > MAX_STAGES) throw badRequest(`invalid pipeline: at most ${MAX_STAGES} stages`);
+  if (!Array.isArray(input)) throw invalid("invalid pipeline: must be an array of stages");
+  if (input.length === 0) throw invalid("invalid pipeline: needs at least one stage");
+  if (input.length > MAX_STAGES) throw invalid(`invalid pipeline: at most ${MAX_STAGES} stages`);
   const seen = new Set<string>();
   return input.map((stage, i) => {
     const where = `invalid pipeline: stage ${i}`;
-    if (!isObject(stage)) throw badRequest(`${where}: must be an object`);
+    if (!isObject(stage)) throw invalid(`${where}: must be an object`);
     const { name, kind } = stage;
-    if (typeof name !== "string" || !NAME.test(name)) throw badRequest(`${where}: name must match ${NAME.source}`);
-    if (seen.has(name)) throw badRequest(`${where}: duplicate stage name "${name}"`);
+    if (typeof name !== "string" || !NAME.test(name)) throw invalid(`${where}: name must match ${NAME.source}`);
+    if (seen.has(name)) throw invalid(`${where}: duplicate stage name "${name}"`);
     const allowed = (keys: string[]) => {
       const extra = Object.keys(stage).filter((k) => !["name", "kind", ...keys].includes(k));
-      if (extra.length) throw badRequest(`${where} (${name}): unknown field "${extra[0]}"`);
+      if (extra.length) throw invalid(`${where} (${name}): unknown field "${extra[0]}"`);
     };
     const idempotent = stage.idempotent;
     if (idempotent !== undefined && typeof idempotent !== "boolean")
-      throw badRequest(`${where} (${name}): idempotent must be a boolean`);
+      throw invalid(`${where} (${name}): idempotent must be a boolean`);
     // Deadline of the stage's command: not started within ttlSeconds of being dispatched, it never runs (expired).
     const ttlSeconds = stage.ttlSeconds;
     if (
       ttlSeconds !== undefined &&
       (!Number.isInteger(ttlSeconds) || (ttlSeconds as number) < 1 || (ttlSeconds as number) > MAX_TTL_SECONDS)
     ) {
-      throw badRequest(`${where} (${name}): ttlSeconds must be an integer between 1 and ${MAX_TTL_SECONDS}`);
+      throw invalid(`${where} (${name}): ttlSeconds must be an integer between 1 and ${MAX_TTL_SECONDS}`);
     }
     const deadline = ttlSeconds !== undefined ? { ttlSeconds: ttlSeconds as number } : {};
     let out: PipelineStage;
@@ -57,21 +57,21 @@ export function validatePipeline(input: unknown): PipelineStage[] {
       allowed(["command", "idempotent", "ttlSeconds"]);
       const command = stage.command;
       if (!isObject(command))
-        throw badRequest(`${where} (${name}): command must be an object {kind, params?, timeoutMs?}`);
+        throw invalid(`${where} (${name}): command must be an object {kind, params?, timeoutMs?}`);
       const extra = Object.keys(command).filter((k) => !["kind", "params", "timeoutMs"].includes(k));
-      if (extra.length) throw badRequest(`${where} (${name}): unknown command field "${extra[0]}"`);
+      if (extra.length) throw invalid(`${where} (${name}): unknown command field "${extra[0]}"`);
       if (typeof command.kind !== "string" || !COMMAND_KIND.test(command.kind))
-        throw badRequest(`${where} (${name}): command.kind must match ${COMMAND_KIND.source}`);
+        throw invalid(`${where} (${name}): command.kind must match ${COMMAND_KIND.source}`);
       if (command.kind === "agent")
-        throw badRequest(`${where} (${name}): use a stage of kind "agent" to run the project's agent`);
+        throw invalid(`${where} (${name}): use a stage of kind "agent" to run the project's agent`);
       if (command.params !== undefined && !isObject(command.params))
-        throw badRequest(`${where} (${name}): command.params must be an object`);
+        throw invalid(`${where} (${name}): command.params must be an object`);
       const timeout = command.timeoutMs;
       if (
         timeout !== undefined &&
         (!Number.isInteger(timeout) || (timeout as number) < 1 || (timeout as number) > 86_400_000)
       ) {
-        throw badRequest(`${where} (${name}): command.timeoutMs must be an integer between 1 and 86400000`);
+        throw invalid(`${where} (${name}): command.timeoutMs must be an integer between 1 and 86400000`);
       }
       out = {
         name,
@@ -87,7 +87,7 @@ export function validatePipeline(input: unknown): PipelineStage[] {
     } else if (kind === "confirm") {
       allowed(["prompt", "options", "input"]);
       if (typeof stage.prompt !== "string" || stage.prompt.length === 0 || stage.prompt.length > 5000)
-        throw badRequest(`${where} (${name}): prompt must be a non-empty string (at most 5000 characters)`);
+        throw invalid(`${where} (${name}): prompt must be a non-empty string (at most 5000 characters)`);
       const options = stage.options;
       if (
         options !== undefined &&
@@ -97,7 +97,7 @@ export function validatePipeline(input: unknown): PipelineStage[] {
           options.some((o) => typeof o !== "string" || o.length === 0 || o.length > 200) ||
           new Set(options).size !== options.length)
       ) {
-        throw badRequest(`${where} (${name}): options must be 1-50 distinct non-empty strings`);
+        throw invalid(`${where} (${name}): options must be 1-50 distinct non-empty strings`);
       }
       const input = stage.input;
       if (input !== undefined) {
@@ -106,7 +106,7 @@ export function validatePipeline(input: unknown): PipelineStage[] {
           input.type !== "string" ||
           Object.keys(input).some((k) => !["type", "description", "maxLength"].includes(k))
         ) {
-          throw badRequest(`${where} (${name}): input must be {type: "string", description?, maxLength?}`);
+          throw invalid(`${where} (${name}): input must be {type: "string", description?, maxLength?}`);
         }
         if (
           input.maxLength !== undefined &&
@@ -114,11 +114,11 @@ export function validatePipeline(input: unknown): PipelineStage[] {
             (input.maxLength as number) < 1 ||
             (input.maxLength as number) > 100_000)
         ) {
-          throw badRequest(`${where} (${name}): input.maxLength must be an integer between 1 and 100000`);
+          throw invalid(`${where} (${name}): input.maxLength must be an integer between 1 and 100000`);
         }
         if (input.description !== undefined && typeof input.description !== "string")
-          throw badRequest(`${where} (${name}): input.description must be a string`);
-        if (options) throw badRequest(`${where} (${name}): give options or input, not both`);
+          throw invalid(`${where} (${name}): input.description must be a string`);
+        if (options) throw invalid(`${where} (${name}): give options or input, not both`);
       }
       out = {
         name,
@@ -134,7 +134,7 @@ export function validatePipeline(input: unknown): PipelineStage[] {
         timeout !== undefined &&
         (!Number.isInteger(timeout) || (timeout as number) < 1 || (timeout as number) > 86_400_000)
       ) {
-        throw badRequest(`${where} (${name}): timeoutMs must be an integer between 1 and 86400000`);
+        throw invalid(`${where} (${name}): timeoutMs must be an integer between 1 and 86400000`);
       }
       out = {
         name,
@@ -144,18 +144,18 @@ export function validatePipeline(input: unknown): PipelineStage[] {
         ...deadline,
       };
     } else {
-      throw badRequest(`${where} (${name}): kind must be command, confirm or agent`);
+      throw invalid(`${where} (${name}): kind must be command, confirm or agent`);
     }
     // Templates may only use the task and stages that ran before this one.
     for (const ref of placeholders(stage)) {
       const m = /^stages\.([a-z][a-z0-9_-]*)\.result$/.exec(ref);
       if (ref === "task.prompt" || ref === "task.id") continue;
       if (!m)
-        throw badRequest(
+        throw invalid(
           `${where} (${name}): unknown placeholder {{${ref}}} (use {{stages.<name>.result}}, {{task.prompt}} or {{task.id}})`,
         );
       if (!seen.has(m[1]!))
-        throw badRequest(`${where} (${name}): {{${ref}}} refers to a stage that does not run before this one`);
+        throw invalid(`${where} (${name}): {{${ref}}} refers to a stage that does not run before this one`);
     }
     seen.add(name);
     return out;

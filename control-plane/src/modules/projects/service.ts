@@ -5,7 +5,7 @@ import type { Db, Queryable } from "../../db/connect";
 import { projects } from "../../db/schema";
 import { newId } from "../../lib/ids";
 import { publicRow } from "../../lib/rows";
-import { badRequest, notFound } from "../../http/errors";
+import { invalid, notFound } from "../../lib/errors";
 import type { ProjectCreateBody, ProjectUpdateBody } from "./model";
 import { validatePipeline } from "./pipeline";
 
@@ -15,7 +15,7 @@ export class ProjectService {
   constructor(private readonly db: Db) {}
 
   async create(tenantId: string, input: Static<typeof ProjectCreateBody>) {
-    if (input.pipeline === undefined) throw badRequest("invalid body: pipeline: required");
+    if (input.pipeline === undefined) throw invalid("invalid body: pipeline: required");
     const pipeline = validatePipeline(input.pipeline);
     const [row] = await this.db
       .insert(projects)
@@ -49,7 +49,7 @@ export class ProjectService {
 
   /** Changes apply to tasks created afterwards: a task keeps the pipeline it was created with. */
   async update(tenantId: string, key: string, input: Static<typeof ProjectUpdateBody>) {
-    if (Object.keys(input).length === 0) throw badRequest("invalid body: nothing to update");
+    if (Object.keys(input).length === 0) throw invalid("invalid body: nothing to update");
     const { pipeline, ...rest } = input;
     const [row] = await this.db
       .update(projects)

@@ -1,5 +1,6 @@
 /** Routes: runtime identities (users), bootstrap exchange and runtime token lifecycle (runtimes). */
-import { Elysia } from "elysia";
+import { Elysia, t } from "elysia";
+import { AnyObject, Items, Obj, responses, TokenPairView } from "../../http/responses";
 import type { Services } from "../../services";
 import { IdParams } from "../../http/params";
 import { requireUser } from "../auth/authenticate";
@@ -15,10 +16,16 @@ export const runtimeIdentitiesController = ({ authenticator, runtime }: Services
         set.status = 201;
         return runtime.createIdentity(principal, body);
       },
-      { body: IdentityCreateBody },
+      {
+        response: responses({ 201: Obj({ runtimeId: t.String(), hostId: t.String(), bootstrapToken: t.String() }) }),
+        body: IdentityCreateBody,
+      },
     )
-    .get("/", async ({ principal }) => ({ items: await runtime.listIdentities(principal.tenantId) }))
+    .get("/", async ({ principal }) => ({ items: await runtime.listIdentities(principal.tenantId) }), {
+      response: responses({ 200: Items(Obj({ runtimeId: t.String(), hostId: t.String(), status: t.String() })) }),
+    })
     .post("/:id/revoke", ({ principal, params }) => runtime.revokeIdentity(principal.tenantId, params.id), {
+      response: responses({ 200: AnyObject }),
       params: IdParams,
     });
 
@@ -27,9 +34,17 @@ export const runtimeAuthController = ({ runtime, rateLimits }: Services) =>
     .post(
       "/bootstrap/exchange",
       ({ body }) => rateLimits.guardCredential(`bootstrap:${body.runtimeId}`, () => runtime.exchange(body)),
-      { body: ExchangeBody },
+      { response: responses({ 200: TokenPairView }), body: ExchangeBody },
     )
-    .post("/auth/refresh", ({ body }) => runtime.refresh(body.refreshToken), { body: RuntimeRefreshBody })
-    .post("/auth/revoke", ({ body }) => runtime.revokeSession(body.refreshToken), { body: RuntimeRefreshBody })
+    .post("/auth/refresh", ({ body }) => runtime.refresh(body.refreshToken), {
+      response: responses({ 200: TokenPairView }),
+      body: RuntimeRefreshBody,
+    })
+    .post("/auth/revoke", ({ body }) => runtime.revokeSession(body.refreshToken), {
+      response: responses({ 200: AnyObject }),
+      body: RuntimeRefreshBody,
+    })
     .use(requireRuntime(runtime))
-    .get("/auth/status", ({ runtime: principal }) => runtime.status(principal));
+    .get("/auth/status", ({ runtime: principal }) => runtime.status(principal), {
+      response: responses({ 200: Obj({ ok: t.Boolean(), runtimeId: t.String(), hostId: t.String() }) }),
+    });

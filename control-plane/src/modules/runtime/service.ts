@@ -1,12 +1,13 @@
 /** Runtime identities and their token lifecycle: bootstrap exchange, refresh, revoke, live status. */
-import { and, desc, eq, gt, isNull } from "drizzle-orm";
+import { and, desc, eq, gt, isNotNull, isNull } from "drizzle-orm";
 import type { Db, Queryable } from "../../db/connect";
-import { hosts, runtimeIdentities, sessionTokens } from "../../db/schema";
+import { runtimeIdentities, sessionTokens } from "../../db/schema";
 import type { EventBus } from "../../lib/events";
 import { newId } from "../../lib/ids";
 import { hashSecret, newSecret, secretMatches } from "../../lib/secrets";
-import { badRequest, notFound, unauthorized } from "../../http/errors";
+import { notFound, unauthenticated } from "../../lib/errors";
 import { bearerToken, type UserPrincipal } from "../auth/principal";
+import type { HostService } from "../hosts/service";
 import type { SessionTokenService, TokenPair } from "../sessions/tokens";
 import { BOOTSTRAP_PREFIX, type RuntimePrincipal } from "./principal";
 
@@ -32,6 +33,7 @@ const publicIdentity = (row: Identity) => ({
 export class RuntimeService {
   constructor(
     private readonly db: Db,
+    private readonly hosts: HostService,
     private readonly sessions: SessionTokenService,
     private readonly events: EventBus,
     private readonly bootstrapTtlSeconds: number,
@@ -39,11 +41,7 @@ export class RuntimeService {
 
   /** A new identity for a host; the bootstrap token is shown once. */
   async createIdentity(principal: UserPrincipal, input: { hostId: string; name?: string }) {
-    const [host] = await this.db
-      .select()
-      .from(hosts)
-      .where(and(eq(hosts.id, input.hostId), eq(hosts.tenantId, principal.tenantId)));
-    if (!host) throw badRequest(`unknown host ${input.hostId}`);
+    const host = await this.hosts.assertOwned(principal.tenantId, input.hostId, { reference: true });
     const bootstrapToken = newSecret(BOOTSTRAP_PREFIX);
     const [row] = await this.db
       .insert(runtimeIdentities)
@@ -166,7 +164,7 @@ export class RuntimeService {
         .where(and(eq(runtimeIdentities.id, input.runtimeId), isNull(runtimeIdentities.revokedAt)))
         .for("update");
       if (!row?.recoverySecretHash || !secretMatches(input.recoverySecret, row.recoverySecretHash))
-        throw unauthorized("invalid recovery secret");
+        throw unauthenticated("invalid recovery secret");
       const now = new Date();
       await tx
         .update(sessionTokens)
@@ -205,7 +203,7 @@ export class RuntimeService {
         )
         .returning();
       // Unknown runtime, wrong token, already used, expired or revoked: one answer, nothing learned.
-      if (!row) throw unauthorized("invalid, used or expired bootstrap token");
+      if (!row) throw unauthenticated("invalid, used or expired bootstrap token");
       const pair = await this.sessions.issue(tx, { tenantId: row.tenantId, runtimeId: row.id });
       return this.tokenResponse(row, pair);
     });
@@ -214,7 +212,7 @@ export class RuntimeService {
   async refresh(refreshToken: string) {
     const { pair, subject } = await this.sessions.refresh(refreshToken);
     const identity = subject.runtimeId ? await this.liveIdentity(subject.runtimeId) : undefined;
-    if (!identity) throw unauthorized("runtime identity revoked");
+    if (!identity) throw unauthenticated("runtime identity revoked");
     return this.tokenResponse(identity, pair);
   }
 
@@ -227,9 +225,9 @@ export class RuntimeService {
   /** Authenticates a runtime bearer token against the live identity state. */
   async authenticate(authorization: string | undefined): Promise<RuntimePrincipal> {
     const token = bearerToken(authorization);
-    if (!token) throw unauthorized("missing bearer token");
+    if (!token) throw unauthenticated("missing bearer token");
     const principal = await this.principalForAccessToken(token);
-    if (!principal) throw unauthorized("invalid, expired or revoked runtime token");
+    if (!principal) throw unauthenticated("invalid, expired or revoked runtime token");
     return principal;
   }
 
@@ -261,6 +259,27 @@ export class RuntimeService {
       identity: { status: "active" },
       session: { authenticated: true, accessTokenExpiresAt: principal.accessTokenExpiresAt.toISOString() },
     };
+  }
+
+  /**
+   * The host's live (bootstrapped, unrevoked) runtime identity: an agent acts for a host only while it has one.
+   * The most recently bootstrapped one if there are several.
+   */
+  async liveRuntimeOf(tenantId: string, hostId: string): Promise<string | undefined> {
+    const [row] = await this.db
+      .select({ id: runtimeIdentities.id })
+      .from(runtimeIdentities)
+      .where(
+        and(
+          eq(runtimeIdentities.tenantId, tenantId),
+          eq(runtimeIdentities.hostId, hostId),
+          isNull(runtimeIdentities.revokedAt),
+          isNotNull(runtimeIdentities.bootstrapUsedAt),
+        ),
+      )
+      .orderBy(desc(runtimeIdentities.bootstrapUsedAt))
+      .limit(1);
+    return row?.id;
   }
 
   private async liveIdentity(runtimeId: string): Promise<Identity | undefined> {

@@ -1,3 +1,4 @@
+import { Obj, Resource } from "../../http/responses";
 import { t } from "elysia";
 
 /**
@@ -17,3 +18,15 @@ export const PolicyCreateBody = t.Object({
 });
 
 export const PolicyUpdateBody = t.Partial(PolicyCreateBody);
+
+export const PolicyView = Resource("a safety policy", {
+  name: t.String(),
+  enabled: t.Boolean(),
+  rules: t.Unknown(),
+  version: t.Integer(),
+});
+export const ProposalView = Resource("a change waiting for a second person's approval", { status: t.String() });
+export const PendingApproval = Obj(
+  { status: t.Literal("pending_approval"), proposal: ProposalView },
+  { description: "202: the change loosens safety and waits for another user's approval" },
+);

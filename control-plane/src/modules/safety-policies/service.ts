@@ -5,7 +5,7 @@ import { environmentPolicies, environments, policyProposals, safetyPolicies } fr
 import type { EventBus } from "../../lib/events";
 import { newId } from "../../lib/ids";
 import { publicRow } from "../../lib/rows";
-import { badRequest, conflict, forbidden, notFound } from "../../http/errors";
+import { invalid, conflict, forbidden, notFound } from "../../lib/errors";
 import type { AuditService } from "../audit/service";
 import { requiresPolicyApproval } from "../environments/safety-config";
 import { policyLoosenings } from "./loosening";
@@ -23,7 +23,7 @@ export interface PolicyInput {
 function checkRules(rules: Record<string, unknown> | undefined): asserts rules is PolicyRules | undefined {
   if (rules === undefined) return;
   const problem = validateRules(rules);
-  if (problem) throw badRequest(`invalid body: rules${problem}`);
+  if (problem) throw invalid(`invalid body: rules${problem}`);
 }
 
 /** A change that needs a second person: stored, not applied (HTTP 202). */
@@ -235,6 +235,6 @@ export class SafetyPolicyService {
       .where(and(eq(safetyPolicies.tenantId, tenantId), inArray(safetyPolicies.id, ids)));
     const known = new Set(found.map((r) => r.id));
     const missing = ids.find((id) => !known.has(id));
-    if (missing) throw badRequest(`unknown safety policy ${missing}`);
+    if (missing) throw invalid(`unknown safety policy ${missing}`);
   }
 }

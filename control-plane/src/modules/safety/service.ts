@@ -6,7 +6,7 @@ import { and, eq, lt, sql, type SQL } from "drizzle-orm";
 import type { Db } from "../../db/connect";
 import { hostSafety, hosts } from "../../db/schema";
 import type { EventBus, EstopOrder } from "../../lib/events";
-import { notFound } from "../../http/errors";
+import { notFound } from "../../lib/errors";
 import type { AuditService } from "../audit/service";
 import type { UserPrincipal } from "../auth/principal";
 import type { AgentSafetyState } from "@edge/proto/wire";

@@ -4,7 +4,7 @@ import type { Db, Queryable } from "../../db/connect";
 import { sessionTokens } from "../../db/schema";
 import { newId } from "../../lib/ids";
 import { hashSecret, newSecret } from "../../lib/secrets";
-import { unauthorized } from "../../http/errors";
+import { unauthenticated } from "../../lib/errors";
 
 /** Whose session: a user or a runtime identity, always within a tenant. */
 export type Subject =
@@ -82,7 +82,7 @@ export class SessionTokenService {
 
   /** Rotates a refresh token. Presenting an already-rotated token revokes its whole family. */
   async refresh(refreshToken: string): Promise<{ pair: TokenPair; subject: Subject }> {
-    if (!refreshToken.startsWith(this.settings.refreshPrefix)) throw unauthorized("invalid refresh token");
+    if (!refreshToken.startsWith(this.settings.refreshPrefix)) throw unauthenticated("invalid refresh token");
     const outcome = await this.db.transaction(async (tx) => {
       const [row] = await tx
         .select()
@@ -106,7 +106,7 @@ export class SessionTokenService {
     if ("error" in outcome) {
       if ("revoked" in outcome && outcome.revoked)
         this.onFamilyRevoked(outcome.revoked.subject, outcome.revoked.familyId);
-      throw unauthorized(outcome.error);
+      throw unauthenticated(outcome.error);
     }
     return outcome;
   }

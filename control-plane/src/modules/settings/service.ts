@@ -7,7 +7,7 @@ import { t, type Static } from "elysia";
 import type { Config } from "../../config";
 import type { Db } from "../../db/connect";
 import { systemSettings } from "../../db/schema";
-import { badRequest } from "../../http/errors";
+import { invalid } from "../../lib/errors";
 import type { AuditService } from "../audit/service";
 import type { UserPrincipal } from "../auth/principal";
 
@@ -68,7 +68,7 @@ export class SettingsService {
 
   async update(actor: UserPrincipal, patch: Partial<Settings>): Promise<Settings> {
     const entries = Object.entries(patch) as [keyof Settings, number][];
-    if (entries.length === 0) throw badRequest("invalid body: nothing to update");
+    if (entries.length === 0) throw invalid("invalid body: nothing to update");
     const before = this.current();
     await this.db.transaction(async (tx) => {
       for (const [key, value] of entries)

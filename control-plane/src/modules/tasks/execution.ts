@@ -19,7 +19,7 @@ import {
 import type { DomainEvent, EventBus } from "../../lib/events";
 import { newId } from "../../lib/ids";
 import { TASK_ACTIVE, type TaskStatus } from "../../lib/lifecycle";
-import { badRequest, conflict, notFound } from "../../http/errors";
+import { invalid, conflict, notFound } from "../../lib/errors";
 import type { CommandService } from "../commands/service";
 import { commandTtlSecondsOf } from "../environments/safety-config";
 import { render } from "../projects/pipeline";
@@ -595,9 +595,9 @@ export class TaskExecution {
       const stage = task.pipeline[task.stageIndex];
       if (stage?.kind !== "confirm") throw conflict("the current stage is not a confirm stage");
       if (stage.options && !stage.options.includes(input.result))
-        throw badRequest(`invalid body: result: must be one of ${stage.options.join(", ")}`);
+        throw invalid(`invalid body: result: must be one of ${stage.options.join(", ")}`);
       if (stage.input?.maxLength !== undefined && input.result.length > stage.input.maxLength)
-        throw badRequest(`invalid body: result: at most ${stage.input.maxLength} characters`);
+        throw invalid(`invalid body: result: at most ${stage.input.maxLength} characters`);
       await this.closeSuspendedRun(tx, task, "completed", undefined, input.result);
       this.note(
         after,

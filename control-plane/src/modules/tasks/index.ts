@@ -1,4 +1,5 @@
 import { Elysia } from "elysia";
+import { AnyObject, responses } from "../../http/responses";
 import type { Services } from "../../services";
 import { IdParams } from "../../http/params";
 import { requireUser } from "../auth/authenticate";
@@ -11,6 +12,11 @@ import {
   TaskTransitionBody,
   WebTaskCreateBody,
   WebTaskListQuery,
+  TaskView,
+  TaskPage,
+  Counted,
+  TaskEventView,
+  TaskLogView,
 } from "./model";
 
 export const tasksController = ({ authenticator, tasks }: Services) =>
@@ -22,62 +28,75 @@ export const tasksController = ({ authenticator, tasks }: Services) =>
         set.status = 201;
         return tasks.create(principal.tenantId, body);
       },
-      { body: TaskCreateBody },
+      { response: responses({ 201: TaskView }), body: TaskCreateBody },
     )
-    .get("/api/v1/tasks", ({ principal, query }) => tasks.list(principal.tenantId, query), { query: TaskListQuery })
-    .get("/api/v1/tasks/:id", ({ principal, params }) => tasks.get(principal.tenantId, params.id), { params: IdParams })
+    .get("/api/v1/tasks", ({ principal, query }) => tasks.list(principal.tenantId, query), {
+      response: responses({ 200: TaskPage }),
+      query: TaskListQuery,
+    })
+    .get("/api/v1/tasks/:id", ({ principal, params }) => tasks.get(principal.tenantId, params.id), {
+      response: responses({ 200: TaskView }),
+      params: IdParams,
+    })
     .post(
       "/api/v1/tasks/:id/transition",
       ({ principal, params, body }) => tasks.transition(principal.tenantId, params.id, body),
-      {
-        params: IdParams,
-        body: TaskTransitionBody,
-      },
+      { response: responses({ 200: TaskView }), params: IdParams, body: TaskTransitionBody },
     )
-    .get("/api/v1/metrics/tasks", ({ principal }) => tasks.metrics(principal.tenantId));
+    .get("/api/v1/metrics/tasks", ({ principal }) => tasks.metrics(principal.tenantId), {
+      response: responses({ 200: AnyObject }),
+    });
 
 /** The web console's task routes (worker-orchestrator-rest-api.txt). Same task entity as /api/v1/tasks. */
 export const webTasksController = ({ authenticator, tasks }: Services) =>
   new Elysia({ prefix: "/api/web/tasks", tags: ["tasks"] })
     .use(requireUser(authenticator))
-    .get("/", ({ principal, query }) => tasks.listWeb(principal.tenantId, query), { query: WebTaskListQuery })
+    .get("/", ({ principal, query }) => tasks.listWeb(principal.tenantId, query), {
+      response: responses({ 200: Counted(TaskView) }),
+      query: WebTaskListQuery,
+    })
     .post(
       "/",
       ({ principal, body, set }) => {
         set.status = 201;
         return tasks.createForProject(principal.tenantId, body);
       },
-      { body: WebTaskCreateBody },
+      { response: responses({ 201: TaskView }), body: WebTaskCreateBody },
     )
-    .get("/:id", ({ principal, params }) => tasks.getDetailed(principal.tenantId, params.id), { params: IdParams })
+    .get("/:id", ({ principal, params }) => tasks.getDetailed(principal.tenantId, params.id), {
+      response: responses({ 200: TaskView }),
+      params: IdParams,
+    })
     .post(
       "/:id/cancel",
       async ({ principal, params }) =>
         tasks.get(principal.tenantId, (await tasks.execution.cancel(principal.tenantId, params.id)).id),
-      { params: IdParams },
+      { response: responses({ 200: TaskView }), params: IdParams },
     )
     .post(
       "/:id/retry",
       async ({ principal, params }) =>
         tasks.getDetailed(principal.tenantId, (await tasks.execution.retry(principal.tenantId, params.id)).id),
-      { params: IdParams },
+      { response: responses({ 200: TaskView }), params: IdParams },
     )
     .post(
       "/:id/confirm-stage",
       async ({ principal, params, body }) =>
         tasks.get(principal.tenantId, (await tasks.execution.confirmStage(principal.tenantId, params.id, body)).id),
-      { params: IdParams, body: ConfirmStageBody },
+      { response: responses({ 200: TaskView }), params: IdParams, body: ConfirmStageBody },
     )
     .get(
       "/:id/pending-confirm",
       ({ principal, params }) => tasks.execution.pendingConfirm(principal.tenantId, params.id),
-      { params: IdParams },
+      { response: responses({ 200: AnyObject }), params: IdParams },
     )
     .get("/:id/events", ({ principal, params, query }) => tasks.listEvents(principal.tenantId, params.id, query), {
+      response: responses({ 200: Counted(TaskEventView) }),
       params: IdParams,
       query: TaskEventsQuery,
     })
     .get("/:id/logs", ({ principal, params, query }) => tasks.listLogs(principal.tenantId, params.id, query), {
+      response: responses({ 200: Counted(TaskLogView) }),
       params: IdParams,
       query: TaskLogsQuery,
     });

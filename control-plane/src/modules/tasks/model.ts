@@ -1,3 +1,4 @@
+import { Obj, Page, Resource, Timestamp } from "../../http/responses";
 import { t } from "elysia";
 import { PageQuery, oneOf } from "../../http/params";
 import { TASK_STATUSES } from "../../lib/lifecycle";
@@ -62,3 +63,14 @@ export const TaskListQuery = t.Object({
   environmentId: t.Optional(t.String({ maxLength: 100 })),
   triggerId: t.Optional(t.String({ maxLength: 100 })),
 });
+
+export const TaskView = Resource("a task", { status: t.String(), createdAt: Timestamp });
+export const TaskPage = Page(TaskView);
+/** `{ items, total }` lists of the web console. */
+export const Counted = <T extends import("@sinclair/typebox").TSchema>(item: T) =>
+  Obj({ items: t.Array(item), total: t.Integer() });
+export const TaskEventView = Obj(
+  { seq: t.Integer(), type: t.String(), message: t.String(), createdAt: Timestamp },
+  { description: "a task event" },
+);
+export const TaskLogView = Obj({ line: t.String() }, { description: "a task log line" });

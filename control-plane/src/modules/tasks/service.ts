@@ -2,14 +2,15 @@
 import { and, asc, desc, eq, ilike, sql, type SQL } from "drizzle-orm";
 import type { Static } from "elysia";
 import type { Db, Queryable } from "../../db/connect";
-import { hosts, projects, taskEvents, taskLogs, taskStageRuns, tasks, type TaskTemplate } from "../../db/schema";
+import { projects, taskEvents, taskLogs, taskStageRuns, tasks, type TaskTemplate } from "../../db/schema";
 import type { EventBus } from "../../lib/events";
 import { newId } from "../../lib/ids";
 import { TASK_STATUSES, type TaskStatus } from "../../lib/lifecycle";
 import { DEFAULT_LIMIT, afterCursor, toPage } from "../../lib/pagination";
 import { publicRow } from "../../lib/rows";
 import { transitionRow, type TransitionInput } from "../../lib/transition";
-import { badRequest, conflict, notFound } from "../../http/errors";
+import { conflict, invalid, notFound } from "../../lib/errors";
+import type { HostService } from "../hosts/service";
 import type { EnvironmentService } from "../environments/service";
 import type { ProjectService } from "../projects/service";
 import { DEFAULT_PIPELINE } from "../projects/pipeline";
@@ -20,6 +21,7 @@ export class TaskService {
   constructor(
     private readonly db: Db,
     private readonly environments: EnvironmentService,
+    private readonly hosts: HostService,
     private readonly events: EventBus,
     private readonly projects: ProjectService,
     readonly execution: TaskExecution,
@@ -31,11 +33,7 @@ export class TaskService {
   async assertTemplate(q: Queryable, tenantId: string, template: TaskTemplate) {
     if (template.environmentId) await this.environments.assertOwned(q, tenantId, template.environmentId);
     if (template.hostId) {
-      const [host] = await q
-        .select({ id: hosts.id, decommissionedAt: hosts.decommissionedAt })
-        .from(hosts)
-        .where(and(eq(hosts.id, template.hostId), eq(hosts.tenantId, tenantId)));
-      if (!host) throw badRequest(`unknown host ${template.hostId}`);
+      const host = await this.hosts.assertOwned(tenantId, template.hostId, { q, reference: true });
       if (host.decommissionedAt) throw conflict(`machine ${template.hostId} is decommissioned: it takes no tasks`);
     }
     if (template.projectKey) {
@@ -43,7 +41,7 @@ export class TaskService {
         .select({ id: projects.id })
         .from(projects)
         .where(and(eq(projects.tenantId, tenantId), eq(projects.key, template.projectKey)));
-      if (!project) throw badRequest(`unknown project ${template.projectKey}`);
+      if (!project) throw invalid(`unknown project ${template.projectKey}`);
     }
   }
 
@@ -67,7 +65,7 @@ export class TaskService {
     const project = template.projectKey
       ? await this.projects.find(q, tenantId, template.projectKey).catch(() => undefined)
       : undefined;
-    if (template.projectKey && !project) throw badRequest(`unknown project ${template.projectKey}`);
+    if (template.projectKey && !project) throw invalid(`unknown project ${template.projectKey}`);
     const settings = (project?.settings ?? {}) as { requirements?: Record<string, unknown>; priority?: number };
     const id = newId("task");
     const [row] = await q

@@ -3,7 +3,7 @@ import { desc, eq } from "drizzle-orm";
 import { STARTUP_LOCK, withAdvisoryLock, type Db, type Queryable } from "../../db/connect";
 import { tenants, users } from "../../db/schema";
 import { newId } from "../../lib/ids";
-import { forbidden, notFound } from "../../http/errors";
+import { forbidden, notFound } from "../../lib/errors";
 import type { ApiKeyService } from "../auth/api-keys";
 import { type PeopleService, publicUser } from "../people/service";
 import { API_KEY_PREFIX, type UserPrincipal } from "../auth/principal";

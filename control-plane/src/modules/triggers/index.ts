@@ -1,8 +1,9 @@
 import { Elysia } from "elysia";
+import { Deleted, Items, responses } from "../../http/responses";
 import type { Services } from "../../services";
 import { IdParams } from "../../http/params";
 import { requireUser } from "../auth/authenticate";
-import { TriggerCreateBody } from "./model";
+import { TriggerCreateBody, TriggerView } from "./model";
 
 export const triggersController = ({ authenticator, triggers }: Services) =>
   new Elysia({ prefix: "/api/v1/triggers", tags: ["triggers"] })
@@ -13,7 +14,12 @@ export const triggersController = ({ authenticator, triggers }: Services) =>
         set.status = 201;
         return triggers.create(principal.tenantId, body);
       },
-      { body: TriggerCreateBody },
+      { response: responses({ 201: TriggerView }), body: TriggerCreateBody },
     )
-    .get("/", async ({ principal }) => ({ items: await triggers.list(principal.tenantId) }))
-    .delete("/:id", ({ principal, params }) => triggers.remove(principal.tenantId, params.id), { params: IdParams });
+    .get("/", async ({ principal }) => ({ items: await triggers.list(principal.tenantId) }), {
+      response: responses({ 200: Items(TriggerView) }),
+    })
+    .delete("/:id", ({ principal, params }) => triggers.remove(principal.tenantId, params.id), {
+      response: responses({ 200: Deleted }),
+      params: IdParams,
+    });

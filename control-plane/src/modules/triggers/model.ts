@@ -1,3 +1,4 @@
+import { Resource } from "../../http/responses";
 import { t } from "elysia";
 import { oneOf } from "../../http/params";
 import { TaskCreateBody } from "../tasks/model";
@@ -23,4 +24,9 @@ export const TriggerCreateBody = t.Object({
   event: t.Optional(oneOf(TRIGGER_EVENTS)),
   task: TaskCreateBody,
   enabled: t.Optional(t.Boolean()),
+});
+
+export const TriggerView = Resource("a trigger (cron schedule or event)", {
+  name: t.String(),
+  schedule: t.Nullable(t.String()),
 });

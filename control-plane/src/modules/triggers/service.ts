@@ -6,7 +6,7 @@ import { triggers } from "../../db/schema";
 import type { DomainEvent } from "../../lib/events";
 import { newId } from "../../lib/ids";
 import { publicRow } from "../../lib/rows";
-import { badRequest, notFound } from "../../http/errors";
+import { invalid, notFound } from "../../lib/errors";
 import type { TaskService } from "../tasks/service";
 import type { TriggerCreateBody } from "./model";
 import { nextFireTime, scheduleProblem } from "./schedule";
@@ -19,13 +19,13 @@ export class TriggerService {
 
   async create(tenantId: string, { task, ...input }: Static<typeof TriggerCreateBody>) {
     if (input.kind === "cron") {
-      if (!input.schedule) throw badRequest("invalid body: schedule is required for cron triggers");
+      if (!input.schedule) throw invalid("invalid body: schedule is required for cron triggers");
       const problem = scheduleProblem(input.schedule, input.timezone);
-      if (problem) throw badRequest(`invalid body: schedule: ${problem}`);
-      if (input.event) throw badRequest("invalid body: event is only for event triggers");
+      if (problem) throw invalid(`invalid body: schedule: ${problem}`);
+      if (input.event) throw invalid("invalid body: event is only for event triggers");
     } else {
-      if (!input.event) throw badRequest("invalid body: event is required for event triggers");
-      if (input.schedule) throw badRequest("invalid body: schedule is only for cron triggers");
+      if (!input.event) throw invalid("invalid body: event is required for event triggers");
+      if (input.schedule) throw invalid("invalid body: schedule is only for cron triggers");
     }
     await this.tasks.assertTemplate(this.db, tenantId, task);
     const nextFireAt = input.kind === "cron" ? nextFireTime(input.schedule!, input.timezone, new Date()) : null;

@@ -1,5 +1,6 @@
 /** Routes: releases and release signing keys (users), update grants (users), the runtime update flow (runtimes). */
-import { Elysia } from "elysia";
+import { Elysia, t } from "elysia";
+import { AnyObject, Items, Resource, responses } from "../../http/responses";
 import type { Services } from "../../services";
 import { IdParams } from "../../http/params";
 import { requireUser } from "../auth/authenticate";
@@ -25,14 +26,12 @@ export const releasesController = ({ authenticator, updates, releaseKeys }: Serv
         set.status = 201;
         return updates.publish(principal, body.signedManifest, body.scripts);
       },
-      { body: PublishReleaseBody },
+      { response: responses({ 201: AnyObject }), body: PublishReleaseBody },
     )
     .get(
       "/api/v1/releases",
       async ({ principal, query }) => ({ items: await updates.listReleases(principal.tenantId, query.channel) }),
-      {
-        query: ReleaseListQuery,
-      },
+      { response: responses({ 200: Items(AnyObject) }), query: ReleaseListQuery },
     )
     .post(
       "/api/v1/release-keys",
@@ -40,10 +39,16 @@ export const releasesController = ({ authenticator, updates, releaseKeys }: Serv
         set.status = 201;
         return releaseKeys.register(principal, body);
       },
-      { body: ReleaseKeyBody },
+      {
+        response: responses({ 201: Resource("a release signing key", { name: t.String(), publicKey: t.String() }) }),
+        body: ReleaseKeyBody,
+      },
     )
-    .get("/api/v1/release-keys", ({ principal }) => releaseKeys.list(principal.tenantId))
+    .get("/api/v1/release-keys", ({ principal }) => releaseKeys.list(principal.tenantId), {
+      response: responses({ 200: AnyObject }),
+    })
     .delete("/api/v1/release-keys/:id", ({ principal, params }) => releaseKeys.revoke(principal, params.id), {
+      response: responses({ 200: AnyObject }),
       params: IdParams,
     })
     .post(
@@ -52,13 +57,14 @@ export const releasesController = ({ authenticator, updates, releaseKeys }: Serv
         set.status = 201;
         return updates.grant(principal, params.id, body ?? {});
       },
-      { params: IdParams, body: GrantBody },
+      { response: responses({ 201: AnyObject }), params: IdParams, body: GrantBody },
     );
 
 export const runtimeUpdatesController = ({ runtime, updates }: Services) =>
   new Elysia({ prefix: "/api/runtime/updates", tags: ["updates"] })
     .use(requireRuntime(runtime))
     .get("/manifest", ({ runtime: me, query }) => updates.manifest(me, query.channel, query.publicKey), {
+      response: responses({ 200: AnyObject }),
       query: ManifestQuery,
     })
     .get(
@@ -67,10 +73,17 @@ export const runtimeUpdatesController = ({ runtime, updates }: Services) =>
         set.headers["content-type"] = "text/plain; charset=utf-8";
         return updates.script(me, query);
       },
-      { query: ScriptQuery },
+      { response: responses({ 200: t.String({ description: "the script, as text/plain" }) }), query: ScriptQuery },
     )
     .post("/check", ({ runtime: me, body }) => updates.check(me, body.currentVersion, body.channel, body.publicKey), {
+      response: responses({ 200: AnyObject }),
       body: CheckBody,
     })
-    .post("/apply", ({ runtime: me, body }) => updates.apply(me, body), { body: ApplyBody })
-    .post("/report", ({ runtime: me, body }) => updates.report(me, body), { body: ReportBody });
+    .post("/apply", ({ runtime: me, body }) => updates.apply(me, body), {
+      response: responses({ 200: AnyObject }),
+      body: ApplyBody,
+    })
+    .post("/report", ({ runtime: me, body }) => updates.report(me, body), {
+      response: responses({ 200: AnyObject }),
+      body: ReportBody,
+    });

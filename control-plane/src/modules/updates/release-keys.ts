@@ -4,7 +4,7 @@ import type { Db, Queryable } from "../../db/connect";
 import { releaseKeys } from "../../db/schema";
 import { newId } from "../../lib/ids";
 import { publicRow } from "../../lib/rows";
-import { badRequest, conflict, forbidden, notFound } from "../../http/errors";
+import { invalid, conflict, forbidden, notFound } from "../../lib/errors";
 import { isPublicKey } from "@edge/proto/release";
 import type { AuditService } from "../audit/service";
 import type { UserPrincipal } from "../auth/principal";
@@ -26,7 +26,7 @@ export class ReleaseKeyService {
 
   async register(principal: UserPrincipal, input: { name: string; publicKey: string }) {
     requireAdmin(principal);
-    if (!isPublicKey(input.publicKey)) throw badRequest("publicKey must be a base64 ed25519 public key (32 bytes)");
+    if (!isPublicKey(input.publicKey)) throw invalid("publicKey must be a base64 ed25519 public key (32 bytes)");
     return this.db.transaction(async (tx) => {
       const [existing] = await tx
         .select({ id: releaseKeys.id })

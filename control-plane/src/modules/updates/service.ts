@@ -4,8 +4,7 @@ import type { Db } from "../../db/connect";
 import { commands, hosts, releaseScripts, releases, runtimeIdentities, updateGrants } from "../../db/schema";
 import { newId } from "../../lib/ids";
 import { hashSecret, newSecret } from "../../lib/secrets";
-import { badRequest, conflict, forbidden, notFound } from "../../http/errors";
-import { CredentialRejected } from "../../lib/rate-limit";
+import { conflict, forbidden, invalid, notFound, rejectedCredential } from "../../lib/errors";
 import {
   compareVersions,
   isSafeScriptPath,
@@ -14,6 +13,7 @@ import {
   type ReleaseManifest,
   type SignedManifest,
 } from "@edge/proto/release";
+import type { HostService } from "../hosts/service";
 import type { AuditService } from "../audit/service";
 import type { UserPrincipal } from "../auth/principal";
 import type { CommandService } from "../commands/service";
@@ -36,6 +36,7 @@ export class UpdateService {
 
   constructor(
     private readonly db: Db,
+    private readonly hosts: HostService,
     private readonly audit: AuditService,
     private readonly commands: CommandService,
     private readonly keys: ReleaseKeyService,
@@ -55,19 +56,19 @@ export class UpdateService {
     try {
       manifest = verifySignedManifest(signed, signed.publicKey);
     } catch (error) {
-      throw badRequest(`invalid signed manifest: ${(error as Error).message}`);
+      throw invalid(`invalid signed manifest: ${(error as Error).message}`);
     }
     const expiresAt = new Date(manifest.expiresAt);
-    if (expiresAt.getTime() <= Date.now()) throw badRequest(`manifest expired at ${manifest.expiresAt}`);
+    if (expiresAt.getTime() <= Date.now()) throw invalid(`manifest expired at ${manifest.expiresAt}`);
     const bodies = new Map(scripts.map((s) => [s.path, s.body]));
-    if (bodies.size !== scripts.length) throw badRequest("scripts: each path may be given once");
+    if (bodies.size !== scripts.length) throw invalid("scripts: each path may be given once");
     for (const path of bodies.keys()) {
-      if (!manifest.scripts.some((s) => s.path === path)) throw badRequest(`script ${path} is not in the manifest`);
+      if (!manifest.scripts.some((s) => s.path === path)) throw invalid(`script ${path} is not in the manifest`);
     }
     for (const script of manifest.scripts) {
       const body = bodies.get(script.path);
-      if (body === undefined) throw badRequest(`missing body for script ${script.path}`);
-      if (sha256Hex(body) !== script.sha256) throw badRequest(`script ${script.path} does not match its sha256`);
+      if (body === undefined) throw invalid(`missing body for script ${script.path}`);
+      if (sha256Hex(body) !== script.sha256) throw invalid(`script ${script.path} does not match its sha256`);
     }
     const manifestSha256 = sha256Hex(signed.manifest);
     const [seen] = await this.db
@@ -161,7 +162,7 @@ export class UpdateService {
 
   /** A script body, of one release of the runtime's tenant. */
   async script(principal: RuntimePrincipal, address: ScriptAddress): Promise<string> {
-    if (!isSafeScriptPath(address.path)) throw badRequest("invalid script path");
+    if (!isSafeScriptPath(address.path)) throw invalid("invalid script path");
     const where = and(
       eq(releases.tenantId, principal.tenantId),
       eq(releaseScripts.path, address.path),
@@ -220,11 +221,7 @@ export class UpdateService {
     hostId: string,
     opts: { channel?: string; targetVersion?: string; ttlSeconds?: number; deliver?: boolean },
   ) {
-    const [host] = await this.db
-      .select({ id: hosts.id })
-      .from(hosts)
-      .where(and(eq(hosts.id, hostId), eq(hosts.tenantId, principal.tenantId)));
-    if (!host) throw notFound("agent");
+    await this.hosts.assertOwned(principal.tenantId, hostId, { what: "agent" });
     const channel = opts.channel ?? DEFAULT_CHANNEL;
     const grantToken = newSecret("rtug_");
     const ttlSeconds = opts.ttlSeconds ?? 300;
@@ -289,7 +286,7 @@ export class UpdateService {
     },
   ) {
     const channel = input.channel ?? DEFAULT_CHANNEL;
-    if (input.approved !== true) throw badRequest("approved must be true");
+    if (input.approved !== true) throw invalid("approved must be true");
     const release = await this.latest(principal.tenantId, channel, input.publicKey);
     if (!release || release.version !== input.targetVersion)
       throw conflict(`${input.targetVersion} is not the current release of ${channel}`);
@@ -317,7 +314,7 @@ export class UpdateService {
         action: "update.apply_refused",
         detail: { targetVersion: input.targetVersion },
       });
-      throw new CredentialRejected(403, "invalid, used or expired grant token");
+      throw rejectedCredential("forbidden", "invalid, used or expired grant token");
     }
     await this.scrubSpentGrants(principal.hostId);
     await this.audit.record({

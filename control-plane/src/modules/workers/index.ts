@@ -1,29 +1,47 @@
 /** Worker enrollment routes: admin tokens (`/api/admin/worker-tokens`) and the worker API (`/api/workers`). */
-import { Elysia } from "elysia";
+import { Elysia, t } from "elysia";
+import { Items, Obj, responses, TokenPairView } from "../../http/responses";
 import type { Services } from "../../services";
 import { IdParams } from "../../http/params";
 import { requireAdmin } from "../auth/authenticate";
-import { WorkerRecoverBody, WorkerRefreshBody, WorkerRegisterBody, WorkerTokenCreateBody } from "./model";
+import {
+  WorkerRecoverBody,
+  WorkerRefreshBody,
+  WorkerRegisterBody,
+  WorkerTokenCreateBody,
+  WorkerTokenView,
+} from "./model";
 
 export const workerTokensController = ({ authenticator, workers }: Services) =>
   new Elysia({ prefix: "/api/admin/worker-tokens", tags: ["workers"] })
     .use(requireAdmin(authenticator))
-    .get("/", async ({ principal }) => ({ items: await workers.list(principal.tenantId) }))
+    .get("/", async ({ principal }) => ({ items: await workers.list(principal.tenantId) }), {
+      response: responses({ 200: Items(WorkerTokenView) }),
+    })
     .post(
       "/",
       ({ principal, body, set }) => {
         set.status = 201;
         return workers.createToken(principal, body);
       },
-      { body: WorkerTokenCreateBody },
+      { response: responses({ 201: WorkerTokenView }), body: WorkerTokenCreateBody },
     )
-    .post("/:id/revoke", ({ principal, params }) => workers.revoke(principal.tenantId, params.id), { params: IdParams })
-    .get("/:id/status", ({ principal, params }) => workers.status(principal.tenantId, params.id), { params: IdParams });
+    .post("/:id/revoke", ({ principal, params }) => workers.revoke(principal.tenantId, params.id), {
+      response: responses({ 200: WorkerTokenView }),
+      params: IdParams,
+    })
+    .get("/:id/status", ({ principal, params }) => workers.status(principal.tenantId, params.id), {
+      response: responses({ 200: WorkerTokenView }),
+      params: IdParams,
+    });
 
 /** The worker API: registration with a one-time token, refresh (rotating, reuse revokes), recovery. */
 export const workerApiController = ({ workers, runtime }: Services) =>
   new Elysia({ prefix: "/api/workers", tags: ["workers"] })
-    .get("/healthz", () => workers.health(), { detail: { security: [] } })
+    .get("/healthz", () => workers.health(), {
+      response: responses({ 200: Obj({ status: t.String(), connectedWorkers: t.Integer() }) }),
+      detail: { security: [] },
+    })
     .post(
       "/register",
       async ({ body, set }) => {
@@ -31,7 +49,18 @@ export const workerApiController = ({ workers, runtime }: Services) =>
         set.status = 201;
         return registered;
       },
-      { body: WorkerRegisterBody },
+      {
+        response: responses({
+          201: Obj({ runtimeId: t.String(), hostId: t.String(), accessToken: t.String(), refreshToken: t.String() }),
+        }),
+        body: WorkerRegisterBody,
+      },
     )
-    .post("/refresh-token", ({ body }) => runtime.refresh(body.refreshToken), { body: WorkerRefreshBody })
-    .post("/recover", ({ body }) => runtime.recover(body), { body: WorkerRecoverBody });
+    .post("/refresh-token", ({ body }) => runtime.refresh(body.refreshToken), {
+      response: responses({ 200: TokenPairView }),
+      body: WorkerRefreshBody,
+    })
+    .post("/recover", ({ body }) => runtime.recover(body), {
+      response: responses({ 200: TokenPairView }),
+      body: WorkerRecoverBody,
+    });

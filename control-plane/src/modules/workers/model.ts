@@ -1,4 +1,5 @@
 import { t } from "elysia";
+import { Resource } from "../../http/responses";
 
 export const WorkerTokenCreateBody = t.Object(
   {
@@ -27,3 +28,5 @@ export const WorkerRecoverBody = t.Object({
   runtimeId: t.String({ minLength: 1, maxLength: 100 }),
   recoverySecret: t.String({ minLength: 1, maxLength: 500 }),
 });
+
+export const WorkerTokenView = Resource("a worker enrollment token (the secret is shown once, on creation)");

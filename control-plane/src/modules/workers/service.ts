@@ -8,7 +8,7 @@ import type { Db } from "../../db/connect";
 import { hosts, runtimeIdentities, workerTokens } from "../../db/schema";
 import { newId } from "../../lib/ids";
 import { hashSecret, newSecret } from "../../lib/secrets";
-import { conflict, notFound, unauthorized } from "../../http/errors";
+import { conflict, notFound, unauthenticated } from "../../lib/errors";
 import type { UserPrincipal } from "../auth/principal";
 import type { RuntimeService } from "../runtime/service";
 import type { WorkerRegisterBody, WorkerTokenCreateBody } from "./model";
@@ -120,7 +120,7 @@ export class WorkerService {
           ),
         )
         .returning();
-      if (!token) throw unauthorized("invalid, used, revoked or expired worker token");
+      if (!token) throw unauthenticated("invalid, used, revoked or expired worker token");
       const machine = {
         capabilities: input.capabilities ?? [],
         hardware: input.hardware ?? {},

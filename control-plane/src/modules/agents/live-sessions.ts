@@ -1,5 +1,5 @@
-/** The gRPC agent sessions open on this replica, by host. */
-import type { CommandToDeliver, EstopOrder } from "../lib/events";
+/** The live agent sessions (gRPC) open on this replica, by host: the faster path to an agent. */
+import type { CommandToDeliver, EstopOrder } from "../../lib/events";
 import type { Command, EmergencyStop } from "@edge/proto/wire";
 
 export type CommandToPush = CommandToDeliver;

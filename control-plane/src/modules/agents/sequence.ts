@@ -7,8 +7,8 @@
  * never a second effect.
  */
 import { and, eq, sql } from "drizzle-orm";
-import type { Db, Tx } from "../db/connect";
-import { agentSessions } from "../db/schema";
+import type { Db, Tx } from "../../db/connect";
+import { agentSessions } from "../../db/schema";
 
 /** Out-of-order processed seqs kept above the contiguous floor; beyond that the oldest are forgotten (re-applied if resent). */
 const MAX_PROCESSED_ABOVE = 1024;

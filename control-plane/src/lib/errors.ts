@@ -1,0 +1,48 @@
+/**
+ * Domain errors: what services report when they refuse something, free of any transport. Mapped once to HTTP
+ * (`http/errors.ts`: `{error}` + status) and once to gRPC status codes (`transport/grpc.ts`).
+ */
+export type DomainErrorKind =
+  | "invalid"
+  | "unauthenticated"
+  | "forbidden"
+  | "not_found"
+  | "conflict"
+  /** Well-formed but contradicting an earlier request (e.g. an idempotency key reused for another request). */
+  | "unprocessable"
+  | "too_many";
+
+export interface DomainErrorDetail {
+  /** `too_many`: when the caller may try again. */
+  retryAfterSeconds?: number;
+  /** A refused credential or secret: counts as a failed attempt against the caller's budget, like a bad login. */
+  rejectedCredential?: boolean;
+  /** Fields the caller needs beside the message (e.g. `totpRequired`), shown next to it. */
+  fields?: Record<string, unknown>;
+}
+
+export class DomainError extends Error {
+  constructor(
+    readonly kind: DomainErrorKind,
+    message: string,
+    readonly detail: DomainErrorDetail = {},
+  ) {
+    super(message);
+  }
+}
+
+export const invalid = (message: string) => new DomainError("invalid", message);
+export const unauthenticated = (message = "missing or invalid credential") =>
+  new DomainError("unauthenticated", message);
+export const forbidden = (message: string) => new DomainError("forbidden", message);
+export const notFound = (what: string) => new DomainError("not_found", `${what} not found`);
+export const conflict = (message: string) => new DomainError("conflict", message);
+export const unprocessable = (message: string) => new DomainError("unprocessable", message);
+export const tooMany = (retryAfterSeconds: number, message = "too many requests") =>
+  new DomainError("too_many", message, { retryAfterSeconds });
+/** A refused secret (unknown device code, used grant token...), reported as `kind` without saying more. */
+export const rejectedCredential = (kind: DomainErrorKind, message: string, fields?: Record<string, unknown>) =>
+  new DomainError(kind, message, { rejectedCredential: true, ...(fields ? { fields } : {}) });
+
+export const isDomainError = (error: unknown, kind?: DomainErrorKind): error is DomainError =>
+  error instanceof DomainError && (kind === undefined || error.kind === kind);

@@ -1,0 +1,89 @@
+/**
+ * The agents module: everything the control plane exchanges with edge agents, whatever the transport. It owns the
+ * per-agent delivery sequence (`agent_sessions`), the inbox (what agents report), the live sessions of this replica
+ * and delivery (what goes to agents, redelivery, receipts). MQTT and gRPC (`transport/`) are thin adapters over it:
+ * they decode, authenticate the connection and call this; they never query the database.
+ */
+import type { Db } from "../../db/connect";
+import type { RuntimePrincipal } from "../runtime/principal";
+import type { AgentDeps } from "./deps";
+import { AgentDelivery } from "./delivery";
+import { AgentInbox } from "./inbox";
+import { type LiveSession, LiveSessions } from "./live-sessions";
+import { type AgentRef, AgentSequences } from "./sequence";
+
+export type { AgentRef } from "./sequence";
+export type { BrokerOutlet, OutboundMessages } from "./delivery";
+export { storableText } from "./inbox";
+export { toWireCommand, toWireEstop, type LiveSession } from "./live-sessions";
+
+export class AgentService {
+  readonly inbox: AgentInbox;
+  readonly delivery: AgentDelivery;
+  private readonly sessions = new LiveSessions();
+  private readonly sequences: AgentSequences;
+
+  constructor(
+    db: Db,
+    private readonly deps: AgentDeps,
+  ) {
+    this.sequences = new AgentSequences(db);
+    this.inbox = new AgentInbox(deps, this.sequences);
+    this.delivery = new AgentDelivery(deps, this.sessions);
+  }
+
+  /** The agent a runtime access token speaks for, if the token is live and its identity not revoked. */
+  authenticate(accessToken: string): Promise<RuntimePrincipal | undefined> {
+    return this.deps.runtime.principalForAccessToken(accessToken);
+  }
+
+  /** The runtime identity a host's messages are accepted from; undefined = ignore the host's messages. */
+  liveRuntimeOf(tenantId: string, hostId: string): Promise<string | undefined> {
+    return this.deps.runtime.liveRuntimeOf(tenantId, hostId);
+  }
+
+  /**
+   * A live session opens (after the agent's hello): returns the agent's processed seq (every seq <= it is applied),
+   * then — once the transport has welcomed the agent with it — `start()` pushes the stop state, registers the
+   * session (a previous one of the host is aborted) and pushes the host's unfinished commands.
+   */
+  async openSession(agent: AgentRef, session: LiveSession): Promise<{ lastSeq: number; start(): Promise<void> }> {
+    const lastSeq = await this.sequences.open(agent);
+    return {
+      lastSeq,
+      start: async () => {
+        // The emergency stop state first, ahead of any command (the agent re-acknowledges a known generation).
+        const order = await this.deps.safety.currentOrder(agent.tenantId, agent.hostId);
+        if (order) session.pushEstop(order);
+        this.sessions.open(agent.tenantId, agent.hostId, session);
+        // Reconcile: pending commands are (re)delivered; running ones are answered with their final report.
+        for (const command of await this.deps.commands.unfinishedFor(agent.tenantId, agent.hostId))
+          session.pushCommand(command);
+      },
+    };
+  }
+
+  closeSession(agent: AgentRef, session: LiveSession): void {
+    this.sessions.close(agent.tenantId, agent.hostId, session);
+  }
+
+  /** Whether the host has a live session on this replica (a new command would go out on it). */
+  hasLiveSession(tenantId: string, hostId: string): boolean {
+    return this.sessions.has(tenantId, hostId);
+  }
+
+  /** Ends every live session of this replica (shutdown). */
+  abortAllSessions(reason: string): void {
+    this.sessions.abortAll(reason);
+  }
+
+  /** The agent's presence on the broker: online starts a reconcile over the broker; offline marks the host. */
+  async presence(tenantId: string, hostId: string, online: boolean, agentVersion: string): Promise<void> {
+    if (!online) {
+      await this.deps.hosts.setStatus(tenantId, hostId, "offline", { presence: true });
+      return;
+    }
+    await this.deps.hosts.setStatus(tenantId, hostId, "online", { agentVersion, presence: true });
+    await this.delivery.reconcileOverBroker(tenantId, hostId);
+  }
+}
