@@ -29,6 +29,9 @@ import { TriggerScheduler } from "./modules/triggers/scheduler";
 import { estopController } from "./modules/safety";
 import { SafetySweeper } from "./modules/safety/sweeper";
 import { createServices, type Services } from "./services";
+import { fleetsController } from "./modules/fleets";
+import { rolloutsController } from "./modules/rollouts";
+import { RolloutDriver } from "./modules/rollouts/driver";
 
 export function createHttpApp(services: Services) {
   // normalize: false — Elysia's default normalisation rewrites wrong-typed values before validating them
@@ -76,6 +79,8 @@ export function createHttpApp(services: Services) {
       .use(runtimeControlController(services))
       .use(auditController(services))
       .use(estopController(services))
+      .use(fleetsController(services))
+      .use(rolloutsController(services))
   );
 }
 
@@ -123,6 +128,10 @@ export async function startControlPlane(overrides: Partial<Config> = {}): Promis
     (err) => log.error("task scheduler pass failed", err),
   );
   taskScheduler.start();
+  const rolloutDriver = new RolloutDriver(services.rollouts, services.events, config.rolloutTickMs, (err) =>
+    log.error("rollout pass failed", err),
+  );
+  rolloutDriver.start();
   const host = config.host === "0.0.0.0" ? "127.0.0.1" : config.host;
   return {
     config,
@@ -136,6 +145,7 @@ export async function startControlPlane(overrides: Partial<Config> = {}): Promis
       services.updates.stop();
       await sweeper.stop();
       await taskScheduler.stop();
+      await rolloutDriver.stop();
       await app.stop(true);
       await transport.stop();
       await database.close();

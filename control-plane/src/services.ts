@@ -26,6 +26,8 @@ import { UpdateService } from "./modules/updates/service";
 import { ReleaseKeyService } from "./modules/updates/release-keys";
 import { RateLimits } from "./http/rate-limit";
 import { SafetyService } from "./modules/safety/service";
+import { FleetService } from "./modules/fleets/service";
+import { RolloutService } from "./modules/rollouts/service";
 import { RUNTIME_ACCESS_PREFIX, RUNTIME_REFRESH_PREFIX } from "./modules/runtime/principal";
 
 export function createServices(db: Db, config: Config, log: Logger) {
@@ -83,7 +85,10 @@ export function createServices(db: Db, config: Config, log: Logger) {
   });
   const hosts = new HostService(db, environments, events);
   const runtime = new RuntimeService(db, runtimeSessions, events, config.bootstrapTokenTtlSeconds);
+  const fleets = new FleetService(db, commands);
   return {
+    fleets,
+    rollouts: new RolloutService(db, fleets, commands, updates, events),
     db,
     machines: new MachineService(db, hosts, runtime, execution),
     workers: new WorkerService(db, runtime, config.workerTokenTtlSeconds),

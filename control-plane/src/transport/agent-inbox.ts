@@ -2,7 +2,7 @@
  * What agents tell the control plane, whatever the transport (MQTT or a gRPC session):
  * command transitions, status reports, telemetry, coming online.
  */
-import { and, desc, eq, isNotNull, isNull } from "drizzle-orm";
+import { and, desc, eq, inArray, isNotNull, isNull, ne } from "drizzle-orm";
 import { hosts, runtimeIdentities } from "../db/schema";
 import type { Services } from "../services";
 import { hasNul, parseUntrustedJson } from "../lib/json-guard";
@@ -102,6 +102,24 @@ export class AgentInbox {
       .from(hosts)
       .where(and(eq(hosts.id, hostId), eq(hosts.tenantId, tenantId)));
     return Boolean(host && host.status !== "offline") && (await this.hostHasLiveRuntime(tenantId, hostId));
+  }
+
+  /** Of `hostIds`, those to publish new commands to now (as `reachable`, for many hosts in one query). */
+  async reachableHosts(tenantId: string, hostIds: string[]): Promise<Set<string>> {
+    if (hostIds.length === 0) return new Set();
+    const rows = await this.services.db
+      .selectDistinct({ id: hosts.id })
+      .from(hosts)
+      .innerJoin(
+        runtimeIdentities,
+        and(
+          eq(runtimeIdentities.hostId, hosts.id),
+          isNull(runtimeIdentities.revokedAt),
+          isNotNull(runtimeIdentities.bootstrapUsedAt),
+        ),
+      )
+      .where(and(eq(hosts.tenantId, tenantId), inArray(hosts.id, hostIds), ne(hosts.status, "offline")));
+    return new Set(rows.map((r) => r.id));
   }
 
   async commandUpdate(tenantId: string, hostId: string, update: CommandUpdate): Promise<void> {

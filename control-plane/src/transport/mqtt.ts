@@ -134,6 +134,13 @@ export class MqttBridge {
       if (this.sessions.push(event.tenantId, event.hostId, event.command)) return;
       if (!(await this.inbox.reachable(event.tenantId, event.hostId))) return;
       await this.sendCommand(event.tenantId, event.hostId, event.command);
+    } else if (event.type === "commands.created") {
+      // The same per command, with one reachability query for the whole batch and the publishes in flight together.
+      const rest = event.commands.filter((c) => !this.sessions.push(event.tenantId, c.hostId, c));
+      const reachable = await this.inbox.reachableHosts(event.tenantId, [...new Set(rest.map((c) => c.hostId))]);
+      await Promise.all(
+        rest.filter((c) => reachable.has(c.hostId)).map((c) => this.sendCommand(event.tenantId, c.hostId, c)),
+      );
     } else if (event.type === "command.transition" && event.status === "cancelled") {
       // The agent must stop it for real: kill it if running, never start it otherwise.
       const reason = "cancelled by operator";

@@ -2,7 +2,14 @@ import { Elysia } from "elysia";
 import type { Services } from "../../services";
 import { IdParams } from "../../http/params";
 import { requireUser } from "../auth/authenticate";
-import { HostCreateBody, HostListQuery, HostStatusBody, HostUpdateBody, TelemetryQuery } from "./model";
+import {
+  HostCreateBody,
+  HostLabelsPatchBody,
+  HostListQuery,
+  HostStatusBody,
+  HostUpdateBody,
+  TelemetryQuery,
+} from "./model";
 
 export const hostsController = ({ authenticator, hosts, safety }: Services) =>
   new Elysia({ prefix: "/api/v1/hosts", tags: ["hosts"] })
@@ -33,6 +40,11 @@ export const hostsController = ({ authenticator, hosts, safety }: Services) =>
       params: IdParams,
       body: HostUpdateBody,
     })
+    .patch(
+      "/:id/labels",
+      ({ principal, params, body }) => hosts.patchLabels(principal.tenantId, params.id, body.labels),
+      { params: IdParams, body: HostLabelsPatchBody },
+    )
     .put("/:id/status", ({ principal, params, body }) => hosts.setStatus(principal.tenantId, params.id, body.status), {
       params: IdParams,
       body: HostStatusBody,

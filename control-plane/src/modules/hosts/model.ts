@@ -27,3 +27,11 @@ export const TelemetryQuery = t.Object({
   name: t.Optional(t.String({ maxLength: 200 })),
   limit: t.Optional(t.Integer({ minimum: 1, maximum: 1000 })),
 });
+
+export const HostLabelsPatchBody = t.Object(
+  {
+    /** Labels to set (a value) or remove (null); the others stay. */
+    labels: t.Record(t.String({ maxLength: 100 }), t.Nullable(t.String({ maxLength: 500 }))),
+  },
+  { additionalProperties: false },
+);

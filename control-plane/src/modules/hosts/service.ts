@@ -63,6 +63,20 @@ export class HostService {
     return publicRow(row);
   }
 
+  /** Sets (string) or removes (null) some labels, keeping the others; fleets see the change at once. */
+  async patchLabels(tenantId: string, id: string, changes: Record<string, string | null>) {
+    const set = Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== null));
+    const removed = Object.keys(changes).filter((k) => changes[k] === null);
+    const without = removed.reduce((acc, key) => sql`(${acc} - ${key}::text)`, sql`${hosts.labels}`);
+    const [row] = await this.db
+      .update(hosts)
+      .set({ labels: sql`${without} || ${JSON.stringify(set)}::jsonb`, updatedAt: new Date() })
+      .where(and(eq(hosts.id, id), eq(hosts.tenantId, tenantId)))
+      .returning();
+    if (!row) throw notFound("host");
+    return publicRow(row);
+  }
+
   /**
    * Sets the status; agents' presence and operators both come through here. The row lock makes
    * "changed" exact, so however many replicas see the same presence message, one event results.
