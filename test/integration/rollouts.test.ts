@@ -36,7 +36,10 @@ function maxConcurrent(items: Interval[]): number {
   edges.sort((a, b) => a[0]! - b[0]! || a[1]! - b[1]!);
   let now = 0;
   let max = 0;
-  for (const [, d] of edges) max = Math.max(max, (now += d!));
+  for (const [, d] of edges) {
+    now += d!;
+    max = Math.max(max, now);
+  }
   return max;
 }
 
@@ -82,7 +85,17 @@ describe.each(backends)("rollouts on $name", (backend) => {
     return { sims, fleetId: fleet.id as string };
   }
 
-  const get = async (id: string) => (await t.api.get(`/api/v1/rollouts/${id}`, t.adminKey)).body;
+  type Counts = Record<"total" | "pending" | "updating" | "succeeded" | "failed" | "skipped", number>;
+  interface RolloutView {
+    status: string;
+    waiting: string | null;
+    reason: string | null;
+    currentBatch: number;
+    batchCount: number;
+    awaitingApproval: boolean;
+    hosts: Counts;
+  }
+  const get = async (id: string) => (await t.api.get<RolloutView>(`/api/v1/rollouts/${id}`, t.adminKey)).body;
   const hostsOf = async (id: string): Promise<Interval[]> =>
     (await t.api.get(`/api/v1/rollouts/${id}/hosts?limit=1000`, t.adminKey)).body.items;
   const history = async (id: string) =>
@@ -91,7 +104,7 @@ describe.each(backends)("rollouts on $name", (backend) => {
       message: string;
       batch: number | null;
     }[];
-  const until = (id: string, what: (r: any) => boolean, timeoutMs = 30_000) =>
+  const until = (id: string, what: (r: RolloutView) => boolean, timeoutMs = 30_000) =>
     waitFor(
       `rollout ${id}`,
       async () => {

@@ -363,7 +363,6 @@ export class RolloutService {
     return { fleets: this.fleets, updates: this.updates };
   }
 
-
   private present(row: Rollout) {
     const { settled: _s, failuresAccepted, ...rest } = publicRow(row);
     return { ...rest, failuresAccepted };
