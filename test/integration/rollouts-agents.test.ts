@@ -29,7 +29,12 @@ describe.each(backends)("rollout to real agents on $name", (backend) => {
     const envId = await policedEnvironment(t, "fleet", { allowedKinds: ["runtime.update"] });
     for (let i = 0; i < AGENTS; i++) {
       const { host, agent } = await agentFor(t, envId, `robot-${i}`, {
-        env: { EDGE_UPDATE_PUBLIC_KEY: key.publicKey, EDGE_UPDATE_CHECK_INTERVAL_MS: "0" },
+        // Status every 5 s (not the harness's 500 ms): six agents' reports would otherwise keep PGlite's one thread busy.
+        env: {
+          EDGE_UPDATE_PUBLIC_KEY: key.publicKey,
+          EDGE_UPDATE_CHECK_INTERVAL_MS: "0",
+          EDGE_STATUS_INTERVAL_MS: "5000",
+        },
       });
       await t.api.request("PATCH", `/api/v1/hosts/${host.id}/labels`, {
         token: t.adminKey,
@@ -96,8 +101,17 @@ ${a.agent.output.slice(-3000)}`);
         if (r.status === "paused" || r.status === "failed") throw new Error(`rollout ${r.status}: ${r.reason}`);
         return r.status === "completed" ? r : undefined;
       },
-      300_000,
-    );
+      540_000,
+    ).catch(async (error) => {
+      const r = (await t.api.get(`/api/v1/rollouts/${id}`, t.adminKey)).body;
+      const events = (await t.api.get(`/api/v1/rollouts/${id}/events?limit=1000`, t.adminKey)).body.items;
+      const trail = events.map(
+        (e: { createdAt: string; type: string; message: string }) => `${e.createdAt} ${e.type} ${e.message}`,
+      );
+      throw new Error(
+        `${error.message}: ${JSON.stringify(r)}\n${trail.join("\n")}\n${agents[0]!.agent.output.slice(-2000)}`,
+      );
+    });
     if (process.env.ROLLOUT_TEST_TRACE) {
       for (const e of (await t.api.get(`/api/v1/rollouts/${id}/events?limit=1000`, t.adminKey)).body.items)
         console.log(e.createdAt, e.type, e.hostId ?? "", e.message);
@@ -124,5 +138,5 @@ ${a.agent.output.slice(-3000)}`);
     // One grant per host, issued by the rollout.
     const grants = (await t.api.get("/api/v1/audit?action=update.granted&limit=100", t.adminKey)).body.items;
     expect(grants.filter((g: { actor: string }) => g.actor === `rollout:${id}`)).toHaveLength(AGENTS);
-  }, 400_000);
+  }, 600_000);
 });
