@@ -9,7 +9,8 @@ import { waitFor } from "../support/wait";
 import { connectAll, disconnectAll, provisionHosts, type SimHost } from "../support/sim-fleet";
 
 const backends = await availableBackends();
-const FLEET = 1000;
+/** Simulated hosts of the fan-out test (1,000 by default; each is an MQTT client in this process). */
+const FLEET = Number(process.env.FLEET_TEST_HOSTS ?? 1000);
 const OFFLINE = 40;
 const FAILING = 25;
 
@@ -131,7 +132,7 @@ describe.each(backends)("fleets on $name", (backend) => {
       "agents online",
       async () =>
         (await t.api.get(`/api/v1/fleets/${fleet.id}/hosts?limit=1`, t.adminKey)).body.counts.online === online.length,
-      60_000,
+      300_000,
     );
 
     const created = await t.api.post(
@@ -148,7 +149,8 @@ describe.each(backends)("fleets on $name", (backend) => {
         const s = (await t.api.get(`/api/v1/command-batches/${batchId}`, t.adminKey)).body.summary;
         return s.completed + s.failed === online.length ? s : undefined;
       },
-      60_000,
+      // 2,000 acknowledgements on PGlite's one thread, on a machine shared by several engineers.
+      300_000,
     );
     expect(summary).toMatchObject({
       total: FLEET,
@@ -188,9 +190,9 @@ describe.each(backends)("fleets on $name", (backend) => {
       t.adminKey,
     );
     expect(bySelector.status).toBe(201);
-    expect(bySelector.body.hostCount).toBe(FLEET / 4);
+    expect(bySelector.body.hostCount).toBe(Math.ceil((FLEET - 1) / 4));
     const other = await createTenant(t, "batch-other");
     expect((await t.api.get(`/api/v1/command-batches/${batchId}`, other.key)).status).toBe(404);
     expect((await t.api.post(`/api/v1/command-batches/${batchId}/cancel`, undefined, other.key)).status).toBe(404);
-  }, 240_000);
+  }, 720_000);
 });
