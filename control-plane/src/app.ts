@@ -5,10 +5,13 @@ import { loadConfig, type Config } from "./config";
 import { openDatabase, type Database } from "./db/connect";
 import { errorHandler } from "./http/errors";
 import { requestGuard } from "./http/request-guard";
+import { AccessGuard, accessGuard } from "./modules/access/guard";
 import { rateLimiting } from "./http/rate-limit";
 import { createLogger } from "./lib/logger";
 import { publicAuthController, userAuthController } from "./modules/auth";
 import { devicePage } from "./modules/auth/device-page";
+import { developersController, profileController } from "./modules/people";
+import { projectMembersController } from "./modules/projects/members";
 import { commandsController } from "./modules/commands";
 import { environmentsController } from "./modules/environments";
 import { hostsController } from "./modules/hosts";
@@ -42,6 +45,8 @@ export function createHttpApp(services: Services) {
       // Before the error handler: it counts failed authentications in its onError before the handler answers.
       .use(rateLimiting(services.rateLimits))
       .use(errorHandler((msg, err) => services.log.error(msg, err)))
+      // Before the request guard reads the body: who may call a route is settled first (modules/access).
+      .use(accessGuard(new AccessGuard(services, () => app.routes)))
       .use(requestGuard(services.config, () => app.routes))
       .use(
         openapi({
@@ -57,6 +62,9 @@ export function createHttpApp(services: Services) {
       .use(devicePage(services.config.publicUrl))
       .use(publicAuthController(services))
       .use(userAuthController(services))
+      .use(profileController(services))
+      .use(developersController(services))
+      .use(projectMembersController(services))
       .use(tenantsController(services))
       .use(environmentsController(services))
       .use(hostsController(services))
@@ -102,6 +110,9 @@ export async function startControlPlane(overrides: Partial<Config> = {}): Promis
   const log = createLogger(config.logLevel);
   const database = await openDatabase(config);
   const services = createServices(database.db, config, log);
+  await services.settings.load();
+  await services.signingKeys.load();
+  services.settings.startReloading((err) => log.error("settings reload failed", err));
   const boot = await services.tenants.bootstrap(config.adminKey);
   const transport = await startTransport(config, services, database);
   // No Bun `maxRequestBodySize` below its default: Bun would answer a plain-text 413 before the request guard
@@ -122,8 +133,13 @@ export async function startControlPlane(overrides: Partial<Config> = {}): Promis
     services.events,
     {
       tickMs: config.taskSchedulerTickMs,
-      workerLossGraceMs: config.workerLossGraceMs,
-      assignmentLeaseMs: config.taskAssignmentLeaseMs,
+      // Read at use time: system settings change them without a restart.
+      get workerLossGraceMs() {
+        return config.workerLossGraceMs;
+      },
+      get assignmentLeaseMs() {
+        return config.taskAssignmentLeaseMs;
+      },
     },
     (err) => log.error("task scheduler pass failed", err),
   );
@@ -141,6 +157,7 @@ export async function startControlPlane(overrides: Partial<Config> = {}): Promis
     transport,
     generatedAdminKey: boot.generatedKey,
     async stop() {
+      services.settings.stop();
       await scheduler.stop();
       services.updates.stop();
       await sweeper.stop();

@@ -70,6 +70,15 @@ export interface Config {
   deviceCodeMaxPending: number;
   /** Client address from `X-Forwarded-For` (set only behind a proxy that overwrites it). */
   trustProxy: boolean;
+  /** Private JWKs (ES256, each with a `kid`) signing user access tokens; the first signs. Empty = kept in the database. */
+  jwtSigningKeys: Record<string, unknown>[];
+  /** Failed sign-ins per account before it is locked for `loginLockoutSeconds`. */
+  rateLimitLoginFailures: number;
+  loginLockoutSeconds: number;
+  /** External OpenID Connect issuer whose ID tokens are accepted as user bearer tokens (all three or none). */
+  oidcIssuer?: string;
+  oidcJwksUrl?: string;
+  oidcAudience?: string;
   /** Print the bootstrap credential and request errors. */
   logLevel: "silent" | "info" | "debug";
 }
@@ -97,6 +106,17 @@ function bool(env: Env, name: string, fallback: boolean): boolean {
 function str(env: Env, name: string): string | undefined {
   const raw = env[name];
   return raw === undefined || raw === "" ? undefined : raw;
+}
+
+function jwks(env: Env, name: string): Record<string, unknown>[] {
+  const raw = str(env, name);
+  if (raw === undefined) return [];
+  try {
+    const parsed = JSON.parse(raw);
+    const keys = Array.isArray(parsed) ? parsed : parsed?.keys;
+    if (Array.isArray(keys) && keys.length > 0 && keys.every((k) => k && typeof k === "object")) return keys;
+  } catch {}
+  throw new Error(`config: ${name} must be a JWK set ({"keys":[...]}) of private keys`);
 }
 
 export function loadConfig(env: Env = process.env, overrides: Partial<Config> = {}): Config {
@@ -150,6 +170,12 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     deviceCodeMaxPendingPerSource: int(env, "DEVICE_CODE_MAX_PENDING_PER_SOURCE", 50, 1),
     deviceCodeMaxPending: int(env, "DEVICE_CODE_MAX_PENDING", 10_000, 1),
     trustProxy: bool(env, "TRUST_PROXY", false),
+    jwtSigningKeys: jwks(env, "JWT_SIGNING_KEYS"),
+    rateLimitLoginFailures: int(env, "RATE_LIMIT_LOGIN_FAILURES", 5),
+    loginLockoutSeconds: int(env, "LOGIN_LOCKOUT_SECONDS", 900, 1),
+    oidcIssuer: str(env, "OIDC_ISSUER"),
+    oidcJwksUrl: str(env, "OIDC_JWKS_URL"),
+    oidcAudience: str(env, "OIDC_AUDIENCE"),
     logLevel: logLevel as Config["logLevel"],
     ...overrides,
   };

@@ -6,6 +6,13 @@ import type { Logger } from "./lib/logger";
 import { ApiKeyService } from "./modules/auth/api-keys";
 import { Authenticator } from "./modules/auth/authenticate";
 import { DeviceLoginService } from "./modules/auth/device";
+import { LoginService } from "./modules/auth/login";
+import { isOwnJwt, SigningKeys } from "./modules/auth/signing-keys";
+import { PeopleService } from "./modules/people/service";
+import { SettingsService } from "./modules/settings/service";
+import { ProjectMemberService } from "./modules/projects/members";
+import { RateLimiter } from "./lib/rate-limit";
+import type { JWK } from "jose";
 import { SessionTokenService, type Subject } from "./modules/sessions/tokens";
 import { USER_ACCESS_PREFIX, USER_REFRESH_PREFIX } from "./modules/auth/principal";
 import { CommandService } from "./modules/commands/service";
@@ -35,12 +42,40 @@ export function createServices(db: Db, config: Config, log: Logger) {
   const apiKeys = new ApiKeyService(db);
   const familyRevoked = (subject: Subject, familyId: string) =>
     events.publish({ type: "session.revoked", familyId, ...subject });
+  const signingKeys = new SigningKeys(db, config.jwtSigningKeys as JWK[], () => config.accessTokenTtlSeconds);
   const userTokens = new SessionTokenService(
     db,
-    { ...config, accessPrefix: USER_ACCESS_PREFIX, refreshPrefix: USER_REFRESH_PREFIX },
+    {
+      // Read at use time: system settings change them without a restart.
+      get accessTokenTtlSeconds() {
+        return config.accessTokenTtlSeconds;
+      },
+      get refreshTokenTtlSeconds() {
+        return config.refreshTokenTtlSeconds;
+      },
+      accessPrefix: USER_ACCESS_PREFIX,
+      refreshPrefix: USER_REFRESH_PREFIX,
+      signer: {
+        sign: (claims, expiresAt) => signingKeys.sign(claims, expiresAt),
+        verify: (token) => signingKeys.verify(token),
+        owns: isOwnJwt,
+      },
+    },
     familyRevoked,
   );
   const audit = new AuditService(db);
+  const people = new PeopleService(db, audit, userTokens);
+  // Every ended user session (logout, refresh-token reuse, password change, disabling) is in the audit trail.
+  events.subscribe((event) =>
+    event.type === "session.revoked" && event.userId
+      ? audit.record({
+          tenantId: event.tenantId,
+          actor: event.userId,
+          action: "auth.session_revoked",
+          target: event.familyId,
+        })
+      : undefined,
+  );
   const policies = new SafetyPolicyService(db, events, audit);
   const environments = new EnvironmentService(db, policies, events);
   const safety = new SafetyService(db, events, audit);
@@ -84,6 +119,18 @@ export function createServices(db: Db, config: Config, log: Logger) {
     trustProxy: config.trustProxy,
   });
   const hosts = new HostService(db, environments, events);
+  const external =
+    config.oidcIssuer && config.oidcJwksUrl && config.oidcAudience
+      ? { issuer: config.oidcIssuer, jwksUrl: config.oidcJwksUrl, audience: config.oidcAudience }
+      : undefined;
+  const loginFailures = new RateLimiter({
+    get limit() {
+      return config.rateLimitLoginFailures;
+    },
+    get windowSeconds() {
+      return config.loginLockoutSeconds;
+    },
+  });
   const runtime = new RuntimeService(db, runtimeSessions, events, config.bootstrapTokenTtlSeconds);
   const fleets = new FleetService(db, commands);
   return {
@@ -103,9 +150,14 @@ export function createServices(db: Db, config: Config, log: Logger) {
     events,
     apiKeys,
     userTokens,
-    authenticator: new Authenticator(db, apiKeys, userTokens),
+    signingKeys,
+    people,
+    settings: new SettingsService(db, audit, config),
+    projectMembers: new ProjectMemberService(db, projects, people, audit),
+    login: new LoginService(db, people, userTokens, audit, loginFailures),
+    authenticator: new Authenticator(people, apiKeys, userTokens, external),
     device: new DeviceLoginService(db, userTokens, config),
-    tenants: new TenantService(db, apiKeys),
+    tenants: new TenantService(db, apiKeys, people),
     policies,
     environments,
     hosts,

@@ -150,7 +150,9 @@ describe.each(backends)("fuzz on $name", (backend) => {
   /** Everything a GET collection route shows: must be identical before and after rejected requests. */
   const snapshot = async (paths: string[]) => {
     const out: Record<string, string> = {};
-    for (const path of paths) out[path] = (await send("GET", path, undefined, {}, t.adminKey)).text;
+    // The admin key's own use (recorded at most once a minute) is not a change a request made.
+    const withoutUse = (text: string) => text.replace(/"lastUsedAt":"[^"]*"/g, '"lastUsedAt":"-"');
+    for (const path of paths) out[path] = withoutUse((await send("GET", path, undefined, {}, t.adminKey)).text);
     for (const [collection, id] of Object.entries(ids)) {
       const res = await send("GET", `/api/v1/${collection}/${id}`, undefined, {}, t.adminKey);
       if (res.status === 200) out[`${collection}/${id}`] = res.text;

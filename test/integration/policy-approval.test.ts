@@ -18,7 +18,8 @@ describe.each(backends)("two-person rule on $name", (backend) => {
     const me = (await t.api.get("/api/users/me", alice)).body;
     const tenantId = me.tenantId ?? me.user?.tenantId;
     const bobId = `usr_bob_${crypto.randomUUID().slice(0, 8)}`;
-    await t.plane.services.db.insert(users).values({ id: bobId, tenantId, name: "bob" });
+    // Approving is for tenant admins (permission table): the second person is another admin.
+    await t.plane.services.db.insert(users).values({ id: bobId, tenantId, name: "bob", role: "admin" });
     bob = (await t.plane.services.apiKeys.create({ tenantId, userId: bobId }, "bob")).key;
   });
   afterAll(() => t?.stop());

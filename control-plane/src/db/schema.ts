@@ -41,10 +41,49 @@ export const users = pgTable(
     /** Operator of the whole installation: may create tenants. */
     isSuperadmin: boolean("is_superadmin").notNull().default(false),
     plan: text("plan").notNull().default("self-hosted"),
+    /** Sign-in name, unique in the installation; null = cannot sign in with a password. */
+    username: text("username"),
+    email: text("email"),
+    /** argon2id (Bun.password); null = no password set. */
+    passwordHash: text("password_hash"),
+    /** TOTP (RFC 6238) secret, base32; enabled once verified. */
+    totpSecret: text("totp_secret"),
+    totpEnabledAt: ts("totp_enabled_at"),
+    /** Time step of the last accepted TOTP code: a code is accepted once. */
+    totpLastStep: bigint("totp_last_step", { mode: "number" }),
+    /** `issuer|subject` of an external (OIDC) identity mapped to this user. */
+    externalSubject: text("external_subject"),
+    gitName: text("git_name"),
+    gitEmail: text("git_email"),
+    disabledAt: ts("disabled_at"),
     createdAt: createdAt(),
   },
-  (t) => [index("users_tenant_idx").on(t.tenantId)],
+  (t) => [
+    index("users_tenant_idx").on(t.tenantId),
+    uniqueIndex("users_username_idx").on(t.username),
+    uniqueIndex("users_external_subject_idx").on(t.externalSubject),
+  ],
 );
+
+/** Keys signing user access JWTs; retired keys still verify tokens they signed until those expire. */
+export const signingKeys = pgTable("signing_keys", {
+  kid: text("kid").primaryKey(),
+  alg: text("alg").notNull(),
+  /** Private JWK (JSON). */
+  privateJwk: jsonb("private_jwk").$type<Record<string, unknown>>().notNull(),
+  publicJwk: jsonb("public_jwk").$type<Record<string, unknown>>().notNull(),
+  createdAt: createdAt(),
+  /** Set when a newer key took over signing; verification stops once the tokens it signed have expired. */
+  retiredAt: ts("retired_at"),
+});
+
+/** Installation-wide settings (typed in modules/settings), applied without restart. */
+export const systemSettings = pgTable("system_settings", {
+  key: text("key").primaryKey(),
+  value: jsonb("value").$type<unknown>().notNull(),
+  updatedBy: text("updated_by"),
+  updatedAt: updatedAt(),
+});
 
 export const apiKeys = pgTable(
   "api_keys",
@@ -60,6 +99,8 @@ export const apiKeys = pgTable(
     keyHash: text("key_hash").notNull(),
     createdAt: createdAt(),
     lastUsedAt: ts("last_used_at"),
+    /** Refused from this time on; null = until revoked. */
+    expiresAt: ts("expires_at"),
     revokedAt: ts("revoked_at"),
   },
   (t) => [uniqueIndex("api_keys_hash_idx").on(t.keyHash), index("api_keys_tenant_idx").on(t.tenantId)],
@@ -363,6 +404,23 @@ export const projects = pgTable(
   (t) => [uniqueIndex("projects_tenant_key_idx").on(t.tenantId, t.key)],
 );
 
+/** A user's role on one project (tenant admins need none). */
+export const projectMembers = pgTable(
+  "project_members",
+  {
+    tenantId: tenantRef(),
+    projectId: text("project_id")
+      .notNull()
+      .references(() => projects.id, { onDelete: "cascade" }),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    role: text("role", { enum: ["maintainer", "developer", "viewer"] }).notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.projectId, t.userId] }), index("project_members_user_idx").on(t.userId)],
+);
+
 export const tasks = pgTable(
   "tasks",
   {
@@ -642,10 +700,15 @@ export const auditEvents = pgTable(
     hostId: text("host_id"),
     actor: text("actor").notNull(),
     action: text("action").notNull(),
+    /** What the action was about (a user, token, project, host... id), for filtering. */
+    target: text("target"),
     detail: jsonb("detail").$type<Record<string, unknown>>().notNull().default({}),
     createdAt: createdAt(),
   },
-  (t) => [index("audit_tenant_created_idx").on(t.tenantId, t.createdAt)],
+  (t) => [
+    index("audit_tenant_created_idx").on(t.tenantId, t.createdAt),
+    index("audit_tenant_action_idx").on(t.tenantId, t.action, t.createdAt),
+  ],
 );
 
 /** `Idempotency-Key` of command creations: the same key and body give the same command (per tenant, until expiry). */

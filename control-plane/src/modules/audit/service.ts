@@ -1,5 +1,7 @@
 /** The audit trail: append-only, tenant-scoped. */
-import { and, desc, eq, type SQL } from "drizzle-orm";
+import { and, desc, eq, gte, lt, type SQL } from "drizzle-orm";
+import { badRequest } from "../../http/errors";
+import { DEFAULT_LIMIT, type Page, afterCursor, toPage } from "../../lib/pagination";
 import type { Db, Queryable } from "../../db/connect";
 import { auditEvents } from "../../db/schema";
 import { newId } from "../../lib/ids";
@@ -10,6 +12,8 @@ export interface AuditEntry {
   hostId?: string;
   actor: string;
   action: string;
+  /** What the action was about (user, token, project, host... id). */
+  target?: string;
   detail?: Record<string, unknown>;
 }
 
@@ -26,6 +30,37 @@ export class AuditService {
     if (entries.length) await q.insert(auditEvents).values(entries.map((e) => ({ id: newId("aud"), ...e, createdAt })));
   }
 
+  /** `/api/admin/audit-logs`: filters, newest first, keyset pages. */
+  async query(
+    tenantId: string,
+    filter: {
+      actor?: string;
+      action?: string;
+      target?: string;
+      since?: string;
+      until?: string;
+      limit?: number;
+      cursor?: string;
+    },
+  ): Promise<Page<ReturnType<typeof publicRow<typeof auditEvents.$inferSelect>>>> {
+    const where: (SQL | undefined)[] = [eq(auditEvents.tenantId, tenantId)];
+    if (filter.actor) where.push(eq(auditEvents.actor, filter.actor));
+    if (filter.action) where.push(eq(auditEvents.action, filter.action));
+    if (filter.target) where.push(eq(auditEvents.target, filter.target));
+    if (filter.since) where.push(gte(auditEvents.createdAt, parseTime(filter.since, "since")));
+    if (filter.until) where.push(lt(auditEvents.createdAt, parseTime(filter.until, "until")));
+    where.push(afterCursor(filter.cursor, auditEvents.createdAt, auditEvents.id));
+    const limit = filter.limit ?? DEFAULT_LIMIT;
+    const rows = await this.db
+      .select()
+      .from(auditEvents)
+      .where(and(...where))
+      .orderBy(desc(auditEvents.createdAt), desc(auditEvents.id))
+      .limit(limit + 1);
+    const page = toPage(rows, limit);
+    return { ...page, items: page.items.map(publicRow) };
+  }
+
   async list(tenantId: string, filter: { hostId?: string; action?: string; limit?: number }) {
     const where: SQL[] = [eq(auditEvents.tenantId, tenantId)];
     if (filter.hostId) where.push(eq(auditEvents.hostId, filter.hostId));
@@ -38,4 +73,11 @@ export class AuditService {
       .limit(filter.limit ?? 100);
     return rows.map(publicRow);
   }
+}
+
+function parseTime(value: string, field: string): Date {
+  const at = new Date(value);
+  if (!/^\d{4}-\d{2}-\d{2}/.test(value) || Number.isNaN(at.getTime()))
+    throw badRequest(`invalid query: ${field}: expected an ISO 8601 time`);
+  return at;
 }

@@ -1,10 +1,10 @@
 /** API keys `roz_sk_...`: permanent until revoked, bound to a tenant and a user, stored hashed. */
-import { and, desc, eq, isNull } from "drizzle-orm";
+import { and, desc, eq, gt, isNull, or } from "drizzle-orm";
 import type { Db, Queryable } from "../../db/connect";
 import { apiKeys, users } from "../../db/schema";
 import { newId } from "../../lib/ids";
 import { hashSecret, newSecret } from "../../lib/secrets";
-import { notFound } from "../../http/errors";
+import { badRequest, notFound } from "../../http/errors";
 import { API_KEY_PREFIX } from "./principal";
 
 const publicColumns = {
@@ -13,8 +13,23 @@ const publicColumns = {
   prefix: apiKeys.prefix,
   createdAt: apiKeys.createdAt,
   lastUsedAt: apiKeys.lastUsedAt,
+  expiresAt: apiKeys.expiresAt,
   revokedAt: apiKeys.revokedAt,
 };
+
+/** Longest lifetime a key may be given (10 years). */
+const MAX_LIFETIME_MS = 10 * 365 * 24 * 3600 * 1000;
+
+/** `expiresAt` of a new key: an ISO 8601 time in the future (400 otherwise). */
+export function parseExpiry(expiresAt: string | undefined): Date | null {
+  if (expiresAt === undefined) return null;
+  const at = new Date(expiresAt);
+  if (!/^\d{4}-\d{2}-\d{2}/.test(expiresAt) || Number.isNaN(at.getTime()))
+    throw badRequest("invalid body: expiresAt: expected an ISO 8601 time");
+  if (at.getTime() <= Date.now()) throw badRequest("invalid body: expiresAt: must be in the future");
+  if (at.getTime() - Date.now() > MAX_LIFETIME_MS) throw badRequest("invalid body: expiresAt: at most 10 years ahead");
+  return at;
+}
 
 export class ApiKeyService {
   constructor(private readonly db: Db) {}
@@ -23,7 +38,11 @@ export class ApiKeyService {
   async create(
     owner: { tenantId: string; userId: string },
     name: string,
-    { q = this.db, secret = newSecret(API_KEY_PREFIX) }: { q?: Queryable; secret?: string } = {},
+    {
+      q = this.db,
+      secret = newSecret(API_KEY_PREFIX),
+      expiresAt = null,
+    }: { q?: Queryable; secret?: string; expiresAt?: Date | null } = {},
   ) {
     const [row] = await q
       .insert(apiKeys)
@@ -34,6 +53,7 @@ export class ApiKeyService {
         name,
         prefix: secret.slice(0, API_KEY_PREFIX.length + 6),
         keyHash: hashSecret(secret),
+        expiresAt,
       })
       .returning(publicColumns);
     return { ...row!, key: secret };
@@ -47,12 +67,23 @@ export class ApiKeyService {
       .orderBy(desc(apiKeys.createdAt));
   }
 
-  /** Revokes a key of the tenant; revoking twice is harmless. */
-  async revoke(tenantId: string, id: string) {
+  /** A user's own keys (personal access tokens). */
+  listForUser(userId: string) {
+    return this.db
+      .select(publicColumns)
+      .from(apiKeys)
+      .where(eq(apiKeys.userId, userId))
+      .orderBy(desc(apiKeys.createdAt));
+  }
+
+  /** Revokes a key of the tenant (of one user, when `userId` is given); revoking twice is harmless. */
+  async revoke(tenantId: string, id: string, userId?: string) {
+    const conditions = [eq(apiKeys.id, id), eq(apiKeys.tenantId, tenantId)];
+    if (userId) conditions.push(eq(apiKeys.userId, userId));
     const [existing] = await this.db
       .select(publicColumns)
       .from(apiKeys)
-      .where(and(eq(apiKeys.id, id), eq(apiKeys.tenantId, tenantId)));
+      .where(and(...conditions));
     if (!existing) throw notFound("api key");
     if (existing.revokedAt) return existing;
     const [row] = await this.db
@@ -77,12 +108,18 @@ export class ApiKeyService {
       .select({ keyId: apiKeys.id, lastUsedAt: apiKeys.lastUsedAt, user: users })
       .from(apiKeys)
       .innerJoin(users, eq(users.id, apiKeys.userId))
-      .where(and(eq(apiKeys.keyHash, hashSecret(secret)), isNull(apiKeys.revokedAt)));
+      .where(
+        and(
+          eq(apiKeys.keyHash, hashSecret(secret)),
+          isNull(apiKeys.revokedAt),
+          or(isNull(apiKeys.expiresAt), gt(apiKeys.expiresAt, new Date())),
+        ),
+      );
     if (!row) return undefined;
     const now = new Date();
     if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() > 60_000) {
       await this.db.update(apiKeys).set({ lastUsedAt: now }).where(eq(apiKeys.id, row.keyId));
     }
-    return row.user;
+    return { user: row.user, keyId: row.keyId };
   }
 }

@@ -10,11 +10,13 @@ import {
   DevicePollBody,
   DeviceStartBody,
   DeviceTokenAliasBody,
+  LoginBody,
   RefreshBody,
 } from "./model";
+import { parseExpiry } from "./api-keys";
 
 /** Routes that need no credential. */
-export const publicAuthController = ({ device, userTokens, rateLimits }: Services) => {
+export const publicAuthController = ({ device, userTokens, rateLimits, login, signingKeys }: Services) => {
   /** Each start writes a row: budgeted per client address (pending codes are capped too). */
   const start = (clientName: string | undefined, request: Request, server: Parameters<typeof rateLimits.source>[1]) => {
     const source = rateLimits.source(request, server);
@@ -22,6 +24,11 @@ export const publicAuthController = ({ device, userTokens, rateLimits }: Service
     return device.start(clientName, source);
   };
   return new Elysia({ tags: ["auth"] })
+    .post("/api/auth/login", ({ body, request, server }) => login.login(body, rateLimits.source(request, server)), {
+      body: LoginBody,
+      detail: { security: [] },
+    })
+    .get("/.well-known/jwks.json", () => signingKeys.jwks(), { detail: { security: [] } })
     .post("/api/auth/device/start", ({ body, request, server }) => start(body?.clientName, request, server), {
       body: DeviceStartBody,
     })
@@ -56,7 +63,7 @@ export const publicAuthController = ({ device, userTokens, rateLimits }: Service
     );
 };
 
-export const userAuthController = ({ authenticator, device, apiKeys, rateLimits }: Services) =>
+export const userAuthController = ({ authenticator, device, apiKeys, rateLimits, audit, signingKeys }: Services) =>
   new Elysia({ tags: ["auth"] })
     .use(requireUser(authenticator))
     .post(
@@ -71,12 +78,40 @@ export const userAuthController = ({ authenticator, device, apiKeys, rateLimits 
     .post(
       "/api/v1/auth-keys",
       async ({ principal, body, set }) => {
+        const key = await apiKeys.create(principal, body.name, { expiresAt: parseExpiry(body.expiresAt) });
+        await audit.record({
+          tenantId: principal.tenantId,
+          actor: principal.userId,
+          action: "token.create",
+          target: key.id,
+        });
         set.status = 201;
-        return apiKeys.create(principal, body.name);
+        return key;
       },
       { body: ApiKeyCreateBody },
     )
     .get("/api/v1/auth-keys", async ({ principal }) => ({ items: await apiKeys.list(principal.tenantId) }))
-    .delete("/api/v1/auth-keys/:id", ({ principal, params }) => apiKeys.revoke(principal.tenantId, params.id), {
-      params: IdParams,
+    .delete(
+      "/api/v1/auth-keys/:id",
+      async ({ principal, params }) => {
+        const key = await apiKeys.revoke(principal.tenantId, params.id);
+        await audit.record({
+          tenantId: principal.tenantId,
+          actor: principal.userId,
+          action: "token.revoke",
+          target: key.id,
+        });
+        return key;
+      },
+      { params: IdParams },
+    )
+    .post("/api/admin/signing-keys/rotate", async ({ principal }) => {
+      const rotated = await signingKeys.rotate();
+      await audit.record({
+        tenantId: principal.tenantId,
+        actor: principal.userId,
+        action: "signing_key.rotate",
+        target: rotated.kid,
+      });
+      return rotated;
     });

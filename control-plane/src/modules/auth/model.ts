@@ -13,4 +13,13 @@ export const DeviceApproveBody = t.Object({
   approve: t.Optional(t.Boolean()),
 });
 export const RefreshBody = t.Object({ refreshToken: t.String({ minLength: 1, maxLength: 500 }) });
-export const ApiKeyCreateBody = t.Object({ name: t.String({ minLength: 1, maxLength: 200 }) });
+export const ApiKeyCreateBody = t.Object({
+  name: t.String({ minLength: 1, maxLength: 200 }),
+  /** ISO 8601; the key is refused from then on. */
+  expiresAt: t.Optional(t.String({ minLength: 1, maxLength: 40 })),
+});
+export const LoginBody = t.Object({
+  username: t.String({ minLength: 1, maxLength: 200 }),
+  password: t.String({ minLength: 1, maxLength: 1024 }),
+  totpCode: t.Optional(t.String({ minLength: 1, maxLength: 12 })),
+});

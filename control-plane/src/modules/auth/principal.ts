@@ -6,7 +6,9 @@ export interface UserPrincipal {
   role: "admin" | "member";
   isSuperadmin: boolean;
   /** The credential type that authenticated this request. */
-  via: "api_key" | "access_token";
+  via: "api_key" | "access_token" | "external_id_token";
+  /** The session (token family) of an access token: "other sessions" are all but this one. */
+  familyId?: string;
 }
 
 export const API_KEY_PREFIX = "roz_sk_";

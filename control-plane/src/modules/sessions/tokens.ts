@@ -1,5 +1,5 @@
 /** Access/refresh token pairs for users and runtimes, in rotation families with reuse detection. */
-import { and, eq, isNull } from "drizzle-orm";
+import { and, eq, isNull, ne } from "drizzle-orm";
 import type { Db, Queryable } from "../../db/connect";
 import { sessionTokens } from "../../db/schema";
 import { newId } from "../../lib/ids";
@@ -19,11 +19,21 @@ export interface TokenPair {
   refreshTokenExpiresAt: string;
 }
 
+/** Signs access tokens as JWTs (user sessions); without it access tokens are random secrets with `accessPrefix`. */
+export interface AccessTokenSigner {
+  sign(claims: { sub: string; tenantId: string; jti: string; sid: string }, expiresAt: Date): Promise<string>;
+  /** True when the token's signature, issuer and expiry check out. */
+  verify(token: string): Promise<unknown>;
+  /** Is this token of the signer's format (checked before `verify`)? */
+  owns(token: string): boolean;
+}
+
 export interface SessionSettings {
   accessPrefix: string;
   refreshPrefix: string;
   accessTokenTtlSeconds: number;
   refreshTokenTtlSeconds: number;
+  signer?: AccessTokenSigner;
 }
 
 export interface LiveAccess {
@@ -44,13 +54,21 @@ export class SessionTokenService {
   async issue(q: Queryable, subject: Subject, familyId = newId("fam")): Promise<TokenPair> {
     const now = Date.now();
     const { accessPrefix, refreshPrefix, accessTokenTtlSeconds, refreshTokenTtlSeconds } = this.settings;
-    const accessToken = newSecret(accessPrefix);
     const refreshToken = newSecret(refreshPrefix);
     const accessExpires = new Date(now + accessTokenTtlSeconds * 1000);
     const refreshExpires = new Date(now + refreshTokenTtlSeconds * 1000);
+    const accessId = newId("tok");
+    const { signer } = this.settings;
+    const accessToken =
+      signer && subject.userId
+        ? await signer.sign(
+            { sub: subject.userId, tenantId: subject.tenantId, jti: accessId, sid: familyId },
+            accessExpires,
+          )
+        : newSecret(accessPrefix);
     const common = { familyId, tenantId: subject.tenantId, userId: subject.userId, runtimeId: subject.runtimeId };
     await q.insert(sessionTokens).values([
-      { id: newId("tok"), ...common, kind: "access", tokenHash: hashSecret(accessToken), expiresAt: accessExpires },
+      { id: accessId, ...common, kind: "access", tokenHash: hashSecret(accessToken), expiresAt: accessExpires },
       { id: newId("tok"), ...common, kind: "refresh", tokenHash: hashSecret(refreshToken), expiresAt: refreshExpires },
     ]);
     return {
@@ -106,9 +124,27 @@ export class SessionTokenService {
     return subjectOf(row);
   }
 
+  /** Revokes every session of a user but `keepFamilyId` (e.g. after a password change); returns how many. */
+  async revokeUserSessions(tenantId: string, userId: string, keepFamilyId?: string): Promise<number> {
+    const conditions = [eq(sessionTokens.userId, userId), isNull(sessionTokens.revokedAt)];
+    if (keepFamilyId) conditions.push(ne(sessionTokens.familyId, keepFamilyId));
+    const rows = await this.db
+      .update(sessionTokens)
+      .set({ revokedAt: new Date() })
+      .where(and(...conditions))
+      .returning({ familyId: sessionTokens.familyId });
+    const families = [...new Set(rows.map((row) => row.familyId))];
+    for (const familyId of families) this.onFamilyRevoked({ tenantId, userId }, familyId);
+    return families.length;
+  }
+
   /** The subject behind a live access token, or undefined. */
   async resolveAccess(token: string): Promise<LiveAccess | undefined> {
-    if (!token.startsWith(this.settings.accessPrefix)) return undefined;
+    const { signer, accessPrefix } = this.settings;
+    if (signer?.owns(token)) {
+      // A valid signature is not enough: the session must still be live (revocation is immediate).
+      if (!(await signer.verify(token))) return undefined;
+    } else if (!token.startsWith(accessPrefix)) return undefined;
     const [row] = await this.db
       .select()
       .from(sessionTokens)

@@ -5,6 +5,7 @@ import { tenants, users } from "../../db/schema";
 import { newId } from "../../lib/ids";
 import { forbidden, notFound } from "../../http/errors";
 import type { ApiKeyService } from "../auth/api-keys";
+import { type PeopleService, publicUser } from "../people/service";
 import { API_KEY_PREFIX, type UserPrincipal } from "../auth/principal";
 
 export interface BootstrapResult {
@@ -18,6 +19,7 @@ export class TenantService {
   constructor(
     private readonly db: Db,
     private readonly apiKeys: ApiKeyService,
+    private readonly people: PeopleService,
   ) {}
 
   /**
@@ -75,7 +77,7 @@ export class TenantService {
   async me(principal: UserPrincipal) {
     const [user] = await this.db.select().from(users).where(eq(users.id, principal.userId));
     if (!user) throw notFound("user");
-    return { ...user, via: principal.via };
+    return { ...publicUser(user), tenantId: user.tenantId, plan: user.plan, via: principal.via };
   }
 
   private async insertTenant(q: Queryable, name: string, adminName: string, isSuperadmin: boolean) {
@@ -83,11 +85,8 @@ export class TenantService {
       .insert(tenants)
       .values({ id: newId("ten"), name })
       .returning();
-    const [user] = await q
-      .insert(users)
-      .values({ id: newId("user"), tenantId: tenant!.id, name: adminName, role: "admin", isSuperadmin })
-      .returning();
-    return { tenant: tenant!, user: user! };
+    const user = await this.people.create({ tenantId: tenant!.id, name: adminName, role: "admin", isSuperadmin }, q);
+    return { tenant: tenant!, user: publicUser(user) };
   }
 }
 

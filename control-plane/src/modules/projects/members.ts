@@ -1,0 +1,146 @@
+/** Project members: a user's role (maintainer, developer, viewer) on one project. Owns `project_members`. */
+import { and, asc, eq } from "drizzle-orm";
+import { Elysia, t } from "elysia";
+import type { Db } from "../../db/connect";
+import { projectMembers, users } from "../../db/schema";
+import { oneOf } from "../../http/params";
+import type { Services } from "../../services";
+import type { AuditService } from "../audit/service";
+import type { UserPrincipal } from "../auth/principal";
+import { requireUser } from "../auth/authenticate";
+import type { PeopleService } from "../people/service";
+import type { ProjectService } from "./service";
+
+export const PROJECT_ROLES = ["viewer", "developer", "maintainer"] as const;
+export type ProjectRole = (typeof PROJECT_ROLES)[number];
+
+/** Does `held` include what `needed` may do? (maintainer ⊃ developer ⊃ viewer) */
+export const projectRoleCovers = (held: ProjectRole, needed: ProjectRole) =>
+  PROJECT_ROLES.indexOf(held) >= PROJECT_ROLES.indexOf(needed);
+
+export class ProjectMemberService {
+  constructor(
+    private readonly db: Db,
+    private readonly projects: ProjectService,
+    private readonly people: PeopleService,
+    private readonly audit: AuditService,
+  ) {}
+
+  /** The caller's role on a project of their tenant (404 for a project they cannot see at all). */
+  async roleOf(tenantId: string, userId: string, projectKey: string): Promise<ProjectRole | undefined> {
+    const project = await this.projects.find(this.db, tenantId, projectKey);
+    const [row] = await this.db
+      .select({ role: projectMembers.role })
+      .from(projectMembers)
+      .where(and(eq(projectMembers.projectId, project.id), eq(projectMembers.userId, userId)));
+    return row?.role;
+  }
+
+  /** The caller's role on the project a task belongs to (by task's project id). */
+  async roleOnProjectId(userId: string, projectId: string): Promise<ProjectRole | undefined> {
+    const [row] = await this.db
+      .select({ role: projectMembers.role })
+      .from(projectMembers)
+      .where(and(eq(projectMembers.projectId, projectId), eq(projectMembers.userId, userId)));
+    return row?.role;
+  }
+
+  async list(tenantId: string, projectKey: string) {
+    const project = await this.projects.find(this.db, tenantId, projectKey);
+    return this.db
+      .select({
+        developerId: users.id,
+        name: users.name,
+        gitEmail: users.gitEmail,
+        role: projectMembers.role,
+        createdAt: projectMembers.createdAt,
+      })
+      .from(projectMembers)
+      .innerJoin(users, eq(users.id, projectMembers.userId))
+      .where(eq(projectMembers.projectId, project.id))
+      .orderBy(asc(users.name));
+  }
+
+  /** Adds a member or changes their role. */
+  async add(actor: UserPrincipal, projectKey: string, developerId: string, role: ProjectRole = "developer") {
+    const project = await this.projects.find(this.db, actor.tenantId, projectKey);
+    const user = await this.people.find(actor.tenantId, developerId);
+    await this.db
+      .insert(projectMembers)
+      .values({ tenantId: actor.tenantId, projectId: project.id, userId: user.id, role })
+      .onConflictDoUpdate({ target: [projectMembers.projectId, projectMembers.userId], set: { role } });
+    await this.audit.record({
+      tenantId: actor.tenantId,
+      actor: actor.userId,
+      action: "project.member_add",
+      target: user.id,
+      detail: { project: project.key, role },
+    });
+    return { developerId: user.id, name: user.name, role };
+  }
+
+  async remove(actor: UserPrincipal, projectKey: string, developerId: string) {
+    const project = await this.projects.find(this.db, actor.tenantId, projectKey);
+    const removed = await this.db
+      .delete(projectMembers)
+      .where(and(eq(projectMembers.projectId, project.id), eq(projectMembers.userId, developerId)))
+      .returning({ userId: projectMembers.userId });
+    if (removed.length > 0)
+      await this.audit.record({
+        tenantId: actor.tenantId,
+        actor: actor.userId,
+        action: "project.member_remove",
+        target: developerId,
+        detail: { project: project.key },
+      });
+    return { removed: removed.length > 0 };
+  }
+}
+
+const MemberBody = t.Object({
+  developerId: t.String({ minLength: 1, maxLength: 100 }),
+  role: t.Optional(oneOf(PROJECT_ROLES)),
+});
+const MemberQuery = t.Object({ developerId: t.String({ minLength: 1, maxLength: 100 }) });
+const KeyParams = t.Object({ key: t.String({ minLength: 1, maxLength: 100 }) });
+
+/** Members of a project: `/api/web/projects/:key/members` (maintainers) and the admin spelling. */
+export const projectMembersController = ({ authenticator, projectMembers: members }: Services) =>
+  new Elysia({ tags: ["projects"] })
+    .use(requireUser(authenticator))
+    .get(
+      "/api/web/projects/:key/members",
+      async ({ principal, params }) => ({ items: await members.list(principal.tenantId, params.key) }),
+      { params: KeyParams },
+    )
+    .post(
+      "/api/web/projects/:key/members",
+      async ({ principal, params, body, set }) => {
+        set.status = 201;
+        return members.add(principal, params.key, body.developerId, body.role);
+      },
+      { params: KeyParams, body: MemberBody },
+    )
+    .delete(
+      "/api/web/projects/:key/members",
+      ({ principal, params, query }) => members.remove(principal, params.key, query.developerId),
+      { params: KeyParams, query: MemberQuery },
+    )
+    .get(
+      "/api/admin/projects/:key/members",
+      async ({ principal, params }) => ({ items: await members.list(principal.tenantId, params.key) }),
+      { params: KeyParams },
+    )
+    .post(
+      "/api/admin/projects/:key/members",
+      async ({ principal, params, body, set }) => {
+        set.status = 201;
+        return members.add(principal, params.key, body.developerId, body.role);
+      },
+      { params: KeyParams, body: MemberBody },
+    )
+    .delete(
+      "/api/admin/projects/:key/members",
+      ({ principal, params, query }) => members.remove(principal, params.key, query.developerId),
+      { params: KeyParams, query: MemberQuery },
+    );
