@@ -35,6 +35,9 @@ import { TriggerScheduler } from "./modules/triggers/scheduler";
 import { estopController } from "./modules/safety";
 import { SafetySweeper } from "./modules/safety/sweeper";
 import { createServices, type Services } from "./services";
+import { fleetsController } from "./modules/fleets";
+import { rolloutsController } from "./modules/rollouts";
+import { RolloutDriver } from "./modules/rollouts/driver";
 
 export function createHttpApp(services: Services) {
   // normalize: false — Elysia's default normalisation rewrites wrong-typed values before validating them
@@ -92,6 +95,8 @@ export function createHttpApp(services: Services) {
       .use(auditController(services))
       .use(estopController(services))
       .use(consumersController(services))
+      .use(fleetsController(services))
+      .use(rolloutsController(services))
   );
 }
 
@@ -151,6 +156,10 @@ export async function startControlPlane(overrides: Partial<Config> = {}): Promis
     (err) => log.error("task scheduler pass failed", err),
   );
   taskScheduler.start();
+  const rolloutDriver = new RolloutDriver(services.rollouts, services.events, config.rolloutTickMs, (err) =>
+    log.error("rollout pass failed", err),
+  );
+  rolloutDriver.start();
   const host = config.host === "0.0.0.0" ? "127.0.0.1" : config.host;
   return {
     config,
@@ -166,6 +175,7 @@ export async function startControlPlane(overrides: Partial<Config> = {}): Promis
       await sweeper.stop();
       await retention.stop();
       await taskScheduler.stop();
+      await rolloutDriver.stop();
       await app.stop(true);
       services.hosts.telemetryWriter.close(); // refuses new batches (agents resend them); accepted ones are written
       await transport.stop();

@@ -47,6 +47,8 @@ export interface Config {
   policyLagSeconds: number;
   /** Task scheduler tick (it also runs at once when a task is queued or a slot frees up). */
   taskSchedulerTickMs: number;
+  /** Rollout driver tick (it also runs at once when a rollout's host finishes or comes back). */
+  rolloutTickMs: number;
   /** How long a machine may stay offline with assigned or running tasks before the worker-loss rules apply. */
   workerLossGraceMs: number;
   /** How long an assigned task may wait for its machine to start it before it is re-queued. */
@@ -156,6 +158,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     commandDeadlineGraceMs: int(env, "COMMAND_DEADLINE_GRACE_MS", 5000),
     policyLagSeconds: int(env, "POLICY_LAG_SECONDS", 60, 1),
     taskSchedulerTickMs: int(env, "TASK_SCHEDULER_TICK_MS", 1000, 10),
+    rolloutTickMs: int(env, "ROLLOUT_TICK_MS", 1000, 10),
     workerLossGraceMs: int(env, "WORKER_LOSS_GRACE_MS", 60_000, 0),
     taskAssignmentLeaseMs: int(env, "TASK_ASSIGNMENT_LEASE_MS", 300_000, 100),
     defaultAgentType: str(env, "DEFAULT_AGENT_TYPE") ?? "default",

@@ -37,6 +37,8 @@ import { UpdateService } from "./modules/updates/service";
 import { ReleaseKeyService } from "./modules/updates/release-keys";
 import { RateLimits } from "./http/rate-limit";
 import { SafetyService } from "./modules/safety/service";
+import { FleetService } from "./modules/fleets/service";
+import { RolloutService } from "./modules/rollouts/service";
 import { RUNTIME_ACCESS_PREFIX, RUNTIME_REFRESH_PREFIX } from "./modules/runtime/principal";
 import { AgentService } from "./modules/agents/service";
 
@@ -146,8 +148,11 @@ export function createServices(db: Db, config: Config, log: Logger) {
     log,
     limits: { maxBytes: config.maxBodyBytes, maxDepth: config.maxJsonDepth },
   });
+  const fleets = new FleetService(db, commands);
   return {
     agents,
+    fleets,
+    rollouts: new RolloutService(db, fleets, commands, updates, events),
     machines: new MachineService(db, hosts, runtime, execution),
     workers: new WorkerService(db, runtime, config.workerTokenTtlSeconds),
     audit,

@@ -275,6 +275,8 @@ export const hosts = pgTable(
     uniqueIndex("hosts_tenant_name_idx").on(t.tenantId, t.name),
     index("hosts_environment_idx").on(t.environmentId),
     uniqueIndex("hosts_tenant_worker_machine_idx").on(t.tenantId, t.workerMachineId),
+    // Fleet selectors: `labels @> {...}` (matchLabels, In) and `labels ? key` (Exists) use it.
+    index("hosts_labels_idx").using("gin", t.labels),
   ],
 );
 
@@ -302,6 +304,8 @@ export const commands = pgTable(
     /** Deadline: not started by then = never run (`expired`). */
     notAfter: ts("not_after"),
     policyVersion: jsonb("policy_version").$type<PolicyVersionAtCreation>(),
+    /** The fleet command batch it belongs to (modules/fleets), if any. */
+    batchId: text("batch_id"),
     createdAt: createdAt(),
     startedAt: ts("started_at"),
     finishedAt: ts("finished_at"),
@@ -313,6 +317,7 @@ export const commands = pgTable(
     index("commands_pending_deadline_idx")
       .on(t.notAfter)
       .where(sql`${t.status} = 'pending' and ${t.notAfter} is not null`),
+    index("commands_batch_idx").on(t.batchId, t.status).where(sql`${t.batchId} is not null`),
   ],
 );
 
@@ -817,3 +822,161 @@ export const consumerSettings = pgTable("consumer_settings", {
   jsonMirror: boolean("json_mirror").notNull().default(false),
   updatedAt: updatedAt(),
 });
+/** A fleet's label selector (Kubernetes-style): every clause must hold. */
+export interface LabelSelector {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: { key: string; operator: "In" | "NotIn" | "Exists" | "DoesNotExist"; values?: string[] }[];
+}
+
+/** Named sets of hosts chosen by a label selector; membership is computed live from hosts.labels. */
+export const fleets = pgTable(
+  "fleets",
+  {
+    id: text("id").primaryKey(),
+    tenantId: tenantRef(),
+    name: text("name").notNull(),
+    description: text("description").notNull().default(""),
+    selector: jsonb("selector").$type<LabelSelector>().notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [uniqueIndex("fleets_tenant_name_idx").on(t.tenantId, t.name)],
+);
+
+/** One fleet-wide command: a command per matching host (commands.batch_id), cancellable as a whole. */
+export const commandBatches = pgTable(
+  "command_batches",
+  {
+    id: text("id").primaryKey(),
+    tenantId: tenantRef(),
+    fleetId: text("fleet_id").references(() => fleets.id, { onDelete: "set null" }),
+    /** The selector the hosts were chosen by (the fleet's at creation, or the request's). */
+    selector: jsonb("selector").$type<LabelSelector>().notNull(),
+    kind: text("kind").notNull(),
+    params: jsonb("params").$type<Record<string, unknown>>().notNull().default({}),
+    hostCount: integer("host_count").notNull(),
+    /** Matching hosts that got no command (maintenance, decommissioned), with the reason. */
+    skipped: jsonb("skipped").$type<{ hostId: string; reason: string }[]>().notNull().default([]),
+    createdBy: text("created_by").notNull(),
+    cancelledAt: ts("cancelled_at"),
+    createdAt: createdAt(),
+  },
+  (t) => [index("command_batches_tenant_created_idx").on(t.tenantId, t.createdAt, t.id)],
+);
+
+export const ROLLOUT_STATUSES = ["pending", "running", "paused", "completed", "aborted", "failed"] as const;
+
+/** What a rollout applies: a signed release (update grants per batch). */
+export type RolloutTarget = { kind: "release"; releaseId: string; channel: string; version: string };
+
+/** A disruption budget: a count or a percentage ("25%") of the rollout's hosts (per group with groupBy). */
+export type Amount = number | `${number}%`;
+
+export interface RolloutStrategy {
+  /** Batch sizes in order (counts or percentages of all hosts); the last size repeats. Or groups by a label. */
+  batches: { sizes?: Amount[]; byLabel?: string };
+  maxUnavailable?: Amount;
+  minAvailable?: Amount;
+  /** Label keys: the budget applies within each group of hosts sharing these labels' values. */
+  groupBy?: string[];
+  /** Share of a batch (percent) that must succeed before the next batch starts; default 100. */
+  successThresholdPercent: number;
+  /** Failed hosts (count or percentage of all) at which the rollout pauses; default 1. */
+  failureThreshold: Amount;
+  /** Seconds a finished batch must stay healthy (online, at the target) before the next one. */
+  healthWaitSeconds: number;
+  /** Seconds a host may take to apply the target (its update grant lives this long). */
+  hostTimeoutSeconds: number;
+  /** Hosts are only started inside one of these windows (as safety policies' timeWindows). */
+  maintenanceWindows?: { days?: number[]; start: string; end: string; timezone?: string }[];
+  /** Wait for POST .../approve after each batch but the last. */
+  requireApproval: boolean;
+}
+
+export const rollouts = pgTable(
+  "rollouts",
+  {
+    id: text("id").primaryKey(),
+    tenantId: tenantRef(),
+    fleetId: text("fleet_id")
+      .notNull()
+      .references(() => fleets.id, { onDelete: "restrict" }),
+    name: text("name").notNull(),
+    target: jsonb("target").$type<RolloutTarget>().notNull(),
+    strategy: jsonb("strategy").$type<RolloutStrategy>().notNull(),
+    status: text("status", { enum: ROLLOUT_STATUSES }).notNull().default("pending"),
+    /** What a running or pending rollout waits for now (window, health, approval, budget, hosts), if anything. */
+    waiting: text("waiting"),
+    /** Why it paused or failed. */
+    reason: text("reason"),
+    /** The batch being rolled out (0-based); batchCount once planned (at start). */
+    currentBatch: integer("current_batch").notNull().default(0),
+    batchCount: integer("batch_count").notNull().default(0),
+    /** When the current batch's health wait ends (set once all its hosts finished). */
+    healthUntil: ts("health_until"),
+    /** Failed hosts an operator accepted by resuming: the failure threshold counts failures beyond these. */
+    failuresAccepted: integer("failures_accepted").notNull().default(0),
+    /** The current batch waits for an operator's approval. */
+    awaitingApproval: boolean("awaiting_approval").notNull().default(false),
+    /** Terminal and nothing left in flight: the driver no longer looks at it. */
+    settled: boolean("settled").notNull().default(false),
+    createdBy: text("created_by").notNull(),
+    createdAt: createdAt(),
+    startedAt: ts("started_at"),
+    finishedAt: ts("finished_at"),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    index("rollouts_tenant_created_idx").on(t.tenantId, t.createdAt, t.id),
+    index("rollouts_unsettled_idx").on(t.updatedAt).where(sql`not ${t.settled}`),
+  ],
+);
+
+export const ROLLOUT_HOST_STATUSES = ["pending", "updating", "succeeded", "failed", "skipped"] as const;
+
+/** Per-host progress of a rollout. */
+export const rolloutHosts = pgTable(
+  "rollout_hosts",
+  {
+    rolloutId: text("rollout_id")
+      .notNull()
+      .references(() => rollouts.id, { onDelete: "cascade" }),
+    hostId: text("host_id")
+      .notNull()
+      .references(() => hosts.id, { onDelete: "cascade" }),
+    tenantId: tenantRef(),
+    batch: integer("batch").notNull(),
+    /** The host's groupBy label values ("" without groupBy): the disruption budget is counted per group. */
+    budgetGroup: text("budget_group").notNull().default(""),
+    status: text("status", { enum: ROLLOUT_HOST_STATUSES }).notNull().default("pending"),
+    commandId: text("command_id"),
+    attempts: integer("attempts").notNull().default(0),
+    error: text("error"),
+    startedAt: ts("started_at"),
+    finishedAt: ts("finished_at"),
+  },
+  (t) => [
+    primaryKey({ columns: [t.rolloutId, t.hostId] }),
+    index("rollout_hosts_batch_idx").on(t.rolloutId, t.batch, t.status),
+    index("rollout_hosts_command_idx").on(t.commandId),
+  ],
+);
+
+/** A rollout's history: started, batches, hosts finished, pauses, approvals, the end. */
+export const rolloutEvents = pgTable(
+  "rollout_events",
+  {
+    seq: bigint("seq", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    tenantId: tenantRef(),
+    rolloutId: text("rollout_id")
+      .notNull()
+      .references(() => rollouts.id, { onDelete: "cascade" }),
+    type: text("type").notNull(),
+    hostId: text("host_id"),
+    batch: integer("batch"),
+    message: text("message").notNull(),
+    actor: text("actor"),
+    createdAt: createdAt(),
+  },
+  (t) => [index("rollout_events_rollout_idx").on(t.rolloutId, t.seq)],
+);

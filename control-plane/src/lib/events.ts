@@ -26,6 +26,8 @@ export interface EstopOrder {
 export type DomainEvent =
   | { type: "host.status"; tenantId: string; hostId: string; status: string; previous: string }
   | { type: "command.created"; tenantId: string; hostId: string; commandId: string; command: CommandToDeliver }
+  /** Many commands created at once (a fleet batch, a rollout step): delivered with one reachability query. */
+  | { type: "commands.created"; tenantId: string; commands: (CommandToDeliver & { hostId: string })[] }
   | {
       type: "command.transition";
       tenantId: string;
@@ -54,6 +56,8 @@ export type DomainEvent =
   | { type: "policies.changed"; tenantId: string }
   /** Emergency stops or resets to deliver on every live path at once. */
   | { type: "estop.requested"; tenantId: string; orders: EstopOrder[] }
+  /** A rollout was created or steered (pause, resume, abort, approve): the rollout driver looks at it now. */
+  | { type: "rollout.changed"; tenantId: string; rolloutId: string }
   /** A host's agent has enforced an older policy set than desired for longer than the bound. */
   | { type: "host.policy_lagging"; tenantId: string; hostId: string; desired: number; enforced: number | null };
 

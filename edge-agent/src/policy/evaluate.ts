@@ -1,7 +1,7 @@
 import { isJsonObject } from "@edge/proto/json";
 import { acceptedWithin } from "./rate-window.ts";
 import { type PolicyRules, type SafetyPolicy, validateRules } from "@edge/proto/policy/rules";
-import { describeTimeWindow, isInTimeWindow } from "./time-window.ts";
+import { describeTimeWindow, isInTimeWindow } from "@edge/proto/policy/time-window";
 
 export interface CommandRequest {
   kind: string;

@@ -14,5 +14,5 @@ export {
   type PolicyRuleName,
 } from "./evaluate.ts";
 export { acceptedWithin, pruneRecentAccepted, rateWindowMs } from "./rate-window.ts";
-export { describeTimeWindow, isInTimeWindow } from "./time-window.ts";
+export { describeTimeWindow, isInTimeWindow } from "@edge/proto/policy/time-window";
 export { isValidTimeZone, localClock, type LocalClock } from "@edge/proto/policy/clock";

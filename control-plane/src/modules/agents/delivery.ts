@@ -71,6 +71,13 @@ export class AgentDelivery {
     return status !== undefined && status !== "offline" && (await this.hasLiveRuntime(tenantId, hostId));
   }
 
+  /** Of `hostIds`, those to publish new commands to now (as `reachable`, in two queries for any number of hosts). */
+  async reachableAmong(tenantId: string, hostIds: string[]): Promise<Set<string>> {
+    const live = await this.deps.runtime.hostsWithLiveRuntime(tenantId, hostIds);
+    const online = await this.deps.hosts.notOfflineAmong(tenantId, [...live]);
+    return online;
+  }
+
   private async hasLiveRuntime(tenantId: string, hostId: string) {
     return (await this.deps.runtime.liveRuntimeOf(tenantId, hostId)) !== undefined;
   }
@@ -104,6 +111,15 @@ export class AgentDelivery {
       if (this.sessions.push(tenantId, event.hostId, event.command)) return;
       if (!(await this.reachable(tenantId, event.hostId))) return;
       await this.broker().send(tenantId, event.hostId, "cmd", toWireCommand(event.command));
+    } else if (event.type === "commands.created") {
+      // The same per command, with one reachability check for the whole batch and the publishes in flight together.
+      const rest = event.commands.filter((c) => !this.sessions.push(tenantId, c.hostId, c));
+      const reachable = await this.reachableAmong(tenantId, [...new Set(rest.map((c) => c.hostId))]);
+      await Promise.all(
+        rest
+          .filter((c) => reachable.has(c.hostId))
+          .map((c) => this.broker().send(tenantId, c.hostId, "cmd", toWireCommand(c))),
+      );
     } else if (event.type === "command.transition" && event.status === "cancelled") {
       // The agent must stop it for real: kill it if running, never start it otherwise.
       const reason = "cancelled by operator";

@@ -24,6 +24,12 @@ export class AuditService {
     await q.insert(auditEvents).values({ id: newId("aud"), ...entry, createdAt: new Date() });
   }
 
+  /** Several entries in one statement (e.g. a grant per host of a rollout batch). */
+  async recordMany(entries: AuditEntry[], q: Queryable = this.db): Promise<void> {
+    const createdAt = new Date();
+    if (entries.length) await q.insert(auditEvents).values(entries.map((e) => ({ id: newId("aud"), ...e, createdAt })));
+  }
+
   /** `/api/admin/audit-logs`: filters, newest first, keyset pages. */
   async query(
     tenantId: string,

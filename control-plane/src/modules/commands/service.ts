@@ -1,5 +1,5 @@
 /** Robot commands: created for a host, delivered to its agent, moved through pending → running → completed | failed. */
-import { and, asc, desc, eq, gt, inArray, isNull, lt, or, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, gt, inArray, isNull, lt, or, sql, type SQL } from "drizzle-orm";
 import type { Static } from "elysia";
 import { createHash } from "node:crypto";
 import type { Db, Queryable } from "../../db/connect";
@@ -9,6 +9,7 @@ import { newId } from "../../lib/ids";
 import { DEFAULT_LIMIT, afterCursor, toPage } from "../../lib/pagination";
 import { publicRow } from "../../lib/rows";
 import { tryTransitionRow, type TransitionInput } from "../../lib/transition";
+import { sourcesOf } from "../../lib/lifecycle";
 import { conflict, invalid, notFound, unprocessable } from "../../lib/errors";
 import { commandTtlSecondsOf } from "../environments/safety-config";
 import type { CommandCreateBody, CommandListQuery } from "./model";
@@ -138,6 +139,8 @@ export class CommandService {
       timeoutMs?: number | null;
       /** undefined: the host environment's default; null: no deadline (the caller resolved it already). */
       ttlSeconds?: number | null;
+      /** The fleet command batch (modules/fleets) it belongs to. */
+      batchId?: string;
     }[],
   ) {
     if (items.length === 0) return [];
@@ -168,6 +171,102 @@ export class CommandService {
         })),
       )
       .returning();
+  }
+
+  /** Announces commands inserted together (after commit): the transports deliver them as one batch. */
+  announceMany(tenantId: string, rows: (typeof commands.$inferSelect)[]): void {
+    if (rows.length) this.events.publish({ type: "commands.created", tenantId, commands: rows });
+  }
+
+  /**
+   * Status counts of a batch's commands. `offline`: not finished and the host is offline (it gets the command when
+   * it reconnects); `pending` and `running` count only commands of reachable hosts.
+   */
+  async batchSummary(tenantId: string, batchId: string) {
+    const rows = await this.db
+      .select({
+        status: commands.status,
+        offline: sql<boolean>`${hosts.status} = 'offline'`,
+        count: sql<number>`count(*)::int`,
+      })
+      .from(commands)
+      .innerJoin(hosts, eq(hosts.id, commands.hostId))
+      .where(and(eq(commands.tenantId, tenantId), eq(commands.batchId, batchId)))
+      .groupBy(commands.status, sql`${hosts.status} = 'offline'`);
+    const summary = { total: 0, completed: 0, failed: 0, pending: 0, running: 0, offline: 0, cancelled: 0, expired: 0 };
+    for (const row of rows) {
+      summary.total += row.count;
+      const unfinished = row.status === "pending" || row.status === "running";
+      if (unfinished && row.offline) summary.offline += row.count;
+      else summary[row.status] += row.count;
+    }
+    return summary;
+  }
+
+  /** A batch's commands with their hosts (per-host results), by host name. */
+  async listBatch(
+    tenantId: string,
+    batchId: string,
+    query: { status?: (typeof commands.$inferSelect)["status"]; limit?: number; after?: string },
+  ) {
+    const limit = query.limit ?? DEFAULT_LIMIT;
+    const rows = await this.db
+      .select({
+        commandId: commands.id,
+        hostId: commands.hostId,
+        hostName: hosts.name,
+        hostStatus: hosts.status,
+        status: commands.status,
+        result: commands.result,
+        error: commands.error,
+        startedAt: commands.startedAt,
+        finishedAt: commands.finishedAt,
+      })
+      .from(commands)
+      .innerJoin(hosts, eq(hosts.id, commands.hostId))
+      .where(
+        and(
+          eq(commands.tenantId, tenantId),
+          eq(commands.batchId, batchId),
+          query.status ? eq(commands.status, query.status) : undefined,
+          query.after ? gt(hosts.name, query.after) : undefined,
+        ),
+      )
+      .orderBy(asc(hosts.name))
+      .limit(limit + 1);
+    const items = rows.slice(0, limit);
+    return { items, nextCursor: rows.length > limit ? items[items.length - 1]!.hostName : null };
+  }
+
+  /**
+   * Cancels every unfinished command of a batch in one guarded UPDATE; each agent is told to kill or never start
+   * its command (as for a single cancel). Returns how many were cancelled.
+   */
+  async cancelBatch(tenantId: string, batchId: string, reason: string): Promise<number> {
+    const now = new Date();
+    const rows = await this.db
+      .update(commands)
+      .set({ status: "cancelled", error: reason, finishedAt: now, updatedAt: now })
+      .where(
+        and(
+          eq(commands.tenantId, tenantId),
+          eq(commands.batchId, batchId),
+          inArray(commands.status, sourcesOf("cancelled")),
+        ),
+      )
+      .returning({ id: commands.id, hostId: commands.hostId, kind: commands.kind });
+    for (const row of rows) {
+      this.events.publish({
+        type: "command.transition",
+        tenantId,
+        hostId: row.hostId,
+        commandId: row.id,
+        kind: row.kind,
+        status: "cancelled",
+        error: reason,
+      });
+    }
+    return rows.length;
   }
 
   announce(row: typeof commands.$inferSelect): void {

@@ -5,9 +5,12 @@
 import { Elysia } from "elysia";
 import { forbidden } from "../../lib/errors";
 import { IdParams } from "../../http/params";
+import { AnyObject, Items, Resource, responses } from "../../http/responses";
 import type { Services } from "../../services";
 import { requireAdmin } from "../auth/authenticate";
 import { ConsumerKeyCreateBody, ConsumerSettingsBody } from "./model";
+
+const ConsumerKeyView = Resource("an MQTT consumer key");
 
 export const consumersController = ({ authenticator, consumers, config }: Services) =>
   new Elysia({ tags: ["consumers"] })
@@ -18,19 +21,29 @@ export const consumersController = ({ authenticator, consumers, config }: Servic
         set.status = 201;
         return consumers.create(principal, body.name);
       },
-      { body: ConsumerKeyCreateBody },
+      { body: ConsumerKeyCreateBody, response: responses({ 201: ConsumerKeyView }) },
     )
-    .get("/api/v1/consumer-keys", async ({ principal }) => ({ items: await consumers.list(principal.tenantId) }))
+    .get("/api/v1/consumer-keys", async ({ principal }) => ({ items: await consumers.list(principal.tenantId) }), {
+      response: responses({ 200: Items(ConsumerKeyView) }),
+    })
     .delete("/api/v1/consumer-keys/:id", ({ principal, params }) => consumers.revoke(principal, params.id), {
       params: IdParams,
+      response: responses({ 200: ConsumerKeyView }),
     })
-    .get("/api/v1/consumers/settings", ({ principal }) => consumers.settings(principal.tenantId))
+    .get("/api/v1/consumers/settings", ({ principal }) => consumers.settings(principal.tenantId), {
+      response: responses({ 200: AnyObject }),
+    })
     .put("/api/v1/consumers/settings", ({ principal, body }) => consumers.updateSettings(principal, body), {
       body: ConsumerSettingsBody,
+      response: responses({ 200: AnyObject }),
     })
-    .get("/api/admin/mqtt/mosquitto-config", ({ principal }) => {
-      // Spans every tenant: the installation's admins only.
-      if (!principal.isSuperadmin) throw forbidden("only installation admins export the broker configuration");
-      const { mqttUsername: username, mqttPassword: password } = config;
-      return consumers.brokerConfig(username && password ? { username, password } : undefined);
-    });
+    .get(
+      "/api/admin/mqtt/mosquitto-config",
+      ({ principal }) => {
+        // Spans every tenant: the installation's admins only.
+        if (!principal.isSuperadmin) throw forbidden("only installation admins export the broker configuration");
+        const { mqttUsername: username, mqttPassword: password } = config;
+        return consumers.brokerConfig(username && password ? { username, password } : undefined);
+      },
+      { response: responses({ 200: AnyObject }) },
+    );

@@ -5,6 +5,7 @@ import { IdParams } from "../../http/params";
 import { requireUser } from "../auth/authenticate";
 import {
   HostCreateBody,
+  HostLabelsPatchBody,
   HostListQuery,
   HostStatusBody,
   HostUpdateBody,
@@ -42,6 +43,11 @@ export const hostsController = ({ authenticator, hosts, safety }: Services) =>
       body: HostUpdateBody,
       response: responses({ 200: HostView }),
     })
+    .patch(
+      "/:id/labels",
+      ({ principal, params, body }) => hosts.patchLabels(principal.tenantId, params.id, body.labels),
+      { params: IdParams, body: HostLabelsPatchBody, response: responses({ 200: HostView }) },
+    )
     .put("/:id/status", ({ principal, params, body }) => hosts.setStatus(principal.tenantId, params.id, body.status), {
       params: IdParams,
       body: HostStatusBody,

@@ -43,3 +43,11 @@ export const TelemetryPointView = t.Object(
   { name: t.String(), value: t.Number() },
   { additionalProperties: true, description: "a telemetry point" },
 );
+
+export const HostLabelsPatchBody = t.Object(
+  {
+    /** Labels to set (a value) or remove (null); the others stay. */
+    labels: t.Record(t.String({ maxLength: 100 }), t.Nullable(t.String({ maxLength: 500 }))),
+  },
+  { additionalProperties: false },
+);

@@ -1,5 +1,5 @@
 /** Hosts: registered edge workers (robots or compute nodes). */
-import { and, asc, desc, eq, sql, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, ne, sql, type SQL } from "drizzle-orm";
 import type { Static } from "elysia";
 import type { Db, Queryable } from "../../db/connect";
 import { hosts, type HOST_STATUSES, telemetryPoints } from "../../db/schema";
@@ -74,6 +74,16 @@ export class HostService {
     return row;
   }
 
+  /** Of `ids`, the tenant's hosts that are not offline. */
+  async notOfflineAmong(tenantId: string, ids: string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const rows = await this.db
+      .select({ id: hosts.id })
+      .from(hosts)
+      .where(and(eq(hosts.tenantId, tenantId), inArray(hosts.id, ids), ne(hosts.status, "offline")));
+    return new Set(rows.map((r) => r.id));
+  }
+
   /** The host's status, or undefined if the tenant has no such host. */
   async statusOf(tenantId: string, id: string): Promise<HostStatus | undefined> {
     const [row] = await this.db
@@ -92,6 +102,20 @@ export class HostService {
       .returning();
     if (!row) throw notFound("host");
     if (input.environmentId !== undefined) this.events.publish({ type: "policies.changed", tenantId });
+    return publicRow(row);
+  }
+
+  /** Sets (string) or removes (null) some labels, keeping the others; fleets see the change at once. */
+  async patchLabels(tenantId: string, id: string, changes: Record<string, string | null>) {
+    const set = Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== null));
+    const removed = Object.keys(changes).filter((k) => changes[k] === null);
+    const without = removed.reduce((acc, key) => sql`(${acc} - ${key}::text)`, sql`${hosts.labels}`);
+    const [row] = await this.db
+      .update(hosts)
+      .set({ labels: sql`${without} || ${JSON.stringify(set)}::jsonb`, updatedAt: new Date() })
+      .where(and(eq(hosts.id, id), eq(hosts.tenantId, tenantId)))
+      .returning();
+    if (!row) throw notFound("host");
     return publicRow(row);
   }
 

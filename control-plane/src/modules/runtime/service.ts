@@ -1,5 +1,5 @@
 /** Runtime identities and their token lifecycle: bootstrap exchange, refresh, revoke, live status. */
-import { and, desc, eq, gt, isNotNull, isNull } from "drizzle-orm";
+import { and, desc, eq, gt, inArray, isNotNull, isNull } from "drizzle-orm";
 import type { Db, Queryable } from "../../db/connect";
 import { runtimeIdentities, sessionTokens } from "../../db/schema";
 import type { EventBus } from "../../lib/events";
@@ -265,6 +265,23 @@ export class RuntimeService {
    * The host's live (bootstrapped, unrevoked) runtime identity: an agent acts for a host only while it has one.
    * The most recently bootstrapped one if there are several.
    */
+  /** Of `hostIds`, those with a live runtime identity (as `liveRuntimeOf`, for many hosts in one query). */
+  async hostsWithLiveRuntime(tenantId: string, hostIds: string[]): Promise<Set<string>> {
+    if (hostIds.length === 0) return new Set();
+    const rows = await this.db
+      .selectDistinct({ hostId: runtimeIdentities.hostId })
+      .from(runtimeIdentities)
+      .where(
+        and(
+          eq(runtimeIdentities.tenantId, tenantId),
+          inArray(runtimeIdentities.hostId, hostIds),
+          isNull(runtimeIdentities.revokedAt),
+          isNotNull(runtimeIdentities.bootstrapUsedAt),
+        ),
+      );
+    return new Set(rows.map((r) => r.hostId));
+  }
+
   async liveRuntimeOf(tenantId: string, hostId: string): Promise<string | undefined> {
     const [row] = await this.db
       .select({ id: runtimeIdentities.id })

@@ -1,6 +1,6 @@
 /** Releases (signed manifests per channel), update checks, one-time grants, applies and reports. */
 import { and, desc, eq, gt, inArray, isNotNull, isNull, or, sql } from "drizzle-orm";
-import type { Db } from "../../db/connect";
+import type { Db, Queryable } from "../../db/connect";
 import { commands, hosts, releaseScripts, releases, runtimeIdentities, updateGrants } from "../../db/schema";
 import { newId } from "../../lib/ids";
 import { hashSecret, newSecret } from "../../lib/secrets";
@@ -271,6 +271,62 @@ export class UpdateService {
       expiresAt: expiresAt.toISOString(),
       commandId,
     };
+  }
+
+  /**
+   * One-time grants for many agents at once (a rollout batch), each delivered as a `runtime.update` command, all
+   * inserted set-based in the caller's transaction. Returns the commands: announce them once it has committed.
+   */
+  async grantMany(
+    q: Queryable,
+    tenantId: string,
+    actor: string,
+    hostIds: string[],
+    opts: { channel: string; targetVersion: string; ttlSeconds: number },
+  ) {
+    if (hostIds.length === 0) return [];
+    const expiresAt = new Date(Date.now() + opts.ttlSeconds * 1000);
+    const issued = hostIds.map((hostId) => ({ hostId, grantId: newId("grant"), grantToken: newSecret("rtug_") }));
+    await q.insert(updateGrants).values(
+      issued.map((g) => ({
+        id: g.grantId,
+        tenantId,
+        hostId: g.hostId,
+        tokenHash: hashSecret(g.grantToken),
+        channel: opts.channel,
+        targetVersion: opts.targetVersion,
+        createdBy: actor,
+        expiresAt,
+      })),
+    );
+    await this.audit.recordMany(
+      issued.map((g) => ({
+        tenantId,
+        hostId: g.hostId,
+        actor,
+        action: "update.granted",
+        detail: { grantId: g.grantId, channel: opts.channel, targetVersion: opts.targetVersion },
+      })),
+      q,
+    );
+    const rows = await this.commands.insertMany(
+      q,
+      tenantId,
+      issued.map((g) => ({
+        hostId: g.hostId,
+        kind: "runtime.update",
+        params: {
+          grantToken: g.grantToken,
+          grantId: g.grantId,
+          channel: opts.channel,
+          targetVersion: opts.targetVersion,
+        },
+        ttlSeconds: opts.ttlSeconds,
+      })),
+    );
+    // The tokens must not outlive their grants in the stored commands (the periodic sweep covers restarts).
+    this.later(opts.ttlSeconds * 1000 + 500, () => this.scrubSpentGrants());
+    return rows;
   }
 
   /** Consumes the grant (once) and authorises the agent to run the release's scripts. */

@@ -1,0 +1,149 @@
+/**
+ * Fleet fan-out, one run, same control plane, broker and database:
+ *   - one command to every host of a fleet (POST /api/v1/fleets/:id/commands): REST call → every command completed
+ *     (the last `completed` transition committed), repeated;
+ *   - reference 1: the bare per-host command round trip (POST /api/v1/commands → completed), one at a time, and the
+ *     same N commands sent as N single requests (16 in flight) — the loop a fleet command replaces;
+ *   - reference 2: the bare database floor for the same durable writes — one multi-row INSERT of N rows, then 2×N
+ *     single-row UPDATEs (the RUNNING and COMPLETED acks), all in flight at once, on a scratch table;
+ *   - reference 3: the bare MQTT QoS 1 publish → receive round trip.
+ * The agents are simulated (MQTT clients with real runtime credentials that answer RUNNING then COMPLETED).
+ *
+ *   npm run bench:fleet -- [--hosts 1000] [--rounds 3] [--singles 50]
+ *   (DATABASE_URL / MQTT_URL select a real PostgreSQL / broker, as for the control plane; use a scratch database)
+ */
+import { parseArgs } from "node:util";
+import { sql } from "drizzle-orm";
+import { startControlPlane } from "../control-plane/src/app";
+import { newSecret } from "../control-plane/src/lib/secrets";
+import { ApiClient } from "../test/support/control-plane";
+import { connectAll, disconnectAll, provisionHosts } from "../test/support/sim-fleet";
+import { bareMqttRoundTrip } from "./reference";
+import { fmt, summarize } from "./stats";
+
+const { values } = parseArgs({
+  options: {
+    hosts: { type: "string", default: "1000" },
+    rounds: { type: "string", default: "3" },
+    singles: { type: "string", default: "50" },
+  },
+});
+const N = Number(values.hosts);
+const rounds = Number(values.rounds);
+
+const adminKey = newSecret("roz_sk_");
+const plane = await startControlPlane({
+  port: 0,
+  mqttPort: 0,
+  grpcPort: 0,
+  host: "127.0.0.1",
+  logLevel: "silent",
+  dataDir: "memory://",
+  adminKey,
+});
+const api = new ApiClient(plane.url);
+console.log(
+  `control plane ${plane.url} · database ${plane.database.kind} · broker ${plane.transport.broker ? "embedded aedes" : plane.transport.mqttUrl}`,
+);
+
+const label = `fanout-${Date.now()}`;
+let t0 = performance.now();
+const sims = await provisionHosts(plane, adminKey, N, () => ({ bench: label }), { prefix: label });
+await connectAll(api, plane.transport.mqttUrl, sims);
+const fleet = (await api.post("/api/v1/fleets", { name: label, selector: { matchLabels: { bench: label } } }, adminKey))
+  .body;
+for (;;) {
+  const counts = (await api.get(`/api/v1/fleets/${fleet.id}/hosts?limit=1`, adminKey)).body.counts;
+  if (counts.online === N) break;
+  await Bun.sleep(200);
+}
+console.log(`${N} simulated agents online in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+
+/** Resolves when `n` commands of `kind` reached `completed` (committed: the event follows the commit). */
+function completions(kind: string, n: number): Promise<number> {
+  return new Promise((resolve) => {
+    let seen = 0;
+    const off = plane.services.events.subscribe((e) => {
+      if (e.type === "command.transition" && e.kind === kind && e.status === "completed" && ++seen === n) {
+        off();
+        resolve(performance.now());
+      }
+    });
+  });
+}
+
+// Fleet command: one request, N commands.
+const fanout: number[] = [];
+for (let r = 0; r < rounds; r++) {
+  const kind = `bench.fanout${r}`;
+  const done = completions(kind, N);
+  t0 = performance.now();
+  const res = await api.post(`/api/v1/fleets/${fleet.id}/commands`, { kind }, adminKey);
+  if (res.status !== 201) throw new Error(`fleet command: ${res.status} ${JSON.stringify(res.body)}`);
+  fanout.push((await done) - t0);
+  const summary = (await api.get(`/api/v1/command-batches/${res.body.id}`, adminKey)).body.summary;
+  if (summary.completed !== N) throw new Error(`summary: ${JSON.stringify(summary)}`);
+}
+
+// Reference 1a: one command to one host, one at a time.
+const single: number[] = [];
+for (let i = 0; i < Number(values.singles); i++) {
+  const kind = `bench.single${i}`;
+  const done = completions(kind, 1);
+  t0 = performance.now();
+  await api.post("/api/v1/commands", { hostId: sims[i % N]!.hostId, kind }, adminKey);
+  single.push((await done) - t0);
+}
+// Reference 1b: N single requests, 16 in flight.
+const loopKind = "bench.loop";
+const loopDone = completions(loopKind, N);
+t0 = performance.now();
+let next = 0;
+await Promise.all(
+  Array.from({ length: 16 }, async () => {
+    while (next < N) await api.post("/api/v1/commands", { hostId: sims[next++]!.hostId, kind: loopKind }, adminKey);
+  }),
+);
+const loopMs = (await loopDone) - t0;
+
+// Reference 2: the database floor for the same durable writes.
+const db = plane.database.db;
+await db.execute(sql`create table if not exists bench_floor (id text primary key, status text not null, data jsonb)`);
+const floor: number[] = [];
+for (let r = 0; r < rounds; r++) {
+  await db.execute(sql`truncate bench_floor`);
+  const ids = Array.from({ length: N }, (_, i) => `f${r}_${i}`);
+  t0 = performance.now();
+  await db.execute(
+    sql`insert into bench_floor (id, status, data) select unnest(${sql.raw(`array[${ids.map((i) => `'${i}'`).join(",")}]`)}), 'pending', '{}'::jsonb`,
+  );
+  await Promise.all(ids.map((id) => db.execute(sql`update bench_floor set status = 'running' where id = ${id}`)));
+  await Promise.all(ids.map((id) => db.execute(sql`update bench_floor set status = 'completed' where id = ${id}`)));
+  floor.push(performance.now() - t0);
+}
+await db.execute(sql`drop table bench_floor`);
+
+const bare = summarize(await bareMqttRoundTrip(plane.transport.mqttUrl, plane.transport.credentials ?? {}, 1000), 1);
+const med = (xs: number[]) => summarize(xs, 1).p50;
+const singleStats = summarize(single, 1);
+
+console.log(`\nfleet command to ${N} hosts: REST call → all ${N} completed (committed)`);
+console.log(
+  `  fleet command (one request):     median ${fmt(med(fanout))} · runs ${fanout.map((x) => x.toFixed(0)).join(", ")} ms`,
+);
+console.log(
+  `  ${N} single requests (16 in flight): ${fmt(loopMs)}  (ratio fleet/loop ${(med(fanout) / loopMs).toFixed(2)})`,
+);
+console.log(
+  `  bare per-host round trip (reference): p50 ${fmt(singleStats.p50)} p99 ${fmt(singleStats.p99)} (n=${singleStats.n}) · ` +
+    `× ${N} sequential ≈ ${((singleStats.p50 * N) / 1000).toFixed(1)} s`,
+);
+console.log(
+  `  bare database floor (1 insert of ${N} rows + ${2 * N} single-row updates): median ${fmt(med(floor))} ` +
+    `(ratio fleet/floor ${(med(fanout) / med(floor)).toFixed(1)})`,
+);
+console.log(`  bare MQTT QoS 1 publish → receive (reference): p50 ${fmt(bare.p50)} p99 ${fmt(bare.p99)}`);
+
+await disconnectAll(sims);
+await plane.stop();
+process.exit(0);

@@ -1,0 +1,78 @@
+/** Routes: fleets (label selectors, live membership) and fleet-wide command batches. */
+import { Elysia } from "elysia";
+import type { Services } from "../../services";
+import { IdParams, PageQuery } from "../../http/params";
+import { t } from "elysia";
+import { requireUser } from "../auth/authenticate";
+import { AnyObject, responses } from "../../http/responses";
+import {
+  BatchCommandsQuery,
+  CommandBatchCreateBody,
+  FleetCommandBody,
+  FleetCreateBody,
+  FleetHostsQuery,
+  FleetUpdateBody,
+} from "./model";
+
+export const fleetsController = ({ authenticator, fleets }: Services) =>
+  new Elysia({ tags: ["fleets"] })
+    .use(requireUser(authenticator))
+    // Every answer is a JSON object (the resource, a page or a summary) or the error model.
+    .guard({ response: responses({ 200: AnyObject, 201: AnyObject }) })
+    .post(
+      "/api/v1/fleets",
+      ({ principal, body, set }) => {
+        set.status = 201;
+        return fleets.create(principal.tenantId, body);
+      },
+      { body: FleetCreateBody },
+    )
+    .get("/api/v1/fleets", async ({ principal }) => ({ items: await fleets.list(principal.tenantId) }))
+    .get("/api/v1/fleets/:id", ({ principal, params }) => fleets.get(principal.tenantId, params.id), {
+      params: IdParams,
+    })
+    .put("/api/v1/fleets/:id", ({ principal, params, body }) => fleets.update(principal.tenantId, params.id, body), {
+      params: IdParams,
+      body: FleetUpdateBody,
+    })
+    .delete("/api/v1/fleets/:id", ({ principal, params }) => fleets.remove(principal.tenantId, params.id), {
+      params: IdParams,
+    })
+    .get(
+      "/api/v1/fleets/:id/hosts",
+      ({ principal, params, query }) => fleets.hosts(principal.tenantId, params.id, query),
+      { params: IdParams, query: FleetHostsQuery },
+    )
+    .post(
+      "/api/v1/fleets/:id/commands",
+      ({ principal, params, body, set }) => {
+        set.status = 201;
+        return fleets.fleetCommand(principal.tenantId, principal.userId, params.id, body);
+      },
+      { params: IdParams, body: FleetCommandBody },
+    )
+    .post(
+      "/api/v1/command-batches",
+      ({ principal, body, set }) => {
+        set.status = 201;
+        const { selector, ...cmd } = body;
+        return fleets.createBatch(principal.tenantId, principal.userId, selector, null, cmd);
+      },
+      { body: CommandBatchCreateBody },
+    )
+    .get("/api/v1/command-batches", ({ principal, query }) => fleets.listBatches(principal.tenantId, query), {
+      query: t.Object(PageQuery),
+    })
+    .get("/api/v1/command-batches/:id", ({ principal, params }) => fleets.getBatch(principal.tenantId, params.id), {
+      params: IdParams,
+    })
+    .get(
+      "/api/v1/command-batches/:id/commands",
+      ({ principal, params, query }) => fleets.batchCommands(principal.tenantId, params.id, query),
+      { params: IdParams, query: BatchCommandsQuery },
+    )
+    .post(
+      "/api/v1/command-batches/:id/cancel",
+      ({ principal, params }) => fleets.cancelBatch(principal.tenantId, params.id, principal.userId),
+      { params: IdParams },
+    );

@@ -1,0 +1,227 @@
+/** Fleets (label-selected sets of hosts, membership live) and fleet-wide command batches. */
+import { and, asc, desc, eq, gt, isNull, sql } from "drizzle-orm";
+import type { Static } from "elysia";
+import type { Db } from "../../db/connect";
+import type { COMMAND_STATUSES } from "../../lib/lifecycle";
+import { commandBatches, fleets, hosts, rollouts, type LabelSelector } from "../../db/schema";
+import { newId } from "../../lib/ids";
+import { DEFAULT_LIMIT, afterCursor, toPage } from "../../lib/pagination";
+import { publicRow } from "../../lib/rows";
+import { invalid, conflict, notFound } from "../../lib/errors";
+import type { CommandService } from "../commands/service";
+import type { FleetCommandBody, FleetCreateBody, FleetHostsQuery, FleetUpdateBody } from "./model";
+import { selectorCondition, validateSelector } from "./selector";
+
+/** Commands are inserted this many rows per statement (bound parameters stay far below PostgreSQL's limit). */
+const INSERT_CHUNK = 1000;
+/** A batch reaches at most this many hosts. */
+export const MAX_BATCH_HOSTS = 20_000;
+
+export type FleetCommand = Static<typeof FleetCommandBody>;
+
+export class FleetService {
+  constructor(
+    private readonly db: Db,
+    private readonly commands: CommandService,
+  ) {}
+
+  async create(tenantId: string, input: Static<typeof FleetCreateBody>) {
+    validateSelector(input.selector);
+    const [row] = await this.db
+      .insert(fleets)
+      .values({ ...input, id: newId("fleet"), tenantId })
+      .returning();
+    return publicRow(row!);
+  }
+
+  async list(tenantId: string) {
+    const rows = await this.db.select().from(fleets).where(eq(fleets.tenantId, tenantId)).orderBy(asc(fleets.name));
+    return rows.map(publicRow);
+  }
+
+  async get(tenantId: string, id: string) {
+    const [row] = await this.db
+      .select()
+      .from(fleets)
+      .where(and(eq(fleets.id, id), eq(fleets.tenantId, tenantId)));
+    if (!row) throw notFound("fleet");
+    return publicRow(row);
+  }
+
+  async update(tenantId: string, id: string, input: Static<typeof FleetUpdateBody>) {
+    if (input.selector) validateSelector(input.selector);
+    const [row] = await this.db
+      .update(fleets)
+      .set({ ...input, updatedAt: new Date() })
+      .where(and(eq(fleets.id, id), eq(fleets.tenantId, tenantId)))
+      .returning();
+    if (!row) throw notFound("fleet");
+    return publicRow(row);
+  }
+
+  async remove(tenantId: string, id: string) {
+    await this.get(tenantId, id);
+    const [used] = await this.db
+      .select({ id: rollouts.id })
+      .from(rollouts)
+      .where(and(eq(rollouts.fleetId, id), eq(rollouts.tenantId, tenantId)))
+      .limit(1);
+    if (used) throw conflict(`fleet has rollouts (${used.id}); delete them first`);
+    await this.db.delete(fleets).where(and(eq(fleets.id, id), eq(fleets.tenantId, tenantId)));
+    return { id, deleted: true };
+  }
+
+  /** The condition "host of tenant matching selector, not decommissioned". */
+  memberCondition(tenantId: string, selector: LabelSelector) {
+    return and(eq(hosts.tenantId, tenantId), isNull(hosts.decommissionedAt), selectorCondition(selector));
+  }
+
+  /** The fleet's hosts now (by name, paginated) and their counts by status. */
+  async hosts(tenantId: string, id: string, query: Static<typeof FleetHostsQuery>) {
+    const fleet = await this.get(tenantId, id);
+    const members = this.memberCondition(tenantId, fleet.selector);
+    const counts = await this.db
+      .select({ status: hosts.status, count: sql<number>`count(*)::int` })
+      .from(hosts)
+      .where(members)
+      .groupBy(hosts.status);
+    const byStatus = { total: 0, online: 0, offline: 0, maintenance: 0, error: 0 };
+    for (const c of counts) {
+      byStatus[c.status] += c.count;
+      byStatus.total += c.count;
+    }
+    const limit = query.limit ?? DEFAULT_LIMIT;
+    const rows = await this.db
+      .select({
+        id: hosts.id,
+        name: hosts.name,
+        status: hosts.status,
+        labels: hosts.labels,
+        agentVersion: hosts.agentVersion,
+        lastSeenAt: hosts.lastSeenAt,
+      })
+      .from(hosts)
+      .where(
+        and(
+          members,
+          query.status ? eq(hosts.status, query.status) : undefined,
+          query.cursor ? gt(hosts.name, query.cursor) : undefined,
+        ),
+      )
+      .orderBy(asc(hosts.name))
+      .limit(limit + 1);
+    const items = rows.slice(0, limit);
+    return { counts: byStatus, items, nextCursor: rows.length > limit ? items[items.length - 1]!.name : null };
+  }
+
+  /**
+   * One command per host matching `selector`, as one batch: the hosts are chosen, the batch and its commands
+   * inserted set-based in one transaction, then delivered together. Hosts in maintenance get none (listed as skipped).
+   */
+  async createBatch(
+    tenantId: string,
+    actor: string,
+    selector: LabelSelector,
+    fleetId: string | null,
+    cmd: FleetCommand,
+  ) {
+    validateSelector(selector);
+    const { rows, batch } = await this.db.transaction(async (tx) => {
+      const targets = await tx
+        .select({ id: hosts.id, status: hosts.status })
+        .from(hosts)
+        .where(this.memberCondition(tenantId, selector))
+        .limit(MAX_BATCH_HOSTS + 1);
+      if (targets.length > MAX_BATCH_HOSTS) throw invalid(`selector matches more than ${MAX_BATCH_HOSTS} hosts`);
+      const skipped = targets
+        .filter((h) => h.status === "maintenance")
+        .map((h) => ({ hostId: h.id, reason: "host is in maintenance: it accepts no new commands" }));
+      const eligible = targets.filter((h) => h.status !== "maintenance");
+      const [batch] = await tx
+        .insert(commandBatches)
+        .values({
+          id: newId("batch"),
+          tenantId,
+          fleetId,
+          selector,
+          kind: cmd.kind,
+          params: cmd.params ?? {},
+          hostCount: eligible.length,
+          skipped,
+          createdBy: actor,
+        })
+        .returning();
+      const rows = [];
+      for (let i = 0; i < eligible.length; i += INSERT_CHUNK) {
+        const chunk = eligible.slice(i, i + INSERT_CHUNK).map((h) => ({
+          hostId: h.id,
+          kind: cmd.kind,
+          params: cmd.params ?? {},
+          timeoutMs: cmd.timeoutMs ?? null,
+          ttlSeconds: cmd.ttlSeconds,
+          batchId: batch!.id,
+        }));
+        rows.push(...(await this.commands.insertMany(tx, tenantId, chunk)));
+      }
+      return { rows, batch: batch! };
+    });
+    this.commands.announceMany(tenantId, rows);
+    return { ...publicRow(batch), summary: await this.commands.batchSummary(tenantId, batch.id) };
+  }
+
+  async fleetCommand(tenantId: string, actor: string, fleetId: string, cmd: FleetCommand) {
+    const fleet = await this.get(tenantId, fleetId);
+    return this.createBatch(tenantId, actor, fleet.selector, fleet.id, cmd);
+  }
+
+  private async batchRow(tenantId: string, id: string) {
+    const [row] = await this.db
+      .select()
+      .from(commandBatches)
+      .where(and(eq(commandBatches.id, id), eq(commandBatches.tenantId, tenantId)));
+    if (!row) throw notFound("command batch");
+    return row;
+  }
+
+  async getBatch(tenantId: string, id: string) {
+    const row = await this.batchRow(tenantId, id);
+    return { ...publicRow(row), summary: await this.commands.batchSummary(tenantId, id) };
+  }
+
+  async listBatches(tenantId: string, query: { limit?: number; cursor?: string }) {
+    const limit = query.limit ?? DEFAULT_LIMIT;
+    const rows = await this.db
+      .select()
+      .from(commandBatches)
+      .where(
+        and(
+          eq(commandBatches.tenantId, tenantId),
+          afterCursor(query.cursor, commandBatches.createdAt, commandBatches.id),
+        ),
+      )
+      .orderBy(desc(commandBatches.createdAt), desc(commandBatches.id))
+      .limit(limit + 1);
+    const page = toPage(rows, limit);
+    return { ...page, items: page.items.map(publicRow) };
+  }
+
+  async batchCommands(
+    tenantId: string,
+    id: string,
+    query: { status?: (typeof COMMAND_STATUSES)[number]; limit?: number; cursor?: string },
+  ) {
+    await this.batchRow(tenantId, id);
+    return this.commands.listBatch(tenantId, id, { status: query.status, limit: query.limit, after: query.cursor });
+  }
+
+  /** Cancels every unfinished command of the batch; finished ones keep their outcome. */
+  async cancelBatch(tenantId: string, id: string, actor: string) {
+    await this.batchRow(tenantId, id);
+    await this.db
+      .update(commandBatches)
+      .set({ cancelledAt: new Date() })
+      .where(and(eq(commandBatches.id, id), isNull(commandBatches.cancelledAt)));
+    const cancelled = await this.commands.cancelBatch(tenantId, id, `batch cancelled by ${actor}`);
+    return { ...(await this.getBatch(tenantId, id)), cancelled };
+  }
+}

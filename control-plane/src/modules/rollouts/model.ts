@@ -1,0 +1,78 @@
+import { t } from "elysia";
+import { oneOf } from "../../http/params";
+import { ROLLOUT_HOST_STATUSES, ROLLOUT_STATUSES } from "../../db/schema";
+
+/** A count of hosts (1, 5) or a percentage of them ("25%"). */
+const Amount = t.Union([t.Integer({ minimum: 0, maximum: 1_000_000 }), t.String({ pattern: "^[0-9]{1,3}%$" })]);
+
+const TimeWindow = t.Object(
+  {
+    days: t.Optional(t.Array(t.Integer({ minimum: 0, maximum: 6 }), { maxItems: 7 })),
+    start: t.String({ pattern: "^([01][0-9]|2[0-3]):[0-5][0-9]$" }),
+    end: t.String({ pattern: "^([01][0-9]|2[0-3]):[0-5][0-9]$" }),
+    timezone: t.Optional(t.String({ minLength: 1, maxLength: 100 })),
+  },
+  { additionalProperties: false },
+);
+
+export const RolloutStrategyBody = t.Object(
+  {
+    /** Batch sizes in order (the last repeats), or one batch per value of a label (`byLabel: "site"`). */
+    batches: t.Optional(
+      t.Object(
+        {
+          sizes: t.Optional(t.Array(Amount, { minItems: 1, maxItems: 100 })),
+          byLabel: t.Optional(t.String({ minLength: 1, maxLength: 100 })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    maxUnavailable: t.Optional(Amount),
+    minAvailable: t.Optional(Amount),
+    groupBy: t.Optional(t.Array(t.String({ minLength: 1, maxLength: 100 }), { maxItems: 8 })),
+    successThresholdPercent: t.Optional(t.Integer({ minimum: 0, maximum: 100 })),
+    failureThreshold: t.Optional(Amount),
+    healthWaitSeconds: t.Optional(t.Integer({ minimum: 0, maximum: 86_400 })),
+    hostTimeoutSeconds: t.Optional(t.Integer({ minimum: 10, maximum: 7 * 86_400 })),
+    maintenanceWindows: t.Optional(t.Array(TimeWindow, { maxItems: 32 })),
+    requireApproval: t.Optional(t.Boolean()),
+  },
+  { additionalProperties: false },
+);
+
+export const RolloutCreateBody = t.Object(
+  {
+    name: t.String({ minLength: 1, maxLength: 200 }),
+    fleetId: t.String({ minLength: 1, maxLength: 100 }),
+    target: t.Object(
+      { kind: t.Literal("release"), releaseId: t.String({ minLength: 1, maxLength: 100 }) },
+      { additionalProperties: false },
+    ),
+    strategy: t.Optional(RolloutStrategyBody),
+  },
+  { additionalProperties: false },
+);
+
+export const RolloutListQuery = t.Object({
+  status: t.Optional(oneOf(ROLLOUT_STATUSES)),
+  limit: t.Optional(t.Integer({ minimum: 1, maximum: 200 })),
+  cursor: t.Optional(t.String({ maxLength: 200 })),
+});
+
+export const RolloutHostsQuery = t.Object({
+  status: t.Optional(oneOf(ROLLOUT_HOST_STATUSES)),
+  batch: t.Optional(t.Integer({ minimum: 0, maximum: 1_000_000 })),
+  limit: t.Optional(t.Integer({ minimum: 1, maximum: 1000 })),
+  /** The last host id of the previous page. */
+  cursor: t.Optional(t.String({ maxLength: 200 })),
+});
+
+export const RolloutEventsQuery = t.Object({
+  /** Events after this seq. */
+  after: t.Optional(t.Integer({ minimum: 0 })),
+  limit: t.Optional(t.Integer({ minimum: 1, maximum: 1000 })),
+});
+
+export const RolloutActionBody = t.Optional(
+  t.Object({ reason: t.Optional(t.String({ maxLength: 500 })) }, { additionalProperties: false }),
+);

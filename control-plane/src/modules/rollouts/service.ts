@@ -1,0 +1,670 @@
+/**
+ * Rollouts: a target (a signed release) applied to a fleet batch by batch, within a disruption budget and
+ * maintenance windows, pausing at a failure threshold, waiting for health (and approval) between batches.
+ * `advance` is one step of one rollout under its row lock (FOR UPDATE SKIP LOCKED): the driver calls it from
+ * every replica, and exactly one of them steps a given rollout at a time. Clients only create and steer.
+ */
+import { and, asc, desc, eq, gt, inArray, sql } from "drizzle-orm";
+import type { Static } from "elysia";
+import type { Db, Tx } from "../../db/connect";
+import {
+  commands,
+  hosts,
+  releases,
+  rolloutEvents,
+  type LabelSelector,
+  rolloutHosts,
+  rollouts,
+  type ROLLOUT_HOST_STATUSES,
+  type ROLLOUT_STATUSES,
+} from "../../db/schema";
+import type { EventBus } from "../../lib/events";
+import { newId } from "../../lib/ids";
+import { DEFAULT_LIMIT, afterCursor, toPage } from "../../lib/pagination";
+import { publicRow } from "../../lib/rows";
+import { invalid, conflict, notFound } from "../../lib/errors";
+import type { CommandService } from "../commands/service";
+import type { FleetService } from "../fleets/service";
+import type { UpdateService } from "../updates/service";
+import type { RolloutCreateBody, RolloutHostsQuery, RolloutListQuery } from "./model";
+import {
+  budgetGroupOf,
+  budgetLeft,
+  failureLimit,
+  inMaintenanceWindow,
+  normalizeStrategy,
+  planBatches,
+} from "./strategy";
+
+type Rollout = typeof rollouts.$inferSelect;
+type RolloutStatus = (typeof ROLLOUT_STATUSES)[number];
+type HostStatus = (typeof ROLLOUT_HOST_STATUSES)[number];
+type NewEvent = { type: string; message: string; hostId?: string; batch?: number; actor?: string };
+
+const INSERT_CHUNK = 1000;
+const TERMINAL: RolloutStatus[] = ["completed", "aborted", "failed"];
+
+/** A rollout host with what the step needs of its host and command. */
+interface HostState {
+  hostId: string;
+  batch: number;
+  budgetGroup: string;
+  status: HostStatus;
+  commandId: string | null;
+  startedAt: Date | null;
+  hostStatus: string;
+  agentVersion: string | null;
+  commandStatus: string | null;
+  commandError: string | null;
+}
+
+export class RolloutService {
+  constructor(
+    private readonly db: Db,
+    private readonly fleets: FleetService,
+    private readonly commands: CommandService,
+    private readonly updates: UpdateService,
+    private readonly events: EventBus,
+  ) {}
+
+  async create(tenantId: string, actor: string, input: Static<typeof RolloutCreateBody>) {
+    const strategy = normalizeStrategy(input.strategy);
+    const fleet = await this.fleets.get(tenantId, input.fleetId).catch(() => {
+      throw invalid(`unknown fleet ${input.fleetId}`);
+    });
+    const [release] = await this.db
+      .select()
+      .from(releases)
+      .where(and(eq(releases.id, input.target.releaseId), eq(releases.tenantId, tenantId)));
+    if (!release) throw invalid(`unknown release ${input.target.releaseId}`);
+    await this.assertCurrent(tenantId, release.id, release.channel, release.version);
+    const id = newId("rollout");
+    const row = await this.db.transaction(async (tx) => {
+      const [row] = await tx
+        .insert(rollouts)
+        .values({
+          id,
+          tenantId,
+          fleetId: fleet.id,
+          name: input.name,
+          target: { kind: "release", releaseId: release.id, channel: release.channel, version: release.version },
+          strategy,
+          createdBy: actor,
+        })
+        .returning();
+      await this.record(tx, row!, [
+        { type: "created", actor, message: `rollout of ${release.channel} ${release.version} to fleet ${fleet.name}` },
+      ]);
+      return row!;
+    });
+    this.events.publish({ type: "rollout.changed", tenantId, rolloutId: id });
+    return this.present(row);
+  }
+
+  /** The release must be the newest acceptable one of its channel: agents only apply that one. */
+  private async assertCurrent(tenantId: string, releaseId: string, channel: string, version: string) {
+    const latest = await this.updates.latest(tenantId, channel);
+    if (latest?.id !== releaseId)
+      throw conflict(`release ${version} is not the current release of channel ${channel} (agents would refuse it)`);
+  }
+
+  async list(tenantId: string, query: Static<typeof RolloutListQuery>) {
+    const limit = query.limit ?? DEFAULT_LIMIT;
+    const rows = await this.db
+      .select()
+      .from(rollouts)
+      .where(
+        and(
+          eq(rollouts.tenantId, tenantId),
+          query.status ? eq(rollouts.status, query.status) : undefined,
+          afterCursor(query.cursor, rollouts.createdAt, rollouts.id),
+        ),
+      )
+      .orderBy(desc(rollouts.createdAt), desc(rollouts.id))
+      .limit(limit + 1);
+    const page = toPage(rows, limit);
+    return { ...page, items: page.items.map((r) => this.present(r)) };
+  }
+
+  private async row(tenantId: string, id: string) {
+    const [row] = await this.db
+      .select()
+      .from(rollouts)
+      .where(and(eq(rollouts.id, id), eq(rollouts.tenantId, tenantId)));
+    if (!row) throw notFound("rollout");
+    return row;
+  }
+
+  /** The rollout with its host counts, overall and per batch. */
+  async get(tenantId: string, id: string) {
+    const row = await this.row(tenantId, id);
+    const counts = await this.db
+      .select({ batch: rolloutHosts.batch, status: rolloutHosts.status, count: sql<number>`count(*)::int` })
+      .from(rolloutHosts)
+      .where(and(eq(rolloutHosts.rolloutId, id), eq(rolloutHosts.tenantId, tenantId)))
+      .groupBy(rolloutHosts.batch, rolloutHosts.status);
+    const empty = () => ({ total: 0, pending: 0, updating: 0, succeeded: 0, failed: 0, skipped: 0 });
+    const hostsCount = empty();
+    const batches: ReturnType<typeof empty>[] = Array.from({ length: row.batchCount }, empty);
+    for (const c of counts) {
+      if (!batches[c.batch]) batches[c.batch] = empty();
+      const batch = batches[c.batch]!;
+      batch[c.status] += c.count;
+      batch.total += c.count;
+      hostsCount[c.status] += c.count;
+      hostsCount.total += c.count;
+    }
+    return { ...this.present(row), hosts: hostsCount, batches };
+  }
+
+  async hosts(tenantId: string, id: string, query: Static<typeof RolloutHostsQuery>) {
+    await this.row(tenantId, id);
+    const limit = query.limit ?? DEFAULT_LIMIT;
+    const rows = await this.db
+      .select({
+        hostId: rolloutHosts.hostId,
+        hostName: hosts.name,
+        hostStatus: hosts.status,
+        agentVersion: hosts.agentVersion,
+        batch: rolloutHosts.batch,
+        budgetGroup: rolloutHosts.budgetGroup,
+        status: rolloutHosts.status,
+        commandId: rolloutHosts.commandId,
+        attempts: rolloutHosts.attempts,
+        error: rolloutHosts.error,
+        startedAt: rolloutHosts.startedAt,
+        finishedAt: rolloutHosts.finishedAt,
+      })
+      .from(rolloutHosts)
+      .innerJoin(hosts, eq(hosts.id, rolloutHosts.hostId))
+      .where(
+        and(
+          eq(rolloutHosts.rolloutId, id),
+          eq(rolloutHosts.tenantId, tenantId),
+          query.status ? eq(rolloutHosts.status, query.status) : undefined,
+          query.batch !== undefined ? eq(rolloutHosts.batch, query.batch) : undefined,
+          query.cursor ? gt(rolloutHosts.hostId, query.cursor) : undefined,
+        ),
+      )
+      .orderBy(asc(rolloutHosts.hostId))
+      .limit(limit + 1);
+    const items = rows.slice(0, limit);
+    return { items, nextCursor: rows.length > limit ? items[items.length - 1]!.hostId : null };
+  }
+
+  async history(tenantId: string, id: string, query: { after?: number; limit?: number }) {
+    await this.row(tenantId, id);
+    const rows = await this.db
+      .select()
+      .from(rolloutEvents)
+      .where(
+        and(
+          eq(rolloutEvents.rolloutId, id),
+          eq(rolloutEvents.tenantId, tenantId),
+          query.after !== undefined ? gt(rolloutEvents.seq, query.after) : undefined,
+        ),
+      )
+      .orderBy(asc(rolloutEvents.seq))
+      .limit(query.limit ?? 200);
+    return { items: rows.map(({ tenantId: _t, rolloutId: _r, ...e }) => e) };
+  }
+
+  /** An operator's action, under the rollout's row lock (waits for a step in progress). */
+  private async steer(
+    tenantId: string,
+    id: string,
+    actor: string,
+    act: (r: Rollout) => { patch: Partial<Rollout>; event: NewEvent } | string,
+  ) {
+    const row = await this.db.transaction(async (tx) => {
+      const [r] = await tx
+        .select()
+        .from(rollouts)
+        .where(and(eq(rollouts.id, id), eq(rollouts.tenantId, tenantId)))
+        .for("update");
+      if (!r) throw notFound("rollout");
+      const outcome = act(r);
+      if (typeof outcome === "string") throw conflict(outcome);
+      const [row] = await tx
+        .update(rollouts)
+        .set({ ...outcome.patch, updatedAt: new Date() })
+        .where(eq(rollouts.id, id))
+        .returning();
+      await this.record(tx, r, [{ ...outcome.event, actor }]);
+      return row!;
+    });
+    this.events.publish({ type: "rollout.changed", tenantId, rolloutId: id });
+    return this.get(tenantId, row.id);
+  }
+
+  pause(tenantId: string, id: string, actor: string, reason?: string) {
+    return this.steer(tenantId, id, actor, (r) =>
+      r.status === "running"
+        ? {
+            patch: { status: "paused", reason: reason ?? `paused by ${actor}` },
+            event: { type: "paused", message: reason ?? "paused by operator" },
+          }
+        : `cannot pause a ${r.status} rollout`,
+    );
+  }
+
+  /** Resumes a paused rollout; failures so far are accepted (the threshold counts new ones). */
+  resume(tenantId: string, id: string, actor: string) {
+    return this.steer(tenantId, id, actor, (r) => {
+      if (r.status !== "paused") return `cannot resume a ${r.status} rollout`;
+      return {
+        patch: {
+          status: "running",
+          reason: null,
+          failuresAccepted: sql`(select count(*)::int from ${rolloutHosts}
+          where ${rolloutHosts.rolloutId} = ${r.id} and ${rolloutHosts.status} = 'failed')` as unknown as number,
+        },
+        event: { type: "resumed", message: "resumed by operator" },
+      };
+    });
+  }
+
+  /** Stops the rollout: no host starts any more, unstarted updates are cancelled, updated hosts stay updated. */
+  abort(tenantId: string, id: string, actor: string, reason?: string) {
+    return this.steer(tenantId, id, actor, (r) =>
+      TERMINAL.includes(r.status)
+        ? `cannot abort a ${r.status} rollout`
+        : {
+            patch: {
+              status: "aborted",
+              reason: reason ?? `aborted by ${actor}`,
+              waiting: null,
+              finishedAt: new Date(),
+            },
+            event: { type: "aborted", message: reason ?? "aborted by operator" },
+          },
+    );
+  }
+
+  /** Lets the next batch start (when the strategy asks for approval between batches). */
+  approve(tenantId: string, id: string, actor: string) {
+    return this.steer(tenantId, id, actor, (r) =>
+      r.status === "running" && r.awaitingApproval
+        ? {
+            patch: { awaitingApproval: false, waiting: null, currentBatch: r.currentBatch + 1, healthUntil: null },
+            event: { type: "approved", batch: r.currentBatch + 1, message: `batch ${r.currentBatch + 1} approved` },
+          }
+        : "the rollout is not waiting for an approval",
+    );
+  }
+
+  async remove(tenantId: string, id: string) {
+    const row = await this.row(tenantId, id);
+    if (!TERMINAL.includes(row.status)) throw conflict(`rollout is ${row.status}: abort it first`);
+    await this.db.delete(rollouts).where(and(eq(rollouts.id, id), eq(rollouts.tenantId, tenantId)));
+    return { id, deleted: true };
+  }
+
+  /** Rollouts the driver still has to look at (of every tenant). */
+  async unsettled(limit: number): Promise<string[]> {
+    const rows = await this.db
+      .select({ id: rollouts.id })
+      .from(rollouts)
+      .where(eq(rollouts.settled, false))
+      .orderBy(asc(rollouts.updatedAt))
+      .limit(limit);
+    return rows.map((r) => r.id);
+  }
+
+  /**
+   * One step of a rollout: record what its hosts did, then (if running) pause at the failure threshold, finish the
+   * batch (health wait, approval), and start hosts within the budget and windows. Skipped if another replica holds it.
+   */
+  async advance(id: string, now = new Date()): Promise<void> {
+    const after: { announce: (typeof commands.$inferSelect)[]; cancel: string[]; tenantId?: string } = {
+      announce: [],
+      cancel: [],
+    };
+    // Looked up before the transaction (PGlite has one connection: nothing may query beside an open transaction).
+    const [peek] = await this.db
+      .select()
+      .from(rollouts)
+      .where(and(eq(rollouts.id, id), eq(rollouts.settled, false)));
+    if (!peek) return;
+    const context: StepContext = {
+      currentReleaseId: (await this.updates.latest(peek.tenantId, peek.target.channel))?.id,
+      selector: (await this.fleets.get(peek.tenantId, peek.fleetId)).selector,
+    };
+    await this.db.transaction(async (tx) => {
+      const [locked] = await tx
+        .select()
+        .from(rollouts)
+        .where(and(eq(rollouts.id, id), eq(rollouts.settled, false)))
+        .for("update", { skipLocked: true });
+      if (!locked) return;
+      after.tenantId = locked.tenantId;
+      const step = new Step(tx, locked, now, this, context);
+      await step.run();
+      after.announce = step.dispatched;
+      after.cancel = step.toCancel;
+    });
+    if (!after.tenantId) return;
+    this.commands.announceMany(after.tenantId, after.announce);
+    for (const commandId of after.cancel)
+      await this.commands.cancelIfActive(after.tenantId, commandId, "rollout aborted before it started");
+  }
+
+  /** @internal for Step */
+  async record(tx: Tx, r: Pick<Rollout, "id" | "tenantId">, events: NewEvent[]) {
+    for (let i = 0; i < events.length; i += INSERT_CHUNK) {
+      await tx
+        .insert(rolloutEvents)
+        .values(events.slice(i, i + INSERT_CHUNK).map((e) => ({ ...e, tenantId: r.tenantId, rolloutId: r.id })));
+    }
+  }
+
+  /** @internal for Step */
+  get deps() {
+    return { fleets: this.fleets, updates: this.updates };
+  }
+
+  private present(row: Rollout) {
+    const { settled: _s, failuresAccepted, ...rest } = publicRow(row);
+    return { ...rest, failuresAccepted };
+  }
+}
+
+/** What a step needs that is read before its transaction. */
+interface StepContext {
+  /** The newest acceptable release of the target's channel: agents apply only that one. */
+  currentReleaseId?: string;
+  selector: LabelSelector;
+}
+
+/** One step of one rollout inside its locked transaction. */
+class Step {
+  dispatched: (typeof commands.$inferSelect)[] = [];
+  toCancel: string[] = [];
+  private readonly events: NewEvent[] = [];
+  private patch: Partial<Rollout> = {};
+  private hosts: HostState[] = [];
+
+  constructor(
+    private readonly tx: Tx,
+    private r: Rollout,
+    private readonly now: Date,
+    private readonly service: RolloutService,
+    private readonly context: StepContext,
+  ) {}
+
+  async run() {
+    if (this.r.status === "pending") await this.start();
+    if (this.r.status === "aborted")
+      await this.tx
+        .update(rolloutHosts)
+        .set({ status: "skipped", error: "rollout aborted" })
+        .where(and(eq(rolloutHosts.rolloutId, this.r.id), eq(rolloutHosts.status, "pending")));
+    if (this.r.status !== "pending") {
+      await this.loadHosts();
+      await this.settleHosts();
+      if (this.r.status === "running") await this.drive();
+      if (TERMINAL.includes(this.r.status) && !this.hosts.some((h) => h.status === "updating"))
+        this.set({ settled: true });
+    }
+    await this.service.record(this.tx, this.r, this.events);
+    if (Object.keys(this.patch).length)
+      await this.tx
+        .update(rollouts)
+        .set({ ...this.patch, updatedAt: this.now })
+        .where(eq(rollouts.id, this.r.id));
+  }
+
+  private set(patch: Partial<Rollout>) {
+    Object.assign(this.patch, patch);
+    this.r = { ...this.r, ...patch };
+  }
+
+  private wait(waiting: string | null, message?: string) {
+    if (this.r.waiting === waiting) return;
+    this.set({ waiting });
+    if (message) this.events.push({ type: "waiting", batch: this.r.currentBatch, message });
+  }
+
+  private finish(status: "completed" | "failed", message: string) {
+    this.set({ status, waiting: null, finishedAt: this.now, ...(status === "failed" ? { reason: message } : {}) });
+    this.events.push({ type: status, message });
+  }
+
+  /** pending → running once inside a maintenance window: the fleet's hosts now are planned into batches. */
+  private async start() {
+    const strategy = this.r.strategy;
+    if (!inMaintenanceWindow(strategy, this.now))
+      return this.wait("window", "start deferred: outside every maintenance window");
+    const members = await this.tx
+      .select({ id: hosts.id, labels: hosts.labels })
+      .from(hosts)
+      .where(this.service.deps.fleets.memberCondition(this.r.tenantId, this.context.selector))
+      .orderBy(asc(hosts.name), asc(hosts.id));
+    const labelsOf = new Map(members.map((m) => [m.id, m.labels]));
+    const plan = planBatches(strategy, members);
+    for (let i = 0; i < plan.length; i += INSERT_CHUNK) {
+      await this.tx.insert(rolloutHosts).values(
+        plan.slice(i, i + INSERT_CHUNK).map((p) => ({
+          rolloutId: this.r.id,
+          hostId: p.hostId,
+          tenantId: this.r.tenantId,
+          batch: p.batch,
+          budgetGroup: budgetGroupOf(strategy, labelsOf.get(p.hostId) ?? {}),
+        })),
+      );
+    }
+    const batchCount = plan.reduce((n, p) => Math.max(n, p.batch + 1), 0);
+    this.set({ status: "running", startedAt: this.now, batchCount, currentBatch: 0, waiting: null });
+    this.events.push({ type: "started", message: `${members.length} hosts in ${batchCount} batches` });
+    if (members.length === 0) this.finish("completed", "the fleet has no hosts");
+    else this.events.push({ type: "batch_started", batch: 0, message: "batch 0 started" });
+  }
+
+  private async loadHosts() {
+    this.hosts = await this.tx
+      .select({
+        hostId: rolloutHosts.hostId,
+        batch: rolloutHosts.batch,
+        budgetGroup: rolloutHosts.budgetGroup,
+        status: rolloutHosts.status,
+        commandId: rolloutHosts.commandId,
+        startedAt: rolloutHosts.startedAt,
+        hostStatus: hosts.status,
+        agentVersion: hosts.agentVersion,
+        commandStatus: commands.status,
+        commandError: commands.error,
+      })
+      .from(rolloutHosts)
+      .innerJoin(hosts, eq(hosts.id, rolloutHosts.hostId))
+      .leftJoin(commands, eq(commands.id, rolloutHosts.commandId))
+      .where(eq(rolloutHosts.rolloutId, this.r.id));
+  }
+
+  /** Moves updating hosts to what their commands (and their reported versions) say. */
+  private async settleHosts() {
+    const { version } = this.r.target;
+    const timeoutMs = this.r.strategy.hostTimeoutSeconds * 1000;
+    for (const h of this.hosts.filter((x) => x.status === "updating")) {
+      const overdue = h.startedAt !== null && this.now.getTime() - h.startedAt.getTime() > timeoutMs + 10_000;
+      let outcome: { status: HostStatus; error?: string } | undefined;
+      if (h.commandStatus === "completed" && h.agentVersion === version) outcome = { status: "succeeded" };
+      else if (h.commandStatus === "completed" && overdue)
+        outcome = { status: "failed", error: `update completed but the host reports version ${h.agentVersion}` };
+      else if (h.commandStatus === "failed" || h.commandStatus === null)
+        outcome = { status: "failed", error: h.commandError ?? "update command deleted" };
+      else if (h.commandStatus === "cancelled")
+        outcome =
+          this.r.status === "aborted"
+            ? { status: "skipped", error: "rollout aborted before it started" }
+            : { status: "failed", error: h.commandError ?? "cancelled" };
+      else if (h.commandStatus === "expired")
+        // Never started: an offline host is retried when it is back; an online one that let it expire failed.
+        outcome =
+          h.hostStatus === "offline" && this.r.status !== "aborted"
+            ? { status: "pending", error: "host offline: retried when back" }
+            : { status: "failed", error: h.commandError ?? "expired" };
+      else if (this.r.status === "aborted" && h.commandStatus === "pending" && h.commandId)
+        this.toCancel.push(h.commandId);
+      if (!outcome) continue;
+      h.status = outcome.status;
+      const finished = outcome.status === "pending" ? null : this.now;
+      await this.tx
+        .update(rolloutHosts)
+        .set({
+          status: outcome.status,
+          error: outcome.error ?? null,
+          finishedAt: finished,
+          ...(outcome.status === "pending" ? { commandId: null } : {}),
+        })
+        .where(and(eq(rolloutHosts.rolloutId, this.r.id), eq(rolloutHosts.hostId, h.hostId)));
+      this.events.push({
+        type: `host_${outcome.status === "pending" ? "requeued" : outcome.status}`,
+        hostId: h.hostId,
+        batch: h.batch,
+        message: outcome.error ?? `updated to ${version}`,
+      });
+    }
+  }
+
+  private async drive(): Promise<void> {
+    const strategy = this.r.strategy;
+    const failed = this.hosts.filter((h) => h.status === "failed").length;
+    const limit = failureLimit(strategy, this.hosts.length);
+    if (failed - this.r.failuresAccepted >= limit) {
+      const reason = `failure threshold reached: ${failed - this.r.failuresAccepted} hosts failed (threshold ${limit})`;
+      this.set({ status: "paused", reason, waiting: null });
+      this.events.push({ type: "paused", batch: this.r.currentBatch, message: reason });
+      return;
+    }
+    if (this.r.awaitingApproval) return;
+    const b = this.r.currentBatch;
+    const batch = this.hosts.filter((h) => h.batch === b);
+    const succeeded = batch.filter((h) => h.status === "succeeded").length;
+    const needed = Math.ceil((strategy.successThresholdPercent * batch.length) / 100);
+    const updating = batch.some((h) => h.status === "updating");
+    const pendingOnline = batch.some((h) => h.status === "pending" && h.hostStatus !== "offline");
+    if (!updating && !pendingOnline && succeeded >= needed) return this.finishBatch(batch);
+    if (!updating && !batch.some((h) => h.status === "pending") && succeeded < needed) {
+      const reason = `batch ${b}: ${succeeded} of ${batch.length} hosts succeeded (threshold ${strategy.successThresholdPercent}%)`;
+      this.set({ status: "paused", reason, waiting: null });
+      this.events.push({ type: "paused", batch: b, message: reason });
+      return;
+    }
+    await this.dispatch();
+  }
+
+  /** The batch is done: wait for health, check it held, then ask for approval or start the next one. */
+  private async finishBatch(batch: HostState[]): Promise<void> {
+    const b = this.r.currentBatch;
+    if (!this.r.healthUntil) {
+      const healthUntil = new Date(this.now.getTime() + this.r.strategy.healthWaitSeconds * 1000);
+      this.set({ healthUntil });
+      this.events.push({ type: "batch_finished", batch: b, message: `batch ${b} finished` });
+    }
+    if (this.now < this.r.healthUntil!) return this.wait("health", `batch ${b}: health wait`);
+    // Health: every updated host of the batch still online and at the target version.
+    const unhealthy = batch.filter(
+      (h) => h.status === "succeeded" && (h.hostStatus !== "online" || h.agentVersion !== this.r.target.version),
+    );
+    if (unhealthy.length && this.r.strategy.healthWaitSeconds > 0) {
+      for (const h of unhealthy) {
+        const error = `unhealthy after the update: ${h.hostStatus}, version ${h.agentVersion}`;
+        h.status = "failed";
+        await this.tx
+          .update(rolloutHosts)
+          .set({ status: "failed", error })
+          .where(and(eq(rolloutHosts.rolloutId, this.r.id), eq(rolloutHosts.hostId, h.hostId)));
+        this.events.push({ type: "host_failed", hostId: h.hostId, batch: b, message: error });
+      }
+      return this.drive();
+    }
+    if (b + 1 >= this.r.batchCount) {
+      const pendingLeft = this.hosts.some((h) => h.status === "pending" || h.status === "updating");
+      if (pendingLeft) return this.dispatch();
+      const failed = this.hosts.filter((h) => h.status === "failed").length;
+      return this.finish(
+        "completed",
+        `all batches done: ${this.hosts.length - failed} hosts updated, ${failed} failed`,
+      );
+    }
+    if (this.r.strategy.requireApproval) {
+      this.set({ awaitingApproval: true });
+      return this.wait("approval", `batch ${b} healthy: waiting for approval of batch ${b + 1}`);
+    }
+    this.set({ currentBatch: b + 1, healthUntil: null, waiting: null });
+    this.events.push({ type: "batch_started", batch: b + 1, message: `batch ${b + 1} started` });
+    await this.drive();
+  }
+
+  /** Starts pending hosts of the batches so far that are online, within the disruption budget and a window. */
+  private async dispatch() {
+    const strategy = this.r.strategy;
+    const candidates = this.hosts.filter(
+      (h) => h.status === "pending" && h.batch <= this.r.currentBatch && h.hostStatus === "online",
+    );
+    if (candidates.length === 0) {
+      const offline = this.hosts.some((h) => h.status === "pending" && h.batch <= this.r.currentBatch);
+      return this.wait(offline ? "hosts" : "updates", offline ? "waiting for offline hosts to come back" : undefined);
+    }
+    if (!inMaintenanceWindow(strategy, this.now)) return this.wait("window", "outside every maintenance window");
+    const { target } = this.r;
+    if (this.context.currentReleaseId !== target.releaseId)
+      return this.finish("failed", `release ${target.version} is no longer the current release of ${target.channel}`);
+    // Unavailable per budget group: hosts being updated, and hosts offline (whatever their progress).
+    const size = new Map<string, number>();
+    const down = new Map<string, number>();
+    for (const h of this.hosts) {
+      if (h.status === "skipped") continue;
+      size.set(h.budgetGroup, (size.get(h.budgetGroup) ?? 0) + 1);
+      if (h.status === "updating" || h.hostStatus === "offline")
+        down.set(h.budgetGroup, (down.get(h.budgetGroup) ?? 0) + 1);
+    }
+    const chosen: HostState[] = [];
+    for (const h of candidates) {
+      const g = h.budgetGroup;
+      if (budgetLeft(strategy, size.get(g)!, down.get(g) ?? 0) <= 0) continue;
+      down.set(g, (down.get(g) ?? 0) + 1);
+      chosen.push(h);
+    }
+    if (chosen.length === 0) return this.wait("budget", "disruption budget exhausted: waiting for hosts to finish");
+    const rows = await this.service.deps.updates.grantMany(
+      this.tx,
+      this.r.tenantId,
+      `rollout:${this.r.id}`,
+      chosen.map((h) => h.hostId),
+      { channel: target.channel, targetVersion: target.version, ttlSeconds: strategy.hostTimeoutSeconds },
+    );
+    await this.tx
+      .update(rolloutHosts)
+      .set({
+        status: "updating",
+        commandId: commands.id,
+        attempts: sql`${rolloutHosts.attempts} + 1`,
+        startedAt: this.now,
+        finishedAt: null,
+        error: null,
+      })
+      .from(commands)
+      .where(
+        and(
+          eq(rolloutHosts.rolloutId, this.r.id),
+          eq(commands.hostId, rolloutHosts.hostId),
+          inArray(
+            commands.id,
+            rows.map((c) => c.id),
+          ),
+        ),
+      );
+    for (const h of chosen) h.status = "updating";
+    this.dispatched = rows;
+    this.wait(null);
+    this.events.push(
+      ...chosen.map((h) => ({
+        type: "host_started",
+        hostId: h.hostId,
+        batch: h.batch,
+        message: `update to ${target.version} granted`,
+      })),
+    );
+  }
+}

@@ -1,0 +1,142 @@
+/**
+ * A signed release rolled out to real agent processes in three batches within `maxUnavailable`: each agent verifies
+ * the manifest, spends its per-batch grant, runs the scripts and reports the new version, exactly as for a single
+ * update; the rollout never has more hosts updating at once than the budget allows.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { availableBackends } from "../support/backends";
+import { startTestPlane, type TestPlane } from "../support/control-plane";
+import { stopAllAgents, type AgentProcess } from "../support/agent-process";
+import { waitFor } from "../support/wait";
+import { agentFor, policedEnvironment } from "../support/runtime";
+import { generateKeyPair, sha256Hex, signManifest, type ReleaseManifest } from "../../proto/release";
+
+const backends = await availableBackends();
+/** Real agent processes per backend (each is a Bun process; the machine has 2 cores). */
+const AGENTS = Number(process.env.ROLLOUT_TEST_AGENTS ?? 6);
+const VERSION = "2030.01.01";
+
+describe.each(backends)("rollout to real agents on $name", (backend) => {
+  let t: TestPlane;
+  const key = generateKeyPair();
+  const agents: { hostId: string; agent: AgentProcess; installDir: string }[] = [];
+
+  beforeAll(async () => {
+    t = await startTestPlane(backend, { rolloutTickMs: 200 });
+    await t.api.post("/api/v1/release-keys", { name: "rel", publicKey: key.publicKey }, t.adminKey);
+    const envId = await policedEnvironment(t, "fleet", { allowedKinds: ["runtime.update"] });
+    for (let i = 0; i < AGENTS; i++) {
+      const { host, agent } = await agentFor(t, envId, `robot-${i}`, {
+        // Status every 5 s (not the harness's 500 ms): six agents' reports would otherwise keep PGlite's one thread busy.
+        env: {
+          EDGE_UPDATE_PUBLIC_KEY: key.publicKey,
+          EDGE_UPDATE_CHECK_INTERVAL_MS: "0",
+          EDGE_STATUS_INTERVAL_MS: "5000",
+        },
+      });
+      await t.api.request("PATCH", `/api/v1/hosts/${host.id}/labels`, {
+        token: t.adminKey,
+        body: { labels: { fleet: "robots", site: i % 2 ? "north" : "south" } },
+      });
+      const installDir = join(agent.stateDir, "install");
+      mkdirSync(installDir, { recursive: true });
+      writeFileSync(join(installDir, "app.txt"), "v1\n");
+      agents.push({ hostId: host.id, agent: agent.start(), installDir });
+    }
+    // Started together on a busy 2-core machine: allow them a minute.
+    for (const a of agents) {
+      await waitFor(
+        `agent of ${a.hostId} online`,
+        async () => (await t.api.get(`/api/v1/hosts/${a.hostId}`, t.adminKey)).body.status === "online",
+        60_000,
+      ).catch((error) => {
+        throw new Error(`${error.message}
+${a.agent.output.slice(-3000)}`);
+      });
+    }
+  }, 120_000);
+  afterAll(async () => {
+    await stopAllAgents();
+    await t?.stop();
+  });
+
+  test(`${AGENTS} agents, three batches, at most one host updating at a time`, async () => {
+    const body = `echo ${VERSION} > app.txt\n`;
+    const path = `scripts/stable/${VERSION}/01.sh`;
+    const manifest: ReleaseManifest = {
+      channel: "stable",
+      version: VERSION,
+      notes: "fleet release",
+      issuedAt: new Date().toISOString(),
+      expiresAt: new Date(Date.now() + 86_400_000).toISOString(),
+      scripts: [{ id: "patch", description: "patch", path, sha256: sha256Hex(body) }],
+    };
+    const release = await t.api.post(
+      "/api/v1/releases",
+      { signedManifest: signManifest(manifest, key.secretKey), scripts: [{ path, body }] },
+      t.adminKey,
+    );
+    expect(release.status).toBe(201);
+    const fleet = (
+      await t.api.post("/api/v1/fleets", { name: "robots", selector: { matchLabels: { fleet: "robots" } } }, t.adminKey)
+    ).body;
+    const created = await t.api.post(
+      "/api/v1/rollouts",
+      {
+        name: "robots to 2030",
+        fleetId: fleet.id,
+        target: { kind: "release", releaseId: release.body.id },
+        strategy: { batches: { sizes: [2] }, maxUnavailable: 1, healthWaitSeconds: 1 },
+      },
+      t.adminKey,
+    );
+    expect(created.status).toBe(201);
+    const id = created.body.id;
+    const done = await waitFor(
+      "rollout completed",
+      async () => {
+        const r = (await t.api.get(`/api/v1/rollouts/${id}`, t.adminKey)).body;
+        if (r.status === "paused" || r.status === "failed") throw new Error(`rollout ${r.status}: ${r.reason}`);
+        return r.status === "completed" ? r : undefined;
+      },
+      540_000,
+    ).catch(async (error) => {
+      const r = (await t.api.get(`/api/v1/rollouts/${id}`, t.adminKey)).body;
+      const events = (await t.api.get(`/api/v1/rollouts/${id}/events?limit=1000`, t.adminKey)).body.items;
+      const trail = events.map(
+        (e: { createdAt: string; type: string; message: string }) => `${e.createdAt} ${e.type} ${e.message}`,
+      );
+      throw new Error(
+        `${error.message}: ${JSON.stringify(r)}\n${trail.join("\n")}\n${agents[0]!.agent.output.slice(-2000)}`,
+      );
+    });
+    if (process.env.ROLLOUT_TEST_TRACE) {
+      for (const e of (await t.api.get(`/api/v1/rollouts/${id}/events?limit=1000`, t.adminKey)).body.items)
+        console.log(e.createdAt, e.type, e.hostId ?? "", e.message);
+      for (const h of (await t.api.get(`/api/v1/rollouts/${id}/hosts?limit=100`, t.adminKey)).body.items) {
+        const c = (await t.api.get(`/api/v1/commands/${h.commandId}`, t.adminKey)).body;
+        console.log(h.hostId, c.createdAt, c.startedAt, c.finishedAt);
+      }
+    }
+    expect(done.batchCount).toBe(3);
+    expect(done.hosts).toMatchObject({ total: AGENTS, succeeded: AGENTS, failed: 0 });
+    const hosts = (await t.api.get(`/api/v1/rollouts/${id}/hosts?limit=100`, t.adminKey)).body.items as {
+      batch: number;
+      startedAt: string;
+      finishedAt: string;
+      agentVersion: string;
+    }[];
+    // Never two hosts updating at once (maxUnavailable 1): the intervals are disjoint.
+    const sorted = [...hosts].sort((a, b) => Date.parse(a.startedAt) - Date.parse(b.startedAt));
+    for (let i = 1; i < sorted.length; i++)
+      expect(Date.parse(sorted[i]!.startedAt)).toBeGreaterThanOrEqual(Date.parse(sorted[i - 1]!.finishedAt));
+    expect(hosts.every((h) => h.agentVersion === VERSION)).toBe(true);
+    // Each machine ran the signed script.
+    for (const a of agents) expect(readFileSync(join(a.installDir, "app.txt"), "utf8")).toBe(`${VERSION}\n`);
+    // One grant per host, issued by the rollout.
+    const grants = (await t.api.get("/api/v1/audit?action=update.granted&limit=100", t.adminKey)).body.items;
+    expect(grants.filter((g: { actor: string }) => g.actor === `rollout:${id}`)).toHaveLength(AGENTS);
+  }, 600_000);
+});
