@@ -102,7 +102,8 @@ export async function connectSimAgent(api: ApiClient, mqttUrl: string, host: Sim
     if (host.behaviour === "ignore") return;
     {
       await ack(command.id, CommandStatus.COMMAND_STATUS_RUNNING);
-      if (host.behaviour === "fail") return ack(command.id, CommandStatus.COMMAND_STATUS_FAILED, { error: "simulated failure" });
+      if (host.behaviour === "fail")
+        return ack(command.id, CommandStatus.COMMAND_STATUS_FAILED, { error: "simulated failure" });
       if (command.kind !== "runtime.update") return ack(command.id, CommandStatus.COMMAND_STATUS_COMPLETED);
       const params = JSON.parse(command.paramsJson || "{}");
       const apply = await api.post(
@@ -116,7 +117,8 @@ export async function connectSimAgent(api: ApiClient, mqttUrl: string, host: Sim
         },
         host.accessToken,
       );
-      if (apply.status !== 200) return ack(command.id, CommandStatus.COMMAND_STATUS_FAILED, { error: `apply: ${apply.body?.error}` });
+      if (apply.status !== 200)
+        return ack(command.id, CommandStatus.COMMAND_STATUS_FAILED, { error: `apply: ${apply.body?.error}` });
       const fromVersion = host.version;
       host.version = params.targetVersion;
       await api.post(
@@ -124,13 +126,21 @@ export async function connectSimAgent(api: ApiClient, mqttUrl: string, host: Sim
         { channel: params.channel, fromVersion, toVersion: host.version, status: "applied" },
         host.accessToken,
       );
-      await ack(command.id, CommandStatus.COMMAND_STATUS_COMPLETED, { result: { fromVersion, toVersion: host.version } });
+      await ack(command.id, CommandStatus.COMMAND_STATUS_COMPLETED, {
+        result: { fromVersion, toVersion: host.version },
+      });
     }
   };
   await client.subscribeAsync(topic(host.tenantId, host.hostId, "cmd"), { qos: 1 });
   await client.publishAsync(
     topic(host.tenantId, host.hostId, "presence"),
-    Buffer.from(codecs.presence.encode({ state: PresenceState.PRESENCE_STATE_ONLINE, agentVersion: host.version, atMs: Date.now() })),
+    Buffer.from(
+      codecs.presence.encode({
+        state: PresenceState.PRESENCE_STATE_ONLINE,
+        agentVersion: host.version,
+        atMs: Date.now(),
+      }),
+    ),
     { qos: 1, retain: true },
   );
 }
@@ -148,7 +158,13 @@ export async function disconnectSimAgent(mqttUrl: string, host: SimHost): Promis
   });
   await will.publishAsync(
     topic(host.tenantId, host.hostId, "presence"),
-    Buffer.from(codecs.presence.encode({ state: PresenceState.PRESENCE_STATE_OFFLINE, agentVersion: host.version, atMs: Date.now() })),
+    Buffer.from(
+      codecs.presence.encode({
+        state: PresenceState.PRESENCE_STATE_OFFLINE,
+        agentVersion: host.version,
+        atMs: Date.now(),
+      }),
+    ),
     { qos: 1, retain: true },
   );
   await will.endAsync(true);
