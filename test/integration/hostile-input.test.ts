@@ -85,6 +85,7 @@ describe.each(backends)("hostile input on $name", (backend) => {
         "settings.requirements.labels",
       ],
       ["POST", "/api/workers/register", { machineId: "m-hostile", token: "rwt_unknown", name: "w" }, "hardware"],
+      ["POST", "/api/v1/fleets", { name: "hostile", selector: {} }, "selector.matchLabels"],
     ];
     const snapshot = async () =>
       Promise.all(
@@ -95,6 +96,7 @@ describe.each(backends)("hostile input on $name", (backend) => {
           "/api/v1/commands",
           "/api/v1/tasks",
           "/api/v1/triggers",
+          "/api/v1/fleets",
         ].map(async (p) => (await t.api.get(p, t.adminKey)).body),
       );
     const before = await snapshot();
