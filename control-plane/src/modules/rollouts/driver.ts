@@ -5,46 +5,37 @@
  * another (FOR UPDATE SKIP LOCKED), so a rollout is stepped by one replica at a time and never by a client.
  */
 import type { DomainEvent, EventBus } from "../../lib/events";
+import { PassLoop } from "../../lib/pass-loop";
 import type { RolloutService } from "./service";
 
 const PASS_LIMIT = 100;
 
 export class RolloutDriver {
-  private timer?: ReturnType<typeof setTimeout>;
-  private running?: Promise<void>;
-  private again = false;
-  private stopped = true;
+  private readonly loop: PassLoop;
   private unsubscribe?: () => void;
 
   constructor(
     private readonly rollouts: RolloutService,
     private readonly events: EventBus,
-    private readonly tickMs: number,
+    tickMs: number,
     private readonly onError: (err: unknown) => void,
-  ) {}
+  ) {
+    this.loop = new PassLoop(() => this.pass(), { tickMs }, onError);
+  }
 
   start(): void {
-    this.stopped = false;
     this.unsubscribe = this.events.subscribe((event) => this.onEvent(event));
-    this.schedule(0);
+    this.loop.start();
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
     this.unsubscribe?.();
-    clearTimeout(this.timer);
-    await this.running;
+    await this.loop.stop();
   }
 
   /** Runs a pass now (or right after the current one). */
   wake(): void {
-    if (this.stopped) return;
-    if (this.running !== undefined) {
-      this.again = true;
-      return;
-    }
-    clearTimeout(this.timer);
-    this.runPass();
+    this.loop.wake();
   }
 
   private onEvent(event: DomainEvent): void {
@@ -52,26 +43,9 @@ export class RolloutDriver {
     else if (event.type === "command.transition" && event.kind === "runtime.update") this.wake();
   }
 
-  private schedule(delayMs: number): void {
-    if (this.stopped) return;
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.runPass(), delayMs);
-  }
-
-  private runPass(): void {
-    this.again = false;
-    this.running = this.pass()
-      .catch(this.onError)
-      .finally(() => {
-        this.running = undefined;
-        if (this.again) this.wake();
-        else this.schedule(this.tickMs);
-      });
-  }
-
   private async pass(): Promise<void> {
     for (const id of await this.rollouts.unsettled(PASS_LIMIT)) {
-      if (this.stopped) return;
+      if (this.loop.isStopped) return;
       await this.rollouts.advance(id).catch(this.onError);
     }
   }

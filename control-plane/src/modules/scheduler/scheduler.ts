@@ -5,6 +5,7 @@
  */
 import type { DomainEvent, EventBus } from "../../lib/events";
 import type { TaskExecution } from "../tasks/execution";
+import { PassLoop } from "../../lib/pass-loop";
 
 export interface TaskSchedulerOptions {
   tickMs: number;
@@ -22,10 +23,7 @@ export interface TaskSchedulerOptions {
 const CONCURRENT_PASSES = 2;
 
 export class TaskScheduler {
-  private timer?: ReturnType<typeof setTimeout>;
-  private readonly passes = new Set<Promise<void>>();
-  private again = false;
-  private stopped = true;
+  private readonly loop: PassLoop;
   private unsubscribe?: () => void;
   private lastSweep = 0;
 
@@ -33,31 +31,25 @@ export class TaskScheduler {
     private readonly execution: TaskExecution,
     private readonly events: EventBus,
     private readonly opts: TaskSchedulerOptions,
-    private readonly onError: (err: unknown) => void,
-  ) {}
+    onError: (err: unknown) => void,
+  ) {
+    // Tasks whose machine the other pass held were skipped: a pass that assigned something runs once more.
+    this.loop = new PassLoop(() => this.pass(), { tickMs: opts.tickMs, concurrency: CONCURRENT_PASSES }, onError);
+  }
 
   start(): void {
-    this.stopped = false;
     this.unsubscribe = this.events.subscribe((event) => this.onEvent(event));
-    this.schedule(0);
+    this.loop.start();
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
     this.unsubscribe?.();
-    clearTimeout(this.timer);
-    await Promise.all(this.passes);
+    await this.loop.stop();
   }
 
   /** Runs a pass now (or, when CONCURRENT_PASSES are running, right after one ends). */
   wake(): void {
-    if (this.stopped) return;
-    if (this.passes.size >= CONCURRENT_PASSES) {
-      this.again = true;
-      return;
-    }
-    clearTimeout(this.timer);
-    this.runPass();
+    this.loop.wake();
   }
 
   private onEvent(event: DomainEvent): void {
@@ -66,34 +58,12 @@ export class TaskScheduler {
     else if (event.type === "host.status" && event.status === "online") this.wake();
   }
 
-  private schedule(delayMs: number): void {
-    if (this.stopped) return;
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.runPass(), delayMs);
-  }
-
-  private runPass(): void {
-    this.again = false;
-    const pass: Promise<void> = this.pass()
-      .then((progress) => {
-        // Tasks whose machine the other pass held were skipped: a pass that assigned something runs once more.
-        if (progress) this.again = true;
-      })
-      .catch(this.onError)
-      .finally(() => {
-        this.passes.delete(pass);
-        if (this.again) this.wake();
-        else if (this.passes.size === 0) this.schedule(this.opts.tickMs);
-      });
-    this.passes.add(pass);
-  }
-
   /** Returns whether it assigned any task. */
   private async pass(): Promise<boolean> {
     const batch = this.opts.batchSize ?? 500;
     let total = 0;
     // Keep assigning while full batches come back (a backlog), then sweep for lost workers now and then.
-    for (let assigned = batch; assigned >= batch && !this.stopped; ) {
+    for (let assigned = batch; assigned >= batch && !this.loop.isStopped; ) {
       assigned = await this.execution.assignPending(batch);
       total += assigned;
     }
