@@ -76,6 +76,25 @@ export class TaskExecution {
   }
 
   /** Records a task event, written with the transaction's other events before it commits. */
+  /** The run of the task's current stage in its current attempt (suspended on a confirm, else running). */
+  private recordStageRun(
+    q: Queryable,
+    task: Task,
+    stage: { name: string; kind: string },
+    run: { status: "suspended" | "running"; hostId: string; commandId?: string },
+  ) {
+    return q.insert(taskStageRuns).values({
+      id: newId("stage"),
+      tenantId: task.tenantId,
+      taskId: task.id,
+      attempt: task.attempt,
+      stageIndex: task.stageIndex,
+      stageName: stage.name,
+      kind: stage.kind,
+      ...run,
+    });
+  }
+
   private note(
     after: AfterCommit,
     task: Pick<Task, "id" | "tenantId" | "attempt">,
@@ -357,17 +376,7 @@ export class TaskExecution {
       );
     const hostId = task.assignedHostId!;
     if (stage.kind === "confirm") {
-      await q.insert(taskStageRuns).values({
-        id: newId("stage"),
-        tenantId: task.tenantId,
-        taskId: task.id,
-        attempt: task.attempt,
-        stageIndex: task.stageIndex,
-        stageName: stage.name,
-        kind: stage.kind,
-        status: "suspended",
-        hostId,
-      });
+      await this.recordStageRun(q, task, stage, { status: "suspended", hostId });
       this.note(
         after,
         task,
@@ -381,18 +390,7 @@ export class TaskExecution {
     const spec = stageCommand(task)!;
     const [command] = await this.commands.insertMany(q, task.tenantId, [{ hostId, ...spec }]);
     after.commands.push(command!);
-    await q.insert(taskStageRuns).values({
-      id: newId("stage"),
-      tenantId: task.tenantId,
-      taskId: task.id,
-      attempt: task.attempt,
-      stageIndex: task.stageIndex,
-      stageName: stage.name,
-      kind: stage.kind,
-      status: "running",
-      hostId,
-      commandId: command!.id,
-    });
+    await this.recordStageRun(q, task, stage, { status: "running", hostId, commandId: command!.id });
     this.note(
       after,
       task,
