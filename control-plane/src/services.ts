@@ -148,11 +148,11 @@ export function createServices(db: Db, config: Config, log: Logger) {
     log,
     limits: { maxBytes: config.maxBodyBytes, maxDepth: config.maxJsonDepth },
   });
-  const fleets = new FleetService(db, commands);
+  const fleets = new FleetService(db, commands, tasks);
   return {
     agents,
     fleets,
-    rollouts: new RolloutService(db, fleets, commands, updates, events),
+    rollouts: new RolloutService(db, fleets, commands, updates, events, policies, environments, safety),
     machines: new MachineService(db, hosts, runtime, execution),
     workers: new WorkerService(db, runtime, config.workerTokenTtlSeconds),
     audit,

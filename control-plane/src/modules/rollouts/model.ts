@@ -40,14 +40,33 @@ export const RolloutStrategyBody = t.Object(
   { additionalProperties: false },
 );
 
+const Id = t.String({ minLength: 1, maxLength: 100 });
+
+/**
+ * What to roll out: a signed release, a set of safety policies (assigned to each host beside its environment's),
+ * or an app manifest version (shaped for the app runtime; refused with 400 until agents have one).
+ */
+export const RolloutTargetBody = t.Union([
+  t.Object({ kind: t.Literal("release"), releaseId: Id }, { additionalProperties: false }),
+  t.Object(
+    { kind: t.Literal("policy_set"), policyIds: t.Array(Id, { minItems: 1, maxItems: 32 }) },
+    { additionalProperties: false },
+  ),
+  t.Object(
+    {
+      kind: t.Literal("app"),
+      app: t.String({ minLength: 1, maxLength: 100 }),
+      version: t.String({ minLength: 1, maxLength: 100 }),
+    },
+    { additionalProperties: false },
+  ),
+]);
+
 export const RolloutCreateBody = t.Object(
   {
     name: t.String({ minLength: 1, maxLength: 200 }),
     fleetId: t.String({ minLength: 1, maxLength: 100 }),
-    target: t.Object(
-      { kind: t.Literal("release"), releaseId: t.String({ minLength: 1, maxLength: 100 }) },
-      { additionalProperties: false },
-    ),
+    target: RolloutTargetBody,
     strategy: t.Optional(RolloutStrategyBody),
   },
   { additionalProperties: false },
