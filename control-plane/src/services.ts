@@ -154,7 +154,7 @@ export function createServices(db: Db, config: Config, log: Logger) {
     fleets,
     rollouts: new RolloutService(db, fleets, commands, updates, events, policies, environments, safety),
     machines: new MachineService(db, hosts, runtime, execution),
-    workers: new WorkerService(db, runtime, config.workerTokenTtlSeconds),
+    workers: new WorkerService(db, runtime, config.workerTokenTtlSeconds, hosts),
     audit,
     consumers: new ConsumerService(db, events, audit),
     safety,

@@ -7,11 +7,14 @@ import { requireUser } from "../auth/authenticate";
 import { AnyObject, responses } from "../../http/responses";
 import {
   BatchCommandsQuery,
+  BatchTasksQuery,
   CommandBatchCreateBody,
   FleetCommandBody,
   FleetCreateBody,
   FleetHostsQuery,
+  FleetTaskBody,
   FleetUpdateBody,
+  TaskBatchCreateBody,
 } from "./model";
 
 export const fleetsController = ({ authenticator, fleets }: Services) =>
@@ -74,5 +77,38 @@ export const fleetsController = ({ authenticator, fleets }: Services) =>
     .post(
       "/api/v1/command-batches/:id/cancel",
       ({ principal, params }) => fleets.cancelBatch(principal.tenantId, params.id, principal.userId),
+      { params: IdParams },
+    )
+    .post(
+      "/api/v1/fleets/:id/tasks",
+      ({ principal, params, body, set }) => {
+        set.status = 201;
+        return fleets.fleetTask(principal.tenantId, principal.userId, params.id, body);
+      },
+      { params: IdParams, body: FleetTaskBody },
+    )
+    .post(
+      "/api/v1/task-batches",
+      ({ principal, body, set }) => {
+        set.status = 201;
+        const { selector, ...template } = body;
+        return fleets.createTaskBatch(principal.tenantId, principal.userId, selector, null, template);
+      },
+      { body: TaskBatchCreateBody },
+    )
+    .get("/api/v1/task-batches", ({ principal, query }) => fleets.listTaskBatches(principal.tenantId, query), {
+      query: t.Object(PageQuery),
+    })
+    .get("/api/v1/task-batches/:id", ({ principal, params }) => fleets.getTaskBatch(principal.tenantId, params.id), {
+      params: IdParams,
+    })
+    .get(
+      "/api/v1/task-batches/:id/tasks",
+      ({ principal, params, query }) => fleets.taskBatchTasks(principal.tenantId, params.id, query),
+      { params: IdParams, query: BatchTasksQuery },
+    )
+    .post(
+      "/api/v1/task-batches/:id/cancel",
+      ({ principal, params }) => fleets.cancelTaskBatch(principal.tenantId, params.id, principal.userId),
       { params: IdParams },
     );

@@ -1,7 +1,7 @@
 import { t } from "elysia";
 import { oneOf } from "../../http/params";
 import { HOST_STATUSES } from "../../db/schema";
-import { COMMAND_STATUSES } from "../../lib/lifecycle";
+import { COMMAND_STATUSES, TASK_STATUSES } from "../../lib/lifecycle";
 import { SELECTOR_OPERATORS } from "./selector";
 
 export const LabelSelectorSchema = t.Object(
@@ -66,6 +66,30 @@ export const CommandBatchCreateBody = t.Object(
 
 export const BatchCommandsQuery = t.Object({
   status: t.Optional(oneOf(COMMAND_STATUSES)),
+  limit: t.Optional(t.Integer({ minimum: 1, maximum: 1000 })),
+  cursor: t.Optional(t.String({ maxLength: 200 })),
+});
+
+const taskFields = {
+  /** The work to do, as the agent's prompt (every host gets the same task). */
+  prompt: t.String({ minLength: 1, maxLength: 20_000 }),
+  /** Run this project's pipeline instead of the default one-stage `agent` pipeline. */
+  projectKey: t.Optional(t.String({ minLength: 1, maxLength: 64, pattern: "^[A-Za-z][A-Za-z0-9_-]*$" })),
+  config: t.Optional(t.Record(t.String(), t.Unknown())),
+  priority: t.Optional(t.Integer({ minimum: -1000, maximum: 1000 })),
+};
+
+/** `POST /api/v1/fleets/:id/tasks`: one task per member host, pinned to it. */
+export const FleetTaskBody = t.Object(taskFields, { additionalProperties: false });
+
+/** A task batch over hosts chosen by a selector in the request (no fleet needed). */
+export const TaskBatchCreateBody = t.Object(
+  { ...taskFields, selector: LabelSelectorSchema },
+  { additionalProperties: false },
+);
+
+export const BatchTasksQuery = t.Object({
+  status: t.Optional(oneOf(TASK_STATUSES)),
   limit: t.Optional(t.Integer({ minimum: 1, maximum: 1000 })),
   cursor: t.Optional(t.String({ maxLength: 200 })),
 });

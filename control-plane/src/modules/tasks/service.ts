@@ -1,5 +1,5 @@
 /** Tasks: agent work items (a prompt with a configuration), with the shared lifecycle. */
-import { and, asc, desc, eq, gt, ilike, inArray, sql, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, gt, ilike, sql, type SQL } from "drizzle-orm";
 import type { Static } from "elysia";
 import type { Db, Queryable } from "../../db/connect";
 import { hosts, projects, taskEvents, taskLogs, taskStageRuns, tasks, type TaskTemplate } from "../../db/schema";
@@ -404,53 +404,8 @@ export class TaskService {
     return { items, nextCursor: rows.length > limit ? items[items.length - 1]!.hostName : null };
   }
 
-  /**
-   * Cancels every unfinished task of a batch: the queued ones in one guarded UPDATE (a task the scheduler assigns
-   * meanwhile is left to the second step), then those already on a machine one by one through the task cancel
-   * (their running stage is killed on the agent). Finished tasks keep their outcome. Returns how many were cancelled.
-   */
-  async cancelBatch(tenantId: string, batchId: string, reason: string): Promise<number> {
-    const now = new Date();
-    const queued = await this.db.transaction(async (tx) => {
-      const rows = await tx
-        .update(tasks)
-        .set({ status: "cancelled", error: reason, finishedAt: now, updatedAt: now })
-        .where(and(eq(tasks.tenantId, tenantId), eq(tasks.batchId, batchId), eq(tasks.status, "pending")))
-        .returning({ id: tasks.id, attempt: tasks.attempt, stageIndex: tasks.stageIndex });
-      for (let i = 0; i < rows.length; i += 1000)
-        await tx.insert(taskEvents).values(
-          rows.slice(i, i + 1000).map((row) => ({
-            tenantId,
-            taskId: row.id,
-            attempt: row.attempt,
-            type: "status",
-            message: reason,
-            data: { from: "pending", to: "cancelled", error: reason },
-            stageIndex: row.stageIndex,
-          })),
-        );
-      return rows;
-    });
-    for (const row of queued)
-      this.events.publish({ type: "task.transition", tenantId, taskId: row.id, status: "cancelled" });
-    const active = await this.db
-      .select({ id: tasks.id })
-      .from(tasks)
-      .where(
-        and(
-          eq(tasks.tenantId, tenantId),
-          eq(tasks.batchId, batchId),
-          inArray(tasks.status, ["pending", "assigned", "running", "suspended"]),
-        ),
-      );
-    let cancelled = queued.length;
-    for (const { id } of active) {
-      const done = await this.execution.cancel(tenantId, id, reason).then(
-        () => true,
-        () => false, // finished meanwhile: it keeps its outcome
-      );
-      if (done) cancelled++;
-    }
-    return cancelled;
+  /** Cancels every unfinished task of a batch at once (see TaskExecution.cancelBatch); finished ones stay. */
+  cancelBatch(tenantId: string, batchId: string, reason: string): Promise<number> {
+    return this.execution.cancelBatch(tenantId, batchId, reason);
   }
 }
