@@ -4,7 +4,7 @@
  * refresh on 401, logout, apply idempotency, run with the command's exit code, task logs -f, watch over gRPC.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import YAML from "yaml";
@@ -460,6 +460,63 @@ spec:
     });
   });
 
+  test("release keygen + publish sign a folder of scripts and publish it; get releases lists it", async () => {
+    freshHome();
+    const dir = mkdtempSync(join(tmpdir(), "edgectl-release-"));
+    try {
+      mkdirSync(join(dir, "scripts"));
+      writeFileSync(join(dir, "scripts", "01-patch.sh"), "# description: patch the runtime\necho 1\n");
+      writeFileSync(join(dir, "scripts", "02-verify.sh"), "echo 2\n");
+      const keygen = await admin(["release", "keygen", "--out", join(dir, "keys")]);
+      expect(keygen.code).toBe(0);
+      expect(statSync(join(dir, "keys", "release.key")).mode & 0o777).toBe(0o600);
+      const publicKey = keygen.stdout.trim();
+      expect(readFileSync(join(dir, "keys", "release.pub"), "utf8").trim()).toBe(publicKey);
+      const version = `2026.3.${Math.floor(Math.random() * 1e6)}`;
+      const publish = [
+        "release",
+        "publish",
+        "--dir",
+        join(dir, "scripts"),
+        "--version",
+        version,
+        "--channel",
+        "beta",
+        "--key",
+        join(dir, "keys", "release.key"),
+      ];
+      const untrusted = await admin(publish);
+      expect(untrusted.code).toBe(1);
+      expect(untrusted.stderr).toContain("HTTP 403");
+      expect((await t.api.post("/api/v1/release-keys", { name: "cli", publicKey }, t.adminKey)).status).toBe(201);
+      const published = await admin(publish);
+      expect(published.code).toBe(0);
+      expect(published.stderr).toContain(`published beta ${version} (2 scripts)`);
+      const listed = await admin(["get", "releases", "--channel", "beta", "-o", "json"]);
+      const release = JSON.parse(listed.stdout).find((r: any) => r.version === version);
+      expect(release.scripts.map((s: any) => s.description)).toEqual(["patch the runtime", "02-verify.sh"]);
+      expect((await admin(["release", "publish", "--dir", join(dir, "scripts")])).code).toBe(2);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("agent install prints the env file, a systemd unit and the enroll command with a fresh worker token", async () => {
+    freshHome();
+    const printed = await admin(["agent", "install", "--machine-id", "rack-9", "--capabilities", "gpu"]);
+    expect(printed.code).toBe(0);
+    const token = printed.stdout.match(/EDGE_ENROLL_TOKEN=(wkt_\S+)/)?.[1];
+    expect(token).toBeDefined();
+    expect(printed.stdout).toContain(`EDGE_API_URL=${t.plane.url}`);
+    expect(printed.stdout).toContain("EDGE_MACHINE_ID=rack-9");
+    expect(printed.stdout).toContain("[Service]");
+    expect(printed.stdout).toContain("ExecStart=/usr/local/bin/edge-agent");
+    expect(printed.stdout).toContain(`--enroll-token ${token} --machine-id rack-9`);
+    // The token is real: a worker enrolls with it (once).
+    const register = await t.api.post("/api/workers/register", { machineId: "rack-9", token, name: "rack-9" });
+    expect(register.status).toBe(201);
+  });
+
   test.if(backend.name === "pglite")("the compiled single binary runs the same verbs", async () => {
     freshHome();
     const out = join(home, "edgectl-bin");
@@ -479,4 +536,65 @@ spec:
     expect((await binary(["get", "projects"])).code).toBe(0);
     expect((await binary(["get", "hosts", "--frobnicate"])).code).toBe(2);
   });
+});
+
+test("login polls at the given interval and waits retryAfterSeconds after a slow_down", async () => {
+  // A real local server speaking the device flow, answering the second poll with slow_down.
+  const polls: number[] = [];
+  let started = 0;
+  const server = Bun.serve({
+    port: 0,
+    hostname: "127.0.0.1",
+    fetch(req) {
+      const path = new URL(req.url).pathname;
+      if (path === "/api/auth/device/start") {
+        started = Date.now();
+        return Response.json({
+          deviceCode: "dev_test",
+          userCode: "F6H9-K2Q1",
+          verificationUri: "http://127.0.0.1/auth/device",
+          verificationUriComplete: "http://127.0.0.1/auth/device?user_code=F6H9-K2Q1",
+          expiresIn: 60,
+          interval: 1,
+          status: "pending",
+        });
+      }
+      if (path === "/api/auth/device/poll") {
+        polls.push(Date.now());
+        if (polls.length === 1) return Response.json({ status: "authorization_pending", interval: 1 });
+        if (polls.length === 2) return Response.json({ error: "slow_down", retryAfterSeconds: 2 }, { status: 429 });
+        return Response.json({
+          status: "authorized",
+          tokenType: "Bearer",
+          accessToken: "at",
+          accessTokenExpiresAt: "2026-02-21T12:30:00.000Z",
+          refreshToken: "roz_rt_test",
+          refreshTokenExpiresAt: "2026-03-22T12:00:00.000Z",
+          userId: "user_123",
+          plan: "pro",
+        });
+      }
+      if (path === "/api/users/me") return Response.json({ id: "user_123", name: "tester" });
+      return Response.json({ error: "not found" }, { status: 404 });
+    },
+  });
+  const home = mkdtempSync(join(tmpdir(), "edgectl-home-"));
+  try {
+    const login = await new Cli(["login", "--api-url", `http://127.0.0.1:${server.port}`], {
+      XDG_CONFIG_HOME: home,
+    }).done();
+    expect(login.code, login.stderr).toBe(0);
+    expect(login.stderr).toContain("F6H9-K2Q1");
+    expect(login.stderr).toContain("http://127.0.0.1/auth/device?user_code=F6H9-K2Q1");
+    expect(polls).toHaveLength(3);
+    // Lower bounds only: the CLI never polls before `interval`, nor before `retryAfterSeconds` after a slow_down.
+    expect(polls[0]! - started).toBeGreaterThanOrEqual(950);
+    expect(polls[1]! - polls[0]!).toBeGreaterThanOrEqual(950);
+    expect(polls[2]! - polls[1]!).toBeGreaterThanOrEqual(1950);
+    const context = YAML.parse(readFileSync(join(home, "edgectl", "config.yaml"), "utf8")).contexts.default;
+    expect(context).toMatchObject({ refreshToken: "roz_rt_test", userId: "user_123" });
+  } finally {
+    server.stop(true);
+    rmSync(home, { recursive: true, force: true });
+  }
 });
