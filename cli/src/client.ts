@@ -3,7 +3,8 @@
  * the token pair (`POST /api/auth/refresh`), saves it, and retries the request once.
  */
 import { ApiError, CliError } from "./errors.ts";
-import { type ConfigFile, type Context, saveConfig } from "./config.ts";
+import { mkdirSync, rmSync, statSync } from "node:fs";
+import { type ConfigFile, type Context, configDir, configPath, loadConfig, saveConfig } from "./config.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: API answers are open JSON objects, read field by field
 export type Row = Record<string, any>;
@@ -102,20 +103,34 @@ export class Api {
     return { status: res.status, body: parsed as T, headers: res.headers };
   }
 
-  /** Rotates the stored token pair; a refused refresh token means the session is over. */
+  /**
+   * Rotates the stored token pair. Under a lock file, and only if no other edgectl process rotated it meanwhile
+   * (then its new pair is taken): presenting an already-rotated refresh token would revoke the whole session.
+   */
   async refresh(): Promise<void> {
-    const { context } = this.session;
-    const reply = await this.send<Record<string, string>>("POST", "/api/auth/refresh", {
-      body: { refreshToken: context.refreshToken },
-      anonymous: true,
-    });
-    if (reply.status !== 200) {
-      delete context.accessToken;
-      delete context.refreshToken;
-      this.save();
-      throw new CliError("session expired or revoked: run `edgectl login` again");
+    const { context, contextName } = this.session;
+    const used = context.refreshToken;
+    const release = await lockConfig();
+    try {
+      const onDisk = loadConfig().contexts[contextName];
+      if (onDisk?.refreshToken && onDisk.refreshToken !== used) {
+        Object.assign(context, onDisk);
+        return;
+      }
+      const reply = await this.send<Record<string, string>>("POST", "/api/auth/refresh", {
+        body: { refreshToken: used },
+        anonymous: true,
+      });
+      if (reply.status !== 200) {
+        delete context.accessToken;
+        delete context.refreshToken;
+        this.save();
+        throw new CliError("session expired or revoked: run `edgectl login` again");
+      }
+      this.storeTokens(reply.body);
+    } finally {
+      release();
     }
-    this.storeTokens(reply.body);
   }
 
   storeTokens(tokens: Record<string, unknown>): void {
@@ -129,9 +144,35 @@ export class Api {
     this.save();
   }
 
+  /** Writes this context back, keeping the others as they are on disk now (another process may have changed them). */
   save(): void {
     const { config, contextName, context } = this.session;
-    config.contexts[contextName] = context;
-    saveConfig(config);
+    const fresh = loadConfig();
+    fresh.contexts[contextName] = context;
+    fresh.currentContext = config.currentContext;
+    config.contexts = fresh.contexts;
+    saveConfig(fresh);
+  }
+}
+
+/** A lock directory next to the config file (mkdir is atomic); a lock older than 30 s is taken over. */
+async function lockConfig(): Promise<() => void> {
+  mkdirSync(configDir(), { recursive: true, mode: 0o700 });
+  const lock = `${configPath()}.lock`;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      mkdirSync(lock);
+      return () => rmSync(lock, { recursive: true, force: true });
+    } catch {
+      const since = (() => {
+        try {
+          return Date.now() - statSync(lock).mtimeMs;
+        } catch {
+          return 0;
+        }
+      })();
+      if (since > 30_000 || attempt > 200) rmSync(lock, { recursive: true, force: true });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
   }
 }

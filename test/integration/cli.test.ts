@@ -166,6 +166,16 @@ describe.each(backends)("edgectl on $name", (backend) => {
     // The rotated pair works with no further refresh.
     expect((await t.api.get("/api/users/me", after.accessToken)).status).toBe(200);
 
+    // Several processes hitting the 401 at once: one rotates, the others take its pair (a second rotation of the
+    // same refresh token would be reuse, and revoke the whole session).
+    const corrupt = stored();
+    corrupt.contexts.default.accessToken = "eyJhbGciOiJFUzI1NiJ9.e30.invalid";
+    writeFileSync(configFile(), YAML.stringify(corrupt), { mode: 0o600 });
+    const together = await Promise.all([1, 2, 3].map(() => cli(["whoami", "-o", "json"])));
+    expect(together.map((r) => r.code)).toEqual([0, 0, 0]);
+    const survivor = stored().contexts.default;
+    expect((await t.api.post("/api/auth/refresh", { refreshToken: survivor.refreshToken })).status).toBe(200);
+
     // A refresh token that no longer works ends the session with a clear message (exit 1).
     const revoked = stored();
     revoked.contexts.default.accessToken = "eyJhbGciOiJFUzI1NiJ9.e30.invalid";
