@@ -272,6 +272,10 @@ spec:
       expect((await t.api.get(`/api/v1/safety-policies/${policy.id}`, t.adminKey)).body.version).toBe(1);
 
       writeFileSync(file, spec("Ship it now?"));
+      const dry = await admin(["apply", "--dry-run", "-f", file]);
+      expect(dry.code).toBe(0);
+      expect(dry.stdout).toContain(`project/fw-${suffix} updated (dry run)`);
+      expect((await t.api.get(`/api/web/projects/fw-${suffix}`, t.adminKey)).body.pipeline[1].prompt).toBe("Ship it?");
       const third = await admin(["apply", "-f", file]);
       expect(third.code).toBe(0);
       expect(third.stdout).toContain(`project/fw-${suffix} updated`);

@@ -6,10 +6,9 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { extname, join } from "node:path";
 import YAML from "yaml";
-import type { Api } from "../client.ts";
+import { Api, type Reply, type RequestOptions, type Row } from "../client.ts";
 import { ApiError, CliError, UsageError } from "../errors.ts";
 import { out, printData, Progress } from "../output.ts";
-import type { Row } from "../resources.ts";
 import type { Verb } from "../verb.ts";
 
 const KINDS = ["SafetyPolicy", "Environment", "Project", "Trigger"] as const;
@@ -118,6 +117,7 @@ async function applyEnvironment(api: Api, doc: Document): Promise<[Outcome, stri
     const policies = items(await api.get("/api/v1/safety-policies"));
     spec.safetyPolicyIds = safetyPolicies.map((name) => {
       const policy = policies.find((p) => p.name === name || p.id === name);
+      if (!policy && api instanceof DryRunApi) return `(${name}, not created yet)`;
       if (!policy) throw new CliError(`${doc.source}: no safety policy named "${name}"`);
       return policy.id as string;
     });
@@ -156,6 +156,14 @@ async function applyTrigger(api: Api, doc: Document): Promise<[Outcome, string]>
   return [current ? "updated" : "created", created.id];
 }
 
+/** Reads like Api and writes nothing: `apply --dry-run` reports what would change. */
+class DryRunApi extends Api {
+  override async request<T = Row>(method: string, path: string, opts: RequestOptions = {}): Promise<Reply<T>> {
+    if (method === "GET") return super.request<T>(method, path, opts);
+    return { status: 200, body: { id: "(dry run)" } as T, headers: new Headers() };
+  }
+}
+
 const APPLY: Record<Kind, (api: Api, doc: Document) => Promise<[Outcome, string]>> = {
   SafetyPolicy: applyPolicy,
   Environment: applyEnvironment,
@@ -190,6 +198,7 @@ names in spec.safetyPolicies). Only what differs is written; each document repor
         value: "FILE",
         description: "YAML/JSON file, directory of them, or - for stdin (repeatable)",
       },
+      "dry-run": { type: "boolean", description: "report what would be created or updated, change nothing" },
     },
     async run(inv) {
       const paths = (inv.flags.filename as string[] | undefined) ?? [];
@@ -207,7 +216,8 @@ names in spec.safetyPolicies). Only what differs is written; each document repor
         seen.add(id);
       }
       docs.sort((a, b) => KINDS.indexOf(a.kind) - KINDS.indexOf(b.kind));
-      const api = inv.api();
+      const dryRun = Boolean(inv.flags["dry-run"]);
+      const api = dryRun ? new DryRunApi(inv.session()) : inv.api();
       const results: { kind: Kind; name: string; outcome: Outcome | "failed"; id?: string; error?: string }[] = [];
       const progress = new Progress();
       let failed = false;
@@ -218,7 +228,9 @@ names in spec.safetyPolicies). Only what differs is written; each document repor
           results.push({ kind: doc.kind, name: doc.name, outcome, id });
           if (inv.format === "table") {
             progress.stop();
-            out(`${doc.kind.toLowerCase()}/${doc.name} ${outcome}`);
+            out(
+              `${doc.kind.toLowerCase()}/${doc.name} ${outcome}${dryRun && outcome !== "unchanged" ? " (dry run)" : ""}`,
+            );
           }
         } catch (error) {
           failed = true;
