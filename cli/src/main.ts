@@ -118,5 +118,10 @@ if (import.meta.main) {
       code = 1;
     }
   }
+  // Everything written reaches a pipe before the exit (a command's output can be 64 KiB).
+  await Promise.all([
+    new Promise((resolve) => process.stdout.write("", resolve)),
+    new Promise((resolve) => process.stderr.write("", resolve)),
+  ]);
   process.exit(code);
 }

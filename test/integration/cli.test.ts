@@ -362,6 +362,10 @@ spec:
       expect(failing.code).toBe(7);
       expect(failing.stdout).toBe("partial\n");
 
+      const big = await admin(["run", hostName, "--", "sh", "-c", "head -c 60000 /dev/zero | tr '\\0' a"]);
+      expect(big.code).toBe(0);
+      expect(big.stdout).toBe("a".repeat(60000));
+
       const refused = await admin(["run", hostName, "--", "uname", "-a"]);
       expect(refused.code).toBe(1);
       expect(refused.stderr).toContain("refused by safety policy");
@@ -371,7 +375,12 @@ spec:
       expect(unknown.stderr).toContain('no host named "no-such-host"');
 
       const listed = await admin(["get", "commands", "--host", hostName, "-o", "json"]);
-      expect(JSON.parse(listed.stdout).map((c: any) => c.status)).toEqual(["failed", "failed", "completed"]);
+      expect(JSON.parse(listed.stdout).map((c: any) => c.status)).toEqual([
+        "failed",
+        "completed",
+        "failed",
+        "completed",
+      ]);
       const hosts = await admin(["get", "hosts"]);
       expect(hosts.stdout).toMatch(new RegExp(`${hostId}\\s+${hostName}\\s+online`));
 

@@ -98,9 +98,11 @@ async function watch(api: Api, target: { hostId?: string; taskId?: string }, jso
       });
       call.on("error", (error: grpc.ServiceError) => {
         process.off("SIGINT", stop);
-        if (error.code === grpc.status.CANCELLED) resolve({ code: 0 });
-        else resolve({ code: 1, status: received ? undefined : error, ...(received ? {} : {}) });
-        if (received) info(`edgectl: watch ended: ${error.details || error.message}`);
+        if (error.code === grpc.status.CANCELLED) return resolve({ code: 0 });
+        // Refused before anything came (bad credential, unknown host): the caller may refresh and retry.
+        if (!received) return resolve({ code: 1, status: error });
+        info(`edgectl: watch ended: ${error.details || error.message}`);
+        resolve({ code: 1 });
       });
       call.on("end", () => {
         process.off("SIGINT", stop);
