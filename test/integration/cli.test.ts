@@ -3,7 +3,7 @@
  * control plane, with a real agent where commands run: device login with approval by a user through the API,
  * refresh on 401, logout, apply idempotency, run with the command's exit code, task logs -f, watch over gRPC.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, afterEach, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -17,6 +17,8 @@ import { waitFor } from "../support/wait";
 const MAIN = new URL("../../cli/src/main.ts", import.meta.url).pathname;
 const ROOT = new URL("../..", import.meta.url).pathname;
 const backends = await availableBackends();
+// Each test spawns many CLI processes (each a bun start-up) on a shared, loaded machine.
+setDefaultTimeout(180_000);
 
 interface Result {
   code: number;
@@ -381,6 +383,14 @@ spec:
         "failed",
         "completed",
       ]);
+      const described = YAML.parse((await admin(["describe", "host", hostName])).stdout);
+      expect(described).toMatchObject({ id: hostId, status: "online", policy: { lagging: false } });
+      expect(described.recentCommands.map((c: any) => c.status)).toEqual([
+        "failed",
+        "completed",
+        "failed",
+        "completed",
+      ]);
       const hosts = await admin(["get", "hosts"]);
       expect(hosts.stdout).toMatch(new RegExp(`${hostId}\\s+${hostName}\\s+online`));
 
@@ -454,6 +464,8 @@ spec:
       expect(types).toContain("stage.completed");
       const described = await admin(["describe", "task", taskId]);
       expect(YAML.parse(described.stdout)).toMatchObject({ id: taskId, status: "completed" });
+      const machine = YAML.parse((await admin(["describe", "machine", hostName])).stdout);
+      expect(JSON.stringify(machine.tasks)).toContain(taskId);
       const listed = await admin(["get", "tasks", "--project", projectKey]);
       expect(listed.stdout).toMatch(new RegExp(`${taskId}\\s+completed`));
     });

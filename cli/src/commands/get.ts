@@ -39,7 +39,8 @@ export const getVerbs: Verb[] = [
   },
   {
     name: "describe",
-    summary: "Show one resource in full (a task with its events, a host with its policy state)",
+    summary:
+      "Show one resource in full (a task with its events, a host with its recent commands, a machine with its tasks)",
     args: "TYPE NAME|ID",
     minArgs: 2,
     maxArgs: 2,
@@ -47,10 +48,11 @@ export const getVerbs: Verb[] = [
       const type = resourceType(inv.args[0]!);
       const api = inv.api();
       const row = await type.get(api, inv.args[1]!);
-      if (type.names[0] === "tasks") {
-        const events = await api.get(`/api/web/tasks/${encodeURIComponent(row.id)}/events`, { limit: 200 });
-        row.events = events.items;
-      }
+      const id = encodeURIComponent(row.id);
+      if (type.names[0] === "tasks") row.events = (await api.get(`/api/web/tasks/${id}/events`, { limit: 200 })).items;
+      if (type.names[0] === "hosts")
+        row.recentCommands = (await api.get("/api/v1/commands", { hostId: row.id, limit: 10 })).items;
+      if (type.names[0] === "machines") row.tasks = (await api.get(`/api/web/machines/${id}/tasks`)).items;
       if (inv.format === "json") printData(row, "json");
       else out(YAML.stringify(row));
       return 0;
