@@ -44,11 +44,19 @@ async function waitForCommand(api: Api, id: string, hostName: string, timeoutMs?
   };
   process.on("SIGINT", onInterrupt);
   const deadline = timeoutMs ? Date.now() + timeoutMs : undefined;
+  let hostNote = "";
   try {
     for (let attempt = 0; ; attempt++) {
       const command = await api.get(`/api/v1/commands/${encodeURIComponent(id)}`);
       if (TERMINAL.has(command.status)) return command;
-      progress.update(`waiting for ${hostName} to run ${id} (${command.status})`);
+      // A command that stays pending: say whether its agent is even connected (checked every ~5 s).
+      if (command.status === "pending" && attempt % 5 === 4) {
+        const host = await api.get(`/api/v1/hosts/${encodeURIComponent(command.hostId)}`).catch(() => undefined);
+        hostNote = host && host.status !== "online" ? `; host is ${host.status}, waiting for its agent` : "";
+      }
+      progress.update(
+        `waiting for ${hostName} to run ${id} (${command.status}${command.status === "pending" ? hostNote : ""})`,
+      );
       if (deadline && Date.now() > deadline) throw new CliError(`gave up waiting for ${id} (still ${command.status})`);
       await sleep(Math.min(1000, 50 * 2 ** attempt));
     }
