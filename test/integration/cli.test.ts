@@ -176,7 +176,23 @@ describe.each(backends)("edgectl on $name", (backend) => {
     const together = await Promise.all([1, 2, 3].map(() => cli(["whoami", "-o", "json"])));
     expect(together.map((r) => r.code)).toEqual([0, 0, 0]);
     const survivor = stored().contexts.default;
-    expect((await t.api.post("/api/auth/refresh", { refreshToken: survivor.refreshToken })).status).toBe(200);
+    // Reuse detection would have revoked the session and its access tokens with it.
+    expect((await t.api.get("/api/users/me", survivor.accessToken)).status).toBe(200);
+
+    // gRPC too: Watch refused as UNAUTHENTICATED refreshes and opens again (here answered NOT_FOUND: a task of nobody).
+    const stale = stored();
+    stale.contexts.default.accessToken = "eyJhbGciOiJFUzI1NiJ9.e30.invalid";
+    writeFileSync(configFile(), YAML.stringify(stale), { mode: 0o600 });
+    const watched = await cli([
+      "watch",
+      "--task",
+      "task_nobody",
+      "--grpc-url",
+      `127.0.0.1:${t.plane.transport.grpc.port}`,
+    ]);
+    expect(watched.code).toBe(1);
+    expect(watched.stderr).toMatch(/watch failed: .*not found/i);
+    expect(stored().contexts.default.refreshToken).not.toBe(stale.contexts.default.refreshToken);
 
     // A refresh token that no longer works ends the session with a clear message (exit 1).
     const revoked = stored();
