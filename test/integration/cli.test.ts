@@ -486,6 +486,34 @@ spec:
       expect(listed.stdout).toMatch(new RegExp(`${taskId}\\s+completed`));
     });
 
+    test("task create -w exits 1 when the task fails; retry and cancel report the task; cancel of a finished one is 1", async () => {
+      freshHome();
+      await agent();
+      const projectKey = `cli${crypto.randomUUID().slice(0, 6)}`;
+      const pipeline = [
+        { name: "boom", kind: "command", command: { kind: "exec", params: { command: "sh", args: ["-c", "exit 3"] } } },
+      ];
+      expect(
+        (await t.api.post("/api/admin/projects", { key: projectKey, name: projectKey, pipeline }, t.adminKey)).status,
+      ).toBe(201);
+      const waited = await admin(["task", "create", "-p", projectKey, "--machine", hostId, "-w", "doomed"]);
+      expect(waited.code).toBe(1);
+      const taskId = waited.stderr.match(/task\/(task_\S+) created/)?.[1];
+      expect(taskId).toBeDefined();
+      expect(waited.stderr).toContain(`task/${taskId} failed`);
+      const retried = await admin(["task", "retry", taskId!, "-o", "json"]);
+      expect(retried.code).toBe(0);
+      expect(JSON.parse(retried.stdout).id).toBe(taskId);
+      await waitFor(
+        "the retried task to fail again",
+        async () => (await t.api.get(`/api/web/tasks/${taskId}`, t.adminKey)).body.status === "failed",
+        30_000,
+      );
+      const cancel = await admin(["task", "cancel", taskId!]);
+      expect(cancel.code).toBe(1);
+      expect(cancel.stderr).toContain("HTTP 409");
+    });
+
     test("watch HOST streams command transitions and output lines over gRPC", async () => {
       freshHome();
       await agent();
