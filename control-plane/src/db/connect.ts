@@ -27,6 +27,10 @@ export interface Database {
   close(): Promise<void>;
 }
 
+/** The rows of `db.execute(...)`, whichever driver answered (postgres.js: an array; PGlite: `{ rows }`). */
+export const rowsOf = (result: unknown): Record<string, unknown>[] =>
+  Array.isArray(result) ? result : ((result as { rows?: Record<string, unknown>[] }).rows ?? []);
+
 export type StatementListener = (sql: string) => void;
 
 /** The statement listeners of one database (none in normal operation: then nothing is done per statement). */

@@ -25,7 +25,15 @@ export interface EstopOrder {
 
 export type DomainEvent =
   | { type: "host.status"; tenantId: string; hostId: string; status: string; previous: string }
-  | { type: "command.created"; tenantId: string; hostId: string; commandId: string; command: CommandToDeliver }
+  | {
+      type: "command.created";
+      tenantId: string;
+      hostId: string;
+      commandId: string;
+      command: CommandToDeliver;
+      /** The host's status when the command was created (delivery need not look it up again). */
+      hostStatus?: string;
+    }
   /** Many commands created at once (a fleet batch, a rollout step): delivered with one reachability query. */
   | { type: "commands.created"; tenantId: string; commands: (CommandToDeliver & { hostId: string })[] }
   | {

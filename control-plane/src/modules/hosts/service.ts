@@ -85,6 +85,15 @@ export class HostService {
   }
 
   /** The host's status, or undefined if the tenant has no such host. */
+  /**
+   * The host a new command is for, as a subquery for the command's own insert (one statement creates it): its
+   * status, whether it is decommissioned, and its environment's config (the default command deadline).
+   */
+  commandTargetSql(tenantId: string, hostId: string): SQL {
+    return sql`select h.id, h.status, h.decommissioned_at, ${this.environments.configSql(sql`h.environment_id`)}
+      as environment_config from ${hosts} h where h.id = ${hostId} and h.tenant_id = ${tenantId}`;
+  }
+
   async statusOf(tenantId: string, id: string): Promise<HostStatus | undefined> {
     const [row] = await this.db
       .select({ status: hosts.status })
