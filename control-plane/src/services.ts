@@ -144,6 +144,7 @@ export function createServices(db: Db, config: Config, log: Logger) {
     runtime,
     safety,
     execution,
+    triggers,
     events,
     log,
     limits: { maxBytes: config.maxBodyBytes, maxDepth: config.maxJsonDepth },

@@ -103,7 +103,13 @@ export class PgliteWorkerClient {
     const id = this.nextId++;
     if (this.statementListeners.size > 0) {
       const sql =
-        request.type === "query" ? request.sql : request.type === "begin" ? "BEGIN" : request.type === "end" ? "COMMIT" : "";
+        request.type === "query"
+          ? request.sql
+          : request.type === "begin"
+            ? "BEGIN"
+            : request.type === "end"
+              ? "COMMIT"
+              : "";
       if (sql) for (const listener of this.statementListeners) listener(sql);
     }
     return new Promise((resolve, reject) => {

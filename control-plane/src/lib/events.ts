@@ -44,6 +44,12 @@ export type DomainEvent =
       status: Status;
       error?: string | null;
       kind?: string;
+      /** Already sent to every replica by the statement that made it (NOTIFY): not to be relayed again. */
+      notified?: boolean;
+      /** false: the command runs no task stage (known from the statement that moved it). */
+      taskStage?: boolean;
+      /** false: no enabled event trigger of the tenant listens for this status. */
+      eventTriggers?: boolean;
     }
   | { type: "task.transition"; tenantId: string; taskId: string; status: TaskStatus }
   | {

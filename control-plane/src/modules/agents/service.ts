@@ -11,6 +11,7 @@ import { AgentDelivery } from "./delivery";
 import { AgentInbox } from "./inbox";
 import { type LiveSession, LiveSessions } from "./live-sessions";
 import { type AgentRef, AgentSequences } from "./sequence";
+import { CommandReportBatcher } from "./report-batch";
 
 export type { AgentRef } from "./sequence";
 export type { BrokerOutlet, OutboundMessages } from "./delivery";
@@ -28,7 +29,7 @@ export class AgentService {
     private readonly deps: AgentDeps,
   ) {
     this.sequences = new AgentSequences(db);
-    this.inbox = new AgentInbox(deps, this.sequences);
+    this.inbox = new AgentInbox(deps, this.sequences, new CommandReportBatcher(db, deps, this.sequences));
     this.delivery = new AgentDelivery(deps, this.sessions);
   }
 

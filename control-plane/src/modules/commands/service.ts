@@ -511,6 +511,39 @@ export class CommandService {
     return true;
   }
 
+  /**
+   * For a statement applying a batch of agent reports (modules/agents/report-batch.ts), reading CTE `todo` (i,
+   * tenant_id, host_id, command_id, status, error, result, sources): `moved`: the commands moved (as
+   * `applyAgentReport` would move them, one by one), with their status before. Compare-and-set on the status read by this statement
+   * (a concurrent change makes the update skip the row); the sources of each status are the lifecycle's.
+   */
+  agentReportSql(now: string): SQL {
+    return sql`before as (
+        select c.id, c.status, c.error from ${commands} c join todo t on c.id = t.command_id
+          and c.tenant_id = t.tenant_id and c.host_id = t.host_id
+      ),
+      moved as (
+        update ${commands} c set
+          status = t.status,
+          updated_at = ${now}::timestamptz,
+          started_at = case
+            when b.status = 'expired' and t.status = 'running' then ${now}::timestamptz
+            when t.status = 'running' or (b.status = 'pending' and t.status = 'completed')
+              then coalesce(c.started_at, ${now}::timestamptz)
+            else c.started_at end,
+          finished_at = case when t.status <> 'running' then ${now}::timestamptz
+            when b.status = 'expired' then null else c.finished_at end,
+          result = coalesce(t.result, c.result),
+          error = case when b.status = 'expired' then t.error else coalesce(t.error, c.error) end
+        from todo t join before b on b.id = t.command_id
+        where c.id = t.command_id and c.tenant_id = t.tenant_id and c.status = b.status and (
+          b.status = any(string_to_array(t.sources, ','))
+          or (b.status = 'pending' and t.status = 'completed')
+          or (b.status = 'expired' and b.error = ${EXPIRED_ERROR} and t.status in ('running', 'completed', 'failed')))
+        returning t.i, c.id, c.tenant_id, c.host_id, c.kind, c.status, c.error, b.status as previous
+      )`;
+  }
+
   /** Deletes a command that is not running (cancel a running one first). */
   async remove(tenantId: string, id: string) {
     const current = await this.get(tenantId, id);

@@ -37,7 +37,6 @@ export class EnvironmentService {
     return sql`(select e.config from ${environments} e where e.id = ${environmentId})`;
   }
 
-
   async list(tenantId: string) {
     const rows = await this.db
       .select()
