@@ -211,9 +211,9 @@ export class MqttBridge implements BrokerOutlet {
       case "status": {
         const report = decode(codecs.status, payload);
         if (report)
-          await this.numbered(tenantId, hostId, runtimeId, report, () =>
-            this.agents.inbox.status(tenantId, hostId, report),
-          );
+          await this.numbered(tenantId, hostId, runtimeId, report, {
+            report: (agent, seq, floor) => this.agents.inbox.numberedStatus(agent, seq, floor, report),
+          });
         return;
       }
       case "telemetry": {

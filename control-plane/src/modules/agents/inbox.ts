@@ -11,7 +11,7 @@ import {
   type CommandUpdate,
   type TelemetryPoint,
 } from "@edge/proto/wire";
-import type { BoundedStatus } from "../hosts/status-report";
+import { boundStatusReport, type BoundedStatus } from "../hosts/status-report";
 import type { CleanPoint } from "../hosts/telemetry";
 import type { AgentDeps } from "./deps";
 import type { AgentRef, AgentSequences } from "./sequence";
@@ -151,6 +151,27 @@ export class AgentInbox {
       line: line.line,
       atMs: line.atMs,
     });
+  }
+
+  /**
+   * A numbered status report, applied with other reports in one statement (see report-batch.ts); returns as
+   * `numberedCommandUpdate`.
+   */
+  async numberedStatus(
+    agent: AgentRef,
+    seq: number,
+    floor: number,
+    report: AgentStatus,
+  ): Promise<number | undefined | null> {
+    const single = () => this.status(agent.tenantId, agent.hostId, report);
+    if (!seq) return this.numbered(agent, seq, floor, single);
+    const { agentVersion, ...rest } = report;
+    const bounded = boundStatusReport(rest as Record<string, unknown>, agentVersion ?? "");
+    const outcome = await this.reports.apply(agent, seq, floor, { status: bounded });
+    if ("refused" in outcome) return null;
+    if ("single" in outcome) return this.sequences.once(agent, seq, floor, single);
+    this.mirrored(`status of ${agent.hostId}`, this.mirror?.status(agent.tenantId, agent.hostId, bounded));
+    return outcome.floor;
   }
 
   async status(tenantId: string, hostId: string, report: AgentStatus): Promise<void> {

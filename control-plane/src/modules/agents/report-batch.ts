@@ -1,10 +1,11 @@
 /**
- * Group commit of the agents' command reports (numbered RUNNING / COMPLETED / FAILED / EXPIRED acks), over either
- * transport and from every agent: reports are gathered for a few milliseconds (or until a batch is full) and applied
- * by ONE statement per batch, which for each report at once
+ * Group commit of the agents' numbered reports — command reports (RUNNING / COMPLETED / FAILED / EXPIRED acks) and
+ * status reports — over either transport and from every agent: reports are gathered for a few milliseconds (or
+ * until a batch is full) and applied by ONE statement per batch, which for each report at once
  *   - refuses it if its runtime identity is revoked (atomic with the effect: a report racing a revocation on another
  *     replica is not applied),
  *   - skips it if its seq was processed before (the per-agent sequence, `agent_sessions`),
+ *   - stores a status report on its host (HostService's part of the statement),
  *   - moves the command (compare-and-set on its status, as a single transition would; a completion seen before its
  *     RUNNING passes through `running`; a sweeper's premature expiry is corrected),
  *   - records the seq and the agent's floor (the contiguous floor moved over processed seqs that follow it),
@@ -22,6 +23,7 @@ import { CLUSTER_EVENTS_CHANNEL } from "../commands/service";
 import { sourcesOf, type Status } from "../../lib/lifecycle";
 import type { AgentDeps } from "./deps";
 import type { AgentRef, AgentSequences } from "./sequence";
+import type { BoundedStatus } from "../hosts/status-report";
 
 export interface CommandReport {
   commandId: string;
@@ -29,6 +31,14 @@ export interface CommandReport {
   error?: string;
   result?: Record<string, unknown>;
 }
+
+/** A status report, bounded already (hosts/status-report.ts). */
+export interface StatusReport {
+  status: BoundedStatus;
+}
+
+export type AgentReport = CommandReport | StatusReport;
+const isStatus = (r: AgentReport): r is StatusReport => typeof r.status === "object";
 
 /** What became of a report: refused (identity revoked), single (apply it the single way), or its agent's floor. */
 export type ReportOutcome = { refused: true } | { single: true } | { floor: number };
@@ -48,7 +58,7 @@ interface Pending {
   agent: AgentRef;
   seq: number;
   floor: number;
-  report: CommandReport;
+  report: AgentReport;
   done: (outcome: ReportOutcome) => void;
   fail: (error: unknown) => void;
 }
@@ -69,7 +79,7 @@ export class CommandReportBatcher {
   ) {}
 
   /** Applies a numbered report with others; resolves once committed. */
-  apply(agent: AgentRef, seq: number, floor: number, report: CommandReport): Promise<ReportOutcome> {
+  apply(agent: AgentRef, seq: number, floor: number, report: AgentReport): Promise<ReportOutcome> {
     return new Promise((done, fail) => {
       this.queue.push({ agent, seq, floor, report, done, fail });
       this.schedule();
@@ -98,12 +108,17 @@ export class CommandReportBatcher {
     const commandIds = new Set<string>();
     for (const p of this.queue) {
       // One report per agent and per command in a batch: the next waits, so reports apply in order.
-      if (batch.length >= this.opts.maxBatch || agents.has(p.agent.hostId) || commandIds.has(p.report.commandId))
+      const commandId = isStatus(p.report) ? undefined : p.report.commandId;
+      if (
+        batch.length >= this.opts.maxBatch ||
+        agents.has(p.agent.hostId) ||
+        (commandId !== undefined && commandIds.has(commandId))
+      )
         rest.push(p);
       else {
         batch.push(p);
         agents.add(p.agent.hostId);
-        commandIds.add(p.report.commandId);
+        if (commandId !== undefined) commandIds.add(commandId);
       }
     }
     this.queue = rest;
@@ -122,22 +137,28 @@ export class CommandReportBatcher {
     const { runtime, execution, triggers } = this.deps;
     const now = new Date().toISOString();
     const values = sql.join(
-      batch.map(
-        (p, i) =>
-          sql`(${i}::int, ${p.agent.tenantId}::text, ${p.agent.hostId}::text, ${p.agent.runtimeId}::text,
-            ${p.seq}::bigint, ${p.floor}::bigint, ${p.report.commandId}::text, ${p.report.status}::text,
-            ${p.report.error ?? null}::text,
-            ${p.report.result === undefined ? null : JSON.stringify(p.report.result)}::jsonb,
-            ${sourcesOf(p.report.status as Status).join(",")}::text)`,
-      ),
+      batch.map((p, i) => {
+        const head = sql`${i}::int, ${p.agent.tenantId}::text, ${p.agent.hostId}::text, ${p.agent.runtimeId}::text,
+            ${p.seq}::bigint, ${p.floor}::bigint`;
+        if (isStatus(p.report)) {
+          const { report, agentVersion } = p.report.status;
+          return sql`(${head}, 'status', null::text, null::text, null::text, null::jsonb, null::text,
+            ${JSON.stringify(report)}::jsonb, ${agentVersion ?? null}::text)`;
+        }
+        const r = p.report;
+        return sql`(${head}, 'command', ${r.commandId}::text, ${r.status}::text, ${r.error ?? null}::text,
+            ${r.result === undefined ? null : JSON.stringify(r.result)}::jsonb,
+            ${sourcesOf(r.status as Status).join(",")}::text, null::jsonb, null::text)`;
+      }),
       sql`, `,
     );
-    const statement = sql`with input (i, tenant_id, host_id, runtime_id, seq, floor, command_id, status, error, result,
-        sources) as (values ${values}),
+    const statement = sql`with input (i, tenant_id, host_id, runtime_id, seq, floor, kind, command_id, status, error,
+        result, sources, last_status, agent_version) as (values ${values}),
       live as (select * from input n where ${runtime.liveIdentitySql(sql`n.runtime_id`, sql`n.tenant_id`, sql`n.host_id`)}),
       ${this.sequences.batchRecordSql(now)},
       todo as (select l.* from live l join seqs q on q.i = l.i where q.known and not q.seen),
       ${this.deps.commands.agentReportSql(now)},
+      ${this.deps.hosts.statusReportSql(now)},
       notices as (
         select pg_notify(${CLUSTER_EVENTS_CHANNEL}, json_build_object('type', 'command.transition',
           'tenantId', m.tenant_id, 'hostId', m.host_id, 'commandId', m.id, 'status', x.status,
@@ -149,9 +170,9 @@ export class CommandReportBatcher {
       )
       select n.i, (l.i is not null) as live, coalesce(q.known, false) as known, r.last as recorded_floor,
         q.last as seen_floor, m.status as moved, m.previous, m.kind, m.error,
-        ${execution.stageCommandSql(sql`n.tenant_id`, sql`n.command_id`)} as task_stage,
+        n.command_id is not null and ${execution.stageCommandSql(sql`n.tenant_id`, sql`n.command_id`)} as task_stage,
         ${triggers.eventTriggersSql(sql`n.tenant_id`, sql`'command.' || n.status`)} as event_triggers,
-        (select count(*)::int from notices) as notices
+        (select count(*)::int from notices) as notices, (select count(*)::int from statuses) as statuses
       from input n left join live l on l.i = n.i left join seqs q on q.i = n.i
         left join recorded r on r.i = n.i left join moved m on m.i = n.i
       order by n.i`;
@@ -173,7 +194,7 @@ export class CommandReportBatcher {
       type: "command.transition" as const,
       tenantId: p.agent.tenantId,
       hostId: p.agent.hostId,
-      commandId: p.report.commandId,
+      commandId: (p.report as CommandReport).commandId,
       kind: String(row.kind),
       notified: true,
       taskStage: Boolean(row.task_stage),
