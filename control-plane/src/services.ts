@@ -85,7 +85,7 @@ export function createServices(db: Db, config: Config, log: Logger) {
   const environments = new EnvironmentService(db, policies, events);
   const hosts = new HostService(db, environments, events);
   const safety = new SafetyService(db, events, audit);
-  const commands = new CommandService(db, events, safety);
+  const commands = new CommandService(db, events, hosts, safety);
   const projects = new ProjectService(db);
   const execution = new TaskExecution(db, commands, events);
   // A stage's command moved: its task follows (replayed by the scheduler's reconcile if this replica stops first).
@@ -144,6 +144,7 @@ export function createServices(db: Db, config: Config, log: Logger) {
     runtime,
     safety,
     execution,
+    triggers,
     events,
     log,
     limits: { maxBytes: config.maxBodyBytes, maxDepth: config.maxJsonDepth },
