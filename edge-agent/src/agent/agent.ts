@@ -22,12 +22,12 @@ import { prepareInstallDir } from "../update/install.ts";
 import type { UpdateOutcome } from "../update/types.ts";
 import { HttpUpdateApi, type UpdateApi } from "../update/update-client.ts";
 import { AGENT_VERSION } from "../version.ts";
-import type { AgentSafetyState, Command, CommandCancel, EmergencyStop } from "@edge/proto/wire";
+import type { AgentSafetyState, Command, CommandCancel, EmergencyStop, RuntimeRequest } from "@edge/proto/wire";
 import { topic } from "@edge/proto/wire";
 import { CommandLogs } from "./command-logs.ts";
 import { CommandReports } from "./command-reports.ts";
 import { commandRunner, type CommandRunnerMsg } from "./command-runner.ts";
-import { connection, type ConnectionMsg, type MqttConnect } from "./connection.ts";
+import { connection, type ConnectionMsg, type MqttConnect, type RuntimeResponsePart } from "./connection.ts";
 import { EmergencyStopLatch } from "./estop.ts";
 import { InflightCommands } from "./inflight.ts";
 import { LiveLog } from "./live-log.ts";
@@ -41,6 +41,7 @@ import { startTelemetryServer, type TelemetryServer } from "./telemetry-http.ts"
 import { Runtime } from "../runtime/runtime.ts";
 import { loadOrCreateToken, RuntimeApi, serveRuntimeApi, type RuntimeApiServer } from "../runtime/api.ts";
 import type { Admission as RuntimeAdmission } from "../runtime/app-actor.ts";
+import { serveForwarded } from "../runtime/forwarded.ts";
 
 export type AgentSettings = Pick<
   AgentConfig,
@@ -216,6 +217,7 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
     }),
   );
   let runtime: Runtime | undefined;
+  let runtimeApi: RuntimeApi | undefined;
   let runtimeServer: RuntimeApiServer | undefined;
   if (opts.runtime) {
     const rs = opts.runtime;
@@ -235,9 +237,10 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
       },
       log,
     });
+    runtimeApi = new RuntimeApi(runtime);
     if (rs.api) {
       try {
-        runtimeServer = serveRuntimeApi(new RuntimeApi(runtime), {
+        runtimeServer = serveRuntimeApi(runtimeApi, {
           host: rs.api.host,
           port: rs.api.port,
           token: loadOrCreateToken(rs.stateDir),
@@ -282,6 +285,10 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
     command: (command: Command) => commands.ask<void>((replyTo) => ({ type: "command", command, replyTo })),
     cancel: (cancel: CommandCancel) => commands.ask<void>((replyTo) => ({ type: "cancel", cancel, replyTo })),
     estop: onEmergencyStop,
+    runtimeRequest: runtimeApi
+      ? (request: RuntimeRequest, reply: (part: RuntimeResponsePart) => void) =>
+          void serveForwarded(runtimeApi!, request, reply, log)
+      : undefined,
   };
   let link: ActorRef<ConnectionMsg> | undefined;
   let session: ActorRef<SessionMsg> | undefined;

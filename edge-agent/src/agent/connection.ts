@@ -25,6 +25,7 @@ import {
   type CommandCancel,
   type EmergencyStop,
   type Receipt,
+  type RuntimeRequest,
 } from "@edge/proto/wire";
 import { mqttOptionsFromUrl } from "./mqtt-url.ts";
 import { OutboxPump, type PublishSettled, type Publisher } from "./outbox-pump.ts";
@@ -69,6 +70,18 @@ export interface InboundHandlers {
   policySet(payload: Uint8Array): Promise<void>;
   /** Resolves once latched (the kill itself proceeds in the background). */
   estop?(stop: EmergencyStop): Promise<void>;
+  /** A forwarded request to the workspace runtime API; `reply` sends each part of the answer back. */
+  runtimeRequest?(request: RuntimeRequest, reply: (part: RuntimeResponsePart) => void): void;
+}
+
+/** One part of the answer to a RuntimeRequest (edge.proto RuntimeResponse). */
+export interface RuntimeResponsePart {
+  id: string;
+  part: number;
+  status: number;
+  contentType: string;
+  chunk: Uint8Array;
+  end: boolean;
 }
 
 export interface ConnectionDeps {
