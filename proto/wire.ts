@@ -130,11 +130,22 @@ export type Channel =
   | "telemetry"
   | "presence"
   | "safety"
-  | "policies";
+  | "policies"
+  /** Workspace runtime API requests forwarded by the control plane, and their answers (RuntimeRequest/Response). */
+  | "runtime-req"
+  | "runtime-res";
 
 /** Channels an agent publishes on; the rest it only receives. */
-export const AGENT_PUBLISHES: readonly Channel[] = ["ack", "log", "status", "telemetry", "presence", "safety"];
-export const AGENT_RECEIVES: readonly Channel[] = ["cmd", "cancel", "estop", "receipt", "policies"];
+export const AGENT_PUBLISHES: readonly Channel[] = [
+  "ack",
+  "log",
+  "status",
+  "telemetry",
+  "presence",
+  "safety",
+  "runtime-res",
+];
+export const AGENT_RECEIVES: readonly Channel[] = ["cmd", "cancel", "estop", "receipt", "policies", "runtime-req"];
 
 export const topic = (tenantId: string, hostId: string, channel: Channel) => `edge/${tenantId}/${hostId}/${channel}`;
 /** Subscription filter for one channel of every host. */

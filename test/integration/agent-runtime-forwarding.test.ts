@@ -107,6 +107,25 @@ describe.each(setups)("runtime API through the control plane ($label)", ({ backe
     expect(audit.body.items[0].target).toBe(hostId);
   }, 60_000);
 
+  test("over MQTT when the agent has no gRPC session: JSON and an SSE agent run", async () => {
+    const { host, agent } = await agentFor(t, envId, "fwd-mqtt", {
+      env: { EDGE_TEMPLATES_DIR: templatesDir, EDGE_AGENT_TYPES: `default=${agentProgram}` },
+    });
+    agent.start();
+    await hostOnline(t, host.id);
+    const path = (p: string) => `/api/v1/hosts/${host.id}/runtime/api/v1${p}`;
+    const created = await t.api.post(path("/workspaces"), { name: "via-mqtt", template: "two-apps" }, t.adminKey);
+    expect(created.status).toBe(201);
+    const listed = await t.api.get(path("/workspaces"), t.adminKey);
+    expect(listed.body.items.map((w: { id: string }) => w.id)).toEqual([created.body.id]);
+    const stream = await raw("POST", path("/agent-runs/stream"), JSON.stringify({ prompt: "over mqtt" }));
+    expect(stream.headers.get("content-type")).toBe("text/event-stream");
+    const text = await stream.text();
+    expect([...text.matchAll(/^event: (.*)$/gm)].map((m) => m[1])).toEqual(["started", "tool", "output", "finished"]);
+    expect(text).toContain("thinking about: over mqtt");
+    await agent.stop();
+  }, 60_000);
+
   test("another tenant's operator gets 404 for the host's runtime, whatever the path", async () => {
     const other = await createTenant(t, `other-${crypto.randomUUID().slice(0, 6)}`);
     for (const [method, path] of [
