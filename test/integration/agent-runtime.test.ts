@@ -244,6 +244,36 @@ describe.each(setups)("workspace runtime on a real agent ($label)", ({ backend }
     expect(events[3]!.data).toMatchObject({ status: "completed", result: { answer: 42 } });
   }, 60_000);
 
+  test("runtime.stop stops every app and refuses starts until runtime.start", async () => {
+    const { host, agent } = await agentFor(t, envId, "stopper", { env });
+    agent.start();
+    await hostOnline(t, host.id);
+    const local = await runtimeOf(agent);
+    const ws = (await call(local, "POST", "/api/v1/workspaces", { name: "stop-me", template: "two-apps" })).body.id;
+    const web = (await call(local, "POST", `/api/v1/apps/${ws}.web/start`)).body;
+    expect(web.phase).toBe("healthy");
+    const command = async (kind: string) => {
+      const created = await t.api.post("/api/v1/commands", { hostId: host.id, kind, params: {} }, t.adminKey);
+      expect(created.status).toBe(201);
+      await waitFor(
+        `${kind} completed`,
+        async () => (await t.api.get(`/api/v1/commands/${created.body.id}`, t.adminKey)).body.status === "completed",
+      );
+    };
+    await command("runtime.stop");
+    await waitFor(
+      "web stopped",
+      async () => (await call(local, "GET", `/api/v1/apps/${ws}.web/build-status`)).body.phase === "stopped",
+    );
+    expect(alive(web.pid)).toBe(false);
+    const refused = await call(local, "POST", `/api/v1/apps/${ws}.web/start`);
+    expect(refused.status).toBe(409);
+    expect(refused.body.error).toContain("machine stopped");
+    expect((await call(local, "GET", "/api/v1/runtime/status")).body.status).toBe("blocked");
+    await command("runtime.start");
+    expect((await call(local, "POST", `/api/v1/apps/${ws}.web/start`)).body.phase).toBe("healthy");
+  }, 60_000);
+
   test("the safety policy governs app starts and agent runs", async () => {
     const strict = await policedEnvironment(t, "runtime-strict", {
       allowedKinds: ["exec", "runtime.stop", "runtime.start"],
@@ -258,5 +288,17 @@ describe.each(setups)("workspace runtime on a real agent ($label)", ({ backend }
     expect(refused.status).toBe(403);
     expect(refused.body.error).toContain('"app.start" is not allowed');
     expect((await call(local, "POST", "/api/v1/agent-runs", { prompt: "x" })).status).toBe(403);
+
+    // A cap on how many apps run: paramBounds on appCount (the apps running with the one starting).
+    const capped = await policedEnvironment(t, "runtime-capped", { paramBounds: { appCount: { max: 1 } } });
+    const second = await agentFor(t, capped, "capped", { env });
+    second.agent.start();
+    await hostOnline(t, second.host.id);
+    const other = await runtimeOf(second.agent);
+    const ws2 = (await call(other, "POST", "/api/v1/workspaces", { name: "capped", template: "two-apps" })).body.id;
+    const worker = await call(other, "POST", `/api/v1/apps/${ws2}.worker/start`);
+    expect(worker.status).toBe(403);
+    expect(worker.body.error).toContain("appCount=2 exceeds max 1");
+    expect((await call(other, "GET", `/api/v1/apps/${ws2}.web/build-status`)).body.phase).toBe("healthy");
   }, 60_000);
 });

@@ -310,10 +310,12 @@ describe("runtime API: apps from app.runtime.yaml", () => {
       "the worker to reach web",
       () => existsSync(join(dir, "worker.out")) && readFileSync(join(dir, "worker.out"), "utf8").startsWith("hello "),
     );
-    // Both starts went through the safety policy.
-    expect(admitted.filter((a) => a.kind === "app.start").map((a) => a.params.app)).toEqual(
-      expect.arrayContaining(["web", "worker"]),
-    );
+    // Both starts went through the safety policy, with the number of apps that would run (for paramBounds).
+    const starts = admitted.filter((a) => a.kind === "app.start");
+    expect(starts.map((a) => [a.params.app, a.params.appCount])).toEqual([
+      ["web", 1],
+      ["worker", 2],
+    ]);
     const logs = await call("GET", `/api/v1/apps/${web()}/logs`);
     expect(logs.body.items.some((l: any) => l.line === `listening on ${port}`)).toBe(true);
   });

@@ -88,6 +88,13 @@ class AppStore implements AppPersistence {
       workspace_id: string;
     }[];
   }
+  /** Apps that should be running, other than `except`. */
+  runningCount(except: string): number {
+    const row = this.db.query("SELECT count(*) AS n FROM apps WHERE desired = 'running' AND id != ?1").get(except) as {
+      n: number;
+    };
+    return row.n;
+  }
   leftovers(): { id: string; pid: number; instance: string }[] {
     return this.db.query("SELECT id, pid, instance FROM apps WHERE pid IS NOT NULL").all() as {
       id: string;
@@ -232,9 +239,16 @@ export class Apps {
   private async admit(app: ResolvedApp): Promise<Admission> {
     const blocked = this.opts.startBlocked?.();
     if (blocked) return { allowed: false, error: BLOCKED_PREFIX + blocked };
+    // appCount: the apps that would be running with this one, so `paramBounds: {appCount: {max: N}}` caps them.
     return this.opts.admit({
       kind: "app.start",
-      params: { workspaceId: app.workspaceId, app: app.name, appId: app.id, command: app.spec.start },
+      params: {
+        workspaceId: app.workspaceId,
+        app: app.name,
+        appId: app.id,
+        command: app.spec.start,
+        appCount: this.store.runningCount(app.id) + 1,
+      },
     });
   }
 
