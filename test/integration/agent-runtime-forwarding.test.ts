@@ -13,6 +13,8 @@ import { createTenant, startTestPlane, type TestPlane } from "../support/control
 import { agentFor, hostOnline, policedEnvironment } from "../support/runtime";
 import { writeAgentProgram, writeTwoAppTemplate } from "../support/runtime-fixtures";
 import { readTar } from "../../edge-agent/src/runtime/tar.ts";
+import { watch } from "../support/grpc-clients";
+import { waitFor } from "../support/wait";
 
 const backends = await availableBackends();
 const setups = [{ label: "PGlite", backend: backends[0]! }];
@@ -124,6 +126,25 @@ describe.each(setups)("runtime API through the control plane ($label)", ({ backe
     expect([...text.matchAll(/^event: (.*)$/gm)].map((m) => m[1])).toEqual(["started", "tool", "output", "finished"]);
     expect(text).toContain("thinking about: over mqtt");
     await agent.stop();
+  }, 60_000);
+
+  test("app output streams live to the control plane (Operator.Watch), like command output", async () => {
+    const live = watch(`127.0.0.1:${t.plane.transport.grpc.port}`, t.adminKey, { hostId });
+    await live.ready;
+    try {
+      const ws = (await t.api.post(rt("/workspaces"), { name: "logs", template: "two-apps" }, t.adminKey)).body.id;
+      const started = await t.api.post(rt(`/apps/${ws}.web/start`), {}, t.adminKey);
+      expect(started.status).toBe(200);
+      const port = started.body.ports.http;
+      const lines = await waitFor("the app's output in the watch", () => {
+        const mine = live.events.filter((e) => e.log?.commandId === `app:${ws}.web`).map((e) => e.log?.line);
+        return mine.includes(`listening on ${port}`) ? mine : undefined;
+      });
+      expect(lines).toContain("[runtime] healthy");
+      await t.api.post(rt(`/apps/${ws}.web/stop`), {}, t.adminKey);
+    } finally {
+      live.close();
+    }
   }, 60_000);
 
   test("another tenant's operator gets 404 for the host's runtime, whatever the path", async () => {

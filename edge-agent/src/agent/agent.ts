@@ -236,6 +236,13 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
         return undefined;
       },
       log,
+      // App output goes live to the control plane like command output (gRPC session, best effort), as "app:<appId>".
+      onAppLogLine: (appId, line) =>
+        liveLog.send(
+          `app:${appId}`,
+          line.stream === "stderr" ? "stderr" : "stdout",
+          line.stream === "runtime" ? `[runtime] ${line.line}` : line.line,
+        ),
     });
     runtimeApi = new RuntimeApi(runtime);
     if (rs.api) {
