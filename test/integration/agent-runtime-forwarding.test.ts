@@ -138,7 +138,7 @@ describe.each(setups)("runtime API through the control plane ($label)", ({ backe
       const port = started.body.ports.http;
       const lines = await waitFor("the app's output in the watch", () => {
         const mine = live.events.filter((e) => e.log?.commandId === `app:${ws}.web`).map((e) => e.log?.line);
-        return mine.includes(`listening on ${port}`) ? mine : undefined;
+        return mine.includes(`listening on ${port}`) && mine.includes("[runtime] healthy") ? mine : undefined;
       });
       expect(lines).toContain("[runtime] healthy");
       await t.api.post(rt(`/apps/${ws}.web/stop`), {}, t.adminKey);
