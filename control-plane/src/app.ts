@@ -16,6 +16,7 @@ import { projectMembersController } from "./modules/projects/members";
 import { commandsController } from "./modules/commands";
 import { environmentsController } from "./modules/environments";
 import { hostsController } from "./modules/hosts";
+import { hostRuntimeController } from "./modules/host-runtime";
 import { safetyPoliciesController } from "./modules/safety-policies";
 import { tasksController, webTasksController } from "./modules/tasks";
 import { adminProjectsController, webProjectsController } from "./modules/projects";
@@ -75,6 +76,7 @@ export function createHttpApp(services: Services) {
       .use(telemetrySettingsController(services))
       .use(environmentsController(services))
       .use(hostsController(services))
+      .use(hostRuntimeController(services))
       .use(safetyPoliciesController(services))
       .use(commandsController(services))
       .use(tasksController(services))

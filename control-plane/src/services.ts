@@ -148,6 +148,7 @@ export function createServices(db: Db, config: Config, log: Logger) {
     events,
     log,
     limits: { maxBytes: config.maxBodyBytes, maxDepth: config.maxJsonDepth },
+    runtimeForward: { timeoutMs: config.runtimeForwardTimeoutMs, idleTimeoutMs: config.runtimeForwardIdleMs },
   });
   const fleets = new FleetService(db, commands);
   return {

@@ -26,6 +26,8 @@ export const GRPC_STATUS_OF: Record<DomainErrorKind, Status> = {
   conflict: grpc.status.FAILED_PRECONDITION,
   unprocessable: grpc.status.INVALID_ARGUMENT,
   too_many: grpc.status.RESOURCE_EXHAUSTED,
+  unavailable: grpc.status.UNAVAILABLE,
+  timeout: grpc.status.DEADLINE_EXCEEDED,
 };
 
 /** The one gRPC form of an error: a status error as is, a domain error by its kind, anything else INTERNAL. */
@@ -132,6 +134,7 @@ function agentSession(services: Services, call: grpc.ServerDuplexStream<AgentFra
         pushCommand: (command) => write(commandFrame(command)),
         pushCancel: (commandId, reason) => write({ cancel: { commandId, reason, atMs: Date.now() } }),
         pushEstop: (order) => write({ estop: toWireEstop(order) }),
+        pushRuntimeRequest: (request) => write({ runtimeRequest: request }),
         abort: (reason) => finish(statusError(grpc.status.UNAUTHENTICATED, reason)),
       };
       session = live;
@@ -144,6 +147,8 @@ function agentSession(services: Services, call: grpc.ServerDuplexStream<AgentFra
     }
     if (frame.body === "log" && frame.log) return inbox.liveLog(me.tenantId, me.hostId, frame.log);
     if (frame.body === "safety" && frame.safety) return inbox.safety(me.tenantId, me.hostId, frame.safety);
+    if (frame.body === "runtimeResponse" && frame.runtimeResponse)
+      return agents.runtimeResponse(me.tenantId, me.hostId, frame.runtimeResponse);
     if (!frame.seq) return; // resendable frames carry a seq; anything else is not ours to process
     const inRange = (n: number) => Number.isSafeInteger(n) && n >= 0;
     if (!inRange(frame.seq) || !inRange(frame.seqFloor ?? 0))

@@ -54,6 +54,7 @@ const OUTBOUND_CODECS: { [C in keyof OutboundMessages]: Codec<unknown, OutboundM
   estop: codecs.emergencyStop,
   policies: codecs.policySet,
   receipt: codecs.receipt,
+  "runtime-req": codecs.runtimeRequest,
 };
 
 export class MqttBridge implements BrokerOutlet {
@@ -91,6 +92,8 @@ export class MqttBridge implements BrokerOutlet {
           [shared(everyHostTopic("log"))]: { qos: 1 },
           [shared(everyHostTopic("status"))]: { qos: 1 },
           [shared(everyHostTopic("telemetry"))]: { qos: 1 },
+          // Not shared: the answer must reach the replica that forwarded the request (the others ignore its id).
+          [everyHostTopic("runtime-res")]: { qos: 1 },
         },
         (err) => err && this.log.error("mqtt subscribe failed", err),
       );
@@ -224,6 +227,12 @@ export class MqttBridge implements BrokerOutlet {
           );
         return;
       }
+      case "runtime-res": {
+        const part = decode(codecs.runtimeResponse, payload);
+        if (part) this.agents.runtimeResponse(tenantId, hostId, part);
+        return;
+      }
+      case "runtime-req":
       case "cmd":
       case "cancel":
       case "estop":

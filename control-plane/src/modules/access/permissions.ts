@@ -118,6 +118,13 @@ export const PERMISSIONS: Record<string, AuditedRule> = {
   "PUT /api/v1/hosts/:id/status": audited(ADMIN, "host.status_set"),
   "DELETE /api/v1/hosts/:id": audited(ADMIN, "host.delete"),
   "PATCH /api/v1/hosts/:id/labels": audited(ADMIN, "host.labels_set"),
+  // The host's workspace runtime API, forwarded to its agent (modules/host-runtime): reads for every user of the
+  // tenant, anything that changes the machine (files, apps, agent runs) for tenant admins, audited.
+  "GET /api/v1/hosts/:id/runtime/*": USER,
+  "POST /api/v1/hosts/:id/runtime/*": audited(ADMIN, "host.runtime_call"),
+  "PUT /api/v1/hosts/:id/runtime/*": audited(ADMIN, "host.runtime_call"),
+  "PATCH /api/v1/hosts/:id/runtime/*": audited(ADMIN, "host.runtime_call"),
+  "DELETE /api/v1/hosts/:id/runtime/*": audited(ADMIN, "host.runtime_call"),
   // Fleets and rollouts: everyone reads; fan-out and rollouts are for tenant admins; anyone may stop one (cancel,
   // pause, abort: the safe direction, like the emergency stop).
   "GET /api/v1/fleets": USER,

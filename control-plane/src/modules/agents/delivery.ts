@@ -7,7 +7,7 @@
  */
 import { createHash } from "node:crypto";
 import type { CommandToDeliver, DomainEvent, EstopOrder } from "../../lib/events";
-import type { Command, CommandCancel, EmergencyStop, PolicySet, Receipt } from "../../../../proto/wire";
+import type { Command, CommandCancel, EmergencyStop, PolicySet, Receipt, RuntimeRequest } from "../../../../proto/wire";
 import type { AgentDeps } from "./deps";
 import { toWireCommand, toWireEstop, type LiveSessions } from "./live-sessions";
 
@@ -18,6 +18,7 @@ export interface OutboundMessages {
   estop: EmergencyStop;
   policies: PolicySet;
   receipt: Receipt;
+  "runtime-req": RuntimeRequest;
 }
 
 /** The broker side of delivery (the MQTT bridge): encodes and publishes one message to a host's agent. */

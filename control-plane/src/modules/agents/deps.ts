@@ -21,4 +21,6 @@ export interface AgentDeps {
   log: Logger;
   /** Bounds of what an agent may send as JSON (its command results). */
   limits: { maxBytes: number; maxDepth: number };
+  /** Forwarded runtime API requests: first answer within timeoutMs, then at most idleTimeoutMs between parts. */
+  runtimeForward?: { timeoutMs: number; idleTimeoutMs: number };
 }
