@@ -202,14 +202,14 @@ function operator(services: Services, cluster: ClusterEvents): grpc.UntypedServi
         const { hostId, taskId } = call.request;
         if (Boolean(hostId) === Boolean(taskId))
           throw statusError(grpc.status.INVALID_ARGUMENT, "give exactly one of host_id or task_id");
-        // Another tenant's host or task is simply not found.
+        // Another tenant's host or task is simply not found; so is a task of a project the caller is no member of.
         if (hostId)
           await services.hosts
             .get(me.tenantId, hostId)
             .catch(() => Promise.reject(statusError(grpc.status.NOT_FOUND, "host not found")));
         if (taskId)
           await services.tasks
-            .get(me.tenantId, taskId)
+            .get(me.tenantId, taskId, services.projectMembers.scopeOf(me))
             .catch(() => Promise.reject(statusError(grpc.status.NOT_FOUND, "task not found")));
         unsubscribe = cluster.subscribe((event) => {
           const out = watchEvent(event, me.tenantId, hostId, taskId);

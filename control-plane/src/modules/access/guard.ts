@@ -1,11 +1,13 @@
 /**
  * The access guard: one place that applies the permission table to every request. It runs before the request body
  * is read (a caller without the right learns nothing about the payload rules): 401 without a valid user credential,
- * 403 without the role, 404 for a project or task outside the caller's tenant. Rules needing the body (the project
- * of a new task) are checked again once the body is validated.
+ * 403 without the role, 404 for a project or task outside the caller's tenant. Project visibility follows the lists:
+ * a user who is no member of a project gets 404 for it and its tasks (as for a project that does not exist; tasks
+ * without a project are admins' only), a member whose role is too small gets 403. Rules needing the body (the
+ * project of a new task) are checked again once the body is validated.
  */
 import { Elysia } from "elysia";
-import { forbidden } from "../../lib/errors";
+import { forbidden, notFound } from "../../lib/errors";
 import type { Authenticator } from "../auth/authenticate";
 import type { UserPrincipal } from "../auth/principal";
 import type { ProjectMemberService } from "../projects/members";
@@ -88,7 +90,9 @@ export class AccessGuard {
       const key = params[ref.param]!;
       // Admins hold every project role, but another tenant's project is still 404.
       const role = await this.deps.projectMembers.roleOf(principal.tenantId, principal.userId, key);
-      if (isAdmin(principal) || (role && projectRoleCovers(role, rule.role))) return;
+      if (isAdmin(principal)) return;
+      if (!role) throw notFound("project");
+      if (projectRoleCovers(role, rule.role)) return;
       throw forbidden(`project ${rule.role} role required`);
     }
     const task = await this.deps.tasks.get(principal.tenantId, params[ref.taskParam]!);
@@ -96,8 +100,9 @@ export class AccessGuard {
     const role = task.projectId
       ? await this.deps.projectMembers.roleOnProjectId(principal.userId, task.projectId)
       : undefined;
-    if (role && projectRoleCovers(role, rule.role)) return;
-    throw forbidden(task.projectId ? `project ${rule.role} role required` : "tenant admin role required");
+    if (!role) throw notFound("task");
+    if (projectRoleCovers(role, rule.role)) return;
+    throw forbidden(`project ${rule.role} role required`);
   }
 
   /** Records a successful call of an audited route (the table's `audit` action). */
@@ -122,7 +127,8 @@ export class AccessGuard {
     const key = (body as Record<string, unknown> | undefined)?.[rule.project.bodyField];
     if (typeof key !== "string") throw forbidden(`tenant admin role required without ${rule.project.bodyField}`);
     const role = await this.deps.projectMembers.roleOf(principal.tenantId, principal.userId, key);
-    if (!role || !projectRoleCovers(role, rule.role)) throw forbidden(`project ${rule.role} role required`);
+    if (!role) throw notFound("project");
+    if (!projectRoleCovers(role, rule.role)) throw forbidden(`project ${rule.role} role required`);
   }
 }
 
