@@ -7,6 +7,7 @@
  * project of a new task) are checked again once the body is validated.
  */
 import { Elysia } from "elysia";
+import { inRequest, setRequestScope, tenantScope } from "../../db/context";
 import { forbidden, notFound } from "../../lib/errors";
 import type { Authenticator } from "../auth/authenticate";
 import type { UserPrincipal } from "../auth/principal";
@@ -73,13 +74,19 @@ export class AccessGuard {
     const { route, params } = found;
     const rule = route.rule;
     if (!rule) throw forbidden(`no permission rule for ${route.key}`);
-    if (rule.access === "public") return;
-    const principal = await this.deps.authenticator.forRequest(request);
-    if (rule.access === "user") return;
-    if (rule.access === "installationAdmin") {
-      if (!principal.isSuperadmin) throw forbidden("installation admin required");
+    // The request's database context (db/context.ts): until here it sees no tenant's rows at all.
+    if (rule.access === "public") {
+      setRequestScope({ kind: "system", reason: "public route: it authenticates its own caller by a secret" });
       return;
     }
+    const principal = await this.deps.authenticator.forRequest(request);
+    if (rule.access === "installationAdmin") {
+      if (!principal.isSuperadmin) throw forbidden("installation admin required");
+      setRequestScope({ kind: "system", reason: "installation admin route (tenants, system settings)" });
+      return;
+    }
+    setRequestScope(tenantScope(principal.tenantId));
+    if (rule.access === "user") return;
     if (rule.access === "tenantAdmin") {
       if (!isAdmin(principal)) throw forbidden("tenant admin role required");
       return;
@@ -132,9 +139,14 @@ export class AccessGuard {
   }
 }
 
-/** Elysia plugin: the guard on every route registered after it (and on the app's). */
+/**
+ * Elysia plugin: the guard on every route registered after it (and on the app's), and the request's database
+ * context: none until the guard has decided, then the caller's tenant (system for public and installation routes).
+ */
 export const accessGuard = (guard: AccessGuard) =>
   new Elysia({ name: "access-guard" })
+    // Every request is handled in its own database context, which check() sets.
+    .wrap((handle) => ((...args: unknown[]) => inRequest(() => handle(...args))) as never)
     .onRequest(({ request }) => guard.check(request))
     .onBeforeHandle({ as: "global" }, ({ request, body }) => guard.checkBody(request, body))
     .onAfterHandle({ as: "global" }, ({ request, set }) => guard.recordSuccess(request, set.status));
