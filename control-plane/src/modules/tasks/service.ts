@@ -51,7 +51,8 @@ export class TaskService {
 
   async create(tenantId: string, input: TaskTemplate) {
     await this.assertTemplate(this.db, tenantId, input);
-    const row = await this.insert(this.db, tenantId, input);
+    // The task and its "created" event together: the scheduler must never assign a task whose creation is unrecorded.
+    const row = await this.db.transaction((tx) => this.insert(tx, tenantId, input));
     this.events.publish({ type: "task.transition", tenantId, taskId: row.id, status: "pending" });
     return this.present(row);
   }
