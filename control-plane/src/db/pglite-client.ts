@@ -5,6 +5,7 @@
  * here (`pglite-guard.ts`).
  */
 import type { Results } from "@electric-sql/pglite";
+import { currentSetting } from "./context";
 import { assertSafeParameters } from "./pglite-guard";
 import type { FromWorker, SerializedError, ToWorker } from "./pglite-protocol";
 
@@ -48,13 +49,15 @@ export class PgliteWorkerClient {
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.call({ type: "query", sql, params, rowMode: options?.rowMode, txId }) as Promise<Results<T>>;
+    // Outside a transaction each statement carries the current database context (a transaction has its begin's).
+    const setting = txId === undefined ? currentSetting() : undefined;
+    return this.call({ type: "query", sql, params, rowMode: options?.rowMode, txId, setting }) as Promise<Results<T>>;
   }
 
   /** BEGIN on the worker; `fn`'s statements run inside; COMMIT when it resolves, ROLLBACK when it throws. */
   async transaction<T>(fn: (tx: { query: PgliteWorkerClient["query"] }) => Promise<T>): Promise<T> {
     const txId = this.nextTxId++;
-    await this.call({ type: "begin", txId });
+    await this.call({ type: "begin", txId, setting: currentSetting() });
     const tx = {
       query: <R>(sql: string, params?: unknown[], options?: QueryOptions) => this.query<R>(sql, params, options, txId),
     };

@@ -4,6 +4,7 @@
  * watch / send-command calls. Domain errors are mapped to gRPC status codes here, once.
  */
 import * as grpc from "@grpc/grpc-js";
+import { inRequest, setRequestScope, tenantScope } from "../db/context";
 import { type DomainErrorKind, isDomainError } from "../lib/errors";
 import { parseJsonObject } from "../lib/json-guard";
 import type { ClusterEvents, WatchedEvent } from "../lib/cluster-events";
@@ -200,8 +201,10 @@ function operator(services: Services, cluster: ClusterEvents): grpc.UntypedServi
       };
       call.on("cancelled", stop);
       call.on("close", stop);
-      (async () => {
+      // An operator call's database context is its caller's tenant (db/context.ts), as an HTTP request's.
+      inRequest(async () => {
         const me = await user(call.metadata, call.getPeer());
+        setRequestScope(tenantScope(me.tenantId));
         // A watch opened with a token whose session gets revoked ends at once (API keys are checked on revocation too).
         unsubscribeRevocations = services.events.subscribe(async (event) => {
           if (event.type !== "session.revoked" || event.userId !== me.userId) return;
@@ -218,29 +221,31 @@ function operator(services: Services, cluster: ClusterEvents): grpc.UntypedServi
         const { hostId, taskId } = call.request;
         if (Boolean(hostId) === Boolean(taskId))
           throw statusError(grpc.status.INVALID_ARGUMENT, "give exactly one of host_id or task_id");
-        // Another tenant's host or task is simply not found.
+        // Another tenant's host or task is simply not found; so is a task of a project the caller is no member of.
         if (hostId)
           await services.hosts
             .get(me.tenantId, hostId)
             .catch(() => Promise.reject(statusError(grpc.status.NOT_FOUND, "host not found")));
         if (taskId)
           await services.tasks
-            .get(me.tenantId, taskId)
+            .get(me.tenantId, taskId, services.projectMembers.scopeOf(me))
             .catch(() => Promise.reject(statusError(grpc.status.NOT_FOUND, "task not found")));
         unsubscribe = cluster.subscribe((event) => {
           const out = watchEvent(event, me.tenantId, hostId, taskId);
           if (out && !call.cancelled) call.write(out);
         });
         call.sendMetadata(new grpc.Metadata()); // headers now: the watch is live
-      })().catch((err) => call.emit("error", asStatus(err)));
+      }).catch((err) => call.emit("error", asStatus(err)));
     },
 
     SendCommand(
       call: grpc.ServerUnaryCall<{ hostId: string; kind: string; paramsJson: string; timeoutMs: number }, unknown>,
       done: grpc.sendUnaryData<unknown>,
     ) {
-      (async () => {
+      // An operator call's database context is its caller's tenant (db/context.ts), as an HTTP request's.
+      inRequest(async () => {
         const me = await user(call.metadata, call.getPeer());
+        setRequestScope(tenantScope(me.tenantId));
         const { hostId, kind, paramsJson, timeoutMs } = call.request;
         let params: Record<string, unknown> = {};
         if (paramsJson) {
@@ -262,7 +267,7 @@ function operator(services: Services, cluster: ClusterEvents): grpc.UntypedServi
           ...(timeoutMs ? { timeoutMs } : {}),
         });
         return { commandId: command.id, status: command.status, deliveredLive: live };
-      })().then(
+      }).then(
         (res) => done(null, res),
         (err) => done(asStatus(err) as grpc.ServiceError),
       );

@@ -1,5 +1,5 @@
 /** Projects: a repository, a pipeline of stages and the agent type that runs its `agent` stages. */
-import { and, asc, eq } from "drizzle-orm";
+import { and, asc, eq, inArray } from "drizzle-orm";
 import type { Static } from "elysia";
 import type { Db, Queryable } from "../../db/connect";
 import { projects } from "../../db/schema";
@@ -7,6 +7,7 @@ import { newId } from "../../lib/ids";
 import { publicRow } from "../../lib/rows";
 import { invalid, notFound } from "../../lib/errors";
 import type { ProjectCreateBody, ProjectUpdateBody } from "./model";
+import type { ProjectScope } from "./members";
 import { validatePipeline } from "./pipeline";
 
 export type Project = typeof projects.$inferSelect;
@@ -24,11 +25,12 @@ export class ProjectService {
     return publicRow(row!);
   }
 
-  async list(tenantId: string) {
+  /** The tenant's projects, or those of them in `scope` (a member's). */
+  async list(tenantId: string, scope?: ProjectScope) {
     const rows = await this.db
       .select()
       .from(projects)
-      .where(eq(projects.tenantId, tenantId))
+      .where(and(eq(projects.tenantId, tenantId), scope && inArray(projects.id, scope.projectIds)))
       .orderBy(asc(projects.key));
     return rows.map(publicRow);
   }
