@@ -2,7 +2,9 @@
  * The command hot path's statement budget, counted at the driver (every round trip to the database, BEGIN and COMMIT
  * included) on PGlite and PostgreSQL: in steady state a command costs at most 3 statements from creation to its
  * committed completion (create + notify in one; the agent's two reports, applied in batches). The operator's own
- * credential check of the REST request is reported apart: it is the API's, not the command path's.
+ * credential check of the REST request is reported apart: it is the API's, not the command path's. So is the
+ * tenant setting of Row Level Security that PostgreSQL's tenant-scoped statements carry in the same round trip
+ * (`select set_config(...)` pipelined before the REST request's statement): at most one per created command.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import mqtt from "mqtt";
@@ -16,6 +18,8 @@ import { waitFor } from "../support/wait";
 const backends = await availableBackends();
 const BUDGET = 3;
 const COMMANDS = 20;
+/** The Row Level Security tenant setting pipelined before a tenant-scoped statement (db/connect.ts). */
+const TENANT_SETTING = /^select set_config\(\$1, \$2, \$3\)$/;
 
 /** Background loops far apart, so that only the commands' own statements are counted. */
 const QUIET = {
@@ -59,12 +63,15 @@ describe.each(backends)("command statements on $name", (backend) => {
       stop();
     }
     const operatorAuth = seen.filter((s) => /"api_keys"/.test(s)).length;
+    const tenantSetting = seen.filter((s) => TENANT_SETTING.test(s)).length;
     // Periodic refreshes are no part of any path: the settings reload (every 10 s) and the JSON mirror's cached
     // per-tenant setting (read again when its cache entry expires).
-    const path = seen.filter((s) => !/"api_keys"|"system_settings"|"consumer_settings"/.test(s));
+    const path = seen.filter(
+      (s) => !/"api_keys"|"system_settings"|"consumer_settings"/.test(s) && !TENANT_SETTING.test(s),
+    );
     const byTable: Record<string, number> = {};
     for (const s of path) byTable[tableOf(s)] = (byTable[tableOf(s)] ?? 0) + 1;
-    return { operatorAuth, path, byTable };
+    return { operatorAuth, tenantSetting, path, byTable };
   }
 
   async function create(hostId: string) {
@@ -131,7 +138,7 @@ describe.each(backends)("command statements on $name", (backend) => {
         });
       };
       for (let i = 0; i < 3; i++) await runOne(); // warm-up: caches filled, sequence row created
-      const { operatorAuth, path, byTable } = await counted(async () => {
+      const { operatorAuth, tenantSetting, path, byTable } = await counted(async () => {
         for (let i = 0; i < COMMANDS; i++) await runOne();
       });
       console.log(
@@ -141,6 +148,7 @@ describe.each(backends)("command statements on $name", (backend) => {
       const done = await t.api.get(`/api/v1/commands?hostId=${h.hostId}&status=completed&limit=100`, t.adminKey);
       expect(done.body.items.length).toBe(COMMANDS + 3);
       expect(path.length / COMMANDS).toBeLessThanOrEqual(BUDGET);
+      expect(tenantSetting).toBeLessThanOrEqual(COMMANDS);
 
       // A numbered status report: one statement (the same batched one), applied and receipted.
       const reports = await counted(async () => {
@@ -187,7 +195,7 @@ describe.each(backends)("command statements on $name", (backend) => {
         await session.next((f) => (f.ack?.seq ?? 0) >= through);
       };
       for (let i = 0; i < 3; i++) await runOne();
-      const { operatorAuth, path, byTable } = await counted(async () => {
+      const { operatorAuth, tenantSetting, path, byTable } = await counted(async () => {
         for (let i = 0; i < COMMANDS; i++) await runOne();
       });
       console.log(
@@ -197,6 +205,7 @@ describe.each(backends)("command statements on $name", (backend) => {
       const done = await t.api.get(`/api/v1/commands?hostId=${h.hostId}&status=completed&limit=100`, t.adminKey);
       expect(done.body.items.length).toBe(COMMANDS + 3);
       expect(path.length / COMMANDS).toBeLessThanOrEqual(BUDGET);
+      expect(tenantSetting).toBeLessThanOrEqual(COMMANDS);
     } finally {
       session.close();
     }
