@@ -167,7 +167,7 @@ function Notifications() {
   const unread = data?.unreadCount ?? 0;
   return html`<span>
     <button class="bell" aria-label="notifications" data-testid="bell" onClick=${() => setOpen(!open)}>
-      🔔${unread > 0 && html`<span class="count" data-testid="unread-count">${unread}</span>`}
+      <svg width="18" height="18" viewBox="0 0 24 24" fill="currentColor" aria-hidden="true"><path d="M12 22a2.5 2.5 0 0 0 2.45-2h-4.9A2.5 2.5 0 0 0 12 22zm7-6V11a7 7 0 0 0-5.5-6.84V3a1.5 1.5 0 0 0-3 0v1.16A7 7 0 0 0 5 11v5l-2 2v1h18v-1z"/></svg>${unread > 0 && html`<span class="count" data-testid="unread-count">${unread}</span>`}
     </button>
     ${
       open &&
