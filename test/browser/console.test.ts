@@ -52,7 +52,7 @@ describe.skipIf(!available)("web console in Chromium", () => {
   });
   afterAll(async () => {
     await browser?.close();
-    stopAllAgents();
+    await stopAllAgents();
     await t?.stop();
   });
 
