@@ -145,6 +145,21 @@ describe.skipIf(!available)("web console in Chromium", () => {
     await shot("task");
   });
 
+  test("approves a CLI's device login by its user code", async () => {
+    const started = await t.api.post("/api/auth/device/start", {});
+    expect(started.status).toBe(200);
+    await page.goto(`${t.plane.url}/console#/device?user_code=${started.body.userCode}`);
+    expect(await page.inputValue("[data-testid=user-code]")).toBe(started.body.userCode);
+    await page.click("button:text-is('Approve')");
+    await page.locator("[data-testid=device-approved]").waitFor();
+    await shot("device");
+    // The CLI's next poll gets tokens of the signed-in user.
+    const polled = await t.api.post("/api/auth/device/poll", { deviceCode: started.body.deviceCode });
+    expect(polled.body.status).toBe("authorized");
+    const me = await t.api.get("/api/users/me", polled.body.accessToken);
+    expect(me.body.username ?? me.body.name).toBe(username);
+  });
+
   test("the search box finds the host; the dashboard shows the activity", async () => {
     await page.fill("[data-testid=search]", host.name);
     await page.press("[data-testid=search]", "Enter");
