@@ -157,11 +157,13 @@ export function createServices(db: Db, config: Config, log: Logger) {
   // Tasks awaiting confirmation or finished, machines going offline or online, updates: each user's notifications.
   const notifications = new NotificationService(db, { people, projectMembers, tasks, hosts });
   events.subscribe((event) => notifications.onEvent(event));
+  const metrics = new MetricsService({ hosts, commands, tasks, notifications });
+  events.subscribe((event) => metrics.observe(event));
   return {
     notifications,
     dashboard: new DashboardService({ tasks, hosts, projectMembers, notifications }),
     search: new SearchService({ hosts, tasks, projects, projectMembers }),
-    metrics: new MetricsService({ hosts, commands, tasks, notifications }),
+    metrics,
     agents,
     fleets,
     rollouts: new RolloutService(db, fleets, commands, updates, events),

@@ -198,6 +198,11 @@ describe.each(backends)("operator surfaces on $name", (backend) => {
   });
 
   test("GET /metrics: Prometheus text for installation admins", async () => {
+    // One command round trip observed: created here, then finished.
+    const host = (await t.api.post("/api/v1/hosts", { name: `metrics-${suffix}` }, admin)).body;
+    const command = (await t.api.post("/api/v1/commands", { hostId: host.id, kind: "echo" }, admin)).body;
+    for (const status of ["running", "completed"])
+      expect((await t.api.post(`/api/v1/commands/${command.id}/transition`, { status }, admin)).status).toBe(200);
     const res = await fetch(`${t.plane.url}/metrics`, { headers: { authorization: `Bearer ${admin}` } });
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toStartWith("text/plain; version=0.0.4");
@@ -207,6 +212,9 @@ describe.each(backends)("operator surfaces on $name", (backend) => {
     expect(text).toMatch(/^edge_hosts\{status="offline"\} [1-9]\d*$/m);
     expect(text).toMatch(/^edge_notifications_created_total [1-9]\d*$/m);
     expect(text).toMatch(/^edge_http_responses_total\{method="GET",code="2xx"\} [1-9]\d*$/m);
+    expect(text).toContain("# TYPE edge_command_round_trip_seconds histogram");
+    expect(text).toMatch(/^edge_command_round_trip_seconds_bucket\{le="\+Inf"\} [1-9]\d*$/m);
+    expect(text).toMatch(/^edge_command_round_trip_seconds_count [1-9]\d*$/m);
     expect((await t.api.get("/metrics", viewer)).status).toBe(403);
     expect((await t.api.get("/metrics")).status).toBe(401);
   });

@@ -3,8 +3,14 @@ import type { CommandService } from "../commands/service";
 import type { HostService } from "../hosts/service";
 import type { NotificationService } from "../notifications/service";
 import type { TaskService } from "../tasks/service";
-import { COMMAND_STATUSES, TASK_STATUSES } from "../../lib/lifecycle";
+import { COMMAND_STATUSES, isTerminal, TASK_STATUSES } from "../../lib/lifecycle";
+import type { DomainEvent } from "../../lib/events";
 import { HOST_STATUSES } from "../../db/schema";
+
+/** Upper bounds (seconds) of the command round-trip histogram's buckets. */
+const ROUND_TRIP_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300];
+/** Commands whose creation time is remembered for the round trip, at most (oldest forgotten first). */
+const MAX_TRACKED = 100_000;
 
 const label = (value: string) => value.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n");
 
@@ -22,6 +28,37 @@ export class MetricsService {
     },
   ) {}
 
+  /** Creation times of this replica's unfinished commands (ms). */
+  private readonly createdAt = new Map<string, number>();
+  private readonly roundTrip = { buckets: ROUND_TRIP_BUCKETS.map(() => 0), count: 0, sum: 0 };
+
+  /**
+   * Event bus listener: a command created on this replica and finished (completed, failed) is one observation of
+   * the round trip from creation to its result, as this replica saw it.
+   */
+  observe(event: DomainEvent) {
+    const now = Date.now();
+    if (event.type === "command.created") this.track(event.commandId, now);
+    else if (event.type === "commands.created") for (const c of event.commands) this.track(c.id, now);
+    else if (event.type === "command.transition" && isTerminal(event.status)) {
+      const started = this.createdAt.get(event.commandId);
+      if (started === undefined) return;
+      this.createdAt.delete(event.commandId);
+      if (event.status !== "completed" && event.status !== "failed") return;
+      const seconds = (now - started) / 1000;
+      ROUND_TRIP_BUCKETS.forEach((bound, i) => {
+        if (seconds <= bound) this.roundTrip.buckets[i]!++;
+      });
+      this.roundTrip.count++;
+      this.roundTrip.sum += seconds;
+    }
+  }
+
+  private track(commandId: string, now: number) {
+    if (this.createdAt.size >= MAX_TRACKED) this.createdAt.delete(this.createdAt.keys().next().value!);
+    this.createdAt.set(commandId, now);
+  }
+
   countRequest(method: string, status: number) {
     const key = `${method}|${Math.floor(status / 100)}xx`;
     this.http.set(key, (this.http.get(key) ?? 0) + 1);
@@ -34,8 +71,9 @@ export class MetricsService {
       this.deps.tasks.countByStatus(),
     ]);
     const out: string[] = [];
+    /** One metric family; without `type`, only samples (of a family already declared). */
     const family = (name: string, type: string, help: string, samples: [Record<string, string>, number][]) => {
-      out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
+      if (type) out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
       for (const [labels, value] of samples) {
         const l = Object.entries(labels)
           .map(([k, v]) => `${k}="${label(v)}"`)
@@ -74,6 +112,20 @@ export class MetricsService {
         return [{ method, code }, n];
       }),
     );
+    out.push(
+      "# HELP edge_command_round_trip_seconds Command creation to its result, as this replica saw it.",
+      "# TYPE edge_command_round_trip_seconds histogram",
+    );
+    family("edge_command_round_trip_seconds_bucket", "", "", [
+      ...ROUND_TRIP_BUCKETS.map((bound, i): [Record<string, string>, number] => [
+        { le: String(bound) },
+        this.roundTrip.buckets[i]!,
+      ]),
+      [{ le: "+Inf" }, this.roundTrip.count],
+    ]);
+    // _sum and _count belong to the histogram family (no HELP/TYPE of their own).
+    out.push(`edge_command_round_trip_seconds_sum ${this.roundTrip.sum}`);
+    out.push(`edge_command_round_trip_seconds_count ${this.roundTrip.count}`);
     const memory = process.memoryUsage();
     family("process_resident_memory_bytes", "gauge", "Resident memory size in bytes.", [[{}, memory.rss]]);
     family("process_heap_used_bytes", "gauge", "JavaScript heap in use, in bytes.", [[{}, memory.heapUsed]]);
