@@ -160,6 +160,15 @@ describe.skipIf(!available)("web console in Chromium", () => {
     expect(me.body.username ?? me.body.name).toBe(username);
   });
 
+  test("the fleets page lists the tenant's fleets", async () => {
+    const name = `arms-${crypto.randomUUID().slice(0, 6)}`;
+    const fleet = await t.api.post("/api/v1/fleets", { name, selector: { matchLabels: { role: "arm" } } }, t.adminKey);
+    expect(fleet.status).toBe(201);
+    await page.click("nav >> text=Fleets");
+    await page.locator("td", { hasText: name }).waitFor();
+    expect(await page.locator("tr", { hasText: name }).textContent()).toContain('"role":"arm"');
+  });
+
   test("the search box finds the host; the dashboard shows the activity", async () => {
     await page.fill("[data-testid=search]", host.name);
     await page.press("[data-testid=search]", "Enter");
