@@ -401,7 +401,7 @@ function Task({ id }) {
       pending &&
       html`<div class="confirm" data-testid="confirm">
       <strong>Stage ${pending.stageName} awaits confirmation</strong>
-      <p>${pending.prompt}</p>
+      <p data-testid="confirm-prompt">${fillTemplate(pending.prompt ?? "", pending.stages ?? {}, t?.prompt ?? "")}</p>
       ${
         pending.options
           ? pending.options.map(
@@ -420,6 +420,12 @@ function Task({ id }) {
       ${(events.data?.items ?? []).map((e) => html`<tr><td>${when(e.createdAt)}</td><td>${e.type}</td><td>${e.message}</td></tr>`)}
     </tbody></table>`;
 }
+
+/** A confirm stage's prompt with its `{{stages.<name>.result}}` and `{{task.prompt}}` filled in, as the pipeline does. */
+const fillTemplate = (text, stages, prompt) =>
+  text.replace(/\{\{\s*(stages\.([\w-]+)\.result|task\.prompt)\s*\}\}/g, (whole, _expr, stage) =>
+    stage === undefined ? prompt : (stages[stage] ?? whole),
+  );
 
 function Fleets() {
   const fleets = usePoll(() => api("GET", "/api/v1/fleets"), []);

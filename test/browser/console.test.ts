@@ -126,6 +126,7 @@ describe.skipIf(!available)("web console in Chromium", () => {
     await page.click("button:text-is('New task')");
     await page.locator("[data-testid=confirm]", { hasText: "Stage approve awaits confirmation" }).waitFor();
     await page.locator("[data-testid=task-status]", { hasText: "suspended" }).waitFor();
+    expect(await page.textContent("[data-testid=confirm-prompt]")).toBe("Ship building release 42?");
 
     // The bell counts it; the panel lists it.
     await page.locator("[data-testid=unread-count]").waitFor();
