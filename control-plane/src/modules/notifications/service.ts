@@ -49,6 +49,9 @@ export interface NotificationDeps {
 
 type NoticeListener = (notice: Notice, recipients: string[]) => void | Promise<void>;
 
+/** How long a looked-up audience (users of a tenant, members of a project) is reused. */
+const AUDIENCE_TTL_MS = 2_000;
+
 const clip = (text: string, max = 80) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
 
 export class NotificationService {
@@ -60,6 +63,23 @@ export class NotificationService {
     private readonly db: Db,
     private readonly deps: NotificationDeps,
   ) {}
+
+  /**
+   * Audiences looked up within the last AUDIENCE_TTL_MS are reused: a burst of events (a thousand tasks finishing)
+   * asks once for the tenant's users and each project's members, not once per event.
+   */
+  private readonly audiences = new Map<string, { at: number; value: Promise<unknown> }>();
+
+  private cached<T>(key: string, load: () => Promise<T>): Promise<T> {
+    const now = Date.now();
+    const hit = this.audiences.get(key);
+    if (hit && now - hit.at < AUDIENCE_TTL_MS) return hit.value as Promise<T>;
+    if (this.audiences.size > 10_000) this.audiences.clear();
+    const value = load();
+    this.audiences.set(key, { at: now, value });
+    value.catch(() => this.audiences.delete(key));
+    return value;
+  }
 
   /** Called with every delivered notice and its recipients (e.g. chat bots); returns the unsubscribe. */
   subscribe(listener: NoticeListener): () => void {
@@ -139,10 +159,13 @@ export class NotificationService {
 
   /** The users a notice goes to (active users only). */
   async recipients(notice: Notice): Promise<string[]> {
-    const members = await this.deps.people.activeMembers(notice.tenantId);
+    const members = await this.cached(`tenant:${notice.tenantId}`, () =>
+      this.deps.people.activeMembers(notice.tenantId),
+    );
     if (notice.audience.scope === "tenant") return members.map((m) => m.id);
+    const projectId = notice.audience.projectId;
     const onProject = new Set(
-      notice.audience.projectId ? await this.deps.projectMembers.memberIds(notice.audience.projectId) : [],
+      projectId ? await this.cached(`project:${projectId}`, () => this.deps.projectMembers.memberIds(projectId)) : [],
     );
     return members.filter((m) => m.role === "admin" || m.isSuperadmin || onProject.has(m.id)).map((m) => m.id);
   }
