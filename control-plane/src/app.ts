@@ -39,6 +39,20 @@ import { createServices, type Services } from "./services";
 import { fleetsController } from "./modules/fleets";
 import { rolloutsController } from "./modules/rollouts";
 import { RolloutDriver } from "./modules/rollouts/driver";
+import { notificationsController } from "./modules/notifications";
+import { dashboardController } from "./modules/dashboard";
+import { searchController } from "./modules/search";
+import { metricsController } from "./modules/metrics";
+import { consoleController } from "./modules/console";
+
+/** The operators' surfaces beyond the resources: notifications, dashboard, search, metrics and the web console. */
+const operatorToolsController = (services: Services): Elysia =>
+  new Elysia()
+    .use(notificationsController(services))
+    .use(dashboardController(services))
+    .use(searchController(services))
+    .use(metricsController(services))
+    .use(consoleController()) as unknown as Elysia;
 
 export function createHttpApp(services: Services) {
   // normalize: false — Elysia's default normalisation rewrites wrong-typed values before validating them
@@ -52,6 +66,9 @@ export function createHttpApp(services: Services) {
       // Before the request guard reads the body: who may call a route is settled first (modules/access).
       .use(accessGuard(new AccessGuard(services, () => app.routes)))
       .use(requestGuard(services.config, () => app.routes))
+      .onAfterResponse({ as: "global" }, ({ request, set }) =>
+        services.metrics.countRequest(request.method, typeof set.status === "number" ? set.status : 200),
+      )
       .use(
         openapi({
           path: "/openapi",
@@ -99,6 +116,7 @@ export function createHttpApp(services: Services) {
       .use(consumersController(services))
       .use(fleetsController(services))
       .use(rolloutsController(services))
+      .use(operatorToolsController(services))
   );
 }
 

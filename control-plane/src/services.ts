@@ -41,6 +41,10 @@ import { FleetService } from "./modules/fleets/service";
 import { RolloutService } from "./modules/rollouts/service";
 import { RUNTIME_ACCESS_PREFIX, RUNTIME_REFRESH_PREFIX } from "./modules/runtime/principal";
 import { AgentService } from "./modules/agents/service";
+import { NotificationService } from "./modules/notifications/service";
+import { DashboardService } from "./modules/dashboard/service";
+import { SearchService } from "./modules/search/service";
+import { MetricsService } from "./modules/metrics/service";
 
 export function createServices(db: Db, config: Config, log: Logger) {
   const events = new EventBus((err) => log.error("event listener failed", err));
@@ -151,7 +155,17 @@ export function createServices(db: Db, config: Config, log: Logger) {
     runtimeForward: { timeoutMs: config.runtimeForwardTimeoutMs, idleTimeoutMs: config.runtimeForwardIdleMs },
   });
   const fleets = new FleetService(db, commands);
+  const projectMembers = new ProjectMemberService(db, projects, people, audit);
+  // Tasks awaiting confirmation or finished, machines going offline or online, updates: each user's notifications.
+  const notifications = new NotificationService(db, { people, projectMembers, tasks, hosts });
+  events.subscribe((event) => notifications.onEvent(event));
+  const metrics = new MetricsService({ hosts, commands, tasks, notifications });
+  events.subscribe((event) => metrics.observe(event));
   return {
+    notifications,
+    dashboard: new DashboardService({ tasks, hosts, projectMembers, notifications }),
+    search: new SearchService({ hosts, tasks, projects, projectMembers }),
+    metrics,
     agents,
     fleets,
     rollouts: new RolloutService(db, fleets, commands, updates, events),
@@ -172,7 +186,7 @@ export function createServices(db: Db, config: Config, log: Logger) {
     signingKeys,
     people,
     settings: new SettingsService(db, audit, config),
-    projectMembers: new ProjectMemberService(db, projects, people, audit),
+    projectMembers,
     login: new LoginService(db, people, userTokens, audit, loginFailures),
     authenticator: new Authenticator(people, apiKeys, userTokens, external),
     device: new DeviceLoginService(db, userTokens, config),

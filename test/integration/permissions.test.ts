@@ -175,7 +175,12 @@ describe.each(backends)("permissions on $name", (backend) => {
       return fixture!;
     });
     // Required query parameters.
-    return { url: path.endsWith("/members") ? `${url}?developerId=${ids.outsider}` : url, hasResource };
+    const query = path.endsWith("/members")
+      ? `?developerId=${ids.outsider}`
+      : path === "/api/web/search"
+        ? "?q=fw"
+        : "";
+    return { url: `${url}${query}`, hasResource };
   }
 
   /** A body the route's schema accepts (so answers are about access, not validation); tasks name project "fw". */
@@ -199,6 +204,10 @@ describe.each(backends)("permissions on $name", (backend) => {
       "GET /.well-known/jwks.json",
       // The forwarded runtime API passes the agent's answers through (agent-runtime-forwarding.test.ts checks it).
       ...["GET", "POST", "PUT", "PATCH", "DELETE"].map((m) => `${m} /api/v1/hosts/:id/runtime/*`),
+      // The web console's static files.
+      "GET /",
+      "GET /console",
+      "GET /console/*",
     ]);
     expect(Object.keys(PERMISSIONS).filter((key) => !documented.has(key) && !hidden.has(key))).toEqual([]);
   });

@@ -45,6 +45,12 @@ export const PERMISSIONS: Record<string, AuditedRule> = {
   "GET /openapi/json": PUBLIC,
   "GET /auth/device": PUBLIC,
   "GET /.well-known/jwks.json": PUBLIC,
+  // The web console's static files (it signs in through the API like any client).
+  "GET /": PUBLIC,
+  "GET /console": PUBLIC,
+  "GET /console/*": PUBLIC,
+  /** Prometheus text, installation-wide figures. */
+  "GET /metrics": INSTALLATION,
   "POST /api/auth/login": PUBLIC,
   "POST /api/auth/refresh": PUBLIC,
   "POST /api/auth/logout": PUBLIC,
@@ -82,6 +88,14 @@ export const PERMISSIONS: Record<string, AuditedRule> = {
   "POST /api/web/profile/tokens": USER,
   "POST /api/web/profile/tokens/:id/revoke": USER,
   /** Creates a key of one's own; listing and revoking the tenant's keys is for admins. */
+  "GET /api/web/notifications": USER,
+  "POST /api/web/notifications/:id/read": USER,
+  "POST /api/web/notifications/read-all": USER,
+  "GET /api/web/dashboard/stats": USER,
+  "GET /api/web/dashboard/recent-tasks": USER,
+  "GET /api/web/dashboard/recent-activity": USER,
+  /** Results are limited to what the caller may see (tasks and projects by project role). */
+  "GET /api/web/search": USER,
   "POST /api/v1/auth-keys": USER,
   "GET /api/v1/auth-keys": ADMIN,
   "DELETE /api/v1/auth-keys/:id": ADMIN,

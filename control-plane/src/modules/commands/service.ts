@@ -133,6 +133,15 @@ export class CommandService {
    * Creates a command once per `Idempotency-Key` (per tenant, for IDEMPOTENCY_KEY_TTL_MS): the same key with the same
    * body gives the command created first (`replayed`); with another body it is refused (422).
    */
+  /** Command counts by status across the installation (metrics). */
+  async countByStatus(): Promise<Record<string, number>> {
+    const rows = await this.db
+      .select({ status: commands.status, n: sql<number>`count(*)::int` })
+      .from(commands)
+      .groupBy(commands.status);
+    return Object.fromEntries(rows.map((r) => [r.status, r.n]));
+  }
+
   async createOnce(tenantId: string, key: string, input: Static<typeof CommandCreateBody>) {
     const requestSha256 = createHash("sha256").update(canonicalJson(input)).digest("hex");
     await this.db.delete(idempotencyKeys).where(lt(idempotencyKeys.expiresAt, new Date()));

@@ -1,5 +1,6 @@
 /** Hosts: registered edge workers (robots or compute nodes). */
-import { and, asc, desc, eq, inArray, ne, sql, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, ilike, inArray, isNull, ne, or, sql, type SQL } from "drizzle-orm";
+import { containsPattern, matchRank } from "../../lib/text-match";
 import type { Static } from "elysia";
 import type { Db, Queryable } from "../../db/connect";
 import { hosts, type HOST_STATUSES, telemetryPoints } from "../../db/schema";
@@ -82,6 +83,35 @@ export class HostService {
       .from(hosts)
       .where(and(eq(hosts.tenantId, tenantId), inArray(hosts.id, ids), ne(hosts.status, "offline")));
     return new Set(rows.map((r) => r.id));
+  }
+
+  /** Hosts whose name (or id) matches `text`, best first (global search). */
+  async search(tenantId: string, text: string, limit: number) {
+    const rank = sql<number>`greatest(${matchRank(hosts.name, text)}, ${matchRank(hosts.id, text)})`;
+    const rows = await this.db
+      .select({ id: hosts.id, name: hosts.name, status: hosts.status, labels: hosts.labels, rank })
+      .from(hosts)
+      .where(
+        and(
+          eq(hosts.tenantId, tenantId),
+          or(ilike(hosts.name, containsPattern(text)), ilike(hosts.id, containsPattern(text))),
+        ),
+      )
+      .orderBy(desc(rank), asc(hosts.name))
+      .limit(limit);
+    return rows;
+  }
+
+  /** Host counts by status: one tenant's, or (no tenant) the installation's (metrics). */
+  async countByStatus(tenantId?: string): Promise<Record<string, number>> {
+    const rows = await this.db
+      .select({ status: hosts.status, n: sql<number>`count(*)::int` })
+      .from(hosts)
+      .where(
+        tenantId ? and(eq(hosts.tenantId, tenantId), isNull(hosts.decommissionedAt)) : isNull(hosts.decommissionedAt),
+      )
+      .groupBy(hosts.status);
+    return Object.fromEntries(rows.map((r) => [r.status, r.n]));
   }
 
   /** The host's status, or undefined if the tenant has no such host. */

@@ -64,6 +64,24 @@ export class ProjectMemberService {
     return row?.role;
   }
 
+  /** Ids of a project's members (notification audiences). */
+  async memberIds(projectId: string): Promise<string[]> {
+    const rows = await this.db
+      .select({ userId: projectMembers.userId })
+      .from(projectMembers)
+      .where(eq(projectMembers.projectId, projectId));
+    return rows.map((r) => r.userId);
+  }
+
+  /** Ids of the projects a user holds any role on (what a non-admin may see in search). */
+  async projectIdsOf(tenantId: string, userId: string): Promise<string[]> {
+    const rows = await this.db
+      .select({ projectId: projectMembers.projectId })
+      .from(projectMembers)
+      .where(and(eq(projectMembers.tenantId, tenantId), eq(projectMembers.userId, userId)));
+    return rows.map((r) => r.projectId);
+  }
+
   async list(tenantId: string, projectKey: string) {
     const project = await this.projects.find(this.db, tenantId, projectKey);
     return this.db

@@ -1,5 +1,6 @@
 /** Tasks: agent work items (a prompt with a configuration), with the shared lifecycle. */
-import { and, asc, desc, eq, ilike, inArray, sql, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, ilike, inArray, or, sql, type SQL } from "drizzle-orm";
+import { containsPattern, matchRank } from "../../lib/text-match";
 import type { Static } from "elysia";
 import type { Db, Queryable } from "../../db/connect";
 import { projects, taskEvents, taskLogs, taskStageRuns, tasks, type TaskTemplate } from "../../db/schema";
@@ -165,6 +166,55 @@ export class TaskService {
         .where(and(...where)),
     ]);
     return { items: await Promise.all(rows.map((r) => this.present(r))), total: count?.n ?? 0 };
+  }
+
+  /**
+   * Tasks whose description (prompt) or id matches `text`, best first, then newest. `visible` = the project ids
+   * whose tasks the caller may see (undefined: every task of the tenant; tasks without a project need that).
+   */
+  async search(tenantId: string, text: string, limit: number, visible?: string[]) {
+    if (visible && visible.length === 0) return [];
+    const rank = sql<number>`greatest(${matchRank(tasks.prompt, text)}, ${matchRank(tasks.id, text)})`;
+    return this.db
+      .select({
+        id: tasks.id,
+        prompt: tasks.prompt,
+        status: tasks.status,
+        projectId: tasks.projectId,
+        createdAt: tasks.createdAt,
+        rank,
+      })
+      .from(tasks)
+      .where(
+        and(
+          eq(tasks.tenantId, tenantId),
+          or(ilike(tasks.prompt, containsPattern(text)), ilike(tasks.id, containsPattern(text))),
+          visible ? inArray(tasks.projectId, visible) : undefined,
+        ),
+      )
+      .orderBy(desc(rank), desc(tasks.createdAt))
+      .limit(limit);
+  }
+
+  /** The newest tasks (dashboard), of the projects in `visible` (undefined: all of the tenant's). */
+  async recent(tenantId: string, limit: number, visible?: string[]) {
+    if (visible && visible.length === 0) return [];
+    const rows = await this.db
+      .select()
+      .from(tasks)
+      .where(and(eq(tasks.tenantId, tenantId), visible ? inArray(tasks.projectId, visible) : undefined))
+      .orderBy(desc(tasks.createdAt), desc(tasks.id))
+      .limit(limit);
+    return Promise.all(rows.map((r) => this.present(r)));
+  }
+
+  /** Task counts by status across the installation (metrics). */
+  async countByStatus(): Promise<Record<string, number>> {
+    const rows = await this.db
+      .select({ status: tasks.status, n: sql<number>`count(*)::int` })
+      .from(tasks)
+      .groupBy(tasks.status);
+    return Object.fromEntries(rows.map((r) => [r.status, r.n]));
   }
 
   async getDetailed(tenantId: string, id: string) {
