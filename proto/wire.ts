@@ -42,6 +42,8 @@ export type SafetyPolicyMessage = Decoded<edge.v1.SafetyPolicy>;
 export type PolicySet = Decoded<edge.v1.PolicySet>;
 export type EmergencyStop = Decoded<edge.v1.EmergencyStop>;
 export type AgentSafetyState = Decoded<edge.v1.AgentSafetyState>;
+export type RuntimeRequest = Decoded<edge.v1.RuntimeRequest>;
+export type RuntimeResponse = Decoded<edge.v1.RuntimeResponse>;
 /** Delivery numbering of an agent → control plane message (see edge.proto); both 0 when absent. */
 export type AgentSequenced = Pick<CommandUpdate, "agentSeq" | "agentSeqFloor">;
 
@@ -92,6 +94,8 @@ export const codecs = {
   receipt: codecOf<edge.v1.Receipt.$Properties, edge.v1.Receipt>(v1.Receipt),
   emergencyStop: codecOf<edge.v1.EmergencyStop.$Properties, edge.v1.EmergencyStop>(v1.EmergencyStop),
   safetyState: codecOf<edge.v1.AgentSafetyState.$Properties, edge.v1.AgentSafetyState>(v1.AgentSafetyState),
+  runtimeRequest: codecOf<edge.v1.RuntimeRequest.$Properties, edge.v1.RuntimeRequest>(v1.RuntimeRequest),
+  runtimeResponse: codecOf<edge.v1.RuntimeResponse.$Properties, edge.v1.RuntimeResponse>(v1.RuntimeResponse),
 };
 
 /** Field numbers of agent_seq_floor / agent_seq in CommandUpdate, AgentStatus and TelemetryBatch. */
@@ -126,11 +130,22 @@ export type Channel =
   | "telemetry"
   | "presence"
   | "safety"
-  | "policies";
+  | "policies"
+  /** Workspace runtime API requests forwarded by the control plane, and their answers (RuntimeRequest/Response). */
+  | "runtime-req"
+  | "runtime-res";
 
 /** Channels an agent publishes on; the rest it only receives. */
-export const AGENT_PUBLISHES: readonly Channel[] = ["ack", "log", "status", "telemetry", "presence", "safety"];
-export const AGENT_RECEIVES: readonly Channel[] = ["cmd", "cancel", "estop", "receipt", "policies"];
+export const AGENT_PUBLISHES: readonly Channel[] = [
+  "ack",
+  "log",
+  "status",
+  "telemetry",
+  "presence",
+  "safety",
+  "runtime-res",
+];
+export const AGENT_RECEIVES: readonly Channel[] = ["cmd", "cancel", "estop", "receipt", "policies", "runtime-req"];
 
 export const topic = (tenantId: string, hostId: string, channel: Channel) => `edge/${tenantId}/${hostId}/${channel}`;
 /** Subscription filter for one channel of every host. */

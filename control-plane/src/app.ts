@@ -16,6 +16,7 @@ import { projectMembersController } from "./modules/projects/members";
 import { commandsController } from "./modules/commands";
 import { environmentsController } from "./modules/environments";
 import { hostsController } from "./modules/hosts";
+import { hostRuntimeController } from "./modules/host-runtime";
 import { safetyPoliciesController } from "./modules/safety-policies";
 import { tasksController, webTasksController } from "./modules/tasks";
 import { adminProjectsController, webProjectsController } from "./modules/projects";
@@ -38,6 +39,20 @@ import { createServices, type Services } from "./services";
 import { fleetsController } from "./modules/fleets";
 import { rolloutsController } from "./modules/rollouts";
 import { RolloutDriver } from "./modules/rollouts/driver";
+import { notificationsController } from "./modules/notifications";
+import { dashboardController } from "./modules/dashboard";
+import { searchController } from "./modules/search";
+import { metricsController } from "./modules/metrics";
+import { consoleController } from "./modules/console";
+
+/** The operators' surfaces beyond the resources: notifications, dashboard, search, metrics and the web console. */
+const operatorToolsController = (services: Services): Elysia =>
+  new Elysia()
+    .use(notificationsController(services))
+    .use(dashboardController(services))
+    .use(searchController(services))
+    .use(metricsController(services))
+    .use(consoleController()) as unknown as Elysia;
 
 export function createHttpApp(services: Services) {
   // normalize: false — Elysia's default normalisation rewrites wrong-typed values before validating them
@@ -51,6 +66,9 @@ export function createHttpApp(services: Services) {
       // Before the request guard reads the body: who may call a route is settled first (modules/access).
       .use(accessGuard(new AccessGuard(services, () => app.routes)))
       .use(requestGuard(services.config, () => app.routes))
+      .onAfterResponse({ as: "global" }, ({ request, set }) =>
+        services.metrics.countRequest(request.method, typeof set.status === "number" ? set.status : 200),
+      )
       .use(
         openapi({
           path: "/openapi",
@@ -75,6 +93,7 @@ export function createHttpApp(services: Services) {
       .use(telemetrySettingsController(services))
       .use(environmentsController(services))
       .use(hostsController(services))
+      .use(hostRuntimeController(services))
       .use(safetyPoliciesController(services))
       .use(commandsController(services))
       .use(tasksController(services))
@@ -97,6 +116,7 @@ export function createHttpApp(services: Services) {
       .use(consumersController(services))
       .use(fleetsController(services))
       .use(rolloutsController(services))
+      .use(operatorToolsController(services))
   );
 }
 
@@ -122,6 +142,7 @@ export async function startControlPlane(overrides: Partial<Config> = {}): Promis
   await services.signingKeys.load();
   services.settings.startReloading((err) => log.error("settings reload failed", err));
   const boot = await services.tenants.bootstrap(config.adminKey);
+  await services.runtime.listen(database);
   const transport = await startTransport(config, services, database);
   // No Bun `maxRequestBodySize` below its default: Bun would answer a plain-text 413 before the request guard
   // could answer `{error}`; the guard refuses by Content-Length before reading and bounds chunked bodies itself.
@@ -179,6 +200,7 @@ export async function startControlPlane(overrides: Partial<Config> = {}): Promis
       await app.stop(true);
       services.hosts.telemetryWriter.close(); // refuses new batches (agents resend them); accepted ones are written
       await transport.stop();
+      await services.runtime.stop();
       await database.close();
     },
   };

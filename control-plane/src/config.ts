@@ -63,6 +63,10 @@ export interface Config {
   maxBodyBytes: number;
   /** Deepest JSON nesting accepted in a request body or an agent's JSON payload. */
   maxJsonDepth: number;
+  /** Forwarded runtime API requests (/api/v1/hosts/:id/runtime/...): the agent's first answer within this (504). */
+  runtimeForwardTimeoutMs: number;
+  /** ...and a streamed answer may stay silent this long between parts. */
+  runtimeForwardIdleMs: number;
   /** Rate limits (per process): window, failed authentications per client address, failed attempts per credential. */
   rateLimitWindowSeconds: number;
   rateLimitAuthFailures: number;
@@ -157,6 +161,8 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     telemetryRetentionSweepMs: int(env, "TELEMETRY_RETENTION_SWEEP_MS", 60_000),
     commandDeadlineGraceMs: int(env, "COMMAND_DEADLINE_GRACE_MS", 5000),
     policyLagSeconds: int(env, "POLICY_LAG_SECONDS", 60, 1),
+    runtimeForwardTimeoutMs: int(env, "RUNTIME_FORWARD_TIMEOUT_MS", 30_000, 1),
+    runtimeForwardIdleMs: int(env, "RUNTIME_FORWARD_IDLE_MS", 600_000, 1),
     taskSchedulerTickMs: int(env, "TASK_SCHEDULER_TICK_MS", 1000, 10),
     rolloutTickMs: int(env, "ROLLOUT_TICK_MS", 1000, 10),
     workerLossGraceMs: int(env, "WORKER_LOSS_GRACE_MS", 60_000, 0),

@@ -41,6 +41,10 @@ import { FleetService } from "./modules/fleets/service";
 import { RolloutService } from "./modules/rollouts/service";
 import { RUNTIME_ACCESS_PREFIX, RUNTIME_REFRESH_PREFIX } from "./modules/runtime/principal";
 import { AgentService } from "./modules/agents/service";
+import { NotificationService } from "./modules/notifications/service";
+import { DashboardService } from "./modules/dashboard/service";
+import { SearchService } from "./modules/search/service";
+import { MetricsService } from "./modules/metrics/service";
 
 export function createServices(db: Db, config: Config, log: Logger) {
   const events = new EventBus((err) => log.error("event listener failed", err));
@@ -85,7 +89,7 @@ export function createServices(db: Db, config: Config, log: Logger) {
   const environments = new EnvironmentService(db, policies, events);
   const hosts = new HostService(db, environments, events);
   const safety = new SafetyService(db, events, audit);
-  const commands = new CommandService(db, events, safety);
+  const commands = new CommandService(db, events, hosts, safety);
   const projects = new ProjectService(db);
   const execution = new TaskExecution(db, commands, events);
   // A stage's command moved: its task follows (replayed by the scheduler's reconcile if this replica stops first).
@@ -144,12 +148,24 @@ export function createServices(db: Db, config: Config, log: Logger) {
     runtime,
     safety,
     execution,
+    triggers,
     events,
     log,
     limits: { maxBytes: config.maxBodyBytes, maxDepth: config.maxJsonDepth },
+    runtimeForward: { timeoutMs: config.runtimeForwardTimeoutMs, idleTimeoutMs: config.runtimeForwardIdleMs },
   });
   const fleets = new FleetService(db, commands, tasks);
+  const projectMembers = new ProjectMemberService(db, projects, people, audit);
+  // Tasks awaiting confirmation or finished, machines going offline or online, updates: each user's notifications.
+  const notifications = new NotificationService(db, { people, projectMembers, tasks, hosts });
+  events.subscribe((event) => notifications.onEvent(event));
+  const metrics = new MetricsService({ hosts, commands, tasks, notifications });
+  events.subscribe((event) => metrics.observe(event));
   return {
+    notifications,
+    dashboard: new DashboardService({ tasks, hosts, projectMembers, notifications }),
+    search: new SearchService({ hosts, tasks, projects, projectMembers }),
+    metrics,
     agents,
     fleets,
     rollouts: new RolloutService(db, fleets, commands, updates, events, policies, environments, safety),
@@ -170,7 +186,7 @@ export function createServices(db: Db, config: Config, log: Logger) {
     signingKeys,
     people,
     settings: new SettingsService(db, audit, config),
-    projectMembers: new ProjectMemberService(db, projects, people, audit),
+    projectMembers,
     login: new LoginService(db, people, userTokens, audit, loginFailures),
     authenticator: new Authenticator(people, apiKeys, userTokens, external),
     device: new DeviceLoginService(db, userTokens, config),

@@ -45,6 +45,12 @@ export interface AgentConfig {
   agentTypes: Record<string, string>;
   /** Labels reported when enrolling (stored on the host; labels an operator set win). */
   labels: Record<string, string>;
+  /** Local runtime API address; undefined = not served (the runtime still answers the control plane). */
+  runtimeApi?: { host: string; port: number };
+  /** Workspace templates: `<templatesDir>/<name>/` (default <stateDir>/templates). */
+  templatesDir: string;
+  /** Range app ports are assigned from. */
+  appPortRange: { from: number; to: number };
 }
 
 export class ConfigError extends Error {
@@ -205,6 +211,28 @@ const OPTIONS: readonly Option[] = [
     repeatable: true,
   },
   {
+    key: "runtimeApi",
+    flag: "--runtime-api",
+    env: "EDGE_RUNTIME_API",
+    arg: "<[host:]port>",
+    help: "serve the workspace runtime API on this address (host default 127.0.0.1; port 0 = any free port, printed); bearer token in <state-dir>/runtime-api.token; unset = not served",
+  },
+  {
+    key: "templatesDir",
+    flag: "--templates-dir",
+    env: "EDGE_TEMPLATES_DIR",
+    arg: "<dir>",
+    help: "workspace templates, one directory per template (default <state-dir>/templates)",
+  },
+  {
+    key: "appPortRange",
+    flag: "--app-port-range",
+    env: "EDGE_APP_PORT_RANGE",
+    arg: "<from-to>",
+    help: "range dynamic app ports are assigned from",
+    default: "20000-29999",
+  },
+  {
     key: "logLevel",
     flag: "--log-level",
     env: "EDGE_LOG_LEVEL",
@@ -312,6 +340,9 @@ function validate(raw: Raw): AgentConfig {
     installDir: raw.installDir?.trim() ? raw.installDir : join(required(raw, "stateDir"), "install"),
     agentTypes: agentTypes(raw),
     labels: labels(raw),
+    runtimeApi: raw.runtimeApi === undefined ? undefined : runtimeApi(raw),
+    templatesDir: raw.templatesDir?.trim() ? raw.templatesDir : join(required(raw, "stateDir"), "templates"),
+    appPortRange: portRange(raw),
   };
   if (config.reconnectMaxMs < config.reconnectMinMs) {
     throw new ConfigError(
@@ -425,6 +456,24 @@ function agentTypes(raw: Raw): Record<string, string> {
   } catch (error) {
     throw new ConfigError(`${describe("agentTypes")}: ${(error as Error).message}`);
   }
+}
+
+function runtimeApi(raw: Raw): { host: string; port: number } {
+  const value = required(raw, "runtimeApi").trim();
+  const match = /^(?:(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):)?(\d{1,5})$/.exec(value);
+  const port = Number(match?.[2]);
+  if (!match || port > 65_535) throw new ConfigError(`${describe("runtimeApi")} must be [host:]port, got "${value}"`);
+  return { host: (match[1] ?? "127.0.0.1").replace(/^\[|\]$/g, ""), port };
+}
+
+function portRange(raw: Raw): { from: number; to: number } {
+  const value = required(raw, "appPortRange");
+  const match = /^(\d{1,5})-(\d{1,5})$/.exec(value.trim());
+  const from = Number(match?.[1]);
+  const to = Number(match?.[2]);
+  if (!match || from < 1 || to > 65_535 || from > to)
+    throw new ConfigError(`${describe("appPortRange")} must be from-to within 1-65535, got "${value}"`);
+  return { from, to };
 }
 
 function logLevel(raw: Raw): LogLevel {

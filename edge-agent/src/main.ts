@@ -143,6 +143,12 @@ async function run(config: AgentConfig, db: Database, log: Logger): Promise<Exit
       log,
       update,
       estopFile,
+      runtime: {
+        stateDir: config.stateDir,
+        templatesDir: config.templatesDir,
+        portRange: config.appPortRange,
+        api: config.runtimeApi,
+      },
     });
   } catch (error) {
     console.error(`edge-agent: ${errorMessage(error)}`);
@@ -151,6 +157,7 @@ async function run(config: AgentConfig, db: Database, log: Logger): Promise<Exit
   // Printed whatever the log level: scripts on the host need to find an ephemeral port.
   if (agent.telemetryPort !== undefined)
     console.log(`telemetry endpoint: http://127.0.0.1:${agent.telemetryPort}/telemetry`);
+  if (agent.runtimeApiUrl !== undefined) console.log(`runtime api: ${agent.runtimeApiUrl}`);
   return agent.exited;
 }
 

@@ -1470,6 +1470,238 @@ export namespace edge {
         }
 
         /**
+         * Properties of a RuntimeRequest.
+         * @deprecated Use edge.v1.RuntimeRequest.$Properties instead.
+         */
+        interface IRuntimeRequest extends edge.v1.RuntimeRequest.$Properties {
+        }
+
+        /** Represents a RuntimeRequest. */
+        class RuntimeRequest {
+
+            /**
+             * Constructs a new RuntimeRequest.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: edge.v1.RuntimeRequest.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** RuntimeRequest id. */
+            id: string;
+
+            /** RuntimeRequest method. */
+            method: string;
+
+            /** RuntimeRequest path. */
+            path: string;
+
+            /** RuntimeRequest body. */
+            body: Uint8Array;
+
+            /** RuntimeRequest contentType. */
+            contentType: string;
+
+            /** RuntimeRequest deadlineMs. */
+            deadlineMs: (number|Long);
+
+            /**
+             * Creates a new RuntimeRequest instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns RuntimeRequest instance
+             */
+            static create(properties: edge.v1.RuntimeRequest.$Shape): edge.v1.RuntimeRequest & edge.v1.RuntimeRequest.$Shape;
+            static create(properties?: edge.v1.RuntimeRequest.$Properties): edge.v1.RuntimeRequest;
+
+            /**
+             * Encodes the specified RuntimeRequest message. Does not implicitly {@link edge.v1.RuntimeRequest.verify|verify} messages.
+             * @param message RuntimeRequest message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: edge.v1.RuntimeRequest.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a RuntimeRequest message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {edge.v1.RuntimeRequest & edge.v1.RuntimeRequest.$Shape} RuntimeRequest
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): edge.v1.RuntimeRequest & edge.v1.RuntimeRequest.$Shape;
+
+            /**
+             * Creates a RuntimeRequest message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns RuntimeRequest
+             */
+            static fromObject(object: { [k: string]: any }): edge.v1.RuntimeRequest;
+
+            /**
+             * Creates a plain object from a RuntimeRequest message. Also converts values to other types if specified.
+             * @param message RuntimeRequest
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: edge.v1.RuntimeRequest, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this RuntimeRequest to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+        }
+
+        namespace RuntimeRequest {
+
+            /** Properties of a RuntimeRequest. */
+            interface $Properties {
+
+                /** RuntimeRequest id */
+                id?: (string|null);
+
+                /** RuntimeRequest method */
+                method?: (string|null);
+
+                /** RuntimeRequest path */
+                path?: (string|null);
+
+                /** RuntimeRequest body */
+                body?: (Uint8Array|null);
+
+                /** RuntimeRequest contentType */
+                contentType?: (string|null);
+
+                /** RuntimeRequest deadlineMs */
+                deadlineMs?: (number|Long|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a RuntimeRequest. */
+            type $Shape = edge.v1.RuntimeRequest.$Properties;
+        }
+
+        /**
+         * Properties of a RuntimeResponse.
+         * @deprecated Use edge.v1.RuntimeResponse.$Properties instead.
+         */
+        interface IRuntimeResponse extends edge.v1.RuntimeResponse.$Properties {
+        }
+
+        /** Represents a RuntimeResponse. */
+        class RuntimeResponse {
+
+            /**
+             * Constructs a new RuntimeResponse.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: edge.v1.RuntimeResponse.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** RuntimeResponse id. */
+            id: string;
+
+            /** RuntimeResponse part. */
+            part: number;
+
+            /** RuntimeResponse status. */
+            status: number;
+
+            /** RuntimeResponse contentType. */
+            contentType: string;
+
+            /** RuntimeResponse chunk. */
+            chunk: Uint8Array;
+
+            /** RuntimeResponse end. */
+            end: boolean;
+
+            /**
+             * Creates a new RuntimeResponse instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns RuntimeResponse instance
+             */
+            static create(properties: edge.v1.RuntimeResponse.$Shape): edge.v1.RuntimeResponse & edge.v1.RuntimeResponse.$Shape;
+            static create(properties?: edge.v1.RuntimeResponse.$Properties): edge.v1.RuntimeResponse;
+
+            /**
+             * Encodes the specified RuntimeResponse message. Does not implicitly {@link edge.v1.RuntimeResponse.verify|verify} messages.
+             * @param message RuntimeResponse message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: edge.v1.RuntimeResponse.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a RuntimeResponse message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {edge.v1.RuntimeResponse & edge.v1.RuntimeResponse.$Shape} RuntimeResponse
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): edge.v1.RuntimeResponse & edge.v1.RuntimeResponse.$Shape;
+
+            /**
+             * Creates a RuntimeResponse message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns RuntimeResponse
+             */
+            static fromObject(object: { [k: string]: any }): edge.v1.RuntimeResponse;
+
+            /**
+             * Creates a plain object from a RuntimeResponse message. Also converts values to other types if specified.
+             * @param message RuntimeResponse
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: edge.v1.RuntimeResponse, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this RuntimeResponse to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+        }
+
+        namespace RuntimeResponse {
+
+            /** Properties of a RuntimeResponse. */
+            interface $Properties {
+
+                /** RuntimeResponse id */
+                id?: (string|null);
+
+                /** RuntimeResponse part */
+                part?: (number|null);
+
+                /** RuntimeResponse status */
+                status?: (number|null);
+
+                /** RuntimeResponse contentType */
+                contentType?: (string|null);
+
+                /** RuntimeResponse chunk */
+                chunk?: (Uint8Array|null);
+
+                /** RuntimeResponse end */
+                end?: (boolean|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a RuntimeResponse. */
+            type $Shape = edge.v1.RuntimeResponse.$Properties;
+        }
+
+        /**
          * Properties of an AgentFrame.
          * @deprecated Use edge.v1.AgentFrame.$Properties instead.
          */
@@ -1515,8 +1747,11 @@ export namespace edge {
             /** AgentFrame commandLog. */
             commandLog?: (edge.v1.CommandLog.$Properties|null);
 
+            /** AgentFrame runtimeResponse. */
+            runtimeResponse?: (edge.v1.RuntimeResponse.$Properties|null);
+
             /** AgentFrame body. */
-            body?: ("hello"|"update"|"status"|"telemetry"|"log"|"safety"|"commandLog");
+            body?: ("hello"|"update"|"status"|"telemetry"|"log"|"safety"|"commandLog"|"runtimeResponse");
 
             /**
              * Creates a new AgentFrame instance using the specified properties.
@@ -1598,8 +1833,11 @@ export namespace edge {
                 /** AgentFrame commandLog */
                 commandLog?: (edge.v1.CommandLog.$Properties|null);
 
+                /** AgentFrame runtimeResponse */
+                runtimeResponse?: (edge.v1.RuntimeResponse.$Properties|null);
+
                 /** AgentFrame body */
-                body?: ("hello"|"update"|"status"|"telemetry"|"log"|"safety"|"commandLog");
+                body?: ("hello"|"update"|"status"|"telemetry"|"log"|"safety"|"commandLog"|"runtimeResponse");
 
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];
@@ -1616,9 +1854,10 @@ export namespace edge {
               log?: edge.v1.LogLine.$Shape|null;
               safety?: edge.v1.AgentSafetyState.$Shape|null;
               commandLog?: edge.v1.CommandLog.$Shape|null;
+              runtimeResponse?: edge.v1.RuntimeResponse.$Shape|null;
               $unknowns?: Uint8Array[];
             } & (
-              ({ body?: undefined; hello?: null; update?: null; status?: null; telemetry?: null; log?: null; safety?: null; commandLog?: null }|{ body?: "hello"; hello: edge.v1.SessionHello.$Shape; update?: null; status?: null; telemetry?: null; log?: null; safety?: null; commandLog?: null }|{ body?: "update"; hello?: null; update: edge.v1.CommandUpdate.$Shape; status?: null; telemetry?: null; log?: null; safety?: null; commandLog?: null }|{ body?: "status"; hello?: null; update?: null; status: edge.v1.AgentStatus.$Shape; telemetry?: null; log?: null; safety?: null; commandLog?: null }|{ body?: "telemetry"; hello?: null; update?: null; status?: null; telemetry: edge.v1.TelemetryBatch.$Shape; log?: null; safety?: null; commandLog?: null }|{ body?: "log"; hello?: null; update?: null; status?: null; telemetry?: null; log: edge.v1.LogLine.$Shape; safety?: null; commandLog?: null }|{ body?: "safety"; hello?: null; update?: null; status?: null; telemetry?: null; log?: null; safety: edge.v1.AgentSafetyState.$Shape; commandLog?: null }|{ body?: "commandLog"; hello?: null; update?: null; status?: null; telemetry?: null; log?: null; safety?: null; commandLog: edge.v1.CommandLog.$Shape })
+              ({ body?: undefined; hello?: null; update?: null; status?: null; telemetry?: null; log?: null; safety?: null; commandLog?: null; runtimeResponse?: null }|{ body?: "hello"; hello: edge.v1.SessionHello.$Shape; update?: null; status?: null; telemetry?: null; log?: null; safety?: null; commandLog?: null; runtimeResponse?: null }|{ body?: "update"; hello?: null; update: edge.v1.CommandUpdate.$Shape; status?: null; telemetry?: null; log?: null; safety?: null; commandLog?: null; runtimeResponse?: null }|{ body?: "status"; hello?: null; update?: null; status: edge.v1.AgentStatus.$Shape; telemetry?: null; log?: null; safety?: null; commandLog?: null; runtimeResponse?: null }|{ body?: "telemetry"; hello?: null; update?: null; status?: null; telemetry: edge.v1.TelemetryBatch.$Shape; log?: null; safety?: null; commandLog?: null; runtimeResponse?: null }|{ body?: "log"; hello?: null; update?: null; status?: null; telemetry?: null; log: edge.v1.LogLine.$Shape; safety?: null; commandLog?: null; runtimeResponse?: null }|{ body?: "safety"; hello?: null; update?: null; status?: null; telemetry?: null; log?: null; safety: edge.v1.AgentSafetyState.$Shape; commandLog?: null; runtimeResponse?: null }|{ body?: "commandLog"; hello?: null; update?: null; status?: null; telemetry?: null; log?: null; safety?: null; commandLog: edge.v1.CommandLog.$Shape; runtimeResponse?: null }|{ body?: "runtimeResponse"; hello?: null; update?: null; status?: null; telemetry?: null; log?: null; safety?: null; commandLog?: null; runtimeResponse: edge.v1.RuntimeResponse.$Shape })
             );
         }
 
@@ -1742,8 +1981,11 @@ export namespace edge {
             /** ServerFrame estop. */
             estop?: (edge.v1.EmergencyStop.$Properties|null);
 
+            /** ServerFrame runtimeRequest. */
+            runtimeRequest?: (edge.v1.RuntimeRequest.$Properties|null);
+
             /** ServerFrame body. */
-            body?: ("welcome"|"command"|"ack"|"cancel"|"estop");
+            body?: ("welcome"|"command"|"ack"|"cancel"|"estop"|"runtimeRequest");
 
             /**
              * Creates a new ServerFrame instance using the specified properties.
@@ -1813,8 +2055,11 @@ export namespace edge {
                 /** ServerFrame estop */
                 estop?: (edge.v1.EmergencyStop.$Properties|null);
 
+                /** ServerFrame runtimeRequest */
+                runtimeRequest?: (edge.v1.RuntimeRequest.$Properties|null);
+
                 /** ServerFrame body */
-                body?: ("welcome"|"command"|"ack"|"cancel"|"estop");
+                body?: ("welcome"|"command"|"ack"|"cancel"|"estop"|"runtimeRequest");
 
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];
@@ -1827,9 +2072,10 @@ export namespace edge {
               ack?: edge.v1.AgentAck.$Shape|null;
               cancel?: edge.v1.CommandCancel.$Shape|null;
               estop?: edge.v1.EmergencyStop.$Shape|null;
+              runtimeRequest?: edge.v1.RuntimeRequest.$Shape|null;
               $unknowns?: Uint8Array[];
             } & (
-              ({ body?: undefined; welcome?: null; command?: null; ack?: null; cancel?: null; estop?: null }|{ body?: "welcome"; welcome: edge.v1.SessionWelcome.$Shape; command?: null; ack?: null; cancel?: null; estop?: null }|{ body?: "command"; welcome?: null; command: edge.v1.Command.$Shape; ack?: null; cancel?: null; estop?: null }|{ body?: "ack"; welcome?: null; command?: null; ack: edge.v1.AgentAck.$Shape; cancel?: null; estop?: null }|{ body?: "cancel"; welcome?: null; command?: null; ack?: null; cancel: edge.v1.CommandCancel.$Shape; estop?: null }|{ body?: "estop"; welcome?: null; command?: null; ack?: null; cancel?: null; estop: edge.v1.EmergencyStop.$Shape })
+              ({ body?: undefined; welcome?: null; command?: null; ack?: null; cancel?: null; estop?: null; runtimeRequest?: null }|{ body?: "welcome"; welcome: edge.v1.SessionWelcome.$Shape; command?: null; ack?: null; cancel?: null; estop?: null; runtimeRequest?: null }|{ body?: "command"; welcome?: null; command: edge.v1.Command.$Shape; ack?: null; cancel?: null; estop?: null; runtimeRequest?: null }|{ body?: "ack"; welcome?: null; command?: null; ack: edge.v1.AgentAck.$Shape; cancel?: null; estop?: null; runtimeRequest?: null }|{ body?: "cancel"; welcome?: null; command?: null; ack?: null; cancel: edge.v1.CommandCancel.$Shape; estop?: null; runtimeRequest?: null }|{ body?: "estop"; welcome?: null; command?: null; ack?: null; cancel?: null; estop: edge.v1.EmergencyStop.$Shape; runtimeRequest?: null }|{ body?: "runtimeRequest"; welcome?: null; command?: null; ack?: null; cancel?: null; estop?: null; runtimeRequest: edge.v1.RuntimeRequest.$Shape })
             );
         }
 

@@ -3117,6 +3117,464 @@ export const edge = $root.edge = (() => {
             return AgentSafetyState;
         })();
 
+        v1.RuntimeRequest = (function() {
+
+            const RuntimeRequest = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            RuntimeRequest.prototype.id = "";
+            RuntimeRequest.prototype.method = "";
+            RuntimeRequest.prototype.path = "";
+            RuntimeRequest.prototype.body = $util.newBuffer([]);
+            RuntimeRequest.prototype.contentType = "";
+            RuntimeRequest.prototype.deadlineMs = $util.Long ? $util.Long.fromBits(0,0,false) : 0;
+
+            RuntimeRequest.create = function(properties) {
+                return new RuntimeRequest(properties);
+            };
+
+            RuntimeRequest.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.id != null && $Object.hasOwnProperty.call(message, "id") && message.id !== "")
+                    writer.uint32(10).string(message.id);
+                if (message.method != null && $Object.hasOwnProperty.call(message, "method") && message.method !== "")
+                    writer.uint32(18).string(message.method);
+                if (message.path != null && $Object.hasOwnProperty.call(message, "path") && message.path !== "")
+                    writer.uint32(26).string(message.path);
+                if (message.body != null && $Object.hasOwnProperty.call(message, "body") && message.body.length)
+                    writer.uint32(34).bytes(message.body);
+                if (message.contentType != null && $Object.hasOwnProperty.call(message, "contentType") && message.contentType !== "")
+                    writer.uint32(42).string(message.contentType);
+                if (message.deadlineMs != null && $Object.hasOwnProperty.call(message, "deadlineMs") && (typeof message.deadlineMs === "object" ? message.deadlineMs.low || message.deadlineMs.high : message.deadlineMs !== 0))
+                    writer.uint32(48).int64(message.deadlineMs);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            RuntimeRequest.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.edge.v1.RuntimeRequest();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.id = value;
+                            else
+                                delete message.id;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.method = value;
+                            else
+                                delete message.method;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.path = value;
+                            else
+                                delete message.path;
+                            continue;
+                        }
+                    case 4: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.bytes()).length)
+                                message.body = value;
+                            else
+                                delete message.body;
+                            continue;
+                        }
+                    case 5: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.contentType = value;
+                            else
+                                delete message.contentType;
+                            continue;
+                        }
+                    case 6: {
+                            if (wireType !== 0)
+                                break;
+                            if (typeof (value = reader.int64()) === "object" ? value.low || value.high : value !== 0)
+                                message.deadlineMs = value;
+                            else
+                                delete message.deadlineMs;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            RuntimeRequest.fromObject = function (object, _depth) {
+                if (object instanceof $root.edge.v1.RuntimeRequest)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".edge.v1.RuntimeRequest: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.edge.v1.RuntimeRequest();
+                if (object.id != null)
+                    if (typeof object.id !== "string" || object.id.length)
+                        message.id = $String(object.id);
+                if (object.method != null)
+                    if (typeof object.method !== "string" || object.method.length)
+                        message.method = $String(object.method);
+                if (object.path != null)
+                    if (typeof object.path !== "string" || object.path.length)
+                        message.path = $String(object.path);
+                if (object.body != null)
+                    if (object.body.length)
+                        if (typeof object.body === "string")
+                            $util.base64.decode(object.body, message.body = $util.newBuffer($util.base64.length(object.body)), 0);
+                        else if (object.body.length >= 0)
+                            message.body = object.body;
+                if (object.contentType != null)
+                    if (typeof object.contentType !== "string" || object.contentType.length)
+                        message.contentType = $String(object.contentType);
+                if (object.deadlineMs != null)
+                    if (typeof object.deadlineMs === "object" ? object.deadlineMs.low || object.deadlineMs.high : $Number(object.deadlineMs) !== 0)
+                        if ($util.Long)
+                            message.deadlineMs = $util.Long.fromValue(object.deadlineMs, false);
+                        else if (typeof object.deadlineMs === "string")
+                            message.deadlineMs = $parseInt(object.deadlineMs, 10);
+                        else if (typeof object.deadlineMs === "number")
+                            message.deadlineMs = object.deadlineMs;
+                        else if (typeof object.deadlineMs === "object")
+                            message.deadlineMs = new $util.LongBits(object.deadlineMs.low >>> 0, object.deadlineMs.high >>> 0).toNumber();
+                return message;
+            };
+
+            RuntimeRequest.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    object.id = "";
+                    object.method = "";
+                    object.path = "";
+                    if (options.bytes === $String)
+                        object.body = "";
+                    else {
+                        object.body = [];
+                        if (options.bytes !== $Array)
+                            object.body = $util.newBuffer(object.body);
+                    }
+                    object.contentType = "";
+                    if ($util.Long) {
+                        let long = new $util.Long(0, 0, false);
+                        object.deadlineMs = options.longs === $String ? long.toString() : options.longs === $Number ? long.toNumber() : typeof $BigInt !== "undefined" && options.longs === $BigInt ? long.toBigInt() : long;
+                    } else
+                        object.deadlineMs = options.longs === $String ? "0" : typeof $BigInt !== "undefined" && options.longs === $BigInt ? $BigInt("0") : 0;
+                }
+                if (message.id != null && $Object.hasOwnProperty.call(message, "id"))
+                    object.id = message.id;
+                if (message.method != null && $Object.hasOwnProperty.call(message, "method"))
+                    object.method = message.method;
+                if (message.path != null && $Object.hasOwnProperty.call(message, "path"))
+                    object.path = message.path;
+                if (message.body != null && $Object.hasOwnProperty.call(message, "body"))
+                    object.body = options.bytes === $String ? $util.base64.encode(message.body, 0, message.body.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.body) : message.body;
+                if (message.contentType != null && $Object.hasOwnProperty.call(message, "contentType"))
+                    object.contentType = message.contentType;
+                if (message.deadlineMs != null && $Object.hasOwnProperty.call(message, "deadlineMs"))
+                    if (typeof $BigInt !== "undefined" && options.longs === $BigInt)
+                        object.deadlineMs = typeof message.deadlineMs === "number" ? $BigInt(message.deadlineMs) : $util.Long.fromBits(message.deadlineMs.low >>> 0, message.deadlineMs.high >>> 0, false).toBigInt();
+                    else if (typeof message.deadlineMs === "number")
+                        object.deadlineMs = options.longs === $String ? $String(message.deadlineMs) : message.deadlineMs;
+                    else
+                        object.deadlineMs = options.longs === $String ? $util.Long.prototype.toString.call(message.deadlineMs) : options.longs === $Number ? new $util.LongBits(message.deadlineMs.low >>> 0, message.deadlineMs.high >>> 0).toNumber() : message.deadlineMs;
+                return object;
+            };
+
+            RuntimeRequest.prototype.toJSON = function() {
+                return RuntimeRequest.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            return RuntimeRequest;
+        })();
+
+        v1.RuntimeResponse = (function() {
+
+            const RuntimeResponse = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            RuntimeResponse.prototype.id = "";
+            RuntimeResponse.prototype.part = 0;
+            RuntimeResponse.prototype.status = 0;
+            RuntimeResponse.prototype.contentType = "";
+            RuntimeResponse.prototype.chunk = $util.newBuffer([]);
+            RuntimeResponse.prototype.end = false;
+
+            RuntimeResponse.create = function(properties) {
+                return new RuntimeResponse(properties);
+            };
+
+            RuntimeResponse.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.id != null && $Object.hasOwnProperty.call(message, "id") && message.id !== "")
+                    writer.uint32(10).string(message.id);
+                if (message.part != null && $Object.hasOwnProperty.call(message, "part") && message.part !== 0)
+                    writer.uint32(16).uint32(message.part);
+                if (message.status != null && $Object.hasOwnProperty.call(message, "status") && message.status !== 0)
+                    writer.uint32(24).uint32(message.status);
+                if (message.contentType != null && $Object.hasOwnProperty.call(message, "contentType") && message.contentType !== "")
+                    writer.uint32(34).string(message.contentType);
+                if (message.chunk != null && $Object.hasOwnProperty.call(message, "chunk") && message.chunk.length)
+                    writer.uint32(42).bytes(message.chunk);
+                if (message.end != null && $Object.hasOwnProperty.call(message, "end") && message.end !== false)
+                    writer.uint32(48).bool(message.end);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            RuntimeResponse.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.edge.v1.RuntimeResponse();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.id = value;
+                            else
+                                delete message.id;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.part = value;
+                            else
+                                delete message.part;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.status = value;
+                            else
+                                delete message.status;
+                            continue;
+                        }
+                    case 4: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.contentType = value;
+                            else
+                                delete message.contentType;
+                            continue;
+                        }
+                    case 5: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.bytes()).length)
+                                message.chunk = value;
+                            else
+                                delete message.chunk;
+                            continue;
+                        }
+                    case 6: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.bool())
+                                message.end = value;
+                            else
+                                delete message.end;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            RuntimeResponse.fromObject = function (object, _depth) {
+                if (object instanceof $root.edge.v1.RuntimeResponse)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".edge.v1.RuntimeResponse: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.edge.v1.RuntimeResponse();
+                if (object.id != null)
+                    if (typeof object.id !== "string" || object.id.length)
+                        message.id = $String(object.id);
+                if (object.part != null)
+                    if ($Number(object.part) !== 0)
+                        message.part = object.part >>> 0;
+                if (object.status != null)
+                    if ($Number(object.status) !== 0)
+                        message.status = object.status >>> 0;
+                if (object.contentType != null)
+                    if (typeof object.contentType !== "string" || object.contentType.length)
+                        message.contentType = $String(object.contentType);
+                if (object.chunk != null)
+                    if (object.chunk.length)
+                        if (typeof object.chunk === "string")
+                            $util.base64.decode(object.chunk, message.chunk = $util.newBuffer($util.base64.length(object.chunk)), 0);
+                        else if (object.chunk.length >= 0)
+                            message.chunk = object.chunk;
+                if (object.end != null)
+                    if (object.end)
+                        message.end = $Boolean(object.end);
+                return message;
+            };
+
+            RuntimeResponse.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    object.id = "";
+                    object.part = 0;
+                    object.status = 0;
+                    object.contentType = "";
+                    if (options.bytes === $String)
+                        object.chunk = "";
+                    else {
+                        object.chunk = [];
+                        if (options.bytes !== $Array)
+                            object.chunk = $util.newBuffer(object.chunk);
+                    }
+                    object.end = false;
+                }
+                if (message.id != null && $Object.hasOwnProperty.call(message, "id"))
+                    object.id = message.id;
+                if (message.part != null && $Object.hasOwnProperty.call(message, "part"))
+                    object.part = message.part;
+                if (message.status != null && $Object.hasOwnProperty.call(message, "status"))
+                    object.status = message.status;
+                if (message.contentType != null && $Object.hasOwnProperty.call(message, "contentType"))
+                    object.contentType = message.contentType;
+                if (message.chunk != null && $Object.hasOwnProperty.call(message, "chunk"))
+                    object.chunk = options.bytes === $String ? $util.base64.encode(message.chunk, 0, message.chunk.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.chunk) : message.chunk;
+                if (message.end != null && $Object.hasOwnProperty.call(message, "end"))
+                    object.end = message.end;
+                return object;
+            };
+
+            RuntimeResponse.prototype.toJSON = function() {
+                return RuntimeResponse.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            return RuntimeResponse;
+        })();
+
         v1.AgentFrame = (function() {
 
             const AgentFrame = function (properties) {
@@ -3135,11 +3593,12 @@ export const edge = $root.edge = (() => {
             AgentFrame.prototype.log = null;
             AgentFrame.prototype.safety = null;
             AgentFrame.prototype.commandLog = null;
+            AgentFrame.prototype.runtimeResponse = null;
 
             let $oneOfFields;
 
             $Object.defineProperty(AgentFrame.prototype, "body", {
-                get: $util.oneOfGetter($oneOfFields = ["hello", "update", "status", "telemetry", "log", "safety", "commandLog"]),
+                get: $util.oneOfGetter($oneOfFields = ["hello", "update", "status", "telemetry", "log", "safety", "commandLog", "runtimeResponse"]),
                 set: $util.oneOfSetter($oneOfFields)
             });
 
@@ -3172,6 +3631,8 @@ export const edge = $root.edge = (() => {
                     $root.edge.v1.AgentSafetyState.encode(message.safety, writer.uint32(122).fork(), _depth + 1).ldelim();
                 if (message.commandLog != null && $Object.hasOwnProperty.call(message, "commandLog"))
                     $root.edge.v1.CommandLog.encode(message.commandLog, writer.uint32(130).fork(), _depth + 1).ldelim();
+                if (message.runtimeResponse != null && $Object.hasOwnProperty.call(message, "runtimeResponse"))
+                    $root.edge.v1.RuntimeResponse.encode(message.runtimeResponse, writer.uint32(138).fork(), _depth + 1).ldelim();
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -3272,6 +3733,13 @@ export const edge = $root.edge = (() => {
                             message.body = "commandLog";
                             continue;
                         }
+                    case 17: {
+                            if (wireType !== 2)
+                                break;
+                            message.runtimeResponse = $root.edge.v1.RuntimeResponse.decode(reader, reader.size(), $undefined, _depth + 1, message.runtimeResponse);
+                            message.body = "runtimeResponse";
+                            continue;
+                        }
                     }
                     reader.skipType(wireType, _depth, tag);
                     if (!reader.discardUnknown) {
@@ -3354,6 +3822,11 @@ export const edge = $root.edge = (() => {
                         throw $TypeError(".edge.v1.AgentFrame.commandLog: object expected");
                     message.commandLog = $root.edge.v1.CommandLog.fromObject(object.commandLog, _depth + 1);
                 }
+                if (object.runtimeResponse != null) {
+                    if (!$util.isObject(object.runtimeResponse))
+                        throw $TypeError(".edge.v1.AgentFrame.runtimeResponse: object expected");
+                    message.runtimeResponse = $root.edge.v1.RuntimeResponse.fromObject(object.runtimeResponse, _depth + 1);
+                }
                 return message;
             };
 
@@ -3425,6 +3898,11 @@ export const edge = $root.edge = (() => {
                     object.commandLog = $root.edge.v1.CommandLog.toObject(message.commandLog, options, _depth + 1);
                     if (options.oneofs)
                         object.body = "commandLog";
+                }
+                if (message.runtimeResponse != null && $Object.hasOwnProperty.call(message, "runtimeResponse")) {
+                    object.runtimeResponse = $root.edge.v1.RuntimeResponse.toObject(message.runtimeResponse, options, _depth + 1);
+                    if (options.oneofs)
+                        object.body = "runtimeResponse";
                 }
                 return object;
             };
@@ -3571,11 +4049,12 @@ export const edge = $root.edge = (() => {
             ServerFrame.prototype.ack = null;
             ServerFrame.prototype.cancel = null;
             ServerFrame.prototype.estop = null;
+            ServerFrame.prototype.runtimeRequest = null;
 
             let $oneOfFields;
 
             $Object.defineProperty(ServerFrame.prototype, "body", {
-                get: $util.oneOfGetter($oneOfFields = ["welcome", "command", "ack", "cancel", "estop"]),
+                get: $util.oneOfGetter($oneOfFields = ["welcome", "command", "ack", "cancel", "estop", "runtimeRequest"]),
                 set: $util.oneOfSetter($oneOfFields)
             });
 
@@ -3600,6 +4079,8 @@ export const edge = $root.edge = (() => {
                     $root.edge.v1.CommandCancel.encode(message.cancel, writer.uint32(106).fork(), _depth + 1).ldelim();
                 if (message.estop != null && $Object.hasOwnProperty.call(message, "estop"))
                     $root.edge.v1.EmergencyStop.encode(message.estop, writer.uint32(114).fork(), _depth + 1).ldelim();
+                if (message.runtimeRequest != null && $Object.hasOwnProperty.call(message, "runtimeRequest"))
+                    $root.edge.v1.RuntimeRequest.encode(message.runtimeRequest, writer.uint32(122).fork(), _depth + 1).ldelim();
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -3668,6 +4149,13 @@ export const edge = $root.edge = (() => {
                             message.body = "estop";
                             continue;
                         }
+                    case 15: {
+                            if (wireType !== 2)
+                                break;
+                            message.runtimeRequest = $root.edge.v1.RuntimeRequest.decode(reader, reader.size(), $undefined, _depth + 1, message.runtimeRequest);
+                            message.body = "runtimeRequest";
+                            continue;
+                        }
                     }
                     reader.skipType(wireType, _depth, tag);
                     if (!reader.discardUnknown) {
@@ -3720,6 +4208,11 @@ export const edge = $root.edge = (() => {
                         throw $TypeError(".edge.v1.ServerFrame.estop: object expected");
                     message.estop = $root.edge.v1.EmergencyStop.fromObject(object.estop, _depth + 1);
                 }
+                if (object.runtimeRequest != null) {
+                    if (!$util.isObject(object.runtimeRequest))
+                        throw $TypeError(".edge.v1.ServerFrame.runtimeRequest: object expected");
+                    message.runtimeRequest = $root.edge.v1.RuntimeRequest.fromObject(object.runtimeRequest, _depth + 1);
+                }
                 return message;
             };
 
@@ -3755,6 +4248,11 @@ export const edge = $root.edge = (() => {
                     object.estop = $root.edge.v1.EmergencyStop.toObject(message.estop, options, _depth + 1);
                     if (options.oneofs)
                         object.body = "estop";
+                }
+                if (message.runtimeRequest != null && $Object.hasOwnProperty.call(message, "runtimeRequest")) {
+                    object.runtimeRequest = $root.edge.v1.RuntimeRequest.toObject(message.runtimeRequest, options, _depth + 1);
+                    if (options.oneofs)
+                        object.body = "runtimeRequest";
                 }
                 return object;
             };

@@ -69,7 +69,8 @@ describe("embedded PGlite on its own thread", () => {
     const { db } = plane.database;
     const failure = (await db.execute(sql`select 1/0`).catch((e) => e)) as { code?: string; cause?: { code?: string } };
     expect(failure.cause?.code ?? failure.code).toBe("22012");
-    await db.execute(sql`create table scratch (n int)`);
+    // A temporary table: the control plane's role (edge_app) may not create tables in the schema.
+    await db.execute(sql`create temp table scratch (n int)`);
     const aborted = await db
       .transaction(async (tx) => {
         await tx.execute(sql`insert into scratch values (1)`);

@@ -1,7 +1,7 @@
 /**
  * The role × route matrix: every route of the OpenAPI document must have a rule in the permission table, and each
  * role gets what the rule says — allowed (never 401/403; 200 for reads of existing resources), 403 for a role short
- * of it, 404 for another tenant's resources.
+ * of it, 404 for another tenant's resources and for a project (or its tasks) the caller is no member of.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { PERMISSIONS, permissionKey, type Rule } from "../../control-plane/src/modules/access/permissions";
@@ -175,7 +175,12 @@ describe.each(backends)("permissions on $name", (backend) => {
       return fixture!;
     });
     // Required query parameters.
-    return { url: path.endsWith("/members") ? `${url}?developerId=${ids.outsider}` : url, hasResource };
+    const query = path.endsWith("/members")
+      ? `?developerId=${ids.outsider}`
+      : path === "/api/web/search"
+        ? "?q=fw"
+        : "";
+    return { url: `${url}${query}`, hasResource };
   }
 
   /** A body the route's schema accepts (so answers are about access, not validation); tasks name project "fw". */
@@ -192,7 +197,18 @@ describe.each(backends)("permissions on $name", (backend) => {
     expect(missing).toEqual([]);
     // And no rule for a route that does not exist (routes hidden from the document aside).
     const documented = new Set(routes.map((r) => permissionKey(r.method, r.path)));
-    const hidden = new Set(["GET /openapi", "GET /openapi/json", "GET /auth/device", "GET /.well-known/jwks.json"]);
+    const hidden = new Set([
+      "GET /openapi",
+      "GET /openapi/json",
+      "GET /auth/device",
+      "GET /.well-known/jwks.json",
+      // The forwarded runtime API passes the agent's answers through (agent-runtime-forwarding.test.ts checks it).
+      ...["GET", "POST", "PUT", "PATCH", "DELETE"].map((m) => `${m} /api/v1/hosts/:id/runtime/*`),
+      // The web console's static files.
+      "GET /",
+      "GET /console",
+      "GET /console/*",
+    ]);
     expect(Object.keys(PERMISSIONS).filter((key) => !documented.has(key) && !hidden.has(key))).toEqual([]);
   });
 
@@ -205,9 +221,9 @@ describe.each(backends)("permissions on $name", (backend) => {
     expect(other.status).toBe(201);
     const dev = tokens.developer;
     expect((await t.api.post("/api/web/tasks", { projectKey: "fw", description: "ok" }, dev)).status).toBe(201);
-    expect((await t.api.post("/api/web/tasks", { projectKey: "other", description: "no" }, dev)).status).toBe(403);
+    expect((await t.api.post("/api/web/tasks", { projectKey: "other", description: "no" }, dev)).status).toBe(404);
     expect((await t.api.post("/api/v1/tasks", { prompt: "no project" }, dev)).status).toBe(403);
-    expect((await t.api.get("/api/web/projects/other", dev)).status).toBe(403);
+    expect((await t.api.get("/api/web/projects/other", dev)).status).toBe(404);
     const maintainer = tokens.maintainer;
     const added = await t.api.post(
       "/api/web/projects/fw/members",
@@ -220,7 +236,7 @@ describe.each(backends)("permissions on $name", (backend) => {
       token: maintainer,
     });
     expect(removed.status).toBe(200);
-    expect((await t.api.get("/api/web/projects/fw", tokens.outsider)).status).toBe(403);
+    expect((await t.api.get("/api/web/projects/fw", tokens.outsider)).status).toBe(404);
     expect((await t.api.post("/api/web/projects/fw/members", { developerId: ids.outsider }, dev)).status).toBe(403);
     const audit = await t.api.get("/api/admin/audit-logs?action=project.member_add", tokens.tenantAdmin);
     expect(audit.body.items.length).toBeGreaterThan(0);
@@ -242,7 +258,9 @@ describe.each(backends)("permissions on $name", (backend) => {
         });
         const where = `${role} ${route.method} ${url} (${rule.access}${"role" in rule ? `:${rule.role}` : ""})`;
         if (!allowed(rule, role)) {
-          if (res.status !== 403) failures.push(`${where}: expected 403, got ${res.status}`);
+          // A project (or its task) the caller is no member of is invisible: 404, as one that does not exist.
+          const expected = rule.access === "project" && role === "outsider" ? 404 : 403;
+          if (res.status !== expected) failures.push(`${where}: expected ${expected}, got ${res.status}`);
         } else if (role === "otherTenantSuperadmin" && hasResource && rule.access !== "installationAdmin") {
           if (res.status !== 404) failures.push(`${where}: expected 404 (other tenant), got ${res.status}`);
         } else if (res.status === 401 || res.status === 403) {

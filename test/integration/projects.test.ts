@@ -175,6 +175,92 @@ describe.each(await availableBackends())("projects on $name", (backend) => {
     expect((await t.api.get("/api/admin/projects", undefined)).status).toBe(401);
   });
 
+  test("project membership: a member lists and reads only their projects and those projects' tasks; admins see all", async () => {
+    const tenant = await createTenant(t, `members-${crypto.randomUUID().slice(0, 6)}`);
+    const admin = tenant.key;
+    const suffix = crypto.randomUUID().slice(0, 6);
+    for (const k of ["alpha", "beta"])
+      expect((await t.api.post("/api/admin/projects", { key: k, name: k, pipeline }, admin)).status).toBe(201);
+    const signIn = async (role: string, project?: string, projectRole?: string) => {
+      const name = `${role}-${suffix}`;
+      const user = await t.api.post("/api/admin/developers", { name, password: "member password" }, admin);
+      expect(user.status).toBe(201);
+      if (project)
+        expect(
+          (
+            await t.api.post(
+              `/api/admin/projects/${project}/members`,
+              { developerId: user.body.id, role: projectRole },
+              admin,
+            )
+          ).status,
+        ).toBe(201);
+      const session = await t.api.post("/api/auth/login", { username: name, password: "member password" });
+      return { id: user.body.id as string, token: session.body.accessToken as string };
+    };
+    const dev = await signIn("dev", "alpha", "developer");
+    const viewer = await signIn("viewer", "alpha", "viewer");
+    const stranger = await signIn("stranger");
+    const alphaTask = (await t.api.post("/api/web/tasks", { projectKey: "alpha", description: "a" }, dev.token)).body;
+    const betaTask = (await t.api.post("/api/web/tasks", { projectKey: "beta", description: "b" }, admin)).body;
+    const looseTask = (await t.api.post("/api/v1/tasks", { prompt: "no project" }, admin)).body;
+    expect([alphaTask.id, betaTask.id, looseTask.id].every(Boolean)).toBe(true);
+
+    const keys = async (token: string) =>
+      ((await t.api.get("/api/web/projects", token)).body.items as any[]).map((p) => p.key);
+    const webIds = async (token: string, query = "") =>
+      ((await t.api.get(`/api/web/tasks${query}`, token)).body.items as any[]).map((x) => x.id).sort();
+    const v1Ids = async (token: string) =>
+      ((await t.api.get("/api/v1/tasks", token)).body.items as any[]).map((x) => x.id).sort();
+
+    // Lists: members see their projects and their tasks; tenant admins see every project and task.
+    expect(await keys(dev.token)).toEqual(["alpha"]);
+    expect(await keys(viewer.token)).toEqual(["alpha"]);
+    expect(await keys(stranger.token)).toEqual([]);
+    expect(await keys(admin)).toEqual(["alpha", "beta"]);
+    expect(await webIds(dev.token)).toEqual([alphaTask.id]);
+    expect(await webIds(viewer.token, "?projectKey=beta")).toEqual([]);
+    expect((await t.api.get("/api/web/tasks", viewer.token)).body.total).toBe(1);
+    expect(await v1Ids(viewer.token)).toEqual([alphaTask.id]);
+    expect(await webIds(stranger.token)).toEqual([]);
+    expect(await v1Ids(stranger.token)).toEqual([]);
+    expect(await webIds(admin)).toEqual([alphaTask.id, betaTask.id, looseTask.id].sort());
+    expect(await v1Ids(admin)).toEqual([alphaTask.id, betaTask.id, looseTask.id].sort());
+    expect((await t.api.get("/api/v1/metrics/tasks", dev.token)).body.total).toBe(1);
+    expect((await t.api.get("/api/v1/metrics/tasks", stranger.token)).body.total).toBe(0);
+    expect((await t.api.get("/api/v1/metrics/tasks", admin)).body.total).toBe(3);
+
+    // Single reads: a project or task outside the caller's projects is 404, as one that does not exist.
+    expect((await t.api.get("/api/web/projects/alpha", viewer.token)).status).toBe(200);
+    expect((await t.api.get("/api/web/projects/beta", dev.token)).status).toBe(404);
+    expect((await t.api.get("/api/web/projects/alpha", stranger.token)).status).toBe(404);
+    for (const path of ["", "/events", "/logs"]) {
+      expect((await t.api.get(`/api/web/tasks/${alphaTask.id}${path}`, viewer.token)).status).toBe(200);
+      expect((await t.api.get(`/api/web/tasks/${betaTask.id}${path}`, viewer.token)).status).toBe(404);
+      expect((await t.api.get(`/api/web/tasks/${looseTask.id}${path}`, dev.token)).status).toBe(404);
+      expect((await t.api.get(`/api/web/tasks/${alphaTask.id}${path}`, stranger.token)).status).toBe(404);
+      expect((await t.api.get(`/api/web/tasks/${betaTask.id}${path}`, admin)).status).toBe(200);
+    }
+    expect((await t.api.get(`/api/v1/tasks/${betaTask.id}`, dev.token)).status).toBe(404);
+    expect((await t.api.post("/api/web/tasks", { projectKey: "beta", description: "x" }, dev.token)).status).toBe(404);
+    // A member with too small a role: 403.
+    expect((await t.api.post(`/api/web/tasks/${alphaTask.id}/cancel`, undefined, viewer.token)).status).toBe(403);
+    expect((await t.api.put("/api/web/projects/alpha", { name: "A" }, viewer.token)).status).toBe(403);
+
+    // Membership changes apply at once; a user made tenant admin sees everything.
+    expect(
+      (await t.api.post("/api/admin/projects/beta/members", { developerId: stranger.id, role: "viewer" }, admin))
+        .status,
+    ).toBe(201);
+    expect(await keys(stranger.token)).toEqual(["beta"]);
+    expect(await webIds(stranger.token)).toEqual([betaTask.id]);
+    expect((await t.api.get(`/api/web/tasks/${betaTask.id}/events`, stranger.token)).status).toBe(200);
+    expect((await t.api.put(`/api/admin/developers/${dev.id}`, { role: "admin" }, admin)).status).toBe(200);
+    expect(await keys(dev.token)).toEqual(["alpha", "beta"]);
+    expect(await webIds(dev.token)).toEqual([alphaTask.id, betaTask.id, looseTask.id].sort());
+    expect((await t.api.get(`/api/web/tasks/${looseTask.id}`, dev.token)).status).toBe(200);
+  });
+
   test("tasks: v1 and web routes are one entity; filters, manual transitions keep the state machine (409)", async () => {
     const v1 = await t.api.post("/api/v1/tasks", { prompt: "plain task", priority: 5 }, key);
     expect(v1.status).toBe(201);

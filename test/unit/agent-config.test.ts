@@ -77,7 +77,20 @@ describe("parseConfig", () => {
       enrollToken: undefined,
       machineId: hostname(),
       capabilities: [],
+      runtimeApi: undefined,
+      templatesDir: "edge-agent-state/templates",
+      appPortRange: { from: 20_000, to: 29_999 },
     });
+  });
+
+  test("--runtime-api takes [host:]port (loopback by default); --app-port-range from-to", () => {
+    expect(config(["--runtime-api", "0"]).runtimeApi).toEqual({ host: "127.0.0.1", port: 0 });
+    expect(config(["--runtime-api=0.0.0.0:8095"]).runtimeApi).toEqual({ host: "0.0.0.0", port: 8095 });
+    expect(config(["--runtime-api", "[::1]:9000"]).runtimeApi).toEqual({ host: "::1", port: 9000 });
+    expect(configError(["--runtime-api", "http://x"])).toContain("[host:]port");
+    expect(configError(["--runtime-api", "99999"])).toContain("[host:]port");
+    expect(config(["--app-port-range", "4000-4010"]).appPortRange).toEqual({ from: 4000, to: 4010 });
+    expect(configError(["--app-port-range", "10-5"])).toContain("from-to");
   });
 
   test("flags win over env; both --flag value and --flag=value work", () => {

@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sql } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+import { APP_ROLE, SYSTEM_SETTING, TENANT_SETTING, currentSetting } from "./context";
 import * as schema from "./schema";
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -19,7 +20,33 @@ export interface Database {
   kind: "pglite" | "postgres";
   /** LISTEN on a channel: notifications from every control plane on this database. */
   listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
+  /**
+   * Watches every statement sent to the database (one call per round trip, BEGIN and COMMIT included) until the
+   * returned function is called: statement budgets are tested and benchmarked with it.
+   */
+  onStatement(listener: StatementListener): () => void;
   close(): Promise<void>;
+}
+
+/** The rows of `db.execute(...)`, whichever driver answered (postgres.js: an array; PGlite: `{ rows }`). */
+export const rowsOf = (result: unknown): Record<string, unknown>[] =>
+  Array.isArray(result) ? result : ((result as { rows?: Record<string, unknown>[] }).rows ?? []);
+
+export type StatementListener = (sql: string) => void;
+
+/** The statement listeners of one database (none in normal operation: then nothing is done per statement). */
+class StatementWatch {
+  private readonly listeners = new Set<StatementListener>();
+  add(listener: StatementListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+  emit(sql: string): void {
+    for (const listener of this.listeners) listener(sql);
+  }
+  get active(): boolean {
+    return this.listeners.size > 0;
+  }
 }
 
 const migrationsFolder = fileURLToPath(new URL("./migrations", import.meta.url));
@@ -34,25 +61,108 @@ async function openPostgres(url: string): Promise<Database> {
   const { default: postgres } = await import("postgres");
   const { drizzle } = await import("drizzle-orm/postgres-js");
   const { migrate } = await import("drizzle-orm/postgres-js/migrator");
-  const client = postgres(url, { max: 10, onnotice: () => {} });
-  const db = drizzle(client, { schema }) as unknown as Db;
+  // The connecting role migrates (it owns the tables) and listens; every other statement runs as APP_ROLE.
+  const admin = postgres(url, { max: 2, idle_timeout: 30, onnotice: () => {} });
+  const statements = new StatementWatch();
+  const debug = (_connection: number, query: string) => {
+    if (statements.active) statements.emit(query);
+  };
   // Two control planes starting at once: the first migrates, the other waits and finds nothing to do.
-  const lockConn = await client.reserve();
+  const lockConn = await admin.reserve();
+  let useRole = false;
   try {
     await lockConn`select pg_advisory_lock(${STARTUP_LOCK})`;
-    await migrate(drizzle(client, { schema }), { migrationsFolder });
+    await migrate(drizzle(admin, { schema }), { migrationsFolder });
+    await lockConn`select edge_enforce_tenant_rls()`; // tables added since get the policy and the grants
+    const [row] = await lockConn`select case when exists (select from pg_roles where rolname = ${APP_ROLE})
+      then pg_has_role(current_user, ${APP_ROLE}, 'MEMBER') else false end as "useRole"`;
+    useRole = row?.useRole === true;
   } finally {
     await lockConn`select pg_advisory_unlock(${STARTUP_LOCK})`.catch(() => {});
     lockConn.release();
   }
+  // Without the role (no right to create it), the connecting role is subject to the FORCE'd policies itself.
+  const role = useRole ? { role: APP_ROLE } : {};
+  const system = postgres(url, {
+    max: 10,
+    onnotice: () => {},
+    debug,
+    connection: { ...role, [TENANT_SETTING]: SYSTEM_SETTING },
+  });
+  const scoped = postgres(url, { max: 5, onnotice: () => {}, debug, connection: role });
+  const db = drizzle(contextClient(system, scoped) as never, { schema }) as unknown as Db;
+  // drizzle set its value parsers on the client it was given (system's options): the scoped pool uses the same.
+  Object.assign(scoped.options.parsers, system.options.parsers);
+  Object.assign(scoped.options.serializers, system.options.serializers);
   return {
     db,
     kind: "postgres",
     async listen(channel, onPayload) {
-      const { unlisten } = await client.listen(channel, onPayload);
+      const { unlisten } = await admin.listen(channel, onPayload);
       return unlisten;
     },
-    close: () => client.end({ timeout: 5 }),
+    onStatement: (listener) => statements.add(listener),
+    close: async () => {
+      await Promise.all([system.end({ timeout: 5 }), scoped.end({ timeout: 5 }), admin.end({ timeout: 5 })]);
+    },
+  };
+}
+
+type Sql = import("postgres").Sql;
+
+/**
+ * The postgres.js surface drizzle uses (`unsafe`, `begin`, `options`), routed by the current database context
+ * (./context.ts): system work goes to the pool whose sessions say `app.tenant_id = '*'`, unchanged; tenant (or no)
+ * context goes to the other pool with one `set_config` pipelined before each statement (same round trip), or one
+ * `set_config(..., true)` at the start of a transaction.
+ */
+function contextClient(system: Sql, scoped: Sql) {
+  const setConfig = (q: Sql, setting: string, local: boolean) =>
+    q`select set_config(${TENANT_SETTING}, ${setting}, ${local})`;
+  return {
+    options: system.options,
+    unsafe(query: string, params?: unknown[], options?: { prepare?: boolean }) {
+      const setting = currentSetting();
+      if (setting === SYSTEM_SETTING) return system.unsafe(query, params as never, options);
+      let values = false;
+      const run = async () => {
+        const conn = await scoped.reserve();
+        try {
+          const statement = conn.unsafe(query, params as never, options);
+          const [set, result] = await Promise.allSettled([
+            setConfig(conn, setting, false),
+            values ? statement.values() : statement,
+          ]);
+          if (set.status === "rejected") throw set.reason;
+          if (result.status === "rejected") throw result.reason;
+          return result.value;
+        } finally {
+          conn.release();
+        }
+      };
+      const pending = {
+        values() {
+          values = true;
+          return pending;
+        },
+        // biome-ignore lint/suspicious/noThenProperty: drizzle awaits what `unsafe` returns, as postgres.js's query
+        then<A, B>(onFulfilled?: (rows: unknown) => A, onRejected?: (error: unknown) => B) {
+          return run().then(onFulfilled, onRejected);
+        },
+      };
+      return pending;
+    },
+    begin<T>(fn: (tx: Sql) => Promise<T>) {
+      const setting = currentSetting();
+      if (setting === SYSTEM_SETTING) return system.begin(fn as never);
+      return scoped.begin((tx) => {
+        // Sent with the transaction's first statement; a failure aborts the transaction, so that statement fails.
+        setConfig(tx as unknown as Sql, setting, true)
+          .execute()
+          .catch(() => {});
+        return fn(tx as unknown as Sql);
+      });
+    },
   };
 }
 
@@ -77,11 +187,15 @@ async function openPglite(dataDir: string): Promise<Database> {
     : await PgliteWorkerClient.open(dataDir);
   const pg = drizzle(client as never, { schema });
   await migrate(pg, { migrationsFolder });
+  await client.query("select edge_enforce_tenant_rls()");
   if (inMemory && !fromTemplate) await client.dump(template.tar).catch(() => {}); // only an optimisation
+  // PGlite's one session is a superuser's, which RLS never applies to: it continues as the application role.
+  await client.query(`set role ${APP_ROLE}`);
   return {
     db: pg as unknown as Db,
     kind: "pglite",
     listen: (channel, onPayload) => client.listen(channel, onPayload),
+    onStatement: (listener) => client.onStatement(listener),
     close: () => client.close(),
   };
 }

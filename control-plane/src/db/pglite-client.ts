@@ -5,6 +5,7 @@
  * here (`pglite-guard.ts`).
  */
 import type { Results } from "@electric-sql/pglite";
+import { currentSetting } from "./context";
 import { assertSafeParameters } from "./pglite-guard";
 import type { FromWorker, SerializedError, ToWorker } from "./pglite-protocol";
 
@@ -18,6 +19,7 @@ export class PgliteWorkerClient {
   private nextId = 1;
   private nextTxId = 1;
   private failure: Error | undefined;
+  private readonly statementListeners = new Set<(sql: string) => void>();
 
   private constructor() {
     this.worker.onmessage = (event: MessageEvent<FromWorker>) => this.receive(event.data);
@@ -47,13 +49,15 @@ export class PgliteWorkerClient {
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.call({ type: "query", sql, params, rowMode: options?.rowMode, txId }) as Promise<Results<T>>;
+    // Outside a transaction each statement carries the current database context (a transaction has its begin's).
+    const setting = txId === undefined ? currentSetting() : undefined;
+    return this.call({ type: "query", sql, params, rowMode: options?.rowMode, txId, setting }) as Promise<Results<T>>;
   }
 
   /** BEGIN on the worker; `fn`'s statements run inside; COMMIT when it resolves, ROLLBACK when it throws. */
   async transaction<T>(fn: (tx: { query: PgliteWorkerClient["query"] }) => Promise<T>): Promise<T> {
     const txId = this.nextTxId++;
-    await this.call({ type: "begin", txId });
+    await this.call({ type: "begin", txId, setting: currentSetting() });
     const tx = {
       query: <R>(sql: string, params?: unknown[], options?: QueryOptions) => this.query<R>(sql, params, options, txId),
     };
@@ -85,6 +89,12 @@ export class PgliteWorkerClient {
     };
   }
 
+  /** Watches every statement sent to the worker (BEGIN and COMMIT included). */
+  onStatement(listener: (sql: string) => void): () => void {
+    this.statementListeners.add(listener);
+    return () => this.statementListeners.delete(listener);
+  }
+
   async close(): Promise<void> {
     if (!this.failure) await this.call({ type: "close" }).catch(() => {});
     this.fail(new Error("database closed"));
@@ -94,6 +104,17 @@ export class PgliteWorkerClient {
   private call(request: Request): Promise<unknown> {
     if (this.failure) return Promise.reject(this.failure);
     const id = this.nextId++;
+    if (this.statementListeners.size > 0) {
+      const sql =
+        request.type === "query"
+          ? request.sql
+          : request.type === "begin"
+            ? "BEGIN"
+            : request.type === "end"
+              ? "COMMIT"
+              : "";
+      if (sql) for (const listener of this.statementListeners) listener(sql);
+    }
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       this.worker.postMessage({ ...request, id });

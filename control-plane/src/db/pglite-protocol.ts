@@ -2,8 +2,9 @@
 export type ToWorker = { id: number } & (
   | { type: "open"; dataDir: string; templateFile?: string }
   | { type: "dump"; file: string }
-  | { type: "query"; sql: string; params?: unknown[]; rowMode?: "array" | "object"; txId?: number }
-  | { type: "begin"; txId: number }
+  /** `setting`: the `app.tenant_id` the statement runs under (db/context.ts); inside a transaction, the begin's. */
+  | { type: "query"; sql: string; params?: unknown[]; rowMode?: "array" | "object"; txId?: number; setting?: string }
+  | { type: "begin"; txId: number; setting?: string }
   | { type: "end"; txId: number; commit: boolean }
   | { type: "listen"; channel: string }
   | { type: "unlisten"; channel: string }

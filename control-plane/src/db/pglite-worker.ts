@@ -31,6 +31,13 @@ interface OpenTransaction {
   done: Promise<void>;
 }
 const transactions = new Map<number, OpenTransaction>();
+/**
+ * The session's `app.tenant_id` (db/context.ts), set only when a statement needs another one. A statement outside
+ * a transaction and its set_config run back to back (`serial`): no other statement comes between them.
+ */
+let sessionSetting: string | undefined;
+let serial: Promise<unknown> = Promise.resolve();
+const SET_TENANT = "select set_config('app.tenant_id', $1, $2)";
 const unlisteners = new Map<string, () => Promise<void>>();
 
 const post = (message: FromWorker) => self.postMessage(message);
@@ -45,6 +52,39 @@ function serializeError(error: unknown): SerializedError {
 }
 
 class Rollback extends Error {}
+
+/** BEGIN; resolves once the transaction is open (and has its context), its statements then run by `txId`. */
+function begin(txId: number, setting: string | undefined): Promise<null> {
+  return new Promise<null>((begun, failed) => {
+    const entry = {} as OpenTransaction;
+    entry.done = pg!
+      .transaction(
+        (tx) =>
+          new Promise<void>((committed, rolledBack) => {
+            entry.tx = tx;
+            entry.end = (commit) => (commit ? committed() : rolledBack(new Rollback()));
+            transactions.set(txId, entry);
+            // The transaction's context, local to it (the session's stays as it was).
+            if (setting === undefined || setting === sessionSetting) begun(null);
+            else
+              tx.query(SET_TENANT, [setting, true]).then(
+                () => begun(null),
+                (error) => {
+                  failed(error);
+                  rolledBack(new Rollback());
+                },
+              );
+          }),
+      )
+      .catch((error) => {
+        if (!(error instanceof Rollback)) throw error;
+      })
+      .finally(() => transactions.delete(txId));
+    entry.done.catch((error) => {
+      if (!entry.tx) failed(error); // BEGIN itself failed
+    });
+  });
+}
 
 async function handle(message: ToWorker): Promise<unknown> {
   switch (message.type) {
@@ -62,32 +102,31 @@ async function handle(message: ToWorker): Promise<unknown> {
       return null;
     }
     case "query": {
-      const target = message.txId === undefined ? pg! : transactions.get(message.txId)?.tx;
-      if (!target) throw new Error("transaction is closed");
-      return target.query(message.sql, message.params, { rowMode: message.rowMode });
+      const options = { rowMode: message.rowMode };
+      if (message.txId !== undefined) {
+        const tx = transactions.get(message.txId)?.tx;
+        if (!tx) throw new Error("transaction is closed");
+        return tx.query(message.sql, message.params, options);
+      }
+      const { setting } = message;
+      const run = async () => {
+        if (setting !== undefined && setting !== sessionSetting) {
+          await pg!.query(SET_TENANT, [setting, false]);
+          sessionSetting = setting;
+        }
+        return pg!.query(message.sql, message.params, options);
+      };
+      const result = serial.then(run, run);
+      serial = result.catch(() => {});
+      return result;
     }
     case "begin": {
       const { txId } = message;
-      return new Promise<null>((begun, failed) => {
-        const entry = {} as OpenTransaction;
-        entry.done = pg!
-          .transaction(
-            (tx) =>
-              new Promise<void>((committed, rolledBack) => {
-                entry.tx = tx;
-                entry.end = (commit) => (commit ? committed() : rolledBack(new Rollback()));
-                transactions.set(txId, entry);
-                begun(null);
-              }),
-          )
-          .catch((error) => {
-            if (!(error instanceof Rollback)) throw error;
-          })
-          .finally(() => transactions.delete(txId));
-        entry.done.catch((error) => {
-          if (!entry.tx) failed(error); // BEGIN itself failed
-        });
-      });
+      // In turn with the statements outside transactions: the session's setting is known when the transaction starts.
+      const start = () => begin(txId, message.setting);
+      const result = serial.then(start, start);
+      serial = result.catch(() => {});
+      return result;
     }
     case "end": {
       const open = transactions.get(message.txId);

@@ -1031,3 +1031,30 @@ export const rolloutEvents = pgTable(
   },
   (t) => [index("rollout_events_rollout_idx").on(t.rolloutId, t.seq)],
 );
+
+/**
+ * Per-user notifications (modules/notifications owns it): what happened that concerns the user — a task awaiting
+ * confirmation, finished or failed, a machine offline or back online, an update applied or failed.
+ */
+export const notifications = pgTable(
+  "notifications",
+  {
+    id: text("id").primaryKey(),
+    tenantId: tenantRef(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    /** e.g. `task.awaiting_confirmation`, `task.failed`, `machine.offline`, `update.applied`. */
+    kind: text("kind").notNull(),
+    title: text("title").notNull(),
+    body: text("body").notNull().default(""),
+    taskId: text("task_id"),
+    hostId: text("host_id"),
+    readAt: ts("read_at"),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index("notifications_user_created_idx").on(t.userId, t.createdAt, t.id),
+    index("notifications_user_unread_idx").on(t.userId).where(sql`${t.readAt} is null`),
+  ],
+);

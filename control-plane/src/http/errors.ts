@@ -28,6 +28,8 @@ export const HTTP_STATUS_OF: Record<DomainErrorKind, number> = {
   conflict: 409,
   unprocessable: 422,
   too_many: 429,
+  unavailable: 503,
+  timeout: 504,
 };
 
 /** The one HTTP form of a domain error: `{error}` (+ `retryAfterSeconds` and `Retry-After` when it says when). */

@@ -83,10 +83,16 @@ export function strictSchema(schema: TSchema): TSchema {
  * Finds the route a request is for (static paths before parameterised ones): its strict body schema, or
  * `schema: undefined` for a route that takes no body; undefined for no route.
  */
+/**
+ * Routes that pass their body through untouched (any content type, still bounded by maxBodyBytes): the forwarded
+ * runtime API of a host, whose agent validates it.
+ */
+export const RAW_BODY_ROUTES: ReadonlySet<string> = new Set(["/api/v1/hosts/:id/runtime/*"]);
+
 function bodySchemas(routes: () => RouteInfo[]) {
-  let table: { method: string; pattern: RegExp; params: number; schema?: TSchema }[] | undefined;
+  let table: { method: string; pattern: RegExp; params: number; schema?: TSchema; raw: boolean }[] | undefined;
   const isSchema = (body: unknown): body is TSchema => Boolean(body && typeof body === "object" && Kind in body);
-  return (method: string, path: string): { schema?: TSchema } | undefined => {
+  return (method: string, path: string): { schema?: TSchema; raw: boolean } | undefined => {
     table ??= routes()
       .map((r) => ({
         method: r.method,
@@ -103,6 +109,7 @@ function bodySchemas(routes: () => RouteInfo[]) {
         ),
         params: r.path.split("/").filter((seg) => seg.startsWith(":") || seg === "*").length,
         schema: isSchema(r.hooks?.body) ? strictSchema(r.hooks.body) : undefined,
+        raw: RAW_BODY_ROUTES.has(r.path),
       }))
       .sort((a, b) => a.params - b.params);
     return table.find((r) => r.method === method && r.pattern.test(path));
@@ -158,6 +165,11 @@ export const requestGuard = (limits: RequestLimits, routes: () => RouteInfo[]) =
     if (!request.body || request.method === "GET" || request.method === "HEAD") return;
     const bytes = await readBounded(request.body, limits.maxBodyBytes);
     if (bytes.byteLength === 0) return replay(request, "");
+    const route = routeFor(request.method, new URL(request.url).pathname);
+    if (route?.raw) {
+      Object.defineProperty(request, "arrayBuffer", { value: () => Promise.resolve(bytes.slice().buffer) });
+      return;
+    }
     const contentType = (request.headers.get("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
     if (contentType !== "application/json") throw badRequest("invalid request body: send application/json");
     let text: string;
@@ -168,7 +180,6 @@ export const requestGuard = (limits: RequestLimits, routes: () => RouteInfo[]) =
     }
     const parsed = parseUntrustedJson(text, limits.maxJsonDepth);
     if (!parsed.ok) throw badRequest(`invalid request body: ${parsed.reason}`);
-    const route = routeFor(request.method, new URL(request.url).pathname);
     if (route?.schema && !strictlyValid(route.schema, parsed.value))
       throw badRequest(describeStrictError(route.schema, parsed.value));
     // A route without a body schema reads no body: any field sent to it would be an unknown field.

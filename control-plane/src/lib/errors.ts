@@ -10,7 +10,11 @@ export type DomainErrorKind =
   | "conflict"
   /** Well-formed but contradicting an earlier request (e.g. an idempotency key reused for another request). */
   | "unprocessable"
-  | "too_many";
+  | "too_many"
+  /** Something the request needs is not reachable now (e.g. the host's agent is offline). */
+  | "unavailable"
+  /** Something the request waited for did not answer in time (e.g. the host's agent). */
+  | "timeout";
 
 export interface DomainErrorDetail {
   /** `too_many`: when the caller may try again. */
@@ -38,6 +42,8 @@ export const forbidden = (message: string) => new DomainError("forbidden", messa
 export const notFound = (what: string) => new DomainError("not_found", `${what} not found`);
 export const conflict = (message: string) => new DomainError("conflict", message);
 export const unprocessable = (message: string) => new DomainError("unprocessable", message);
+export const unavailable = (message: string) => new DomainError("unavailable", message);
+export const timedOut = (message: string) => new DomainError("timeout", message);
 export const tooMany = (retryAfterSeconds: number, message = "too many requests") =>
   new DomainError("too_many", message, { retryAfterSeconds });
 /** A refused secret (unknown device code, used grant token...), reported as `kind` without saying more. */

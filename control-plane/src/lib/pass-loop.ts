@@ -3,6 +3,8 @@
  * `concurrency` passes run, a wake starts another pass as soon as one ends. A pass that reports progress (returns
  * true) runs again at once. Used by the task scheduler and the rollout driver.
  */
+import { asSystem } from "../db/context";
+
 export class PassLoop {
   private timer?: ReturnType<typeof setTimeout>;
   private readonly passes = new Set<Promise<void>>();
@@ -50,7 +52,8 @@ export class PassLoop {
 
   private runPass(): void {
     this.again = false;
-    const pass: Promise<void> = this.pass()
+    // Passes span tenants; a wake from a request would otherwise run this one in the request's tenant context.
+    const pass: Promise<void> = asSystem("background pass (task scheduler, rollout driver)", () => this.pass())
       .then((progress) => {
         if (progress) this.again = true;
       })

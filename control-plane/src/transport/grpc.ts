@@ -4,6 +4,7 @@
  * watch / send-command calls. Domain errors are mapped to gRPC status codes here, once.
  */
 import * as grpc from "@grpc/grpc-js";
+import { inRequest, setRequestScope, tenantScope } from "../db/context";
 import { type DomainErrorKind, isDomainError } from "../lib/errors";
 import { parseJsonObject } from "../lib/json-guard";
 import type { ClusterEvents, WatchedEvent } from "../lib/cluster-events";
@@ -26,6 +27,8 @@ export const GRPC_STATUS_OF: Record<DomainErrorKind, Status> = {
   conflict: grpc.status.FAILED_PRECONDITION,
   unprocessable: grpc.status.INVALID_ARGUMENT,
   too_many: grpc.status.RESOURCE_EXHAUSTED,
+  unavailable: grpc.status.UNAVAILABLE,
+  timeout: grpc.status.DEADLINE_EXCEEDED,
 };
 
 /** The one gRPC form of an error: a status error as is, a domain error by its kind, anything else INTERNAL. */
@@ -132,6 +135,7 @@ function agentSession(services: Services, call: grpc.ServerDuplexStream<AgentFra
         pushCommand: (command) => write(commandFrame(command)),
         pushCancel: (commandId, reason) => write({ cancel: { commandId, reason, atMs: Date.now() } }),
         pushEstop: (order) => write({ estop: toWireEstop(order) }),
+        pushRuntimeRequest: (request) => write({ runtimeRequest: request }),
         abort: (reason) => finish(statusError(grpc.status.UNAUTHENTICATED, reason)),
       };
       session = live;
@@ -144,11 +148,24 @@ function agentSession(services: Services, call: grpc.ServerDuplexStream<AgentFra
     }
     if (frame.body === "log" && frame.log) return inbox.liveLog(me.tenantId, me.hostId, frame.log);
     if (frame.body === "safety" && frame.safety) return inbox.safety(me.tenantId, me.hostId, frame.safety);
+    if (frame.body === "runtimeResponse" && frame.runtimeResponse)
+      return agents.runtimeResponse(me.tenantId, me.hostId, frame.runtimeResponse);
     if (!frame.seq) return; // resendable frames carry a seq; anything else is not ours to process
     const inRange = (n: number) => Number.isSafeInteger(n) && n >= 0;
     if (!inRange(frame.seq) || !inRange(frame.seqFloor ?? 0))
       throw statusError(grpc.status.INVALID_ARGUMENT, "seq out of range");
     // The same per-agent sequence as MQTT: a frame processed before (on any transport or replica) is not re-applied.
+    if ((frame.body === "update" && frame.update) || (frame.body === "status" && frame.status)) {
+      // Applied with other agents' reports in one statement (group commit); acked once committed.
+      const floor = frame.seqFloor ?? 0;
+      const through = frame.update
+        ? await inbox.numberedCommandUpdate(agent!, frame.seq, floor, frame.update)
+        : await inbox.numberedStatus(agent!, frame.seq, floor, frame.status!);
+      if (through === null) throw statusError(grpc.status.UNAUTHENTICATED, "runtime identity revoked");
+      lastSeq = Math.max(lastSeq, frame.seq);
+      write({ ack: { seq: lastSeq } });
+      return;
+    }
     await inbox.numbered(agent!, frame.seq, frame.seqFloor ?? 0, async () => {
       if (frame.body === "update" && frame.update) await inbox.commandUpdate(me.tenantId, me.hostId, frame.update);
       else if (frame.body === "status" && frame.status) await inbox.status(me.tenantId, me.hostId, frame.status);
@@ -184,8 +201,10 @@ function operator(services: Services, cluster: ClusterEvents): grpc.UntypedServi
       };
       call.on("cancelled", stop);
       call.on("close", stop);
-      (async () => {
+      // An operator call's database context is its caller's tenant (db/context.ts), as an HTTP request's.
+      inRequest(async () => {
         const me = await user(call.metadata, call.getPeer());
+        setRequestScope(tenantScope(me.tenantId));
         // A watch opened with a token whose session gets revoked ends at once (API keys are checked on revocation too).
         unsubscribeRevocations = services.events.subscribe(async (event) => {
           if (event.type !== "session.revoked" || event.userId !== me.userId) return;
@@ -202,29 +221,31 @@ function operator(services: Services, cluster: ClusterEvents): grpc.UntypedServi
         const { hostId, taskId } = call.request;
         if (Boolean(hostId) === Boolean(taskId))
           throw statusError(grpc.status.INVALID_ARGUMENT, "give exactly one of host_id or task_id");
-        // Another tenant's host or task is simply not found.
+        // Another tenant's host or task is simply not found; so is a task of a project the caller is no member of.
         if (hostId)
           await services.hosts
             .get(me.tenantId, hostId)
             .catch(() => Promise.reject(statusError(grpc.status.NOT_FOUND, "host not found")));
         if (taskId)
           await services.tasks
-            .get(me.tenantId, taskId)
+            .get(me.tenantId, taskId, services.projectMembers.scopeOf(me))
             .catch(() => Promise.reject(statusError(grpc.status.NOT_FOUND, "task not found")));
         unsubscribe = cluster.subscribe((event) => {
           const out = watchEvent(event, me.tenantId, hostId, taskId);
           if (out && !call.cancelled) call.write(out);
         });
         call.sendMetadata(new grpc.Metadata()); // headers now: the watch is live
-      })().catch((err) => call.emit("error", asStatus(err)));
+      }).catch((err) => call.emit("error", asStatus(err)));
     },
 
     SendCommand(
       call: grpc.ServerUnaryCall<{ hostId: string; kind: string; paramsJson: string; timeoutMs: number }, unknown>,
       done: grpc.sendUnaryData<unknown>,
     ) {
-      (async () => {
+      // An operator call's database context is its caller's tenant (db/context.ts), as an HTTP request's.
+      inRequest(async () => {
         const me = await user(call.metadata, call.getPeer());
+        setRequestScope(tenantScope(me.tenantId));
         const { hostId, kind, paramsJson, timeoutMs } = call.request;
         let params: Record<string, unknown> = {};
         if (paramsJson) {
@@ -246,7 +267,7 @@ function operator(services: Services, cluster: ClusterEvents): grpc.UntypedServi
           ...(timeoutMs ? { timeoutMs } : {}),
         });
         return { commandId: command.id, status: command.status, deliveredLive: live };
-      })().then(
+      }).then(
         (res) => done(null, res),
         (err) => done(asStatus(err) as grpc.ServiceError),
       );

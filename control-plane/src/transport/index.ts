@@ -53,6 +53,9 @@ export async function startTransport(config: Config, services: Services, databas
     });
     await bridge.start();
     services.agents.delivery.start(bridge, config.commandRedeliverySeconds * 1000);
+    services.agents.setBrokerRuntimeOutlet((tenantId, hostId, request) =>
+      bridge.send(tenantId, hostId, "runtime-req", request).then(() => true),
+    );
     mirror.start((name, payload, retain) => bridge.publishQos0(name, payload, retain));
     return {
       mqttUrl: config.mqttUrl,
@@ -123,6 +126,9 @@ export async function startTransport(config: Config, services: Services, databas
   });
   await bridge.start();
   services.agents.delivery.start(bridge, config.commandRedeliverySeconds * 1000);
+  services.agents.setBrokerRuntimeOutlet((tenantId, hostId, request) =>
+    bridge.send(tenantId, hostId, "runtime-req", request).then(() => true),
+  );
   mirror.start((name, payload, retain) => bridge.publishQos0(name, payload, retain));
   return {
     mqttUrl: `mqtt://${host}:${broker.port}`,

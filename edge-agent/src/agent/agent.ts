@@ -22,12 +22,12 @@ import { prepareInstallDir } from "../update/install.ts";
 import type { UpdateOutcome } from "../update/types.ts";
 import { HttpUpdateApi, type UpdateApi } from "../update/update-client.ts";
 import { AGENT_VERSION } from "../version.ts";
-import type { AgentSafetyState, Command, CommandCancel, EmergencyStop } from "@edge/proto/wire";
+import type { AgentSafetyState, Command, CommandCancel, EmergencyStop, RuntimeRequest } from "@edge/proto/wire";
 import { topic } from "@edge/proto/wire";
 import { CommandLogs } from "./command-logs.ts";
 import { CommandReports } from "./command-reports.ts";
 import { commandRunner, type CommandRunnerMsg } from "./command-runner.ts";
-import { connection, type ConnectionMsg, type MqttConnect } from "./connection.ts";
+import { connection, type ConnectionMsg, type MqttConnect, type RuntimeResponsePart } from "./connection.ts";
 import { EmergencyStopLatch } from "./estop.ts";
 import { InflightCommands } from "./inflight.ts";
 import { LiveLog } from "./live-log.ts";
@@ -38,6 +38,10 @@ import { status } from "./status.ts";
 import { telemetry } from "./telemetry.ts";
 import { updater, type UpdaterMsg } from "./updater.ts";
 import { startTelemetryServer, type TelemetryServer } from "./telemetry-http.ts";
+import { Runtime } from "../runtime/runtime.ts";
+import { loadOrCreateToken, RuntimeApi, serveRuntimeApi, type RuntimeApiServer } from "../runtime/api.ts";
+import type { Admission as RuntimeAdmission } from "../runtime/app-actor.ts";
+import { serveForwarded } from "../runtime/forwarded.ts";
 
 export type AgentSettings = Pick<
   AgentConfig,
@@ -52,6 +56,15 @@ export type AgentSettings = Pick<
   | "telemetryPort"
 > &
   Partial<Pick<AgentConfig, "receiptTimeoutMs">> & { agentTypes?: Record<string, string> };
+
+/** The workspace runtime (see runtime/): where it keeps workspaces, and its local API. */
+export interface RuntimeSettings {
+  stateDir: string;
+  templatesDir?: string;
+  portRange: { from: number; to: number };
+  /** Serve the local runtime API here; undefined = not served. */
+  api?: { host: string; port: number };
+}
 
 /** Runtime self-update settings (see config.ts). */
 export interface UpdateSettings {
@@ -87,11 +100,17 @@ export interface AgentOptions {
   onSessionChange?(up: boolean): void;
   /** The local emergency stop file (`<state-dir>/ESTOP`); undefined = no local stop. */
   estopFile?: string;
+  /** Undefined = no workspace runtime. */
+  runtime?: RuntimeSettings;
 }
 
 export interface Agent {
   /** Port of the local telemetry endpoint, when enabled. */
   telemetryPort?: number;
+  /** Base URL of the local runtime API, when served. */
+  runtimeApiUrl?: string;
+  /** The workspace runtime, when configured. */
+  runtime?: Runtime;
   /** Resolves with the process exit code once the agent has stopped. */
   readonly exited: Promise<ExitCode>;
   /** Graceful stop: cancel commands, flush the outbox briefly, announce OFFLINE, disconnect. Idempotent. */
@@ -197,6 +216,57 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
       },
     }),
   );
+  let runtime: Runtime | undefined;
+  let runtimeApi: RuntimeApi | undefined;
+  let runtimeServer: RuntimeApiServer | undefined;
+  if (opts.runtime) {
+    const rs = opts.runtime;
+    runtime = new Runtime({
+      db,
+      stateDir: rs.stateDir,
+      templatesDir: rs.templatesDir,
+      system,
+      portRange: rs.portRange,
+      agentTypes: settings.agentTypes ?? {},
+      admit: (request) =>
+        policy.ask<RuntimeAdmission>((replyTo) => ({ type: "check", request, replyTo }), settings.policyWaitMs + 5_000),
+      startBlocked: () => {
+        if (estop.isEngaged()) return `${estop.describe()} is engaged`;
+        if (machine.isStopped()) return "machine stopped (runtime.stop)";
+        return undefined;
+      },
+      log,
+      // App output goes live to the control plane like command output (gRPC session, best effort), as "app:<appId>".
+      onAppLogLine: (appId, line) =>
+        liveLog.send(
+          `app:${appId}`,
+          line.stream === "stderr" ? "stderr" : "stdout",
+          line.stream === "runtime" ? `[runtime] ${line.line}` : line.line,
+        ),
+    });
+    runtimeApi = new RuntimeApi(runtime);
+    if (rs.api) {
+      try {
+        runtimeServer = serveRuntimeApi(runtimeApi, {
+          host: rs.api.host,
+          port: rs.api.port,
+          token: loadOrCreateToken(rs.stateDir),
+          log,
+        });
+      } catch (error) {
+        await server?.stop();
+        await system.stop();
+        throw new Error(`cannot serve the runtime API on ${rs.api.host}:${rs.api.port}: ${errorMessage(error)}`);
+      }
+    }
+  }
+  /** runtime.stop also stops every app and agent run. */
+  const machineControl = {
+    set(state: "running" | "stopped") {
+      machine.set(state);
+      if (state === "stopped") void runtime?.stopEverything("machine stopped (runtime.stop)");
+    },
+  };
   const commands: ActorRef<CommandRunnerMsg> = system.spawn(
     "commands",
     commandRunner({
@@ -204,7 +274,7 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
       reports,
       registry: withRuntimeCommands(
         opts.registry ?? new CommandRegistry(),
-        machine,
+        machineControl,
         (request) => runUpdate(request),
         settings.agentTypes ?? {},
       ),
@@ -222,6 +292,10 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
     command: (command: Command) => commands.ask<void>((replyTo) => ({ type: "command", command, replyTo })),
     cancel: (cancel: CommandCancel) => commands.ask<void>((replyTo) => ({ type: "cancel", cancel, replyTo })),
     estop: onEmergencyStop,
+    runtimeRequest: runtimeApi
+      ? (request: RuntimeRequest, reply: (part: RuntimeResponsePart) => void) =>
+          void serveForwarded(runtimeApi!, request, reply, log)
+      : undefined,
   };
   let link: ActorRef<ConnectionMsg> | undefined;
   let session: ActorRef<SessionMsg> | undefined;
@@ -240,6 +314,7 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
     log.warn(`${reason}: killing ${killed} command(s)`);
     inflight.cancelAll(reason);
     commands.tell({ type: "emergencyStop" });
+    void runtime?.stopEverything(reason);
     if (!(await inflight.whenIdle(ESTOP_SETTLE_MS)))
       log.error(`${inflight.size} command(s) still settling after the emergency stop`);
     lastKilled = killed;
@@ -397,6 +472,8 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
     }
     await quietly(policy.ask<void>((replyTo) => ({ type: "close", replyTo })));
     await quietly(commands.ask<void>((replyTo) => ({ type: "close", replyTo })));
+    runtime?.shutdown();
+    await runtimeServer?.stop();
     if (!(await inflight.whenIdle(COMMAND_STOP_TIMEOUT_MS)))
       log.warn(`${inflight.size} command(s) did not stop in time`);
     if (announce) {
@@ -417,13 +494,17 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
     pollLocalStop();
   }
 
-  return { telemetryPort: server?.port, exited, stop, localStop };
+  if (runtime) {
+    const recovering = runtime;
+    void recovering.recover().catch((error) => log.error("apps could not be recovered", error));
+  }
+  return { telemetryPort: server?.port, runtimeApiUrl: runtimeServer?.url, runtime, exited, stop, localStop };
 }
 
 /** Adds the runtime control kinds (stop/start/update) to the registry, unless it already has them. */
 function withRuntimeCommands(
   registry: CommandRegistry,
-  machine: MachineStateStore,
+  machine: { set(state: "running" | "stopped"): void },
   runUpdate: RunUpdate,
   agentTypes: Record<string, string>,
 ): CommandRegistry {

@@ -25,6 +25,7 @@ import {
   type CommandCancel,
   type EmergencyStop,
   type Receipt,
+  type RuntimeRequest,
 } from "@edge/proto/wire";
 import { mqttOptionsFromUrl } from "./mqtt-url.ts";
 import { OutboxPump, type PublishSettled, type Publisher } from "./outbox-pump.ts";
@@ -69,6 +70,18 @@ export interface InboundHandlers {
   policySet(payload: Uint8Array): Promise<void>;
   /** Resolves once latched (the kill itself proceeds in the background). */
   estop?(stop: EmergencyStop): Promise<void>;
+  /** A forwarded request to the workspace runtime API; `reply` sends each part of the answer back. */
+  runtimeRequest?(request: RuntimeRequest, reply: (part: RuntimeResponsePart) => void): void;
+}
+
+/** One part of the answer to a RuntimeRequest (edge.proto RuntimeResponse). */
+export interface RuntimeResponsePart {
+  id: string;
+  part: number;
+  status: number;
+  contentType: string;
+  chunk: Uint8Array;
+  end: boolean;
 }
 
 export interface ConnectionDeps {
@@ -110,6 +123,8 @@ export function connection(deps: ConnectionDeps) {
     policies: topic(identity.tenantId, identity.hostId, "policies"),
     estop: topic(identity.tenantId, identity.hostId, "estop"),
     safety: topic(identity.tenantId, identity.hostId, "safety"),
+    runtimeReq: topic(identity.tenantId, identity.hostId, "runtime-req"),
+    runtimeRes: topic(identity.tenantId, identity.hostId, "runtime-res"),
   };
   const presence = (state: PresenceState) =>
     Buffer.from(codecs.presence.encode({ state, agentVersion: readVersion(deps.agentVersion), atMs: Date.now() }));
@@ -207,6 +222,27 @@ export function connection(deps: ConnectionDeps) {
           const stop = inbound.estop && decode(codecs.emergencyStop, payload, "emergency stop");
           return stop && inbound.estop?.(stop);
         }
+        case topics.runtimeReq: {
+          const request = decode(codecs.runtimeRequest, payload, "runtime request");
+          if (!request) return;
+          const current = client;
+          // Answers are not durable (no outbox): the control plane waits for them only so long.
+          const reply = (part: RuntimeResponsePart) =>
+            current?.publish(
+              topics.runtimeRes,
+              Buffer.from(codecs.runtimeResponse.encode(part)),
+              { qos: 1 },
+              (error) => {
+                if (error) log.debug(`runtime response part not published: ${error.message}`);
+              },
+            );
+          if (!inbound.runtimeRequest) {
+            const chunk = new TextEncoder().encode(JSON.stringify({ error: "this agent has no workspace runtime" }));
+            reply({ id: request.id, part: 0, status: 501, contentType: "application/json", chunk, end: true });
+            return;
+          }
+          return inbound.runtimeRequest(request, reply);
+        }
         default:
           log.debug(`ignoring message on unexpected topic ${packet.topic}`);
       }
@@ -232,6 +268,7 @@ export function connection(deps: ConnectionDeps) {
         [topics.cancel]: { qos: 1 as const },
         [topics.receipt]: { qos: 1 as const },
         [topics.policies]: { qos: 1 as const },
+        [topics.runtimeReq]: { qos: 1 as const },
       };
       current.subscribe(subscriptions, (error, granted) => {
         const refused = granted?.filter((g) => g.qos === 128).map((g) => g.topic) ?? [];

@@ -25,6 +25,8 @@ export type PolicyGateMsg =
   | { type: "policySet"; payload: Uint8Array; replyTo?: ReplyTo<void> }
   /** Admitted commands are marked running in the command store before the reply. */
   | { type: "admit"; request: AdmissionRequest; replyTo: ReplyTo<Admission> }
+  /** A decision for something that is not a command (an app start, an agent run): nothing is recorded. */
+  | { type: "check"; request: { kind: string; params: Record<string, unknown> }; replyTo: ReplyTo<Admission> }
   | { type: "waitExpired"; commandId: string }
   /** A waiting command was cancelled: refuse it now instead of admitting it later. */
   | { type: "withdraw"; commandId: string }
@@ -57,7 +59,9 @@ export function policyGate(deps: PolicyGateDeps) {
     const waiting = new Map<string, Waiting>();
     let closed = false;
 
-    function decide(request: AdmissionRequest): Admission {
+    function decide(
+      request: AdmissionRequest | { kind: string; params: Record<string, unknown>; commandId?: undefined },
+    ): Admission {
       if (!active) return { allowed: false, error: NO_POLICY_ERROR };
       const unreadable = active.unreadable[0];
       if (unreadable) {
@@ -74,6 +78,7 @@ export function policyGate(deps: PolicyGateDeps) {
         { now: new Date(nowMs), running: deps.commands.countRunning(), recentAcceptedAt },
       );
       if (!decision.allowed) return { allowed: false, error: REFUSAL_PREFIX + decision.reason };
+      if (request.commandId === undefined) return { allowed: true };
       if (!deps.commands.accept(request.commandId, nowMs))
         return { allowed: false, error: "command is no longer pending" };
       recentAcceptedAt.push(nowMs);
@@ -144,6 +149,9 @@ export function policyGate(deps: PolicyGateDeps) {
             waiting.set(commandId, { request: msg.request, replyTo: msg.replyTo });
             return;
           }
+          case "check":
+            if (closed) return msg.replyTo({ allowed: false, error: "agent is shutting down" });
+            return msg.replyTo(decide(msg.request));
           case "waitExpired": {
             const entry = waiting.get(msg.commandId);
             if (!entry) return;

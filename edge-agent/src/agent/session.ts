@@ -14,7 +14,7 @@ import type { Outbox } from "../store/outbox.ts";
 import { readVersion, type VersionSource } from "../version.ts";
 import { AgentSessionClient, type AgentFrameOut, type ServerFrame } from "@edge/proto/grpc";
 import type { AgentSafetyState } from "@edge/proto/wire";
-import type { ConnectionMsg, InboundHandlers } from "./connection.ts";
+import type { ConnectionMsg, InboundHandlers, RuntimeResponsePart } from "./connection.ts";
 import type { LiveLog, LogSink } from "./live-log.ts";
 import type { Publisher } from "./outbox-pump.ts";
 import { Reconnect } from "./reconnect.ts";
@@ -123,6 +123,25 @@ export function agentSession(deps: SessionDeps) {
         return;
       }
       if (frame.welcome) return onWelcome(frame.welcome);
+      const runtimeRequest = frame.runtimeRequest;
+      if (runtimeRequest) {
+        const stream = call;
+        const reply = (part: RuntimeResponsePart) => {
+          if (stream && stream === call && !stream.writableEnded) stream.write({ seq: 0, runtimeResponse: part });
+        };
+        if (!inbound.runtimeRequest) {
+          const body = new TextEncoder().encode(JSON.stringify({ error: "this agent has no workspace runtime" }));
+          return reply({
+            id: runtimeRequest.id,
+            part: 0,
+            status: 501,
+            contentType: "application/json",
+            chunk: body,
+            end: true,
+          });
+        }
+        return inbound.runtimeRequest(runtimeRequest, reply);
+      }
       if (frame.ack) return onAck(frame.ack.seq);
       if (command) {
         inbound

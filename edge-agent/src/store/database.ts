@@ -67,6 +67,53 @@ const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE commands ADD COLUMN cancel_reason TEXT;
   `,
+  // The workspace runtime (runtime/): workspaces, their snapshots, apps (desired state, the live process) and the
+  // ports assigned to them (stable across restarts), agent runs.
+  `
+  CREATE TABLE workspaces (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    template TEXT,
+    metadata TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+  CREATE TABLE workspace_snapshots (
+    id TEXT PRIMARY KEY,
+    workspace_id TEXT NOT NULL,
+    label TEXT,
+    size_bytes INTEGER NOT NULL,
+    created_at INTEGER NOT NULL
+  );
+  CREATE TABLE app_ports (
+    workspace_id TEXT NOT NULL,
+    app TEXT NOT NULL,
+    name TEXT NOT NULL,
+    port INTEGER NOT NULL UNIQUE,
+    PRIMARY KEY (workspace_id, app, name)
+  );
+  CREATE TABLE apps (
+    id TEXT PRIMARY KEY,
+    workspace_id TEXT NOT NULL,
+    desired TEXT NOT NULL CHECK (desired IN ('running', 'stopped')),
+    pid INTEGER,
+    instance TEXT,
+    built_hash TEXT,
+    updated_at INTEGER NOT NULL
+  );
+  CREATE TABLE agent_runs (
+    id TEXT PRIMARY KEY,
+    workspace_id TEXT,
+    agent_type TEXT NOT NULL,
+    prompt TEXT NOT NULL,
+    status TEXT NOT NULL,
+    result TEXT,
+    error TEXT,
+    events TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    finished_at INTEGER
+  );
+  `,
 ];
 
 export class StateDirError extends Error {

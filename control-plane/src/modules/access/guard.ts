@@ -1,11 +1,14 @@
 /**
  * The access guard: one place that applies the permission table to every request. It runs before the request body
  * is read (a caller without the right learns nothing about the payload rules): 401 without a valid user credential,
- * 403 without the role, 404 for a project or task outside the caller's tenant. Rules needing the body (the project
- * of a new task) are checked again once the body is validated.
+ * 403 without the role, 404 for a project or task outside the caller's tenant. Project visibility follows the lists:
+ * a user who is no member of a project gets 404 for it and its tasks (as for a project that does not exist; tasks
+ * without a project are admins' only), a member whose role is too small gets 403. Rules needing the body (the
+ * project of a new task) are checked again once the body is validated.
  */
 import { Elysia } from "elysia";
-import { forbidden } from "../../lib/errors";
+import { inRequest, setRequestScope, tenantScope } from "../../db/context";
+import { forbidden, notFound } from "../../lib/errors";
 import type { Authenticator } from "../auth/authenticate";
 import type { UserPrincipal } from "../auth/principal";
 import type { ProjectMemberService } from "../projects/members";
@@ -71,13 +74,19 @@ export class AccessGuard {
     const { route, params } = found;
     const rule = route.rule;
     if (!rule) throw forbidden(`no permission rule for ${route.key}`);
-    if (rule.access === "public") return;
-    const principal = await this.deps.authenticator.forRequest(request);
-    if (rule.access === "user") return;
-    if (rule.access === "installationAdmin") {
-      if (!principal.isSuperadmin) throw forbidden("installation admin required");
+    // The request's database context (db/context.ts): until here it sees no tenant's rows at all.
+    if (rule.access === "public") {
+      setRequestScope({ kind: "system", reason: "public route: it authenticates its own caller by a secret" });
       return;
     }
+    const principal = await this.deps.authenticator.forRequest(request);
+    if (rule.access === "installationAdmin") {
+      if (!principal.isSuperadmin) throw forbidden("installation admin required");
+      setRequestScope({ kind: "system", reason: "installation admin route (tenants, system settings)" });
+      return;
+    }
+    setRequestScope(tenantScope(principal.tenantId));
+    if (rule.access === "user") return;
     if (rule.access === "tenantAdmin") {
       if (!isAdmin(principal)) throw forbidden("tenant admin role required");
       return;
@@ -88,7 +97,9 @@ export class AccessGuard {
       const key = params[ref.param]!;
       // Admins hold every project role, but another tenant's project is still 404.
       const role = await this.deps.projectMembers.roleOf(principal.tenantId, principal.userId, key);
-      if (isAdmin(principal) || (role && projectRoleCovers(role, rule.role))) return;
+      if (isAdmin(principal)) return;
+      if (!role) throw notFound("project");
+      if (projectRoleCovers(role, rule.role)) return;
       throw forbidden(`project ${rule.role} role required`);
     }
     const task = await this.deps.tasks.get(principal.tenantId, params[ref.taskParam]!);
@@ -96,8 +107,9 @@ export class AccessGuard {
     const role = task.projectId
       ? await this.deps.projectMembers.roleOnProjectId(principal.userId, task.projectId)
       : undefined;
-    if (role && projectRoleCovers(role, rule.role)) return;
-    throw forbidden(task.projectId ? `project ${rule.role} role required` : "tenant admin role required");
+    if (!role) throw notFound("task");
+    if (projectRoleCovers(role, rule.role)) return;
+    throw forbidden(`project ${rule.role} role required`);
   }
 
   /** Records a successful call of an audited route (the table's `audit` action). */
@@ -122,13 +134,19 @@ export class AccessGuard {
     const key = (body as Record<string, unknown> | undefined)?.[rule.project.bodyField];
     if (typeof key !== "string") throw forbidden(`tenant admin role required without ${rule.project.bodyField}`);
     const role = await this.deps.projectMembers.roleOf(principal.tenantId, principal.userId, key);
-    if (!role || !projectRoleCovers(role, rule.role)) throw forbidden(`project ${rule.role} role required`);
+    if (!role) throw notFound("project");
+    if (!projectRoleCovers(role, rule.role)) throw forbidden(`project ${rule.role} role required`);
   }
 }
 
-/** Elysia plugin: the guard on every route registered after it (and on the app's). */
+/**
+ * Elysia plugin: the guard on every route registered after it (and on the app's), and the request's database
+ * context: none until the guard has decided, then the caller's tenant (system for public and installation routes).
+ */
 export const accessGuard = (guard: AccessGuard) =>
   new Elysia({ name: "access-guard" })
+    // Every request is handled in its own database context, which check() sets.
+    .wrap((handle) => ((...args: unknown[]) => inRequest(() => handle(...args))) as never)
     .onRequest(({ request }) => guard.check(request))
     .onBeforeHandle({ as: "global" }, ({ request, body }) => guard.checkBody(request, body))
     .onAfterHandle({ as: "global" }, ({ request, set }) => guard.recordSuccess(request, set.status));

@@ -45,6 +45,12 @@ export const PERMISSIONS: Record<string, AuditedRule> = {
   "GET /openapi/json": PUBLIC,
   "GET /auth/device": PUBLIC,
   "GET /.well-known/jwks.json": PUBLIC,
+  // The web console's static files (it signs in through the API like any client).
+  "GET /": PUBLIC,
+  "GET /console": PUBLIC,
+  "GET /console/*": PUBLIC,
+  /** Prometheus text, installation-wide figures. */
+  "GET /metrics": INSTALLATION,
   "POST /api/auth/login": PUBLIC,
   "POST /api/auth/refresh": PUBLIC,
   "POST /api/auth/logout": PUBLIC,
@@ -82,6 +88,14 @@ export const PERMISSIONS: Record<string, AuditedRule> = {
   "POST /api/web/profile/tokens": USER,
   "POST /api/web/profile/tokens/:id/revoke": USER,
   /** Creates a key of one's own; listing and revoking the tenant's keys is for admins. */
+  "GET /api/web/notifications": USER,
+  "POST /api/web/notifications/:id/read": USER,
+  "POST /api/web/notifications/read-all": USER,
+  "GET /api/web/dashboard/stats": USER,
+  "GET /api/web/dashboard/recent-tasks": USER,
+  "GET /api/web/dashboard/recent-activity": USER,
+  /** Results are limited to what the caller may see (tasks and projects by project role). */
+  "GET /api/web/search": USER,
   "POST /api/v1/auth-keys": USER,
   "GET /api/v1/auth-keys": ADMIN,
   "DELETE /api/v1/auth-keys/:id": ADMIN,
@@ -118,6 +132,13 @@ export const PERMISSIONS: Record<string, AuditedRule> = {
   "PUT /api/v1/hosts/:id/status": audited(ADMIN, "host.status_set"),
   "DELETE /api/v1/hosts/:id": audited(ADMIN, "host.delete"),
   "PATCH /api/v1/hosts/:id/labels": audited(ADMIN, "host.labels_set"),
+  // The host's workspace runtime API, forwarded to its agent (modules/host-runtime): reads for every user of the
+  // tenant, anything that changes the machine (files, apps, agent runs) for tenant admins, audited.
+  "GET /api/v1/hosts/:id/runtime/*": USER,
+  "POST /api/v1/hosts/:id/runtime/*": audited(ADMIN, "host.runtime_call"),
+  "PUT /api/v1/hosts/:id/runtime/*": audited(ADMIN, "host.runtime_call"),
+  "PATCH /api/v1/hosts/:id/runtime/*": audited(ADMIN, "host.runtime_call"),
+  "DELETE /api/v1/hosts/:id/runtime/*": audited(ADMIN, "host.runtime_call"),
   // Fleets and rollouts: everyone reads; fan-out and rollouts are for tenant admins; anyone may stop one (cancel,
   // pause, abort: the safe direction, like the emergency stop).
   "GET /api/v1/fleets": USER,

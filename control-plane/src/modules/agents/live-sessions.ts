@@ -1,6 +1,6 @@
 /** The live agent sessions (gRPC) open on this replica, by host: the faster path to an agent. */
 import type { CommandToDeliver, EstopOrder } from "../../lib/events";
-import type { Command, EmergencyStop } from "@edge/proto/wire";
+import type { Command, EmergencyStop, RuntimeRequest } from "@edge/proto/wire";
 
 export type CommandToPush = CommandToDeliver;
 
@@ -27,6 +27,8 @@ export interface LiveSession {
   pushCommand(command: CommandToPush): void;
   pushCancel(commandId: string, reason: string): void;
   pushEstop(order: EstopOrder): void;
+  /** A request to the agent's workspace runtime API (answered with RuntimeResponse parts). */
+  pushRuntimeRequest(request: RuntimeRequest): void;
   /** Ends the stream with an error status (e.g. the identity was revoked). */
   abort(reason: string): void;
 }
@@ -74,6 +76,14 @@ export class LiveSessions {
     const session = this.byHost.get(this.key(tenantId, order.hostId));
     if (!session) return false;
     session.pushEstop(order);
+    return true;
+  }
+
+  /** Sends a runtime API request through the host's live session; false if it has none here. */
+  runtimeRequest(tenantId: string, hostId: string, request: RuntimeRequest): boolean {
+    const session = this.byHost.get(this.key(tenantId, hostId));
+    if (!session) return false;
+    session.pushRuntimeRequest(request);
     return true;
   }
 

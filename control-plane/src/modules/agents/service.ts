@@ -11,9 +11,18 @@ import { AgentDelivery } from "./delivery";
 import { AgentInbox } from "./inbox";
 import { type LiveSession, LiveSessions } from "./live-sessions";
 import { type AgentRef, AgentSequences } from "./sequence";
+import { CommandReportBatcher } from "./report-batch";
+import {
+  type ForwardedResponse,
+  type ForwardRequest,
+  RuntimeForwarding,
+  type RuntimeOutlet,
+} from "./runtime-forwarding";
+import type { RuntimeResponse } from "@edge/proto/wire";
 
 export type { AgentRef } from "./sequence";
 export type { BrokerOutlet, OutboundMessages } from "./delivery";
+export type { ForwardedResponse, ForwardRequest, RuntimeOutlet } from "./runtime-forwarding";
 export { storableText } from "./inbox";
 export { toWireCommand, toWireEstop, type LiveSession } from "./live-sessions";
 
@@ -22,13 +31,20 @@ export class AgentService {
   readonly delivery: AgentDelivery;
   private readonly sessions = new LiveSessions();
   private readonly sequences: AgentSequences;
+  private readonly forwarding: RuntimeForwarding;
+  /** The broker's way to the agent's runtime API (set by the MQTT bridge). */
+  private brokerRuntimeOutlet?: RuntimeOutlet;
 
   constructor(
     db: Db,
     private readonly deps: AgentDeps,
   ) {
+    this.forwarding = new RuntimeForwarding({
+      timeoutMs: deps.runtimeForward?.timeoutMs ?? 30_000,
+      idleTimeoutMs: deps.runtimeForward?.idleTimeoutMs ?? 600_000,
+    });
     this.sequences = new AgentSequences(db);
-    this.inbox = new AgentInbox(deps, this.sequences);
+    this.inbox = new AgentInbox(deps, this.sequences, new CommandReportBatcher(db, deps, this.sequences));
     this.delivery = new AgentDelivery(deps, this.sessions);
   }
 
@@ -49,11 +65,13 @@ export class AgentService {
    */
   async openSession(agent: AgentRef, session: LiveSession): Promise<{ lastSeq: number; start(): Promise<void> }> {
     const lastSeq = await this.sequences.open(agent);
+    // Read before the welcome, so that `start()` registers the session before its first wait: once the agent has
+    // its welcome, new commands already go out on the session.
+    const order = await this.deps.safety.currentOrder(agent.tenantId, agent.hostId);
     return {
       lastSeq,
       start: async () => {
         // The emergency stop state first, ahead of any command (the agent re-acknowledges a known generation).
-        const order = await this.deps.safety.currentOrder(agent.tenantId, agent.hostId);
         if (order) session.pushEstop(order);
         this.sessions.open(agent.tenantId, agent.hostId, session);
         // Reconcile: pending commands are (re)delivered; running ones are answered with their final report.
@@ -65,6 +83,33 @@ export class AgentService {
 
   closeSession(agent: AgentRef, session: LiveSession): void {
     this.sessions.close(agent.tenantId, agent.hostId, session);
+    if (!this.sessions.has(agent.tenantId, agent.hostId)) this.forwarding.hostGone(agent.tenantId, agent.hostId);
+  }
+
+  /** Sets how runtime API requests reach agents over the broker (MQTT request/response topics). */
+  setBrokerRuntimeOutlet(outlet: RuntimeOutlet): void {
+    this.brokerRuntimeOutlet = outlet;
+  }
+
+  /**
+   * Forwards a request to the host's workspace runtime API: over its live session, else over the broker when its
+   * agent is online there. The caller has checked that the host is the tenant's.
+   */
+  async forwardRuntime(tenantId: string, hostId: string, request: ForwardRequest): Promise<ForwardedResponse> {
+    const outlets: RuntimeOutlet[] = [(t, h, r) => this.sessions.runtimeRequest(t, h, r)];
+    const broker = this.brokerRuntimeOutlet;
+    if (broker) {
+      outlets.push(async (t, h, r) => {
+        const host = await this.deps.hosts.get(t, h);
+        return host.status === "online" && broker(t, h, r);
+      });
+    }
+    return this.forwarding.forward(tenantId, hostId, request, outlets);
+  }
+
+  /** A part of an agent's answer to a forwarded runtime request (either transport). */
+  runtimeResponse(tenantId: string, hostId: string, part: RuntimeResponse): void {
+    this.forwarding.deliver(tenantId, hostId, part);
   }
 
   /** Whether the host has a live session on this replica (a new command would go out on it). */

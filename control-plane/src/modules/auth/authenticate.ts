@@ -1,6 +1,7 @@
 /** Turns an Authorization header into a principal, or a 401. */
 import { createRemoteJWKSet, decodeJwt, jwtVerify } from "jose";
 import { Elysia } from "elysia";
+import { asSystem } from "../../db/context";
 import { unauthenticated } from "../../lib/errors";
 import type { PeopleService, User } from "../people/service";
 import type { SessionTokenService } from "../sessions/tokens";
@@ -42,7 +43,12 @@ export class Authenticator {
     return principal;
   }
 
-  async user(authorization: string | undefined): Promise<UserPrincipal> {
+  /** A bearer credential's user. The lookup spans tenants (the secret names its tenant once found): system context. */
+  user(authorization: string | undefined): Promise<UserPrincipal> {
+    return asSystem("credential lookup by secret", () => this.resolveUser(authorization));
+  }
+
+  private async resolveUser(authorization: string | undefined): Promise<UserPrincipal> {
     const token = bearerToken(authorization);
     if (!token) throw unauthenticated("missing bearer token");
     let via: UserPrincipal["via"];

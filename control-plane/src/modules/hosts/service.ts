@@ -1,5 +1,6 @@
 /** Hosts: registered edge workers (robots or compute nodes). */
-import { and, asc, desc, eq, inArray, ne, sql, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, ilike, inArray, isNull, ne, or, sql, type SQL } from "drizzle-orm";
+import { containsPattern, matchRank } from "../../lib/text-match";
 import type { Static } from "elysia";
 import type { Db, Queryable } from "../../db/connect";
 import { hosts, type HOST_STATUSES, telemetryPoints } from "../../db/schema";
@@ -84,7 +85,45 @@ export class HostService {
     return new Set(rows.map((r) => r.id));
   }
 
+  /** Hosts whose name (or id) matches `text`, best first (global search). */
+  async search(tenantId: string, text: string, limit: number) {
+    const rank = sql<number>`greatest(${matchRank(hosts.name, text)}, ${matchRank(hosts.id, text)})`;
+    const rows = await this.db
+      .select({ id: hosts.id, name: hosts.name, status: hosts.status, labels: hosts.labels, rank })
+      .from(hosts)
+      .where(
+        and(
+          eq(hosts.tenantId, tenantId),
+          or(ilike(hosts.name, containsPattern(text)), ilike(hosts.id, containsPattern(text))),
+        ),
+      )
+      .orderBy(desc(rank), asc(hosts.name))
+      .limit(limit);
+    return rows;
+  }
+
+  /** Host counts by status: one tenant's, or (no tenant) the installation's (metrics). */
+  async countByStatus(tenantId?: string): Promise<Record<string, number>> {
+    const rows = await this.db
+      .select({ status: hosts.status, n: sql<number>`count(*)::int` })
+      .from(hosts)
+      .where(
+        tenantId ? and(eq(hosts.tenantId, tenantId), isNull(hosts.decommissionedAt)) : isNull(hosts.decommissionedAt),
+      )
+      .groupBy(hosts.status);
+    return Object.fromEntries(rows.map((r) => [r.status, r.n]));
+  }
+
   /** The host's status, or undefined if the tenant has no such host. */
+  /**
+   * The host a new command is for, as a subquery for the command's own insert (one statement creates it): its
+   * status, whether it is decommissioned, and its environment's config (the default command deadline).
+   */
+  commandTargetSql(tenantId: string, hostId: string): SQL {
+    return sql`select h.id, h.status, h.decommissioned_at, ${this.environments.configSql(sql`h.environment_id`)}
+      as environment_config from ${hosts} h where h.id = ${hostId} and h.tenant_id = ${tenantId}`;
+  }
+
   async statusOf(tenantId: string, id: string): Promise<HostStatus | undefined> {
     const [row] = await this.db
       .select({ status: hosts.status })
@@ -205,6 +244,20 @@ export class HostService {
   }
 
   /** Stores an agent's latest status report. */
+  /**
+   * For a statement applying a batch of agent reports (modules/agents/report-batch.ts), reading CTE `todo` (kind,
+   * tenant_id, host_id, last_status, agent_version): `statuses`, the status reports stored on their hosts (as
+   * `recordReport` stores one; `last_status` bounded by `boundStatusReport` first).
+   */
+  statusReportSql(now: string): SQL {
+    return sql`statuses as (
+        update ${hosts} h set last_status = t.last_status, agent_version = coalesce(t.agent_version, h.agent_version),
+          last_seen_at = ${now}::timestamptz
+        from todo t where t.kind = 'status' and h.id = t.host_id and h.tenant_id = t.tenant_id
+        returning h.id
+      )`;
+  }
+
   async recordReport(tenantId: string, id: string, report: Record<string, unknown>, agentVersion: string) {
     const bounded = boundStatusReport(report, agentVersion);
     await this.db

@@ -4,6 +4,7 @@
  * holds long locks or grows a huge transaction). Safe with N replicas: each batch runs under a transaction-scoped
  * advisory lock taken with try-lock; a replica that finds it held skips its sweep (another one is sweeping).
  */
+import { asSystem } from "../../db/context";
 import { sql } from "drizzle-orm";
 import type { Db } from "../../db/connect";
 
@@ -35,7 +36,7 @@ export class TelemetryRetention {
   start(): void {
     if (this.everyMs <= 0) return;
     this.timer = setInterval(() => {
-      this.running ??= this.sweep()
+      this.running ??= asSystem("telemetry retention: every tenant's old points", () => this.sweep())
         .catch(this.onError)
         .finally(() => (this.running = undefined));
     }, this.everyMs);

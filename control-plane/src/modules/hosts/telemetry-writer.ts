@@ -5,6 +5,7 @@
  * beyond it wait, and once `maxWaiting` points wait too, a write is refused at once (`TelemetryBusy`): the agent
  * keeps the message in its durable outbox and sends it again later — back-pressure instead of a growing backlog.
  */
+import { asSystem } from "../../db/context";
 import { sql } from "drizzle-orm";
 import type { Db } from "../../db/connect";
 import type { CleanPoint } from "./telemetry";
@@ -137,7 +138,8 @@ export class TelemetryWriter {
     }
     this.unflushedPoints -= points;
     this.inFlight++;
-    this.store(batch)
+    // One statement may hold several tenants' points: whoever's write filled the batch, it is stored as the system.
+    asSystem("telemetry group commit (several tenants' points in one statement)", () => this.store(batch))
       .finally(() => {
         this.inFlight--;
         this.queuedPoints -= points;

@@ -6,7 +6,7 @@ import { IdParams } from "../../http/params";
 import { requireAdmin, requireUser } from "../auth/authenticate";
 import { AdminMachineUpdateBody, MachineTasksQuery, MachineView } from "./model";
 
-export const webMachinesController = ({ authenticator, machines }: Services) =>
+export const webMachinesController = ({ authenticator, machines, projectMembers }: Services) =>
   new Elysia({ prefix: "/api/web/machines", tags: ["machines"] })
     .use(requireUser(authenticator))
     .get("/", async ({ principal }) => ({ items: await machines.list(principal.tenantId) }), {
@@ -16,11 +16,16 @@ export const webMachinesController = ({ authenticator, machines }: Services) =>
       response: responses({ 200: MachineView }),
       params: IdParams,
     })
-    .get("/:id/tasks", ({ principal, params, query }) => machines.tasks(principal.tenantId, params.id, query), {
-      response: responses({ 200: AnyObject }),
-      params: IdParams,
-      query: MachineTasksQuery,
-    })
+    .get(
+      "/:id/tasks",
+      ({ principal, params, query }) =>
+        machines.tasks(principal.tenantId, params.id, query, projectMembers.scopeOf(principal)),
+      {
+        response: responses({ 200: AnyObject }),
+        params: IdParams,
+        query: MachineTasksQuery,
+      },
+    )
     .post("/:id/drain", ({ principal, params }) => machines.drain(principal.tenantId, params.id), {
       response: responses({ 200: MachineView }),
       params: IdParams,

@@ -11,6 +11,7 @@ import { type hosts, tasks } from "../../db/schema";
 import { TASK_ACTIVE } from "../../lib/lifecycle";
 import { invalid, conflict } from "../../lib/errors";
 import type { HostService } from "../hosts/service";
+import type { ProjectScope } from "../projects/members";
 import type { RuntimeService } from "../runtime/service";
 import type { TaskExecution } from "../tasks/execution";
 import type { AdminMachineUpdateBody } from "./model";
@@ -103,7 +104,13 @@ export class MachineService {
     return { ...(await this.get(tenantId, id)), revokedIdentities, tasks: tasksReleased };
   }
 
-  async tasks(tenantId: string, id: string, query: Static<typeof import("./model").MachineTasksQuery>) {
+  /** The tasks assigned to a machine (of the projects in `scope`: a member sees only their projects' tasks). */
+  async tasks(
+    tenantId: string,
+    id: string,
+    query: Static<typeof import("./model").MachineTasksQuery>,
+    scope?: ProjectScope,
+  ) {
     await this.hosts.get(tenantId, id);
     const rows = await this.db
       .select({
@@ -119,7 +126,13 @@ export class MachineService {
         error: tasks.error,
       })
       .from(tasks)
-      .where(and(eq(tasks.tenantId, tenantId), eq(tasks.assignedHostId, id)))
+      .where(
+        and(
+          eq(tasks.tenantId, tenantId),
+          eq(tasks.assignedHostId, id),
+          scope && inArray(tasks.projectId, scope.projectIds),
+        ),
+      )
       .orderBy(sql`${tasks.createdAt} desc`)
       .limit(query.limit ?? 100)
       .offset(query.offset ?? 0);

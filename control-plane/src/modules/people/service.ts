@@ -108,6 +108,14 @@ export class PeopleService {
     return rows.map(publicUser);
   }
 
+  /** Active (not disabled) users of the tenant: their ids and tenant roles (notification audiences). */
+  async activeMembers(tenantId: string): Promise<{ id: string; role: TenantRole; isSuperadmin: boolean }[]> {
+    return this.db
+      .select({ id: users.id, role: users.role, isSuperadmin: users.isSuperadmin })
+      .from(users)
+      .where(and(eq(users.tenantId, tenantId), isNull(users.disabledAt)));
+  }
+
   async find(tenantId: string, id: string, q: Queryable = this.db): Promise<User> {
     const [row] = await q
       .select()

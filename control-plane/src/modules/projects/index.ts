@@ -38,15 +38,22 @@ export const adminProjectsController = ({ authenticator, projects }: Services) =
       params: ProjectKeyParams,
     });
 
-/** Until project roles exist, every user of the tenant may read and edit its projects. */
-export const webProjectsController = ({ authenticator, projects }: Services) =>
+/**
+ * The web console's projects: a user lists the projects they are a member of (admins: all); reading and updating
+ * one needs a project role (the access guard: 404 for a project the caller is no member of, 403 for too small a role).
+ */
+export const webProjectsController = ({ authenticator, projects, projectMembers }: Services) =>
   new Elysia({ prefix: "/api/web/projects", tags: ["projects"] })
     .use(requireUser(authenticator))
-    .get("/", async ({ principal }) => ({ items: await projects.list(principal.tenantId) }), {
-      response: responses({
-        200: Items(Obj({ key: t.String(), name: t.String() }, { description: "a project and its pipeline" })),
-      }),
-    })
+    .get(
+      "/",
+      async ({ principal }) => ({ items: await projects.list(principal.tenantId, projectMembers.scopeOf(principal)) }),
+      {
+        response: responses({
+          200: Items(Obj({ key: t.String(), name: t.String() }, { description: "a project and its pipeline" })),
+        }),
+      },
+    )
     .get("/:key", ({ principal, params }) => projects.get(principal.tenantId, params.key), {
       response: responses({
         200: Obj({ key: t.String(), name: t.String() }, { description: "a project and its pipeline" }),

@@ -1,5 +1,5 @@
 /** Project members: a user's role (maintainer, developer, viewer) on one project. Owns `project_members`. */
-import { and, asc, eq } from "drizzle-orm";
+import { and, asc, eq, type SQLWrapper } from "drizzle-orm";
 import { Elysia, t } from "elysia";
 import { AnyObject, Items, responses } from "../../http/responses";
 import type { Db } from "../../db/connect";
@@ -19,6 +19,13 @@ export type ProjectRole = (typeof PROJECT_ROLES)[number];
 export const projectRoleCovers = (held: ProjectRole, needed: ProjectRole) =>
   PROJECT_ROLES.indexOf(held) >= PROJECT_ROLES.indexOf(needed);
 
+/**
+ * The projects a caller may see, for the services that list projects and tasks: `undefined` = all of the tenant's
+ * (tenant and installation admins), else `projectIds`, a subquery of the ids of the projects the caller is a member
+ * of (embedded in the caller's query: no extra round trip). A task without a project is visible to admins only.
+ */
+export type ProjectScope = { projectIds: SQLWrapper } | undefined;
+
 export class ProjectMemberService {
   constructor(
     private readonly db: Db,
@@ -27,7 +34,18 @@ export class ProjectMemberService {
     private readonly audit: AuditService,
   ) {}
 
-  /** The caller's role on a project of their tenant (404 for a project they cannot see at all). */
+  /** What `principal` may see of the tenant's projects (see ProjectScope). */
+  scopeOf(principal: UserPrincipal): ProjectScope {
+    if (principal.role === "admin" || principal.isSuperadmin) return undefined;
+    return {
+      projectIds: this.db
+        .select({ id: projectMembers.projectId })
+        .from(projectMembers)
+        .where(eq(projectMembers.userId, principal.userId)),
+    };
+  }
+
+  /** The caller's role on a project of their tenant (404 for a project of no tenant of theirs). */
   async roleOf(tenantId: string, userId: string, projectKey: string): Promise<ProjectRole | undefined> {
     const project = await this.projects.find(this.db, tenantId, projectKey);
     const [row] = await this.db
@@ -44,6 +62,24 @@ export class ProjectMemberService {
       .from(projectMembers)
       .where(and(eq(projectMembers.projectId, projectId), eq(projectMembers.userId, userId)));
     return row?.role;
+  }
+
+  /** Ids of a project's members (notification audiences). */
+  async memberIds(projectId: string): Promise<string[]> {
+    const rows = await this.db
+      .select({ userId: projectMembers.userId })
+      .from(projectMembers)
+      .where(eq(projectMembers.projectId, projectId));
+    return rows.map((r) => r.userId);
+  }
+
+  /** Ids of the projects a user holds any role on (what a non-admin may see in search). */
+  async projectIdsOf(tenantId: string, userId: string): Promise<string[]> {
+    const rows = await this.db
+      .select({ projectId: projectMembers.projectId })
+      .from(projectMembers)
+      .where(and(eq(projectMembers.tenantId, tenantId), eq(projectMembers.userId, userId)));
+    return rows.map((r) => r.projectId);
   }
 
   async list(tenantId: string, projectKey: string) {

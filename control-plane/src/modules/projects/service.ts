@@ -1,5 +1,6 @@
 /** Projects: a repository, a pipeline of stages and the agent type that runs its `agent` stages. */
-import { and, asc, eq } from "drizzle-orm";
+import { and, asc, desc, eq, ilike, inArray, or, sql } from "drizzle-orm";
+import { containsPattern, matchRank } from "../../lib/text-match";
 import type { Static } from "elysia";
 import type { Db, Queryable } from "../../db/connect";
 import { projects } from "../../db/schema";
@@ -7,6 +8,7 @@ import { newId } from "../../lib/ids";
 import { publicRow } from "../../lib/rows";
 import { invalid, notFound } from "../../lib/errors";
 import type { ProjectCreateBody, ProjectUpdateBody } from "./model";
+import type { ProjectScope } from "./members";
 import { validatePipeline } from "./pipeline";
 
 export type Project = typeof projects.$inferSelect;
@@ -24,13 +26,32 @@ export class ProjectService {
     return publicRow(row!);
   }
 
-  async list(tenantId: string) {
+  /** The tenant's projects, or those of them in `scope` (a member's). */
+  async list(tenantId: string, scope?: ProjectScope) {
     const rows = await this.db
       .select()
       .from(projects)
-      .where(eq(projects.tenantId, tenantId))
+      .where(and(eq(projects.tenantId, tenantId), scope && inArray(projects.id, scope.projectIds)))
       .orderBy(asc(projects.key));
     return rows.map(publicRow);
+  }
+
+  /** Projects whose key or name matches `text`, best first; `visible` = the project ids the caller may see (all if undefined). */
+  async search(tenantId: string, text: string, limit: number, visible?: string[]) {
+    if (visible && visible.length === 0) return [];
+    const rank = sql<number>`greatest(${matchRank(projects.key, text)}, ${matchRank(projects.name, text)})`;
+    return this.db
+      .select({ id: projects.id, key: projects.key, name: projects.name, rank })
+      .from(projects)
+      .where(
+        and(
+          eq(projects.tenantId, tenantId),
+          or(ilike(projects.key, containsPattern(text)), ilike(projects.name, containsPattern(text))),
+          visible ? inArray(projects.id, visible) : undefined,
+        ),
+      )
+      .orderBy(desc(rank), asc(projects.key))
+      .limit(limit);
   }
 
   async get(tenantId: string, key: string) {

@@ -275,6 +275,12 @@ export class SafetyService {
   }
 
   /** Desired vs enforced policy version of a host now (recorded on each new command). */
+  /** As `policyVersionsOf`, as a jsonb expression for a statement about host `hostId` (a column or value). */
+  policyVersionsSql(hostId: SQL): SQL {
+    return sql`coalesce((select jsonb_build_object('desired', hs.policy_desired, 'enforced', hs.policy_enforced)
+      from ${hostSafety} hs where hs.host_id = ${hostId}), '{"desired":0,"enforced":null}'::jsonb)`;
+  }
+
   async policyVersionsOf(tenantId: string, hostId: string): Promise<{ desired: number; enforced: number | null }> {
     const [row] = await this.db
       .select()

@@ -1,4 +1,5 @@
 /** Background safety sweeps on every replica: expire overdue commands, flag hosts whose policy version lags. */
+import { asSystem } from "../../db/context";
 import type { Config } from "../../config";
 import type { CommandService } from "../commands/service";
 import type { SafetyService } from "./service";
@@ -17,7 +18,9 @@ export class SafetySweeper {
   start(): void {
     this.timer = setInterval(() => {
       // One sweep at a time per replica; replicas themselves are safe together (guarded UPDATEs).
-      this.running ??= this.sweep()
+      this.running ??= asSystem("safety sweep: every tenant's overdue commands and lagging policies", () =>
+        this.sweep(),
+      )
         .catch(this.onError)
         .finally(() => (this.running = undefined));
     }, this.config.safetySweepMs);

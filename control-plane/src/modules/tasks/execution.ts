@@ -410,8 +410,15 @@ export class TaskExecution {
   // ---------------------------------------------------------------- advancing on command transitions
 
   /** Applies a stage command's transition to its task. Idempotent: stale or repeated transitions change nothing. */
+  /** Whether command `commandId` runs a task's current stage, as a condition of a statement about it. */
+  stageCommandSql(tenantId: SQL, commandId: SQL): SQL {
+    return sql`exists (select 1 from ${tasks} tk where tk.tenant_id = ${tenantId} and tk.current_command_id = ${commandId})`;
+  }
+
   async onCommandTransition(event: Extract<DomainEvent, { type: "command.transition" }>): Promise<void> {
     if (event.status === "pending") return;
+    // The statement that moved the command said whether it is a task's stage (see stageCommandSql).
+    if (event.taskStage === false) return;
     // Most commands are not task stages: find out without a transaction (the lookup is indexed).
     const [candidate] = await this.db
       .select({ id: tasks.id })

@@ -19,7 +19,11 @@ import {
   TaskLogView,
 } from "./model";
 
-export const tasksController = ({ authenticator, tasks }: Services) =>
+/**
+ * Task lists show a user the tasks of the projects they are a member of (admins: all); single tasks are checked by
+ * the access guard (404 outside the caller's projects, 403 for too small a role).
+ */
+export const tasksController = ({ authenticator, tasks, projectMembers }: Services) =>
   new Elysia({ tags: ["tasks"] })
     .use(requireUser(authenticator))
     .post(
@@ -30,10 +34,14 @@ export const tasksController = ({ authenticator, tasks }: Services) =>
       },
       { response: responses({ 201: TaskView }), body: TaskCreateBody },
     )
-    .get("/api/v1/tasks", ({ principal, query }) => tasks.list(principal.tenantId, query), {
-      response: responses({ 200: TaskPage }),
-      query: TaskListQuery,
-    })
+    .get(
+      "/api/v1/tasks",
+      ({ principal, query }) => tasks.list(principal.tenantId, query, projectMembers.scopeOf(principal)),
+      {
+        response: responses({ 200: TaskPage }),
+        query: TaskListQuery,
+      },
+    )
     .get("/api/v1/tasks/:id", ({ principal, params }) => tasks.get(principal.tenantId, params.id), {
       response: responses({ 200: TaskView }),
       params: IdParams,
@@ -43,15 +51,19 @@ export const tasksController = ({ authenticator, tasks }: Services) =>
       ({ principal, params, body }) => tasks.transition(principal.tenantId, params.id, body),
       { response: responses({ 200: TaskView }), params: IdParams, body: TaskTransitionBody },
     )
-    .get("/api/v1/metrics/tasks", ({ principal }) => tasks.metrics(principal.tenantId), {
-      response: responses({ 200: AnyObject }),
-    });
+    .get(
+      "/api/v1/metrics/tasks",
+      ({ principal }) => tasks.metrics(principal.tenantId, projectMembers.scopeOf(principal)),
+      {
+        response: responses({ 200: AnyObject }),
+      },
+    );
 
 /** The web console's task routes (worker-orchestrator-rest-api.txt). Same task entity as /api/v1/tasks. */
-export const webTasksController = ({ authenticator, tasks }: Services) =>
+export const webTasksController = ({ authenticator, tasks, projectMembers }: Services) =>
   new Elysia({ prefix: "/api/web/tasks", tags: ["tasks"] })
     .use(requireUser(authenticator))
-    .get("/", ({ principal, query }) => tasks.listWeb(principal.tenantId, query), {
+    .get("/", ({ principal, query }) => tasks.listWeb(principal.tenantId, query, projectMembers.scopeOf(principal)), {
       response: responses({ 200: Counted(TaskView) }),
       query: WebTaskListQuery,
     })

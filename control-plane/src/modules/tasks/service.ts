@@ -1,5 +1,6 @@
 /** Tasks: agent work items (a prompt with a configuration), with the shared lifecycle. */
-import { and, asc, desc, eq, gt, ilike, sql, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, gt, ilike, inArray, or, sql, type SQL } from "drizzle-orm";
+import { containsPattern, matchRank } from "../../lib/text-match";
 import type { Static } from "elysia";
 import type { Db, Queryable } from "../../db/connect";
 import { hosts, projects, taskEvents, taskLogs, taskStageRuns, tasks, type TaskTemplate } from "../../db/schema";
@@ -12,10 +13,14 @@ import { transitionRow, type TransitionInput } from "../../lib/transition";
 import { conflict, invalid, notFound } from "../../lib/errors";
 import type { HostService } from "../hosts/service";
 import type { EnvironmentService } from "../environments/service";
+import type { ProjectScope } from "../projects/members";
 import type { ProjectService } from "../projects/service";
 import { DEFAULT_PIPELINE } from "../projects/pipeline";
 import type { TaskExecution } from "./execution";
 import type { TaskEventsQuery, TaskListQuery, TaskLogsQuery, WebTaskListQuery } from "./model";
+
+/** Only the tasks of the projects in `scope` (undefined: all of the tenant's). */
+const inScope = (scope: ProjectScope) => scope && inArray(tasks.projectId, scope.projectIds);
 
 export class TaskService {
   constructor(
@@ -47,7 +52,8 @@ export class TaskService {
 
   async create(tenantId: string, input: TaskTemplate) {
     await this.assertTemplate(this.db, tenantId, input);
-    const row = await this.insert(this.db, tenantId, input);
+    // The task and its "created" event together: the scheduler must never assign a task whose creation is unrecorded.
+    const row = await this.db.transaction((tx) => this.insert(tx, tenantId, input));
     this.events.publish({ type: "task.transition", tenantId, taskId: row.id, status: "pending" });
     return this.present(row);
   }
@@ -132,9 +138,10 @@ export class TaskService {
     });
   }
 
-  async listWeb(tenantId: string, query: Static<typeof WebTaskListQuery>) {
+  /** The web console's list; `scope` limits it to the projects a member may see. */
+  async listWeb(tenantId: string, query: Static<typeof WebTaskListQuery>, scope?: ProjectScope) {
     const limit = query.limit ?? 50;
-    const where: (SQL | undefined)[] = [eq(tasks.tenantId, tenantId)];
+    const where: (SQL | undefined)[] = [eq(tasks.tenantId, tenantId), inScope(scope)];
     if (query.status) where.push(eq(tasks.status, query.status));
     if (query.machineId) where.push(eq(tasks.assignedHostId, query.machineId));
     if (query.projectKey) {
@@ -159,6 +166,55 @@ export class TaskService {
         .where(and(...where)),
     ]);
     return { items: await Promise.all(rows.map((r) => this.present(r))), total: count?.n ?? 0 };
+  }
+
+  /**
+   * Tasks whose description (prompt) or id matches `text`, best first, then newest. `visible` = the project ids
+   * whose tasks the caller may see (undefined: every task of the tenant; tasks without a project need that).
+   */
+  async search(tenantId: string, text: string, limit: number, visible?: string[]) {
+    if (visible && visible.length === 0) return [];
+    const rank = sql<number>`greatest(${matchRank(tasks.prompt, text)}, ${matchRank(tasks.id, text)})`;
+    return this.db
+      .select({
+        id: tasks.id,
+        prompt: tasks.prompt,
+        status: tasks.status,
+        projectId: tasks.projectId,
+        createdAt: tasks.createdAt,
+        rank,
+      })
+      .from(tasks)
+      .where(
+        and(
+          eq(tasks.tenantId, tenantId),
+          or(ilike(tasks.prompt, containsPattern(text)), ilike(tasks.id, containsPattern(text))),
+          visible ? inArray(tasks.projectId, visible) : undefined,
+        ),
+      )
+      .orderBy(desc(rank), desc(tasks.createdAt))
+      .limit(limit);
+  }
+
+  /** The newest tasks (dashboard), of the projects in `visible` (undefined: all of the tenant's). */
+  async recent(tenantId: string, limit: number, visible?: string[]) {
+    if (visible && visible.length === 0) return [];
+    const rows = await this.db
+      .select()
+      .from(tasks)
+      .where(and(eq(tasks.tenantId, tenantId), visible ? inArray(tasks.projectId, visible) : undefined))
+      .orderBy(desc(tasks.createdAt), desc(tasks.id))
+      .limit(limit);
+    return Promise.all(rows.map((r) => this.present(r)));
+  }
+
+  /** Task counts by status across the installation (metrics). */
+  async countByStatus(): Promise<Record<string, number>> {
+    const rows = await this.db
+      .select({ status: tasks.status, n: sql<number>`count(*)::int` })
+      .from(tasks)
+      .groupBy(tasks.status);
+    return Object.fromEntries(rows.map((r) => [r.status, r.n]));
   }
 
   async getDetailed(tenantId: string, id: string) {
@@ -210,10 +266,11 @@ export class TaskService {
     return { items: rows.map(({ tenantId: _t, taskId: _k, ...l }) => l), total: count?.n ?? 0 };
   }
 
-  async list(tenantId: string, query: Static<typeof TaskListQuery>) {
+  async list(tenantId: string, query: Static<typeof TaskListQuery>, scope?: ProjectScope) {
     const limit = query.limit ?? DEFAULT_LIMIT;
     const where: (SQL | undefined)[] = [
       eq(tasks.tenantId, tenantId),
+      inScope(scope),
       afterCursor(query.cursor, tasks.createdAt, tasks.id),
     ];
     if (query.status) where.push(eq(tasks.status, query.status));
@@ -231,11 +288,12 @@ export class TaskService {
     return { ...page, items: await Promise.all(page.items.map((r) => this.present(r))) };
   }
 
-  async get(tenantId: string, id: string) {
+  /** One task (404 for another tenant's, or one outside `scope`). */
+  async get(tenantId: string, id: string, scope?: ProjectScope) {
     const [row] = await this.db
       .select()
       .from(tasks)
-      .where(and(eq(tasks.id, id), eq(tasks.tenantId, tenantId)));
+      .where(and(eq(tasks.id, id), eq(tasks.tenantId, tenantId), inScope(scope)));
     if (!row) throw notFound("task");
     return this.present(row);
   }
@@ -259,8 +317,8 @@ export class TaskService {
     return this.present(row);
   }
 
-  /** Counts by status and the average run time of finished tasks. */
-  async metrics(tenantId: string) {
+  /** Counts by status and the average run time of finished tasks (of the projects in `scope`). */
+  async metrics(tenantId: string, scope?: ProjectScope) {
     const rows = await this.db
       .select({
         status: tasks.status,
@@ -269,7 +327,7 @@ export class TaskService {
         finished: sql<number>`count(${tasks.finishedAt}) filter (where ${tasks.startedAt} is not null)::int`,
       })
       .from(tasks)
-      .where(eq(tasks.tenantId, tenantId))
+      .where(and(eq(tasks.tenantId, tenantId), inScope(scope)))
       .groupBy(tasks.status);
     const counts = Object.fromEntries(TASK_STATUSES.map((s) => [s, 0])) as Record<TaskStatus, number>;
     let durationSum = 0;

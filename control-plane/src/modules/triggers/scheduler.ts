@@ -1,4 +1,5 @@
 /** Runs the trigger service's due-check on a fixed tick while the control plane runs. */
+import { asSystem } from "../../db/context";
 import type { TriggerService } from "./service";
 
 export class TriggerScheduler {
@@ -26,8 +27,7 @@ export class TriggerScheduler {
   private schedule(): void {
     if (this.stopped) return;
     this.timer = setTimeout(() => {
-      this.running = this.triggers
-        .fireDue()
+      this.running = asSystem("trigger tick: every tenant's due triggers", () => this.triggers.fireDue())
         .then(() => undefined, this.onError)
         .finally(() => this.schedule());
     }, this.tickMs);
