@@ -154,7 +154,7 @@ export function createServices(db: Db, config: Config, log: Logger) {
     limits: { maxBytes: config.maxBodyBytes, maxDepth: config.maxJsonDepth },
     runtimeForward: { timeoutMs: config.runtimeForwardTimeoutMs, idleTimeoutMs: config.runtimeForwardIdleMs },
   });
-  const fleets = new FleetService(db, commands);
+  const fleets = new FleetService(db, commands, tasks);
   const projectMembers = new ProjectMemberService(db, projects, people, audit);
   // Tasks awaiting confirmation or finished, machines going offline or online, updates: each user's notifications.
   const notifications = new NotificationService(db, { people, projectMembers, tasks, hosts });
@@ -168,9 +168,9 @@ export function createServices(db: Db, config: Config, log: Logger) {
     metrics,
     agents,
     fleets,
-    rollouts: new RolloutService(db, fleets, commands, updates, events),
+    rollouts: new RolloutService(db, fleets, commands, updates, events, policies, environments, safety),
     machines: new MachineService(db, hosts, runtime, execution),
-    workers: new WorkerService(db, runtime, config.workerTokenTtlSeconds),
+    workers: new WorkerService(db, runtime, config.workerTokenTtlSeconds, hosts),
     audit,
     consumers: new ConsumerService(db, events, audit),
     safety,

@@ -4,6 +4,7 @@ import { hostname } from "node:os";
 import { LOG_LEVELS, type LogLevel } from "@edge/proto/log";
 import { AGENT_VERSION } from "./version.ts";
 import { parseAgentTypes } from "./commands/agent-run.ts";
+import { labelsProblem } from "@edge/proto/labels";
 
 export interface AgentConfig {
   /** Control plane REST base URL, without trailing slash. */
@@ -42,6 +43,8 @@ export interface AgentConfig {
   installDir: string;
   /** Programs that run `agent` commands (task pipelines' agent stages), by agent type name. */
   agentTypes: Record<string, string>;
+  /** Labels reported when enrolling (stored on the host; labels an operator set win). */
+  labels: Record<string, string>;
   /** Local runtime API address; undefined = not served (the runtime still answers the control plane). */
   runtimeApi?: { host: string; port: number };
   /** Workspace templates: `<templatesDir>/<name>/` (default <stateDir>/templates). */
@@ -67,6 +70,8 @@ interface Option {
   arg: string;
   help: string;
   default?: string;
+  /** The flag may be given several times: the values are joined with commas. */
+  repeatable?: boolean;
 }
 
 /** Single source of truth for parsing and for --help. */
@@ -198,6 +203,14 @@ const OPTIONS: readonly Option[] = [
     help: "programs that run task `agent` stages, by agent type (e.g. default=/usr/local/bin/my-agent); they get the task as JSON on stdin",
   },
   {
+    key: "labels",
+    flag: "--label",
+    env: "EDGE_LABELS",
+    arg: "<key=value>",
+    help: "a label of this host reported at enrollment, repeatable (EDGE_LABELS: site=berlin,role=picker); labels an operator set win",
+    repeatable: true,
+  },
+  {
     key: "runtimeApi",
     flag: "--runtime-api",
     env: "EDGE_RUNTIME_API",
@@ -286,7 +299,8 @@ export function parseConfig(argv: readonly string[], env: Env = process.env): Pa
       value = argv[++i];
       if (value === undefined || value.startsWith("--")) throw new ConfigError(`${name} needs a value ${option.arg}`);
     }
-    fromFlags[option.key] = value;
+    const earlier = fromFlags[option.key];
+    fromFlags[option.key] = option.repeatable && earlier !== undefined ? `${earlier},${value}` : value;
   }
   const raw: Raw = {};
   for (const option of OPTIONS) {
@@ -325,6 +339,7 @@ function validate(raw: Raw): AgentConfig {
     updateScriptTimeoutMs: int(raw, "updateScriptTimeoutMs", 100, 86_400_000),
     installDir: raw.installDir?.trim() ? raw.installDir : join(required(raw, "stateDir"), "install"),
     agentTypes: agentTypes(raw),
+    labels: labels(raw),
     runtimeApi: raw.runtimeApi === undefined ? undefined : runtimeApi(raw),
     templatesDir: raw.templatesDir?.trim() ? raw.templatesDir : join(required(raw, "stateDir"), "templates"),
     appPortRange: portRange(raw),
@@ -416,6 +431,23 @@ function machineId(raw: Raw): string {
   if (!/^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$/.test(value))
     throw new ConfigError(`${describe("machineId")} must be 1-200 characters of A-Z a-z 0-9 . _ : -, got "${value}"`);
   return value;
+}
+
+function labels(raw: Raw): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const entry of (raw.labels ?? "")
+    .split(",")
+    .map((e) => e.trim())
+    .filter(Boolean)) {
+    const eq = entry.indexOf("=");
+    if (eq <= 0) throw new ConfigError(`${describe("labels")}: invalid label "${entry}": expected key=value`);
+    const key = entry.slice(0, eq).trim();
+    if (key in out) throw new ConfigError(`${describe("labels")}: label "${key}" given twice`);
+    out[key] = entry.slice(eq + 1).trim();
+  }
+  const problem = labelsProblem(out);
+  if (problem) throw new ConfigError(`${describe("labels")}: ${problem}`);
+  return out;
 }
 
 function agentTypes(raw: Raw): Record<string, string> {

@@ -101,6 +101,7 @@ async function run(config: AgentConfig, db: Database, log: Logger): Promise<Exit
           }
         : undefined,
       agentVersion: new RuntimeVersionStore(db, AGENT_VERSION).get(),
+      labels: config.labels,
       store: identityStore,
       api: authApi,
       backoff: { minMs: config.reconnectMinMs, maxMs: config.reconnectMaxMs },

@@ -1,6 +1,8 @@
 /**
  * Fleets: labels set by operators, selectors validated and matched live, and one command fanned out to a fleet of
  * 1,000 simulated agents (real MQTT clients with real credentials) with a correct summary; cancel as a whole.
+ * Then one task per host of a fleet (the ordinary task model, pinned to each host): run by the scheduler on each
+ * agent, summarised per outcome, cancelled as a whole.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { availableBackends } from "../support/backends";
@@ -194,5 +196,74 @@ describe.each(backends)("fleets on $name", (backend) => {
     const other = await createTenant(t, "batch-other");
     expect((await t.api.get(`/api/v1/command-batches/${batchId}`, other.key)).status).toBe(404);
     expect((await t.api.post(`/api/v1/command-batches/${batchId}/cancel`, undefined, other.key)).status).toBe(404);
+  }, 720_000);
+
+  test("one task per host of a fleet: ordinary tasks pinned to each host, a summary, cancel as a whole", async () => {
+    // The hosts of the fan-out test: shard 2 is every fourth host (offline ones first, then some that fail).
+    expect(sims.length).toBe(FLEET);
+    const shard = sims.filter((_, i) => i % 4 === 2);
+    const offline = shard.filter((h) => !h.client);
+    const failing = shard.filter((h) => h.client && h.behaviour === "fail");
+    const fleet = (
+      await t.api.post(
+        "/api/v1/fleets",
+        { name: "shard-2", selector: { matchLabels: { fleet: "big", shard: "2" } } },
+        t.adminKey,
+      )
+    ).body;
+    const bad = await t.api.post(`/api/v1/fleets/${fleet.id}/tasks`, { prompt: "x", projectKey: "nope" }, t.adminKey);
+    expect(bad.status).toBe(400);
+    expect(bad.body.error).toMatch(/unknown project/);
+    expect((await t.api.get("/api/v1/task-batches", t.adminKey)).body.items).toHaveLength(0); // nothing stored
+
+    const created = await t.api.post(`/api/v1/fleets/${fleet.id}/tasks`, { prompt: "inspect the gripper" }, t.adminKey);
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ fleetId: fleet.id, hostCount: shard.length });
+    const batchId = created.body.id;
+    const summary = await waitFor(
+      "task batch settled",
+      async () => {
+        const s = (await t.api.get(`/api/v1/task-batches/${batchId}`, t.adminKey)).body.summary;
+        return s.completed + s.failed === shard.length - offline.length ? s : undefined;
+      },
+      300_000,
+    );
+    expect(summary).toEqual({
+      total: shard.length,
+      completed: shard.length - offline.length - failing.length,
+      failed: failing.length,
+      cancelled: 0,
+      pending: 0,
+      running: 0,
+      offline: offline.length,
+    });
+    // Per-host results; each is an ordinary task pinned to its host, run there by the scheduler.
+    const failedPage = (await t.api.get(`/api/v1/task-batches/${batchId}/tasks?status=failed&limit=1000`, t.adminKey))
+      .body;
+    expect(failedPage.items.map((x: { hostId: string }) => x.hostId).sort()).toEqual(
+      failing.map((h) => h.hostId).sort(),
+    );
+    const done = (await t.api.get(`/api/v1/task-batches/${batchId}/tasks?status=completed&limit=1`, t.adminKey)).body
+      .items[0];
+    const task = (await t.api.get(`/api/v1/tasks/${done.taskId}`, t.adminKey)).body;
+    expect(task).toMatchObject({ status: "completed", hostId: done.hostId, machineId: done.hostId, batchId });
+
+    const cancelled = await t.api.post(`/api/v1/task-batches/${batchId}/cancel`, undefined, t.adminKey);
+    expect(cancelled.status).toBe(200);
+    expect(cancelled.body.cancelled).toBe(offline.length);
+    expect(cancelled.body.summary).toMatchObject({ cancelled: offline.length, offline: 0, failed: failing.length });
+    expect(cancelled.body.cancelledAt).not.toBeNull();
+
+    // A selector in the request; another tenant cannot see or cancel the batch.
+    const bySelector = await t.api.post(
+      "/api/v1/task-batches",
+      { prompt: "p", selector: { matchLabels: { fleet: "big", shard: "3" } } },
+      t.adminKey,
+    );
+    expect(bySelector.status).toBe(201);
+    expect(bySelector.body.hostCount).toBe(sims.filter((_, i) => i % 4 === 3).length);
+    const other = await createTenant(t, "task-batch-other");
+    expect((await t.api.get(`/api/v1/task-batches/${batchId}`, other.key)).status).toBe(404);
+    expect((await t.api.post(`/api/v1/task-batches/${batchId}/cancel`, undefined, other.key)).status).toBe(404);
   }, 720_000);
 });

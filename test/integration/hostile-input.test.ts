@@ -86,6 +86,7 @@ describe.each(backends)("hostile input on $name", (backend) => {
       ],
       ["POST", "/api/workers/register", { machineId: "m-hostile", token: "rwt_unknown", name: "w" }, "hardware"],
       ["POST", "/api/v1/fleets", { name: "hostile", selector: {} }, "selector.matchLabels"],
+      ["POST", "/api/v1/task-batches", { prompt: "x", selector: { matchLabels: { zone: "a" } } }, "config"],
     ];
     const snapshot = async () =>
       Promise.all(

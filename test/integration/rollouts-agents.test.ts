@@ -1,7 +1,8 @@
 /**
  * A signed release rolled out to real agent processes in three batches within `maxUnavailable`: each agent verifies
  * the manifest, spends its per-batch grant, runs the scripts and reports the new version, exactly as for a single
- * update; the rollout never has more hosts updating at once than the budget allows.
+ * update; the rollout never has more hosts updating at once than the budget allows. Then a safety-policy set rolled
+ * out to the same agents: each host is done once its agent acknowledges enforcing the set, and the agents enforce it.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -139,4 +140,65 @@ ${a.agent.output.slice(-3000)}`);
     const grants = (await t.api.get("/api/v1/audit?action=update.granted&limit=100", t.adminKey)).body.items;
     expect(grants.filter((g: { actor: string }) => g.actor === `rollout:${id}`)).toHaveLength(AGENTS);
   }, 600_000);
+
+  test(`a safety-policy set reaches the ${AGENTS} agents batch by batch, and they enforce it`, async () => {
+    const policy = await t.api.post(
+      "/api/v1/safety-policies",
+      { name: "freeze-updates", rules: { deniedKinds: ["runtime.update"] } },
+      t.adminKey,
+    );
+    expect(policy.status).toBe(201);
+    const fleet = (
+      await t.api.post(
+        "/api/v1/fleets",
+        { name: "robots-p", selector: { matchLabels: { fleet: "robots" } } },
+        t.adminKey,
+      )
+    ).body;
+    const created = await t.api.post(
+      "/api/v1/rollouts",
+      {
+        name: "freeze",
+        fleetId: fleet.id,
+        target: { kind: "policy_set", policyIds: [policy.body.id] },
+        strategy: { batches: { sizes: ["50%"] }, maxUnavailable: 2, groupBy: ["site"] },
+      },
+      t.adminKey,
+    );
+    expect(created.status).toBe(201);
+    const id = created.body.id;
+    const done = await waitFor(
+      "policy rollout completed",
+      async () => {
+        const r = (await t.api.get(`/api/v1/rollouts/${id}`, t.adminKey)).body;
+        if (r.status === "paused" || r.status === "failed") throw new Error(`rollout ${r.status}: ${r.reason}`);
+        return r.status === "completed" ? r : undefined;
+      },
+      120_000,
+    );
+    expect(done.batchCount).toBe(2);
+    expect(done.hosts).toMatchObject({ total: AGENTS, succeeded: AGENTS, failed: 0 });
+    for (const a of agents) {
+      // Done means acknowledged: the agent enforces the very version last sent to it.
+      const view = (await t.api.get(`/api/v1/hosts/${a.hostId}`, t.adminKey)).body;
+      expect(view.policy.enforced).toBe(view.policy.desired);
+    }
+    // And it enforces it: the kind the new policy denies is refused by the agent (the environment allowed it).
+    const cmd = await t.api.post(
+      "/api/v1/commands",
+      {
+        hostId: agents[0]!.hostId,
+        kind: "runtime.update",
+        params: { grantToken: "g", channel: "stable", targetVersion: "2031.01.01" },
+      },
+      t.adminKey,
+    );
+    expect(cmd.status).toBe(201);
+    const refused = await waitFor("command refused", async () => {
+      const c = (await t.api.get(`/api/v1/commands/${cmd.body.id}`, t.adminKey)).body;
+      return ["failed", "completed"].includes(c.status) ? c : undefined;
+    });
+    expect(refused.status).toBe("failed");
+    expect(refused.error).toMatch(/denied/);
+  }, 180_000);
 });

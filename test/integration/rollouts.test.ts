@@ -1,7 +1,8 @@
 /**
  * Rollouts of a signed release over simulated agents (MQTT clients that apply through the real update API):
  * batches within the disruption budget, a failing batch pausing at the threshold, abort, a maintenance window
- * deferring the start, an offline host counted against the budget and updated when it is back.
+ * deferring the start, an offline host counted against the budget and updated when it is back. Safety-policy sets
+ * rolled out the same way, a host counting only once its agent acknowledged enforcing the set; app manifests refused.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { availableBackends } from "../support/backends";
@@ -330,4 +331,82 @@ describe.each(backends)("rollouts on $name", (backend) => {
     expect(gone.version).toBe("2026.08.01");
     expect((await t.api.post(`/api/v1/rollouts/${id}/approve`, {}, t.adminKey)).status).toBe(409);
   }, 60_000);
+
+  test("rollout targets: a policy set is validated, an app manifest is refused until the app runtime exists", async () => {
+    const { fleetId } = await fleetOf("targets", 1);
+    const policy = (
+      await t.api.post("/api/v1/safety-policies", { name: "targets-p", rules: { deniedKinds: ["exec"] } }, t.adminKey)
+    ).body;
+    const post = (target: object) => t.api.post("/api/v1/rollouts", { name: "r", fleetId, target }, t.adminKey);
+    const cases: [object, RegExp][] = [
+      [{ kind: "app", app: "vision", version: "1.2.0" }, /app-manifest rollouts are not available yet/],
+      [{ kind: "policy_set", policyIds: ["pol_nope"] }, /unknown safety policy pol_nope/],
+      [{ kind: "policy_set", policyIds: [policy.id, policy.id] }, /duplicate/],
+      [{ kind: "policy_set", policyIds: [] }, /policyIds|target/],
+      [{ kind: "policy_set", policyIds: [policy.id], releaseId: "x" }, /./],
+    ];
+    for (const [target, error] of cases) {
+      const res = await post(target);
+      expect(res.status).toBe(400);
+      expect(res.body.error).toMatch(error);
+    }
+    const other = await createTenant(t, "targets-other");
+    const foreign = await t.api.post(
+      "/api/v1/rollouts",
+      { name: "r", fleetId, target: { kind: "policy_set", policyIds: [policy.id] } },
+      other.key,
+    );
+    expect(foreign.status).toBe(400); // neither the fleet nor the policy is theirs
+    expect(
+      (await t.api.get("/api/v1/rollouts?limit=200", t.adminKey)).body.items.map((r: { name: string }) => r.name),
+    ).not.toContain("r");
+  });
+
+  test("a safety-policy set rolls out in batches; a host is done only once its agent enforces the set", async () => {
+    const { sims, fleetId } = await fleetOf("policy", 6);
+    // Host 3 (batch 1) never acknowledges a policy set: it must never count as done.
+    sims[3]!.policyBehaviour = "ignore";
+    const policy = (
+      await t.api.post("/api/v1/safety-policies", { name: "policy-p", rules: { deniedKinds: ["exec"] } }, t.adminKey)
+    ).body;
+    const created = await t.api.post(
+      "/api/v1/rollouts",
+      {
+        name: "tighten",
+        fleetId,
+        target: { kind: "policy_set", policyIds: [policy.id] },
+        strategy: { batches: { sizes: [3] }, maxUnavailable: 2, hostTimeoutSeconds: 10 },
+      },
+      t.adminKey,
+    );
+    expect(created.status).toBe(201);
+    expect(created.body.target).toMatchObject({ kind: "policy_set", policyIds: [policy.id], names: ["policy-p"] });
+    const id = created.body.id;
+    // Batch 0 done; batch 1 has host 3 assigned but unacknowledged: updating (later failed), never succeeded.
+    await until(id, (r) => r.currentBatch === 1 && r.hosts.succeeded === 5, 60_000);
+    const h3 = (await hostsOf(id)).find((h) => h.hostId === sims[3]!.hostId)!;
+    expect(["updating", "failed"]).toContain(h3.status);
+    for (const [i, s] of sims.entries()) {
+      const view = (await t.api.get(`/api/v1/hosts/${s.hostId}`, t.adminKey)).body;
+      if (i === 3) {
+        expect(s.policies?.ids ?? []).not.toContain(policy.id); // it may have acknowledged the empty set before
+        expect(view.policy.enforced).not.toBe(view.policy.desired);
+      } else {
+        // What the API shows done is what the agent acknowledged: the set with the policy, at the desired version.
+        expect(s.policies!.ids).toContain(policy.id);
+        expect(view.policy.enforced).toBe(view.policy.desired);
+        expect(s.policies!.version).toBe(view.policy.desired);
+      }
+    }
+    expect(maxConcurrent((await hostsOf(id)).filter((h) => h.finishedAt))).toBeLessThanOrEqual(2);
+    // Past the host timeout the silent host fails, and the failure threshold (1) pauses the rollout.
+    const paused = await until(id, (r) => r.status === "paused", 60_000);
+    expect(paused.reason).toMatch(/failure threshold/);
+    expect(paused.hosts).toMatchObject({ succeeded: 5, failed: 1 });
+    const failed = (await hostsOf(id)).find((h) => h.hostId === sims[3]!.hostId) as Interval & { error: string };
+    expect(failed.error).toMatch(/did not acknowledge/);
+    const types = (await history(id)).map((e) => e.type);
+    expect(types.filter((x) => x === "host_succeeded")).toHaveLength(5);
+    expect(types).toContain("paused");
+  }, 150_000);
 });

@@ -2,7 +2,8 @@
  * A fleet of simulated agents for fleet and rollout tests and benchmarks: hosts provisioned through the API (with
  * labels and real runtime credentials), each agent an MQTT client speaking the agents' wire protocol. By default an
  * agent runs every command at once (RUNNING, COMPLETED); `runtime.update` goes through the real update API (apply
- * with the grant, report applied) unless the agent is told to fail it.
+ * with the grant, report applied) unless the agent is told to fail it. A policy set (the retained `policies` message)
+ * is acknowledged like a real agent does (AgentSafetyState with its version) unless `policyBehaviour` is "ignore".
  */
 import mqtt, { type MqttClient } from "mqtt";
 import { CommandStatus, PresenceState, codecs, topic } from "../../proto/wire";
@@ -26,6 +27,10 @@ export interface SimHost extends SimIdentity {
   behaviour: SimBehaviour;
   /** Commands received (ids), in order. */
   received: string[];
+  /** What the agent does with a policy set: acknowledge enforcing it, or never answer. */
+  policyBehaviour?: "apply" | "ignore";
+  /** The policy set it acknowledged (version and policy ids); unset until one arrived. */
+  policies?: { version: number; ids: string[] };
   client?: MqttClient;
 }
 
@@ -91,9 +96,30 @@ export async function connectSimAgent(api: ApiClient, mqttUrl: string, host: Sim
       { qos: 1 },
     );
   const seen = new Set<string>();
-  client.on("message", (_topic, payload) => {
-    void handle(payload).catch(() => {}); // a reply cut short by a disconnect is lost, as on a real agent
+  client.on("message", (name, payload) => {
+    const work = name.endsWith("/policies") ? applyPolicies(payload) : handle(payload);
+    void work.catch(() => {}); // a reply cut short by a disconnect is lost, as on a real agent
   });
+  const applyPolicies = async (payload: Buffer) => {
+    if (host.policyBehaviour === "ignore") return;
+    const set = codecs.policySet.decode(payload);
+    host.policies = { version: set.version, ids: set.policies.map((p) => p.id) };
+    await client.publishAsync(
+      topic(host.tenantId, host.hostId, "safety"),
+      Buffer.from(
+        codecs.safetyState.encode({
+          estopGeneration: 0,
+          remoteEngaged: false,
+          localEngaged: false,
+          localReason: "",
+          killed: 0,
+          policyVersion: set.version,
+          atMs: Date.now(),
+        }),
+      ),
+      { qos: 1 },
+    );
+  };
   const handle = async (payload: Buffer) => {
     const command = codecs.command.decode(payload);
     if (seen.has(command.id)) return; // redelivery: the agent's durable dedupe
@@ -131,7 +157,10 @@ export async function connectSimAgent(api: ApiClient, mqttUrl: string, host: Sim
       });
     }
   };
-  await client.subscribeAsync(topic(host.tenantId, host.hostId, "cmd"), { qos: 1 });
+  await client.subscribeAsync(
+    [topic(host.tenantId, host.hostId, "cmd"), topic(host.tenantId, host.hostId, "policies")],
+    { qos: 1 },
+  );
   await client.publishAsync(
     topic(host.tenantId, host.hostId, "presence"),
     Buffer.from(

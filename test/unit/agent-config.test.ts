@@ -36,6 +36,21 @@ describe("parseConfig", () => {
     expect(configError(["--agent-type", "=/bin/x"])).toContain("expected name=path");
   });
 
+  test("--label is repeatable key=value (EDGE_LABELS: comma-separated); bad labels are config errors", () => {
+    expect(config(["--label", "site=berlin", "--label=role=picker"]).labels).toEqual({
+      site: "berlin",
+      role: "picker",
+    });
+    expect(config([], { ...REQUIRED_ENV, EDGE_LABELS: "site=oslo, tier=a=b" }).labels).toEqual({
+      site: "oslo",
+      tier: "a=b",
+    });
+    expect(config(["--label", "site=x"], { ...REQUIRED_ENV, EDGE_LABELS: "site=oslo" }).labels).toEqual({ site: "x" });
+    expect(configError(["--label", "novalue"])).toContain("expected key=value");
+    expect(configError(["--label", "bad key!=x"])).toContain("not a valid label key");
+    expect(configError(["--label", "a=1", "--label", "a=2"])).toContain("given twice");
+  });
+
   test("applies documented defaults and strips the trailing slash of the API URL", () => {
     expect(config([])).toEqual({
       apiUrl: "http://127.0.0.1:8080",
@@ -58,6 +73,7 @@ describe("parseConfig", () => {
       updateScriptTimeoutMs: 300_000,
       installDir: "edge-agent-state/install",
       agentTypes: {},
+      labels: {},
       enrollToken: undefined,
       machineId: hostname(),
       capabilities: [],

@@ -235,6 +235,26 @@ export const environmentPolicies = pgTable(
   ],
 );
 
+/**
+ * Policies assigned to one host (owned by the safety-policies service), enforced beside its environment's: a
+ * safety-policy-set rollout assigns its set here, batch by batch (`assignedBy`: `rollout:<id>`).
+ */
+export const hostPolicies = pgTable(
+  "host_policies",
+  {
+    hostId: text("host_id")
+      .notNull()
+      .references(() => hosts.id, { onDelete: "cascade" }),
+    policyId: text("policy_id")
+      .notNull()
+      .references(() => safetyPolicies.id, { onDelete: "cascade" }),
+    tenantId: tenantRef(),
+    assignedBy: text("assigned_by").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.hostId, t.policyId] }), index("host_policies_policy_idx").on(t.policyId)],
+);
+
 export const HOST_STATUSES = ["online", "offline", "maintenance", "error"] as const;
 
 export const hosts = pgTable(
@@ -245,6 +265,8 @@ export const hosts = pgTable(
     name: text("name").notNull(),
     environmentId: text("environment_id").references(() => environments.id, { onDelete: "set null" }),
     labels: jsonb("labels").$type<Record<string, string>>().notNull().default({}),
+    /** The labels the agent reported at its last enrollment (merged into `labels`; operator-set values win). */
+    agentLabels: jsonb("agent_labels").$type<Record<string, string>>().notNull().default({}),
     status: text("status", { enum: HOST_STATUSES }).notNull().default("offline"),
     /** Desired machine state, set by (delegated) runtime control and enforced by the agent. */
     machineState: text("machine_state", { enum: ["running", "stopped"] })
@@ -443,6 +465,8 @@ export const tasks = pgTable(
     attempt: integer("attempt").notNull().default(1),
     /** The command running the current stage, if any. */
     currentCommandId: text("current_command_id"),
+    /** The fleet task batch (task_batches) that created this task, if any. */
+    batchId: text("batch_id"),
     createdAt: createdAt(),
     startedAt: ts("started_at"),
     finishedAt: ts("finished_at"),
@@ -455,6 +479,7 @@ export const tasks = pgTable(
     index("tasks_queue_idx").on(t.priority, t.createdAt).where(sql`${t.status} = 'pending'`),
     index("tasks_assigned_host_idx").on(t.assignedHostId, t.status),
     index("tasks_current_command_idx").on(t.currentCommandId),
+    index("tasks_batch_idx").on(t.batchId, t.status).where(sql`${t.batchId} is not null`),
   ],
 );
 
@@ -864,10 +889,36 @@ export const commandBatches = pgTable(
   (t) => [index("command_batches_tenant_created_idx").on(t.tenantId, t.createdAt, t.id)],
 );
 
+/** One fleet-wide task: a task per matching host (tasks.batch_id, pinned to it), cancellable as a whole. */
+export const taskBatches = pgTable(
+  "task_batches",
+  {
+    id: text("id").primaryKey(),
+    tenantId: tenantRef(),
+    fleetId: text("fleet_id").references(() => fleets.id, { onDelete: "set null" }),
+    /** The selector the hosts were chosen by (the fleet's at creation, or the request's). */
+    selector: jsonb("selector").$type<LabelSelector>().notNull(),
+    /** The task template every host got (prompt, projectKey, config, priority). */
+    template: jsonb("template").$type<Record<string, unknown>>().notNull(),
+    hostCount: integer("host_count").notNull(),
+    /** Matching hosts that got no task, with the reason. */
+    skipped: jsonb("skipped").$type<{ hostId: string; reason: string }[]>().notNull().default([]),
+    createdBy: text("created_by").notNull(),
+    cancelledAt: ts("cancelled_at"),
+    createdAt: createdAt(),
+  },
+  (t) => [index("task_batches_tenant_created_idx").on(t.tenantId, t.createdAt, t.id)],
+);
+
 export const ROLLOUT_STATUSES = ["pending", "running", "paused", "completed", "aborted", "failed"] as const;
 
-/** What a rollout applies: a signed release (update grants per batch). */
-export type RolloutTarget = { kind: "release"; releaseId: string; channel: string; version: string };
+/**
+ * What a rollout applies: a signed release (update grants per batch), or a safety-policy set (assigned to each
+ * batch's hosts; done when the agent acknowledges enforcing it). App manifests are refused until the app runtime exists.
+ */
+export type RolloutTarget =
+  | { kind: "release"; releaseId: string; channel: string; version: string }
+  | { kind: "policy_set"; policyIds: string[]; names: string[] };
 
 /** A disruption budget: a count or a percentage ("25%") of the rollout's hosts (per group with groupBy). */
 export type Amount = number | `${number}%`;

@@ -26,6 +26,8 @@ export interface EnsureIdentityOptions {
   /** Enroll as a worker instead of exchanging a bootstrap token. */
   enroll?: Omit<WorkerRegistration, "runtimeVersion"> & { saveRecoverySecret(secret: string): void };
   agentVersion: string;
+  /** The host's own labels, reported with the exchange or the enrollment. */
+  labels?: Record<string, string>;
   store: IdentitySource;
   api: AuthApi;
   backoff: BackoffRange;
@@ -63,9 +65,10 @@ export async function ensureIdentity(opts: EnsureIdentityOptions): Promise<Store
             name: enroll.name,
             capabilities: enroll.capabilities,
             hardware: enroll.hardware,
+            ...(opts.labels && Object.keys(opts.labels).length ? { labels: opts.labels } : {}),
             runtimeVersion: opts.agentVersion,
           })
-        : await opts.api.exchange(opts.runtimeId, opts.bootstrapToken!, opts.agentVersion);
+        : await opts.api.exchange(opts.runtimeId, opts.bootstrapToken!, opts.agentVersion, opts.labels);
     if (result.ok) {
       const { identity, tokens } = result.grant;
       if (enroll) {

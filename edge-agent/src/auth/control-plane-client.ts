@@ -36,11 +36,19 @@ export interface WorkerRegistration {
   name: string;
   capabilities: string[];
   hardware: Record<string, string | number>;
+  /** The host's own labels (--label); labels an operator set win. */
+  labels?: Record<string, string>;
   runtimeVersion: string;
 }
 
 export interface AuthApi {
-  exchange(runtimeId: string, bootstrapToken: string, runtimeVersion: string): Promise<AuthResult>;
+  /** The bootstrap exchange; `labels` (--label) are stored on the host, labels an operator set win. */
+  exchange(
+    runtimeId: string,
+    bootstrapToken: string,
+    runtimeVersion: string,
+    labels?: Record<string, string>,
+  ): Promise<AuthResult>;
   /** Worker enrollment (POST /api/workers/register); the answer also carries a one-time recovery secret. */
   register?(registration: WorkerRegistration): Promise<AuthResult & { recoverySecret?: string }>;
   refresh(refreshToken: string): Promise<AuthResult>;
@@ -60,8 +68,19 @@ export class HttpAuthApi implements AuthApi {
     private readonly fetchImpl: typeof fetch = fetch,
   ) {}
 
-  exchange(runtimeId: string, bootstrapToken: string, runtimeVersion: string): Promise<AuthResult> {
-    return this.post("/api/runtime/bootstrap/exchange", { runtimeId, bootstrapToken, runtimeVersion });
+  exchange(
+    runtimeId: string,
+    bootstrapToken: string,
+    runtimeVersion: string,
+    labels?: Record<string, string>,
+  ): Promise<AuthResult> {
+    const body = {
+      runtimeId,
+      bootstrapToken,
+      runtimeVersion,
+      ...(labels && Object.keys(labels).length ? { labels } : {}),
+    };
+    return this.post("/api/runtime/bootstrap/exchange", body);
   }
 
   refresh(refreshToken: string): Promise<AuthResult> {

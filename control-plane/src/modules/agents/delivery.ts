@@ -5,7 +5,6 @@
  * after a while are re-sent (their replica may have died between commit and publish); the agent's durable dedupe
  * makes extra copies harmless.
  */
-import { createHash } from "node:crypto";
 import type { CommandToDeliver, DomainEvent, EstopOrder } from "../../lib/events";
 import type { Command, CommandCancel, EmergencyStop, PolicySet, Receipt, RuntimeRequest } from "../../../../proto/wire";
 import type { AgentDeps } from "./deps";
@@ -168,16 +167,10 @@ export class AgentDelivery {
   /** Publishes the host's complete policy set, retained, so a (re)connecting agent always gets it. */
   private async sendPolicies(tenantId: string, hostId: string) {
     const host = await this.deps.hosts.get(tenantId, hostId);
-    const policies = host.environmentId ? await this.deps.environments.policiesOf(tenantId, host.environmentId) : [];
-    const wirePolicies = policies.map((p) => ({
-      id: p.id,
-      name: p.name,
-      enabled: p.enabled,
-      rulesJson: JSON.stringify(p.rules),
-      version: p.version,
-    }));
+    // The environment's policies and the host's own (a policy-set rollout), as environments define the set.
+    const sets = await this.deps.environments.policySetsOf(tenantId, [host]);
+    const { policies: wirePolicies, fingerprint } = sets.get(hostId)!;
     // The set's version: bumped whenever its content changes; the agent acknowledges the one it enforces.
-    const fingerprint = createHash("sha256").update(JSON.stringify(wirePolicies)).digest("hex");
     const version = await this.deps.safety.policySetVersion(tenantId, hostId, fingerprint);
     await this.broker().send(
       tenantId,

@@ -1,4 +1,5 @@
 /** Environments: a robot configuration — its safety policies and available tools. Hosts belong to one. */
+import { createHash } from "node:crypto";
 import { and, asc, eq, inArray, sql, type SQL } from "drizzle-orm";
 import type { Static } from "elysia";
 import type { Db, Queryable } from "../../db/connect";
@@ -12,6 +13,21 @@ import type { EnvironmentCreateBody } from "./model";
 import { checkSafetyConfig } from "./safety-config";
 
 type EnvironmentInput = Static<typeof EnvironmentCreateBody>;
+
+/** A policy as the agent receives it (a PolicySet entry). */
+export interface WirePolicy {
+  id: string;
+  name: string;
+  enabled: boolean;
+  rulesJson: string;
+  version: number;
+}
+
+/** The complete set a host's agent must enforce, and the fingerprint of its content (a new one = a new version). */
+export interface HostPolicySet {
+  policies: WirePolicy[];
+  fingerprint: string;
+}
 
 export class EnvironmentService {
   constructor(
@@ -102,6 +118,51 @@ export class EnvironmentService {
       .where(and(eq(environmentPolicies.environmentId, environmentId), eq(safetyPolicies.tenantId, tenantId)))
       .orderBy(asc(safetyPolicies.name));
     return rows.map((r) => publicRow(r.policy));
+  }
+
+  /**
+   * The policy set each host must enforce: its environment's policies and those assigned to the host itself
+   * (a safety-policy-set rollout), by name, each once. One definition for delivery (what is sent) and rollouts
+   * (what the agent must acknowledge).
+   */
+  async policySetsOf(
+    tenantId: string,
+    targets: { id: string; environmentId: string | null }[],
+    q: Queryable = this.db,
+  ): Promise<Map<string, HostPolicySet>> {
+    const envIds = [...new Set(targets.map((h) => h.environmentId).filter((e): e is string => e !== null))];
+    const byEnv = new Map<string, (typeof safetyPolicies.$inferSelect)[]>();
+    if (envIds.length) {
+      const rows = await q
+        .select({ environmentId: environmentPolicies.environmentId, policy: safetyPolicies })
+        .from(environmentPolicies)
+        .innerJoin(safetyPolicies, eq(safetyPolicies.id, environmentPolicies.policyId))
+        .where(and(inArray(environmentPolicies.environmentId, envIds), eq(safetyPolicies.tenantId, tenantId)));
+      for (const r of rows) byEnv.set(r.environmentId, [...(byEnv.get(r.environmentId) ?? []), r.policy]);
+    }
+    const assigned = await this.policies.assignedTo(
+      q,
+      tenantId,
+      targets.map((h) => h.id),
+    );
+    const out = new Map<string, HostPolicySet>();
+    for (const h of targets) {
+      const all = new Map<string, typeof safetyPolicies.$inferSelect>();
+      for (const p of [...(h.environmentId ? (byEnv.get(h.environmentId) ?? []) : []), ...(assigned.get(h.id) ?? [])])
+        all.set(p.id, p);
+      const policies = [...all.values()]
+        .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+        .map((p) => ({
+          id: p.id,
+          name: p.name,
+          enabled: p.enabled,
+          rulesJson: JSON.stringify(p.rules),
+          version: p.version,
+        }));
+      const fingerprint = createHash("sha256").update(JSON.stringify(policies)).digest("hex");
+      out.set(h.id, { policies, fingerprint });
+    }
+    return out;
   }
 
   private async find(q: Queryable, tenantId: string, id: string) {

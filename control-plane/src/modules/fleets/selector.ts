@@ -6,12 +6,13 @@
 import { and, not, or, sql, type SQL } from "drizzle-orm";
 import { hosts, type LabelSelector } from "../../db/schema";
 import { invalid } from "../../lib/errors";
+import { LABEL_KEY } from "@edge/proto/labels";
 
 export const SELECTOR_OPERATORS = ["In", "NotIn", "Exists", "DoesNotExist"] as const;
 const MAX_CLAUSES = 32;
 const MAX_VALUES = 100;
 /** Label keys: letters, digits and `._/-`, starting and ending with a letter or digit (like Kubernetes). */
-export const LABEL_KEY = /^[A-Za-z0-9]([A-Za-z0-9._/-]{0,98}[A-Za-z0-9])?$/;
+export { LABEL_KEY } from "@edge/proto/labels";
 
 /** Throws a 400 naming the offending field unless `selector` is a well-formed label selector. */
 export function validateSelector(selector: LabelSelector, field = "selector"): LabelSelector {

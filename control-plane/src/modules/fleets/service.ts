@@ -1,14 +1,24 @@
 /** Fleets (label-selected sets of hosts, membership live) and fleet-wide command batches. */
 import { and, asc, desc, eq, gt, isNull, sql } from "drizzle-orm";
 import type { Static } from "elysia";
-import type { Db } from "../../db/connect";
+import type { Db, Queryable } from "../../db/connect";
 import type { COMMAND_STATUSES } from "../../lib/lifecycle";
-import { commandBatches, fleets, hosts, rollouts, type LabelSelector } from "../../db/schema";
+import {
+  commandBatches,
+  fleets,
+  hosts,
+  rollouts,
+  taskBatches,
+  type LabelSelector,
+  type TaskTemplate,
+} from "../../db/schema";
 import { newId } from "../../lib/ids";
 import { DEFAULT_LIMIT, afterCursor, toPage } from "../../lib/pagination";
 import { publicRow } from "../../lib/rows";
 import { invalid, conflict, notFound } from "../../lib/errors";
 import type { CommandService } from "../commands/service";
+import type { TaskService } from "../tasks/service";
+import type { TaskStatus } from "../../lib/lifecycle";
 import type { FleetCommandBody, FleetCreateBody, FleetHostsQuery, FleetUpdateBody } from "./model";
 import { selectorCondition, validateSelector } from "./selector";
 
@@ -23,6 +33,7 @@ export class FleetService {
   constructor(
     private readonly db: Db,
     private readonly commands: CommandService,
+    private readonly tasks: TaskService,
   ) {}
 
   async create(tenantId: string, input: Static<typeof FleetCreateBody>) {
@@ -127,16 +138,7 @@ export class FleetService {
   ) {
     validateSelector(selector);
     const { rows, batch } = await this.db.transaction(async (tx) => {
-      const targets = await tx
-        .select({ id: hosts.id, status: hosts.status })
-        .from(hosts)
-        .where(this.memberCondition(tenantId, selector))
-        .limit(MAX_BATCH_HOSTS + 1);
-      if (targets.length > MAX_BATCH_HOSTS) throw invalid(`selector matches more than ${MAX_BATCH_HOSTS} hosts`);
-      const skipped = targets
-        .filter((h) => h.status === "maintenance")
-        .map((h) => ({ hostId: h.id, reason: "host is in maintenance: it accepts no new commands" }));
-      const eligible = targets.filter((h) => h.status !== "maintenance");
+      const { skipped, eligible } = await this.targetsOf(tx, tenantId, selector, "commands");
       const [batch] = await tx
         .insert(commandBatches)
         .values({
@@ -167,6 +169,21 @@ export class FleetService {
     });
     this.commands.announceMany(tenantId, rows);
     return { ...publicRow(batch), summary: await this.commands.batchSummary(tenantId, batch.id) };
+  }
+
+  /** The hosts a batch reaches now: members but those in maintenance (skipped, with the reason). */
+  private async targetsOf(q: Queryable, tenantId: string, selector: LabelSelector, what: "commands" | "tasks") {
+    const targets = await q
+      .select({ id: hosts.id, status: hosts.status })
+      .from(hosts)
+      .where(this.memberCondition(tenantId, selector))
+      .orderBy(asc(hosts.name))
+      .limit(MAX_BATCH_HOSTS + 1);
+    if (targets.length > MAX_BATCH_HOSTS) throw invalid(`selector matches more than ${MAX_BATCH_HOSTS} hosts`);
+    const skipped = targets
+      .filter((h) => h.status === "maintenance")
+      .map((h) => ({ hostId: h.id, reason: `host is in maintenance: it accepts no new ${what}` }));
+    return { skipped, eligible: targets.filter((h) => h.status !== "maintenance") };
   }
 
   async fleetCommand(tenantId: string, actor: string, fleetId: string, cmd: FleetCommand) {
@@ -223,5 +240,96 @@ export class FleetService {
       .where(and(eq(commandBatches.id, id), isNull(commandBatches.cancelledAt)));
     const cancelled = await this.commands.cancelBatch(tenantId, id, `batch cancelled by ${actor}`);
     return { ...(await this.getBatch(tenantId, id)), cancelled };
+  }
+
+  // ---------------------------------------------------------------- task batches
+
+  /**
+   * One task per host matching `selector` (each pinned to its host, the ordinary task model), as one batch:
+   * chosen, and the batch and its tasks inserted set-based, in one transaction; the scheduler runs them like any
+   * other task. Hosts in maintenance get none (listed as skipped).
+   */
+  async createTaskBatch(
+    tenantId: string,
+    actor: string,
+    selector: LabelSelector,
+    fleetId: string | null,
+    template: Omit<TaskTemplate, "hostId">,
+  ) {
+    validateSelector(selector);
+    const { rows, batch } = await this.db.transaction(async (tx) => {
+      await this.tasks.assertTemplate(tx, tenantId, template);
+      const { skipped, eligible } = await this.targetsOf(tx, tenantId, selector, "tasks");
+      const [batch] = await tx
+        .insert(taskBatches)
+        .values({
+          id: newId("tbatch"),
+          tenantId,
+          fleetId,
+          selector,
+          template: template as Record<string, unknown>,
+          hostCount: eligible.length,
+          skipped,
+          createdBy: actor,
+        })
+        .returning();
+      const rows = await this.tasks.insertForHosts(
+        tx,
+        tenantId,
+        template,
+        eligible.map((h) => h.id),
+        batch!.id,
+      );
+      return { rows, batch: batch! };
+    });
+    this.tasks.announcePending(rows);
+    return { ...publicRow(batch), summary: await this.tasks.batchSummary(tenantId, batch.id) };
+  }
+
+  async fleetTask(tenantId: string, actor: string, fleetId: string, template: Omit<TaskTemplate, "hostId">) {
+    const fleet = await this.get(tenantId, fleetId);
+    return this.createTaskBatch(tenantId, actor, fleet.selector, fleet.id, template);
+  }
+
+  private async taskBatchRow(tenantId: string, id: string) {
+    const [row] = await this.db
+      .select()
+      .from(taskBatches)
+      .where(and(eq(taskBatches.id, id), eq(taskBatches.tenantId, tenantId)));
+    if (!row) throw notFound("task batch");
+    return row;
+  }
+
+  async getTaskBatch(tenantId: string, id: string) {
+    const row = await this.taskBatchRow(tenantId, id);
+    return { ...publicRow(row), summary: await this.tasks.batchSummary(tenantId, id) };
+  }
+
+  async listTaskBatches(tenantId: string, query: { limit?: number; cursor?: string }) {
+    const limit = query.limit ?? DEFAULT_LIMIT;
+    const rows = await this.db
+      .select()
+      .from(taskBatches)
+      .where(and(eq(taskBatches.tenantId, tenantId), afterCursor(query.cursor, taskBatches.createdAt, taskBatches.id)))
+      .orderBy(desc(taskBatches.createdAt), desc(taskBatches.id))
+      .limit(limit + 1);
+    const page = toPage(rows, limit);
+    return { ...page, items: page.items.map(publicRow) };
+  }
+
+  async taskBatchTasks(tenantId: string, id: string, query: { status?: TaskStatus; limit?: number; cursor?: string }) {
+    await this.taskBatchRow(tenantId, id);
+    return this.tasks.listBatch(tenantId, id, { status: query.status, limit: query.limit, after: query.cursor });
+  }
+
+  /** Cancels every unfinished task of the batch (running stages are killed on their agents); finished ones stay. */
+  async cancelTaskBatch(tenantId: string, id: string, actor: string) {
+    await this.taskBatchRow(tenantId, id);
+    await this.db
+      .update(taskBatches)
+      .set({ cancelledAt: new Date() })
+      .where(and(eq(taskBatches.id, id), isNull(taskBatches.cancelledAt)));
+    const cancelled = await this.tasks.cancelBatch(tenantId, id, `batch cancelled by ${actor}`);
+    return { ...(await this.getTaskBatch(tenantId, id)), cancelled };
   }
 }

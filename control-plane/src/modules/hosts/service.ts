@@ -144,6 +144,25 @@ export class HostService {
     return publicRow(row);
   }
 
+  /**
+   * Labels an agent reports about itself when it enrolls. Merged, operator-set labels win: a key an operator set
+   * (any value differing from what the agent last reported for it) keeps its value; the others take the agent's,
+   * and keys the agent reported before but no longer does are removed. `agentLabels` remembers the report.
+   */
+  async reportAgentLabels(q: Queryable, tenantId: string, id: string, reported: Record<string, string>) {
+    const [row] = await q
+      .select({ labels: hosts.labels, agentLabels: hosts.agentLabels })
+      .from(hosts)
+      .where(and(eq(hosts.id, id), eq(hosts.tenantId, tenantId)))
+      .for("update");
+    if (!row) throw notFound("host");
+    const operatorSet = Object.fromEntries(Object.entries(row.labels).filter(([k, v]) => row.agentLabels[k] !== v));
+    await q
+      .update(hosts)
+      .set({ labels: { ...reported, ...operatorSet }, agentLabels: reported, updatedAt: new Date() })
+      .where(eq(hosts.id, id));
+  }
+
   /** Sets (string) or removes (null) some labels, keeping the others; fleets see the change at once. */
   async patchLabels(tenantId: string, id: string, changes: Record<string, string | null>) {
     const set = Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== null));

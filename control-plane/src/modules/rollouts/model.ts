@@ -1,5 +1,6 @@
 import { t } from "elysia";
 import { oneOf } from "../../http/params";
+import { Items, Obj, OptionalTimestamp, Page, Resource, Timestamp } from "../../http/responses";
 import { ROLLOUT_HOST_STATUSES, ROLLOUT_STATUSES } from "../../db/schema";
 
 /** A count of hosts (1, 5) or a percentage of them ("25%"). */
@@ -40,14 +41,33 @@ export const RolloutStrategyBody = t.Object(
   { additionalProperties: false },
 );
 
+const Id = t.String({ minLength: 1, maxLength: 100 });
+
+/**
+ * What to roll out: a signed release, a set of safety policies (assigned to each host beside its environment's),
+ * or an app manifest version (shaped for the app runtime; refused with 400 until agents have one).
+ */
+export const RolloutTargetBody = t.Union([
+  t.Object({ kind: t.Literal("release"), releaseId: Id }, { additionalProperties: false }),
+  t.Object(
+    { kind: t.Literal("policy_set"), policyIds: t.Array(Id, { minItems: 1, maxItems: 32 }) },
+    { additionalProperties: false },
+  ),
+  t.Object(
+    {
+      kind: t.Literal("app"),
+      app: t.String({ minLength: 1, maxLength: 100 }),
+      version: t.String({ minLength: 1, maxLength: 100 }),
+    },
+    { additionalProperties: false },
+  ),
+]);
+
 export const RolloutCreateBody = t.Object(
   {
     name: t.String({ minLength: 1, maxLength: 200 }),
     fleetId: t.String({ minLength: 1, maxLength: 100 }),
-    target: t.Object(
-      { kind: t.Literal("release"), releaseId: t.String({ minLength: 1, maxLength: 100 }) },
-      { additionalProperties: false },
-    ),
+    target: RolloutTargetBody,
     strategy: t.Optional(RolloutStrategyBody),
   },
   { additionalProperties: false },
@@ -75,4 +95,77 @@ export const RolloutEventsQuery = t.Object({
 
 export const RolloutActionBody = t.Optional(
   t.Object({ reason: t.Optional(t.String({ maxLength: 500 })) }, { additionalProperties: false }),
+);
+
+// ---------------------------------------------------------------- responses
+
+const Counts = Obj({
+  total: t.Integer(),
+  pending: t.Integer(),
+  updating: t.Integer(),
+  succeeded: t.Integer(),
+  failed: t.Integer(),
+  skipped: t.Integer(),
+});
+
+export const RolloutView = Resource("a rollout of a target to a fleet", {
+  fleetId: t.String(),
+  name: t.String(),
+  target: Obj(
+    { kind: t.String() },
+    { description: "release {releaseId, channel, version} or policy_set {policyIds, names}" },
+  ),
+  strategy: Obj({}, { description: "the strategy with its defaults filled in" }),
+  status: t.String(),
+  waiting: t.Nullable(t.String()),
+  reason: t.Nullable(t.String()),
+  currentBatch: t.Integer(),
+  batchCount: t.Integer(),
+  awaitingApproval: t.Boolean(),
+  failuresAccepted: t.Integer(),
+  createdBy: t.String(),
+  createdAt: Timestamp,
+  startedAt: OptionalTimestamp,
+  finishedAt: OptionalTimestamp,
+});
+
+export const RolloutDetail = Resource("a rollout with its host counts, overall and per batch", {
+  ...RolloutView.properties,
+  hosts: Counts,
+  batches: t.Array(Counts),
+});
+
+export const RolloutHostsPage = Page(
+  Obj(
+    {
+      hostId: t.String(),
+      hostName: t.String(),
+      hostStatus: t.String(),
+      agentVersion: t.Nullable(t.String()),
+      batch: t.Integer(),
+      budgetGroup: t.String(),
+      status: t.String(),
+      commandId: t.Nullable(t.String()),
+      attempts: t.Integer(),
+      error: t.Nullable(t.String()),
+      startedAt: OptionalTimestamp,
+      finishedAt: OptionalTimestamp,
+    },
+    { description: "one host's progress in the rollout" },
+  ),
+);
+
+export const RolloutEvents = Items(
+  Obj(
+    {
+      seq: t.Integer(),
+      type: t.String(),
+      hostId: t.Nullable(t.String()),
+      batch: t.Nullable(t.Integer()),
+      message: t.String(),
+      actor: t.Nullable(t.String()),
+      createdAt: Timestamp,
+    },
+    { description: "a rollout event" },
+  ),
 );

@@ -1,5 +1,5 @@
 /**
- * Rollouts: a target (a signed release) applied to a fleet batch by batch, within a disruption budget and
+ * Rollouts: a target (a signed release, or a safety-policy set) applied to a fleet batch by batch, within a disruption budget and
  * maintenance windows, pausing at a failure threshold, waiting for health (and approval) between batches.
  * `advance` is one step of one rollout under its row lock (FOR UPDATE SKIP LOCKED): the driver calls it from
  * every replica, and exactly one of them steps a given rollout at a time. Clients only create and steer.
@@ -13,6 +13,7 @@ import {
   releases,
   rolloutEvents,
   type LabelSelector,
+  type RolloutTarget,
   rolloutHosts,
   rollouts,
   type ROLLOUT_HOST_STATUSES,
@@ -24,7 +25,10 @@ import { DEFAULT_LIMIT, afterCursor, toPage } from "../../lib/pagination";
 import { publicRow } from "../../lib/rows";
 import { invalid, conflict, notFound } from "../../lib/errors";
 import type { CommandService } from "../commands/service";
+import type { EnvironmentService } from "../environments/service";
 import type { FleetService } from "../fleets/service";
+import type { SafetyService } from "../safety/service";
+import type { SafetyPolicyService } from "../safety-policies/service";
 import type { UpdateService } from "../updates/service";
 import type { RolloutCreateBody, RolloutHostsQuery, RolloutListQuery } from "./model";
 import {
@@ -53,9 +57,19 @@ interface HostState {
   commandId: string | null;
   startedAt: Date | null;
   hostStatus: string;
+  environmentId: string | null;
   agentVersion: string | null;
   commandStatus: string | null;
   commandError: string | null;
+  /** policy_set targets: the agent acknowledged enforcing the host's current set, which includes the target's. */
+  policyApplied?: boolean;
+}
+
+/** What a target is, for events and messages. */
+export function describeTarget(target: RolloutTarget): string {
+  return target.kind === "release"
+    ? `${target.channel} ${target.version}`
+    : `safety-policy set [${target.names.join(", ")}]`;
 }
 
 export class RolloutService {
@@ -65,6 +79,9 @@ export class RolloutService {
     private readonly commands: CommandService,
     private readonly updates: UpdateService,
     private readonly events: EventBus,
+    private readonly policies: SafetyPolicyService,
+    private readonly environments: EnvironmentService,
+    private readonly safety: SafetyService,
   ) {}
 
   async create(tenantId: string, actor: string, input: Static<typeof RolloutCreateBody>) {
@@ -72,12 +89,7 @@ export class RolloutService {
     const fleet = await this.fleets.get(tenantId, input.fleetId).catch(() => {
       throw invalid(`unknown fleet ${input.fleetId}`);
     });
-    const [release] = await this.db
-      .select()
-      .from(releases)
-      .where(and(eq(releases.id, input.target.releaseId), eq(releases.tenantId, tenantId)));
-    if (!release) throw invalid(`unknown release ${input.target.releaseId}`);
-    await this.assertCurrent(tenantId, release.id, release.channel, release.version);
+    const target = await this.resolveTarget(tenantId, input.target);
     const id = newId("rollout");
     const row = await this.db.transaction(async (tx) => {
       const [row] = await tx
@@ -87,18 +99,42 @@ export class RolloutService {
           tenantId,
           fleetId: fleet.id,
           name: input.name,
-          target: { kind: "release", releaseId: release.id, channel: release.channel, version: release.version },
+          target,
           strategy,
           createdBy: actor,
         })
         .returning();
       await this.record(tx, row!, [
-        { type: "created", actor, message: `rollout of ${release.channel} ${release.version} to fleet ${fleet.name}` },
+        { type: "created", actor, message: `rollout of ${describeTarget(target)} to fleet ${fleet.name}` },
       ]);
       return row!;
     });
     this.events.publish({ type: "rollout.changed", tenantId, rolloutId: id });
     return this.present(row);
+  }
+
+  /** Checks a requested target and resolves it to what the rollout stores (400/409 naming the problem). */
+  private async resolveTarget(
+    tenantId: string,
+    requested: Static<typeof RolloutCreateBody>["target"],
+  ): Promise<RolloutTarget> {
+    if (requested.kind === "app")
+      throw invalid(
+        "app-manifest rollouts are not available yet: agents have no app runtime to apply a manifest (target kinds: release, policy_set)",
+      );
+    if (requested.kind === "policy_set") {
+      const ids = [...new Set(requested.policyIds)];
+      if (ids.length !== requested.policyIds.length) throw invalid("invalid target: policyIds: duplicate ids");
+      const found = await this.policies.findMany(tenantId, ids);
+      return { kind: "policy_set", policyIds: found.map((p) => p.id), names: found.map((p) => p.name) };
+    }
+    const [release] = await this.db
+      .select()
+      .from(releases)
+      .where(and(eq(releases.id, requested.releaseId), eq(releases.tenantId, tenantId)));
+    if (!release) throw invalid(`unknown release ${requested.releaseId}`);
+    await this.assertCurrent(tenantId, release.id, release.channel, release.version);
+    return { kind: "release", releaseId: release.id, channel: release.channel, version: release.version };
   }
 
   /** The release must be the newest acceptable one of its channel: agents only apply that one. */
@@ -316,10 +352,12 @@ export class RolloutService {
    * batch (health wait, approval), and start hosts within the budget and windows. Skipped if another replica holds it.
    */
   async advance(id: string, now = new Date()): Promise<void> {
-    const after: { announce: (typeof commands.$inferSelect)[]; cancel: string[]; tenantId?: string } = {
-      announce: [],
-      cancel: [],
-    };
+    const after: {
+      announce: (typeof commands.$inferSelect)[];
+      cancel: string[];
+      tenantId?: string;
+      policiesAssigned?: boolean;
+    } = { announce: [], cancel: [] };
     // Looked up before the transaction (PGlite has one connection: nothing may query beside an open transaction).
     const [peek] = await this.db
       .select()
@@ -327,7 +365,10 @@ export class RolloutService {
       .where(and(eq(rollouts.id, id), eq(rollouts.settled, false)));
     if (!peek) return;
     const context: StepContext = {
-      currentReleaseId: (await this.updates.latest(peek.tenantId, peek.target.channel))?.id,
+      currentReleaseId:
+        peek.target.kind === "release"
+          ? (await this.updates.latest(peek.tenantId, peek.target.channel))?.id
+          : undefined,
       selector: (await this.fleets.get(peek.tenantId, peek.fleetId)).selector,
     };
     await this.db.transaction(async (tx) => {
@@ -342,8 +383,11 @@ export class RolloutService {
       await step.run();
       after.announce = step.dispatched;
       after.cancel = step.toCancel;
+      after.policiesAssigned = step.policiesAssigned;
     });
     if (!after.tenantId) return;
+    // The assigned hosts' agents get their new sets (delivery re-sends each host's set; unchanged ones keep their version).
+    if (after.policiesAssigned) this.events.publish({ type: "policies.changed", tenantId: after.tenantId });
     this.commands.announceMany(after.tenantId, after.announce);
     for (const commandId of after.cancel)
       await this.commands.cancelIfActive(after.tenantId, commandId, "rollout aborted before it started");
@@ -360,7 +404,13 @@ export class RolloutService {
 
   /** @internal for Step */
   get deps() {
-    return { fleets: this.fleets, updates: this.updates };
+    return {
+      fleets: this.fleets,
+      updates: this.updates,
+      policies: this.policies,
+      environments: this.environments,
+      safety: this.safety,
+    };
   }
 
   private present(row: Rollout) {
@@ -380,6 +430,7 @@ interface StepContext {
 class Step {
   dispatched: (typeof commands.$inferSelect)[] = [];
   toCancel: string[] = [];
+  policiesAssigned = false;
   private readonly events: NewEvent[] = [];
   private patch: Partial<Rollout> = {};
   private hosts: HostState[] = [];
@@ -470,6 +521,7 @@ class Step {
         commandId: rolloutHosts.commandId,
         startedAt: rolloutHosts.startedAt,
         hostStatus: hosts.status,
+        environmentId: hosts.environmentId,
         agentVersion: hosts.agentVersion,
         commandStatus: commands.status,
         commandError: commands.error,
@@ -478,33 +530,89 @@ class Step {
       .innerJoin(hosts, eq(hosts.id, rolloutHosts.hostId))
       .leftJoin(commands, eq(commands.id, rolloutHosts.commandId))
       .where(eq(rolloutHosts.rolloutId, this.r.id));
+    if (this.r.target.kind === "policy_set") await this.loadPolicyStates();
   }
 
-  /** Moves updating hosts to what their commands (and their reported versions) say. */
-  private async settleHosts() {
+  /**
+   * policy_set: whether each host's agent acknowledged enforcing its current set (the environment's policies and
+   * the host's own), exactly the content last sent to it, and whether that set holds the target's policies.
+   */
+  private async loadPolicyStates() {
+    if (this.r.target.kind !== "policy_set") return;
+    const { environments, safety, policies } = this.service.deps;
+    const watched = this.hosts.filter((h) => h.status === "updating" || h.status === "succeeded");
+    const ids = watched.map((h) => h.hostId);
+    const [sets, states, assigned] = [
+      await environments.policySetsOf(
+        this.r.tenantId,
+        watched.map((h) => ({ id: h.hostId, environmentId: h.environmentId })),
+        this.tx,
+      ),
+      await safety.policyStatesOf(this.tx, this.r.tenantId, ids),
+      await policies.assignedTo(this.tx, this.r.tenantId, ids),
+    ];
+    const wanted = this.r.target.policyIds;
+    for (const h of watched) {
+      const set = sets.get(h.hostId)!;
+      const state = states.get(h.hostId);
+      const mine = new Set((assigned.get(h.hostId) ?? []).map((p) => p.id));
+      h.policyApplied =
+        wanted.every((id) => mine.has(id)) &&
+        state !== undefined &&
+        state.fingerprint === set.fingerprint &&
+        state.enforced === state.desired;
+    }
+  }
+
+  /** Where an updating host stands with a release: its update command, and the version its agent reports. */
+  private releaseOutcome(h: HostState, overdue: boolean): { status: HostStatus; error?: string } | undefined {
+    if (this.r.target.kind !== "release") return;
     const { version } = this.r.target;
+    let outcome: { status: HostStatus; error?: string } | undefined;
+    if (h.commandStatus === "completed" && h.agentVersion === version) outcome = { status: "succeeded" };
+    else if (h.commandStatus === "completed" && overdue)
+      outcome = { status: "failed", error: `update completed but the host reports version ${h.agentVersion}` };
+    else if (h.commandStatus === "failed" || h.commandStatus === null)
+      outcome = { status: "failed", error: h.commandError ?? "update command deleted" };
+    else if (h.commandStatus === "cancelled")
+      outcome =
+        this.r.status === "aborted"
+          ? { status: "skipped", error: "rollout aborted before it started" }
+          : { status: "failed", error: h.commandError ?? "cancelled" };
+    else if (h.commandStatus === "expired")
+      // Never started: an offline host is retried when it is back; an online one that let it expire failed.
+      outcome =
+        h.hostStatus === "offline" && this.r.status !== "aborted"
+          ? { status: "pending", error: "host offline: retried when back" }
+          : { status: "failed", error: h.commandError ?? "expired" };
+    else if (this.r.status === "aborted" && h.commandStatus === "pending" && h.commandId)
+      this.toCancel.push(h.commandId);
+    return outcome;
+  }
+
+  /**
+   * Where an updating host stands with a policy set: succeeded only once its agent acknowledged the set (nothing is
+   * shown applied that the agent did not apply); past the host timeout, failed if online, retried if offline.
+   */
+  private policyOutcome(h: HostState, overdue: boolean): { status: HostStatus; error?: string } | undefined {
+    if (h.policyApplied) return { status: "succeeded" };
+    if (!overdue) return;
+    if (h.hostStatus === "offline" && this.r.status !== "aborted")
+      return { status: "pending", error: "host offline: retried when back" };
+    return {
+      status: "failed",
+      error: `the agent did not acknowledge enforcing the policy set within ${this.r.strategy.hostTimeoutSeconds}s`,
+    };
+  }
+
+  /** Moves updating hosts to what their agents report (the update command and version, or the enforced policy set). */
+  private async settleHosts() {
     const timeoutMs = this.r.strategy.hostTimeoutSeconds * 1000;
+    const done = this.r.target.kind === "release" ? `updated to ${this.r.target.version}` : "policy set enforced";
     for (const h of this.hosts.filter((x) => x.status === "updating")) {
       const overdue = h.startedAt !== null && this.now.getTime() - h.startedAt.getTime() > timeoutMs + 10_000;
-      let outcome: { status: HostStatus; error?: string } | undefined;
-      if (h.commandStatus === "completed" && h.agentVersion === version) outcome = { status: "succeeded" };
-      else if (h.commandStatus === "completed" && overdue)
-        outcome = { status: "failed", error: `update completed but the host reports version ${h.agentVersion}` };
-      else if (h.commandStatus === "failed" || h.commandStatus === null)
-        outcome = { status: "failed", error: h.commandError ?? "update command deleted" };
-      else if (h.commandStatus === "cancelled")
-        outcome =
-          this.r.status === "aborted"
-            ? { status: "skipped", error: "rollout aborted before it started" }
-            : { status: "failed", error: h.commandError ?? "cancelled" };
-      else if (h.commandStatus === "expired")
-        // Never started: an offline host is retried when it is back; an online one that let it expire failed.
-        outcome =
-          h.hostStatus === "offline" && this.r.status !== "aborted"
-            ? { status: "pending", error: "host offline: retried when back" }
-            : { status: "failed", error: h.commandError ?? "expired" };
-      else if (this.r.status === "aborted" && h.commandStatus === "pending" && h.commandId)
-        this.toCancel.push(h.commandId);
+      const outcome =
+        this.r.target.kind === "release" ? this.releaseOutcome(h, overdue) : this.policyOutcome(h, overdue);
       if (!outcome) continue;
       h.status = outcome.status;
       const finished = outcome.status === "pending" ? null : this.now;
@@ -521,7 +629,7 @@ class Step {
         type: `host_${outcome.status === "pending" ? "requeued" : outcome.status}`,
         hostId: h.hostId,
         batch: h.batch,
-        message: outcome.error ?? `updated to ${version}`,
+        message: outcome.error ?? done,
       });
     }
   }
@@ -562,13 +670,17 @@ class Step {
       this.events.push({ type: "batch_finished", batch: b, message: `batch ${b} finished` });
     }
     if (this.now < this.r.healthUntil!) return this.wait("health", `batch ${b}: health wait`);
-    // Health: every updated host of the batch still online and at the target version.
-    const unhealthy = batch.filter(
-      (h) => h.status === "succeeded" && (h.hostStatus !== "online" || h.agentVersion !== this.r.target.version),
-    );
+    // Health: every updated host of the batch still online and at the target (its version, or its policy set).
+    const target = this.r.target;
+    const atTarget = (h: HostState) =>
+      target.kind === "release" ? h.agentVersion === target.version : h.policyApplied === true;
+    const unhealthy = batch.filter((h) => h.status === "succeeded" && (h.hostStatus !== "online" || !atTarget(h)));
     if (unhealthy.length && this.r.strategy.healthWaitSeconds > 0) {
       for (const h of unhealthy) {
-        const error = `unhealthy after the update: ${h.hostStatus}, version ${h.agentVersion}`;
+        const error =
+          target.kind === "release"
+            ? `unhealthy after the update: ${h.hostStatus}, version ${h.agentVersion}`
+            : `unhealthy after the update: ${h.hostStatus}, ${h.policyApplied ? "policy set enforced" : "policy set no longer enforced"}`;
         h.status = "failed";
         await this.tx
           .update(rolloutHosts)
@@ -608,7 +720,7 @@ class Step {
     }
     if (!inMaintenanceWindow(strategy, this.now)) return this.wait("window", "outside every maintenance window");
     const { target } = this.r;
-    if (this.context.currentReleaseId !== target.releaseId)
+    if (target.kind === "release" && this.context.currentReleaseId !== target.releaseId)
       return this.finish("failed", `release ${target.version} is no longer the current release of ${target.channel}`);
     // Unavailable per budget group: hosts being updated, and hosts offline (whatever their progress).
     const size = new Map<string, number>();
@@ -627,6 +739,7 @@ class Step {
       chosen.push(h);
     }
     if (chosen.length === 0) return this.wait("budget", "disruption budget exhausted: waiting for hosts to finish");
+    if (target.kind === "policy_set") return this.assignPolicies(chosen, target.policyIds);
     const rows = await this.service.deps.updates.grantMany(
       this.tx,
       this.r.tenantId,
@@ -664,6 +777,40 @@ class Step {
         hostId: h.hostId,
         batch: h.batch,
         message: `update to ${target.version} granted`,
+      })),
+    );
+  }
+
+  /** policy_set: the chosen hosts get the set assigned (their agents receive it after the commit). */
+  private async assignPolicies(chosen: HostState[], policyIds: string[]) {
+    const hostIds = chosen.map((h) => h.hostId);
+    await this.service.deps.policies.assignToHosts(
+      this.tx,
+      this.r.tenantId,
+      hostIds,
+      policyIds,
+      `rollout:${this.r.id}`,
+    );
+    await this.tx
+      .update(rolloutHosts)
+      .set({
+        status: "updating",
+        commandId: null,
+        attempts: sql`${rolloutHosts.attempts} + 1`,
+        startedAt: this.now,
+        finishedAt: null,
+        error: null,
+      })
+      .where(and(eq(rolloutHosts.rolloutId, this.r.id), inArray(rolloutHosts.hostId, hostIds)));
+    for (const h of chosen) h.status = "updating";
+    this.policiesAssigned = true;
+    this.wait(null);
+    this.events.push(
+      ...chosen.map((h) => ({
+        type: "host_started",
+        hostId: h.hostId,
+        batch: h.batch,
+        message: "policy set assigned",
       })),
     );
   }

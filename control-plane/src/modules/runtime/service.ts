@@ -6,7 +6,8 @@ import { runtimeIdentities, sessionTokens } from "../../db/schema";
 import type { EventBus } from "../../lib/events";
 import { newId } from "../../lib/ids";
 import { hashSecret, newSecret, secretMatches } from "../../lib/secrets";
-import { notFound, unauthenticated } from "../../lib/errors";
+import { invalid, notFound, unauthenticated } from "../../lib/errors";
+import { labelsProblem } from "@edge/proto/labels";
 import { bearerToken, type UserPrincipal } from "../auth/principal";
 import type { HostService } from "../hosts/service";
 import type { SessionTokenService, TokenPair } from "../sessions/tokens";
@@ -249,8 +250,16 @@ export class RuntimeService {
   }
 
   /** One-time exchange of a bootstrap token for runtime tokens. */
-  async exchange(input: { runtimeId: string; bootstrapToken: string; runtimeVersion?: string }) {
+  async exchange(input: {
+    runtimeId: string;
+    bootstrapToken: string;
+    runtimeVersion?: string;
+    labels?: Record<string, string>;
+  }) {
     const now = new Date();
+    // Checked before the token is spent: a bad label must not burn a one-time bootstrap token.
+    const problem = input.labels ? labelsProblem(input.labels) : undefined;
+    if (problem) throw invalid(`invalid labels: ${problem}`);
     const response = await this.db.transaction(async (tx) => {
       const [row] = await tx
         .update(runtimeIdentities)
@@ -267,6 +276,7 @@ export class RuntimeService {
         .returning();
       // Unknown runtime, wrong token, already used, expired or revoked: one answer, nothing learned.
       if (!row) throw unauthenticated("invalid, used or expired bootstrap token");
+      if (input.labels) await this.hosts.reportAgentLabels(tx, row.tenantId, row.hostId, input.labels);
       // The host's live identity may change (the most recently bootstrapped one speaks for it).
       await this.notifyChange(tx, { tenantId: row.tenantId, hostId: row.hostId });
       const pair = await this.sessions.issue(tx, { tenantId: row.tenantId, runtimeId: row.id });

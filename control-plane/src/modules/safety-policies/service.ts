@@ -1,7 +1,7 @@
 /** Safety policies: rules the edge agent enforces locally before running anything. */
 import { and, asc, desc, eq, inArray, sql } from "drizzle-orm";
 import type { Db, Queryable } from "../../db/connect";
-import { environmentPolicies, environments, policyProposals, safetyPolicies } from "../../db/schema";
+import { environmentPolicies, environments, hostPolicies, policyProposals, safetyPolicies } from "../../db/schema";
 import type { EventBus } from "../../lib/events";
 import { newId } from "../../lib/ids";
 import { publicRow } from "../../lib/rows";
@@ -236,5 +236,40 @@ export class SafetyPolicyService {
     const known = new Set(found.map((r) => r.id));
     const missing = ids.find((id) => !known.has(id));
     if (missing) throw invalid(`unknown safety policy ${missing}`);
+  }
+
+  /**
+   * Replaces the policies assigned to each of `hostIds` (beside their environment's) by `policyIds`, set-based.
+   * The caller publishes `policies.changed` after its transaction commits, so the agents get their new sets.
+   */
+  async assignToHosts(q: Queryable, tenantId: string, hostIds: string[], policyIds: string[], assignedBy: string) {
+    if (hostIds.length === 0) return;
+    await q.delete(hostPolicies).where(and(eq(hostPolicies.tenantId, tenantId), inArray(hostPolicies.hostId, hostIds)));
+    const rows = hostIds.flatMap((hostId) => policyIds.map((policyId) => ({ hostId, policyId, tenantId, assignedBy })));
+    for (let i = 0; i < rows.length; i += 1000) await q.insert(hostPolicies).values(rows.slice(i, i + 1000));
+  }
+
+  /** The policies assigned to each of `hostIds` (by name), hosts without any absent from the map. */
+  async assignedTo(q: Queryable, tenantId: string, hostIds: string[]) {
+    const out = new Map<string, (typeof safetyPolicies.$inferSelect)[]>();
+    if (hostIds.length === 0) return out;
+    const rows = await q
+      .select({ hostId: hostPolicies.hostId, policy: safetyPolicies })
+      .from(hostPolicies)
+      .innerJoin(safetyPolicies, eq(safetyPolicies.id, hostPolicies.policyId))
+      .where(and(eq(hostPolicies.tenantId, tenantId), inArray(hostPolicies.hostId, hostIds)))
+      .orderBy(asc(safetyPolicies.name));
+    for (const r of rows) out.set(r.hostId, [...(out.get(r.hostId) ?? []), r.policy]);
+    return out;
+  }
+
+  /** The tenant's policies of `ids` (400 naming the first unknown one). */
+  async findMany(tenantId: string, ids: string[]) {
+    await this.assertOwned(this.db, tenantId, ids);
+    return this.db
+      .select()
+      .from(safetyPolicies)
+      .where(and(eq(safetyPolicies.tenantId, tenantId), inArray(safetyPolicies.id, ids)))
+      .orderBy(asc(safetyPolicies.name));
   }
 }

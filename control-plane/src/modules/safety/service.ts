@@ -2,8 +2,8 @@
  * Per-host safety state (owns `host_safety`): emergency stops requested vs acknowledged by the agent, and the
  * policy set version desired vs enforced. Everything shown is what the agent acknowledged, never what was asked.
  */
-import { and, eq, lt, sql, type SQL } from "drizzle-orm";
-import type { Db } from "../../db/connect";
+import { and, eq, inArray, lt, sql, type SQL } from "drizzle-orm";
+import type { Db, Queryable } from "../../db/connect";
 import { hostSafety, hosts } from "../../db/schema";
 import type { EventBus, EstopOrder } from "../../lib/events";
 import { notFound } from "../../lib/errors";
@@ -287,6 +287,26 @@ export class SafetyService {
       .from(hostSafety)
       .where(and(eq(hostSafety.tenantId, tenantId), eq(hostSafety.hostId, hostId)));
     return { desired: row?.policyDesired ?? 0, enforced: row?.policyEnforced ?? null };
+  }
+
+  /**
+   * Of each host: the version of the last set sent (desired), its content's fingerprint, and the version the agent
+   * acknowledged enforcing (null: none). A set counts as applied only when enforced = desired for that fingerprint.
+   */
+  async policyStatesOf(q: Queryable, tenantId: string, hostIds: string[]) {
+    const out = new Map<string, { desired: number; enforced: number | null; fingerprint: string | null }>();
+    if (hostIds.length === 0) return out;
+    const rows = await q
+      .select({
+        hostId: hostSafety.hostId,
+        desired: hostSafety.policyDesired,
+        enforced: hostSafety.policyEnforced,
+        fingerprint: hostSafety.policyFingerprint,
+      })
+      .from(hostSafety)
+      .where(and(eq(hostSafety.tenantId, tenantId), inArray(hostSafety.hostId, hostIds)));
+    for (const { hostId, ...state } of rows) out.set(hostId, state);
+    return out;
   }
 
   /**

@@ -538,6 +538,66 @@ export class TaskExecution {
     });
   }
 
+  /**
+   * Cancels every unfinished task of a fleet task batch in one transaction, set-based (one cancel of a whole
+   * fleet): the tasks, their running or suspended stage runs, one event each; their running commands are cancelled
+   * after the commit (each agent kills or never starts its stage), as for a single cancel. Returns how many.
+   */
+  async cancelBatch(tenantId: string, batchId: string, reason: string): Promise<number> {
+    return this.inTx(async (tx, after) => {
+      const locked = await tx
+        .select()
+        .from(tasks)
+        .where(
+          and(
+            eq(tasks.tenantId, tenantId),
+            eq(tasks.batchId, batchId),
+            inArray(tasks.status, ["pending", ...TASK_ACTIVE]),
+          ),
+        )
+        .for("update");
+      if (locked.length === 0) return 0;
+      const now = new Date();
+      for (let i = 0; i < locked.length; i += 1000) {
+        const chunk = locked.slice(i, i + 1000);
+        await tx
+          .update(tasks)
+          .set({ status: "cancelled", error: reason, finishedAt: now, updatedAt: now })
+          .where(
+            inArray(
+              tasks.id,
+              chunk.map((t) => t.id),
+            ),
+          );
+        const commandIds = chunk.map((t) => t.currentCommandId).filter((c): c is string => c !== null);
+        if (commandIds.length)
+          await tx
+            .update(taskStageRuns)
+            .set({ status: "cancelled", error: reason, finishedAt: now })
+            .where(inArray(taskStageRuns.commandId, commandIds));
+        const suspended = chunk.filter((t) => t.status === "suspended" && !t.currentCommandId).map((t) => t.id);
+        if (suspended.length)
+          await tx
+            .update(taskStageRuns)
+            .set({ status: "cancelled", error: reason, finishedAt: now })
+            .where(and(inArray(taskStageRuns.taskId, suspended), eq(taskStageRuns.status, "suspended")));
+      }
+      for (const task of locked) {
+        if (task.currentCommandId) after.cancels.push({ tenantId, commandId: task.currentCommandId, reason });
+        this.note(
+          after,
+          task,
+          "status",
+          reason,
+          { from: task.status, to: "cancelled", error: reason },
+          task.stageIndex,
+        );
+        after.transitions.push({ tenantId, taskId: task.id, status: "cancelled" });
+      }
+      return locked.length;
+    });
+  }
+
   /** A failed or cancelled task runs again as a new attempt, from the stage that did not finish. */
   async retry(tenantId: string, id: string): Promise<Task> {
     return this.inTx(async (tx, after) => {

@@ -1,9 +1,9 @@
 /** Tasks: agent work items (a prompt with a configuration), with the shared lifecycle. */
-import { and, asc, desc, eq, ilike, inArray, or, sql, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, gt, ilike, inArray, or, sql, type SQL } from "drizzle-orm";
 import { containsPattern, matchRank } from "../../lib/text-match";
 import type { Static } from "elysia";
 import type { Db, Queryable } from "../../db/connect";
-import { projects, taskEvents, taskLogs, taskStageRuns, tasks, type TaskTemplate } from "../../db/schema";
+import { hosts, projects, taskEvents, taskLogs, taskStageRuns, tasks, type TaskTemplate } from "../../db/schema";
 import type { EventBus } from "../../lib/events";
 import { newId } from "../../lib/ids";
 import { TASK_STATUSES, type TaskStatus } from "../../lib/lifecycle";
@@ -344,5 +344,126 @@ export class TaskService {
       total: rows.reduce((n, r) => n + r.count, 0),
       averageDurationMs: durationCount ? Math.round(durationSum / durationCount) : null,
     };
+  }
+
+  // ---------------------------------------------------------------- fleet batches
+
+  /**
+   * One pending task per host, each pinned to its host (`hostId`), as part of batch `batchId`: the same task model
+   * as every other task (the project's pipeline or the default one), inserted set-based, 1,000 rows per statement.
+   * The caller publishes the transitions (`announcePending`) after its transaction commits.
+   */
+  async insertForHosts(q: Queryable, tenantId: string, template: TaskTemplate, hostIds: string[], batchId: string) {
+    const project = template.projectKey
+      ? await this.projects.find(q, tenantId, template.projectKey).catch(() => undefined)
+      : undefined;
+    if (template.projectKey && !project) throw invalid(`unknown project ${template.projectKey}`);
+    const settings = (project?.settings ?? {}) as { requirements?: Record<string, unknown>; priority?: number };
+    const now = new Date();
+    const inserted: (typeof tasks.$inferSelect)[] = [];
+    for (let i = 0; i < hostIds.length; i += 1000) {
+      const rows = await q
+        .insert(tasks)
+        .values(
+          hostIds.slice(i, i + 1000).map((hostId) => ({
+            id: newId("task"),
+            tenantId,
+            prompt: template.prompt,
+            environmentId: template.environmentId,
+            hostId,
+            config: template.config ?? {},
+            projectId: project?.id ?? null,
+            pipeline: project?.pipeline ?? DEFAULT_PIPELINE,
+            agentType: project?.agentType ?? this.defaultAgentType,
+            requirements: settings.requirements ?? {},
+            priority: template.priority ?? settings.priority ?? 0,
+            batchId,
+            createdAt: now,
+          })),
+        )
+        .returning();
+      await q.insert(taskEvents).values(
+        rows.map((row) => ({
+          tenantId,
+          taskId: row.id,
+          attempt: row.attempt,
+          type: "status",
+          message: "created: pending",
+          data: { to: "pending", projectKey: template.projectKey ?? null, batchId },
+        })),
+      );
+      inserted.push(...rows);
+    }
+    return inserted;
+  }
+
+  /** Tells the scheduler (and triggers) about new pending tasks, once their transaction has committed. */
+  announcePending(rows: { tenantId: string; id: string }[]) {
+    for (const row of rows)
+      this.events.publish({ type: "task.transition", tenantId: row.tenantId, taskId: row.id, status: "pending" });
+  }
+
+  /**
+   * A batch's summary: finished tasks by outcome; unfinished ones as `offline` when their host is offline, else
+   * `pending` (queued or assigned) or `running` (running or suspended on a confirm).
+   */
+  async batchSummary(tenantId: string, batchId: string) {
+    const rows = await this.db
+      .select({
+        status: tasks.status,
+        offline: sql<boolean>`${hosts.status} = 'offline'`,
+        count: sql<number>`count(*)::int`,
+      })
+      .from(tasks)
+      .innerJoin(hosts, eq(hosts.id, tasks.hostId))
+      .where(and(eq(tasks.tenantId, tenantId), eq(tasks.batchId, batchId)))
+      .groupBy(tasks.status, sql`${hosts.status} = 'offline'`);
+    const summary = { total: 0, completed: 0, failed: 0, cancelled: 0, pending: 0, running: 0, offline: 0 };
+    for (const row of rows) {
+      summary.total += row.count;
+      const s = row.status;
+      if (s === "completed" || s === "failed" || s === "cancelled") summary[s] += row.count;
+      else if (row.offline) summary.offline += row.count;
+      else if (s === "pending" || s === "assigned") summary.pending += row.count;
+      else summary.running += row.count;
+    }
+    return summary;
+  }
+
+  /** A batch's tasks with their hosts (per-host results), by host name. */
+  async listBatch(tenantId: string, batchId: string, query: { status?: TaskStatus; limit?: number; after?: string }) {
+    const limit = query.limit ?? DEFAULT_LIMIT;
+    const rows = await this.db
+      .select({
+        taskId: tasks.id,
+        hostId: hosts.id,
+        hostName: hosts.name,
+        hostStatus: hosts.status,
+        status: tasks.status,
+        stageIndex: tasks.stageIndex,
+        result: tasks.result,
+        error: tasks.error,
+        startedAt: tasks.startedAt,
+        finishedAt: tasks.finishedAt,
+      })
+      .from(tasks)
+      .innerJoin(hosts, eq(hosts.id, tasks.hostId))
+      .where(
+        and(
+          eq(tasks.tenantId, tenantId),
+          eq(tasks.batchId, batchId),
+          query.status ? eq(tasks.status, query.status) : undefined,
+          query.after ? gt(hosts.name, query.after) : undefined,
+        ),
+      )
+      .orderBy(asc(hosts.name))
+      .limit(limit + 1);
+    const items = rows.slice(0, limit);
+    return { items, nextCursor: rows.length > limit ? items[items.length - 1]!.hostName : null };
+  }
+
+  /** Cancels every unfinished task of a batch at once (see TaskExecution.cancelBatch); finished ones stay. */
+  cancelBatch(tenantId: string, batchId: string, reason: string): Promise<number> {
+    return this.execution.cancelBatch(tenantId, batchId, reason);
   }
 }

@@ -8,8 +8,10 @@ import type { Db } from "../../db/connect";
 import { hosts, runtimeIdentities, workerTokens } from "../../db/schema";
 import { newId } from "../../lib/ids";
 import { hashSecret, newSecret } from "../../lib/secrets";
-import { conflict, notFound, unauthenticated } from "../../lib/errors";
+import { conflict, invalid, notFound, unauthenticated } from "../../lib/errors";
 import type { UserPrincipal } from "../auth/principal";
+import type { HostService } from "../hosts/service";
+import { labelsProblem } from "@edge/proto/labels";
 import type { RuntimeService } from "../runtime/service";
 import type { WorkerRegisterBody, WorkerTokenCreateBody } from "./model";
 
@@ -35,6 +37,7 @@ export class WorkerService {
     private readonly db: Db,
     private readonly runtime: RuntimeService,
     private readonly defaultTtlSeconds: number,
+    private readonly hostService: HostService,
   ) {}
 
   async createToken(principal: UserPrincipal, input: Static<typeof WorkerTokenCreateBody>) {
@@ -106,6 +109,9 @@ export class WorkerService {
    * An unknown, used, revoked or expired token is one 401.
    */
   async register(input: Static<typeof WorkerRegisterBody>) {
+    // Checked before the token is spent: a bad label must not burn a one-time worker token.
+    const problem = input.labels ? labelsProblem(input.labels) : undefined;
+    if (problem) throw invalid(`invalid labels: ${problem}`);
     const { revoked, response, hostId } = await this.db.transaction(async (tx) => {
       const now = new Date();
       const [token] = await tx
@@ -124,7 +130,6 @@ export class WorkerService {
       const machine = {
         capabilities: input.capabilities ?? [],
         hardware: input.hardware ?? {},
-        ...(input.labels ? { labels: input.labels } : {}),
         ...(input.maxConcurrentTasks !== undefined ? { maxConcurrentTasks: input.maxConcurrentTasks } : {}),
         updatedAt: now,
       };
@@ -146,6 +151,8 @@ export class WorkerService {
               ...machine,
             })
             .returning();
+      // The worker's labels merge like an agent's at enrollment: labels an operator set win.
+      if (input.labels) await this.hostService.reportAgentLabels(tx, token.tenantId, host!.id, input.labels);
       await tx.update(workerTokens).set({ hostId: host!.id }).where(eq(workerTokens.id, token.id));
       const enrolled = await this.runtime.enroll(tx, {
         tenantId: token.tenantId,
