@@ -1,11 +1,25 @@
 /** Routes: runtime identities (users), bootstrap exchange and runtime token lifecycle (runtimes). */
 import { Elysia, t } from "elysia";
-import { AnyObject, Items, Obj, responses, TokenPairView } from "../../http/responses";
+import { AnyObject, Items, Obj, OptionalTimestamp, responses, Timestamp, TokenPairView } from "../../http/responses";
 import type { Services } from "../../services";
 import { IdParams } from "../../http/params";
 import { requireUser } from "../auth/authenticate";
 import { requireRuntime } from "./authenticate";
 import { ExchangeBody, IdentityCreateBody, RuntimeRefreshBody } from "./model";
+
+const RuntimeIdentityView = Obj(
+  {
+    runtimeId: t.String(),
+    hostId: t.String(),
+    agentId: t.String(),
+    name: t.Nullable(t.String()),
+    runtimeVersion: t.Nullable(t.String()),
+    status: t.String({ description: "awaiting_bootstrap | active | revoked" }),
+    revokedAt: OptionalTimestamp,
+    createdAt: Timestamp,
+  },
+  { description: "a runtime identity (an agent's credentials for one host)" },
+);
 
 export const runtimeIdentitiesController = ({ authenticator, runtime }: Services) =>
   new Elysia({ prefix: "/api/runtime/identities", tags: ["runtime"] })
@@ -22,10 +36,10 @@ export const runtimeIdentitiesController = ({ authenticator, runtime }: Services
       },
     )
     .get("/", async ({ principal }) => ({ items: await runtime.listIdentities(principal.tenantId) }), {
-      response: responses({ 200: Items(Obj({ runtimeId: t.String(), hostId: t.String(), status: t.String() })) }),
+      response: responses({ 200: Items(RuntimeIdentityView) }),
     })
     .post("/:id/revoke", ({ principal, params }) => runtime.revokeIdentity(principal.tenantId, params.id), {
-      response: responses({ 200: AnyObject }),
+      response: responses({ 200: RuntimeIdentityView }),
       params: IdParams,
     });
 
