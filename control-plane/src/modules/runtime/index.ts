@@ -1,6 +1,7 @@
 /** Routes: runtime identities (users), bootstrap exchange and runtime token lifecycle (runtimes). */
 import { Elysia, t } from "elysia";
-import { AnyObject, Items, Obj, OptionalTimestamp, responses, Timestamp, TokenPairView } from "../../http/responses";
+import { Items, Obj, OptionalTimestamp, responses, Timestamp } from "../../http/responses";
+import { Acknowledged, RuntimeTokenResponse } from "@edge/proto/http/agent";
 import type { Services } from "../../services";
 import { IdParams } from "../../http/params";
 import { requireUser } from "../auth/authenticate";
@@ -48,14 +49,14 @@ export const runtimeAuthController = ({ runtime, rateLimits }: Services) =>
     .post(
       "/bootstrap/exchange",
       ({ body }) => rateLimits.guardCredential(`bootstrap:${body.runtimeId}`, () => runtime.exchange(body)),
-      { response: responses({ 200: TokenPairView }), body: ExchangeBody },
+      { response: responses({ 200: RuntimeTokenResponse }), body: ExchangeBody },
     )
     .post("/auth/refresh", ({ body }) => runtime.refresh(body.refreshToken), {
-      response: responses({ 200: TokenPairView }),
+      response: responses({ 200: RuntimeTokenResponse }),
       body: RuntimeRefreshBody,
     })
     .post("/auth/revoke", ({ body }) => runtime.revokeSession(body.refreshToken), {
-      response: responses({ 200: AnyObject }),
+      response: responses({ 200: Acknowledged }),
       body: RuntimeRefreshBody,
     })
     .use(requireRuntime(runtime))

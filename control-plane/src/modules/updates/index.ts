@@ -1,6 +1,7 @@
 /** Routes: releases and release signing keys (users), update grants (users), the runtime update flow (runtimes). */
 import { Elysia, t } from "elysia";
-import { AnyObject, Items, Obj, OptionalTimestamp, Resource, responses, Timestamp } from "../../http/responses";
+import { Acknowledged, UpdateAnswer, UpdateManifestAnswer } from "@edge/proto/http/agent";
+import { Items, Obj, OptionalTimestamp, Resource, responses, Timestamp } from "../../http/responses";
 import type { Services } from "../../services";
 import { IdParams } from "../../http/params";
 import { requireUser } from "../auth/authenticate";
@@ -97,7 +98,7 @@ export const runtimeUpdatesController = ({ runtime, updates }: Services) =>
   new Elysia({ prefix: "/api/runtime/updates", tags: ["updates"] })
     .use(requireRuntime(runtime))
     .get("/manifest", ({ runtime: me, query }) => updates.manifest(me, query.channel, query.publicKey), {
-      response: responses({ 200: AnyObject }),
+      response: responses({ 200: UpdateManifestAnswer }),
       query: ManifestQuery,
     })
     .get(
@@ -109,14 +110,14 @@ export const runtimeUpdatesController = ({ runtime, updates }: Services) =>
       { response: responses({ 200: t.String({ description: "the script, as text/plain" }) }), query: ScriptQuery },
     )
     .post("/check", ({ runtime: me, body }) => updates.check(me, body.currentVersion, body.channel, body.publicKey), {
-      response: responses({ 200: AnyObject }),
+      response: responses({ 200: UpdateAnswer }),
       body: CheckBody,
     })
     .post("/apply", ({ runtime: me, body }) => updates.apply(me, body), {
-      response: responses({ 200: AnyObject }),
+      response: responses({ 200: UpdateAnswer }),
       body: ApplyBody,
     })
     .post("/report", ({ runtime: me, body }) => updates.report(me, body), {
-      response: responses({ 200: AnyObject }),
+      response: responses({ 200: Acknowledged }),
       body: ReportBody,
     });
