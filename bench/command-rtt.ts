@@ -3,12 +3,17 @@
  *   - MQTT path: N simulated agents on MQTT only; commands created through REST; time until the `completed`
  *     transition (committed, so visible over REST) reaches an operator's gRPC watch of the host.
  *   - gRPC path: the same with agents holding a gRPC session (commands pushed over it, acks streamed back).
- *   - reference: the bare MQTT QoS 1 publish → receive round trip on the same broker.
+ *   - reference floors: the bare MQTT QoS 1 publish → receive round trip on the same broker, and the bare database
+ *     work of a command (one insert and two updates, no notify, no checks) at the same concurrency on the same
+ *     database.
+ *   - statements per command (counted at the driver) and, beside every figure, the one recorded before the hot path
+ *     was rebuilt (issue #16, same machine, PostgreSQL, 200 agents).
  *
- *   npm run bench -- [--agents 20] [--commands 500] [--concurrency 16]
+ *   npm run bench -- [--agents 200] [--commands 2000] [--concurrency 1,64] [--grpc]
  *   (DATABASE_URL / MQTT_URL select a real PostgreSQL / broker, as for the control plane)
  */
 import { parseArgs } from "node:util";
+import { sql } from "drizzle-orm";
 import { startControlPlane } from "../control-plane/src/app";
 import { newSecret } from "../control-plane/src/lib/secrets";
 import { ApiClient } from "../test/support/control-plane";
@@ -19,15 +24,23 @@ import { fmt, summarize } from "./stats";
 
 const { values } = parseArgs({
   options: {
-    agents: { type: "string", default: "20" },
-    commands: { type: "string", default: "500" },
-    concurrency: { type: "string", default: "16" },
+    agents: { type: "string", default: "200" },
+    commands: { type: "string", default: "2000" },
+    concurrency: { type: "string", default: "1,64" },
+    grpc: { type: "boolean", default: false },
     "mqtt-samples": { type: "string", default: "1000" },
   },
 });
 const agents = Number(values.agents);
-const total = Number(values.commands);
-const concurrency = Number(values.concurrency);
+const totalCommands = Number(values.commands);
+const levels = values.concurrency.split(",").map(Number);
+
+/** Recorded before the hot path was rebuilt (issue #16: PostgreSQL, 200 agents, MQTT; 22 statements per command). */
+const BEFORE: Record<number, string> = {
+  1: "~131 commands/s, p50 6.6 ms (20 agents)",
+  16: "137 commands/s, p50 106 ms",
+  64: "171 commands/s, p50 357 ms, p99 626 ms",
+};
 
 const adminKey = newSecret("roz_sk_");
 const plane = await startControlPlane({
@@ -58,7 +71,12 @@ async function provision(label: string): Promise<SimAgentIdentity> {
 }
 
 /** Issues `total` commands through REST over a fleet and times each until its completion event arrives. */
-async function measure(label: string, start: (id: SimAgentIdentity) => Promise<SimAgent>) {
+async function measure(
+  label: string,
+  start: (id: SimAgentIdentity) => Promise<SimAgent>,
+  concurrency: number,
+  total: number,
+) {
   const fleet: { id: SimAgentIdentity; agent: SimAgent; watcher: ReturnType<typeof watch> }[] = [];
   const waiting = new Map<string, () => void>();
   for (let i = 0; i < agents; i++) {
@@ -68,46 +86,59 @@ async function measure(label: string, start: (id: SimAgentIdentity) => Promise<S
     await watcher.ready;
     fleet.push({ id, agent, watcher });
   }
-  // One poll loop over all watch streams keeps the measurement free of per-command timers.
-  let draining = true;
-  const drain = (async () => {
-    while (draining) {
-      for (const { watcher } of fleet) {
-        for (const event of watcher.events.splice(0)) {
-          if (event.command?.status === "completed") waiting.get(event.command.commandId)?.();
-        }
-      }
-      await Bun.sleep(0);
-    }
-  })();
+  // Completions are taken as the watch streams deliver them (no polling loop competing with the control plane).
+  for (const { watcher } of fleet) {
+    watcher.call.on("data", (event: { command?: { commandId: string; status: string } }) => {
+      if (event.command?.status === "completed") waiting.get(event.command.commandId)?.();
+    });
+  }
+  const runOne = async (hostId: string) => {
+    let completed!: () => void;
+    const done = new Promise<void>((resolve) => (completed = resolve));
+    const t0 = performance.now();
+    const created = await api.post("/api/v1/commands", { hostId, kind: "noop" }, adminKey);
+    waiting.set(created.body.id, completed);
+    // The completion may have raced ahead of the registration: check once over REST.
+    const now = await api.get(`/api/v1/commands/${created.body.id}`, adminKey);
+    if (now.body.status === "completed") completed();
+    await done;
+    waiting.delete(created.body.id);
+    return { t0, id: created.body.id as string };
+  };
+  // Warm-up, not measured: one command per agent (each agent's first numbered report creates its sequence row).
+  let warmed = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, 16) }, async () => {
+      while (warmed < fleet.length) await runOne(fleet[warmed++]!.id.hostId);
+    }),
+  );
 
   const samples: number[] = [];
   const delivery: number[] = [];
   let issued = 0;
+  let statements = 0;
+  // (Optional: the benchmark also runs against a checkout from before the statement watch existed.)
+  const watchStatements = (plane.database as { onStatement?: (l: (sql: string) => void) => () => void }).onStatement;
+  const stopCounting =
+    watchStatements?.((sql) => {
+      if (!/"api_keys"/.test(sql)) statements++;
+    }) ?? (() => (statements = Number.NaN));
   const wallStart = performance.now();
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
       while (issued < total) {
         const { id } = fleet[issued++ % fleet.length]!;
-        const t0 = performance.now();
-        let completed!: () => void;
-        const done = new Promise<void>((resolve) => (completed = resolve));
-        const created = await api.post("/api/v1/commands", { hostId: id.hostId, kind: "noop" }, adminKey);
-        waiting.set(created.body.id, completed);
-        // The completion may have raced ahead of the registration: check once over REST.
-        const now = await api.get(`/api/v1/commands/${created.body.id}`, adminKey);
-        if (now.body.status === "completed") completed();
-        await done;
+        const { t0, id: commandId } = await runOne(id.hostId);
         samples.push(performance.now() - t0);
-        delivery.push(receivedAt.get(created.body.id)! - t0);
-        waiting.delete(created.body.id);
+        delivery.push(receivedAt.get(commandId)! - t0);
       }
     }),
   );
   const wall = performance.now() - wallStart;
-  const stats = { roundTrip: summarize(samples, wall), delivery: summarize(delivery, wall) };
-  draining = false;
-  await drain;
+  stopCounting();
+  // Statements of the path (the bench's own GET of each command and the operator's key check excluded).
+  const perCommand = (statements - total) / total;
+  const stats = { roundTrip: summarize(samples, wall), delivery: summarize(delivery, wall), perCommand };
   for (const { agent, watcher } of fleet) {
     watcher.close();
     await agent.stop();
@@ -115,30 +146,71 @@ async function measure(label: string, start: (id: SimAgentIdentity) => Promise<S
   return stats;
 }
 
-const mqttStats = await measure("mqtt", (id) => startMqttSimAgent(mqttUrl, id));
-const grpcStats = await measure("grpc", (id) => startGrpcSimAgent(mqttUrl, grpcAddress, id));
+/**
+ * The bare database floor of a command at `concurrency`: one insert and two updates (running, completed) of a plain
+ * table on the same database, no checks, no notify, no sequence bookkeeping.
+ */
+async function bareDatabase(concurrency: number, total: number) {
+  const { db } = plane.database;
+  await db.execute(sql`create table if not exists bench_bare_commands (id text primary key, host_id text not null,
+    kind text not null, params jsonb not null default '{}', status text not null, created_at timestamptz not null,
+    updated_at timestamptz not null)`);
+  const samples: number[] = [];
+  let issued = 0;
+  const wallStart = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (issued < total) {
+        const id = `bare-${issued++}-${crypto.randomUUID()}`;
+        const t0 = performance.now();
+        await db.execute(
+          sql`insert into bench_bare_commands values (${id}, 'h', 'noop', '{}', 'pending', now(), now())`,
+        );
+        await db.execute(sql`update bench_bare_commands set status = 'running', updated_at = now() where id = ${id}`);
+        await db.execute(sql`update bench_bare_commands set status = 'completed', updated_at = now() where id = ${id}`);
+        samples.push(performance.now() - t0);
+      }
+    }),
+  );
+  const stats = summarize(samples, performance.now() - wallStart);
+  await db.execute(sql`drop table bench_bare_commands`);
+  return stats;
+}
 
-const bareStart = performance.now();
-const bare = summarize(
-  await bareMqttRoundTrip(mqttUrl, plane.transport.credentials ?? {}, Number(values["mqtt-samples"])),
-  performance.now() - bareStart,
-);
-
-console.log(
-  `\ncommand round trip (REST create → agent → completed committed), ${agents} agents, concurrency ${concurrency}, ${total} commands`,
-);
 type Stats = Awaited<ReturnType<typeof measure>>;
 const line = (label: string, s: Stats) =>
   console.log(
     `  ${label.padEnd(5)} round trip p50=${fmt(s.roundTrip.p50)} p99=${fmt(s.roundTrip.p99)} · ` +
       `delivery (REST create → agent has it) p50=${fmt(s.delivery.p50)} p99=${fmt(s.delivery.p99)} · ` +
-      `${s.roundTrip.throughputPerSec.toFixed(1)} commands/s`,
+      `${s.roundTrip.throughputPerSec.toFixed(1)} commands/s · ` +
+      `${Number.isNaN(s.perCommand) ? "n/a" : s.perCommand.toFixed(2)} statements/command`,
   );
-line("MQTT", mqttStats);
-line("gRPC", grpcStats);
-console.log(
-  `  gRPC / MQTT p50 ratio: round trip ${(grpcStats.roundTrip.p50 / mqttStats.roundTrip.p50).toFixed(2)}, ` +
-    `delivery ${(grpcStats.delivery.p50 / mqttStats.delivery.p50).toFixed(2)}`,
+
+for (const concurrency of levels) {
+  const total = concurrency === 1 ? Math.min(totalCommands, 300) : totalCommands;
+  const mqttStats = await measure("mqtt", (id) => startMqttSimAgent(mqttUrl, id), concurrency, total);
+  const grpcStats = values.grpc
+    ? await measure("grpc", (id) => startGrpcSimAgent(mqttUrl, grpcAddress, id), concurrency, total)
+    : undefined;
+  const bareDb = await bareDatabase(concurrency, total);
+  console.log(
+    `\ncommand round trip (REST create → agent → completed committed), ${agents} agents, concurrency ${concurrency}, ${total} commands`,
+  );
+  line("MQTT", mqttStats);
+  if (grpcStats) line("gRPC", grpcStats);
+  console.log(`  before (recorded, issue #16):  ${BEFORE[concurrency] ?? "—"}`);
+  console.log(
+    `  bare database (insert + 2 updates, same concurrency): p50=${fmt(bareDb.p50)} p99=${fmt(bareDb.p99)} · ` +
+      `${bareDb.throughputPerSec.toFixed(1)} commands/s · MQTT path / bare: throughput ` +
+      `${(mqttStats.roundTrip.throughputPerSec / bareDb.throughputPerSec).toFixed(2)}, p50 ` +
+      `${(mqttStats.roundTrip.p50 / bareDb.p50).toFixed(2)}`,
+  );
+}
+
+const bareStart = performance.now();
+const bare = summarize(
+  await bareMqttRoundTrip(mqttUrl, plane.transport.credentials ?? {}, Number(values["mqtt-samples"])),
+  performance.now() - bareStart,
 );
 console.log(
   `bare MQTT QoS 1 publish → receive, same broker (reference): p50=${fmt(bare.p50)}  p99=${fmt(bare.p99)}  (n=${bare.n})`,

@@ -4,7 +4,7 @@
  */
 import mqtt, { type MqttClient } from "mqtt";
 import * as grpc from "@grpc/grpc-js";
-import { CommandStatus, PresenceState, codecs, topic } from "@edge/proto/wire";
+import { CommandStatus, PresenceState, codecs, topic, withAgentSeq } from "@edge/proto/wire";
 import { AgentSessionClient, type ServerFrame } from "@edge/proto/grpc";
 
 export interface SimAgentIdentity {
@@ -29,10 +29,18 @@ export async function startMqttSimAgent(url: string, id: SimAgentIdentity): Prom
     clean: true,
     reconnectPeriod: 0,
   });
+  // Numbered like a real agent's outbox messages (floor 0: the control plane moves the floor over what it processed).
+  let seq = 0;
   const ack = (commandId: string, status: CommandStatus) =>
     client.publish(
       topic(id.tenantId, id.hostId, "ack"),
-      Buffer.from(codecs.commandUpdate.encode({ commandId, status, error: "", resultJson: "{}", atMs: Date.now() })),
+      Buffer.from(
+        withAgentSeq(
+          codecs.commandUpdate.encode({ commandId, status, error: "", resultJson: "{}", atMs: Date.now() }),
+          ++seq,
+          0,
+        ),
+      ),
       { qos: 1 },
     );
   client.on("message", (_topic, payload) => {

@@ -5,6 +5,8 @@
  */
 import nacl from "tweetnacl";
 import { createHash } from "node:crypto";
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
 import { Type, type Static } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
 
@@ -146,4 +148,40 @@ export function compareVersions(a: string, b: string): number {
     if (diff !== 0) return Math.sign(diff);
   }
   return 0;
+}
+
+/**
+ * A release from a folder of scripts (the release tool and `edgectl release publish`): every file of `dir`, sorted
+ * by name, is one step, run in that order; a first line `# description: ...` describes it. Returns the manifest to
+ * sign and the script bodies to upload. Throws when the folder has no files.
+ */
+export function buildRelease(
+  dir: string,
+  opts: { version: string; channel: string; notes: string; expiresInDays: number; now?: Date },
+): { manifest: ReleaseManifest; bodies: { path: string; body: string }[] } {
+  const files = readdirSync(dir)
+    .filter((name) => statSync(join(dir, name)).isFile())
+    .sort();
+  if (files.length === 0) throw new Error(`no scripts in ${dir}`);
+  const scripts = files.map((name, i) => {
+    const body = readFileSync(join(dir, name), "utf8");
+    const described = /^#\s*description:\s*(.+)$/m.exec(body.split("\n").slice(0, 3).join("\n"));
+    return {
+      id: `step_${i + 1}`,
+      description: described?.[1]?.trim() ?? name,
+      path: `scripts/${opts.version}/${name}`,
+      sha256: sha256Hex(body),
+      body,
+    };
+  });
+  const now = opts.now ?? new Date();
+  const manifest: ReleaseManifest = {
+    channel: opts.channel,
+    version: opts.version,
+    notes: opts.notes,
+    issuedAt: now.toISOString(),
+    expiresAt: new Date(now.getTime() + opts.expiresInDays * 86_400_000).toISOString(),
+    scripts: scripts.map(({ body: _body, ...step }) => step),
+  };
+  return { manifest, bodies: scripts.map(({ path, body }) => ({ path, body })) };
 }

@@ -9,10 +9,10 @@
  * Every file of --dir (sorted by name) becomes one script step, run in that order by the agent. A first line
  * `# description: ...` gives the step its description.
  */
-import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { generateKeyPair, sha256Hex, signManifest, type ReleaseManifest } from "@edge/proto/release";
+import { buildRelease as buildReleaseFromDir, generateKeyPair, signManifest } from "@edge/proto/release";
 
 const usage = `usage:
   release keygen --out <dir>
@@ -40,35 +40,16 @@ const { positionals, values } = parseArgs({
   },
 });
 
+/** The release of a folder of scripts (see proto/release.ts); a folder without files is a usage error. */
 export function buildRelease(
   dir: string,
   opts: { version: string; channel: string; notes: string; expiresInDays: number },
 ) {
-  const files = readdirSync(dir)
-    .filter((name) => statSync(join(dir, name)).isFile())
-    .sort();
-  if (files.length === 0) fail(`no scripts in ${dir}`);
-  const scripts = files.map((name, i) => {
-    const body = readFileSync(join(dir, name), "utf8");
-    const described = /^#\s*description:\s*(.+)$/m.exec(body.split("\n").slice(0, 3).join("\n"));
-    return {
-      id: `step_${i + 1}`,
-      description: described?.[1]?.trim() ?? name,
-      path: `scripts/${opts.version}/${name}`,
-      sha256: sha256Hex(body),
-      body,
-    };
-  });
-  const now = new Date();
-  const manifest: ReleaseManifest = {
-    channel: opts.channel,
-    version: opts.version,
-    notes: opts.notes,
-    issuedAt: now.toISOString(),
-    expiresAt: new Date(now.getTime() + opts.expiresInDays * 86_400_000).toISOString(),
-    scripts: scripts.map(({ body: _body, ...step }) => step),
-  };
-  return { manifest, bodies: scripts.map(({ path, body }) => ({ path, body })) };
+  try {
+    return buildReleaseFromDir(dir, opts);
+  } catch (error) {
+    return fail((error as Error).message);
+  }
 }
 
 async function main() {

@@ -122,6 +122,7 @@ export async function startControlPlane(overrides: Partial<Config> = {}): Promis
   await services.signingKeys.load();
   services.settings.startReloading((err) => log.error("settings reload failed", err));
   const boot = await services.tenants.bootstrap(config.adminKey);
+  await services.runtime.listen(database);
   const transport = await startTransport(config, services, database);
   // No Bun `maxRequestBodySize` below its default: Bun would answer a plain-text 413 before the request guard
   // could answer `{error}`; the guard refuses by Content-Length before reading and bounds chunked bodies itself.
@@ -179,6 +180,7 @@ export async function startControlPlane(overrides: Partial<Config> = {}): Promis
       await app.stop(true);
       services.hosts.telemetryWriter.close(); // refuses new batches (agents resend them); accepted ones are written
       await transport.stop();
+      await services.runtime.stop();
       await database.close();
     },
   };

@@ -88,7 +88,7 @@ export function createServices(db: Db, config: Config, log: Logger) {
   const environments: EnvironmentService = new EnvironmentService(db, policies, events);
   const hosts = new HostService(db, environments, events);
   const safety = new SafetyService(db, events, audit, hosts);
-  const commands = new CommandService(db, events, safety);
+  const commands = new CommandService(db, events, hosts, safety);
   const projects = new ProjectService(db);
   const execution = new TaskExecution(db, commands, events, hosts, environments);
   // A stage's command moved: its task follows (replayed by the scheduler's reconcile if this replica stops first).
@@ -147,6 +147,7 @@ export function createServices(db: Db, config: Config, log: Logger) {
     runtime,
     safety,
     execution,
+    triggers,
     events,
     log,
     limits: { maxBytes: config.maxBodyBytes, maxDepth: config.maxJsonDepth },

@@ -1,8 +1,11 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import mqtt from "mqtt";
-import { availableBackends } from "../support/backends";
+import { availableBackends, mqttReachable, postgresReachable, TEST_MQTT_URL } from "../support/backends";
 import { createTenant, startTestPlane, type TestPlane } from "../support/control-plane";
-import { topic } from "@edge/proto/wire";
+import { openSession } from "../support/grpc-clients";
+import { hostWithRuntime } from "../support/runtime";
+import { waitFor } from "../support/wait";
+import { CommandStatus, codecs, topic, withAgentSeq } from "@edge/proto/wire";
 
 const backends = await availableBackends();
 
@@ -172,5 +175,103 @@ describe.each(backends)("runtime identities on $name", (backend) => {
     rogue.publish(topic(tokens.tenantId, hostId, "receipt"), "x", { qos: 1 }); // receipts come from the control plane only
     await closed;
     rogue.end(true);
+  });
+});
+
+const replicated = (await postgresReachable()) && (await mqttReachable());
+
+/**
+ * Revocation is immediate on every replica, though each keeps the live identities in memory: the revoking replica's
+ * NOTIFY drops them everywhere, and the statement applying an agent's report checks the identity itself.
+ */
+describe.skipIf(!replicated)("revocation with two control planes on one PostgreSQL", () => {
+  let a: TestPlane;
+  let b: TestPlane;
+  beforeAll(async () => {
+    const backend = (await availableBackends())[1]!;
+    const overrides = { mqttUrl: TEST_MQTT_URL, mqttSharedGroup: `revoke-${crypto.randomUUID().slice(0, 8)}` };
+    a = await startTestPlane(backend, overrides);
+    b = await startTestPlane(backend, overrides, {
+      databaseUrl: a.databaseUrl,
+      dataDir: "memory://",
+      adminKey: a.adminKey,
+    });
+  });
+  afterAll(async () => {
+    await b?.stop();
+    await a?.stop();
+  });
+
+  const statusOf = async (id: string) => (await b.api.get(`/api/v1/commands/${id}`, b.adminKey)).body.status;
+  const command = async (hostId: string) =>
+    (await a.api.post("/api/v1/commands", { hostId, kind: "noop" }, a.adminKey)).body.id as string;
+
+  test("revoked on replica A: the agent's session on B is refused at its next message, its reports not applied", async () => {
+    const id = await hostWithRuntime(a, "two-replicas");
+    const session = openSession(`127.0.0.1:${b.plane.transport.grpc.port}`, id.token);
+    const agent = await mqtt.connectAsync(TEST_MQTT_URL, {
+      clientId: id.runtimeId,
+      username: id.runtimeId,
+      password: id.token,
+      reconnectPeriod: 0,
+    });
+    try {
+      session.call.write({ seq: 0, hello: { agentVersion: "1" } });
+      await session.next((f) => Boolean(f.welcome));
+      const viaGrpc = await command(id.hostId);
+      const viaMqtt = await command(id.hostId);
+      const update = (commandId: string, status: CommandStatus) => ({ commandId, status, resultJson: "{}" });
+      // Before: B applies the agent's reports (and has its identity in memory now).
+      session.call.write({ seq: 1, update: update(viaGrpc, CommandStatus.COMMAND_STATUS_RUNNING) });
+      await session.next((f) => f.ack?.seq === 1);
+      const ack = (seq: number, commandId: string, status: CommandStatus) =>
+        agent.publishAsync(
+          topic(id.tenantId, id.hostId, "ack"),
+          Buffer.from(
+            withAgentSeq(codecs.commandUpdate.encode({ ...update(commandId, status), error: "", atMs: 0 }), seq, 1),
+          ),
+          { qos: 1 },
+        );
+      await ack(2, viaMqtt, CommandStatus.COMMAND_STATUS_RUNNING);
+      await waitFor("the MQTT report applied", async () => (await statusOf(viaMqtt)) === "running");
+      expect(await statusOf(viaGrpc)).toBe("running");
+
+      const revoked = await a.api.post(`/api/runtime/identities/${id.runtimeId}/revoke`, {}, a.adminKey);
+      expect(revoked.status).toBe(200);
+      // At once, the agent's next messages: over its session on B, and over the broker (either replica takes it).
+      session.call.write({ seq: 3, update: update(viaGrpc, CommandStatus.COMMAND_STATUS_COMPLETED) });
+      await ack(4, viaMqtt, CommandStatus.COMMAND_STATUS_COMPLETED);
+      expect((await session.failure()).code).toBe(16); // UNAUTHENTICATED
+      // The broker path has no answer to wait for: a later report of another host, applied, orders the check.
+      const other = await hostWithRuntime(a, "two-replicas-witness");
+      const witness = await command(other.hostId);
+      const client = await mqtt.connectAsync(TEST_MQTT_URL, {
+        clientId: other.runtimeId,
+        username: other.runtimeId,
+        password: other.token,
+        reconnectPeriod: 0,
+      });
+      try {
+        await client.publishAsync(
+          topic(other.tenantId, other.hostId, "ack"),
+          Buffer.from(
+            codecs.commandUpdate.encode({
+              ...update(witness, CommandStatus.COMMAND_STATUS_RUNNING),
+              error: "",
+              atMs: 0,
+            }),
+          ),
+          { qos: 1 },
+        );
+        await waitFor("the witness report applied", async () => (await statusOf(witness)) === "running");
+      } finally {
+        await client.endAsync(true);
+      }
+      expect(await statusOf(viaGrpc)).toBe("running");
+      expect(await statusOf(viaMqtt)).toBe("running");
+    } finally {
+      session.close();
+      await agent.endAsync(true);
+    }
   });
 });

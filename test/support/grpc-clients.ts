@@ -72,6 +72,7 @@ export function watch(address: string, token: string | undefined, request: { hos
   call.on("data", (e) => events.push(e));
   call.on("error", (e: grpc.ServiceError) => (error = e));
   return {
+    call,
     events,
     ready,
     get error() {

@@ -19,7 +19,33 @@ export interface Database {
   kind: "pglite" | "postgres";
   /** LISTEN on a channel: notifications from every control plane on this database. */
   listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
+  /**
+   * Watches every statement sent to the database (one call per round trip, BEGIN and COMMIT included) until the
+   * returned function is called: statement budgets are tested and benchmarked with it.
+   */
+  onStatement(listener: StatementListener): () => void;
   close(): Promise<void>;
+}
+
+/** The rows of `db.execute(...)`, whichever driver answered (postgres.js: an array; PGlite: `{ rows }`). */
+export const rowsOf = (result: unknown): Record<string, unknown>[] =>
+  Array.isArray(result) ? result : ((result as { rows?: Record<string, unknown>[] }).rows ?? []);
+
+export type StatementListener = (sql: string) => void;
+
+/** The statement listeners of one database (none in normal operation: then nothing is done per statement). */
+class StatementWatch {
+  private readonly listeners = new Set<StatementListener>();
+  add(listener: StatementListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+  emit(sql: string): void {
+    for (const listener of this.listeners) listener(sql);
+  }
+  get active(): boolean {
+    return this.listeners.size > 0;
+  }
 }
 
 const migrationsFolder = fileURLToPath(new URL("./migrations", import.meta.url));
@@ -34,7 +60,14 @@ async function openPostgres(url: string): Promise<Database> {
   const { default: postgres } = await import("postgres");
   const { drizzle } = await import("drizzle-orm/postgres-js");
   const { migrate } = await import("drizzle-orm/postgres-js/migrator");
-  const client = postgres(url, { max: 10, onnotice: () => {} });
+  const statements = new StatementWatch();
+  const client = postgres(url, {
+    max: 10,
+    onnotice: () => {},
+    debug: (_connection, query) => {
+      if (statements.active) statements.emit(query);
+    },
+  });
   const db = drizzle(client, { schema }) as unknown as Db;
   // Two control planes starting at once: the first migrates, the other waits and finds nothing to do.
   const lockConn = await client.reserve();
@@ -52,6 +85,7 @@ async function openPostgres(url: string): Promise<Database> {
       const { unlisten } = await client.listen(channel, onPayload);
       return unlisten;
     },
+    onStatement: (listener) => statements.add(listener),
     close: () => client.end({ timeout: 5 }),
   };
 }
@@ -82,6 +116,7 @@ async function openPglite(dataDir: string): Promise<Database> {
     db: pg as unknown as Db,
     kind: "pglite",
     listen: (channel, onPayload) => client.listen(channel, onPayload),
+    onStatement: (listener) => client.onStatement(listener),
     close: () => client.close(),
   };
 }

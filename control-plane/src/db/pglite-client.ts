@@ -18,6 +18,7 @@ export class PgliteWorkerClient {
   private nextId = 1;
   private nextTxId = 1;
   private failure: Error | undefined;
+  private readonly statementListeners = new Set<(sql: string) => void>();
 
   private constructor() {
     this.worker.onmessage = (event: MessageEvent<FromWorker>) => this.receive(event.data);
@@ -85,6 +86,12 @@ export class PgliteWorkerClient {
     };
   }
 
+  /** Watches every statement sent to the worker (BEGIN and COMMIT included). */
+  onStatement(listener: (sql: string) => void): () => void {
+    this.statementListeners.add(listener);
+    return () => this.statementListeners.delete(listener);
+  }
+
   async close(): Promise<void> {
     if (!this.failure) await this.call({ type: "close" }).catch(() => {});
     this.fail(new Error("database closed"));
@@ -94,6 +101,17 @@ export class PgliteWorkerClient {
   private call(request: Request): Promise<unknown> {
     if (this.failure) return Promise.reject(this.failure);
     const id = this.nextId++;
+    if (this.statementListeners.size > 0) {
+      const sql =
+        request.type === "query"
+          ? request.sql
+          : request.type === "begin"
+            ? "BEGIN"
+            : request.type === "end"
+              ? "COMMIT"
+              : "";
+      if (sql) for (const listener of this.statementListeners) listener(sql);
+    }
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
       this.worker.postMessage({ ...request, id });

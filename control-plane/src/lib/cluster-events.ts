@@ -6,7 +6,7 @@ import { sql } from "drizzle-orm";
 import type { Database } from "../db/connect";
 import type { DomainEvent, EventBus } from "./events";
 
-const CHANNEL = "edge_events";
+export const CHANNEL = "edge_events";
 /** The events watchers want (not trigger bookkeeping). */
 const SHARED: ReadonlySet<DomainEvent["type"]> = new Set([
   "host.status",
@@ -44,6 +44,8 @@ export class ClusterEvents {
     });
     this.stopRelaying = this.local.subscribe(async (event) => {
       if (!SHARED.has(event.type)) return;
+      // Sent by the statement that made the change (one round trip): every replica has it already.
+      if (event.type === "command.transition" && event.notified) return;
       // NOTIFY payloads are limited to 8000 bytes; log lines are capped well below that by the agent.
       const payload = JSON.stringify(event);
       if (payload.length > 7900) return this.onError(new Error(`event too large to share (${payload.length} bytes)`));

@@ -25,7 +25,15 @@ export interface EstopOrder {
 
 export type DomainEvent =
   | { type: "host.status"; tenantId: string; hostId: string; status: string; previous: string }
-  | { type: "command.created"; tenantId: string; hostId: string; commandId: string; command: CommandToDeliver }
+  | {
+      type: "command.created";
+      tenantId: string;
+      hostId: string;
+      commandId: string;
+      command: CommandToDeliver;
+      /** The host's status when the command was created (delivery need not look it up again). */
+      hostStatus?: string;
+    }
   /** Many commands created at once (a fleet batch, a rollout step): delivered with one reachability query. */
   | { type: "commands.created"; tenantId: string; commands: (CommandToDeliver & { hostId: string })[] }
   | {
@@ -36,6 +44,12 @@ export type DomainEvent =
       status: Status;
       error?: string | null;
       kind?: string;
+      /** Already sent to every replica by the statement that made it (NOTIFY): not to be relayed again. */
+      notified?: boolean;
+      /** false: the command runs no task stage (known from the statement that moved it). */
+      taskStage?: boolean;
+      /** false: no enabled event trigger of the tenant listens for this status. */
+      eventTriggers?: boolean;
     }
   | { type: "task.transition"; tenantId: string; taskId: string; status: TaskStatus }
   | {

@@ -149,6 +149,17 @@ function agentSession(services: Services, call: grpc.ServerDuplexStream<AgentFra
     if (!inRange(frame.seq) || !inRange(frame.seqFloor ?? 0))
       throw statusError(grpc.status.INVALID_ARGUMENT, "seq out of range");
     // The same per-agent sequence as MQTT: a frame processed before (on any transport or replica) is not re-applied.
+    if ((frame.body === "update" && frame.update) || (frame.body === "status" && frame.status)) {
+      // Applied with other agents' reports in one statement (group commit); acked once committed.
+      const floor = frame.seqFloor ?? 0;
+      const through = frame.update
+        ? await inbox.numberedCommandUpdate(agent!, frame.seq, floor, frame.update)
+        : await inbox.numberedStatus(agent!, frame.seq, floor, frame.status!);
+      if (through === null) throw statusError(grpc.status.UNAUTHENTICATED, "runtime identity revoked");
+      lastSeq = Math.max(lastSeq, frame.seq);
+      write({ ack: { seq: lastSeq } });
+      return;
+    }
     await inbox.numbered(agent!, frame.seq, frame.seqFloor ?? 0, async () => {
       if (frame.body === "update" && frame.update) await inbox.commandUpdate(me.tenantId, me.hostId, frame.update);
       else if (frame.body === "status" && frame.status) await inbox.status(me.tenantId, me.hostId, frame.status);

@@ -7,7 +7,13 @@
 import mqtt, { type MqttClient } from "mqtt";
 import { randomBytes } from "node:crypto";
 import type { Logger } from "@edge/proto/log";
-import { type AgentService, type BrokerOutlet, type OutboundMessages, storableText } from "../modules/agents/service";
+import {
+  type AgentRef,
+  type AgentService,
+  type BrokerOutlet,
+  type OutboundMessages,
+  storableText,
+} from "../modules/agents/service";
 import {
   PresenceState,
   codecs,
@@ -144,12 +150,18 @@ export class MqttBridge implements BrokerOutlet {
     hostId: string,
     runtimeId: string,
     message: AgentSequenced,
-    apply: () => Promise<unknown>,
+    apply:
+      | (() => Promise<unknown>)
+      | { report: (agent: AgentRef, seq: number, floor: number) => Promise<number | undefined | null> },
   ) {
     const seq = message.agentSeq ?? 0;
     const agent = { tenantId, hostId, runtimeId };
-    const through = await this.agents.inbox.numbered(agent, seq, message.agentSeqFloor ?? 0, apply);
-    if (through === undefined) return; // an agent that does not number its messages relies on the PUBACK
+    const through =
+      typeof apply === "function"
+        ? await this.agents.inbox.numbered(agent, seq, message.agentSeqFloor ?? 0, apply)
+        : await apply.report(agent, seq, message.agentSeqFloor ?? 0);
+    // undefined: an agent that does not number its messages relies on the PUBACK; null: its identity is revoked.
+    if (through === undefined || through === null) return;
     // Not awaited: the host's next message need not wait for the broker's PUBACK of this receipt.
     const receipt = { throughSeq: through, seqs: seq > through ? [seq] : [] };
     this.send(tenantId, hostId, "receipt", receipt).catch((err) => this.log.error(`receipt to ${hostId} failed`, err));
@@ -181,10 +193,11 @@ export class MqttBridge implements BrokerOutlet {
       }
       case "ack": {
         const update = decode(codecs.commandUpdate, payload);
+        // Applied with other agents' reports in one statement (group commit); receipted once committed.
         if (update)
-          await this.numbered(tenantId, hostId, runtimeId, update, () =>
-            this.agents.inbox.commandUpdate(tenantId, hostId, update),
-          );
+          await this.numbered(tenantId, hostId, runtimeId, update, {
+            report: (agent, seq, floor) => this.agents.inbox.numberedCommandUpdate(agent, seq, floor, update),
+          });
         return;
       }
       case "log": {
@@ -198,9 +211,9 @@ export class MqttBridge implements BrokerOutlet {
       case "status": {
         const report = decode(codecs.status, payload);
         if (report)
-          await this.numbered(tenantId, hostId, runtimeId, report, () =>
-            this.agents.inbox.status(tenantId, hostId, report),
-          );
+          await this.numbered(tenantId, hostId, runtimeId, report, {
+            report: (agent, seq, floor) => this.agents.inbox.numberedStatus(agent, seq, floor, report),
+          });
         return;
       }
       case "telemetry": {

@@ -109,7 +109,12 @@ export class AgentDelivery {
     } else if (event.type === "command.created") {
       // A live session (authenticated, dropped on revocation) is the faster path: no query, no broker hop.
       if (this.sessions.push(tenantId, event.hostId, event.command)) return;
-      if (!(await this.reachable(tenantId, event.hostId))) return;
+      // The host's status came with the command (read by the statement that created it); the identity is cached.
+      const reachable =
+        event.hostStatus === undefined
+          ? await this.reachable(tenantId, event.hostId)
+          : event.hostStatus !== "offline" && (await this.hasLiveRuntime(tenantId, event.hostId));
+      if (!reachable) return;
       await this.broker().send(tenantId, event.hostId, "cmd", toWireCommand(event.command));
     } else if (event.type === "commands.created") {
       // The same per command, with one reachability check for the whole batch and the publishes in flight together.

@@ -7,6 +7,7 @@ import type { HostService } from "../hosts/service";
 import type { RuntimeService } from "../runtime/service";
 import type { SafetyService } from "../safety/service";
 import type { TaskExecution } from "../tasks/execution";
+import type { TriggerService } from "../triggers/service";
 
 export interface AgentDeps {
   commands: CommandService;
@@ -15,6 +16,7 @@ export interface AgentDeps {
   runtime: RuntimeService;
   safety: SafetyService;
   execution: TaskExecution;
+  triggers: TriggerService;
   events: EventBus;
   log: Logger;
   /** Bounds of what an agent may send as JSON (its command results). */

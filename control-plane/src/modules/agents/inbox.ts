@@ -11,10 +11,11 @@ import {
   type CommandUpdate,
   type TelemetryPoint,
 } from "@edge/proto/wire";
-import type { BoundedStatus } from "../hosts/status-report";
+import { boundStatusReport, type BoundedStatus } from "../hosts/status-report";
 import type { CleanPoint } from "../hosts/telemetry";
 import type { AgentDeps } from "./deps";
 import type { AgentRef, AgentSequences } from "./sequence";
+import type { CommandReport, CommandReportBatcher } from "./report-batch";
 
 const STATUS_OF: Record<number, "running" | "completed" | "failed" | "expired" | undefined> = {
   [CommandStatus.COMMAND_STATUS_RUNNING]: "running",
@@ -39,6 +40,7 @@ export class AgentInbox {
   constructor(
     private readonly deps: AgentDeps,
     private readonly sequences: AgentSequences,
+    private readonly reports: CommandReportBatcher,
   ) {}
 
   /** Applied status and telemetry are mirrored from now on (best effort: never holds up the agent's message). */
@@ -67,19 +69,48 @@ export class AgentInbox {
     return this.sequences.once(agent, seq, floor, apply);
   }
 
-  async commandUpdate(tenantId: string, hostId: string, update: CommandUpdate): Promise<void> {
+  /**
+   * A numbered command report (an agent's ack), applied with others in one statement (see report-batch.ts):
+   * returns the agent's contiguous processed floor, undefined for an unnumbered report (applied alone), or null if
+   * the agent's identity is revoked (nothing applied, nothing to receipt).
+   */
+  async numberedCommandUpdate(
+    agent: AgentRef,
+    seq: number,
+    floor: number,
+    update: CommandUpdate,
+  ): Promise<number | undefined | null> {
+    const report = this.reportOf(agent.hostId, update);
+    const single = () => this.commandUpdate(agent.tenantId, agent.hostId, update);
+    if (!seq || !report) return this.numbered(agent, seq, floor, single);
+    const outcome = await this.reports.apply(agent, seq, floor, report);
+    if ("refused" in outcome) return null;
+    if ("single" in outcome) return this.sequences.once(agent, seq, floor, single);
+    return outcome.floor;
+  }
+
+  /** The report an ack makes, or undefined if it reports nothing (unknown status, bad id). */
+  private reportOf(hostId: string, update: CommandUpdate): CommandReport | undefined {
     const status = STATUS_OF[update.status];
-    if (!status || !update.commandId || update.commandId.length > 100 || hasNul(update.commandId)) return;
+    if (!status || !update.commandId || update.commandId.length > 100 || hasNul(update.commandId)) return undefined;
     // The transition is what matters (the agent did run it); an unstorable result is dropped, not the report.
     const { limits, log } = this.deps;
     const parsed = update.resultJson ? parseJsonObject(update.resultJson, limits) : undefined;
     if (parsed && !parsed.ok)
       log.info(`result of command ${update.commandId.slice(0, 100)} from ${hostId} dropped: ${parsed.reason}`);
-    await this.deps.commands.applyAgentReport(tenantId, hostId, update.commandId, {
+    return {
+      commandId: update.commandId,
       status,
       ...(update.error ? { error: storableText(update.error, 10_000) } : {}),
       ...(parsed?.ok ? { result: parsed.value } : {}),
-    });
+    };
+  }
+
+  async commandUpdate(tenantId: string, hostId: string, update: CommandUpdate): Promise<void> {
+    const report = this.reportOf(hostId, update);
+    if (!report) return;
+    const { commandId, ...input } = report;
+    await this.deps.commands.applyAgentReport(tenantId, hostId, commandId, input);
   }
 
   /** The stop latch and policy version the agent enforces now. */
@@ -120,6 +151,27 @@ export class AgentInbox {
       line: line.line,
       atMs: line.atMs,
     });
+  }
+
+  /**
+   * A numbered status report, applied with other reports in one statement (see report-batch.ts); returns as
+   * `numberedCommandUpdate`.
+   */
+  async numberedStatus(
+    agent: AgentRef,
+    seq: number,
+    floor: number,
+    report: AgentStatus,
+  ): Promise<number | undefined | null> {
+    const single = () => this.status(agent.tenantId, agent.hostId, report);
+    if (!seq) return this.numbered(agent, seq, floor, single);
+    const { agentVersion, ...rest } = report;
+    const bounded = boundStatusReport(rest as Record<string, unknown>, agentVersion ?? "");
+    const outcome = await this.reports.apply(agent, seq, floor, { status: bounded });
+    if ("refused" in outcome) return null;
+    if ("single" in outcome) return this.sequences.once(agent, seq, floor, single);
+    this.mirrored(`status of ${agent.hostId}`, this.mirror?.status(agent.tenantId, agent.hostId, bounded));
+    return outcome.floor;
   }
 
   async status(tenantId: string, hostId: string, report: AgentStatus): Promise<void> {

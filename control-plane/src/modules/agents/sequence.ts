@@ -6,7 +6,7 @@
  * compare-and-set, telemetry is unique per point seq): a crash between applying and recording costs a re-apply,
  * never a second effect.
  */
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq, sql, type SQL } from "drizzle-orm";
 import type { Db, Tx } from "../../db/connect";
 import { agentSessions } from "../../db/schema";
 
@@ -117,5 +117,38 @@ export class AgentSequences {
       row = { ...row!, ...values };
     }
     return row!;
+  }
+
+  /**
+   * For a statement applying a batch of numbered reports (modules/agents/report-batch.ts), reading CTE `live` (i,
+   * tenant_id, host_id, runtime_id, seq, floor): `seqs`: per report, whether its agent has a sequence row for its identity (`known`) and whether the seq was
+   * processed (`seen`, with the floor `last`). `recorded`: the seq and floor recorded (the floor moved over processed
+   * seqs that follow it), for reports not seen before or that move the floor.
+   */
+  batchRecordSql(now: string): SQL {
+    return sql`seqs as (
+        select l.i, s.host_id is not null as known, s.last_agent_seq as last,
+          coalesce(l.seq <= s.last_agent_seq or l.seq = any(s.processed_seqs), false) as seen
+        from live l left join ${agentSessions} s on s.host_id = l.host_id and s.tenant_id = l.tenant_id
+          and s.runtime_id = l.runtime_id
+      ),
+      next_seqs as (
+        select q.i, l.host_id, l.runtime_id, f.last,
+          array(select x from unnest(m.merged) x where x > f.last order by x desc limit ${MAX_PROCESSED_ABOVE}) as above
+        from seqs q join live l on l.i = q.i
+          join ${agentSessions} s on s.host_id = l.host_id and s.runtime_id = l.runtime_id
+          cross join lateral (select greatest(s.last_agent_seq, l.floor) as base) g
+          cross join lateral (select array(select distinct x from unnest(array_append(s.processed_seqs, l.seq)) x
+            where x > g.base order by x) as merged) m
+          cross join lateral (select g.base + coalesce((select max(u.j) from unnest(m.merged) with ordinality u(x, j)
+            where u.x = g.base + u.j), 0) as last) f
+        where q.known and (not q.seen or l.floor > s.last_agent_seq)
+      ),
+      recorded as (
+        update ${agentSessions} s set last_agent_seq = n.last, processed_seqs = n.above,
+          updated_at = ${now}::timestamptz
+        from next_seqs n where s.host_id = n.host_id and s.runtime_id = n.runtime_id
+        returning n.i, s.last_agent_seq as last
+      )`;
   }
 }

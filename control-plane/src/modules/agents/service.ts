@@ -11,6 +11,7 @@ import { AgentDelivery } from "./delivery";
 import { AgentInbox } from "./inbox";
 import { type LiveSession, LiveSessions } from "./live-sessions";
 import { type AgentRef, AgentSequences } from "./sequence";
+import { CommandReportBatcher } from "./report-batch";
 
 export type { AgentRef } from "./sequence";
 export type { BrokerOutlet, OutboundMessages } from "./delivery";
@@ -28,7 +29,7 @@ export class AgentService {
     private readonly deps: AgentDeps,
   ) {
     this.sequences = new AgentSequences(db);
-    this.inbox = new AgentInbox(deps, this.sequences);
+    this.inbox = new AgentInbox(deps, this.sequences, new CommandReportBatcher(db, deps, this.sequences));
     this.delivery = new AgentDelivery(deps, this.sessions);
   }
 
@@ -49,11 +50,13 @@ export class AgentService {
    */
   async openSession(agent: AgentRef, session: LiveSession): Promise<{ lastSeq: number; start(): Promise<void> }> {
     const lastSeq = await this.sequences.open(agent);
+    // Read before the welcome, so that `start()` registers the session before its first wait: once the agent has
+    // its welcome, new commands already go out on the session.
+    const order = await this.deps.safety.currentOrder(agent.tenantId, agent.hostId);
     return {
       lastSeq,
       start: async () => {
         // The emergency stop state first, ahead of any command (the agent re-acknowledges a known generation).
-        const order = await this.deps.safety.currentOrder(agent.tenantId, agent.hostId);
         if (order) session.pushEstop(order);
         this.sessions.open(agent.tenantId, agent.hostId, session);
         // Reconcile: pending commands are (re)delivered; running ones are answered with their final report.

@@ -2,7 +2,7 @@
 import { and, asc, desc, eq, gt, inArray, isNull, lt, or, sql, type SQL } from "drizzle-orm";
 import type { Static } from "elysia";
 import { createHash } from "node:crypto";
-import type { Db, Queryable } from "../../db/connect";
+import { rowsOf, type Db, type Queryable } from "../../db/connect";
 import { commands, environments, hosts, idempotencyKeys } from "../../db/schema";
 import type { EventBus } from "../../lib/events";
 import { newId } from "../../lib/ids";
@@ -31,16 +31,25 @@ function canonicalJson(value: unknown): string {
 
 export const EXPIRED_ERROR = "expired: deadline passed before it started";
 
-/** Desired vs enforced policy set version of a host (see SafetyService). */
+/** Desired vs enforced policy set version of a host (see SafetyService), as an expression of a statement. */
 export interface PolicyVersions {
-  policyVersionsOf(tenantId: string, hostId: string): Promise<{ desired: number; enforced: number | null }>;
+  policyVersionsSql(hostId: SQL): SQL;
 }
+
+/** The host of a new command, as a subquery of the statement that creates it (see HostService). */
+export interface CommandTargets {
+  commandTargetSql(tenantId: string, hostId: string): SQL;
+}
+
+/** The NOTIFY channel of cluster-wide events (lib/cluster-events.ts). */
+export const CLUSTER_EVENTS_CHANNEL = "edge_events";
 
 export class CommandService {
   constructor(
     private readonly db: Db,
     private readonly events: EventBus,
-    private readonly policyVersions?: PolicyVersions,
+    private readonly targets: CommandTargets,
+    private readonly policyVersions: PolicyVersions,
   ) {}
 
   async create(
@@ -51,42 +60,72 @@ export class CommandService {
     const { notAfter: notAfterText, ttlSeconds, ...fields } = input;
     if (notAfterText !== undefined && ttlSeconds !== undefined)
       throw invalid("invalid body: give notAfter or ttlSeconds, not both");
-    const [host] = await this.db
-      .select({
-        id: hosts.id,
-        status: hosts.status,
-        decommissionedAt: hosts.decommissionedAt,
-        environmentConfig: environments.config,
-      })
-      .from(hosts)
-      .leftJoin(environments, eq(environments.id, hosts.environmentId))
-      .where(and(eq(hosts.id, input.hostId), eq(hosts.tenantId, tenantId)));
-    if (!host) throw invalid(`unknown host ${input.hostId}`);
-    // Maintenance and decommission mean no new work for the machine (see README "Machines").
-    if (host.decommissionedAt) throw conflict("host is decommissioned");
-    if (host.status === "maintenance") throw conflict("host is in maintenance: it accepts no new commands");
     const createdAt = new Date();
-    const notAfter = deadlineOf(createdAt, notAfterText, ttlSeconds ?? commandTtlSecondsOf(host.environmentConfig));
-    // Recorded so a command created while the agent enforces an older policy set says so.
-    const policyVersion = await this.policyVersions?.policyVersionsOf(tenantId, input.hostId);
+    // undefined: the environment's default, resolved by the statement.
+    const explicitDeadline = deadlineOf(createdAt, notAfterText, ttlSeconds);
+    const id = newId("cmd");
+    const notice = JSON.stringify({ type: "command.created", tenantId, hostId: input.hostId, commandId: id });
+    const params = fields.params ?? {};
+    const timeoutMs = fields.timeoutMs ?? null;
+    // One statement: the tenant's host (and its environment's default deadline), the insert unless the host takes
+    // no new work, and the cluster notice of the new command (sent at commit).
+    const create = sql`with target as (${this.targets.commandTargetSql(tenantId, input.hostId)}),
+      created as (
+        insert into ${commands} (id, tenant_id, host_id, kind, params, timeout_ms, created_at, updated_at, not_after,
+          policy_version)
+        select ${id}, ${tenantId}, t.id, ${fields.kind}, ${JSON.stringify(params)}::jsonb, ${timeoutMs}::int,
+          ${createdAt.toISOString()}::timestamptz, ${createdAt.toISOString()}::timestamptz,
+          coalesce(${explicitDeadline?.toISOString() ?? null}::timestamptz,
+            case when jsonb_typeof(t.environment_config->'commandTtlSeconds') = 'number'
+            then ${createdAt.toISOString()}::timestamptz
+              + (t.environment_config->>'commandTtlSeconds')::float8 * interval '1 second' end),
+          ${this.policyVersions.policyVersionsSql(sql`t.id`)}
+        from target t where t.decommissioned_at is null and t.status <> 'maintenance'
+        returning not_after, policy_version
+      ),
+      notified as (select pg_notify(${CLUSTER_EVENTS_CHANNEL}, ${notice}) from created)
+      select t.status, t.decommissioned_at is not null as decommissioned,
+        (extract(epoch from c.not_after) * 1000)::float8 as not_after_ms, c.policy_version::text as policy_version,
+        (select count(*)::int from notified) as notified
+      from target t left join created c on true`;
     const insert = async (q: Queryable) => {
-      const [row] = await q
-        .insert(commands)
-        .values({ ...fields, id: newId("cmd"), tenantId, createdAt, notAfter, policyVersion })
-        .returning();
+      const [target] = rowsOf(await q.execute(create));
+      if (!target) throw invalid(`unknown host ${input.hostId}`);
+      // Maintenance and decommission mean no new work for the machine (see README "Machines").
+      if (target.decommissioned) throw conflict("host is decommissioned");
+      if (target.status === "maintenance") throw conflict("host is in maintenance: it accepts no new commands");
+      const notAfterMs = target.not_after_ms === null ? null : Number(target.not_after_ms);
+      const row: typeof commands.$inferSelect = {
+        id,
+        tenantId,
+        hostId: input.hostId,
+        kind: fields.kind,
+        params,
+        status: "pending",
+        result: null,
+        error: null,
+        timeoutMs,
+        notAfter: notAfterMs === null ? null : new Date(notAfterMs),
+        policyVersion: target.policy_version ? JSON.parse(String(target.policy_version)) : null,
+        batchId: null,
+        createdAt,
+        startedAt: null,
+        finishedAt: null,
+        updatedAt: createdAt,
+      };
       if (idempotency) {
         await q.insert(idempotencyKeys).values({
           tenantId,
           ...idempotency,
-          commandId: row!.id,
+          commandId: row.id,
           expiresAt: new Date(Date.now() + IDEMPOTENCY_KEY_TTL_MS),
         });
       }
-      return row!;
+      return { row, hostStatus: String(target.status) };
     };
     // With a key, the command and its key commit together: a concurrent twin fails on the key and replays.
-    const row = idempotency ? await this.db.transaction(insert) : await insert(this.db);
-    this.announce(row);
+    const { row, hostStatus } = idempotency ? await this.db.transaction(insert) : await insert(this.db);
+    this.announce(row, hostStatus);
     return publicRow(row);
   }
 
@@ -269,13 +308,15 @@ export class CommandService {
     return rows.length;
   }
 
-  announce(row: typeof commands.$inferSelect): void {
+  /** `hostStatus`: the host's status when it was created, if known (delivery then need not look it up). */
+  announce(row: typeof commands.$inferSelect, hostStatus?: string): void {
     this.events.publish({
       type: "command.created",
       tenantId: row.tenantId,
       hostId: row.hostId,
       commandId: row.id,
       command: row,
+      ...(hostStatus ? { hostStatus } : {}),
     });
   }
 
@@ -468,6 +509,39 @@ export class CommandService {
     if (!row) return false;
     this.events.publish({ type: "command.transition", tenantId, hostId, commandId, status, error: error ?? null });
     return true;
+  }
+
+  /**
+   * For a statement applying a batch of agent reports (modules/agents/report-batch.ts), reading CTE `todo` (i,
+   * tenant_id, host_id, command_id, status, error, result, sources): `moved`: the commands moved (as
+   * `applyAgentReport` would move them, one by one), with their status before. Compare-and-set on the status read by this statement
+   * (a concurrent change makes the update skip the row); the sources of each status are the lifecycle's.
+   */
+  agentReportSql(now: string): SQL {
+    return sql`before as (
+        select c.id, c.status, c.error from ${commands} c join todo t on c.id = t.command_id
+          and c.tenant_id = t.tenant_id and c.host_id = t.host_id
+      ),
+      moved as (
+        update ${commands} c set
+          status = t.status,
+          updated_at = ${now}::timestamptz,
+          started_at = case
+            when b.status = 'expired' and t.status = 'running' then ${now}::timestamptz
+            when t.status = 'running' or (b.status = 'pending' and t.status = 'completed')
+              then coalesce(c.started_at, ${now}::timestamptz)
+            else c.started_at end,
+          finished_at = case when t.status <> 'running' then ${now}::timestamptz
+            when b.status = 'expired' then null else c.finished_at end,
+          result = coalesce(t.result, c.result),
+          error = case when b.status = 'expired' then t.error else coalesce(t.error, c.error) end
+        from todo t join before b on b.id = t.command_id
+        where c.id = t.command_id and c.tenant_id = t.tenant_id and c.status = b.status and (
+          b.status = any(string_to_array(t.sources, ','))
+          or (b.status = 'pending' and t.status = 'completed')
+          or (b.status = 'expired' and b.error = ${EXPIRED_ERROR} and t.status in ('running', 'completed', 'failed')))
+        returning t.i, c.id, c.tenant_id, c.host_id, c.kind, c.status, c.error, b.status as previous
+      )`;
   }
 
   /** Deletes a command that is not running (cancel a running one first). */

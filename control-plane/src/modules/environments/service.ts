@@ -1,5 +1,5 @@
 /** Environments: a robot configuration — its safety policies and available tools. Hosts belong to one. */
-import { and, asc, eq, inArray } from "drizzle-orm";
+import { and, asc, eq, inArray, sql, type SQL } from "drizzle-orm";
 import type { Static } from "elysia";
 import type { Db, Queryable } from "../../db/connect";
 import { environmentPolicies, environments } from "../../db/schema";
@@ -31,6 +31,10 @@ export class EnvironmentService {
       await this.link(tx, row!.id, safetyPolicyIds);
       return { ...publicRow(row!), safetyPolicyIds };
     });
+  }
+  /** An environment's config (null without one), as an expression for a statement about `environmentId`. */
+  configSql(environmentId: SQL): SQL {
+    return sql`(select e.config from ${environments} e where e.id = ${environmentId})`;
   }
 
   async list(tenantId: string) {

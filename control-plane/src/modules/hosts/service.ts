@@ -106,6 +106,15 @@ export class HostService {
   }
 
   /** The host's status, or undefined if the tenant has no such host. */
+  /**
+   * The host a new command is for, as a subquery for the command's own insert (one statement creates it): its
+   * status, whether it is decommissioned, and its environment's config (the default command deadline).
+   */
+  commandTargetSql(tenantId: string, hostId: string): SQL {
+    return sql`select h.id, h.status, h.decommissioned_at, ${this.environments.configSql(sql`h.environment_id`)}
+      as environment_config from ${hosts} h where h.id = ${hostId} and h.tenant_id = ${tenantId}`;
+  }
+
   async statusOf(tenantId: string, id: string): Promise<HostStatus | undefined> {
     const [row] = await this.db
       .select({ status: hosts.status })
@@ -207,6 +216,20 @@ export class HostService {
   }
 
   /** Stores an agent's latest status report. */
+  /**
+   * For a statement applying a batch of agent reports (modules/agents/report-batch.ts), reading CTE `todo` (kind,
+   * tenant_id, host_id, last_status, agent_version): `statuses`, the status reports stored on their hosts (as
+   * `recordReport` stores one; `last_status` bounded by `boundStatusReport` first).
+   */
+  statusReportSql(now: string): SQL {
+    return sql`statuses as (
+        update ${hosts} h set last_status = t.last_status, agent_version = coalesce(t.agent_version, h.agent_version),
+          last_seen_at = ${now}::timestamptz
+        from todo t where t.kind = 'status' and h.id = t.host_id and h.tenant_id = t.tenant_id
+        returning h.id
+      )`;
+  }
+
   async recordReport(tenantId: string, id: string, report: Record<string, unknown>, agentVersion: string) {
     const bounded = boundStatusReport(report, agentVersion);
     await this.db

@@ -1,6 +1,7 @@
 /** Runtime identities and their token lifecycle: bootstrap exchange, refresh, revoke, live status. */
-import { and, desc, eq, gt, inArray, isNotNull, isNull } from "drizzle-orm";
-import type { Db, Queryable } from "../../db/connect";
+import { and, desc, eq, gt, inArray, isNotNull, isNull, sql, type SQL } from "drizzle-orm";
+import { randomBytes } from "node:crypto";
+import type { Database, Db, Queryable } from "../../db/connect";
 import { runtimeIdentities } from "../../db/schema";
 import type { EventBus } from "../../lib/events";
 import { newId } from "../../lib/ids";
@@ -30,7 +31,62 @@ const publicIdentity = (row: Identity) => ({
   createdAt: row.createdAt,
 });
 
+/** NOTIFY channel of identity changes: every replica drops its cached entry of the host at once. */
+const IDENTITY_CHANNEL = "edge_runtime_identities";
+/** A cached live identity is trusted this long at most (a safety net: every change is notified anyway). */
+const LIVE_CACHE_TTL_MS = 60_000;
+
+interface IdentityChange {
+  tenantId: string;
+  hostId: string;
+  /** Set when an identity was revoked (its connections on every replica must end). */
+  revokedRuntimeId?: string;
+  /** The replica that made the change (it already acted on it). */
+  from: string;
+}
+
+/**
+ * Which runtime identity a host's messages are accepted from, served from memory: the check runs for every agent
+ * message. Every change of a host's live identity (bootstrap exchange, enrollment, revocation) sends a NOTIFY in
+ * the changing transaction, so every replica drops its entry when the change commits; the changing replica drops
+ * it before answering. An entry read before a change cannot be stored after it (the cache's epoch moved on).
+ */
+class LiveIdentityCache {
+  private readonly byHost = new Map<string, { runtimeId: string; at: number }>();
+  private epoch = 0;
+
+  get(tenantId: string, hostId: string): string | undefined {
+    const entry = this.byHost.get(`${tenantId}/${hostId}`);
+    if (!entry) return undefined;
+    if (Date.now() - entry.at > LIVE_CACHE_TTL_MS) {
+      this.byHost.delete(`${tenantId}/${hostId}`);
+      return undefined;
+    }
+    return entry.runtimeId;
+  }
+
+  /** Reads through the cache: `load` runs on a miss; its answer is kept unless a change came in meanwhile. */
+  async through(tenantId: string, hostId: string, load: () => Promise<string | undefined>) {
+    const hit = this.get(tenantId, hostId);
+    if (hit) return hit;
+    const epoch = this.epoch;
+    const runtimeId = await load();
+    if (runtimeId && epoch === this.epoch) this.byHost.set(`${tenantId}/${hostId}`, { runtimeId, at: Date.now() });
+    return runtimeId;
+  }
+
+  invalidate(tenantId: string, hostId: string): void {
+    this.epoch++;
+    this.byHost.delete(`${tenantId}/${hostId}`);
+  }
+}
+
 export class RuntimeService {
+  private readonly live = new LiveIdentityCache();
+  /** This replica, in identity-change notifications. */
+  private readonly replica = randomBytes(8).toString("hex");
+  private stopListening?: () => Promise<void>;
+
   constructor(
     private readonly db: Db,
     private readonly hosts: HostService,
@@ -83,8 +139,10 @@ export class RuntimeService {
         .set({ revokedAt: now })
         .where(eq(runtimeIdentities.id, runtimeId))
         .returning();
+      await this.notifyChange(tx, { tenantId, hostId: updated!.hostId, revokedRuntimeId: runtimeId });
       return updated!;
     });
+    this.live.invalidate(tenantId, row.hostId);
     this.events.publish({ type: "runtime.revoked", tenantId, runtimeId, hostId: row.hostId });
     return publicIdentity(row);
   }
@@ -121,7 +179,9 @@ export class RuntimeService {
     for (const p of previous) {
       await this.sessions.revokeRuntimeTokens(tx, p.id);
       await tx.update(runtimeIdentities).set({ revokedAt: now }).where(eq(runtimeIdentities.id, p.id));
+      await this.notifyChange(tx, { tenantId: input.tenantId, hostId: input.hostId, revokedRuntimeId: p.id });
     }
+    if (previous.length === 0) await this.notifyChange(tx, { tenantId: input.tenantId, hostId: input.hostId });
     const recoverySecret = newSecret(RECOVERY_PREFIX);
     const [row] = await tx
       .insert(runtimeIdentities)
@@ -172,13 +232,16 @@ export class RuntimeService {
 
   /** Announces revocations made inside a committed transaction (transports drop the connections). */
   announceRevoked(revoked: { runtimeId: string; hostId: string; tenantId: string }[]) {
-    for (const r of revoked) this.events.publish({ type: "runtime.revoked", ...r });
+    for (const r of revoked) {
+      this.live.invalidate(r.tenantId, r.hostId);
+      this.events.publish({ type: "runtime.revoked", ...r });
+    }
   }
 
   /** One-time exchange of a bootstrap token for runtime tokens. */
   async exchange(input: { runtimeId: string; bootstrapToken: string; runtimeVersion?: string }) {
     const now = new Date();
-    return this.db.transaction(async (tx) => {
+    const response = await this.db.transaction(async (tx) => {
       const [row] = await tx
         .update(runtimeIdentities)
         .set({ bootstrapUsedAt: now, runtimeVersion: input.runtimeVersion ?? null })
@@ -194,9 +257,13 @@ export class RuntimeService {
         .returning();
       // Unknown runtime, wrong token, already used, expired or revoked: one answer, nothing learned.
       if (!row) throw unauthenticated("invalid, used or expired bootstrap token");
+      // The host's live identity may change (the most recently bootstrapped one speaks for it).
+      await this.notifyChange(tx, { tenantId: row.tenantId, hostId: row.hostId });
       const pair = await this.sessions.issue(tx, { tenantId: row.tenantId, runtimeId: row.id });
       return this.tokenResponse(row, pair);
     });
+    this.live.invalidate(response.tenantId, response.hostId);
+    return response;
   }
 
   async refresh(refreshToken: string) {
@@ -285,7 +352,58 @@ export class RuntimeService {
       .where(isNull(runtimeIdentities.revokedAt));
   }
 
-  async liveRuntimeOf(tenantId: string, hostId: string): Promise<string | undefined> {
+  /** The host's live runtime identity (see above), from memory once known: no statement per agent message. */
+  liveRuntimeOf(tenantId: string, hostId: string): Promise<string | undefined> {
+    return this.live.through(tenantId, hostId, () => this.loadLiveRuntime(tenantId, hostId));
+  }
+
+  /** Whether `runtimeId` is the host's live identity as far as this replica knows (cached; no statement on a hit). */
+  cachedLiveRuntimeOf(tenantId: string, hostId: string): string | undefined {
+    return this.live.get(tenantId, hostId);
+  }
+
+  /**
+   * A condition, for a statement that applies an agent's report, that the identity it came from is not revoked:
+   * the report and the check are one atomic step, so a report racing a revocation on another replica is refused.
+   */
+  liveIdentitySql(runtimeId: SQL, tenantId: SQL, hostId: SQL): SQL {
+    return sql`exists (select 1 from ${runtimeIdentities} ri where ri.id = ${runtimeId} and ri.tenant_id = ${tenantId}
+      and ri.host_id = ${hostId} and ri.revoked_at is null)`;
+  }
+
+  /**
+   * Listens for identity changes made by any replica (and by this one: notifications are delivered at commit):
+   * the host's cached entry is dropped, and a revocation made elsewhere ends this replica's connections of it.
+   */
+  async listen(database: Pick<Database, "listen">): Promise<void> {
+    this.stopListening = await database.listen(IDENTITY_CHANNEL, (payload) => {
+      let change: IdentityChange;
+      try {
+        change = JSON.parse(payload);
+      } catch {
+        return;
+      }
+      this.live.invalidate(change.tenantId, change.hostId);
+      if (change.from !== this.replica && change.revokedRuntimeId)
+        this.events.publish({
+          type: "runtime.revoked",
+          tenantId: change.tenantId,
+          hostId: change.hostId,
+          runtimeId: change.revokedRuntimeId,
+        });
+    });
+  }
+
+  async stop(): Promise<void> {
+    await this.stopListening?.();
+  }
+
+  private async notifyChange(q: Queryable, change: Omit<IdentityChange, "from">): Promise<void> {
+    const payload = JSON.stringify({ ...change, from: this.replica });
+    await q.execute(sql`select pg_notify(${IDENTITY_CHANNEL}, ${payload})`);
+  }
+
+  private async loadLiveRuntime(tenantId: string, hostId: string): Promise<string | undefined> {
     const [row] = await this.db
       .select({ id: runtimeIdentities.id })
       .from(runtimeIdentities)

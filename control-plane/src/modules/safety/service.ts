@@ -2,7 +2,7 @@
  * Per-host safety state (owns `host_safety`): emergency stops requested vs acknowledged by the agent, and the
  * policy set version desired vs enforced. Everything shown is what the agent acknowledged, never what was asked.
  */
-import { and, eq, lt, sql } from "drizzle-orm";
+import { and, eq, lt, type SQL, sql } from "drizzle-orm";
 import type { Db } from "../../db/connect";
 import { hostSafety } from "../../db/schema";
 import type { EventBus, EstopOrder } from "../../lib/events";
@@ -263,6 +263,12 @@ export class SafetyService {
   }
 
   /** Desired vs enforced policy version of a host now (recorded on each new command). */
+  /** As `policyVersionsOf`, as a jsonb expression for a statement about host `hostId` (a column or value). */
+  policyVersionsSql(hostId: SQL): SQL {
+    return sql`coalesce((select jsonb_build_object('desired', hs.policy_desired, 'enforced', hs.policy_enforced)
+      from ${hostSafety} hs where hs.host_id = ${hostId}), '{"desired":0,"enforced":null}'::jsonb)`;
+  }
+
   async policyVersionsOf(tenantId: string, hostId: string): Promise<{ desired: number; enforced: number | null }> {
     const [row] = await this.db
       .select()

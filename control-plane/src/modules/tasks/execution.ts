@@ -4,7 +4,7 @@
  * advancing on command transitions, confirm stages, cancel, retry, and re-queueing work of lost or
  * decommissioned machines. Every state change is a task event, written in the same transaction.
  */
-import { and, asc, desc, eq, inArray, lte, sql } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, lte, type SQL, sql } from "drizzle-orm";
 import type { Db, Queryable } from "../../db/connect";
 import { commands, taskEvents, taskLogs, taskStageRuns, tasks, type PipelineStage } from "../../db/schema";
 import type { DomainEvent, EventBus } from "../../lib/events";
@@ -376,8 +376,15 @@ export class TaskExecution {
   // ---------------------------------------------------------------- advancing on command transitions
 
   /** Applies a stage command's transition to its task. Idempotent: stale or repeated transitions change nothing. */
+  /** Whether command `commandId` runs a task's current stage, as a condition of a statement about it. */
+  stageCommandSql(tenantId: SQL, commandId: SQL): SQL {
+    return sql`exists (select 1 from ${tasks} tk where tk.tenant_id = ${tenantId} and tk.current_command_id = ${commandId})`;
+  }
+
   async onCommandTransition(event: Extract<DomainEvent, { type: "command.transition" }>): Promise<void> {
     if (event.status === "pending") return;
+    // The statement that moved the command said whether it is a task's stage (see stageCommandSql).
+    if (event.taskStage === false) return;
     // Most commands are not task stages: find out without a transaction (the lookup is indexed).
     const [candidate] = await this.db
       .select({ id: tasks.id })

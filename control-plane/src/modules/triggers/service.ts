@@ -1,5 +1,5 @@
 /** Triggers: cron-scheduled or event-driven task creation. */
-import { and, asc, eq, lte } from "drizzle-orm";
+import { and, asc, eq, lte, sql, type SQL } from "drizzle-orm";
 import type { Static } from "elysia";
 import type { Db } from "../../db/connect";
 import { triggers } from "../../db/schema";
@@ -83,9 +83,17 @@ export class TriggerService {
   }
 
   /** Creates a task for each enabled event trigger matching a domain event. */
+  /** Whether the tenant has enabled event triggers on `eventName`, as a condition of a statement. */
+  eventTriggersSql(tenantId: SQL, eventName: SQL): SQL {
+    return sql`exists (select 1 from ${triggers} tr where tr.tenant_id = ${tenantId} and tr.kind = 'event'
+      and tr.event = ${eventName} and tr.enabled)`;
+  }
+
   async onEvent(event: DomainEvent): Promise<void> {
     const name = triggerEventName(event);
     if (!name) return;
+    // The statement that moved the command said whether any trigger listens (see eventTriggersSql).
+    if (event.type === "command.transition" && event.eventTriggers === false) return;
     const matching = await this.db
       .select()
       .from(triggers)

@@ -1,0 +1,212 @@
+/**
+ * Group commit of the agents' numbered reports — command reports (RUNNING / COMPLETED / FAILED / EXPIRED acks) and
+ * status reports — over either transport and from every agent: reports are gathered for a few milliseconds (or
+ * until a batch is full) and applied by ONE statement per batch, which for each report at once
+ *   - refuses it if its runtime identity is revoked (atomic with the effect: a report racing a revocation on another
+ *     replica is not applied),
+ *   - skips it if its seq was processed before (the per-agent sequence, `agent_sessions`),
+ *   - stores a status report on its host (HostService's part of the statement),
+ *   - moves the command (compare-and-set on its status, as a single transition would; a completion seen before its
+ *     RUNNING passes through `running`; a sweeper's premature expiry is corrected),
+ *   - records the seq and the agent's floor (the contiguous floor moved over processed seqs that follow it),
+ *   - sends the transitions to every replica (NOTIFY, at commit),
+ *   - and says whether the command runs a task stage and whether any event trigger listens (their listeners then
+ *     need no lookup).
+ * Each report resolves once its batch committed, so the agent is receipted only for what is durable: nothing is
+ * acknowledged early, and a crash before the commit only means the agent sends the report again. A batch holds at
+ * most one report per agent (the next one waits for the following batch), so an agent's reports apply in order.
+ * An agent without a sequence row for its identity yet (its very first numbered message) takes the single path.
+ */
+import { sql } from "drizzle-orm";
+import { rowsOf, type Db } from "../../db/connect";
+import { CLUSTER_EVENTS_CHANNEL } from "../commands/service";
+import { sourcesOf, type Status } from "../../lib/lifecycle";
+import type { AgentDeps } from "./deps";
+import type { AgentRef, AgentSequences } from "./sequence";
+import type { BoundedStatus } from "../hosts/status-report";
+
+export interface CommandReport {
+  commandId: string;
+  status: "running" | "completed" | "failed" | "expired";
+  error?: string;
+  result?: Record<string, unknown>;
+}
+
+/** A status report, bounded already (hosts/status-report.ts). */
+export interface StatusReport {
+  status: BoundedStatus;
+}
+
+export type AgentReport = CommandReport | StatusReport;
+const isStatus = (r: AgentReport): r is StatusReport => typeof r.status === "object";
+
+/** What became of a report: refused (identity revoked), single (apply it the single way), or its agent's floor. */
+export type ReportOutcome = { refused: true } | { single: true } | { floor: number };
+
+export interface ReportBatchOptions {
+  /** How long the first report of a batch waits for others (ms). */
+  flushMs: number;
+  /** Reports per statement. */
+  maxBatch: number;
+  /** Statements in flight at once. */
+  maxInFlight: number;
+}
+
+export const DEFAULT_REPORT_BATCH: ReportBatchOptions = { flushMs: 2, maxBatch: 256, maxInFlight: 2 };
+
+interface Pending {
+  agent: AgentRef;
+  seq: number;
+  floor: number;
+  report: AgentReport;
+  done: (outcome: ReportOutcome) => void;
+  fail: (error: unknown) => void;
+}
+
+/** Longest error text carried in a transition notice (NOTIFY payloads are limited to 8000 bytes). */
+const NOTICE_ERROR_CHARS = 2000;
+
+export class CommandReportBatcher {
+  private queue: Pending[] = [];
+  private inFlight = 0;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(
+    private readonly db: Db,
+    private readonly deps: AgentDeps,
+    private readonly sequences: AgentSequences,
+    private readonly opts: ReportBatchOptions = DEFAULT_REPORT_BATCH,
+  ) {}
+
+  /** Applies a numbered report with others; resolves once committed. */
+  apply(agent: AgentRef, seq: number, floor: number, report: AgentReport): Promise<ReportOutcome> {
+    return new Promise((done, fail) => {
+      this.queue.push({ agent, seq, floor, report, done, fail });
+      this.schedule();
+    });
+  }
+
+  private schedule(): void {
+    if (this.queue.length === 0 || this.inFlight >= this.opts.maxInFlight) return;
+    if (this.queue.length >= this.opts.maxBatch) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+      this.flush();
+    } else {
+      this.timer ??= setTimeout(() => {
+        this.timer = undefined;
+        this.flush();
+      }, this.opts.flushMs);
+    }
+  }
+
+  private flush(): void {
+    if (this.queue.length === 0 || this.inFlight >= this.opts.maxInFlight) return;
+    const batch: Pending[] = [];
+    const rest: Pending[] = [];
+    const agents = new Set<string>();
+    const commandIds = new Set<string>();
+    for (const p of this.queue) {
+      // One report per agent and per command in a batch: the next waits, so reports apply in order.
+      const commandId = isStatus(p.report) ? undefined : p.report.commandId;
+      if (
+        batch.length >= this.opts.maxBatch ||
+        agents.has(p.agent.hostId) ||
+        (commandId !== undefined && commandIds.has(commandId))
+      )
+        rest.push(p);
+      else {
+        batch.push(p);
+        agents.add(p.agent.hostId);
+        if (commandId !== undefined) commandIds.add(commandId);
+      }
+    }
+    this.queue = rest;
+    this.inFlight++;
+    this.store(batch)
+      .catch((error) => {
+        for (const p of batch) p.fail(error);
+      })
+      .finally(() => {
+        this.inFlight--;
+        this.schedule();
+      });
+  }
+
+  private async store(batch: Pending[]): Promise<void> {
+    const { runtime, execution, triggers } = this.deps;
+    const now = new Date().toISOString();
+    const values = sql.join(
+      batch.map((p, i) => {
+        const head = sql`${i}::int, ${p.agent.tenantId}::text, ${p.agent.hostId}::text, ${p.agent.runtimeId}::text,
+            ${p.seq}::bigint, ${p.floor}::bigint`;
+        if (isStatus(p.report)) {
+          const { report, agentVersion } = p.report.status;
+          return sql`(${head}, 'status', null::text, null::text, null::text, null::jsonb, null::text,
+            ${JSON.stringify(report)}::jsonb, ${agentVersion ?? null}::text)`;
+        }
+        const r = p.report;
+        return sql`(${head}, 'command', ${r.commandId}::text, ${r.status}::text, ${r.error ?? null}::text,
+            ${r.result === undefined ? null : JSON.stringify(r.result)}::jsonb,
+            ${sourcesOf(r.status as Status).join(",")}::text, null::jsonb, null::text)`;
+      }),
+      sql`, `,
+    );
+    const statement = sql`with input (i, tenant_id, host_id, runtime_id, seq, floor, kind, command_id, status, error,
+        result, sources, last_status, agent_version) as (values ${values}),
+      live as (select * from input n where ${runtime.liveIdentitySql(sql`n.runtime_id`, sql`n.tenant_id`, sql`n.host_id`)}),
+      ${this.sequences.batchRecordSql(now)},
+      todo as (select l.* from live l join seqs q on q.i = l.i where q.known and not q.seen),
+      ${this.deps.commands.agentReportSql(now)},
+      ${this.deps.hosts.statusReportSql(now)},
+      notices as (
+        select pg_notify(${CLUSTER_EVENTS_CHANNEL}, json_build_object('type', 'command.transition',
+          'tenantId', m.tenant_id, 'hostId', m.host_id, 'commandId', m.id, 'status', x.status,
+          'error', case when x.status = m.status then left(m.error, ${NOTICE_ERROR_CHARS}) end, 'kind', m.kind,
+          'notified', true)::text)
+        from moved m cross join lateral (
+          select 'running' as status, 0 as o where m.previous = 'pending' and m.status in ('completed')
+          union all select m.status, 1) x
+      )
+      select n.i, (l.i is not null) as live, coalesce(q.known, false) as known, r.last as recorded_floor,
+        q.last as seen_floor, m.status as moved, m.previous, m.kind, m.error,
+        n.command_id is not null and ${execution.stageCommandSql(sql`n.tenant_id`, sql`n.command_id`)} as task_stage,
+        ${triggers.eventTriggersSql(sql`n.tenant_id`, sql`'command.' || n.status`)} as event_triggers,
+        (select count(*)::int from notices) as notices, (select count(*)::int from statuses) as statuses
+      from input n left join live l on l.i = n.i left join seqs q on q.i = n.i
+        left join recorded r on r.i = n.i left join moved m on m.i = n.i
+      order by n.i`;
+    const rows = rowsOf(await this.db.execute(statement));
+    for (const row of rows) {
+      const p = batch[Number(row.i)]!;
+      if (!row.live) p.done({ refused: true });
+      else if (!row.known) p.done({ single: true });
+      else {
+        if (row.moved) this.announce(p, row);
+        p.done({ floor: Number(row.recorded_floor ?? row.seen_floor) });
+      }
+    }
+  }
+
+  /** The transitions a batch made, to this replica's listeners (other replicas got the NOTIFY). */
+  private announce(p: Pending, row: Record<string, unknown>): void {
+    const base = {
+      type: "command.transition" as const,
+      tenantId: p.agent.tenantId,
+      hostId: p.agent.hostId,
+      commandId: (p.report as CommandReport).commandId,
+      kind: String(row.kind),
+      notified: true,
+      taskStage: Boolean(row.task_stage),
+    };
+    const status = String(row.moved) as Status;
+    if (row.previous === "pending" && status === "completed")
+      this.deps.events.publish({ ...base, status: "running", error: null, eventTriggers: true });
+    this.deps.events.publish({
+      ...base,
+      status,
+      error: (row.error as string | null) ?? null,
+      eventTriggers: Boolean(row.event_triggers),
+    });
+  }
+}

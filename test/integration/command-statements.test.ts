@@ -1,0 +1,204 @@
+/**
+ * The command hot path's statement budget, counted at the driver (every round trip to the database, BEGIN and COMMIT
+ * included) on PGlite and PostgreSQL: in steady state a command costs at most 3 statements from creation to its
+ * committed completion (create + notify in one; the agent's two reports, applied in batches). The operator's own
+ * credential check of the REST request is reported apart: it is the API's, not the command path's.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import mqtt from "mqtt";
+import { CommandStatus, PresenceState, codecs, topic, withAgentSeq, type Receipt } from "@edge/proto/wire";
+import { availableBackends } from "../support/backends";
+import { startTestPlane, type TestPlane } from "../support/control-plane";
+import { openSession } from "../support/grpc-clients";
+import { hostWithRuntime } from "../support/runtime";
+import { waitFor } from "../support/wait";
+
+const backends = await availableBackends();
+const BUDGET = 3;
+const COMMANDS = 20;
+
+/** Background loops far apart, so that only the commands' own statements are counted. */
+const QUIET = {
+  schedulerTickMs: 3_600_000,
+  safetySweepMs: 3_600_000,
+  taskSchedulerTickMs: 3_600_000,
+  rolloutTickMs: 3_600_000,
+  telemetryRetentionSweepMs: 0,
+  commandRedeliverySeconds: 0,
+};
+
+/** What the statements were about (their first table), for the report. */
+function tableOf(sql: string): string {
+  const m = /(?:from|into|update)\s+"?([a-z_]+)"?/i.exec(sql);
+  if (/pg_notify/i.test(sql) && !m) return "pg_notify";
+  return m?.[1] ?? sql.slice(0, 20).trim().toLowerCase();
+}
+
+describe.each(backends)("command statements on $name", (backend) => {
+  let t: TestPlane;
+  beforeAll(async () => {
+    t = await startTestPlane(backend, QUIET);
+  });
+  afterAll(() => t?.stop());
+
+  /** Counts the statements of `run` (once the asynchronous listeners have settled) by kind. */
+  async function counted(run: () => Promise<void>) {
+    const seen: string[] = [];
+    const stop = t.plane.database.onStatement((sql) => seen.push(sql));
+    try {
+      await run();
+      // Listeners run after the effects committed (events): let them finish before counting.
+      let last = -1;
+      await waitFor("statements to settle", async () => {
+        const settled = seen.length === last;
+        last = seen.length;
+        if (!settled) await Bun.sleep(150);
+        return settled;
+      });
+    } finally {
+      stop();
+    }
+    const operatorAuth = seen.filter((s) => /"api_keys"/.test(s)).length;
+    // Periodic refreshes are no part of any path: the settings reload (every 10 s) and the JSON mirror's cached
+    // per-tenant setting (read again when its cache entry expires).
+    const path = seen.filter((s) => !/"api_keys"|"system_settings"|"consumer_settings"/.test(s));
+    const byTable: Record<string, number> = {};
+    for (const s of path) byTable[tableOf(s)] = (byTable[tableOf(s)] ?? 0) + 1;
+    return { operatorAuth, path, byTable };
+  }
+
+  async function create(hostId: string) {
+    const res = await t.api.post("/api/v1/commands", { hostId, kind: "noop" }, t.adminKey);
+    expect(res.status).toBe(201);
+    return res.body.id as string;
+  }
+
+  test(`over MQTT: at most ${BUDGET} statements per command, numbered reports included`, async () => {
+    const h = await hostWithRuntime(t, "statements-mqtt");
+    const client = await mqtt.connectAsync(t.plane.transport.mqttUrl, {
+      clientId: h.runtimeId,
+      username: h.runtimeId,
+      password: h.token,
+      reconnectPeriod: 0,
+    });
+    try {
+      let seq = 0;
+      const receipted = new Set<number>();
+      let floor = 0;
+      const completedSeq = new Map<string, number>();
+      client.on("message", (name, payload) => {
+        if (name.endsWith("/receipt")) {
+          const r: Receipt = codecs.receipt.decode(payload);
+          for (let s = floor + 1; s <= r.throughSeq; s++) receipted.add(s);
+          for (const s of r.seqs) receipted.add(s);
+          while (receipted.has(floor + 1)) floor++;
+          return;
+        }
+        // An agent that runs the command at once: RUNNING then COMPLETED, numbered, with its settled floor.
+        const command = codecs.command.decode(payload);
+        for (const status of [CommandStatus.COMMAND_STATUS_RUNNING, CommandStatus.COMMAND_STATUS_COMPLETED]) {
+          const update = codecs.commandUpdate.encode({
+            commandId: command.id,
+            status,
+            error: "",
+            resultJson: "{}",
+            atMs: Date.now(),
+          });
+          seq++;
+          if (status === CommandStatus.COMMAND_STATUS_COMPLETED) completedSeq.set(command.id, seq);
+          client.publish(topic(h.tenantId, h.hostId, "ack"), Buffer.from(withAgentSeq(update, seq, floor)), { qos: 1 });
+        }
+      });
+      await client.subscribeAsync([topic(h.tenantId, h.hostId, "cmd"), topic(h.tenantId, h.hostId, "receipt")], {
+        qos: 1,
+      });
+      await client.publishAsync(
+        topic(h.tenantId, h.hostId, "presence"),
+        Buffer.from(
+          codecs.presence.encode({ state: PresenceState.PRESENCE_STATE_ONLINE, agentVersion: "1", atMs: Date.now() }),
+        ),
+        { qos: 1, retain: true },
+      );
+      await waitFor(
+        "host online",
+        async () => (await t.api.get(`/api/v1/hosts/${h.hostId}`, t.adminKey)).body.status === "online",
+      );
+      const runOne = async () => {
+        const id = await create(h.hostId);
+        await waitFor(`completion of ${id} applied`, async () => {
+          const s = completedSeq.get(id);
+          return s !== undefined && receipted.has(s);
+        });
+      };
+      for (let i = 0; i < 3; i++) await runOne(); // warm-up: caches filled, sequence row created
+      const { operatorAuth, path, byTable } = await counted(async () => {
+        for (let i = 0; i < COMMANDS; i++) await runOne();
+      });
+      console.log(
+        `${backend.name} MQTT: ${(path.length / COMMANDS).toFixed(2)} statements per command ` +
+          `(${JSON.stringify(byTable)}), operator credential checks ${operatorAuth}`,
+      );
+      const done = await t.api.get(`/api/v1/commands?hostId=${h.hostId}&status=completed&limit=100`, t.adminKey);
+      expect(done.body.items.length).toBe(COMMANDS + 3);
+      expect(path.length / COMMANDS).toBeLessThanOrEqual(BUDGET);
+
+      // A numbered status report: one statement (the same batched one), applied and receipted.
+      const reports = await counted(async () => {
+        for (let i = 1; i <= 10; i++) {
+          const report = codecs.status.encode({
+            agentVersion: "1",
+            uptimeSeconds: i,
+            load1: i,
+            memoryTotalBytes: 1,
+            memoryFreeBytes: 1,
+            runningCommands: 0,
+            atMs: Date.now(),
+          });
+          const mine = ++seq;
+          client.publish(topic(h.tenantId, h.hostId, "status"), Buffer.from(withAgentSeq(report, mine, floor)), {
+            qos: 1,
+          });
+          await waitFor(`receipt of status ${mine}`, async () => receipted.has(mine));
+        }
+      });
+      console.log(
+        `${backend.name} MQTT status reports: ${reports.path.length / 10} statements each (${JSON.stringify(reports.byTable)})`,
+      );
+      expect((await t.api.get(`/api/v1/hosts/${h.hostId}`, t.adminKey)).body.lastStatus.load1).toBe(10);
+      expect(reports.path.length / 10).toBeLessThanOrEqual(1);
+    } finally {
+      await client.endAsync(true);
+    }
+  });
+
+  test(`over a gRPC session: at most ${BUDGET} statements per command`, async () => {
+    const h = await hostWithRuntime(t, "statements-grpc");
+    const session = openSession(`127.0.0.1:${t.plane.transport.grpc.port}`, h.token);
+    try {
+      session.call.write({ seq: 0, hello: { agentVersion: "1" } });
+      const welcome = await session.next((f) => Boolean(f.welcome));
+      let seq = welcome.welcome!.lastAgentSeq;
+      const runOne = async () => {
+        const id = await create(h.hostId);
+        const frame = await session.next((f) => f.command?.id === id);
+        for (const status of [CommandStatus.COMMAND_STATUS_RUNNING, CommandStatus.COMMAND_STATUS_COMPLETED])
+          session.call.write({ seq: ++seq, update: { commandId: frame.command!.id, status, resultJson: "{}" } });
+        const through = seq;
+        await session.next((f) => (f.ack?.seq ?? 0) >= through);
+      };
+      for (let i = 0; i < 3; i++) await runOne();
+      const { operatorAuth, path, byTable } = await counted(async () => {
+        for (let i = 0; i < COMMANDS; i++) await runOne();
+      });
+      console.log(
+        `${backend.name} gRPC: ${(path.length / COMMANDS).toFixed(2)} statements per command ` +
+          `(${JSON.stringify(byTable)}), operator credential checks ${operatorAuth}`,
+      );
+      const done = await t.api.get(`/api/v1/commands?hostId=${h.hostId}&status=completed&limit=100`, t.adminKey);
+      expect(done.body.items.length).toBe(COMMANDS + 3);
+      expect(path.length / COMMANDS).toBeLessThanOrEqual(BUDGET);
+    } finally {
+      session.close();
+    }
+  });
+});
