@@ -85,13 +85,16 @@ export function createServices(db: Db, config: Config, log: Logger) {
         })
       : undefined,
   );
-  const policies = new SafetyPolicyService(db, events, audit);
-  const environments = new EnvironmentService(db, policies, events);
+  // Each asks the other (policy approvals read environment configs): the policy side asks through a late-bound call.
+  const policies: SafetyPolicyService = new SafetyPolicyService(db, events, audit, (tenantId, policyId) =>
+    environments.configsUsingPolicy(tenantId, policyId),
+  );
+  const environments: EnvironmentService = new EnvironmentService(db, policies, events);
   const hosts = new HostService(db, environments, events);
-  const safety = new SafetyService(db, events, audit);
+  const safety = new SafetyService(db, events, audit, hosts);
   const commands = new CommandService(db, events, hosts, safety);
   const projects = new ProjectService(db);
-  const execution = new TaskExecution(db, commands, events);
+  const execution = new TaskExecution(db, commands, events, hosts, environments);
   // A stage's command moved: its task follows (replayed by the scheduler's reconcile if this replica stops first).
   events.subscribe((event) => (event.type === "command.transition" ? execution.onCommandTransition(event) : undefined));
   const tasks = new TaskService(db, environments, hosts, events, projects, execution, config.defaultAgentType);
@@ -107,8 +110,9 @@ export function createServices(db: Db, config: Config, log: Logger) {
     },
     familyRevoked,
   );
+  const runtime = new RuntimeService(db, hosts, runtimeSessions, events, config.bootstrapTokenTtlSeconds);
   const releaseKeys = new ReleaseKeyService(db, audit, config.updatePublicKeys);
-  const updates = new UpdateService(db, hosts, audit, commands, releaseKeys, config.publicUrl);
+  const updates = new UpdateService(db, hosts, audit, commands, releaseKeys, config.publicUrl, runtime);
   events.subscribe((event) => {
     // A runtime.update command that ended carries a grant nobody may use any more.
     if (
@@ -140,7 +144,6 @@ export function createServices(db: Db, config: Config, log: Logger) {
       return config.loginLockoutSeconds;
     },
   });
-  const runtime = new RuntimeService(db, hosts, runtimeSessions, events, config.bootstrapTokenTtlSeconds);
   const agents = new AgentService(db, {
     commands,
     hosts,
@@ -169,7 +172,7 @@ export function createServices(db: Db, config: Config, log: Logger) {
     agents,
     fleets,
     rollouts: new RolloutService(db, fleets, commands, updates, events, policies, environments, safety),
-    machines: new MachineService(db, hosts, runtime, execution),
+    machines: new MachineService(hosts, runtime, execution),
     workers: new WorkerService(db, runtime, config.workerTokenTtlSeconds, hosts),
     audit,
     consumers: new ConsumerService(db, events, audit),
@@ -189,7 +192,7 @@ export function createServices(db: Db, config: Config, log: Logger) {
     projectMembers,
     login: new LoginService(db, people, userTokens, audit, loginFailures),
     authenticator: new Authenticator(people, apiKeys, userTokens, external),
-    device: new DeviceLoginService(db, userTokens, config),
+    device: new DeviceLoginService(db, userTokens, config, people),
     tenants: new TenantService(db, apiKeys, people),
     policies,
     environments,

@@ -1,6 +1,7 @@
 /**
  * Fast HTTP-concern tests through `app.handle()` (no server, no broker; an in-memory PGlite behind the services):
- * the OpenAPI document declares a 2xx response schema and the error model for every operation.
+ * the OpenAPI document declares a 2xx response schema that names its fields (no `AnyObject`, but in the allowed
+ * modules) and the error model for every operation.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createHttpApp } from "../../control-plane/src/app";
@@ -15,6 +16,25 @@ interface Operation {
 type OpenApiDocument = { paths: Record<string, Record<string, Operation>> };
 
 const METHODS = ["get", "put", "post", "delete", "patch"];
+
+/** Operations whose 2xx answers may be declared as any object (`AnyObject`): none any more. */
+const UNTYPED_ALLOWED: string[] = [];
+
+interface JsonSchema {
+  type?: string | string[];
+  properties?: Record<string, JsonSchema>;
+  patternProperties?: Record<string, JsonSchema>;
+  items?: JsonSchema;
+}
+
+/** An object schema that names no field (`AnyObject`), or a list (`Items`, `Page`) of such objects. */
+function untyped(schema: JsonSchema | undefined): boolean {
+  if (!schema || schema.type !== "object") return false;
+  const properties = Object.keys(schema.properties ?? {});
+  if (properties.length === 0) return !schema.patternProperties;
+  const items = schema.properties?.items;
+  return properties.every((p) => p === "items" || p === "nextCursor") && untyped(items?.items);
+}
 let database: Database;
 let app: ReturnType<typeof createHttpApp>;
 const adminKey = `roz_sk_${"a".repeat(40)}`;
@@ -69,6 +89,20 @@ describe("OpenAPI document", () => {
       .filter(({ op }) => !Object.keys(op.responses ?? {}).some((s) => /^2\d\d$/.test(s) && schemaOf(op, s)))
       .map((o) => o.name);
     expect(withoutSuccess).toEqual([]);
+    // Every 2xx answer names its fields: no `AnyObject` (nor a list of them), but in the allowed modules.
+    const anyObjectOnly = operations
+      .filter(({ name }) => !UNTYPED_ALLOWED.some((prefix) => name.split(" ")[1]!.startsWith(prefix)))
+      .filter(({ op }) =>
+        Object.keys(op.responses ?? {}).some(
+          (s) => /^2\d\d$/.test(s) && untyped(schemaOf(op, s, "application/json") as JsonSchema | undefined),
+        ),
+      )
+      .map((o) => o.name);
+    expect(anyObjectOnly).toEqual([]);
+    // The check sees what it must refuse.
+    expect(untyped({ type: "object", properties: {} })).toBe(true);
+    expect(untyped({ type: "object", properties: { items: { type: "array", items: { type: "object" } } } })).toBe(true);
+    expect(untyped({ type: "object", properties: { id: { type: "string" } } })).toBe(false);
     const withoutErrors = operations
       .filter(({ op }) => {
         const error = schemaOf(op, "400", "application/json") as { properties?: Record<string, unknown> } | undefined;

@@ -123,8 +123,10 @@ describe.each(setups)("safety with $label", ({ backend, external }) => {
     const ok = await commandFinished(t, (await command(h.id, "exec", { command: "echo", args: ["yes"] })).body.id);
     expect(ok.status).toBe("completed");
     const audit = (await t.api.get(`/api/v1/audit?hostId=${h.id}`, key)).body.items;
-    expect(audit.map((a: any) => a.action)).toEqual(expect.arrayContaining(["estop.engage", "estop.reset"]));
-    expect(audit.find((a: any) => a.action === "estop.reset").detail.reason).toBe("cell clear");
+    expect(audit.map((a: { action: string }) => a.action)).toEqual(
+      expect.arrayContaining(["estop.engage", "estop.reset"]),
+    );
+    expect(audit.find((a: { action: string }) => a.action === "estop.reset").detail.reason).toBe("cell clear");
     await restarted.stop();
   });
 
@@ -146,7 +148,7 @@ describe.each(setups)("safety with $label", ({ backend, external }) => {
         key,
       );
       expect(stop.status).toBe(202);
-      expect(stop.body.items.map((i: any) => i.hostId)).toContain(h.id);
+      expect(stop.body.items.map((i: { hostId: string }) => i.hostId)).toContain(h.id);
       await Bun.sleep(500);
       expect((await host(h.id)).estop.state).toBe("pending");
       proxy.restore();
@@ -286,7 +288,9 @@ describe.each(setups)("safety with $label", ({ backend, external }) => {
       });
       expect(expired.startedAt).toBeNull();
       expect(
-        (await t.api.get(`/api/v1/commands?status=expired&hostId=${h.id}`, key)).body.items.map((c: any) => c.id),
+        (await t.api.get(`/api/v1/commands?status=expired&hostId=${h.id}`, key)).body.items.map(
+          (c: { id: string }) => c.id,
+        ),
       ).toEqual([late.id]);
       proxy.restore();
       await hostOnline(t, h.id);
@@ -415,7 +419,7 @@ describe.each(setups)("safety with $label", ({ backend, external }) => {
       const task = await waitFor("task from the host.policy_lagging trigger", async () => {
         // (other hosts of this tenant whose agents are gone lag too: find this one's)
         const items = (await t.api.get(`/api/v1/tasks?triggerId=${trigger.body.id}&limit=200`, key)).body.items;
-        return items.find((task: any) => task.config.event.hostId === h.id);
+        return items.find((task: { config: { event: { hostId: string } } }) => task.config.event.hostId === h.id);
       });
       expect(task.config.event).toMatchObject({ type: "host.policy_lagging", hostId: h.id });
       const stale = (await command(h.id, "exec", { command: "echo", args: ["x"] })).body;

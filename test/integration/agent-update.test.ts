@@ -97,7 +97,11 @@ describe.each(backends)("agent self-update on $name", (backend) => {
     expect(snapshot(installDir)).toEqual(before);
     expect(await reportedVersion()).toBe(versionBefore);
     const audit = (await t.api.get(`/api/v1/audit?hostId=${hostId}&action=update.rejected`, t.adminKey)).body.items;
-    expect(audit.some((e: any) => e.detail.channel === channel && reason.test(e.detail.reason))).toBe(true);
+    expect(
+      audit.some(
+        (e: { detail: Record<string, string> }) => e.detail.channel === channel && reason.test(e.detail.reason),
+      ),
+    ).toBe(true);
   }
 
   beforeAll(async () => {
@@ -164,7 +168,7 @@ describe.each(backends)("agent self-update on $name", (backend) => {
     expect(cmd.status).toBe("failed");
     expect(snapshot(installDir)).toEqual(before);
     const audit = (await t.api.get(`/api/v1/audit?hostId=${hostId}&action=update.failed`, t.adminKey)).body.items;
-    expect(audit.some((e: any) => e.detail.channel === "broken")).toBe(true);
+    expect(audit.some((e: { detail: Record<string, string> }) => e.detail.channel === "broken")).toBe(true);
   });
 
   test("check → grant → apply → scripts run → new version reported; then replays are refused", async () => {

@@ -164,8 +164,8 @@ describe.each(setups)("edge agent with $label", ({ backend, external }) => {
       await Bun.sleep(500); // late duplicates would show up now
       const final = (await t.api.get(`/api/v1/hosts/${host.id}/telemetry?name=battery&limit=1000`, key)).body.items;
       expect(final.length).toBe(25);
-      expect(new Set(final.map((p: any) => p.seq)).size).toBe(25);
-      expect(battery.map((p: any) => p.value).sort((a: number, b: number) => a - b)).toEqual(
+      expect(new Set(final.map((p: { seq: number; value: number }) => p.seq)).size).toBe(25);
+      expect(battery.map((p: { value: number }) => p.value).sort((a: number, b: number) => a - b)).toEqual(
         Array.from({ length: 25 }, (_, i) => i),
       );
       // each command ran exactly once although it was delivered more than once

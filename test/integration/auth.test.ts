@@ -38,7 +38,7 @@ describe.each(backends)("auth on $name", (backend) => {
     expect((await t.api.get("/api/v1/hosts", key)).status).toBe(200);
     const list = await t.api.get("/api/v1/auth-keys", key);
     expect(list.status).toBe(200);
-    const listed = list.body.items.find((k: any) => k.id === created.body.id);
+    const listed = list.body.items.find((k: { id: string }) => k.id === created.body.id);
     expect(listed).toBeDefined();
     expect(listed.revokedAt).toBeNull();
     expect(JSON.stringify(list.body)).not.toContain(key);

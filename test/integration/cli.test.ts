@@ -272,16 +272,16 @@ spec:
         `trigger/nightly-${suffix} created`,
       ]);
       const policy = (await t.api.get("/api/v1/safety-policies", t.adminKey)).body.items.find(
-        (p: any) => p.name === `lab-exec-${suffix}`,
+        (p: { name: string }) => p.name === `lab-exec-${suffix}`,
       );
       const environment = (await t.api.get("/api/v1/environments", t.adminKey)).body.items.find(
-        (e: any) => e.name === `lab-${suffix}`,
+        (e: { name: string }) => e.name === `lab-${suffix}`,
       );
       expect(environment.safetyPolicyIds).toEqual([policy.id]);
 
       const second = await admin(["apply", "-f", file, "-o", "json"]);
       expect(second.code).toBe(0);
-      expect(JSON.parse(second.stdout).map((r: any) => r.outcome)).toEqual([
+      expect(JSON.parse(second.stdout).map((r: { outcome: string }) => r.outcome)).toEqual([
         "unchanged",
         "unchanged",
         "unchanged",
@@ -393,7 +393,7 @@ spec:
       expect(unknown.stderr).toContain('no host named "no-such-host"');
 
       const listed = await admin(["get", "commands", "--host", hostName, "-o", "json"]);
-      expect(JSON.parse(listed.stdout).map((c: any) => c.status)).toEqual([
+      expect(JSON.parse(listed.stdout).map((c: { status: string }) => c.status)).toEqual([
         "failed",
         "completed",
         "failed",
@@ -401,7 +401,7 @@ spec:
       ]);
       const described = YAML.parse((await admin(["describe", "host", hostName])).stdout);
       expect(described).toMatchObject({ id: hostId, status: "online", policy: { lagging: false } });
-      expect(described.recentCommands.map((c: any) => c.status)).toEqual([
+      expect(described.recentCommands.map((c: { status: string }) => c.status)).toEqual([
         "failed",
         "completed",
         "failed",
@@ -475,7 +475,7 @@ spec:
       expect(followed.stderr).toContain(`task/${taskId} completed`);
 
       const events = await admin(["task", "events", taskId, "-o", "json"]);
-      const types = JSON.parse(events.stdout).map((e: any) => e.type);
+      const types = JSON.parse(events.stdout).map((e: { type: string }) => e.type);
       expect(types).toContain("stage.confirmed");
       expect(types).toContain("stage.completed");
       const described = await admin(["describe", "task", taskId]);
@@ -572,8 +572,11 @@ spec:
       expect(published.code).toBe(0);
       expect(published.stderr).toContain(`published beta ${version} (2 scripts)`);
       const listed = await admin(["get", "releases", "--channel", "beta", "-o", "json"]);
-      const release = JSON.parse(listed.stdout).find((r: any) => r.version === version);
-      expect(release.scripts.map((s: any) => s.description)).toEqual(["patch the runtime", "02-verify.sh"]);
+      const release = JSON.parse(listed.stdout).find((r: { version: string }) => r.version === version);
+      expect(release.scripts.map((s: { description: string }) => s.description)).toEqual([
+        "patch the runtime",
+        "02-verify.sh",
+      ]);
       expect((await admin(["release", "publish", "--dir", join(dir, "scripts")])).code).toBe(2);
     } finally {
       rmSync(dir, { recursive: true, force: true });

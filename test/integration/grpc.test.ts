@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import * as grpc from "@grpc/grpc-js";
 import { availableBackends, postgresReachable } from "../support/backends";
 import { createTenant, startTestPlane, type TestPlane } from "../support/control-plane";
+import type { RuntimeTokenResponse } from "@edge/proto/http/agent";
 import { openSession, sendCommand, watch } from "../support/grpc-clients";
 import { CommandStatus } from "@edge/proto/wire";
 
@@ -11,7 +12,7 @@ describe.each(backends)("gRPC sessions on $name", (backend) => {
   let t: TestPlane;
   let address: string;
   let hostId: string;
-  let tokens: any;
+  let tokens: RuntimeTokenResponse;
 
   beforeAll(async () => {
     t = await startTestPlane(backend);

@@ -103,10 +103,11 @@ describe.each(backends)("hostile input on $name", (backend) => {
     const before = await snapshot();
     for (const [method, path, base, field] of slots) {
       for (const wrong of WRONG_RECORDS) {
-        const body = structuredClone(base) as Record<string, any>;
+        type Nested = { [key: string]: unknown };
+        const body = structuredClone(base) as Nested;
         const keys = field.split(".");
         let parent = body;
-        for (const key of keys.slice(0, -1)) parent = parent[key] = { ...parent[key] };
+        for (const key of keys.slice(0, -1)) parent = parent[key] = { ...(parent[key] as Nested) };
         parent[keys.at(-1)!] = wrong;
         const res = await t.api.request(method, path, { token: t.adminKey, body });
         const where = `${method} ${path} ${field}=${JSON.stringify(wrong)}`;
@@ -117,15 +118,17 @@ describe.each(backends)("hostile input on $name", (backend) => {
     expect(await snapshot()).toEqual(before);
 
     // Every record-typed field of the OpenAPI document is one of the slots above (a new one must be added here).
-    const doc = (await t.api.get("/openapi/json")).body;
+    type Schema = { type?: string; properties?: Record<string, Schema> } | undefined;
+    type Operation = { requestBody?: { content?: Record<string, { schema?: Schema }> } };
+    const doc = (await t.api.get<{ paths: Record<string, Record<string, Operation>> }>("/openapi/json")).body;
     const records = new Set<string>();
-    const visit = (schema: any, where: string) => {
+    const visit = (schema: Schema, where: string) => {
       if (!schema || typeof schema !== "object") return;
       if (schema.type === "object" && !schema.properties && where) records.add(where);
-      for (const [k, v] of Object.entries<any>(schema.properties ?? {})) visit(v, where ? `${where}.${k}` : k);
+      for (const [k, v] of Object.entries(schema.properties ?? {})) visit(v, where ? `${where}.${k}` : k);
     };
-    for (const ops of Object.values<any>(doc.paths)) {
-      for (const op of Object.values<any>(ops)) visit(op.requestBody?.content?.["application/json"]?.schema, "");
+    for (const ops of Object.values(doc.paths)) {
+      for (const op of Object.values(ops)) visit(op.requestBody?.content?.["application/json"]?.schema, "");
     }
     const covered = new Set(slots.map((s) => s[3]));
     expect([...records].filter((r) => !covered.has(r))).toEqual([]);
@@ -184,7 +187,7 @@ describe.each(backends)("hostile input on $name", (backend) => {
       headers: { "content-type": "application/json" },
     });
     expect(res.status).toBe(413);
-    expect(((await res.json()) as any).error).toContain("larger than 10000 bytes");
+    expect(((await res.json()) as { error: string }).error).toContain("larger than 10000 bytes");
     // Just under the limit is read and validated as usual.
     const under = await small.api.post(
       "/api/v1/tasks",

@@ -8,6 +8,9 @@ import { availableBackends } from "../support/backends";
 import { startTestPlane, type TestPlane } from "../support/control-plane";
 import { waitFor } from "../support/wait";
 
+/** A notification as GET /api/web/notifications lists it (the fields these tests read). */
+type Notice = { id: string; kind: string; body: string; taskId?: string | null; hostId?: string | null };
+
 const backends = await availableBackends();
 const PASSWORD = "correct horse battery";
 
@@ -76,23 +79,23 @@ describe.each(backends)("operator surfaces on $name", (backend) => {
 
     const forViewer = await waitFor("the viewer's notification", async () => {
       const body = await notificationsOf(viewer);
-      return body.items.some((n: any) => n.taskId === alphaTask) ? body : undefined;
+      return body.items.some((n: Notice) => n.taskId === alphaTask) ? body : undefined;
     });
-    const alpha = forViewer.items.find((n: any) => n.taskId === alphaTask);
+    const alpha = forViewer.items.find((n: Notice) => n.taskId === alphaTask);
     expect(alpha).toMatchObject({ kind: "task.awaiting_confirmation", read: false, readAt: null });
     expect(alpha.title).toContain(`deploy alpha ${suffix}`);
     // Not a member of beta: never told about its tasks.
-    expect(forViewer.items.some((n: any) => n.taskId === betaTask)).toBe(false);
+    expect(forViewer.items.some((n: Notice) => n.taskId === betaTask)).toBe(false);
 
     const forAdmin = await waitFor("the admin's notifications", async () => {
       const body = await notificationsOf(admin);
-      const kinds = body.items.map((n: any) => `${n.taskId}:${n.kind}`);
+      const kinds = body.items.map((n: Notice) => `${n.taskId}:${n.kind}`);
       return kinds.includes(`${betaTask}:task.failed`) && kinds.includes(`${alphaTask}:task.awaiting_confirmation`)
         ? body
         : undefined;
     });
-    expect(forAdmin.items.find((n: any) => n.taskId === betaTask).body).toBe("boom");
-    expect((await notificationsOf(outsider)).items.filter((n: any) => n.taskId)).toEqual([]);
+    expect(forAdmin.items.find((n: Notice) => n.taskId === betaTask).body).toBe("boom");
+    expect((await notificationsOf(outsider)).items.filter((n: Notice) => n.taskId)).toEqual([]);
     // Another tenant sees none of this.
     expect((await notificationsOf(otherTenantKey)).items).toEqual([]);
   });
@@ -103,8 +106,8 @@ describe.each(backends)("operator surfaces on $name", (backend) => {
     expect((await t.api.put(`/api/v1/hosts/${host.id}/status`, { status: "offline" }, admin)).status).toBe(200);
     const kinds = await waitFor("the outsider's machine notifications", async () => {
       const found = (await notificationsOf(outsider)).items
-        .filter((n: any) => n.hostId === host.id)
-        .map((n: any) => n.kind);
+        .filter((n: Notice) => n.hostId === host.id)
+        .map((n: Notice) => n.kind);
       return found.length === 2 ? found : undefined;
     });
     expect(kinds).toEqual(["machine.offline", "machine.online"]); // newest first
@@ -119,7 +122,7 @@ describe.each(backends)("operator surfaces on $name", (backend) => {
     expect(read.status).toBe(200);
     expect(read.body.read).toBe(true);
     expect((await notificationsOf(viewer)).unreadCount).toBe(before.unreadCount - 1);
-    expect((await notificationsOf(viewer, "?unread=true")).items.some((n: any) => n.id === first.id)).toBe(false);
+    expect((await notificationsOf(viewer, "?unread=true")).items.some((n: Notice) => n.id === first.id)).toBe(false);
 
     const page1 = await notificationsOf(viewer, "?limit=1");
     expect(page1.items).toHaveLength(1);
@@ -146,11 +149,11 @@ describe.each(backends)("operator surfaces on $name", (backend) => {
     expect(stats.notifications.unread).toBeGreaterThan(0);
 
     const recentAdmin = (await t.api.get("/api/web/dashboard/recent-tasks?limit=5", admin)).body.items;
-    expect(recentAdmin.map((x: any) => x.prompt)).toEqual(
+    expect(recentAdmin.map((x: { prompt: string }) => x.prompt)).toEqual(
       expect.arrayContaining([`deploy alpha ${suffix}`, `deploy beta ${suffix}`]),
     );
     const recentViewer = (await t.api.get("/api/web/dashboard/recent-tasks", viewer)).body.items;
-    expect(recentViewer.map((x: any) => x.prompt)).toEqual([`deploy alpha ${suffix}`]);
+    expect(recentViewer.map((x: { prompt: string }) => x.prompt)).toEqual([`deploy alpha ${suffix}`]);
     expect((await t.api.get("/api/web/dashboard/recent-tasks", outsider)).body.items).toEqual([]);
     expect((await t.api.get("/api/web/dashboard/recent-tasks?limit=0", admin)).status).toBe(400);
 
@@ -163,26 +166,35 @@ describe.each(backends)("operator surfaces on $name", (backend) => {
     await t.api.post("/api/v1/hosts", { name: `deploy-box-${suffix}` }, admin);
     const res = await t.api.get(`/api/web/search?q=${encodeURIComponent(`deploy`)}`, admin);
     expect(res.status).toBe(200);
-    expect(res.body.machines.map((m: any) => m.name)).toContain(`deploy-box-${suffix}`);
-    expect(res.body.tasks.map((x: any) => x.title)).toEqual(
+    expect(res.body.machines.map((m: { name: string }) => m.name)).toContain(`deploy-box-${suffix}`);
+    expect(res.body.tasks.map((x: { title: string; projectKey: string }) => x.title)).toEqual(
       expect.arrayContaining([`deploy alpha ${suffix}`, `deploy beta ${suffix}`]),
     );
-    expect(res.body.tasks.find((x: any) => x.title === `deploy alpha ${suffix}`).projectKey).toBe(`alpha${suffix}`);
+    expect(
+      res.body.tasks.find((x: { title: string; projectKey: string }) => x.title === `deploy alpha ${suffix}`)
+        .projectKey,
+    ).toBe(`alpha${suffix}`);
 
     // Ranking: an exact name beats a prefix, which beats a substring.
     for (const name of [`x-robot${suffix}`, `robot${suffix}-2`, `robot${suffix}`])
       await t.api.post("/api/v1/hosts", { name }, admin);
-    const ranked = (await t.api.get(`/api/web/search?q=ROBOT${suffix}`, admin)).body.machines.map((m: any) => m.name);
+    const ranked = (await t.api.get(`/api/web/search?q=ROBOT${suffix}`, admin)).body.machines.map(
+      (m: { name: string }) => m.name,
+    );
     expect(ranked.slice(0, 3)).toEqual([`robot${suffix}`, `robot${suffix}-2`, `x-robot${suffix}`]);
 
-    const projects = (await t.api.get(`/api/web/search?q=${suffix}`, admin)).body.projects.map((p: any) => p.key);
+    const projects = (await t.api.get(`/api/web/search?q=${suffix}`, admin)).body.projects.map(
+      (p: { key: string }) => p.key,
+    );
     expect(projects.sort()).toEqual([`alpha${suffix}`, `beta${suffix}`]);
 
     const asViewer = (await t.api.get("/api/web/search?q=deploy", viewer)).body;
-    expect(asViewer.tasks.map((x: any) => x.title)).toEqual([`deploy alpha ${suffix}`]);
-    expect((await t.api.get(`/api/web/search?q=${suffix}`, viewer)).body.projects.map((p: any) => p.key)).toEqual([
-      `alpha${suffix}`,
+    expect(asViewer.tasks.map((x: { title: string; projectKey: string }) => x.title)).toEqual([
+      `deploy alpha ${suffix}`,
     ]);
+    expect(
+      (await t.api.get(`/api/web/search?q=${suffix}`, viewer)).body.projects.map((p: { key: string }) => p.key),
+    ).toEqual([`alpha${suffix}`]);
     const asOutsider = (await t.api.get("/api/web/search?q=deploy", outsider)).body;
     expect(asOutsider.tasks).toEqual([]);
     expect(asOutsider.machines.length).toBeGreaterThan(0); // every user reads the tenant's machines

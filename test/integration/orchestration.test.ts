@@ -137,20 +137,26 @@ describe.each(setups)("orchestration with $label", ({ backend, external }) => {
     // the agent got the earlier stages' results on stdin
     expect(done.stageResults.deploy).toContain('"build":"compiling release 7\\nartifact-42"');
     expect(done.attempts).toHaveLength(1);
-    expect(done.attempts[0].stages.map((s: any) => [s.stageName, s.status])).toEqual([
+    expect(done.attempts[0].stages.map((s: { stageName: string; status: string }) => [s.stageName, s.status])).toEqual([
       ["build", "completed"],
       ["approve", "completed"],
       ["deploy", "completed"],
     ]);
 
     const logs = (await api().get(`/api/web/tasks/${id}/logs?limit=100`, key)).body;
-    const lines = logs.items.map((l: any) => [l.stageIndex, l.stream, l.line]);
+    const lines = logs.items.map((l: { stageIndex: number; stream: string; line: string }) => [
+      l.stageIndex,
+      l.stream,
+      l.line,
+    ]);
     expect(lines).toContainEqual([0, "stdout", "compiling release 7"]);
     expect(lines).toContainEqual([0, "stdout", "artifact-42"]);
     expect(lines).toContainEqual([2, "stdout", "agent starting: release 7"]);
     expect(lines).toContainEqual([2, "stdout", "agent done"]);
     // in the order the agent printed them
-    const deployLines = logs.items.filter((l: any) => l.stageIndex === 2).map((l: any) => l.line);
+    const deployLines = logs.items
+      .filter((l: { stageIndex: number; line: string }) => l.stageIndex === 2)
+      .map((l: { line: string }) => l.line);
     expect(deployLines[0]).toBe("agent starting: release 7");
     expect(deployLines.at(-1)).toBe("agent done");
     const paged = (await api().get(`/api/web/tasks/${id}/logs?limit=1&offset=1`, key)).body;
@@ -158,21 +164,25 @@ describe.each(setups)("orchestration with $label", ({ backend, external }) => {
     expect(paged.items[0].line).toBe(logs.items[1].line);
 
     const events = (await api().get(`/api/web/tasks/${id}/events?limit=200`, key)).body.items;
-    const types = events.map((e: any) => e.type);
+    const types = events.map((e: { type: string }) => e.type);
     for (const type of ["stage.dispatched", "stage.started", "stage.completed", "stage.suspended", "stage.confirmed"])
       expect(types).toContain(type);
-    const statuses = events.filter((e: any) => e.type === "status").map((e: any) => e.data.to);
+    const statuses = events
+      .filter((e: { type: string; data: { to: string } }) => e.type === "status")
+      .map((e: { data: { to: string } }) => e.data.to);
     expect(statuses).toEqual(["pending", "assigned", "running", "suspended", "running", "completed"]);
     const filtered = (await api().get(`/api/web/tasks/${id}/events?type=stage.completed`, key)).body;
-    expect(filtered.items.every((e: any) => e.type === "stage.completed")).toBe(true);
+    expect(filtered.items.every((e: { type: string }) => e.type === "stage.completed")).toBe(true);
     expect(filtered.total).toBe(2);
     const searched = (await api().get(`/api/web/tasks/${id}/events?search=approve%20confirmed`, key)).body;
-    expect(searched.items.map((e: any) => e.type)).toContain("stage.confirmed");
-    expect(searched.items.every((e: any) => e.message.includes("approve confirmed"))).toBe(true);
+    expect(searched.items.map((e: { type: string; message: string }) => e.type)).toContain("stage.confirmed");
+    expect(searched.items.every((e: { message: string }) => e.message.includes("approve confirmed"))).toBe(true);
 
     const listed = (await api().get(`/api/web/tasks?projectKey=${projectKey}&status=completed`, key)).body;
-    expect(listed.items.map((x: any) => x.id)).toEqual([id]);
-    expect((await api().get(`/api/web/machines/${host.id}/tasks`, key)).body.items.map((x: any) => x.id)).toContain(id);
+    expect(listed.items.map((x: { id: string }) => x.id)).toEqual([id]);
+    expect(
+      (await api().get(`/api/web/machines/${host.id}/tasks`, key)).body.items.map((x: { id: string }) => x.id),
+    ).toContain(id);
   });
 
   const alive = (pid: number) => {
@@ -250,7 +260,12 @@ describe.each(setups)("orchestration with $label", ({ backend, external }) => {
     const done = await taskIn(id, ["completed", "failed"]);
     expect({ status: done.status, error: done.error }).toEqual({ status: "completed", error: null });
     expect(require("node:fs").readFileSync(counter, "utf8")).toBe("run\n"); // the first stage ran once
-    expect(done.attempts.map((a: any) => [a.attempt, a.stages.map((s: any) => `${s.stageName}:${s.status}`)])).toEqual([
+    expect(
+      done.attempts.map((a: { attempt: number; stages: { stageName: string; status: string }[] }) => [
+        a.attempt,
+        a.stages.map((s: { stageName: string; status: string }) => `${s.stageName}:${s.status}`),
+      ]),
+    ).toEqual([
       [1, ["prepare:completed", "check:failed"]],
       [2, ["check:completed", "finish:completed"]],
     ]);
@@ -361,7 +376,7 @@ describe.each(setups)("orchestration with $label", ({ backend, external }) => {
     const other = await worker("decom-next");
     const moved = await taskIn(suspended, ["suspended"]);
     expect(moved.machineId).toBe(other.host.id);
-    expect(moved.attempts[0].stages.map((s: any) => s.status)).toEqual(["cancelled", "suspended"]);
+    expect(moved.attempts[0].stages.map((s: { status: string }) => s.status)).toEqual(["cancelled", "suspended"]);
   });
 
   test("a pending task says why it waits when no machine can take it", async () => {

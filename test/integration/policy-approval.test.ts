@@ -65,8 +65,8 @@ describe.each(backends)("two-person rule on $name", (backend) => {
     expect((await t.api.post(`/api/v1/safety-policies/proposals/${id}/approve`, {}, bob)).status).toBe(409);
 
     const actions = (await t.api.get("/api/v1/audit?limit=50", alice)).body.items
-      .filter((a: any) => a.detail.proposalId === id)
-      .map((a: any) => a.action);
+      .filter((a: { detail: Record<string, string>; action: string }) => a.detail.proposalId === id)
+      .map((a: { action: string }) => a.action);
     expect(actions.sort()).toEqual(["policy.approve", "policy.proposal"]);
   });
 
@@ -90,7 +90,7 @@ describe.each(backends)("two-person rule on $name", (backend) => {
       (await t.api.post(`/api/v1/safety-policies/proposals/${del.body.proposal.id}/reject`, {}, alice)).status,
     ).toBe(200);
     const pending = (await t.api.get("/api/v1/safety-policies/proposals?status=pending", alice)).body.items.map(
-      (p: any) => p.id,
+      (p: { id: string }) => p.id,
     );
     expect(pending).toContain(disable.body.proposal.id);
     expect(pending).not.toContain(del.body.proposal.id);

@@ -31,7 +31,9 @@ describe.each(await availableBackends())("projects on $name", (backend) => {
     expect((await t.api.post("/api/admin/projects", { key: "robot-fw", name: "again", pipeline }, key)).status).toBe(
       409,
     );
-    expect((await t.api.get("/api/web/projects", key)).body.items.map((p: any) => p.key)).toContain("robot-fw");
+    expect((await t.api.get("/api/web/projects", key)).body.items.map((p: { key: string }) => p.key)).toContain(
+      "robot-fw",
+    );
     expect((await t.api.get("/api/web/projects/robot-fw", key)).body.name).toBe("Robot firmware");
 
     const task = await t.api.post("/api/web/tasks", { projectKey: "robot-fw", description: "v2" }, key);
@@ -207,11 +209,11 @@ describe.each(await availableBackends())("projects on $name", (backend) => {
     expect([alphaTask.id, betaTask.id, looseTask.id].every(Boolean)).toBe(true);
 
     const keys = async (token: string) =>
-      ((await t.api.get("/api/web/projects", token)).body.items as any[]).map((p) => p.key);
+      ((await t.api.get("/api/web/projects", token)).body.items as { key: string }[]).map((p) => p.key);
     const webIds = async (token: string, query = "") =>
-      ((await t.api.get(`/api/web/tasks${query}`, token)).body.items as any[]).map((x) => x.id).sort();
+      ((await t.api.get(`/api/web/tasks${query}`, token)).body.items as { id: string }[]).map((x) => x.id).sort();
     const v1Ids = async (token: string) =>
-      ((await t.api.get("/api/v1/tasks", token)).body.items as any[]).map((x) => x.id).sort();
+      ((await t.api.get("/api/v1/tasks", token)).body.items as { id: string }[]).map((x) => x.id).sort();
 
     // Lists: members see their projects and their tasks; tenant admins see every project and task.
     expect(await keys(dev.token)).toEqual(["alpha"]);
@@ -271,9 +273,9 @@ describe.each(await availableBackends())("projects on $name", (backend) => {
       priority: 5,
     });
     expect((await t.api.get(`/api/web/tasks/${v1.body.id}`, key)).body.id).toBe(v1.body.id);
-    expect((await t.api.get("/api/web/tasks?status=pending", key)).body.items.map((x: any) => x.id)).toContain(
-      v1.body.id,
-    );
+    expect(
+      (await t.api.get("/api/web/tasks?status=pending", key)).body.items.map((x: { id: string }) => x.id),
+    ).toContain(v1.body.id);
     expect((await t.api.get("/api/web/tasks?status=bogus", key)).status).toBe(400);
     expect((await t.api.post(`/api/v1/tasks/${v1.body.id}/transition`, { status: "completed" }, key)).status).toBe(409);
     expect((await t.api.post(`/api/v1/tasks/${v1.body.id}/transition`, { status: "cancelled" }, key)).body.status).toBe(

@@ -118,7 +118,9 @@ describe.each(backends)("rate limits on $name", (backend) => {
     await t.plane.database.db.execute(sql`update device_codes set expires_at = now() - interval '11 minutes'`);
     expect((await start("10.3.0.2")).status).toBe(200);
     const rows = await t.plane.database.db.execute(sql`select count(*)::int as n from device_codes`);
-    const n = (rows as any).rows?.[0]?.n ?? (rows as any)[0]?.n;
+    // PGlite answers { rows: [...] }, postgres.js the rows themselves.
+    const result = rows as unknown as { rows?: { n: number }[] } & { n: number }[];
+    const n = result.rows?.[0]?.n ?? result[0]?.n;
     expect(n).toBe(1);
   });
 

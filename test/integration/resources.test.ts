@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { availableBackends } from "../support/backends";
-import { startTestPlane, type TestPlane } from "../support/control-plane";
+import { type Reply, startTestPlane, type TestPlane } from "../support/control-plane";
 
 const backends = await availableBackends();
 
@@ -53,7 +53,7 @@ describe.each(backends)("resource API on $name", (backend) => {
     });
     expect((await t.api.get(`/api/v1/safety-policies/${id}`, key)).body.version).toBe(2);
     const list = await t.api.get("/api/v1/safety-policies", key);
-    expect(list.body.items.map((p: any) => p.id)).toContain(id);
+    expect(list.body.items.map((p: { id: string }) => p.id)).toContain(id);
 
     expect((await t.api.delete(`/api/v1/safety-policies/${id}`, key)).status).toBe(200);
     expect((await t.api.get(`/api/v1/safety-policies/${id}`, key)).status).toBe(404);
@@ -83,7 +83,9 @@ describe.each(backends)("resource API on $name", (backend) => {
       key,
     );
     expect(unknownPolicy.status).toBe(400);
-    expect((await t.api.get("/api/v1/environments", key)).body.items.some((e: any) => e.name === "lab-x")).toBe(false);
+    expect(
+      (await t.api.get("/api/v1/environments", key)).body.items.some((e: { name: string }) => e.name === "lab-x"),
+    ).toBe(false);
 
     const updated = await t.api.put(
       `/api/v1/environments/${env.body.id}`,
@@ -128,9 +130,9 @@ describe.each(backends)("resource API on $name", (backend) => {
     expect(online.body.lastSeenAt).not.toBeNull();
 
     const byStatus = await t.api.get("/api/v1/hosts?status=online", key);
-    expect(byStatus.body.items.map((h: any) => h.name)).toEqual(["robot-1"]);
+    expect(byStatus.body.items.map((h: { name: string }) => h.name)).toEqual(["robot-1"]);
     const byEnv = await t.api.get(`/api/v1/hosts?environmentId=${env.id}`, key);
-    expect(byEnv.body.items.map((h: any) => h.name)).toEqual(["robot-1"]);
+    expect(byEnv.body.items.map((h: { name: string }) => h.name)).toEqual(["robot-1"]);
     expect((await t.api.get("/api/v1/hosts?status=bogus", key)).status).toBe(400);
 
     const got = await t.api.get(`/api/v1/hosts/${host.body.id}`, key);
@@ -180,7 +182,7 @@ describe.each(backends)("resource API on $name", (backend) => {
     expect((await t.api.post(`/api/v1/commands/${id}/transition`, { status: "sideways" }, key)).status).toBe(400);
 
     const list = await t.api.get(`/api/v1/commands?hostId=${host.id}&status=failed`, key);
-    expect(list.body.items.map((c: any) => c.id)).toEqual([failing.id]);
+    expect(list.body.items.map((c: { id: string }) => c.id)).toEqual([failing.id]);
     expect((await t.api.delete(`/api/v1/commands/${id}`, key)).status).toBe(200);
     expect((await t.api.get(`/api/v1/commands/${id}`, key)).status).toBe(404);
     expect((await t.api.post("/api/v1/commands", { hostId: "host_nope", kind: "move" }, key)).status).toBe(400);
@@ -198,10 +200,13 @@ describe.each(backends)("resource API on $name", (backend) => {
     let cursor: string | null = null;
     let pages = 0;
     do {
-      const res: any = await t.api.get(`/api/v1/tasks?limit=3${cursor ? `&cursor=${cursor}` : ""}`, key);
+      const res: Reply<{ items: { id: string }[]; nextCursor: string | null }> = await t.api.get(
+        `/api/v1/tasks?limit=3${cursor ? `&cursor=${cursor}` : ""}`,
+        key,
+      );
       expect(res.status).toBe(200);
       expect(res.body.items.length).toBeLessThanOrEqual(3);
-      seen.push(...res.body.items.map((x: any) => x.id));
+      seen.push(...res.body.items.map((x: { id: string }) => x.id));
       cursor = res.body.nextCursor;
       pages++;
     } while (cursor);
@@ -222,7 +227,7 @@ describe.each(backends)("resource API on $name", (backend) => {
     expect((await t.api.post(`/api/v1/tasks/${a}/transition`, { status: "running" }, key)).status).toBe(409);
 
     const running = await t.api.get("/api/v1/tasks?status=running", key);
-    expect(running.body.items.map((x: any) => x.id)).toEqual([c]);
+    expect(running.body.items.map((x: { id: string }) => x.id)).toEqual([c]);
     expect((await t.api.get(`/api/v1/tasks/${b}`, key)).body.error).toBe("nope");
 
     const metrics = await t.api.get("/api/v1/metrics/tasks", key);

@@ -74,7 +74,7 @@ describe.each(await availableBackends())("row level security on $name", (backend
     expect(seen.beforeTx).toEqual([]);
     expect(seen.after.map((h) => h.id)).toEqual([a.hostId]);
     // And over HTTP, the tenants still get their own hosts.
-    expect((await t.api.get("/api/v1/hosts", a.key)).body.items.map((h: any) => h.id)).toEqual([a.hostId]);
+    expect((await t.api.get("/api/v1/hosts", a.key)).body.items.map((h: { id: string }) => h.id)).toEqual([a.hostId]);
   });
 
   test("every tenant-owned table has forced RLS with the tenant policy; statements run as a role without BYPASSRLS", async () => {

@@ -67,7 +67,7 @@ describe.each(backends)("runtime identities on $name", (backend) => {
     expect((await t.api.post("/api/runtime/bootstrap/exchange", { runtimeId: identity.runtimeId })).status).toBe(400);
 
     const listed = (await t.api.get("/api/runtime/identities", t.adminKey)).body.items.find(
-      (i: any) => i.runtimeId === identity.runtimeId,
+      (i: { runtimeId: string }) => i.runtimeId === identity.runtimeId,
     );
     expect(listed.status).toBe("active");
     expect(JSON.stringify(listed)).not.toContain(identity.bootstrapToken);

@@ -92,8 +92,9 @@ describe.skipIf(!enabled)("two control planes on one PostgreSQL", () => {
     await waitFor(
       "all agents online",
       async () =>
-        (await a.api.get("/api/web/machines", a.adminKey)).body.items.filter((m: any) => m.status === "online")
-          .length === AGENTS,
+        (await a.api.get("/api/web/machines", a.adminKey)).body.items.filter(
+          (m: { status: string }) => m.status === "online",
+        ).length === AGENTS,
     );
 
     const ids: string[] = [];

@@ -110,7 +110,7 @@ describe.each(backends)("tenant isolation on $name", (backend) => {
     expect(res.body.error).toBe("invalid body: unknown field tenantId");
     for (const key of [a, b]) {
       const hosts = (await t.api.get("/api/v1/hosts", key)).body.items;
-      expect(hosts.map((h: any) => h.name)).not.toContain("smuggled");
+      expect(hosts.map((h: { name: string }) => h.name)).not.toContain("smuggled");
     }
   });
 
@@ -118,6 +118,8 @@ describe.each(backends)("tenant isolation on $name", (backend) => {
     expect((await t.api.post("/api/v1/tenants", { name: "evil" }, a)).status).toBe(403);
     expect((await t.api.get("/api/v1/tenants", a)).status).toBe(403);
     const all = await t.api.get("/api/v1/tenants", t.adminKey);
-    expect(all.body.items.map((x: any) => x.name)).toEqual(expect.arrayContaining(["tenant-a", "tenant-b", "default"]));
+    expect(all.body.items.map((x: { name: string }) => x.name)).toEqual(
+      expect.arrayContaining(["tenant-a", "tenant-b", "default"]),
+    );
   });
 });

@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { availableBackends, postgresReachable } from "../support/backends";
 import { startTestPlane, type TestPlane } from "../support/control-plane";
 import { waitFor } from "../support/wait";
+/** What these tests read of a trigger's task. */
+type Task = { id: string; status: string; scheduledFor: string; config: { event: { hostId: string } } };
 
 const backends = await availableBackends();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -48,7 +50,7 @@ describe.each(backends)("triggers on $name", (backend) => {
     expect(created.body.nextFireAt).not.toBeNull();
     const id = created.body.id;
     const tasksOf = async () =>
-      (await t.api.get(`/api/v1/tasks?triggerId=${id}&limit=200`, t.adminKey)).body.items as any[];
+      (await t.api.get(`/api/v1/tasks?triggerId=${id}&limit=200`, t.adminKey)).body.items as Task[];
 
     const fired = await waitFor(
       "three trigger firings",
@@ -69,7 +71,9 @@ describe.each(backends)("triggers on $name", (backend) => {
     expect(new Set(ticks).size).toBe(ticks.length);
     for (const tick of ticks) expect(tick % 1000).toBe(0);
 
-    const listed = (await t.api.get("/api/v1/triggers", t.adminKey)).body.items.find((x: any) => x.id === id);
+    const listed = (await t.api.get("/api/v1/triggers", t.adminKey)).body.items.find(
+      (x: { id: string }) => x.id === id,
+    );
     expect(listed.lastFiredAt).not.toBeNull();
 
     const total = async () => (await t.api.get("/api/v1/metrics/tasks", t.adminKey)).body.total as number;
@@ -92,7 +96,7 @@ describe.each(backends)("triggers on $name", (backend) => {
     const cmd = (await t.api.post("/api/v1/commands", { hostId: host.id, kind: "move" }, t.adminKey)).body;
     await t.api.post(`/api/v1/commands/${cmd.id}/transition`, { status: "running" }, t.adminKey);
     const tasksOf = async () =>
-      (await t.api.get(`/api/v1/tasks?triggerId=${trg.body.id}`, t.adminKey)).body.items as any[];
+      (await t.api.get(`/api/v1/tasks?triggerId=${trg.body.id}`, t.adminKey)).body.items as Task[];
     await sleep(200);
     expect(await tasksOf()).toHaveLength(0); // running is not the event
     await t.api.post(`/api/v1/commands/${cmd.id}/transition`, { status: "failed", error: "stalled" }, t.adminKey);
@@ -127,7 +131,7 @@ describe.skipIf(!(await postgresReachable()))("triggers with two control planes 
       expect(trg.status).toBe(201);
       await sleep(3500);
       const items = (await second.api.get(`/api/v1/tasks?triggerId=${trg.body.id}&limit=200`, first.adminKey)).body
-        .items as any[];
+        .items as Task[];
       const ticks = items.map((x) => x.scheduledFor);
       expect(items.length).toBeGreaterThanOrEqual(3);
       expect(items.length).toBeLessThanOrEqual(5);

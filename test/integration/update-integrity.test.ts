@@ -78,7 +78,7 @@ describe.each(backends)("update-channel integrity on $name", (backend) => {
     }
     expect((await t.api.post("/api/v1/release-keys", { name: "anon", publicKey: ops.publicKey })).status).toBe(401);
     const listed = await t.api.get("/api/v1/release-keys", t.adminKey);
-    expect(listed.body.items.map((k: any) => k.publicKey)).toEqual([ops.publicKey]);
+    expect(listed.body.items.map((k: { publicKey: string }) => k.publicKey)).toEqual([ops.publicKey]);
     expect(listed.body.installationKeys).toEqual([installation.publicKey]);
     const other = await createTenant(t, "keys-other");
     expect((await t.api.get("/api/v1/release-keys", other.key)).body.items).toEqual([]);
@@ -136,7 +136,7 @@ describe.each(backends)("update-channel integrity on $name", (backend) => {
     ).toBe("2026.03.01");
     // Revoking a key withdraws its releases.
     const keyId = (await t.api.get("/api/v1/release-keys", t.adminKey)).body.items.find(
-      (k: any) => k.publicKey === otherTeam.publicKey,
+      (k: { publicKey: string }) => k.publicKey === otherTeam.publicKey,
     ).id;
     expect((await t.api.delete(`/api/v1/release-keys/${keyId}`, t.adminKey)).body.active).toBe(false);
     expect((await check("stable")).body.targetVersion).toBe("2026.03.01");
@@ -225,7 +225,9 @@ describe.each(backends)("update-channel integrity on $name", (backend) => {
       t.adminKey,
     );
     expect(extraBody.status).toBe(400);
-    const listed = (await t.api.get("/api/v1/releases", t.adminKey)).body.items.map((r: any) => r.channel);
+    const listed = (await t.api.get("/api/v1/releases", t.adminKey)).body.items.map(
+      (r: { channel: string }) => r.channel,
+    );
     expect(listed.every((c: string) => /^[a-z0-9][a-z0-9_-]*$/.test(c))).toBe(true);
     expect(() => signManifest({ ...ok, channel: "Bad Channel" }, ops.secretKey)).toThrow(/channel/);
   });

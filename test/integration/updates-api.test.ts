@@ -87,7 +87,10 @@ describe.each(backends)("update and delegation API on $name", (backend) => {
       const listed = (await t.api.get("/api/v1/releases?channel=beta", t.adminKey)).body.items;
       expect(listed).toHaveLength(1);
       expect(listed[0]).toMatchObject({ channel: "beta", version: "2026.01.01", notes: "first" });
-      expect(listed[0].scripts.map((s: any) => s.description)).toEqual(["patch the runtime", "02-verify.sh"]);
+      expect(listed[0].scripts.map((s: { description: string }) => s.description)).toEqual([
+        "patch the runtime",
+        "02-verify.sh",
+      ]);
       expect(listed[0].publicKey).toBe(readFileSync(join(dir, "keys", "release.pub"), "utf8").trim());
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -303,7 +306,7 @@ describe.each(backends)("update and delegation API on $name", (backend) => {
     ).toBe(200);
     expect((await t.api.get(`/api/v1/hosts/${agent.hostId}`, t.adminKey)).body.agentVersion).toBe("2026.02.20");
     const audit = (await t.api.get(`/api/v1/audit?hostId=${agent.hostId}`, t.adminKey)).body.items.map(
-      (e: any) => e.action,
+      (e: { action: string }) => e.action,
     );
     expect(audit).toEqual(
       expect.arrayContaining([
@@ -411,7 +414,7 @@ describe.each(backends)("update and delegation API on $name", (backend) => {
     ).toBe(400);
     expect((await t.api.get(`/api/runtime/delegations/${created.body.id}`, other.key)).status).toBe(404);
     const audit = (await t.api.get(`/api/v1/audit?hostId=${target.hostId}`, t.adminKey)).body.items.map(
-      (e: any) => e.action,
+      (e: { action: string }) => e.action,
     );
     expect(audit).toEqual(
       expect.arrayContaining(["delegation.created", "delegation.revoked", "runtime.stop", "runtime.start"]),

@@ -77,8 +77,10 @@ describe.each(await availableBackends())("worker enrollment on $name", (backend)
     );
     expect((await register(revoked.token, "m-revoked")).status).toBe(401);
     const listed = (await t.api.get("/api/admin/worker-tokens", key)).body.items;
-    expect(listed.find((x: any) => x.id === revoked.id)).toMatchObject({ status: "revoked" });
-    expect(listed.every((x: any) => x.token === undefined)).toBe(true); // shown once only
+    expect(listed.find((x: { id: string; token: string | undefined }) => x.id === revoked.id)).toMatchObject({
+      status: "revoked",
+    });
+    expect(listed.every((x: { token: string | undefined }) => x.token === undefined)).toBe(true); // shown once only
 
     // another tenant sees none of it
     const other = await createTenant(t, `workers-${crypto.randomUUID().slice(0, 6)}`);

@@ -1,4 +1,5 @@
 /** The agent-local runtime API (edge-agent/src/runtime): real files in tmp dirs, real app processes. */
+import type { Untyped } from "../support/control-plane";
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
@@ -17,6 +18,9 @@ import { openMemoryDatabase } from "../../edge-agent/src/store/database.ts";
 import { createLogger } from "@edge/proto/log";
 import { waitFor } from "../support/wait";
 import { writeAgentProgram, writeTwoAppTemplate } from "../support/runtime-fixtures";
+
+/** An app's ports as GET /api/v1/apps/ports lists them. */
+type AppPorts = { app: string; appId: string; ports: Record<string, number> };
 
 let stateDir: string;
 let system: ActorSystem;
@@ -63,7 +67,7 @@ async function call(method: string, path: string, body?: unknown, raw = false) {
   const response = await fetch(`${server.url}${path}`, init);
   const type = response.headers.get("content-type") ?? "";
   const parsed = type.includes("json") ? await response.json() : await response.text();
-  return { status: response.status, body: parsed as any, headers: response.headers };
+  return { status: response.status, body: parsed as Untyped, headers: response.headers };
 }
 
 /** Sends a request line exactly as written (no client-side normalisation of `..`). */
@@ -127,7 +131,7 @@ describe("runtime API: workspaces and files", () => {
     expect(created.status).toBe(201);
     ws = created.body.id;
     expect(created.body).toMatchObject({ name: "demo", template: "two-apps", metadata: { owner: "ops" } });
-    expect((await call("GET", "/api/v1/workspaces")).body.items.map((w: any) => w.id)).toContain(ws);
+    expect((await call("GET", "/api/v1/workspaces")).body.items.map((w: { id: string }) => w.id)).toContain(ws);
     expect((await call("GET", `/api/v1/workspaces/${ws}`)).body.name).toBe("demo");
     const updated = await call("PATCH", `/api/v1/workspaces/${ws}`, { name: "renamed" });
     expect(updated.body).toMatchObject({ name: "renamed", metadata: { owner: "ops" } });
@@ -151,7 +155,7 @@ describe("runtime API: workspaces and files", () => {
       entries: [{ name: "today.txt", type: "file", size: 11 }],
     });
     const root = await call("GET", `/api/v1/workspaces/${ws}/files`);
-    expect(root.body.entries.map((e: any) => e.name)).toEqual(
+    expect(root.body.entries.map((e: { name: string }) => e.name)).toEqual(
       expect.arrayContaining(["app.runtime.yaml", "notes", "src"]),
     );
     // No temporary file left behind by the atomic write.
@@ -281,15 +285,15 @@ describe("runtime API: apps from app.runtime.yaml", () => {
   test("ports are assigned from the range and reported", async () => {
     const ports = await call("GET", `/api/v1/apps/ports?workspaceId=${ws}`);
     expect(ports.status).toBe(200);
-    const webPorts = ports.body.items.find((p: any) => p.app === "web");
+    const webPorts = ports.body.items.find((p: AppPorts) => p.app === "web");
     expect(webPorts.appId).toBe(web());
     expect(webPorts.ports.http).toBeGreaterThanOrEqual(31_000);
     expect(webPorts.ports.http).toBeLessThanOrEqual(31_999);
-    expect(ports.body.items.find((p: any) => p.app === "worker").ports).toEqual({});
+    expect(ports.body.items.find((p: AppPorts) => p.app === "worker").ports).toEqual({});
     // Stable: asked again, the same port.
-    expect((await call("GET", "/api/v1/apps/ports")).body.items.find((p: any) => p.appId === web()).ports.http).toBe(
-      webPorts.ports.http,
-    );
+    expect(
+      (await call("GET", "/api/v1/apps/ports")).body.items.find((p: AppPorts) => p.appId === web()).ports.http,
+    ).toBe(webPorts.ports.http);
   });
 
   test("starting the worker sets up, builds and starts the web app first; both run; the worker talks to web", async () => {
@@ -317,7 +321,7 @@ describe("runtime API: apps from app.runtime.yaml", () => {
       ["worker", 2],
     ]);
     const logs = await call("GET", `/api/v1/apps/${web()}/logs`);
-    expect(logs.body.items.some((l: any) => l.line === `listening on ${port}`)).toBe(true);
+    expect(logs.body.items.some((l: { line: string }) => l.line === `listening on ${port}`)).toBe(true);
   });
 
   test("ensure-running is idempotent: the same process keeps running", async () => {
@@ -338,7 +342,7 @@ describe("runtime API: apps from app.runtime.yaml", () => {
     expect(after.restarts).toBeGreaterThanOrEqual(1);
     expect(after.lastExitCode).toBe(1);
     expect(after.ports.http).toBe(before.ports.http);
-    const logs = (await call("GET", `/api/v1/apps/${web()}/logs`)).body.items.map((l: any) => l.line);
+    const logs = (await call("GET", `/api/v1/apps/${web()}/logs`)).body.items.map((l: { line: string }) => l.line);
     expect(logs).toContain("process exited with code 1");
     expect(logs.some((l: string) => /restarting in \d+ms \(restart 1\)/.test(l))).toBe(true);
   });
@@ -375,7 +379,7 @@ describe("runtime API: apps from app.runtime.yaml", () => {
   test("resolved-apps/start starts every app in dependency order", async () => {
     const started = await call("POST", `/api/v1/internal/workspaces/${ws}/resolved-apps/start`);
     expect(started.status).toBe(200);
-    expect(started.body.items.map((a: any) => [a.name, a.phase])).toEqual([
+    expect(started.body.items.map((a: { name: string; phase: string }) => [a.name, a.phase])).toEqual([
       ["web", "healthy"],
       ["worker", "healthy"],
     ]);
@@ -427,7 +431,7 @@ describe("runtime API: agent runs", () => {
       return run.status !== "running" ? run : undefined;
     });
     expect(done).toMatchObject({ status: "completed", result: { answer: 42 }, agentType: "default" });
-    expect(done.events.map((e: any) => e.type)).toEqual(["started", "tool", "output", "finished"]);
+    expect(done.events.map((e: { type: string }) => e.type)).toEqual(["started", "tool", "output", "finished"]);
     expect(admitted.some((a) => a.kind === "agent" && a.params.prompt === "count")).toBe(true);
   });
 

@@ -1,7 +1,7 @@
 /** Applies a lifecycle transition to a command or task row atomically (compare-and-set on the current status). */
-import { and, eq, inArray, sql } from "drizzle-orm";
+import { and, eq, getTableName, inArray, sql } from "drizzle-orm";
 import type { Queryable } from "../db/connect";
-import { type commands, tasks } from "../db/schema";
+import type { commands, tasks } from "../db/schema";
 import { conflict, notFound } from "./errors";
 import { isTaskTerminal, isTerminal, sourcesOf, taskSourcesOf, type Status, type TaskStatus } from "./lifecycle";
 
@@ -45,7 +45,7 @@ export async function tryTransitionRow<T extends WorkTable>(
   const t = table as typeof commands; // both tables share these columns
   const now = new Date();
   // Tasks have their own state machine (assigned, suspended); commands the shared one.
-  const isTask = (table as unknown) === tasks;
+  const isTask = getTableName(table) === "tasks";
   const sources = isTask ? taskSourcesOf(status as TaskStatus) : sourcesOf(status as Status);
   const terminal = isTask ? isTaskTerminal(status as TaskStatus) : isTerminal(status as Status);
   const [row] = await q

@@ -1,22 +1,16 @@
 /** The runtime-auth REST calls of the control plane: bootstrap exchange, worker enrollment, refresh and recovery. */
-import { Type, type Static } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
+import {
+  type ExchangeBody,
+  type RuntimeRefreshBody,
+  RuntimeTokenResponse,
+  type WorkerRecoverBody,
+  type WorkerRegisterBody,
+} from "@edge/proto/http/agent";
 import type { RuntimeIdentity, TokenPair } from "../store/identity-store.ts";
 
-const TokenResponseSchema = Type.Object({
-  tokenType: Type.Literal("Bearer"),
-  runtimeId: Type.String({ minLength: 1 }),
-  agentId: Type.String({ minLength: 1 }),
-  userId: Type.String({ minLength: 1 }),
-  runtimeVersion: Type.Optional(Type.Union([Type.String(), Type.Null()])),
-  accessToken: Type.String({ minLength: 1 }),
-  accessTokenExpiresAt: Type.String({ minLength: 1 }),
-  refreshToken: Type.String({ minLength: 1 }),
-  refreshTokenExpiresAt: Type.String({ minLength: 1 }),
-  tenantId: Type.String({ minLength: 1 }),
-  hostId: Type.String({ minLength: 1 }),
-});
-type TokenResponse = Static<typeof TokenResponseSchema>;
+/** The answer of exchange, refresh, enrollment and recovery: the contract in proto/http/agent.ts. */
+const TokenResponseSchema = RuntimeTokenResponse;
 
 export interface TokenGrant {
   identity: RuntimeIdentity;
@@ -30,16 +24,9 @@ export type AuthResult =
   /** Transient: network error, timeout, 5xx, 429 or a malformed answer. Retry with backoff. */
   | { ok: false; kind: "unavailable"; message: string };
 
-export interface WorkerRegistration {
-  machineId: string;
-  token: string;
-  name: string;
-  capabilities: string[];
-  hardware: Record<string, string | number>;
-  /** The host's own labels (--label); labels an operator set win. */
-  labels?: Record<string, string>;
-  runtimeVersion: string;
-}
+/** What the agent sends to enroll (a `WorkerRegisterBody` with the fields it always knows). */
+export type WorkerRegistration = WorkerRegisterBody &
+  Required<Pick<WorkerRegisterBody, "name" | "capabilities" | "hardware" | "runtimeVersion">>;
 
 export interface AuthApi {
   /** The bootstrap exchange; `labels` (--label) are stored on the host, labels an operator set win. */
@@ -74,21 +61,20 @@ export class HttpAuthApi implements AuthApi {
     runtimeVersion: string,
     labels?: Record<string, string>,
   ): Promise<AuthResult> {
-    const body = {
+    return this.post("/api/runtime/bootstrap/exchange", {
       runtimeId,
       bootstrapToken,
       runtimeVersion,
       ...(labels && Object.keys(labels).length ? { labels } : {}),
-    };
-    return this.post("/api/runtime/bootstrap/exchange", body);
+    } satisfies ExchangeBody);
   }
 
   refresh(refreshToken: string): Promise<AuthResult> {
-    return this.post("/api/runtime/auth/refresh", { refreshToken });
+    return this.post("/api/runtime/auth/refresh", { refreshToken } satisfies RuntimeRefreshBody);
   }
 
   recover(runtimeId: string, recoverySecret: string): Promise<AuthResult & { recoverySecret?: string }> {
-    return this.post("/api/workers/recover", { runtimeId, recoverySecret });
+    return this.post("/api/workers/recover", { runtimeId, recoverySecret } satisfies WorkerRecoverBody);
   }
 
   register(registration: WorkerRegistration): Promise<AuthResult & { recoverySecret?: string }> {
@@ -135,7 +121,7 @@ export class HttpAuthApi implements AuthApi {
 
 /** Converts the answer; schedules the refresh relative to the server's clock (Date header) to tolerate local clock skew. */
 export function toGrant(
-  body: TokenResponse,
+  body: RuntimeTokenResponse,
   serverNowMs: number | undefined,
   localNowMs = Date.now(),
 ): TokenGrant | undefined {

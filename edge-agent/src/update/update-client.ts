@@ -1,37 +1,21 @@
 /** The control plane's runtime update REST calls (bearer = the runtime's current access token). */
-import { Type, type Static } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
+import {
+  type UpdateApplyBody,
+  UpdateAnswer as UpdateAnswerContract,
+  type UpdateCheckBody,
+  type UpdateReportBody,
+  type UpdateReportStatus,
+} from "@edge/proto/http/agent";
 
-const SignedManifestSchema = Type.Object({
-  manifest: Type.String(),
-  signature: Type.String(),
-  publicKey: Type.String(),
-});
+/** The answer of check and apply: the contract in proto/http/agent.ts. */
+const UpdateAnswerSchema = UpdateAnswerContract;
+export type UpdateAnswer = UpdateAnswerContract;
 
-const UpdateAnswerSchema = Type.Object({
-  channel: Type.String(),
-  currentVersion: Type.String(),
-  /** The offered release: scripts are downloaded from it, not from whichever release last used a path. */
-  releaseId: Type.Optional(Type.Union([Type.String(), Type.Null()])),
-  targetVersion: Type.String(),
-  updateAvailable: Type.Boolean(),
-  requiresApproval: Type.Optional(Type.Boolean()),
-  notes: Type.Optional(Type.Union([Type.String(), Type.Null()])),
-  signedManifest: Type.Union([SignedManifestSchema, Type.Null()]),
-  approved: Type.Optional(Type.Boolean()),
-  canExecuteRemoteScripts: Type.Optional(Type.Boolean()),
-});
-export type UpdateAnswer = Static<typeof UpdateAnswerSchema>;
+export type { UpdateReportStatus };
 
-export type UpdateReportStatus = "applied" | "failed" | "rejected";
-
-export interface UpdateReport {
-  channel: string;
-  fromVersion: string;
-  toVersion: string;
-  status: UpdateReportStatus;
-  reason?: string;
-}
+/** What the agent reports after an update (an `UpdateReportBody` that always names its channel). */
+export type UpdateReport = UpdateReportBody & { channel: string; status: UpdateReportStatus };
 
 /** A non-2xx answer (`status`) or a transport/format problem (`status` undefined). */
 export class UpdateApiError extends Error {
@@ -51,14 +35,9 @@ export interface ScriptRef {
   releaseId?: string;
 }
 
-export interface ApplyRequest {
-  grantToken: string;
-  currentVersion: string;
-  channel: string;
-  targetVersion: string;
-  /** The pinned key, so the control plane authorises the release this agent verified. */
-  publicKey?: string;
-}
+/** What the agent asks to apply (`approved` is added on the wire); `publicKey` is the pinned key, so the control
+ * plane authorises the release this agent verified. */
+export type ApplyRequest = Omit<UpdateApplyBody, "approved" | "channel"> & { channel: string };
 
 export interface UpdateApi {
   /** `publicKey`: the pinned key; only releases signed with it are offered. */
@@ -85,12 +64,15 @@ export class HttpUpdateApi implements UpdateApi {
         currentVersion,
         channel,
         ...(publicKey ? { publicKey } : {}),
-      }),
+      } satisfies UpdateCheckBody),
     );
   }
 
   async apply(body: ApplyRequest): Promise<UpdateAnswer> {
-    return answer("apply", await this.request("POST", "/api/runtime/updates/apply", { approved: true, ...body }));
+    return answer(
+      "apply",
+      await this.request("POST", "/api/runtime/updates/apply", { approved: true, ...body } satisfies UpdateApplyBody),
+    );
   }
 
   async script(ref: ScriptRef): Promise<Uint8Array> {

@@ -1,15 +1,26 @@
 import { Elysia, t } from "elysia";
-import { AnyObject, Items, Resource, responses, Timestamp } from "../../http/responses";
+import { Items, Obj, Page, Resource, responses, Timestamp } from "../../http/responses";
 import type { Services } from "../../services";
 import { requireUser } from "../auth/authenticate";
 import { MAX_LIMIT } from "../../lib/pagination";
-import { SettingsUpdateBody } from "../settings/service";
+import { SettingsSchema, SettingsUpdateBody } from "../settings/service";
+
+const AuditEventView = Resource("an audit event", {
+  hostId: t.Nullable(t.String()),
+  actor: t.String(),
+  action: t.String(),
+  target: t.Nullable(t.String()),
+  detail: t.Record(t.String(), t.Unknown()),
+  createdAt: Timestamp,
+});
+/** The system settings (every one, as applied now). */
+const SettingsView = Obj(SettingsSchema.properties, { description: "the system settings in force" });
 
 export const auditController = ({ authenticator, audit, settings }: Services) =>
   new Elysia({ tags: ["audit"] })
     .use(requireUser(authenticator))
     .get("/api/v1/audit", async ({ principal, query }) => ({ items: await audit.list(principal.tenantId, query) }), {
-      response: responses({ 200: Items(Resource("an audit event", { action: t.String(), createdAt: Timestamp })) }),
+      response: responses({ 200: Items(AuditEventView) }),
       query: t.Object({
         hostId: t.Optional(t.String({ maxLength: 100 })),
         action: t.Optional(t.String({ maxLength: 100 })),
@@ -17,7 +28,7 @@ export const auditController = ({ authenticator, audit, settings }: Services) =>
       }),
     })
     .get("/api/admin/audit-logs", ({ principal, query }) => audit.query(principal.tenantId, query), {
-      response: responses({ 200: AnyObject, 201: AnyObject }),
+      response: responses({ 200: Page(AuditEventView) }),
       query: t.Object({
         actor: t.Optional(t.String({ maxLength: 100 })),
         action: t.Optional(t.String({ maxLength: 100 })),
@@ -28,8 +39,8 @@ export const auditController = ({ authenticator, audit, settings }: Services) =>
         cursor: t.Optional(t.String({ maxLength: 200 })),
       }),
     })
-    .get("/api/admin/settings", () => settings.current(), { response: responses({ 200: AnyObject, 201: AnyObject }) })
+    .get("/api/admin/settings", () => settings.current(), { response: responses({ 200: SettingsView }) })
     .put("/api/admin/settings", ({ principal, body }) => settings.update(principal, body), {
-      response: responses({ 200: AnyObject, 201: AnyObject }),
+      response: responses({ 200: SettingsView }),
       body: SettingsUpdateBody,
     });

@@ -1,7 +1,7 @@
 /** API keys `roz_sk_...`: permanent until revoked, bound to a tenant and a user, stored hashed. */
 import { and, desc, eq, gt, isNull, or } from "drizzle-orm";
 import type { Db, Queryable } from "../../db/connect";
-import { apiKeys, users } from "../../db/schema";
+import { apiKeys } from "../../db/schema";
 import { newId } from "../../lib/ids";
 import { hashSecret, newSecret } from "../../lib/secrets";
 import { invalid, notFound } from "../../lib/errors";
@@ -102,12 +102,11 @@ export class ApiKeyService {
     return Boolean(row);
   }
 
-  /** The user behind a live key, or undefined. Records use at most once a minute. */
+  /** The user id behind a live key, or undefined. Records use at most once a minute. */
   async resolve(secret: string) {
     const [row] = await this.db
-      .select({ keyId: apiKeys.id, lastUsedAt: apiKeys.lastUsedAt, user: users })
+      .select({ keyId: apiKeys.id, lastUsedAt: apiKeys.lastUsedAt, userId: apiKeys.userId })
       .from(apiKeys)
-      .innerJoin(users, eq(users.id, apiKeys.userId))
       .where(
         and(
           eq(apiKeys.keyHash, hashSecret(secret)),
@@ -120,6 +119,6 @@ export class ApiKeyService {
     if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() > 60_000) {
       await this.db.update(apiKeys).set({ lastUsedAt: now }).where(eq(apiKeys.id, row.keyId));
     }
-    return { user: row.user, keyId: row.keyId };
+    return { userId: row.userId, keyId: row.keyId };
   }
 }

@@ -56,7 +56,8 @@ export class Authenticator {
     let familyId: string | undefined;
     if (token.startsWith(API_KEY_PREFIX)) {
       via = "api_key";
-      user = (await this.apiKeys.resolve(token))?.user;
+      const key = await this.apiKeys.resolve(token);
+      user = key ? await this.people.byId(key.userId) : undefined;
     } else if (this.external && isExternalToken(token, this.external.issuer)) {
       via = "external_id_token";
       user = await this.externalUser(token);

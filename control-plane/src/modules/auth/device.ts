@@ -1,7 +1,8 @@
 /** Device login (RFC 8628 style): a CLI shows a user code, a signed-in user approves it, the CLI polls for tokens. */
 import { and, count, eq, gt, isNull, lt, lte, or } from "drizzle-orm";
 import type { Db } from "../../db/connect";
-import { deviceCodes, users } from "../../db/schema";
+import { deviceCodes } from "../../db/schema";
+import type { PeopleService } from "../people/service";
 import { newId } from "../../lib/ids";
 import { hashSecret, newSecret, newUserCode } from "../../lib/secrets";
 import { invalid, notFound, rejectedCredential, tooMany } from "../../lib/errors";
@@ -31,6 +32,7 @@ export class DeviceLoginService {
     private readonly db: Db,
     private readonly userSessions: SessionTokenService,
     private readonly settings: DeviceSettings,
+    private readonly people: PeopleService,
   ) {}
 
   /** `source`: the client address, for the per-source cap on pending codes. */
@@ -114,7 +116,7 @@ export class DeviceLoginService {
         .where(and(eq(deviceCodes.id, row.id), eq(deviceCodes.status, "approved")))
         .returning({ userId: deviceCodes.userId });
       if (!claimed?.userId) throw invalid("device code already used");
-      const [user] = await tx.select().from(users).where(eq(users.id, claimed.userId));
+      const user = await this.people.byId(claimed.userId, tx);
       if (!user) throw notFound("user");
       const pair = await this.userSessions.issue(tx, { tenantId: user.tenantId, userId: user.id });
       return { status: "authorized" as const, ...pair, userId: user.id, plan: user.plan };

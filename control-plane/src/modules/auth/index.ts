@@ -1,6 +1,6 @@
 /** Routes: device login, token refresh/logout, API keys. */
 import { Elysia, t } from "elysia";
-import { AnyObject, Items, Obj, Ok, Resource, responses, TokenPairView } from "../../http/responses";
+import { Items, Obj, Ok, Resource, responses, TokenPairView } from "../../http/responses";
 import { invalid } from "../../lib/errors";
 import type { Services } from "../../services";
 import { requireUser } from "./authenticate";
@@ -15,6 +15,7 @@ import {
   RefreshBody,
 } from "./model";
 import { parseExpiry } from "./api-keys";
+import { ApiKeyView } from "../people/model";
 
 /** Routes that need no credential. */
 export const publicAuthController = ({ device, userTokens, rateLimits, login, signingKeys }: Services) => {
@@ -26,7 +27,7 @@ export const publicAuthController = ({ device, userTokens, rateLimits, login, si
   };
   return new Elysia({ tags: ["auth"] })
     .post("/api/auth/login", ({ body, request, server }) => login.login(body, rateLimits.source(request, server)), {
-      response: responses({ 200: AnyObject, 201: AnyObject }),
+      response: responses({ 200: Obj({ ...TokenPairView.properties, userId: t.String() }) }),
       body: LoginBody,
       detail: { security: [] },
     })
@@ -103,7 +104,7 @@ export const userAuthController = ({ authenticator, device, apiKeys, rateLimits,
         rateLimits.guardCredential(`approve:${principal.userId}`, () =>
           device.approve(principal, body.userCode, body.approve ?? true),
         ),
-      { response: responses({ 200: AnyObject }), body: DeviceApproveBody },
+      { response: responses({ 200: Obj({ userCode: t.String(), status: t.String() }) }), body: DeviceApproveBody },
     )
     .post(
       "/api/v1/auth-keys",
@@ -140,7 +141,7 @@ export const userAuthController = ({ authenticator, device, apiKeys, rateLimits,
         });
         return key;
       },
-      { params: IdParams, response: responses({ 200: AnyObject }) },
+      { params: IdParams, response: responses({ 200: ApiKeyView }) },
     )
     .post(
       "/api/admin/signing-keys/rotate",
@@ -154,5 +155,5 @@ export const userAuthController = ({ authenticator, device, apiKeys, rateLimits,
         });
         return rotated;
       },
-      { response: responses({ 200: AnyObject, 201: AnyObject }) },
+      { response: responses({ 200: Obj({ kid: t.String() }) }) },
     );

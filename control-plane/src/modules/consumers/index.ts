@@ -2,15 +2,24 @@
  * MQTT consumers: keys (`/api/v1/consumer-keys`), the tenant's JSON-mirror setting (`/api/v1/consumers/settings`),
  * both for the tenant's admins; the generated Mosquitto configuration for installation admins.
  */
-import { Elysia } from "elysia";
+import { Elysia, t } from "elysia";
 import { forbidden } from "../../lib/errors";
 import { IdParams } from "../../http/params";
-import { AnyObject, Items, Resource, responses } from "../../http/responses";
+import { Items, Obj, OptionalTimestamp, Resource, responses } from "../../http/responses";
 import type { Services } from "../../services";
 import { requireAdmin } from "../auth/authenticate";
 import { ConsumerKeyCreateBody, ConsumerSettingsBody } from "./model";
 
 const ConsumerKeyView = Resource("an MQTT consumer key");
+const ConsumerSettingsView = Obj({ jsonMirror: t.Boolean(), updatedAt: OptionalTimestamp });
+const BrokerConfigView = Obj(
+  {
+    passwordFile: t.String({ description: "Mosquitto password_file lines (PBKDF2-SHA512 hashes)" }),
+    aclFile: t.String({ description: "Mosquitto acl_file" }),
+    dynamicSecurity: t.Record(t.String(), t.Unknown(), { description: "Mosquitto dynamic-security.json" }),
+  },
+  { description: "the consumer model for an external Mosquitto" },
+);
 
 export const consumersController = ({ authenticator, consumers, config }: Services) =>
   new Elysia({ tags: ["consumers"] })
@@ -31,11 +40,11 @@ export const consumersController = ({ authenticator, consumers, config }: Servic
       response: responses({ 200: ConsumerKeyView }),
     })
     .get("/api/v1/consumers/settings", ({ principal }) => consumers.settings(principal.tenantId), {
-      response: responses({ 200: AnyObject }),
+      response: responses({ 200: ConsumerSettingsView }),
     })
     .put("/api/v1/consumers/settings", ({ principal, body }) => consumers.updateSettings(principal, body), {
       body: ConsumerSettingsBody,
-      response: responses({ 200: AnyObject }),
+      response: responses({ 200: ConsumerSettingsView }),
     })
     .get(
       "/api/admin/mqtt/mosquitto-config",
@@ -45,5 +54,5 @@ export const consumersController = ({ authenticator, consumers, config }: Servic
         const { mqttUsername: username, mqttPassword: password } = config;
         return consumers.brokerConfig(username && password ? { username, password } : undefined);
       },
-      { response: responses({ 200: AnyObject }) },
+      { response: responses({ 200: BrokerConfigView }) },
     );

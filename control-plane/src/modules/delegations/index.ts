@@ -1,6 +1,6 @@
 /** Routes: delegations (users) and delegated runtime control (runtimes). */
 import { Elysia, t } from "elysia";
-import { AnyObject, Items, Obj, responses } from "../../http/responses";
+import { Items, Obj, responses } from "../../http/responses";
 import type { Services } from "../../services";
 import { IdParams } from "../../http/params";
 import { requireUser } from "../auth/authenticate";
@@ -30,6 +30,20 @@ export const delegationsController = ({ authenticator, delegations }: Services) 
       params: IdParams,
     });
 
+/** A start/stop request handed to the target's agent (not acknowledged yet: it may refuse it). */
+const ControlRequested = Obj(
+  {
+    ok: t.Boolean(),
+    agentId: t.String(),
+    action: t.String(),
+    machineState: t.String({ description: "what the target's agent acknowledged last" }),
+    requestedMachineState: t.String(),
+    pending: t.Boolean(),
+    commandId: t.String(),
+  },
+  { description: "a delegated start/stop request, pending until the target's agent acknowledges it" },
+);
+
 export const runtimeControlController = ({ runtime, delegations }: Services) =>
   new Elysia({ prefix: "/api/runtime/agents", tags: ["delegations"] })
     .use(requireRuntime(runtime))
@@ -40,7 +54,7 @@ export const runtimeControlController = ({ runtime, delegations }: Services) =>
         set.status = 202;
         return delegations.control(me, params.id, "start");
       },
-      { response: responses({ 202: AnyObject }), params: IdParams },
+      { response: responses({ 202: ControlRequested }), params: IdParams },
     )
     .post(
       "/:id/stop",
@@ -48,7 +62,7 @@ export const runtimeControlController = ({ runtime, delegations }: Services) =>
         set.status = 202;
         return delegations.control(me, params.id, "stop");
       },
-      { response: responses({ 202: AnyObject }), params: IdParams },
+      { response: responses({ 202: ControlRequested }), params: IdParams },
     )
     .get("/:id/status", ({ runtime: me, params }) => delegations.status(me, params.id), {
       response: responses({ 200: Obj({ machineState: t.String() }) }),

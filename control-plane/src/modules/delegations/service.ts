@@ -1,12 +1,12 @@
 /** Delegations and delegated runtime control: an agent acts on itself, or on another only with a live delegation. */
 import { and, desc, eq, gt, inArray, isNull } from "drizzle-orm";
 import type { Db } from "../../db/connect";
-import { commands, delegations, hosts } from "../../db/schema";
+import { commands, delegations } from "../../db/schema";
 import type { DomainEvent } from "../../lib/events";
 import { newId } from "../../lib/ids";
 import { publicRow } from "../../lib/rows";
 import { invalid, forbidden, notFound } from "../../lib/errors";
-import type { HostService } from "../hosts/service";
+import type { HostService, MachineState } from "../hosts/service";
 import type { AuditService } from "../audit/service";
 import type { UserPrincipal } from "../auth/principal";
 import type { CommandService } from "../commands/service";
@@ -14,7 +14,6 @@ import type { RuntimePrincipal } from "../runtime/principal";
 import type { DelegationScope } from "./model";
 
 type Delegation = typeof delegations.$inferSelect;
-type MachineState = "running" | "stopped";
 
 const CONTROL_KINDS = ["runtime.start", "runtime.stop"];
 const stateOf = (kind: string): MachineState => (kind === "runtime.stop" ? "stopped" : "running");
@@ -176,11 +175,7 @@ export class DelegationService {
     const newer = acknowledged ? rows.slice(0, rows.indexOf(acknowledged)) : rows;
     const inFlight = newer.find((c) => c.status === "pending" || c.status === "running");
     const refused = newer.find((c) => c.status === "failed" || c.status === "cancelled");
-    if (!acknowledged && !recorded)
-      [{ machineState: recorded }] = await this.db
-        .select({ machineState: hosts.machineState })
-        .from(hosts)
-        .where(eq(hosts.id, hostId));
+    if (!acknowledged && !recorded) recorded = await this.hosts.machineStateOf(hostId);
     return {
       machineState: acknowledged ? stateOf(acknowledged.kind) : (recorded ?? "running"),
       requestedMachineState: inFlight ? stateOf(inFlight.kind) : null,
@@ -205,9 +200,6 @@ export class DelegationService {
       !CONTROL_KINDS.includes(event.kind)
     )
       return;
-    await this.db
-      .update(hosts)
-      .set({ machineState: stateOf(event.kind), updatedAt: new Date() })
-      .where(eq(hosts.id, event.hostId));
+    await this.hosts.setMachineState(event.hostId, stateOf(event.kind));
   }
 }

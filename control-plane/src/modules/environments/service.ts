@@ -109,15 +109,33 @@ export class EnvironmentService {
     if (!row) throw invalid(`unknown environment ${id}`);
   }
 
+  /** The `config` of each of the environments `ids` (safety settings such as the command deadline). */
+  async configsOf(q: Queryable, ids: string[]): Promise<Map<string, Record<string, unknown>>> {
+    if (ids.length === 0) return new Map();
+    const rows = await q
+      .select({ id: environments.id, config: environments.config })
+      .from(environments)
+      .where(inArray(environments.id, ids));
+    return new Map(rows.map((r) => [r.id, r.config as Record<string, unknown>]));
+  }
+
   /** The enabled-or-not policies attached to an environment (what its agents enforce). */
   async policiesOf(tenantId: string, environmentId: string) {
-    const rows = await this.db
-      .select({ policy: safetyPolicies })
+    const attached = this.db
+      .select({ id: environmentPolicies.policyId })
       .from(environmentPolicies)
-      .innerJoin(safetyPolicies, eq(safetyPolicies.id, environmentPolicies.policyId))
-      .where(and(eq(environmentPolicies.environmentId, environmentId), eq(safetyPolicies.tenantId, tenantId)))
-      .orderBy(asc(safetyPolicies.name));
-    return rows.map((r) => publicRow(r.policy));
+      .where(eq(environmentPolicies.environmentId, environmentId));
+    return this.policies.listAmong(tenantId, attached);
+  }
+
+  /** The `config` of every environment of the tenant that uses the policy `policyId`. */
+  async configsUsingPolicy(tenantId: string, policyId: string): Promise<Record<string, unknown>[]> {
+    const rows = await this.db
+      .select({ config: environments.config })
+      .from(environmentPolicies)
+      .innerJoin(environments, eq(environments.id, environmentPolicies.environmentId))
+      .where(and(eq(environmentPolicies.policyId, policyId), eq(environments.tenantId, tenantId)));
+    return rows.map((r) => r.config as Record<string, unknown>);
   }
 
   /**

@@ -1,5 +1,20 @@
 /** Hosts: registered edge workers (robots or compute nodes). */
-import { and, asc, desc, eq, ilike, inArray, isNull, ne, or, sql, type SQL } from "drizzle-orm";
+import {
+  and,
+  asc,
+  desc,
+  eq,
+  ilike,
+  inArray,
+  isNotNull,
+  isNull,
+  lte,
+  ne,
+  or,
+  sql,
+  type SQL,
+  type SQLWrapper,
+} from "drizzle-orm";
 import { containsPattern, matchRank } from "../../lib/text-match";
 import type { Static } from "elysia";
 import type { Db, Queryable } from "../../db/connect";
@@ -13,8 +28,29 @@ import type { HostCreateBody, HostListQuery, HostUpdateBody } from "./model";
 import { screenTelemetry, type CleanPoint, type RawPoint } from "./telemetry";
 import { TelemetryWriter } from "./telemetry-writer";
 import { boundStatusReport } from "./status-report";
+import { holdsUnfinishedTasks, occupiedSlots } from "../tasks/slots";
 
 export type HostStatus = (typeof HOST_STATUSES)[number];
+export type HostRow = typeof hosts.$inferSelect;
+export type MachineState = "running" | "stopped";
+
+/** What a task asks of the machine that runs it (see `lockSchedulable`). */
+export interface MachineCriteria {
+  tenantId: string;
+  hostId?: string | null;
+  environmentId?: string | null;
+  labels?: Record<string, string>;
+  capabilities?: string[];
+}
+
+/** Which hosts a safety action (e-stop, resume) covers: one host, or a selector over the tenant's hosts. */
+export type HostScope =
+  | { hostId: string }
+  | { selector: { environmentId?: string; labels?: Record<string, string> } }
+  | { tenant: true };
+
+// spelled out: drizzle leaves column names unqualified inside a subquery written as SQL
+const HOST_ID = sql.raw(`"hosts"."id"`);
 
 export class HostService {
   /** Group commit of every host's telemetry (see telemetry-writer.ts). */
@@ -316,8 +352,7 @@ export class HostService {
    * unpin its queued tasks (they could then run anywhere) and orphan its running ones. Decommission it instead.
    */
   async remove(tenantId: string, id: string) {
-    const unfinished = sql`exists (select 1 from tasks t where (t.host_id = ${id} or t.assigned_host_id = ${id})
-      and t.status in ('pending', 'assigned', 'running', 'suspended'))`;
+    const unfinished = holdsUnfinishedTasks(id);
     const [row] = await this.db
       .delete(hosts)
       .where(and(eq(hosts.id, id), eq(hosts.tenantId, tenantId), sql`not ${unfinished}`))
@@ -327,5 +362,170 @@ export class HostService {
       throw conflict("host has unfinished tasks: cancel them, or decommission it (DELETE /api/admin/machines/:id)");
     }
     return { id: row.id, deleted: true };
+  }
+
+  // ---------------------------------------------------------------- for the task scheduler (modules/tasks)
+
+  /**
+   * Locks (FOR UPDATE SKIP LOCKED) online machines of the tenant that are not draining, in maintenance or
+   * decommissioned, have a free task slot and match `criteria`; at most `limit`, most free slots first.
+   * Without a machine, environment or requirement in `criteria`: every such machine of the tenant.
+   */
+  async lockSchedulable(q: Queryable, criteria: MachineCriteria, limit?: number) {
+    const used = occupiedSlots(HOST_ID);
+    const { labels = {}, capabilities = [] } = criteria;
+    const filters: (SQL | undefined)[] = [
+      eq(hosts.status, "online"),
+      eq(hosts.draining, false),
+      isNull(hosts.decommissionedAt),
+      sql`${used} < ${hosts.maxConcurrentTasks}`,
+      eq(hosts.tenantId, criteria.tenantId),
+      criteria.hostId ? eq(hosts.id, criteria.hostId) : undefined,
+      criteria.environmentId ? eq(hosts.environmentId, criteria.environmentId) : undefined,
+      Object.keys(labels).length ? sql`${hosts.labels} @> ${JSON.stringify(labels)}::jsonb` : undefined,
+      capabilities.length ? sql`${hosts.capabilities} @> ${JSON.stringify(capabilities)}::jsonb` : undefined,
+    ];
+    const query = q
+      .select({
+        id: hosts.id,
+        tenantId: hosts.tenantId,
+        environmentId: hosts.environmentId,
+        labels: hosts.labels,
+        capabilities: hosts.capabilities,
+        maxConcurrentTasks: hosts.maxConcurrentTasks,
+      })
+      .from(hosts)
+      .where(and(...filters))
+      .orderBy(sql`${hosts.maxConcurrentTasks} - ${used} desc`, asc(hosts.id))
+      .$dynamic();
+    return (limit === undefined ? query : query.limit(limit)).for("update", { of: hosts, skipLocked: true });
+  }
+
+  /** The tenant's machines (or the one `hostId`) with their scheduling state and occupied slots (`used`). */
+  async slotsOf(tenantId: string, hostId?: string | null) {
+    return this.db
+      .select({
+        id: hosts.id,
+        status: hosts.status,
+        draining: hosts.draining,
+        decommissionedAt: hosts.decommissionedAt,
+        environmentId: hosts.environmentId,
+        labels: hosts.labels,
+        capabilities: hosts.capabilities,
+        maxConcurrentTasks: hosts.maxConcurrentTasks,
+        used: occupiedSlots(HOST_ID),
+      })
+      .from(hosts)
+      .where(and(eq(hosts.tenantId, tenantId), hostId ? eq(hosts.id, hostId) : undefined));
+  }
+
+  /** Subquery of the ids of decommissioned hosts (or of `hostId` if it is decommissioned), for `inArray`. */
+  decommissionedIds(q: Queryable, hostId?: string) {
+    return q
+      .select({ id: hosts.id })
+      .from(hosts)
+      .where(and(isNotNull(hosts.decommissionedAt), hostId ? eq(hosts.id, hostId) : undefined));
+  }
+
+  /** Subquery of the ids of hosts offline since before `cutoff`, for `inArray`. */
+  offlineSinceBefore(cutoff: Date, q: Queryable = this.db) {
+    return q.select({ id: hosts.id }).from(hosts).where(lte(hosts.offlineSince, cutoff));
+  }
+
+  // ---------------------------------------------------------------- for delegations, safety and workers
+
+  /** The machine state recorded for the host (what its agent last acknowledged), if the host exists. */
+  async machineStateOf(id: string): Promise<MachineState | undefined> {
+    const [row] = await this.db.select({ machineState: hosts.machineState }).from(hosts).where(eq(hosts.id, id));
+    return row?.machineState as MachineState | undefined;
+  }
+
+  /** Records the machine state an agent acknowledged (a completed start/stop command). */
+  async setMachineState(id: string, machineState: MachineState) {
+    await this.db.update(hosts).set({ machineState, updatedAt: new Date() }).where(eq(hosts.id, id));
+  }
+
+  /** Ids of the tenant's hosts in `scope`, by id. */
+  async idsIn(tenantId: string, scope: HostScope, q: Queryable = this.db): Promise<string[]> {
+    const where: SQL[] = [eq(hosts.tenantId, tenantId)];
+    if ("hostId" in scope) where.push(eq(hosts.id, scope.hostId));
+    else if ("selector" in scope) {
+      if (scope.selector.environmentId) where.push(eq(hosts.environmentId, scope.selector.environmentId));
+      if (scope.selector.labels && Object.keys(scope.selector.labels).length)
+        where.push(sql`${hosts.labels} @> ${JSON.stringify(scope.selector.labels)}::jsonb`);
+    }
+    const rows = await q
+      .select({ id: hosts.id })
+      .from(hosts)
+      .where(and(...where))
+      .orderBy(asc(hosts.id));
+    return rows.map((r) => r.id);
+  }
+
+  /** Id and name of every host of the tenant, by name. */
+  async names(tenantId: string): Promise<{ id: string; name: string }[]> {
+    return this.db
+      .select({ id: hosts.id, name: hosts.name })
+      .from(hosts)
+      .where(eq(hosts.tenantId, tenantId))
+      .orderBy(asc(hosts.name));
+  }
+
+  /** Records the agent version a host's agent reported after an update (in the caller's transaction). */
+  async setAgentVersion(q: Queryable, id: string, agentVersion: string) {
+    await q.update(hosts).set({ agentVersion }).where(eq(hosts.id, id));
+  }
+
+  /** What a worker token's status shows of the machine that enrolled with it. */
+  async workerView(id: string) {
+    const [row] = await this.db
+      .select({
+        id: hosts.id,
+        name: hosts.name,
+        status: hosts.status,
+        workerMachineId: hosts.workerMachineId,
+        lastSeenAt: hosts.lastSeenAt,
+      })
+      .from(hosts)
+      .where(eq(hosts.id, id));
+    return row;
+  }
+
+  /**
+   * Worker enrollment: updates the tenant's machine that enrolled with `machineId` before (locked), or creates it.
+   * A decommissioned machine cannot enroll again (`conflict`).
+   */
+  async enrollMachine(
+    q: Queryable,
+    tenantId: string,
+    machineId: string,
+    name: string,
+    fields: Pick<
+      typeof hosts.$inferInsert,
+      "capabilities" | "hardware" | "labels" | "maxConcurrentTasks" | "updatedAt"
+    >,
+  ): Promise<HostRow> {
+    const [existing] = await q
+      .select()
+      .from(hosts)
+      .where(and(eq(hosts.tenantId, tenantId), eq(hosts.workerMachineId, machineId)))
+      .for("update");
+    if (existing?.decommissionedAt) throw conflict("this machine was decommissioned");
+    const [host] = existing
+      ? await q.update(hosts).set(fields).where(eq(hosts.id, existing.id)).returning()
+      : await q
+          .insert(hosts)
+          .values({ id: newId("host"), tenantId, name, workerMachineId: machineId, ...fields })
+          .returning();
+    return host!;
+  }
+
+  /** Installation-wide count of online hosts among `ids` (a subquery of host ids). */
+  async countOnlineAmong(ids: SQLWrapper) {
+    const [row] = await this.db
+      .select({ n: sql<number>`count(*)::int` })
+      .from(hosts)
+      .where(and(eq(hosts.status, "online"), inArray(hosts.id, ids)));
+    return row?.n ?? 0;
   }
 }

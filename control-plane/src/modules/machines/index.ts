@@ -1,10 +1,31 @@
 /** Machine routes: the web console's view and drain (`/api/web/machines`), admin status and decommission (`/api/admin/machines`). */
-import { Elysia } from "elysia";
-import { AnyObject, Items, responses } from "../../http/responses";
+import { Elysia, t } from "elysia";
+import { Items, Obj, OptionalTimestamp, responses, Timestamp } from "../../http/responses";
 import type { Services } from "../../services";
 import { IdParams } from "../../http/params";
 import { requireAdmin, requireUser } from "../auth/authenticate";
 import { AdminMachineUpdateBody, MachineTasksQuery, MachineView } from "./model";
+
+const MachineTaskView = Obj(
+  {
+    id: t.String(),
+    status: t.String(),
+    prompt: t.Nullable(t.String()),
+    projectId: t.Nullable(t.String()),
+    stageIndex: t.Integer(),
+    attempt: t.Integer(),
+    assignedAt: OptionalTimestamp,
+    createdAt: Timestamp,
+    finishedAt: OptionalTimestamp,
+    error: t.Nullable(t.String()),
+  },
+  { description: "a task assigned to the machine" },
+);
+const Decommissioned = Obj({
+  ...MachineView.properties,
+  revokedIdentities: t.Integer({ description: "runtime identities revoked (the agent is disconnected)" }),
+  tasks: t.Unknown({ description: "the machine's tasks, re-queued or failed" }),
+});
 
 export const webMachinesController = ({ authenticator, machines, projectMembers }: Services) =>
   new Elysia({ prefix: "/api/web/machines", tags: ["machines"] })
@@ -21,7 +42,7 @@ export const webMachinesController = ({ authenticator, machines, projectMembers 
       ({ principal, params, query }) =>
         machines.tasks(principal.tenantId, params.id, query, projectMembers.scopeOf(principal)),
       {
-        response: responses({ 200: AnyObject }),
+        response: responses({ 200: Items(MachineTaskView) }),
         params: IdParams,
         query: MachineTasksQuery,
       },
@@ -51,6 +72,6 @@ export const adminMachinesController = ({ authenticator, machines }: Services) =
       body: AdminMachineUpdateBody,
     })
     .delete("/:id", ({ principal, params }) => machines.decommission(principal.tenantId, params.id), {
-      response: responses({ 200: AnyObject }),
+      response: responses({ 200: Decommissioned }),
       params: IdParams,
     });

@@ -4,38 +4,23 @@
  * new commands; running work finishes) or decommissioned (identity revoked → disconnected at once; assigned and
  * suspended tasks re-queued; running tasks failed; tasks pinned to it fail, as they can never run).
  */
-import { and, eq, inArray, sql } from "drizzle-orm";
 import type { Static } from "elysia";
-import type { Db } from "../../db/connect";
-import { type hosts, tasks } from "../../db/schema";
-import { TASK_ACTIVE } from "../../lib/lifecycle";
 import { invalid, conflict } from "../../lib/errors";
-import type { HostService } from "../hosts/service";
+import type { HostRow, HostService } from "../hosts/service";
 import type { ProjectScope } from "../projects/members";
 import type { RuntimeService } from "../runtime/service";
 import type { TaskExecution } from "../tasks/execution";
-import type { AdminMachineUpdateBody } from "./model";
-
-type HostRow = typeof hosts.$inferSelect;
+import type { AdminMachineUpdateBody, MachineTasksQuery } from "./model";
 
 export class MachineService {
   constructor(
-    private readonly db: Db,
     private readonly hosts: HostService,
     private readonly runtime: RuntimeService,
     private readonly execution: TaskExecution,
   ) {}
 
   private async present(rows: HostRow[]) {
-    const ids = rows.map((r) => r.id);
-    const counts = ids.length
-      ? await this.db
-          .select({ hostId: tasks.assignedHostId, n: sql<number>`count(*)::int` })
-          .from(tasks)
-          .where(and(inArray(tasks.assignedHostId, ids), inArray(tasks.status, [...TASK_ACTIVE])))
-          .groupBy(tasks.assignedHostId)
-      : [];
-    const active = new Map(counts.map((c) => [c.hostId, c.n]));
+    const active = await this.execution.activeCounts(rows.map((r) => r.id));
     return rows.map(({ tenantId: _t, ...h }) => ({
       ...h,
       state: h.decommissionedAt
@@ -105,37 +90,8 @@ export class MachineService {
   }
 
   /** The tasks assigned to a machine (of the projects in `scope`: a member sees only their projects' tasks). */
-  async tasks(
-    tenantId: string,
-    id: string,
-    query: Static<typeof import("./model").MachineTasksQuery>,
-    scope?: ProjectScope,
-  ) {
+  async tasks(tenantId: string, id: string, query: Static<typeof MachineTasksQuery>, scope?: ProjectScope) {
     await this.hosts.get(tenantId, id);
-    const rows = await this.db
-      .select({
-        id: tasks.id,
-        status: tasks.status,
-        prompt: tasks.prompt,
-        projectId: tasks.projectId,
-        stageIndex: tasks.stageIndex,
-        attempt: tasks.attempt,
-        assignedAt: tasks.assignedAt,
-        createdAt: tasks.createdAt,
-        finishedAt: tasks.finishedAt,
-        error: tasks.error,
-      })
-      .from(tasks)
-      .where(
-        and(
-          eq(tasks.tenantId, tenantId),
-          eq(tasks.assignedHostId, id),
-          scope && inArray(tasks.projectId, scope.projectIds),
-        ),
-      )
-      .orderBy(sql`${tasks.createdAt} desc`)
-      .limit(query.limit ?? 100)
-      .offset(query.offset ?? 0);
-    return { items: rows };
+    return { items: await this.execution.assignedTo(tenantId, id, query, scope) };
   }
 }

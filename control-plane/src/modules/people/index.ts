@@ -1,6 +1,15 @@
 /** Routes: the caller's profile, password, TOTP and personal access tokens; tenant admins' developer management. */
 import { Elysia, t } from "elysia";
-import { AnyObject, Items, responses } from "../../http/responses";
+import { Items, responses } from "../../http/responses";
+import {
+  ApiKeyView,
+  DeveloperSummary,
+  NewPersonalToken,
+  PasswordChanged,
+  TotpSetupView,
+  TotpState,
+  UserView,
+} from "./model";
 import { IdParams } from "../../http/params";
 import type { Services } from "../../services";
 import { parseExpiry } from "../auth/api-keys";
@@ -16,28 +25,28 @@ const TenantRole = oneOf(["admin", "member"] as const);
 export const profileController = ({ authenticator, people, apiKeys, audit }: Services) =>
   new Elysia({ prefix: "/api/web/profile", tags: ["profile"] })
     .use(requireUser(authenticator))
-    .get("/", ({ principal }) => people.profile(principal), { response: responses({ 200: AnyObject, 201: AnyObject }) })
+    .get("/", ({ principal }) => people.profile(principal), { response: responses({ 200: UserView }) })
     .put("/", ({ principal, body }) => people.updateProfile(principal, body), {
-      response: responses({ 200: AnyObject, 201: AnyObject }),
+      response: responses({ 200: UserView }),
       body: t.Object({ gitName: t.Optional(GitName), gitEmail: t.Optional(Email) }),
     })
     .put(
       "/password",
       ({ principal, body }) => people.changePassword(principal, body.currentPassword, body.newPassword),
       {
-        response: responses({ 200: AnyObject, 201: AnyObject }),
+        response: responses({ 200: PasswordChanged }),
         body: t.Object({ currentPassword: t.Optional(Password), newPassword: Password }),
       },
     )
     .post("/totp/setup", ({ principal }) => people.totpSetup(principal), {
-      response: responses({ 200: AnyObject, 201: AnyObject }),
+      response: responses({ 200: TotpSetupView }),
     })
     .post("/totp/verify", ({ principal, body }) => people.totpVerify(principal, body.code), {
-      response: responses({ 200: AnyObject, 201: AnyObject }),
+      response: responses({ 200: TotpState }),
       body: t.Object({ code: t.String({ minLength: 1, maxLength: 12 }) }),
     })
     .get("/tokens", async ({ principal }) => ({ items: await apiKeys.listForUser(principal.userId) }), {
-      response: responses({ 200: Items(AnyObject) }),
+      response: responses({ 200: Items(ApiKeyView) }),
     })
     .post(
       "/tokens",
@@ -54,7 +63,7 @@ export const profileController = ({ authenticator, people, apiKeys, audit }: Ser
         return { ...token, token: token.key };
       },
       {
-        response: responses({ 200: AnyObject, 201: AnyObject }),
+        response: responses({ 201: NewPersonalToken }),
         body: t.Object({
           label: t.String({ minLength: 1, maxLength: 200 }),
           expiresAt: t.Optional(t.String({ minLength: 1, maxLength: 40 })),
@@ -74,14 +83,14 @@ export const profileController = ({ authenticator, people, apiKeys, audit }: Ser
         });
         return token;
       },
-      { response: responses({ 200: AnyObject, 201: AnyObject }), params: IdParams },
+      { response: responses({ 200: ApiKeyView }), params: IdParams },
     );
 
 export const developersController = ({ authenticator, people }: Services) =>
   new Elysia({ tags: ["admin"] })
     .use(requireUser(authenticator))
     .get("/api/admin/developers", async ({ principal }) => ({ items: await people.list(principal.tenantId) }), {
-      response: responses({ 200: Items(AnyObject) }),
+      response: responses({ 200: Items(UserView) }),
     })
     .post(
       "/api/admin/developers",
@@ -91,7 +100,7 @@ export const developersController = ({ authenticator, people }: Services) =>
         return user;
       },
       {
-        response: responses({ 200: AnyObject, 201: AnyObject }),
+        response: responses({ 201: UserView }),
         body: t.Object({
           name: Name,
           password: Password,
@@ -106,7 +115,7 @@ export const developersController = ({ authenticator, people }: Services) =>
       "/api/admin/developers/:id",
       ({ principal, params, body }) => people.updateDeveloper(principal, params.id, body),
       {
-        response: responses({ 200: AnyObject, 201: AnyObject }),
+        response: responses({ 200: UserView }),
         params: IdParams,
         body: t.Object({
           name: t.Optional(Name),
@@ -120,7 +129,7 @@ export const developersController = ({ authenticator, people }: Services) =>
       },
     )
     .put("/api/admin/developers/:id/reset-totp", ({ principal, params }) => people.totpReset(principal, params.id), {
-      response: responses({ 200: AnyObject, 201: AnyObject }),
+      response: responses({ 200: TotpState }),
       params: IdParams,
     })
     .get(
@@ -133,5 +142,5 @@ export const developersController = ({ authenticator, people }: Services) =>
           role,
         })),
       }),
-      { response: responses({ 200: Items(AnyObject) }) },
+      { response: responses({ 200: Items(DeveloperSummary) }) },
     );

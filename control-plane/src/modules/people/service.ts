@@ -2,7 +2,7 @@
  * People: the `users` table's owner. Developers (created by tenant admins), passwords (argon2id), TOTP (RFC 6238),
  * profiles. Sign-in itself is in modules/auth/login.ts.
  */
-import { and, asc, eq, isNull, lt, or } from "drizzle-orm";
+import { and, asc, eq, inArray, isNull, lt, or } from "drizzle-orm";
 import { Secret, TOTP } from "otpauth";
 import QRCode from "qrcode";
 import type { Db, Queryable } from "../../db/connect";
@@ -126,8 +126,29 @@ export class PeopleService {
   }
 
   /** The user by id, whatever the tenant (the authenticator's lookup). */
-  async byId(id: string): Promise<User | undefined> {
-    const [row] = await this.db.select().from(users).where(eq(users.id, id));
+  async byId(id: string, q: Queryable = this.db): Promise<User | undefined> {
+    const [row] = await q.select().from(users).where(eq(users.id, id));
+    return row;
+  }
+
+  /** The users among `ids` of the tenant, by id. */
+  async byIds(tenantId: string, ids: string[]): Promise<Map<string, User>> {
+    if (ids.length === 0) return new Map();
+    const rows = await this.db
+      .select()
+      .from(users)
+      .where(and(eq(users.tenantId, tenantId), inArray(users.id, ids)));
+    return new Map(rows.map((r) => [r.id, r]));
+  }
+
+  /** The installation admin created first, if any (in the caller's transaction). */
+  async superadmin(q: Queryable = this.db): Promise<User | undefined> {
+    const [row] = await q
+      .select()
+      .from(users)
+      .where(eq(users.isSuperadmin, true))
+      .orderBy(asc(users.createdAt))
+      .limit(1);
     return row;
   }
 

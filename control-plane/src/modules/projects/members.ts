@@ -1,9 +1,9 @@
 /** Project members: a user's role (maintainer, developer, viewer) on one project. Owns `project_members`. */
-import { and, asc, eq, type SQLWrapper } from "drizzle-orm";
+import { and, eq, type SQLWrapper } from "drizzle-orm";
 import { Elysia, t } from "elysia";
-import { AnyObject, Items, responses } from "../../http/responses";
+import { Items, Obj, responses, Timestamp } from "../../http/responses";
 import type { Db } from "../../db/connect";
-import { projectMembers, users } from "../../db/schema";
+import { projectMembers } from "../../db/schema";
 import { oneOf } from "../../http/params";
 import type { Services } from "../../services";
 import type { AuditService } from "../audit/service";
@@ -84,18 +84,20 @@ export class ProjectMemberService {
 
   async list(tenantId: string, projectKey: string) {
     const project = await this.projects.find(this.db, tenantId, projectKey);
-    return this.db
-      .select({
-        developerId: users.id,
-        name: users.name,
-        gitEmail: users.gitEmail,
-        role: projectMembers.role,
-        createdAt: projectMembers.createdAt,
-      })
+    const members = await this.db
+      .select({ userId: projectMembers.userId, role: projectMembers.role, createdAt: projectMembers.createdAt })
       .from(projectMembers)
-      .innerJoin(users, eq(users.id, projectMembers.userId))
-      .where(eq(projectMembers.projectId, project.id))
-      .orderBy(asc(users.name));
+      .where(eq(projectMembers.projectId, project.id));
+    const people = await this.people.byIds(
+      tenantId,
+      members.map((m) => m.userId),
+    );
+    return members
+      .flatMap(({ userId, role, createdAt }) => {
+        const user = people.get(userId);
+        return user ? [{ developerId: user.id, name: user.name, gitEmail: user.gitEmail, role, createdAt }] : [];
+      })
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
   /** Adds a member or changes their role. */
@@ -134,6 +136,19 @@ export class ProjectMemberService {
   }
 }
 
+const MemberView = Obj(
+  {
+    developerId: t.String(),
+    name: t.String(),
+    gitEmail: t.Nullable(t.String()),
+    role: t.String(),
+    createdAt: Timestamp,
+  },
+  { description: "a member of a project" },
+);
+const MemberAdded = Obj({ developerId: t.String(), name: t.String(), role: t.String() });
+const MemberRemoved = Obj({ removed: t.Boolean() });
+
 const MemberBody = t.Object({
   developerId: t.String({ minLength: 1, maxLength: 100 }),
   role: t.Optional(oneOf(PROJECT_ROLES)),
@@ -148,7 +163,7 @@ export const projectMembersController = ({ authenticator, projectMembers: member
     .get(
       "/api/web/projects/:key/members",
       async ({ principal, params }) => ({ items: await members.list(principal.tenantId, params.key) }),
-      { response: responses({ 200: Items(AnyObject) }), params: KeyParams },
+      { response: responses({ 200: Items(MemberView) }), params: KeyParams },
     )
     .post(
       "/api/web/projects/:key/members",
@@ -156,17 +171,17 @@ export const projectMembersController = ({ authenticator, projectMembers: member
         set.status = 201;
         return members.add(principal, params.key, body.developerId, body.role);
       },
-      { response: responses({ 200: AnyObject, 201: AnyObject }), params: KeyParams, body: MemberBody },
+      { response: responses({ 201: MemberAdded }), params: KeyParams, body: MemberBody },
     )
     .delete(
       "/api/web/projects/:key/members",
       ({ principal, params, query }) => members.remove(principal, params.key, query.developerId),
-      { response: responses({ 200: AnyObject, 201: AnyObject }), params: KeyParams, query: MemberQuery },
+      { response: responses({ 200: MemberRemoved }), params: KeyParams, query: MemberQuery },
     )
     .get(
       "/api/admin/projects/:key/members",
       async ({ principal, params }) => ({ items: await members.list(principal.tenantId, params.key) }),
-      { response: responses({ 200: Items(AnyObject) }), params: KeyParams },
+      { response: responses({ 200: Items(MemberView) }), params: KeyParams },
     )
     .post(
       "/api/admin/projects/:key/members",
@@ -174,10 +189,10 @@ export const projectMembersController = ({ authenticator, projectMembers: member
         set.status = 201;
         return members.add(principal, params.key, body.developerId, body.role);
       },
-      { response: responses({ 200: AnyObject, 201: AnyObject }), params: KeyParams, body: MemberBody },
+      { response: responses({ 201: MemberAdded }), params: KeyParams, body: MemberBody },
     )
     .delete(
       "/api/admin/projects/:key/members",
       ({ principal, params, query }) => members.remove(principal, params.key, query.developerId),
-      { response: responses({ 200: AnyObject, 201: AnyObject }), params: KeyParams, query: MemberQuery },
+      { response: responses({ 200: MemberRemoved }), params: KeyParams, query: MemberQuery },
     );

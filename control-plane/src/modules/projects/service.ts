@@ -58,6 +58,15 @@ export class ProjectService {
     return publicRow(await this.find(this.db, tenantId, key));
   }
 
+  /** The project's id by key, or undefined if the tenant has none. */
+  async idOf(q: Queryable, tenantId: string, key: string): Promise<string | undefined> {
+    const [row] = await q
+      .select({ id: projects.id })
+      .from(projects)
+      .where(and(eq(projects.tenantId, tenantId), eq(projects.key, key)));
+    return row?.id;
+  }
+
   /** The project row by key (404 if the tenant has none). */
   async find(q: Queryable, tenantId: string, key: string): Promise<Project> {
     const [row] = await q

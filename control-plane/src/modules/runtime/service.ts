@@ -2,7 +2,7 @@
 import { and, desc, eq, gt, inArray, isNotNull, isNull, sql, type SQL } from "drizzle-orm";
 import { randomBytes } from "node:crypto";
 import type { Database, Db, Queryable } from "../../db/connect";
-import { runtimeIdentities, sessionTokens } from "../../db/schema";
+import { runtimeIdentities } from "../../db/schema";
 import type { EventBus } from "../../lib/events";
 import { newId } from "../../lib/ids";
 import { hashSecret, newSecret, secretMatches } from "../../lib/secrets";
@@ -134,10 +134,7 @@ export class RuntimeService {
       if (!found) throw notFound("runtime identity");
       if (found.revokedAt) return found;
       const now = new Date();
-      await tx
-        .update(sessionTokens)
-        .set({ revokedAt: now })
-        .where(and(eq(sessionTokens.runtimeId, runtimeId), isNull(sessionTokens.revokedAt)));
+      await this.sessions.revokeRuntimeTokens(tx, runtimeId);
       const [updated] = await tx
         .update(runtimeIdentities)
         .set({ revokedAt: now })
@@ -181,10 +178,7 @@ export class RuntimeService {
       .where(and(eq(runtimeIdentities.hostId, input.hostId), isNull(runtimeIdentities.revokedAt)));
     const now = new Date();
     for (const p of previous) {
-      await tx
-        .update(sessionTokens)
-        .set({ revokedAt: now })
-        .where(and(eq(sessionTokens.runtimeId, p.id), isNull(sessionTokens.revokedAt)));
+      await this.sessions.revokeRuntimeTokens(tx, p.id);
       await tx.update(runtimeIdentities).set({ revokedAt: now }).where(eq(runtimeIdentities.id, p.id));
       await this.notifyChange(tx, { tenantId: input.tenantId, hostId: input.hostId, revokedRuntimeId: p.id });
     }
@@ -226,11 +220,7 @@ export class RuntimeService {
         .for("update");
       if (!row?.recoverySecretHash || !secretMatches(input.recoverySecret, row.recoverySecretHash))
         throw unauthenticated("invalid recovery secret");
-      const now = new Date();
-      await tx
-        .update(sessionTokens)
-        .set({ revokedAt: now })
-        .where(and(eq(sessionTokens.runtimeId, row.id), isNull(sessionTokens.revokedAt)));
+      await this.sessions.revokeRuntimeTokens(tx, row.id);
       const recoverySecret = newSecret(RECOVERY_PREFIX);
       await tx
         .update(runtimeIdentities)
@@ -357,6 +347,19 @@ export class RuntimeService {
         ),
       );
     return new Set(rows.map((r) => r.hostId));
+  }
+
+  /** Records the runtime version an identity's agent reported after an update (in the caller's transaction). */
+  async setRuntimeVersion(q: Queryable, runtimeId: string, runtimeVersion: string) {
+    await q.update(runtimeIdentities).set({ runtimeVersion }).where(eq(runtimeIdentities.id, runtimeId));
+  }
+
+  /** Subquery of the hosts that hold an unrevoked runtime identity (any tenant), for `inArray`. */
+  hostsWithUnrevokedIdentity() {
+    return this.db
+      .select({ hostId: runtimeIdentities.hostId })
+      .from(runtimeIdentities)
+      .where(isNull(runtimeIdentities.revokedAt));
   }
 
   /** The host's live runtime identity (see above), from memory once known: no statement per agent message. */

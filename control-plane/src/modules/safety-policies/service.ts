@@ -1,7 +1,7 @@
 /** Safety policies: rules the edge agent enforces locally before running anything. */
-import { and, asc, desc, eq, inArray, sql } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, type SQLWrapper, sql } from "drizzle-orm";
 import type { Db, Queryable } from "../../db/connect";
-import { environmentPolicies, environments, hostPolicies, policyProposals, safetyPolicies } from "../../db/schema";
+import { hostPolicies, policyProposals, safetyPolicies } from "../../db/schema";
 import type { EventBus } from "../../lib/events";
 import { newId } from "../../lib/ids";
 import { publicRow } from "../../lib/rows";
@@ -37,6 +37,11 @@ export class SafetyPolicyService {
     private readonly db: Db,
     private readonly events: EventBus,
     private readonly audit: AuditService,
+    /** The configs of the tenant's environments that use a policy (asked of their owner, modules/environments). */
+    private readonly environmentConfigsUsing: (
+      tenantId: string,
+      policyId: string,
+    ) => Promise<Record<string, unknown>[]>,
   ) {}
 
   async create(tenantId: string, input: PolicyInput) {
@@ -53,6 +58,16 @@ export class SafetyPolicyService {
       .select()
       .from(safetyPolicies)
       .where(eq(safetyPolicies.tenantId, tenantId))
+      .orderBy(asc(safetyPolicies.name));
+    return rows.map(publicRow);
+  }
+
+  /** The tenant's policies among `ids` (a subquery of policy ids), by name. */
+  async listAmong(tenantId: string, ids: SQLWrapper) {
+    const rows = await this.db
+      .select()
+      .from(safetyPolicies)
+      .where(and(eq(safetyPolicies.tenantId, tenantId), inArray(safetyPolicies.id, ids)))
       .orderBy(asc(safetyPolicies.name));
     return rows.map(publicRow);
   }
@@ -128,12 +143,8 @@ export class SafetyPolicyService {
 
   /** Whether any environment using this policy asks for a second person on loosening changes. */
   private async requiresApproval(tenantId: string, policyId: string): Promise<boolean> {
-    const rows = await this.db
-      .select({ config: environments.config })
-      .from(environmentPolicies)
-      .innerJoin(environments, eq(environments.id, environmentPolicies.environmentId))
-      .where(and(eq(environmentPolicies.policyId, policyId), eq(environments.tenantId, tenantId)));
-    return rows.some((r) => requiresPolicyApproval(r.config));
+    const configs = await this.environmentConfigsUsing(tenantId, policyId);
+    return configs.some((config) => requiresPolicyApproval(config));
   }
 
   private async propose(

@@ -4,18 +4,16 @@
  */
 import { and, eq, inArray, lt, sql, type SQL } from "drizzle-orm";
 import type { Db, Queryable } from "../../db/connect";
-import { hostSafety, hosts } from "../../db/schema";
+import { hostSafety } from "../../db/schema";
 import type { EventBus, EstopOrder } from "../../lib/events";
 import { notFound } from "../../lib/errors";
 import type { AuditService } from "../audit/service";
+import type { HostScope, HostService } from "../hosts/service";
 import type { UserPrincipal } from "../auth/principal";
 import type { AgentSafetyState } from "@edge/proto/wire";
 
 /** Which hosts a stop or reset applies to. */
-export type EstopScope =
-  | { hostId: string }
-  | { selector: { environmentId?: string; labels?: Record<string, string> } }
-  | { tenant: true };
+export type EstopScope = HostScope;
 
 type SafetyRow = typeof hostSafety.$inferSelect;
 
@@ -82,23 +80,14 @@ export class SafetyService {
     private readonly db: Db,
     private readonly events: EventBus,
     private readonly audit: AuditService,
+    private readonly hosts: HostService,
   ) {}
 
   /** The tenant's hosts a scope designates; an unknown host is 404. */
   async resolveScope(tenantId: string, scope: EstopScope): Promise<string[]> {
-    const where: SQL[] = [eq(hosts.tenantId, tenantId)];
-    if ("hostId" in scope) where.push(eq(hosts.id, scope.hostId));
-    else if ("selector" in scope) {
-      if (scope.selector.environmentId) where.push(eq(hosts.environmentId, scope.selector.environmentId));
-      if (scope.selector.labels && Object.keys(scope.selector.labels).length)
-        where.push(sql`${hosts.labels} @> ${JSON.stringify(scope.selector.labels)}::jsonb`);
-    }
-    const rows = await this.db
-      .select({ id: hosts.id })
-      .from(hosts)
-      .where(and(...where));
-    if ("hostId" in scope && rows.length === 0) throw notFound("host");
-    return rows.map((r) => r.id);
+    const ids = await this.hosts.idsIn(tenantId, scope);
+    if ("hostId" in scope && ids.length === 0) throw notFound("host");
+    return ids;
   }
 
   /**
@@ -243,13 +232,12 @@ export class SafetyService {
 
   /** Every host's acknowledged stop state (hosts never stopped and never heard from are `unknown`). */
   async list(tenantId: string) {
-    const rows = await this.db
-      .select({ hostId: hosts.id, name: hosts.name, safety: hostSafety })
-      .from(hosts)
-      .leftJoin(hostSafety, eq(hostSafety.hostId, hosts.id))
-      .where(eq(hosts.tenantId, tenantId))
-      .orderBy(hosts.name);
-    return rows.map((r) => ({ hostId: r.hostId, name: r.name, estop: estopView(r.safety ?? undefined) }));
+    const [named, rows] = await Promise.all([
+      this.hosts.names(tenantId),
+      this.db.select().from(hostSafety).where(eq(hostSafety.tenantId, tenantId)),
+    ]);
+    const safety = new Map(rows.map((r) => [r.hostId, r]));
+    return named.map((h) => ({ hostId: h.id, name: h.name, estop: estopView(safety.get(h.id)) }));
   }
 
   /**

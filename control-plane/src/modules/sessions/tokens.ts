@@ -138,6 +138,17 @@ export class SessionTokenService {
     return families.length;
   }
 
+  /**
+   * Revokes every session token of a runtime identity, in the caller's transaction (the identity is being revoked
+   * or re-enrolled: its agent's live connections are ended by the caller's revocation announcement).
+   */
+  async revokeRuntimeTokens(q: Queryable, runtimeId: string): Promise<void> {
+    await q
+      .update(sessionTokens)
+      .set({ revokedAt: new Date() })
+      .where(and(eq(sessionTokens.runtimeId, runtimeId), isNull(sessionTokens.revokedAt)));
+  }
+
   /** The subject behind a live access token, or undefined. */
   async resolveAccess(token: string): Promise<LiveAccess | undefined> {
     const { signer, accessPrefix } = this.settings;

@@ -4,32 +4,25 @@
  * advancing on command transitions, confirm stages, cancel, retry, and re-queueing work of lost or
  * decommissioned machines. Every state change is a task event, written in the same transaction.
  */
-import { and, asc, desc, eq, inArray, isNotNull, isNull, lte, type SQL, sql } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, lte, type SQL, sql } from "drizzle-orm";
 import type { Db, Queryable } from "../../db/connect";
-import {
-  commands,
-  environments,
-  hosts,
-  taskEvents,
-  taskLogs,
-  taskStageRuns,
-  tasks,
-  type PipelineStage,
-} from "../../db/schema";
+import { commands, taskEvents, taskLogs, taskStageRuns, tasks, type PipelineStage } from "../../db/schema";
 import type { DomainEvent, EventBus } from "../../lib/events";
 import { newId } from "../../lib/ids";
 import { TASK_ACTIVE, type TaskStatus } from "../../lib/lifecycle";
 import { invalid, conflict, notFound } from "../../lib/errors";
 import type { CommandService } from "../commands/service";
 import { commandTtlSecondsOf } from "../environments/safety-config";
+import type { EnvironmentService } from "../environments/service";
+import type { HostRow as Host, HostService } from "../hosts/service";
+import type { ProjectScope } from "../projects/members";
 import { render } from "../projects/pipeline";
 
 export type Task = typeof tasks.$inferSelect;
 type Command = typeof commands.$inferSelect;
-type HostRow = Pick<
-  typeof hosts.$inferSelect,
-  "id" | "tenantId" | "environmentId" | "labels" | "capabilities" | "maxConcurrentTasks"
-> & { environmentConfig: Record<string, unknown> | null };
+type HostRow = Pick<Host, "id" | "tenantId" | "environmentId" | "labels" | "capabilities" | "maxConcurrentTasks"> & {
+  environmentConfig: Record<string, unknown> | null;
+};
 
 const PINNED = " (the task was pinned to it: it cannot run elsewhere)";
 
@@ -52,6 +45,8 @@ export class TaskExecution {
     private readonly db: Db,
     private readonly commands: CommandService,
     private readonly events: EventBus,
+    private readonly hosts: HostService,
+    private readonly environments: EnvironmentService,
   ) {}
 
   /** Runs `fn` in a transaction, then delivers its new commands, cancels and transition events. */
@@ -254,55 +249,27 @@ export class TaskExecution {
       if (kind) kind.count++;
       else kinds.set(key, { task, count: 1 });
     }
-    // spelled out: drizzle leaves column names unqualified inside a subquery written as SQL
-    const used = sql`(select count(*) from tasks t where t.assigned_host_id = "hosts"."id"
-      and t.status in ('assigned', 'running', 'suspended'))`;
-    const found = new Map<string, HostRow>();
+    const found = new Map<string, Omit<HostRow, "environmentConfig">>();
     // A batch of many different kinds of task: one statement for all machines of their tenants instead.
     const groups =
       kinds.size <= 8
         ? [...kinds.values()]
         : [...new Set(pending.map((t) => t.tenantId))].map((tenantId) => ({ tenantId }));
     for (const group of groups) {
-      const filters: (SQL | undefined)[] = [
-        eq(hosts.status, "online"),
-        eq(hosts.draining, false),
-        isNull(hosts.decommissionedAt),
-        sql`${used} < ${hosts.maxConcurrentTasks}`,
-      ];
-      let limit: number | undefined;
+      let rows: Omit<HostRow, "environmentConfig">[];
       if ("task" in group) {
-        const { task, count } = group;
-        const { labels = {}, capabilities = [] } = task.requirements;
-        filters.push(eq(hosts.tenantId, task.tenantId));
-        if (task.hostId) filters.push(eq(hosts.id, task.hostId));
-        if (task.environmentId) filters.push(eq(hosts.environmentId, task.environmentId));
-        if (Object.keys(labels).length) filters.push(sql`${hosts.labels} @> ${JSON.stringify(labels)}::jsonb`);
-        if (capabilities.length) filters.push(sql`${hosts.capabilities} @> ${JSON.stringify(capabilities)}::jsonb`);
-        limit = count;
-      } else filters.push(eq(hosts.tenantId, group.tenantId));
-      const query = q
-        .select({
-          id: hosts.id,
-          tenantId: hosts.tenantId,
-          environmentId: hosts.environmentId,
-          environmentConfig: environments.config,
-          labels: hosts.labels,
-          capabilities: hosts.capabilities,
-          maxConcurrentTasks: hosts.maxConcurrentTasks,
-        })
-        .from(hosts)
-        .leftJoin(environments, eq(environments.id, hosts.environmentId))
-        .where(and(...filters))
-        .orderBy(sql`${hosts.maxConcurrentTasks} - ${used} desc`, asc(hosts.id))
-        .$dynamic();
-      const rows = await (limit === undefined ? query : query.limit(limit)).for("update", {
-        of: hosts,
-        skipLocked: true,
-      });
+        const { tenantId, hostId, environmentId, requirements } = group.task;
+        const criteria = { tenantId, hostId, environmentId, ...requirements };
+        rows = await this.hosts.lockSchedulable(q, criteria, group.count);
+      } else rows = await this.hosts.lockSchedulable(q, { tenantId: group.tenantId });
       for (const row of rows) found.set(row.id, row);
     }
-    return [...found.values()];
+    const environmentIds = [...new Set([...found.values()].map((m) => m.environmentId).filter((id) => id !== null))];
+    const configs = await this.environments.configsOf(q, environmentIds);
+    return [...found.values()].map((m) => ({
+      ...m,
+      environmentConfig: m.environmentId ? (configs.get(m.environmentId) ?? null) : null,
+    }));
   }
 
   /** Assigns tasks whose current stage is a command: an INSERT of their commands, then one statement for the rest. */
@@ -798,10 +765,7 @@ export class TaskExecution {
     after: AfterCommit,
     scope: { tenantId?: string; hostId?: string; limit?: number },
   ) {
-    const gone = q
-      .select({ id: hosts.id })
-      .from(hosts)
-      .where(and(isNotNull(hosts.decommissionedAt), scope.hostId ? eq(hosts.id, scope.hostId) : undefined));
+    const gone = this.hosts.decommissionedIds(q, scope.hostId);
     const queued = await q
       .select()
       .from(tasks)
@@ -907,22 +871,7 @@ export class TaskExecution {
    * unavailable or busy. Undefined when nothing stands in its way (the scheduler takes it on its next pass).
    */
   async whyPending(task: Task): Promise<string | undefined> {
-    const machines = await this.db
-      .select({
-        id: hosts.id,
-        status: hosts.status,
-        draining: hosts.draining,
-        decommissionedAt: hosts.decommissionedAt,
-        environmentId: hosts.environmentId,
-        labels: hosts.labels,
-        capabilities: hosts.capabilities,
-        maxConcurrentTasks: hosts.maxConcurrentTasks,
-        // spelled out: drizzle leaves column names unqualified inside a select list's subquery
-        used: sql<number>`(select count(*)::int from tasks t where t.assigned_host_id = hosts.id
-          and t.status in ('assigned', 'running', 'suspended'))`,
-      })
-      .from(hosts)
-      .where(and(eq(hosts.tenantId, task.tenantId), task.hostId ? eq(hosts.id, task.hostId) : undefined));
+    const machines = await this.hosts.slotsOf(task.tenantId, task.hostId);
     const { labels = {}, capabilities = [] } = task.requirements;
     const mismatch = (m: (typeof machines)[number]) => {
       if (task.environmentId && m.environmentId !== task.environmentId) return `environment ${task.environmentId}`;
@@ -972,13 +921,57 @@ export class TaskExecution {
     return undefined;
   }
 
+  /** Active (assigned, running, suspended) task count of each of the machines `hostIds` that has any. */
+  async activeCounts(hostIds: string[]): Promise<Map<string, number>> {
+    if (hostIds.length === 0) return new Map();
+    const counts = await this.db
+      .select({ hostId: tasks.assignedHostId, n: sql<number>`count(*)::int` })
+      .from(tasks)
+      .where(and(inArray(tasks.assignedHostId, hostIds), inArray(tasks.status, [...TASK_ACTIVE])))
+      .groupBy(tasks.assignedHostId);
+    return new Map(counts.map((c) => [c.hostId!, c.n]));
+  }
+
+  /** The tasks assigned to a machine (any status), newest first. */
+  async assignedTo(tenantId: string, hostId: string, page: { limit?: number; offset?: number }, scope?: ProjectScope) {
+    return this.db
+      .select({
+        id: tasks.id,
+        status: tasks.status,
+        prompt: tasks.prompt,
+        projectId: tasks.projectId,
+        stageIndex: tasks.stageIndex,
+        attempt: tasks.attempt,
+        assignedAt: tasks.assignedAt,
+        createdAt: tasks.createdAt,
+        finishedAt: tasks.finishedAt,
+        error: tasks.error,
+      })
+      .from(tasks)
+      .where(
+        and(
+          eq(tasks.tenantId, tenantId),
+          eq(tasks.assignedHostId, hostId),
+          scope && inArray(tasks.projectId, scope.projectIds),
+        ),
+      )
+      .orderBy(desc(tasks.createdAt))
+      .limit(page.limit ?? 100)
+      .offset(page.offset ?? 0);
+  }
+
   /** Machines offline since before `cutoff` that still hold assigned or running tasks. */
   async lostMachines(cutoff: Date): Promise<{ id: string; tenantId: string }[]> {
-    return this.db
-      .selectDistinct({ id: hosts.id, tenantId: hosts.tenantId })
+    const rows = await this.db
+      .selectDistinct({ id: tasks.assignedHostId, tenantId: tasks.tenantId })
       .from(tasks)
-      .innerJoin(hosts, eq(hosts.id, tasks.assignedHostId))
-      .where(and(inArray(tasks.status, ["assigned", "running"]), lte(hosts.offlineSince, cutoff)));
+      .where(
+        and(
+          inArray(tasks.status, ["assigned", "running"]),
+          inArray(tasks.assignedHostId, this.hosts.offlineSinceBefore(cutoff)),
+        ),
+      );
+    return rows.map((r) => ({ id: r.id!, tenantId: r.tenantId }));
   }
 
   /** Stores a log line of a stage command (deduped by command and line index); false for non-task commands. */

@@ -1,5 +1,5 @@
-import { Elysia } from "elysia";
-import { AnyObject, responses } from "../../http/responses";
+import { Elysia, t } from "elysia";
+import { Obj, responses } from "../../http/responses";
 import type { Services } from "../../services";
 import { IdParams } from "../../http/params";
 import { requireUser } from "../auth/authenticate";
@@ -18,6 +18,27 @@ import {
   TaskEventView,
   TaskLogView,
 } from "./model";
+
+const TaskMetricsView = Obj(
+  {
+    counts: t.Record(t.String(), t.Integer(), { description: "tasks by status" }),
+    total: t.Integer(),
+    averageDurationMs: t.Nullable(t.Number()),
+  },
+  { description: "task counts by status and the average run time of finished tasks" },
+);
+const PendingConfirmView = Obj(
+  {
+    taskId: t.String(),
+    stageIndex: t.Integer(),
+    stageName: t.String(),
+    prompt: t.String(),
+    options: t.Nullable(t.Array(t.String())),
+    input: t.Nullable(t.Record(t.String(), t.Unknown())),
+    stages: t.Unknown({ description: "the results of the stages so far" }),
+  },
+  { description: "what a suspended task waits for" },
+);
 
 /**
  * Task lists show a user the tasks of the projects they are a member of (admins: all); single tasks are checked by
@@ -55,7 +76,7 @@ export const tasksController = ({ authenticator, tasks, projectMembers }: Servic
       "/api/v1/metrics/tasks",
       ({ principal }) => tasks.metrics(principal.tenantId, projectMembers.scopeOf(principal)),
       {
-        response: responses({ 200: AnyObject }),
+        response: responses({ 200: TaskMetricsView }),
       },
     );
 
@@ -100,7 +121,7 @@ export const webTasksController = ({ authenticator, tasks, projectMembers }: Ser
     .get(
       "/:id/pending-confirm",
       ({ principal, params }) => tasks.execution.pendingConfirm(principal.tenantId, params.id),
-      { response: responses({ 200: AnyObject }), params: IdParams },
+      { response: responses({ 200: PendingConfirmView }), params: IdParams },
     )
     .get("/:id/events", ({ principal, params, query }) => tasks.listEvents(principal.tenantId, params.id, query), {
       response: responses({ 200: Counted(TaskEventView) }),

@@ -3,7 +3,7 @@ import { and, asc, desc, eq, gt, ilike, inArray, or, sql, type SQL } from "drizz
 import { containsPattern, matchRank } from "../../lib/text-match";
 import type { Static } from "elysia";
 import type { Db, Queryable } from "../../db/connect";
-import { hosts, projects, taskEvents, taskLogs, taskStageRuns, tasks, type TaskTemplate } from "../../db/schema";
+import { hosts, taskEvents, taskLogs, taskStageRuns, tasks, type TaskTemplate } from "../../db/schema";
 import type { EventBus } from "../../lib/events";
 import { newId } from "../../lib/ids";
 import { TASK_STATUSES, type TaskStatus } from "../../lib/lifecycle";
@@ -42,11 +42,8 @@ export class TaskService {
       if (host.decommissionedAt) throw conflict(`machine ${template.hostId} is decommissioned: it takes no tasks`);
     }
     if (template.projectKey) {
-      const [project] = await q
-        .select({ id: projects.id })
-        .from(projects)
-        .where(and(eq(projects.tenantId, tenantId), eq(projects.key, template.projectKey)));
-      if (!project) throw invalid(`unknown project ${template.projectKey}`);
+      if (!(await this.projects.idOf(q, tenantId, template.projectKey)))
+        throw invalid(`unknown project ${template.projectKey}`);
     }
   }
 
@@ -145,12 +142,9 @@ export class TaskService {
     if (query.status) where.push(eq(tasks.status, query.status));
     if (query.machineId) where.push(eq(tasks.assignedHostId, query.machineId));
     if (query.projectKey) {
-      const [project] = await this.db
-        .select({ id: projects.id })
-        .from(projects)
-        .where(and(eq(projects.tenantId, tenantId), eq(projects.key, query.projectKey)));
-      if (!project) return { items: [], total: 0 };
-      where.push(eq(tasks.projectId, project.id));
+      const projectId = await this.projects.idOf(this.db, tenantId, query.projectKey);
+      if (!projectId) return { items: [], total: 0 };
+      where.push(eq(tasks.projectId, projectId));
     }
     const [rows, [count]] = await Promise.all([
       this.db

@@ -1,7 +1,7 @@
 /** Tenants and their users; the first start creates the installation's bootstrap admin. */
 import { desc, eq } from "drizzle-orm";
 import { STARTUP_LOCK, withAdvisoryLock, type Db, type Queryable } from "../../db/connect";
-import { tenants, users } from "../../db/schema";
+import { tenants } from "../../db/schema";
 import { newId } from "../../lib/ids";
 import { forbidden, notFound } from "../../lib/errors";
 import type { ApiKeyService } from "../auth/api-keys";
@@ -34,7 +34,7 @@ export class TenantService {
       throw new Error(`ADMIN_KEY must start with ${API_KEY_PREFIX} followed by at least 24 characters`);
     }
     return withAdvisoryLock(this.db, STARTUP_LOCK, async (tx) => {
-      const [admin] = await tx.select().from(users).where(eq(users.isSuperadmin, true)).limit(1);
+      const admin = await this.people.superadmin(tx);
       if (admin) {
         if (adminKey && !(await this.apiKeys.exists(tx, adminKey))) {
           await this.apiKeys.create({ tenantId: admin.tenantId, userId: admin.id }, "ADMIN_KEY", {
@@ -99,7 +99,7 @@ export class TenantService {
   }
 
   async me(principal: UserPrincipal) {
-    const [user] = await this.db.select().from(users).where(eq(users.id, principal.userId));
+    const user = await this.people.byId(principal.userId);
     if (!user) throw notFound("user");
     return { ...publicUser(user), tenantId: user.tenantId, plan: user.plan, via: principal.via };
   }

@@ -1,6 +1,7 @@
 /** Routes: releases and release signing keys (users), update grants (users), the runtime update flow (runtimes). */
 import { Elysia, t } from "elysia";
-import { AnyObject, Items, Resource, responses } from "../../http/responses";
+import { Acknowledged, UpdateAnswer, UpdateManifestAnswer } from "@edge/proto/http/agent";
+import { Items, Obj, OptionalTimestamp, Resource, responses, Timestamp } from "../../http/responses";
 import type { Services } from "../../services";
 import { IdParams } from "../../http/params";
 import { requireUser } from "../auth/authenticate";
@@ -17,6 +18,34 @@ import {
   ScriptQuery,
 } from "./model";
 
+const ReleaseView = Resource("a published release", {
+  channel: t.String(),
+  version: t.String(),
+  notes: t.Nullable(t.String()),
+  expiresAt: Timestamp,
+  createdAt: Timestamp,
+  scripts: t.Array(Obj({ path: t.String(), sha256: t.String() })),
+  publicKey: t.String(),
+});
+const ReleaseKeyView = Resource("a release signing key", {
+  name: t.String(),
+  publicKey: t.String(),
+  active: t.Boolean(),
+  revokedAt: OptionalTimestamp,
+});
+const GrantView = Obj(
+  {
+    grantId: t.String(),
+    grantToken: t.String({ description: "shown once; the agent presents it to /api/runtime/updates/apply" }),
+    agentId: t.String(),
+    channel: t.String(),
+    targetVersion: t.Nullable(t.String()),
+    expiresAt: t.String({ format: "date-time" }),
+    commandId: t.Optional(t.String({ description: "the runtime.update command, when delivered" })),
+  },
+  { description: "a one-time update grant for one agent" },
+);
+
 export const releasesController = ({ authenticator, updates, releaseKeys }: Services) =>
   new Elysia({ tags: ["updates"] })
     .use(requireUser(authenticator))
@@ -26,12 +55,12 @@ export const releasesController = ({ authenticator, updates, releaseKeys }: Serv
         set.status = 201;
         return updates.publish(principal, body.signedManifest, body.scripts);
       },
-      { response: responses({ 201: AnyObject }), body: PublishReleaseBody },
+      { response: responses({ 201: ReleaseView }), body: PublishReleaseBody },
     )
     .get(
       "/api/v1/releases",
       async ({ principal, query }) => ({ items: await updates.listReleases(principal.tenantId, query.channel) }),
-      { response: responses({ 200: Items(AnyObject) }), query: ReleaseListQuery },
+      { response: responses({ 200: Items(ReleaseView) }), query: ReleaseListQuery },
     )
     .post(
       "/api/v1/release-keys",
@@ -45,10 +74,15 @@ export const releasesController = ({ authenticator, updates, releaseKeys }: Serv
       },
     )
     .get("/api/v1/release-keys", ({ principal }) => releaseKeys.list(principal.tenantId), {
-      response: responses({ 200: AnyObject }),
+      response: responses({
+        200: Obj({
+          items: t.Array(ReleaseKeyView),
+          installationKeys: t.Array(t.String(), { description: "UPDATE_PUBLIC_KEYS: trusted by every tenant" }),
+        }),
+      }),
     })
     .delete("/api/v1/release-keys/:id", ({ principal, params }) => releaseKeys.revoke(principal, params.id), {
-      response: responses({ 200: AnyObject }),
+      response: responses({ 200: ReleaseKeyView }),
       params: IdParams,
     })
     .post(
@@ -57,14 +91,14 @@ export const releasesController = ({ authenticator, updates, releaseKeys }: Serv
         set.status = 201;
         return updates.grant(principal, params.id, body ?? {});
       },
-      { response: responses({ 201: AnyObject }), params: IdParams, body: GrantBody },
+      { response: responses({ 201: GrantView }), params: IdParams, body: GrantBody },
     );
 
 export const runtimeUpdatesController = ({ runtime, updates }: Services) =>
   new Elysia({ prefix: "/api/runtime/updates", tags: ["updates"] })
     .use(requireRuntime(runtime))
     .get("/manifest", ({ runtime: me, query }) => updates.manifest(me, query.channel, query.publicKey), {
-      response: responses({ 200: AnyObject }),
+      response: responses({ 200: UpdateManifestAnswer }),
       query: ManifestQuery,
     })
     .get(
@@ -76,14 +110,14 @@ export const runtimeUpdatesController = ({ runtime, updates }: Services) =>
       { response: responses({ 200: t.String({ description: "the script, as text/plain" }) }), query: ScriptQuery },
     )
     .post("/check", ({ runtime: me, body }) => updates.check(me, body.currentVersion, body.channel, body.publicKey), {
-      response: responses({ 200: AnyObject }),
+      response: responses({ 200: UpdateAnswer }),
       body: CheckBody,
     })
     .post("/apply", ({ runtime: me, body }) => updates.apply(me, body), {
-      response: responses({ 200: AnyObject }),
+      response: responses({ 200: UpdateAnswer }),
       body: ApplyBody,
     })
     .post("/report", ({ runtime: me, body }) => updates.report(me, body), {
-      response: responses({ 200: AnyObject }),
+      response: responses({ 200: Acknowledged }),
       body: ReportBody,
     });

@@ -5,7 +5,6 @@ const Version = t.String({ minLength: 1, maxLength: 64, pattern: "^[0-9A-Za-z][0
 const Channel = t.String({ minLength: 1, maxLength: 64, pattern: CHANNEL_PATTERN });
 /** base64 ed25519 public key (32 bytes). */
 const PublicKey = t.String({ minLength: 44, maxLength: 44, pattern: "^[A-Za-z0-9+/]{43}=$" });
-const Sha256 = t.String({ pattern: "^[0-9a-fA-F]{64}$" });
 
 export const PublishReleaseBody = t.Object({
   signedManifest: t.Object({
@@ -25,30 +24,6 @@ export const PublishReleaseBody = t.Object({
 
 export const ReleaseKeyBody = t.Object({ name: t.String({ minLength: 1, maxLength: 200 }), publicKey: PublicKey });
 
-export const CheckBody = t.Object({
-  currentVersion: Version,
-  channel: t.Optional(Channel),
-  /** The key the agent pins: only releases signed with it are offered. */
-  publicKey: t.Optional(PublicKey),
-});
-
-export const ApplyBody = t.Object({
-  approved: t.Boolean(),
-  grantToken: t.String({ minLength: 1, maxLength: 200 }),
-  currentVersion: Version,
-  channel: t.Optional(Channel),
-  targetVersion: Version,
-  publicKey: t.Optional(PublicKey),
-});
-
-export const ReportBody = t.Object({
-  channel: t.Optional(Channel),
-  fromVersion: Version,
-  toVersion: Version,
-  status: t.Union([t.Literal("applied"), t.Literal("failed"), t.Literal("rejected")]),
-  reason: t.Optional(t.String({ maxLength: 5000 })),
-});
-
 export const GrantBody = t.Optional(
   t.Object({
     channel: t.Optional(Channel),
@@ -59,11 +34,13 @@ export const GrantBody = t.Optional(
   }),
 );
 
-/** A script of one release (`releaseId`, plus its `sha256`); `path` alone only while no two releases disagree. */
-export const ScriptQuery = t.Object({
-  path: t.String({ minLength: 1, maxLength: 300 }),
-  releaseId: t.Optional(t.String({ minLength: 1, maxLength: 100 })),
-  sha256: t.Optional(Sha256),
-});
-export const ManifestQuery = t.Object({ channel: t.Optional(Channel), publicKey: t.Optional(PublicKey) });
 export const ReleaseListQuery = t.Object({ channel: t.Optional(Channel) });
+
+/** The agent-facing bodies and queries are contracts shared with the agent (proto/http/agent.ts). */
+export {
+  UpdateApplyBody as ApplyBody,
+  UpdateCheckBody as CheckBody,
+  UpdateManifestQuery as ManifestQuery,
+  UpdateReportBody as ReportBody,
+  UpdateScriptQuery as ScriptQuery,
+} from "@edge/proto/http/agent";

@@ -1,7 +1,7 @@
 /** Releases (signed manifests per channel), update checks, one-time grants, applies and reports. */
 import { and, desc, eq, gt, inArray, isNotNull, isNull, or, sql } from "drizzle-orm";
 import type { Db, Queryable } from "../../db/connect";
-import { commands, hosts, releaseScripts, releases, runtimeIdentities, updateGrants } from "../../db/schema";
+import { commands, releaseScripts, releases, updateGrants } from "../../db/schema";
 import { newId } from "../../lib/ids";
 import { hashSecret, newSecret } from "../../lib/secrets";
 import { conflict, forbidden, invalid, notFound, rejectedCredential } from "../../lib/errors";
@@ -13,6 +13,7 @@ import {
   type ReleaseManifest,
   type SignedManifest,
 } from "@edge/proto/release";
+import type { RuntimeService } from "../runtime/service";
 import type { HostService } from "../hosts/service";
 import type { AuditService } from "../audit/service";
 import type { UserPrincipal } from "../auth/principal";
@@ -41,6 +42,7 @@ export class UpdateService {
     private readonly commands: CommandService,
     private readonly keys: ReleaseKeyService,
     private readonly publicUrl: string,
+    private readonly runtime: RuntimeService,
   ) {}
 
   /**
@@ -434,11 +436,8 @@ export class UpdateService {
         )
         .returning({ id: updateGrants.id });
       if (!grant) return false;
-      await tx
-        .update(runtimeIdentities)
-        .set({ runtimeVersion: input.toVersion })
-        .where(eq(runtimeIdentities.id, principal.runtimeId));
-      await tx.update(hosts).set({ agentVersion: input.toVersion }).where(eq(hosts.id, principal.hostId));
+      await this.runtime.setRuntimeVersion(tx, principal.runtimeId, input.toVersion);
+      await this.hosts.setAgentVersion(tx, principal.hostId, input.toVersion);
       await this.audit.record({ ...entry, action: "update.applied", detail: { ...detail, grantId: grant.id } }, tx);
       return true;
     });

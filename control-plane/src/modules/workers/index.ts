@@ -1,6 +1,7 @@
 /** Worker enrollment routes: admin tokens (`/api/admin/worker-tokens`) and the worker API (`/api/workers`). */
 import { Elysia, t } from "elysia";
-import { Items, Obj, responses, TokenPairView } from "../../http/responses";
+import { Items, Obj, responses } from "../../http/responses";
+import { RuntimeTokenResponse, WorkerRegistered, WorkerTokenResponse } from "@edge/proto/http/agent";
 import type { Services } from "../../services";
 import { IdParams } from "../../http/params";
 import { requireAdmin } from "../auth/authenticate";
@@ -50,17 +51,15 @@ export const workerApiController = ({ workers, runtime }: Services) =>
         return registered;
       },
       {
-        response: responses({
-          201: Obj({ runtimeId: t.String(), hostId: t.String(), accessToken: t.String(), refreshToken: t.String() }),
-        }),
+        response: responses({ 201: WorkerRegistered }),
         body: WorkerRegisterBody,
       },
     )
     .post("/refresh-token", ({ body }) => runtime.refresh(body.refreshToken), {
-      response: responses({ 200: TokenPairView }),
+      response: responses({ 200: RuntimeTokenResponse }),
       body: WorkerRefreshBody,
     })
     .post("/recover", ({ body }) => runtime.recover(body), {
-      response: responses({ 200: TokenPairView }),
+      response: responses({ 200: WorkerTokenResponse }),
       body: WorkerRecoverBody,
     });

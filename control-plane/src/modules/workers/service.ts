@@ -5,10 +5,10 @@
 import { and, desc, eq, isNull, sql } from "drizzle-orm";
 import type { Static } from "elysia";
 import type { Db } from "../../db/connect";
-import { hosts, runtimeIdentities, workerTokens } from "../../db/schema";
+import { workerTokens } from "../../db/schema";
 import { newId } from "../../lib/ids";
 import { hashSecret, newSecret } from "../../lib/secrets";
-import { conflict, invalid, notFound, unauthenticated } from "../../lib/errors";
+import { invalid, notFound, unauthenticated } from "../../lib/errors";
 import type { UserPrincipal } from "../auth/principal";
 import type { HostService } from "../hosts/service";
 import { labelsProblem } from "@edge/proto/labels";
@@ -37,7 +37,7 @@ export class WorkerService {
     private readonly db: Db,
     private readonly runtime: RuntimeService,
     private readonly defaultTtlSeconds: number,
-    private readonly hostService: HostService,
+    private readonly hosts: HostService,
   ) {}
 
   async createToken(principal: UserPrincipal, input: Static<typeof WorkerTokenCreateBody>) {
@@ -88,18 +88,7 @@ export class WorkerService {
 
   async status(tenantId: string, id: string) {
     const row = await this.find(tenantId, id);
-    const [machine] = row.hostId
-      ? await this.db
-          .select({
-            id: hosts.id,
-            name: hosts.name,
-            status: hosts.status,
-            workerMachineId: hosts.workerMachineId,
-            lastSeenAt: hosts.lastSeenAt,
-          })
-          .from(hosts)
-          .where(eq(hosts.id, row.hostId))
-      : [];
+    const machine = row.hostId ? await this.hosts.workerView(row.hostId) : undefined;
     return { ...present(row), machine: machine ?? null };
   }
 
@@ -133,26 +122,15 @@ export class WorkerService {
         ...(input.maxConcurrentTasks !== undefined ? { maxConcurrentTasks: input.maxConcurrentTasks } : {}),
         updatedAt: now,
       };
-      const [existing] = await tx
-        .select()
-        .from(hosts)
-        .where(and(eq(hosts.tenantId, token.tenantId), eq(hosts.workerMachineId, input.machineId)))
-        .for("update");
-      if (existing?.decommissionedAt) throw conflict("this machine was decommissioned");
-      const [host] = existing
-        ? await tx.update(hosts).set(machine).where(eq(hosts.id, existing.id)).returning()
-        : await tx
-            .insert(hosts)
-            .values({
-              id: newId("host"),
-              tenantId: token.tenantId,
-              name: input.name ?? input.machineId,
-              workerMachineId: input.machineId,
-              ...machine,
-            })
-            .returning();
+      const host = await this.hosts.enrollMachine(
+        tx,
+        token.tenantId,
+        input.machineId,
+        input.name ?? input.machineId,
+        machine,
+      );
       // The worker's labels merge like an agent's at enrollment: labels an operator set win.
-      if (input.labels) await this.hostService.reportAgentLabels(tx, token.tenantId, host!.id, input.labels);
+      if (input.labels) await this.hosts.reportAgentLabels(tx, token.tenantId, host.id, input.labels);
       await tx.update(workerTokens).set({ hostId: host!.id }).where(eq(workerTokens.id, token.id));
       const enrolled = await this.runtime.enroll(tx, {
         tenantId: token.tenantId,
@@ -169,11 +147,7 @@ export class WorkerService {
 
   /** Installation-wide count of connected workers (online machines with a live identity). */
   async health() {
-    const [row] = await this.db
-      .select({ n: sql<number>`count(distinct ${hosts.id})::int` })
-      .from(hosts)
-      .innerJoin(runtimeIdentities, and(eq(runtimeIdentities.hostId, hosts.id), isNull(runtimeIdentities.revokedAt)))
-      .where(eq(hosts.status, "online"));
-    return { status: "ok", connectedWorkers: row?.n ?? 0 };
+    const connectedWorkers = await this.hosts.countOnlineAmong(this.runtime.hostsWithUnrevokedIdentity());
+    return { status: "ok", connectedWorkers };
   }
 }
