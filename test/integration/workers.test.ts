@@ -190,7 +190,7 @@ describe.each(await availableBackends())("worker enrollment on $name", (backend)
         const x = (await t.api.get(`/api/web/tasks/${created.body.id}`, key)).body;
         return ["completed", "failed"].includes(x.status) ? x : undefined;
       },
-      20_000,
+      30_000,
     );
     expect({ status: done.status, error: done.error, machineId: done.machineId }).toEqual({
       status: "completed",

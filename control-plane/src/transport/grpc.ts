@@ -4,7 +4,7 @@
  * watch / send-command calls. Domain errors are mapped to gRPC status codes here, once.
  */
 import * as grpc from "@grpc/grpc-js";
-import { inRequest, setRequestScope, tenantScope } from "../db/context";
+import { asSystem, inRequest, setRequestScope, tenantScope } from "../db/context";
 import { type DomainErrorKind, isDomainError } from "../lib/errors";
 import { parseJsonObject } from "../lib/json-guard";
 import type { ClusterEvents, WatchedEvent } from "../lib/cluster-events";
@@ -113,7 +113,7 @@ function agentSession(services: Services, call: grpc.ServerDuplexStream<AgentFra
   let queue: Promise<void> = authenticated;
   call.on("data", (frame: AgentFrame) => {
     queue = queue
-      .then(() => (ended ? undefined : handle(frame)))
+      .then(() => (ended ? undefined : asSystem("an agent's session frames", () => handle(frame))))
       .catch((err) => {
         finish(toGrpcError(err, (msg, e) => services.log.error(`agent session: ${msg}`, e)));
       });

@@ -4,6 +4,7 @@
  * outlet). Numbered agent messages are answered with a receipt once applied: the broker's PUBACK only means the
  * broker has the message, and a broker with no subscriber drops it.
  */
+import { asSystem } from "../db/context";
 import mqtt, { type MqttClient } from "mqtt";
 import { randomBytes } from "node:crypto";
 import type { Logger } from "@edge/proto/log";
@@ -127,7 +128,8 @@ export class MqttBridge implements BrokerOutlet {
     const key = name.split("/").slice(0, 3).join("/");
     const previous = this.chains.get(key) ?? Promise.resolve();
     const next = previous
-      .then(() => this.handle(name, payload))
+      // Agents' messages are the process's own work (system), whatever context delivered them in-process.
+      .then(() => asSystem("agent messages over MQTT", () => this.handle(name, payload)))
       .catch((err) =>
         // A saturated telemetry ingest refuses on purpose: no receipt, so the agent sends the batch again later.
         err instanceof TelemetryBusy

@@ -19,6 +19,7 @@
  */
 import { sql } from "drizzle-orm";
 import { rowsOf, type Db } from "../../db/connect";
+import { asSystem } from "../../db/context";
 import { CLUSTER_EVENTS_CHANNEL } from "../commands/service";
 import { sourcesOf, type Status } from "../../lib/lifecycle";
 import type { AgentDeps } from "./deps";
@@ -123,7 +124,8 @@ export class CommandReportBatcher {
     }
     this.queue = rest;
     this.inFlight++;
-    this.store(batch)
+    // Explicitly system: a timer inherits the context of whatever scheduled it (possibly a tenant's request).
+    asSystem("agents' reports, batched across tenants", () => this.store(batch))
       .catch((error) => {
         for (const p of batch) p.fail(error);
       })
