@@ -4,6 +4,9 @@
  * a safety policy forbidding `pty` refuses it, an agent without a live session is a 503, a token is single-use.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { stopAllAgents } from "../support/agent-process";
 import { availableBackends, postgresReachable } from "../support/backends";
 import { createTenant, startTestPlane, type TestPlane } from "../support/control-plane";
@@ -110,6 +113,35 @@ describe.each(setups)("terminals through the control plane ($label)", ({ backend
     expect(audit[0]).toMatchObject({ target: hostId, detail: { exitCode: 3 } });
     const issued = await t.api.get("/api/admin/audit-logs?action=host.pty_token", t.adminKey);
     expect(issued.body.items[0].target).toBe(hostId);
+  }, 60_000);
+
+  test("edgectl pty HOST with piped stdin: output and the shell's exit code; refused = 1", async () => {
+    const home = mkdtempSync(join(tmpdir(), "edgectl-pty-"));
+    const run = async (host: string, input: string) => {
+      const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("EDGECTL_")));
+      const proc = Bun.spawn([process.execPath, "cli/src/main.ts", "pty", host], {
+        env: { ...clean, XDG_CONFIG_HOME: home, EDGECTL_TOKEN: t.adminKey, EDGECTL_API_URL: t.plane.url },
+        stdin: new TextEncoder().encode(input),
+        stdout: "pipe",
+        stderr: "pipe",
+      });
+      const [code, stdout, stderr] = await Promise.all([
+        proc.exited,
+        new Response(proc.stdout).text(),
+        new Response(proc.stderr).text(),
+      ]);
+      return { code, stdout, stderr };
+    };
+    try {
+      const ok = await run(hostId, "echo from-$((40+2)); exit 5\n");
+      expect({ code: ok.code, stderr: ok.stderr }).toEqual({ code: 5, stderr: "" });
+      expect(ok.stdout).toContain("from-42");
+      const refused = await run(refusingHostId, "exit 0\n");
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain("pty");
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
   }, 60_000);
 
   test("another tenant gets 404; a bad bearer is refused on the socket", async () => {
