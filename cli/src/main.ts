@@ -7,6 +7,7 @@ import { agentVerbs } from "./commands/agent.ts";
 import { applyVerbs } from "./commands/apply.ts";
 import { authVerbs } from "./commands/auth.ts";
 import { getVerbs } from "./commands/get.ts";
+import { ptyVerbs } from "./commands/pty.ts";
 import { releaseVerbs } from "./commands/release.ts";
 import { runVerbs } from "./commands/run.ts";
 import { taskVerbs } from "./commands/task.ts";
@@ -21,6 +22,7 @@ const VERBS: Verb[] = [
   ...getVerbs,
   ...applyVerbs,
   ...runVerbs,
+  ...ptyVerbs,
   ...taskVerbs,
   ...releaseVerbs,
   ...agentVerbs,

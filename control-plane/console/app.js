@@ -3,6 +3,7 @@
 import { h, render } from "preact";
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
 import htm from "htm";
+import { Terminal } from "@xterm/xterm";
 
 const html = htm.bind(h);
 const POLL_MS = 1500;
@@ -241,6 +242,78 @@ function Hosts() {
     </tbody></table>`;
 }
 
+/**
+ * A terminal on the host (xterm.js): a pty-token, then the `/ws/pty/:hostId` websocket; keys go out as binary
+ * frames, output comes back as binary frames, resizes follow the terminal's size.
+ */
+function HostTerminal({ id }) {
+  const box = useRef();
+  const [state, setState] = useState("closed");
+  const [error, setError] = useState();
+  const live = useRef();
+  const stop = () => live.current?.close();
+  useEffect(() => stop, [id]);
+  const open = async () => {
+    setError(undefined);
+    setState("connecting");
+    let grant;
+    try {
+      grant = await api("POST", `/api/v1/hosts/${id}/pty-token`);
+    } catch (err) {
+      setState("closed");
+      return setError(err);
+    }
+    box.current.replaceChildren();
+    const term = new Terminal({ cols: 100, rows: 24, convertEol: false, fontSize: 13 });
+    term.open(box.current);
+    const url = new URL(grant.websocket, location.href);
+    url.protocol = location.protocol === "https:" ? "wss:" : "ws:";
+    const ws = new WebSocket(url);
+    ws.binaryType = "arraybuffer";
+    const encoder = new TextEncoder();
+    ws.onopen = () =>
+      ws.send(
+        JSON.stringify({
+          type: "auth",
+          token: store.get()?.accessToken,
+          channelToken: grant.channelToken,
+          cols: term.cols,
+          rows: term.rows,
+        }),
+      );
+    ws.onmessage = (event) => {
+      if (typeof event.data !== "string") return term.write(new Uint8Array(event.data));
+      const msg = JSON.parse(event.data);
+      if (msg.type === "ready") {
+        setState("open");
+        term.focus();
+      } else if (msg.type === "exit") {
+        term.write(`\r\n[exited with ${msg.code}${msg.error ? `: ${msg.error}` : ""}]\r\n`);
+      } else if (msg.type === "error") setError(new Error(msg.error));
+    };
+    ws.onclose = () => setState("closed");
+    const typed = term.onData((data) => ws.readyState === WebSocket.OPEN && ws.send(encoder.encode(data)));
+    const resized = term.onResize(
+      ({ cols, rows }) => ws.readyState === WebSocket.OPEN && ws.send(JSON.stringify({ type: "resize", cols, rows })),
+    );
+    live.current = {
+      close: () => {
+        typed.dispose();
+        resized.dispose();
+        ws.close();
+      },
+    };
+  };
+  return html`<h2>Terminal</h2>
+    <${ErrorLine} error=${error} />
+    <p>${
+      state === "closed"
+        ? html`<button data-testid="terminal-open" onClick=${open}>Open terminal</button>`
+        : html`<button class="secondary" data-testid="terminal-close" onClick=${stop}>Close terminal</button>`
+    } <span class="muted" data-testid="terminal-state">${state}</span></p>
+    <div class="terminal" data-testid="terminal" ref=${box}></div>`;
+}
+
 function Host({ id }) {
   const host = usePoll(() => api("GET", `/api/v1/hosts/${id}`), [id]);
   const telemetry = usePoll(() => api("GET", `/api/v1/hosts/${id}/telemetry?limit=200`), [id]);
@@ -287,6 +360,7 @@ function Host({ id }) {
       ${Object.entries(series).map(([name, values]) => html`<tr><td>${name}</td><td><${Sparkline} values=${values.slice(-50)} /></td><td>${values[values.length - 1]}</td></tr>`)}
       ${Object.keys(series).length === 0 && html`<tr><td class="muted">no telemetry</td></tr>`}
     </tbody></table>
+    <${HostTerminal} id=${id} />
     <h2>Run a command</h2>
     <form class="inline" onSubmit=${run}>
       <input data-testid="command-line" placeholder="echo hello" size="50" value=${line} onInput=${(e) => setLine(e.target.value)} />

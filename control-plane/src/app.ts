@@ -17,6 +17,7 @@ import { commandsController } from "./modules/commands";
 import { environmentsController } from "./modules/environments";
 import { hostsController } from "./modules/hosts";
 import { hostRuntimeController } from "./modules/host-runtime";
+import { ptySocketController, ptyTokenController } from "./modules/pty";
 import { safetyPoliciesController } from "./modules/safety-policies";
 import { tasksController, webTasksController } from "./modules/tasks";
 import { adminProjectsController, webProjectsController } from "./modules/projects";
@@ -94,6 +95,8 @@ export function createHttpApp(services: Services) {
       .use(environmentsController(services))
       .use(hostsController(services))
       .use(hostRuntimeController(services))
+      .use(ptyTokenController(services))
+      .use(ptySocketController(services))
       .use(safetyPoliciesController(services))
       .use(commandsController(services))
       .use(tasksController(services))

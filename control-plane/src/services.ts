@@ -41,6 +41,7 @@ import { FleetService } from "./modules/fleets/service";
 import { RolloutService } from "./modules/rollouts/service";
 import { RUNTIME_ACCESS_PREFIX, RUNTIME_REFRESH_PREFIX } from "./modules/runtime/principal";
 import { AgentService } from "./modules/agents/service";
+import { PtyService } from "./modules/pty/service";
 import { NotificationService } from "./modules/notifications/service";
 import { DashboardService } from "./modules/dashboard/service";
 import { SearchService } from "./modules/search/service";
@@ -170,6 +171,7 @@ export function createServices(db: Db, config: Config, log: Logger) {
     search: new SearchService({ hosts, tasks, projects, projectMembers }),
     metrics,
     agents,
+    pty: new PtyService({ agents, hosts, audit }),
     fleets,
     rollouts: new RolloutService(db, fleets, commands, updates, events, policies, environments, safety),
     machines: new MachineService(hosts, runtime, execution),

@@ -1750,8 +1750,11 @@ export namespace edge {
             /** AgentFrame runtimeResponse. */
             runtimeResponse?: (edge.v1.RuntimeResponse.$Properties|null);
 
+            /** AgentFrame ptyOutput. */
+            ptyOutput?: (edge.v1.PtyOutput.$Properties|null);
+
             /** AgentFrame body. */
-            body?: ("hello"|"update"|"status"|"telemetry"|"log"|"safety"|"commandLog"|"runtimeResponse");
+            body?: ("hello"|"update"|"status"|"telemetry"|"log"|"safety"|"commandLog"|"runtimeResponse"|"ptyOutput");
 
             /**
              * Creates a new AgentFrame instance using the specified properties.
@@ -1836,8 +1839,11 @@ export namespace edge {
                 /** AgentFrame runtimeResponse */
                 runtimeResponse?: (edge.v1.RuntimeResponse.$Properties|null);
 
+                /** AgentFrame ptyOutput */
+                ptyOutput?: (edge.v1.PtyOutput.$Properties|null);
+
                 /** AgentFrame body */
-                body?: ("hello"|"update"|"status"|"telemetry"|"log"|"safety"|"commandLog"|"runtimeResponse");
+                body?: ("hello"|"update"|"status"|"telemetry"|"log"|"safety"|"commandLog"|"runtimeResponse"|"ptyOutput");
 
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];
@@ -1855,9 +1861,10 @@ export namespace edge {
               safety?: edge.v1.AgentSafetyState.$Shape|null;
               commandLog?: edge.v1.CommandLog.$Shape|null;
               runtimeResponse?: edge.v1.RuntimeResponse.$Shape|null;
+              ptyOutput?: edge.v1.PtyOutput.$Shape|null;
               $unknowns?: Uint8Array[];
             } & (
-              ({ body?: undefined; hello?: null; update?: null; status?: null; telemetry?: null; log?: null; safety?: null; commandLog?: null; runtimeResponse?: null }|{ body?: "hello"; hello: edge.v1.SessionHello.$Shape; update?: null; status?: null; telemetry?: null; log?: null; safety?: null; commandLog?: null; runtimeResponse?: null }|{ body?: "update"; hello?: null; update: edge.v1.CommandUpdate.$Shape; status?: null; telemetry?: null; log?: null; safety?: null; commandLog?: null; runtimeResponse?: null }|{ body?: "status"; hello?: null; update?: null; status: edge.v1.AgentStatus.$Shape; telemetry?: null; log?: null; safety?: null; commandLog?: null; runtimeResponse?: null }|{ body?: "telemetry"; hello?: null; update?: null; status?: null; telemetry: edge.v1.TelemetryBatch.$Shape; log?: null; safety?: null; commandLog?: null; runtimeResponse?: null }|{ body?: "log"; hello?: null; update?: null; status?: null; telemetry?: null; log: edge.v1.LogLine.$Shape; safety?: null; commandLog?: null; runtimeResponse?: null }|{ body?: "safety"; hello?: null; update?: null; status?: null; telemetry?: null; log?: null; safety: edge.v1.AgentSafetyState.$Shape; commandLog?: null; runtimeResponse?: null }|{ body?: "commandLog"; hello?: null; update?: null; status?: null; telemetry?: null; log?: null; safety?: null; commandLog: edge.v1.CommandLog.$Shape; runtimeResponse?: null }|{ body?: "runtimeResponse"; hello?: null; update?: null; status?: null; telemetry?: null; log?: null; safety?: null; commandLog?: null; runtimeResponse: edge.v1.RuntimeResponse.$Shape })
+              ({ body?: undefined; hello?: null; update?: null; status?: null; telemetry?: null; log?: null; safety?: null; commandLog?: null; runtimeResponse?: null; ptyOutput?: null }|{ body?: "hello"; hello: edge.v1.SessionHello.$Shape; update?: null; status?: null; telemetry?: null; log?: null; safety?: null; commandLog?: null; runtimeResponse?: null; ptyOutput?: null }|{ body?: "update"; hello?: null; update: edge.v1.CommandUpdate.$Shape; status?: null; telemetry?: null; log?: null; safety?: null; commandLog?: null; runtimeResponse?: null; ptyOutput?: null }|{ body?: "status"; hello?: null; update?: null; status: edge.v1.AgentStatus.$Shape; telemetry?: null; log?: null; safety?: null; commandLog?: null; runtimeResponse?: null; ptyOutput?: null }|{ body?: "telemetry"; hello?: null; update?: null; status?: null; telemetry: edge.v1.TelemetryBatch.$Shape; log?: null; safety?: null; commandLog?: null; runtimeResponse?: null; ptyOutput?: null }|{ body?: "log"; hello?: null; update?: null; status?: null; telemetry?: null; log: edge.v1.LogLine.$Shape; safety?: null; commandLog?: null; runtimeResponse?: null; ptyOutput?: null }|{ body?: "safety"; hello?: null; update?: null; status?: null; telemetry?: null; log?: null; safety: edge.v1.AgentSafetyState.$Shape; commandLog?: null; runtimeResponse?: null; ptyOutput?: null }|{ body?: "commandLog"; hello?: null; update?: null; status?: null; telemetry?: null; log?: null; safety?: null; commandLog: edge.v1.CommandLog.$Shape; runtimeResponse?: null; ptyOutput?: null }|{ body?: "runtimeResponse"; hello?: null; update?: null; status?: null; telemetry?: null; log?: null; safety?: null; commandLog?: null; runtimeResponse: edge.v1.RuntimeResponse.$Shape; ptyOutput?: null }|{ body?: "ptyOutput"; hello?: null; update?: null; status?: null; telemetry?: null; log?: null; safety?: null; commandLog?: null; runtimeResponse?: null; ptyOutput: edge.v1.PtyOutput.$Shape })
             );
         }
 
@@ -1984,8 +1991,11 @@ export namespace edge {
             /** ServerFrame runtimeRequest. */
             runtimeRequest?: (edge.v1.RuntimeRequest.$Properties|null);
 
+            /** ServerFrame ptyInput. */
+            ptyInput?: (edge.v1.PtyInput.$Properties|null);
+
             /** ServerFrame body. */
-            body?: ("welcome"|"command"|"ack"|"cancel"|"estop"|"runtimeRequest");
+            body?: ("welcome"|"command"|"ack"|"cancel"|"estop"|"runtimeRequest"|"ptyInput");
 
             /**
              * Creates a new ServerFrame instance using the specified properties.
@@ -2058,8 +2068,11 @@ export namespace edge {
                 /** ServerFrame runtimeRequest */
                 runtimeRequest?: (edge.v1.RuntimeRequest.$Properties|null);
 
+                /** ServerFrame ptyInput */
+                ptyInput?: (edge.v1.PtyInput.$Properties|null);
+
                 /** ServerFrame body */
-                body?: ("welcome"|"command"|"ack"|"cancel"|"estop"|"runtimeRequest");
+                body?: ("welcome"|"command"|"ack"|"cancel"|"estop"|"runtimeRequest"|"ptyInput");
 
                 /** Unknown fields preserved while decoding when enabled */
                 $unknowns?: Uint8Array[];
@@ -2073,10 +2086,243 @@ export namespace edge {
               cancel?: edge.v1.CommandCancel.$Shape|null;
               estop?: edge.v1.EmergencyStop.$Shape|null;
               runtimeRequest?: edge.v1.RuntimeRequest.$Shape|null;
+              ptyInput?: edge.v1.PtyInput.$Shape|null;
               $unknowns?: Uint8Array[];
             } & (
-              ({ body?: undefined; welcome?: null; command?: null; ack?: null; cancel?: null; estop?: null; runtimeRequest?: null }|{ body?: "welcome"; welcome: edge.v1.SessionWelcome.$Shape; command?: null; ack?: null; cancel?: null; estop?: null; runtimeRequest?: null }|{ body?: "command"; welcome?: null; command: edge.v1.Command.$Shape; ack?: null; cancel?: null; estop?: null; runtimeRequest?: null }|{ body?: "ack"; welcome?: null; command?: null; ack: edge.v1.AgentAck.$Shape; cancel?: null; estop?: null; runtimeRequest?: null }|{ body?: "cancel"; welcome?: null; command?: null; ack?: null; cancel: edge.v1.CommandCancel.$Shape; estop?: null; runtimeRequest?: null }|{ body?: "estop"; welcome?: null; command?: null; ack?: null; cancel?: null; estop: edge.v1.EmergencyStop.$Shape; runtimeRequest?: null }|{ body?: "runtimeRequest"; welcome?: null; command?: null; ack?: null; cancel?: null; estop?: null; runtimeRequest: edge.v1.RuntimeRequest.$Shape })
+              ({ body?: undefined; welcome?: null; command?: null; ack?: null; cancel?: null; estop?: null; runtimeRequest?: null; ptyInput?: null }|{ body?: "welcome"; welcome: edge.v1.SessionWelcome.$Shape; command?: null; ack?: null; cancel?: null; estop?: null; runtimeRequest?: null; ptyInput?: null }|{ body?: "command"; welcome?: null; command: edge.v1.Command.$Shape; ack?: null; cancel?: null; estop?: null; runtimeRequest?: null; ptyInput?: null }|{ body?: "ack"; welcome?: null; command?: null; ack: edge.v1.AgentAck.$Shape; cancel?: null; estop?: null; runtimeRequest?: null; ptyInput?: null }|{ body?: "cancel"; welcome?: null; command?: null; ack?: null; cancel: edge.v1.CommandCancel.$Shape; estop?: null; runtimeRequest?: null; ptyInput?: null }|{ body?: "estop"; welcome?: null; command?: null; ack?: null; cancel?: null; estop: edge.v1.EmergencyStop.$Shape; runtimeRequest?: null; ptyInput?: null }|{ body?: "runtimeRequest"; welcome?: null; command?: null; ack?: null; cancel?: null; estop?: null; runtimeRequest: edge.v1.RuntimeRequest.$Shape; ptyInput?: null }|{ body?: "ptyInput"; welcome?: null; command?: null; ack?: null; cancel?: null; estop?: null; runtimeRequest?: null; ptyInput: edge.v1.PtyInput.$Shape })
             );
+        }
+
+        /**
+         * Properties of a PtyInput.
+         * @deprecated Use edge.v1.PtyInput.$Properties instead.
+         */
+        interface IPtyInput extends edge.v1.PtyInput.$Properties {
+        }
+
+        /** Represents a PtyInput. */
+        class PtyInput {
+
+            /**
+             * Constructs a new PtyInput.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: edge.v1.PtyInput.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** PtyInput id. */
+            id: string;
+
+            /** PtyInput open. */
+            open: boolean;
+
+            /** PtyInput cols. */
+            cols: number;
+
+            /** PtyInput rows. */
+            rows: number;
+
+            /** PtyInput data. */
+            data: Uint8Array;
+
+            /** PtyInput close. */
+            close: boolean;
+
+            /**
+             * Creates a new PtyInput instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns PtyInput instance
+             */
+            static create(properties: edge.v1.PtyInput.$Shape): edge.v1.PtyInput & edge.v1.PtyInput.$Shape;
+            static create(properties?: edge.v1.PtyInput.$Properties): edge.v1.PtyInput;
+
+            /**
+             * Encodes the specified PtyInput message. Does not implicitly {@link edge.v1.PtyInput.verify|verify} messages.
+             * @param message PtyInput message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: edge.v1.PtyInput.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a PtyInput message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {edge.v1.PtyInput & edge.v1.PtyInput.$Shape} PtyInput
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): edge.v1.PtyInput & edge.v1.PtyInput.$Shape;
+
+            /**
+             * Creates a PtyInput message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns PtyInput
+             */
+            static fromObject(object: { [k: string]: any }): edge.v1.PtyInput;
+
+            /**
+             * Creates a plain object from a PtyInput message. Also converts values to other types if specified.
+             * @param message PtyInput
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: edge.v1.PtyInput, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this PtyInput to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+        }
+
+        namespace PtyInput {
+
+            /** Properties of a PtyInput. */
+            interface $Properties {
+
+                /** PtyInput id */
+                id?: (string|null);
+
+                /** PtyInput open */
+                open?: (boolean|null);
+
+                /** PtyInput cols */
+                cols?: (number|null);
+
+                /** PtyInput rows */
+                rows?: (number|null);
+
+                /** PtyInput data */
+                data?: (Uint8Array|null);
+
+                /** PtyInput close */
+                close?: (boolean|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a PtyInput. */
+            type $Shape = edge.v1.PtyInput.$Properties;
+        }
+
+        /**
+         * Properties of a PtyOutput.
+         * @deprecated Use edge.v1.PtyOutput.$Properties instead.
+         */
+        interface IPtyOutput extends edge.v1.PtyOutput.$Properties {
+        }
+
+        /** Represents a PtyOutput. */
+        class PtyOutput {
+
+            /**
+             * Constructs a new PtyOutput.
+             * @param [properties] Properties to set
+             */
+            constructor(properties?: edge.v1.PtyOutput.$Properties);
+
+            /** Unknown fields preserved while decoding when enabled */
+            $unknowns?: Uint8Array[];
+
+            /** PtyOutput id. */
+            id: string;
+
+            /** PtyOutput opened. */
+            opened: boolean;
+
+            /** PtyOutput data. */
+            data: Uint8Array;
+
+            /** PtyOutput exited. */
+            exited: boolean;
+
+            /** PtyOutput exitCode. */
+            exitCode: number;
+
+            /** PtyOutput error. */
+            error: string;
+
+            /**
+             * Creates a new PtyOutput instance using the specified properties.
+             * @param [properties] Properties to set
+             * @returns PtyOutput instance
+             */
+            static create(properties: edge.v1.PtyOutput.$Shape): edge.v1.PtyOutput & edge.v1.PtyOutput.$Shape;
+            static create(properties?: edge.v1.PtyOutput.$Properties): edge.v1.PtyOutput;
+
+            /**
+             * Encodes the specified PtyOutput message. Does not implicitly {@link edge.v1.PtyOutput.verify|verify} messages.
+             * @param message PtyOutput message or plain object to encode
+             * @param [writer] Writer to encode to
+             * @returns Writer
+             */
+            static encode(message: edge.v1.PtyOutput.$Properties, writer?: $protobuf.Writer): $protobuf.Writer;
+
+            /**
+             * Decodes a PtyOutput message from the specified reader or buffer.
+             * @param reader Reader or buffer to decode from
+             * @param [length] Message length if known beforehand
+             * @returns {edge.v1.PtyOutput & edge.v1.PtyOutput.$Shape} PtyOutput
+             * @throws {Error} If the payload is not a reader or valid buffer
+             * @throws {$protobuf.util.ProtocolError} If required fields are missing
+             */
+            static decode(reader: ($protobuf.Reader|Uint8Array), length?: number): edge.v1.PtyOutput & edge.v1.PtyOutput.$Shape;
+
+            /**
+             * Creates a PtyOutput message from a plain object. Also converts values to their respective internal types.
+             * @param object Plain object
+             * @returns PtyOutput
+             */
+            static fromObject(object: { [k: string]: any }): edge.v1.PtyOutput;
+
+            /**
+             * Creates a plain object from a PtyOutput message. Also converts values to other types if specified.
+             * @param message PtyOutput
+             * @param [options] Conversion options
+             * @returns Plain object
+             */
+            static toObject(message: edge.v1.PtyOutput, options?: $protobuf.IConversionOptions): { [k: string]: any };
+
+            /**
+             * Converts this PtyOutput to JSON.
+             * @returns JSON object
+             */
+            toJSON(): { [k: string]: any };
+        }
+
+        namespace PtyOutput {
+
+            /** Properties of a PtyOutput. */
+            interface $Properties {
+
+                /** PtyOutput id */
+                id?: (string|null);
+
+                /** PtyOutput opened */
+                opened?: (boolean|null);
+
+                /** PtyOutput data */
+                data?: (Uint8Array|null);
+
+                /** PtyOutput exited */
+                exited?: (boolean|null);
+
+                /** PtyOutput exitCode */
+                exitCode?: (number|null);
+
+                /** PtyOutput error */
+                error?: (string|null);
+
+                /** Unknown fields preserved while decoding when enabled */
+                $unknowns?: Uint8Array[];
+            }
+
+            /** Shape of a PtyOutput. */
+            type $Shape = edge.v1.PtyOutput.$Properties;
         }
 
         /**

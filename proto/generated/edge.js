@@ -3594,11 +3594,12 @@ export const edge = $root.edge = (() => {
             AgentFrame.prototype.safety = null;
             AgentFrame.prototype.commandLog = null;
             AgentFrame.prototype.runtimeResponse = null;
+            AgentFrame.prototype.ptyOutput = null;
 
             let $oneOfFields;
 
             $Object.defineProperty(AgentFrame.prototype, "body", {
-                get: $util.oneOfGetter($oneOfFields = ["hello", "update", "status", "telemetry", "log", "safety", "commandLog", "runtimeResponse"]),
+                get: $util.oneOfGetter($oneOfFields = ["hello", "update", "status", "telemetry", "log", "safety", "commandLog", "runtimeResponse", "ptyOutput"]),
                 set: $util.oneOfSetter($oneOfFields)
             });
 
@@ -3633,6 +3634,8 @@ export const edge = $root.edge = (() => {
                     $root.edge.v1.CommandLog.encode(message.commandLog, writer.uint32(130).fork(), _depth + 1).ldelim();
                 if (message.runtimeResponse != null && $Object.hasOwnProperty.call(message, "runtimeResponse"))
                     $root.edge.v1.RuntimeResponse.encode(message.runtimeResponse, writer.uint32(138).fork(), _depth + 1).ldelim();
+                if (message.ptyOutput != null && $Object.hasOwnProperty.call(message, "ptyOutput"))
+                    $root.edge.v1.PtyOutput.encode(message.ptyOutput, writer.uint32(146).fork(), _depth + 1).ldelim();
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -3740,6 +3743,13 @@ export const edge = $root.edge = (() => {
                             message.body = "runtimeResponse";
                             continue;
                         }
+                    case 18: {
+                            if (wireType !== 2)
+                                break;
+                            message.ptyOutput = $root.edge.v1.PtyOutput.decode(reader, reader.size(), $undefined, _depth + 1, message.ptyOutput);
+                            message.body = "ptyOutput";
+                            continue;
+                        }
                     }
                     reader.skipType(wireType, _depth, tag);
                     if (!reader.discardUnknown) {
@@ -3827,6 +3837,11 @@ export const edge = $root.edge = (() => {
                         throw $TypeError(".edge.v1.AgentFrame.runtimeResponse: object expected");
                     message.runtimeResponse = $root.edge.v1.RuntimeResponse.fromObject(object.runtimeResponse, _depth + 1);
                 }
+                if (object.ptyOutput != null) {
+                    if (!$util.isObject(object.ptyOutput))
+                        throw $TypeError(".edge.v1.AgentFrame.ptyOutput: object expected");
+                    message.ptyOutput = $root.edge.v1.PtyOutput.fromObject(object.ptyOutput, _depth + 1);
+                }
                 return message;
             };
 
@@ -3903,6 +3918,11 @@ export const edge = $root.edge = (() => {
                     object.runtimeResponse = $root.edge.v1.RuntimeResponse.toObject(message.runtimeResponse, options, _depth + 1);
                     if (options.oneofs)
                         object.body = "runtimeResponse";
+                }
+                if (message.ptyOutput != null && $Object.hasOwnProperty.call(message, "ptyOutput")) {
+                    object.ptyOutput = $root.edge.v1.PtyOutput.toObject(message.ptyOutput, options, _depth + 1);
+                    if (options.oneofs)
+                        object.body = "ptyOutput";
                 }
                 return object;
             };
@@ -4050,11 +4070,12 @@ export const edge = $root.edge = (() => {
             ServerFrame.prototype.cancel = null;
             ServerFrame.prototype.estop = null;
             ServerFrame.prototype.runtimeRequest = null;
+            ServerFrame.prototype.ptyInput = null;
 
             let $oneOfFields;
 
             $Object.defineProperty(ServerFrame.prototype, "body", {
-                get: $util.oneOfGetter($oneOfFields = ["welcome", "command", "ack", "cancel", "estop", "runtimeRequest"]),
+                get: $util.oneOfGetter($oneOfFields = ["welcome", "command", "ack", "cancel", "estop", "runtimeRequest", "ptyInput"]),
                 set: $util.oneOfSetter($oneOfFields)
             });
 
@@ -4081,6 +4102,8 @@ export const edge = $root.edge = (() => {
                     $root.edge.v1.EmergencyStop.encode(message.estop, writer.uint32(114).fork(), _depth + 1).ldelim();
                 if (message.runtimeRequest != null && $Object.hasOwnProperty.call(message, "runtimeRequest"))
                     $root.edge.v1.RuntimeRequest.encode(message.runtimeRequest, writer.uint32(122).fork(), _depth + 1).ldelim();
+                if (message.ptyInput != null && $Object.hasOwnProperty.call(message, "ptyInput"))
+                    $root.edge.v1.PtyInput.encode(message.ptyInput, writer.uint32(130).fork(), _depth + 1).ldelim();
                 if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
                     for (let i = 0; i < message.$unknowns.length; ++i)
                         writer.raw(message.$unknowns[i]);
@@ -4156,6 +4179,13 @@ export const edge = $root.edge = (() => {
                             message.body = "runtimeRequest";
                             continue;
                         }
+                    case 16: {
+                            if (wireType !== 2)
+                                break;
+                            message.ptyInput = $root.edge.v1.PtyInput.decode(reader, reader.size(), $undefined, _depth + 1, message.ptyInput);
+                            message.body = "ptyInput";
+                            continue;
+                        }
                     }
                     reader.skipType(wireType, _depth, tag);
                     if (!reader.discardUnknown) {
@@ -4213,6 +4243,11 @@ export const edge = $root.edge = (() => {
                         throw $TypeError(".edge.v1.ServerFrame.runtimeRequest: object expected");
                     message.runtimeRequest = $root.edge.v1.RuntimeRequest.fromObject(object.runtimeRequest, _depth + 1);
                 }
+                if (object.ptyInput != null) {
+                    if (!$util.isObject(object.ptyInput))
+                        throw $TypeError(".edge.v1.ServerFrame.ptyInput: object expected");
+                    message.ptyInput = $root.edge.v1.PtyInput.fromObject(object.ptyInput, _depth + 1);
+                }
                 return message;
             };
 
@@ -4254,6 +4289,11 @@ export const edge = $root.edge = (() => {
                     if (options.oneofs)
                         object.body = "runtimeRequest";
                 }
+                if (message.ptyInput != null && $Object.hasOwnProperty.call(message, "ptyInput")) {
+                    object.ptyInput = $root.edge.v1.PtyInput.toObject(message.ptyInput, options, _depth + 1);
+                    if (options.oneofs)
+                        object.body = "ptyInput";
+                }
                 return object;
             };
 
@@ -4262,6 +4302,448 @@ export const edge = $root.edge = (() => {
             };
 
             return ServerFrame;
+        })();
+
+        v1.PtyInput = (function() {
+
+            const PtyInput = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            PtyInput.prototype.id = "";
+            PtyInput.prototype.open = false;
+            PtyInput.prototype.cols = 0;
+            PtyInput.prototype.rows = 0;
+            PtyInput.prototype.data = $util.newBuffer([]);
+            PtyInput.prototype.close = false;
+
+            PtyInput.create = function(properties) {
+                return new PtyInput(properties);
+            };
+
+            PtyInput.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.id != null && $Object.hasOwnProperty.call(message, "id") && message.id !== "")
+                    writer.uint32(10).string(message.id);
+                if (message.open != null && $Object.hasOwnProperty.call(message, "open") && message.open !== false)
+                    writer.uint32(16).bool(message.open);
+                if (message.cols != null && $Object.hasOwnProperty.call(message, "cols") && message.cols !== 0)
+                    writer.uint32(24).uint32(message.cols);
+                if (message.rows != null && $Object.hasOwnProperty.call(message, "rows") && message.rows !== 0)
+                    writer.uint32(32).uint32(message.rows);
+                if (message.data != null && $Object.hasOwnProperty.call(message, "data") && message.data.length)
+                    writer.uint32(42).bytes(message.data);
+                if (message.close != null && $Object.hasOwnProperty.call(message, "close") && message.close !== false)
+                    writer.uint32(48).bool(message.close);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            PtyInput.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.edge.v1.PtyInput();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.id = value;
+                            else
+                                delete message.id;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.bool())
+                                message.open = value;
+                            else
+                                delete message.open;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.cols = value;
+                            else
+                                delete message.cols;
+                            continue;
+                        }
+                    case 4: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.uint32())
+                                message.rows = value;
+                            else
+                                delete message.rows;
+                            continue;
+                        }
+                    case 5: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.bytes()).length)
+                                message.data = value;
+                            else
+                                delete message.data;
+                            continue;
+                        }
+                    case 6: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.bool())
+                                message.close = value;
+                            else
+                                delete message.close;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            PtyInput.fromObject = function (object, _depth) {
+                if (object instanceof $root.edge.v1.PtyInput)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".edge.v1.PtyInput: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.edge.v1.PtyInput();
+                if (object.id != null)
+                    if (typeof object.id !== "string" || object.id.length)
+                        message.id = $String(object.id);
+                if (object.open != null)
+                    if (object.open)
+                        message.open = $Boolean(object.open);
+                if (object.cols != null)
+                    if ($Number(object.cols) !== 0)
+                        message.cols = object.cols >>> 0;
+                if (object.rows != null)
+                    if ($Number(object.rows) !== 0)
+                        message.rows = object.rows >>> 0;
+                if (object.data != null)
+                    if (object.data.length)
+                        if (typeof object.data === "string")
+                            $util.base64.decode(object.data, message.data = $util.newBuffer($util.base64.length(object.data)), 0);
+                        else if (object.data.length >= 0)
+                            message.data = object.data;
+                if (object.close != null)
+                    if (object.close)
+                        message.close = $Boolean(object.close);
+                return message;
+            };
+
+            PtyInput.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    object.id = "";
+                    object.open = false;
+                    object.cols = 0;
+                    object.rows = 0;
+                    if (options.bytes === $String)
+                        object.data = "";
+                    else {
+                        object.data = [];
+                        if (options.bytes !== $Array)
+                            object.data = $util.newBuffer(object.data);
+                    }
+                    object.close = false;
+                }
+                if (message.id != null && $Object.hasOwnProperty.call(message, "id"))
+                    object.id = message.id;
+                if (message.open != null && $Object.hasOwnProperty.call(message, "open"))
+                    object.open = message.open;
+                if (message.cols != null && $Object.hasOwnProperty.call(message, "cols"))
+                    object.cols = message.cols;
+                if (message.rows != null && $Object.hasOwnProperty.call(message, "rows"))
+                    object.rows = message.rows;
+                if (message.data != null && $Object.hasOwnProperty.call(message, "data"))
+                    object.data = options.bytes === $String ? $util.base64.encode(message.data, 0, message.data.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.data) : message.data;
+                if (message.close != null && $Object.hasOwnProperty.call(message, "close"))
+                    object.close = message.close;
+                return object;
+            };
+
+            PtyInput.prototype.toJSON = function() {
+                return PtyInput.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            return PtyInput;
+        })();
+
+        v1.PtyOutput = (function() {
+
+            const PtyOutput = function (properties) {
+                if (properties)
+                    for (let keys = $Object.keys(properties), i = 0; i < keys.length; ++i)
+                        if (properties[keys[i]] != null && keys[i] !== "__proto__")
+                            this[keys[i]] = properties[keys[i]];
+            };
+
+            PtyOutput.prototype.id = "";
+            PtyOutput.prototype.opened = false;
+            PtyOutput.prototype.data = $util.newBuffer([]);
+            PtyOutput.prototype.exited = false;
+            PtyOutput.prototype.exitCode = 0;
+            PtyOutput.prototype.error = "";
+
+            PtyOutput.create = function(properties) {
+                return new PtyOutput(properties);
+            };
+
+            PtyOutput.encode = function (message, writer, _depth) {
+                if (!writer)
+                    writer = $Writer.create();
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                if (message.id != null && $Object.hasOwnProperty.call(message, "id") && message.id !== "")
+                    writer.uint32(10).string(message.id);
+                if (message.opened != null && $Object.hasOwnProperty.call(message, "opened") && message.opened !== false)
+                    writer.uint32(16).bool(message.opened);
+                if (message.data != null && $Object.hasOwnProperty.call(message, "data") && message.data.length)
+                    writer.uint32(26).bytes(message.data);
+                if (message.exited != null && $Object.hasOwnProperty.call(message, "exited") && message.exited !== false)
+                    writer.uint32(32).bool(message.exited);
+                if (message.exitCode != null && $Object.hasOwnProperty.call(message, "exitCode") && message.exitCode !== 0)
+                    writer.uint32(40).sint32(message.exitCode);
+                if (message.error != null && $Object.hasOwnProperty.call(message, "error") && message.error !== "")
+                    writer.uint32(50).string(message.error);
+                if (message.$unknowns != null && $Object.hasOwnProperty.call(message, "$unknowns"))
+                    for (let i = 0; i < message.$unknowns.length; ++i)
+                        writer.raw(message.$unknowns[i]);
+                return writer;
+            };
+
+            PtyOutput.decode = function (reader, length, _end, _depth, _target) {
+                if (!(reader instanceof $Reader))
+                    reader = $Reader.create(reader);
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $Reader.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let end, message, value;
+                if (length === $undefined)
+                    end = reader.len;
+                else {
+                    end = reader.pos + length;
+                    if (end > reader.len)
+                        throw $RangeError("index out of range");
+                    length = reader.len;
+                    reader.len = end;
+                }
+                message = _target || new $root.edge.v1.PtyOutput();
+                while (reader.pos < end) {
+                    let start = reader.pos;
+                    let tag = reader.tag();
+                    if (tag === _end) {
+                        _end = $undefined;
+                        break;
+                    }
+                    let wireType = tag & 7;
+                    switch (tag >>>= 3) {
+                    case 1: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.id = value;
+                            else
+                                delete message.id;
+                            continue;
+                        }
+                    case 2: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.bool())
+                                message.opened = value;
+                            else
+                                delete message.opened;
+                            continue;
+                        }
+                    case 3: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.bytes()).length)
+                                message.data = value;
+                            else
+                                delete message.data;
+                            continue;
+                        }
+                    case 4: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.bool())
+                                message.exited = value;
+                            else
+                                delete message.exited;
+                            continue;
+                        }
+                    case 5: {
+                            if (wireType !== 0)
+                                break;
+                            if (value = reader.sint32())
+                                message.exitCode = value;
+                            else
+                                delete message.exitCode;
+                            continue;
+                        }
+                    case 6: {
+                            if (wireType !== 2)
+                                break;
+                            if ((value = reader.stringVerify()).length)
+                                message.error = value;
+                            else
+                                delete message.error;
+                            continue;
+                        }
+                    }
+                    reader.skipType(wireType, _depth, tag);
+                    if (!reader.discardUnknown) {
+                        $util.makeProp(message, "$unknowns", false);
+                        (message.$unknowns || (message.$unknowns = [])).push(reader.raw(start, reader.pos));
+                    }
+                }
+                if (length !== $undefined) {
+                    if (reader.pos !== end)
+                        throw $RangeError("index out of range");
+                    reader.len = length;
+                }
+                if (_end !== $undefined)
+                    throw $Error("missing end group");
+                return message;
+            };
+
+            PtyOutput.fromObject = function (object, _depth) {
+                if (object instanceof $root.edge.v1.PtyOutput)
+                    return object;
+                if (!$util.isObject(object))
+                    throw $TypeError(".edge.v1.PtyOutput: object expected");
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let message = new $root.edge.v1.PtyOutput();
+                if (object.id != null)
+                    if (typeof object.id !== "string" || object.id.length)
+                        message.id = $String(object.id);
+                if (object.opened != null)
+                    if (object.opened)
+                        message.opened = $Boolean(object.opened);
+                if (object.data != null)
+                    if (object.data.length)
+                        if (typeof object.data === "string")
+                            $util.base64.decode(object.data, message.data = $util.newBuffer($util.base64.length(object.data)), 0);
+                        else if (object.data.length >= 0)
+                            message.data = object.data;
+                if (object.exited != null)
+                    if (object.exited)
+                        message.exited = $Boolean(object.exited);
+                if (object.exitCode != null)
+                    if ($Number(object.exitCode) !== 0)
+                        message.exitCode = object.exitCode | 0;
+                if (object.error != null)
+                    if (typeof object.error !== "string" || object.error.length)
+                        message.error = $String(object.error);
+                return message;
+            };
+
+            PtyOutput.toObject = function (message, options, _depth) {
+                if (!options)
+                    options = {};
+                if (_depth === $undefined)
+                    _depth = 0;
+                if (_depth > $util.recursionLimit)
+                    throw $Error("max depth exceeded");
+                let object = {};
+                if (options.defaults) {
+                    object.id = "";
+                    object.opened = false;
+                    if (options.bytes === $String)
+                        object.data = "";
+                    else {
+                        object.data = [];
+                        if (options.bytes !== $Array)
+                            object.data = $util.newBuffer(object.data);
+                    }
+                    object.exited = false;
+                    object.exitCode = 0;
+                    object.error = "";
+                }
+                if (message.id != null && $Object.hasOwnProperty.call(message, "id"))
+                    object.id = message.id;
+                if (message.opened != null && $Object.hasOwnProperty.call(message, "opened"))
+                    object.opened = message.opened;
+                if (message.data != null && $Object.hasOwnProperty.call(message, "data"))
+                    object.data = options.bytes === $String ? $util.base64.encode(message.data, 0, message.data.length) : options.bytes === $Array ? $Array.prototype.slice.call(message.data) : message.data;
+                if (message.exited != null && $Object.hasOwnProperty.call(message, "exited"))
+                    object.exited = message.exited;
+                if (message.exitCode != null && $Object.hasOwnProperty.call(message, "exitCode"))
+                    object.exitCode = message.exitCode;
+                if (message.error != null && $Object.hasOwnProperty.call(message, "error"))
+                    object.error = message.error;
+                return object;
+            };
+
+            PtyOutput.prototype.toJSON = function() {
+                return PtyOutput.toObject(this, $protobuf.util.toJSONOptions);
+            };
+
+            return PtyOutput;
         })();
 
         v1.SessionWelcome = (function() {

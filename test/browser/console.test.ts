@@ -41,10 +41,14 @@ describe.skipIf(!available)("web console in Chromium", () => {
     );
     expect(user.status).toBe(201);
     const envId = await policedEnvironment(t, "console", { exec: { allowedCommands: ["echo", "sh"] } });
-    const started = await agentFor(t, envId, "robot");
+    // With a gRPC session: the terminal goes over it.
+    const started = await agentFor(t, envId, "robot", {
+      env: { EDGE_GRPC_URL: `127.0.0.1:${t.plane.transport.grpc.port}` },
+    });
     host = started.host;
     started.agent.start();
     await hostOnline(t, host.id);
+    await started.agent.waitForOutput(/gRPC session up/, 30_000);
     mkdirSync(SHOTS, { recursive: true });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox", "--disable-gpu"] });
     page = await browser.newPage({ viewport: { width: 1100, height: 720 } });
@@ -92,6 +96,18 @@ describe.skipIf(!available)("web console in Chromium", () => {
     await page.locator("[data-testid=command-output]", { hasText: "hello-from-the-console" }).waitFor();
     await page.locator("[data-testid=command-status]", { hasText: "completed" }).first().waitFor();
     await shot("host");
+  });
+
+  test("a terminal on the host page (xterm.js over the pty websocket): type a command, read its output", async () => {
+    await page.click("[data-testid=terminal-open]");
+    await page.locator("[data-testid=terminal-state]", { hasText: "open" }).waitFor();
+    await page.locator("[data-testid=terminal] .xterm-helper-textarea").focus();
+    await page.keyboard.type("echo $((6*7))-from-xterm\n");
+    await page.locator("[data-testid=terminal] .xterm-rows", { hasText: "42-from-xterm" }).waitFor();
+    await shot("terminal");
+    await page.keyboard.type("exit 4\n");
+    await page.locator("[data-testid=terminal] .xterm-rows", { hasText: "[exited with 4]" }).waitFor();
+    await page.locator("[data-testid=terminal-state]", { hasText: "closed" }).waitFor();
   });
 
   test("a task's confirm stage is confirmed from its page; the notification appears; logs stream", async () => {

@@ -136,6 +136,7 @@ function agentSession(services: Services, call: grpc.ServerDuplexStream<AgentFra
         pushCancel: (commandId, reason) => write({ cancel: { commandId, reason, atMs: Date.now() } }),
         pushEstop: (order) => write({ estop: toWireEstop(order) }),
         pushRuntimeRequest: (request) => write({ runtimeRequest: request }),
+        pushPty: (input) => write({ ptyInput: input }),
         abort: (reason) => finish(statusError(grpc.status.UNAUTHENTICATED, reason)),
       };
       session = live;
@@ -150,6 +151,7 @@ function agentSession(services: Services, call: grpc.ServerDuplexStream<AgentFra
     if (frame.body === "safety" && frame.safety) return inbox.safety(me.tenantId, me.hostId, frame.safety);
     if (frame.body === "runtimeResponse" && frame.runtimeResponse)
       return agents.runtimeResponse(me.tenantId, me.hostId, frame.runtimeResponse);
+    if (frame.body === "ptyOutput" && frame.ptyOutput) return agents.ptyOutput(me.tenantId, me.hostId, frame.ptyOutput);
     if (!frame.seq) return; // resendable frames carry a seq; anything else is not ours to process
     const inRange = (n: number) => Number.isSafeInteger(n) && n >= 0;
     if (!inRange(frame.seq) || !inRange(frame.seqFloor ?? 0))

@@ -31,6 +31,8 @@ import { connection, type ConnectionMsg, type MqttConnect, type RuntimeResponseP
 import { EmergencyStopLatch } from "./estop.ts";
 import { InflightCommands } from "./inflight.ts";
 import { LiveLog } from "./live-log.ts";
+import { ptyHost, type PtyMsg, type PtyReply } from "./pty.ts";
+import type { PtyInput } from "@edge/proto/grpc";
 import { policyGate, type PolicyGateMsg } from "./policy-gate.ts";
 import { recoverCommandLog } from "./recovery.ts";
 import type { SessionMsg } from "./session.ts";
@@ -130,6 +132,8 @@ const UPDATE_ASK_TIMEOUT_MS = 3_600_000;
 const ESTOP_FILE_POLL_MS = 200;
 /** How long an emergency stop waits for killed commands to be gone before acknowledging (SIGKILL comes after 1 s). */
 const ESTOP_SETTLE_MS = 5_000;
+/** An interactive terminal with no input and no output for this long is hung up. */
+const PTY_IDLE_TIMEOUT_MS = 15 * 60_000;
 
 export async function startAgent(opts: AgentOptions): Promise<Agent> {
   const { settings, db, identity, log } = opts;
@@ -288,7 +292,23 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
       commandLogs: new CommandLogs(outbox, channel("log")),
     }),
   );
+  const terminals: ActorRef<PtyMsg> = system.spawn(
+    "pty",
+    ptyHost({
+      admit: (request) =>
+        policy.ask<RuntimeAdmission>((replyTo) => ({ type: "check", request, replyTo }), settings.policyWaitMs + 5_000),
+      startBlocked: () => {
+        if (estop.isEngaged()) return `${estop.describe()} is engaged`;
+        if (machine.isStopped()) return "machine stopped (runtime.stop)";
+        return undefined;
+      },
+      idleTimeoutMs: PTY_IDLE_TIMEOUT_MS,
+      log,
+    }),
+  );
   const inbound = {
+    pty: (input: PtyInput, reply: PtyReply) => void terminals.tell({ type: "input", input, reply }),
+    ptySessionLost: () => void terminals.tell({ type: "closeAll", reason: "session lost" }),
     command: (command: Command) => commands.ask<void>((replyTo) => ({ type: "command", command, replyTo })),
     cancel: (cancel: CommandCancel) => commands.ask<void>((replyTo) => ({ type: "cancel", cancel, replyTo })),
     estop: onEmergencyStop,
@@ -313,6 +333,7 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
     const reason = estop.describe();
     log.warn(`${reason}: killing ${killed} command(s)`);
     inflight.cancelAll(reason);
+    terminals.tell({ type: "closeAll", reason });
     commands.tell({ type: "emergencyStop" });
     void runtime?.stopEverything(reason);
     if (!(await inflight.whenIdle(ESTOP_SETTLE_MS)))

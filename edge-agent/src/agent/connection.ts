@@ -6,6 +6,8 @@
  * PUBACK; rows unreceipted after `receiptTimeoutMs` are sent again.
  * While a gRPC session is up (see session.ts) the pump sends through it instead, and falls back to MQTT after.
  */
+import type { PtyInput } from "@edge/proto/grpc";
+import type { PtyReply } from "./pty.ts";
 import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from "mqtt";
 import type { ActorContext, ActorRef, Behavior, ReplyTo } from "../actors/index.ts";
 import type { TokenRefresherMsg } from "../auth/token-refresher.ts";
@@ -72,6 +74,10 @@ export interface InboundHandlers {
   estop?(stop: EmergencyStop): Promise<void>;
   /** A forwarded request to the workspace runtime API; `reply` sends each part of the answer back. */
   runtimeRequest?(request: RuntimeRequest, reply: (part: RuntimeResponsePart) => void): void;
+  /** A message for an interactive terminal (gRPC session only); `reply` sends its output back on that session. */
+  pty?(input: PtyInput, reply: PtyReply): void;
+  /** The session that carried the terminals ended: hang them up. */
+  ptySessionLost?(): void;
 }
 
 /** One part of the answer to a RuntimeRequest (edge.proto RuntimeResponse). */

@@ -17,6 +17,7 @@ import type { AgentSafetyState } from "@edge/proto/wire";
 import type { ConnectionMsg, InboundHandlers, RuntimeResponsePart } from "./connection.ts";
 import type { LiveLog, LogSink } from "./live-log.ts";
 import type { Publisher } from "./outbox-pump.ts";
+import type { PtyReply } from "./pty.ts";
 import { Reconnect } from "./reconnect.ts";
 import { frameOfRow } from "./session-frames.ts";
 
@@ -142,6 +143,16 @@ export function agentSession(deps: SessionDeps) {
         }
         return inbound.runtimeRequest(runtimeRequest, reply);
       }
+      const ptyInput = frame.ptyInput;
+      if (ptyInput) {
+        const stream = call;
+        const reply: PtyReply = (output) => {
+          if (stream && stream === call && !stream.writableEnded) stream.write({ seq: 0, ptyOutput: output });
+        };
+        if (!inbound.pty)
+          return reply({ id: ptyInput.id, exited: true, exitCode: -1, error: "this agent has no terminals" });
+        return inbound.pty(ptyInput, reply);
+      }
       if (frame.ack) return onAck(frame.ack.seq);
       if (command) {
         inbound
@@ -222,6 +233,7 @@ export function agentSession(deps: SessionDeps) {
     function teardown(): void {
       timers.cancel("welcome");
       release();
+      if (call) deps.inbound.ptySessionLost?.();
       call?.removeAllListeners();
       call?.on("error", () => {}); // late errors of a dead stream must not become uncaught
       call?.cancel();

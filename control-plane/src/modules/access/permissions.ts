@@ -135,6 +135,8 @@ export const PERMISSIONS: Record<string, AuditedRule> = {
   // The host's workspace runtime API, forwarded to its agent (modules/host-runtime): reads for every user of the
   // tenant, anything that changes the machine (files, apps, agent runs) for tenant admins, audited.
   "GET /api/v1/hosts/:id/runtime/*": USER,
+  // An interactive terminal on the host (modules/pty): the token is audited here, the session when it ends.
+  "POST /api/v1/hosts/:id/pty-token": audited(ADMIN, "host.pty_token"),
   "POST /api/v1/hosts/:id/runtime/*": audited(ADMIN, "host.runtime_call"),
   "PUT /api/v1/hosts/:id/runtime/*": audited(ADMIN, "host.runtime_call"),
   "PATCH /api/v1/hosts/:id/runtime/*": audited(ADMIN, "host.runtime_call"),

@@ -1,6 +1,7 @@
 /** The live agent sessions (gRPC) open on this replica, by host: the faster path to an agent. */
 import type { CommandToDeliver, EstopOrder } from "../../lib/events";
 import type { Command, EmergencyStop, RuntimeRequest } from "@edge/proto/wire";
+import type { PtyInput } from "@edge/proto/grpc";
 
 export type CommandToPush = CommandToDeliver;
 
@@ -29,6 +30,8 @@ export interface LiveSession {
   pushEstop(order: EstopOrder): void;
   /** A request to the agent's workspace runtime API (answered with RuntimeResponse parts). */
   pushRuntimeRequest(request: RuntimeRequest): void;
+  /** A message for an interactive terminal on the agent (answered with PtyOutput frames). */
+  pushPty(input: Partial<PtyInput> & { id: string }): void;
   /** Ends the stream with an error status (e.g. the identity was revoked). */
   abort(reason: string): void;
 }
@@ -84,6 +87,14 @@ export class LiveSessions {
     const session = this.byHost.get(this.key(tenantId, hostId));
     if (!session) return false;
     session.pushRuntimeRequest(request);
+    return true;
+  }
+
+  /** Sends a terminal message through the host's live session; false if it has none here. */
+  pty(tenantId: string, hostId: string, input: Partial<PtyInput> & { id: string }): boolean {
+    const session = this.byHost.get(this.key(tenantId, hostId));
+    if (!session) return false;
+    session.pushPty(input);
     return true;
   }
 

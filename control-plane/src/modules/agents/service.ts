@@ -19,9 +19,12 @@ import {
   type RuntimeOutlet,
 } from "./runtime-forwarding";
 import type { RuntimeResponse } from "@edge/proto/wire";
+import type { PtyOutput } from "@edge/proto/grpc";
+import { PtyChannels, type PtyHandle, type PtySink } from "./pty-channels";
 
 export type { AgentRef } from "./sequence";
 export type { BrokerOutlet, OutboundMessages } from "./delivery";
+export type { PtyHandle, PtySink } from "./pty-channels";
 export type { ForwardedResponse, ForwardRequest, RuntimeOutlet } from "./runtime-forwarding";
 export { storableText } from "./inbox";
 export { toWireCommand, toWireEstop, type LiveSession } from "./live-sessions";
@@ -32,6 +35,7 @@ export class AgentService {
   private readonly sessions = new LiveSessions();
   private readonly sequences: AgentSequences;
   private readonly forwarding: RuntimeForwarding;
+  private readonly terminals = new PtyChannels((t, h, input) => this.sessions.pty(t, h, input));
   /** The broker's way to the agent's runtime API (set by the MQTT bridge). */
   private brokerRuntimeOutlet?: RuntimeOutlet;
 
@@ -83,7 +87,10 @@ export class AgentService {
 
   closeSession(agent: AgentRef, session: LiveSession): void {
     this.sessions.close(agent.tenantId, agent.hostId, session);
-    if (!this.sessions.has(agent.tenantId, agent.hostId)) this.forwarding.hostGone(agent.tenantId, agent.hostId);
+    if (!this.sessions.has(agent.tenantId, agent.hostId)) {
+      this.forwarding.hostGone(agent.tenantId, agent.hostId);
+      this.terminals.hostGone(agent.tenantId, agent.hostId);
+    }
   }
 
   /** Sets how runtime API requests reach agents over the broker (MQTT request/response topics). */
@@ -110,6 +117,19 @@ export class AgentService {
   /** A part of an agent's answer to a forwarded runtime request (either transport). */
   runtimeResponse(tenantId: string, hostId: string, part: RuntimeResponse): void {
     this.forwarding.deliver(tenantId, hostId, part);
+  }
+
+  /**
+   * Opens an interactive terminal on the host's agent over its live session (`unavailable` without one here). The
+   * caller has checked that the host is the tenant's and that the user may open it.
+   */
+  openPty(tenantId: string, hostId: string, size: { cols: number; rows: number }, sink: PtySink): PtyHandle {
+    return this.terminals.open(tenantId, hostId, size, sink);
+  }
+
+  /** A terminal message of an agent (gRPC session). */
+  ptyOutput(tenantId: string, hostId: string, output: PtyOutput): void {
+    this.terminals.deliver(tenantId, hostId, output);
   }
 
   /** Whether the host has a live session on this replica (a new command would go out on it). */

@@ -21,6 +21,8 @@ function files(): Map<string, string> {
     ["vendor/preact.mjs", join(packageDir("preact"), "dist/preact.mjs")],
     ["vendor/hooks.mjs", join(packageDir("preact"), "hooks/dist/hooks.mjs")],
     ["vendor/htm.mjs", join(packageDir("htm"), "dist/htm.mjs")],
+    ["vendor/xterm.mjs", join(packageDir("@xterm/xterm"), "lib/xterm.mjs")],
+    ["vendor/xterm.css", join(packageDir("@xterm/xterm"), "css/xterm.css")],
   ]);
   for (const [name, path] of map) if (!existsSync(path)) throw new Error(`web console file missing: ${name} (${path})`);
   return map;
