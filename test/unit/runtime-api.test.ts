@@ -412,6 +412,55 @@ describe("runtime API: apps from app.runtime.yaml", () => {
     await call("DELETE", `/api/v1/workspaces/${bad}`);
   });
 
+  test("memory and CPU caps: the OS enforces them, an app over its memory cap dies, the policy sees the caps", async () => {
+    const status = (await call("GET", "/api/v1/runtime/status")).body;
+    expect(status.limits.memory.enforced).toBe(true); // this test machine has prlimit (util-linux)
+    const capped = (await call("POST", "/api/v1/workspaces", { name: "capped" })).body.id;
+    await call(
+      "PUT",
+      `/api/v1/workspaces/${capped}/files/app.runtime.yaml`,
+      `apps:
+  calm:
+    start: grep "Max address space" /proc/self/limits; echo "nice $(cut -d' ' -f19 /proc/self/stat)"; exec sleep 60
+    limits: { memoryMb: 64, nice: 7 }
+  hog:
+    start: x=$(head -c 200000000 /dev/zero | tr '\\0' a); echo "survived \${#x}"
+    limits: { memoryMb: 64 }
+    restart: { policy: never }
+`,
+      true,
+    );
+    const before = admitted.length;
+    expect((await call("POST", `/api/v1/apps/${capped}.calm/start`)).status).toBe(200);
+    const calmLogs = await waitFor("the capped app's limits in its log", async () => {
+      const lines = (await call("GET", `/api/v1/apps/${capped}.calm/logs`)).body.items.map(
+        (l: { line: string }) => l.line,
+      ) as string[];
+      return lines.some((l) => l.startsWith("nice ")) ? lines : undefined;
+    });
+    const asLine = calmLogs.find((l) => l.startsWith("Max address space"))!;
+    expect(asLine.split(/\s+/).slice(3, 5)).toEqual([String(64 * 1024 * 1024), String(64 * 1024 * 1024)]);
+    expect(calmLogs).toContain("nice 7");
+    // the safety policy is asked with the caps (0 = none), so paramBounds can demand them
+    expect(admitted.slice(before).find((a) => a.params.app === "calm")?.params).toMatchObject({
+      memoryMb: 64,
+      nice: 7,
+    });
+
+    await call("POST", `/api/v1/apps/${capped}.hog/start`);
+    const hog = await waitFor("the memory hog to die", async () => {
+      const s = (await call("GET", `/api/v1/apps/${capped}.hog/build-status`)).body;
+      return s.pid === null && ["failed", "stopped", "exited", "crashed"].includes(s.phase) ? s : undefined;
+    });
+    const hogLogs = (await call("GET", `/api/v1/apps/${capped}.hog/logs`)).body.items.map(
+      (l: { line: string }) => l.line,
+    ) as string[];
+    expect(hogLogs.some((l) => l.startsWith("survived"))).toBe(false);
+    expect(hogLogs.some((l) => /exited with code [1-9]|killed/.test(l))).toBe(true);
+    expect(hog.phase).not.toBe("healthy");
+    await call("POST", `/api/v1/apps/${capped}.calm/stop`);
+  });
+
   test("deleting the workspace stops its apps", async () => {
     const pids = [
       (await call("GET", `/api/v1/apps/${web()}/build-status`)).body.pid,
