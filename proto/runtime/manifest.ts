@@ -76,6 +76,19 @@ export const ManifestAppSchema = Type.Object(
     dependsOn: Type.Optional(Type.Array(Type.String({ pattern: APP_NAME_PATTERN }), { maxItems: 64 })),
     /** SIGTERM, then SIGKILL after this long (default 5000). */
     stopTimeoutMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 600_000 })),
+    /**
+     * Resource caps of the app's start process, enforced by the OS where it can (memory: RLIMIT_AS via prlimit;
+     * CPU: niceness via nice). A cap the machine cannot enforce refuses the start.
+     */
+    limits: Type.Optional(
+      Type.Object(
+        {
+          memoryMb: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_048_576 })),
+          nice: Type.Optional(Type.Integer({ minimum: 0, maximum: 19 })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
   },
   { additionalProperties: false },
 );

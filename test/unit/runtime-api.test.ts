@@ -412,6 +412,163 @@ describe("runtime API: apps from app.runtime.yaml", () => {
     await call("DELETE", `/api/v1/workspaces/${bad}`);
   });
 
+  test("memory and CPU caps: the OS enforces them, an app over its memory cap dies, the policy sees the caps", async () => {
+    const status = (await call("GET", "/api/v1/runtime/status")).body;
+    expect(status.limits.memory.enforced).toBe(true); // this test machine has prlimit (util-linux)
+    const capped = (await call("POST", "/api/v1/workspaces", { name: "capped" })).body.id;
+    await call(
+      "PUT",
+      `/api/v1/workspaces/${capped}/files/app.runtime.yaml`,
+      `apps:
+  calm:
+    start: grep "Max address space" /proc/self/limits; echo "nice $(cut -d' ' -f19 /proc/self/stat)"; exec sleep 60
+    limits: { memoryMb: 64, nice: 7 }
+  hog:
+    start: x=$(head -c 200000000 /dev/zero | tr '\\0' a); echo "survived \${#x}"
+    limits: { memoryMb: 64 }
+    restart: { policy: never }
+`,
+      true,
+    );
+    const before = admitted.length;
+    expect((await call("POST", `/api/v1/apps/${capped}.calm/start`)).status).toBe(200);
+    const calmLogs = await waitFor("the capped app's limits in its log", async () => {
+      const lines = (await call("GET", `/api/v1/apps/${capped}.calm/logs`)).body.items.map(
+        (l: { line: string }) => l.line,
+      ) as string[];
+      return lines.some((l) => l.startsWith("nice ")) ? lines : undefined;
+    });
+    const asLine = calmLogs.find((l) => l.startsWith("Max address space"))!;
+    expect(asLine.split(/\s+/).slice(3, 5)).toEqual([String(64 * 1024 * 1024), String(64 * 1024 * 1024)]);
+    expect(calmLogs).toContain("nice 7");
+    // the safety policy is asked with the caps (0 = none), so paramBounds can demand them
+    expect(admitted.slice(before).find((a) => a.params.app === "calm")?.params).toMatchObject({
+      memoryMb: 64,
+      nice: 7,
+    });
+
+    await call("POST", `/api/v1/apps/${capped}.hog/start`);
+    const hog = await waitFor("the memory hog to die", async () => {
+      const s = (await call("GET", `/api/v1/apps/${capped}.hog/build-status`)).body;
+      return s.pid === null && ["failed", "stopped", "exited", "crashed"].includes(s.phase) ? s : undefined;
+    });
+    const hogLogs = (await call("GET", `/api/v1/apps/${capped}.hog/logs`)).body.items.map(
+      (l: { line: string }) => l.line,
+    ) as string[];
+    expect(hogLogs.some((l) => l.startsWith("survived"))).toBe(false);
+    expect(hogLogs.some((l) => /exited with code [1-9]|killed/.test(l))).toBe(true);
+    expect(hog.phase).not.toBe("healthy");
+    await call("POST", `/api/v1/apps/${capped}.calm/stop`);
+  });
+
+  test("template/clone clones from a real git HTTP server (git http-backend), at a ref, without .git", async () => {
+    const repos = mkdtempSync(join(tmpdir(), "git-repos-"));
+    const git = (cwd: string, ...args: string[]) => {
+      const r = Bun.spawnSync(["git", ...args], {
+        cwd,
+        env: {
+          ...process.env,
+          GIT_AUTHOR_NAME: "t",
+          GIT_AUTHOR_EMAIL: "t@t",
+          GIT_COMMITTER_NAME: "t",
+          GIT_COMMITTER_EMAIL: "t@t",
+        },
+      });
+      if (r.exitCode !== 0) throw new Error(`git ${args.join(" ")}: ${r.stderr.toString()}`);
+    };
+    const src = join(repos, "src");
+    mkdirSync(src);
+    git(src, "init", "-q", "-b", "main");
+    writeFileSync(join(src, "app.runtime.yaml"), "apps:\n  hello:\n    start: echo hi\n");
+    writeFileSync(join(src, "README.txt"), "main branch");
+    git(src, "add", ".");
+    git(src, "commit", "-q", "-m", "main");
+    git(src, "checkout", "-q", "-b", "v2");
+    mkdirSync(join(src, "lib"));
+    writeFileSync(join(src, "lib", "extra.txt"), "only on v2");
+    writeFileSync(join(src, "README.txt"), "v2 branch");
+    git(src, "add", ".");
+    git(src, "commit", "-q", "-m", "v2");
+    git(src, "checkout", "-q", "main"); // the default branch (HEAD) of the served repository
+    git(repos, "clone", "-q", "--bare", src, "template.git");
+    // git's own smart-HTTP server (CGI) behind Bun.serve
+    const http = Bun.serve({
+      port: 0,
+      hostname: "127.0.0.1",
+      async fetch(req) {
+        const url = new URL(req.url);
+        const proc = Bun.spawn(["git", "http-backend"], {
+          env: {
+            ...process.env,
+            GIT_PROJECT_ROOT: repos,
+            GIT_HTTP_EXPORT_ALL: "1",
+            PATH_INFO: decodeURIComponent(url.pathname),
+            QUERY_STRING: url.search.slice(1),
+            REQUEST_METHOD: req.method,
+            CONTENT_TYPE: req.headers.get("content-type") ?? "",
+            HTTP_CONTENT_ENCODING: req.headers.get("content-encoding") ?? "",
+            GIT_PROTOCOL: req.headers.get("git-protocol") ?? "",
+            REMOTE_ADDR: "127.0.0.1",
+          },
+          stdin: req.body ? new Uint8Array(await req.arrayBuffer()) : "ignore",
+          stdout: "pipe",
+          stderr: "ignore",
+        });
+        const out = Buffer.from(await new Response(proc.stdout).arrayBuffer());
+        await proc.exited;
+        const split = out.indexOf("\r\n\r\n");
+        const headerText = out.subarray(0, split).toString();
+        const headers = new Headers();
+        let status = 200;
+        for (const line of headerText.split("\r\n")) {
+          const colon = line.indexOf(":");
+          const name = line.slice(0, colon).trim();
+          const value = line.slice(colon + 1).trim();
+          if (name.toLowerCase() === "status") status = Number.parseInt(value, 10);
+          else headers.append(name, value);
+        }
+        return new Response(out.subarray(split + 4), { status, headers });
+      },
+    });
+    try {
+      const base = `http://127.0.0.1:${http.port}`;
+      const id = (await call("POST", "/api/v1/workspaces", { name: "cloned" })).body.id;
+      const cloned = await call("POST", `/api/v1/workspaces/${id}/template/clone`, {
+        url: `${base}/template.git`,
+        ref: "v2",
+      });
+      expect(cloned.status).toBe(200);
+      expect((await call("GET", `/api/v1/workspaces/${id}/files/README.txt`)).body).toBe("v2 branch");
+      expect((await call("GET", `/api/v1/workspaces/${id}/files/lib/extra.txt`)).body).toBe("only on v2");
+      const root = (await call("GET", `/api/v1/workspaces/${id}/files`)).body.entries.map(
+        (e: { name: string }) => e.name,
+      );
+      expect(root.sort()).toEqual(["README.txt", "app.runtime.yaml", "lib"]);
+      // the cloned manifest is the workspace's: its app is listed
+      expect((await call("GET", `/api/v1/apps/ports?workspaceId=${id}`)).status).toBe(200);
+
+      const main = (await call("POST", "/api/v1/workspaces", { name: "cloned-main" })).body.id;
+      expect(
+        (await call("POST", `/api/v1/workspaces/${main}/template/clone`, { url: `${base}/template.git` })).status,
+      ).toBe(200);
+      expect((await call("GET", `/api/v1/workspaces/${main}/files/README.txt`)).body).toBe("main branch");
+      expect((await call("GET", `/api/v1/workspaces/${main}/files/lib/extra.txt`)).status).toBe(404);
+
+      const missing = await call("POST", `/api/v1/workspaces/${main}/template/clone`, { url: `${base}/nope.git` });
+      expect(missing.status).toBe(422);
+      expect(missing.body.error).toContain("git clone failed");
+      const badRef = await call("POST", `/api/v1/workspaces/${main}/template/clone`, {
+        url: `${base}/template.git`,
+        ref: "no-such-branch",
+      });
+      expect(badRef.status).toBe(422);
+      expect((await call("POST", `/api/v1/workspaces/${main}/template/clone`, { url: "git://x/y" })).status).toBe(400);
+    } finally {
+      http.stop(true);
+      rmSync(repos, { recursive: true, force: true });
+    }
+  });
+
   test("deleting the workspace stops its apps", async () => {
     const pids = [
       (await call("GET", `/api/v1/apps/${web()}/build-status`)).body.pid,

@@ -44,6 +44,7 @@ import { Runtime } from "../runtime/runtime.ts";
 import { loadOrCreateToken, RuntimeApi, serveRuntimeApi, type RuntimeApiServer } from "../runtime/api.ts";
 import type { Admission as RuntimeAdmission } from "../runtime/app-actor.ts";
 import { serveForwarded } from "../runtime/forwarded.ts";
+import { AgentRuns } from "../runtime/runs.ts";
 
 export type AgentSettings = Pick<
   AgentConfig,
@@ -280,7 +281,18 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
         opts.registry ?? new CommandRegistry(),
         machineControl,
         (request) => runUpdate(request),
-        settings.agentTypes ?? {},
+        // Task `agent` stages and the runtime's agent runs share one runner (a standalone one without a runtime).
+        runtime?.runs ??
+          new AgentRuns({
+            db,
+            agentTypes: () => settings.agentTypes ?? {},
+            defaultAgentType: () => undefined,
+            admit: (request) =>
+              policy.ask<RuntimeAdmission>(
+                (replyTo) => ({ type: "check", request, replyTo }),
+                settings.policyWaitMs + 5_000,
+              ),
+          }),
       ),
       policy,
       machine,
@@ -527,12 +539,12 @@ function withRuntimeCommands(
   registry: CommandRegistry,
   machine: { set(state: "running" | "stopped"): void },
   runUpdate: RunUpdate,
-  agentTypes: Record<string, string>,
+  agentRuns: AgentRuns,
 ): CommandRegistry {
   for (const kind of [
     ...runtimeControlCommands(machine),
     runtimeUpdateCommand(runUpdate),
-    agentRunCommand(agentTypes),
+    agentRunCommand(agentRuns),
   ]) {
     if (!registry.get(kind.kind)) registry.register(kind);
   }

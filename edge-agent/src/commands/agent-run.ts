@@ -1,16 +1,18 @@
 /**
- * `agent`: runs the program configured on this worker for an agent type (`--agent-type name=path`), the way
- * task pipelines' `agent` stages do. The program gets the task on stdin as JSON
- * `{taskId, stage, prompt, stages: {<name>: <result>}}` (and TASK_ID / TASK_PROMPT in its environment); its
- * stdout/stderr lines stream like exec output, and its stdout becomes the stage result. Exit code 0 = success.
+ * `agent`: a task pipeline's `agent` stage. It runs through the workspace runtime's agent-run runner
+ * (runtime/runs.ts, the one way a prompt runs on a machine): the program configured for the agent type
+ * (`--agent-type name=path`) gets `{runId, prompt, agentType, taskId, stage, stages: {<name>: <result>}}` on stdin
+ * (TASK_ID / TASK_PROMPT / RUN_ID in its environment); its output lines stream like exec output, `{"type": ...}`
+ * lines are run events, and the run's result (a `{"type":"result"}` line, else its stdout) is the stage result.
+ * Exit code 0 = success. The run is recorded with the other agent runs.
  */
 import { Type } from "@sinclair/typebox";
-import { runProcess } from "./exec.ts";
+import type { AgentRuns } from "../runtime/runs.ts";
 import { defineCommand } from "./kind.ts";
 
 export const AGENT_DEFAULT_TIMEOUT_MS = 3_600_000;
 
-export function agentRunCommand(agentTypes: Readonly<Record<string, string>>) {
+export function agentRunCommand(runs: AgentRuns) {
   return defineCommand({
     kind: "agent",
     params: Type.Object(
@@ -24,17 +26,8 @@ export function agentRunCommand(agentTypes: Readonly<Record<string, string>>) {
       { additionalProperties: false },
     ),
     defaultTimeoutMs: () => AGENT_DEFAULT_TIMEOUT_MS,
-    async run({ agentType, prompt, taskId = "", stage = "", stages = {} }, ctx) {
-      const program = agentTypes[agentType];
-      if (!program) {
-        const known = Object.keys(agentTypes);
-        return {
-          ok: false,
-          error: `agent type "${agentType}" is not configured on this worker (${known.length ? `configured: ${known.join(", ")}` : "none configured; see --agent-type"})`,
-        };
-      }
-      const stdin = JSON.stringify({ taskId, stage, prompt, stages });
-      return runProcess([program], { env: { TASK_ID: taskId, TASK_PROMPT: prompt }, stdin }, ctx);
+    run(params, ctx) {
+      return runs.runStage(params, ctx);
     },
   });
 }

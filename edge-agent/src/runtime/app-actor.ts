@@ -218,7 +218,14 @@ export function appActor(deps: AppActorDeps) {
       const instance = randomBytes(8).toString("hex");
       note(`start: ${current.spec.start}`);
       try {
-        proc = spawnShell(current.spec.start, current.cwd, { ...current.env, EDGE_APP_INSTANCE: instance }, sink);
+        proc = spawnShell(
+          current.spec.start,
+          current.cwd,
+          { ...current.env, EDGE_APP_INSTANCE: instance },
+          sink,
+          undefined,
+          current.spec.limits,
+        );
       } catch (error) {
         return fail(`start could not run: ${errorMessage(error)}`);
       }

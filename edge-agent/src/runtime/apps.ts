@@ -26,7 +26,7 @@ import { NO_POLICY_ERROR, REFUSAL_PREFIX } from "../agent/policy-gate.ts";
 import { LogRing, type LogLine } from "./log-ring.ts";
 import { checkRelativePath, resolveInside } from "./paths.ts";
 import type { PortAllocator } from "./ports.ts";
-import { isAlive, killGroup } from "./process.ts";
+import { isAlive, killGroup, unenforceable } from "./process.ts";
 import type { Workspaces } from "./workspaces.ts";
 
 /** How long a start waits for each dependency to become healthy. */
@@ -239,6 +239,8 @@ export class Apps {
   private async admit(app: ResolvedApp): Promise<Admission> {
     const blocked = this.opts.startBlocked?.();
     if (blocked) return { allowed: false, error: BLOCKED_PREFIX + blocked };
+    const cannot = unenforceable(app.spec.limits);
+    if (cannot) return { allowed: false, error: cannot };
     // appCount: the apps that would be running with this one, so `paramBounds: {appCount: {max: N}}` caps them.
     return this.opts.admit({
       kind: "app.start",
@@ -248,6 +250,9 @@ export class Apps {
         appId: app.id,
         command: app.spec.start,
         appCount: this.store.runningCount(app.id) + 1,
+        // The app's caps (0 = none), so `paramBounds: {memoryMb: {min: 1, max: 512}}` demands a memory cap.
+        memoryMb: app.spec.limits?.memoryMb ?? 0,
+        nice: app.spec.limits?.nice ?? 0,
       },
     });
   }

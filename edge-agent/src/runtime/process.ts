@@ -10,6 +10,52 @@ export interface Spawned {
   kill(signal?: NodeJS.Signals): void;
 }
 
+/** Resource caps of a process (see the manifest's `limits`). */
+export interface ProcessLimits {
+  memoryMb?: number;
+  nice?: number;
+}
+
+/** Which caps this machine can enforce, and how (or why not): reported in the runtime status. */
+export interface LimitSupport {
+  memory: { enforced: boolean; how: string };
+  cpu: { enforced: boolean; how: string };
+}
+
+let support: LimitSupport | undefined;
+
+export function limitSupport(): LimitSupport {
+  if (support) return support;
+  const linux = process.platform === "linux";
+  const prlimit = linux ? Bun.which("prlimit") : null;
+  const nice = Bun.which("nice");
+  support = {
+    memory: prlimit
+      ? { enforced: true, how: `RLIMIT_AS via ${prlimit}` }
+      : { enforced: false, how: linux ? "prlimit not found" : `not supported on ${process.platform}` },
+    cpu: nice ? { enforced: true, how: `niceness via ${nice}` } : { enforced: false, how: "nice not found" },
+  };
+  return support;
+}
+
+/** Why `limits` cannot be enforced here, or undefined when they can. */
+export function unenforceable(limits: ProcessLimits | undefined): string | undefined {
+  const s = limitSupport();
+  if (limits?.memoryMb !== undefined && !s.memory.enforced)
+    return `memory cap ${limits.memoryMb} MB cannot be enforced on this machine (${s.memory.how})`;
+  if (limits?.nice !== undefined && !s.cpu.enforced)
+    return `CPU cap (nice ${limits.nice}) cannot be enforced on this machine (${s.cpu.how})`;
+  return undefined;
+}
+
+/** The argv prefix that applies `limits` (the wrappers exec the command: same pid, same process group). */
+function limitPrefix(limits: ProcessLimits | undefined): string[] {
+  const prefix: string[] = [];
+  if (limits?.memoryMb !== undefined) prefix.push(Bun.which("prlimit")!, `--as=${limits.memoryMb * 1024 * 1024}`, "--");
+  if (limits?.nice !== undefined) prefix.push(Bun.which("nice")!, "-n", String(limits.nice));
+  return prefix;
+}
+
 /** `/bin/sh -c command` in `cwd`, detached (own process group), stdout/stderr lines to `sink`. */
 export function spawnShell(
   command: string,
@@ -17,8 +63,11 @@ export function spawnShell(
   env: Record<string, string>,
   sink: LineSink,
   stdin?: string,
+  limits?: ProcessLimits,
 ): Spawned {
-  const child = Bun.spawn(["/bin/sh", "-c", command], {
+  const reason = unenforceable(limits);
+  if (reason) throw new Error(reason);
+  const child = Bun.spawn([...limitPrefix(limits), "/bin/sh", "-c", command], {
     cwd,
     env: { ...inheritedEnv(), ...env },
     stdin: stdin === undefined ? "ignore" : new Blob([stdin]),

@@ -8,6 +8,8 @@
 import type { Database } from "bun:sqlite";
 import { randomBytes } from "node:crypto";
 import { tmpdir } from "node:os";
+import { abortMessage, isTimeout } from "../commands/abort.ts";
+import type { CommandContext, CommandOutcome } from "../commands/kind.ts";
 import type { Admission } from "./app-actor.ts";
 import { forbidden, invalid, notFound, conflict } from "./errors.ts";
 import { killGroup, spawnProgram, type Spawned } from "./process.ts";
@@ -41,7 +43,8 @@ export interface AgentRun {
 
 export interface RunsOptions {
   db: Database;
-  workspaces: Workspaces;
+  /** Undefined when the agent has no workspace runtime: runs then happen in a temporary directory only. */
+  workspaces?: Workspaces;
   agentTypes: () => Readonly<Record<string, string>>;
   defaultAgentType: () => string | undefined;
   admit(request: { kind: string; params: Record<string, unknown> }): Promise<Admission>;
@@ -54,6 +57,27 @@ interface Live {
   proc?: Spawned;
   listeners: Set<(event: RunEvent) => void>;
   stdout: string[];
+  stderr: string[];
+  /** Resolves once the run has finished (completed, failed or cancelled). */
+  done: Promise<void>;
+  resolveDone(): void;
+}
+
+/** A task stage's context, passed to the program next to the prompt (TASK_ID / TASK_PROMPT in its environment). */
+export interface StageContext {
+  taskId?: string;
+  stage?: string;
+  stages?: Record<string, string>;
+}
+
+/** What a task's `agent` stage yields: the run's result plus the exec-like fields stages have always had. */
+export interface StageRunResult {
+  runId: string;
+  result: unknown;
+  exitCode: number | null;
+  stdout: string;
+  stderr: string;
+  timedOut: boolean;
 }
 
 export class AgentRuns {
@@ -73,20 +97,100 @@ export class AgentRuns {
         `agent type "${agentType}" is not configured on this agent (${known.length ? `configured: ${known.join(", ")}` : "none configured; see --agent-type"})`,
       );
     }
-    const cwd = input.workspaceId
-      ? (this.opts.workspaces.get(input.workspaceId), this.opts.workspaces.dir(input.workspaceId))
-      : tmpdir();
+    const cwd = this.cwdOf(input.workspaceId);
     const blocked = this.opts.startBlocked?.();
     if (blocked) throw conflict(`cannot start agent runs: ${blocked}`);
     const decision = await this.opts.admit({ kind: "agent", params: { agentType, prompt: input.prompt } });
     if (!decision.allowed) throw forbidden(decision.error);
 
+    const live = this.launch({ program, agentType, prompt: input.prompt, cwd, workspaceId: input.workspaceId });
+    const timer = setTimeout(() => {
+      if (live.run.status === "running") this.cancel(live.run.id, "timed out");
+    }, this.opts.timeoutMs ?? 3_600_000);
+    void live.done.then(() => clearTimeout(timer));
+    return live.run;
+  }
+
+  /**
+   * A task's `agent` stage: the same runner as `start`, for a command the command runner has already admitted
+   * (safety policy kind `agent`, estop, machine state). Output events go to ctx.onOutput as they happen; ctx.signal
+   * (cancel, timeout, shutdown) cancels the run. The run is recorded like any other (queryable in /agent-runs).
+   */
+  async runStage(
+    input: { agentType: string; prompt: string } & StageContext,
+    ctx: Pick<CommandContext, "signal" | "onOutput">,
+  ): Promise<CommandOutcome> {
+    const program = this.opts.agentTypes()[input.agentType];
+    if (!program) {
+      const known = Object.keys(this.opts.agentTypes());
+      return {
+        ok: false,
+        error: `agent type "${input.agentType}" is not configured on this worker (${known.length ? `configured: ${known.join(", ")}` : "none configured; see --agent-type"})`,
+      };
+    }
+    if (ctx.signal.aborted) return { ok: false, error: abortMessage(ctx.signal) };
+    const live = this.launch({
+      program,
+      agentType: input.agentType,
+      prompt: input.prompt,
+      cwd: tmpdir(),
+      stage: { taskId: input.taskId ?? "", stage: input.stage ?? "", stages: input.stages ?? {} },
+      onEvent: (event) => {
+        if (!ctx.onOutput) return;
+        if (event.type === "output") ctx.onOutput(event.data.stream as "stdout" | "stderr", String(event.data.line));
+        else if (!["started", "finished"].includes(event.type))
+          ctx.onOutput("stdout", JSON.stringify({ type: event.type, ...event.data }));
+      },
+    });
+    const onAbort = () => {
+      if (live.run.status === "running") this.cancel(live.run.id, abortMessage(ctx.signal));
+    };
+    ctx.signal.addEventListener("abort", onAbort, { once: true });
+    try {
+      await live.done;
+      // A cancelled program is given its kill grace before the stage reports back.
+      if (live.proc) await Promise.race([live.proc.exited, Bun.sleep(KILL_GRACE_MS + 2_000)]);
+    } finally {
+      ctx.signal.removeEventListener("abort", onAbort);
+    }
+    const run = live.run;
+    const last = run.events.at(-1)?.data as { exitCode?: number | null } | undefined;
+    const result: StageRunResult = {
+      runId: run.id,
+      result: run.result,
+      exitCode: last?.exitCode ?? null,
+      stdout: live.stdout.join("\n").slice(0, MAX_RESULT_CHARS),
+      stderr: live.stderr.join("\n").slice(0, MAX_RESULT_CHARS),
+      timedOut: isTimeout(ctx.signal),
+    };
+    if (ctx.signal.aborted) return { ok: false, error: abortMessage(ctx.signal), result };
+    if (run.status === "completed") return { ok: true, result };
+    return { ok: false, error: run.error ?? "failed", result };
+  }
+
+  private cwdOf(workspaceId: string | undefined): string {
+    if (!workspaceId) return tmpdir();
+    if (!this.opts.workspaces) throw invalid("this agent has no workspace runtime");
+    this.opts.workspaces.get(workspaceId);
+    return this.opts.workspaces.dir(workspaceId);
+  }
+
+  /** The one runner: spawns the agent program, turns its output into events, records the run when it ends. */
+  private launch(spec: {
+    program: string;
+    agentType: string;
+    prompt: string;
+    cwd: string;
+    workspaceId?: string;
+    stage?: StageContext;
+    onEvent?(event: RunEvent): void;
+  }): Live {
     const id = `run_${randomBytes(8).toString("hex")}`;
     const run: AgentRun = {
       id,
-      workspaceId: input.workspaceId ?? null,
-      agentType,
-      prompt: input.prompt,
+      workspaceId: spec.workspaceId ?? null,
+      agentType: spec.agentType,
+      prompt: spec.prompt,
       status: "running",
       result: null,
       error: null,
@@ -94,31 +198,43 @@ export class AgentRuns {
       finishedAt: null,
       events: [],
     };
-    const live: Live = { run, listeners: new Set(), stdout: [] };
+    let resolveDone = () => {};
+    const done = new Promise<void>((resolve) => {
+      resolveDone = resolve;
+    });
+    const live: Live = { run, listeners: new Set(), stdout: [], stderr: [], done, resolveDone };
+    if (spec.onEvent) live.listeners.add(spec.onEvent);
     this.live.set(id, live);
-    this.emit(live, "started", { runId: id, agentType, workspaceId: run.workspaceId });
-    const stdin = JSON.stringify({ runId: id, prompt: input.prompt, workspaceId: run.workspaceId, agentType });
+    this.emit(live, "started", { runId: id, agentType: spec.agentType, workspaceId: run.workspaceId });
+    const stdin = JSON.stringify({
+      runId: id,
+      prompt: spec.prompt,
+      workspaceId: run.workspaceId,
+      agentType: spec.agentType,
+      ...spec.stage,
+    });
+    const env: Record<string, string> = {
+      RUN_ID: id,
+      RUN_PROMPT: spec.prompt,
+      WORKSPACE_DIR: spec.workspaceId ? spec.cwd : "",
+    };
+    if (spec.stage) Object.assign(env, { TASK_ID: spec.stage.taskId ?? "", TASK_PROMPT: spec.prompt });
     try {
-      live.proc = spawnProgram(
-        [program],
-        cwd,
-        { RUN_ID: id, RUN_PROMPT: input.prompt, WORKSPACE_DIR: input.workspaceId ? cwd : "" },
-        (stream, line) => this.onLine(live, stream, line),
-        stdin,
-      );
+      live.proc = spawnProgram([spec.program], spec.cwd, env, (stream, line) => this.onLine(live, stream, line), stdin);
     } catch (error) {
-      this.finish(live, "failed", `cannot start ${program}: ${(error as Error).message}`, null);
-      return run;
+      this.finish(live, "failed", `cannot start ${spec.program}: ${(error as Error).message}`, null);
+      return live;
     }
-    const timer = setTimeout(() => this.cancel(id, "timed out"), this.opts.timeoutMs ?? 3_600_000);
-    void live.proc.exited.then(({ code, signal }) => {
-      clearTimeout(timer);
+    const proc = live.proc;
+    void proc.exited.then(({ code, signal }) => {
+      // Reap whatever the program left behind in its process group.
+      killGroup(proc.pid, "SIGKILL");
       if (live.run.status !== "running") return;
       const result = live.run.result ?? live.stdout.join("\n").slice(0, MAX_RESULT_CHARS);
       if (code === 0) this.finish(live, "completed", null, result, code);
       else this.finish(live, "failed", code === null ? `killed by ${signal}` : `exit code ${code}`, result, code);
     });
-    return run;
+    return live;
   }
 
   private onLine(live: Live, stream: "stdout" | "stderr", line: string): void {
@@ -146,7 +262,7 @@ export class AgentRuns {
         }
       }
       if (live.stdout.length < 10_000) live.stdout.push(line);
-    }
+    } else if (live.stderr.length < 10_000) live.stderr.push(line);
     this.emit(live, "output", { stream, line });
   }
 
@@ -194,6 +310,7 @@ export class AgentRuns {
         Date.now(),
       );
     this.live.delete(r.id);
+    live.resolveDone();
   }
 
   /** Subscribes to a run's events: those so far are replayed first. Returns undefined when it has finished. */

@@ -9,6 +9,7 @@ import type { Admission } from "./app-actor.ts";
 import { Apps } from "./apps.ts";
 import type { LogLine } from "./log-ring.ts";
 import { PortAllocator, type PortRange } from "./ports.ts";
+import { limitSupport } from "./process.ts";
 import { AgentRuns } from "./runs.ts";
 import { Workspaces } from "./workspaces.ts";
 
@@ -93,6 +94,8 @@ export class Runtime {
       workspaces: this.workspaces.list().length,
       agentTypes: Object.keys(this.opts.agentTypes),
       apps: apps.map((a) => ({ appId: a.appId, phase: a.phase, desired: a.desired, restarts: a.restarts })),
+      // Which resource caps (manifest `limits`) this machine enforces, and how; an unenforceable cap refuses a start.
+      limits: limitSupport(),
     };
   }
 

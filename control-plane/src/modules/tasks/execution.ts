@@ -1057,9 +1057,14 @@ function pickMachine(task: Task, machines: HostRow[], free: Map<string, number>)
   return best;
 }
 
-/** What later stages see of a stage's command result: its stdout (exec, agent) or the result as JSON. */
+/**
+ * What later stages see of a stage's command result: an agent run's result (agent), its stdout (exec) or the
+ * result as JSON.
+ */
 export function stageResultOf(result: Record<string, unknown> | null | undefined): string {
   if (!result) return "";
+  if (typeof result.runId === "string" && "result" in result)
+    return typeof result.result === "string" ? result.result : JSON.stringify(result.result ?? null);
   if (typeof result.stdout === "string") return result.stdout.replace(/\n$/, "");
   if (typeof result.value === "string") return result.value;
   return JSON.stringify(result);
