@@ -44,6 +44,13 @@ import { dashboardController } from "./modules/dashboard";
 import { searchController } from "./modules/search";
 import { metricsController } from "./modules/metrics";
 import { consoleController } from "./modules/console";
+import { gatewayLlmController, gatewayTokensController } from "./modules/gateway";
+import {
+  billingAdminController,
+  billingController,
+  runtimeBillingController,
+  usageWebhookController,
+} from "./modules/billing";
 
 /** The operators' surfaces beyond the resources: notifications, dashboard, search, metrics and the web console. */
 const operatorToolsController = (services: Services): Elysia =>
@@ -117,6 +124,12 @@ export function createHttpApp(services: Services) {
       .use(fleetsController(services))
       .use(rolloutsController(services))
       .use(operatorToolsController(services))
+      .use(gatewayTokensController(services))
+      .use(gatewayLlmController(services))
+      .use(billingController(services))
+      .use(billingAdminController(services))
+      .use(runtimeBillingController(services))
+      .use(usageWebhookController(services))
   );
 }
 
