@@ -21,6 +21,13 @@ interface Seen {
 /** A local OpenAI-compatible provider: chat completions and responses, streamed (SSE) or not, with usage. */
 function startUpstream() {
   const seen: Seen[] = [];
+  /** The stream's second part waits for this: the test releases it once the first part has reached the caller. */
+  const gate = { release: () => {}, opened: Promise.resolve() };
+  const closeGate = () => {
+    gate.opened = new Promise<void>((resolve) => {
+      gate.release = resolve;
+    });
+  };
   const server = Bun.serve({
     port: 0,
     hostname: "127.0.0.1",
@@ -34,13 +41,17 @@ function startUpstream() {
           { status: 401 },
         );
       if (body.model === "broken") return Response.json({ error: { message: "boom" } }, { status: 500 });
+      if (body.model === "slow") {
+        await new Promise((resolve) => req.signal.addEventListener("abort", resolve));
+        return new Response(null, { status: 499 });
+      }
       if (url.pathname === "/v1/chat/completions" && body.stream) {
         const enc = new TextEncoder();
         const chunk = (o: unknown) => enc.encode(`data: ${JSON.stringify(o)}\n\n`);
         const stream = new ReadableStream<Uint8Array>({
           async start(c) {
             c.enqueue(chunk({ id: "c1", object: "chat.completion.chunk", choices: [{ delta: { content: "Hel" } }] }));
-            await Bun.sleep(20);
+            await gate.opened;
             c.enqueue(chunk({ id: "c1", object: "chat.completion.chunk", choices: [{ delta: { content: "lo" } }] }));
             c.enqueue(
               chunk({
@@ -68,7 +79,7 @@ function startUpstream() {
       return Response.json({ error: { message: "not found" } }, { status: 404 });
     },
   });
-  return { server, seen, url: `http://127.0.0.1:${server.port}/v1` };
+  return { server, seen, gate, closeGate, url: `http://127.0.0.1:${server.port}/v1` };
 }
 
 const sign = (raw: string) => createHmac("sha256", WEBHOOK_SECRET).update(raw).digest("hex");
@@ -93,6 +104,7 @@ describe.each(backends)("gateway, billing and usage webhook on $name", (backend)
       gatewayInputPriceMicros: 1000,
       gatewayOutputPriceMicros: 2000,
       usageWebhookSecret: WEBHOOK_SECRET,
+      gatewayTimeoutMs: 3000,
     });
     bare = await startTestPlane(backend);
     tenantId = (await t.api.get("/api/users/me", t.adminKey)).body.tenantId;
@@ -144,10 +156,27 @@ describe.each(backends)("gateway, billing and usage webhook on $name", (backend)
     const last = upstream.seen.at(-1)!;
     expect(last.authorization).toBe(`Bearer ${UPSTREAM_KEY}`);
 
+    upstream.closeGate();
     const streamed = await gw("/chat/completions", { model: "m", stream: true, messages: [] }, { "x-api-key": token });
     expect(streamed.status).toBe(200);
     expect(streamed.headers.get("content-type")).toContain("text/event-stream");
-    const text = await streamed.text();
+    // The first part reaches the caller while the provider still holds the rest (a buffering gateway hangs here).
+    const reader = streamed.body!.getReader();
+    const decoder = new TextDecoder();
+    let text = "";
+    while (!text.includes('"Hel"')) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      text += decoder.decode(value, { stream: true });
+    }
+    expect(text).toContain('"Hel"');
+    expect(text).not.toContain("[DONE]");
+    upstream.gate.release();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      text += decoder.decode(value, { stream: true });
+    }
     expect(text).toContain('"Hel"');
     expect(text).toContain("data: [DONE]");
     // The gateway asked the provider for the stream's usage.
@@ -175,6 +204,9 @@ describe.each(backends)("gateway, billing and usage webhook on $name", (backend)
     const text = await res.text();
     expect(text).not.toContain(UPSTREAM_KEY);
     expect(JSON.parse(text).error).toContain("upstream");
+    const slow = await gw("/chat/completions", { model: "slow", messages: [] }, { "x-api-key": token });
+    expect(slow.status).toBe(504);
+    expect(((await slow.json()) as { error: string }).error).toContain("in time");
 
     const extra = (await t.api.post("/api/gateway/tokens", { name: "temp" }, t.adminKey)).body;
     expect((await gw("/responses", { model: "m" }, { "x-api-key": extra.token })).status).toBe(200);
