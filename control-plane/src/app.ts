@@ -44,7 +44,7 @@ import { dashboardController } from "./modules/dashboard";
 import { searchController } from "./modules/search";
 import { metricsController } from "./modules/metrics";
 import { consoleController } from "./modules/console";
-import { gatewayLlmController, gatewayTokensController } from "./modules/gateway";
+import { gatewayLlmController, gatewaySearchController, gatewayTokensController } from "./modules/gateway";
 import {
   billingAdminController,
   billingController,
@@ -126,6 +126,7 @@ export function createHttpApp(services: Services) {
       .use(operatorToolsController(services))
       .use(gatewayTokensController(services))
       .use(gatewayLlmController(services))
+      .use(gatewaySearchController(services))
       .use(billingController(services))
       .use(billingAdminController(services))
       .use(runtimeBillingController(services))

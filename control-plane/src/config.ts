@@ -61,6 +61,11 @@ export interface Config {
   gatewayLlmBaseUrl?: string;
   /** Its API key: sent upstream only, never shown to callers. */
   gatewayLlmApiKey?: string;
+  /** The managed gateway's search provider (POST {base}/web/search, /news/search); unset = 503. */
+  gatewaySearchBaseUrl?: string;
+  gatewaySearchApiKey?: string;
+  /** Cost of one search call in micro-units. */
+  gatewaySearchPriceMicros: number;
   /** Upstream answer deadline (first byte), then idle limit between streamed parts. */
   gatewayTimeoutMs: number;
   /** Price per input / output token in micro-units (1e-6 of a credit unit) metered into the usage ledger. */
@@ -182,6 +187,9 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     workerTokenTtlSeconds: int(env, "WORKER_TOKEN_TTL_SECONDS", 7 * 24 * 3600, 1),
     gatewayLlmBaseUrl: str(env, "GATEWAY_LLM_BASE_URL"),
     gatewayLlmApiKey: str(env, "GATEWAY_LLM_API_KEY"),
+    gatewaySearchBaseUrl: str(env, "GATEWAY_SEARCH_BASE_URL"),
+    gatewaySearchApiKey: str(env, "GATEWAY_SEARCH_API_KEY"),
+    gatewaySearchPriceMicros: int(env, "GATEWAY_SEARCH_PRICE_MICROS", 1000),
     gatewayTimeoutMs: int(env, "GATEWAY_TIMEOUT_MS", 60_000, 1),
     gatewayInputPriceMicros: int(env, "GATEWAY_INPUT_PRICE_MICROS", 1),
     gatewayOutputPriceMicros: int(env, "GATEWAY_OUTPUT_PRICE_MICROS", 2),

@@ -133,6 +133,9 @@ export function createServices(db: Db, config: Config, log: Logger) {
   const gateway = new GatewayService(db, runtime, billing, audit, {
     llmBaseUrl: config.gatewayLlmBaseUrl,
     llmApiKey: config.gatewayLlmApiKey,
+    searchBaseUrl: config.gatewaySearchBaseUrl,
+    searchApiKey: config.gatewaySearchApiKey,
+    searchPriceMicros: config.gatewaySearchPriceMicros,
     timeoutMs: config.gatewayTimeoutMs,
     maxJsonDepth: config.maxJsonDepth,
   });

@@ -74,6 +74,8 @@ function startUpstream() {
           choices: [{ index: 0, message: { role: "assistant", content: "Hello" }, finish_reason: "stop" }],
           usage: { prompt_tokens: 10, completion_tokens: 20, total_tokens: 30 },
         });
+      if (url.pathname === "/v1/web/search" || url.pathname === "/v1/news/search")
+        return Response.json({ query: body.query, results: [{ title: "t", url: "https://example.com" }] });
       if (url.pathname === "/v1/responses")
         return Response.json({ id: "r0", object: "response", usage: { input_tokens: 3, output_tokens: 4 } });
       return Response.json({ error: { message: "not found" } }, { status: 404 });
@@ -105,6 +107,9 @@ describe.each(backends)("gateway, billing and usage webhook on $name", (backend)
       gatewayOutputPriceMicros: 2000,
       usageWebhookSecret: WEBHOOK_SECRET,
       gatewayTimeoutMs: 3000,
+      gatewaySearchBaseUrl: upstream.url,
+      gatewaySearchApiKey: UPSTREAM_KEY,
+      gatewaySearchPriceMicros: 5000,
     });
     bare = await startTestPlane(backend);
     tenantId = (await t.api.get("/api/users/me", t.adminKey)).body.tenantId;
@@ -196,6 +201,31 @@ describe.each(backends)("gateway, billing and usage webhook on $name", (backend)
       inputTokens: 3,
       outputTokens: 4,
     });
+  });
+
+  test("search routes proxy to the search provider, metered per call; unconfigured → 503", async () => {
+    const before = (await t.api.get("/api/billing/summary", t.adminKey)).body.spent;
+    const web = await fetch(`${t.plane.url}/api/gateway/search/v1/web/search`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-api-key": token },
+      body: JSON.stringify({ query: "robots" }),
+    });
+    expect(web.status).toBe(200);
+    expect(((await web.json()) as { results: unknown[] }).results).toHaveLength(1);
+    const news = await fetch(`${t.plane.url}/api/gateway/search/v1/news/search`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+      body: JSON.stringify({ query: "robots" }),
+    });
+    expect(news.status).toBe(200);
+    expect((await t.api.get("/api/billing/summary", t.adminKey)).body.spent - before).toBeCloseTo(0.01, 9);
+    const other = (await bare.api.post("/api/gateway/tokens", { name: "s" }, bare.adminKey)).body.token;
+    const unconfigured = await fetch(`${bare.plane.url}/api/gateway/search/v1/web/search`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-api-key": other },
+      body: JSON.stringify({ query: "x" }),
+    });
+    expect(unconfigured.status).toBe(503);
   });
 
   test("upstream failure → 502 without the upstream key; revoked token → 401", async () => {

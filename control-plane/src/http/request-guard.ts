@@ -93,6 +93,8 @@ export const RAW_BODY_ROUTES: ReadonlySet<string> = new Set([
   // (its signature covers the raw bytes; modules/billing validates them).
   "/api/gateway/llm/v1/chat/completions",
   "/api/gateway/llm/v1/responses",
+  "/api/gateway/search/v1/web/search",
+  "/api/gateway/search/v1/news/search",
   "/api/webhooks/usage",
 ]);
 

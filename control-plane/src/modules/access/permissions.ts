@@ -266,6 +266,8 @@ export const PERMISSIONS: Record<string, AuditedRule> = {
   "POST /api/gateway/tokens/:id/revoke": ADMIN,
   "POST /api/gateway/llm/v1/chat/completions": PUBLIC,
   "POST /api/gateway/llm/v1/responses": PUBLIC,
+  "POST /api/gateway/search/v1/web/search": PUBLIC,
+  "POST /api/gateway/search/v1/news/search": PUBLIC,
   // Billing: every user reads; spend policies and decisions on spend requests are for tenant admins.
   "GET /api/billing/summary": USER,
   "GET /api/billing/usage-summary": USER,

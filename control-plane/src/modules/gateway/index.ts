@@ -4,7 +4,7 @@ import { ErrorBody, Items, Obj, Resource, responses } from "../../http/responses
 import { IdParams } from "../../http/params";
 import type { Services } from "../../services";
 import { requireUser } from "../auth/authenticate";
-import type { LlmRoute } from "./service";
+import type { LlmRoute, SearchRoute } from "./service";
 
 const GatewayTokenView = Resource("a gateway token (its secret is shown once, at creation)", {
   name: t.String(),
@@ -66,4 +66,24 @@ export const gatewayLlmController = ({ gateway }: Services) => {
       parse,
       response: responses({ 200: UpstreamAnswer, ...GATEWAY_ERRORS }),
     });
+};
+
+export const gatewaySearchController = ({ gateway }: Services) => {
+  const handler =
+    (which: SearchRoute) =>
+    async ({ request }: { request: Request }) => {
+      const caller = await gateway.authenticate(request.headers);
+      return gateway.proxySearch(caller, which, new Uint8Array(await request.arrayBuffer()));
+    };
+  const options = {
+    detail: { security: [{ gatewayToken: [] }] },
+    parse: "none" as const,
+    response: responses({
+      200: Obj({ query: t.Optional(t.String()) }, { description: "the search provider's answer as it is" }),
+      ...GATEWAY_ERRORS,
+    }),
+  };
+  return new Elysia({ prefix: "/api/gateway/search/v1", tags: ["gateway"] })
+    .post("/web/search", handler("web"), options)
+    .post("/news/search", handler("news"), options);
 };

@@ -13,6 +13,7 @@ import { hashSecret, newSecret } from "../../lib/secrets";
 import {
   badGateway,
   invalid,
+  isDomainError,
   notFound,
   rejectedCredential,
   timedOut,
@@ -29,6 +30,10 @@ export const GATEWAY_TOKEN_PREFIX = "gw_";
 export interface GatewayConfig {
   llmBaseUrl?: string;
   llmApiKey?: string;
+  searchBaseUrl?: string;
+  searchApiKey?: string;
+  /** Cost of one search call in micro-units. */
+  searchPriceMicros: number;
   timeoutMs: number;
   maxJsonDepth: number;
 }
@@ -46,6 +51,13 @@ export const LLM_ROUTES = {
   responses: { upstream: "/responses", route: "llm.responses" },
 } as const;
 export type LlmRoute = keyof typeof LLM_ROUTES;
+
+/** The search routes: path upstream and the ledger's route name. */
+export const SEARCH_ROUTES = {
+  web: { upstream: "/web/search", route: "search.web" },
+  news: { upstream: "/news/search", route: "search.news" },
+} as const;
+export type SearchRoute = keyof typeof SEARCH_ROUTES;
 
 type Token = typeof gatewayTokens.$inferSelect;
 const present = (row: Token) => ({
@@ -160,14 +172,85 @@ export class GatewayService {
     return { tenantId: row.tenantId, tokenId: row.id, runtimeId: row.runtimeId, hostId };
   }
 
-  /** Proxies one LLM call upstream; the answer (JSON or SSE stream) is the upstream's, its usage metered. */
-  async proxyLlm(caller: GatewayPrincipal, which: LlmRoute, raw: Uint8Array): Promise<Response> {
-    const { llmBaseUrl, llmApiKey } = this.config;
-    if (!llmBaseUrl || !llmApiKey) throw unavailable("no LLM provider is configured for the gateway");
+  private parseBody(raw: Uint8Array): Record<string, unknown> {
     const parsed = parseUntrustedJson(new TextDecoder().decode(raw), this.config.maxJsonDepth);
     if (!parsed.ok) throw invalid(`invalid request body: ${parsed.reason}`);
     const body = parsed.value as Record<string, unknown>;
     if (!body || typeof body !== "object" || Array.isArray(body)) throw invalid("invalid request body: not an object");
+    return body;
+  }
+
+  /** An upstream refusal: 502 for its failures and credential problems, the caller's mistakes as 400/429. */
+  private static async refusal(upstream: Response, apiKey: string): Promise<Response> {
+    const text = await upstream.text().catch(() => "");
+    if (upstream.status === 401 || upstream.status === 403 || upstream.status >= 500)
+      throw badGateway(`the upstream provider failed (status ${upstream.status})`);
+    // The caller's own mistake (bad model, bad parameters): its message, with any trace of the key removed.
+    let message = `the upstream provider refused the request (status ${upstream.status})`;
+    const detail = (() => {
+      try {
+        return (JSON.parse(text) as { error?: { message?: unknown } })?.error?.message;
+      } catch {
+        return undefined;
+      }
+    })();
+    if (typeof detail === "string") message += `: ${detail.split(apiKey).join("[redacted]").slice(0, 500)}`;
+    return Response.json({ error: message }, { status: upstream.status === 429 ? 429 : 400 });
+  }
+
+  /** Proxies one search call to the configured search provider (JSON in, JSON out), metered per call. */
+  async proxySearch(caller: GatewayPrincipal, which: SearchRoute, raw: Uint8Array): Promise<Response> {
+    const { searchBaseUrl, searchApiKey } = this.config;
+    if (!searchBaseUrl || !searchApiKey) throw unavailable("no search provider is configured for the gateway");
+    const body = this.parseBody(raw);
+    if (typeof body.query !== "string" || !body.query) throw invalid("invalid body: query: required string");
+    await this.billing.assertCanSpend(
+      caller.tenantId,
+      caller.runtimeId && caller.hostId ? { runtimeId: caller.runtimeId, hostId: caller.hostId } : null,
+    );
+    const spec = SEARCH_ROUTES[which];
+    let upstream: Response;
+    let text: string;
+    try {
+      upstream = await fetch(searchBaseUrl.replace(/\/$/, "") + spec.upstream, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${searchApiKey}` },
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(this.config.timeoutMs),
+      });
+      if (!upstream.ok) return await GatewayService.refusal(upstream, searchApiKey);
+      text = await upstream.text();
+    } catch (err) {
+      if (isDomainError(err)) throw err;
+      if ((err as { name?: string })?.name === "TimeoutError")
+        throw timedOut("the upstream provider did not answer in time");
+      throw badGateway("the upstream provider is unreachable");
+    }
+    try {
+      JSON.parse(text);
+    } catch {
+      throw badGateway("the upstream provider answered with something other than JSON");
+    }
+    await withTenant(caller.tenantId, () =>
+      this.billing.record({
+        tenantId: caller.tenantId,
+        runtimeId: caller.runtimeId,
+        hostId: caller.hostId,
+        source: "gateway",
+        route: spec.route,
+        inputTokens: 0,
+        outputTokens: 0,
+        costMicros: this.config.searchPriceMicros,
+      }),
+    );
+    return new Response(text, { status: 200, headers: { "content-type": "application/json" } });
+  }
+
+  /** Proxies one LLM call upstream; the answer (JSON or SSE stream) is the upstream's, its usage metered. */
+  async proxyLlm(caller: GatewayPrincipal, which: LlmRoute, raw: Uint8Array): Promise<Response> {
+    const { llmBaseUrl, llmApiKey } = this.config;
+    if (!llmBaseUrl || !llmApiKey) throw unavailable("no LLM provider is configured for the gateway");
+    const body = this.parseBody(raw);
     if (typeof body.model !== "string" || !body.model) throw invalid("invalid body: model: required string");
     const stream = body.stream === true;
     // Streamed chat completions report usage only when asked to: always ask, so every stream is metered.
@@ -213,20 +296,7 @@ export class GatewayService {
       );
     if (!upstream.ok) {
       clearTimeout(timer);
-      const text = await upstream.text().catch(() => "");
-      if (upstream.status === 401 || upstream.status === 403 || upstream.status >= 500)
-        throw badGateway(`the upstream provider failed (status ${upstream.status})`);
-      // The caller's own mistake (bad model, bad parameters): its message, with any trace of the key removed.
-      let message = `the upstream provider refused the request (status ${upstream.status})`;
-      const detail = (() => {
-        try {
-          return (JSON.parse(text) as { error?: { message?: unknown } })?.error?.message;
-        } catch {
-          return undefined;
-        }
-      })();
-      if (typeof detail === "string") message += `: ${detail.split(llmApiKey).join("[redacted]").slice(0, 500)}`;
-      return Response.json({ error: message }, { status: upstream.status === 429 ? 429 : 400 });
+      return GatewayService.refusal(upstream, llmApiKey);
     }
     const contentType = upstream.headers.get("content-type") ?? "";
     if (!stream || !contentType.includes("text/event-stream") || !upstream.body) {
