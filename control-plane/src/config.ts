@@ -66,6 +66,8 @@ export interface Config {
   gatewaySearchApiKey?: string;
   /** Cost of one search call in micro-units. */
   gatewaySearchPriceMicros: number;
+  /** Serve REST and gRPC on `port` together (a front tells them apart by the first bytes); gRPC also keeps grpcPort. */
+  sharedPort: boolean;
   /** Upstream answer deadline (first byte), then idle limit between streamed parts. */
   gatewayTimeoutMs: number;
   /** Price per input / output token in micro-units (1e-6 of a credit unit) metered into the usage ledger. */
@@ -190,6 +192,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     gatewaySearchBaseUrl: str(env, "GATEWAY_SEARCH_BASE_URL"),
     gatewaySearchApiKey: str(env, "GATEWAY_SEARCH_API_KEY"),
     gatewaySearchPriceMicros: int(env, "GATEWAY_SEARCH_PRICE_MICROS", 1000),
+    sharedPort: bool(env, "SHARED_PORT", false),
     gatewayTimeoutMs: int(env, "GATEWAY_TIMEOUT_MS", 60_000, 1),
     gatewayInputPriceMicros: int(env, "GATEWAY_INPUT_PRICE_MICROS", 1),
     gatewayOutputPriceMicros: int(env, "GATEWAY_OUTPUT_PRICE_MICROS", 2),
