@@ -29,6 +29,7 @@ import { TelemetryRetention } from "./modules/hosts/telemetry-retention";
 import { triggersController } from "./modules/triggers";
 import { runtimeAuthController, runtimeIdentitiesController } from "./modules/runtime";
 import { startTransport, type Transport } from "./transport";
+import { startPortMux } from "./transport/port-mux";
 import { auditController } from "./modules/audit";
 import { consumersController } from "./modules/consumers";
 import { delegationsController, runtimeControlController } from "./modules/delegations";
@@ -45,6 +46,13 @@ import { dashboardController } from "./modules/dashboard";
 import { searchController } from "./modules/search";
 import { metricsController } from "./modules/metrics";
 import { consoleController } from "./modules/console";
+import { gatewayLlmController, gatewaySearchController, gatewayTokensController } from "./modules/gateway";
+import {
+  billingAdminController,
+  billingController,
+  runtimeBillingController,
+  usageWebhookController,
+} from "./modules/billing";
 
 /** The operators' surfaces beyond the resources: notifications, dashboard, search, metrics and the web console. */
 const operatorToolsController = (services: Services): Elysia =>
@@ -120,6 +128,13 @@ export function createHttpApp(services: Services) {
       .use(fleetsController(services))
       .use(rolloutsController(services))
       .use(operatorToolsController(services))
+      .use(gatewayTokensController(services))
+      .use(gatewayLlmController(services))
+      .use(gatewaySearchController(services))
+      .use(billingController(services))
+      .use(billingAdminController(services))
+      .use(runtimeBillingController(services))
+      .use(usageWebhookController(services))
   );
 }
 
@@ -149,8 +164,19 @@ export async function startControlPlane(overrides: Partial<Config> = {}): Promis
   const transport = await startTransport(config, services, database);
   // No Bun `maxRequestBodySize` below its default: Bun would answer a plain-text 413 before the request guard
   // could answer `{error}`; the guard refuses by Content-Length before reading and bounds chunked bodies itself.
-  const app = createHttpApp(services).listen({ port: config.port, hostname: config.host });
-  const port = app.server!.port;
+  // One port for REST and gRPC: the HTTP server moves to a loopback port of its own behind the front.
+  const app = createHttpApp(services).listen(
+    config.sharedPort ? { port: 0, hostname: "127.0.0.1" } : { port: config.port, hostname: config.host },
+  );
+  const mux = config.sharedPort
+    ? await startPortMux({
+        port: config.port,
+        host: config.host,
+        grpcPort: transport.grpc.port,
+        httpPort: app.server!.port!,
+      })
+    : undefined;
+  const port = mux?.port ?? app.server!.port;
   const scheduler = new TriggerScheduler(services.triggers, config.schedulerTickMs, (err) =>
     log.error("scheduler tick failed", err),
   );
@@ -200,6 +226,7 @@ export async function startControlPlane(overrides: Partial<Config> = {}): Promis
       await retention.stop();
       await taskScheduler.stop();
       await rolloutDriver.stop();
+      await mux?.stop();
       await app.stop(true);
       services.hosts.telemetryWriter.close(); // refuses new batches (agents resend them); accepted ones are written
       await transport.stop();

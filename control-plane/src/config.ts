@@ -57,6 +57,24 @@ export interface Config {
   defaultAgentType: string;
   /** Lifetime of a worker enrollment token. */
   workerTokenTtlSeconds: number;
+  /** The managed gateway's OpenAI-compatible upstream (base URL, e.g. https://api.openai.com/v1); unset = 503. */
+  gatewayLlmBaseUrl?: string;
+  /** Its API key: sent upstream only, never shown to callers. */
+  gatewayLlmApiKey?: string;
+  /** The managed gateway's search provider (POST {base}/web/search, /news/search); unset = 503. */
+  gatewaySearchBaseUrl?: string;
+  gatewaySearchApiKey?: string;
+  /** Cost of one search call in micro-units. */
+  gatewaySearchPriceMicros: number;
+  /** Serve REST and gRPC on `port` together (a front tells them apart by the first bytes); gRPC also keeps grpcPort. */
+  sharedPort: boolean;
+  /** Upstream answer deadline (first byte), then idle limit between streamed parts. */
+  gatewayTimeoutMs: number;
+  /** Price per input / output token in micro-units (1e-6 of a credit unit) metered into the usage ledger. */
+  gatewayInputPriceMicros: number;
+  gatewayOutputPriceMicros: number;
+  /** Secret of the usage webhook's `x-roberto-signature` (HMAC-SHA256 of the raw body); unset = unsigned accepted. */
+  usageWebhookSecret?: string;
   /** Base64 ed25519 keys releases must be signed with (empty: any self-consistent signature). */
   updatePublicKeys: string[];
   /** Largest request body accepted (bytes); larger ones get 413 before being read. */
@@ -169,6 +187,16 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     taskAssignmentLeaseMs: int(env, "TASK_ASSIGNMENT_LEASE_MS", 300_000, 100),
     defaultAgentType: str(env, "DEFAULT_AGENT_TYPE") ?? "default",
     workerTokenTtlSeconds: int(env, "WORKER_TOKEN_TTL_SECONDS", 7 * 24 * 3600, 1),
+    gatewayLlmBaseUrl: str(env, "GATEWAY_LLM_BASE_URL"),
+    gatewayLlmApiKey: str(env, "GATEWAY_LLM_API_KEY"),
+    gatewaySearchBaseUrl: str(env, "GATEWAY_SEARCH_BASE_URL"),
+    gatewaySearchApiKey: str(env, "GATEWAY_SEARCH_API_KEY"),
+    gatewaySearchPriceMicros: int(env, "GATEWAY_SEARCH_PRICE_MICROS", 1000),
+    sharedPort: bool(env, "SHARED_PORT", false),
+    gatewayTimeoutMs: int(env, "GATEWAY_TIMEOUT_MS", 60_000, 1),
+    gatewayInputPriceMicros: int(env, "GATEWAY_INPUT_PRICE_MICROS", 1),
+    gatewayOutputPriceMicros: int(env, "GATEWAY_OUTPUT_PRICE_MICROS", 2),
+    usageWebhookSecret: str(env, "USAGE_WEBHOOK_SECRET"),
     updatePublicKeys: (str(env, "UPDATE_PUBLIC_KEYS") ?? "")
       .split(",")
       .map((k) => k.trim())

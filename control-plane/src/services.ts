@@ -46,6 +46,8 @@ import { NotificationService } from "./modules/notifications/service";
 import { DashboardService } from "./modules/dashboard/service";
 import { SearchService } from "./modules/search/service";
 import { MetricsService } from "./modules/metrics/service";
+import { BillingService } from "./modules/billing/service";
+import { GatewayService } from "./modules/gateway/service";
 
 export function createServices(db: Db, config: Config, log: Logger) {
   const events = new EventBus((err) => log.error("event listener failed", err));
@@ -125,6 +127,19 @@ export function createServices(db: Db, config: Config, log: Logger) {
     }
   });
   const delegations = new DelegationService(db, hosts, audit, commands);
+  const billing = new BillingService(db, hosts, audit, {
+    inputPriceMicros: config.gatewayInputPriceMicros,
+    outputPriceMicros: config.gatewayOutputPriceMicros,
+  });
+  const gateway = new GatewayService(db, runtime, billing, audit, {
+    llmBaseUrl: config.gatewayLlmBaseUrl,
+    llmApiKey: config.gatewayLlmApiKey,
+    searchBaseUrl: config.gatewaySearchBaseUrl,
+    searchApiKey: config.gatewaySearchApiKey,
+    searchPriceMicros: config.gatewaySearchPriceMicros,
+    timeoutMs: config.gatewayTimeoutMs,
+    maxJsonDepth: config.maxJsonDepth,
+  });
   events.subscribe((event) => delegations.onEvent(event));
   const window = config.rateLimitWindowSeconds;
   const rateLimits = new RateLimits({
@@ -166,6 +181,8 @@ export function createServices(db: Db, config: Config, log: Logger) {
   const metrics = new MetricsService({ hosts, commands, tasks, notifications });
   events.subscribe((event) => metrics.observe(event));
   return {
+    billing,
+    gateway,
     notifications,
     dashboard: new DashboardService({ tasks, hosts, projectMembers, notifications }),
     search: new SearchService({ hosts, tasks, projects, projectMembers }),

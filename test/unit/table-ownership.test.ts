@@ -53,6 +53,12 @@ const OWNERS: Record<string, string> = {
   hostPolicies: "safety-policies",
   taskBatches: "fleets",
   notifications: "notifications",
+  gatewayTokens: "gateway",
+  billingAccounts: "billing",
+  usageLedger: "billing",
+  runtimeSpendPolicies: "billing",
+  spendRequests: "billing",
+  usageWebhookReceipts: "billing",
 };
 
 /**

@@ -1058,3 +1058,106 @@ export const notifications = pgTable(
     index("notifications_user_unread_idx").on(t.userId).where(sql`${t.readAt} is null`),
   ],
 );
+
+/** Managed-gateway credentials (owner: modules/gateway): per tenant, optionally bound to one runtime identity. */
+export const gatewayTokens = pgTable(
+  "gateway_tokens",
+  {
+    id: text("id").primaryKey(),
+    tenantId: tenantRef(),
+    name: text("name").notNull(),
+    tokenHash: text("token_hash").notNull(),
+    /** Bound: only while this runtime identity is live, and its calls are metered to it. */
+    runtimeId: text("runtime_id").references(() => runtimeIdentities.id, { onDelete: "cascade" }),
+    createdBy: text("created_by").notNull(),
+    revokedAt: ts("revoked_at"),
+    lastUsedAt: ts("last_used_at"),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex("gateway_tokens_hash_idx").on(t.tokenHash), index("gateway_tokens_tenant_idx").on(t.tenantId)],
+);
+
+/** A tenant's plan, gateway entitlement and credit (owner: modules/billing). Amounts in micro-units (1e-6). */
+export const billingAccounts = pgTable("billing_accounts", {
+  tenantId: text("tenant_id")
+    .primaryKey()
+    .references(() => tenants.id, { onDelete: "cascade" }),
+  plan: text("plan").notNull().default("none"),
+  gatewayEnabled: boolean("gateway_enabled").notNull().default(false),
+  /** Credit granted in all; the balance is this minus the ledger's costs. */
+  creditMicros: bigint("credit_micros", { mode: "number" }).notNull().default(0),
+  /** Most the tenant may spend per calendar month (UTC); null = only the credit limits it. */
+  monthlySpendLimitMicros: bigint("monthly_spend_limit_micros", { mode: "number" }),
+  updatedAt: updatedAt(),
+});
+
+/** Append-only usage ledger (owner: modules/billing): gateway calls and usage webhook events. */
+export const usageLedger = pgTable(
+  "usage_ledger",
+  {
+    id: text("id").primaryKey(),
+    tenantId: tenantRef(),
+    runtimeId: text("runtime_id"),
+    hostId: text("host_id"),
+    /** `gateway` or `webhook`. */
+    source: text("source").notNull(),
+    /** e.g. `llm.chat.completions`, `llm.responses`, or the webhook event's route. */
+    route: text("route").notNull(),
+    model: text("model"),
+    inputTokens: integer("input_tokens").notNull().default(0),
+    outputTokens: integer("output_tokens").notNull().default(0),
+    costMicros: bigint("cost_micros", { mode: "number" }).notNull().default(0),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index("usage_ledger_tenant_created_idx").on(t.tenantId, t.createdAt),
+    index("usage_ledger_runtime_idx").on(t.runtimeId, t.createdAt),
+  ],
+);
+
+/** Auto-approval limits of one controller agent's spend requests (owner: modules/billing). */
+export const runtimeSpendPolicies = pgTable(
+  "runtime_spend_policies",
+  {
+    tenantId: tenantRef(),
+    hostId: text("host_id")
+      .notNull()
+      .references(() => hosts.id, { onDelete: "cascade" }),
+    /** A request at most this large is approved at once (if the day's total stays within the daily limit). */
+    autoApprovePerRequestMicros: bigint("auto_approve_per_request_micros", { mode: "number" }).notNull().default(0),
+    autoApprovePerDayMicros: bigint("auto_approve_per_day_micros", { mode: "number" }).notNull().default(0),
+    updatedBy: text("updated_by").notNull(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.hostId] })],
+);
+
+/** An agent's request to spend (owner: modules/billing): approved by its policy or by a person, or denied. */
+export const spendRequests = pgTable(
+  "spend_requests",
+  {
+    id: text("id").primaryKey(),
+    tenantId: tenantRef(),
+    runtimeId: text("runtime_id").notNull(),
+    hostId: text("host_id").notNull(),
+    amountMicros: bigint("amount_micros", { mode: "number" }).notNull(),
+    purpose: text("purpose").notNull(),
+    /** pending | approved | denied */
+    status: text("status").notNull(),
+    /** `policy` or the deciding user's id. */
+    decidedBy: text("decided_by"),
+    decidedAt: ts("decided_at"),
+    reason: text("reason"),
+    createdAt: createdAt(),
+  },
+  (t) => [index("spend_requests_tenant_idx").on(t.tenantId, t.status, t.createdAt)],
+);
+
+/** Usage webhook deliveries by `x-idempotency-key` (owner: modules/billing): a replay answers the first answer. */
+export const usageWebhookReceipts = pgTable("usage_webhook_receipts", {
+  idempotencyKey: text("idempotency_key").primaryKey(),
+  requestHash: text("request_hash").notNull(),
+  status: integer("status").notNull(),
+  response: jsonb("response").$type<Record<string, unknown>>().notNull(),
+  createdAt: createdAt(),
+});

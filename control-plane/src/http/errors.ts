@@ -30,6 +30,8 @@ export const HTTP_STATUS_OF: Record<DomainErrorKind, number> = {
   too_many: 429,
   unavailable: 503,
   timeout: 504,
+  payment_required: 402,
+  bad_gateway: 502,
 };
 
 /** The one HTTP form of a domain error: `{error}` (+ `retryAfterSeconds` and `Retry-After` when it says when). */

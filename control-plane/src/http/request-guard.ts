@@ -87,7 +87,16 @@ export function strictSchema(schema: TSchema): TSchema {
  * Routes that pass their body through untouched (any content type, still bounded by maxBodyBytes): the forwarded
  * runtime API of a host, whose agent validates it.
  */
-export const RAW_BODY_ROUTES: ReadonlySet<string> = new Set(["/api/v1/hosts/:id/runtime/*"]);
+export const RAW_BODY_ROUTES: ReadonlySet<string> = new Set([
+  "/api/v1/hosts/:id/runtime/*",
+  // The managed gateway (forwarded to its provider as JSON, checked by modules/gateway) and the usage webhook
+  // (its signature covers the raw bytes; modules/billing validates them).
+  "/api/gateway/llm/v1/chat/completions",
+  "/api/gateway/llm/v1/responses",
+  "/api/gateway/search/v1/web/search",
+  "/api/gateway/search/v1/news/search",
+  "/api/webhooks/usage",
+]);
 
 function bodySchemas(routes: () => RouteInfo[]) {
   let table: { method: string; pattern: RegExp; params: number; schema?: TSchema; raw: boolean }[] | undefined;

@@ -14,7 +14,11 @@ export type DomainErrorKind =
   /** Something the request needs is not reachable now (e.g. the host's agent is offline). */
   | "unavailable"
   /** Something the request waited for did not answer in time (e.g. the host's agent). */
-  | "timeout";
+  | "timeout"
+  /** Refused by the tenant's billing state: no entitlement, no credit left, over a spend limit. */
+  | "payment_required"
+  /** A dependency answered, but wrongly (e.g. the gateway's upstream provider failed). */
+  | "bad_gateway";
 
 export interface DomainErrorDetail {
   /** `too_many`: when the caller may try again. */
@@ -43,6 +47,8 @@ export const notFound = (what: string) => new DomainError("not_found", `${what} 
 export const conflict = (message: string) => new DomainError("conflict", message);
 export const unprocessable = (message: string) => new DomainError("unprocessable", message);
 export const unavailable = (message: string) => new DomainError("unavailable", message);
+export const paymentRequired = (message: string) => new DomainError("payment_required", message);
+export const badGateway = (message: string) => new DomainError("bad_gateway", message);
 export const timedOut = (message: string) => new DomainError("timeout", message);
 export const tooMany = (retryAfterSeconds: number, message = "too many requests") =>
   new DomainError("too_many", message, { retryAfterSeconds });

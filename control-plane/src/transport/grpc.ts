@@ -29,6 +29,8 @@ export const GRPC_STATUS_OF: Record<DomainErrorKind, Status> = {
   too_many: grpc.status.RESOURCE_EXHAUSTED,
   unavailable: grpc.status.UNAVAILABLE,
   timeout: grpc.status.DEADLINE_EXCEEDED,
+  payment_required: grpc.status.FAILED_PRECONDITION,
+  bad_gateway: grpc.status.UNAVAILABLE,
 };
 
 /** The one gRPC form of an error: a status error as is, a domain error by its kind, anything else INTERNAL. */

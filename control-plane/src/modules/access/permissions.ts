@@ -261,6 +261,32 @@ export const PERMISSIONS: Record<string, AuditedRule> = {
   "PUT /api/v1/consumers/settings": ADMIN,
   /** Spans every tenant's consumer keys. */
   "GET /api/admin/mqtt/mosquitto-config": INSTALLATION,
+
+  // Managed gateway: tokens for tenant admins; the LLM routes authenticate their gateway token (modules/gateway).
+  "POST /api/gateway/tokens": ADMIN,
+  "GET /api/gateway/tokens": ADMIN,
+  "POST /api/gateway/tokens/:id/revoke": ADMIN,
+  "POST /api/gateway/llm/v1/chat/completions": PUBLIC,
+  "POST /api/gateway/llm/v1/responses": PUBLIC,
+  "POST /api/gateway/search/v1/web/search": PUBLIC,
+  "POST /api/gateway/search/v1/news/search": PUBLIC,
+  // Billing: every user reads; spend policies and decisions on spend requests are for tenant admins.
+  "GET /api/billing/summary": USER,
+  "GET /api/billing/usage-summary": USER,
+  "GET /api/billing/runtime-requests": USER,
+  "GET /api/billing/runtime-requests/:id": USER,
+  "POST /api/billing/runtime-requests/:id/approve": ADMIN,
+  "POST /api/billing/runtime-requests/:id/deny": ADMIN,
+  "GET /api/billing/runtime-spend-policies/:controllerAgentId": USER,
+  "PUT /api/billing/runtime-spend-policies/:controllerAgentId": ADMIN,
+  /** A tenant's plan, entitlement and credit (no payment provider yet). */
+  "PUT /api/admin/billing/accounts/:id": INSTALLATION,
+  // Runtime bearer (modules/runtime authenticates) and the signed usage webhook (modules/billing verifies).
+  "POST /api/runtime/billing/requests": PUBLIC,
+  "GET /api/runtime/billing/requests": PUBLIC,
+  "GET /api/runtime/billing/requests/:id": PUBLIC,
+  "GET /api/runtime/self/spend-policy": PUBLIC,
+  "POST /api/webhooks/usage": PUBLIC,
 };
 
 /** The table's key of a route: `GET /api/v1/hosts/` and `GET /api/v1/hosts` are one route. */

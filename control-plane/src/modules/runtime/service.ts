@@ -430,6 +430,12 @@ export class RuntimeService {
     return row?.id;
   }
 
+  /** The host of a live (unrevoked) runtime identity, within `tenantId` when given; undefined otherwise. */
+  async liveHostOf(runtimeId: string, tenantId?: string): Promise<string | undefined> {
+    const identity = await this.liveIdentity(runtimeId);
+    return identity && (!tenantId || identity.tenantId === tenantId) ? identity.hostId : undefined;
+  }
+
   private async liveIdentity(runtimeId: string): Promise<Identity | undefined> {
     const [row] = await this.db
       .select()
