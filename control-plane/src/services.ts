@@ -45,6 +45,8 @@ import { NotificationService } from "./modules/notifications/service";
 import { DashboardService } from "./modules/dashboard/service";
 import { SearchService } from "./modules/search/service";
 import { MetricsService } from "./modules/metrics/service";
+import { ChatBotService } from "./modules/chatbots/service";
+import { SecretBox } from "./modules/chatbots/secret-box";
 
 export function createServices(db: Db, config: Config, log: Logger) {
   const events = new EventBus((err) => log.error("event listener failed", err));
@@ -164,7 +166,26 @@ export function createServices(db: Db, config: Config, log: Logger) {
   events.subscribe((event) => notifications.onEvent(event));
   const metrics = new MetricsService({ hosts, commands, tasks, notifications });
   events.subscribe((event) => metrics.observe(event));
+  const machines = new MachineService(hosts, runtime, execution);
+  // Chat bots hear the same notices (they only enqueue; their delivery loop sends).
+  const chatbots = new ChatBotService(
+    db,
+    new SecretBox(db, config.chatBotSecretKey),
+    {
+      telegramApiUrl: config.telegramApiUrl.replace(/\/$/, ""),
+      slackApiUrl: config.slackApiUrl.replace(/\/$/, ""),
+      timeoutMs: 10_000,
+      retryBaseMs: config.chatRetryBaseMs,
+      maxRetryDelayMs: 5 * 60_000,
+      maxAttempts: config.chatMaxAttempts,
+      perChatIntervalMs: config.chatPerChatIntervalMs,
+      publicUrl: config.publicUrl.replace(/\/$/, ""),
+    },
+    { audit, people, projectMembers, tasks, machines, fleets },
+  );
+  notifications.subscribe((notice) => chatbots.onNotice(notice).then(() => undefined));
   return {
+    chatbots,
     notifications,
     dashboard: new DashboardService({ tasks, hosts, projectMembers, notifications }),
     search: new SearchService({ hosts, tasks, projects, projectMembers }),
@@ -172,7 +193,7 @@ export function createServices(db: Db, config: Config, log: Logger) {
     agents,
     fleets,
     rollouts: new RolloutService(db, fleets, commands, updates, events, policies, environments, safety),
-    machines: new MachineService(hosts, runtime, execution),
+    machines,
     workers: new WorkerService(db, runtime, config.workerTokenTtlSeconds, hosts),
     audit,
     consumers: new ConsumerService(db, events, audit),

@@ -53,6 +53,12 @@ const OWNERS: Record<string, string> = {
   hostPolicies: "safety-policies",
   taskBatches: "fleets",
   notifications: "notifications",
+  chatBots: "chatbots",
+  chatBindings: "chatbots",
+  chatOutbox: "chatbots",
+  chatIdentities: "chatbots",
+  chatLinkCodes: "chatbots",
+  chatBotKeys: "chatbots",
 };
 
 /**

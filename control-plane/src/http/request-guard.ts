@@ -87,7 +87,12 @@ export function strictSchema(schema: TSchema): TSchema {
  * Routes that pass their body through untouched (any content type, still bounded by maxBodyBytes): the forwarded
  * runtime API of a host, whose agent validates it.
  */
-export const RAW_BODY_ROUTES: ReadonlySet<string> = new Set(["/api/v1/hosts/:id/runtime/*"]);
+export const RAW_BODY_ROUTES: ReadonlySet<string> = new Set([
+  "/api/v1/hosts/:id/runtime/*",
+  // Chat providers' webhooks: the Slack signature covers the raw bytes.
+  "/api/chat/telegram/:id",
+  "/api/chat/slack/:id",
+]);
 
 function bodySchemas(routes: () => RouteInfo[]) {
   let table: { method: string; pattern: RegExp; params: number; schema?: TSchema; raw: boolean }[] | undefined;
