@@ -41,14 +41,27 @@ interface Sent {
 /** A local server answering Telegram `sendMessage` and Slack `chat.postMessage`; failures can be scripted. */
 function fakeProviders() {
   const sent: Sent[] = [];
+  /** Generic webhook posts: the raw body and its signature headers. */
+  const hooks: { body: string; timestamp: string; signature: string }[] = [];
   /** Answers to give before succeeding, per message text substring. */
-  const scripted: { match: string; answers: { status: number; body: unknown; headers?: Record<string, string> }[] }[] =
-    [];
+  const scripted: {
+    chatId: string;
+    match: string;
+    answers: { status: number; body: unknown; headers?: Record<string, string> }[];
+  }[] = [];
   const server = Bun.serve({
     port: 0,
     hostname: "127.0.0.1",
     async fetch(req) {
       const url = new URL(req.url);
+      if (url.pathname === "/hook") {
+        hooks.push({
+          body: await req.text(),
+          timestamp: req.headers.get("x-edge-timestamp") ?? "",
+          signature: req.headers.get("x-edge-signature") ?? "",
+        });
+        return new Response(null, { status: 204 });
+      }
       const body = (await req.json()) as Record<string, string>;
       const telegram = /^\/telegram\/bot([^/]+)\/sendMessage$/.exec(url.pathname);
       const slack = url.pathname === "/slack/chat.postMessage";
@@ -59,7 +72,9 @@ function fakeProviders() {
         chatId: String(telegram ? body.chat_id : body.channel),
         text: body.text ?? "",
       } as const;
-      const script = scripted.find((s) => entry.text.includes(s.match) && s.answers.length > 0);
+      const script = scripted.find(
+        (s) => s.chatId === entry.chatId && entry.text.includes(s.match) && s.answers.length > 0,
+      );
       const answer = script?.answers.shift();
       if (answer) {
         sent.push({ ...entry, status: answer.status });
@@ -69,7 +84,7 @@ function fakeProviders() {
       return Response.json(telegram ? { ok: true, result: { message_id: sent.length } } : { ok: true, ts: "1.2" });
     },
   });
-  return { sent, scripted, url: `http://127.0.0.1:${server.port}`, stop: () => server.stop(true) };
+  return { sent, hooks, scripted, url: `http://127.0.0.1:${server.port}`, stop: () => server.stop(true) };
 }
 
 const PASSWORD = "correct horse battery staple 9";
@@ -316,6 +331,7 @@ describe.each(setups)("chat bots with $label", ({ backend, external }) => {
     );
     expect(binding.status).toBe(201);
     providers.scripted.push({
+      chatId: channel,
       match: "flaky-1",
       answers: [
         { status: 429, body: { ok: false, error: "ratelimited" }, headers: { "retry-after": "1" } },
@@ -332,27 +348,77 @@ describe.each(setups)("chat bots with $label", ({ backend, external }) => {
       audience: { scope: "tenant" as const },
     });
     const chatbots = t.plane.services.chatbots;
-    expect(await chatbots.onNotice(notice("Machine flaky-1 is offline"), `evt-${suffix}-1`)).toBe(1);
+    // Enqueued for this binding (and any tenant-wide binding of the other tests).
+    expect(await chatbots.onNotice(notice("Machine flaky-1 is offline"), `evt-${suffix}-1`)).toBeGreaterThanOrEqual(1);
+    expect(await chatbots.outboxOf(binding.body.id)).toHaveLength(1);
     // The same event again (a replayed notice) is not enqueued twice.
     expect(await chatbots.onNotice(notice("Machine flaky-1 is offline"), `evt-${suffix}-1`)).toBe(0);
     await messageTo(channel, "flaky-1");
-    const first = providers.sent.filter((m) => m.text.includes("flaky-1"));
+    const first = providers.sent.filter((m) => m.chatId === channel && m.text.includes("flaky-1"));
     expect(first.map((m) => m.status)).toEqual([429, 500, 200]);
-    const [row] = await chatbots.outboxOf(binding.body.id);
-    expect(row).toMatchObject({ status: "sent", attempts: 3 });
+    const row = await waitFor("the message recorded as sent", async () => {
+      const [r] = await chatbots.outboxOf(binding.body.id);
+      return r?.status === "sent" ? r : undefined;
+    });
+    expect(row.attempts).toBe(3);
     // Retry-After: 1 was honoured: the second attempt came at least a second after the first.
-    expect(row!.sentAt!.getTime() - row!.createdAt.getTime()).toBeGreaterThanOrEqual(1000);
+    expect(row.sentAt!.getTime() - row.createdAt.getTime()).toBeGreaterThanOrEqual(1000);
 
     // A later message goes through; the first one was delivered exactly once.
     await chatbots.onNotice(notice("Machine flaky-2 is offline"), `evt-${suffix}-2`);
     await messageTo(channel, "flaky-2");
-    expect(providers.sent.filter((m) => m.text.includes("flaky-1") && m.status === 200)).toHaveLength(1);
+    expect(
+      providers.sent.filter((m) => m.chatId === channel && m.text.includes("flaky-1") && m.status === 200),
+    ).toHaveLength(1);
     const bots = (await t.api.get("/api/admin/bots", admin())).body.items as Record<string, unknown>[];
     const view = bots.find((b) => b.id === slack.body.id)!;
     expect(view.lastDeliveryAt).not.toBeNull();
     expect(String(view.lastError)).toContain("500");
     // Credentials are never returned.
     expect(JSON.stringify(bots)).not.toContain("xoxb-");
+  });
+
+  test("a generic webhook bot posts each notice once, signed with HMAC-SHA256", async () => {
+    const created = await t.api.post(
+      "/api/admin/bots",
+      { name: "hook", provider: "webhook", url: `${providers.url}/hook` },
+      admin(),
+    );
+    expect(created.status).toBe(201);
+    const secret = created.body.signingSecret as string;
+    expect(secret.length).toBeGreaterThan(20);
+    const hostId = `m-hook-${suffix}`;
+    const binding = await t.api.post(
+      `/api/admin/bots/${created.body.id}/bindings`,
+      { chatId: "ops-feed", scope: "machine", scopeId: hostId },
+      admin(),
+    );
+    expect(binding.status).toBe(201);
+    const tenantId = (await t.api.get("/api/users/me", admin())).body.tenantId as string;
+    const notice = {
+      tenantId,
+      kind: "update.failed" as const,
+      title: `Update failed on ${hostId}`,
+      body: "checksum mismatch",
+      hostId,
+      audience: { scope: "tenant" as const },
+    };
+    await t.plane.services.chatbots.onNotice(notice, `evt-hook-${suffix}`);
+    const hook = await waitFor("the webhook post", () => providers.hooks.find((h) => h.body.includes(hostId)));
+    const expected = `sha256=${createHmac("sha256", secret).update(`${hook.timestamp}.${hook.body}`).digest("hex")}`;
+    expect(hook.signature).toBe(expected);
+    expect(JSON.parse(hook.body)).toMatchObject({
+      eventId: `evt-hook-${suffix}`,
+      kind: "update.failed",
+      chatId: "ops-feed",
+    });
+    const row = await waitFor("the message recorded as sent", async () => {
+      const [r] = await t.plane.services.chatbots.outboxOf(binding.body.id);
+      return r?.status === "sent" ? r : undefined;
+    });
+    expect(row.attempts).toBe(1);
+    // The secret was shown once: never listed.
+    expect(JSON.stringify((await t.api.get("/api/admin/bots", admin())).body)).not.toContain(secret);
   });
 
   test("deleting a bot removes its bindings; bindings are listed and deleted by chat", async () => {
