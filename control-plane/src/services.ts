@@ -181,7 +181,7 @@ export function createServices(db: Db, config: Config, log: Logger) {
       perChatIntervalMs: config.chatPerChatIntervalMs,
       publicUrl: config.publicUrl.replace(/\/$/, ""),
     },
-    { audit, people, projectMembers, tasks, machines, fleets },
+    { audit, people, projectMembers, tasks, machines, fleets, projects },
   );
   notifications.subscribe((notice) => chatbots.onNotice(notice).then(() => undefined));
   return {

@@ -324,9 +324,10 @@ describe.each(setups)("chat bots with $label", ({ backend, external }) => {
       admin(),
     );
     const channel = `CFLAKY${suffix}`;
+    const machine = (await t.api.post("/api/v1/hosts", { name: `flaky-${suffix}` }, admin())).body.id as string;
     const binding = await t.api.post(
       `/api/admin/bots/${slack.body.id}/bindings`,
-      { chatId: channel, scope: "machine", scopeId: `m-flaky-${suffix}`, events: ["machine.offline"] },
+      { chatId: channel, scope: "machine", scopeId: machine, events: ["machine.offline"] },
       admin(),
     );
     expect(binding.status).toBe(201);
@@ -344,7 +345,7 @@ describe.each(setups)("chat bots with $label", ({ backend, external }) => {
       kind: "machine.offline" as const,
       title,
       body: "",
-      hostId: `m-flaky-${suffix}`,
+      hostId: machine,
       audience: { scope: "tenant" as const },
     });
     const chatbots = t.plane.services.chatbots;
@@ -387,7 +388,7 @@ describe.each(setups)("chat bots with $label", ({ backend, external }) => {
     expect(created.status).toBe(201);
     const secret = created.body.signingSecret as string;
     expect(secret.length).toBeGreaterThan(20);
-    const hostId = `m-hook-${suffix}`;
+    const hostId = (await t.api.post("/api/v1/hosts", { name: `hook-${suffix}` }, admin())).body.id as string;
     const binding = await t.api.post(
       `/api/admin/bots/${created.body.id}/bindings`,
       { chatId: "ops-feed", scope: "machine", scopeId: hostId },
@@ -429,6 +430,17 @@ describe.each(setups)("chat bots with $label", ({ backend, external }) => {
     expect((await t.api.post(`/api/admin/bots/${bot.id}/bindings`, { chatId: "-1" }, admin())).status).toBe(400);
     const bad = await t.api.post(`/api/admin/bots/${bot.id}/bindings`, { chatId: "-3", events: ["nope"] }, admin());
     expect(bad.status).toBe(400);
+    for (const [scope, scopeId] of [
+      ["machine", "nope"],
+      ["project", "nope"],
+      ["fleet", "nope"],
+      ["tenant", "x"],
+      ["machine", undefined],
+    ]) {
+      const res = await t.api.post(`/api/admin/bots/${bot.id}/bindings`, { chatId: "-4", scope, scopeId }, admin());
+      expect(res.status, `${scope} ${scopeId}`).toBe(400);
+      expect(res.body.error).toContain("scopeId");
+    }
     expect((await t.api.get(`/api/admin/bots/${bot.id}/bindings`, admin())).body.items).toHaveLength(2);
     const removed = await t.api.request("DELETE", `/api/admin/bots/${bot.id}/bindings`, {
       token: admin(),

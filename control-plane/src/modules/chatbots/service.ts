@@ -19,6 +19,7 @@ import { NOTICE_KINDS, type Notice } from "../notifications/service";
 import type { PeopleService } from "../people/service";
 import { projectRoleCovers, type ProjectMemberService } from "../projects/members";
 import type { TaskService } from "../tasks/service";
+import type { ProjectService } from "../projects/service";
 import { type Credentials, type ProviderUrls, send, slackSignature } from "./providers";
 import type { SecretBox } from "./secret-box";
 
@@ -44,6 +45,7 @@ export interface ChatBotDeps {
   tasks: TaskService;
   machines: MachineService;
   fleets: FleetService;
+  projects: ProjectService;
 }
 
 /** How long a claimed outbox row is left alone before another pass may retry it (a replica died mid-send). */
@@ -193,6 +195,7 @@ export class ChatBotService {
     const scope = input.scope ?? "tenant";
     if (scope === "tenant" && input.scopeId) throw invalid("invalid body: scopeId: not for the tenant scope");
     if (scope !== "tenant" && !input.scopeId) throw invalid(`invalid body: scopeId: required for the ${scope} scope`);
+    const scopeId = input.scopeId ? await this.scopeTarget(tenantId, scope, input.scopeId) : null;
     const events = input.events ?? [...NOTICE_KINDS];
     const unknown = events.filter((e) => !(NOTICE_KINDS as readonly string[]).includes(e));
     if (unknown.length > 0) throw invalid(`invalid body: events: unknown event kind ${unknown[0]}`);
@@ -204,7 +207,7 @@ export class ChatBotService {
         botId,
         chatId: input.chatId,
         scope,
-        scopeId: input.scopeId ?? null,
+        scopeId,
         events: [...new Set(events)],
       })
       .onConflictDoNothing()
@@ -212,6 +215,20 @@ export class ChatBotService {
     if (!row) throw invalid("invalid body: chatId: this chat is already bound to the bot");
     await this.deps.audit.record({ tenantId, actor, action: "chat_binding.create", target: row.id });
     return presentBinding(row);
+  }
+
+  /** The id a binding's scope names: a project (by id or key), machine or fleet of the tenant; 400 otherwise. */
+  private async scopeTarget(tenantId: string, scope: Binding["scope"], ref: string): Promise<string> {
+    if (scope === "project") {
+      const projects = (await this.deps.projects.list(tenantId)) as { id: string; key: string }[];
+      const found = projects.find((p) => p.id === ref || p.key === ref);
+      if (!found) throw invalid("invalid body: scopeId: no such project");
+      return found.id;
+    }
+    const lookup = scope === "machine" ? this.deps.machines.get(tenantId, ref) : this.deps.fleets.get(tenantId, ref);
+    const found = await lookup.catch(() => undefined);
+    if (!found) throw invalid(`invalid body: scopeId: no such ${scope}`);
+    return ref;
   }
 
   /** `DELETE /api/admin/bots/:id/bindings` with `{ bindingId }` or `{ chatId }`. */
