@@ -51,6 +51,7 @@ export interface ChatBotDeps {
 /** How long a claimed outbox row is left alone before another pass may retry it (a replica died mid-send). */
 const CLAIM_LEASE_MS = 60_000;
 const BATCH = 20;
+const SWEEP_MS = 30_000;
 const LINK_CODE_TTL_MS = 10 * 60_000;
 /** Slack: requests older (or newer) than this are refused (replay protection). */
 export const SLACK_TIMESTAMP_TOLERANCE_S = 5 * 60;
@@ -76,6 +77,13 @@ export interface BindingCreate {
 export class ChatBotService {
   /** Earliest next send per chat (`botId:chatId`), this replica's pacing. */
   private readonly nextSendAt = new Map<string, number>();
+  /**
+   * When this replica next has something due: 0 = now (enqueued, or a full batch), a retry's time, Infinity = nothing
+   * known. An idle outbox costs no statement per tick; a sweep every SWEEP_MS still finds rows another replica left
+   * (enqueued there, or claimed by one that stopped mid-send).
+   */
+  private nextDueAt = 0;
+  private lastSweepAt = 0;
   /** Woken when the outbox has new rows (the delivery loop). */
   onEnqueued: () => void = () => {};
 
@@ -275,7 +283,10 @@ export class ChatBotService {
         )
         .onConflictDoNothing()
         .returning({ id: chatOutbox.id });
-      if (rows.length > 0) this.onEnqueued();
+      if (rows.length > 0) {
+        this.nextDueAt = 0;
+        this.onEnqueued();
+      }
       return rows.length;
     });
   }
@@ -291,6 +302,11 @@ export class ChatBotService {
 
   /** One delivery pass (system context): claims due messages (SKIP LOCKED, leased), sends, records the outcome. */
   async deliverDue(): Promise<boolean> {
+    const now = Date.now();
+    if (now < this.nextDueAt && now - this.lastSweepAt < SWEEP_MS) return false;
+    this.lastSweepAt = now;
+    // Set before the claim: a message enqueued meanwhile sets it back to 0.
+    this.nextDueAt = Number.POSITIVE_INFINITY;
     const claimed = await this.db.execute(sql`
       update ${chatOutbox} set next_attempt_at = now() + ${`${CLAIM_LEASE_MS} milliseconds`}::interval
       where id in (
@@ -301,6 +317,7 @@ export class ChatBotService {
       returning id`);
     const ids = rowsOf(claimed) as { id: string }[];
     if (ids.length === 0) return false;
+    if (ids.length === BATCH) this.nextDueAt = 0;
     const rows = await this.db
       .select({ msg: chatOutbox, binding: chatBindings, bot: chatBots })
       .from(chatOutbox)
@@ -330,6 +347,7 @@ export class ChatBotService {
       const waitUntil = this.nextSendAt.get(key) ?? 0;
       if (waitUntil > Date.now()) {
         // Paced: this chat had a message too recently; the row comes due again then.
+        this.dueAt(waitUntil);
         await this.db
           .update(chatOutbox)
           .set({ nextAttemptAt: new Date(waitUntil) })
@@ -374,6 +392,7 @@ export class ChatBotService {
     const delay = Math.max(backoff, result.retryAfterMs ?? 0);
     const dead = !result.retry || attempts >= this.config.maxAttempts;
     const now = new Date();
+    if (!dead) this.dueAt(now.getTime() + delay);
     await this.db
       .update(chatOutbox)
       .set({
@@ -387,6 +406,10 @@ export class ChatBotService {
       .update(chatBots)
       .set({ lastError: result.error.slice(0, 500), lastErrorAt: now })
       .where(eq(chatBots.id, bot.id));
+  }
+
+  private dueAt(at: number) {
+    this.nextDueAt = Math.min(this.nextDueAt, at);
   }
 
   /** Outbox rows of a binding (tests and diagnostics). */
