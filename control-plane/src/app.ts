@@ -53,6 +53,8 @@ import {
   runtimeBillingController,
   usageWebhookController,
 } from "./modules/billing";
+import { chatBotsController, chatInboundController, chatLinkController } from "./modules/chatbots";
+import { ChatDelivery } from "./modules/chatbots/delivery";
 
 /** The operators' surfaces beyond the resources: notifications, dashboard, search, metrics and the web console. */
 const operatorToolsController = (services: Services): Elysia =>
@@ -61,7 +63,10 @@ const operatorToolsController = (services: Services): Elysia =>
     .use(dashboardController(services))
     .use(searchController(services))
     .use(metricsController(services))
-    .use(consoleController()) as unknown as Elysia;
+    .use(consoleController())
+    .use(chatBotsController(services))
+    .use(chatLinkController(services))
+    .use(chatInboundController(services)) as unknown as Elysia;
 
 export function createHttpApp(services: Services) {
   // normalize: false — Elysia's default normalisation rewrites wrong-typed values before validating them
@@ -210,6 +215,10 @@ export async function startControlPlane(overrides: Partial<Config> = {}): Promis
     log.error("rollout pass failed", err),
   );
   rolloutDriver.start();
+  const chatDelivery = new ChatDelivery(services.chatbots, config.chatDeliveryTickMs, (err) =>
+    log.error("chat delivery pass failed", err),
+  );
+  chatDelivery.start();
   const host = config.host === "0.0.0.0" ? "127.0.0.1" : config.host;
   return {
     config,
@@ -227,6 +236,7 @@ export async function startControlPlane(overrides: Partial<Config> = {}): Promis
       await taskScheduler.stop();
       await rolloutDriver.stop();
       await mux?.stop();
+      await chatDelivery.stop();
       await app.stop(true);
       services.hosts.telemetryWriter.close(); // refuses new batches (agents resend them); accepted ones are written
       await transport.stop();

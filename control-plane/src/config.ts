@@ -105,6 +105,16 @@ export interface Config {
   oidcIssuer?: string;
   oidcJwksUrl?: string;
   oidcAudience?: string;
+  /** Chat bot credentials' AES-256-GCM key (32 bytes, base64); absent = generated once and kept in the database. */
+  chatBotSecretKey?: string;
+  /** Telegram Bot API and Slack Web API base URLs (tests point them at local servers). */
+  telegramApiUrl: string;
+  slackApiUrl: string;
+  /** Chat delivery: loop tick, first retry delay (doubling), attempts before a message is dead, per-chat pacing. */
+  chatDeliveryTickMs: number;
+  chatRetryBaseMs: number;
+  chatMaxAttempts: number;
+  chatPerChatIntervalMs: number;
   /** Print the bootstrap credential and request errors. */
   logLevel: "silent" | "info" | "debug";
 }
@@ -216,6 +226,13 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     oidcIssuer: str(env, "OIDC_ISSUER"),
     oidcJwksUrl: str(env, "OIDC_JWKS_URL"),
     oidcAudience: str(env, "OIDC_AUDIENCE"),
+    chatBotSecretKey: str(env, "CHAT_BOT_SECRET_KEY"),
+    telegramApiUrl: str(env, "TELEGRAM_API_URL") ?? "https://api.telegram.org",
+    slackApiUrl: str(env, "SLACK_API_URL") ?? "https://slack.com/api",
+    chatDeliveryTickMs: int(env, "CHAT_DELIVERY_TICK_MS", 1000, 10),
+    chatRetryBaseMs: int(env, "CHAT_RETRY_BASE_MS", 1000, 1),
+    chatMaxAttempts: int(env, "CHAT_MAX_ATTEMPTS", 10, 1),
+    chatPerChatIntervalMs: int(env, "CHAT_PER_CHAT_INTERVAL_MS", 1000, 0),
     logLevel: logLevel as Config["logLevel"],
     ...overrides,
   };

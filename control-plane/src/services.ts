@@ -48,6 +48,8 @@ import { SearchService } from "./modules/search/service";
 import { MetricsService } from "./modules/metrics/service";
 import { BillingService } from "./modules/billing/service";
 import { GatewayService } from "./modules/gateway/service";
+import { ChatBotService } from "./modules/chatbots/service";
+import { SecretBox } from "./modules/chatbots/secret-box";
 
 export function createServices(db: Db, config: Config, log: Logger) {
   const events = new EventBus((err) => log.error("event listener failed", err));
@@ -180,9 +182,28 @@ export function createServices(db: Db, config: Config, log: Logger) {
   events.subscribe((event) => notifications.onEvent(event));
   const metrics = new MetricsService({ hosts, commands, tasks, notifications });
   events.subscribe((event) => metrics.observe(event));
+  const machines = new MachineService(hosts, runtime, execution);
+  // Chat bots hear the same notices (they only enqueue; their delivery loop sends).
+  const chatbots = new ChatBotService(
+    db,
+    new SecretBox(db, config.chatBotSecretKey),
+    {
+      telegramApiUrl: config.telegramApiUrl.replace(/\/$/, ""),
+      slackApiUrl: config.slackApiUrl.replace(/\/$/, ""),
+      timeoutMs: 10_000,
+      retryBaseMs: config.chatRetryBaseMs,
+      maxRetryDelayMs: 5 * 60_000,
+      maxAttempts: config.chatMaxAttempts,
+      perChatIntervalMs: config.chatPerChatIntervalMs,
+      publicUrl: config.publicUrl.replace(/\/$/, ""),
+    },
+    { audit, people, projectMembers, tasks, machines, fleets, projects },
+  );
+  notifications.subscribe((notice) => chatbots.onNotice(notice).then(() => undefined));
   return {
     billing,
     gateway,
+    chatbots,
     notifications,
     dashboard: new DashboardService({ tasks, hosts, projectMembers, notifications }),
     search: new SearchService({ hosts, tasks, projects, projectMembers }),
@@ -191,7 +212,7 @@ export function createServices(db: Db, config: Config, log: Logger) {
     pty: new PtyService({ agents, hosts, audit }),
     fleets,
     rollouts: new RolloutService(db, fleets, commands, updates, events, policies, environments, safety),
-    machines: new MachineService(hosts, runtime, execution),
+    machines,
     workers: new WorkerService(db, runtime, config.workerTokenTtlSeconds, hosts),
     audit,
     consumers: new ConsumerService(db, events, audit),

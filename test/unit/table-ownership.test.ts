@@ -59,6 +59,12 @@ const OWNERS: Record<string, string> = {
   runtimeSpendPolicies: "billing",
   spendRequests: "billing",
   usageWebhookReceipts: "billing",
+  chatBots: "chatbots",
+  chatBindings: "chatbots",
+  chatOutbox: "chatbots",
+  chatIdentities: "chatbots",
+  chatLinkCodes: "chatbots",
+  chatBotKeys: "chatbots",
 };
 
 /**

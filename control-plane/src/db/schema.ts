@@ -1161,3 +1161,107 @@ export const usageWebhookReceipts = pgTable("usage_webhook_receipts", {
   response: jsonb("response").$type<Record<string, unknown>>().notNull(),
   createdAt: createdAt(),
 });
+
+/**
+ * Chat bots (modules/chatbots owns these tables): a tenant's bot instance of a provider (Telegram, Slack, generic
+ * webhook). Credentials are AES-256-GCM encrypted (`credentials`: key from CHAT_BOT_SECRET_KEY or `chat_bot_keys`);
+ * the inbound secret that only needs verifying (Telegram's secret token) is stored as a sha256 hash.
+ */
+export const CHAT_PROVIDERS = ["telegram", "slack", "webhook"] as const;
+export const chatBots = pgTable("chat_bots", {
+  id: text("id").primaryKey(),
+  tenantId: tenantRef(),
+  name: text("name").notNull(),
+  provider: text("provider", { enum: CHAT_PROVIDERS }).notNull(),
+  /** Generic webhook target URL (not secret). */
+  url: text("url"),
+  /** `v1.<iv>.<tag>.<ciphertext>` (base64url) of the JSON credentials (bot token, signing secret). */
+  credentials: text("credentials").notNull(),
+  inboundSecretHash: text("inbound_secret_hash"),
+  lastDeliveryAt: ts("last_delivery_at"),
+  lastError: text("last_error"),
+  lastErrorAt: ts("last_error_at"),
+  createdAt: createdAt(),
+});
+
+export const CHAT_SCOPES = ["tenant", "project", "machine", "fleet"] as const;
+/** A chat or channel of a bot bound to a scope and the event kinds it hears about. */
+export const chatBindings = pgTable(
+  "chat_bindings",
+  {
+    id: text("id").primaryKey(),
+    tenantId: tenantRef(),
+    botId: text("bot_id")
+      .notNull()
+      .references(() => chatBots.id, { onDelete: "cascade" }),
+    chatId: text("chat_id").notNull(),
+    scope: text("scope", { enum: CHAT_SCOPES }).notNull(),
+    /** Project, machine or fleet id; null for the tenant scope. */
+    scopeId: text("scope_id"),
+    events: jsonb("events").$type<string[]>().notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex("chat_bindings_bot_chat_idx").on(t.botId, t.chatId)],
+);
+
+/** Messages to deliver, at least once: one row per (binding, event), claimed with SKIP LOCKED. */
+export const chatOutbox = pgTable(
+  "chat_outbox",
+  {
+    id: text("id").primaryKey(),
+    tenantId: tenantRef(),
+    bindingId: text("binding_id")
+      .notNull()
+      .references(() => chatBindings.id, { onDelete: "cascade" }),
+    eventId: text("event_id").notNull(),
+    kind: text("kind").notNull(),
+    text: text("text").notNull(),
+    status: text("status", { enum: ["pending", "sent", "dead"] })
+      .notNull()
+      .default("pending"),
+    attempts: integer("attempts").notNull().default(0),
+    nextAttemptAt: ts("next_attempt_at").notNull().defaultNow(),
+    lastError: text("last_error"),
+    sentAt: ts("sent_at"),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex("chat_outbox_binding_event_idx").on(t.bindingId, t.eventId),
+    index("chat_outbox_due_idx").on(t.nextAttemptAt).where(sql`${t.status} = 'pending'`),
+  ],
+);
+
+/** A chat user (per bot) linked to a user of the tenant, and the one-time codes that link them. */
+export const chatIdentities = pgTable(
+  "chat_identities",
+  {
+    tenantId: tenantRef(),
+    botId: text("bot_id")
+      .notNull()
+      .references(() => chatBots.id, { onDelete: "cascade" }),
+    chatUserId: text("chat_user_id").notNull(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.botId, t.chatUserId] })],
+);
+
+export const chatLinkCodes = pgTable("chat_link_codes", {
+  codeHash: text("code_hash").primaryKey(),
+  tenantId: tenantRef(),
+  userId: text("user_id")
+    .notNull()
+    .references(() => users.id, { onDelete: "cascade" }),
+  expiresAt: ts("expires_at").notNull(),
+  createdAt: createdAt(),
+});
+
+/** The installation's chat credential encryption key when CHAT_BOT_SECRET_KEY is not configured. */
+export const chatBotKeys = pgTable("chat_bot_keys", {
+  id: text("id").primaryKey(),
+  /** 32 random bytes, base64. */
+  key: text("key").notNull(),
+  createdAt: createdAt(),
+});

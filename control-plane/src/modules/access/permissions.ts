@@ -100,6 +100,11 @@ export const PERMISSIONS: Record<string, AuditedRule> = {
   "GET /api/v1/auth-keys": ADMIN,
   "DELETE /api/v1/auth-keys/:id": ADMIN,
 
+  "POST /api/web/profile/chat-link": audited(USER, "chat.link_code"),
+  // Chat providers' webhooks: they verify the provider's secret token or signature (modules/chatbots).
+  "POST /api/chat/telegram/:id": PUBLIC,
+  "POST /api/chat/slack/:id": PUBLIC,
+
   // Installation.
   "POST /api/v1/tenants": audited(INSTALLATION, "tenant.create"),
   "GET /api/v1/tenants": INSTALLATION,
@@ -113,6 +118,13 @@ export const PERMISSIONS: Record<string, AuditedRule> = {
   "PUT /api/admin/developers/:id": ADMIN,
   "PUT /api/admin/developers/:id/reset-totp": ADMIN,
   "GET /api/admin/audit-logs": ADMIN,
+  // Chat bots and their bindings (modules/chatbots audits creation and deletion).
+  "GET /api/admin/bots": ADMIN,
+  "POST /api/admin/bots": ADMIN,
+  "DELETE /api/admin/bots/:id": ADMIN,
+  "GET /api/admin/bots/:id/bindings": ADMIN,
+  "POST /api/admin/bots/:id/bindings": ADMIN,
+  "DELETE /api/admin/bots/:id/bindings": ADMIN,
   "GET /api/v1/audit": ADMIN,
 
   // Fleet: everyone reads; commands and the emergency stop are for every user (anyone may stop a machine);
