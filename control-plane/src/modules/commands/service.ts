@@ -135,6 +135,57 @@ export class CommandService {
    * Creates a command once per `Idempotency-Key` (per tenant, for IDEMPOTENCY_KEY_TTL_MS): the same key with the same
    * body gives the command created first (`replayed`); with another body it is refused (422).
    */
+  /**
+   * The commands as a subquery to join in one statement (a task's stage outcome, a rollout host's update):
+   * `commandsView(q).as("c")` then `c.status`, `c.error`, ...
+   */
+  commandsView(q: Queryable = this.db) {
+    return q
+      .select({
+        id: commands.id,
+        tenantId: commands.tenantId,
+        hostId: commands.hostId,
+        kind: commands.kind,
+        status: commands.status,
+        result: commands.result,
+        error: commands.error,
+        createdAt: commands.createdAt,
+      })
+      .from(commands);
+  }
+
+  /** The host's latest commands of `kinds` (newest first, at most `limit`): id, kind, status, error. */
+  async latestOfKinds(tenantId: string, hostId: string, kinds: string[], limit: number) {
+    return this.db
+      .select({ id: commands.id, kind: commands.kind, status: commands.status, error: commands.error })
+      .from(commands)
+      .where(and(eq(commands.tenantId, tenantId), eq(commands.hostId, hostId), inArray(commands.kind, kinds)))
+      .orderBy(desc(commands.createdAt), desc(commands.id))
+      .limit(limit);
+  }
+
+  /**
+   * Removes delivered grant tokens (`params.grantToken`) from stored `runtime.update` commands (of `hostId`, else of
+   * every host) once they can no longer be used: the command ended, or `usableGrant(grantId)` (an SQL condition the
+   * owner of update grants hands out) no longer holds.
+   */
+  async scrubGrantTokens(usableGrant: (grantId: SQL) => SQL, hostId?: string) {
+    await this.db
+      .update(commands)
+      .set({ params: sql`${commands.params} - 'grantToken'` })
+      .where(
+        and(
+          hostId ? eq(commands.hostId, hostId) : undefined,
+          eq(commands.kind, "runtime.update"),
+          sql`${commands.params}->>'grantToken' is not null`,
+          or(
+            inArray(commands.status, ["completed", "failed", "cancelled"]),
+            sql`not ${usableGrant(sql`${commands.params}->>'grantId'`)}`,
+          ),
+        ),
+      );
+  }
+
   /** Command counts by status across the installation (metrics). */
   async countByStatus(): Promise<Record<string, number>> {
     const rows = await this.db
