@@ -68,9 +68,6 @@ const ALLOWED: { file: string; table: string; why: string }[] = [
   { file: "modules/rollouts/service.ts", table: "hosts", why: "rollout targets → HostService" },
   { file: "modules/rollouts/service.ts", table: "commands", why: "update commands' state → CommandService" },
   { file: "modules/rollouts/service.ts", table: "releases", why: "release lookup → UpdateService" },
-  // Fleet targets (policy sets, task batches), merged after the ownership audit.
-  { file: "modules/environments/service.ts", table: "safetyPolicies", why: "policySetsOf join → SafetyPolicyService" },
-  { file: "modules/tasks/service.ts", table: "hosts", why: "batch summary and per-host results join hosts" },
 ];
 
 /** `export const x = pgTable("sql_name", ...)` → x → sql_name. */
