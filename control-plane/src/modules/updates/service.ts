@@ -118,6 +118,15 @@ export class UpdateService {
     });
   }
 
+  /** The tenant's release `id` (its stored row), or undefined. */
+  async releaseRow(tenantId: string, id: string) {
+    const [row] = await this.db
+      .select()
+      .from(releases)
+      .where(and(eq(releases.id, id), eq(releases.tenantId, tenantId)));
+    return row;
+  }
+
   async listReleases(tenantId: string, channel?: string) {
     const rows = await this.db
       .select()
