@@ -62,12 +62,13 @@ describe.each(backends)("command statements on $name", (backend) => {
     } finally {
       stop();
     }
-    const operatorAuth = seen.filter((s) => /"api_keys"/.test(s)).length;
+    // The operator's credential check: the API key, then its user (PeopleService owns `users`).
+    const operatorAuth = seen.filter((s) => /"api_keys"|from "users"/.test(s)).length;
     const tenantSetting = seen.filter((s) => TENANT_SETTING.test(s)).length;
     // Periodic refreshes are no part of any path: the settings reload (every 10 s) and the JSON mirror's cached
     // per-tenant setting (read again when its cache entry expires).
     const path = seen.filter(
-      (s) => !/"api_keys"|"system_settings"|"consumer_settings"/.test(s) && !TENANT_SETTING.test(s),
+      (s) => !/"api_keys"|from "users"|"system_settings"|"consumer_settings"/.test(s) && !TENANT_SETTING.test(s),
     );
     const byTable: Record<string, number> = {};
     for (const s of path) byTable[tableOf(s)] = (byTable[tableOf(s)] ?? 0) + 1;
