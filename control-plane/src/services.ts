@@ -175,7 +175,21 @@ export function createServices(db: Db, config: Config, log: Logger) {
     limits: { maxBytes: config.maxBodyBytes, maxDepth: config.maxJsonDepth },
     runtimeForward: { timeoutMs: config.runtimeForwardTimeoutMs, idleTimeoutMs: config.runtimeForwardIdleMs },
   });
-  const fleets = new FleetService(db, commands, tasks);
+  // Fleets ask rollouts (built on fleets) whether one uses a fleet through a late-bound call.
+  const fleets: FleetService = new FleetService(db, commands, tasks, hosts, (tenantId, fleetId) =>
+    rollouts.aRolloutOf(tenantId, fleetId),
+  );
+  const rollouts: RolloutService = new RolloutService(
+    db,
+    fleets,
+    commands,
+    updates,
+    events,
+    policies,
+    environments,
+    safety,
+    hosts,
+  );
   const projectMembers = new ProjectMemberService(db, projects, people, audit);
   // Tasks awaiting confirmation or finished, machines going offline or online, updates: each user's notifications.
   const notifications = new NotificationService(db, { people, projectMembers, tasks, hosts });
@@ -211,7 +225,7 @@ export function createServices(db: Db, config: Config, log: Logger) {
     agents,
     pty: new PtyService({ agents, hosts, audit }),
     fleets,
-    rollouts: new RolloutService(db, fleets, commands, updates, events, policies, environments, safety),
+    rollouts,
     machines,
     workers: new WorkerService(db, runtime, config.workerTokenTtlSeconds, hosts),
     audit,

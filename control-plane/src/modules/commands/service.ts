@@ -3,7 +3,7 @@ import { and, asc, desc, eq, gt, inArray, isNull, lt, or, sql, type SQL } from "
 import type { Static } from "elysia";
 import { createHash } from "node:crypto";
 import { rowsOf, type Db, type Queryable } from "../../db/connect";
-import { commands, environments, hosts, idempotencyKeys } from "../../db/schema";
+import { commands, idempotencyKeys } from "../../db/schema";
 import type { EventBus } from "../../lib/events";
 import { newId } from "../../lib/ids";
 import { DEFAULT_LIMIT, afterCursor, toPage } from "../../lib/pagination";
@@ -12,6 +12,7 @@ import { tryTransitionRow, type TransitionInput } from "../../lib/transition";
 import { sourcesOf } from "../../lib/lifecycle";
 import { conflict, invalid, notFound, unprocessable } from "../../lib/errors";
 import { commandTtlSecondsOf } from "../environments/safety-config";
+import type { HostService } from "../hosts/service";
 import type { CommandCreateBody, CommandListQuery } from "./model";
 
 /** How long an `Idempotency-Key` of a command creation is remembered. */
@@ -36,10 +37,11 @@ export interface PolicyVersions {
   policyVersionsSql(hostId: SQL): SQL;
 }
 
-/** The host of a new command, as a subquery of the statement that creates it (see HostService). */
-export interface CommandTargets {
-  commandTargetSql(tenantId: string, hostId: string): SQL;
-}
+/**
+ * What commands need of their hosts (HostService): the host of a new command as a subquery of the statement that
+ * creates it, the hosts' environment configs (default deadlines), and the hosts as a subquery to join.
+ */
+export type CommandTargets = Pick<HostService, "commandTargetSql" | "environmentConfigsOf" | "hostsView">;
 
 /** The NOTIFY channel of cluster-wide events (lib/cluster-events.ts). */
 export const CLUSTER_EVENTS_CHANNEL = "edge_events";
@@ -133,6 +135,57 @@ export class CommandService {
    * Creates a command once per `Idempotency-Key` (per tenant, for IDEMPOTENCY_KEY_TTL_MS): the same key with the same
    * body gives the command created first (`replayed`); with another body it is refused (422).
    */
+  /**
+   * The commands as a subquery to join in one statement (a task's stage outcome, a rollout host's update):
+   * `commandsView(q).as("c")` then `c.status`, `c.error`, ...
+   */
+  commandsView(q: Queryable = this.db) {
+    return q
+      .select({
+        id: commands.id,
+        tenantId: commands.tenantId,
+        hostId: commands.hostId,
+        kind: commands.kind,
+        status: commands.status,
+        result: commands.result,
+        error: commands.error,
+        createdAt: commands.createdAt,
+      })
+      .from(commands);
+  }
+
+  /** The host's latest commands of `kinds` (newest first, at most `limit`): id, kind, status, error. */
+  async latestOfKinds(tenantId: string, hostId: string, kinds: string[], limit: number) {
+    return this.db
+      .select({ id: commands.id, kind: commands.kind, status: commands.status, error: commands.error })
+      .from(commands)
+      .where(and(eq(commands.tenantId, tenantId), eq(commands.hostId, hostId), inArray(commands.kind, kinds)))
+      .orderBy(desc(commands.createdAt), desc(commands.id))
+      .limit(limit);
+  }
+
+  /**
+   * Removes delivered grant tokens (`params.grantToken`) from stored `runtime.update` commands (of `hostId`, else of
+   * every host) once they can no longer be used: the command ended, or `usableGrant(grantId)` (an SQL condition the
+   * owner of update grants hands out) no longer holds.
+   */
+  async scrubGrantTokens(usableGrant: (grantId: SQL) => SQL, hostId?: string) {
+    await this.db
+      .update(commands)
+      .set({ params: sql`${commands.params} - 'grantToken'` })
+      .where(
+        and(
+          hostId ? eq(commands.hostId, hostId) : undefined,
+          eq(commands.kind, "runtime.update"),
+          sql`${commands.params}->>'grantToken' is not null`,
+          or(
+            inArray(commands.status, ["completed", "failed", "cancelled"]),
+            sql`not ${usableGrant(sql`${commands.params}->>'grantId'`)}`,
+          ),
+        ),
+      );
+  }
+
   /** Command counts by status across the installation (metrics). */
   async countByStatus(): Promise<Record<string, number>> {
     const rows = await this.db
@@ -196,12 +249,8 @@ export class CommandService {
     const defaults = new Map<string, number | undefined>();
     if (items.some((c) => c.ttlSeconds === undefined)) {
       const hostIds = [...new Set(items.map((c) => c.hostId))];
-      const rows = await q
-        .select({ id: hosts.id, config: environments.config })
-        .from(hosts)
-        .leftJoin(environments, eq(environments.id, hosts.environmentId))
-        .where(and(eq(hosts.tenantId, tenantId), inArray(hosts.id, hostIds)));
-      for (const row of rows) defaults.set(row.id, commandTtlSecondsOf(row.config));
+      const configs = await this.targets.environmentConfigsOf(q, tenantId, hostIds);
+      for (const [id, config] of configs) defaults.set(id, commandTtlSecondsOf(config));
     }
     return q
       .insert(commands)
@@ -231,6 +280,7 @@ export class CommandService {
    * it reconnects); `pending` and `running` count only commands of reachable hosts.
    */
   async batchSummary(tenantId: string, batchId: string) {
+    const hosts = this.targets.hostsView(this.db).as("h");
     const rows = await this.db
       .select({
         status: commands.status,
@@ -258,6 +308,7 @@ export class CommandService {
     query: { status?: (typeof commands.$inferSelect)["status"]; limit?: number; after?: string },
   ) {
     const limit = query.limit ?? DEFAULT_LIMIT;
+    const hosts = this.targets.hostsView(this.db).as("h");
     const rows = await this.db
       .select({
         commandId: commands.id,

@@ -1,7 +1,7 @@
 /** Delegations and delegated runtime control: an agent acts on itself, or on another only with a live delegation. */
-import { and, desc, eq, gt, inArray, isNull } from "drizzle-orm";
+import { and, desc, eq, gt, isNull } from "drizzle-orm";
 import type { Db } from "../../db/connect";
-import { commands, delegations } from "../../db/schema";
+import { delegations } from "../../db/schema";
 import type { DomainEvent } from "../../lib/events";
 import { newId } from "../../lib/ids";
 import { publicRow } from "../../lib/rows";
@@ -165,12 +165,7 @@ export class DelegationService {
    * the request still in flight if any, and the last request the agent refused after that.
    */
   private async machineStateOf(tenantId: string, hostId: string, recorded?: MachineState) {
-    const rows = await this.db
-      .select({ id: commands.id, kind: commands.kind, status: commands.status, error: commands.error })
-      .from(commands)
-      .where(and(eq(commands.tenantId, tenantId), eq(commands.hostId, hostId), inArray(commands.kind, CONTROL_KINDS)))
-      .orderBy(desc(commands.createdAt), desc(commands.id))
-      .limit(50);
+    const rows = await this.commands.latestOfKinds(tenantId, hostId, CONTROL_KINDS, 50);
     const acknowledged = rows.find((c) => c.status === "completed");
     const newer = acknowledged ? rows.slice(0, rows.indexOf(acknowledged)) : rows;
     const inFlight = newer.find((c) => c.status === "pending" || c.status === "running");

@@ -3,7 +3,7 @@ import { createHash } from "node:crypto";
 import { and, asc, eq, inArray, sql, type SQL } from "drizzle-orm";
 import type { Static } from "elysia";
 import type { Db, Queryable } from "../../db/connect";
-import { environmentPolicies, environments, safetyPolicies } from "../../db/schema";
+import { environmentPolicies, environments, type safetyPolicies } from "../../db/schema";
 import type { EventBus } from "../../lib/events";
 import { newId } from "../../lib/ids";
 import { publicRow } from "../../lib/rows";
@@ -151,12 +151,13 @@ export class EnvironmentService {
     const envIds = [...new Set(targets.map((h) => h.environmentId).filter((e): e is string => e !== null))];
     const byEnv = new Map<string, (typeof safetyPolicies.$inferSelect)[]>();
     if (envIds.length) {
-      const rows = await q
-        .select({ environmentId: environmentPolicies.environmentId, policy: safetyPolicies })
+      const links = q
+        .select({ ownerId: environmentPolicies.environmentId, policyId: environmentPolicies.policyId })
         .from(environmentPolicies)
-        .innerJoin(safetyPolicies, eq(safetyPolicies.id, environmentPolicies.policyId))
-        .where(and(inArray(environmentPolicies.environmentId, envIds), eq(safetyPolicies.tenantId, tenantId)));
-      for (const r of rows) byEnv.set(r.environmentId, [...(byEnv.get(r.environmentId) ?? []), r.policy]);
+        .where(inArray(environmentPolicies.environmentId, envIds))
+        .as("l");
+      const rows = await this.policies.linkedBy(q, tenantId, links);
+      for (const r of rows) byEnv.set(r.ownerId, [...(byEnv.get(r.ownerId) ?? []), r.policy]);
     }
     const assigned = await this.policies.assignedTo(
       q,

@@ -3,8 +3,8 @@
  * Validated once here (a bad selector names the field), then turned into SQL over hosts.labels that the GIN index
  * serves: `@>` for matchLabels and In, `?` for Exists.
  */
-import { and, not, or, sql, type SQL } from "drizzle-orm";
-import { hosts, type LabelSelector } from "../../db/schema";
+import { and, not, or, sql, type SQL, type SQLWrapper } from "drizzle-orm";
+import type { LabelSelector } from "../../db/schema";
 import { invalid } from "../../lib/errors";
 import { LABEL_KEY } from "@edge/proto/labels";
 
@@ -44,20 +44,21 @@ export function validateSelector(selector: LabelSelector, field = "selector"): L
   return selector;
 }
 
-const contains = (key: string, value: string) => sql`${hosts.labels} @> ${JSON.stringify({ [key]: value })}::jsonb`;
-const hasKey = (key: string) => sql`${hosts.labels} ? ${key}`;
+const contains = (labels: SQLWrapper, key: string, value: string) =>
+  sql`${labels} @> ${JSON.stringify({ [key]: value })}::jsonb`;
+const hasKey = (labels: SQLWrapper, key: string) => sql`${labels} ? ${key}`;
 
-/** The SQL condition "the host's labels match": true for an empty selector (every host). */
-export function selectorCondition(selector: LabelSelector): SQL {
+/** The SQL condition "the host's labels (`labels`, its column) match": true for an empty selector (every host). */
+export function selectorCondition(selector: LabelSelector, labels: SQLWrapper): SQL {
   const clauses: SQL[] = [];
   if (selector.matchLabels && Object.keys(selector.matchLabels).length)
-    clauses.push(sql`${hosts.labels} @> ${JSON.stringify(selector.matchLabels)}::jsonb`);
+    clauses.push(sql`${labels} @> ${JSON.stringify(selector.matchLabels)}::jsonb`);
   for (const e of selector.matchExpressions ?? []) {
     const values = e.values ?? [];
-    if (e.operator === "In") clauses.push(or(...values.map((v) => contains(e.key, v)))!);
-    else if (e.operator === "NotIn") clauses.push(not(or(...values.map((v) => contains(e.key, v)))!));
-    else if (e.operator === "Exists") clauses.push(hasKey(e.key));
-    else clauses.push(not(hasKey(e.key)));
+    if (e.operator === "In") clauses.push(or(...values.map((v) => contains(labels, e.key, v)))!);
+    else if (e.operator === "NotIn") clauses.push(not(or(...values.map((v) => contains(labels, e.key, v)))!));
+    else if (e.operator === "Exists") clauses.push(hasKey(labels, e.key));
+    else clauses.push(not(hasKey(labels, e.key)));
   }
   return clauses.length ? and(...clauses)! : sql`true`;
 }

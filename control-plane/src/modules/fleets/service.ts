@@ -3,21 +3,14 @@ import { and, asc, desc, eq, gt, isNull, sql } from "drizzle-orm";
 import type { Static } from "elysia";
 import type { Db, Queryable } from "../../db/connect";
 import type { COMMAND_STATUSES } from "../../lib/lifecycle";
-import {
-  commandBatches,
-  fleets,
-  hosts,
-  rollouts,
-  taskBatches,
-  type LabelSelector,
-  type TaskTemplate,
-} from "../../db/schema";
+import { commandBatches, fleets, taskBatches, type LabelSelector, type TaskTemplate } from "../../db/schema";
 import { newId } from "../../lib/ids";
 import { DEFAULT_LIMIT, afterCursor, toPage } from "../../lib/pagination";
 import { publicRow } from "../../lib/rows";
 import { invalid, conflict, notFound } from "../../lib/errors";
 import type { CommandService } from "../commands/service";
 import type { TaskService } from "../tasks/service";
+import type { HostService } from "../hosts/service";
 import type { TaskStatus } from "../../lib/lifecycle";
 import type { FleetCommandBody, FleetCreateBody, FleetHostsQuery, FleetUpdateBody } from "./model";
 import { selectorCondition, validateSelector } from "./selector";
@@ -34,6 +27,9 @@ export class FleetService {
     private readonly db: Db,
     private readonly commands: CommandService,
     private readonly tasks: TaskService,
+    private readonly hostService: Pick<HostService, "hostsView">,
+    /** The id of a rollout of the fleet, if any (RolloutService, late-bound: it is built on this service). */
+    private readonly aRolloutOf: (tenantId: string, fleetId: string) => Promise<string | undefined>,
   ) {}
 
   async create(tenantId: string, input: Static<typeof FleetCreateBody>) {
@@ -72,25 +68,30 @@ export class FleetService {
 
   async remove(tenantId: string, id: string) {
     await this.get(tenantId, id);
-    const [used] = await this.db
-      .select({ id: rollouts.id })
-      .from(rollouts)
-      .where(and(eq(rollouts.fleetId, id), eq(rollouts.tenantId, tenantId)))
-      .limit(1);
-    if (used) throw conflict(`fleet has rollouts (${used.id}); delete them first`);
+    const used = await this.aRolloutOf(tenantId, id);
+    if (used) throw conflict(`fleet has rollouts (${used}); delete them first`);
     await this.db.delete(fleets).where(and(eq(fleets.id, id), eq(fleets.tenantId, tenantId)));
     return { id, deleted: true };
   }
 
-  /** The condition "host of tenant matching selector, not decommissioned". */
-  memberCondition(tenantId: string, selector: LabelSelector) {
-    return and(eq(hosts.tenantId, tenantId), isNull(hosts.decommissionedAt), selectorCondition(selector));
+  /**
+   * The tenant's hosts (HostService.hostsView, as `hosts`) and the condition "matches selector, not decommissioned",
+   * to select members in one statement.
+   */
+  members(q: Queryable, tenantId: string, selector: LabelSelector) {
+    const hosts = this.hostService.hostsView(q).as("hosts_view");
+    const where = and(
+      eq(hosts.tenantId, tenantId),
+      isNull(hosts.decommissionedAt),
+      selectorCondition(selector, hosts.labels),
+    );
+    return { hosts, where };
   }
 
   /** The fleet's hosts now (by name, paginated) and their counts by status. */
   async hosts(tenantId: string, id: string, query: Static<typeof FleetHostsQuery>) {
     const fleet = await this.get(tenantId, id);
-    const members = this.memberCondition(tenantId, fleet.selector);
+    const { hosts, where: members } = this.members(this.db, tenantId, fleet.selector);
     const counts = await this.db
       .select({ status: hosts.status, count: sql<number>`count(*)::int` })
       .from(hosts)
@@ -173,10 +174,11 @@ export class FleetService {
 
   /** The hosts a batch reaches now: members but those in maintenance (skipped, with the reason). */
   private async targetsOf(q: Queryable, tenantId: string, selector: LabelSelector, what: "commands" | "tasks") {
+    const { hosts, where } = this.members(q, tenantId, selector);
     const targets = await q
       .select({ id: hosts.id, status: hosts.status })
       .from(hosts)
-      .where(this.memberCondition(tenantId, selector))
+      .where(where)
       .orderBy(asc(hosts.name))
       .limit(MAX_BATCH_HOSTS + 1);
     if (targets.length > MAX_BATCH_HOSTS) throw invalid(`selector matches more than ${MAX_BATCH_HOSTS} hosts`);

@@ -160,6 +160,44 @@ export class HostService {
       as environment_config from ${hosts} h where h.id = ${hostId} and h.tenant_id = ${tenantId}`;
   }
 
+  /**
+   * The environment config (null without one) of each of the tenant's hosts among `hostIds`, by host id, in the
+   * caller's transaction (a command's default deadline).
+   */
+  async environmentConfigsOf(q: Queryable, tenantId: string, hostIds: string[]) {
+    const rows = await q
+      .select({
+        id: hosts.id,
+        config: sql<Record<
+          string,
+          unknown
+        > | null>`${this.environments.configSql(sql.raw(`"hosts"."environment_id"`))}`,
+      })
+      .from(hosts)
+      .where(and(eq(hosts.tenantId, tenantId), inArray(hosts.id, hostIds)));
+    return new Map(rows.map((r) => [r.id, r.config]));
+  }
+
+  /**
+   * The hosts as a subquery to join in one statement (per-host results of a batch or rollout, fleet membership):
+   * `hostsView(q).as("h")` then `h.name`, `h.status`, ...
+   */
+  hostsView(q: Queryable = this.db) {
+    return q
+      .select({
+        id: hosts.id,
+        tenantId: hosts.tenantId,
+        name: hosts.name,
+        status: hosts.status,
+        labels: hosts.labels,
+        environmentId: hosts.environmentId,
+        agentVersion: hosts.agentVersion,
+        lastSeenAt: hosts.lastSeenAt,
+        decommissionedAt: hosts.decommissionedAt,
+      })
+      .from(hosts);
+  }
+
   async statusOf(tenantId: string, id: string): Promise<HostStatus | undefined> {
     const [row] = await this.db
       .select({ status: hosts.status })

@@ -8,9 +8,7 @@ import { and, asc, desc, eq, gt, inArray, sql } from "drizzle-orm";
 import type { Static } from "elysia";
 import type { Db, Tx } from "../../db/connect";
 import {
-  commands,
-  hosts,
-  releases,
+  type commands,
   rolloutEvents,
   type LabelSelector,
   type RolloutTarget,
@@ -27,6 +25,7 @@ import { invalid, conflict, notFound } from "../../lib/errors";
 import type { CommandService } from "../commands/service";
 import type { EnvironmentService } from "../environments/service";
 import type { FleetService } from "../fleets/service";
+import type { HostService } from "../hosts/service";
 import type { SafetyService } from "../safety/service";
 import type { SafetyPolicyService } from "../safety-policies/service";
 import type { UpdateService } from "../updates/service";
@@ -82,7 +81,18 @@ export class RolloutService {
     private readonly policies: SafetyPolicyService,
     private readonly environments: EnvironmentService,
     private readonly safety: SafetyService,
+    private readonly hostService: Pick<HostService, "hostsView">,
   ) {}
+
+  /** The id of a rollout of the fleet, if any (a fleet with rollouts cannot be deleted). */
+  async aRolloutOf(tenantId: string, fleetId: string): Promise<string | undefined> {
+    const [used] = await this.db
+      .select({ id: rollouts.id })
+      .from(rollouts)
+      .where(and(eq(rollouts.fleetId, fleetId), eq(rollouts.tenantId, tenantId)))
+      .limit(1);
+    return used?.id;
+  }
 
   async create(tenantId: string, actor: string, input: Static<typeof RolloutCreateBody>) {
     const strategy = normalizeStrategy(input.strategy);
@@ -128,10 +138,7 @@ export class RolloutService {
       const found = await this.policies.findMany(tenantId, ids);
       return { kind: "policy_set", policyIds: found.map((p) => p.id), names: found.map((p) => p.name) };
     }
-    const [release] = await this.db
-      .select()
-      .from(releases)
-      .where(and(eq(releases.id, requested.releaseId), eq(releases.tenantId, tenantId)));
+    const release = await this.updates.releaseRow(tenantId, requested.releaseId);
     if (!release) throw invalid(`unknown release ${requested.releaseId}`);
     await this.assertCurrent(tenantId, release.id, release.channel, release.version);
     return { kind: "release", releaseId: release.id, channel: release.channel, version: release.version };
@@ -196,6 +203,7 @@ export class RolloutService {
   async hosts(tenantId: string, id: string, query: Static<typeof RolloutHostsQuery>) {
     await this.row(tenantId, id);
     const limit = query.limit ?? DEFAULT_LIMIT;
+    const hosts = this.hostService.hostsView(this.db).as("h");
     const rows = await this.db
       .select({
         hostId: rolloutHosts.hostId,
@@ -407,6 +415,8 @@ export class RolloutService {
     return {
       fleets: this.fleets,
       updates: this.updates,
+      commands: this.commands,
+      hosts: this.hostService,
       policies: this.policies,
       environments: this.environments,
       safety: this.safety,
@@ -486,10 +496,11 @@ class Step {
     const strategy = this.r.strategy;
     if (!inMaintenanceWindow(strategy, this.now))
       return this.wait("window", "start deferred: outside every maintenance window");
+    const { hosts, where } = this.service.deps.fleets.members(this.tx, this.r.tenantId, this.context.selector);
     const members = await this.tx
       .select({ id: hosts.id, labels: hosts.labels })
       .from(hosts)
-      .where(this.service.deps.fleets.memberCondition(this.r.tenantId, this.context.selector))
+      .where(where)
       .orderBy(asc(hosts.name), asc(hosts.id));
     const labelsOf = new Map(members.map((m) => [m.id, m.labels]));
     const plan = planBatches(strategy, members);
@@ -512,6 +523,8 @@ class Step {
   }
 
   private async loadHosts() {
+    const hosts = this.service.deps.hosts.hostsView(this.tx).as("h");
+    const commands = this.service.deps.commands.commandsView(this.tx).as("c");
     this.hosts = await this.tx
       .select({
         hostId: rolloutHosts.hostId,
@@ -747,6 +760,7 @@ class Step {
       chosen.map((h) => h.hostId),
       { channel: target.channel, targetVersion: target.version, ttlSeconds: strategy.hostTimeoutSeconds },
     );
+    const commands = this.service.deps.commands.commandsView(this.tx).as("c");
     await this.tx
       .update(rolloutHosts)
       .set({

@@ -1,5 +1,5 @@
 /** Safety policies: rules the edge agent enforces locally before running anything. */
-import { and, asc, desc, eq, inArray, type SQLWrapper, sql } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, type SQLWrapper, type Subquery, sql } from "drizzle-orm";
 import type { Db, Queryable } from "../../db/connect";
 import { hostPolicies, policyProposals, safetyPolicies } from "../../db/schema";
 import type { EventBus } from "../../lib/events";
@@ -272,6 +272,18 @@ export class SafetyPolicyService {
       .orderBy(asc(safetyPolicies.name));
     for (const r of rows) out.set(r.hostId, [...(out.get(r.hostId) ?? []), r.policy]);
     return out;
+  }
+
+  /**
+   * The tenant's policies linked by `links` (a subquery of `ownerId`/`policyId` pairs that the owner of the links
+   * hands in, e.g. environment links), each with its link's owner, in one statement.
+   */
+  async linkedBy(q: Queryable, tenantId: string, links: Subquery & { ownerId: SQLWrapper; policyId: SQLWrapper }) {
+    return q
+      .select({ ownerId: sql<string>`${links.ownerId}`, policy: safetyPolicies })
+      .from(links)
+      .innerJoin(safetyPolicies, sql`${safetyPolicies.id} = ${links.policyId}`)
+      .where(eq(safetyPolicies.tenantId, tenantId));
   }
 
   /** The tenant's policies of `ids` (400 naming the first unknown one). */

@@ -6,7 +6,7 @@
  */
 import { and, asc, desc, eq, inArray, lte, type SQL, sql } from "drizzle-orm";
 import type { Db, Queryable } from "../../db/connect";
-import { commands, taskEvents, taskLogs, taskStageRuns, tasks, type PipelineStage } from "../../db/schema";
+import { type commands, taskEvents, taskLogs, taskStageRuns, tasks, type PipelineStage } from "../../db/schema";
 import type { DomainEvent, EventBus } from "../../lib/events";
 import { newId } from "../../lib/ids";
 import { TASK_ACTIVE, type TaskStatus } from "../../lib/lifecycle";
@@ -395,6 +395,7 @@ export class TaskExecution {
     if (!candidate) return;
     await this.inTx(async (tx, after) => {
       // The task, locked, with its stage command's outcome (one statement).
+      const commands = this.commands.commandsView(tx).as("c");
       const [locked] = await tx
         .select({ task: tasks, result: commands.result, error: commands.error })
         .from(tasks)
@@ -794,6 +795,7 @@ export class TaskExecution {
    * command's transition stopped before applying it to the task): replays the transition.
    */
   async reconcile(limit = 100): Promise<number> {
+    const commands = this.commands.commandsView(this.db).as("c");
     const stuck = await this.db
       .select({
         tenantId: tasks.tenantId,

@@ -3,7 +3,7 @@ import { and, asc, desc, eq, gt, ilike, inArray, or, sql, type SQL } from "drizz
 import { containsPattern, matchRank } from "../../lib/text-match";
 import type { Static } from "elysia";
 import type { Db, Queryable } from "../../db/connect";
-import { hosts, taskEvents, taskLogs, taskStageRuns, tasks, type TaskTemplate } from "../../db/schema";
+import { taskEvents, taskLogs, taskStageRuns, tasks, type TaskTemplate } from "../../db/schema";
 import type { EventBus } from "../../lib/events";
 import { newId } from "../../lib/ids";
 import { TASK_STATUSES, type TaskStatus } from "../../lib/lifecycle";
@@ -402,6 +402,7 @@ export class TaskService {
    * `pending` (queued or assigned) or `running` (running or suspended on a confirm).
    */
   async batchSummary(tenantId: string, batchId: string) {
+    const hosts = this.hosts.hostsView(this.db).as("h");
     const rows = await this.db
       .select({
         status: tasks.status,
@@ -427,6 +428,7 @@ export class TaskService {
   /** A batch's tasks with their hosts (per-host results), by host name. */
   async listBatch(tenantId: string, batchId: string, query: { status?: TaskStatus; limit?: number; after?: string }) {
     const limit = query.limit ?? DEFAULT_LIMIT;
+    const hosts = this.hosts.hostsView(this.db).as("h");
     const rows = await this.db
       .select({
         taskId: tasks.id,

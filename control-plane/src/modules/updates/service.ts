@@ -1,7 +1,7 @@
 /** Releases (signed manifests per channel), update checks, one-time grants, applies and reports. */
 import { and, desc, eq, gt, inArray, isNotNull, isNull, or, sql } from "drizzle-orm";
 import type { Db, Queryable } from "../../db/connect";
-import { commands, releaseScripts, releases, updateGrants } from "../../db/schema";
+import { releaseScripts, releases, updateGrants } from "../../db/schema";
 import { newId } from "../../lib/ids";
 import { hashSecret, newSecret } from "../../lib/secrets";
 import { conflict, forbidden, invalid, notFound, rejectedCredential } from "../../lib/errors";
@@ -116,6 +116,15 @@ export class UpdateService {
       );
       return this.presentRelease(row!);
     });
+  }
+
+  /** The tenant's release `id` (its stored row), or undefined. */
+  async releaseRow(tenantId: string, id: string) {
+    const [row] = await this.db
+      .select()
+      .from(releases)
+      .where(and(eq(releases.id, id), eq(releases.tenantId, tenantId)));
+    return row;
   }
 
   async listReleases(tenantId: string, channel?: string) {
@@ -455,21 +464,11 @@ export class UpdateService {
    * ended, or its grant was spent or expired.
    */
   async scrubSpentGrants(hostId?: string) {
-    await this.db
-      .update(commands)
-      .set({ params: sql`${commands.params} - 'grantToken'` })
-      .where(
-        and(
-          hostId ? eq(commands.hostId, hostId) : undefined,
-          eq(commands.kind, "runtime.update"),
-          sql`${commands.params}->>'grantToken' is not null`,
-          or(
-            inArray(commands.status, ["completed", "failed", "cancelled"]),
-            sql`not exists (select 1 from ${updateGrants} where ${updateGrants.id} = ${commands.params}->>'grantId'
+    await this.commands.scrubGrantTokens(
+      (grantId) => sql`exists (select 1 from ${updateGrants} where ${updateGrants.id} = ${grantId}
                   and ${updateGrants.usedAt} is null and ${updateGrants.expiresAt} > now())`,
-          ),
-        ),
-      );
+      hostId,
+    );
   }
 
   /** Sweeps spent grants every `intervalMs` until `stop()`. */
