@@ -209,6 +209,15 @@ describe.each(backends)("rollouts on $name", (backend) => {
     expect(paused.reason).toMatch(/failure threshold reached/);
     expect(paused.currentBatch).toBe(1);
     expect(paused.hosts.failed).toBeGreaterThanOrEqual(2);
+    // The tenant's people are told (notifications, and through them the chat bots).
+    const notice = await waitFor("the rollout.paused notification", async () => {
+      const list = await t.api.get<{ items: { kind: string; title: string; body: string }[] }>(
+        "/api/web/notifications?limit=100",
+        t.adminKey,
+      );
+      return list.body.items.find((n) => n.kind === "rollout.paused" && n.title === "Rollout failing paused");
+    });
+    expect(notice.body).toMatch(/failure threshold reached/);
     // Batch 2 never started.
     await Bun.sleep(500);
     expect(sims.slice(8).every((s) => s.received.length === 0)).toBe(true);

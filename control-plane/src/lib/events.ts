@@ -72,6 +72,8 @@ export type DomainEvent =
   | { type: "estop.requested"; tenantId: string; orders: EstopOrder[] }
   /** A rollout was created or steered (pause, resume, abort, approve): the rollout driver looks at it now. */
   | { type: "rollout.changed"; tenantId: string; rolloutId: string }
+  /** The rollout driver paused a rollout on its own (a failure or success threshold): people should hear of it. */
+  | { type: "rollout.paused"; tenantId: string; rolloutId: string; name: string; reason: string }
   /** A host's agent has enforced an older policy set than desired for longer than the bound. */
   | { type: "host.policy_lagging"; tenantId: string; hostId: string; desired: number; enforced: number | null };
 

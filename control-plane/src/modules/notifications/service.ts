@@ -24,6 +24,7 @@ export const NOTICE_KINDS = [
   "machine.online",
   "update.applied",
   "update.failed",
+  "rollout.paused",
 ] as const;
 export type NoticeKind = (typeof NOTICE_KINDS)[number];
 
@@ -131,6 +132,15 @@ export class NotificationService {
         title: `Machine ${host.name} is ${event.status}`,
         body: `was ${event.previous}`,
         hostId: event.hostId,
+        audience: { scope: "tenant" },
+      };
+    }
+    if (event.type === "rollout.paused") {
+      return {
+        tenantId: event.tenantId,
+        kind: "rollout.paused",
+        title: `Rollout ${event.name} paused`,
+        body: event.reason,
         audience: { scope: "tenant" },
       };
     }

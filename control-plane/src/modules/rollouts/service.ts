@@ -365,6 +365,7 @@ export class RolloutService {
       cancel: string[];
       tenantId?: string;
       policiesAssigned?: boolean;
+      paused?: { name: string; reason: string };
     } = { announce: [], cancel: [] };
     // Looked up before the transaction (PGlite has one connection: nothing may query beside an open transaction).
     const [peek] = await this.db
@@ -392,10 +393,13 @@ export class RolloutService {
       after.announce = step.dispatched;
       after.cancel = step.toCancel;
       after.policiesAssigned = step.policiesAssigned;
+      if (step.pausedReason) after.paused = { name: locked.name, reason: step.pausedReason };
     });
     if (!after.tenantId) return;
     // The assigned hosts' agents get their new sets (delivery re-sends each host's set; unchanged ones keep their version).
     if (after.policiesAssigned) this.events.publish({ type: "policies.changed", tenantId: after.tenantId });
+    if (after.paused)
+      this.events.publish({ type: "rollout.paused", tenantId: after.tenantId, rolloutId: id, ...after.paused });
     this.commands.announceMany(after.tenantId, after.announce);
     for (const commandId of after.cancel)
       await this.commands.cancelIfActive(after.tenantId, commandId, "rollout aborted before it started");
@@ -441,6 +445,8 @@ class Step {
   dispatched: (typeof commands.$inferSelect)[] = [];
   toCancel: string[] = [];
   policiesAssigned = false;
+  /** Why this step paused the rollout (a threshold was crossed), if it did: people are told once it commits. */
+  pausedReason: string | undefined;
   private readonly events: NewEvent[] = [];
   private patch: Partial<Rollout> = {};
   private hosts: HostState[] = [];
@@ -655,6 +661,7 @@ class Step {
       const reason = `failure threshold reached: ${failed - this.r.failuresAccepted} hosts failed (threshold ${limit})`;
       this.set({ status: "paused", reason, waiting: null });
       this.events.push({ type: "paused", batch: this.r.currentBatch, message: reason });
+      this.pausedReason = reason;
       return;
     }
     if (this.r.awaitingApproval) return;
@@ -669,6 +676,7 @@ class Step {
       const reason = `batch ${b}: ${succeeded} of ${batch.length} hosts succeeded (threshold ${strategy.successThresholdPercent}%)`;
       this.set({ status: "paused", reason, waiting: null });
       this.events.push({ type: "paused", batch: b, message: reason });
+      this.pausedReason = reason;
       return;
     }
     await this.dispatch();
