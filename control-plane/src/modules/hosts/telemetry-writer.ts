@@ -139,14 +139,15 @@ export class TelemetryWriter {
     this.unflushedPoints -= points;
     this.inFlight++;
     // One statement may hold several tenants' points: whoever's write filled the batch, it is stored as the system.
-    asSystem("telemetry group commit (several tenants' points in one statement)", () => this.store(batch))
-      .finally(() => {
+    // The bookkeeping is chained to the store itself (inside the context), so room is freed as the writes settle.
+    asSystem("telemetry group commit (several tenants' points in one statement)", () =>
+      this.store(batch).finally(() => {
         this.inFlight--;
         this.queuedPoints -= points;
         this.admitWaiting();
         this.schedule();
-      })
-      .catch(() => {}); // store settles every write itself
+      }),
+    ).catch(() => {}); // store settles every write itself
   }
 
   private admitWaiting(): void {

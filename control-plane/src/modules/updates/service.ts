@@ -1,4 +1,5 @@
 /** Releases (signed manifests per channel), update checks, one-time grants, applies and reports. */
+import { asSystem } from "../../db/context";
 import { and, desc, eq, gt, inArray, isNotNull, isNull, or, sql } from "drizzle-orm";
 import type { Db, Queryable } from "../../db/connect";
 import { releaseScripts, releases, updateGrants } from "../../db/schema";
@@ -73,10 +74,10 @@ export class UpdateService {
       if (sha256Hex(body) !== script.sha256) throw invalid(`script ${script.path} does not match its sha256`);
     }
     const manifestSha256 = sha256Hex(signed.manifest);
-    const [seen] = await this.db
-      .select({ id: releases.id })
-      .from(releases)
-      .where(eq(releases.manifestSha256, manifestSha256));
+    // Across tenants on purpose (a manifest published once anywhere is a replay elsewhere): system context, not RLS.
+    const [seen] = await asSystem("a signed manifest is published once, whichever tenant published it", () =>
+      this.db.select({ id: releases.id }).from(releases).where(eq(releases.manifestSha256, manifestSha256)),
+    );
     if (seen) throw conflict("this signed manifest has already been published");
     return this.db.transaction(async (tx) => {
       const [row] = await tx
