@@ -399,7 +399,13 @@ describe.each(backends)("rollouts on $name", (backend) => {
       const view = (await t.api.get(`/api/v1/hosts/${s.hostId}`, t.adminKey)).body;
       if (i === 3) {
         expect(s.policies?.ids ?? []).not.toContain(policy.id); // it may have acknowledged the empty set before
-        expect(view.policy.enforced).not.toBe(view.policy.desired);
+        // Its new desired version is set by the delivery that follows the step's commit: it moves past what the
+        // agent enforces, and never back.
+        const lagging = await waitFor("host 3's desired policy version to move past what it enforces", async () => {
+          const v = (await t.api.get(`/api/v1/hosts/${s.hostId}`, t.adminKey)).body;
+          return v.policy.enforced !== v.policy.desired ? v : undefined;
+        });
+        expect(lagging.policy.desired).toBeGreaterThan(lagging.policy.enforced ?? 0);
       } else {
         // What the API shows done is what the agent acknowledged: the set with the policy, at the desired version.
         expect(s.policies!.ids).toContain(policy.id);
