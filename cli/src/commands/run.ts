@@ -134,6 +134,24 @@ async function watch(api: Api, target: { hostId?: string; taskId?: string }, jso
   }
 }
 
+/** `drain` / `undrain MACHINE`: the same call on the machine's route of that name. */
+function drainVerb(name: "drain" | "undrain", summary: string, done: string): Verb {
+  return {
+    name,
+    summary,
+    args: "MACHINE",
+    minArgs: 1,
+    maxArgs: 1,
+    async run(inv) {
+      const api = inv.api();
+      const id = await resolveHost(api, inv.args[0]!);
+      await api.post(`/api/web/machines/${encodeURIComponent(id)}/${name}`);
+      info(`machine/${inv.args[0]} ${done}`);
+      return 0;
+    },
+  };
+}
+
 export const runVerbs: Verb[] = [
   {
     name: "run",
@@ -212,34 +230,8 @@ expired). Ctrl-C cancels it on the host. Other kinds: --kind sleep --params '{"m
       return exitCodeOf(done);
     },
   },
-  {
-    name: "drain",
-    summary: "Stop assigning new tasks to a machine (running work continues)",
-    args: "MACHINE",
-    minArgs: 1,
-    maxArgs: 1,
-    async run(inv) {
-      const api = inv.api();
-      const id = await resolveHost(api, inv.args[0]!);
-      await api.post(`/api/web/machines/${encodeURIComponent(id)}/drain`);
-      info(`machine/${inv.args[0]} drained`);
-      return 0;
-    },
-  },
-  {
-    name: "undrain",
-    summary: "Let a drained machine take new tasks again",
-    args: "MACHINE",
-    minArgs: 1,
-    maxArgs: 1,
-    async run(inv) {
-      const api = inv.api();
-      const id = await resolveHost(api, inv.args[0]!);
-      await api.post(`/api/web/machines/${encodeURIComponent(id)}/undrain`);
-      info(`machine/${inv.args[0]} undrained`);
-      return 0;
-    },
-  },
+  drainVerb("drain", "Stop assigning new tasks to a machine (running work continues)", "drained"),
+  drainVerb("undrain", "Let a drained machine take new tasks again", "undrained"),
   {
     name: "watch",
     summary: "Stream a host's live events (status, commands, output lines) over gRPC; --task for a task's",
