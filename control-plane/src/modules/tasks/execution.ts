@@ -248,7 +248,8 @@ export class TaskExecution {
    * Free slots of the locked `machines`, recounted under the lock: their counts were read before their rows were
    * locked, and an assignment another replica committed in between changes no host row (nothing to re-check); a new
    * snapshot does. With `queued`, the same statement also says (as QUEUE_AHEAD: 1) whether a pending task other than
-   * it, of its tenant and at least its priority, could run on one of the machines: it goes first.
+   * it, of its tenant and at least its priority, could run on one of the machines (its machine, environment, labels
+   * and capabilities match): it goes first.
    */
   private async freeSlots(q: Queryable, machines: HostRow[], queued?: Task): Promise<Map<string, number>> {
     const ids = machines.map((m) => m.id);
@@ -262,19 +263,23 @@ export class TaskExecution {
     );
     const counts = sql`select assigned_host_id as host_id, count(*)::int as n from ${tasks}
       where assigned_host_id in (${idList}) and status in (${active}) group by assigned_host_id`;
-    const envs = [...new Set(machines.map((m) => m.environmentId).filter((e) => e !== null))];
+    // The locked machines as rows, to match the queued tasks against (machine, environment, labels, capabilities).
+    const machineRows = sql.join(
+      machines.map(
+        (m) =>
+          sql`(${m.id}::text, ${m.environmentId}::text, ${JSON.stringify(m.labels)}::jsonb, ${JSON.stringify(m.capabilities)}::jsonb)`,
+      ),
+      sql`, `,
+    );
     const ahead = queued
-      ? sql` union all select ${QUEUE_AHEAD}::text, count(*)::int from (select 1 from ${tasks}
-          where tenant_id = ${queued.tenantId} and status = 'pending' and id <> ${queued.id}
-            and priority >= ${queued.priority} and (host_id is null or host_id in (${idList}))
-            and (environment_id is null${
-              envs.length
-                ? sql` or environment_id in (${sql.join(
-                    envs.map((e) => sql`${e}`),
-                    sql`, `,
-                  )})`
-                : sql``
-            })
+      ? sql` union all select ${QUEUE_AHEAD}::text, count(*)::int from (select 1 from ${tasks} q
+          where q.tenant_id = ${queued.tenantId} and q.status = 'pending' and q.id <> ${queued.id}
+            and q.priority >= ${queued.priority}
+            and exists (select 1 from (values ${machineRows}) m(id, environment_id, labels, capabilities)
+              where (q.host_id is null or q.host_id = m.id)
+                and (q.environment_id is null or q.environment_id = m.environment_id)
+                and coalesce(q.requirements->'labels', '{}'::jsonb) <@ m.labels
+                and coalesce(q.requirements->'capabilities', '[]'::jsonb) <@ m.capabilities)
           limit 1) ahead`
       : sql``;
     const rows = rowsOf(await q.execute(sql`${counts}${ahead}`));
