@@ -11,8 +11,11 @@ export interface Config {
   dataDir: string;
   /** External MQTT broker when set; otherwise the embedded aedes broker. */
   mqttUrl?: string;
-  /** gRPC port (agent sessions, operator watch). */
-  grpcPort: number;
+  /**
+   * A separate gRPC listener's port (agent sessions, operator watch); undefined = none, gRPC only on `port` (the
+   * default with `sharedPort`).
+   */
+  grpcPort?: number;
   /** Port of the embedded broker. */
   mqttPort: number;
   /** Credentials of the control plane on an external broker. */
@@ -66,7 +69,10 @@ export interface Config {
   gatewaySearchApiKey?: string;
   /** Cost of one search call in micro-units. */
   gatewaySearchPriceMicros: number;
-  /** Serve REST and gRPC on `port` together (a front tells them apart by the first bytes); gRPC also keeps grpcPort. */
+  /**
+   * Serve REST and gRPC on `port` together (the default: a front tells them apart by the first bytes); false = the
+   * HTTP server owns `port` itself and gRPC listens on `grpcPort` only (50051 unless set).
+   */
   sharedPort: boolean;
   /** Upstream answer deadline (first byte), then idle limit between streamed parts. */
   gatewayTimeoutMs: number;
@@ -157,6 +163,8 @@ function jwks(env: Env, name: string): Record<string, unknown>[] {
 
 export function loadConfig(env: Env = process.env, overrides: Partial<Config> = {}): Config {
   const port = int(env, "PORT", 8080);
+  const sharedPort = bool(env, "SHARED_PORT", true);
+  const grpcPort = env.GRPC_PORT ? int(env, "GRPC_PORT", 50051) : sharedPort ? undefined : 50051;
   const logLevel = str(env, "LOG_LEVEL") ?? "info";
   if (!["silent", "info", "debug"].includes(logLevel)) {
     throw new Error(`config: LOG_LEVEL must be silent, info or debug, got "${logLevel}"`);
@@ -169,7 +177,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     dataDir: str(env, "DATA_DIR") ?? "./data/pglite",
     mqttUrl: str(env, "MQTT_URL"),
     mqttPort: int(env, "MQTT_PORT", 1883),
-    grpcPort: int(env, "GRPC_PORT", 50051),
+    grpcPort,
     mqttUsername: str(env, "MQTT_USERNAME"),
     mqttPassword: str(env, "MQTT_PASSWORD"),
     adminKey: str(env, "ADMIN_KEY"),
@@ -202,7 +210,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     gatewaySearchBaseUrl: str(env, "GATEWAY_SEARCH_BASE_URL"),
     gatewaySearchApiKey: str(env, "GATEWAY_SEARCH_API_KEY"),
     gatewaySearchPriceMicros: int(env, "GATEWAY_SEARCH_PRICE_MICROS", 1000),
-    sharedPort: bool(env, "SHARED_PORT", false),
+    sharedPort,
     gatewayTimeoutMs: int(env, "GATEWAY_TIMEOUT_MS", 60_000, 1),
     gatewayInputPriceMicros: int(env, "GATEWAY_INPUT_PRICE_MICROS", 1),
     gatewayOutputPriceMicros: int(env, "GATEWAY_OUTPUT_PRICE_MICROS", 2),

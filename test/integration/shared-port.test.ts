@@ -1,4 +1,4 @@
-/** REST and gRPC on one port (SHARED_PORT): a gRPC client and a REST client on the same port at the same time. */
+/** REST and gRPC on one port (the default): a gRPC client and a REST client on the same port at the same time. */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { availableBackends } from "../support/backends";
 import { startTestPlane, type TestPlane } from "../support/control-plane";
@@ -9,7 +9,7 @@ const backends = await availableBackends();
 describe.each(backends)("REST and gRPC on one port on $name", (backend) => {
   let t: TestPlane;
   beforeAll(async () => {
-    t = await startTestPlane(backend, { sharedPort: true });
+    t = await startTestPlane(backend);
   });
   afterAll(() => t?.stop());
 

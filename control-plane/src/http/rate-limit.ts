@@ -6,6 +6,7 @@ import { Elysia } from "elysia";
 import { tooMany } from "../lib/errors";
 import { RateLimiter, isFailedCredential, normalizeAddress, type RateRule } from "../lib/rate-limit";
 import { errorResponse } from "./errors";
+import { LoopbackPeers } from "../lib/loopback-peers";
 
 export interface RateLimitSettings {
   /** Failed authentications (401s and refused secrets) per client address. */
@@ -19,13 +20,17 @@ export interface RateLimitSettings {
 }
 
 interface ServerLike {
-  requestIP(request: Request): { address: string } | null;
+  requestIP(request: Request): { address: string; port?: number } | null;
 }
 
 export class RateLimits {
   readonly failuresBySource: RateLimiter;
   readonly failuresByCredential: RateLimiter;
   readonly deviceStartsBySource: RateLimiter;
+
+  /** The one-port front's loopback connections to the HTTP and gRPC servers, by local port: whom they stand for. */
+  readonly peers = new LoopbackPeers();
+  readonly grpcPeers = new LoopbackPeers();
 
   constructor(readonly settings: RateLimitSettings) {
     this.failuresBySource = new RateLimiter(settings.authFailures);
@@ -39,7 +44,8 @@ export class RateLimits {
       const forwarded = request.headers.get("x-forwarded-for")?.split(",")[0]?.trim();
       if (forwarded) return normalizeAddress(forwarded);
     }
-    return normalizeAddress(server?.requestIP(request)?.address ?? "unknown");
+    const ip = server?.requestIP(request);
+    return normalizeAddress(ip ? this.peers.resolve(ip.address, ip.port) : "unknown");
   }
 
   /**
