@@ -51,6 +51,7 @@ import {
   billingAdminController,
   billingController,
   runtimeBillingController,
+  stripeWebhookController,
   usageWebhookController,
 } from "./modules/billing";
 import { chatBotsController, chatInboundController, chatLinkController } from "./modules/chatbots";
@@ -140,6 +141,7 @@ export function createHttpApp(services: Services) {
       .use(billingAdminController(services))
       .use(runtimeBillingController(services))
       .use(usageWebhookController(services))
+      .use(stripeWebhookController(services))
   );
 }
 

@@ -15,6 +15,8 @@ export interface RateLimitSettings {
   credentialFailures: RateRule;
   /** Device-login starts (each writes a row) per client address. */
   deviceStarts: RateRule;
+  /** Usage webhook deliveries per source (client address). */
+  usageWebhook: RateRule;
   /** Take the client address from the first `X-Forwarded-For` entry (only behind a trusted proxy). */
   trustProxy: boolean;
 }
@@ -27,6 +29,7 @@ export class RateLimits {
   readonly failuresBySource: RateLimiter;
   readonly failuresByCredential: RateLimiter;
   readonly deviceStartsBySource: RateLimiter;
+  readonly usageWebhookBySource: RateLimiter;
 
   /** The one-port front's loopback connections to the HTTP and gRPC servers, by local port: whom they stand for. */
   readonly peers = new LoopbackPeers();
@@ -36,6 +39,7 @@ export class RateLimits {
     this.failuresBySource = new RateLimiter(settings.authFailures);
     this.failuresByCredential = new RateLimiter(settings.credentialFailures);
     this.deviceStartsBySource = new RateLimiter(settings.deviceStarts);
+    this.usageWebhookBySource = new RateLimiter(settings.usageWebhook);
   }
 
   /** The client address a request counts against. */
