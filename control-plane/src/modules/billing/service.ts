@@ -336,6 +336,7 @@ export class BillingService {
    * Events of unknown customers or kinds are acknowledged and ignored (the provider would otherwise retry).
    */
   async providerEvent(raw: Uint8Array, signature: string | null) {
+    if (!signature) throw rejectedCredential("unauthenticated", "missing Stripe-Signature");
     const provider = this.provider();
     const event = await provider.verifyEvent(raw, signature);
     if (event.type === "ignored") return { received: true, handled: false };
