@@ -13,6 +13,8 @@ import type { Socket, TCPSocketListener } from "bun";
 import type { LoopbackPeers } from "../lib/loopback-peers";
 
 const PREFACE = Buffer.from("PRI * HTTP/2.0\r\n");
+/** How long a new connection may take to send enough bytes to tell HTTP/2 from HTTP/1. */
+const SNIFF_TIMEOUT_SECONDS = 10;
 
 export interface PortMux {
   port: number;
@@ -122,6 +124,7 @@ export async function startPortMux(opts: {
       return;
     }
     upstream.setNoDelay(true);
+    client.timeout(0); // from here on idleness is the server's business (gRPC streams may be quiet for hours)
     client.data.peer = upstream;
     upstream.data.peer = client;
     const head = client.data.head!;
@@ -139,6 +142,8 @@ export async function startPortMux(opts: {
       open(s) {
         s.data = { queue: [], closed: false, head: Buffer.alloc(0), early: [] };
         s.setNoDelay(true);
+        // A connection that never says what it is does not stay: the servers behind time out idle ones themselves.
+        s.timeout(SNIFF_TIMEOUT_SECONDS);
         sockets.add(s);
       },
       data(s, chunk) {
@@ -166,6 +171,9 @@ export async function startPortMux(opts: {
       },
       drain(s) {
         flush(s, s.data.peer);
+      },
+      timeout(s) {
+        if (!s.data.peer) close(s);
       },
       close(s) {
         sockets.delete(s);
