@@ -8,8 +8,11 @@ log.info(`API docs: ${plane.url}/openapi`);
 log.info(`MQTT: ${plane.transport.mqttUrl}${plane.transport.broker ? " (embedded broker)" : ""}`);
 log.info(`gRPC: port ${plane.transport.grpc.port}`);
 if (plane.generatedAdminKey) {
-  // Printed once: the key is stored only as a hash.
-  console.log(`\nBootstrap admin API key (shown once, store it now):\n  ADMIN_KEY=${plane.generatedAdminKey}\n`);
+  // Printed once, to the operator's terminal (stderr), never into the structured log: the key is stored only as a
+  // hash, and a log pipeline must not collect it.
+  process.stderr.write(
+    `\nBootstrap admin API key (shown once, store it now):\n  ADMIN_KEY=${plane.generatedAdminKey}\n\n`,
+  );
 }
 
 let stopping = false;
