@@ -104,7 +104,7 @@ describe("structured logs", () => {
     expect(line).toMatch(/^\S+Z INFO +\[pretty-1\] request method=GET route=\/health status=200 durationMs=/);
     expect(out.stdout).not.toContain(adminKey);
 
-    for (const env of [{ LOG_FORMAT: "xml" }, { LOG_LEVEL: "loud" }]) {
+    for (const env of [{ LOG_FORMAT: "xml" }, { LOG_LEVEL: "loud" }] as Record<string, string>[]) {
       const bad = start(env);
       expect(await bad.proc.exited).not.toBe(0);
       expect(bad.out.stderr + bad.out.stdout).toMatch(/LOG_FORMAT must be json or pretty|LOG_LEVEL must be one of/);
