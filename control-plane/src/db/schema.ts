@@ -971,6 +971,8 @@ export const rollouts = pgTable(
     awaitingApproval: boolean("awaiting_approval").notNull().default(false),
     /** Terminal and nothing left in flight: the driver no longer looks at it. */
     settled: boolean("settled").notNull().default(false),
+    /** Aborted with `rollback: true`: the hosts it changed get back what they had before (policy sets, apps). */
+    rollback: boolean("rollback").notNull().default(false),
     createdBy: text("created_by").notNull(),
     createdAt: createdAt(),
     startedAt: ts("started_at"),
@@ -984,6 +986,11 @@ export const rollouts = pgTable(
 );
 
 export const ROLLOUT_HOST_STATUSES = ["pending", "updating", "succeeded", "failed", "skipped"] as const;
+/** A host's rollback after an abort with `rollback: true`: restored, waiting for its agent, or not acknowledged. */
+export const ROLLOUT_ROLLBACK_STATUSES = ["applying", "done", "failed"] as const;
+
+/** What a host had before a rollout first changed it (what an abort with rollback restores). */
+export type RolloutHostPrevious = { policyIds: string[] };
 
 /** Per-host progress of a rollout. */
 export const rolloutHosts = pgTable(
@@ -1005,6 +1012,11 @@ export const rolloutHosts = pgTable(
     error: text("error"),
     startedAt: ts("started_at"),
     finishedAt: ts("finished_at"),
+    /** Recorded when the rollout first changes the host (policy_set: its own assigned set before, maybe empty). */
+    previous: jsonb("previous").$type<RolloutHostPrevious>(),
+    /** After an abort with rollback: where restoring `previous` stands (null: nothing to restore or not asked). */
+    rollback: text("rollback", { enum: ROLLOUT_ROLLBACK_STATUSES }),
+    rollbackAt: ts("rollback_at"),
   },
   (t) => [
     primaryKey({ columns: [t.rolloutId, t.hostId] }),

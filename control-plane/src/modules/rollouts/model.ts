@@ -93,6 +93,17 @@ export const RolloutEventsQuery = t.Object({
   limit: t.Optional(t.Integer({ minimum: 1, maximum: 1000 })),
 });
 
+export const RolloutAbortBody = t.Optional(
+  t.Object(
+    {
+      reason: t.Optional(t.String({ maxLength: 500 })),
+      /** Hosts already changed get back what they had before (policy sets; not releases). */
+      rollback: t.Optional(t.Boolean()),
+    },
+    { additionalProperties: false },
+  ),
+);
+
 export const RolloutActionBody = t.Optional(
   t.Object({ reason: t.Optional(t.String({ maxLength: 500 })) }, { additionalProperties: false }),
 );
@@ -123,6 +134,7 @@ export const RolloutView = Resource("a rollout of a target to a fleet", {
   batchCount: t.Integer(),
   awaitingApproval: t.Boolean(),
   failuresAccepted: t.Integer(),
+  rollback: t.Boolean({ description: "aborted with rollback: changed hosts get back what they had" }),
   createdBy: t.String(),
   createdAt: Timestamp,
   startedAt: OptionalTimestamp,
@@ -150,6 +162,7 @@ export const RolloutHostsPage = Page(
       error: t.Nullable(t.String()),
       startedAt: OptionalTimestamp,
       finishedAt: OptionalTimestamp,
+      rollback: t.Nullable(t.String({ description: "after an abort with rollback: applying, done or failed" })),
     },
     { description: "one host's progress in the rollout" },
   ),

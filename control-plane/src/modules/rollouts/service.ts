@@ -15,7 +15,9 @@ import {
   rolloutHosts,
   rollouts,
   type ROLLOUT_HOST_STATUSES,
+  type ROLLOUT_ROLLBACK_STATUSES,
   type ROLLOUT_STATUSES,
+  type RolloutHostPrevious,
 } from "../../db/schema";
 import type { EventBus } from "../../lib/events";
 import { newId } from "../../lib/ids";
@@ -42,6 +44,9 @@ import {
 type Rollout = typeof rollouts.$inferSelect;
 type RolloutStatus = (typeof ROLLOUT_STATUSES)[number];
 type HostStatus = (typeof ROLLOUT_HOST_STATUSES)[number];
+type RolloutRollbackStatus = (typeof ROLLOUT_ROLLBACK_STATUSES)[number];
+/** The same set of policy ids, whatever the order. */
+const setKey = (ids: string[]) => [...ids].sort().join(",");
 type NewEvent = { type: string; message: string; hostId?: string; batch?: number; actor?: string };
 
 const INSERT_CHUNK = 1000;
@@ -60,8 +65,14 @@ interface HostState {
   agentVersion: string | null;
   commandStatus: string | null;
   commandError: string | null;
+  /** What the host had before the rollout first changed it (restored by an abort with rollback). */
+  previous: RolloutHostPrevious | null;
+  rollback: RolloutRollbackStatus | null;
+  rollbackAt: Date | null;
   /** policy_set targets: the agent acknowledged enforcing the host's current set, which includes the target's. */
   policyApplied?: boolean;
+  /** policy_set rollback: the host's own set is `previous` again and its agent acknowledged enforcing it. */
+  previousApplied?: boolean;
 }
 
 /** What a target is, for events and messages. */
@@ -218,6 +229,7 @@ export class RolloutService {
         error: rolloutHosts.error,
         startedAt: rolloutHosts.startedAt,
         finishedAt: rolloutHosts.finishedAt,
+        rollback: rolloutHosts.rollback,
       })
       .from(rolloutHosts)
       .innerJoin(hosts, eq(hosts.id, rolloutHosts.hostId))
@@ -308,21 +320,28 @@ export class RolloutService {
     });
   }
 
-  /** Stops the rollout: no host starts any more, unstarted updates are cancelled, updated hosts stay updated. */
-  abort(tenantId: string, id: string, actor: string, reason?: string) {
-    return this.steer(tenantId, id, actor, (r) =>
-      TERMINAL.includes(r.status)
-        ? `cannot abort a ${r.status} rollout`
-        : {
-            patch: {
-              status: "aborted",
-              reason: reason ?? `aborted by ${actor}`,
-              waiting: null,
-              finishedAt: new Date(),
-            },
-            event: { type: "aborted", message: reason ?? "aborted by operator" },
-          },
-    );
+  /**
+   * Stops the rollout: no host starts any more, unstarted updates are cancelled; updated hosts stay updated, or with
+   * `rollback` get back what they had before the rollout changed them (policy sets: the host's own set before, or
+   * none), acknowledged by their agents like any change. A release cannot be rolled back by the control plane.
+   */
+  abort(tenantId: string, id: string, actor: string, reason?: string, rollback = false) {
+    return this.steer(tenantId, id, actor, (r) => {
+      if (TERMINAL.includes(r.status)) return `cannot abort a ${r.status} rollout`;
+      if (rollback && r.target.kind === "release")
+        return "a release cannot be rolled back by the control plane (an agent rolls back a failed update itself): abort without rollback";
+      const why = reason ?? "aborted by operator";
+      return {
+        patch: {
+          status: "aborted",
+          reason: reason ?? `aborted by ${actor}`,
+          waiting: null,
+          finishedAt: new Date(),
+          rollback,
+        },
+        event: { type: "aborted", message: rollback ? `${why}; updated hosts roll back` : why },
+      };
+    });
   }
 
   /** Lets the next batch start (when the strategy asks for approval between batches). */
@@ -470,8 +489,14 @@ class Step {
       await this.loadHosts();
       await this.settleHosts();
       if (this.r.status === "running") await this.drive();
-      if (TERMINAL.includes(this.r.status) && !this.hosts.some((h) => h.status === "updating"))
-        this.set({ settled: true });
+      if (this.r.status === "aborted" && this.r.rollback) await this.rollBack();
+      const inFlight = this.hosts.some(
+        (h) =>
+          h.status === "updating" ||
+          h.rollback === "applying" ||
+          (this.r.status === "aborted" && this.r.rollback && h.previous !== null && h.rollback === null),
+      );
+      if (TERMINAL.includes(this.r.status) && !inFlight) this.set({ settled: true });
     }
     await this.service.record(this.tx, this.r, this.events);
     if (Object.keys(this.patch).length)
@@ -544,6 +569,9 @@ class Step {
         agentVersion: hosts.agentVersion,
         commandStatus: commands.status,
         commandError: commands.error,
+        previous: rolloutHosts.previous,
+        rollback: rolloutHosts.rollback,
+        rollbackAt: rolloutHosts.rollbackAt,
       })
       .from(rolloutHosts)
       .innerJoin(hosts, eq(hosts.id, rolloutHosts.hostId))
@@ -559,7 +587,9 @@ class Step {
   private async loadPolicyStates() {
     if (this.r.target.kind !== "policy_set") return;
     const { environments, safety, policies } = this.service.deps;
-    const watched = this.hosts.filter((h) => h.status === "updating" || h.status === "succeeded");
+    const watched = this.hosts.filter(
+      (h) => h.status === "updating" || h.status === "succeeded" || h.rollback === "applying",
+    );
     const ids = watched.map((h) => h.hostId);
     const [sets, states, assigned] = [
       await environments.policySetsOf(
@@ -575,11 +605,10 @@ class Step {
       const set = sets.get(h.hostId)!;
       const state = states.get(h.hostId);
       const mine = new Set((assigned.get(h.hostId) ?? []).map((p) => p.id));
-      h.policyApplied =
-        wanted.every((id) => mine.has(id)) &&
-        state !== undefined &&
-        state.fingerprint === set.fingerprint &&
-        state.enforced === state.desired;
+      const acknowledged =
+        state !== undefined && state.fingerprint === set.fingerprint && state.enforced === state.desired;
+      h.policyApplied = wanted.every((id) => mine.has(id)) && acknowledged;
+      if (h.previous) h.previousApplied = setKey([...mine]) === setKey(h.previous.policyIds) && acknowledged;
     }
   }
 
@@ -803,9 +832,116 @@ class Step {
     );
   }
 
+  /**
+   * Abort with rollback: hosts the rollout changed get back what they had (policy_set: their own set before, or
+   * none), delivered to their agents after the commit; each is rolled back once its agent acknowledged enforcing
+   * it. Past the host timeout an online host's rollback failed; an offline one gets its set when it is back.
+   */
+  private async rollBack() {
+    if (this.r.target.kind !== "policy_set") return;
+    const timeoutMs = this.r.strategy.hostTimeoutSeconds * 1000 + 10_000;
+    const mark = async (hostIds: string[], set: Partial<typeof rolloutHosts.$inferInsert>) => {
+      if (hostIds.length)
+        await this.tx
+          .update(rolloutHosts)
+          .set(set)
+          .where(and(eq(rolloutHosts.rolloutId, this.r.id), inArray(rolloutHosts.hostId, hostIds)));
+    };
+    // Rollbacks under way: acknowledged, or overdue.
+    const done: HostState[] = [];
+    const failed: HostState[] = [];
+    for (const h of this.hosts.filter((x) => x.rollback === "applying")) {
+      if (h.previousApplied) done.push(h);
+      else if (
+        h.hostStatus !== "offline" &&
+        h.rollbackAt !== null &&
+        this.now.getTime() - h.rollbackAt.getTime() > timeoutMs
+      )
+        failed.push(h);
+    }
+    await mark(
+      done.map((h) => h.hostId),
+      { rollback: "done" },
+    );
+    await mark(
+      failed.map((h) => h.hostId),
+      { rollback: "failed" },
+    );
+    for (const h of done) h.rollback = "done";
+    for (const h of failed) h.rollback = "failed";
+    const restored = (h: HostState) =>
+      h.previous!.policyIds.length
+        ? `policy set restored: [${h.previous!.policyIds.join(", ")}]`
+        : "own policy set removed";
+    this.events.push(
+      ...done.map((h) => ({ type: "host_rolled_back", hostId: h.hostId, batch: h.batch, message: restored(h) })),
+      ...failed.map((h) => ({
+        type: "host_rollback_failed",
+        hostId: h.hostId,
+        batch: h.batch,
+        message: `the agent did not acknowledge the restored policy set within ${this.r.strategy.hostTimeoutSeconds}s`,
+      })),
+    );
+    // New rollbacks: every host the rollout changed (its set was assigned, acknowledged or not).
+    const start = this.hosts.filter((h) => h.previous !== null && h.rollback === null);
+    if (start.length === 0) return;
+    const groups = new Map<string, { policyIds: string[]; hostIds: string[] }>();
+    for (const h of start) {
+      const key = setKey(h.previous!.policyIds);
+      const group = groups.get(key) ?? { policyIds: h.previous!.policyIds, hostIds: [] };
+      group.hostIds.push(h.hostId);
+      groups.set(key, group);
+    }
+    for (const group of groups.values())
+      await this.service.deps.policies.assignToHosts(
+        this.tx,
+        this.r.tenantId,
+        group.hostIds,
+        group.policyIds,
+        `rollout:${this.r.id}:rollback`,
+      );
+    await mark(
+      start.map((h) => h.hostId),
+      { rollback: "applying", rollbackAt: this.now },
+    );
+    // Hosts still updating never finish this rollout: their change is being undone.
+    const unfinished = start.filter((h) => h.status === "updating").map((h) => h.hostId);
+    await mark(unfinished, { status: "skipped", error: "rollout aborted: rolled back", finishedAt: this.now });
+    for (const h of start) {
+      h.rollback = "applying";
+      if (h.status === "updating") h.status = "skipped";
+    }
+    this.policiesAssigned = true;
+    this.events.push(
+      ...start.map((h) => ({
+        type: "host_rollback_started",
+        hostId: h.hostId,
+        batch: h.batch,
+        message: h.previous!.policyIds.length
+          ? `restoring policy set [${h.previous!.policyIds.join(", ")}]`
+          : "removing the rollout's policy set",
+      })),
+    );
+  }
+
   /** policy_set: the chosen hosts get the set assigned (their agents receive it after the commit). */
   private async assignPolicies(chosen: HostState[], policyIds: string[]) {
     const hostIds = chosen.map((h) => h.hostId);
+    // What each host had before (its own set, maybe none), kept from the first attempt: an abort may restore it.
+    const fresh = chosen.filter((h) => h.previous === null).map((h) => h.hostId);
+    const before = await this.service.deps.policies.assignedTo(this.tx, this.r.tenantId, fresh);
+    const byPrevious = new Map<string, { policyIds: string[]; hostIds: string[] }>();
+    for (const hostId of fresh) {
+      const ids = (before.get(hostId) ?? []).map((p) => p.id).sort();
+      const group = byPrevious.get(ids.join(",")) ?? { policyIds: ids, hostIds: [] };
+      group.hostIds.push(hostId);
+      byPrevious.set(ids.join(","), group);
+    }
+    for (const group of byPrevious.values())
+      await this.tx
+        .update(rolloutHosts)
+        .set({ previous: { policyIds: group.policyIds } })
+        .where(and(eq(rolloutHosts.rolloutId, this.r.id), inArray(rolloutHosts.hostId, group.hostIds)));
     await this.service.deps.policies.assignToHosts(
       this.tx,
       this.r.tenantId,
