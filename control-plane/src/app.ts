@@ -41,6 +41,7 @@ import { SafetySweeper } from "./modules/safety/sweeper";
 import { createServices, type Services } from "./services";
 import { fleetsController } from "./modules/fleets";
 import { rolloutsController } from "./modules/rollouts";
+import { appManifestsController } from "./modules/apps";
 import { RolloutDriver } from "./modules/rollouts/driver";
 import { notificationsController } from "./modules/notifications";
 import { dashboardController } from "./modules/dashboard";
@@ -146,6 +147,7 @@ export function createHttpApp(services: Services) {
       .use(consumersController(services))
       .use(fleetsController(services))
       .use(rolloutsController(services))
+      .use(appManifestsController(services))
       .use(operatorToolsController(services))
       .use(gatewayTokensController(services))
       .use(gatewayLlmController(services))

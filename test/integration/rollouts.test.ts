@@ -120,11 +120,11 @@ describe.each(backends)("rollouts on $name", (backend) => {
     expect(
       (await t.api.post("/api/v1/release-keys", { name: "rel", publicKey: key.publicKey }, t.adminKey)).status,
     ).toBe(201);
-  });
+  }, 60_000); // a plane's start takes seconds on a loaded machine (PGlite: its template is made once per migrations)
   afterAll(async () => {
     await disconnectAll(all);
     await t?.stop();
-  });
+  }, 60_000);
 
   test("a rollout request is validated: bad strategy, unknown fleet or release, not the current release", async () => {
     const { fleetId } = await fleetOf("val", 1);
@@ -341,14 +341,41 @@ describe.each(backends)("rollouts on $name", (backend) => {
     expect((await t.api.post(`/api/v1/rollouts/${id}/approve`, {}, t.adminKey)).status).toBe(409);
   }, 60_000);
 
-  test("rollout targets: a policy set is validated, an app manifest is refused until the app runtime exists", async () => {
+  test("rollout targets: a policy set and an app manifest version are validated; manifests are stored, versioned, validated", async () => {
     const { fleetId } = await fleetOf("targets", 1);
     const policy = (
       await t.api.post("/api/v1/safety-policies", { name: "targets-p", rules: { deniedKinds: ["exec"] } }, t.adminKey)
     ).body;
     const post = (target: object) => t.api.post("/api/v1/rollouts", { name: "r", fleetId, target }, t.adminKey);
+    // App manifests: validated with the agent's own parser, versions count up per app, tenant-scoped.
+    const manifest = "version: 1\napps:\n  web:\n    start: sleep 1000\n";
+    const v1 = await t.api.post("/api/v1/app-manifests", { app: "vision", manifest }, t.adminKey);
+    expect(v1.status).toBe(201);
+    expect(v1.body).toMatchObject({ app: "vision", version: 1, apps: ["web"] });
+    const v2 = await t.api.post("/api/v1/app-manifests", { app: "vision", manifest }, t.adminKey);
+    expect(v2.body.version).toBe(2);
+    expect((await t.api.get(`/api/v1/app-manifests/${v2.body.id}`, t.adminKey)).body.manifest).toBe(manifest);
+    const listed = (await t.api.get("/api/v1/app-manifests?app=vision", t.adminKey)).body.items;
+    expect(listed.map((m: { version: number }) => m.version)).toEqual([2, 1]);
+    const badManifests: [object, RegExp][] = [
+      [{ app: "vision", manifest: "apps: [" }, /not valid YAML/],
+      [
+        { app: "vision", manifest: "version: 1\napps:\n  w:\n    start: x\n    dependsOn: [db]\n" },
+        /apps\.w\.dependsOn: unknown app "db"/,
+      ],
+      [{ app: "Bad Name", manifest }, /app/],
+      [{ app: "vision", manifest: "" }, /manifest/],
+      [{ app: "vision", manifest, extra: 1 }, /./],
+    ];
+    for (const [body, error] of badManifests) {
+      const res = await t.api.post("/api/v1/app-manifests", body, t.adminKey);
+      expect(res.status).toBe(400);
+      expect(res.body.error).toMatch(error);
+    }
     const cases: [object, RegExp][] = [
-      [{ kind: "app", app: "vision", version: "1.2.0" }, /app-manifest rollouts are not available yet/],
+      [{ kind: "app", app: "vision", version: 3 }, /unknown app manifest: vision version 3/],
+      [{ kind: "app", app: "vision", version: "1" }, /./],
+      [{ kind: "app", app: "nope", version: 1 }, /unknown app manifest/],
       [{ kind: "policy_set", policyIds: ["pol_nope"] }, /unknown safety policy pol_nope/],
       [{ kind: "policy_set", policyIds: [policy.id, policy.id] }, /duplicate/],
       [{ kind: "policy_set", policyIds: [] }, /policyIds|target/],
@@ -366,6 +393,16 @@ describe.each(backends)("rollouts on $name", (backend) => {
       other.key,
     );
     expect(foreign.status).toBe(400); // neither the fleet nor the policy is theirs
+    expect((await t.api.get(`/api/v1/app-manifests/${v1.body.id}`, other.key)).status).toBe(404);
+    expect((await t.api.get("/api/v1/app-manifests?app=vision", other.key)).body.items).toEqual([]);
+    const created = await t.api.post(
+      "/api/v1/rollouts",
+      { name: "vision", fleetId, target: { kind: "app", app: "vision", version: 2 } },
+      t.adminKey,
+    );
+    expect(created.status).toBe(201);
+    expect(created.body.target).toMatchObject({ kind: "app", app: "vision", version: 2, manifestId: v2.body.id });
+    expect((await t.api.post(`/api/v1/rollouts/${created.body.id}/abort`, {}, t.adminKey)).status).toBe(200);
     expect(
       (await t.api.get("/api/v1/rollouts?limit=200", t.adminKey)).body.items.map((r: { name: string }) => r.name),
     ).not.toContain("r");

@@ -1,4 +1,5 @@
 import { t } from "elysia";
+import { APP_NAME_PATTERN } from "@edge/proto/runtime/manifest";
 import { oneOf } from "../../http/params";
 import { Items, Obj, OptionalTimestamp, Page, Resource, Timestamp } from "../../http/responses";
 import { ROLLOUT_HOST_STATUSES, ROLLOUT_STATUSES } from "../../db/schema";
@@ -56,8 +57,9 @@ export const RolloutTargetBody = t.Union([
   t.Object(
     {
       kind: t.Literal("app"),
-      app: t.String({ minLength: 1, maxLength: 100 }),
-      version: t.String({ minLength: 1, maxLength: 100 }),
+      app: t.String({ pattern: APP_NAME_PATTERN, maxLength: 63 }),
+      /** A stored version (POST /api/v1/app-manifests). */
+      version: t.Integer({ minimum: 1, maximum: 1_000_000_000 }),
     },
     { additionalProperties: false },
   ),
