@@ -60,6 +60,8 @@ export type DomainEvent =
       notified?: boolean;
       /** false: no task of the tenant was queued when this one finished (no freed slot for the scheduler to fill). */
       queued?: boolean;
+      /** assigned: how long the task waited since it was created (the scheduling histogram). */
+      queuedMs?: number;
     }
   | {
       type: "command.log";

@@ -39,7 +39,13 @@ export const AGENT_STAGE_TIMEOUT_MS = 3_600_000;
 class AfterCommit {
   /** New commands, with their host's status when the transaction knew it (locked online: no lookup to deliver). */
   readonly commands: { command: Command; hostStatus?: string }[] = [];
-  readonly transitions: { tenantId: string; taskId: string; status: TaskStatus; notified?: boolean }[] = [];
+  readonly transitions: {
+    tenantId: string;
+    taskId: string;
+    status: TaskStatus;
+    notified?: boolean;
+    queuedMs?: number;
+  }[] = [];
   readonly cancels: { tenantId: string; commandId: string; reason: string }[] = [];
   /** Task events of the transaction, written in one INSERT at its end. */
   readonly events: (typeof taskEvents.$inferInsert)[] = [];
@@ -165,7 +171,12 @@ export class TaskExecution {
         { from: task.status, to: status, ...(set.error ? { error: set.error } : {}) },
         row!.stageIndex,
       );
-      after.transitions.push({ tenantId: task.tenantId, taskId: task.id, status });
+      after.transitions.push({
+        tenantId: task.tenantId,
+        taskId: task.id,
+        status,
+        ...(status === "assigned" ? { queuedMs: Date.now() - task.createdAt.getTime() } : {}),
+      });
     }
     return row!;
   }
@@ -438,7 +449,13 @@ export class TaskExecution {
       const command = commandOf.get(task.id)!;
       // Its machine was locked online by this transaction: delivery needs no lookup.
       after.commands.push({ command, hostStatus: "online" });
-      after.transitions.push({ tenantId: task.tenantId, taskId: task.id, status: "assigned", notified: true });
+      after.transitions.push({
+        tenantId: task.tenantId,
+        taskId: task.id,
+        status: "assigned",
+        notified: true,
+        queuedMs: now.getTime() - task.createdAt.getTime(),
+      });
       return {
         ...task,
         status: "assigned" as const,
