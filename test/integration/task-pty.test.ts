@@ -160,10 +160,12 @@ describe.each(setups)("task terminals and tunnels, agents on MQTT only ($label)"
   }, 90_000);
   afterAll(async () => {
     local.stop();
+    const started = Date.now();
     await stopAllAgents();
     await t?.stop();
+    if (Date.now() - started > 4_000) console.warn(`teardown took ${Date.now() - started} ms`);
     rmSync(home, { recursive: true, force: true });
-  });
+  }, 30_000);
 
   const wsUrl = (path: string) => `${t.plane.url.replace(/^http/, "ws")}${path}`;
   const token = (task: string, key = t.adminKey) => t.api.post(`/api/web/tasks/${task}/pty-token`, {}, key);
