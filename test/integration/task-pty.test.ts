@@ -292,6 +292,22 @@ describe.each(setups)("task terminals and tunnels, agents on MQTT only ($label)"
     const refused = await t.api.post(`/api/web/workspace-tunnel/${refusingTaskId}/start`, { port: 80 }, t.adminKey);
     expect(refused.status).toBe(403);
     expect(refused.body.error).toContain("tunnel");
+    const cli = async (...args: string[]) => {
+      const proc = Bun.spawn([process.execPath, "cli/src/main.ts", "tunnel", ...args], {
+        env: { ...cleanEnv(), XDG_CONFIG_HOME: home, EDGECTL_TOKEN: t.adminKey, EDGECTL_API_URL: t.plane.url },
+        stdout: "pipe",
+        stderr: "pipe",
+      });
+      const [code, stderr] = await Promise.all([proc.exited, new Response(proc.stderr).text()]);
+      return { code, stderr };
+    };
+    const cliRefused = await cli(refusingTaskId, "80", "--local-port", "0");
+    expect(cliRefused.code).toBe(1);
+    expect(cliRefused.stderr).toContain("403");
+    expect((await cli(taskId, "http")).code).toBe(2);
+    expect((await cli(taskId, "80", "--local-port", "-1")).code).toBe(2);
+    const help = await Bun.spawn([process.execPath, "cli/src/main.ts", "tunnel", "--help"], { stdout: "pipe" });
+    expect(await new Response(help.stdout).text()).toContain("--local-port");
 
     for (const body of [{}, { port: 0 }, { port: 70000 }, { port: "80" }, { port: 80, extra: 1 }]) {
       const bad = await t.api.post(`/api/web/workspace-tunnel/${taskId}/start`, body, t.adminKey);
