@@ -51,10 +51,31 @@ function connect(url: string, auth: object): Session {
 
 /** A TCP echo server and an HTTP server on this machine (the agent's host). */
 function servers() {
-  const echo = Bun.listen({
+  // Keeps what a socket could not take yet (a plain `write` drops the rest under backpressure).
+  const drain = (socket: Bun.Socket<Uint8Array[]>) => {
+    while (socket.data.length) {
+      const chunk = socket.data[0]!;
+      const n = socket.write(chunk);
+      if (n < chunk.length) {
+        socket.data[0] = chunk.subarray(Math.max(n, 0));
+        return;
+      }
+      socket.data.shift();
+    }
+  };
+  const echo = Bun.listen<Uint8Array[]>({
     hostname: "127.0.0.1",
     port: 0,
-    socket: { data: (socket, data) => void socket.write(data) },
+    socket: {
+      open: (socket) => {
+        socket.data = [];
+      },
+      data: (socket, data) => {
+        socket.data.push(new Uint8Array(data));
+        drain(socket);
+      },
+      drain,
+    },
   });
   const http = Bun.serve({
     hostname: "127.0.0.1",
