@@ -61,6 +61,21 @@ if (!agentBinary) {
 }
 writeFileSync(join(work, "idle.ts"), "setInterval(() => {}, 1 << 30);\n");
 const idleBinary = compile(join(work, "idle.ts"), join(work, "idle"));
+writeFileSync(join(work, "empty.ts"), "\n");
+const emptyBinary = compile(join(work, "empty.ts"), join(work, "empty"));
+
+/** Spawn → exit of `argv`, median of 5: for the agent with --version, its start-up with every module loaded. */
+async function spawnToExit(argv: string[]): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const t0 = performance.now();
+    await Bun.spawn(argv, { stdout: "ignore", stderr: "ignore" }).exited;
+    times.push(performance.now() - t0);
+  }
+  return median(times);
+}
+const agentLoaded = await spawnToExit([agentBinary, "--version"]);
+const emptyLoaded = await spawnToExit([emptyBinary]);
 
 const adminKey = newSecret("roz_sk_");
 const plane = await startControlPlane({
@@ -132,6 +147,9 @@ console.log(
   `compiled edge agent (${values.binary ?? "built now as shipped"}), median of ${rounds}; load average ${loadBefore} before, ${load()} after:`,
 );
 console.log(`  start -> online       ${median(startToOnline).toFixed(0)} ms   (${list(startToOnline, 0)})`);
+console.log(
+  `  spawn -> modules loaded (--version, exits) ${agentLoaded.toFixed(0)} ms   reference: empty bun binary ${emptyLoaded.toFixed(0)} ms`,
+);
 console.log(`  idle RSS              ${median(agentRss).toFixed(1)} MiB   (${list(agentRss, 1)})`);
 console.log(
   `    anonymous           ${median(agentAnon).toFixed(1)} MiB   file-backed ${median(agentFile).toFixed(1)} MiB`,
