@@ -44,6 +44,9 @@ export interface EmbeddedBroker {
 
 const identities = new WeakMap<Client, BrokerIdentity>();
 
+/** Messages the embedded broker delivers at once (see startEmbeddedBroker). */
+const BROKER_CONCURRENCY = 2_000;
+
 /** Messages (not bytes) queued for a consumer beyond which it is dropped, whatever their size. */
 const CONSUMER_MAX_PENDING_MESSAGES = 10_000;
 /** Open connections per consumer key: each may hold its buffer bound, so their number is bounded too. */
@@ -191,7 +194,9 @@ function indexRetained(persistence: RetainedStore): void {
 }
 
 export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<EmbeddedBroker> {
-  const broker = await Aedes.createBroker({ maxClientsIdLength: 128 });
+  // Deliveries in flight for the whole broker (aedes: 100). A delivery to a subscriber whose socket is full waits for
+  // it to drain, holding its slot: with a fleet of thousands, a few hundred slow readers would stall every message.
+  const broker = await Aedes.createBroker({ maxClientsIdLength: 128, concurrency: BROKER_CONCURRENCY });
   indexRetained((broker as unknown as { persistence: RetainedStore }).persistence);
   const clients = () => (broker as unknown as { clients: Record<string, Client | undefined> }).clients;
   const consumersOf = (keyId: string) =>
