@@ -321,6 +321,7 @@ interface Row {
   offlineMs?: number;
   offlineWant: number;
   offlineGot: number;
+  othersOnline: number;
   load: string;
   connectStatements: number;
   idleStatementsPerS: number;
@@ -409,11 +410,23 @@ async function run(n: number): Promise<Row> {
   const k0 = performance.now();
   let offlineMs: number | undefined;
   let got = 0;
+  let others = 0;
+  const goneIds = [...gone];
   await until(
     async () => {
-      const by = await countStatus(plane, tenantId, prefix);
-      got = by.offline ?? 0;
-      if (got === gone.size && (by.online ?? 0) === n - gone.size) offlineMs = performance.now() - k0;
+      // Exactly the killed agents' hosts go offline; the others stay as they were.
+      const [row] = rowsOf(
+        await asSystem("benchmark presence check", () =>
+          plane.database.db.execute(
+            sql`select count(*) filter (where status = 'offline' and id = any(${goneIds}::text[]))::int as gone,
+              count(*) filter (where status = 'online' and not id = any(${goneIds}::text[]))::int as others
+            from hosts where tenant_id = ${tenantId} and name like ${`${prefix}-%`}`,
+          ),
+        ),
+      );
+      got = Number(row?.gone ?? 0);
+      others = Number(row?.others ?? 0);
+      if (got === gone.size) offlineMs = performance.now() - k0;
       return offlineMs !== undefined;
     },
     60_000,
@@ -441,6 +454,7 @@ async function run(n: number): Promise<Row> {
     offlineMs,
     offlineWant: gone.size,
     offlineGot: got,
+    othersOnline: others,
     load,
     connectStatements: connectStatements / n,
     idleStatementsPerS: (idleStatements / wall) * 1000,
@@ -463,7 +477,7 @@ console.log("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |
 for (const r of rows) {
   const perK = ((r.rssMiB - r.rssBaseMiB) / r.n) * 1000;
   console.log(
-    `| ${r.n} | ${BEFORE[mode]?.[r.n] ?? "—"} | ${s(r.connectedMs)} (${s(r.bareMs)}; ${((r.connectedMs ?? NaN) / (r.bareMs ?? NaN)).toFixed(1)}×) | ${s(r.onlineMs)} | ${r.onlineAtEnd}/${r.n} | ${r.drops} (failed connects ${r.failures}) | ${r.connectLag.max.toFixed(0)} / ${r.idleLag.max.toFixed(0)} ms | ${r.cpuPct.toFixed(0)} %${external ? ` + ${r.pgCpuPct.toFixed(0)} %` : ""} (${((r.cpuPct / r.n) * 1000).toFixed(1)} % per 1,000) | ${r.rssMiB.toFixed(0)} MiB, +${(r.rssMiB - r.rssBaseMiB).toFixed(0)} over ${r.rssBaseMiB.toFixed(0)} (${perK.toFixed(1)} MiB per 1,000) | ${r.statusReceipted.toFixed(0)}/s of ${r.statusOffered.toFixed(0)}/s | ${r.offlineGot}/${r.offlineWant} in ${s(r.offlineMs)} | ${r.load} |`,
+    `| ${r.n} | ${BEFORE[mode]?.[r.n] ?? "—"} | ${s(r.connectedMs)} (${s(r.bareMs)}; ${((r.connectedMs ?? NaN) / (r.bareMs ?? NaN)).toFixed(1)}×) | ${s(r.onlineMs)} | ${r.onlineAtEnd}/${r.n} | ${r.drops} (failed connects ${r.failures}) | ${r.connectLag.max.toFixed(0)} / ${r.idleLag.max.toFixed(0)} ms | ${r.cpuPct.toFixed(0)} %${external ? ` + ${r.pgCpuPct.toFixed(0)} %` : ""} (${((r.cpuPct / r.n) * 1000).toFixed(1)} % per 1,000) | ${r.rssMiB.toFixed(0)} MiB, +${(r.rssMiB - r.rssBaseMiB).toFixed(0)} over ${r.rssBaseMiB.toFixed(0)} (${perK.toFixed(1)} MiB per 1,000) | ${r.statusReceipted.toFixed(0)}/s of ${r.statusOffered.toFixed(0)}/s | ${r.offlineGot}/${r.offlineWant} in ${s(r.offlineMs)}, others online ${r.othersOnline} | ${r.load} |`,
   );
 }
 const worst = rows.map((r) => ((r.rssMiB - r.rssBaseMiB) / r.n) * 1000);
