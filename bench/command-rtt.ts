@@ -13,13 +13,12 @@
  *   (DATABASE_URL / MQTT_URL select a real PostgreSQL / broker, as for the control plane)
  */
 import { parseArgs } from "node:util";
-import { sql } from "drizzle-orm";
 import { startControlPlane } from "../control-plane/src/app";
 import { newSecret } from "../control-plane/src/lib/secrets";
 import { ApiClient } from "../test/support/control-plane";
 import { watch } from "../test/support/grpc-clients";
 import { receivedAt, startGrpcSimAgent, startMqttSimAgent, type SimAgent, type SimAgentIdentity } from "./sim-agent";
-import { bareMqttRoundTrip } from "./reference";
+import { bareDatabase, bareMqttRoundTrip } from "./reference";
 import { fmt, summarize } from "./stats";
 
 const { values } = parseArgs({
@@ -29,6 +28,8 @@ const { values } = parseArgs({
     concurrency: { type: "string", default: "1,64" },
     grpc: { type: "boolean", default: false },
     "mqtt-samples": { type: "string", default: "1000" },
+    /** Print the statements counted, grouped by text, per command. */
+    "show-statements": { type: "boolean", default: false },
   },
 });
 const agents = Number(values.agents);
@@ -86,24 +87,36 @@ async function measure(
     await watcher.ready;
     fleet.push({ id, agent, watcher });
   }
-  // Completions are taken as the watch streams deliver them (no polling loop competing with the control plane).
+  // Completions are taken as the watch streams deliver them (no polling loop competing with the control plane);
+  // one that arrives before its REST response was read is kept until it is (no extra GET per command).
+  const early = new Set<string>();
   for (const { watcher } of fleet) {
     watcher.call.on("data", (event: { command?: { commandId: string; status: string } }) => {
-      if (event.command?.status === "completed") waiting.get(event.command.commandId)?.();
+      if (event.command?.status !== "completed") return;
+      const done = waiting.get(event.command.commandId);
+      if (done) done();
+      else early.add(event.command.commandId);
     });
   }
+  // When each stage happened (in-process: the transitions as the control plane announces them after commit).
+  const stages = new Map<string, { created?: number; running?: number; completed?: number }>();
+  const offStages = plane.services.events.subscribe((event) => {
+    if (event.type !== "command.transition" || (event.status !== "running" && event.status !== "completed")) return;
+    const at = stages.get(event.commandId);
+    if (at) at[event.status] = performance.now();
+  });
   const runOne = async (hostId: string) => {
     let completed!: () => void;
     const done = new Promise<void>((resolve) => (completed = resolve));
     const t0 = performance.now();
     const created = await api.post("/api/v1/commands", { hostId, kind: "noop" }, adminKey);
-    waiting.set(created.body.id, completed);
-    // The completion may have raced ahead of the registration: check once over REST.
-    const now = await api.get(`/api/v1/commands/${created.body.id}`, adminKey);
-    if (now.body.status === "completed") completed();
+    const id = created.body.id as string;
+    stages.set(id, { ...stages.get(id), created: performance.now() });
+    if (early.delete(id)) completed();
+    else waiting.set(id, completed);
     await done;
-    waiting.delete(created.body.id);
-    return { t0, id: created.body.id as string };
+    waiting.delete(id);
+    return { t0, id };
   };
   // Warm-up, not measured: one command per agent (each agent's first numbered report creates its sequence row).
   let warmed = 0;
@@ -117,28 +130,55 @@ async function measure(
   const delivery: number[] = [];
   let issued = 0;
   let statements = 0;
+  const texts = new Map<string, number>();
   // (Optional: the benchmark also runs against a checkout from before the statement watch existed.)
   const watchStatements = (plane.database as { onStatement?: (l: (sql: string) => void) => () => void }).onStatement;
   const stopCounting =
     watchStatements?.((sql) => {
-      if (!/"api_keys"/.test(sql)) statements++;
+      if (/"api_keys"/.test(sql)) return;
+      statements++;
+      if (values["show-statements"]) {
+        const key = sql.replace(/\s+/g, " ").slice(0, 140);
+        texts.set(key, (texts.get(key) ?? 0) + 1);
+      }
     }) ?? (() => (statements = Number.NaN));
+  const breakdown = { rest: [] as number[], running: [] as number[], completed: [] as number[] };
   const wallStart = performance.now();
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
       while (issued < total) {
         const { id } = fleet[issued++ % fleet.length]!;
         const { t0, id: commandId } = await runOne(id.hostId);
-        samples.push(performance.now() - t0);
+        const t = performance.now();
+        samples.push(t - t0);
         delivery.push(receivedAt.get(commandId)! - t0);
+        const at = stages.get(commandId);
+        if (at?.created && at.running && at.completed) {
+          breakdown.rest.push(at.created - t0);
+          breakdown.running.push(at.running - t0);
+          breakdown.completed.push(at.completed - t0);
+        }
+        stages.delete(commandId);
       }
     }),
   );
   const wall = performance.now() - wallStart;
   stopCounting();
-  // Statements of the path (the bench's own GET of each command and the operator's key check excluded).
-  const perCommand = (statements - total) / total;
-  const stats = { roundTrip: summarize(samples, wall), delivery: summarize(delivery, wall), perCommand };
+  offStages();
+  // Statements of the path (the operator's key check excluded).
+  const perCommand = statements / total;
+  for (const [text, n] of [...texts].sort((a, b) => b[1] - a[1])) console.log(`  ${(n / total).toFixed(2)} × ${text}`);
+  const p50 = (xs: number[]) => summarize(xs, wall).p50;
+  const stats = {
+    roundTrip: summarize(samples, wall),
+    delivery: summarize(delivery, wall),
+    perCommand,
+    stages: {
+      rest: p50(breakdown.rest),
+      running: p50(breakdown.running),
+      completed: p50(breakdown.completed),
+    },
+  };
   for (const { agent, watcher } of fleet) {
     watcher.close();
     await agent.stop();
@@ -148,11 +188,13 @@ async function measure(
 
 /**
  * The bare database floor of a command at `concurrency`: one insert and two updates (running, completed) of a plain
- * table on the same database, no checks, no notify, no sequence bookkeeping.
+ * table on the same database, no checks, no notify, no sequence bookkeeping, over a plain connection of its own
+ * (bench/reference.ts).
  */
-async function bareDatabase(concurrency: number, total: number) {
-  const { db } = plane.database;
-  await db.execute(sql`create table if not exists bench_bare_commands (id text primary key, host_id text not null,
+async function bareDatabaseFloor(concurrency: number, total: number) {
+  const bare = await bareDatabase(plane);
+  await bare.run(`drop table if exists bench_bare_commands`);
+  await bare.run(`create table bench_bare_commands (id text primary key, host_id text not null,
     kind text not null, params jsonb not null default '{}', status text not null, created_at timestamptz not null,
     updated_at timestamptz not null)`);
   const samples: number[] = [];
@@ -163,17 +205,16 @@ async function bareDatabase(concurrency: number, total: number) {
       while (issued < total) {
         const id = `bare-${issued++}-${crypto.randomUUID()}`;
         const t0 = performance.now();
-        await db.execute(
-          sql`insert into bench_bare_commands values (${id}, 'h', 'noop', '{}', 'pending', now(), now())`,
-        );
-        await db.execute(sql`update bench_bare_commands set status = 'running', updated_at = now() where id = ${id}`);
-        await db.execute(sql`update bench_bare_commands set status = 'completed', updated_at = now() where id = ${id}`);
+        await bare.run(`insert into bench_bare_commands values ($1, 'h', 'noop', '{}', 'pending', now(), now())`, [id]);
+        await bare.run(`update bench_bare_commands set status = 'running', updated_at = now() where id = $1`, [id]);
+        await bare.run(`update bench_bare_commands set status = 'completed', updated_at = now() where id = $1`, [id]);
         samples.push(performance.now() - t0);
       }
     }),
   );
   const stats = summarize(samples, performance.now() - wallStart);
-  await db.execute(sql`drop table bench_bare_commands`);
+  await bare.run(`drop table bench_bare_commands`);
+  await bare.close();
   return stats;
 }
 
@@ -183,7 +224,9 @@ const line = (label: string, s: Stats) =>
     `  ${label.padEnd(5)} round trip p50=${fmt(s.roundTrip.p50)} p99=${fmt(s.roundTrip.p99)} · ` +
       `delivery (REST create → agent has it) p50=${fmt(s.delivery.p50)} p99=${fmt(s.delivery.p99)} · ` +
       `${s.roundTrip.throughputPerSec.toFixed(1)} commands/s · ` +
-      `${Number.isNaN(s.perCommand) ? "n/a" : s.perCommand.toFixed(2)} statements/command`,
+      `${Number.isNaN(s.perCommand) ? "n/a" : s.perCommand.toFixed(2)} statements/command\n` +
+      `        stages p50 from REST call: response ${fmt(s.stages.rest)} · running committed ${fmt(s.stages.running)} · ` +
+      `completed committed ${fmt(s.stages.completed)} · watch has it ${fmt(s.roundTrip.p50)}`,
   );
 
 for (const concurrency of levels) {
@@ -192,7 +235,7 @@ for (const concurrency of levels) {
   const grpcStats = values.grpc
     ? await measure("grpc", (id) => startGrpcSimAgent(mqttUrl, grpcAddress, id), concurrency, total)
     : undefined;
-  const bareDb = await bareDatabase(concurrency, total);
+  const bareDb = await bareDatabaseFloor(concurrency, total);
   console.log(
     `\ncommand round trip (REST create → agent → completed committed), ${agents} agents, concurrency ${concurrency}, ${total} commands`,
   );
