@@ -8,6 +8,8 @@
  *     database.
  *   - statements per command (counted at the driver) and, beside every figure, the one recorded before the hot path
  *     was rebuilt (issue #16, same machine, PostgreSQL, 200 agents).
+ * This process is the control plane only: the simulated agents, the operator's watches and the REST client run in
+ * a child process (bench/command-load.ts), so the load generator does not compete with it for its event loop.
  *
  *   npm run bench -- [--agents 200] [--commands 2000] [--concurrency 1,64] [--grpc]
  *   (DATABASE_URL / MQTT_URL select a real PostgreSQL / broker, as for the control plane)
@@ -16,8 +18,8 @@ import { parseArgs } from "node:util";
 import { startControlPlane } from "../control-plane/src/app";
 import { newSecret } from "../control-plane/src/lib/secrets";
 import { ApiClient } from "../test/support/control-plane";
-import { watch } from "../test/support/grpc-clients";
-import { receivedAt, startGrpcSimAgent, startMqttSimAgent, type SimAgent, type SimAgentIdentity } from "./sim-agent";
+import type { FromLoad, LoadPlan, LoadSample } from "./command-load";
+import type { SimAgentIdentity } from "./sim-agent";
 import { bareDatabase, bareMqttRoundTrip } from "./reference";
 import { fmt, summarize } from "./stats";
 
@@ -71,119 +73,83 @@ async function provision(label: string): Promise<SimAgentIdentity> {
   ).body;
 }
 
-/** Issues `total` commands through REST over a fleet and times each until its completion event arrives. */
-async function measure(
-  label: string,
-  start: (id: SimAgentIdentity) => Promise<SimAgent>,
-  concurrency: number,
-  total: number,
-) {
-  const fleet: { id: SimAgentIdentity; agent: SimAgent; watcher: ReturnType<typeof watch> }[] = [];
-  const waiting = new Map<string, () => void>();
-  for (let i = 0; i < agents; i++) {
-    const id = await provision(label);
-    const agent = await start(id);
-    const watcher = watch(grpcAddress, adminKey, { hostId: id.hostId });
-    await watcher.ready;
-    fleet.push({ id, agent, watcher });
-  }
-  // Completions are taken as the watch streams deliver them (no polling loop competing with the control plane);
-  // one that arrives before its REST response was read is kept until it is (no extra GET per command).
-  const early = new Set<string>();
-  for (const { watcher } of fleet) {
-    watcher.call.on("data", (event: { command?: { commandId: string; status: string } }) => {
-      if (event.command?.status !== "completed") return;
-      const done = waiting.get(event.command.commandId);
-      if (done) done();
-      else early.add(event.command.commandId);
-    });
-  }
-  // When each stage happened (in-process: the transitions as the control plane announces them after commit).
-  const stages = new Map<string, { created?: number; running?: number; completed?: number }>();
-  const offStages = plane.services.events.subscribe((event) => {
-    if (event.type !== "command.transition" || (event.status !== "running" && event.status !== "completed")) return;
-    const at = stages.get(event.commandId);
-    if (at) at[event.status] = performance.now();
-  });
-  const runOne = async (hostId: string) => {
-    let completed!: () => void;
-    const done = new Promise<void>((resolve) => (completed = resolve));
-    const t0 = performance.now();
-    const created = await api.post("/api/v1/commands", { hostId, kind: "noop" }, adminKey);
-    const id = created.body.id as string;
-    stages.set(id, { ...stages.get(id), created: performance.now() });
-    if (early.delete(id)) completed();
-    else waiting.set(id, completed);
-    await done;
-    waiting.delete(id);
-    return { t0, id };
-  };
-  // Warm-up, not measured: one command per agent (each agent's first numbered report creates its sequence row).
-  let warmed = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(concurrency, 16) }, async () => {
-      while (warmed < fleet.length) await runOne(fleet[warmed++]!.id.hostId);
-    }),
-  );
-
-  const samples: number[] = [];
-  const delivery: number[] = [];
-  let issued = 0;
+/**
+ * Issues `total` commands through REST over a fleet and times each until its completion event arrives. The agents,
+ * the watches and the REST client run in a child process (bench/command-load.ts): this process is the control plane.
+ */
+async function measure(transport: LoadPlan["transport"], concurrency: number, total: number) {
+  const identities: SimAgentIdentity[] = [];
+  for (let i = 0; i < agents; i++) identities.push(await provision(transport));
+  // When each stage happened here (the transitions as the control plane announces them after commit), absolute ms.
+  const stages = new Map<string, { running?: number; completed?: number }>();
   let statements = 0;
   const texts = new Map<string, number>();
-  // (Optional: the benchmark also runs against a checkout from before the statement watch existed.)
-  const watchStatements = (plane.database as { onStatement?: (l: (sql: string) => void) => () => void }).onStatement;
-  const stopCounting =
-    watchStatements?.((sql) => {
-      if (/"api_keys"/.test(sql)) return;
+  let stopCounting = () => {};
+  const counting = () => {
+    const offStages = plane.services.events.subscribe((event) => {
+      if (event.type !== "command.transition" || (event.status !== "running" && event.status !== "completed")) return;
+      const at = stages.get(event.commandId) ?? {};
+      at[event.status] = performance.timeOrigin + performance.now();
+      stages.set(event.commandId, at);
+    });
+    const offStatements = plane.database.onStatement((sql) => {
+      if (/"api_keys"|"users"/.test(sql)) return; // the operator's key check (cached now; not a command's work)
       statements++;
       if (values["show-statements"]) {
         const key = sql.replace(/\s+/g, " ").slice(0, 140);
         texts.set(key, (texts.get(key) ?? 0) + 1);
       }
-    }) ?? (() => (statements = Number.NaN));
-  const breakdown = { rest: [] as number[], running: [] as number[], completed: [] as number[] };
-  const wallStart = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (issued < total) {
-        const { id } = fleet[issued++ % fleet.length]!;
-        const { t0, id: commandId } = await runOne(id.hostId);
-        const t = performance.now();
-        samples.push(t - t0);
-        delivery.push(receivedAt.get(commandId)! - t0);
-        const at = stages.get(commandId);
-        if (at?.created && at.running && at.completed) {
-          breakdown.rest.push(at.created - t0);
-          breakdown.running.push(at.running - t0);
-          breakdown.completed.push(at.completed - t0);
-        }
-        stages.delete(commandId);
-      }
-    }),
-  );
-  const wall = performance.now() - wallStart;
+    });
+    stopCounting = () => {
+      offStages();
+      offStatements();
+    };
+  };
+  const result = await new Promise<{ samples: LoadSample[]; wallMs: number }>((resolve, reject) => {
+    const child = Bun.spawn([process.execPath, new URL("./command-load.ts", import.meta.url).pathname], {
+      stdio: ["ignore", "inherit", "inherit"],
+      ipc(message: FromLoad) {
+        if (message.type === "measuring") counting();
+        else if (message.type === "done") resolve(message);
+      },
+    });
+    child.exited.then((code) => code !== 0 && reject(new Error(`load process exited with ${code}`)));
+    child.send({
+      type: "run",
+      apiUrl: plane.url,
+      mqttUrl,
+      grpcAddress,
+      adminKey,
+      identities,
+      transport,
+      concurrency,
+      total,
+    } satisfies LoadPlan & { type: "run" });
+  });
   stopCounting();
-  offStages();
-  // Statements of the path (the operator's key check excluded).
+  const { samples, wallMs } = result;
   const perCommand = statements / total;
   for (const [text, n] of [...texts].sort((a, b) => b[1] - a[1])) console.log(`  ${(n / total).toFixed(2)} × ${text}`);
-  const p50 = (xs: number[]) => summarize(xs, wall).p50;
-  const stats = {
-    roundTrip: summarize(samples, wall),
-    delivery: summarize(delivery, wall),
-    perCommand,
-    stages: {
-      rest: p50(breakdown.rest),
-      running: p50(breakdown.running),
-      completed: p50(breakdown.completed),
-    },
-  };
-  for (const { agent, watcher } of fleet) {
-    watcher.close();
-    await agent.stop();
+  const breakdown = { rest: [] as number[], running: [] as number[], completed: [] as number[] };
+  for (const s of samples) {
+    const at = stages.get(s.id);
+    breakdown.rest.push(s.created - s.t0);
+    if (at?.running) breakdown.running.push(at.running - s.t0);
+    if (at?.completed) breakdown.completed.push(at.completed - s.t0);
   }
-  return stats;
+  const p50 = (xs: number[]) => summarize(xs, wallMs).p50;
+  return {
+    roundTrip: summarize(
+      samples.map((s) => s.done - s.t0),
+      wallMs,
+    ),
+    delivery: summarize(
+      samples.map((s) => s.delivered - s.t0),
+      wallMs,
+    ),
+    perCommand,
+    stages: { rest: p50(breakdown.rest), running: p50(breakdown.running), completed: p50(breakdown.completed) },
+  };
 }
 
 /**
@@ -231,10 +197,8 @@ const line = (label: string, s: Stats) =>
 
 for (const concurrency of levels) {
   const total = concurrency === 1 ? Math.min(totalCommands, 300) : totalCommands;
-  const mqttStats = await measure("mqtt", (id) => startMqttSimAgent(mqttUrl, id), concurrency, total);
-  const grpcStats = values.grpc
-    ? await measure("grpc", (id) => startGrpcSimAgent(mqttUrl, grpcAddress, id), concurrency, total)
-    : undefined;
+  const mqttStats = await measure("mqtt", concurrency, total);
+  const grpcStats = values.grpc ? await measure("grpc", concurrency, total) : undefined;
   const bareDb = await bareDatabaseFloor(concurrency, total);
   console.log(
     `\ncommand round trip (REST create → agent → completed committed), ${agents} agents, concurrency ${concurrency}, ${total} commands`,

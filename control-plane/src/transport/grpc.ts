@@ -234,10 +234,12 @@ function operator(services: Services, cluster: ClusterEvents): grpc.UntypedServi
           await services.tasks
             .get(me.tenantId, taskId, services.projectMembers.scopeOf(me))
             .catch(() => Promise.reject(statusError(grpc.status.NOT_FOUND, "task not found")));
-        unsubscribe = cluster.subscribe((event) => {
+        // A host watch hears only its host's events (indexed: not every watch looks at every event).
+        const onEvent = (event: WatchedEvent) => {
           const out = watchEvent(event, me.tenantId, hostId, taskId);
           if (out && !call.cancelled) call.write(out);
-        });
+        };
+        unsubscribe = hostId ? cluster.subscribeHost(me.tenantId, hostId, onEvent) : cluster.subscribe(onEvent);
         call.sendMetadata(new grpc.Metadata()); // headers now: the watch is live
       }).catch((err) => call.emit("error", asStatus(err)));
     },
