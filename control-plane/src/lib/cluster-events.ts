@@ -66,7 +66,10 @@ export class ClusterEvents {
   subscribeHost(tenantId: string, hostId: string, listener: Listener): () => void {
     const key = `${tenantId}/${hostId}`;
     let set = this.byHost.get(key);
-    if (!set) this.byHost.set(key, (set = new Set()));
+    if (!set) {
+      set = new Set();
+      this.byHost.set(key, set);
+    }
     set.add(listener);
     return () => {
       set.delete(listener);
