@@ -194,6 +194,25 @@ function operator(services: Services, cluster: ClusterEvents): grpc.UntypedServi
     return me;
   }
   const asStatus = (err: unknown) => toGrpcError(err, (msg, e) => services.log.error(`operator: ${msg}`, e));
+  // The watches to re-check when a user's session is revoked, by user: one bus listener for them all (not one per
+  // watch, which every domain event would visit).
+  const revocable = new Map<string, Set<() => void>>();
+  services.events.subscribe((event) => {
+    if (event.type !== "session.revoked" || !event.userId) return;
+    for (const recheck of revocable.get(event.userId) ?? []) recheck();
+  });
+  const onSessionRevoked = (userId: string, recheck: () => void) => {
+    let set = revocable.get(userId);
+    if (!set) {
+      set = new Set();
+      revocable.set(userId, set);
+    }
+    set.add(recheck);
+    return () => {
+      set.delete(recheck);
+      if (set.size === 0 && revocable.get(userId) === set) revocable.delete(userId);
+    };
+  };
 
   return {
     Watch(call: grpc.ServerWritableStream<{ hostId: string; taskId: string }, unknown>) {
@@ -210,8 +229,7 @@ function operator(services: Services, cluster: ClusterEvents): grpc.UntypedServi
         const me = await user(call.metadata, call.getPeer());
         setRequestScope(tenantScope(me.tenantId));
         // A watch opened with a token whose session gets revoked ends at once (API keys are checked on revocation too).
-        unsubscribeRevocations = services.events.subscribe(async (event) => {
-          if (event.type !== "session.revoked" || event.userId !== me.userId) return;
+        unsubscribeRevocations = onSessionRevoked(me.userId, async () => {
           if (
             await user(call.metadata).then(
               () => false,
