@@ -29,7 +29,10 @@ export interface LoadSample {
   done: number;
 }
 
-export type FromLoad = { type: "measuring" } | { type: "done"; samples: LoadSample[]; wallMs: number };
+export type FromLoad =
+  | { type: "measuring" }
+  /** cpuMs: this process's CPU time (user + system) over the measured commands. */
+  | { type: "done"; samples: LoadSample[]; wallMs: number; cpuMs: number };
 
 const now = () => performance.timeOrigin + performance.now();
 
@@ -81,6 +84,7 @@ async function run(plan: LoadPlan): Promise<void> {
   await send({ type: "measuring" });
   const samples: LoadSample[] = [];
   let issued = 0;
+  const cpuStart = process.cpuUsage();
   const wallStart = now();
   await Promise.all(
     Array.from({ length: plan.concurrency }, async () => {
@@ -88,11 +92,12 @@ async function run(plan: LoadPlan): Promise<void> {
     }),
   );
   const wallMs = now() - wallStart;
+  const cpu = process.cpuUsage(cpuStart);
   for (const { agent, watcher } of fleet) {
     watcher.close();
     await agent.stop();
   }
-  await send({ type: "done", samples, wallMs });
+  await send({ type: "done", samples, wallMs, cpuMs: (cpu.user + cpu.system) / 1000 });
 }
 
 function send(message: FromLoad): Promise<void> {

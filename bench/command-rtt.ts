@@ -85,7 +85,9 @@ async function measure(transport: LoadPlan["transport"], concurrency: number, to
   let statements = 0;
   const texts = new Map<string, number>();
   let stopCounting = () => {};
+  let cpuStart = process.cpuUsage();
   const counting = () => {
+    cpuStart = process.cpuUsage();
     const offStages = plane.services.events.subscribe((event) => {
       if (event.type !== "command.transition" || (event.status !== "running" && event.status !== "completed")) return;
       const at = stages.get(event.commandId) ?? {};
@@ -105,7 +107,7 @@ async function measure(transport: LoadPlan["transport"], concurrency: number, to
       offStatements();
     };
   };
-  const result = await new Promise<{ samples: LoadSample[]; wallMs: number }>((resolve, reject) => {
+  const result = await new Promise<{ samples: LoadSample[]; wallMs: number; cpuMs: number }>((resolve, reject) => {
     const child = Bun.spawn([process.execPath, new URL("./command-load.ts", import.meta.url).pathname], {
       stdio: ["ignore", "inherit", "inherit"],
       ipc(message: FromLoad) {
@@ -127,6 +129,7 @@ async function measure(transport: LoadPlan["transport"], concurrency: number, to
     } satisfies LoadPlan & { type: "run" });
   });
   stopCounting();
+  const cpu = process.cpuUsage(cpuStart);
   const { samples, wallMs } = result;
   const perCommand = statements / total;
   for (const [text, n] of [...texts].sort((a, b) => b[1] - a[1])) console.log(`  ${(n / total).toFixed(2)} × ${text}`);
@@ -148,6 +151,8 @@ async function measure(transport: LoadPlan["transport"], concurrency: number, to
       wallMs,
     ),
     perCommand,
+    cpuMsPerCommand: (cpu.user + cpu.system) / 1000 / total,
+    loadCpuMsPerCommand: result.cpuMs / total,
     stages: { rest: p50(breakdown.rest), running: p50(breakdown.running), completed: p50(breakdown.completed) },
   };
 }
@@ -190,7 +195,8 @@ const line = (label: string, s: Stats) =>
     `  ${label.padEnd(5)} round trip p50=${fmt(s.roundTrip.p50)} p99=${fmt(s.roundTrip.p99)} · ` +
       `delivery (REST create → agent has it) p50=${fmt(s.delivery.p50)} p99=${fmt(s.delivery.p99)} · ` +
       `${s.roundTrip.throughputPerSec.toFixed(1)} commands/s · ` +
-      `${Number.isNaN(s.perCommand) ? "n/a" : s.perCommand.toFixed(2)} statements/command\n` +
+      `${Number.isNaN(s.perCommand) ? "n/a" : s.perCommand.toFixed(2)} statements/command · ` +
+      `CPU per command: control plane ${s.cpuMsPerCommand.toFixed(2)} ms (load process ${s.loadCpuMsPerCommand.toFixed(2)} ms)\n` +
       `        stages p50 from REST call: response ${fmt(s.stages.rest)} · running committed ${fmt(s.stages.running)} · ` +
       `completed committed ${fmt(s.stages.completed)} · watch has it ${fmt(s.roundTrip.p50)}`,
   );
