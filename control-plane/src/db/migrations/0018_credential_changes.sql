@@ -9,8 +9,12 @@ BEGIN
 END
 $fn$;
 --> statement-breakpoint
+DROP TRIGGER IF EXISTS api_keys_credential_change ON api_keys;
+--> statement-breakpoint
 CREATE TRIGGER api_keys_credential_change AFTER UPDATE OF revoked_at, expires_at, key_hash, user_id, tenant_id OR DELETE
   ON api_keys FOR EACH STATEMENT EXECUTE FUNCTION edge_notify_credential_change();
+--> statement-breakpoint
+DROP TRIGGER IF EXISTS users_credential_change ON users;
 --> statement-breakpoint
 CREATE TRIGGER users_credential_change AFTER UPDATE OR DELETE
   ON users FOR EACH STATEMENT EXECUTE FUNCTION edge_notify_credential_change();
