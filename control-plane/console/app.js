@@ -243,10 +243,11 @@ function Hosts() {
 }
 
 /**
- * A terminal on the host (xterm.js): a pty-token, then the `/ws/pty/:hostId` websocket; keys go out as binary
- * frames, output comes back as binary frames, resizes follow the terminal's size.
+ * A terminal on the host, or in a task's workspace on its machine (xterm.js): a pty-token (`tokenPath`), then the
+ * websocket it names; keys go out as binary frames, output comes back as binary frames, resizes follow the
+ * terminal's size.
  */
-function HostTerminal({ id }) {
+function HostTerminal({ id, tokenPath = `/api/v1/hosts/${id}/pty-token` }) {
   const box = useRef();
   const [state, setState] = useState("closed");
   const [error, setError] = useState();
@@ -258,7 +259,7 @@ function HostTerminal({ id }) {
     setState("connecting");
     let grant;
     try {
-      grant = await api("POST", `/api/v1/hosts/${id}/pty-token`);
+      grant = await api("POST", tokenPath);
     } catch (err) {
       setState("closed");
       return setError(err);
@@ -487,6 +488,7 @@ function Task({ id }) {
       }
     </div>`
     }
+    ${t?.machineId && html`<${HostTerminal} id=${id} tokenPath=${`/api/web/tasks/${id}/pty-token`} />`}
     <h2>Logs</h2>
     <pre class="log" data-testid="task-logs">${(logs.data?.items ?? []).map((l) => `${l.stream === "stderr" ? "! " : ""}${l.line}\n`).join("")}</pre>
     <h2>Events</h2>

@@ -1,4 +1,5 @@
 /** Every setting of the control plane, read once from the environment with defaults. */
+import { LOG_LEVELS, defaultLogFormat, type ControlPlaneLogLevel, type LogFormat } from "./lib/logger";
 export interface Config {
   /** HTTP listen port (0 = ephemeral). */
   port: number;
@@ -135,8 +136,10 @@ export interface Config {
   chatRetryBaseMs: number;
   chatMaxAttempts: number;
   chatPerChatIntervalMs: number;
-  /** Print the bootstrap credential and request errors. */
-  logLevel: "silent" | "info" | "debug";
+  /** The structured log's level (pino's levels; `silent` = nothing). */
+  logLevel: ControlPlaneLogLevel;
+  /** `json` (one object per line) or `pretty`; default json unless stdout is a terminal. */
+  logFormat: LogFormat;
 }
 
 type Env = Record<string, string | undefined>;
@@ -191,8 +194,12 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
   const sharedPort = bool(env, "SHARED_PORT", true);
   const grpcPort = env.GRPC_PORT ? int(env, "GRPC_PORT", 50051) : sharedPort ? undefined : 50051;
   const logLevel = str(env, "LOG_LEVEL") ?? "info";
-  if (!["silent", "info", "debug"].includes(logLevel)) {
-    throw new Error(`config: LOG_LEVEL must be silent, info or debug, got "${logLevel}"`);
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
+    throw new Error(`config: LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}, got "${logLevel}"`);
+  }
+  const logFormat = str(env, "LOG_FORMAT") ?? defaultLogFormat();
+  if (logFormat !== "json" && logFormat !== "pretty") {
+    throw new Error(`config: LOG_FORMAT must be json or pretty, got "${logFormat}"`);
   }
   return {
     port,
@@ -275,6 +282,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     chatMaxAttempts: int(env, "CHAT_MAX_ATTEMPTS", 10, 1),
     chatPerChatIntervalMs: int(env, "CHAT_PER_CHAT_INTERVAL_MS", 1000, 0),
     logLevel: logLevel as Config["logLevel"],
+    logFormat,
     ...overrides,
   };
 }

@@ -42,10 +42,12 @@ import { RolloutService } from "./modules/rollouts/service";
 import { RUNTIME_ACCESS_PREFIX, RUNTIME_REFRESH_PREFIX } from "./modules/runtime/principal";
 import { AgentService } from "./modules/agents/service";
 import { PtyService } from "./modules/pty/service";
+import { TaskChannels } from "./modules/pty/channels";
 import { NotificationService } from "./modules/notifications/service";
 import { DashboardService } from "./modules/dashboard/service";
 import { SearchService } from "./modules/search/service";
 import { MetricsService } from "./modules/metrics/service";
+import { AppManifestService } from "./modules/apps/service";
 import { BillingService } from "./modules/billing/service";
 import { StripeProvider } from "./modules/billing/payment-provider";
 import { GatewayService } from "./modules/gateway/service";
@@ -201,6 +203,7 @@ export function createServices(db: Db, config: Config, log: Logger) {
   const fleets: FleetService = new FleetService(db, commands, tasks, hosts, (tenantId, fleetId) =>
     rollouts.aRolloutOf(tenantId, fleetId),
   );
+  const appManifests = new AppManifestService(db);
   const rollouts: RolloutService = new RolloutService(
     db,
     fleets,
@@ -211,6 +214,7 @@ export function createServices(db: Db, config: Config, log: Logger) {
     environments,
     safety,
     hosts,
+    appManifests,
   );
   const projectMembers = new ProjectMemberService(db, projects, people, audit);
   // Tasks awaiting confirmation or finished, machines going offline or online, updates: each user's notifications.
@@ -245,9 +249,10 @@ export function createServices(db: Db, config: Config, log: Logger) {
     search: new SearchService({ hosts, tasks, projects, projectMembers }),
     metrics,
     agents,
-    pty: new PtyService({ agents, hosts, audit }),
+    pty: new PtyService({ agents, hosts, audit }, new TaskChannels(db, { tasks, agents, audit, log })),
     fleets,
     rollouts,
+    appManifests,
     machines,
     workers: new WorkerService(db, runtime, config.workerTokenTtlSeconds, hosts),
     audit,

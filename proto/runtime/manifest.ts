@@ -175,3 +175,26 @@ function findCycle(manifest: Manifest): string[] | null {
   }
   return null;
 }
+
+/** yaml is loaded on the first manifest parsed, not when this module is: the agent rarely parses one (README, agent footprint). */
+const parseYaml = (text: string, options: { maxAliasCount: number }): unknown =>
+  (require("yaml") as typeof import("yaml")).parse(text, options);
+
+/** The largest manifest text accepted (agent and control plane alike). */
+export const MAX_MANIFEST_BYTES = 256 * 1024;
+
+/**
+ * Parses and validates a manifest's YAML text, exactly as the agent reads `app.runtime.yaml`: the manifest, or the
+ * first problem (`not valid YAML: ...`, `apps.worker.dependsOn: unknown app "db"`).
+ */
+export function parseManifestText(text: string): { manifest: Manifest } | { error: string } {
+  if (Buffer.byteLength(text) > MAX_MANIFEST_BYTES) return { error: `larger than ${MAX_MANIFEST_BYTES} bytes` };
+  let parsed: unknown;
+  try {
+    parsed = parseYaml(text, { maxAliasCount: 100 });
+  } catch (error) {
+    return { error: `not valid YAML: ${error instanceof Error ? error.message : String(error)}` };
+  }
+  const problem = validateManifest(parsed);
+  return problem ? { error: problem } : { manifest: parsed as Manifest };
+}

@@ -918,7 +918,29 @@ export const ROLLOUT_STATUSES = ["pending", "running", "paused", "completed", "a
  */
 export type RolloutTarget =
   | { kind: "release"; releaseId: string; channel: string; version: string }
-  | { kind: "policy_set"; policyIds: string[]; names: string[] };
+  | { kind: "policy_set"; policyIds: string[]; names: string[] }
+  | { kind: "app"; app: string; version: number; manifestId: string };
+
+/**
+ * Versioned app manifests (`app.runtime.yaml` texts) stored by the control plane (modules/apps owns it): an app
+ * rollout delivers one version to each host's agent. Versions count up per tenant and app, from 1.
+ */
+export const appManifests = pgTable(
+  "app_manifests",
+  {
+    id: text("id").primaryKey(),
+    tenantId: tenantRef(),
+    app: text("app").notNull(),
+    version: integer("version").notNull(),
+    manifest: text("manifest").notNull(),
+    sha256: text("sha256").notNull(),
+    /** The manifest's app names. */
+    apps: jsonb("apps").$type<string[]>().notNull(),
+    createdBy: text("created_by").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex("app_manifests_version_idx").on(t.tenantId, t.app, t.version)],
+);
 
 /** A disruption budget: a count or a percentage ("25%") of the rollout's hosts (per group with groupBy). */
 export type Amount = number | `${number}%`;
@@ -971,6 +993,8 @@ export const rollouts = pgTable(
     awaitingApproval: boolean("awaiting_approval").notNull().default(false),
     /** Terminal and nothing left in flight: the driver no longer looks at it. */
     settled: boolean("settled").notNull().default(false),
+    /** Aborted with `rollback: true`: the hosts it changed get back what they had before (policy sets, apps). */
+    rollback: boolean("rollback").notNull().default(false),
     createdBy: text("created_by").notNull(),
     createdAt: createdAt(),
     startedAt: ts("started_at"),
@@ -984,6 +1008,14 @@ export const rollouts = pgTable(
 );
 
 export const ROLLOUT_HOST_STATUSES = ["pending", "updating", "succeeded", "failed", "skipped"] as const;
+/** A host's rollback after an abort with `rollback: true`: restored, waiting for its agent, or not acknowledged. */
+export const ROLLOUT_ROLLBACK_STATUSES = ["applying", "done", "failed", "none"] as const;
+
+/**
+ * What a host had before a rollout first changed it (what an abort with rollback restores): policy_set, its own
+ * assigned set (maybe empty); app, the manifest version its agent reported running before (null: none).
+ */
+export type RolloutHostPrevious = { policyIds?: string[]; appVersion?: number | null };
 
 /** Per-host progress of a rollout. */
 export const rolloutHosts = pgTable(
@@ -1005,6 +1037,11 @@ export const rolloutHosts = pgTable(
     error: text("error"),
     startedAt: ts("started_at"),
     finishedAt: ts("finished_at"),
+    /** Recorded when the rollout first changes the host (policy_set: its own assigned set before, maybe empty). */
+    previous: jsonb("previous").$type<RolloutHostPrevious>(),
+    /** After an abort with rollback: where restoring `previous` stands (null: nothing to restore or not asked). */
+    rollback: text("rollback", { enum: ROLLOUT_ROLLBACK_STATUSES }),
+    rollbackAt: ts("rollback_at"),
   },
   (t) => [
     primaryKey({ columns: [t.rolloutId, t.hostId] }),
@@ -1283,3 +1320,66 @@ export const chatBotKeys = pgTable("chat_bot_keys", {
   key: text("key").notNull(),
   createdAt: createdAt(),
 });
+
+/**
+ * Task terminals and tunnel connections across replicas (modules/pty): one row per channel between an operator's
+ * websocket and the worker's. The operator's single-use token (issued by `POST /api/web/tasks/:id/pty-token`, or
+ * implied by an active tunnel) and the worker's single-use token (handed to the agent when it is asked to dial) are
+ * kept as sha256 hashes and redeemed with one atomic UPDATE … RETURNING.
+ */
+export const ptyChannels = pgTable(
+  "pty_channels",
+  {
+    id: text("id").primaryKey(),
+    tenantId: tenantRef(),
+    taskId: text("task_id")
+      .notNull()
+      .references(() => tasks.id, { onDelete: "cascade" }),
+    hostId: text("host_id")
+      .notNull()
+      .references(() => hosts.id, { onDelete: "cascade" }),
+    userId: text("user_id").notNull(),
+    kind: text("kind", { enum: ["pty", "tunnel"] }).notNull(),
+    /** The machine's TCP port (tunnels). */
+    port: integer("port"),
+    tunnelId: text("tunnel_id"),
+    operatorTokenHash: text("operator_token_hash"),
+    operatorExpiresAt: ts("operator_expires_at").notNull(),
+    operatorUsedAt: ts("operator_used_at"),
+    workerTokenHash: text("worker_token_hash"),
+    workerExpiresAt: ts("worker_expires_at"),
+    workerUsedAt: ts("worker_used_at"),
+    closedAt: ts("closed_at"),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex("pty_channels_operator_token_idx").on(t.operatorTokenHash),
+    uniqueIndex("pty_channels_worker_token_idx").on(t.workerTokenHash),
+    index("pty_channels_task_idx").on(t.taskId, t.createdAt),
+    index("pty_channels_expiry_idx").on(t.operatorExpiresAt),
+  ],
+);
+
+/** A TCP tunnel from operators to a port on a task's machine (`/api/web/workspace-tunnel/:taskId/...`). */
+export const workspaceTunnels = pgTable(
+  "workspace_tunnels",
+  {
+    id: text("id").primaryKey(),
+    tenantId: tenantRef(),
+    taskId: text("task_id")
+      .notNull()
+      .references(() => tasks.id, { onDelete: "cascade" }),
+    hostId: text("host_id")
+      .notNull()
+      .references(() => hosts.id, { onDelete: "cascade" }),
+    userId: text("user_id").notNull(),
+    port: integer("port").notNull(),
+    status: text("status", { enum: ["active", "stopped"] })
+      .notNull()
+      .default("active"),
+    connections: integer("connections").notNull().default(0),
+    createdAt: createdAt(),
+    stoppedAt: ts("stopped_at"),
+  },
+  (t) => [uniqueIndex("workspace_tunnels_active_idx").on(t.taskId, t.port).where(sql`${t.status} = 'active'`)],
+);

@@ -51,7 +51,18 @@ export type DomainEvent =
       /** false: no enabled event trigger of the tenant listens for this status. */
       eventTriggers?: boolean;
     }
-  | { type: "task.transition"; tenantId: string; taskId: string; status: TaskStatus }
+  | {
+      type: "task.transition";
+      tenantId: string;
+      taskId: string;
+      status: TaskStatus;
+      /** Already sent to every replica by the statement that made it (NOTIFY): not to be relayed again. */
+      notified?: boolean;
+      /** false: no task of the tenant was queued when this one finished (no freed slot for the scheduler to fill). */
+      queued?: boolean;
+      /** assigned: how long the task waited since it was created (the scheduling histogram). */
+      queuedMs?: number;
+    }
   | {
       type: "command.log";
       tenantId: string;

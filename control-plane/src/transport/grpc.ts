@@ -106,7 +106,10 @@ function agentSession(services: Services, call: grpc.ServerDuplexStream<AgentFra
   let lastSeq = 0;
   let ended = false;
   const write = (frame: ServerFrameOut) => {
-    if (!ended && !call.cancelled) call.write(frame);
+    if (!ended && !call.cancelled) {
+      services.metrics.grpcMessage("out", "agent");
+      call.write(frame);
+    }
   };
   const finish = (error?: Error) => {
     if (ended) return;
@@ -126,6 +129,7 @@ function agentSession(services: Services, call: grpc.ServerDuplexStream<AgentFra
 
   let queue: Promise<void> = authenticated;
   call.on("data", (frame: AgentFrame) => {
+    services.metrics.grpcMessage("in", "agent");
     queue = queue
       .then(() => (ended ? undefined : asSystem("an agent's session frames", () => handle(frame))))
       .catch((err) => {
@@ -268,7 +272,10 @@ function operator(services: Services, cluster: ClusterEvents): grpc.UntypedServi
         // A host watch hears only its host's events (indexed: not every watch looks at every event).
         const onEvent = (event: WatchedEvent) => {
           const out = watchEvent(event, me.tenantId, hostId, taskId);
-          if (out && !call.cancelled) call.write(out);
+          if (out && !call.cancelled) {
+            services.metrics.grpcMessage("out", "operator");
+            call.write(out);
+          }
         };
         unsubscribe = hostId ? cluster.subscribeHost(me.tenantId, hostId, onEvent) : cluster.subscribe(onEvent);
         call.sendMetadata(new grpc.Metadata()); // headers now: the watch is live

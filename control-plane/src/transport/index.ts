@@ -52,9 +52,11 @@ export async function startTransport(config: Config, services: Services, databas
       password: config.mqttPassword,
       sharedGroup: config.mqttSharedGroup,
       clientId: config.mqttClientId,
+      count: services.metrics.mqttMessage,
     });
     await bridge.start();
     services.agents.delivery.start(bridge, config.commandRedeliverySeconds * 1000);
+    services.pty.setRelay(bridge);
     services.agents.setBrokerRuntimeOutlet((tenantId, hostId, request) =>
       bridge.send(tenantId, hostId, "runtime-req", request).then(() => true),
     );
@@ -125,9 +127,11 @@ export async function startTransport(config: Config, services: Services, databas
     url: `mqtt://${host}:${broker.port}`,
     username: INTERNAL_USER,
     password: internalSecret,
+    count: services.metrics.mqttMessage,
   });
   await bridge.start();
   services.agents.delivery.start(bridge, config.commandRedeliverySeconds * 1000);
+  services.pty.setRelay(bridge);
   services.agents.setBrokerRuntimeOutlet((tenantId, hostId, request) =>
     bridge.send(tenantId, hostId, "runtime-req", request).then(() => true),
   );

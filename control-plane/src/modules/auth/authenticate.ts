@@ -42,7 +42,7 @@ export class Authenticator {
   }
 
   /**
-   * Drops the cached API-key identities whenever any replica changes a key or a user (migration 0018's trigger
+   * Drops the cached API-key identities whenever any replica changes a key or a user (migration 0020's trigger
    * notifies at commit); the replica making the change drops them itself before answering (CredentialChanges).
    */
   async listen(database: Pick<Database, "listen">): Promise<void> {
