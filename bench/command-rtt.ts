@@ -8,18 +8,19 @@
  *     database.
  *   - statements per command (counted at the driver) and, beside every figure, the one recorded before the hot path
  *     was rebuilt (issue #16, same machine, PostgreSQL, 200 agents).
+ * This process is the control plane only: the simulated agents, the operator's watches and the REST client run in
+ * a child process (bench/command-load.ts), so the load generator does not compete with it for its event loop.
  *
  *   npm run bench -- [--agents 200] [--commands 2000] [--concurrency 1,64] [--grpc]
  *   (DATABASE_URL / MQTT_URL select a real PostgreSQL / broker, as for the control plane)
  */
 import { parseArgs } from "node:util";
-import { sql } from "drizzle-orm";
 import { startControlPlane } from "../control-plane/src/app";
 import { newSecret } from "../control-plane/src/lib/secrets";
 import { ApiClient } from "../test/support/control-plane";
-import { watch } from "../test/support/grpc-clients";
-import { receivedAt, startGrpcSimAgent, startMqttSimAgent, type SimAgent, type SimAgentIdentity } from "./sim-agent";
-import { bareMqttRoundTrip } from "./reference";
+import type { FromLoad, LoadPlan, LoadSample } from "./command-load";
+import type { SimAgentIdentity } from "./sim-agent";
+import { bareDatabase, bareMqttRoundTrip } from "./reference";
 import { fmt, summarize } from "./stats";
 
 const { values } = parseArgs({
@@ -29,6 +30,8 @@ const { values } = parseArgs({
     concurrency: { type: "string", default: "1,64" },
     grpc: { type: "boolean", default: false },
     "mqtt-samples": { type: "string", default: "1000" },
+    /** Print the statements counted, grouped by text, per command. */
+    "show-statements": { type: "boolean", default: false },
   },
 });
 const agents = Number(values.agents);
@@ -70,89 +73,99 @@ async function provision(label: string): Promise<SimAgentIdentity> {
   ).body;
 }
 
-/** Issues `total` commands through REST over a fleet and times each until its completion event arrives. */
-async function measure(
-  label: string,
-  start: (id: SimAgentIdentity) => Promise<SimAgent>,
-  concurrency: number,
-  total: number,
-) {
-  const fleet: { id: SimAgentIdentity; agent: SimAgent; watcher: ReturnType<typeof watch> }[] = [];
-  const waiting = new Map<string, () => void>();
-  for (let i = 0; i < agents; i++) {
-    const id = await provision(label);
-    const agent = await start(id);
-    const watcher = watch(grpcAddress, adminKey, { hostId: id.hostId });
-    await watcher.ready;
-    fleet.push({ id, agent, watcher });
-  }
-  // Completions are taken as the watch streams deliver them (no polling loop competing with the control plane).
-  for (const { watcher } of fleet) {
-    watcher.call.on("data", (event: { command?: { commandId: string; status: string } }) => {
-      if (event.command?.status === "completed") waiting.get(event.command.commandId)?.();
-    });
-  }
-  const runOne = async (hostId: string) => {
-    let completed!: () => void;
-    const done = new Promise<void>((resolve) => (completed = resolve));
-    const t0 = performance.now();
-    const created = await api.post("/api/v1/commands", { hostId, kind: "noop" }, adminKey);
-    waiting.set(created.body.id, completed);
-    // The completion may have raced ahead of the registration: check once over REST.
-    const now = await api.get(`/api/v1/commands/${created.body.id}`, adminKey);
-    if (now.body.status === "completed") completed();
-    await done;
-    waiting.delete(created.body.id);
-    return { t0, id: created.body.id as string };
-  };
-  // Warm-up, not measured: one command per agent (each agent's first numbered report creates its sequence row).
-  let warmed = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(concurrency, 16) }, async () => {
-      while (warmed < fleet.length) await runOne(fleet[warmed++]!.id.hostId);
-    }),
-  );
-
-  const samples: number[] = [];
-  const delivery: number[] = [];
-  let issued = 0;
+/**
+ * Issues `total` commands through REST over a fleet and times each until its completion event arrives. The agents,
+ * the watches and the REST client run in a child process (bench/command-load.ts): this process is the control plane.
+ */
+async function measure(transport: LoadPlan["transport"], concurrency: number, total: number) {
+  const identities: SimAgentIdentity[] = [];
+  for (let i = 0; i < agents; i++) identities.push(await provision(transport));
+  // When each stage happened here (the transitions as the control plane announces them after commit), absolute ms.
+  const stages = new Map<string, { running?: number; completed?: number }>();
   let statements = 0;
-  // (Optional: the benchmark also runs against a checkout from before the statement watch existed.)
-  const watchStatements = (plane.database as { onStatement?: (l: (sql: string) => void) => () => void }).onStatement;
-  const stopCounting =
-    watchStatements?.((sql) => {
-      if (!/"api_keys"/.test(sql)) statements++;
-    }) ?? (() => (statements = Number.NaN));
-  const wallStart = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (issued < total) {
-        const { id } = fleet[issued++ % fleet.length]!;
-        const { t0, id: commandId } = await runOne(id.hostId);
-        samples.push(performance.now() - t0);
-        delivery.push(receivedAt.get(commandId)! - t0);
+  const texts = new Map<string, number>();
+  let stopCounting = () => {};
+  let cpuStart = process.cpuUsage();
+  const counting = () => {
+    cpuStart = process.cpuUsage();
+    const offStages = plane.services.events.subscribe((event) => {
+      if (event.type !== "command.transition" || (event.status !== "running" && event.status !== "completed")) return;
+      const at = stages.get(event.commandId) ?? {};
+      at[event.status] = performance.timeOrigin + performance.now();
+      stages.set(event.commandId, at);
+    });
+    const offStatements = plane.database.onStatement((sql) => {
+      if (/"api_keys"|"users"/.test(sql)) return; // the operator's key check (cached now; not a command's work)
+      statements++;
+      if (values["show-statements"]) {
+        const key = sql.replace(/\s+/g, " ").slice(0, 140);
+        texts.set(key, (texts.get(key) ?? 0) + 1);
       }
-    }),
-  );
-  const wall = performance.now() - wallStart;
+    });
+    stopCounting = () => {
+      offStages();
+      offStatements();
+    };
+  };
+  const result = await new Promise<{ samples: LoadSample[]; wallMs: number; cpuMs: number }>((resolve, reject) => {
+    const child = Bun.spawn([process.execPath, new URL("./command-load.ts", import.meta.url).pathname], {
+      stdio: ["ignore", "inherit", "inherit"],
+      ipc(message: FromLoad) {
+        if (message.type === "measuring") counting();
+        else if (message.type === "done") resolve(message);
+      },
+    });
+    child.exited.then((code) => code !== 0 && reject(new Error(`load process exited with ${code}`)));
+    child.send({
+      type: "run",
+      apiUrl: plane.url,
+      mqttUrl,
+      grpcAddress,
+      adminKey,
+      identities,
+      transport,
+      concurrency,
+      total,
+    } satisfies LoadPlan & { type: "run" });
+  });
   stopCounting();
-  // Statements of the path (the bench's own GET of each command and the operator's key check excluded).
-  const perCommand = (statements - total) / total;
-  const stats = { roundTrip: summarize(samples, wall), delivery: summarize(delivery, wall), perCommand };
-  for (const { agent, watcher } of fleet) {
-    watcher.close();
-    await agent.stop();
+  const cpu = process.cpuUsage(cpuStart);
+  const { samples, wallMs } = result;
+  const perCommand = statements / total;
+  for (const [text, n] of [...texts].sort((a, b) => b[1] - a[1])) console.log(`  ${(n / total).toFixed(2)} × ${text}`);
+  const breakdown = { rest: [] as number[], running: [] as number[], completed: [] as number[] };
+  for (const s of samples) {
+    const at = stages.get(s.id);
+    breakdown.rest.push(s.created - s.t0);
+    if (at?.running) breakdown.running.push(at.running - s.t0);
+    if (at?.completed) breakdown.completed.push(at.completed - s.t0);
   }
-  return stats;
+  const p50 = (xs: number[]) => summarize(xs, wallMs).p50;
+  return {
+    roundTrip: summarize(
+      samples.map((s) => s.done - s.t0),
+      wallMs,
+    ),
+    delivery: summarize(
+      samples.map((s) => s.delivered - s.t0),
+      wallMs,
+    ),
+    perCommand,
+    cpuMsPerCommand: (cpu.user + cpu.system) / 1000 / total,
+    loadCpuMsPerCommand: result.cpuMs / total,
+    stages: { rest: p50(breakdown.rest), running: p50(breakdown.running), completed: p50(breakdown.completed) },
+  };
 }
 
 /**
  * The bare database floor of a command at `concurrency`: one insert and two updates (running, completed) of a plain
- * table on the same database, no checks, no notify, no sequence bookkeeping.
+ * table on the same database, no checks, no notify, no sequence bookkeeping, over a plain connection of its own
+ * (bench/reference.ts).
  */
-async function bareDatabase(concurrency: number, total: number) {
-  const { db } = plane.database;
-  await db.execute(sql`create table if not exists bench_bare_commands (id text primary key, host_id text not null,
+async function bareDatabaseFloor(concurrency: number, total: number) {
+  const bare = await bareDatabase(plane);
+  await bare.run(`drop table if exists bench_bare_commands`);
+  await bare.run(`create table bench_bare_commands (id text primary key, host_id text not null,
     kind text not null, params jsonb not null default '{}', status text not null, created_at timestamptz not null,
     updated_at timestamptz not null)`);
   const samples: number[] = [];
@@ -163,17 +176,16 @@ async function bareDatabase(concurrency: number, total: number) {
       while (issued < total) {
         const id = `bare-${issued++}-${crypto.randomUUID()}`;
         const t0 = performance.now();
-        await db.execute(
-          sql`insert into bench_bare_commands values (${id}, 'h', 'noop', '{}', 'pending', now(), now())`,
-        );
-        await db.execute(sql`update bench_bare_commands set status = 'running', updated_at = now() where id = ${id}`);
-        await db.execute(sql`update bench_bare_commands set status = 'completed', updated_at = now() where id = ${id}`);
+        await bare.run(`insert into bench_bare_commands values ($1, 'h', 'noop', '{}', 'pending', now(), now())`, [id]);
+        await bare.run(`update bench_bare_commands set status = 'running', updated_at = now() where id = $1`, [id]);
+        await bare.run(`update bench_bare_commands set status = 'completed', updated_at = now() where id = $1`, [id]);
         samples.push(performance.now() - t0);
       }
     }),
   );
   const stats = summarize(samples, performance.now() - wallStart);
-  await db.execute(sql`drop table bench_bare_commands`);
+  await bare.run(`drop table bench_bare_commands`);
+  await bare.close();
   return stats;
 }
 
@@ -183,16 +195,17 @@ const line = (label: string, s: Stats) =>
     `  ${label.padEnd(5)} round trip p50=${fmt(s.roundTrip.p50)} p99=${fmt(s.roundTrip.p99)} · ` +
       `delivery (REST create → agent has it) p50=${fmt(s.delivery.p50)} p99=${fmt(s.delivery.p99)} · ` +
       `${s.roundTrip.throughputPerSec.toFixed(1)} commands/s · ` +
-      `${Number.isNaN(s.perCommand) ? "n/a" : s.perCommand.toFixed(2)} statements/command`,
+      `${Number.isNaN(s.perCommand) ? "n/a" : s.perCommand.toFixed(2)} statements/command · ` +
+      `CPU per command: control plane ${s.cpuMsPerCommand.toFixed(2)} ms (load process ${s.loadCpuMsPerCommand.toFixed(2)} ms)\n` +
+      `        stages p50 from REST call: response ${fmt(s.stages.rest)} · running committed ${fmt(s.stages.running)} · ` +
+      `completed committed ${fmt(s.stages.completed)} · watch has it ${fmt(s.roundTrip.p50)}`,
   );
 
 for (const concurrency of levels) {
   const total = concurrency === 1 ? Math.min(totalCommands, 300) : totalCommands;
-  const mqttStats = await measure("mqtt", (id) => startMqttSimAgent(mqttUrl, id), concurrency, total);
-  const grpcStats = values.grpc
-    ? await measure("grpc", (id) => startGrpcSimAgent(mqttUrl, grpcAddress, id), concurrency, total)
-    : undefined;
-  const bareDb = await bareDatabase(concurrency, total);
+  const mqttStats = await measure("mqtt", concurrency, total);
+  const grpcStats = values.grpc ? await measure("grpc", concurrency, total) : undefined;
+  const bareDb = await bareDatabaseFloor(concurrency, total);
   console.log(
     `\ncommand round trip (REST create → agent → completed committed), ${agents} agents, concurrency ${concurrency}, ${total} commands`,
   );

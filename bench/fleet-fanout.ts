@@ -13,13 +13,11 @@
  *   (DATABASE_URL / MQTT_URL select a real PostgreSQL / broker, as for the control plane; use a scratch database)
  */
 import { parseArgs } from "node:util";
-import { sql } from "drizzle-orm";
-import postgres from "postgres";
 import { startControlPlane } from "../control-plane/src/app";
 import { newSecret } from "../control-plane/src/lib/secrets";
 import { ApiClient } from "../test/support/control-plane";
 import { connectAll, disconnectAll, provisionHosts } from "../test/support/sim-fleet";
-import { bareMqttRoundTrip } from "./reference";
+import { bareDatabase, bareMqttRoundTrip } from "./reference";
 import { fmt, summarize } from "./stats";
 
 const { values } = parseArgs({
@@ -107,30 +105,26 @@ await Promise.all(
 );
 const loopMs = (await loopDone) - t0;
 
-// Reference 2: the database floor for the same durable writes. Its own plain connection (the connecting role, as
-// a hand-written service would use): the control plane's own connections run as the application role under Row
-// Level Security, which may not create tables. On the embedded PGlite (one session) it is the plane's connection.
-const floorSql = process.env.DATABASE_URL ? postgres(process.env.DATABASE_URL, { max: 10, onnotice: () => {} }) : null;
-// (ids are the benchmark's own `f<round>_<n>`, inlined as literals)
-const exec = async (text: string) => {
-  if (floorSql) await floorSql.unsafe(text);
-  else await plane.database.db.execute(sql.raw(text));
-};
-await exec("create table if not exists bench_floor (id text primary key, status text not null, data jsonb)");
+// Reference 2: the database floor for the same durable writes.
+// Over a plain connection of its own (bench/reference.ts): the control plane's role may not create tables.
+const bareDb = await bareDatabase(plane);
+await bareDb.run(`drop table if exists bench_floor`);
+await bareDb.run(`create table bench_floor (id text primary key, status text not null, data jsonb)`);
 const floor: number[] = [];
 for (let r = 0; r < rounds; r++) {
-  await exec("truncate bench_floor");
+  await bareDb.run(`truncate bench_floor`);
   const ids = Array.from({ length: N }, (_, i) => `f${r}_${i}`);
   t0 = performance.now();
-  await exec(
-    `insert into bench_floor (id, status, data) select unnest(array[${ids.map((i) => `'${i}'`).join(",")}]), 'pending', '{}'::jsonb`,
+  await bareDb.run(
+    `insert into bench_floor (id, status, data) select unnest(string_to_array($1, ',')), 'pending', '{}'::jsonb`,
+    [ids.join(",")],
   );
-  await Promise.all(ids.map((id) => exec(`update bench_floor set status = 'running' where id = '${id}'`)));
-  await Promise.all(ids.map((id) => exec(`update bench_floor set status = 'completed' where id = '${id}'`)));
+  await Promise.all(ids.map((id) => bareDb.run(`update bench_floor set status = 'running' where id = $1`, [id])));
+  await Promise.all(ids.map((id) => bareDb.run(`update bench_floor set status = 'completed' where id = $1`, [id])));
   floor.push(performance.now() - t0);
 }
-await exec("drop table bench_floor");
-await floorSql?.end();
+await bareDb.run(`drop table bench_floor`);
+await bareDb.close();
 
 const bare = summarize(await bareMqttRoundTrip(plane.transport.mqttUrl, plane.transport.credentials ?? {}, 1000), 1);
 const med = (xs: number[]) => summarize(xs, 1).p50;

@@ -194,6 +194,7 @@ export async function startControlPlane(overrides: Partial<Config> = {}): Promis
   services.settings.startReloading((err) => log.error("settings reload failed", err));
   const boot = await services.tenants.bootstrap(config.adminKey);
   await services.runtime.listen(database);
+  await services.authenticator.listen(database);
   const transport = await startTransport(config, services, database);
   // No Bun `maxRequestBodySize` below its default: Bun would answer a plain-text 413 before the request guard
   // could answer `{error}`; the guard refuses by Content-Length before reading and bounds chunked bodies itself.
@@ -271,6 +272,7 @@ export async function startControlPlane(overrides: Partial<Config> = {}): Promis
       services.hosts.telemetryWriter.close(); // refuses new batches (agents resend them); accepted ones are written
       await transport.stop();
       await services.runtime.stop();
+      await services.authenticator.stop();
       await database.close();
     },
   };

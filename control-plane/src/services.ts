@@ -53,10 +53,13 @@ import { StripeProvider } from "./modules/billing/payment-provider";
 import { GatewayService } from "./modules/gateway/service";
 import { ChatBotService } from "./modules/chatbots/service";
 import { SecretBox } from "./modules/chatbots/secret-box";
+import { CredentialChanges } from "./lib/credential-changes";
 
 export function createServices(db: Db, config: Config, log: Logger) {
   const events = new EventBus((err) => log.error("event listener failed", err));
-  const apiKeys = new ApiKeyService(db);
+  // What an API key authenticates as is cached (modules/auth/authenticate.ts); these changes drop the cache.
+  const credentialChanges = new CredentialChanges();
+  const apiKeys = new ApiKeyService(db, credentialChanges);
   const familyRevoked = (subject: Subject, familyId: string) =>
     events.publish({ type: "session.revoked", familyId, ...subject });
   const signingKeys = new SigningKeys(db, config.jwtSigningKeys as JWK[], () => config.accessTokenTtlSeconds);
@@ -81,7 +84,7 @@ export function createServices(db: Db, config: Config, log: Logger) {
     familyRevoked,
   );
   const audit = new AuditService(db);
-  const people = new PeopleService(db, audit, userTokens);
+  const people = new PeopleService(db, audit, userTokens, credentialChanges);
   // Every ended user session (logout, refresh-token reuse, password change, disabling) is in the audit trail.
   events.subscribe((event) =>
     event.type === "session.revoked" && event.userId
@@ -269,7 +272,8 @@ export function createServices(db: Db, config: Config, log: Logger) {
     settings: new SettingsService(db, audit, config),
     projectMembers,
     login: new LoginService(db, people, userTokens, audit, loginFailures),
-    authenticator: new Authenticator(people, apiKeys, userTokens, external),
+    credentialChanges,
+    authenticator: new Authenticator(people, apiKeys, userTokens, external, credentialChanges),
     device: new DeviceLoginService(db, userTokens, config, people),
     tenants: new TenantService(db, apiKeys, people),
     policies,

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { availableBackends } from "../support/backends";
+import { sql } from "drizzle-orm";
 import { startTestPlane, type TestPlane } from "../support/control-plane";
 
 const backends = await availableBackends();
@@ -51,6 +52,20 @@ describe.each(backends)("auth on $name", (backend) => {
     // revoking again is harmless; an unknown id is 404
     expect((await t.api.delete(`/api/v1/auth-keys/${created.body.id}`, t.adminKey)).status).toBe(200);
     expect((await t.api.delete("/api/v1/auth-keys/key_nope", t.adminKey)).status).toBe(404);
+  });
+
+  test("API keys are served from a cache that any change of the key drops, even one made outside the control plane", async () => {
+    const created = await t.api.post("/api/v1/auth-keys", { name: "cached" }, t.adminKey);
+    const key = created.body.key as string;
+    expect((await t.api.get("/api/v1/hosts", key)).status).toBe(200); // resolved, now cached
+    const statements: string[] = [];
+    const stop = t.plane.database.onStatement((text) => statements.push(text));
+    expect((await t.api.get("/api/v1/hosts", key)).status).toBe(200);
+    stop();
+    expect(statements.filter((text) => /"api_keys"|"users"/.test(text))).toEqual([]);
+    // Revoked by a statement the control plane did not make: the trigger's NOTIFY drops the cache.
+    await t.plane.database.db.execute(sql`update api_keys set revoked_at = now() where id = ${created.body.id}`);
+    await waitFor(async () => (await t.api.get("/api/v1/hosts", key)).status === 401);
   });
 
   test("API keys are stored hashed", async () => {
@@ -209,5 +224,41 @@ describe.each(backends)("auth on $name", (backend) => {
     } finally {
       await short.stop();
     }
+  });
+});
+
+/** Polls `check` until it holds (at most 5 s). */
+async function waitFor(check: () => Promise<boolean>) {
+  for (let i = 0; i < 100; i++) {
+    if (await check()) return;
+    await sleep(50);
+  }
+  throw new Error("condition not reached in 5 s");
+}
+
+describe.skipIf(backends.length < 2)("API keys with two control planes on one PostgreSQL", () => {
+  let a: TestPlane;
+  let b: TestPlane;
+  beforeAll(async () => {
+    a = await startTestPlane(backends[1]!);
+    b = await startTestPlane(
+      backends[1]!,
+      {},
+      { databaseUrl: a.databaseUrl, dataDir: "memory://", adminKey: a.adminKey },
+    );
+  });
+  afterAll(async () => {
+    await b?.stop();
+    await a?.stop();
+  });
+
+  test("a key revoked on replica A is refused by replica B, which had it cached", async () => {
+    const created = await a.api.post("/api/v1/auth-keys", { name: "two-replicas" }, a.adminKey);
+    const key = created.body.key as string;
+    expect((await b.api.get("/api/v1/hosts", key)).status).toBe(200);
+    expect((await b.api.get("/api/v1/hosts", key)).status).toBe(200);
+    expect((await a.api.delete(`/api/v1/auth-keys/${created.body.id}`, a.adminKey)).status).toBe(200);
+    expect((await a.api.get("/api/v1/hosts", key)).status).toBe(401); // the revoking replica: at once
+    await waitFor(async () => (await b.api.get("/api/v1/hosts", key)).status === 401); // the other: at its NOTIFY
   });
 });

@@ -59,6 +59,21 @@ describe.each(backends)("gRPC sessions on $name", (backend) => {
     for (const w of [anonymous, runtimeAsOperator, foreign, ghost]) w.close();
   });
 
+  test("a watch opened with a user's access token ends when that session is revoked; other watches stay", async () => {
+    const start = (await t.api.post("/api/auth/device/start", { clientName: "roz-cli" })).body;
+    await t.api.post("/api/auth/device/approve", { userCode: start.userCode }, t.adminKey);
+    const tokens = (await t.api.post("/api/auth/device/poll", { deviceCode: start.deviceCode })).body;
+    const mine = watch(address, tokens.accessToken, { hostId });
+    const keyed = watch(address, t.adminKey, { hostId });
+    await Promise.all([mine.ready, keyed.ready]);
+    expect((await t.api.post("/api/auth/logout", { refreshToken: tokens.refreshToken })).status).toBe(200);
+    expect((await mine.failure()).code).toBe(grpc.status.UNAUTHENTICATED);
+    await Bun.sleep(100);
+    expect(keyed.error).toBeUndefined();
+    mine.close();
+    keyed.close();
+  });
+
   test("malformed frames never crash the server", async () => {
     const noHello = openSession(address, tokens.accessToken);
     noHello.call.write({ seq: 3, update: { commandId: "x", status: 2 } });

@@ -59,7 +59,6 @@ describe.each(backends)("telemetry ingest and retention on $name", (backend) => 
 
   test("a saturated writer refuses at once (nothing stored of the refused batch); room frees as batches commit", async () => {
     const writer = new TelemetryWriter(t.plane.database.db, {
-      flushMs: 50,
       maxBatch: 1_000,
       maxInFlight: 1,
       maxQueued: 200,

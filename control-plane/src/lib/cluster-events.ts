@@ -23,6 +23,8 @@ type Listener = (event: WatchedEvent) => void;
 
 export class ClusterEvents {
   private readonly listeners = new Set<Listener>();
+  /** Listeners of one host's events (a host watch), by `tenantId/hostId`: an event reaches only its host's. */
+  private readonly byHost = new Map<string, Set<Listener>>();
   private stopListening?: () => Promise<void>;
   private stopRelaying?: () => void;
 
@@ -41,6 +43,8 @@ export class ClusterEvents {
         return;
       }
       for (const listener of this.listeners) listener(event);
+      if (event.type === "task.transition") return;
+      for (const listener of this.byHost.get(`${event.tenantId}/${event.hostId}`) ?? []) listener(event);
     });
     this.stopRelaying = this.local.subscribe(async (event) => {
       if (!SHARED.has(event.type)) return;
@@ -56,6 +60,21 @@ export class ClusterEvents {
   subscribe(listener: Listener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /** Only the events of one host (as `subscribe`, without looking at every other host's events). */
+  subscribeHost(tenantId: string, hostId: string, listener: Listener): () => void {
+    const key = `${tenantId}/${hostId}`;
+    let set = this.byHost.get(key);
+    if (!set) {
+      set = new Set();
+      this.byHost.set(key, set);
+    }
+    set.add(listener);
+    return () => {
+      set.delete(listener);
+      if (set.size === 0 && this.byHost.get(key) === set) this.byHost.delete(key);
+    };
   }
 
   async stop(): Promise<void> {

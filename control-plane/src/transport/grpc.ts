@@ -210,6 +210,26 @@ function operator(services: Services, cluster: ClusterEvents): grpc.UntypedServi
     return me;
   }
   const asStatus = (err: unknown) => toGrpcError(err, (msg, e) => services.log.error(`operator: ${msg}`, e));
+  // The watches to re-check when a user's session is revoked, by user: one bus listener for them all (not one per
+  // watch, which every domain event would visit).
+  const revocable = new Map<string, Set<() => Promise<void>>>();
+  services.events.subscribe((event) => {
+    if (event.type !== "session.revoked" || !event.userId) return;
+    for (const recheck of revocable.get(event.userId) ?? [])
+      recheck().catch((err) => services.log.error("watch re-check failed", err));
+  });
+  const onSessionRevoked = (userId: string, recheck: () => Promise<void>) => {
+    let set = revocable.get(userId);
+    if (!set) {
+      set = new Set();
+      revocable.set(userId, set);
+    }
+    set.add(recheck);
+    return () => {
+      set.delete(recheck);
+      if (set.size === 0 && revocable.get(userId) === set) revocable.delete(userId);
+    };
+  };
 
   return {
     Watch(call: grpc.ServerWritableStream<{ hostId: string; taskId: string }, unknown>) {
@@ -226,8 +246,7 @@ function operator(services: Services, cluster: ClusterEvents): grpc.UntypedServi
         const me = await user(call.metadata, call.getPeer());
         setRequestScope(tenantScope(me.tenantId));
         // A watch opened with a token whose session gets revoked ends at once (API keys are checked on revocation too).
-        unsubscribeRevocations = services.events.subscribe(async (event) => {
-          if (event.type !== "session.revoked" || event.userId !== me.userId) return;
+        unsubscribeRevocations = onSessionRevoked(me.userId, async () => {
           if (
             await user(call.metadata).then(
               () => false,
@@ -250,13 +269,15 @@ function operator(services: Services, cluster: ClusterEvents): grpc.UntypedServi
           await services.tasks
             .get(me.tenantId, taskId, services.projectMembers.scopeOf(me))
             .catch(() => Promise.reject(statusError(grpc.status.NOT_FOUND, "task not found")));
-        unsubscribe = cluster.subscribe((event) => {
+        // A host watch hears only its host's events (indexed: not every watch looks at every event).
+        const onEvent = (event: WatchedEvent) => {
           const out = watchEvent(event, me.tenantId, hostId, taskId);
           if (out && !call.cancelled) {
             services.metrics.grpcMessage("out", "operator");
             call.write(out);
           }
-        });
+        };
+        unsubscribe = hostId ? cluster.subscribeHost(me.tenantId, hostId, onEvent) : cluster.subscribe(onEvent);
         call.sendMetadata(new grpc.Metadata()); // headers now: the watch is live
       }).catch((err) => call.emit("error", asStatus(err)));
     },

@@ -1,7 +1,8 @@
 /**
  * Group commit of the agents' numbered reports — command reports (RUNNING / COMPLETED / FAILED / EXPIRED acks) and
- * status reports — over either transport and from every agent: reports are gathered for a few milliseconds (or
- * until a batch is full) and applied by ONE statement per batch, which for each report at once
+ * status reports — over either transport and from every agent: reports are applied by ONE statement per batch
+ * (lib/group-commit.ts: natural batching, no fixed delay: a report that finds the database idle goes at once, those
+ * that arrive while statements run share the next one), which for each report at once
  *   - refuses it if its runtime identity is revoked (atomic with the effect: a report racing a revocation on another
  *     replica is not applied),
  *   - skips it if its seq was processed before (the per-agent sequence, `agent_sessions`),
@@ -20,6 +21,7 @@
 import { sql } from "drizzle-orm";
 import { rowsOf, type Db } from "../../db/connect";
 import { asSystem } from "../../db/context";
+import { GroupCommit } from "../../lib/group-commit";
 import { CLUSTER_EVENTS_CHANNEL } from "../commands/service";
 import { sourcesOf, type Status } from "../../lib/lifecycle";
 import type { AgentDeps } from "./deps";
@@ -45,15 +47,13 @@ const isStatus = (r: AgentReport): r is StatusReport => typeof r.status === "obj
 export type ReportOutcome = { refused: true } | { single: true } | { floor: number };
 
 export interface ReportBatchOptions {
-  /** How long the first report of a batch waits for others (ms). */
-  flushMs: number;
   /** Reports per statement. */
   maxBatch: number;
   /** Statements in flight at once. */
   maxInFlight: number;
 }
 
-export const DEFAULT_REPORT_BATCH: ReportBatchOptions = { flushMs: 2, maxBatch: 256, maxInFlight: 2 };
+export const DEFAULT_REPORT_BATCH: ReportBatchOptions = { maxBatch: 256, maxInFlight: 2 };
 
 interface Pending {
   agent: AgentRef;
@@ -68,71 +68,62 @@ interface Pending {
 const NOTICE_ERROR_CHARS = 2000;
 
 export class CommandReportBatcher {
-  private queue: Pending[] = [];
-  private inFlight = 0;
-  private timer: ReturnType<typeof setTimeout> | undefined;
+  private readonly group: GroupCommit<Pending>;
+  /** Agents (by host) with a report in a statement now: their next report waits for it (order). */
+  private readonly busy = new Set<string>();
 
   constructor(
     private readonly db: Db,
     private readonly deps: AgentDeps,
     private readonly sequences: AgentSequences,
     private readonly opts: ReportBatchOptions = DEFAULT_REPORT_BATCH,
-  ) {}
+  ) {
+    this.group = new GroupCommit<Pending>(
+      { maxInFlight: opts.maxInFlight },
+      (queue) => this.take(queue),
+      // Explicitly system: the flush runs in the context of whatever scheduled it (possibly a tenant's request).
+      (batch) =>
+        asSystem("agents' reports, batched across tenants", () => this.store(batch)).finally(() => {
+          for (const p of batch) this.busy.delete(p.agent.hostId);
+        }),
+      (error, batch) => {
+        for (const p of batch) p.fail(error);
+      },
+    );
+  }
 
   /** Applies a numbered report with others; resolves once committed. */
   apply(agent: AgentRef, seq: number, floor: number, report: AgentReport): Promise<ReportOutcome> {
-    return new Promise((done, fail) => {
-      this.queue.push({ agent, seq, floor, report, done, fail });
-      this.schedule();
-    });
+    return new Promise((done, fail) => this.group.add({ agent, seq, floor, report, done, fail }));
   }
 
-  private schedule(): void {
-    if (this.queue.length === 0 || this.inFlight >= this.opts.maxInFlight) return;
-    if (this.queue.length >= this.opts.maxBatch) {
-      clearTimeout(this.timer);
-      this.timer = undefined;
-      this.flush();
-    } else {
-      this.timer ??= setTimeout(() => {
-        this.timer = undefined;
-        this.flush();
-      }, this.opts.flushMs);
-    }
-  }
-
-  private flush(): void {
-    if (this.queue.length === 0 || this.inFlight >= this.opts.maxInFlight) return;
+  /**
+   * The next batch: at most one report per agent and per command, none of an agent with a report in flight (the
+   * next waits, so an agent's reports apply in order).
+   */
+  private take(queue: Pending[]): { batch: Pending[]; rest: Pending[] } {
     const batch: Pending[] = [];
     const rest: Pending[] = [];
     const agents = new Set<string>();
     const commandIds = new Set<string>();
-    for (const p of this.queue) {
-      // One report per agent and per command in a batch: the next waits, so reports apply in order.
+    for (const p of queue) {
       const commandId = isStatus(p.report) ? undefined : p.report.commandId;
       if (
         batch.length >= this.opts.maxBatch ||
         agents.has(p.agent.hostId) ||
+        this.busy.has(p.agent.hostId) ||
         (commandId !== undefined && commandIds.has(commandId))
-      )
+      ) {
         rest.push(p);
-      else {
+        agents.add(p.agent.hostId); // a later report of this agent must not overtake it
+      } else {
         batch.push(p);
         agents.add(p.agent.hostId);
         if (commandId !== undefined) commandIds.add(commandId);
       }
     }
-    this.queue = rest;
-    this.inFlight++;
-    // Explicitly system: a timer inherits the context of whatever scheduled it (possibly a tenant's request).
-    asSystem("agents' reports, batched across tenants", () => this.store(batch))
-      .catch((error) => {
-        for (const p of batch) p.fail(error);
-      })
-      .finally(() => {
-        this.inFlight--;
-        this.schedule();
-      });
+    for (const p of batch) this.busy.add(p.agent.hostId);
+    return { batch, rest };
   }
 
   private async store(batch: Pending[]): Promise<void> {

@@ -6,6 +6,7 @@ import { newId } from "../../lib/ids";
 import { hashSecret, newSecret } from "../../lib/secrets";
 import { invalid, notFound } from "../../lib/errors";
 import { API_KEY_PREFIX } from "./principal";
+import type { CredentialChanges } from "../../lib/credential-changes";
 
 const publicColumns = {
   id: apiKeys.id,
@@ -32,7 +33,10 @@ export function parseExpiry(expiresAt: string | undefined): Date | null {
 }
 
 export class ApiKeyService {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly changes?: CredentialChanges,
+  ) {}
 
   /** Creates a key; the secret is returned here once and never again. */
   async create(
@@ -91,6 +95,7 @@ export class ApiKeyService {
       .set({ revokedAt: new Date() })
       .where(eq(apiKeys.id, id))
       .returning(publicColumns);
+    this.changes?.changed(); // this replica's cached identities, before it answers (the others: NOTIFY)
     return row!;
   }
 
@@ -102,10 +107,18 @@ export class ApiKeyService {
     return Boolean(row);
   }
 
-  /** The user id behind a live key, or undefined. Records use at most once a minute. */
+  /**
+   * The user id behind a live key (and when it expires), or undefined. Records use at most once a minute
+   * (`touch`, also for a use served from a cache).
+   */
   async resolve(secret: string) {
     const [row] = await this.db
-      .select({ keyId: apiKeys.id, lastUsedAt: apiKeys.lastUsedAt, userId: apiKeys.userId })
+      .select({
+        keyId: apiKeys.id,
+        lastUsedAt: apiKeys.lastUsedAt,
+        userId: apiKeys.userId,
+        expiresAt: apiKeys.expiresAt,
+      })
       .from(apiKeys)
       .where(
         and(
@@ -115,10 +128,15 @@ export class ApiKeyService {
         ),
       );
     if (!row) return undefined;
+    await this.touch(row.keyId, row.lastUsedAt);
+    return { userId: row.userId, keyId: row.keyId, expiresAt: row.expiresAt };
+  }
+
+  /** Records a use of the key if the last one recorded is older than a minute; returns when it was last recorded. */
+  async touch(keyId: string, lastUsedAt: Date | null): Promise<Date | null> {
     const now = new Date();
-    if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() > 60_000) {
-      await this.db.update(apiKeys).set({ lastUsedAt: now }).where(eq(apiKeys.id, row.keyId));
-    }
-    return { userId: row.userId, keyId: row.keyId };
+    if (lastUsedAt && now.getTime() - lastUsedAt.getTime() <= 60_000) return lastUsedAt;
+    await this.db.update(apiKeys).set({ lastUsedAt: now }).where(eq(apiKeys.id, keyId));
+    return now;
   }
 }

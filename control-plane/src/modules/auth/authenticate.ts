@@ -7,6 +7,9 @@ import type { PeopleService, User } from "../people/service";
 import type { SessionTokenService } from "../sessions/tokens";
 import type { ApiKeyService } from "./api-keys";
 import { API_KEY_PREFIX, bearerToken, type UserPrincipal } from "./principal";
+import type { Database } from "../../db/connect";
+import { CREDENTIALS_CHANNEL, type CredentialChanges } from "../../lib/credential-changes";
+import { hashSecret } from "../../lib/secrets";
 
 /** ID tokens of an external OpenID Connect issuer accepted as user bearer tokens. */
 export interface ExternalIdentitySettings {
@@ -19,18 +22,35 @@ export class Authenticator {
   /** One authentication per request, shared by the permission guard and the controllers. */
   private readonly perRequest = new WeakMap<Request, Promise<UserPrincipal>>();
   private readonly externalKeys?: ReturnType<typeof createRemoteJWKSet>;
+  /** What API keys authenticate as (see ApiKeyCache). */
+  private readonly keys = new ApiKeyCache();
+  private stopListening?: () => Promise<void>;
 
   constructor(
     private readonly people: PeopleService,
     private readonly apiKeys: ApiKeyService,
     private readonly userSessions: SessionTokenService,
     private readonly external?: ExternalIdentitySettings,
+    changes?: CredentialChanges,
   ) {
+    changes?.subscribe(() => this.keys.clear());
     if (external)
       this.externalKeys = createRemoteJWKSet(new URL(external.jwksUrl), {
         timeoutDuration: 5000,
         cooldownDuration: 30_000,
       });
+  }
+
+  /**
+   * Drops the cached API-key identities whenever any replica changes a key or a user (migration 0020's trigger
+   * notifies at commit); the replica making the change drops them itself before answering (CredentialChanges).
+   */
+  async listen(database: Pick<Database, "listen">): Promise<void> {
+    this.stopListening = await database.listen(CREDENTIALS_CHANNEL, () => this.keys.clear());
+  }
+
+  async stop(): Promise<void> {
+    await this.stopListening?.();
   }
 
   /** The principal of a request, authenticated once however often it is asked for. */
@@ -51,14 +71,11 @@ export class Authenticator {
   private async resolveUser(authorization: string | undefined): Promise<UserPrincipal> {
     const token = bearerToken(authorization);
     if (!token) throw unauthenticated("missing bearer token");
+    if (token.startsWith(API_KEY_PREFIX)) return this.apiKeyUser(token);
     let via: UserPrincipal["via"];
     let user: User | undefined;
     let familyId: string | undefined;
-    if (token.startsWith(API_KEY_PREFIX)) {
-      via = "api_key";
-      const key = await this.apiKeys.resolve(token);
-      user = key ? await this.people.byId(key.userId) : undefined;
-    } else if (this.external && isExternalToken(token, this.external.issuer)) {
+    if (this.external && isExternalToken(token, this.external.issuer)) {
       via = "external_id_token";
       user = await this.externalUser(token);
     } else {
@@ -70,15 +87,36 @@ export class Authenticator {
       }
     }
     if (!user || user.disabledAt) throw unauthenticated("invalid, expired or revoked credential");
-    return {
-      kind: "user",
-      tenantId: user.tenantId,
-      userId: user.id,
-      role: user.role,
-      isSuperadmin: user.isSuperadmin,
-      via,
-      familyId,
-    };
+    return principalOf(user, via, familyId);
+  }
+
+  /**
+   * An API key's user, from memory when this replica resolved the key before and nothing changed since (no
+   * statement; its use is still recorded once a minute). Never cached: unknown, revoked or expired keys, disabled
+   * users; a cached key is dropped when it expires.
+   */
+  private async apiKeyUser(token: string): Promise<UserPrincipal> {
+    const hash = hashSecret(token);
+    const hit = this.keys.get(hash);
+    if (hit) {
+      if (Date.now() - hit.lastUsedAt > 60_000) {
+        hit.lastUsedAt = Date.now();
+        this.apiKeys.touch(hit.keyId, null).catch(() => {});
+      }
+      return hit.principal;
+    }
+    const epoch = this.keys.epoch;
+    const key = await this.apiKeys.resolve(token);
+    const user = key ? await this.people.byId(key.userId) : undefined;
+    if (!key || !user || user.disabledAt) throw unauthenticated("invalid, expired or revoked credential");
+    const principal = principalOf(user, "api_key", undefined);
+    this.keys.set(epoch, hash, {
+      principal,
+      keyId: key.keyId,
+      expiresAt: key.expiresAt?.getTime() ?? null,
+      lastUsedAt: Date.now(),
+    });
+    return principal;
   }
 
   /** An external ID token: signature (issuer's JWKS), issuer, audience, expiry; mapped by subject, then e-mail. */
@@ -92,6 +130,59 @@ export class Authenticator {
     } catch {
       return undefined;
     }
+  }
+}
+
+function principalOf(user: User, via: UserPrincipal["via"], familyId: string | undefined): UserPrincipal {
+  return {
+    kind: "user",
+    tenantId: user.tenantId,
+    userId: user.id,
+    role: user.role,
+    isSuperadmin: user.isSuperadmin,
+    via,
+    familyId,
+  };
+}
+
+/** Most API keys remembered; beyond it the cache starts again (a key resolves with two statements). */
+const MAX_CACHED_KEYS = 10_000;
+
+interface CachedKey {
+  principal: UserPrincipal;
+  keyId: string;
+  /** ms; null: never. */
+  expiresAt: number | null;
+  /** When this replica last recorded a use (ms). */
+  lastUsedAt: number;
+}
+
+/**
+ * Resolved API keys by secret hash. Dropped whole on any credential change (rare: a key revoked, a user changed);
+ * an answer read before a change is not stored after it (the epoch moved on).
+ */
+class ApiKeyCache {
+  private readonly byHash = new Map<string, CachedKey>();
+  epoch = 0;
+
+  get(hash: string): CachedKey | undefined {
+    const entry = this.byHash.get(hash);
+    if (entry?.expiresAt != null && entry.expiresAt <= Date.now()) {
+      this.byHash.delete(hash);
+      return undefined;
+    }
+    return entry;
+  }
+
+  set(epoch: number, hash: string, entry: CachedKey): void {
+    if (epoch !== this.epoch) return;
+    if (this.byHash.size >= MAX_CACHED_KEYS) this.byHash.clear();
+    this.byHash.set(hash, entry);
+  }
+
+  clear(): void {
+    this.epoch++;
+    this.byHash.clear();
   }
 }
 

@@ -1,18 +1,18 @@
 /**
- * Group commit of telemetry: points of every host are gathered for a few milliseconds (or until a batch is full)
- * and stored by one statement per batch; each write resolves once its points are committed, so the agent is told
+ * Group commit of telemetry: points of every host are stored by one statement per batch (lib/group-commit.ts:
+ * natural batching, no fixed delay: a write that finds the database idle goes at once, those that arrive while
+ * statements run share the next one, up to `maxBatch` points); each write resolves once its points are committed, so the agent is told
  * "stored" only when they are. Memory is bounded: points queued or being written stay under `maxQueued`, writes
  * beyond it wait, and once `maxWaiting` points wait too, a write is refused at once (`TelemetryBusy`): the agent
  * keeps the message in its durable outbox and sends it again later — back-pressure instead of a growing backlog.
  */
 import { asSystem } from "../../db/context";
+import { GroupCommit } from "../../lib/group-commit";
 import { sql } from "drizzle-orm";
 import type { Db } from "../../db/connect";
 import type { CleanPoint } from "./telemetry";
 
 export interface TelemetryWriterOptions {
-  /** How long the first point of a batch waits for others (ms). */
-  flushMs: number;
   /** Points per statement. */
   maxBatch: number;
   /** Statements in flight at once. */
@@ -24,7 +24,6 @@ export interface TelemetryWriterOptions {
 }
 
 export const DEFAULT_TELEMETRY_WRITER: TelemetryWriterOptions = {
-  flushMs: 5,
   maxBatch: 2_000,
   maxInFlight: 2,
   maxQueued: 20_000,
@@ -56,20 +55,33 @@ interface Row {
 }
 
 export class TelemetryWriter {
-  private queue: Write[] = [];
+  private readonly group: GroupCommit<Write>;
   private queuedPoints = 0;
-  /** Of those, points not yet handed to a statement. */
-  private unflushedPoints = 0;
-  private inFlight = 0;
   private readonly waiting: { write: Write; admit: () => void }[] = [];
   private waitingPoints = 0;
-  private timer: ReturnType<typeof setTimeout> | undefined;
   private closed = false;
 
   constructor(
     private readonly db: Db,
     private readonly opts: TelemetryWriterOptions = DEFAULT_TELEMETRY_WRITER,
-  ) {}
+  ) {
+    this.group = new GroupCommit<Write>(
+      { maxInFlight: opts.maxInFlight },
+      (queue) => this.take(queue),
+      (batch) => {
+        const points = batch.reduce((n, w) => n + w.rows.length, 0);
+        // One statement may hold several tenants' points: whoever's write filled the batch, it is stored as the
+        // system. The bookkeeping is chained to the store itself (inside the context), so room is freed as the
+        // writes settle.
+        return asSystem("telemetry group commit (several tenants' points in one statement)", () =>
+          this.store(batch).finally(() => {
+            this.queuedPoints -= points;
+            this.admitWaiting();
+          }),
+        );
+      },
+    );
+  }
 
   /** Resolves once the points are committed (a point whose host and seq are stored already is skipped). */
   write(tenantId: string, hostId: string, points: CleanPoint[]): Promise<void> {
@@ -106,48 +118,19 @@ export class TelemetryWriter {
   }
 
   private admit(write: Write): void {
-    this.queue.push(write);
     this.queuedPoints += write.rows.length;
-    this.unflushedPoints += write.rows.length;
-    this.schedule();
+    this.group.add(write);
   }
 
-  private schedule(): void {
-    if (this.queue.length === 0 || this.inFlight >= this.opts.maxInFlight) return;
-    if (this.unflushedPoints >= this.opts.maxBatch) {
-      clearTimeout(this.timer);
-      this.timer = undefined;
-      this.flush();
-    } else {
-      this.timer ??= setTimeout(() => {
-        this.timer = undefined;
-        this.flush();
-      }, this.opts.flushMs);
-    }
-  }
-
-  /** Takes whole writes up to a batch and stores them in one statement. */
-  private flush(): void {
-    if (this.queue.length === 0 || this.inFlight >= this.opts.maxInFlight) return;
-    const batch: Write[] = [];
+  /** Whole writes, in order, up to a batch of points (at least one write). */
+  private take(queue: Write[]): { batch: Write[]; rest: Write[] } {
+    let n = 0;
     let points = 0;
-    while (this.queue.length > 0 && (points === 0 || points + this.queue[0]!.rows.length <= this.opts.maxBatch)) {
-      const write = this.queue.shift()!;
-      batch.push(write);
-      points += write.rows.length;
+    while (n < queue.length && (n === 0 || points + queue[n]!.rows.length <= this.opts.maxBatch)) {
+      points += queue[n]!.rows.length;
+      n++;
     }
-    this.unflushedPoints -= points;
-    this.inFlight++;
-    // One statement may hold several tenants' points: whoever's write filled the batch, it is stored as the system.
-    // The bookkeeping is chained to the store itself (inside the context), so room is freed as the writes settle.
-    asSystem("telemetry group commit (several tenants' points in one statement)", () =>
-      this.store(batch).finally(() => {
-        this.inFlight--;
-        this.queuedPoints -= points;
-        this.admitWaiting();
-        this.schedule();
-      }),
-    ).catch(() => {}); // store settles every write itself
+    return { batch: queue.slice(0, n), rest: queue.slice(n) };
   }
 
   private admitWaiting(): void {

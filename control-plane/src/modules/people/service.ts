@@ -12,6 +12,7 @@ import { newId } from "../../lib/ids";
 import type { AuditService } from "../audit/service";
 import type { UserPrincipal } from "../auth/principal";
 import type { SessionTokenService } from "../sessions/tokens";
+import type { CredentialChanges } from "../../lib/credential-changes";
 
 export type User = typeof users.$inferSelect;
 export type TenantRole = User["role"];
@@ -58,6 +59,7 @@ export class PeopleService {
     private readonly db: Db,
     private readonly audit: AuditService,
     private readonly userSessions: SessionTokenService,
+    private readonly changes?: CredentialChanges,
   ) {}
 
   async create(input: NewUser, q: Queryable = this.db): Promise<User> {
@@ -201,6 +203,7 @@ export class PeopleService {
       })
       .where(eq(users.id, id))
       .returning();
+    this.changes?.changed(); // cached API-key identities of this replica, before it answers (the others: NOTIFY)
     if (password !== undefined || disabled) await this.userSessions.revokeUserSessions(actor.tenantId, id);
     const changed = Object.keys(patch).filter((k) => k !== "password");
     await this.audit.record({
