@@ -1,9 +1,9 @@
 /** Tasks: agent work items (a prompt with a configuration), with the shared lifecycle. */
-import { and, asc, desc, eq, gt, ilike, inArray, or, sql, type SQL } from "drizzle-orm";
-import { containsPattern, matchRank } from "../../lib/text-match";
+import { and, asc, desc, eq, gt, ilike, inArray, sql, type SQL } from "drizzle-orm";
+import { fullTextMatch } from "../../lib/text-match";
 import type { Static } from "elysia";
 import type { Db, Queryable } from "../../db/connect";
-import { taskEvents, taskLogs, taskStageRuns, tasks, type TaskTemplate } from "../../db/schema";
+import { searchDocuments, taskEvents, taskLogs, taskStageRuns, tasks, type TaskTemplate } from "../../db/schema";
 import type { EventBus } from "../../lib/events";
 import { newId } from "../../lib/ids";
 import { TASK_STATUSES, type TaskStatus } from "../../lib/lifecycle";
@@ -163,12 +163,12 @@ export class TaskService {
   }
 
   /**
-   * Tasks whose description (prompt) or id matches `text`, best first, then newest. `visible` = the project ids
-   * whose tasks the caller may see (undefined: every task of the tenant; tasks without a project need that).
+   * Tasks whose description (prompt) or id matches `text` (full text, prefixes), best first, then newest. `visible` =
+   * the project ids whose tasks the caller may see (undefined: every task of the tenant; tasks without a project need
+   * that).
    */
-  async search(tenantId: string, text: string, limit: number, visible?: string[]) {
-    if (visible && visible.length === 0) return [];
-    const rank = sql<number>`greatest(${matchRank(tasks.prompt, text)}, ${matchRank(tasks.id, text)})`;
+  search(tenantId: string, text: string, limit: number, visible?: string[]) {
+    const { matches, rank } = fullTextMatch(searchDocuments.tasks(tasks), text, tasks.prompt);
     return this.db
       .select({
         id: tasks.id,
@@ -182,8 +182,8 @@ export class TaskService {
       .where(
         and(
           eq(tasks.tenantId, tenantId),
-          or(ilike(tasks.prompt, containsPattern(text)), ilike(tasks.id, containsPattern(text))),
-          visible ? inArray(tasks.projectId, visible) : undefined,
+          matches,
+          visible ? inArray(tasks.projectId, visible.length ? visible : [""]) : undefined,
         ),
       )
       .orderBy(desc(rank), desc(tasks.createdAt))
