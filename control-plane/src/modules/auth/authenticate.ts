@@ -54,6 +54,7 @@ export class Authenticator {
     let via: UserPrincipal["via"];
     let user: User | undefined;
     let familyId: string | undefined;
+    let expiresAt: Date | undefined;
     if (token.startsWith(API_KEY_PREFIX)) {
       via = "api_key";
       const key = await this.apiKeys.resolve(token);
@@ -67,6 +68,7 @@ export class Authenticator {
       if (access?.subject.userId) {
         user = await this.people.byId(access.subject.userId);
         familyId = access.familyId;
+        expiresAt = access.expiresAt;
       }
     }
     if (!user || user.disabledAt) throw unauthenticated("invalid, expired or revoked credential");
@@ -78,6 +80,7 @@ export class Authenticator {
       isSuperadmin: user.isSuperadmin,
       via,
       familyId,
+      ...(expiresAt ? { expiresAt } : {}),
     };
   }
 

@@ -293,6 +293,7 @@ export class HostService {
       .where(and(eq(hosts.id, id), eq(hosts.tenantId, tenantId)))
       .returning();
     if (!row) throw notFound("host");
+    this.events.publish({ type: "host.changed", tenantId, hostId: id, draining: row.draining });
     return row;
   }
 

@@ -190,6 +190,28 @@ export class TaskService {
       .limit(limit);
   }
 
+  /** The project of a task of the tenant (null: none; undefined: no such task). Live views decide who hears of it. */
+  async projectOf(tenantId: string, taskId: string): Promise<string | null | undefined> {
+    const [row] = await this.db
+      .select({ projectId: tasks.projectId })
+      .from(tasks)
+      .where(and(eq(tasks.tenantId, tenantId), eq(tasks.id, taskId)));
+    return row ? row.projectId : undefined;
+  }
+
+  /** The task (and its project) whose stage a command runs, if it runs one. */
+  async taskOfCommand(
+    tenantId: string,
+    commandId: string,
+  ): Promise<{ taskId: string; projectId: string | null } | undefined> {
+    const [row] = await this.db
+      .select({ taskId: taskStageRuns.taskId, projectId: tasks.projectId })
+      .from(taskStageRuns)
+      .innerJoin(tasks, eq(tasks.id, taskStageRuns.taskId))
+      .where(and(eq(taskStageRuns.tenantId, tenantId), eq(taskStageRuns.commandId, commandId)));
+    return row;
+  }
+
   /** The newest tasks (dashboard), of the projects in `visible` (undefined: all of the tenant's). */
   async recent(tenantId: string, limit: number, visible?: string[]) {
     if (visible && visible.length === 0) return [];
