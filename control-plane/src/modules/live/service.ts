@@ -113,8 +113,8 @@ export class LiveHub {
       closed: false,
     };
     this.perUser.set(conn.userId, (this.perUser.get(conn.userId) ?? 0) + 1);
-    let conns = this.byTenant.get(conn.tenantId);
-    if (!conns) this.byTenant.set(conn.tenantId, (conns = new Set()));
+    const conns = this.byTenant.get(conn.tenantId) ?? new Set<Connection>();
+    this.byTenant.set(conn.tenantId, conns);
     conns.add(conn);
     const stream = new ReadableStream<Uint8Array>(
       {
