@@ -209,6 +209,23 @@ describe.each(backends)("live events on $name", (backend) => {
     await s.untilEnded();
   });
 
+  test("a stream ends (event bye) when its access token expires", async () => {
+    // Tokens of this sign-in live 3 s (the setting is read at use time).
+    const saved = t.plane.config.accessTokenTtlSeconds;
+    t.plane.config.accessTokenTtlSeconds = 3;
+    const login = await t.api
+      .post("/api/auth/login", { username: `outsider-${suffix}`, password: PASSWORD })
+      .finally(() => {
+        t.plane.config.accessTokenTtlSeconds = saved;
+      });
+    expect(login.status).toBe(200);
+    const s = await stream(login.body.accessToken);
+    expect(s.status).toBe(200);
+    const bye = await s.next((e) => e.event === "bye", 15_000);
+    expect(bye.data.reason).toBe("credential expired");
+    await s.untilEnded();
+  });
+
   if (backend.name === "postgres")
     test("another replica's changes reach this replica's streams (PostgreSQL NOTIFY)", async () => {
       const b = await startTestPlane(
