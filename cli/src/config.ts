@@ -11,7 +11,7 @@ import { CliError } from "./errors.ts";
 
 export interface Context {
   apiUrl: string;
-  /** host:port of the gRPC Operator service (default: the API's host, port 50051). */
+  /** host:port of the gRPC Operator service (default: the API's host and port: REST and gRPC share one port). */
   grpcUrl?: string;
   /** Personal access token or API key (`roz_sk_...`): used as is, never refreshed. */
   apiKey?: string;

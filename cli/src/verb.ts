@@ -46,7 +46,7 @@ export const GLOBAL_FLAGS: Record<string, Flag> = {
   "grpc-url": {
     type: "string",
     value: "HOST:PORT",
-    description: "gRPC address (env EDGECTL_GRPC_URL; default API host:50051)",
+    description: "gRPC address (env EDGECTL_GRPC_URL; default the API's host and port: one port serves both)",
   },
   context: {
     type: "string",
@@ -144,7 +144,10 @@ function resolve(flags: Invocation["flags"], env: NodeJS.ProcessEnv): Session {
     throw new UsageError(`invalid API URL "${apiUrl}"`);
   }
   const grpcUrl =
-    (flags["grpc-url"] as string) || env.EDGECTL_GRPC_URL || context.grpcUrl || `${parsedUrl.hostname}:50051`;
+    (flags["grpc-url"] as string) ||
+    env.EDGECTL_GRPC_URL ||
+    context.grpcUrl ||
+    `${parsedUrl.hostname}:${parsedUrl.port || (parsedUrl.protocol === "https:" ? "443" : "80")}`;
   const tokenOverride = (flags.token as string) || env.EDGECTL_TOKEN || undefined;
   return { config, contextName, context, apiUrl, grpcUrl, tokenOverride };
 }

@@ -52,6 +52,7 @@ import {
   billingAdminController,
   billingController,
   runtimeBillingController,
+  stripeWebhookController,
   usageWebhookController,
 } from "./modules/billing";
 import { chatBotsController, chatInboundController, chatLinkController } from "./modules/chatbots";
@@ -142,6 +143,7 @@ export function createHttpApp(services: Services) {
       .use(billingAdminController(services))
       .use(runtimeBillingController(services))
       .use(usageWebhookController(services))
+      .use(stripeWebhookController(services))
   );
 }
 
@@ -149,8 +151,10 @@ export interface ControlPlane {
   config: Config;
   services: Services;
   database: Database;
-  /** Base URL of the HTTP API, e.g. http://127.0.0.1:40123 */
+  /** Base URL of the HTTP API, e.g. http://127.0.0.1:40123 (REST and, by default, gRPC on the same port). */
   url: string;
+  /** The HTTP server's own port: `url`'s port, or its loopback port behind the one-port front (benchmarks). */
+  httpPort: number;
   transport: Transport;
   /** Generated bootstrap admin key, only on the very first start without ADMIN_KEY. */
   generatedAdminKey?: string;
@@ -180,8 +184,9 @@ export async function startControlPlane(overrides: Partial<Config> = {}): Promis
     ? await startPortMux({
         port: config.port,
         host: config.host,
-        grpcPort: transport.grpc.port,
-        httpPort: app.server!.port!,
+        grpc: { host: transport.grpc.host, port: transport.grpc.port },
+        http: { host: "127.0.0.1", port: app.server!.port! },
+        peers: { http: services.rateLimits.peers, grpc: services.rateLimits.grpcPeers },
       })
     : undefined;
   const port = mux?.port ?? app.server!.port;
@@ -228,6 +233,7 @@ export async function startControlPlane(overrides: Partial<Config> = {}): Promis
     services,
     database,
     url: `http://${host}:${port}`,
+    httpPort: app.server!.port!,
     transport,
     generatedAdminKey: boot.generatedKey,
     async stop() {

@@ -11,8 +11,11 @@ export interface Config {
   dataDir: string;
   /** External MQTT broker when set; otherwise the embedded aedes broker. */
   mqttUrl?: string;
-  /** gRPC port (agent sessions, operator watch). */
-  grpcPort: number;
+  /**
+   * A separate gRPC listener's port (agent sessions, operator watch); undefined = none, gRPC only on `port` (the
+   * default with `sharedPort`).
+   */
+  grpcPort?: number;
   /** Port of the embedded broker. */
   mqttPort: number;
   /** Credentials of the control plane on an external broker. */
@@ -66,13 +69,28 @@ export interface Config {
   gatewaySearchApiKey?: string;
   /** Cost of one search call in micro-units. */
   gatewaySearchPriceMicros: number;
-  /** Serve REST and gRPC on `port` together (a front tells them apart by the first bytes); gRPC also keeps grpcPort. */
+  /**
+   * Serve REST and gRPC on `port` together (the default: a front tells them apart by the first bytes); false = the
+   * HTTP server owns `port` itself and gRPC listens on `grpcPort` only (50051 unless set).
+   */
   sharedPort: boolean;
   /** Upstream answer deadline (first byte), then idle limit between streamed parts. */
   gatewayTimeoutMs: number;
   /** Price per input / output token in micro-units (1e-6 of a credit unit) metered into the usage ledger. */
   gatewayInputPriceMicros: number;
   gatewayOutputPriceMicros: number;
+  /** Stripe: secret key (unset = no payment provider: checkout, portal and sync answer 503), webhook signing secret. */
+  stripeSecretKey?: string;
+  stripeWebhookSecret?: string;
+  /** Stripe API base URL (tests: a local stand-in); unset = https://api.stripe.com. */
+  stripeApiBase?: string;
+  /** Plan name → Stripe price id, from `STRIPE_PLANS=pro=price_123,team=price_456`. */
+  stripePlans: Record<string, string>;
+  /** Currency of credits checkouts and the price of one credit unit in its smallest unit (cents). */
+  stripeCurrency: string;
+  stripeCreditUnitAmount: number;
+  /** How far a webhook's signed timestamp may be from now. */
+  stripeWebhookToleranceSeconds: number;
   /** Secret of the usage webhook's `x-roberto-signature` (HMAC-SHA256 of the raw body); unset = unsigned accepted. */
   usageWebhookSecret?: string;
   /** Base64 ed25519 keys releases must be signed with (empty: any self-consistent signature). */
@@ -91,6 +109,8 @@ export interface Config {
   rateLimitCredentialFailures: number;
   /** Device-login starts per client address per window. */
   rateLimitDeviceStarts: number;
+  /** Usage webhook deliveries per source (client address) per window; 0 = unlimited. */
+  rateLimitUsageWebhook: number;
   /** Pending (unexpired, unapproved) device codes allowed per client address, and in all. */
   deviceCodeMaxPendingPerSource: number;
   deviceCodeMaxPending: number;
@@ -164,8 +184,21 @@ function jwks(env: Env, name: string): Record<string, unknown>[] {
   throw new Error(`config: ${name} must be a JWK set ({"keys":[...]}) of private keys`);
 }
 
+function plans(env: Env, name: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const entry of (str(env, name) ?? "").split(",").map((e) => e.trim())) {
+    if (!entry) continue;
+    const [plan, price] = entry.split("=").map((p) => p.trim());
+    if (!plan || !price) throw new Error(`config: ${name} must be plan=price_id[,plan=price_id...], got "${entry}"`);
+    out[plan] = price;
+  }
+  return out;
+}
+
 export function loadConfig(env: Env = process.env, overrides: Partial<Config> = {}): Config {
   const port = int(env, "PORT", 8080);
+  const sharedPort = bool(env, "SHARED_PORT", true);
+  const grpcPort = env.GRPC_PORT ? int(env, "GRPC_PORT", 50051) : sharedPort ? undefined : 50051;
   const logLevel = str(env, "LOG_LEVEL") ?? "info";
   if (!["silent", "info", "debug"].includes(logLevel)) {
     throw new Error(`config: LOG_LEVEL must be silent, info or debug, got "${logLevel}"`);
@@ -178,7 +211,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     dataDir: str(env, "DATA_DIR") ?? "./data/pglite",
     mqttUrl: str(env, "MQTT_URL"),
     mqttPort: int(env, "MQTT_PORT", 1883),
-    grpcPort: int(env, "GRPC_PORT", 50051),
+    grpcPort,
     mqttUsername: str(env, "MQTT_USERNAME"),
     mqttPassword: str(env, "MQTT_PASSWORD"),
     adminKey: str(env, "ADMIN_KEY"),
@@ -211,11 +244,18 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     gatewaySearchBaseUrl: str(env, "GATEWAY_SEARCH_BASE_URL"),
     gatewaySearchApiKey: str(env, "GATEWAY_SEARCH_API_KEY"),
     gatewaySearchPriceMicros: int(env, "GATEWAY_SEARCH_PRICE_MICROS", 1000),
-    sharedPort: bool(env, "SHARED_PORT", false),
+    sharedPort,
     gatewayTimeoutMs: int(env, "GATEWAY_TIMEOUT_MS", 60_000, 1),
     gatewayInputPriceMicros: int(env, "GATEWAY_INPUT_PRICE_MICROS", 1),
     gatewayOutputPriceMicros: int(env, "GATEWAY_OUTPUT_PRICE_MICROS", 2),
     usageWebhookSecret: str(env, "USAGE_WEBHOOK_SECRET"),
+    stripeSecretKey: str(env, "STRIPE_SECRET_KEY"),
+    stripeWebhookSecret: str(env, "STRIPE_WEBHOOK_SECRET"),
+    stripeApiBase: str(env, "STRIPE_API_BASE"),
+    stripePlans: plans(env, "STRIPE_PLANS"),
+    stripeCurrency: (str(env, "STRIPE_CURRENCY") ?? "usd").toLowerCase(),
+    stripeCreditUnitAmount: int(env, "STRIPE_CREDIT_UNIT_AMOUNT", 100, 1),
+    stripeWebhookToleranceSeconds: int(env, "STRIPE_WEBHOOK_TOLERANCE_SECONDS", 300, 1),
     updatePublicKeys: (str(env, "UPDATE_PUBLIC_KEYS") ?? "")
       .split(",")
       .map((k) => k.trim())
@@ -226,6 +266,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     rateLimitAuthFailures: int(env, "RATE_LIMIT_AUTH_FAILURES", 30),
     rateLimitCredentialFailures: int(env, "RATE_LIMIT_CREDENTIAL_FAILURES", 10),
     rateLimitDeviceStarts: int(env, "RATE_LIMIT_DEVICE_STARTS", 20),
+    rateLimitUsageWebhook: int(env, "RATE_LIMIT_USAGE_WEBHOOK", 600),
     deviceCodeMaxPendingPerSource: int(env, "DEVICE_CODE_MAX_PENDING_PER_SOURCE", 50, 1),
     deviceCodeMaxPending: int(env, "DEVICE_CODE_MAX_PENDING", 10_000, 1),
     trustProxy: bool(env, "TRUST_PROXY", false),

@@ -6,7 +6,9 @@ const { log } = plane.services;
 log.info(`control plane listening on ${plane.url} (database: ${plane.database.kind})`);
 log.info(`API docs: ${plane.url}/openapi`);
 log.info(`MQTT: ${plane.transport.mqttUrl}${plane.transport.broker ? " (embedded broker)" : ""}`);
-log.info(`gRPC: port ${plane.transport.grpc.port}`);
+const grpc = plane.transport.grpc;
+if (plane.config.sharedPort) log.info(`gRPC: on the same port (${new URL(plane.url).port})`);
+if (grpc.separate) log.info(`gRPC: port ${grpc.port}`);
 if (plane.generatedAdminKey) {
   // Printed once: the key is stored only as a hash.
   console.log(`\nBootstrap admin API key (shown once, store it now):\n  ADMIN_KEY=${plane.generatedAdminKey}\n`);

@@ -47,6 +47,7 @@ import { DashboardService } from "./modules/dashboard/service";
 import { SearchService } from "./modules/search/service";
 import { MetricsService } from "./modules/metrics/service";
 import { BillingService } from "./modules/billing/service";
+import { StripeProvider } from "./modules/billing/payment-provider";
 import { GatewayService } from "./modules/gateway/service";
 import { ChatBotService } from "./modules/chatbots/service";
 import { SecretBox } from "./modules/chatbots/secret-box";
@@ -130,10 +131,27 @@ export function createServices(db: Db, config: Config, log: Logger) {
     }
   });
   const delegations = new DelegationService(db, hosts, audit, commands);
-  const billing = new BillingService(db, hosts, audit, {
-    inputPriceMicros: config.gatewayInputPriceMicros,
-    outputPriceMicros: config.gatewayOutputPriceMicros,
-  });
+  const billing = new BillingService(
+    db,
+    hosts,
+    audit,
+    { inputPriceMicros: config.gatewayInputPriceMicros, outputPriceMicros: config.gatewayOutputPriceMicros },
+    {
+      provider: config.stripeSecretKey
+        ? new StripeProvider({
+            secretKey: config.stripeSecretKey,
+            webhookSecret: config.stripeWebhookSecret,
+            apiBase: config.stripeApiBase,
+            currency: config.stripeCurrency,
+            creditUnitAmount: config.stripeCreditUnitAmount,
+            webhookToleranceSeconds: config.stripeWebhookToleranceSeconds,
+            timeoutMs: config.gatewayTimeoutMs,
+          })
+        : undefined,
+      plans: config.stripePlans,
+      publicUrl: config.publicUrl,
+    },
+  );
   const gateway = new GatewayService(db, runtime, billing, audit, {
     llmBaseUrl: config.gatewayLlmBaseUrl,
     llmApiKey: config.gatewayLlmApiKey,
@@ -149,6 +167,7 @@ export function createServices(db: Db, config: Config, log: Logger) {
     authFailures: { limit: config.rateLimitAuthFailures, windowSeconds: window },
     credentialFailures: { limit: config.rateLimitCredentialFailures, windowSeconds: window },
     deviceStarts: { limit: config.rateLimitDeviceStarts, windowSeconds: window },
+    usageWebhook: { limit: config.rateLimitUsageWebhook, windowSeconds: window },
     trustProxy: config.trustProxy,
   });
   const external =

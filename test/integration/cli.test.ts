@@ -517,8 +517,8 @@ spec:
     test("watch HOST streams command transitions and output lines over gRPC", async () => {
       freshHome();
       await agent();
-      const grpcUrl = `127.0.0.1:${t.plane.transport.grpc.port}`;
-      const watcher = start(["watch", hostName, "--grpc-url", grpcUrl], {
+      // No --grpc-url: the gRPC address defaults to the API's host and port (one port serves both).
+      const watcher = start(["watch", hostName], {
         EDGECTL_TOKEN: t.adminKey,
         EDGECTL_API_URL: t.plane.url,
       });

@@ -56,7 +56,8 @@ describe.each(setups)("terminals through the control plane ($label)", ({ backend
 
   beforeAll(async () => {
     t = await startTestPlane(backend);
-    const grpc = { EDGE_GRPC_URL: `127.0.0.1:${t.plane.transport.grpc.port}` };
+    // gRPC to the main port: agents' sessions and the terminals' websockets both go through the one-port front.
+    const grpc = { EDGE_GRPC_URL: `127.0.0.1:${new URL(t.plane.url).port}` };
     const open = await policedEnvironment(t, "pty-open", { deniedKinds: ["never.this"] });
     const closed = await policedEnvironment(t, "pty-closed", { deniedKinds: ["pty"] });
     const a = await agentFor(t, open, "pty", { env: grpc });

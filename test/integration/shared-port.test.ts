@@ -1,15 +1,30 @@
-/** REST and gRPC on one port (SHARED_PORT): a gRPC client and a REST client on the same port at the same time. */
+/** REST and gRPC on one port (the default): a gRPC client and a REST client on the same port at the same time. */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { availableBackends } from "../support/backends";
 import { startTestPlane, type TestPlane } from "../support/control-plane";
 import { sendCommand } from "../support/grpc-clients";
+import { createConnection } from "node:net";
+import { LoopbackPeers } from "../../control-plane/src/lib/loopback-peers";
+
+/** A raw HTTP/1.1 GET from a chosen local address (127.0.0.2 is loopback too on Linux): its status code. */
+function getFrom(localAddress: string, port: number, path: string, token: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const socket = createConnection({ host: "127.0.0.1", port, localAddress }, () =>
+      socket.write(`GET ${path} HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${token}\r\nconnection: close\r\n\r\n`),
+    );
+    let text = "";
+    socket.on("data", (d) => (text += d.toString()));
+    socket.on("end", () => resolve(Number(text.split(" ")[1])));
+    socket.on("error", reject);
+  });
+}
 
 const backends = await availableBackends();
 
 describe.each(backends)("REST and gRPC on one port on $name", (backend) => {
   let t: TestPlane;
   beforeAll(async () => {
-    t = await startTestPlane(backend, { sharedPort: true });
+    t = await startTestPlane(backend, { rateLimitAuthFailures: 3 });
   });
   afterAll(() => t?.stop());
 
@@ -32,5 +47,29 @@ describe.each(backends)("REST and gRPC on one port on $name", (backend) => {
       expect((await t.api.get(`/api/v1/commands/${id}`, t.adminKey)).status).toBe(200);
     }
     expect((await t.api.get("/health")).body).toEqual({ status: "ok" });
+  });
+
+  test("rate limits see the front's client, not loopback: one address locked out, another still served", async () => {
+    const port = Number(new URL(t.plane.url).port);
+    for (let i = 0; i < 3; i++) expect(await getFrom("127.0.0.2", port, "/api/v1/hosts", "roz_sk_wrong")).toBe(401);
+    expect(await getFrom("127.0.0.2", port, "/api/v1/hosts", t.adminKey)).toBe(429);
+    expect(await getFrom("127.0.0.1", port, "/api/v1/hosts", t.adminKey)).toBe(200);
+  });
+});
+
+describe("LoopbackPeers", () => {
+  test("resolves the front's loopback connections by local port; anything else stays as it is", () => {
+    const peers = new LoopbackPeers();
+    peers.set(40000, "203.0.113.9");
+    expect(peers.resolve("127.0.0.1", 40000)).toBe("203.0.113.9");
+    expect(peers.resolve("::ffff:127.0.0.1", 40000)).toBe("203.0.113.9");
+    expect(peers.resolve("198.51.100.1", 40000)).toBe("198.51.100.1");
+    expect(peers.resolve("127.0.0.1", 40001)).toBe("127.0.0.1");
+    expect(peers.resolvePeer("127.0.0.1:40000")).toBe("203.0.113.9");
+    expect(peers.resolvePeer("ipv4:127.0.0.1:40000")).toBe("203.0.113.9");
+    expect(peers.resolvePeer("[::1]:40000")).toBe("203.0.113.9");
+    expect(peers.resolvePeer("198.51.100.1:5")).toBe("198.51.100.1:5");
+    peers.delete(40000);
+    expect(peers.resolve("127.0.0.1", 40000)).toBe("127.0.0.1");
   });
 });

@@ -59,6 +59,7 @@ const OWNERS: Record<string, string> = {
   runtimeSpendPolicies: "billing",
   spendRequests: "billing",
   usageWebhookReceipts: "billing",
+  billingPayments: "billing",
   chatBots: "chatbots",
   chatBindings: "chatbots",
   chatOutbox: "chatbots",

@@ -238,7 +238,7 @@ expired). Ctrl-C cancels it on the host. Other kinds: --kind sleep --params '{"m
     args: "[HOST]",
     maxArgs: 1,
     description:
-      "Uses Operator.Watch on the gRPC address (--grpc-url, EDGECTL_GRPC_URL, the context's, or API host:50051).",
+      "Uses Operator.Watch on the gRPC address (--grpc-url, EDGECTL_GRPC_URL, the context's, or the API's host:port).",
     flags: { task: { type: "string", value: "TASK_ID", description: "watch a task's transitions instead of a host" } },
     async run(inv) {
       const api = inv.api();

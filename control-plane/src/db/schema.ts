@@ -1107,7 +1107,25 @@ export const billingAccounts = pgTable("billing_accounts", {
   creditMicros: bigint("credit_micros", { mode: "number" }).notNull().default(0),
   /** Most the tenant may spend per calendar month (UTC); null = only the credit limits it. */
   monthlySpendLimitMicros: bigint("monthly_spend_limit_micros", { mode: "number" }),
+  /** The payment provider's customer of the tenant (Stripe `cus_...`), made at the first checkout or portal. */
+  providerCustomerId: text("provider_customer_id"),
+  /** The provider's subscription state last synced (`active`, `past_due`, `canceled`...; null = none). */
+  subscriptionStatus: text("subscription_status"),
   updatedAt: updatedAt(),
+});
+
+/**
+ * Credit bought through the payment provider (owner: modules/billing): one row per paid checkout session, so a
+ * payment credits its tenant exactly once whether the webhook (any number of deliveries) or a sync sees it first.
+ */
+export const billingPayments = pgTable("billing_payments", {
+  /** The provider's reference of the payment (Stripe checkout session `cs_...`). */
+  id: text("id").primaryKey(),
+  tenantId: tenantRef(),
+  amountMicros: bigint("amount_micros", { mode: "number" }).notNull(),
+  /** The provider event that credited it (null: found by a sync). */
+  eventId: text("event_id"),
+  createdAt: createdAt(),
 });
 
 /** Append-only usage ledger (owner: modules/billing): gateway calls and usage webhook events. */

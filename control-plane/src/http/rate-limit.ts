@@ -6,6 +6,7 @@ import { Elysia } from "elysia";
 import { tooMany } from "../lib/errors";
 import { RateLimiter, isFailedCredential, normalizeAddress, type RateRule } from "../lib/rate-limit";
 import { errorResponse } from "./errors";
+import { LoopbackPeers } from "../lib/loopback-peers";
 
 export interface RateLimitSettings {
   /** Failed authentications (401s and refused secrets) per client address. */
@@ -14,23 +15,31 @@ export interface RateLimitSettings {
   credentialFailures: RateRule;
   /** Device-login starts (each writes a row) per client address. */
   deviceStarts: RateRule;
+  /** Usage webhook deliveries per source (client address). */
+  usageWebhook: RateRule;
   /** Take the client address from the first `X-Forwarded-For` entry (only behind a trusted proxy). */
   trustProxy: boolean;
 }
 
 interface ServerLike {
-  requestIP(request: Request): { address: string } | null;
+  requestIP(request: Request): { address: string; port?: number } | null;
 }
 
 export class RateLimits {
   readonly failuresBySource: RateLimiter;
   readonly failuresByCredential: RateLimiter;
   readonly deviceStartsBySource: RateLimiter;
+  readonly usageWebhookBySource: RateLimiter;
+
+  /** The one-port front's loopback connections to the HTTP and gRPC servers, by local port: whom they stand for. */
+  readonly peers = new LoopbackPeers();
+  readonly grpcPeers = new LoopbackPeers();
 
   constructor(readonly settings: RateLimitSettings) {
     this.failuresBySource = new RateLimiter(settings.authFailures);
     this.failuresByCredential = new RateLimiter(settings.credentialFailures);
     this.deviceStartsBySource = new RateLimiter(settings.deviceStarts);
+    this.usageWebhookBySource = new RateLimiter(settings.usageWebhook);
   }
 
   /** The client address a request counts against. */
@@ -39,7 +48,8 @@ export class RateLimits {
       const forwarded = request.headers.get("x-forwarded-for")?.split(",")[0]?.trim();
       if (forwarded) return normalizeAddress(forwarded);
     }
-    return normalizeAddress(server?.requestIP(request)?.address ?? "unknown");
+    const ip = server?.requestIP(request);
+    return normalizeAddress(ip ? this.peers.resolve(ip.address, ip.port) : "unknown");
   }
 
   /**

@@ -96,6 +96,8 @@ export const RAW_BODY_ROUTES: ReadonlySet<string> = new Set([
   "/api/gateway/search/v1/web/search",
   "/api/gateway/search/v1/news/search",
   "/api/webhooks/usage",
+  // Stripe's webhook: its signature covers the raw bytes.
+  "/api/webhooks/stripe",
   // Chat providers' webhooks: the Slack signature covers the raw bytes.
   "/api/chat/telegram/:id",
   "/api/chat/slack/:id",

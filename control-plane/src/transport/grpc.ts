@@ -50,12 +50,18 @@ function authorization(metadata: grpc.Metadata): string | undefined {
 const commandFrame = (c: CommandToDeliver): ServerFrameOut => ({ command: toWireCommand(c) });
 
 export interface GrpcServerOptions {
-  port: number;
+  /** A separate listener's port; undefined = a loopback port of its own, reached through the one-port front. */
+  port?: number;
   host: string;
 }
 
 export interface GrpcServer {
+  /** The port the gRPC server listens on (GRPC_PORT, or its loopback port behind the front). */
   port: number;
+  /** Where the one-port front connects to reach it. */
+  host: string;
+  /** Whether that is a separate listener of its own (GRPC_PORT set). */
+  separate: boolean;
   stop(): Promise<void>;
 }
 
@@ -69,13 +75,19 @@ export async function startGrpcServer(
     Connect: (call: grpc.ServerDuplexStream<AgentFrame, ServerFrameOut>) => agentSession(services, call),
   });
   server.addService(OperatorService, operator(services, cluster));
+  const separate = opts.port !== undefined;
+  const host = separate ? opts.host : "127.0.0.1";
+  const address = host.includes(":") ? `[${host}]` : host;
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync(`${opts.host}:${opts.port}`, grpc.ServerCredentials.createInsecure(), (err, bound) =>
+    server.bindAsync(`${address}:${opts.port ?? 0}`, grpc.ServerCredentials.createInsecure(), (err, bound) =>
       err ? reject(err) : resolve(bound),
     ),
   );
+  const connectHost = host === "0.0.0.0" ? "127.0.0.1" : host === "::" ? "::1" : host;
   return {
     port,
+    host: connectHost,
+    separate,
     async stop() {
       services.agents.abortAllSessions("control plane shutting down");
       // Watches and sessions are endless streams: give calls a moment, then cut them.
@@ -307,7 +319,7 @@ async function withAuthBudget<T>(
   peer: string,
   authenticate: () => Promise<T | undefined>,
 ): Promise<T | undefined> {
-  const source = normalizeAddress(peer);
+  const source = normalizeAddress(services.rateLimits.grpcPeers.resolvePeer(peer));
   const wait = services.rateLimits.failuresBySource.retryAfter(source);
   if (wait !== undefined)
     throw statusError(grpc.status.RESOURCE_EXHAUSTED, `too many failed authentication attempts; retry in ${wait} s`);

@@ -40,6 +40,8 @@ export async function startTransport(config: Config, services: Services, databas
   });
   const grpc = {
     port: started.port,
+    host: started.host,
+    separate: started.separate,
     async stop() {
       await started.stop();
       await cluster.stop();

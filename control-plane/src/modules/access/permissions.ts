@@ -293,7 +293,12 @@ export const PERMISSIONS: Record<string, AuditedRule> = {
   "POST /api/billing/runtime-requests/:id/deny": ADMIN,
   "GET /api/billing/runtime-spend-policies/:controllerAgentId": USER,
   "PUT /api/billing/runtime-spend-policies/:controllerAgentId": ADMIN,
-  /** A tenant's plan, entitlement and credit (no payment provider yet). */
+  // The payment provider (tenant admins start payments; sync re-reads the provider's state).
+  "POST /api/billing/checkout": ADMIN,
+  "POST /api/billing/credits/checkout": ADMIN,
+  "POST /api/billing/portal": ADMIN,
+  "POST /api/billing/sync": ADMIN,
+  /** A tenant's plan, entitlement and credit set by hand (beside the payment provider). */
   "PUT /api/admin/billing/accounts/:id": INSTALLATION,
   // Runtime bearer (modules/runtime authenticates) and the signed usage webhook (modules/billing verifies).
   "POST /api/runtime/billing/requests": PUBLIC,
@@ -301,6 +306,8 @@ export const PERMISSIONS: Record<string, AuditedRule> = {
   "GET /api/runtime/billing/requests/:id": PUBLIC,
   "GET /api/runtime/self/spend-policy": PUBLIC,
   "POST /api/webhooks/usage": PUBLIC,
+  /** The payment provider's webhook: verified by its Stripe-Signature (modules/billing). */
+  "POST /api/webhooks/stripe": PUBLIC,
 };
 
 /** The table's key of a route: `GET /api/v1/hosts/` and `GET /api/v1/hosts` are one route. */

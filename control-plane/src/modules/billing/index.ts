@@ -33,6 +33,8 @@ const SummaryView = Obj({
   balance: t.Number(),
   monthSpent: t.Number(),
   monthlySpendLimit: t.Nullable(t.Number()),
+  subscriptionStatus: t.Nullable(t.String()),
+  paymentProvider: t.Nullable(t.String({ description: "stripe, or null when none is configured" })),
 });
 const Totals = { requests: t.Number(), inputTokens: t.Number(), outputTokens: t.Number(), cost: t.Number() };
 const UsageSummaryView = Obj({
@@ -42,6 +44,9 @@ const UsageSummaryView = Obj({
   byRoute: t.Array(Obj({ route: t.String(), ...Totals })),
 });
 const NOT_CONFIGURED = { 503: ErrorBody };
+const PROVIDER_ERRORS = { 502: ErrorBody, 503: ErrorBody };
+const CheckoutView = Obj({ id: t.String(), url: t.String({ description: "send the person here" }) });
+const ReturnUrl = t.String({ minLength: 1, maxLength: 2000 });
 
 export const billingController = ({ authenticator, billing }: Services) =>
   new Elysia({ prefix: "/api/billing", tags: ["billing"] })
@@ -102,7 +107,29 @@ export const billingController = ({ authenticator, billing }: Services) =>
         }),
         response: responses({ 200: SpendPolicyView }),
       },
-    );
+    )
+    .post("/checkout", ({ principal, body }) => billing.checkout(principal, body), {
+      body: t.Object({
+        plan: t.String({ minLength: 1, maxLength: 100 }),
+        successUrl: t.Optional(ReturnUrl),
+        cancelUrl: t.Optional(ReturnUrl),
+      }),
+      response: responses({ 200: CheckoutView, ...PROVIDER_ERRORS }),
+    })
+    .post("/credits/checkout", ({ principal, body }) => billing.creditsCheckout(principal, body), {
+      body: t.Object({ amount: Amount, successUrl: t.Optional(ReturnUrl), cancelUrl: t.Optional(ReturnUrl) }),
+      response: responses({ 200: CheckoutView, ...PROVIDER_ERRORS }),
+    })
+    .post("/portal", ({ principal, body }) => billing.portal(principal, body ?? {}), {
+      body: t.Optional(t.Object({ returnUrl: t.Optional(ReturnUrl) })),
+      response: responses({ 200: Obj({ url: t.String() }), ...PROVIDER_ERRORS }),
+    })
+    .post("/sync", ({ principal }) => billing.sync(principal), {
+      response: responses({
+        200: Obj({ ...SummaryView.properties, customer: t.Boolean(), paymentsCredited: t.Integer() }),
+        ...PROVIDER_ERRORS,
+      }),
+    });
 
 /** Installation admins: a tenant's plan, gateway entitlement and credit (stand-in for a payment provider's sync). */
 export const billingAdminController = ({ authenticator, billing }: Services) =>
@@ -166,10 +193,15 @@ const WebhookBody = t.Object(
  * `POST /api/webhooks/usage`: the raw body is what the signature covers, so the route reads it untouched (a raw
  * body route of the request guard) and validates it here.
  */
-export const usageWebhookController = ({ billing, config }: Services) =>
+export const usageWebhookController = ({ billing, config, rateLimits }: Services) =>
   new Elysia({ tags: ["billing"] }).post(
     "/api/webhooks/usage",
-    async ({ request, set }) => {
+    async ({ request, set, server }) => {
+      // Budgeted per source before anything else (the signature check and the body cost work).
+      rateLimits.usageWebhookBySource.take(
+        rateLimits.source(request, server),
+        "too many usage webhook deliveries from this source; retry later",
+      );
       const raw = new Uint8Array(await request.arrayBuffer());
       if (config.usageWebhookSecret)
         BillingService.verifySignature(config.usageWebhookSecret, raw, request.headers.get("x-roberto-signature"));
@@ -200,5 +232,22 @@ export const usageWebhookController = ({ billing, config }: Services) =>
       response: responses({
         200: Obj({ ok: t.Boolean(), recorded: t.Integer(), ids: t.Array(t.String()) }),
       }),
+    },
+  );
+
+/** `POST /api/webhooks/stripe`: Stripe's events, verified by `Stripe-Signature` over the raw body. */
+export const stripeWebhookController = ({ billing }: Services) =>
+  new Elysia({ tags: ["billing"] }).post(
+    "/api/webhooks/stripe",
+    async ({ request }) => {
+      const raw = new Uint8Array(await request.arrayBuffer());
+      return asSystem("payment provider webhook: a verified event names its customer", () =>
+        billing.providerEvent(raw, request.headers.get("stripe-signature")),
+      );
+    },
+    {
+      detail: { security: [] },
+      parse: "none",
+      response: responses({ 200: Obj({ received: t.Boolean(), handled: t.Boolean() }), 503: ErrorBody }),
     },
   );

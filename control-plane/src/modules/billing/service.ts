@@ -4,17 +4,27 @@
  * Amounts are kept in micro-units (1e-6 of a credit unit); the API speaks plain numbers (`amount: 2.5`).
  */
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
-import { and, desc, eq, gte, sql } from "drizzle-orm";
+import { and, desc, eq, gte, isNull, sql } from "drizzle-orm";
 import type { Db } from "../../db/connect";
 import {
   billingAccounts,
+  billingPayments,
   runtimeSpendPolicies,
   spendRequests,
   usageLedger,
   usageWebhookReceipts,
 } from "../../db/schema";
 import { newId } from "../../lib/ids";
-import { conflict, invalid, notFound, paymentRequired, rejectedCredential, unprocessable } from "../../lib/errors";
+import {
+  conflict,
+  invalid,
+  notFound,
+  paymentRequired,
+  rejectedCredential,
+  unavailable,
+  unprocessable,
+} from "../../lib/errors";
+import type { PaymentProvider, ProviderSubscription } from "./payment-provider";
 import type { HostService } from "../hosts/service";
 import type { AuditService } from "../audit/service";
 import type { UserPrincipal } from "../auth/principal";
@@ -40,6 +50,18 @@ export interface Prices {
   inputPriceMicros: number;
   outputPriceMicros: number;
 }
+
+export interface PaymentSettings {
+  /** Absent: checkout, credits checkout, portal and sync answer 503. */
+  provider?: PaymentProvider;
+  /** Plan name → the provider's price id (`pro=price_...`). */
+  plans: Record<string, string>;
+  /** Where the provider sends people back by default (`{publicUrl}/console`). */
+  publicUrl: string;
+}
+
+/** Subscription states that keep the plan's gateway entitlement. */
+const ENTITLED = new Set(["active", "trialing", "past_due"]);
 
 type SpendRequest = typeof spendRequests.$inferSelect;
 const presentRequest = (r: SpendRequest) => ({
@@ -84,6 +106,7 @@ export class BillingService {
     private readonly hosts: HostService,
     private readonly audit: AuditService,
     private readonly prices: Prices,
+    private readonly payments: PaymentSettings = { plans: {}, publicUrl: "http://localhost:8080" },
   ) {}
 
   costOf(inputTokens: number, outputTokens: number) {
@@ -164,7 +187,189 @@ export class BillingService {
       balance: fromMicros(credit - spent),
       monthSpent: fromMicros(monthSpent),
       monthlySpendLimit: account?.monthlySpendLimitMicros == null ? null : fromMicros(account.monthlySpendLimitMicros),
+      subscriptionStatus: account?.subscriptionStatus ?? null,
+      paymentProvider: this.payments.provider?.name ?? null,
     };
+  }
+
+  // Payment provider: checkout, credits checkout, portal, sync and its webhook.
+
+  private provider(): PaymentProvider {
+    const provider = this.payments.provider;
+    if (!provider) throw unavailable("no payment provider is configured (STRIPE_SECRET_KEY)");
+    return provider;
+  }
+
+  /** The tenant's customer at the provider, made once (a concurrent second one loses the race and is not used). */
+  private async customerOf(tenantId: string): Promise<string> {
+    const provider = this.provider();
+    const existing = (await this.account(tenantId))?.providerCustomerId;
+    if (existing) return existing;
+    const created = await provider.createCustomer(tenantId);
+    await this.db.insert(billingAccounts).values({ tenantId }).onConflictDoNothing();
+    const [won] = await this.db
+      .update(billingAccounts)
+      .set({ providerCustomerId: created, updatedAt: new Date() })
+      .where(and(eq(billingAccounts.tenantId, tenantId), isNull(billingAccounts.providerCustomerId)))
+      .returning();
+    return won ? created : (await this.account(tenantId))!.providerCustomerId!;
+  }
+
+  private returnUrl(given: string | undefined, fallback: string) {
+    const url = given ?? `${this.payments.publicUrl}${fallback}`;
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      throw invalid(`not a URL: ${url.slice(0, 200)}`);
+    }
+    if (parsed.protocol !== "https:" && parsed.protocol !== "http:") throw invalid("return URLs must be http(s)");
+    return parsed.toString();
+  }
+
+  /** A subscription checkout for one of the configured plans: the provider's session URL to send the person to. */
+  async checkout(actor: UserPrincipal, input: { plan: string; successUrl?: string; cancelUrl?: string }) {
+    const provider = this.provider();
+    const priceId = this.payments.plans[input.plan];
+    if (!priceId)
+      throw invalid(
+        `unknown plan "${input.plan}" (configured: ${Object.keys(this.payments.plans).join(", ") || "none"})`,
+      );
+    const session = await provider.subscriptionCheckout({
+      customerId: await this.customerOf(actor.tenantId),
+      tenantId: actor.tenantId,
+      plan: input.plan,
+      priceId,
+      successUrl: this.returnUrl(input.successUrl, "/console?checkout=success"),
+      cancelUrl: this.returnUrl(input.cancelUrl, "/console?checkout=cancelled"),
+    });
+    await this.audit.record({
+      tenantId: actor.tenantId,
+      actor: actor.userId,
+      action: "billing.checkout_started",
+      target: session.id,
+      detail: { plan: input.plan },
+    });
+    return session;
+  }
+
+  /** A one-off payment for `amount` credit units; credited when the provider reports it paid (webhook or sync). */
+  async creditsCheckout(actor: UserPrincipal, input: { amount: number; successUrl?: string; cancelUrl?: string }) {
+    const provider = this.provider();
+    const session = await provider.creditsCheckout({
+      customerId: await this.customerOf(actor.tenantId),
+      tenantId: actor.tenantId,
+      credits: input.amount,
+      successUrl: this.returnUrl(input.successUrl, "/console?credits=success"),
+      cancelUrl: this.returnUrl(input.cancelUrl, "/console?credits=cancelled"),
+    });
+    await this.audit.record({
+      tenantId: actor.tenantId,
+      actor: actor.userId,
+      action: "billing.credits_checkout_started",
+      target: session.id,
+      detail: { amount: input.amount },
+    });
+    return session;
+  }
+
+  async portal(actor: UserPrincipal, input: { returnUrl?: string }) {
+    const provider = this.provider();
+    return provider.portal({
+      customerId: await this.customerOf(actor.tenantId),
+      returnUrl: this.returnUrl(input.returnUrl, "/console"),
+    });
+  }
+
+  /**
+   * Reads the tenant's state at the provider: its subscriptions set the plan and the gateway entitlement (when it
+   * has any), and paid credits checkouts not credited yet are credited (once: a payment is credited by its id).
+   */
+  async sync(actor: UserPrincipal) {
+    const provider = this.provider();
+    const customerId = (await this.account(actor.tenantId))?.providerCustomerId;
+    let credited = 0;
+    if (customerId) {
+      await this.applySubscriptions(actor.tenantId, await provider.subscriptions(customerId));
+      for (const paid of await provider.paidCredits(customerId)) {
+        if (paid.tenantId && paid.tenantId !== actor.tenantId) continue;
+        if (await this.creditPayment(actor.tenantId, paid.sessionId, paid.credits, null)) credited++;
+      }
+    }
+    return { ...(await this.summary(actor.tenantId)), customer: customerId != null, paymentsCredited: credited };
+  }
+
+  private async applySubscriptions(tenantId: string, subscriptions: ProviderSubscription[]) {
+    if (subscriptions.length === 0) return; // never subscribed: the plan stays as an admin set it
+    const live = subscriptions.find((s) => ENTITLED.has(s.status));
+    const current = live ?? subscriptions[0]!;
+    const plan = live
+      ? (Object.entries(this.payments.plans).find(([, price]) => live.priceIds.includes(price))?.[0] ?? "custom")
+      : "none";
+    await this.db
+      .update(billingAccounts)
+      .set({ plan, gatewayEnabled: Boolean(live), subscriptionStatus: current.status, updatedAt: new Date() })
+      .where(eq(billingAccounts.tenantId, tenantId));
+  }
+
+  /** Credits a paid payment once (its id is the key); true when this call credited it. */
+  private async creditPayment(tenantId: string, paymentId: string, credits: number, eventId: string | null) {
+    const amount = toMicros(credits);
+    return this.db.transaction(async (tx) => {
+      const inserted = await tx
+        .insert(billingPayments)
+        .values({ id: paymentId, tenantId, amountMicros: amount, eventId })
+        .onConflictDoNothing()
+        .returning();
+      if (inserted.length === 0) return false;
+      await tx
+        .update(billingAccounts)
+        .set({ creditMicros: sql`${billingAccounts.creditMicros} + ${amount}`, updatedAt: new Date() })
+        .where(eq(billingAccounts.tenantId, tenantId));
+      return true;
+    });
+  }
+
+  /**
+   * The provider's webhook (runs in the system context: the event names its tenant): verified by signature, then
+   * a paid credits checkout credits its tenant exactly once, a subscription change re-reads the subscriptions.
+   * Events of unknown customers or kinds are acknowledged and ignored (the provider would otherwise retry).
+   */
+  async providerEvent(raw: Uint8Array, signature: string | null) {
+    if (!signature) throw rejectedCredential("unauthenticated", "missing Stripe-Signature");
+    const provider = this.provider();
+    const event = await provider.verifyEvent(raw, signature);
+    if (event.type === "ignored") return { received: true, handled: false };
+    const tenantId = await this.tenantOfCustomer(event.customerId, event.tenantId);
+    if (!tenantId) return { received: true, handled: false };
+    if (event.type === "credits.paid") {
+      const credited = await this.creditPayment(tenantId, event.sessionId, event.credits, event.id);
+      if (credited)
+        await this.audit.record({
+          tenantId,
+          actor: `provider:${provider.name}`,
+          action: "billing.credits_paid",
+          target: event.sessionId,
+          detail: { amount: event.credits, eventId: event.id },
+        });
+      return { received: true, handled: credited };
+    }
+    const customerId = (await this.account(tenantId))?.providerCustomerId;
+    if (customerId) await this.applySubscriptions(tenantId, await provider.subscriptions(customerId));
+    return { received: true, handled: true };
+  }
+
+  /** The tenant of a provider customer (by the stored customer id; else the event's tenant when its customer matches). */
+  private async tenantOfCustomer(customerId: string | null, tenantId: string | null) {
+    if (customerId) {
+      const [row] = await this.db
+        .select({ tenantId: billingAccounts.tenantId })
+        .from(billingAccounts)
+        .where(eq(billingAccounts.providerCustomerId, customerId));
+      return row?.tenantId;
+    }
+    if (!tenantId) return undefined;
+    return (await this.account(tenantId))?.tenantId;
   }
 
   async usageSummary(tenantId: string, days: number) {
