@@ -8,7 +8,8 @@ import { Obj, responses } from "./http/responses";
 import { requestGuard } from "./http/request-guard";
 import { AccessGuard, accessGuard } from "./modules/access/guard";
 import { rateLimiting } from "./http/rate-limit";
-import { createLogger } from "@edge/proto/log";
+import { createStructuredLogger } from "./lib/logger";
+import { currentRequestId, requestStartedAt } from "./db/context";
 import { publicAuthController, userAuthController } from "./modules/auth";
 import { devicePage } from "./modules/auth/device-page";
 import { developersController, profileController } from "./modules/people";
@@ -40,6 +41,7 @@ import { SafetySweeper } from "./modules/safety/sweeper";
 import { createServices, type Services } from "./services";
 import { fleetsController } from "./modules/fleets";
 import { rolloutsController } from "./modules/rollouts";
+import { appManifestsController } from "./modules/apps";
 import { RolloutDriver } from "./modules/rollouts/driver";
 import { notificationsController } from "./modules/notifications";
 import { dashboardController } from "./modules/dashboard";
@@ -77,15 +79,28 @@ export function createHttpApp(services: Services) {
   const app = new Elysia({ normalize: false });
   return (
     app
+      // First: every answer (refusals included) echoes the request's id (the access guard's wrap chose it).
+      .onRequest(({ set }) => {
+        const id = currentRequestId();
+        if (id) set.headers["x-request-id"] = id;
+      })
       // Before the error handler: it counts failed authentications in its onError before the handler answers.
       .use(rateLimiting(services.rateLimits))
       .use(errorHandler((msg, err) => services.log.error(msg, err)))
       // Before the request guard reads the body: who may call a route is settled first (modules/access).
       .use(accessGuard(new AccessGuard(services, () => app.routes)))
       .use(requestGuard(services.config, () => app.routes))
-      .onAfterResponse({ as: "global" }, ({ request, set }) =>
-        services.metrics.countRequest(request.method, typeof set.status === "number" ? set.status : 200),
-      )
+      .onAfterResponse({ as: "global" }, ({ request, set, route: matched }) => {
+        // The route template (`/api/v1/hosts/:id`), as the permission table writes it (no trailing slash).
+        const route = matched && matched.length > 1 ? matched.replace(/\/$/, "") : matched;
+        const status = typeof set.status === "number" ? set.status : 200;
+        const started = requestStartedAt();
+        const seconds = started === undefined ? undefined : (performance.now() - started) / 1000;
+        services.metrics.countRequest(request.method, status, route || undefined, seconds);
+        // One access line per request (its requestId comes with the request's context).
+        const durationMs = seconds === undefined ? undefined : Math.round(seconds * 100_000) / 100;
+        services.log.info("request", { method: request.method, route, status, durationMs });
+      })
       .use(
         openapi({
           path: "/openapi",
@@ -135,6 +150,7 @@ export function createHttpApp(services: Services) {
       .use(consumersController(services))
       .use(fleetsController(services))
       .use(rolloutsController(services))
+      .use(appManifestsController(services))
       .use(operatorToolsController(services))
       .use(gatewayTokensController(services))
       .use(gatewayLlmController(services))
@@ -164,9 +180,10 @@ export interface ControlPlane {
 /** Opens the database, migrates, bootstraps the admin, starts HTTP and the scheduler. */
 export async function startControlPlane(overrides: Partial<Config> = {}): Promise<ControlPlane> {
   const config = loadConfig(process.env, overrides);
-  const log = createLogger(config.logLevel);
+  const log = createStructuredLogger(config.logLevel, config.logFormat);
   const database = await openDatabase(config);
   const services = createServices(database.db, config, log);
+  services.metrics.setPool(() => database.poolUse());
   await services.settings.load();
   await services.signingKeys.load();
   services.settings.startReloading((err) => log.error("settings reload failed", err));

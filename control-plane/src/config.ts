@@ -1,4 +1,5 @@
 /** Every setting of the control plane, read once from the environment with defaults. */
+import { LOG_LEVELS, defaultLogFormat, type ControlPlaneLogLevel, type LogFormat } from "./lib/logger";
 export interface Config {
   /** HTTP listen port (0 = ephemeral). */
   port: number;
@@ -144,8 +145,10 @@ export interface Config {
   liveMaxConnectionsPerUser: number;
   liveMaxBufferedBytes: number;
   liveRecheckMs: number;
-  /** Print the bootstrap credential and request errors. */
-  logLevel: "silent" | "info" | "debug";
+  /** The structured log's level (pino's levels; `silent` = nothing). */
+  logLevel: ControlPlaneLogLevel;
+  /** `json` (one object per line) or `pretty`; default json unless stdout is a terminal. */
+  logFormat: LogFormat;
 }
 
 type Env = Record<string, string | undefined>;
@@ -200,8 +203,12 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
   const sharedPort = bool(env, "SHARED_PORT", true);
   const grpcPort = env.GRPC_PORT ? int(env, "GRPC_PORT", 50051) : sharedPort ? undefined : 50051;
   const logLevel = str(env, "LOG_LEVEL") ?? "info";
-  if (!["silent", "info", "debug"].includes(logLevel)) {
-    throw new Error(`config: LOG_LEVEL must be silent, info or debug, got "${logLevel}"`);
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
+    throw new Error(`config: LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}, got "${logLevel}"`);
+  }
+  const logFormat = str(env, "LOG_FORMAT") ?? defaultLogFormat();
+  if (logFormat !== "json" && logFormat !== "pretty") {
+    throw new Error(`config: LOG_FORMAT must be json or pretty, got "${logFormat}"`);
   }
   return {
     port,
@@ -288,6 +295,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     liveMaxBufferedBytes: int(env, "LIVE_MAX_BUFFERED_BYTES", 1024 * 1024, 1024),
     liveRecheckMs: int(env, "LIVE_RECHECK_MS", 30_000, 10),
     logLevel: logLevel as Config["logLevel"],
+    logFormat,
     ...overrides,
   };
 }

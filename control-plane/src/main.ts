@@ -10,8 +10,11 @@ const grpc = plane.transport.grpc;
 if (plane.config.sharedPort) log.info(`gRPC: on the same port (${new URL(plane.url).port})`);
 if (grpc.separate) log.info(`gRPC: port ${grpc.port}`);
 if (plane.generatedAdminKey) {
-  // Printed once: the key is stored only as a hash.
-  console.log(`\nBootstrap admin API key (shown once, store it now):\n  ADMIN_KEY=${plane.generatedAdminKey}\n`);
+  // Printed once, to the operator's terminal (stderr), never into the structured log: the key is stored only as a
+  // hash, and a log pipeline must not collect it.
+  process.stderr.write(
+    `\nBootstrap admin API key (shown once, store it now):\n  ADMIN_KEY=${plane.generatedAdminKey}\n\n`,
+  );
 }
 
 let stopping = false;

@@ -46,6 +46,7 @@ import { NotificationService } from "./modules/notifications/service";
 import { DashboardService } from "./modules/dashboard/service";
 import { SearchService } from "./modules/search/service";
 import { MetricsService } from "./modules/metrics/service";
+import { AppManifestService } from "./modules/apps/service";
 import { BillingService } from "./modules/billing/service";
 import { StripeProvider } from "./modules/billing/payment-provider";
 import { GatewayService } from "./modules/gateway/service";
@@ -199,6 +200,7 @@ export function createServices(db: Db, config: Config, log: Logger) {
   const fleets: FleetService = new FleetService(db, commands, tasks, hosts, (tenantId, fleetId) =>
     rollouts.aRolloutOf(tenantId, fleetId),
   );
+  const appManifests = new AppManifestService(db);
   const rollouts: RolloutService = new RolloutService(
     db,
     fleets,
@@ -209,6 +211,7 @@ export function createServices(db: Db, config: Config, log: Logger) {
     environments,
     safety,
     hosts,
+    appManifests,
   );
   const projectMembers = new ProjectMemberService(db, projects, people, audit);
   // Tasks awaiting confirmation or finished, machines going offline or online, updates: each user's notifications.
@@ -267,6 +270,7 @@ export function createServices(db: Db, config: Config, log: Logger) {
     pty: new PtyService({ agents, hosts, audit }),
     fleets,
     rollouts,
+    appManifests,
     machines,
     workers: new WorkerService(db, runtime, config.workerTokenTtlSeconds, hosts),
     audit,

@@ -4,6 +4,7 @@
  */
 import { type Static, Type } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
+import { parse as parseYaml } from "yaml";
 
 export const MANIFEST_FILE = "app.runtime.yaml";
 export const APP_NAME_PATTERN = "^[a-z0-9][a-z0-9-]{0,62}$";
@@ -174,4 +175,23 @@ function findCycle(manifest: Manifest): string[] | null {
     if (cycle) return cycle;
   }
   return null;
+}
+
+/** The largest manifest text accepted (agent and control plane alike). */
+export const MAX_MANIFEST_BYTES = 256 * 1024;
+
+/**
+ * Parses and validates a manifest's YAML text, exactly as the agent reads `app.runtime.yaml`: the manifest, or the
+ * first problem (`not valid YAML: ...`, `apps.worker.dependsOn: unknown app "db"`).
+ */
+export function parseManifestText(text: string): { manifest: Manifest } | { error: string } {
+  if (Buffer.byteLength(text) > MAX_MANIFEST_BYTES) return { error: `larger than ${MAX_MANIFEST_BYTES} bytes` };
+  let parsed: unknown;
+  try {
+    parsed = parseYaml(text, { maxAliasCount: 100 });
+  } catch (error) {
+    return { error: `not valid YAML: ${error instanceof Error ? error.message : String(error)}` };
+  }
+  const problem = validateManifest(parsed);
+  return problem ? { error: problem } : { manifest: parsed as Manifest };
 }

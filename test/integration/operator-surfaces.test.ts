@@ -209,24 +209,44 @@ describe.each(backends)("operator surfaces on $name", (backend) => {
     expect((await t.api.get(`/api/web/search?q=${"x".repeat(201)}`, admin)).status).toBe(400);
   });
 
-  test("GET /metrics: Prometheus text for installation admins", async () => {
+  test("GET /metrics: Prometheus text for installation admins (prom-client, this plane's own registry)", async () => {
+    const scrape = async () => {
+      const res = await fetch(`${t.plane.url}/metrics`, { headers: { authorization: `Bearer ${admin}` } });
+      expect(res.status).toBe(200);
+      expect(res.headers.get("content-type")).toStartWith("text/plain; version=0.0.4");
+      return parsePrometheus(await res.text());
+    };
+    const before = await scrape();
     // One command round trip observed: created here, then finished.
     const host = (await t.api.post("/api/v1/hosts", { name: `metrics-${suffix}` }, admin)).body;
     const command = (await t.api.post("/api/v1/commands", { hostId: host.id, kind: "echo" }, admin)).body;
     for (const status of ["running", "completed"])
       expect((await t.api.post(`/api/v1/commands/${command.id}/transition`, { status }, admin)).status).toBe(200);
-    const res = await fetch(`${t.plane.url}/metrics`, { headers: { authorization: `Bearer ${admin}` } });
-    expect(res.status).toBe(200);
-    expect(res.headers.get("content-type")).toStartWith("text/plain; version=0.0.4");
-    const text = await res.text();
-    expect(text).toContain("# TYPE edge_tasks gauge");
-    expect(text).toMatch(/^edge_tasks\{status="failed"\} [1-9]\d*$/m);
-    expect(text).toMatch(/^edge_hosts\{status="offline"\} [1-9]\d*$/m);
-    expect(text).toMatch(/^edge_notifications_created_total [1-9]\d*$/m);
-    expect(text).toMatch(/^edge_http_responses_total\{method="GET",code="2xx"\} [1-9]\d*$/m);
-    expect(text).toContain("# TYPE edge_command_round_trip_seconds histogram");
-    expect(text).toMatch(/^edge_command_round_trip_seconds_bucket\{le="\+Inf"\} [1-9]\d*$/m);
-    expect(text).toMatch(/^edge_command_round_trip_seconds_count [1-9]\d*$/m);
+    const after = await scrape();
+    expect(after.types.get("edge_tasks")).toBe("gauge");
+    expect(after.value('edge_tasks{status="failed"}')).toBeGreaterThan(0);
+    expect(after.value('edge_hosts{status="offline"}')).toBeGreaterThan(0);
+    expect(after.value('edge_commands{status="completed"}')).toBeGreaterThan(0);
+    expect(after.value("edge_agents_connected")).toBeGreaterThanOrEqual(0);
+    expect(after.value("edge_notifications_created_total")).toBeGreaterThan(0);
+    expect(after.value('edge_http_responses_total{method="GET",code="2xx"}')).toBeGreaterThan(0);
+    // Histograms: the command's round trip, and the HTTP requests by route template (never the raw path).
+    expect(after.types.get("edge_command_round_trip_seconds")).toBe("histogram");
+    const roundTrips = (p: typeof after) => p.value('edge_command_round_trip_seconds_count{status="completed"}') ?? 0;
+    expect(roundTrips(after)).toBe(roundTrips(before) + 1);
+    expect(after.value('edge_command_round_trip_seconds_bucket{le="+Inf",status="completed"}')).toBe(roundTrips(after));
+    expect(after.types.get("edge_task_scheduling_seconds")).toBe("histogram");
+    expect(after.types.get("edge_http_request_duration_seconds")).toBe("histogram");
+    const transitions =
+      'edge_http_request_duration_seconds_count{method="POST",route="/api/v1/commands/:id/transition",code="200"}';
+    expect(after.value(transitions)).toBe((before.value(transitions) ?? 0) + 2);
+    expect([...after.samples.keys()].some((k) => k.includes(command.id))).toBe(false);
+    // Message counters and the database pool.
+    expect(after.types.get("edge_mqtt_messages_total")).toBe("counter");
+    expect(after.types.get("edge_grpc_messages_total")).toBe("counter");
+    expect(after.value("edge_db_pool_max")).toBeGreaterThanOrEqual(1);
+    expect(after.value("edge_db_pool_active")).toBeGreaterThanOrEqual(0);
+    expect(after.value("process_resident_memory_bytes")).toBeGreaterThan(0);
     expect((await t.api.get("/metrics", viewer)).status).toBe(403);
     expect((await t.api.get("/metrics")).status).toBe(401);
   });
@@ -249,3 +269,25 @@ describe.each(backends)("operator surfaces on $name", (backend) => {
     expect(root.headers.get("location")).toBe("/console");
   });
 });
+
+/** A strict reading of the Prometheus text format: every line a comment or `name{labels} value`, families typed once. */
+function parsePrometheus(text: string) {
+  const types = new Map<string, string>();
+  const samples = new Map<string, number>();
+  for (const line of text.split("\n")) {
+    if (line === "") continue;
+    const typed = line.match(/^# TYPE ([a-zA-Z_:][a-zA-Z0-9_:]*) (counter|gauge|histogram|summary|untyped)$/);
+    if (typed) {
+      expect(types.has(typed[1]!)).toBe(false);
+      types.set(typed[1]!, typed[2]!);
+      continue;
+    }
+    if (line.startsWith("# HELP ")) continue;
+    const sample = line.match(
+      /^([a-zA-Z_:][a-zA-Z0-9_:]*(?:\{[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\]|\\.)*"(?:,[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\]|\\.)*")*\})?) (-?[0-9.e+-]+|NaN|\+Inf|-Inf)$/,
+    );
+    if (!sample) throw new Error(`not Prometheus text: ${line}`);
+    samples.set(sample[1]!, Number(sample[2]));
+  }
+  return { types, samples, value: (key: string) => samples.get(key) };
+}

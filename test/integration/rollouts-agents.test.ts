@@ -27,7 +27,7 @@ describe.each(backends)("rollout to real agents on $name", (backend) => {
   beforeAll(async () => {
     t = await startTestPlane(backend, { rolloutTickMs: 200 });
     await t.api.post("/api/v1/release-keys", { name: "rel", publicKey: key.publicKey }, t.adminKey);
-    const envId = await policedEnvironment(t, "fleet", { allowedKinds: ["runtime.update"] });
+    const envId = await policedEnvironment(t, "fleet", { allowedKinds: ["runtime.update", "echo"] });
     for (let i = 0; i < AGENTS; i++) {
       const { host, agent } = await agentFor(t, envId, `robot-${i}`, {
         // Status every 5 s (not the harness's 500 ms): six agents' reports would otherwise keep PGlite's one thread busy.
@@ -201,4 +201,81 @@ ${a.agent.output.slice(-3000)}`);
     expect(refused.status).toBe("failed");
     expect(refused.error).toMatch(/denied/);
   }, 180_000);
+
+  test(`abort with rollback: the ${AGENTS} agents get their previous policy set back and enforce it again`, async () => {
+    // Before: every host's own set is [freeze-updates] (the previous test). This rollout replaces it with a set that
+    // denies `echo`; batch 0 applies it, then the rollout waits for approval and is aborted with rollback.
+    const deny = await t.api.post(
+      "/api/v1/safety-policies",
+      { name: "deny-echo", rules: { deniedKinds: ["echo"] } },
+      t.adminKey,
+    );
+    expect(deny.status).toBe(201);
+    const fleet = (
+      await t.api.post(
+        "/api/v1/fleets",
+        { name: "robots-rb", selector: { matchLabels: { fleet: "robots" } } },
+        t.adminKey,
+      )
+    ).body;
+    const created = await t.api.post(
+      "/api/v1/rollouts",
+      {
+        name: "deny echo",
+        fleetId: fleet.id,
+        target: { kind: "policy_set", policyIds: [deny.body.id] },
+        strategy: { batches: { sizes: [2] }, maxUnavailable: 2, requireApproval: true, hostTimeoutSeconds: 60 },
+      },
+      t.adminKey,
+    );
+    expect(created.status).toBe(201);
+    const id = created.body.id;
+    await waitFor(
+      "batch 0 applied, waiting for approval",
+      async () => {
+        const r = (await t.api.get(`/api/v1/rollouts/${id}`, t.adminKey)).body;
+        return r.awaitingApproval && r.hosts.succeeded === 2 ? r : undefined;
+      },
+      120_000,
+    );
+    const changed = (await t.api.get(`/api/v1/rollouts/${id}/hosts?status=succeeded`, t.adminKey)).body.items.map(
+      (h: { hostId: string }) => h.hostId,
+    ) as string[];
+    expect(changed).toHaveLength(2);
+    // The agent of a changed host refuses echo now.
+    const echo = async (hostId: string) => {
+      const cmd = await t.api.post("/api/v1/commands", { hostId, kind: "echo", params: { text: "hi" } }, t.adminKey);
+      return waitFor("echo finished", async () => {
+        const c = (await t.api.get(`/api/v1/commands/${cmd.body.id}`, t.adminKey)).body;
+        return ["failed", "completed"].includes(c.status) ? c : undefined;
+      });
+    };
+    const refused = await echo(changed[0]!);
+    expect(refused.status).toBe("failed");
+    expect(refused.error).toMatch(/denied/);
+
+    const aborted = await t.api.post(`/api/v1/rollouts/${id}/abort`, { rollback: true }, t.adminKey);
+    expect(aborted.status).toBe(200);
+    await waitFor(
+      "rollbacks acknowledged by the agents",
+      async () => {
+        const hs = (await t.api.get(`/api/v1/rollouts/${id}/hosts?limit=100`, t.adminKey)).body.items as {
+          rollback: string | null;
+        }[];
+        return hs.filter((h) => h.rollback === "done").length === 2;
+      },
+      120_000,
+    );
+    for (const hostId of changed) {
+      // Acknowledged: the agent enforces the version last sent, which holds the previous set again.
+      const view = (await t.api.get(`/api/v1/hosts/${hostId}`, t.adminKey)).body;
+      expect(view.policy.enforced).toBe(view.policy.desired);
+    }
+    // The agent enforces the restored set: echo runs again, runtime.update is still denied (freeze-updates).
+    expect((await echo(changed[0]!)).status).toBe("completed");
+    const types = (await t.api.get(`/api/v1/rollouts/${id}/events?limit=1000`, t.adminKey)).body.items.map(
+      (e: { type: string }) => e.type,
+    );
+    expect(types.filter((x: string) => x === "host_rolled_back")).toHaveLength(2);
+  }, 300_000);
 });

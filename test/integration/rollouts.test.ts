@@ -120,11 +120,11 @@ describe.each(backends)("rollouts on $name", (backend) => {
     expect(
       (await t.api.post("/api/v1/release-keys", { name: "rel", publicKey: key.publicKey }, t.adminKey)).status,
     ).toBe(201);
-  });
+  }, 60_000); // a plane's start takes seconds on a loaded machine (PGlite: its template is made once per migrations)
   afterAll(async () => {
     await disconnectAll(all);
     await t?.stop();
-  });
+  }, 60_000);
 
   test("a rollout request is validated: bad strategy, unknown fleet or release, not the current release", async () => {
     const { fleetId } = await fleetOf("val", 1);
@@ -341,14 +341,41 @@ describe.each(backends)("rollouts on $name", (backend) => {
     expect((await t.api.post(`/api/v1/rollouts/${id}/approve`, {}, t.adminKey)).status).toBe(409);
   }, 60_000);
 
-  test("rollout targets: a policy set is validated, an app manifest is refused until the app runtime exists", async () => {
+  test("rollout targets: a policy set and an app manifest version are validated; manifests are stored, versioned, validated", async () => {
     const { fleetId } = await fleetOf("targets", 1);
     const policy = (
       await t.api.post("/api/v1/safety-policies", { name: "targets-p", rules: { deniedKinds: ["exec"] } }, t.adminKey)
     ).body;
     const post = (target: object) => t.api.post("/api/v1/rollouts", { name: "r", fleetId, target }, t.adminKey);
+    // App manifests: validated with the agent's own parser, versions count up per app, tenant-scoped.
+    const manifest = "version: 1\napps:\n  web:\n    start: sleep 1000\n";
+    const v1 = await t.api.post("/api/v1/app-manifests", { app: "vision", manifest }, t.adminKey);
+    expect(v1.status).toBe(201);
+    expect(v1.body).toMatchObject({ app: "vision", version: 1, apps: ["web"] });
+    const v2 = await t.api.post("/api/v1/app-manifests", { app: "vision", manifest }, t.adminKey);
+    expect(v2.body.version).toBe(2);
+    expect((await t.api.get(`/api/v1/app-manifests/${v2.body.id}`, t.adminKey)).body.manifest).toBe(manifest);
+    const listed = (await t.api.get("/api/v1/app-manifests?app=vision", t.adminKey)).body.items;
+    expect(listed.map((m: { version: number }) => m.version)).toEqual([2, 1]);
+    const badManifests: [object, RegExp][] = [
+      [{ app: "vision", manifest: "apps: [" }, /not valid YAML/],
+      [
+        { app: "vision", manifest: "version: 1\napps:\n  w:\n    start: x\n    dependsOn: [db]\n" },
+        /apps\.w\.dependsOn: unknown app "db"/,
+      ],
+      [{ app: "Bad Name", manifest }, /app/],
+      [{ app: "vision", manifest: "" }, /manifest/],
+      [{ app: "vision", manifest, extra: 1 }, /./],
+    ];
+    for (const [body, error] of badManifests) {
+      const res = await t.api.post("/api/v1/app-manifests", body, t.adminKey);
+      expect(res.status).toBe(400);
+      expect(res.body.error).toMatch(error);
+    }
     const cases: [object, RegExp][] = [
-      [{ kind: "app", app: "vision", version: "1.2.0" }, /app-manifest rollouts are not available yet/],
+      [{ kind: "app", app: "vision", version: 3 }, /unknown app manifest: vision version 3/],
+      [{ kind: "app", app: "vision", version: "1" }, /./],
+      [{ kind: "app", app: "nope", version: 1 }, /unknown app manifest/],
       [{ kind: "policy_set", policyIds: ["pol_nope"] }, /unknown safety policy pol_nope/],
       [{ kind: "policy_set", policyIds: [policy.id, policy.id] }, /duplicate/],
       [{ kind: "policy_set", policyIds: [] }, /policyIds|target/],
@@ -366,6 +393,16 @@ describe.each(backends)("rollouts on $name", (backend) => {
       other.key,
     );
     expect(foreign.status).toBe(400); // neither the fleet nor the policy is theirs
+    expect((await t.api.get(`/api/v1/app-manifests/${v1.body.id}`, other.key)).status).toBe(404);
+    expect((await t.api.get("/api/v1/app-manifests?app=vision", other.key)).body.items).toEqual([]);
+    const created = await t.api.post(
+      "/api/v1/rollouts",
+      { name: "vision", fleetId, target: { kind: "app", app: "vision", version: 2 } },
+      t.adminKey,
+    );
+    expect(created.status).toBe(201);
+    expect(created.body.target).toMatchObject({ kind: "app", app: "vision", version: 2, manifestId: v2.body.id });
+    expect((await t.api.post(`/api/v1/rollouts/${created.body.id}/abort`, {}, t.adminKey)).status).toBe(200);
     expect(
       (await t.api.get("/api/v1/rollouts?limit=200", t.adminKey)).body.items.map((r: { name: string }) => r.name),
     ).not.toContain("r");
@@ -424,4 +461,127 @@ describe.each(backends)("rollouts on $name", (backend) => {
     expect(types.filter((x) => x === "host_succeeded")).toHaveLength(5);
     expect(types).toContain("paused");
   }, 150_000);
+
+  test("abort with rollback: each updated host gets its previous own policy set back, acknowledged by its agent", async () => {
+    const { sims, fleetId } = await fleetOf("rollback", 4);
+    const p1 = (
+      await t.api.post("/api/v1/safety-policies", { name: "rb-first", rules: { deniedKinds: ["exec"] } }, t.adminKey)
+    ).body;
+    const p2 = (
+      await t.api.post("/api/v1/safety-policies", { name: "rb-second", rules: { deniedKinds: ["shell"] } }, t.adminKey)
+    ).body;
+    // Hosts 0 and 2 get p1 first (their previous set); hosts 1 and 3 had none of their own.
+    await t.api.request("PATCH", `/api/v1/hosts/${sims[0]!.hostId}/labels`, {
+      token: t.adminKey,
+      body: { labels: { first: "yes" } },
+    });
+    await t.api.request("PATCH", `/api/v1/hosts/${sims[2]!.hostId}/labels`, {
+      token: t.adminKey,
+      body: { labels: { first: "yes" } },
+    });
+    const firstFleet = (
+      await t.api.post(
+        "/api/v1/fleets",
+        { name: "rollback-first", selector: { matchLabels: { group: "rollback", first: "yes" } } },
+        t.adminKey,
+      )
+    ).body;
+    const first = (
+      await t.api.post(
+        "/api/v1/rollouts",
+        { name: "first", fleetId: firstFleet.id, target: { kind: "policy_set", policyIds: [p1.id] } },
+        t.adminKey,
+      )
+    ).body;
+    await until(first.id, (r) => r.status === "completed", 60_000);
+    // The second rollout: batch 0 = hosts 0 and 1 (by name), then it waits for approval; hosts 2 and 3 never start.
+    const second = (
+      await t.api.post(
+        "/api/v1/rollouts",
+        {
+          name: "second",
+          fleetId,
+          target: { kind: "policy_set", policyIds: [p2.id] },
+          strategy: { batches: { sizes: [2] }, maxUnavailable: 2, requireApproval: true, hostTimeoutSeconds: 30 },
+        },
+        t.adminKey,
+      )
+    ).body;
+    await until(second.id, (r) => r.awaitingApproval && r.hosts.succeeded === 2, 60_000);
+    const batch0 = (await hostsOf(second.id)).filter((h) => h.status === "succeeded").map((h) => h.hostId);
+    expect(batch0.sort()).toEqual([sims[0]!.hostId, sims[1]!.hostId].sort());
+    for (const hostId of batch0) expect(sims.find((x) => x.hostId === hostId)!.policies!.ids).toContain(p2.id);
+
+    const aborted = await t.api.post(`/api/v1/rollouts/${second.id}/abort`, { rollback: true }, t.adminKey);
+    expect(aborted.status).toBe(200);
+    expect(aborted.body).toMatchObject({ status: "aborted", rollback: true });
+    // Rolled back only once the agents acknowledged their restored sets.
+    const items = await waitFor(
+      "rollbacks acknowledged",
+      async () => {
+        const hs = (await t.api.get(`/api/v1/rollouts/${second.id}/hosts?limit=100`, t.adminKey)).body.items as {
+          hostId: string;
+          status: string;
+          rollback: string | null;
+        }[];
+        return hs.filter((h) => h.rollback === "done").length === 2 ? hs : undefined;
+      },
+      60_000,
+    );
+    for (const h of items) {
+      if (batch0.includes(h.hostId)) expect(h).toMatchObject({ status: "succeeded", rollback: "done" });
+      else expect(h).toMatchObject({ status: "skipped", rollback: null });
+    }
+    // Host 0 enforces p1 again (its set before), host 1 no set of its own any more; both acknowledged.
+    const [h0, h1] = [sims[0]!, sims[1]!];
+    expect(h0.policies!.ids).toContain(p1.id);
+    expect(h0.policies!.ids).not.toContain(p2.id);
+    expect(h1.policies!.ids).not.toContain(p2.id);
+    expect(h1.policies!.ids).not.toContain(p1.id);
+    for (const s of [h0, h1]) {
+      const view = (await t.api.get(`/api/v1/hosts/${s.hostId}`, t.adminKey)).body;
+      expect(view.policy.enforced).toBe(view.policy.desired);
+      expect(s.policies!.version).toBe(view.policy.desired);
+    }
+    // Hosts 2 and 3 were never touched: host 2 keeps p1.
+    expect(sims[2]!.policies!.ids).toContain(p1.id);
+    const types = (await history(second.id)).map((e) => e.type);
+    expect(types.filter((x) => x === "host_rollback_started")).toHaveLength(2);
+    expect(types.filter((x) => x === "host_rolled_back")).toHaveLength(2);
+    // Settled: nothing in flight; a second abort is refused.
+    expect((await t.api.post(`/api/v1/rollouts/${second.id}/abort`, { rollback: true }, t.adminKey)).status).toBe(409);
+  }, 150_000);
+
+  test("a release rollout cannot be aborted with rollback (409); a bad abort body is 400", async () => {
+    const { fleetId } = await fleetOf("norollback", 1);
+    const releaseId = await publish("norollback", "2031.01.01");
+    const created = await t.api.post(
+      "/api/v1/rollouts",
+      {
+        name: "r",
+        fleetId,
+        target: { kind: "release", releaseId },
+        // Deferred (a window hours away): it never starts.
+        strategy: {
+          maintenanceWindows: [
+            {
+              start: new Date(Date.now() + 2 * 3600_000).toISOString().slice(11, 16),
+              end: new Date(Date.now() + 3 * 3600_000).toISOString().slice(11, 16),
+            },
+          ],
+        },
+      },
+      t.adminKey,
+    );
+    expect(created.status).toBe(201);
+    const refused = await t.api.post(`/api/v1/rollouts/${created.body.id}/abort`, { rollback: true }, t.adminKey);
+    expect(refused.status).toBe(409);
+    expect(refused.body.error).toMatch(/cannot be rolled back/);
+    for (const body of [{ rollback: "yes" }, { rollback: true, extra: 1 }]) {
+      const bad = await t.api.post(`/api/v1/rollouts/${created.body.id}/abort`, body, t.adminKey);
+      expect(bad.status).toBe(400);
+      expect(typeof bad.body.error).toBe("string");
+    }
+    expect((await t.api.post(`/api/v1/rollouts/${created.body.id}/abort`, {}, t.adminKey)).status).toBe(200);
+  }, 60_000);
 });

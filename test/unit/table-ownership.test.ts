@@ -50,6 +50,7 @@ const OWNERS: Record<string, string> = {
   rollouts: "rollouts",
   rolloutHosts: "rollouts",
   rolloutEvents: "rollouts",
+  appManifests: "apps",
   hostPolicies: "safety-policies",
   taskBatches: "fleets",
   notifications: "notifications",

@@ -25,6 +25,8 @@ export interface Database {
    * returned function is called: statement budgets are tested and benchmarked with it.
    */
   onStatement(listener: StatementListener): () => void;
+  /** How busy the connections are now (the metrics' database pool gauges). */
+  poolUse(): { max: number; active: number; waiting: number };
   close(): Promise<void>;
 }
 
@@ -84,13 +86,14 @@ async function openPostgres(url: string): Promise<Database> {
   // Without the role (no right to create it), the connecting role is subject to the FORCE'd policies itself.
   const role = useRole ? { role: APP_ROLE } : {};
   const system = postgres(url, {
-    max: 10,
+    max: SYSTEM_POOL,
     onnotice: () => {},
     debug,
     connection: { ...role, [TENANT_SETTING]: SYSTEM_SETTING },
   });
-  const scoped = postgres(url, { max: 5, onnotice: () => {}, debug, connection: role });
-  const db = drizzle(contextClient(system, scoped) as never, { schema }) as unknown as Db;
+  const scoped = postgres(url, { max: SCOPED_POOL, onnotice: () => {}, debug, connection: role });
+  const use = { system: 0, scoped: 0 };
+  const db = drizzle(contextClient(system, scoped, use) as never, { schema }) as unknown as Db;
   // drizzle set its value parsers on the client it was given (system's options): the scoped pool uses the same.
   Object.assign(scoped.options.parsers, system.options.parsers);
   Object.assign(scoped.options.serializers, system.options.serializers);
@@ -102,6 +105,11 @@ async function openPostgres(url: string): Promise<Database> {
       return unlisten;
     },
     onStatement: (listener) => statements.add(listener),
+    poolUse: () => ({
+      max: SYSTEM_POOL + SCOPED_POOL,
+      active: use.system + use.scoped,
+      waiting: Math.max(0, use.system - SYSTEM_POOL) + Math.max(0, use.scoped - SCOPED_POOL),
+    }),
     close: async () => {
       await Promise.all([system.end({ timeout: 5 }), scoped.end({ timeout: 5 }), admin.end({ timeout: 5 })]);
     },
@@ -109,6 +117,9 @@ async function openPostgres(url: string): Promise<Database> {
 }
 
 type Sql = import("postgres").Sql;
+/** Connections of the system pool and of the tenant-scoped pool. */
+const SYSTEM_POOL = 10;
+const SCOPED_POOL = 5;
 
 /**
  * The postgres.js surface drizzle uses (`unsafe`, `begin`, `options`), routed by the current database context
@@ -116,16 +127,28 @@ type Sql = import("postgres").Sql;
  * context goes to the other pool with one `set_config` pipelined before each statement (same round trip), or one
  * `set_config(..., true)` at the start of a transaction.
  */
-function contextClient(system: Sql, scoped: Sql) {
+function contextClient(system: Sql, scoped: Sql, use: { system: number; scoped: number }) {
   const setConfig = (q: Sql, setting: string, local: boolean) =>
     q`select set_config(${TENANT_SETTING}, ${setting}, ${local})`;
+  /** Counts `work` in flight on `pool` while it runs. */
+  const counted = async <T>(pool: "system" | "scoped", work: () => PromiseLike<T>): Promise<T> => {
+    use[pool]++;
+    try {
+      return await work();
+    } finally {
+      use[pool]--;
+    }
+  };
   return {
     options: system.options,
     unsafe(query: string, params?: unknown[], options?: { prepare?: boolean }) {
       const setting = currentSetting();
-      if (setting === SYSTEM_SETTING) return system.unsafe(query, params as never, options);
       let values = false;
       const run = async () => {
+        if (setting === SYSTEM_SETTING) {
+          const statement = system.unsafe(query, params as never, options);
+          return values ? statement.values() : statement;
+        }
         const conn = await scoped.reserve();
         try {
           const statement = conn.unsafe(query, params as never, options);
@@ -147,21 +170,23 @@ function contextClient(system: Sql, scoped: Sql) {
         },
         // biome-ignore lint/suspicious/noThenProperty: drizzle awaits what `unsafe` returns, as postgres.js's query
         then<A, B>(onFulfilled?: (rows: unknown) => A, onRejected?: (error: unknown) => B) {
-          return run().then(onFulfilled, onRejected);
+          return counted(setting === SYSTEM_SETTING ? "system" : "scoped", run).then(onFulfilled, onRejected);
         },
       };
       return pending;
     },
     begin<T>(fn: (tx: Sql) => Promise<T>) {
       const setting = currentSetting();
-      if (setting === SYSTEM_SETTING) return system.begin(fn as never);
-      return scoped.begin((tx) => {
-        // Sent with the transaction's first statement; a failure aborts the transaction, so that statement fails.
-        setConfig(tx as unknown as Sql, setting, true)
-          .execute()
-          .catch(() => {});
-        return fn(tx as unknown as Sql);
-      });
+      if (setting === SYSTEM_SETTING) return counted("system", () => system.begin(fn as never));
+      return counted("scoped", () =>
+        scoped.begin((tx) => {
+          // Sent with the transaction's first statement; a failure aborts the transaction, so that statement fails.
+          setConfig(tx as unknown as Sql, setting, true)
+            .execute()
+            .catch(() => {});
+          return fn(tx as unknown as Sql);
+        }),
+      );
     },
   };
 }
@@ -196,6 +221,7 @@ async function openPglite(dataDir: string): Promise<Database> {
     kind: "pglite",
     listen: (channel, onPayload) => client.listen(channel, onPayload),
     onStatement: (listener) => client.onStatement(listener),
+    poolUse: () => ({ max: 1, active: client.inFlight, waiting: Math.max(0, client.inFlight - 1) }),
     close: () => client.close(),
   };
 }

@@ -32,6 +32,10 @@ export const SYSTEM_SETTING = "*";
 
 interface Store {
   scope: DbScope;
+  /** The HTTP request's (or gRPC call's) id: in every log line written while it is handled. */
+  requestId?: string;
+  /** When the request arrived (performance.now()): its duration histogram. */
+  startedAt?: number;
 }
 const storage = new AsyncLocalStorage<Store>();
 const PROCESS: DbScope = { kind: "system", reason: "the process's own work (no request)" };
@@ -61,8 +65,18 @@ export function asSystem<T>(reason: string, fn: () => T | PromiseLike<T>): Promi
 }
 
 /** Runs the handling of one HTTP request: it sees nothing until `setRequestScope` is called (the access guard). */
-export function inRequest<T>(fn: () => T): T {
-  return storage.run({ scope: { kind: "none" } }, fn);
+export function inRequest<T>(fn: () => T, requestId?: string): T {
+  return storage.run({ scope: { kind: "none" }, requestId, startedAt: performance.now() }, fn);
+}
+
+/** The id of the request being handled, if any (logs carry it). */
+export function currentRequestId(): string | undefined {
+  return storage.getStore()?.requestId;
+}
+
+/** When the request being handled arrived (performance.now()), if any. */
+export function requestStartedAt(): number | undefined {
+  return storage.getStore()?.startedAt;
 }
 
 /** The access guard's decision for the current request (from then on, for the rest of the request). */

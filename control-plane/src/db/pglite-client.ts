@@ -38,6 +38,11 @@ export class PgliteWorkerClient {
     return client;
   }
 
+  /** Calls sent to the worker and not answered yet (its one session runs them one at a time). */
+  get inFlight(): number {
+    return this.pending.size;
+  }
+
   /** Writes the whole data directory as an uncompressed tarball to `file`. */
   dump(file: string): Promise<void> {
     return this.call({ type: "dump", file }).then(() => undefined);

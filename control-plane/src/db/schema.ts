@@ -937,7 +937,29 @@ export const ROLLOUT_STATUSES = ["pending", "running", "paused", "completed", "a
  */
 export type RolloutTarget =
   | { kind: "release"; releaseId: string; channel: string; version: string }
-  | { kind: "policy_set"; policyIds: string[]; names: string[] };
+  | { kind: "policy_set"; policyIds: string[]; names: string[] }
+  | { kind: "app"; app: string; version: number; manifestId: string };
+
+/**
+ * Versioned app manifests (`app.runtime.yaml` texts) stored by the control plane (modules/apps owns it): an app
+ * rollout delivers one version to each host's agent. Versions count up per tenant and app, from 1.
+ */
+export const appManifests = pgTable(
+  "app_manifests",
+  {
+    id: text("id").primaryKey(),
+    tenantId: tenantRef(),
+    app: text("app").notNull(),
+    version: integer("version").notNull(),
+    manifest: text("manifest").notNull(),
+    sha256: text("sha256").notNull(),
+    /** The manifest's app names. */
+    apps: jsonb("apps").$type<string[]>().notNull(),
+    createdBy: text("created_by").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex("app_manifests_version_idx").on(t.tenantId, t.app, t.version)],
+);
 
 /** A disruption budget: a count or a percentage ("25%") of the rollout's hosts (per group with groupBy). */
 export type Amount = number | `${number}%`;
@@ -990,6 +1012,8 @@ export const rollouts = pgTable(
     awaitingApproval: boolean("awaiting_approval").notNull().default(false),
     /** Terminal and nothing left in flight: the driver no longer looks at it. */
     settled: boolean("settled").notNull().default(false),
+    /** Aborted with `rollback: true`: the hosts it changed get back what they had before (policy sets, apps). */
+    rollback: boolean("rollback").notNull().default(false),
     createdBy: text("created_by").notNull(),
     createdAt: createdAt(),
     startedAt: ts("started_at"),
@@ -1003,6 +1027,14 @@ export const rollouts = pgTable(
 );
 
 export const ROLLOUT_HOST_STATUSES = ["pending", "updating", "succeeded", "failed", "skipped"] as const;
+/** A host's rollback after an abort with `rollback: true`: restored, waiting for its agent, or not acknowledged. */
+export const ROLLOUT_ROLLBACK_STATUSES = ["applying", "done", "failed", "none"] as const;
+
+/**
+ * What a host had before a rollout first changed it (what an abort with rollback restores): policy_set, its own
+ * assigned set (maybe empty); app, the manifest version its agent reported running before (null: none).
+ */
+export type RolloutHostPrevious = { policyIds?: string[]; appVersion?: number | null };
 
 /** Per-host progress of a rollout. */
 export const rolloutHosts = pgTable(
@@ -1024,6 +1056,11 @@ export const rolloutHosts = pgTable(
     error: text("error"),
     startedAt: ts("started_at"),
     finishedAt: ts("finished_at"),
+    /** Recorded when the rollout first changes the host (policy_set: its own assigned set before, maybe empty). */
+    previous: jsonb("previous").$type<RolloutHostPrevious>(),
+    /** After an abort with rollback: where restoring `previous` stands (null: nothing to restore or not asked). */
+    rollback: text("rollback", { enum: ROLLOUT_ROLLBACK_STATUSES }),
+    rollbackAt: ts("rollback_at"),
   },
   (t) => [
     primaryKey({ columns: [t.rolloutId, t.hostId] }),

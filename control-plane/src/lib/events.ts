@@ -51,7 +51,14 @@ export type DomainEvent =
       /** false: no enabled event trigger of the tenant listens for this status. */
       eventTriggers?: boolean;
     }
-  | { type: "task.transition"; tenantId: string; taskId: string; status: TaskStatus }
+  | {
+      type: "task.transition";
+      tenantId: string;
+      taskId: string;
+      status: TaskStatus;
+      /** assigned: how long the task waited since it was created (the scheduling histogram). */
+      queuedMs?: number;
+    }
   | {
       type: "command.log";
       tenantId: string;

@@ -106,7 +106,10 @@ function agentSession(services: Services, call: grpc.ServerDuplexStream<AgentFra
   let lastSeq = 0;
   let ended = false;
   const write = (frame: ServerFrameOut) => {
-    if (!ended && !call.cancelled) call.write(frame);
+    if (!ended && !call.cancelled) {
+      services.metrics.grpcMessage("out", "agent");
+      call.write(frame);
+    }
   };
   const finish = (error?: Error) => {
     if (ended) return;
@@ -126,6 +129,7 @@ function agentSession(services: Services, call: grpc.ServerDuplexStream<AgentFra
 
   let queue: Promise<void> = authenticated;
   call.on("data", (frame: AgentFrame) => {
+    services.metrics.grpcMessage("in", "agent");
     queue = queue
       .then(() => (ended ? undefined : asSystem("an agent's session frames", () => handle(frame))))
       .catch((err) => {
@@ -248,7 +252,10 @@ function operator(services: Services, cluster: ClusterEvents): grpc.UntypedServi
             .catch(() => Promise.reject(statusError(grpc.status.NOT_FOUND, "task not found")));
         unsubscribe = cluster.subscribe((event) => {
           const out = watchEvent(event, me.tenantId, hostId, taskId);
-          if (out && !call.cancelled) call.write(out);
+          if (out && !call.cancelled) {
+            services.metrics.grpcMessage("out", "operator");
+            call.write(out);
+          }
         });
         call.sendMetadata(new grpc.Metadata()); // headers now: the watch is live
       }).catch((err) => call.emit("error", asStatus(err)));

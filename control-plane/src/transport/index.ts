@@ -54,6 +54,7 @@ export async function startTransport(config: Config, services: Services, databas
       password: config.mqttPassword,
       sharedGroup: config.mqttSharedGroup,
       clientId: config.mqttClientId,
+      count: services.metrics.mqttMessage,
     });
     await bridge.start();
     services.agents.delivery.start(bridge, config.commandRedeliverySeconds * 1000);
@@ -128,6 +129,7 @@ export async function startTransport(config: Config, services: Services, databas
     url: `mqtt://${host}:${broker.port}`,
     username: INTERNAL_USER,
     password: internalSecret,
+    count: services.metrics.mqttMessage,
   });
   await bridge.start();
   services.agents.delivery.start(bridge, config.commandRedeliverySeconds * 1000);

@@ -37,6 +37,8 @@ export interface MqttBridgeOptions {
    * while this replica restarts. A complement only: agents resend whatever is not receipted anyway.
    */
   clientId?: string;
+  /** Counts each message: `in` from agents, `out` to them, by channel (the metrics' MQTT counters). */
+  count?: (direction: "in" | "out", channel: string) => void;
 }
 
 /** Decodes a payload, or undefined for bytes that are not that message (dropped, never fatal). */
@@ -80,7 +82,10 @@ export class MqttBridge implements BrokerOutlet {
       connectTimeout: 10_000,
     });
     this.client = client;
-    client.on("message", (name, payload) => this.enqueue(name, payload));
+    client.on("message", (name, payload) => {
+      this.opts.count?.("in", name.slice(name.lastIndexOf("/") + 1));
+      this.enqueue(name, payload);
+    });
     client.on("error", (err) => this.log.error("mqtt client error", err));
     client.on("connect", () => {
       const shared = (t: string) => (this.opts.sharedGroup ? `$share/${this.opts.sharedGroup}/${t}` : t);
@@ -117,6 +122,7 @@ export class MqttBridge implements BrokerOutlet {
     { retain = false } = {},
   ): Promise<void> {
     const payload = OUTBOUND_CODECS[channel].encode(message);
+    this.opts.count?.("out", channel);
     await this.client!.publishAsync(topic(tenantId, hostId, channel), Buffer.from(payload), { qos: 1, retain });
   }
 

@@ -8,6 +8,7 @@ import type { BackoffRange } from "../backoff.ts";
 import { CommandRegistry } from "../commands/registry.ts";
 import { runtimeControlCommands } from "../commands/runtime-control.ts";
 import { agentRunCommand } from "../commands/agent-run.ts";
+import { appDeployCommand } from "../commands/app-deploy.ts";
 import { runtimeUpdateCommand, type RunUpdate } from "../commands/runtime-update.ts";
 import type { AgentConfig } from "../config.ts";
 import { ExitCode } from "../exit-codes.ts";
@@ -293,6 +294,7 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
                 settings.policyWaitMs + 5_000,
               ),
           }),
+        runtime,
       ),
       policy,
       machine,
@@ -540,11 +542,13 @@ function withRuntimeCommands(
   machine: { set(state: "running" | "stopped"): void },
   runUpdate: RunUpdate,
   agentRuns: AgentRuns,
+  runtime: Runtime | undefined,
 ): CommandRegistry {
   for (const kind of [
     ...runtimeControlCommands(machine),
     runtimeUpdateCommand(runUpdate),
     agentRunCommand(agentRuns),
+    appDeployCommand(runtime),
   ]) {
     if (!registry.get(kind.kind)) registry.register(kind);
   }

@@ -146,10 +146,16 @@ export class AccessGuard {
 export const accessGuard = (guard: AccessGuard) =>
   new Elysia({ name: "access-guard" })
     // Every request is handled in its own database context, which check() sets.
-    .wrap((handle) => ((...args: unknown[]) => inRequest(() => handle(...args))) as never)
+    .wrap((handle) => ((...args: unknown[]) => inRequest(() => handle(...args), requestIdOf(args[0]))) as never)
     .onRequest(({ request }) => guard.check(request))
     .onBeforeHandle({ as: "global" }, ({ request, body }) => guard.checkBody(request, body))
     .onAfterHandle({ as: "global" }, ({ request, set }) => guard.recordSuccess(request, set.status));
+
+/** The caller's `x-request-id` when it is a sane token (≤ 128 of `A-Za-z0-9._:-`), else a new one. */
+export function requestIdOf(request: unknown): string {
+  const given = request instanceof Request ? request.headers.get("x-request-id") : null;
+  return given && /^[A-Za-z0-9._:-]{1,128}$/.test(given) ? given : crypto.randomUUID();
+}
 
 function compile(route: RouteLike): CompiledRoute {
   const path = route.path.length > 1 ? route.path.replace(/\/$/, "") : route.path;

@@ -8,7 +8,7 @@ export const metricsController = ({ authenticator, metrics }: Services) =>
   new Elysia({ tags: ["metrics"] }).use(requireUser(authenticator)).get(
     "/metrics",
     async ({ set }) => {
-      set.headers["content-type"] = "text/plain; version=0.0.4; charset=utf-8";
+      set.headers["content-type"] = metrics.contentType;
       return metrics.render();
     },
     { response: responses({ 200: t.String({ description: "Prometheus text exposition format" }) }) },

@@ -5,6 +5,7 @@ import { IdParams } from "../../http/params";
 import { requireUser } from "../auth/authenticate";
 import { Deleted, Page, responses } from "../../http/responses";
 import {
+  RolloutAbortBody,
   RolloutActionBody,
   RolloutCreateBody,
   RolloutDetail,
@@ -56,8 +57,9 @@ export const rolloutsController = ({ authenticator, rollouts }: Services) =>
     })
     .post(
       "/:id/abort",
-      ({ principal, params, body }) => rollouts.abort(principal.tenantId, params.id, principal.userId, body?.reason),
-      { params: IdParams, body: RolloutActionBody, response: responses({ 200: RolloutDetail }) },
+      ({ principal, params, body }) =>
+        rollouts.abort(principal.tenantId, params.id, principal.userId, body?.reason, body?.rollback ?? false),
+      { params: IdParams, body: RolloutAbortBody, response: responses({ 200: RolloutDetail }) },
     )
     .post(
       "/:id/approve",

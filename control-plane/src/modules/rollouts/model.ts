@@ -1,4 +1,5 @@
 import { t } from "elysia";
+import { APP_NAME_PATTERN } from "@edge/proto/runtime/manifest";
 import { oneOf } from "../../http/params";
 import { Items, Obj, OptionalTimestamp, Page, Resource, Timestamp } from "../../http/responses";
 import { ROLLOUT_HOST_STATUSES, ROLLOUT_STATUSES } from "../../db/schema";
@@ -56,8 +57,9 @@ export const RolloutTargetBody = t.Union([
   t.Object(
     {
       kind: t.Literal("app"),
-      app: t.String({ minLength: 1, maxLength: 100 }),
-      version: t.String({ minLength: 1, maxLength: 100 }),
+      app: t.String({ pattern: APP_NAME_PATTERN, maxLength: 63 }),
+      /** A stored version (POST /api/v1/app-manifests). */
+      version: t.Integer({ minimum: 1, maximum: 1_000_000_000 }),
     },
     { additionalProperties: false },
   ),
@@ -93,6 +95,17 @@ export const RolloutEventsQuery = t.Object({
   limit: t.Optional(t.Integer({ minimum: 1, maximum: 1000 })),
 });
 
+export const RolloutAbortBody = t.Optional(
+  t.Object(
+    {
+      reason: t.Optional(t.String({ maxLength: 500 })),
+      /** Hosts already changed get back what they had before (policy sets; not releases). */
+      rollback: t.Optional(t.Boolean()),
+    },
+    { additionalProperties: false },
+  ),
+);
+
 export const RolloutActionBody = t.Optional(
   t.Object({ reason: t.Optional(t.String({ maxLength: 500 })) }, { additionalProperties: false }),
 );
@@ -123,6 +136,7 @@ export const RolloutView = Resource("a rollout of a target to a fleet", {
   batchCount: t.Integer(),
   awaitingApproval: t.Boolean(),
   failuresAccepted: t.Integer(),
+  rollback: t.Boolean({ description: "aborted with rollback: changed hosts get back what they had" }),
   createdBy: t.String(),
   createdAt: Timestamp,
   startedAt: OptionalTimestamp,
@@ -150,6 +164,7 @@ export const RolloutHostsPage = Page(
       error: t.Nullable(t.String()),
       startedAt: OptionalTimestamp,
       finishedAt: OptionalTimestamp,
+      rollback: t.Nullable(t.String({ description: "after an abort with rollback: applying, done or failed" })),
     },
     { description: "one host's progress in the rollout" },
   ),

@@ -15,7 +15,9 @@ import {
   rolloutHosts,
   rollouts,
   type ROLLOUT_HOST_STATUSES,
+  type ROLLOUT_ROLLBACK_STATUSES,
   type ROLLOUT_STATUSES,
+  type RolloutHostPrevious,
 } from "../../db/schema";
 import type { EventBus } from "../../lib/events";
 import { newId } from "../../lib/ids";
@@ -29,6 +31,7 @@ import type { HostService } from "../hosts/service";
 import type { SafetyService } from "../safety/service";
 import type { SafetyPolicyService } from "../safety-policies/service";
 import type { UpdateService } from "../updates/service";
+import type { AppManifestService } from "../apps/service";
 import type { RolloutCreateBody, RolloutHostsQuery, RolloutListQuery } from "./model";
 import {
   budgetGroupOf,
@@ -42,6 +45,9 @@ import {
 type Rollout = typeof rollouts.$inferSelect;
 type RolloutStatus = (typeof ROLLOUT_STATUSES)[number];
 type HostStatus = (typeof ROLLOUT_HOST_STATUSES)[number];
+type RolloutRollbackStatus = (typeof ROLLOUT_ROLLBACK_STATUSES)[number];
+/** The same set of policy ids, whatever the order. */
+const setKey = (ids: string[]) => [...ids].sort().join(",");
 type NewEvent = { type: string; message: string; hostId?: string; batch?: number; actor?: string };
 
 const INSERT_CHUNK = 1000;
@@ -60,15 +66,45 @@ interface HostState {
   agentVersion: string | null;
   commandStatus: string | null;
   commandError: string | null;
+  /** app targets: what the agent reported (`{app, version, previousVersion, apps: [{appId, phase}]}`). */
+  commandResult: unknown;
+  /** What the host had before the rollout first changed it (restored by an abort with rollback). */
+  previous: RolloutHostPrevious | null;
+  rollback: RolloutRollbackStatus | null;
+  rollbackAt: Date | null;
   /** policy_set targets: the agent acknowledged enforcing the host's current set, which includes the target's. */
   policyApplied?: boolean;
+  /** policy_set rollback: the host's own set is `previous` again and its agent acknowledged enforcing it. */
+  previousApplied?: boolean;
 }
 
 /** What a target is, for events and messages. */
 export function describeTarget(target: RolloutTarget): string {
-  return target.kind === "release"
-    ? `${target.channel} ${target.version}`
-    : `safety-policy set [${target.names.join(", ")}]`;
+  if (target.kind === "release") return `${target.channel} ${target.version}`;
+  if (target.kind === "app") return `app ${target.app} version ${target.version}`;
+  return `safety-policy set [${target.names.join(", ")}]`;
+}
+
+/** The command that makes an agent run an app manifest version (its safety policy decides, as for any command). */
+export const APP_DEPLOY_KIND = "app.deploy";
+
+interface AppReport {
+  app?: string;
+  version?: number;
+  previousVersion?: number | null;
+  apps?: { appId: string; phase: string }[];
+}
+
+/** Whether the agent's report says every app of `app` runs healthy at `version`. */
+function healthyAt(result: unknown, app: string, version: number): boolean {
+  const r = (result ?? {}) as AppReport;
+  return (
+    r.app === app &&
+    r.version === version &&
+    Array.isArray(r.apps) &&
+    r.apps.length > 0 &&
+    r.apps.every((a) => a.phase === "healthy")
+  );
 }
 
 export class RolloutService {
@@ -82,6 +118,7 @@ export class RolloutService {
     private readonly environments: EnvironmentService,
     private readonly safety: SafetyService,
     private readonly hostService: Pick<HostService, "hostsView">,
+    private readonly appManifests: AppManifestService,
   ) {}
 
   /** The id of a rollout of the fleet, if any (a fleet with rollouts cannot be deleted). */
@@ -128,10 +165,11 @@ export class RolloutService {
     tenantId: string,
     requested: Static<typeof RolloutCreateBody>["target"],
   ): Promise<RolloutTarget> {
-    if (requested.kind === "app")
-      throw invalid(
-        "app-manifest rollouts are not available yet: agents have no app runtime to apply a manifest (target kinds: release, policy_set)",
-      );
+    if (requested.kind === "app") {
+      const row = await this.appManifests.version(this.db, tenantId, requested.app, requested.version);
+      if (!row) throw invalid(`unknown app manifest: ${requested.app} version ${requested.version}`);
+      return { kind: "app", app: row.app, version: row.version, manifestId: row.id };
+    }
     if (requested.kind === "policy_set") {
       const ids = [...new Set(requested.policyIds)];
       if (ids.length !== requested.policyIds.length) throw invalid("invalid target: policyIds: duplicate ids");
@@ -218,6 +256,7 @@ export class RolloutService {
         error: rolloutHosts.error,
         startedAt: rolloutHosts.startedAt,
         finishedAt: rolloutHosts.finishedAt,
+        rollback: rolloutHosts.rollback,
       })
       .from(rolloutHosts)
       .innerJoin(hosts, eq(hosts.id, rolloutHosts.hostId))
@@ -308,21 +347,28 @@ export class RolloutService {
     });
   }
 
-  /** Stops the rollout: no host starts any more, unstarted updates are cancelled, updated hosts stay updated. */
-  abort(tenantId: string, id: string, actor: string, reason?: string) {
-    return this.steer(tenantId, id, actor, (r) =>
-      TERMINAL.includes(r.status)
-        ? `cannot abort a ${r.status} rollout`
-        : {
-            patch: {
-              status: "aborted",
-              reason: reason ?? `aborted by ${actor}`,
-              waiting: null,
-              finishedAt: new Date(),
-            },
-            event: { type: "aborted", message: reason ?? "aborted by operator" },
-          },
-    );
+  /**
+   * Stops the rollout: no host starts any more, unstarted updates are cancelled; updated hosts stay updated, or with
+   * `rollback` get back what they had before the rollout changed them (policy sets: the host's own set before, or
+   * none), acknowledged by their agents like any change. A release cannot be rolled back by the control plane.
+   */
+  abort(tenantId: string, id: string, actor: string, reason?: string, rollback = false) {
+    return this.steer(tenantId, id, actor, (r) => {
+      if (TERMINAL.includes(r.status)) return `cannot abort a ${r.status} rollout`;
+      if (rollback && r.target.kind === "release")
+        return "a release cannot be rolled back by the control plane (an agent rolls back a failed update itself): abort without rollback";
+      const why = reason ?? "aborted by operator";
+      return {
+        patch: {
+          status: "aborted",
+          reason: reason ?? `aborted by ${actor}`,
+          waiting: null,
+          finishedAt: new Date(),
+          rollback,
+        },
+        event: { type: "aborted", message: rollback ? `${why}; updated hosts roll back` : why },
+      };
+    });
   }
 
   /** Lets the next batch start (when the strategy asks for approval between batches). */
@@ -424,6 +470,7 @@ export class RolloutService {
       policies: this.policies,
       environments: this.environments,
       safety: this.safety,
+      appManifests: this.appManifests,
     };
   }
 
@@ -470,8 +517,14 @@ class Step {
       await this.loadHosts();
       await this.settleHosts();
       if (this.r.status === "running") await this.drive();
-      if (TERMINAL.includes(this.r.status) && !this.hosts.some((h) => h.status === "updating"))
-        this.set({ settled: true });
+      if (this.r.status === "aborted" && this.r.rollback) await this.rollBack();
+      const inFlight = this.hosts.some(
+        (h) =>
+          h.status === "updating" ||
+          h.rollback === "applying" ||
+          (this.r.status === "aborted" && this.r.rollback && h.previous !== null && h.rollback === null),
+      );
+      if (TERMINAL.includes(this.r.status) && !inFlight) this.set({ settled: true });
     }
     await this.service.record(this.tx, this.r, this.events);
     if (Object.keys(this.patch).length)
@@ -544,6 +597,10 @@ class Step {
         agentVersion: hosts.agentVersion,
         commandStatus: commands.status,
         commandError: commands.error,
+        commandResult: commands.result,
+        previous: rolloutHosts.previous,
+        rollback: rolloutHosts.rollback,
+        rollbackAt: rolloutHosts.rollbackAt,
       })
       .from(rolloutHosts)
       .innerJoin(hosts, eq(hosts.id, rolloutHosts.hostId))
@@ -559,7 +616,9 @@ class Step {
   private async loadPolicyStates() {
     if (this.r.target.kind !== "policy_set") return;
     const { environments, safety, policies } = this.service.deps;
-    const watched = this.hosts.filter((h) => h.status === "updating" || h.status === "succeeded");
+    const watched = this.hosts.filter(
+      (h) => h.status === "updating" || h.status === "succeeded" || h.rollback === "applying",
+    );
     const ids = watched.map((h) => h.hostId);
     const [sets, states, assigned] = [
       await environments.policySetsOf(
@@ -575,11 +634,10 @@ class Step {
       const set = sets.get(h.hostId)!;
       const state = states.get(h.hostId);
       const mine = new Set((assigned.get(h.hostId) ?? []).map((p) => p.id));
-      h.policyApplied =
-        wanted.every((id) => mine.has(id)) &&
-        state !== undefined &&
-        state.fingerprint === set.fingerprint &&
-        state.enforced === state.desired;
+      const acknowledged =
+        state !== undefined && state.fingerprint === set.fingerprint && state.enforced === state.desired;
+      h.policyApplied = wanted.every((id) => mine.has(id)) && acknowledged;
+      if (h.previous?.policyIds) h.previousApplied = setKey([...mine]) === setKey(h.previous.policyIds) && acknowledged;
     }
   }
 
@@ -624,15 +682,61 @@ class Step {
     };
   }
 
+  /**
+   * Where an updating host stands with an app version: succeeded only when its agent's report of the deploy command
+   * says every app of the manifest runs healthy at that version (nothing is shown done that the agent did not apply).
+   */
+  private appOutcome(h: HostState): { status: HostStatus; error?: string } | undefined {
+    if (this.r.target.kind !== "app") return;
+    const { app, version } = this.r.target;
+    if (h.commandStatus === "completed")
+      return healthyAt(h.commandResult, app, version)
+        ? { status: "succeeded" }
+        : { status: "failed", error: `the agent did not report ${app} healthy at version ${version}` };
+    if (h.commandStatus === "failed" || h.commandStatus === null)
+      return { status: "failed", error: h.commandError ?? "deploy command deleted" };
+    if (h.commandStatus === "cancelled")
+      return this.r.status === "aborted"
+        ? { status: "skipped", error: "rollout aborted before it started" }
+        : { status: "failed", error: h.commandError ?? "cancelled" };
+    if (h.commandStatus === "expired")
+      return h.hostStatus === "offline" && this.r.status !== "aborted"
+        ? { status: "pending", error: "host offline: retried when back" }
+        : { status: "failed", error: h.commandError ?? "expired" };
+    if (this.r.status === "aborted" && h.commandStatus === "pending" && h.commandId) this.toCancel.push(h.commandId);
+    return;
+  }
+
   /** Moves updating hosts to what their agents report (the update command and version, or the enforced policy set). */
   private async settleHosts() {
     const timeoutMs = this.r.strategy.hostTimeoutSeconds * 1000;
-    const done = this.r.target.kind === "release" ? `updated to ${this.r.target.version}` : "policy set enforced";
+    const target = this.r.target;
+    const done =
+      target.kind === "release"
+        ? `updated to ${target.version}`
+        : target.kind === "app"
+          ? `app ${target.app} healthy at version ${target.version}`
+          : "policy set enforced";
     for (const h of this.hosts.filter((x) => x.status === "updating")) {
       const overdue = h.startedAt !== null && this.now.getTime() - h.startedAt.getTime() > timeoutMs + 10_000;
       const outcome =
-        this.r.target.kind === "release" ? this.releaseOutcome(h, overdue) : this.policyOutcome(h, overdue);
+        target.kind === "release"
+          ? this.releaseOutcome(h, overdue)
+          : target.kind === "app"
+            ? this.appOutcome(h)
+            : this.policyOutcome(h, overdue);
       if (!outcome) continue;
+      // app: what the agent ran before, from its report (kept from the first attempt): an abort may restore it.
+      if (target.kind === "app" && h.previous === null) {
+        const before = (h.commandResult as AppReport | null)?.previousVersion;
+        if (before !== undefined) {
+          h.previous = { appVersion: before };
+          await this.tx
+            .update(rolloutHosts)
+            .set({ previous: h.previous })
+            .where(and(eq(rolloutHosts.rolloutId, this.r.id), eq(rolloutHosts.hostId, h.hostId)));
+        }
+      }
       h.status = outcome.status;
       const finished = outcome.status === "pending" ? null : this.now;
       await this.tx
@@ -693,14 +797,19 @@ class Step {
     if (this.now < this.r.healthUntil!) return this.wait("health", `batch ${b}: health wait`);
     // Health: every updated host of the batch still online and at the target (its version, or its policy set).
     const target = this.r.target;
+    // app: the deploy's report is the agent's last word on the apps' health; online is what can be checked since.
     const atTarget = (h: HostState) =>
-      target.kind === "release" ? h.agentVersion === target.version : h.policyApplied === true;
+      target.kind === "release"
+        ? h.agentVersion === target.version
+        : target.kind === "app"
+          ? true
+          : h.policyApplied === true;
     const unhealthy = batch.filter((h) => h.status === "succeeded" && (h.hostStatus !== "online" || !atTarget(h)));
     if (unhealthy.length && this.r.strategy.healthWaitSeconds > 0) {
       for (const h of unhealthy) {
         const error =
-          target.kind === "release"
-            ? `unhealthy after the update: ${h.hostStatus}, version ${h.agentVersion}`
+          target.kind === "release" || target.kind === "app"
+            ? `unhealthy after the update: ${h.hostStatus}${target.kind === "release" ? `, version ${h.agentVersion}` : ""}`
             : `unhealthy after the update: ${h.hostStatus}, ${h.policyApplied ? "policy set enforced" : "policy set no longer enforced"}`;
         h.status = "failed";
         await this.tx
@@ -761,6 +870,7 @@ class Step {
     }
     if (chosen.length === 0) return this.wait("budget", "disruption budget exhausted: waiting for hosts to finish");
     if (target.kind === "policy_set") return this.assignPolicies(chosen, target.policyIds);
+    if (target.kind === "app") return this.deployApp(chosen, target.version, "host_started");
     const rows = await this.service.deps.updates.grantMany(
       this.tx,
       this.r.tenantId,
@@ -803,9 +913,208 @@ class Step {
     );
   }
 
+  /**
+   * Abort with rollback: hosts the rollout changed get back what they had (policy_set: their own set before, or
+   * none), delivered to their agents after the commit; each is rolled back once its agent acknowledged enforcing
+   * it. Past the host timeout an online host's rollback failed; an offline one gets its set when it is back.
+   */
+  private async rollBack() {
+    if (this.r.target.kind === "app") return this.rollBackApps();
+    if (this.r.target.kind !== "policy_set") return;
+    const timeoutMs = this.r.strategy.hostTimeoutSeconds * 1000 + 10_000;
+    const mark = async (hostIds: string[], set: Partial<typeof rolloutHosts.$inferInsert>) => {
+      if (hostIds.length)
+        await this.tx
+          .update(rolloutHosts)
+          .set(set)
+          .where(and(eq(rolloutHosts.rolloutId, this.r.id), inArray(rolloutHosts.hostId, hostIds)));
+    };
+    // Rollbacks under way: acknowledged, or overdue.
+    const done: HostState[] = [];
+    const failed: HostState[] = [];
+    for (const h of this.hosts.filter((x) => x.rollback === "applying")) {
+      if (h.previousApplied) done.push(h);
+      else if (
+        h.hostStatus !== "offline" &&
+        h.rollbackAt !== null &&
+        this.now.getTime() - h.rollbackAt.getTime() > timeoutMs
+      )
+        failed.push(h);
+    }
+    await mark(
+      done.map((h) => h.hostId),
+      { rollback: "done" },
+    );
+    await mark(
+      failed.map((h) => h.hostId),
+      { rollback: "failed" },
+    );
+    for (const h of done) h.rollback = "done";
+    for (const h of failed) h.rollback = "failed";
+    const restored = (h: HostState) =>
+      (h.previous!.policyIds ?? []).length
+        ? `policy set restored: [${(h.previous!.policyIds ?? []).join(", ")}]`
+        : "own policy set removed";
+    this.events.push(
+      ...done.map((h) => ({ type: "host_rolled_back", hostId: h.hostId, batch: h.batch, message: restored(h) })),
+      ...failed.map((h) => ({
+        type: "host_rollback_failed",
+        hostId: h.hostId,
+        batch: h.batch,
+        message: `the agent did not acknowledge the restored policy set within ${this.r.strategy.hostTimeoutSeconds}s`,
+      })),
+    );
+    // New rollbacks: every host the rollout changed (its set was assigned, acknowledged or not).
+    const start = this.hosts.filter((h) => h.previous?.policyIds !== undefined && h.rollback === null);
+    if (start.length === 0) return;
+    const groups = new Map<string, { policyIds: string[]; hostIds: string[] }>();
+    for (const h of start) {
+      const key = setKey(h.previous!.policyIds ?? []);
+      const group = groups.get(key) ?? { policyIds: h.previous!.policyIds ?? [], hostIds: [] };
+      group.hostIds.push(h.hostId);
+      groups.set(key, group);
+    }
+    for (const group of groups.values())
+      await this.service.deps.policies.assignToHosts(
+        this.tx,
+        this.r.tenantId,
+        group.hostIds,
+        group.policyIds,
+        `rollout:${this.r.id}:rollback`,
+      );
+    await mark(
+      start.map((h) => h.hostId),
+      { rollback: "applying", rollbackAt: this.now },
+    );
+    // Hosts still updating never finish this rollout: their change is being undone.
+    const unfinished = start.filter((h) => h.status === "updating").map((h) => h.hostId);
+    await mark(unfinished, { status: "skipped", error: "rollout aborted: rolled back", finishedAt: this.now });
+    for (const h of start) {
+      h.rollback = "applying";
+      if (h.status === "updating") h.status = "skipped";
+    }
+    this.policiesAssigned = true;
+    this.events.push(
+      ...start.map((h) => ({
+        type: "host_rollback_started",
+        hostId: h.hostId,
+        batch: h.batch,
+        message: (h.previous!.policyIds ?? []).length
+          ? `restoring policy set [${(h.previous!.policyIds ?? []).join(", ")}]`
+          : "removing the rollout's policy set",
+      })),
+    );
+  }
+
+  /**
+   * app: one `app.deploy` command per chosen host carrying the manifest text of `version` (delivered after the
+   * commit like any command; the agent's safety policy decides on it and on each app start).
+   */
+  private async deployApp(chosen: HostState[], version: number, event: "host_started" | "host_rollback_started") {
+    if (this.r.target.kind !== "app" || chosen.length === 0) return;
+    const { app } = this.r.target;
+    const row = await this.service.deps.appManifests.version(this.tx, this.r.tenantId, app, version);
+    if (!row) throw new Error(`app manifest ${app} version ${version} is gone`);
+    const ttl = this.r.strategy.hostTimeoutSeconds;
+    const rows = await this.service.deps.commands.insertMany(
+      this.tx,
+      this.r.tenantId,
+      chosen.map((h) => ({
+        hostId: h.hostId,
+        kind: APP_DEPLOY_KIND,
+        params: { app, version, sha256: row.sha256, manifest: row.manifest },
+        ttlSeconds: ttl,
+        timeoutMs: ttl * 1000,
+      })),
+    );
+    const commandOf = new Map(rows.map((c) => [c.hostId, c.id]));
+    for (const h of chosen) {
+      const patch =
+        event === "host_started"
+          ? {
+              status: "updating" as const,
+              commandId: commandOf.get(h.hostId)!,
+              attempts: sql`${rolloutHosts.attempts} + 1`,
+              startedAt: this.now,
+              finishedAt: null,
+              error: null,
+            }
+          : { commandId: commandOf.get(h.hostId)!, rollback: "applying" as const, rollbackAt: this.now };
+      await this.tx
+        .update(rolloutHosts)
+        .set(patch)
+        .where(and(eq(rolloutHosts.rolloutId, this.r.id), eq(rolloutHosts.hostId, h.hostId)));
+      if (event === "host_started") h.status = "updating";
+      else h.rollback = "applying";
+    }
+    this.dispatched.push(...rows);
+    if (event === "host_started") this.wait(null);
+    this.events.push(
+      ...chosen.map((h) => ({
+        type: event,
+        hostId: h.hostId,
+        batch: h.batch,
+        message: `${APP_DEPLOY_KIND} of ${app} version ${version} sent`,
+      })),
+    );
+  }
+
+  /** Abort with rollback of an app: each changed host runs the version it ran before (none before: it stays). */
+  private async rollBackApps() {
+    if (this.r.target.kind !== "app") return;
+    const { app } = this.r.target;
+    const mark = async (h: HostState, rollback: RolloutRollbackStatus, type: string, message: string) => {
+      h.rollback = rollback;
+      await this.tx
+        .update(rolloutHosts)
+        .set({ rollback })
+        .where(and(eq(rolloutHosts.rolloutId, this.r.id), eq(rolloutHosts.hostId, h.hostId)));
+      this.events.push({ type, hostId: h.hostId, batch: h.batch, message });
+    };
+    for (const h of this.hosts.filter((x) => x.rollback === "applying")) {
+      const to = h.previous?.appVersion;
+      if (typeof to !== "number") continue;
+      if (h.commandStatus === "completed" && healthyAt(h.commandResult, app, to))
+        await mark(h, "done", "host_rolled_back", `app ${app} healthy at version ${to} again`);
+      else if (h.commandStatus && ["completed", "failed", "cancelled", "expired"].includes(h.commandStatus))
+        await mark(
+          h,
+          "failed",
+          "host_rollback_failed",
+          h.commandError ?? `the agent did not report ${app} healthy at version ${to}`,
+        );
+    }
+    const start = this.hosts.filter((h) => h.previous?.appVersion !== undefined && h.rollback === null);
+    const byVersion = new Map<number, HostState[]>();
+    for (const h of start) {
+      const to = h.previous!.appVersion;
+      if (typeof to !== "number") {
+        await mark(h, "none", "host_rollback_skipped", `no earlier version of ${app} ran on this host: it stays`);
+        continue;
+      }
+      byVersion.set(to, [...(byVersion.get(to) ?? []), h]);
+    }
+    for (const [version, hosts] of byVersion) await this.deployApp(hosts, version, "host_rollback_started");
+  }
+
   /** policy_set: the chosen hosts get the set assigned (their agents receive it after the commit). */
   private async assignPolicies(chosen: HostState[], policyIds: string[]) {
     const hostIds = chosen.map((h) => h.hostId);
+    // What each host had before (its own set, maybe none), kept from the first attempt: an abort may restore it.
+    const fresh = chosen.filter((h) => h.previous === null).map((h) => h.hostId);
+    const before = await this.service.deps.policies.assignedTo(this.tx, this.r.tenantId, fresh);
+    const byPrevious = new Map<string, { policyIds: string[]; hostIds: string[] }>();
+    for (const hostId of fresh) {
+      const ids = (before.get(hostId) ?? []).map((p) => p.id).sort();
+      const group = byPrevious.get(ids.join(",")) ?? { policyIds: ids, hostIds: [] };
+      group.hostIds.push(hostId);
+      byPrevious.set(ids.join(","), group);
+    }
+    for (const group of byPrevious.values())
+      await this.tx
+        .update(rolloutHosts)
+        .set({ previous: { policyIds: group.policyIds } })
+        .where(and(eq(rolloutHosts.rolloutId, this.r.id), inArray(rolloutHosts.hostId, group.hostIds)));
     await this.service.deps.policies.assignToHosts(
       this.tx,
       this.r.tenantId,

@@ -32,7 +32,7 @@ export const AGENT_STAGE_TIMEOUT_MS = 3_600_000;
 /** Work done in a transaction that must be announced once it has committed. */
 class AfterCommit {
   readonly commands: Command[] = [];
-  readonly transitions: { tenantId: string; taskId: string; status: TaskStatus }[] = [];
+  readonly transitions: { tenantId: string; taskId: string; status: TaskStatus; queuedMs?: number }[] = [];
   readonly cancels: { tenantId: string; commandId: string; reason: string }[] = [];
   /** Task events of the transaction, written in one INSERT at its end. */
   readonly events: (typeof taskEvents.$inferInsert)[] = [];
@@ -158,7 +158,12 @@ export class TaskExecution {
         { from: task.status, to: status, ...(set.error ? { error: set.error } : {}) },
         row!.stageIndex,
       );
-      after.transitions.push({ tenantId: task.tenantId, taskId: task.id, status });
+      after.transitions.push({
+        tenantId: task.tenantId,
+        taskId: task.id,
+        status,
+        ...(status === "assigned" ? { queuedMs: Date.now() - task.createdAt.getTime() } : {}),
+      });
     }
     return row!;
   }
@@ -325,7 +330,12 @@ export class TaskExecution {
       order by v.ord, e.n`);
     for (const { task } of items) {
       after.commands.push(commandOf.get(task.id)!);
-      after.transitions.push({ tenantId: task.tenantId, taskId: task.id, status: "assigned" });
+      after.transitions.push({
+        tenantId: task.tenantId,
+        taskId: task.id,
+        status: "assigned",
+        queuedMs: now.getTime() - task.createdAt.getTime(),
+      });
     }
   }
 
