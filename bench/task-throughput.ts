@@ -9,14 +9,19 @@
  *     the fleet completes them all.
  *
  *   npm run bench:tasks -- [--workers 1000] [--tasks 10000] [--concurrency 64] [--commands 1000] [--backlog 10000]
+ *     [--latency 100] [--in-process]
  *   (DATABASE_URL / MQTT_URL select a real PostgreSQL / broker, as for the control plane; use a scratch database)
+ *
+ * The simulated workers run in a child process (bench/sim-fleet.ts) unless --in-process: a thousand MQTT clients
+ * in the control plane's own event loop would make the benchmark measure itself.
  */
+import { loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import { sql } from "drizzle-orm";
 import { startControlPlane } from "../control-plane/src/app";
 import { newSecret } from "../control-plane/src/lib/secrets";
 import { ApiClient } from "../test/support/control-plane";
-import { startMqttSimAgent, type SimAgent } from "./sim-agent";
+import { startMqttSimAgent, type SimAgent, type SimAgentIdentity } from "./sim-agent";
 import { fmt, percentile } from "./stats";
 
 const { values } = parseArgs({
@@ -26,6 +31,8 @@ const { values } = parseArgs({
     concurrency: { type: "string", default: "64" },
     commands: { type: "string", default: "1000" },
     backlog: { type: "string", default: "10000" },
+    "in-process": { type: "boolean", default: false },
+    latency: { type: "string", default: "100" },
   },
 });
 const backlogSize = Number(values.backlog);
@@ -59,7 +66,8 @@ async function rows<T>(query: ReturnType<typeof sql>): Promise<T[]> {
 
 // Provision the fleet through the services (REST would dominate the set-up time, not the measurement).
 const principal = await services.authenticator.user(`Bearer ${adminKey}`);
-const fleet: { hostId: string; agent: SimAgent }[] = [];
+const fleet: { hostId: string; agent?: SimAgent }[] = [];
+const identities: SimAgentIdentity[] = [];
 const provisionStart = performance.now();
 for (let i = 0; i < workers; i += 50) {
   const batch = await Promise.all(
@@ -70,23 +78,51 @@ for (let i = 0; i < workers; i += 50) {
         runtimeId: identity.runtimeId,
         bootstrapToken: identity.bootstrapToken,
       });
-      const agent = await startMqttSimAgent(plane.transport.mqttUrl, {
+      const id = {
         runtimeId: tokens.runtimeId,
         tenantId: tokens.tenantId,
         hostId: tokens.hostId,
         accessToken: tokens.accessToken,
-      });
-      return { hostId: host.id, agent };
+      };
+      identities.push(id);
+      return {
+        hostId: host.id,
+        agent: values["in-process"] ? await startMqttSimAgent(plane.transport.mqttUrl, id) : undefined,
+      };
     }),
   );
   fleet.push(...batch);
+}
+/** The simulated fleet's own process (unless --in-process). */
+let child: ReturnType<typeof Bun.spawn> | undefined;
+if (!values["in-process"]) {
+  const file = `${process.env.TMPDIR ?? "/tmp"}/sim-fleet-${process.pid}.json`;
+  await Bun.write(file, JSON.stringify(identities));
+  const proc = Bun.spawn(["bun", `${import.meta.dir}/sim-fleet.ts`, plane.transport.mqttUrl, file], {
+    stdin: "pipe",
+    stdout: "pipe",
+    stderr: "inherit",
+  });
+  child = proc;
+  const reader = proc.stdout.getReader();
+  let out = "";
+  while (!out.includes("ready")) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`simulated fleet exited: ${out}`);
+    out += new TextDecoder().decode(value);
+  }
 }
 for (;;) {
   const [row] = await rows<{ n: number }>(sql`select count(*)::int as n from hosts where status = 'online'`);
   if (row!.n >= workers) break;
   await Bun.sleep(100);
 }
-console.log(`${workers} simulated workers online in ${((performance.now() - provisionStart) / 1000).toFixed(1)} s`);
+console.log(
+  `${workers} simulated workers online in ${((performance.now() - provisionStart) / 1000).toFixed(1)} s ` +
+    `(${child ? "in a child process" : "in the benchmark's process"}) · load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(" ")}`,
+);
 
 /** Completions seen on the control plane's event bus (in-process), by task or command id. */
 const waiters = new Map<string, () => void>();
@@ -131,12 +167,34 @@ const commandRun = await closedLoop(
   async (i) =>
     (await api.post("/api/v1/commands", { hostId: fleet[i % fleet.length]!.hostId, kind: "noop" }, adminKey)).body.id,
 );
+// Latency alone (one client, nothing else in flight): commands and tasks taken in turns, so that neither is favoured
+// by the fleet's or the database's state; what a task adds to a command when the control plane is not saturated.
+const latencyPairs = Number(values.latency);
+const alone = { command: [] as number[], task: [] as number[] };
+async function once(create: () => Promise<string>) {
+  const t0 = performance.now();
+  const id = await create();
+  if (!finished.delete(id)) await new Promise<void>((resolve) => waiters.set(id, resolve));
+  waiters.delete(id);
+  return performance.now() - t0;
+}
+for (let i = 0; i < latencyPairs; i++) {
+  const hostId = fleet[i % fleet.length]!.hostId;
+  alone.command.push(
+    await once(async () => (await api.post("/api/v1/commands", { hostId, kind: "noop" }, adminKey)).body.id),
+  );
+  alone.task.push(await once(async () => (await api.post("/api/v1/tasks", { prompt: "alone" }, adminKey)).body.id));
+}
+alone.command.sort((a, b) => a - b);
+alone.task.sort((a, b) => a - b);
+
 const taskRun = await closedLoop(
   totalTasks,
   async () => (await api.post("/api/v1/tasks", { prompt: "bench" }, adminKey)).body.id,
 );
 const timings = await rows<{ assign: number }>(
-  sql`select extract(epoch from assigned_at - created_at) * 1000 as assign from tasks where status = 'completed'`,
+  sql`select extract(epoch from assigned_at - created_at) * 1000 as assign from tasks
+    where status = 'completed' and prompt = 'bench'`,
 );
 const assign = timings.map((r) => Number(r.assign)).sort((a, b) => a - b);
 
@@ -158,6 +216,14 @@ console.log(
 console.log(
   `  scheduling adds (task - command round trip, p50) ${fmt(percentile(taskRun.samples, 50) - percentile(commandRun.samples, 50))}`,
 );
+if (latencyPairs > 0) {
+  console.log(`one client, nothing else in flight: ${latencyPairs} commands and ${latencyPairs} tasks in turns`);
+  console.log(`  command round trip                               ${line(alone.command)}`);
+  console.log(`  task round trip                                  ${line(alone.task)}`);
+  console.log(
+    `  a task adds (p50)                                ${fmt(percentile(alone.task, 50) - percentile(alone.command, 50))}`,
+  );
+}
 
 // Backlog: the tasks are queued at once (one INSERT, as a burst of REST creates would leave them), then the
 // scheduler drains the queue onto the fleet: scheduling throughput (the first `workers` assignments, every slot
@@ -198,6 +264,15 @@ if (backlogSize > 0) {
   );
 }
 
-for (const { agent } of fleet) await agent.stop();
+for (const { agent } of fleet) await agent?.stop();
+if (child) {
+  (child.stdin as import("bun").FileSink).end();
+  await child.exited;
+}
+console.log(
+  `load average at the end ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(" ")}`,
+);
 await plane.stop();
 process.exit(0);

@@ -56,6 +56,10 @@ export type DomainEvent =
       tenantId: string;
       taskId: string;
       status: TaskStatus;
+      /** Already sent to every replica by the statement that made it (NOTIFY): not to be relayed again. */
+      notified?: boolean;
+      /** false: no task of the tenant was queued when this one finished (no freed slot for the scheduler to fill). */
+      queued?: boolean;
       /** assigned: how long the task waited since it was created (the scheduling histogram). */
       queuedMs?: number;
     }

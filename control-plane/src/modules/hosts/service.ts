@@ -386,10 +386,11 @@ export class HostService {
 
   /**
    * Locks (FOR UPDATE SKIP LOCKED) online machines of the tenant that are not draining, in maintenance or
-   * decommissioned, have a free task slot and match `criteria`; at most `limit`, most free slots first.
+   * decommissioned, have a free task slot and match `criteria`; at most `limit`, most free slots first (or, with
+   * `anyOrder`, the first free ones found).
    * Without a machine, environment or requirement in `criteria`: every such machine of the tenant.
    */
-  async lockSchedulable(q: Queryable, criteria: MachineCriteria, limit?: number) {
+  async lockSchedulable(q: Queryable, criteria: MachineCriteria, limit?: number, opts: { anyOrder?: boolean } = {}) {
     const used = occupiedSlots(HOST_ID);
     const { labels = {}, capabilities = [] } = criteria;
     const filters: (SQL | undefined)[] = [
@@ -414,9 +415,13 @@ export class HostService {
       })
       .from(hosts)
       .where(and(...filters))
-      .orderBy(sql`${hosts.maxConcurrentTasks} - ${used} desc`, asc(hosts.id))
       .$dynamic();
-    return (limit === undefined ? query : query.limit(limit)).for("update", { of: hosts, skipLocked: true });
+    // Ordered, every matching machine's slots are counted to sort them; in any order, the scan stops at the first
+    // `limit` free ones (a task created now needs one machine, not the least busy of a thousand).
+    const ordered = opts.anyOrder
+      ? query
+      : query.orderBy(sql`${hosts.maxConcurrentTasks} - ${used} desc`, asc(hosts.id));
+    return (limit === undefined ? ordered : ordered.limit(limit)).for("update", { of: hosts, skipLocked: true });
   }
 
   /** The tenant's machines (or the one `hostId`) with their scheduling state and occupied slots (`used`). */

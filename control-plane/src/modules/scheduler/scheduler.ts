@@ -53,9 +53,11 @@ export class TaskScheduler {
   }
 
   private onEvent(event: DomainEvent): void {
-    if (event.type === "task.transition" && ["pending", "completed", "failed", "cancelled"].includes(event.status))
-      this.wake();
-    else if (event.type === "host.status" && event.status === "online") this.wake();
+    if (event.type === "task.transition" && ["pending", "completed", "failed", "cancelled"].includes(event.status)) {
+      // A finished task whose tenant had nothing queued frees a slot nobody waits for (a task queued meanwhile
+      // wakes the scheduler itself).
+      if (event.queued !== false) this.wake();
+    } else if (event.type === "host.status" && event.status === "online") this.wake();
   }
 
   /** Returns whether it assigned any task. */

@@ -5,8 +5,9 @@
  * decommissioned machines. Every state change is a task event, written in the same transaction.
  */
 import { and, asc, desc, eq, inArray, lte, type SQL, sql } from "drizzle-orm";
-import type { Db, Queryable } from "../../db/connect";
+import { rowsOf, type Db, type Queryable } from "../../db/connect";
 import { type commands, taskEvents, taskLogs, taskStageRuns, tasks, type PipelineStage } from "../../db/schema";
+import { CHANNEL } from "../../lib/cluster-events";
 import type { DomainEvent, EventBus } from "../../lib/events";
 import { newId } from "../../lib/ids";
 import { TASK_ACTIVE, type TaskStatus } from "../../lib/lifecycle";
@@ -26,13 +27,25 @@ type HostRow = Pick<Host, "id" | "tenantId" | "environmentId" | "labels" | "capa
 
 const PINNED = " (the task was pinned to it: it cannot run elsewhere)";
 
+/** Key of `freeSlots`' answer that says whether an earlier pending task goes first (no host id looks like it). */
+const QUEUE_AHEAD = "queue:ahead";
+/** NOTIFY channel of the events every replica sees (lib/cluster-events.ts), sent by the statements that move tasks. */
+const CLUSTER_CHANNEL = CHANNEL;
+
 /** A stage's `agent` command runs this long unless the stage says otherwise. */
 export const AGENT_STAGE_TIMEOUT_MS = 3_600_000;
 
 /** Work done in a transaction that must be announced once it has committed. */
 class AfterCommit {
-  readonly commands: Command[] = [];
-  readonly transitions: { tenantId: string; taskId: string; status: TaskStatus; queuedMs?: number }[] = [];
+  /** New commands, with their host's status when the transaction knew it (locked online: no lookup to deliver). */
+  readonly commands: { command: Command; hostStatus?: string }[] = [];
+  readonly transitions: {
+    tenantId: string;
+    taskId: string;
+    status: TaskStatus;
+    notified?: boolean;
+    queuedMs?: number;
+  }[] = [];
   readonly cancels: { tenantId: string; commandId: string; reason: string }[] = [];
   /** Task events of the transaction, written in one INSERT at its end. */
   readonly events: (typeof taskEvents.$inferInsert)[] = [];
@@ -62,7 +75,7 @@ export class TaskExecution {
   }
 
   private async flush(after: AfterCommit): Promise<void> {
-    for (const c of after.commands) this.commands.announce(c);
+    for (const c of after.commands) this.commands.announce(c.command, c.hostStatus);
     for (const t of after.transitions) this.events.publish({ type: "task.transition", ...t });
     for (const c of after.cancels)
       await this.commands.cancelIfActive(c.tenantId, c.commandId, c.reason, {
@@ -189,56 +202,145 @@ export class TaskExecution {
       if (pending.length === 0) return 0;
       const machines = await this.lockCandidates(tx, pending);
       if (machines.length === 0) return 0;
-      // Recount under the lock: the candidates' counts were read before their rows were locked, and an assignment
-      // another replica committed in between changes no host row (nothing to re-check). A new snapshot does.
-      const used = new Map<string, number>();
-      const counts = await tx
-        .select({ hostId: tasks.assignedHostId, n: sql<number>`count(*)::int` })
-        .from(tasks)
-        .where(
-          and(
-            inArray(
-              tasks.assignedHostId,
-              machines.map((m) => m.id),
-            ),
-            inArray(tasks.status, [...TASK_ACTIVE]),
-          ),
-        )
-        .groupBy(tasks.assignedHostId);
-      for (const c of counts) used.set(c.hostId!, c.n);
-      const free = new Map(machines.map((m) => [m.id, m.maxConcurrentTasks - (used.get(m.id) ?? 0)]));
-      let assigned = 0;
-      // Command and agent stages are dispatched in bulk (a handful of statements per pass, whatever the count);
-      // a confirm stage (a re-queued suspended task) takes the one-by-one path.
-      const bulk: { task: Task; hostId: string; spec: StageCommand }[] = [];
-      for (const task of pending) {
-        const machine = pickMachine(task, machines, free);
-        if (!machine) continue;
-        free.set(machine.id, free.get(machine.id)! - 1);
-        assigned++;
-        const spec = stageCommand(task);
-        if (spec) {
-          // The machine's environment deadline, resolved here (no second lookup when the command is inserted).
-          bulk.push({
-            task,
-            hostId: machine.id,
-            spec: { ...spec, ttlSeconds: spec.ttlSeconds ?? commandTtlSecondsOf(machine.environmentConfig) ?? null },
-          });
-          continue;
-        }
-        const row = await this.setStatus(
-          tx,
-          after,
-          task,
-          "assigned",
-          { assignedHostId: machine.id, assignedAt: new Date() },
-          `assigned to ${machine.id}`,
-        );
-        await this.dispatch(tx, after, row);
-      }
-      if (bulk.length) await this.assignInBulk(tx, after, bulk);
-      return assigned;
+      const free = await this.freeSlots(tx, machines);
+      return (await this.assignTo(tx, after, pending, machines, free)).size;
     });
+  }
+
+  /**
+   * Creates a task (`insert`, in this transaction) and assigns it in the same transaction when it can run now: no
+   * scheduling pass to wait for. It takes a machine with a free slot (locked with SKIP LOCKED, its slots recounted
+   * under the lock, as a pass does) unless an older or higher-priority pending task of the tenant could run on that
+   * machine (the queue keeps its order: the task then waits for the scheduler, which is woken). Returns the row as
+   * committed (assigned, or pending).
+   */
+  async createAndAssign(
+    insert: (tx: Queryable) => Promise<Task | undefined>,
+    created: { message: string; data: Record<string, unknown> },
+  ): Promise<Task | undefined> {
+    return this.inTx(async (tx, after) => {
+      const task = await insert(tx);
+      if (!task) return task;
+      const assigned = await this.assignNew(tx, after, task, created);
+      if (!assigned) await this.event(tx, task, "status", created.message, created.data);
+      return assigned ?? task;
+    });
+  }
+
+  /** createAndAssign's assignment: the task's row as assigned (its created event written first), or undefined. */
+  private async assignNew(
+    tx: Queryable,
+    after: AfterCommit,
+    task: Task,
+    created: { message: string; data: Record<string, unknown> },
+  ): Promise<Task | undefined> {
+    const { tenantId, hostId, environmentId, requirements } = task;
+    const spec = stageCommand(task);
+    // A confirm stage first (rare) waits for the scheduler, which handles it one by one.
+    if (!spec) return undefined;
+    // Two candidates: one assigned by another transaction since this statement's snapshot still leaves one.
+    const locked = await this.hosts.lockSchedulable(tx, { tenantId, hostId, environmentId, ...requirements }, 2, {
+      anyOrder: true,
+    });
+    if (locked.length === 0) return undefined;
+    const machines = await this.withEnvironmentConfigs(tx, locked);
+    const free = await this.freeSlots(tx, machines, task);
+    if (free.get(QUEUE_AHEAD)) return undefined;
+    const machine = pickMachine(task, machines, free);
+    if (!machine) return undefined;
+    const ttlSeconds = spec.ttlSeconds ?? commandTtlSecondsOf(machine.environmentConfig) ?? null;
+    const [row] = await this.assignInBulk(tx, after, [{ task, hostId: machine.id, spec: { ...spec, ttlSeconds } }], {
+      created,
+    });
+    return row;
+  }
+
+  /**
+   * Free slots of the locked `machines`, recounted under the lock: their counts were read before their rows were
+   * locked, and an assignment another replica committed in between changes no host row (nothing to re-check); a new
+   * snapshot does. With `queued`, the same statement also says (as QUEUE_AHEAD: 1) whether a pending task other than
+   * it, of its tenant and at least its priority, could run on one of the machines (its machine, environment, labels
+   * and capabilities match): it goes first.
+   */
+  private async freeSlots(q: Queryable, machines: HostRow[], queued?: Task): Promise<Map<string, number>> {
+    const ids = machines.map((m) => m.id);
+    const active = sql.join(
+      TASK_ACTIVE.map((s) => sql`${s}`),
+      sql`, `,
+    );
+    const idList = sql.join(
+      ids.map((id) => sql`${id}`),
+      sql`, `,
+    );
+    const counts = sql`select assigned_host_id as host_id, count(*)::int as n from ${tasks}
+      where assigned_host_id in (${idList}) and status in (${active}) group by assigned_host_id`;
+    // The locked machines as rows, to match the queued tasks against (machine, environment, labels, capabilities).
+    const machineRows = sql.join(
+      machines.map(
+        (m) =>
+          sql`(${m.id}::text, ${m.environmentId}::text, ${JSON.stringify(m.labels)}::jsonb, ${JSON.stringify(m.capabilities)}::jsonb)`,
+      ),
+      sql`, `,
+    );
+    const ahead = queued
+      ? sql` union all select ${QUEUE_AHEAD}::text, count(*)::int from (select 1 from ${tasks} q
+          where q.tenant_id = ${queued.tenantId} and q.status = 'pending' and q.id <> ${queued.id}
+            and q.priority >= ${queued.priority}
+            and exists (select 1 from (values ${machineRows}) m(id, environment_id, labels, capabilities)
+              where (q.host_id is null or q.host_id = m.id)
+                and (q.environment_id is null or q.environment_id = m.environment_id)
+                and coalesce(q.requirements->'labels', '{}'::jsonb) <@ m.labels
+                and coalesce(q.requirements->'capabilities', '[]'::jsonb) <@ m.capabilities)
+          limit 1) ahead`
+      : sql``;
+    const rows = rowsOf(await q.execute(sql`${counts}${ahead}`));
+    const used = new Map(rows.map((r) => [String(r.host_id), Number(r.n)]));
+    const free = new Map(machines.map((m) => [m.id, m.maxConcurrentTasks - (used.get(m.id) ?? 0)]));
+    if (queued) free.set(QUEUE_AHEAD, used.get(QUEUE_AHEAD) ?? 0);
+    return free;
+  }
+
+  /**
+   * Assigns `pending` (claimed or just inserted, oldest highest-priority first) to the locked `machines` within their
+   * `free` slots and dispatches each one's current stage. Returns the assigned tasks' rows by id.
+   */
+  private async assignTo(
+    tx: Queryable,
+    after: AfterCommit,
+    pending: Task[],
+    machines: HostRow[],
+    free: Map<string, number>,
+  ): Promise<Map<string, Task>> {
+    const assigned = new Map<string, Task>();
+    // Command and agent stages are dispatched in bulk (a handful of statements per pass, whatever the count);
+    // a confirm stage (a re-queued suspended task) takes the one-by-one path.
+    const bulk: { task: Task; hostId: string; spec: StageCommand }[] = [];
+    for (const task of pending) {
+      const machine = pickMachine(task, machines, free);
+      if (!machine) continue;
+      free.set(machine.id, free.get(machine.id)! - 1);
+      const spec = stageCommand(task);
+      if (spec) {
+        // The machine's environment deadline, resolved here (no second lookup when the command is inserted).
+        bulk.push({
+          task,
+          hostId: machine.id,
+          spec: { ...spec, ttlSeconds: spec.ttlSeconds ?? commandTtlSecondsOf(machine.environmentConfig) ?? null },
+        });
+        continue;
+      }
+      const row = await this.setStatus(
+        tx,
+        after,
+        task,
+        "assigned",
+        { assignedHostId: machine.id, assignedAt: new Date() },
+        `assigned to ${machine.id}`,
+      );
+      assigned.set(task.id, await this.dispatch(tx, after, row));
+    }
+    if (bulk.length) for (const row of await this.assignInBulk(tx, after, bulk)) assigned.set(row.id, row);
+    return assigned;
   }
 
   /**
@@ -269,9 +371,14 @@ export class TaskExecution {
       } else rows = await this.hosts.lockSchedulable(q, { tenantId: group.tenantId });
       for (const row of rows) found.set(row.id, row);
     }
-    const environmentIds = [...new Set([...found.values()].map((m) => m.environmentId).filter((id) => id !== null))];
-    const configs = await this.environments.configsOf(q, environmentIds);
-    return [...found.values()].map((m) => ({
+    return this.withEnvironmentConfigs(q, [...found.values()]);
+  }
+
+  /** The machines with their environments' configs (one statement, none when no machine has an environment). */
+  private async withEnvironmentConfigs(q: Queryable, found: Omit<HostRow, "environmentConfig">[]): Promise<HostRow[]> {
+    const environmentIds = [...new Set(found.map((m) => m.environmentId).filter((id) => id !== null))];
+    const configs = environmentIds.length ? await this.environments.configsOf(q, environmentIds) : new Map();
+    return found.map((m) => ({
       ...m,
       environmentConfig: m.environmentId ? (configs.get(m.environmentId) ?? null) : null,
     }));
@@ -282,7 +389,8 @@ export class TaskExecution {
     q: Queryable,
     after: AfterCommit,
     items: { task: Task; hostId: string; spec: StageCommand }[],
-  ) {
+    opts: { created?: { message: string; data: Record<string, unknown> } } = {},
+  ): Promise<Task[]> {
     const now = new Date();
     const byTenant = new Map<string, typeof items>();
     for (const item of items) byTenant.set(item.task.tenantId, [...(byTenant.get(item.task.tenantId) ?? []), item]);
@@ -306,6 +414,10 @@ export class TaskExecution {
       }),
       sql`, `,
     );
+    // A task created in this transaction: its "created" event comes first (same statement, same order).
+    const created = opts.created
+      ? sql`(0, 'status', ${opts.created.message}::text, ${JSON.stringify(opts.created.data)}::jsonb), `
+      : sql``;
     await q.execute(sql`
       with v(ord, id, host_id, command_id, run_id, tenant_id, attempt, stage_index, stage_name, stage_kind,
              command_kind, from_status) as (values ${values}),
@@ -318,25 +430,41 @@ export class TaskExecution {
         insert into task_stage_runs (id, tenant_id, task_id, attempt, stage_index, stage_name, kind, status, host_id,
           command_id)
         select run_id, tenant_id, id, attempt, stage_index, stage_name, stage_kind, 'running', host_id, command_id from v
+      ),
+      notices as (
+        select pg_notify(${CLUSTER_CHANNEL}, json_build_object('type', 'task.transition', 'tenantId', v.tenant_id,
+          'taskId', v.id, 'status', 'assigned', 'notified', true)::text) from v
       )
       insert into task_events (tenant_id, task_id, attempt, stage_index, type, message, data)
-      select v.tenant_id, v.id, v.attempt, v.stage_index, e.type, e.message, e.data
-      from v cross join lateral (values
+      select v.tenant_id, v.id, v.attempt, case when e.n > 0 then v.stage_index end, e.type, e.message, e.data
+      from v cross join lateral (values ${created}
         (1, 'status', 'assigned to ' || v.host_id, jsonb_build_object('from', v.from_status, 'to', 'assigned')),
         (2, 'stage.dispatched',
           'stage ' || v.stage_name || ' (' || v.command_kind || ') sent to ' || v.host_id || ' as ' || v.command_id,
           jsonb_build_object('stage', v.stage_name, 'commandId', v.command_id, 'kind', v.command_kind))
       ) as e(n, type, message, data)
+      where (select count(*) from notices) >= 0
       order by v.ord, e.n`);
-    for (const { task } of items) {
-      after.commands.push(commandOf.get(task.id)!);
+    return items.map(({ task, hostId }) => {
+      const command = commandOf.get(task.id)!;
+      // Its machine was locked online by this transaction: delivery needs no lookup.
+      after.commands.push({ command, hostStatus: "online" });
       after.transitions.push({
         tenantId: task.tenantId,
         taskId: task.id,
         status: "assigned",
+        notified: true,
         queuedMs: now.getTime() - task.createdAt.getTime(),
       });
-    }
+      return {
+        ...task,
+        status: "assigned" as const,
+        assignedHostId: hostId,
+        assignedAt: now,
+        currentCommandId: command.id,
+        updatedAt: now,
+      };
+    });
   }
 
   /** Starts the task's current stage on its machine: a command (command/agent stages) or a suspension (confirm). */
@@ -366,7 +494,7 @@ export class TaskExecution {
     }
     const spec = stageCommand(task)!;
     const [command] = await this.commands.insertMany(q, task.tenantId, [{ hostId, ...spec }]);
-    after.commands.push(command!);
+    after.commands.push({ command: command! });
     await this.recordStageRun(q, task, stage, { status: "running", hostId, commandId: command!.id });
     this.note(
       after,
@@ -396,13 +524,19 @@ export class TaskExecution {
     if (event.status === "pending") return;
     // The statement that moved the command said whether it is a task's stage (see stageCommandSql).
     if (event.taskStage === false) return;
-    // Most commands are not task stages: find out without a transaction (the lookup is indexed).
-    const [candidate] = await this.db
-      .select({ id: tasks.id })
-      .from(tasks)
-      .where(and(eq(tasks.tenantId, event.tenantId), eq(tasks.currentCommandId, event.commandId)))
-      .limit(1);
-    if (!candidate) return;
+    // The common moves in one statement each (no transaction round trips): a stage that starts, and the last stage
+    // that completes. It also says whether the command is a task's current stage at all (most commands are not).
+    if (event.status === "running" || event.status === "completed") {
+      const outcome = await this.applyInOneStatement(event.tenantId, event.commandId, event.status);
+      if (outcome !== "other") return;
+    } else {
+      const [candidate] = await this.db
+        .select({ id: tasks.id })
+        .from(tasks)
+        .where(and(eq(tasks.tenantId, event.tenantId), eq(tasks.currentCommandId, event.commandId)))
+        .limit(1);
+      if (!candidate) return;
+    }
     await this.inTx(async (tx, after) => {
       // The task, locked, with its stage command's outcome (one statement).
       const commands = this.commands.commandsView(tx).as("c");
@@ -494,6 +628,113 @@ export class TaskExecution {
       );
       await this.setStatus(tx, after, task, "failed", { error, currentCommandId: null });
     });
+  }
+
+  /**
+   * A stage command's RUNNING, or the COMPLETED of a task's last stage, applied in ONE statement (autocommit): the
+   * task locked with its command's outcome, moved (running; or completed with its result), the stage run closed and
+   * the events written, in the same order and with the same words as the transactional path. Returns "none" when the
+   * command runs no task's current stage (or the task moved on), "done", or "other" when the move needs the
+   * transactional path (a next stage to dispatch, or a result that only JavaScript renders exactly).
+   */
+  private async applyInOneStatement(
+    tenantId: string,
+    commandId: string,
+    status: "running" | "completed",
+  ): Promise<"none" | "done" | "other"> {
+    const now = sql`${new Date().toISOString()}::timestamptz`;
+    const c = this.commands.commandsView(this.db);
+    // stageResultOf in SQL for the results it renders the same way (strings, null, {}); null: JavaScript's turn.
+    const result = sql`case
+        when c.result is null or c.result = 'null'::jsonb then ''
+        when jsonb_typeof(c.result->'runId') = 'string' and c.result ? 'result' then
+          case when jsonb_typeof(c.result->'result') = 'string' then c.result->>'result'
+            when jsonb_typeof(c.result->'result') in ('null', 'boolean') then (c.result->'result')::text end
+        when jsonb_typeof(c.result->'runId') = 'string' then null
+        when jsonb_typeof(c.result->'stdout') = 'string' then regexp_replace(c.result->>'stdout', E'\n$', '')
+        when c.result ? 'stdout' then null
+        when jsonb_typeof(c.result->'value') = 'string' then c.result->>'value'
+        when c.result = '{}'::jsonb then '{}'
+      end`;
+    const locked = sql`locked as (
+        select t.id, t.tenant_id, t.attempt, t.stage_index, t.status, t.started_at, t.stage_results,
+          t.assigned_host_id, t.pipeline->t.stage_index->>'name' as stage,
+          t.stage_index = jsonb_array_length(t.pipeline) - 1 as last, ${status === "completed" ? result : sql`null`} as result
+        from ${tasks} t left join (${c}) c on c.id = t.current_command_id
+        where t.tenant_id = ${tenantId} and t.current_command_id = ${commandId} and t.status in ('assigned', 'running')
+        for update of t
+      )`;
+    const statement =
+      status === "running"
+        ? sql`with ${locked},
+          moved as (
+            update ${tasks} set status = 'running', started_at = coalesce(tasks.started_at, ${now}), updated_at = ${now}
+            from locked l where tasks.id = l.id and l.status = 'assigned' returning tasks.id
+          ),
+          events as (
+            insert into task_events (tenant_id, task_id, attempt, stage_index, type, message, data)
+            select l.tenant_id, l.id, l.attempt, l.stage_index, e.type, e.message, e.data
+            from locked l cross join lateral (values
+              (1, 'status', 'stage ' || l.stage || ' started on ' || l.assigned_host_id,
+                jsonb_build_object('from', 'assigned', 'to', 'running')),
+              (2, 'stage.started', 'stage ' || l.stage || ' started',
+                jsonb_build_object('stage', l.stage, 'commandId', ${commandId}::text))
+            ) as e(n, type, message, data)
+            where e.n = 2 or l.status = 'assigned'
+            order by e.n
+          ),
+          notices as (
+            select pg_notify(${CLUSTER_CHANNEL}, json_build_object('type', 'task.transition',
+              'tenantId', l.tenant_id, 'taskId', l.id, 'status', 'running', 'notified', true)::text)
+            from locked l where l.status = 'assigned'
+          )
+          select id, status, true as done, (select count(*) from moved) + (select count(*) from notices) as moved,
+            true as queued
+          from locked`
+        : sql`with ${locked},
+          ready as (select l.*, l.stage_results || jsonb_build_object(l.stage, l.result) as results
+            from locked l where l.last and l.result is not null),
+          moved as (
+            update ${tasks} set status = 'completed', stage_index = r.stage_index + 1, stage_results = r.results,
+              result = jsonb_build_object('stages', r.results), current_command_id = null,
+              started_at = coalesce(r.started_at, ${now}), finished_at = ${now}, updated_at = ${now}
+            from ready r where tasks.id = r.id returning tasks.id
+          ),
+          runs as (
+            update task_stage_runs set status = 'completed', result = r.result, finished_at = ${now}
+            from ready r where task_stage_runs.command_id = ${commandId} returning task_stage_runs.id
+          ),
+          events as (
+            insert into task_events (tenant_id, task_id, attempt, stage_index, type, message, data)
+            select r.tenant_id, r.id, r.attempt, e.stage_index, e.type, e.message, e.data
+            from ready r cross join lateral (values
+              (1, r.stage_index, 'stage.completed', 'stage ' || r.stage || ' completed',
+                jsonb_build_object('stage', r.stage, 'commandId', ${commandId}::text)),
+              (2, r.stage_index, 'status', 'assigned → running', jsonb_build_object('from', 'assigned', 'to', 'running')),
+              (3, r.stage_index + 1, 'status', 'all stages completed',
+                jsonb_build_object('from', 'running', 'to', 'completed'))
+            ) as e(n, stage_index, type, message, data)
+            where e.n <> 2 or r.status = 'assigned'
+            order by e.n
+          ),
+          notices as (
+            select pg_notify(${CLUSTER_CHANNEL}, json_build_object('type', 'task.transition',
+              'tenantId', r.tenant_id, 'taskId', r.id, 'status', x.status, 'notified', true)::text)
+            from ready r cross join lateral (select 'running' as status, 1 as o where r.status = 'assigned'
+              union all select 'completed', 2 order by o) x
+          )
+          select l.id, l.status, (l.last and l.result is not null) as done,
+            (select count(*) from moved) + (select count(*) from runs) + (select count(*) from notices) as moved,
+            exists (select 1 from ${tasks} q where q.tenant_id = l.tenant_id and q.status = 'pending') as queued
+          from locked l`;
+    const [row] = rowsOf(await this.db.execute(statement));
+    if (!row) return "none";
+    if (!row.done) return "other";
+    const taskId = String(row.id);
+    const base = { type: "task.transition" as const, tenantId, taskId, notified: true };
+    if (row.status === "assigned") this.events.publish({ ...base, status: "running" });
+    if (status === "completed") this.events.publish({ ...base, status: "completed", queued: Boolean(row.queued) });
+    return "done";
   }
 
   // ---------------------------------------------------------------- operator actions

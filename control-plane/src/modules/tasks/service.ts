@@ -50,8 +50,14 @@ export class TaskService {
   async create(tenantId: string, input: TaskTemplate) {
     await this.assertTemplate(this.db, tenantId, input);
     // The task and its "created" event together: the scheduler must never assign a task whose creation is unrecorded.
-    const row = await this.db.transaction((tx) => this.insert(tx, tenantId, input));
-    this.events.publish({ type: "task.transition", tenantId, taskId: row.id, status: "pending" });
+    // It is assigned in the same transaction when a machine is free (no scheduling pass to wait for); otherwise it
+    // waits in the queue and the scheduler is woken.
+    const row = (await this.execution.createAndAssign(
+      (tx) => this.insertRow(tx, tenantId, input),
+      createdEvent(input),
+    ))!;
+    if (row.status === "pending")
+      this.events.publish({ type: "task.transition", tenantId, taskId: row.id, status: "pending" });
     return this.present(row);
   }
 
@@ -60,6 +66,21 @@ export class TaskService {
    * pipeline. Triggers pass their id and the schedule tick (unique together: a repeated tick inserts nothing).
    */
   async insert(
+    q: Queryable,
+    tenantId: string,
+    template: TaskTemplate,
+    origin: { triggerId?: string; scheduledFor?: Date } = {},
+  ) {
+    const row = await this.insertRow(q, tenantId, template, origin);
+    if (row) {
+      const created = createdEvent(template);
+      await this.execution.event(q, row, "status", created.message, created.data);
+    }
+    return row!;
+  }
+
+  /** The task row alone (its "created" event is the caller's to write, in the same transaction). */
+  private async insertRow(
     q: Queryable,
     tenantId: string,
     template: TaskTemplate,
@@ -90,12 +111,7 @@ export class TaskService {
       })
       .onConflictDoNothing()
       .returning();
-    if (row)
-      await this.execution.event(q, row, "status", "created: pending", {
-        to: "pending",
-        projectKey: template.projectKey ?? null,
-      });
-    return row!;
+    return row;
   }
 
   /** A task as the API shows it: its stage, attempt history and project key. */
@@ -484,4 +500,9 @@ export class TaskService {
   cancelBatch(tenantId: string, batchId: string, reason: string): Promise<number> {
     return this.execution.cancelBatch(tenantId, batchId, reason);
   }
+}
+
+/** A task's "created" event. */
+function createdEvent(template: TaskTemplate) {
+  return { message: "created: pending", data: { to: "pending", projectKey: template.projectKey ?? null } };
 }

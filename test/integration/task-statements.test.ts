@@ -1,0 +1,200 @@
+/**
+ * A one-stage task's statement budget, counted at the driver (every round trip to the database, BEGIN and COMMIT
+ * included) on PGlite and PostgreSQL, from its REST creation to its committed completion, with a free machine
+ * (its agent acking RUNNING then COMPLETED over MQTT): the task is assigned in its creation's transaction (no
+ * scheduling pass), its command's reports are applied in the command path's batches, and each of the task's two
+ * moves (running, completed) is one statement. The command path's own statements are counted in it (a task is a
+ * command plus its bookkeeping); the operator's credential check and the Row Level Security tenant setting are the
+ * API's, reported apart, as in command-statements.test.ts.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import mqtt from "mqtt";
+import { CommandStatus, PresenceState, codecs, topic, withAgentSeq } from "@edge/proto/wire";
+import { availableBackends } from "../support/backends";
+import { startTestPlane, type TestPlane } from "../support/control-plane";
+import { hostWithRuntime } from "../support/runtime";
+import { waitFor } from "../support/wait";
+
+const backends = await availableBackends();
+/**
+ * Statements per task, create to completed, the command's own included (3 of them, command-statements.test.ts):
+ * the creation's transaction (BEGIN, task, lock a free machine, recount its slots, command, assignment with its
+ * stage run and events, COMMIT), the command's two batched reports, the task's two moves.
+ */
+const BUDGET = 11;
+/**
+ * The people's notices of a finished task (modules/notifications: the task read, the notice written, chat bindings
+ * looked up) are the console's, not the task path's: reported apart, with their own bound.
+ */
+const NOTICE =
+  /"notifications"|"chat_bindings"|^select .* from "tasks" where \("tasks"\."id" = \$1 and "tasks"\."tenant_id" = \$2\)$/;
+const NOTICE_BUDGET = 3;
+const TASKS = 20;
+const TENANT_SETTING = /^select set_config\(\$1, \$2, \$3\)$/;
+
+/** Background loops far apart, so that only the tasks' own statements are counted. */
+const QUIET = {
+  schedulerTickMs: 3_600_000,
+  safetySweepMs: 3_600_000,
+  taskSchedulerTickMs: 3_600_000,
+  rolloutTickMs: 3_600_000,
+  telemetryRetentionSweepMs: 0,
+  commandRedeliverySeconds: 0,
+};
+
+function tableOf(sql: string): string {
+  if (/pg_notify/i.test(sql) && !/insert|update/i.test(sql)) return "pg_notify";
+  const m = /(?:from|into|update)\s+"?([a-z_]+)"?/i.exec(sql);
+  return m?.[1] ?? sql.slice(0, 20).trim().toLowerCase();
+}
+
+describe.each(backends)("task statements on $name", (backend) => {
+  let t: TestPlane;
+  beforeAll(async () => {
+    t = await startTestPlane(backend, QUIET);
+  });
+  afterAll(() => t?.stop());
+
+  /** An agent over MQTT that runs every command at once: RUNNING then COMPLETED (an agent stage's result). */
+  async function ackingAgent(h: Awaited<ReturnType<typeof hostWithRuntime>>) {
+    const client = await mqtt.connectAsync(t.plane.transport.mqttUrl, {
+      clientId: h.runtimeId,
+      username: h.runtimeId,
+      password: h.token,
+      reconnectPeriod: 0,
+    });
+    let seq = 0;
+    client.on("message", (_name, payload) => {
+      const command = codecs.command.decode(payload);
+      for (const status of [CommandStatus.COMMAND_STATUS_RUNNING, CommandStatus.COMMAND_STATUS_COMPLETED]) {
+        const update = codecs.commandUpdate.encode({
+          commandId: command.id,
+          status,
+          error: "",
+          resultJson: JSON.stringify({ runId: "run", result: "done" }),
+          atMs: Date.now(),
+        });
+        client.publish(topic(h.tenantId, h.hostId, "ack"), Buffer.from(withAgentSeq(update, ++seq, 0)), { qos: 1 });
+      }
+    });
+    await client.subscribeAsync(topic(h.tenantId, h.hostId, "cmd"), { qos: 1 });
+    await client.publishAsync(
+      topic(h.tenantId, h.hostId, "presence"),
+      Buffer.from(
+        codecs.presence.encode({ state: PresenceState.PRESENCE_STATE_ONLINE, agentVersion: "1", atMs: Date.now() }),
+      ),
+      { qos: 1, retain: true },
+    );
+    await waitFor(
+      "host online",
+      async () => (await t.api.get(`/api/v1/hosts/${h.hostId}`, t.adminKey)).body.status === "online",
+    );
+    return client;
+  }
+
+  test(`a one-stage task on a free machine: assigned at creation, at most ${BUDGET} statements in all`, async () => {
+    const h = await hostWithRuntime(t, "task-statements");
+    // Completions seen on the event bus (one may come before its creation's response does).
+    const completed = new Map<string, () => void>();
+    const finished = new Set<string>();
+    const unsubscribe = t.plane.services.events.subscribe((event) => {
+      if (event.type !== "task.transition" || event.status !== "completed") return;
+      const waiter = completed.get(event.taskId);
+      if (waiter) waiter();
+      else finished.add(event.taskId);
+    });
+    const client = await ackingAgent(h);
+    try {
+      const ids: string[] = [];
+      const runOne = async () => {
+        const res = await t.api.post("/api/v1/tasks", { prompt: "count" }, t.adminKey);
+        expect(res.status).toBe(201);
+        // Assigned in the creation's transaction: the response says so already.
+        expect(res.body.status).toBe("assigned");
+        expect(res.body.machineId).toBe(h.hostId);
+        if (!finished.has(res.body.id)) await new Promise<void>((resolve) => completed.set(res.body.id, resolve));
+        ids.push(res.body.id);
+      };
+      for (let i = 0; i < 3; i++) await runOne(); // warm-up: caches filled, sequence row created
+      await Bun.sleep(500); // the warm-up's notices written
+
+      const seen: string[] = [];
+      const stop = t.plane.database.onStatement((sql) => seen.push(sql));
+      try {
+        for (let i = 0; i < TASKS; i++) await runOne();
+        let last = -1;
+        await waitFor("statements to settle", async () => {
+          const settled = seen.length === last;
+          last = seen.length;
+          if (!settled) await Bun.sleep(150);
+          return settled;
+        });
+      } finally {
+        stop();
+      }
+      const operatorAuth = seen.filter((s) => /"api_keys"|from "users"/.test(s)).length;
+      const all = seen.filter(
+        // (pg_catalog: the driver's own type lookup on a new connection, once)
+        (s) =>
+          !/"api_keys"|from "users"|"system_settings"|"consumer_settings"|pg_catalog/.test(s) &&
+          !TENANT_SETTING.test(s),
+      );
+      const notices = all.filter((s) => NOTICE.test(s));
+      const path = all.filter((s) => !NOTICE.test(s));
+      const byTable: Record<string, number> = {};
+      for (const s of path) byTable[tableOf(s)] = (byTable[tableOf(s)] ?? 0) + 1;
+      console.log(
+        `${backend.name}: ${(path.length / TASKS).toFixed(2)} statements per one-stage task ` +
+          `(${JSON.stringify(byTable)}), operator credential checks ${operatorAuth}, ` +
+          `people's notices ${(notices.length / TASKS).toFixed(2)} per task`,
+      );
+
+      // Each ran exactly once, to completion, with its events in order and its stage result.
+      for (const id of ids.slice(3)) {
+        const task = (await t.api.get(`/api/web/tasks/${id}`, t.adminKey)).body;
+        expect(task.status).toBe("completed");
+        expect(task.stageResults).toEqual({ agent: "done" });
+        const events = (await t.api.get(`/api/web/tasks/${id}/events?limit=50`, t.adminKey)).body.items as {
+          type: string;
+          message: string;
+        }[];
+        // (RUNNING and COMPLETED are applied by two statements that may commit in either order: the set is fixed.)
+        expect(events.map((e) => e.type).sort()).toEqual(
+          ["status", "status", "stage.dispatched", "status", "stage.started", "stage.completed", "status"].sort(),
+        );
+        expect(events.at(-1)?.message).toBe("all stages completed");
+      }
+      expect(path.length / TASKS).toBeLessThanOrEqual(BUDGET);
+      expect(notices.length / TASKS).toBeLessThanOrEqual(NOTICE_BUDGET);
+    } finally {
+      unsubscribe();
+      await client.endAsync(true);
+    }
+  }, 120_000);
+
+  test("queue order: a task created while an older one waits for the free machine does not jump it", async () => {
+    const h = await hostWithRuntime(t, "task-queue-order");
+    const client = await ackingAgent(h);
+    try {
+      const machine = `/api/web/machines/${h.hostId}`;
+      expect((await t.api.post(`${machine}/drain`, {}, t.adminKey)).status).toBe(200);
+      const first = await t.api.post("/api/v1/tasks", { prompt: "first", hostId: h.hostId }, t.adminKey);
+      expect(first.body.status).toBe("pending");
+      // Free again; nothing wakes the scheduler (its tick is an hour here): the first task still waits.
+      expect((await t.api.post(`${machine}/undrain`, {}, t.adminKey)).status).toBe(200);
+      const second = await t.api.post("/api/v1/tasks", { prompt: "second", hostId: h.hostId }, t.adminKey);
+      expect(second.status).toBe(201);
+      expect(second.body.status).toBe("pending");
+      const done = (id: string) =>
+        waitFor(`task ${id} completed`, async () => {
+          const task = (await t.api.get(`/api/v1/tasks/${id}`, t.adminKey)).body;
+          return task.status === "completed" ? task : undefined;
+        });
+      const [a, b] = [await done(first.body.id), await done(second.body.id)];
+      expect(new Date(a.assignedAt).getTime()).toBeLessThanOrEqual(new Date(b.assignedAt).getTime());
+      expect(new Date(b.assignedAt).getTime()).toBeGreaterThanOrEqual(new Date(a.finishedAt).getTime());
+    } finally {
+      await client.endAsync(true);
+    }
+  }, 120_000);
+});
