@@ -8,6 +8,7 @@ import { applyVerbs } from "./commands/apply.ts";
 import { authVerbs } from "./commands/auth.ts";
 import { getVerbs } from "./commands/get.ts";
 import { ptyVerbs } from "./commands/pty.ts";
+import { tunnelVerbs } from "./commands/tunnel.ts";
 import { releaseVerbs } from "./commands/release.ts";
 import { runVerbs } from "./commands/run.ts";
 import { taskVerbs } from "./commands/task.ts";
@@ -23,6 +24,7 @@ const VERBS: Verb[] = [
   ...applyVerbs,
   ...runVerbs,
   ...ptyVerbs,
+  ...tunnelVerbs,
   ...taskVerbs,
   ...releaseVerbs,
   ...agentVerbs,

@@ -394,10 +394,11 @@ function Hosts() {
 }
 
 /**
- * A terminal on the host (xterm.js): a pty-token, then the `/ws/pty/:hostId` websocket; keys go out as binary
- * frames, output comes back as binary frames, resizes follow the terminal's size.
+ * A terminal on the host, or in a task's workspace on its machine (xterm.js): a pty-token (`tokenPath`), then the
+ * websocket it names; keys go out as binary frames, output comes back as binary frames, resizes follow the
+ * terminal's size.
  */
-function HostTerminal({ id }) {
+function HostTerminal({ id, tokenPath = `/api/v1/hosts/${id}/pty-token` }) {
   const box = useRef();
   const [state, setState] = useState("closed");
   const [error, setError] = useState();
@@ -409,7 +410,7 @@ function HostTerminal({ id }) {
     setState("connecting");
     let grant;
     try {
-      grant = await api("POST", `/api/v1/hosts/${id}/pty-token`);
+      grant = await api("POST", tokenPath);
     } catch (err) {
       setState("closed");
       return setError(err);
@@ -660,6 +661,7 @@ function Task({ id }) {
       }
     </div>`
     }
+    ${t?.machineId && html`<${HostTerminal} id=${id} tokenPath=${`/api/web/tasks/${id}/pty-token`} />`}
     <h2>Logs</h2>
     <pre class="log" data-testid="task-logs" data-live-lines=${liveLines}>${[...(logs.data?.items ?? []), ...streamed].map((l) => `${l.stream === "stderr" ? "! " : ""}${l.line}\n`).join("")}</pre>
     <h2>Events</h2>

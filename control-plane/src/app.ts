@@ -18,7 +18,12 @@ import { commandsController } from "./modules/commands";
 import { environmentsController } from "./modules/environments";
 import { hostsController } from "./modules/hosts";
 import { hostRuntimeController } from "./modules/host-runtime";
-import { ptySocketController, ptyTokenController } from "./modules/pty";
+import {
+  ptySocketController,
+  ptyTokenController,
+  taskChannelsController,
+  workerPtySocketController,
+} from "./modules/pty";
 import { safetyPoliciesController } from "./modules/safety-policies";
 import { tasksController, webTasksController } from "./modules/tasks";
 import { adminProjectsController, webProjectsController } from "./modules/projects";
@@ -128,6 +133,8 @@ export function createHttpApp(services: Services) {
       .use(hostRuntimeController(services))
       .use(ptyTokenController(services))
       .use(ptySocketController(services))
+      .use(taskChannelsController(services))
+      .use(workerPtySocketController(services))
       .use(safetyPoliciesController(services))
       .use(commandsController(services))
       .use(tasksController(services))

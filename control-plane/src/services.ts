@@ -42,6 +42,7 @@ import { RolloutService } from "./modules/rollouts/service";
 import { RUNTIME_ACCESS_PREFIX, RUNTIME_REFRESH_PREFIX } from "./modules/runtime/principal";
 import { AgentService } from "./modules/agents/service";
 import { PtyService } from "./modules/pty/service";
+import { TaskChannels } from "./modules/pty/channels";
 import { NotificationService } from "./modules/notifications/service";
 import { DashboardService } from "./modules/dashboard/service";
 import { SearchService } from "./modules/search/service";
@@ -267,7 +268,7 @@ export function createServices(db: Db, config: Config, log: Logger) {
     search: new SearchService({ hosts, tasks, projects, projectMembers }),
     metrics,
     agents,
-    pty: new PtyService({ agents, hosts, audit }),
+    pty: new PtyService({ agents, hosts, audit }, new TaskChannels(db, { tasks, agents, audit, log })),
     fleets,
     rollouts,
     appManifests,

@@ -204,6 +204,18 @@ describe.skipIf(!available)("web console in Chromium", () => {
     await shot("task");
   });
 
+  test("a terminal in the task's workspace from the task page (the task path: token in the database)", async () => {
+    await page.click("[data-testid=terminal-open]");
+    await page.locator("[data-testid=terminal-state]", { hasText: "open" }).waitFor();
+    await page.locator("[data-testid=terminal] .xterm-helper-textarea").focus();
+    await page.keyboard.type('echo "in-$(basename $(dirname $(pwd)))-$((6*7))"\n');
+    await page.locator("[data-testid=terminal] .xterm-rows", { hasText: "in-workspaces-42" }).waitFor();
+    await page.keyboard.type("exit 6\n");
+    await page.locator("[data-testid=terminal] .xterm-rows", { hasText: "[exited with 6]" }).waitFor();
+    // The transcript joins the task's logs.
+    await page.locator("[data-testid=task-logs]", { hasText: "in-workspaces-42" }).waitFor();
+  });
+
   test("approves a CLI's device login by its user code", async () => {
     const started = await t.api.post("/api/auth/device/start", {});
     expect(started.status).toBe(200);

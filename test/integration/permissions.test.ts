@@ -169,6 +169,8 @@ describe.each(backends)("permissions on $name", (backend) => {
           ["/api/agents/", ids.host],
           ["/api/v1/tasks/", ids.task],
           ["/api/web/tasks/", ids.task],
+          ["/api/web/workspaces/", ids.task],
+          ["/api/web/workspace-tunnel/", ids.task],
           ["/api/admin/developers/", ids.outsider],
           ["/api/admin/worker-tokens/", ids.workerToken],
         ].find(([prefix]) => path.startsWith(prefix!))?.[1] ?? "missing-id";

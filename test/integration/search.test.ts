@@ -1,6 +1,6 @@
 /**
  * Global search (`GET /api/web/search`) is PostgreSQL full text: `websearch_to_tsquery` syntax, every term also a
- * prefix, ranked with `ts_rank`, answered from the GIN expression indexes of migration 0019 — on PGlite and on
+ * prefix, ranked with `ts_rank`, answered from the GIN expression indexes of migration 0020 — on PGlite and on
  * PostgreSQL. Tenant isolation holds (RLS and the services' tenant filter); EXPLAIN shows the indexes in use.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";

@@ -54,6 +54,8 @@ const OWNERS: Record<string, string> = {
   hostPolicies: "safety-policies",
   taskBatches: "fleets",
   notifications: "notifications",
+  ptyChannels: "pty",
+  workspaceTunnels: "pty",
   gatewayTokens: "gateway",
   billingAccounts: "billing",
   usageLedger: "billing",

@@ -1,6 +1,7 @@
 /**
- * pty (alias ssh): an interactive terminal on a host through the control plane — a channel token from
- * `POST /api/v1/hosts/:id/pty-token`, then the `WS /ws/pty/:hostId` websocket. On a TTY: raw mode, the terminal's
+ * pty (alias ssh): an interactive terminal through the control plane — on a task's machine, in the task's workspace
+ * (a task id: `POST /api/web/tasks/:id/pty-token`, any replica), or on a host (`POST /api/v1/hosts/:id/pty-token`),
+ * then the `WS /ws/pty/:id` websocket the token names. On a TTY: raw mode, the terminal's
  * size at start and on every SIGWINCH; piped stdin is sent as it is. Exits with the shell's exit code.
  */
 import { CliError } from "../errors.ts";
@@ -16,8 +17,10 @@ interface Control {
 
 async function pty(inv: Invocation): Promise<number> {
   const api = inv.api();
-  const hostId = await resolveHost(api, inv.args[0]!);
-  const grant = await api.post(`/api/v1/hosts/${encodeURIComponent(hostId)}/pty-token`);
+  const target = inv.args[0]!;
+  const grant = target.startsWith("task_")
+    ? await api.post(`/api/web/tasks/${encodeURIComponent(target)}/pty-token`)
+    : await api.post(`/api/v1/hosts/${encodeURIComponent(await resolveHost(api, target))}/pty-token`);
   const token = api.token();
   if (!token) throw new CliError("not logged in: run `edgectl login`");
   const url = new URL(grant.websocket as string, api.apiUrl);
@@ -84,13 +87,18 @@ async function pty(inv: Invocation): Promise<number> {
 
 export const ptyVerbs: Verb[] = ["pty", "ssh"].map((name) => ({
   name,
-  summary: name === "pty" ? "An interactive terminal on a host (exits with the shell's exit code)" : "Alias of `pty`",
-  args: "HOST",
+  summary:
+    name === "pty"
+      ? "An interactive terminal in a task's workspace or on a host (exits with the shell's exit code)"
+      : "Alias of `pty`",
+  args: "TASK|HOST",
   minArgs: 1,
   maxArgs: 1,
   description: `
-Opens a shell in a pseudo-terminal on HOST (name or id) through the control plane and the agent's live session:
-raw mode on a terminal, resized with your window; piped stdin is sent as typed input. Needs the tenant admin role;
-the host's safety policy may forbid it (kind "pty"). Exits with the shell's exit code (1 when refused).`,
+Opens a shell in a pseudo-terminal through the control plane. TASK (an id, task_…): on the task's machine, in the
+task's workspace (project maintainers; the agent dials back, over gRPC or MQTT; the transcript goes to the task's
+logs). HOST (name or id): on the host, over its agent's live gRPC session (tenant admins). Raw mode on a terminal,
+resized with your window; piped stdin is sent as typed input. The machine's safety policy may forbid it (kind
+"pty"). Exits with the shell's exit code (1 when refused).`,
   run: pty,
 }));

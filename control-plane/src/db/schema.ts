@@ -1339,3 +1339,66 @@ export const chatBotKeys = pgTable("chat_bot_keys", {
   key: text("key").notNull(),
   createdAt: createdAt(),
 });
+
+/**
+ * Task terminals and tunnel connections across replicas (modules/pty): one row per channel between an operator's
+ * websocket and the worker's. The operator's single-use token (issued by `POST /api/web/tasks/:id/pty-token`, or
+ * implied by an active tunnel) and the worker's single-use token (handed to the agent when it is asked to dial) are
+ * kept as sha256 hashes and redeemed with one atomic UPDATE … RETURNING.
+ */
+export const ptyChannels = pgTable(
+  "pty_channels",
+  {
+    id: text("id").primaryKey(),
+    tenantId: tenantRef(),
+    taskId: text("task_id")
+      .notNull()
+      .references(() => tasks.id, { onDelete: "cascade" }),
+    hostId: text("host_id")
+      .notNull()
+      .references(() => hosts.id, { onDelete: "cascade" }),
+    userId: text("user_id").notNull(),
+    kind: text("kind", { enum: ["pty", "tunnel"] }).notNull(),
+    /** The machine's TCP port (tunnels). */
+    port: integer("port"),
+    tunnelId: text("tunnel_id"),
+    operatorTokenHash: text("operator_token_hash"),
+    operatorExpiresAt: ts("operator_expires_at").notNull(),
+    operatorUsedAt: ts("operator_used_at"),
+    workerTokenHash: text("worker_token_hash"),
+    workerExpiresAt: ts("worker_expires_at"),
+    workerUsedAt: ts("worker_used_at"),
+    closedAt: ts("closed_at"),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex("pty_channels_operator_token_idx").on(t.operatorTokenHash),
+    uniqueIndex("pty_channels_worker_token_idx").on(t.workerTokenHash),
+    index("pty_channels_task_idx").on(t.taskId, t.createdAt),
+    index("pty_channels_expiry_idx").on(t.operatorExpiresAt),
+  ],
+);
+
+/** A TCP tunnel from operators to a port on a task's machine (`/api/web/workspace-tunnel/:taskId/...`). */
+export const workspaceTunnels = pgTable(
+  "workspace_tunnels",
+  {
+    id: text("id").primaryKey(),
+    tenantId: tenantRef(),
+    taskId: text("task_id")
+      .notNull()
+      .references(() => tasks.id, { onDelete: "cascade" }),
+    hostId: text("host_id")
+      .notNull()
+      .references(() => hosts.id, { onDelete: "cascade" }),
+    userId: text("user_id").notNull(),
+    port: integer("port").notNull(),
+    status: text("status", { enum: ["active", "stopped"] })
+      .notNull()
+      .default("active"),
+    connections: integer("connections").notNull().default(0),
+    createdAt: createdAt(),
+    stoppedAt: ts("stopped_at"),
+  },
+  (t) => [uniqueIndex("workspace_tunnels_active_idx").on(t.taskId, t.port).where(sql`${t.status} = 'active'`)],
+);

@@ -58,6 +58,7 @@ export async function startTransport(config: Config, services: Services, databas
     });
     await bridge.start();
     services.agents.delivery.start(bridge, config.commandRedeliverySeconds * 1000);
+    services.pty.setRelay(bridge);
     services.agents.setBrokerRuntimeOutlet((tenantId, hostId, request) =>
       bridge.send(tenantId, hostId, "runtime-req", request).then(() => true),
     );
@@ -133,6 +134,7 @@ export async function startTransport(config: Config, services: Services, databas
   });
   await bridge.start();
   services.agents.delivery.start(bridge, config.commandRedeliverySeconds * 1000);
+  services.pty.setRelay(bridge);
   services.agents.setBrokerRuntimeOutlet((tenantId, hostId, request) =>
     bridge.send(tenantId, hostId, "runtime-req", request).then(() => true),
   );

@@ -25,6 +25,7 @@ import {
   type Codec,
 } from "@edge/proto/wire";
 import { TelemetryBusy } from "../modules/hosts/telemetry-writer";
+import type { Relay } from "../modules/pty/channels";
 
 export interface MqttBridgeOptions {
   url: string;
@@ -60,9 +61,13 @@ const OUTBOUND_CODECS: { [C in keyof OutboundMessages]: Codec<unknown, OutboundM
   "runtime-req": codecs.runtimeRequest,
 };
 
-export class MqttBridge implements BrokerOutlet {
+/** Topics of the control plane's own relays between replicas (never an agent's: agents' ACLs stop at `edge/`). */
+export const RELAY_PREFIX = "edge-cp/";
+
+export class MqttBridge implements BrokerOutlet, Relay {
   private client?: MqttClient;
   private readonly chains = new Map<string, Promise<void>>();
+  private readonly relays = new Map<string, (payload: Uint8Array) => void>();
 
   constructor(
     private readonly agents: AgentService,
@@ -83,6 +88,10 @@ export class MqttBridge implements BrokerOutlet {
     });
     this.client = client;
     client.on("message", (name, payload) => {
+      if (name.startsWith(RELAY_PREFIX)) {
+        this.relays.get(name)?.(new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength));
+        return;
+      }
       this.opts.count?.("in", name.slice(name.lastIndexOf("/") + 1));
       this.enqueue(name, payload);
     });
@@ -146,6 +155,23 @@ export class MqttBridge implements BrokerOutlet {
         if (this.chains.get(key) === next) this.chains.delete(key);
       });
     this.chains.set(key, next);
+  }
+
+  publish(name: string, payload: Uint8Array): void {
+    this.client?.publish(name, Buffer.from(payload), { qos: 1 }, (err) => {
+      if (err) this.log.debug(`relay publish on ${name} failed: ${err.message}`);
+    });
+  }
+
+  async subscribe(name: string, handler: (payload: Uint8Array) => void): Promise<() => void> {
+    if (!name.startsWith(RELAY_PREFIX)) throw new Error(`not a relay topic: ${name}`);
+    this.relays.set(name, handler);
+    await this.client!.subscribeAsync(name, { qos: 1 });
+    return () => {
+      if (this.relays.get(name) !== handler) return;
+      this.relays.delete(name);
+      this.client?.unsubscribe(name);
+    };
   }
 
   /** A QoS 0 message (the JSON mirror): sent if connected, dropped otherwise; nothing waits for it. */

@@ -33,6 +33,8 @@ import { EmergencyStopLatch } from "./estop.ts";
 import { InflightCommands } from "./inflight.ts";
 import { LiveLog } from "./live-log.ts";
 import { ptyHost, type PtyMsg, type PtyReply } from "./pty.ts";
+import { TaskChannels } from "./task-channels.ts";
+import { join } from "node:path";
 import type { PtyInput } from "@edge/proto/grpc";
 import { policyGate, type PolicyGateMsg } from "./policy-gate.ts";
 import { recoverCommandLog } from "./recovery.ts";
@@ -59,7 +61,7 @@ export type AgentSettings = Pick<
   | "policyWaitMs"
   | "telemetryPort"
 > &
-  Partial<Pick<AgentConfig, "receiptTimeoutMs">> & { agentTypes?: Record<string, string> };
+  Partial<Pick<AgentConfig, "receiptTimeoutMs" | "apiUrl">> & { agentTypes?: Record<string, string> };
 
 /** The workspace runtime (see runtime/): where it keeps workspaces, and its local API. */
 export interface RuntimeSettings {
@@ -320,16 +322,43 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
       log,
     }),
   );
+  const apiUrl = settings.apiUrl ?? opts.update?.apiUrl;
+  // Task terminals and tunnels: the agent dials the control plane's worker websocket when asked (any link).
+  const taskChannels = apiUrl
+    ? new TaskChannels({
+        apiUrl,
+        accessToken: () => opts.tokens.load()?.accessToken ?? "",
+        admit: (request) =>
+          policy.ask<RuntimeAdmission>(
+            (replyTo) => ({ type: "check", request, replyTo }),
+            settings.policyWaitMs + 5_000,
+          ),
+        startBlocked: () => {
+          if (estop.isEngaged()) return `${estop.describe()} is engaged`;
+          if (machine.isStopped()) return "machine stopped (runtime.stop)";
+          return undefined;
+        },
+        terminals,
+        workspaces: runtime?.workspaces,
+        fallbackDir: opts.update ? join(opts.update.stateDir, "task-workspaces") : undefined,
+        log,
+      })
+    : undefined;
   const inbound = {
     pty: (input: PtyInput, reply: PtyReply) => void terminals.tell({ type: "input", input, reply }),
     ptySessionLost: () => void terminals.tell({ type: "closeAll", reason: "session lost" }),
     command: (command: Command) => commands.ask<void>((replyTo) => ({ type: "command", command, replyTo })),
     cancel: (cancel: CommandCancel) => commands.ask<void>((replyTo) => ({ type: "cancel", cancel, replyTo })),
     estop: onEmergencyStop,
-    runtimeRequest: runtimeApi
-      ? (request: RuntimeRequest, reply: (part: RuntimeResponsePart) => void) =>
-          void serveForwarded(runtimeApi!, request, reply, log)
-      : undefined,
+    runtimeRequest:
+      runtimeApi || taskChannels
+        ? (request: RuntimeRequest, reply: (part: RuntimeResponsePart) => void) => {
+            if (taskChannels?.handle(request, reply)) return;
+            if (runtimeApi) return void serveForwarded(runtimeApi, request, reply, log);
+            const chunk = new TextEncoder().encode(JSON.stringify({ error: "this agent has no workspace runtime" }));
+            reply({ id: request.id, part: 0, status: 501, contentType: "application/json", chunk, end: true });
+          }
+        : undefined,
   };
   let link: ActorRef<ConnectionMsg> | undefined;
   let session: ActorRef<SessionMsg> | undefined;
@@ -348,6 +377,7 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
     log.warn(`${reason}: killing ${killed} command(s)`);
     inflight.cancelAll(reason);
     terminals.tell({ type: "closeAll", reason });
+    taskChannels?.closeAll(reason);
     commands.tell({ type: "emergencyStop" });
     void runtime?.stopEverything(reason);
     if (!(await inflight.whenIdle(ESTOP_SETTLE_MS)))
@@ -508,6 +538,7 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
     await quietly(policy.ask<void>((replyTo) => ({ type: "close", replyTo })));
     await quietly(commands.ask<void>((replyTo) => ({ type: "close", replyTo })));
     runtime?.shutdown();
+    taskChannels?.closeAll("the agent is stopping");
     await runtimeServer?.stop();
     if (!(await inflight.whenIdle(COMMAND_STOP_TIMEOUT_MS)))
       log.warn(`${inflight.size} command(s) did not stop in time`);

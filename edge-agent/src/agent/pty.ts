@@ -13,13 +13,23 @@ import type { PtyInput, PtyOutputOut } from "@edge/proto/grpc";
 export type PtyReply = (output: PtyOutputOut) => void;
 
 export type PtyMsg =
-  /** One message of the control plane for a terminal; `reply` sends its output back (on the session it came on). */
-  | { type: "input"; input: PtyInput; reply: PtyReply }
+  /**
+   * One message of the control plane for a terminal; `reply` sends its output back (on the session or channel it
+   * came on). An `open` may name where the shell starts (`start`: a task's workspace) and what the policy sees.
+   */
+  | { type: "input"; input: PtyInput; reply: PtyReply; start?: PtyStart }
   | { type: "admitted"; id: string; allowed: boolean; error?: string }
   | { type: "exited"; id: string; code: number }
   | { type: "idle"; id: string }
   /** Hangs up every terminal (session lost, emergency stop, shutdown). */
   | { type: "closeAll"; reason: string };
+
+/** Where a terminal's shell starts and what the safety policy is shown (a task terminal: its workspace and id). */
+export interface PtyStart {
+  cwd?: string;
+  env?: Record<string, string>;
+  params?: Record<string, unknown>;
+}
 
 export interface PtyDeps {
   /** The safety policy's decision for an interactive shell (kind `pty`). */
@@ -47,6 +57,7 @@ interface Open {
   pending: PtyInput[];
   cols: number;
   rows: number;
+  start?: PtyStart;
   proc?: ReturnType<typeof Bun.spawn>;
   terminal?: Terminal;
 }
@@ -89,8 +100,8 @@ export function ptyHost(deps: PtyDeps) {
       const shell = deps.shell ?? [process.env.SHELL || "/bin/sh", "-i"];
       try {
         const proc = Bun.spawn(shell, {
-          cwd: deps.cwd ?? process.env.HOME ?? "/",
-          env: { ...process.env, TERM: "xterm-256color" },
+          cwd: entry.start?.cwd ?? deps.cwd ?? process.env.HOME ?? "/",
+          env: { ...process.env, ...entry.start?.env, TERM: "xterm-256color" },
           terminal: {
             cols: entry.cols,
             rows: entry.rows,
@@ -127,8 +138,14 @@ export function ptyHost(deps: PtyDeps) {
               if (blocked) return reply({ id, exited: true, exitCode: -1, error: `refused: ${blocked}` });
               if (open.size >= maxOpen)
                 return reply({ id, exited: true, exitCode: -1, error: `refused: ${maxOpen} terminals already open` });
-              open.set(id, { reply, pending: [], cols: clamp(input.cols, 80), rows: clamp(input.rows, 24) });
-              deps.admit({ kind: "pty", params: {} }).then(
+              open.set(id, {
+                reply,
+                pending: [],
+                cols: clamp(input.cols, 80),
+                rows: clamp(input.rows, 24),
+                start: msg.start,
+              });
+              deps.admit({ kind: "pty", params: msg.start?.params ?? {} }).then(
                 (decision) => self.tell({ type: "admitted", id, allowed: decision.allowed, error: decision.error }),
                 (error) => self.tell({ type: "admitted", id, allowed: false, error: errorMessage(error) }),
               );

@@ -267,6 +267,18 @@ export const PERMISSIONS: Record<string, AuditedRule> = {
   "POST /api/web/tasks/:id/cancel": project("developer", { taskParam: "id" }),
   "POST /api/web/tasks/:id/retry": project("developer", { taskParam: "id" }),
   "POST /api/web/tasks/:id/confirm-stage": project("developer", { taskParam: "id" }),
+  // Task terminals and tunnels (modules/pty): maintainers open them (audited; sessions when they end), viewers read.
+  "POST /api/web/tasks/:id/pty-token": audited(project("maintainer", { taskParam: "id" }), "task.pty_token"),
+  "GET /api/web/workspaces/:taskId": project("viewer", { taskParam: "taskId" }),
+  "POST /api/web/workspace-tunnel/:taskId/start": audited(
+    project("maintainer", { taskParam: "taskId" }),
+    "task.tunnel_start",
+  ),
+  "POST /api/web/workspace-tunnel/:taskId/stop": audited(
+    project("maintainer", { taskParam: "taskId" }),
+    "task.tunnel_stop",
+  ),
+  "GET /api/web/workspace-tunnel/:taskId/status": project("viewer", { taskParam: "taskId" }),
   /** Forcing a task's recorded state by hand. */
   "POST /api/v1/tasks/:id/transition": ADMIN,
 

@@ -1,5 +1,5 @@
 /**
- * Interactive terminals on hosts: single-use channel tokens (short-lived, bound to tenant, user and host; kept
+ * Interactive terminals on hosts (task terminals and tunnels: ./channels.ts): single-use channel tokens (short-lived, bound to tenant, user and host; kept
  * hashed, in memory of this replica: the websocket must come to the replica that issued it) and the audit trail of
  * terminal sessions. The bytes go through the agents module (AgentService.openPty).
  */
@@ -10,6 +10,7 @@ import type { AuditService } from "../audit/service";
 import type { HostService } from "../hosts/service";
 import type { UserPrincipal } from "../auth/principal";
 import { withTenant } from "../../db/context";
+import type { Relay, TaskChannels } from "./channels";
 
 export const PTY_TOKEN_PREFIX = "pty_ct_";
 
@@ -27,8 +28,15 @@ export class PtyService {
 
   constructor(
     private readonly deps: { agents: AgentService; hosts: HostService; audit: AuditService },
+    /** Task terminals and tunnels (any replica; tokens in the database). */
+    readonly tasks: TaskChannels,
     private readonly ttlMs = 60_000,
   ) {}
+
+  /** The shared broker the task channels relay their frames through (set once MQTT is up). */
+  setRelay(relay: Relay): void {
+    this.tasks.setRelay(relay);
+  }
 
   /** A channel token for a terminal on the host: the host must be the tenant's and its agent in session here. */
   async issue(principal: UserPrincipal, hostId: string): Promise<{ channelToken: string; expiresAt: Date }> {

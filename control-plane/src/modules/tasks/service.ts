@@ -282,6 +282,48 @@ export class TaskService {
     return { items: rows.map(({ tenantId: _t, ...e }) => e), total: count?.n ?? 0 };
   }
 
+  /** Where a task runs: its machine (assigned, else the one it was created for), status, attempt and stage. */
+  async machineOf(tenantId: string, id: string) {
+    const [row] = await this.db
+      .select({
+        id: tasks.id,
+        status: tasks.status,
+        attempt: tasks.attempt,
+        stageIndex: tasks.stageIndex,
+        hostId: sql<string | null>`coalesce(${tasks.assignedHostId}, ${tasks.hostId})`,
+      })
+      .from(tasks)
+      .where(and(eq(tasks.id, id), eq(tasks.tenantId, tenantId)));
+    if (!row) throw notFound("task");
+    return row;
+  }
+
+  /**
+   * Appends lines of an operator's session on the task's machine (a terminal's transcript) to the task's logs, under
+   * the session's id as the log's command id, at the task's current attempt and stage.
+   */
+  async appendSessionLog(tenantId: string, id: string, sessionId: string, stream: string, lines: string[]) {
+    if (lines.length === 0) return;
+    const task = await this.machineOf(tenantId, id);
+    const at = new Date();
+    await this.db
+      .insert(taskLogs)
+      .values(
+        lines.map((line, lineIndex) => ({
+          tenantId,
+          taskId: id,
+          attempt: task.attempt,
+          stageIndex: task.stageIndex,
+          commandId: sessionId,
+          lineIndex,
+          stream,
+          line,
+          at,
+        })),
+      )
+      .onConflictDoNothing();
+  }
+
   async listLogs(tenantId: string, id: string, query: Static<typeof TaskLogsQuery>) {
     await this.get(tenantId, id);
     const where = and(eq(taskLogs.taskId, id), eq(taskLogs.tenantId, tenantId));
