@@ -398,7 +398,7 @@ function Hosts() {
  * websocket it names; keys go out as binary frames, output comes back as binary frames, resizes follow the
  * terminal's size.
  */
-function HostTerminal({ id, tokenPath = `/api/v1/hosts/${id}/pty-token` }) {
+function HostTerminal({ id, tokenPath = `/api/v1/hosts/${id}/pty-token`, onClosed = () => {} }) {
   const box = useRef();
   const [state, setState] = useState("closed");
   const [error, setError] = useState();
@@ -443,7 +443,10 @@ function HostTerminal({ id, tokenPath = `/api/v1/hosts/${id}/pty-token` }) {
         term.write(`\r\n[exited with ${msg.code}${msg.error ? `: ${msg.error}` : ""}]\r\n`);
       } else if (msg.type === "error") setError(new Error(msg.error));
     };
-    ws.onclose = () => setState("closed");
+    ws.onclose = () => {
+      setState("closed");
+      onClosed();
+    };
     const typed = term.onData((data) => ws.readyState === WebSocket.OPEN && ws.send(encoder.encode(data)));
     const resized = term.onResize(
       ({ cols, rows }) => ws.readyState === WebSocket.OPEN && ws.send(JSON.stringify({ type: "resize", cols, rows })),
@@ -661,7 +664,7 @@ function Task({ id }) {
       }
     </div>`
     }
-    ${t?.machineId && html`<${HostTerminal} id=${id} tokenPath=${`/api/web/tasks/${id}/pty-token`} />`}
+    ${t?.machineId && html`<${HostTerminal} id=${id} tokenPath=${`/api/web/tasks/${id}/pty-token`} onClosed=${() => logs.reload()} />`}
     <h2>Logs</h2>
     <pre class="log" data-testid="task-logs" data-live-lines=${liveLines}>${[...(logs.data?.items ?? []), ...streamed].map((l) => `${l.stream === "stderr" ? "! " : ""}${l.line}\n`).join("")}</pre>
     <h2>Events</h2>
