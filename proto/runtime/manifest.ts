@@ -4,7 +4,6 @@
  */
 import { type Static, Type } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
-import { parse as parseYaml } from "yaml";
 
 export const MANIFEST_FILE = "app.runtime.yaml";
 export const APP_NAME_PATTERN = "^[a-z0-9][a-z0-9-]{0,62}$";
@@ -176,6 +175,10 @@ function findCycle(manifest: Manifest): string[] | null {
   }
   return null;
 }
+
+/** yaml is loaded on the first manifest parsed, not when this module is: the agent rarely parses one (README, agent footprint). */
+const parseYaml = (text: string, options: { maxAliasCount: number }): unknown =>
+  (require("yaml") as typeof import("yaml")).parse(text, options);
 
 /** The largest manifest text accepted (agent and control plane alike). */
 export const MAX_MANIFEST_BYTES = 256 * 1024;

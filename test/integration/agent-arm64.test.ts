@@ -32,7 +32,7 @@ beforeAll(async () => {
   if (!emulation) return;
   dir = mkdtempSync(join(tmpdir(), "edge-agent-arm64-"));
   binary = join(dir, "edge-agent-linux-arm64");
-  buildAgent("arm64", binary);
+  await buildAgent("arm64", binary);
   t = await startTestPlane((await availableBackends())[0]!);
 }, SLOW);
 

@@ -2,7 +2,7 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import mqtt, { type MqttClient } from "mqtt";
+import { connectMqtt, type MqttLink } from "../../edge-agent/src/agent/mqtt/client.ts";
 import { startAgent, type Agent } from "../../edge-agent/src/agent/agent.ts";
 import { recoverCommandLog } from "../../edge-agent/src/agent/recovery.ts";
 import { CommandReports } from "../../edge-agent/src/agent/command-reports.ts";
@@ -188,7 +188,7 @@ describe("cancel routing", () => {
   let broker: TestBroker;
   let server: TestSessionServer;
   let agent: Agent | undefined;
-  let clients: MqttClient[];
+  let clients: MqttLink[];
   let subscribed: boolean;
   let sessionUp: boolean;
 
@@ -228,10 +228,13 @@ describe("cancel routing", () => {
       log: silentLogger,
       registry: countingRegistry([]),
       mqttConnect: (opts) => {
-        const client = mqtt.connect(opts);
-        client.on("packetreceive", (packet) => {
-          if (packet.cmd === "suback") subscribed = true;
-        });
+        const client = connectMqtt(opts);
+        const subscribe = client.subscribe.bind(client);
+        client.subscribe = (subscriptions, callback) =>
+          subscribe(subscriptions, (error, granted) => {
+            if (!error) subscribed = true;
+            callback(error, granted);
+          });
         clients.push(client);
         return client;
       },

@@ -1,7 +1,7 @@
 /** The agent against a real (in-process) MQTT broker, with an injected identity: no control plane needed. */
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import type { Database } from "bun:sqlite";
-import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
+import { connectMqtt, type MqttClientOptions, type MqttLink } from "../../edge-agent/src/agent/mqtt/client.ts";
 import { startAgent, type Agent, type AgentSettings } from "../../edge-agent/src/agent/agent.ts";
 import { ExitCode } from "../../edge-agent/src/exit-codes.ts";
 import { silentLogger } from "@edge/proto/log";
@@ -20,7 +20,7 @@ let dir: ReturnType<typeof tempDir>;
 let db: Database;
 let broker: TestBroker;
 let agent: Agent | undefined;
-let clients: { options: IClientOptions; client: MqttClient }[];
+let clients: { options: MqttClientOptions; client: MqttLink }[];
 let auth: FakeAuthApi;
 let tokens: MemoryIdentitySource;
 
@@ -46,7 +46,7 @@ async function start(overrides: Partial<AgentSettings> = {}, extra: Partial<Para
     authApi: auth,
     log: silentLogger,
     mqttConnect: (options) => {
-      const client = mqtt.connect(options);
+      const client = connectMqtt(options);
       clients.push({ options, client });
       return client;
     },
@@ -99,7 +99,7 @@ describe("agent over MQTT", () => {
       keepalive: 5,
     });
     expect(options.will).toMatchObject({ topic: T("presence"), qos: 1, retain: true });
-    expect(codecs.presence.decode(options.will!.payload as Buffer)).toMatchObject({
+    expect(codecs.presence.decode(options.will!.payload)).toMatchObject({
       state: PresenceState.PRESENCE_STATE_OFFLINE,
       agentVersion: AGENT_VERSION,
     });

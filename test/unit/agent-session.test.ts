@@ -1,7 +1,7 @@
 /** The agent's gRPC session against an in-process test double of the control plane's AgentSession service. */
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import type { Database } from "bun:sqlite";
-import mqtt, { type MqttClient } from "mqtt";
+import { connectMqtt, type MqttLink } from "../../edge-agent/src/agent/mqtt/client.ts";
 import { startAgent, type Agent, type AgentSettings } from "../../edge-agent/src/agent/agent.ts";
 import { LineSplitter, MAX_LINE_BYTES } from "../../edge-agent/src/commands/line-splitter.ts";
 import type { CommandRegistry } from "../../edge-agent/src/commands/registry.ts";
@@ -31,7 +31,7 @@ let db: Database;
 let broker: TestBroker;
 let server: TestSessionServer;
 let agent: Agent | undefined;
-let clients: MqttClient[];
+let clients: MqttLink[];
 let auth: FakeAuthApi;
 let tokens: MemoryIdentitySource;
 let sessionUp: boolean;
@@ -58,10 +58,13 @@ async function start(options: { registry?: CommandRegistry; grpcUrl?: string } =
     log: process.env.DEBUG_SESSION ? createLogger("debug") : silentLogger,
     registry: options.registry,
     mqttConnect: (opts) => {
-      const client = mqtt.connect(opts);
-      client.on("packetreceive", (packet) => {
-        if (packet.cmd === "suback") subscribed = true;
-      });
+      const client = connectMqtt(opts);
+      const subscribe = client.subscribe.bind(client);
+      client.subscribe = (subscriptions, callback) =>
+        subscribe(subscriptions, (error, granted) => {
+          if (!error) subscribed = true;
+          callback(error, granted);
+        });
       clients.push(client);
       return client;
     },

@@ -4,6 +4,7 @@
  * queue: a consumer that does not keep up is dropped, never waited for.
  */
 import { createServer, type Server, type Socket } from "node:net";
+import { Readable } from "node:stream";
 import { Aedes, type Client } from "aedes";
 import { AGENT_PUBLISHES, AGENT_RECEIVES, parseTopic } from "@edge/proto/wire";
 import { consumerMaySubscribe } from "../modules/consumers/acl";
@@ -42,6 +43,9 @@ export interface EmbeddedBroker {
 }
 
 const identities = new WeakMap<Client, BrokerIdentity>();
+
+/** Messages the embedded broker delivers at once (see startEmbeddedBroker). */
+const BROKER_CONCURRENCY = 2_000;
 
 /** Messages (not bytes) queued for a consumer beyond which it is dropped, whatever their size. */
 const CONSUMER_MAX_PENDING_MESSAGES = 10_000;
@@ -142,8 +146,58 @@ function grantQos0(client: Client): void {
   parser.prependListener("packet", downgrade);
 }
 
+/** Whether MQTT topic filter `filter` matches `name` (`+` one level, `#` the rest; wildcards never match `$...`). */
+export function topicMatches(filter: string, name: string): boolean {
+  if (name.startsWith("$") && (filter.startsWith("+") || filter.startsWith("#"))) return false;
+  const f = filter.split("/");
+  const t = name.split("/");
+  for (let i = 0; i < f.length; i++) {
+    if (f[i] === "#") return true;
+    if (i >= t.length || (f[i] !== "+" && f[i] !== t[i])) return false;
+  }
+  return f.length === t.length;
+}
+
+type RetainedPacket = { topic: string; payload: Buffer };
+interface RetainedStore {
+  storeRetained(packet: RetainedPacket, cb?: (err: Error | null) => void): Promise<void> | undefined;
+  createRetainedStream(pattern: string): Readable;
+  createRetainedStreamCombi(patterns: string[]): Readable;
+}
+
+/**
+ * Retained messages indexed by topic. aedes' memory persistence finds the retained messages of a SUBSCRIBE by
+ * testing every retained topic against the filter: with two retained messages per host (presence, policies) a
+ * fleet's connect storm is quadratic (10,000 agents × 6 subscriptions × 20,000 topics), enough to stall the event
+ * loop past the agents' keep-alive. Agents subscribe to exact topics: those are a map lookup; only wildcard filters
+ * (the control plane's own bridge, consumers) scan.
+ */
+function indexRetained(persistence: RetainedStore): void {
+  const retained = new Map<string, RetainedPacket>();
+  function* matching(patterns: string[]) {
+    for (const pattern of patterns) {
+      if (!pattern.includes("+") && !pattern.includes("#")) {
+        const packet = retained.get(pattern);
+        if (packet) yield packet;
+      } else for (const [name, packet] of retained) if (topicMatches(pattern, name)) yield packet;
+    }
+  }
+  persistence.storeRetained = (packet, cb) => {
+    if (packet.payload.length === 0) retained.delete(packet.topic);
+    else retained.set(packet.topic, { ...packet });
+    if (!cb) return Promise.resolve();
+    process.nextTick(cb, null);
+    return undefined;
+  };
+  persistence.createRetainedStream = (pattern) => Readable.from(matching([pattern]));
+  persistence.createRetainedStreamCombi = (patterns) => Readable.from(matching(patterns));
+}
+
 export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<EmbeddedBroker> {
-  const broker = await Aedes.createBroker({ maxClientsIdLength: 128 });
+  // Deliveries in flight for the whole broker (aedes: 100). A delivery to a subscriber whose socket is full waits for
+  // it to drain, holding its slot: with a fleet of thousands, a few hundred slow readers would stall every message.
+  const broker = await Aedes.createBroker({ maxClientsIdLength: 128, concurrency: BROKER_CONCURRENCY });
+  indexRetained((broker as unknown as { persistence: RetainedStore }).persistence);
   const clients = () => (broker as unknown as { clients: Record<string, Client | undefined> }).clients;
   const consumersOf = (keyId: string) =>
     Object.values(clients()).filter((client): client is Client => {

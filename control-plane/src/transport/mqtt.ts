@@ -218,7 +218,7 @@ export class MqttBridge implements BrokerOutlet, Relay {
         const presence = decode(codecs.presence, payload);
         // Online reconciles after any gap (agent reconnect, or this replica starting: presence is retained).
         if (presence?.state === PresenceState.PRESENCE_STATE_ONLINE)
-          await this.agents.presence(tenantId, hostId, true, storableText(presence.agentVersion, 100));
+          await this.agents.presence(tenantId, hostId, true, storableText(presence.agentVersion, 100), runtimeId);
         else if (presence?.state === PresenceState.PRESENCE_STATE_OFFLINE)
           await this.agents.presence(tenantId, hostId, false, "");
         return;

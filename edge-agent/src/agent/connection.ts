@@ -8,7 +8,6 @@
  */
 import type { PtyInput } from "@edge/proto/grpc";
 import type { PtyReply } from "./pty.ts";
-import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from "mqtt";
 import type { ActorContext, ActorRef, Behavior, ReplyTo } from "../actors/index.ts";
 import type { TokenRefresherMsg } from "../auth/token-refresher.ts";
 import type { BackoffRange } from "../backoff.ts";
@@ -29,12 +28,14 @@ import {
   type Receipt,
   type RuntimeRequest,
 } from "@edge/proto/wire";
+import { connectMqtt, type InboundPublish, type MqttClientOptions, type MqttLink } from "./mqtt/client.ts";
 import { mqttOptionsFromUrl } from "./mqtt-url.ts";
 import { OutboxPump, type PublishSettled, type Publisher } from "./outbox-pump.ts";
 import { AwaitingReceipts } from "./receipts.ts";
 import { Reconnect } from "./reconnect.ts";
 
-export type MqttConnect = (options: IClientOptions) => MqttClient;
+/** Opens an MQTT connection (default connectMqtt; tests may pass mqtt.js's `mqtt.connect`). */
+export type MqttConnect = (options: MqttClientOptions) => MqttLink;
 
 export type ConnectionMsg =
   | { type: "connect" }
@@ -136,7 +137,7 @@ export function connection(deps: ConnectionDeps) {
     Buffer.from(codecs.presence.encode({ state, agentVersion: readVersion(deps.agentVersion), atMs: Date.now() }));
 
   return ({ self, timers }: ActorContext<ConnectionMsg>): Behavior<ConnectionMsg> => {
-    let client: MqttClient | undefined;
+    let client: MqttLink | undefined;
     let connected = false;
     /** Identifies the client an event comes from; events of older clients are ignored. */
     let attempt = 0;
@@ -157,7 +158,7 @@ export function connection(deps: ConnectionDeps) {
       if (!reconnect.mayConnect || client) return;
       const current = ++attempt;
       log.debug(`connecting to ${deps.mqttUrl} (attempt ${current})`);
-      const next = (deps.connect ?? mqtt.connect)({
+      const next = (deps.connect ?? connectMqtt)({
         ...mqttOptionsFromUrl(deps.mqttUrl),
         clientId: deps.runtimeId,
         username: deps.runtimeId,
@@ -205,8 +206,8 @@ export function connection(deps: ConnectionDeps) {
       }
     }
 
-    async function route(packet: IPublishPacket): Promise<void> {
-      const payload = new Uint8Array(packet.payload as Buffer);
+    async function route(packet: InboundPublish): Promise<void> {
+      const payload = new Uint8Array(packet.payload);
       const { inbound } = deps;
       switch (packet.topic) {
         case topics.cmd: {

@@ -4,8 +4,12 @@
  */
 import type { ActorContext, Behavior, ReplyTo } from "../actors/index.ts";
 import { errorMessage } from "@edge/proto/log";
-import { applyUpdate, type UpdateDeps } from "../update/apply-update.ts";
+import type { UpdateDeps } from "../update/apply-update.ts";
 import { checkForUpdate, type CheckResult } from "../update/check-update.ts";
+
+/** Applying an update (signature checks, scripts) is loaded when one is applied, not at start (README, agent footprint). */
+const applyUpdate: typeof import("../update/apply-update.ts").applyUpdate = async (deps, request) =>
+  (await import("../update/apply-update.ts")).applyUpdate(deps, request);
 import type { UpdateOutcome, UpdateRequest } from "../update/types.ts";
 
 export type UpdaterMsg =

@@ -4,7 +4,6 @@
  * control plane's forwarded requests arrive over the agent's authenticated session); `serveRuntimeApi` puts it on a
  * local address behind a bearer token kept in the state dir.
  */
-import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type Static, type TSchema, Type } from "@sinclair/typebox";
@@ -259,21 +258,25 @@ export function loadOrCreateToken(stateDir: string): string {
     const token = readFileSync(file, "utf8").trim();
     if (token.length >= 32) return token;
   }
-  const token = `rtapi_${randomBytes(32).toString("base64url")}`;
+  const token = `rtapi_${Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64url")}`;
   writeFileSync(file, `${token}\n`, { mode: 0o600 });
   chmodSync(file, 0o600);
   return token;
 }
 
-function sha256(value: string): Buffer {
-  return createHash("sha256").update(value).digest();
+function sha256(value: string): Uint8Array {
+  return new Bun.CryptoHasher("sha256").update(value).digest();
 }
 
 /** Constant-time comparison of the presented bearer token with ours (hashed first: equal lengths). */
 export function tokenMatches(header: string | null, token: string): boolean {
   const match = /^Bearer (\S+)$/.exec(header ?? "");
   if (!match) return false;
-  return timingSafeEqual(sha256(match[1]!), sha256(token));
+  const a = sha256(match[1]!);
+  const b = sha256(token);
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a[i]! ^ b[i]!;
+  return diff === 0;
 }
 
 export interface RuntimeApiServer {

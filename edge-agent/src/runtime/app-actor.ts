@@ -6,7 +6,7 @@
 import type { ActorContext, Behavior, ReplyTo } from "../actors/index.ts";
 import { errorMessage, type Logger } from "@edge/proto/log";
 import type { ManifestApp } from "@edge/proto/runtime/manifest";
-import { randomBytes } from "node:crypto";
+import { randomHex } from "./random.ts";
 import type { LogRing } from "./log-ring.ts";
 import { killGroup, type Spawned, spawnShell } from "./process.ts";
 
@@ -215,7 +215,7 @@ export function appActor(deps: AppActorDeps) {
 
     function spawnApp(): void {
       const current = app!;
-      const instance = randomBytes(8).toString("hex");
+      const instance = randomHex(8);
       note(`start: ${current.spec.start}`);
       try {
         proc = spawnShell(

@@ -5,9 +5,7 @@
  * On agent start, apps that should run are started again, after killing any process a previous agent left behind.
  */
 import type { Database } from "bun:sqlite";
-import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
-import { parse as parseYaml } from "yaml";
 import type { ActorRef, ActorSystem } from "../actors/index.ts";
 import { errorMessage, type Logger } from "@edge/proto/log";
 import { MANIFEST_FILE, type Manifest, validateManifest } from "@edge/proto/runtime/manifest";
@@ -28,6 +26,10 @@ import { checkRelativePath, resolveInside } from "./paths.ts";
 import type { PortAllocator } from "./ports.ts";
 import { isAlive, killGroup, unenforceable } from "./process.ts";
 import type { Workspaces } from "./workspaces.ts";
+
+/** yaml is loaded on the first manifest read, not at start: most agents never read one (README, agent footprint). */
+const parseYaml = (text: string, options: { maxAliasCount: number }): unknown =>
+  (require("yaml") as typeof import("yaml")).parse(text, options);
 
 /** How long a start waits for each dependency to become healthy. */
 const DEPENDENCY_WAIT_MS = 120_000;
@@ -184,7 +186,7 @@ export class Apps {
           throw new RuntimeError("unprocessable", `${MANIFEST_FILE}: apps.${name}.cwd: ${errorMessage(error)}`);
         }
       }
-      const hash = createHash("sha256").update(JSON.stringify(spec)).digest("hex").slice(0, 16);
+      const hash = new Bun.CryptoHasher("sha256").update(JSON.stringify(spec)).digest("hex").slice(0, 16);
       apps.push({ id: appIdOf(workspaceId, name), workspaceId, name, cwd, spec, ports: ports[name]!, env, hash });
     }
     return order(apps);

@@ -6,7 +6,7 @@
  * its environment); a `{"type":"result", "result": ...}` line sets the result, else its stdout is the result.
  */
 import type { Database } from "bun:sqlite";
-import { randomBytes } from "node:crypto";
+import { randomHex } from "./random.ts";
 import { tmpdir } from "node:os";
 import { abortMessage, isTimeout } from "../commands/abort.ts";
 import type { CommandContext, CommandOutcome } from "../commands/kind.ts";
@@ -185,7 +185,7 @@ export class AgentRuns {
     stage?: StageContext;
     onEvent?(event: RunEvent): void;
   }): Live {
-    const id = `run_${randomBytes(8).toString("hex")}`;
+    const id = `run_${randomHex(8)}`;
     const run: AgentRun = {
       id,
       workspaceId: spec.workspaceId ?? null,

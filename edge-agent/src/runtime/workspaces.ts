@@ -4,7 +4,7 @@
  * copied from the templates dir; export and snapshots are tar.gz archives that never follow a link.
  */
 import type { Database } from "bun:sqlite";
-import { randomBytes } from "node:crypto";
+import { randomHex } from "./random.ts";
 import {
   copyFileSync,
   existsSync,
@@ -88,7 +88,7 @@ export class Workspaces {
   create(input: { name: string; template?: string; metadata?: Record<string, unknown> }): Workspace {
     checkName(input.name);
     if (input.template !== undefined) this.templateDir(input.template);
-    const id = `ws_${randomBytes(8).toString("hex")}`;
+    const id = `ws_${randomHex(8)}`;
     const now = Date.now();
     mkdirSync(this.dir(id), { mode: 0o700 });
     this.opts.db
@@ -179,7 +179,7 @@ export class Workspaces {
     if (!["https:", "http:", "file:"].includes(parsed.protocol)) throw invalid("url must use https, http or file");
     if (ref !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._/-]{0,199}$/.test(ref))
       throw invalid("ref is not a valid git ref");
-    const tmp = join(this.opts.snapshotsDir, `.clone-${randomBytes(6).toString("hex")}`);
+    const tmp = join(this.opts.snapshotsDir, `.clone-${randomHex(6)}`);
     try {
       const args = ["git", "clone", "--depth", "1", ...(ref ? ["--branch", ref] : []), "--", url, tmp];
       let proc: ReturnType<typeof spawn>;
@@ -242,7 +242,7 @@ export class Workspaces {
     resolveInside(root, segments.slice(0, -1));
     if (existsSync(resolved.absolute) && lstatSync(resolved.absolute).isDirectory())
       throw conflict(`${resolved.relative} is a directory`);
-    const tmp = join(dirname(resolved.absolute), `.${segments.at(-1)}.tmp-${randomBytes(4).toString("hex")}`);
+    const tmp = join(dirname(resolved.absolute), `.${segments.at(-1)}.tmp-${randomHex(4)}`);
     writeFileSync(tmp, data, { mode: 0o644 });
     renameSync(tmp, resolved.absolute);
     this.touch(id);
@@ -277,7 +277,7 @@ export class Workspaces {
     this.get(id);
     if (label !== undefined && (typeof label !== "string" || label.length > 200))
       throw invalid("label must be a string of at most 200 characters");
-    const snapId = `snap_${randomBytes(8).toString("hex")}`;
+    const snapId = `snap_${randomHex(8)}`;
     const dir = join(this.opts.snapshotsDir, id);
     mkdirSync(dir, { recursive: true });
     const file = join(dir, `${snapId}.tar.gz`);

@@ -2,7 +2,6 @@
 import { errorMessage } from "@edge/proto/log";
 import type { UpdateDeps } from "./apply-update.ts";
 import { UpdateRejectedError } from "./types.ts";
-import { verifyRelease } from "./verify.ts";
 
 export type CheckResult =
   | { state: "upToDate" | "noKey" }
@@ -22,6 +21,8 @@ export async function checkForUpdate(deps: UpdateDeps): Promise<CheckResult> {
       log.debug(`runtime ${current} is up to date on channel ${deps.channel}`);
       return { state: "upToDate" };
     }
+    // Verification (ed25519, hashing) is loaded only when a release is offered (README, agent footprint).
+    const { verifyRelease } = await import("./verify.ts");
     const manifest = verifyRelease(offered, {
       pinnedKey: deps.publicKey,
       channel: deps.channel,

@@ -95,6 +95,42 @@ export class AgentDelivery {
       await this.broker().send(tenantId, hostId, "cmd", toWireCommand(command));
   }
 
+  /**
+   * `reconcileOverBroker` for many hosts of a tenant that came online together: the same messages in the same
+   * order per host, read with one statement each for all of them (stop orders, policy sets and their versions,
+   * unfinished commands); the hosts' publishes proceed side by side.
+   */
+  async reconcileManyOverBroker(tenantId: string, targets: { id: string; environmentId: string | null }[]) {
+    if (targets.length === 0) return;
+    const ids = targets.map((t) => t.id);
+    const orders = await this.deps.safety.currentOrders(tenantId, ids);
+    const sets = await this.deps.environments.policySetsOf(tenantId, targets);
+    const versions = await this.deps.safety.policySetVersions(
+      tenantId,
+      ids.map((hostId) => ({ hostId, fingerprint: sets.get(hostId)!.fingerprint })),
+    );
+    const commands = new Map<string, Awaited<ReturnType<AgentDeps["commands"]["unfinishedForHosts"]>>>();
+    for (const command of await this.deps.commands.unfinishedForHosts(tenantId, ids))
+      commands.set(command.hostId, [...(commands.get(command.hostId) ?? []), command]);
+    const issuedAtMs = Date.now();
+    await Promise.all(
+      ids.map(async (hostId) => {
+        const order = orders.get(hostId);
+        if (order) await this.sendEstop(tenantId, order);
+        const policies = sets.get(hostId)!.policies;
+        await this.broker().send(
+          tenantId,
+          hostId,
+          "policies",
+          { policies, issuedAtMs, version: versions.get(hostId)! },
+          { retain: true },
+        );
+        for (const command of commands.get(hostId) ?? [])
+          await this.broker().send(tenantId, hostId, "cmd", toWireCommand(command));
+      }),
+    );
+  }
+
   private broker(): BrokerOutlet {
     if (!this.outlet) throw new Error("agent delivery has no broker outlet: start() it first");
     return this.outlet;

@@ -37,6 +37,19 @@ export class AgentSequences {
     });
   }
 
+  /**
+   * Creates the sequence rows of agents that have none yet (agents coming online, in one statement), so that their
+   * first numbered message is applied in a batch too rather than by the locked single path. A row of another
+   * identity is left alone: that agent's first message takes the single path, which starts its new sequence.
+   */
+  async ensureMany(agents: AgentRef[]): Promise<void> {
+    if (agents.length === 0) return;
+    await this.db
+      .insert(agentSessions)
+      .values(agents.map((a) => ({ hostId: a.hostId, tenantId: a.tenantId, runtimeId: a.runtimeId })))
+      .onConflictDoNothing();
+  }
+
   /** Whether `seq` of this agent was processed already, and the contiguous floor if it was. */
   async processed(agent: AgentRef, seq: number): Promise<{ processed: false } | { processed: true; last: number }> {
     const [row] = await this.db

@@ -12,6 +12,7 @@ import { AgentInbox } from "./inbox";
 import { type LiveSession, LiveSessions } from "./live-sessions";
 import { type AgentRef, AgentSequences } from "./sequence";
 import { CommandReportBatcher } from "./report-batch";
+import { PresenceBatcher } from "./presence-batch";
 import {
   type ForwardedResponse,
   type ForwardRequest,
@@ -34,6 +35,7 @@ export class AgentService {
   readonly delivery: AgentDelivery;
   private readonly sessions = new LiveSessions();
   private readonly sequences: AgentSequences;
+  private readonly presences: PresenceBatcher;
   private readonly forwarding: RuntimeForwarding;
   private readonly terminals = new PtyChannels((t, h, input) => this.sessions.pty(t, h, input));
   /** The broker's way to the agent's runtime API (set by the MQTT bridge). */
@@ -50,11 +52,13 @@ export class AgentService {
     this.sequences = new AgentSequences(db);
     this.inbox = new AgentInbox(deps, this.sequences, new CommandReportBatcher(db, deps, this.sequences));
     this.delivery = new AgentDelivery(deps, this.sessions);
+    this.presences = new PresenceBatcher(deps, this.delivery, this.sequences);
   }
 
   /** The agent a runtime access token speaks for, if the token is live and its identity not revoked. */
   authenticate(accessToken: string): Promise<RuntimePrincipal | undefined> {
-    return this.deps.runtime.principalForAccessToken(accessToken);
+    // Connect storms: the checks of tokens presented together are made together (never cached: revocation is immediate).
+    return this.deps.runtime.principalForAccessTokenBatched(accessToken);
   }
 
   /** The runtime identity a host's messages are accepted from; undefined = ignore the host's messages. */
@@ -143,12 +147,14 @@ export class AgentService {
   }
 
   /** The agent's presence on the broker: online starts a reconcile over the broker; offline marks the host. */
-  async presence(tenantId: string, hostId: string, online: boolean, agentVersion: string): Promise<void> {
-    if (!online) {
-      await this.deps.hosts.setStatus(tenantId, hostId, "offline", { presence: true });
-      return;
-    }
-    await this.deps.hosts.setStatus(tenantId, hostId, "online", { agentVersion, presence: true });
-    await this.delivery.reconcileOverBroker(tenantId, hostId);
+  async presence(
+    tenantId: string,
+    hostId: string,
+    online: boolean,
+    agentVersion: string,
+    runtimeId?: string,
+  ): Promise<void> {
+    // Batched with other agents' presence (presence-batch.ts): a connect storm costs a few statements per batch.
+    await this.presences.apply(tenantId, hostId, online, online ? agentVersion : "", runtimeId);
   }
 }

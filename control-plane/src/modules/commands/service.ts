@@ -465,6 +465,25 @@ export class CommandService {
       .orderBy(asc(commands.createdAt), asc(commands.id));
   }
 
+  /** As `unfinishedFor`, for many hosts of a tenant in one statement (agents coming online together). */
+  async unfinishedForHosts(tenantId: string, hostIds: string[]) {
+    if (hostIds.length === 0) return [];
+    return this.db
+      .select()
+      .from(commands)
+      .where(
+        and(
+          eq(commands.tenantId, tenantId),
+          inArray(commands.hostId, hostIds),
+          or(
+            eq(commands.status, "running"),
+            and(eq(commands.status, "pending"), or(isNull(commands.notAfter), gt(commands.notAfter, new Date()))),
+          ),
+        ),
+      )
+      .orderBy(asc(commands.createdAt), asc(commands.id));
+  }
+
   /**
    * Commands of every tenant still pending since before `before`, oldest first: their delivery may have been lost
    * (e.g. the replica that was to publish them died), so they are sent again.

@@ -75,6 +75,7 @@ export interface BrokerConfig {
 
 export class ConsumerService {
   private readonly mirrorCache = new Map<string, { enabled: boolean; until: number }>();
+  private readonly mirrorLoads = new Map<string, Promise<boolean>>();
 
   constructor(
     private readonly db: Db,
@@ -179,6 +180,7 @@ export class ConsumerService {
       })
       .returning();
     this.mirrorCache.delete(principal.tenantId);
+    this.mirrorLoads.delete(principal.tenantId);
     await this.audit.record({
       tenantId: principal.tenantId,
       actor: principal.userId,
@@ -192,9 +194,21 @@ export class ConsumerService {
   async jsonMirrorEnabled(tenantId: string): Promise<boolean> {
     const cached = this.mirrorCache.get(tenantId);
     if (cached && cached.until > Date.now()) return cached.enabled;
-    const { jsonMirror } = await this.settings(tenantId);
-    this.mirrorCache.set(tenantId, { enabled: jsonMirror, until: Date.now() + SETTINGS_CACHE_MS });
-    return jsonMirror;
+    // One read for a burst of misses (thousands of hosts coming online at once each ask).
+    let loading = this.mirrorLoads.get(tenantId);
+    if (!loading) {
+      loading = this.settings(tenantId)
+        .then(({ jsonMirror }) => {
+          if (this.mirrorLoads.get(tenantId) === loading)
+            this.mirrorCache.set(tenantId, { enabled: jsonMirror, until: Date.now() + SETTINGS_CACHE_MS });
+          return jsonMirror;
+        })
+        .finally(() => {
+          if (this.mirrorLoads.get(tenantId) === loading) this.mirrorLoads.delete(tenantId);
+        });
+      this.mirrorLoads.set(tenantId, loading);
+    }
+    return loading;
   }
 
   /**

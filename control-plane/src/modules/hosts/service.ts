@@ -2,7 +2,7 @@
 import { and, asc, desc, eq, inArray, isNotNull, isNull, lte, ne, sql, type SQL, type SQLWrapper } from "drizzle-orm";
 import { fullTextMatch } from "../../lib/text-match";
 import type { Static } from "elysia";
-import type { Db, Queryable } from "../../db/connect";
+import { rowsOf, type Db, type Queryable } from "../../db/connect";
 import { hosts, type HOST_STATUSES, searchDocuments, telemetryPoints } from "../../db/schema";
 import type { EventBus } from "../../lib/events";
 import { newId } from "../../lib/ids";
@@ -267,6 +267,58 @@ export class HostService {
     });
     if (previous !== status) this.events.publish({ type: "host.status", tenantId, hostId: id, status, previous });
     return publicRow(row);
+  }
+
+  /**
+   * Agents' presence for many hosts (of any tenants) in one statement, as `setStatus(..., {presence: true})` does
+   * for one: online sets the agent version and last seen and clears `offlineSince`; offline keeps the first
+   * `offlineSince`; a host in maintenance stays in maintenance. A `host.status` event for each host whose status
+   * changed. Returns the hosts found, with their status now (unknown hosts are left out).
+   */
+  async setPresenceMany(
+    items: { tenantId: string; hostId: string; online: boolean; agentVersion: string }[],
+  ): Promise<{ tenantId: string; hostId: string; status: HostStatus; environmentId: string | null }[]> {
+    if (items.length === 0) return [];
+    const now = new Date().toISOString();
+    const values = sql.join(
+      items.map(
+        (p, i) =>
+          sql`(${i}::int, ${p.tenantId}::text, ${p.hostId}::text, ${p.online}::boolean, ${p.agentVersion}::text)`,
+      ),
+      sql`, `,
+    );
+    const rows =
+      await this.db.execute(sql`with input (i, tenant_id, host_id, online, agent_version) as (values ${values}),
+      current as (
+        select h.id, h.status from ${hosts} h join input n on n.host_id = h.id and n.tenant_id = h.tenant_id for update of h
+      ),
+      updated as (
+        update ${hosts} h set
+          status = case when h.status = 'maintenance' then 'maintenance' when n.online then 'online' else 'offline' end,
+          agent_version = case when n.online then n.agent_version else h.agent_version end,
+          last_seen_at = case when n.online then ${now}::timestamptz else h.last_seen_at end,
+          offline_since = case when n.online then null else coalesce(h.offline_since, ${now}::timestamptz) end,
+          updated_at = ${now}::timestamptz
+        from input n where h.id = n.host_id and h.tenant_id = n.tenant_id
+        returning h.id, h.status, h.environment_id
+      )
+      select n.i, c.status as previous, u.status, u.environment_id from input n
+        join current c on c.id = n.host_id join updated u on u.id = n.host_id order by n.i`);
+    const out: { tenantId: string; hostId: string; status: HostStatus; environmentId: string | null }[] = [];
+    for (const row of rowsOf(rows)) {
+      const item = items[Number(row.i)]!;
+      const status = String(row.status) as HostStatus;
+      const previous = String(row.previous) as HostStatus;
+      if (previous !== status)
+        this.events.publish({ type: "host.status", tenantId: item.tenantId, hostId: item.hostId, status, previous });
+      out.push({
+        tenantId: item.tenantId,
+        hostId: item.hostId,
+        status,
+        environmentId: (row.environment_id as string | null) ?? null,
+      });
+    }
+    return out;
   }
 
   /** Machine-side fields (drain, slots, capabilities, decommission): see modules/machines. */

@@ -2,7 +2,7 @@
  * Per-host safety state (owns `host_safety`): emergency stops requested vs acknowledged by the agent, and the
  * policy set version desired vs enforced. Everything shown is what the agent acknowledged, never what was asked.
  */
-import { and, eq, inArray, lt, sql, type SQL } from "drizzle-orm";
+import { and, eq, inArray, lt, ne, sql, type SQL } from "drizzle-orm";
 import type { Db, Queryable } from "../../db/connect";
 import { hostSafety } from "../../db/schema";
 import type { EventBus, EstopOrder } from "../../lib/events";
@@ -244,6 +244,58 @@ export class SafetyService {
    * The version of the policy set about to be sent to a host: bumped atomically when its content (fingerprint)
    * differs from the last one sent, so every distinct set has its own increasing version.
    */
+  /** As `currentOrder`, for many hosts of a tenant in one statement: the hosts with a stop order. */
+  async currentOrders(tenantId: string, hostIds: string[]): Promise<Map<string, EstopOrder>> {
+    const out = new Map<string, EstopOrder>();
+    if (hostIds.length === 0) return out;
+    const rows = await this.db
+      .select()
+      .from(hostSafety)
+      .where(
+        and(eq(hostSafety.tenantId, tenantId), inArray(hostSafety.hostId, hostIds), ne(hostSafety.estopGeneration, 0)),
+      );
+    for (const row of rows)
+      out.set(row.hostId, {
+        hostId: row.hostId,
+        generation: row.estopGeneration,
+        engaged: row.estopEngaged,
+        reason: row.estopReason ?? "",
+        atMs: row.estopRequestedAt?.getTime() ?? 0,
+      });
+    return out;
+  }
+
+  /** As `policySetVersion`, for many hosts of a tenant in one statement. */
+  async policySetVersions(
+    tenantId: string,
+    sets: { hostId: string; fingerprint: string }[],
+  ): Promise<Map<string, number>> {
+    if (sets.length === 0) return new Map();
+    const now = new Date();
+    const rows = await this.db
+      .insert(hostSafety)
+      .values(
+        sets.map(({ hostId, fingerprint }) => ({
+          hostId,
+          tenantId,
+          policyFingerprint: fingerprint,
+          policyDesired: 1,
+          policyDesiredAt: now,
+        })),
+      )
+      .onConflictDoUpdate({
+        target: hostSafety.hostId,
+        set: {
+          policyDesired: sql`case when ${hostSafety.policyFingerprint} is distinct from excluded.policy_fingerprint then ${hostSafety.policyDesired} + 1 else ${hostSafety.policyDesired} end`,
+          policyDesiredAt: sql`case when ${hostSafety.policyFingerprint} is distinct from excluded.policy_fingerprint then excluded.policy_desired_at else ${hostSafety.policyDesiredAt} end`,
+          policyFingerprint: sql`excluded.policy_fingerprint`,
+          updatedAt: now,
+        },
+      })
+      .returning({ hostId: hostSafety.hostId, version: hostSafety.policyDesired });
+    return new Map(rows.map((r) => [r.hostId, r.version]));
+  }
+
   async policySetVersion(tenantId: string, hostId: string, fingerprint: string): Promise<number> {
     const now = new Date();
     const [row] = await this.db

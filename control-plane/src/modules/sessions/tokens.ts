@@ -1,5 +1,5 @@
 /** Access/refresh token pairs for users and runtimes, in rotation families with reuse detection. */
-import { and, eq, isNull, ne } from "drizzle-orm";
+import { and, eq, inArray, isNull, ne } from "drizzle-orm";
 import type { Db, Queryable } from "../../db/connect";
 import { sessionTokens } from "../../db/schema";
 import { newId } from "../../lib/ids";
@@ -147,6 +147,42 @@ export class SessionTokenService {
       .update(sessionTokens)
       .set({ revokedAt: new Date() })
       .where(and(eq(sessionTokens.runtimeId, runtimeId), isNull(sessionTokens.revokedAt)));
+  }
+
+  /**
+   * `resolveAccess` for many tokens: the opaque ones (this service's prefix) in one statement, those of the signer's
+   * format one by one (their signature is checked first). The live ones, by token.
+   */
+  async resolveAccessMany(tokens: string[]): Promise<Map<string, LiveAccess>> {
+    const { signer, accessPrefix } = this.settings;
+    const out = new Map<string, LiveAccess>();
+    const opaque = tokens.filter((t) => t.startsWith(accessPrefix) && !signer?.owns(t));
+    for (const token of tokens.filter((t) => signer?.owns(t))) {
+      const access = await this.resolveAccess(token);
+      if (access) out.set(token, access);
+    }
+    if (opaque.length === 0) return out;
+    const byHash = new Map(opaque.map((t) => [hashSecret(t), t]));
+    const rows = await this.db
+      .select()
+      .from(sessionTokens)
+      .where(
+        and(
+          inArray(sessionTokens.tokenHash, [...byHash.keys()]),
+          eq(sessionTokens.kind, "access"),
+          isNull(sessionTokens.revokedAt),
+        ),
+      );
+    const now = Date.now();
+    for (const row of rows) {
+      if (row.expiresAt.getTime() <= now) continue;
+      out.set(byHash.get(row.tokenHash)!, {
+        subject: subjectOf(row),
+        familyId: row.familyId,
+        expiresAt: row.expiresAt,
+      });
+    }
+    return out;
   }
 
   /** The subject behind a live access token, or undefined. */
