@@ -1,12 +1,12 @@
 // The web console: plain ES modules (preact + htm served by the control plane), hash routing, and only the public
-// API any client could call (sign-in, refresh, /api/v1/*, /api/web/*). Views poll what they show every 1.5 s.
+// API any client could call (sign-in, refresh, /api/v1/*, /api/web/*). Nothing polls: views load once and reload
+// when the live stream (GET /api/web/events, Server-Sent Events read with fetch) says what they show has changed.
 import { h, render } from "preact";
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
 import htm from "htm";
 import { Terminal } from "@xterm/xterm";
 
 const html = htm.bind(h);
-const POLL_MS = 1500;
 const TERMINAL = ["completed", "failed", "cancelled", "expired"];
 
 // ---- API client: bearer tokens in localStorage; a 401 refreshes the pair once and retries. ----
@@ -40,25 +40,128 @@ async function call(method, path, body, token) {
 }
 
 let refreshing;
+/** Rotates the token pair once (concurrent callers share the call); false: signed out. */
+async function refreshSession() {
+  const session = store.get();
+  if (!session?.refreshToken) return false;
+  refreshing ??= call("POST", "/api/auth/refresh", { refreshToken: session.refreshToken }).finally(() => {
+    refreshing = undefined;
+  });
+  const refreshed = await refreshing;
+  if (refreshed.status === 200) {
+    store.set({ ...store.get(), ...refreshed.body });
+    return true;
+  }
+  store.set(null);
+  onSignedOut();
+  return false;
+}
+
 async function api(method, path, body) {
   const session = store.get();
   let res = await call(method, path, body, session?.accessToken);
-  if (res.status === 401 && session?.refreshToken) {
-    refreshing ??= call("POST", "/api/auth/refresh", { refreshToken: session.refreshToken }).finally(() => {
-      refreshing = undefined;
-    });
-    const refreshed = await refreshing;
-    if (refreshed.status === 200) {
-      store.set({ ...session, ...refreshed.body });
-      res = await call(method, path, body, refreshed.body.accessToken);
-    } else {
-      store.set(null);
-      onSignedOut();
-    }
-  }
+  if (res.status === 401 && session?.refreshToken && (await refreshSession()))
+    res = await call(method, path, body, store.get()?.accessToken);
   if (res.status >= 400) throw new ApiError(res.status, res.body);
   return res.body;
 }
+
+// ---- Live updates: one Server-Sent Events stream, read with fetch (it carries the bearer token, EventSource
+// cannot). Events: ready, machine, task, log (the followed task), command (the followed host), notification, resync,
+// bye. A lost stream reconnects with backoff; every (re)connection says "ready" and the views reload. ----
+const live = (() => {
+  const listeners = new Set();
+  let follow = {};
+  let current;
+  let running = false;
+  let retry = 0;
+  let timer;
+  const emit = (event, data) => {
+    for (const listener of listeners) listener(event, data);
+  };
+  const again = (mine, delay) => {
+    if (mine !== current || !running) return;
+    clearTimeout(timer);
+    timer = setTimeout(connect, delay ?? Math.min(30_000, 500 * 2 ** retry++));
+  };
+  async function connect() {
+    current?.abort();
+    const mine = new AbortController();
+    current = mine;
+    const query = new URLSearchParams();
+    if (follow.task) query.set("task", follow.task);
+    if (follow.host) query.set("host", follow.host);
+    let res;
+    try {
+      res = await fetch(`/api/web/events${query.size ? `?${query}` : ""}`, {
+        headers: { authorization: `Bearer ${store.get()?.accessToken}` },
+        signal: mine.signal,
+      });
+    } catch {
+      return again(mine);
+    }
+    if (res.status === 401) return (await refreshSession()) ? again(mine, 0) : undefined;
+    if (res.status !== 200) return again(mine);
+    retry = 0;
+    const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+    let buffer = "";
+    let quiet;
+    // No heartbeat for three periods: the stream is dead (a proxy, a sleeping laptop); start over.
+    const alive = (ms) => {
+      clearTimeout(quiet);
+      quiet = setTimeout(() => mine.abort(), ms);
+    };
+    let heartbeatMs = 15_000;
+    alive(heartbeatMs * 3);
+    let bye;
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buffer += value;
+        let cut = buffer.indexOf("\n\n");
+        while (cut >= 0) {
+          const block = buffer.slice(0, cut);
+          buffer = buffer.slice(cut + 2);
+          cut = buffer.indexOf("\n\n");
+          alive(heartbeatMs * 3);
+          if (block.startsWith(":")) continue;
+          const event = /^event: (.*)$/m.exec(block)?.[1];
+          const data = JSON.parse(/^data: (.*)$/m.exec(block)?.[1] ?? "{}");
+          if (event === "ready") heartbeatMs = data.heartbeatMs ?? heartbeatMs;
+          if (event === "bye") bye = data.reason;
+          else emit(event, data);
+        }
+      }
+    } catch {}
+    clearTimeout(quiet);
+    // Ended by the server because the credential expired or was revoked: a fresh pair (or sign-out) first.
+    if (bye && bye !== "server shutting down" && mine === current && running && !(await refreshSession())) return;
+    again(mine, bye ? 0 : undefined);
+  }
+  return {
+    start() {
+      if (running) return;
+      running = true;
+      void connect();
+    },
+    stop() {
+      running = false;
+      clearTimeout(timer);
+      current?.abort();
+    },
+    /** The task whose output lines and the host whose commands the stream carries (reconnects when it changes). */
+    follow(next) {
+      if (next.task === follow.task && next.host === follow.host) return;
+      follow = next;
+      if (running) void connect();
+    },
+    on(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
+})();
 
 // ---- Hooks ----
 function useRoute() {
@@ -72,33 +175,61 @@ function useRoute() {
   return { parts: path.split("/").filter(Boolean), query: new URLSearchParams(query) };
 }
 
-/** Loads `fn()` now and every POLL_MS while `live` (a function of the last value) says so. */
-function usePoll(fn, deps, live = () => true) {
+/**
+ * Loads `fn()` once, then again whenever a live event matches `changed(event, data)` (and after every (re)connection
+ * of the stream, which may have missed some). Loads never overlap: events during one ask for one more after it.
+ */
+function useLive(fn, deps, changed = () => false) {
   const [state, setState] = useState({ data: undefined, error: undefined });
-  const last = useRef();
+  const match = useRef(changed);
+  match.current = changed;
   const load = useCallback(async () => {
     try {
       const data = await fn();
-      last.current = data;
       setState({ data, error: undefined });
     } catch (error) {
       setState((s) => ({ data: s.data, error }));
     }
   }, deps);
   useEffect(() => {
+    let busy = false;
+    let again = false;
     let stopped = false;
-    let timer;
-    const tick = async () => {
-      await load();
-      if (!stopped && live(last.current)) timer = setTimeout(tick, POLL_MS);
+    const run = async () => {
+      if (busy) {
+        again = true;
+        return;
+      }
+      busy = true;
+      do {
+        again = false;
+        await load();
+      } while (again && !stopped);
+      busy = false;
     };
-    void tick();
+    void run();
+    const off = live.on((event, data) => {
+      if (event === "ready" || event === "resync" || match.current(event, data)) void run();
+    });
     return () => {
       stopped = true;
-      clearTimeout(timer);
+      off();
     };
   }, [load]);
   return { ...state, reload: load };
+}
+
+/** While mounted, the live stream carries this task's output lines / this host's commands. */
+function useFollow(next, deps) {
+  useEffect(() => {
+    live.follow(next);
+    return () => live.follow({});
+  }, deps);
+}
+
+/** Calls `fn(event, data)` for every live event while mounted. */
+function useLiveEvent(fn, deps) {
+  useEffect(() => live.on(fn), deps);
 }
 
 // ---- Small pieces ----
@@ -154,7 +285,11 @@ function Login({ onSignedIn }) {
 // ---- Header: navigation, search, notifications ----
 function Notifications() {
   const [open, setOpen] = useState(false);
-  const { data, reload } = usePoll(() => api("GET", "/api/web/notifications?limit=20"), []);
+  const { data, reload } = useLive(
+    () => api("GET", "/api/web/notifications?limit=20"),
+    [],
+    (event) => event === "notification",
+  );
   const read = async (n) => {
     if (!n.read) await api("POST", `/api/web/notifications/${n.id}/read`);
     await reload();
@@ -206,9 +341,21 @@ function Header({ signOut }) {
 
 // ---- Pages ----
 function Dashboard() {
-  const stats = usePoll(() => api("GET", "/api/web/dashboard/stats"), []);
-  const recent = usePoll(() => api("GET", "/api/web/dashboard/recent-tasks?limit=8"), []);
-  const activity = usePoll(() => api("GET", "/api/web/dashboard/recent-activity?limit=8"), []);
+  const stats = useLive(
+    () => api("GET", "/api/web/dashboard/stats"),
+    [],
+    (event) => event === "task" || event === "machine" || event === "notification",
+  );
+  const recent = useLive(
+    () => api("GET", "/api/web/dashboard/recent-tasks?limit=8"),
+    [],
+    (event) => event === "task",
+  );
+  const activity = useLive(
+    () => api("GET", "/api/web/dashboard/recent-activity?limit=8"),
+    [],
+    (event) => event === "notification",
+  );
   const s = stats.data;
   const card = (n, label, testid) =>
     html`<div class="card" data-testid=${testid}><div class="n">${n ?? "…"}</div><div class="l">${label}</div></div>`;
@@ -228,7 +375,11 @@ function Dashboard() {
 }
 
 function Hosts() {
-  const { data, error } = usePoll(() => api("GET", "/api/v1/hosts"), []);
+  const { data, error } = useLive(
+    () => api("GET", "/api/v1/hosts"),
+    [],
+    (event) => event === "machine",
+  );
   return html`<h1>Hosts</h1><${ErrorLine} error=${error} />
     <table data-testid="hosts"><thead><tr><th>Name</th><th>Status</th><th>Agent</th><th>Labels</th><th>Last seen</th></tr></thead><tbody>
     ${(Array.isArray(data) ? data : (data?.items ?? [])).map(
@@ -247,7 +398,7 @@ function Hosts() {
  * websocket it names; keys go out as binary frames, output comes back as binary frames, resizes follow the
  * terminal's size.
  */
-function HostTerminal({ id, tokenPath = `/api/v1/hosts/${id}/pty-token` }) {
+function HostTerminal({ id, tokenPath = `/api/v1/hosts/${id}/pty-token`, onClosed = () => {} }) {
   const box = useRef();
   const [state, setState] = useState("closed");
   const [error, setError] = useState();
@@ -292,7 +443,10 @@ function HostTerminal({ id, tokenPath = `/api/v1/hosts/${id}/pty-token` }) {
         term.write(`\r\n[exited with ${msg.code}${msg.error ? `: ${msg.error}` : ""}]\r\n`);
       } else if (msg.type === "error") setError(new Error(msg.error));
     };
-    ws.onclose = () => setState("closed");
+    ws.onclose = () => {
+      setState("closed");
+      onClosed();
+    };
     const typed = term.onData((data) => ws.readyState === WebSocket.OPEN && ws.send(encoder.encode(data)));
     const resized = term.onResize(
       ({ cols, rows }) => ws.readyState === WebSocket.OPEN && ws.send(JSON.stringify({ type: "resize", cols, rows })),
@@ -316,9 +470,23 @@ function HostTerminal({ id, tokenPath = `/api/v1/hosts/${id}/pty-token` }) {
 }
 
 function Host({ id }) {
-  const host = usePoll(() => api("GET", `/api/v1/hosts/${id}`), [id]);
-  const telemetry = usePoll(() => api("GET", `/api/v1/hosts/${id}/telemetry?limit=200`), [id]);
-  const commands = usePoll(() => api("GET", `/api/v1/commands?hostId=${encodeURIComponent(id)}&limit=20`), [id]);
+  useFollow({ host: id }, [id]);
+  const host = useLive(
+    () => api("GET", `/api/v1/hosts/${id}`),
+    [id],
+    (event, data) => event === "machine" && data.hostId === id,
+  );
+  // Telemetry is not streamed: loaded with the page, again on a change of the host or by "refresh".
+  const telemetry = useLive(
+    () => api("GET", `/api/v1/hosts/${id}/telemetry?limit=200`),
+    [id],
+    (event, data) => event === "machine" && data.hostId === id,
+  );
+  const commands = useLive(
+    () => api("GET", `/api/v1/commands?hostId=${encodeURIComponent(id)}&limit=20`),
+    [id],
+    (event, data) => event === "command" && data.hostId === id,
+  );
   const [line, setLine] = useState("");
   const [error, setError] = useState();
   const run = async (e) => {
@@ -356,7 +524,7 @@ function Host({ id }) {
       ${h0.draining ? "draining" : "accepting tasks"}
       <button class="secondary" onClick=${() => machine(h0.draining ? "undrain" : "drain")}>${h0.draining ? "Undrain" : "Drain"}</button></p>`
     }
-    <h2>Telemetry</h2>
+    <h2>Telemetry <a href="#" class="muted" onClick=${prevented(() => telemetry.reload())}>refresh</a></h2>
     <table><tbody>
       ${Object.entries(series).map(([name, values]) => html`<tr><td>${name}</td><td><${Sparkline} values=${values.slice(-50)} /></td><td>${values[values.length - 1]}</td></tr>`)}
       ${Object.keys(series).length === 0 && html`<tr><td class="muted">no telemetry</td></tr>`}
@@ -392,15 +560,12 @@ function TaskTable({ items }) {
 
 function Tasks({ query }) {
   const status = query.get("status") ?? "";
-  const { data, error } = usePoll(
+  const { data, error } = useLive(
     () => api("GET", `/api/web/tasks?limit=50${status ? `&status=${status}` : ""}`),
     [status],
+    (event) => event === "task",
   );
-  const projects = usePoll(
-    () => api("GET", "/api/web/projects"),
-    [],
-    () => false,
-  );
+  const projects = useLive(() => api("GET", "/api/web/projects"), []);
   const [form, setForm] = useState({ projectKey: "", description: "" });
   const [createError, setCreateError] = useState();
   const create = async (e) => {
@@ -434,14 +599,25 @@ function Tasks({ query }) {
 }
 
 function Task({ id }) {
-  const task = usePoll(
-    () => api("GET", `/api/web/tasks/${id}`),
+  useFollow({ task: id }, [id]);
+  const mine = (event, data) => event === "task" && data.taskId === id;
+  const task = useLive(() => api("GET", `/api/web/tasks/${id}`), [id], mine);
+  const events = useLive(() => api("GET", `/api/web/tasks/${id}/events?limit=200`), [id], mine);
+  // Stored lines when the page opens, at each status change and after a reconnection; between them each line as the
+  // stream brings it.
+  const logs = useLive(() => api("GET", `/api/web/tasks/${id}/logs?limit=1000`), [id], mine);
+  const [streamed, setStreamed] = useState([]);
+  /** Lines the stream has brought since the page opened (shown as data-live-lines). */
+  const [liveLines, setLiveLines] = useState(0);
+  useEffect(() => setStreamed([]), [logs.data]);
+  useLiveEvent(
+    (event, data) => {
+      if (event !== "log" || data.taskId !== id) return;
+      setStreamed((lines) => [...lines, data]);
+      setLiveLines((n) => n + 1);
+    },
     [id],
-    (t) => !t || !TERMINAL.includes(t.status),
   );
-  const live = () => !task.data || !TERMINAL.includes(task.data.status);
-  const logs = usePoll(() => api("GET", `/api/web/tasks/${id}/logs?limit=1000`), [id], live);
-  const events = usePoll(() => api("GET", `/api/web/tasks/${id}/events?limit=200`), [id], live);
   const t = task.data;
   const [pending, setPending] = useState();
   const [answer, setAnswer] = useState("");
@@ -488,9 +664,9 @@ function Task({ id }) {
       }
     </div>`
     }
-    ${t?.machineId && html`<${HostTerminal} id=${id} tokenPath=${`/api/web/tasks/${id}/pty-token`} />`}
+    ${t?.machineId && html`<${HostTerminal} id=${id} tokenPath=${`/api/web/tasks/${id}/pty-token`} onClosed=${() => logs.reload()} />`}
     <h2>Logs</h2>
-    <pre class="log" data-testid="task-logs">${(logs.data?.items ?? []).map((l) => `${l.stream === "stderr" ? "! " : ""}${l.line}\n`).join("")}</pre>
+    <pre class="log" data-testid="task-logs" data-live-lines=${liveLines}>${[...(logs.data?.items ?? []), ...streamed].map((l) => `${l.stream === "stderr" ? "! " : ""}${l.line}\n`).join("")}</pre>
     <h2>Events</h2>
     <table data-testid="task-events"><tbody>
       ${(events.data?.items ?? []).map((e) => html`<tr><td>${when(e.createdAt)}</td><td>${e.type}</td><td>${e.message}</td></tr>`)}
@@ -504,8 +680,8 @@ const fillTemplate = (text, stages, prompt) =>
   );
 
 function Fleets() {
-  const fleets = usePoll(() => api("GET", "/api/v1/fleets"), []);
-  const rollouts = usePoll(() => api("GET", "/api/v1/rollouts"), []);
+  const fleets = useLive(() => api("GET", "/api/v1/fleets"), []);
+  const rollouts = useLive(() => api("GET", "/api/v1/rollouts"), []);
   const list = (d) => d?.items ?? (Array.isArray(d) ? d : []);
   return html`<h1>Fleets</h1><${ErrorLine} error=${fleets.error} />
     <table><thead><tr><th>Name</th><th>Selector</th></tr></thead><tbody>
@@ -541,11 +717,7 @@ function Device({ query }) {
 
 function Search({ query }) {
   const q = query.get("q") ?? "";
-  const { data, error } = usePoll(
-    () => api("GET", `/api/web/search?q=${encodeURIComponent(q)}`),
-    [q],
-    () => false,
-  );
+  const { data, error } = useLive(() => api("GET", `/api/web/search?q=${encodeURIComponent(q)}`), [q]);
   return html`<h1>Search: ${q}</h1><${ErrorLine} error=${error} />
     <div data-testid="search-results">
     <h2>Machines</h2>
@@ -561,6 +733,10 @@ function Search({ query }) {
 function App() {
   const [signedIn, setSignedIn] = useState(!!store.get());
   onSignedOut = () => setSignedIn(false);
+  useEffect(() => {
+    if (signedIn) live.start();
+    else live.stop();
+  }, [signedIn]);
   const { parts, query } = useRoute();
   if (!signedIn) return html`<${Login} onSignedIn=${() => setSignedIn(true)} />`;
   const signOut = async () => {

@@ -53,6 +53,7 @@ import { dashboardController } from "./modules/dashboard";
 import { searchController } from "./modules/search";
 import { metricsController } from "./modules/metrics";
 import { consoleController } from "./modules/console";
+import { liveController } from "./modules/live";
 import { gatewayLlmController, gatewaySearchController, gatewayTokensController } from "./modules/gateway";
 import {
   billingAdminController,
@@ -70,6 +71,7 @@ const operatorToolsController = (services: Services): Elysia =>
     .use(notificationsController(services))
     .use(dashboardController(services))
     .use(searchController(services))
+    .use(liveController(services))
     .use(metricsController(services))
     .use(consoleController())
     .use(chatBotsController(services))
@@ -196,6 +198,7 @@ export async function startControlPlane(overrides: Partial<Config> = {}): Promis
   await services.runtime.listen(database);
   await services.authenticator.listen(database);
   const transport = await startTransport(config, services, database);
+  services.live.start(transport.cluster);
   // No Bun `maxRequestBodySize` below its default: Bun would answer a plain-text 413 before the request guard
   // could answer `{error}`; the guard refuses by Content-Length before reading and bounds chunked bodies itself.
   // One port for REST and gRPC: the HTTP server moves to a loopback port of its own behind the front.
@@ -268,6 +271,7 @@ export async function startControlPlane(overrides: Partial<Config> = {}): Promis
       await rolloutDriver.stop();
       await mux?.stop();
       await chatDelivery.stop();
+      services.live.stop();
       await app.stop(true);
       services.hosts.telemetryWriter.close(); // refuses new batches (agents resend them); accepted ones are written
       await transport.stop();

@@ -136,6 +136,15 @@ export interface Config {
   chatRetryBaseMs: number;
   chatMaxAttempts: number;
   chatPerChatIntervalMs: number;
+  /**
+   * Live updates (`GET /api/web/events`): a comment line every `liveHeartbeatMs`; at most `liveMaxConnectionsPerUser`
+   * open streams per user; a stream with more than `liveMaxBufferedBytes` unsent is dropped (its client is not
+   * keeping up); each stream's credential and project roles are checked again every `liveRecheckMs`.
+   */
+  liveHeartbeatMs: number;
+  liveMaxConnectionsPerUser: number;
+  liveMaxBufferedBytes: number;
+  liveRecheckMs: number;
   /** The structured log's level (pino's levels; `silent` = nothing). */
   logLevel: ControlPlaneLogLevel;
   /** `json` (one object per line) or `pretty`; default json unless stdout is a terminal. */
@@ -281,6 +290,10 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     chatRetryBaseMs: int(env, "CHAT_RETRY_BASE_MS", 1000, 1),
     chatMaxAttempts: int(env, "CHAT_MAX_ATTEMPTS", 10, 1),
     chatPerChatIntervalMs: int(env, "CHAT_PER_CHAT_INTERVAL_MS", 1000, 0),
+    liveHeartbeatMs: int(env, "LIVE_HEARTBEAT_MS", 15_000, 10),
+    liveMaxConnectionsPerUser: int(env, "LIVE_MAX_CONNECTIONS_PER_USER", 5, 1),
+    liveMaxBufferedBytes: int(env, "LIVE_MAX_BUFFERED_BYTES", 1024 * 1024, 1024),
+    liveRecheckMs: int(env, "LIVE_RECHECK_MS", 30_000, 10),
     logLevel: logLevel as Config["logLevel"],
     logFormat,
     ...overrides,

@@ -54,6 +54,7 @@ import { GatewayService } from "./modules/gateway/service";
 import { ChatBotService } from "./modules/chatbots/service";
 import { SecretBox } from "./modules/chatbots/secret-box";
 import { CredentialChanges } from "./lib/credential-changes";
+import { LiveHub } from "./modules/live/service";
 
 export function createServices(db: Db, config: Config, log: Logger) {
   const events = new EventBus((err) => log.error("event listener failed", err));
@@ -240,6 +241,27 @@ export function createServices(db: Db, config: Config, log: Logger) {
     { audit, people, projectMembers, tasks, machines, fleets, projects },
   );
   notifications.subscribe((notice) => chatbots.onNotice(notice).then(() => undefined));
+  // Live streams on every replica hear of each stored notice (its audience travels, not its recipients).
+  notifications.subscribe((notice) =>
+    events.publish({
+      type: "notification.created",
+      tenantId: notice.tenantId,
+      kind: notice.kind,
+      title: notice.title,
+      body: notice.body.slice(0, 1000),
+      taskId: notice.taskId ?? null,
+      hostId: notice.hostId ?? null,
+      projectId: notice.audience.scope === "tenant" ? null : (notice.audience.projectId ?? ""),
+    }),
+  );
+  const authenticator = new Authenticator(people, apiKeys, userTokens, external, credentialChanges);
+  const live = new LiveHub({
+    authenticator,
+    tasks,
+    projectMembers,
+    settings: config,
+    onError: (msg, err) => log.error(msg, err),
+  });
   return {
     billing,
     gateway,
@@ -273,7 +295,8 @@ export function createServices(db: Db, config: Config, log: Logger) {
     projectMembers,
     login: new LoginService(db, people, userTokens, audit, loginFailures),
     credentialChanges,
-    authenticator: new Authenticator(people, apiKeys, userTokens, external, credentialChanges),
+    authenticator,
+    live,
     device: new DeviceLoginService(db, userTokens, config, people),
     tenants: new TenantService(db, apiKeys, people),
     policies,

@@ -2,8 +2,10 @@
  * The web console in a real browser: Debian's headless Chromium (/usr/bin/chromium, installed by .ci/run) driven by
  * playwright-core, against a started control plane with a real agent. It signs in with a password, sees the host
  * online, runs a command and reads its output, confirms a task's confirm stage and watches the task finish with its
- * logs, sees the notification appear under the bell, and finds the host with the search box. Every wait is on an
- * element or a text (no sleeps). Screenshots of the main pages go to $CONSOLE_SCREENSHOTS (default: a temp dir);
+ * logs, sees the notification appear under the bell, and finds the host with the search box (a prefix of its name).
+ * Pages change live (GET /api/web/events): a second agent's machine appears online on the open hosts page and a
+ * task's status and logs change on its open page without a reload, and quiet windows prove nothing polls. Every
+ * other wait is on an element or a text (no sleeps). Screenshots of the main pages go to $CONSOLE_SCREENSHOTS (default: a temp dir);
  * `UPDATE_SCREENSHOTS=1` writes them to docs/screenshots/ for the README.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
@@ -29,6 +31,10 @@ describe.skipIf(!available)("web console in Chromium", () => {
   let browser: Browser;
   let page: Page;
   let host: { id: string; name: string };
+  let envId: string;
+  /** API requests the page makes (method and path), recorded while `recording`. */
+  const requests: string[] = [];
+  let navigations = 0;
   const username = `ada-${crypto.randomUUID().slice(0, 6)}`;
 
   beforeAll(async () => {
@@ -40,7 +46,7 @@ describe.skipIf(!available)("web console in Chromium", () => {
       t.adminKey,
     );
     expect(user.status).toBe(201);
-    const envId = await policedEnvironment(t, "console", { exec: { allowedCommands: ["echo", "sh"] } });
+    envId = await policedEnvironment(t, "console", { exec: { allowedCommands: ["echo", "sh"] } });
     // With a gRPC session: the terminal goes over it.
     const started = await agentFor(t, envId, "robot", {
       env: { EDGE_GRPC_URL: `127.0.0.1:${t.plane.transport.grpc.port}` },
@@ -53,6 +59,11 @@ describe.skipIf(!available)("web console in Chromium", () => {
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox", "--disable-gpu"] });
     page = await browser.newPage({ viewport: { width: 1100, height: 720 } });
     page.setDefaultTimeout(20_000);
+    page.on("request", (r) => {
+      const url = new URL(r.url());
+      if (url.pathname.startsWith("/api/")) requests.push(`${r.method()} ${url.pathname}`);
+    });
+    page.on("framenavigated", () => navigations++);
   });
   afterAll(async () => {
     await browser?.close();
@@ -86,6 +97,30 @@ describe.skipIf(!available)("web console in Chromium", () => {
     const row = page.locator(`[data-testid=host-row][data-host="${host.name}"]`);
     await row.locator("[data-testid=host-status]", { hasText: "online" }).waitFor();
     await shot("hosts");
+  });
+
+  /** The API requests made during `ms` of quiet (the live stream itself aside). */
+  async function quietWindow(ms: number) {
+    const from = requests.length;
+    await page.waitForTimeout(ms);
+    return requests.slice(from).filter((r) => r !== "GET /api/web/events");
+  }
+
+  test("a machine coming online appears on the open hosts page without a reload and without polling", async () => {
+    // Nothing changes, nothing is fetched: no timer asks for the list.
+    expect(await quietWindow(3000)).toEqual([]);
+    const from = requests.length;
+    const navigated = navigations;
+    const second = await agentFor(t, envId, "arm");
+    second.agent.start();
+    const row = page.locator(`[data-testid=host-row][data-host="${second.host.name}"]`);
+    await row.locator("[data-testid=host-status]", { hasText: "online" }).waitFor();
+    expect(navigations).toBe(navigated);
+    // The list was fetched because something changed (a few events), not every second or so.
+    const fetched = requests.slice(from).filter((r) => r === "GET /api/v1/hosts").length;
+    expect(fetched).toBeGreaterThanOrEqual(1);
+    expect(fetched).toBeLessThanOrEqual(6);
+    await shot("hosts-live");
   });
 
   test("runs a command on the host and shows its output", async () => {
@@ -143,6 +178,10 @@ describe.skipIf(!available)("web console in Chromium", () => {
     await page.locator("[data-testid=confirm]", { hasText: "Stage approve awaits confirmation" }).waitFor();
     await page.locator("[data-testid=task-status]", { hasText: "suspended" }).waitFor();
     expect(await page.textContent("[data-testid=confirm-prompt]")).toBe("Ship building release 42?");
+    // While it waits, the page asks for nothing (the first stage's log line came with the page or its stream).
+    expect(await page.locator("[data-testid=task-logs]").textContent()).toContain("building release 42");
+    expect(await quietWindow(2500)).toEqual([]);
+    const navigated = navigations;
 
     // The bell counts it; the panel lists it.
     await page.locator("[data-testid=unread-count]").waitFor();
@@ -159,6 +198,9 @@ describe.skipIf(!available)("web console in Chromium", () => {
     await page.locator("[data-testid=task-logs]", { hasText: "deployed ship" }).waitFor();
     expect(await page.locator("[data-testid=task-logs]").textContent()).toContain("building release 42");
     await page.locator("[data-testid=task-events]", { hasText: "approve confirmed" }).waitFor();
+    // Status, logs and events changed on the open page: no reload; the deploy stage's line came over the stream.
+    expect(navigations).toBe(navigated);
+    expect(Number(await page.locator("[data-testid=task-logs]").getAttribute("data-live-lines"))).toBeGreaterThan(0);
     await shot("task");
   });
 
@@ -198,10 +240,11 @@ describe.skipIf(!available)("web console in Chromium", () => {
     expect(await page.locator("tr", { hasText: name }).textContent()).toContain('"role":"arm"');
   });
 
-  test("the search box finds the host; the dashboard shows the activity", async () => {
-    await page.fill("[data-testid=search]", host.name);
+  test("the search box finds the host by a prefix of its name; the dashboard shows the activity", async () => {
+    await page.fill("[data-testid=search]", host.name.slice(0, 4));
     await page.press("[data-testid=search]", "Enter");
     await page.locator("[data-testid=search-results] a", { hasText: host.name }).waitFor();
+    await shot("search");
     await page.click("nav >> text=Dashboard");
     await page.locator("td", { hasText: "Task completed: release 42" }).first().waitFor();
     await shot("dashboard");

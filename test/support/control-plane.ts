@@ -38,6 +38,11 @@ export class ApiClient {
       headers["content-type"] ??= "application/json";
     }
     const res = await fetch(this.baseUrl + path, { method, headers, body });
+    // A live stream (GET /api/web/events) never ends: its status and headers are the answer.
+    if (res.headers.get("content-type")?.startsWith("text/event-stream")) {
+      await res.body?.cancel();
+      return { status: res.status, body: undefined as T, headers: res.headers };
+    }
     const text = await res.text();
     let parsed: unknown = text;
     try {

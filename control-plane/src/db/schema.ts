@@ -16,6 +16,20 @@ import {
   uniqueIndex,
 } from "drizzle-orm/pg-core";
 
+/**
+ * Full-text search documents ('simple' configuration: no stemming, names like robot-1 stay searchable). Each is the
+ * expression of a GIN index below; the owning services' searches use the same expression, so PostgreSQL (and
+ * PGlite) answer `document @@ query` from the index.
+ */
+export const searchDocuments = {
+  hosts: (t: { name: unknown; labels: unknown; id: unknown }) =>
+    sql`(setweight(to_tsvector('simple'::regconfig, ${t.name}), 'A') || setweight(jsonb_to_tsvector('simple'::regconfig, ${t.labels}, '["string"]'::jsonb), 'B') || setweight(to_tsvector('simple'::regconfig, ${t.id}), 'D'))`,
+  tasks: (t: { prompt: unknown; id: unknown }) =>
+    sql`(setweight(to_tsvector('simple'::regconfig, ${t.prompt}), 'A') || setweight(to_tsvector('simple'::regconfig, ${t.id}), 'D'))`,
+  projects: (t: { key: unknown; name: unknown }) =>
+    sql`(setweight(to_tsvector('simple'::regconfig, ${t.key}), 'A') || setweight(to_tsvector('simple'::regconfig, ${t.name}), 'B'))`,
+};
+
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });
 const createdAt = () => ts("created_at").notNull().defaultNow();
 const updatedAt = () => ts("updated_at").notNull().defaultNow();
@@ -299,6 +313,7 @@ export const hosts = pgTable(
     uniqueIndex("hosts_tenant_worker_machine_idx").on(t.tenantId, t.workerMachineId),
     // Fleet selectors: `labels @> {...}` (matchLabels, In) and `labels ? key` (Exists) use it.
     index("hosts_labels_idx").using("gin", t.labels),
+    index("hosts_search_idx").using("gin", searchDocuments.hosts(t)),
   ],
 );
 
@@ -413,7 +428,10 @@ export const projects = pgTable(
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },
-  (t) => [uniqueIndex("projects_tenant_key_idx").on(t.tenantId, t.key)],
+  (t) => [
+    uniqueIndex("projects_tenant_key_idx").on(t.tenantId, t.key),
+    index("projects_search_idx").using("gin", searchDocuments.projects(t)),
+  ],
 );
 
 /** A user's role on one project (tenant admins need none). */
@@ -480,6 +498,7 @@ export const tasks = pgTable(
     index("tasks_assigned_host_idx").on(t.assignedHostId, t.status),
     index("tasks_current_command_idx").on(t.currentCommandId),
     index("tasks_batch_idx").on(t.batchId, t.status).where(sql`${t.batchId} is not null`),
+    index("tasks_search_idx").using("gin", searchDocuments.tasks(t)),
   ],
 );
 

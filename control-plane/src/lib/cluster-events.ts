@@ -13,11 +13,23 @@ const SHARED: ReadonlySet<DomainEvent["type"]> = new Set([
   "command.transition",
   "command.log",
   "task.transition",
+  "host.changed",
+  "notification.created",
+  "session.revoked",
 ]);
 
 export type WatchedEvent = Extract<
   DomainEvent,
-  { type: "host.status" | "command.transition" | "command.log" | "task.transition" }
+  {
+    type:
+      | "host.status"
+      | "command.transition"
+      | "command.log"
+      | "task.transition"
+      | "host.changed"
+      | "notification.created"
+      | "session.revoked";
+  }
 >;
 type Listener = (event: WatchedEvent) => void;
 

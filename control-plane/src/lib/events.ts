@@ -73,6 +73,23 @@ export type DomainEvent =
       atMs: number;
     }
   | { type: "runtime.revoked"; tenantId: string; runtimeId: string; hostId: string }
+  /** A host's machine-side fields changed (drain, labels, slots, decommission...): live views reload it. */
+  | { type: "host.changed"; tenantId: string; hostId: string; draining: boolean }
+  /**
+   * A notice was stored for its audience (modules/notifications): live views tell the users it is for. The audience,
+   * not the recipients, travels (a tenant-wide notice would not fit a NOTIFY payload); each replica applies it.
+   */
+  | {
+      type: "notification.created";
+      tenantId: string;
+      kind: string;
+      title: string;
+      body: string;
+      taskId: string | null;
+      hostId: string | null;
+      /** null: every user of the tenant; else the project's members and the tenant admins ("" = admins only). */
+      projectId: string | null;
+    }
   /** An MQTT consumer key was revoked: its broker connections must end now. */
   | { type: "consumer_key.revoked"; tenantId: string; keyId: string }
   /** A token family was revoked (logout, refresh-token reuse): connections opened with its tokens must end now. */

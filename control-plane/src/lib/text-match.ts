@@ -1,16 +1,31 @@
-/** Case-insensitive text matching for search: an escaped `ILIKE` pattern and a simple relevance rank. */
+/**
+ * Full-text search (PostgreSQL `tsvector`/`tsquery`, 'simple' configuration): the user's text is read with
+ * `websearch_to_tsquery` (words, "quoted phrases", `or`, `-excluded`), and every term also matches as a prefix
+ * ("rob" finds robot-1). Documents are the GIN-indexed expressions of db/schema.ts (`searchDocuments`).
+ */
 import { sql, type SQL } from "drizzle-orm";
 import type { PgColumn } from "drizzle-orm/pg-core";
 
-const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
+/** A quoted lexeme of a tsquery's text form ('it''s' included). */
+const LEXEME = "('(?:[^']|'')+')";
 
-/** `%text%`, with the LIKE wildcards of `text` escaped. */
-export const containsPattern = (text: string) => `%${escapeLike(text)}%`;
+/** `text` as typed (websearch syntax) and the same query with each lexeme a prefix (`'rob':*`). */
+function queries(text: string): { exact: SQL; prefix: SQL } {
+  const exact = sql`websearch_to_tsquery('simple', ${text})`;
+  const prefix = sql`to_tsquery('simple', regexp_replace(websearch_to_tsquery('simple', ${text})::text, ${LEXEME}, ${"\\1:*"}, 'g'))`;
+  return { exact, prefix };
+}
 
 /**
- * Relevance of `column` for `text`: 3 = equal (ignoring case), 2 = starts with it, 1 = contains it, 0 = neither.
- * Ranked searches order by it, then by recency.
+ * `matches`: the document matches the text (terms as prefixes; answered by the document's GIN index). `rank`:
+ * relevance — `ts_rank` of the exact and of the prefix query (length-normalised: a short name that matches beats a
+ * long one), plus 1 when `name` equals the text ignoring case.
  */
-export function matchRank(column: PgColumn | SQL, text: string): SQL<number> {
-  return sql<number>`(case when lower(${column}) = lower(${text}) then 3 when ${column} ilike ${`${escapeLike(text)}%`} then 2 when ${column} ilike ${containsPattern(text)} then 1 else 0 end)`;
+export function fullTextMatch(document: SQL, text: string, name?: PgColumn): { matches: SQL; rank: SQL<number> } {
+  const { exact, prefix } = queries(text);
+  const equal = name ? sql`(case when lower(${name}) = lower(${text}) then 1 else 0 end)` : sql`0`;
+  return {
+    matches: sql`${document} @@ ${prefix}`,
+    rank: sql<number>`(${equal} + ts_rank(${document}, ${exact}, 1) + ts_rank(${document}, ${prefix}, 1))::float8`,
+  };
 }

@@ -18,6 +18,8 @@ export interface Transport {
   broker?: EmbeddedBroker;
   bridge: MqttBridge;
   grpc: GrpcServer;
+  /** The cluster's shared events (PostgreSQL NOTIFY), for live watches and streams. */
+  cluster: ClusterEvents;
   /** How the control plane itself logs in to the broker (in-process use only, e.g. benchmarks). */
   credentials: { username?: string; password?: string };
   stop(): Promise<void>;
@@ -65,6 +67,7 @@ export async function startTransport(config: Config, services: Services, databas
       mqttUrl: config.mqttUrl,
       bridge,
       grpc,
+      cluster,
       credentials: { username: config.mqttUsername, password: config.mqttPassword },
       async stop() {
         mirror.stop();
@@ -141,6 +144,7 @@ export async function startTransport(config: Config, services: Services, databas
     broker,
     bridge,
     grpc,
+    cluster,
     credentials: { username: INTERNAL_USER, password: internalSecret },
     async stop() {
       mirror.stop();

@@ -96,6 +96,8 @@ export const PERMISSIONS: Record<string, AuditedRule> = {
   "GET /api/web/dashboard/recent-activity": USER,
   /** Results are limited to what the caller may see (tasks and projects by project role). */
   "GET /api/web/search": USER,
+  /** Live updates (SSE): each stream hears only what its user may read (modules/live). */
+  "GET /api/web/events": USER,
   "POST /api/v1/auth-keys": USER,
   "GET /api/v1/auth-keys": ADMIN,
   "DELETE /api/v1/auth-keys/:id": ADMIN,

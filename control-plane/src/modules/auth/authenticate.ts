@@ -75,6 +75,7 @@ export class Authenticator {
     let via: UserPrincipal["via"];
     let user: User | undefined;
     let familyId: string | undefined;
+    let expiresAt: Date | undefined;
     if (this.external && isExternalToken(token, this.external.issuer)) {
       via = "external_id_token";
       user = await this.externalUser(token);
@@ -84,10 +85,11 @@ export class Authenticator {
       if (access?.subject.userId) {
         user = await this.people.byId(access.subject.userId);
         familyId = access.familyId;
+        expiresAt = access.expiresAt;
       }
     }
     if (!user || user.disabledAt) throw unauthenticated("invalid, expired or revoked credential");
-    return principalOf(user, via, familyId);
+    return principalOf(user, via, familyId, expiresAt);
   }
 
   /**
@@ -109,7 +111,7 @@ export class Authenticator {
     const key = await this.apiKeys.resolve(token);
     const user = key ? await this.people.byId(key.userId) : undefined;
     if (!key || !user || user.disabledAt) throw unauthenticated("invalid, expired or revoked credential");
-    const principal = principalOf(user, "api_key", undefined);
+    const principal = principalOf(user, "api_key", undefined, key.expiresAt ?? undefined);
     this.keys.set(epoch, hash, {
       principal,
       keyId: key.keyId,
@@ -133,7 +135,12 @@ export class Authenticator {
   }
 }
 
-function principalOf(user: User, via: UserPrincipal["via"], familyId: string | undefined): UserPrincipal {
+function principalOf(
+  user: User,
+  via: UserPrincipal["via"],
+  familyId: string | undefined,
+  expiresAt: Date | undefined,
+): UserPrincipal {
   return {
     kind: "user",
     tenantId: user.tenantId,
@@ -142,6 +149,7 @@ function principalOf(user: User, via: UserPrincipal["via"], familyId: string | u
     isSuperadmin: user.isSuperadmin,
     via,
     familyId,
+    ...(expiresAt ? { expiresAt } : {}),
   };
 }
 

@@ -9,6 +9,8 @@ export interface UserPrincipal {
   via: "api_key" | "access_token" | "external_id_token";
   /** The session (token family) of an access token: "other sessions" are all but this one. */
   familyId?: string;
+  /** When the access token expires (access tokens only): long-lived streams end then. */
+  expiresAt?: Date;
 }
 
 export const API_KEY_PREFIX = "roz_sk_";

@@ -1,24 +1,9 @@
 /** Hosts: registered edge workers (robots or compute nodes). */
-import {
-  and,
-  asc,
-  desc,
-  eq,
-  ilike,
-  inArray,
-  isNotNull,
-  isNull,
-  lte,
-  ne,
-  or,
-  sql,
-  type SQL,
-  type SQLWrapper,
-} from "drizzle-orm";
-import { containsPattern, matchRank } from "../../lib/text-match";
+import { and, asc, desc, eq, inArray, isNotNull, isNull, lte, ne, sql, type SQL, type SQLWrapper } from "drizzle-orm";
+import { fullTextMatch } from "../../lib/text-match";
 import type { Static } from "elysia";
 import { rowsOf, type Db, type Queryable } from "../../db/connect";
-import { hosts, type HOST_STATUSES, telemetryPoints } from "../../db/schema";
+import { hosts, type HOST_STATUSES, searchDocuments, telemetryPoints } from "../../db/schema";
 import type { EventBus } from "../../lib/events";
 import { newId } from "../../lib/ids";
 import { publicRow } from "../../lib/rows";
@@ -121,21 +106,15 @@ export class HostService {
     return new Set(rows.map((r) => r.id));
   }
 
-  /** Hosts whose name (or id) matches `text`, best first (global search). */
-  async search(tenantId: string, text: string, limit: number) {
-    const rank = sql<number>`greatest(${matchRank(hosts.name, text)}, ${matchRank(hosts.id, text)})`;
-    const rows = await this.db
+  /** Hosts whose name, label values or id match `text` (full text, prefixes), best first (global search). */
+  search(tenantId: string, text: string, limit: number) {
+    const { matches, rank } = fullTextMatch(searchDocuments.hosts(hosts), text, hosts.name);
+    return this.db
       .select({ id: hosts.id, name: hosts.name, status: hosts.status, labels: hosts.labels, rank })
       .from(hosts)
-      .where(
-        and(
-          eq(hosts.tenantId, tenantId),
-          or(ilike(hosts.name, containsPattern(text)), ilike(hosts.id, containsPattern(text))),
-        ),
-      )
+      .where(and(eq(hosts.tenantId, tenantId), matches))
       .orderBy(desc(rank), asc(hosts.name))
       .limit(limit);
-    return rows;
   }
 
   /** Host counts by status: one tenant's, or (no tenant) the installation's (metrics). */
@@ -366,6 +345,7 @@ export class HostService {
       .where(and(eq(hosts.id, id), eq(hosts.tenantId, tenantId)))
       .returning();
     if (!row) throw notFound("host");
+    this.events.publish({ type: "host.changed", tenantId, hostId: id, draining: row.draining });
     return row;
   }
 

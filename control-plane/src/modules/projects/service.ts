@@ -1,9 +1,9 @@
 /** Projects: a repository, a pipeline of stages and the agent type that runs its `agent` stages. */
-import { and, asc, desc, eq, ilike, inArray, or, sql } from "drizzle-orm";
-import { containsPattern, matchRank } from "../../lib/text-match";
+import { and, asc, desc, eq, inArray } from "drizzle-orm";
+import { fullTextMatch } from "../../lib/text-match";
 import type { Static } from "elysia";
 import type { Db, Queryable } from "../../db/connect";
-import { projects } from "../../db/schema";
+import { projects, searchDocuments } from "../../db/schema";
 import { newId } from "../../lib/ids";
 import { publicRow } from "../../lib/rows";
 import { invalid, notFound } from "../../lib/errors";
@@ -36,18 +36,20 @@ export class ProjectService {
     return rows.map(publicRow);
   }
 
-  /** Projects whose key or name matches `text`, best first; `visible` = the project ids the caller may see (all if undefined). */
-  async search(tenantId: string, text: string, limit: number, visible?: string[]) {
-    if (visible && visible.length === 0) return [];
-    const rank = sql<number>`greatest(${matchRank(projects.key, text)}, ${matchRank(projects.name, text)})`;
+  /**
+   * Projects whose key or name matches `text` (full text, prefixes), best first; `visible` = the project ids the
+   * caller may see (all if undefined).
+   */
+  search(tenantId: string, text: string, limit: number, visible?: string[]) {
+    const { matches, rank } = fullTextMatch(searchDocuments.projects(projects), text, projects.key);
     return this.db
       .select({ id: projects.id, key: projects.key, name: projects.name, rank })
       .from(projects)
       .where(
         and(
           eq(projects.tenantId, tenantId),
-          or(ilike(projects.key, containsPattern(text)), ilike(projects.name, containsPattern(text))),
-          visible ? inArray(projects.id, visible) : undefined,
+          matches,
+          visible ? inArray(projects.id, visible.length ? visible : [""]) : undefined,
         ),
       )
       .orderBy(desc(rank), asc(projects.key))

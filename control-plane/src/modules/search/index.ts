@@ -9,7 +9,7 @@ const SearchQuery = t.Object({
   limit: t.Optional(t.Integer({ minimum: 1, maximum: 50 })),
 });
 
-const Hit = (properties: Parameters<typeof Obj>[0]) => Obj({ id: t.String(), rank: t.Integer(), ...properties });
+const Hit = (properties: Parameters<typeof Obj>[0]) => Obj({ id: t.String(), rank: t.Number(), ...properties });
 
 export const SearchResults = Obj({
   query: t.String(),

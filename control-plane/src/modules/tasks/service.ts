@@ -1,9 +1,9 @@
 /** Tasks: agent work items (a prompt with a configuration), with the shared lifecycle. */
-import { and, asc, desc, eq, gt, ilike, inArray, or, sql, type SQL } from "drizzle-orm";
-import { containsPattern, matchRank } from "../../lib/text-match";
+import { and, asc, desc, eq, gt, ilike, inArray, sql, type SQL } from "drizzle-orm";
+import { fullTextMatch } from "../../lib/text-match";
 import type { Static } from "elysia";
 import type { Db, Queryable } from "../../db/connect";
-import { taskEvents, taskLogs, taskStageRuns, tasks, type TaskTemplate } from "../../db/schema";
+import { searchDocuments, taskEvents, taskLogs, taskStageRuns, tasks, type TaskTemplate } from "../../db/schema";
 import type { EventBus } from "../../lib/events";
 import { newId } from "../../lib/ids";
 import { TASK_STATUSES, type TaskStatus } from "../../lib/lifecycle";
@@ -179,12 +179,12 @@ export class TaskService {
   }
 
   /**
-   * Tasks whose description (prompt) or id matches `text`, best first, then newest. `visible` = the project ids
-   * whose tasks the caller may see (undefined: every task of the tenant; tasks without a project need that).
+   * Tasks whose description (prompt) or id matches `text` (full text, prefixes), best first, then newest. `visible` =
+   * the project ids whose tasks the caller may see (undefined: every task of the tenant; tasks without a project need
+   * that).
    */
-  async search(tenantId: string, text: string, limit: number, visible?: string[]) {
-    if (visible && visible.length === 0) return [];
-    const rank = sql<number>`greatest(${matchRank(tasks.prompt, text)}, ${matchRank(tasks.id, text)})`;
+  search(tenantId: string, text: string, limit: number, visible?: string[]) {
+    const { matches, rank } = fullTextMatch(searchDocuments.tasks(tasks), text, tasks.prompt);
     return this.db
       .select({
         id: tasks.id,
@@ -198,12 +198,34 @@ export class TaskService {
       .where(
         and(
           eq(tasks.tenantId, tenantId),
-          or(ilike(tasks.prompt, containsPattern(text)), ilike(tasks.id, containsPattern(text))),
-          visible ? inArray(tasks.projectId, visible) : undefined,
+          matches,
+          visible ? inArray(tasks.projectId, visible.length ? visible : [""]) : undefined,
         ),
       )
       .orderBy(desc(rank), desc(tasks.createdAt))
       .limit(limit);
+  }
+
+  /** The project of a task of the tenant (null: none; undefined: no such task). Live views decide who hears of it. */
+  async projectOf(tenantId: string, taskId: string): Promise<string | null | undefined> {
+    const [row] = await this.db
+      .select({ projectId: tasks.projectId })
+      .from(tasks)
+      .where(and(eq(tasks.tenantId, tenantId), eq(tasks.id, taskId)));
+    return row ? row.projectId : undefined;
+  }
+
+  /** The task (and its project) whose stage a command runs, if it runs one. */
+  async taskOfCommand(
+    tenantId: string,
+    commandId: string,
+  ): Promise<{ taskId: string; projectId: string | null } | undefined> {
+    const [row] = await this.db
+      .select({ taskId: taskStageRuns.taskId, projectId: tasks.projectId })
+      .from(taskStageRuns)
+      .innerJoin(tasks, eq(tasks.id, taskStageRuns.taskId))
+      .where(and(eq(taskStageRuns.tenantId, tenantId), eq(taskStageRuns.commandId, commandId)));
+    return row;
   }
 
   /** The newest tasks (dashboard), of the projects in `visible` (undefined: all of the tenant's). */

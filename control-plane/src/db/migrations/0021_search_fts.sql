@@ -1,0 +1,3 @@
+CREATE INDEX "hosts_search_idx" ON "hosts" USING gin ((setweight(to_tsvector('simple'::regconfig, "name"), 'A') || setweight(jsonb_to_tsvector('simple'::regconfig, "labels", '["string"]'::jsonb), 'B') || setweight(to_tsvector('simple'::regconfig, "id"), 'D')));--> statement-breakpoint
+CREATE INDEX "projects_search_idx" ON "projects" USING gin ((setweight(to_tsvector('simple'::regconfig, "key"), 'A') || setweight(to_tsvector('simple'::regconfig, "name"), 'B')));--> statement-breakpoint
+CREATE INDEX "tasks_search_idx" ON "tasks" USING gin ((setweight(to_tsvector('simple'::regconfig, "prompt"), 'A') || setweight(to_tsvector('simple'::regconfig, "id"), 'D')));
