@@ -55,7 +55,8 @@ export class ClusterEvents {
         return;
       }
       for (const listener of this.listeners) listener(event);
-      if (event.type === "task.transition") return;
+      // Host watches hear their host's events only (a task or a session is not a host's).
+      if (event.type === "task.transition" || !("hostId" in event)) return;
       for (const listener of this.byHost.get(`${event.tenantId}/${event.hostId}`) ?? []) listener(event);
     });
     this.stopRelaying = this.local.subscribe(async (event) => {
