@@ -189,9 +189,11 @@ describe.each(backends)("resource API on $name", (backend) => {
   });
 
   test("tasks: create, paginate with cursors, filter by status, transition, metrics", async () => {
+    // Bound to a machine that is offline, they stay pending (an online one would be assigned them at creation).
+    const offline = (await t.api.post("/api/v1/hosts", { name: "task-host" }, key)).body;
     const created: string[] = [];
     for (let i = 0; i < 7; i++) {
-      const res = await t.api.post("/api/v1/tasks", { prompt: `task ${i}`, config: { i } }, key);
+      const res = await t.api.post("/api/v1/tasks", { prompt: `task ${i}`, config: { i }, hostId: offline.id }, key);
       expect(res.status).toBe(201);
       expect(res.body.status).toBe("pending");
       created.push(res.body.id);

@@ -70,6 +70,29 @@ describe("safety policy gate", () => {
     expect(h.executions).toEqual(["waited"]);
   });
 
+  test("a check (terminal, app start) made before any set waits for it, then is decided by it; else fails closed", async () => {
+    const h = start({ policyWaitMs: 5_000 });
+    type Answer = { allowed: boolean; error?: string };
+    const check = (kind: string) =>
+      h.policy.ask<Answer>((replyTo) => ({ type: "check", request: { kind, params: {} }, replyTo }), 10_000);
+    const pty = check("pty");
+    const app = check("app.start");
+    await Bun.sleep(20);
+    await h.setPolicies([{ id: "pol_p", name: "no terminals", rules: { deniedKinds: ["pty"] } }]);
+    expect((await pty).allowed).toBe(false);
+    expect((await pty).error).toContain('command kind "pty" is denied');
+    expect(await app).toEqual({ allowed: true });
+    await harness?.stop();
+    db.close();
+    db = undefined as unknown as Database;
+    const cold = start({ policyWaitMs: 60 });
+    const answer = await cold.policy.ask<Answer>(
+      (replyTo) => ({ type: "check", request: { kind: "pty", params: {} }, replyTo }),
+      5_000,
+    );
+    expect(answer).toEqual({ allowed: false, error: "no safety policy set received" });
+  });
+
   test('an empty payload (cleared retained message) is not mistaken for "no rules"', async () => {
     const h = start({ policyWaitMs: 60 });
     await h.policy.ask<void>((replyTo) => ({ type: "policySet", payload: new Uint8Array(), replyTo }));

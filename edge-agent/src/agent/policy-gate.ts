@@ -46,8 +46,11 @@ export interface PolicyGateDeps {
 export const NO_POLICY_ERROR = "no safety policy set received";
 export const REFUSAL_PREFIX = "refused by safety policy: ";
 
+/** Something that is not a command (an app start, an agent run, a terminal, a tunnel). */
+type CheckRequest = { kind: string; params: Record<string, unknown>; commandId?: undefined };
+
 interface Waiting {
-  request: AdmissionRequest;
+  request: AdmissionRequest | CheckRequest;
   replyTo: ReplyTo<Admission>;
 }
 
@@ -58,10 +61,9 @@ export function policyGate(deps: PolicyGateDeps) {
     let recentAcceptedAt: number[] = [];
     const waiting = new Map<string, Waiting>();
     let closed = false;
+    let checks = 0;
 
-    function decide(
-      request: AdmissionRequest | { kind: string; params: Record<string, unknown>; commandId?: undefined },
-    ): Admission {
+    function decide(request: AdmissionRequest | CheckRequest): Admission {
       if (!active) return { allowed: false, error: NO_POLICY_ERROR };
       const unreadable = active.unreadable[0];
       if (unreadable) {
@@ -86,7 +88,7 @@ export function policyGate(deps: PolicyGateDeps) {
     }
 
     // Refusals are logged by the command runner, which reports them.
-    const answer = (request: AdmissionRequest, replyTo: ReplyTo<Admission>) => replyTo(decide(request));
+    const answer = (request: AdmissionRequest | CheckRequest, replyTo: ReplyTo<Admission>) => replyTo(decide(request));
 
     function install(payload: Uint8Array, source: "broker" | "store"): number {
       const set = codecs.policySet.decode(payload);
@@ -149,9 +151,15 @@ export function policyGate(deps: PolicyGateDeps) {
             waiting.set(commandId, { request: msg.request, replyTo: msg.replyTo });
             return;
           }
-          case "check":
+          case "check": {
             if (closed) return msg.replyTo({ allowed: false, error: "agent is shutting down" });
-            return msg.replyTo(decide(msg.request));
+            if (active || deps.policyWaitMs === 0) return msg.replyTo(decide(msg.request));
+            // Just connected, no set yet: wait for it as a command does, rather than refuse what it would allow.
+            const id = `check:${++checks}`;
+            timers.startSingleTimer(`wait:${id}`, { type: "waitExpired", commandId: id }, deps.policyWaitMs);
+            waiting.set(id, { request: msg.request, replyTo: msg.replyTo });
+            return;
+          }
           case "waitExpired": {
             const entry = waiting.get(msg.commandId);
             if (!entry) return;
