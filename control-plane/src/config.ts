@@ -8,6 +8,8 @@ export interface Config {
   publicUrl: string;
   /** Real PostgreSQL when set; otherwise the embedded PGlite. */
   databaseUrl?: string;
+  /** Connections of each PostgreSQL pool (the tenant-scoped one and the system one): `DATABASE_POOL_SIZE`. */
+  databasePoolSize?: number;
   /** PGlite data directory; `memory://` keeps nothing on disk. */
   dataDir: string;
   /** External MQTT broker when set; otherwise the embedded aedes broker. */
@@ -151,6 +153,9 @@ export interface Config {
   logFormat: LogFormat;
 }
 
+/** Per pool: two pools, so a control plane opens up to twice this many connections (plus 2 for LISTEN/migrations). */
+export const DEFAULT_DATABASE_POOL_SIZE = 20;
+
 type Env = Record<string, string | undefined>;
 
 function int(env: Env, name: string, fallback: number, min = 0): number {
@@ -215,6 +220,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     host: str(env, "HOST") ?? "0.0.0.0",
     publicUrl: str(env, "PUBLIC_URL") ?? `http://localhost:${port}`,
     databaseUrl: str(env, "DATABASE_URL"),
+    databasePoolSize: int(env, "DATABASE_POOL_SIZE", DEFAULT_DATABASE_POOL_SIZE, 1),
     dataDir: str(env, "DATA_DIR") ?? "./data/pglite",
     mqttUrl: str(env, "MQTT_URL"),
     mqttPort: int(env, "MQTT_PORT", 1883),

@@ -55,11 +55,20 @@ const migrationsFolder = fileURLToPath(new URL("./migrations", import.meta.url))
 /** Key of the advisory lock that serialises migrations and bootstrap across control planes. */
 export const STARTUP_LOCK = 7_310_001;
 
-export async function openDatabase(opts: { databaseUrl?: string; dataDir: string }): Promise<Database> {
-  return opts.databaseUrl ? openPostgres(opts.databaseUrl) : openPglite(opts.dataDir);
+export async function openDatabase(opts: {
+  databaseUrl?: string;
+  dataDir: string;
+  /** Connections of each PostgreSQL pool (system, tenant-scoped); default DEFAULT_POOL_SIZE. */
+  databasePoolSize?: number;
+}): Promise<Database> {
+  return opts.databaseUrl
+    ? openPostgres(opts.databaseUrl, opts.databasePoolSize ?? DEFAULT_POOL_SIZE)
+    : openPglite(opts.dataDir);
 }
 
-async function openPostgres(url: string): Promise<Database> {
+async function openPostgres(url: string, poolSize: number): Promise<Database> {
+  const SYSTEM_POOL = poolSize;
+  const SCOPED_POOL = poolSize;
   const { default: postgres } = await import("postgres");
   const { drizzle } = await import("drizzle-orm/postgres-js");
   const { migrate } = await import("drizzle-orm/postgres-js/migrator");
@@ -117,9 +126,11 @@ async function openPostgres(url: string): Promise<Database> {
 }
 
 type Sql = import("postgres").Sql;
-/** Connections of the system pool and of the tenant-scoped pool. */
-const SYSTEM_POOL = 10;
-const SCOPED_POOL = 5;
+/**
+ * Connections of the system pool and of the tenant-scoped pool each (DATABASE_POOL_SIZE). A task creation holds a
+ * scoped connection for its transaction's round trips: with 5 the task path was pool-bound at concurrency 64.
+ */
+const DEFAULT_POOL_SIZE = 20;
 
 /**
  * The postgres.js surface drizzle uses (`unsafe`, `begin`, `options`), routed by the current database context
