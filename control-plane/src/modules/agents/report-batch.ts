@@ -18,8 +18,9 @@
  * most one report per agent (the next one waits for the following batch), so an agent's reports apply in order.
  * An agent without a sequence row for its identity yet (its very first numbered message) takes the single path.
  */
+import { latencyTraceOn, mark } from "../../lib/latency-trace";
 import { sql } from "drizzle-orm";
-import { rowsOf, type Db } from "../../db/connect";
+import { GENERIC_PLAN, rowsOf, type Db } from "../../db/connect";
 import { asSystem } from "../../db/context";
 import { GroupCommit } from "../../lib/group-commit";
 import { CLUSTER_EVENTS_CHANNEL } from "../commands/service";
@@ -94,6 +95,7 @@ export class CommandReportBatcher {
 
   /** Applies a numbered report with others; resolves once committed. */
   apply(agent: AgentRef, seq: number, floor: number, report: AgentReport): Promise<ReportOutcome> {
+    if ("commandId" in report) mark(report.commandId, `report.${report.status}.add`);
     return new Promise((done, fail) => this.group.add({ agent, seq, floor, report, done, fail }));
   }
 
@@ -127,6 +129,8 @@ export class CommandReportBatcher {
   }
 
   private async store(batch: Pending[]): Promise<void> {
+    if (latencyTraceOn)
+      for (const p of batch) if ("commandId" in p.report) mark(p.report.commandId, `report.${p.report.status}.store`);
     const { runtime, execution, triggers } = this.deps;
     const now = new Date().toISOString();
     const values = sql.join(
@@ -145,7 +149,7 @@ export class CommandReportBatcher {
       }),
       sql`, `,
     );
-    const statement = sql`with input (i, tenant_id, host_id, runtime_id, seq, floor, kind, command_id, status, error,
+    const statement = sql`${sql.raw(GENERIC_PLAN)}with input (i, tenant_id, host_id, runtime_id, seq, floor, kind, command_id, status, error,
         result, sources, last_status, agent_version) as (values ${values}),
       live as (select * from input n where ${runtime.liveIdentitySql(sql`n.runtime_id`, sql`n.tenant_id`, sql`n.host_id`)}),
       ${this.sequences.batchRecordSql(now)},
@@ -170,6 +174,8 @@ export class CommandReportBatcher {
         left join recorded r on r.i = n.i left join moved m on m.i = n.i
       order by n.i`;
     const rows = rowsOf(await this.db.execute(statement));
+    if (latencyTraceOn)
+      for (const p of batch) if ("commandId" in p.report) mark(p.report.commandId, `report.${p.report.status}.stored`);
     for (const row of rows) {
       const p = batch[Number(row.i)]!;
       if (!row.live) p.done({ refused: true });
