@@ -7,17 +7,21 @@
  *   - reference 2: the bare database floor for the same durable writes — one multi-row INSERT of N rows, then 2×N
  *     single-row UPDATEs (the RUNNING and COMPLETED acks), all in flight at once, on a scratch table;
  *   - reference 3: the bare MQTT QoS 1 publish → receive round trip.
- * The agents are simulated (MQTT clients with real runtime credentials that answer RUNNING then COMPLETED).
+ * The agents are simulated (MQTT clients with real runtime credentials that answer RUNNING then COMPLETED), in a child
+ * process of their own (bench/sim-fleet.ts) unless --in-process: a thousand MQTT clients would otherwise share the
+ * measured control plane's event loop.
  *
- *   npm run bench:fleet -- [--hosts 1000] [--rounds 3] [--singles 50]
+ *   npm run bench:fleet -- [--hosts 1000] [--rounds 3] [--singles 50] [--in-process]
  *   (DATABASE_URL / MQTT_URL select a real PostgreSQL / broker, as for the control plane; use a scratch database)
  */
+import { loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import { startControlPlane } from "../control-plane/src/app";
 import { newSecret } from "../control-plane/src/lib/secrets";
 import { ApiClient } from "../test/support/control-plane";
 import { connectAll, disconnectAll, provisionHosts } from "../test/support/sim-fleet";
 import { bareDatabase, bareMqttRoundTrip } from "./reference";
+import { spawnSimFleet } from "./sim-fleet-process";
 import { fmt, summarize } from "./stats";
 
 const { values } = parseArgs({
@@ -25,6 +29,7 @@ const { values } = parseArgs({
     hosts: { type: "string", default: "1000" },
     rounds: { type: "string", default: "3" },
     singles: { type: "string", default: "50" },
+    "in-process": { type: "boolean", default: false },
   },
 });
 const N = Number(values.hosts);
@@ -48,7 +53,8 @@ console.log(
 const label = `fanout-${Date.now()}`;
 let t0 = performance.now();
 const sims = await provisionHosts(plane, adminKey, N, () => ({ bench: label }), { prefix: label });
-await connectAll(api, plane.transport.mqttUrl, sims);
+const child = values["in-process"] ? undefined : await spawnSimFleet(plane.transport.mqttUrl, sims);
+if (!child) await connectAll(api, plane.transport.mqttUrl, sims);
 const fleet = (await api.post("/api/v1/fleets", { name: label, selector: { matchLabels: { bench: label } } }, adminKey))
   .body;
 for (;;) {
@@ -56,7 +62,12 @@ for (;;) {
   if (counts.online === N) break;
   await Bun.sleep(200);
 }
-console.log(`${N} simulated agents online in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+console.log(
+  `${N} simulated agents online in ${((performance.now() - t0) / 1000).toFixed(1)} s ` +
+    `(${child ? "in a child process" : "in the benchmark's process"}) · load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(" ")}`,
+);
 
 /** Resolves when `n` commands of `kind` reached `completed` (committed: the event follows the commit). */
 function completions(kind: string, n: number): Promise<number> {
@@ -147,6 +158,7 @@ console.log(
 );
 console.log(`  bare MQTT QoS 1 publish → receive (reference): p50 ${fmt(bare.p50)} p99 ${fmt(bare.p99)}`);
 
-await disconnectAll(sims);
+if (child) await child.stop();
+else await disconnectAll(sims);
 await plane.stop();
 process.exit(0);

@@ -8,6 +8,9 @@
  *     floor) and through the front.
  *
  *   npm run bench:one-port -- [--clients 16] [--seconds 3] [--rounds 3] [--grpc 300]
+ *
+ * Each REST result prints the spread: every round's ratio (direct and front run back to back) and each side's
+ * slowest–fastest round, so a ratio can be told from the noise of a shared machine.
  */
 import { parseArgs } from "node:util";
 import * as grpc from "@grpc/grpc-js";
@@ -123,7 +126,16 @@ for (const [label, path, token] of [
         `${Math.round(rate[k])} req/s  p50 ${f(p50)}  p99 ${f(p99)}${errors ? `  errors ${errors}` : ""}`,
     );
   }
-  console.log(`  ratio front/direct: ${(rate.front / rate.direct).toFixed(2)} of the request rate`);
+  // The spread: each round's front/direct ratio (adjacent runs), and each side's slowest–fastest round.
+  const ratios = runs.front.map((x, i) => x.rate / runs.direct[i]!.rate).sort((a, b) => a - b);
+  const span = (k: "direct" | "front") => {
+    const xs = runs[k].map((x) => x.rate).sort((a, b) => a - b);
+    return `${Math.round(xs[0]!)}–${Math.round(xs[xs.length - 1]!)}`;
+  };
+  console.log(
+    `  ratio front/direct: ${(rate.front / rate.direct).toFixed(2)} of the request rate (median rates); ` +
+      `per round ${ratios.map((x) => x.toFixed(2)).join(" ")}; rates direct ${span("direct")}, front ${span("front")} req/s`,
+  );
 }
 
 // gRPC unary round trips, one at a time, each address its own persistent client.

@@ -22,6 +22,7 @@ import { startControlPlane } from "../control-plane/src/app";
 import { newSecret } from "../control-plane/src/lib/secrets";
 import { ApiClient } from "../test/support/control-plane";
 import { startMqttSimAgent, type SimAgent, type SimAgentIdentity } from "./sim-agent";
+import { spawnSimFleet } from "./sim-fleet-process";
 import { fmt, percentile } from "./stats";
 
 const { values } = parseArgs({
@@ -94,24 +95,7 @@ for (let i = 0; i < workers; i += 50) {
   fleet.push(...batch);
 }
 /** The simulated fleet's own process (unless --in-process). */
-let child: ReturnType<typeof Bun.spawn> | undefined;
-if (!values["in-process"]) {
-  const file = `${process.env.TMPDIR ?? "/tmp"}/sim-fleet-${process.pid}.json`;
-  await Bun.write(file, JSON.stringify(identities));
-  const proc = Bun.spawn(["bun", `${import.meta.dir}/sim-fleet.ts`, plane.transport.mqttUrl, file], {
-    stdin: "pipe",
-    stdout: "pipe",
-    stderr: "inherit",
-  });
-  child = proc;
-  const reader = proc.stdout.getReader();
-  let out = "";
-  while (!out.includes("ready")) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`simulated fleet exited: ${out}`);
-    out += new TextDecoder().decode(value);
-  }
-}
+const child = values["in-process"] ? undefined : await spawnSimFleet(plane.transport.mqttUrl, identities);
 for (;;) {
   const [row] = await rows<{ n: number }>(sql`select count(*)::int as n from hosts where status = 'online'`);
   if (row!.n >= workers) break;
@@ -265,10 +249,7 @@ if (backlogSize > 0) {
 }
 
 for (const { agent } of fleet) await agent?.stop();
-if (child) {
-  (child.stdin as import("bun").FileSink).end();
-  await child.exited;
-}
+await child?.stop();
 console.log(
   `load average at the end ${loadavg()
     .map((l) => l.toFixed(2))
