@@ -43,11 +43,11 @@ import { status } from "./status.ts";
 import { telemetry } from "./telemetry.ts";
 import { updater, type UpdaterMsg } from "./updater.ts";
 import { startTelemetryServer, type TelemetryServer } from "./telemetry-http.ts";
-import { Runtime } from "../runtime/runtime.ts";
-import { loadOrCreateToken, RuntimeApi, serveRuntimeApi, type RuntimeApiServer } from "../runtime/api.ts";
+import { mkdirSync } from "node:fs";
+import type { Runtime } from "../runtime/runtime.ts";
+import type { RuntimeApi, RuntimeApiServer } from "../runtime/api.ts";
 import type { Admission as RuntimeAdmission } from "../runtime/app-actor.ts";
-import { serveForwarded } from "../runtime/forwarded.ts";
-import { AgentRuns } from "../runtime/runs.ts";
+import type { AgentRuns } from "../runtime/runs.ts";
 
 export type AgentSettings = Pick<
   AgentConfig,
@@ -115,8 +115,8 @@ export interface Agent {
   telemetryPort?: number;
   /** Base URL of the local runtime API, when served. */
   runtimeApiUrl?: string;
-  /** The workspace runtime, when configured. */
-  runtime?: Runtime;
+  /** The workspace runtime, once loaded (at start when it has apps to recover or serves its API, else on first use). */
+  readonly runtime?: Runtime;
   /** Resolves with the process exit code once the agent has stopped. */
   readonly exited: Promise<ExitCode>;
   /** Graceful stop: cancel commands, flush the outbox briefly, announce OFFLINE, disconnect. Idempotent. */
@@ -224,38 +224,76 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
       },
     }),
   );
+  // The workspace runtime's modules are a quarter of the agent's idle memory: they are loaded at start only when
+  // there is something to recover (apps that should run, processes left behind) or its local API is served, else on
+  // first use (a runtime command, a forwarded runtime request, a task workspace). Nothing runs before it is loaded.
   let runtime: Runtime | undefined;
   let runtimeApi: RuntimeApi | undefined;
   let runtimeServer: RuntimeApiServer | undefined;
+  let serveForwarded: typeof import("../runtime/forwarded.ts").serveForwarded | undefined;
+  let runtimeLoading: Promise<Runtime> | undefined;
+  const admitRuntime = (request: { kind: string; params: Record<string, unknown> }) =>
+    policy.ask<RuntimeAdmission>((replyTo) => ({ type: "check", request, replyTo }), settings.policyWaitMs + 5_000);
+  const loadRuntime = (rs: RuntimeSettings): Promise<Runtime> => {
+    runtimeLoading ??= Promise.all([
+      import("../runtime/runtime.ts"),
+      import("../runtime/api.ts"),
+      import("../runtime/forwarded.ts"),
+    ]).then(([{ Runtime }, { RuntimeApi }, forwarded]) => {
+      serveForwarded = forwarded.serveForwarded;
+      runtime = new Runtime({
+        db,
+        stateDir: rs.stateDir,
+        templatesDir: rs.templatesDir,
+        system,
+        portRange: rs.portRange,
+        agentTypes: settings.agentTypes ?? {},
+        admit: admitRuntime,
+        startBlocked: () => {
+          if (estop.isEngaged()) return `${estop.describe()} is engaged`;
+          if (machine.isStopped()) return "machine stopped (runtime.stop)";
+          return undefined;
+        },
+        log,
+        // App output goes live to the control plane like command output (gRPC session, best effort), as "app:<appId>".
+        onAppLogLine: (appId, line) =>
+          liveLog.send(
+            `app:${appId}`,
+            line.stream === "stderr" ? "stderr" : "stdout",
+            line.stream === "runtime" ? `[runtime] ${line.line}` : line.line,
+          ),
+      });
+      runtimeApi = new RuntimeApi(runtime);
+      return runtime;
+    });
+    return runtimeLoading;
+  };
+  /** The runtime's agent runs, or (without a runtime) a standalone runner for task `agent` stages. */
+  let standaloneRuns: Promise<AgentRuns> | undefined;
+  const agentRuns = (): Promise<AgentRuns> => {
+    if (opts.runtime) return loadRuntime(opts.runtime).then((rt) => rt.runs);
+    standaloneRuns ??= import("../runtime/runs.ts").then(
+      ({ AgentRuns }) =>
+        new AgentRuns({
+          db,
+          agentTypes: () => settings.agentTypes ?? {},
+          defaultAgentType: () => undefined,
+          admit: admitRuntime,
+        }),
+    );
+    return standaloneRuns;
+  };
   if (opts.runtime) {
     const rs = opts.runtime;
-    runtime = new Runtime({
-      db,
-      stateDir: rs.stateDir,
-      templatesDir: rs.templatesDir,
-      system,
-      portRange: rs.portRange,
-      agentTypes: settings.agentTypes ?? {},
-      admit: (request) =>
-        policy.ask<RuntimeAdmission>((replyTo) => ({ type: "check", request, replyTo }), settings.policyWaitMs + 5_000),
-      startBlocked: () => {
-        if (estop.isEngaged()) return `${estop.describe()} is engaged`;
-        if (machine.isStopped()) return "machine stopped (runtime.stop)";
-        return undefined;
-      },
-      log,
-      // App output goes live to the control plane like command output (gRPC session, best effort), as "app:<appId>".
-      onAppLogLine: (appId, line) =>
-        liveLog.send(
-          `app:${appId}`,
-          line.stream === "stderr" ? "stderr" : "stdout",
-          line.stream === "runtime" ? `[runtime] ${line.line}` : line.line,
-        ),
-    });
-    runtimeApi = new RuntimeApi(runtime);
+    // The directories the runtime creates, at start as before (a state directory it cannot write fails the start).
+    mkdirSync(join(rs.stateDir, "workspaces"), { recursive: true, mode: 0o700 });
+    mkdirSync(join(rs.stateDir, "snapshots"), { recursive: true, mode: 0o700 });
+    const toRecover = db.query("SELECT 1 FROM apps WHERE desired = 'running' OR pid IS NOT NULL LIMIT 1").get();
+    if (toRecover || rs.api) await loadRuntime(rs);
     if (rs.api) {
       try {
-        runtimeServer = serveRuntimeApi(runtimeApi, {
+        const { loadOrCreateToken, serveRuntimeApi } = await import("../runtime/api.ts");
+        runtimeServer = serveRuntimeApi(runtimeApi!, {
           host: rs.api.host,
           port: rs.api.port,
           token: loadOrCreateToken(rs.stateDir),
@@ -285,18 +323,8 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
         machineControl,
         (request) => runUpdate(request),
         // Task `agent` stages and the runtime's agent runs share one runner (a standalone one without a runtime).
-        runtime?.runs ??
-          new AgentRuns({
-            db,
-            agentTypes: () => settings.agentTypes ?? {},
-            defaultAgentType: () => undefined,
-            admit: (request) =>
-              policy.ask<RuntimeAdmission>(
-                (replyTo) => ({ type: "check", request, replyTo }),
-                settings.policyWaitMs + 5_000,
-              ),
-          }),
-        runtime,
+        agentRuns,
+        opts.runtime ? () => loadRuntime(opts.runtime!) : () => Promise.resolve(undefined),
       ),
       policy,
       machine,
@@ -339,26 +367,38 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
           return undefined;
         },
         terminals,
-        workspaces: runtime?.workspaces,
+        // Read when a request is served: the runtime is loaded first (runtimeRequest below).
+        get workspaces() {
+          return runtime?.workspaces;
+        },
         fallbackDir: opts.update ? join(opts.update.stateDir, "task-workspaces") : undefined,
         log,
       })
     : undefined;
+  function serveRuntimeRequest(request: RuntimeRequest, reply: (part: RuntimeResponsePart) => void): void {
+    if (opts.runtime && !runtimeApi) {
+      loadRuntime(opts.runtime).then(
+        () => serveRuntimeRequest(request, reply),
+        (error) => {
+          const body = JSON.stringify({ error: `the workspace runtime could not be loaded: ${errorMessage(error)}` });
+          const chunk = new TextEncoder().encode(body);
+          reply({ id: request.id, part: 0, status: 503, contentType: "application/json", chunk, end: true });
+        },
+      );
+      return;
+    }
+    if (taskChannels?.handle(request, reply)) return;
+    if (runtimeApi && serveForwarded) return void serveForwarded(runtimeApi, request, reply, log);
+    const chunk = new TextEncoder().encode(JSON.stringify({ error: "this agent has no workspace runtime" }));
+    reply({ id: request.id, part: 0, status: 501, contentType: "application/json", chunk, end: true });
+  }
   const inbound = {
     pty: (input: PtyInput, reply: PtyReply) => void terminals.tell({ type: "input", input, reply }),
     ptySessionLost: () => void terminals.tell({ type: "closeAll", reason: "session lost" }),
     command: (command: Command) => commands.ask<void>((replyTo) => ({ type: "command", command, replyTo })),
     cancel: (cancel: CommandCancel) => commands.ask<void>((replyTo) => ({ type: "cancel", cancel, replyTo })),
     estop: onEmergencyStop,
-    runtimeRequest:
-      runtimeApi || taskChannels
-        ? (request: RuntimeRequest, reply: (part: RuntimeResponsePart) => void) => {
-            if (taskChannels?.handle(request, reply)) return;
-            if (runtimeApi) return void serveForwarded(runtimeApi, request, reply, log);
-            const chunk = new TextEncoder().encode(JSON.stringify({ error: "this agent has no workspace runtime" }));
-            reply({ id: request.id, part: 0, status: 501, contentType: "application/json", chunk, end: true });
-          }
-        : undefined,
+    runtimeRequest: opts.runtime || taskChannels ? serveRuntimeRequest : undefined,
   };
   let link: ActorRef<ConnectionMsg> | undefined;
   let session: ActorRef<SessionMsg> | undefined;
@@ -564,7 +604,16 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
     const recovering = runtime;
     void recovering.recover().catch((error) => log.error("apps could not be recovered", error));
   }
-  return { telemetryPort: server?.port, runtimeApiUrl: runtimeServer?.url, runtime, exited, stop, localStop };
+  return {
+    telemetryPort: server?.port,
+    runtimeApiUrl: runtimeServer?.url,
+    get runtime() {
+      return runtime;
+    },
+    exited,
+    stop,
+    localStop,
+  };
 }
 
 /** Adds the runtime control kinds (stop/start/update) to the registry, unless it already has them. */
@@ -572,8 +621,8 @@ function withRuntimeCommands(
   registry: CommandRegistry,
   machine: { set(state: "running" | "stopped"): void },
   runUpdate: RunUpdate,
-  agentRuns: AgentRuns,
-  runtime: Runtime | undefined,
+  agentRuns: () => Promise<AgentRuns>,
+  runtime: () => Promise<Runtime | undefined>,
 ): CommandRegistry {
   for (const kind of [
     ...runtimeControlCommands(machine),

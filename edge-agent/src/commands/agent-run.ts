@@ -12,7 +12,8 @@ import { defineCommand } from "./kind.ts";
 
 export const AGENT_DEFAULT_TIMEOUT_MS = 3_600_000;
 
-export function agentRunCommand(runs: AgentRuns) {
+/** `runs`: the runner, or how to get it (the agent loads the workspace runtime on first use). */
+export function agentRunCommand(runs: AgentRuns | (() => Promise<AgentRuns>)) {
   return defineCommand({
     kind: "agent",
     params: Type.Object(
@@ -26,8 +27,8 @@ export function agentRunCommand(runs: AgentRuns) {
       { additionalProperties: false },
     ),
     defaultTimeoutMs: () => AGENT_DEFAULT_TIMEOUT_MS,
-    run(params, ctx) {
-      return runs.runStage(params, ctx);
+    async run(params, ctx) {
+      return (typeof runs === "function" ? await runs() : runs).runStage(params, ctx);
     },
   });
 }

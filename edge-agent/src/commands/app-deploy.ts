@@ -15,7 +15,8 @@ import { defineCommand } from "./kind.ts";
 
 export const APP_DEPLOY_KIND = "app.deploy";
 
-export function appDeployCommand(runtime: Runtime | undefined) {
+/** `runtime`: the workspace runtime (or how to get it: the agent loads it on first use); undefined = none. */
+export function appDeployCommand(getRuntime: Runtime | undefined | (() => Promise<Runtime | undefined>)) {
   return defineCommand({
     kind: APP_DEPLOY_KIND,
     params: Type.Object({
@@ -26,6 +27,7 @@ export function appDeployCommand(runtime: Runtime | undefined) {
     }),
     defaultTimeoutMs: () => 600_000,
     run: async ({ app, version, sha256, manifest }) => {
+      const runtime = typeof getRuntime === "function" ? await getRuntime() : getRuntime;
       if (!runtime) return { ok: false, error: "this agent has no workspace runtime" };
       if (createHash("sha256").update(manifest).digest("hex") !== sha256)
         return { ok: false, error: "manifest sha256 mismatch" };
