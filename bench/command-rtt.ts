@@ -22,6 +22,7 @@ import type { FromLoad, LoadPlan, LoadSample } from "./command-load";
 import type { SimAgentIdentity } from "./sim-agent";
 import { bareDatabase, bareMqttRoundTrip } from "./reference";
 import { fmt, summarize } from "./stats";
+import { latencyMarks, latencyTraceOn, mark } from "../control-plane/src/lib/latency-trace";
 
 const { values } = parseArgs({
   options: {
@@ -93,6 +94,7 @@ async function measure(transport: LoadPlan["transport"], concurrency: number, to
       const at = stages.get(event.commandId) ?? {};
       at[event.status] = performance.timeOrigin + performance.now();
       stages.set(event.commandId, at);
+      mark(event.commandId, `event.${event.status}`);
     });
     const offStatements = plane.database.onStatement((sql) => {
       if (/"api_keys"|"users"/.test(sql)) return; // the operator's key check (cached now; not a command's work)
@@ -141,6 +143,7 @@ async function measure(transport: LoadPlan["transport"], concurrency: number, to
     if (at?.completed) breakdown.completed.push(at.completed - s.t0);
   }
   const p50 = (xs: number[]) => summarize(xs, wallMs).p50;
+  if (latencyTraceOn) printTrace(samples);
   return {
     roundTrip: summarize(
       samples.map((s) => s.done - s.t0),
@@ -187,6 +190,23 @@ async function bareDatabaseFloor(concurrency: number, total: number) {
   await bare.run(`drop table bench_bare_commands`);
   await bare.close();
   return stats;
+}
+
+/** With EDGE_LATENCY_TRACE set: the p50 time of every traced point of a command's path, from its REST call. */
+function printTrace(samples: LoadSample[]) {
+  const at = new Map<string, number[]>();
+  const add = (label: string, ms: number) => at.set(label, [...(at.get(label) ?? []), ms]);
+  for (const s of samples) {
+    for (const [label, t] of latencyMarks.get(s.id) ?? []) add(label, t - s.t0);
+    add("load: REST answer read", s.created - s.t0);
+    add("load: agent has it", s.delivered - s.t0);
+    add("load: watch has completion", s.done - s.t0);
+  }
+  latencyMarks.clear();
+  const rows = [...at].map(([label, xs]) => [label, summarize(xs, 1).p50, xs.length] as const);
+  console.log("  trace (p50 ms from the REST call):");
+  for (const [label, p, n] of rows.sort((a, b) => a[1] - b[1]))
+    console.log(`    ${p.toFixed(2).padStart(7)}  ${label} (n=${n})`);
 }
 
 type Stats = Awaited<ReturnType<typeof measure>>;

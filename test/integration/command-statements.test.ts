@@ -19,7 +19,8 @@ const backends = await availableBackends();
 const BUDGET = 3;
 const COMMANDS = 20;
 /** The Row Level Security tenant setting pipelined before a tenant-scoped statement (db/connect.ts). */
-const TENANT_SETTING = /^select set_config\(\$1, \$2, \$3\)$/;
+// With the plan cache mode of the statement it goes before (db/connect.ts GENERIC_PLAN), in the same statement.
+const TENANT_SETTING = /^select set_config\(\$1, \$2, \$3\), set_config\('plan_cache_mode', \$4, \$5\)$/;
 
 /** Background loops far apart, so that only the commands' own statements are counted. */
 const QUIET = {

@@ -30,7 +30,8 @@ const NOTICE =
   /"notifications"|"chat_bindings"|^select .* from "tasks" where \("tasks"\."id" = \$1 and "tasks"\."tenant_id" = \$2\)$/;
 const NOTICE_BUDGET = 3;
 const TASKS = 20;
-const TENANT_SETTING = /^select set_config\(\$1, \$2, \$3\)$/;
+// With the plan cache mode of the statement it goes before (db/connect.ts GENERIC_PLAN), in the same statement.
+const TENANT_SETTING = /^select set_config\(\$1, \$2, \$3\), set_config\('plan_cache_mode', \$4, \$5\)$/;
 
 /** Background loops far apart, so that only the tasks' own statements are counted. */
 const QUIET = {

@@ -101,8 +101,15 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
     connection: { ...role, [TENANT_SETTING]: SYSTEM_SETTING },
   });
   const scoped = postgres(url, { max: SCOPED_POOL, onnotice: () => {}, debug, connection: role });
+  // System statements marked GENERIC_PLAN: prepared once per connection and never planned again (see GENERIC_PLAN).
+  const generic = postgres(url, {
+    max: GENERIC_POOL,
+    onnotice: () => {},
+    debug,
+    connection: { ...role, [TENANT_SETTING]: SYSTEM_SETTING, plan_cache_mode: "force_generic_plan" },
+  });
   const use = { system: 0, scoped: 0 };
-  const db = drizzle(contextClient(system, scoped, use) as never, { schema }) as unknown as Db;
+  const db = drizzle(contextClient(system, scoped, generic, use) as never, { schema }) as unknown as Db;
   // drizzle set its value parsers on the client it was given (system's options): the scoped pool uses the same.
   Object.assign(scoped.options.parsers, system.options.parsers);
   Object.assign(scoped.options.serializers, system.options.serializers);
@@ -115,12 +122,17 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
     },
     onStatement: (listener) => statements.add(listener),
     poolUse: () => ({
-      max: SYSTEM_POOL + SCOPED_POOL,
+      max: SYSTEM_POOL + SCOPED_POOL + GENERIC_POOL,
       active: use.system + use.scoped,
       waiting: Math.max(0, use.system - SYSTEM_POOL) + Math.max(0, use.scoped - SCOPED_POOL),
     }),
     close: async () => {
-      await Promise.all([system.end({ timeout: 5 }), scoped.end({ timeout: 5 }), admin.end({ timeout: 5 })]);
+      await Promise.all([
+        system.end({ timeout: 5 }),
+        scoped.end({ timeout: 5 }),
+        generic.end({ timeout: 5 }),
+        admin.end({ timeout: 5 }),
+      ]);
     },
   };
 }
@@ -131,6 +143,20 @@ type Sql = import("postgres").Sql;
  * scoped connection for its transaction's round trips: with 5 the task path was pool-bound at concurrency 64.
  */
 const DEFAULT_POOL_SIZE = 20;
+/** Connections for the system statements marked GENERIC_PLAN (the agents' report batches: 2 in flight). */
+const GENERIC_POOL = 3;
+
+/**
+ * Starts a hot statement whose planning costs more than its execution (a long CTE over tables with Row Level
+ * Security: 2-15 ms of planning for ~0.6 ms of execution). drizzle sends its statements unnamed, so PostgreSQL plans
+ * each one every time; a statement starting with this marker is prepared instead (named, once per connection and
+ * text) and planned once, its generic plan used from then on (`plan_cache_mode = force_generic_plan`: the system
+ * context's own pool, the tenant pool's session setting sent with the statement; `auto` would keep re-planning as
+ * custom plans look cheaper). Only for statements whose plan does not depend on their parameters' values (lookups
+ * and joins on keys) and whose texts are few (the prepared statements stay cached). No effect on PGlite.
+ */
+export const GENERIC_PLAN = "/* generic plan */ ";
+const isGeneric = (query: string) => query.startsWith(GENERIC_PLAN);
 
 /**
  * The postgres.js surface drizzle uses (`unsafe`, `begin`, `options`), routed by the current database context
@@ -138,9 +164,9 @@ const DEFAULT_POOL_SIZE = 20;
  * context goes to the other pool with one `set_config` pipelined before each statement (same round trip), or one
  * `set_config(..., true)` at the start of a transaction.
  */
-function contextClient(system: Sql, scoped: Sql, use: { system: number; scoped: number }) {
-  const setConfig = (q: Sql, setting: string, local: boolean) =>
-    q`select set_config(${TENANT_SETTING}, ${setting}, ${local})`;
+function contextClient(system: Sql, scoped: Sql, generic: Sql, use: { system: number; scoped: number }) {
+  const setConfig = (q: Sql, setting: string, local: boolean, plan = "auto") =>
+    q`select set_config(${TENANT_SETTING}, ${setting}, ${local}), set_config('plan_cache_mode', ${plan}, ${local})`;
   /** Counts `work` in flight on `pool` while it runs. */
   const counted = async <T>(pool: "system" | "scoped", work: () => PromiseLike<T>): Promise<T> => {
     use[pool]++;
@@ -152,19 +178,21 @@ function contextClient(system: Sql, scoped: Sql, use: { system: number; scoped: 
   };
   return {
     options: system.options,
-    unsafe(query: string, params?: unknown[], options?: { prepare?: boolean }) {
+    unsafe(query: string, params?: unknown[], given?: { prepare?: boolean }) {
       const setting = currentSetting();
+      // drizzle prepares only named queries: a GENERIC_PLAN statement is prepared (once per connection and text).
+      const options = isGeneric(query) ? { ...given, prepare: true } : given;
       let values = false;
       const run = async () => {
         if (setting === SYSTEM_SETTING) {
-          const statement = system.unsafe(query, params as never, options);
+          const statement = (isGeneric(query) ? generic : system).unsafe(query, params as never, options);
           return values ? statement.values() : statement;
         }
         const conn = await scoped.reserve();
         try {
           const statement = conn.unsafe(query, params as never, options);
           const [set, result] = await Promise.allSettled([
-            setConfig(conn, setting, false),
+            setConfig(conn, setting, false, isGeneric(query) ? "force_generic_plan" : "auto"),
             values ? statement.values() : statement,
           ]);
           if (set.status === "rejected") throw set.reason;

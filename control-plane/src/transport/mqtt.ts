@@ -4,6 +4,7 @@
  * outlet). Numbered agent messages are answered with a receipt once applied: the broker's PUBACK only means the
  * broker has the message, and a broker with no subscriber drops it.
  */
+import { latencyTraceOn, mark } from "../lib/latency-trace";
 import { asSystem } from "../db/context";
 import mqtt, { type MqttClient } from "mqtt";
 import { randomBytes } from "node:crypto";
@@ -93,6 +94,10 @@ export class MqttBridge implements BrokerOutlet, Relay {
         return;
       }
       this.opts.count?.("in", name.slice(name.lastIndexOf("/") + 1));
+      if (latencyTraceOn && name.endsWith("/ack")) {
+        const u = decode(codecs.commandUpdate, payload);
+        if (u) mark(u.commandId, `ack${u.status}.in`);
+      }
       this.enqueue(name, payload);
     });
     client.on("error", (err) => this.log.error("mqtt client error", err));
@@ -200,6 +205,8 @@ export class MqttBridge implements BrokerOutlet, Relay {
     // undefined: an agent that does not number its messages relies on the PUBACK; null: its identity is revoked.
     if (through === undefined || through === null) return;
     // Not awaited: the host's next message need not wait for the broker's PUBACK of this receipt.
+    if ("commandId" in message)
+      mark(String(message.commandId), `ack${(message as { status?: number }).status}.receipt`);
     const receipt = { throughSeq: through, seqs: seq > through ? [seq] : [] };
     this.send(tenantId, hostId, "receipt", receipt).catch((err) => this.log.error(`receipt to ${hostId} failed`, err));
   }
@@ -230,6 +237,7 @@ export class MqttBridge implements BrokerOutlet, Relay {
       }
       case "ack": {
         const update = decode(codecs.commandUpdate, payload);
+        if (update) mark(update.commandId, `ack${update.status}.handle`);
         // Applied with other agents' reports in one statement (group commit); receipted once committed.
         if (update)
           await this.numbered(tenantId, hostId, runtimeId, update, {

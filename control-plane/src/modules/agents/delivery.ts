@@ -5,6 +5,7 @@
  * after a while are re-sent (their replica may have died between commit and publish); the agent's durable dedupe
  * makes extra copies harmless.
  */
+import { mark } from "../../lib/latency-trace";
 import type { CommandToDeliver, DomainEvent, EstopOrder } from "../../lib/events";
 import type { Command, CommandCancel, EmergencyStop, PolicySet, Receipt, RuntimeRequest } from "../../../../proto/wire";
 import type { AgentDeps } from "./deps";
@@ -151,7 +152,9 @@ export class AgentDelivery {
           ? await this.reachable(tenantId, event.hostId)
           : event.hostStatus !== "offline" && (await this.hasLiveRuntime(tenantId, event.hostId));
       if (!reachable) return;
+      mark(event.commandId, "cmd.publish");
       await this.broker().send(tenantId, event.hostId, "cmd", toWireCommand(event.command));
+      mark(event.commandId, "cmd.puback");
     } else if (event.type === "commands.created") {
       // The same per command, with one reachability check for the whole batch and the publishes in flight together.
       const rest = event.commands.filter((c) => !this.sessions.push(tenantId, c.hostId, c));

@@ -20,7 +20,8 @@
  */
 import { type SQL, sql } from "drizzle-orm";
 import { PgDialect } from "drizzle-orm/pg-core";
-import { rowsOf, type Db } from "../../db/connect";
+import { GENERIC_PLAN, rowsOf, type Db } from "../../db/connect";
+import { latencyTraceOn, mark } from "../../lib/latency-trace";
 import { asSystem } from "../../db/context";
 import { GroupCommit } from "../../lib/group-commit";
 import { CLUSTER_EVENTS_CHANNEL } from "../commands/service";
@@ -125,6 +126,7 @@ export class CommandReportBatcher {
 
   /** Applies a numbered report with others; resolves once committed. */
   apply(agent: AgentRef, seq: number, floor: number, report: AgentReport): Promise<ReportOutcome> {
+    if ("commandId" in report) mark(report.commandId, `report.${report.status}.add`);
     return new Promise((done, fail) => this.group.add({ agent, seq, floor, report, done, fail }));
   }
 
@@ -158,6 +160,8 @@ export class CommandReportBatcher {
   }
 
   private async store(batch: Pending[]): Promise<void> {
+    if (latencyTraceOn)
+      for (const p of batch) if ("commandId" in p.report) mark(p.report.commandId, `report.${p.report.status}.store`);
     const now = new Date().toISOString();
     // One JSON parameter for the whole batch: the statement's text is the same for every batch (built once).
     const input = JSON.stringify(
@@ -189,6 +193,8 @@ export class CommandReportBatcher {
     this.template ??= this.buildTemplate();
     const statement = this.template({ [INPUT]: input, [NOW]: now });
     const rows = rowsOf(await this.db.execute(statement));
+    if (latencyTraceOn)
+      for (const p of batch) if ("commandId" in p.report) mark(p.report.commandId, `report.${p.report.status}.stored`);
     for (const row of rows) {
       const p = batch[Number(row.i)]!;
       if (!row.live) p.done({ refused: true });
@@ -207,7 +213,7 @@ export class CommandReportBatcher {
   private buildTemplate(): (values: Record<string, string>) => SQL {
     const { runtime, execution, triggers } = this.deps;
     const now = NOW;
-    const statement = sql`with input as (select * from json_to_recordset(${INPUT}::json) as t(i int, tenant_id text,
+    const statement = sql`${sql.raw(GENERIC_PLAN)}with input as (select * from json_to_recordset(${INPUT}::json) as t(i int, tenant_id text,
         host_id text, runtime_id text, seq bigint, floor bigint, kind text, command_id text, status text, error text,
         result jsonb, sources text, last_status jsonb, agent_version text)),
       live as (select * from input n where ${runtime.liveIdentitySql(sql`n.runtime_id`, sql`n.tenant_id`, sql`n.host_id`)}),

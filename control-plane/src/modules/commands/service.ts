@@ -1,8 +1,9 @@
 /** Robot commands: created for a host, delivered to its agent, moved through pending → running → completed | failed. */
+import { mark } from "../../lib/latency-trace";
 import { and, asc, desc, eq, gt, inArray, isNull, lt, or, sql, type SQL } from "drizzle-orm";
 import type { Static } from "elysia";
 import { createHash } from "node:crypto";
-import { rowsOf, type Db, type Queryable } from "../../db/connect";
+import { GENERIC_PLAN, rowsOf, type Db, type Queryable } from "../../db/connect";
 import { commands, idempotencyKeys } from "../../db/schema";
 import type { EventBus } from "../../lib/events";
 import { newId } from "../../lib/ids";
@@ -66,12 +67,13 @@ export class CommandService {
     // undefined: the environment's default, resolved by the statement.
     const explicitDeadline = deadlineOf(createdAt, notAfterText, ttlSeconds);
     const id = newId("cmd");
+    mark(id, "create.start");
     const notice = JSON.stringify({ type: "command.created", tenantId, hostId: input.hostId, commandId: id });
     const params = fields.params ?? {};
     const timeoutMs = fields.timeoutMs ?? null;
     // One statement: the tenant's host (and its environment's default deadline), the insert unless the host takes
     // no new work, and the cluster notice of the new command (sent at commit).
-    const create = sql`with target as (${this.targets.commandTargetSql(tenantId, input.hostId)}),
+    const create = sql`${sql.raw(GENERIC_PLAN)}with target as (${this.targets.commandTargetSql(tenantId, input.hostId)}),
       created as (
         insert into ${commands} (id, tenant_id, host_id, kind, params, timeout_ms, created_at, updated_at, not_after,
           policy_version)
@@ -127,6 +129,7 @@ export class CommandService {
     };
     // With a key, the command and its key commit together: a concurrent twin fails on the key and replays.
     const { row, hostStatus } = idempotency ? await this.db.transaction(insert) : await insert(this.db);
+    mark(id, "create.committed");
     this.announce(row, hostStatus);
     return publicRow(row);
   }
