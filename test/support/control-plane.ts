@@ -80,7 +80,7 @@ export async function startTestPlane(
     grpcPort: 0,
     mqttUrl: undefined,
     host: "127.0.0.1",
-    logLevel: "silent",
+    logLevel: (process.env.TEST_LOG_LEVEL as "silent") ?? "silent",
     databaseUrl: database.databaseUrl,
     dataDir: database.dataDir,
     adminKey,

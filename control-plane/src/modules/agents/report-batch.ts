@@ -213,7 +213,7 @@ export class CommandReportBatcher {
   private buildTemplate(): (values: Record<string, string>) => SQL {
     const { runtime, execution, triggers } = this.deps;
     const now = NOW;
-    const statement = sql`${sql.raw(GENERIC_PLAN)}with input as (select * from json_to_recordset(${INPUT}::json) as t(i int, tenant_id text,
+    const statement = sql`${sql.raw(GENERIC_PLAN)}with input as (select * from json_to_recordset(${INPUT}::text::json) as t(i int, tenant_id text,
         host_id text, runtime_id text, seq bigint, floor bigint, kind text, command_id text, status text, error text,
         result jsonb, sources text, last_status jsonb, agent_version text)),
       live as (select * from input n where ${runtime.liveIdentitySql(sql`n.runtime_id`, sql`n.tenant_id`, sql`n.host_id`)}),
