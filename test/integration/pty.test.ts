@@ -70,7 +70,9 @@ describe.each(setups)("terminals through the control plane ($label)", ({ backend
     await hostOnline(t, refusingHostId);
     await a.agent.waitForOutput(/gRPC session up/, 30_000);
     await b.agent.waitForOutput(/gRPC session up/, 30_000);
-  }, 90_000);
+    // The refusal under test is the policy's, not the fail-closed one of an agent still without its set.
+    await b.agent.waitForOutput(/safety policy set received/, 60_000);
+  }, 150_000);
   afterAll(async () => {
     await stopAllAgents();
     await t?.stop();

@@ -35,6 +35,7 @@ apps:
 describe.each(backends)("app rollout to real agents on $name", (backend) => {
   let t: TestPlane;
   const hostIds: string[] = [];
+  const agents: { waitForOutput(pattern: RegExp, timeoutMs?: number): Promise<unknown> }[] = [];
 
   beforeAll(async () => {
     t = await startTestPlane(backend, { rolloutTickMs: 200 });
@@ -47,6 +48,7 @@ describe.each(backends)("app rollout to real agents on $name", (backend) => {
       });
       agent.start();
       hostIds.push(host.id);
+      agents.push(agent);
     }
     for (const id of hostIds)
       await waitFor(
@@ -54,7 +56,9 @@ describe.each(backends)("app rollout to real agents on $name", (backend) => {
         async () => (await t.api.get(`/api/v1/hosts/${id}`, t.adminKey)).body.status === "online",
         60_000,
       );
-  }, 120_000);
+    // A rollout starts on machines enforcing their policy set (without one an agent refuses everything, as it must).
+    for (const agent of agents) await agent.waitForOutput(/safety policy set received/, 60_000);
+  }, 180_000);
   afterAll(async () => {
     await stopAllAgents();
     await t?.stop();

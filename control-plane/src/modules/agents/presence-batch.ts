@@ -83,7 +83,16 @@ export class PresenceBatcher {
     this.queue = rest;
     this.inFlight++;
     // Explicitly system: a timer inherits the context of whatever scheduled it.
-    asSystem("agents' presence, batched across tenants", () => this.store(batch))
+    // The slot is held for the statements only: the reconcile's publishes (which may wait on slow agents) go on
+    // outside it, so they never hold back the next batches' presences.
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      this.inFlight--;
+      this.schedule();
+    };
+    asSystem("agents' presence, batched across tenants", () => this.store(batch, release))
       .then(
         () => {
           for (const p of batch) p.done();
@@ -92,13 +101,10 @@ export class PresenceBatcher {
           for (const p of batch) p.fail(error);
         },
       )
-      .finally(() => {
-        this.inFlight--;
-        this.schedule();
-      });
+      .finally(release);
   }
 
-  private async store(batch: Pending[]): Promise<void> {
+  private async store(batch: Pending[], stored: () => void): Promise<void> {
     const applied = await this.deps.hosts.setPresenceMany(batch);
     const online = new Set(batch.filter((p) => p.online).map((p) => p.hostId));
     const found = new Set(applied.map((h) => h.hostId));
@@ -116,6 +122,7 @@ export class PresenceBatcher {
       list.push({ id: host.hostId, environmentId: host.environmentId });
       byTenant.set(host.tenantId, list);
     }
+    stored();
     await Promise.all(
       [...byTenant].map(([tenantId, targets]) => this.delivery.reconcileManyOverBroker(tenantId, targets)),
     );

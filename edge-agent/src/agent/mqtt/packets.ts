@@ -162,7 +162,9 @@ export class PacketReader {
   private buffer: Uint8Array = new Uint8Array(0);
 
   push(chunk: Uint8Array): Packet[] {
-    this.buffer = this.buffer.length === 0 ? chunk : concat(this.buffer, chunk);
+    // Always our own bytes: a socket may reuse its read buffer once its data callback returns, and packets (their
+    // payloads are views into this buffer) are handled later, one at a time.
+    this.buffer = this.buffer.length === 0 ? chunk.slice() : concat(this.buffer, chunk);
     const packets: Packet[] = [];
     for (;;) {
       const header = this.header();
