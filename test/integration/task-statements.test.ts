@@ -12,7 +12,7 @@ import mqtt from "mqtt";
 import { CommandStatus, PresenceState, codecs, topic, withAgentSeq } from "@edge/proto/wire";
 import { availableBackends } from "../support/backends";
 import { startTestPlane, type TestPlane } from "../support/control-plane";
-import { hostWithRuntime } from "../support/runtime";
+import { hostOnline, hostWithRuntime } from "../support/runtime";
 import { waitFor } from "../support/wait";
 
 const backends = await availableBackends();
@@ -106,6 +106,8 @@ describe.each(backends)("task statements on $name", (backend) => {
       else finished.add(event.taskId);
     });
     const client = await ackingAgent(h);
+    // Its presence is applied in a batch: the machine is free once the control plane has it online.
+    await hostOnline(t, h.hostId);
     try {
       const ids: string[] = [];
       const runOne = async () => {
@@ -177,6 +179,7 @@ describe.each(backends)("task statements on $name", (backend) => {
   test("queue order: a task created while an older one waits for the free machine does not jump it", async () => {
     const h = await hostWithRuntime(t, "task-queue-order");
     const client = await ackingAgent(h);
+    await hostOnline(t, h.hostId);
     try {
       const machine = `/api/web/machines/${h.hostId}`;
       expect((await t.api.post(`${machine}/drain`, {}, t.adminKey)).status).toBe(200);
