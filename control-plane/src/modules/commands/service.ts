@@ -450,22 +450,8 @@ export class CommandService {
    * Commands to (re)send to a host's agent after a gap, oldest first: pending ones (perhaps never delivered)
    * and running ones (the agent answers with the final report if it has finished them).
    */
-  async unfinishedFor(tenantId: string, hostId: string) {
-    return this.db
-      .select()
-      .from(commands)
-      .where(
-        and(
-          eq(commands.tenantId, tenantId),
-          eq(commands.hostId, hostId),
-          or(
-            eq(commands.status, "running"),
-            // a pending command past its deadline is never sent: the sweeper expires it
-            and(eq(commands.status, "pending"), or(isNull(commands.notAfter), gt(commands.notAfter, new Date()))),
-          ),
-        ),
-      )
-      .orderBy(asc(commands.createdAt), asc(commands.id));
+  unfinishedFor(tenantId: string, hostId: string) {
+    return this.unfinishedForHosts(tenantId, [hostId]);
   }
 
   /** As `unfinishedFor`, for many hosts of a tenant in one statement (agents coming online together). */
@@ -480,6 +466,7 @@ export class CommandService {
           inArray(commands.hostId, hostIds),
           or(
             eq(commands.status, "running"),
+            // a pending command past its deadline is never sent: the sweeper expires it
             and(eq(commands.status, "pending"), or(isNull(commands.notAfter), gt(commands.notAfter, new Date()))),
           ),
         ),
