@@ -10,6 +10,7 @@ import { startTestPlane, type TestPlane } from "../support/control-plane";
 import { connectAll, disconnectAll, disconnectSimAgent, provisionHosts, type SimHost } from "../support/sim-fleet";
 import { waitFor } from "../support/wait";
 import { topicMatches } from "../../control-plane/src/transport/embedded-broker";
+import { asSystem } from "../../control-plane/src/db/context";
 
 const N = 120;
 const backends = await availableBackends();
@@ -64,6 +65,27 @@ describe.each(backends)("a fleet connecting at once on $name (embedded broker)",
     await waitFor("all online again", async () => (await online()).length === N, 30_000);
     await waitFor("their policy sets again", () => gone.every((h) => h.policies !== undefined), 30_000);
   }, 180_000);
+
+  test("one presence statement answers for every host of its batch, with the status each had before", async () => {
+    // Regression: the row lock and the update were sibling statements, and whichever the executor ran first decided
+    // whether a host's row came back; a host missing from the answer was marked online but never reconciled (its
+    // agent waited for a policy set that was never sent).
+    const hosts = t.plane.services.hosts;
+    for (const size of [2, 3, 7, 40]) {
+      const batch = fleet.slice(50, 50 + size);
+      const set = (online: boolean) =>
+        asSystem("test", () =>
+          hosts.setPresenceMany(
+            batch.map((h) => ({ tenantId: h.tenantId, hostId: h.hostId, online, agentVersion: "t" })),
+          ),
+        );
+      const off = await set(false);
+      expect(off.map((r) => r.hostId)).toEqual(batch.map((h) => h.hostId));
+      const on = await set(true);
+      expect(on.map((r) => r.hostId)).toEqual(batch.map((h) => h.hostId));
+      expect(on.every((r) => r.status === "online")).toBe(true);
+    }
+  }, 60_000);
 
   test("a revoked identity is refused at its next CONNECT, even among many connecting at once", async () => {
     const victim = fleet[20]!;

@@ -288,22 +288,26 @@ export class HostService {
       sql`, `,
     );
     const rows =
+      // Each row is locked (by `current`) before `updated` changes it: the update reads `current`, so the lock is
+      // always taken first. (Were `current` a sibling the update does not read, the executor could run the update
+      // first; the lock would then skip the row it changed and the host's row would be lost from the answer.)
       await this.db.execute(sql`with input (i, tenant_id, host_id, online, agent_version) as (values ${values}),
       current as (
-        select h.id, h.status from ${hosts} h join input n on n.host_id = h.id and n.tenant_id = h.tenant_id for update of h
+        select h.id, h.status, n.online, n.agent_version from ${hosts} h
+          join input n on n.host_id = h.id and n.tenant_id = h.tenant_id for update of h
       ),
       updated as (
         update ${hosts} h set
-          status = case when h.status = 'maintenance' then 'maintenance' when n.online then 'online' else 'offline' end,
-          agent_version = case when n.online then n.agent_version else h.agent_version end,
-          last_seen_at = case when n.online then ${now}::timestamptz else h.last_seen_at end,
-          offline_since = case when n.online then null else coalesce(h.offline_since, ${now}::timestamptz) end,
+          status = case when h.status = 'maintenance' then 'maintenance' when c.online then 'online' else 'offline' end,
+          agent_version = case when c.online then c.agent_version else h.agent_version end,
+          last_seen_at = case when c.online then ${now}::timestamptz else h.last_seen_at end,
+          offline_since = case when c.online then null else coalesce(h.offline_since, ${now}::timestamptz) end,
           updated_at = ${now}::timestamptz
-        from input n where h.id = n.host_id and h.tenant_id = n.tenant_id
-        returning h.id, h.status, h.environment_id
+        from current c where h.id = c.id
+        returning h.id, c.status as previous, h.status, h.environment_id
       )
-      select n.i, c.status as previous, u.status, u.environment_id from input n
-        join current c on c.id = n.host_id join updated u on u.id = n.host_id order by n.i`);
+      select n.i, u.previous, u.status, u.environment_id from input n join updated u on u.id = n.host_id
+        order by n.i`);
     const out: { tenantId: string; hostId: string; status: HostStatus; environmentId: string | null }[] = [];
     for (const row of rowsOf(rows)) {
       const item = items[Number(row.i)]!;
