@@ -575,6 +575,22 @@ export class TaskExecution {
           .update(taskStageRuns)
           .set({ status: "completed", result, finishedAt: now })
           .where(eq(taskStageRuns.commandId, event.commandId));
+        // The running transition was missed (acks reordered or lost, or its statement found the task completed
+        // already): record it and the stage's start, without a second UPDATE.
+        let current = task;
+        if (task.status === "assigned") {
+          this.note(after, task, "status", "assigned → running", { from: "assigned", to: "running" }, task.stageIndex);
+          this.note(
+            after,
+            task,
+            "stage.started",
+            `stage ${stage.name} started`,
+            { stage: stage.name, commandId: event.commandId },
+            task.stageIndex,
+          );
+          after.transitions.push({ tenantId: task.tenantId, taskId: task.id, status: "running" });
+          current = { ...task, status: "running", startedAt: task.startedAt ?? now };
+        }
         this.note(
           after,
           task,
@@ -583,13 +599,6 @@ export class TaskExecution {
           { stage: stage.name, commandId: event.commandId },
           task.stageIndex,
         );
-        // The running transition was missed (acks reordered or lost): record it, without a second UPDATE.
-        let current = task;
-        if (task.status === "assigned") {
-          this.note(after, task, "status", "assigned → running", { from: "assigned", to: "running" }, task.stageIndex);
-          after.transitions.push({ tenantId: task.tenantId, taskId: task.id, status: "running" });
-          current = { ...task, status: "running", startedAt: task.startedAt ?? now };
-        }
         const advanced = {
           stageIndex: task.stageIndex + 1,
           stageResults: { ...task.stageResults, [stage.name]: result },
@@ -708,13 +717,16 @@ export class TaskExecution {
             insert into task_events (tenant_id, task_id, attempt, stage_index, type, message, data)
             select r.tenant_id, r.id, r.attempt, e.stage_index, e.type, e.message, e.data
             from ready r cross join lateral (values
-              (1, r.stage_index, 'stage.completed', 'stage ' || r.stage || ' completed',
+              (1, r.stage_index, 'status', 'assigned → running', jsonb_build_object('from', 'assigned', 'to', 'running')),
+              (2, r.stage_index, 'stage.started', 'stage ' || r.stage || ' started',
                 jsonb_build_object('stage', r.stage, 'commandId', ${commandId}::text)),
-              (2, r.stage_index, 'status', 'assigned → running', jsonb_build_object('from', 'assigned', 'to', 'running')),
-              (3, r.stage_index + 1, 'status', 'all stages completed',
+              (3, r.stage_index, 'stage.completed', 'stage ' || r.stage || ' completed',
+                jsonb_build_object('stage', r.stage, 'commandId', ${commandId}::text)),
+              (4, r.stage_index + 1, 'status', 'all stages completed',
                 jsonb_build_object('from', 'running', 'to', 'completed'))
             ) as e(n, stage_index, type, message, data)
-            where e.n <> 2 or r.status = 'assigned'
+            -- The RUNNING was missed (or its statement found the task completed already): its events come first.
+            where e.n > 2 or r.status = 'assigned'
             order by e.n
           ),
           notices as (
