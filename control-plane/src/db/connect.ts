@@ -94,7 +94,13 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
   }
   // Without the role (no right to create it), the connecting role is subject to the FORCE'd policies itself.
   const role = useRole ? { role: APP_ROLE } : {};
+  // The array types were read once, by the admin connection above: the system pools' connections reuse them instead
+  // of each reading them again when it opens (postgres.js does not await that read, so a pool closed while one of
+  // its connections was opening — background work at shutdown — failed with an unhandled CONNECTION_CLOSED). The
+  // scoped pool still reads them: postgres.js's `reserve()` never resolves on a new connection that does not.
+  const noTypeFetch = { fetch_types: false } as const;
   const system = postgres(url, {
+    ...noTypeFetch,
     max: SYSTEM_POOL,
     onnotice: () => {},
     debug,
@@ -103,6 +109,7 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
   const scoped = postgres(url, { max: SCOPED_POOL, onnotice: () => {}, debug, connection: role });
   // System statements marked GENERIC_PLAN: prepared once per connection and never planned again (see GENERIC_PLAN).
   const generic = postgres(url, {
+    ...noTypeFetch,
     max: GENERIC_POOL,
     onnotice: () => {},
     debug,
@@ -110,9 +117,13 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
   });
   const use = { system: 0, scoped: 0 };
   const db = drizzle(contextClient(system, scoped, generic, use) as never, { schema }) as unknown as Db;
-  // drizzle set its value parsers on the client it was given (system's options): the scoped pool uses the same.
-  Object.assign(scoped.options.parsers, system.options.parsers);
-  Object.assign(scoped.options.serializers, system.options.serializers);
+  // drizzle set its value parsers on the client it was given (system's options): every pool uses the same, with
+  // the array types the admin connection read.
+  for (const pool of [system, generic, scoped]) {
+    Object.assign(pool.options.parsers, admin.options.parsers, system.options.parsers);
+    Object.assign(pool.options.serializers, admin.options.serializers, system.options.serializers);
+    Object.assign(shared(pool).typeArrayMap, shared(admin).typeArrayMap);
+  }
   return {
     db,
     kind: "postgres",
@@ -138,6 +149,9 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
 }
 
 type Sql = import("postgres").Sql;
+/** postgres.js's per-client state that `options` carries but its types do not declare. */
+const shared = (client: Sql) =>
+  (client.options as unknown as { shared: { typeArrayMap: Record<number, number> } }).shared;
 /**
  * Connections of the system pool and of the tenant-scoped pool each (DATABASE_POOL_SIZE). A task creation holds a
  * scoped connection for its transaction's round trips: with 5 the task path was pool-bound at concurrency 64.
