@@ -12,42 +12,11 @@ import { availableBackends, postgresReachable } from "../support/backends";
 import { createTenant, startTestPlane, type TestPlane } from "../support/control-plane";
 import { agentFor, hostOnline, policedEnvironment } from "../support/runtime";
 import { waitFor } from "../support/wait";
+import { connectPty } from "../support/pty-session";
 
 const backends = await availableBackends();
 const setups = [{ label: "PGlite", backend: backends[0]! }];
 if (await postgresReachable()) setups.push({ label: "PostgreSQL", backend: backends[1]! });
-
-interface Session {
-  output(): string;
-  control: { type: string; [k: string]: unknown }[];
-  send(data: string | object): void;
-  closed: Promise<number>;
-  ws: WebSocket;
-}
-
-/** Opens the websocket and authenticates; collects output text and control frames. */
-function connect(url: string, auth: object): Session {
-  const ws = new WebSocket(url);
-  ws.binaryType = "arraybuffer";
-  const chunks: string[] = [];
-  const decoder = new TextDecoder();
-  const control: Session["control"] = [];
-  ws.onopen = () => ws.send(JSON.stringify({ type: "auth", ...auth }));
-  ws.onmessage = (event) => {
-    if (typeof event.data === "string") control.push(JSON.parse(event.data));
-    else chunks.push(decoder.decode(new Uint8Array(event.data as ArrayBuffer), { stream: true }));
-  };
-  const closed = new Promise<number>((resolve) => {
-    ws.onclose = (event) => resolve(event.code);
-  });
-  return {
-    output: () => chunks.join(""),
-    control,
-    send: (data) => ws.send(typeof data === "string" ? new TextEncoder().encode(data) : JSON.stringify(data)),
-    closed,
-    ws,
-  };
-}
 
 describe.each(setups)("terminals through the control plane ($label)", ({ backend }) => {
   let t: TestPlane;
@@ -86,7 +55,7 @@ describe.each(setups)("terminals through the control plane ($label)", ({ backend
     expect(grant.status).toBe(201);
     expect(grant.body.channelToken).toStartWith("pty_ct_");
     expect(grant.body.websocket).toBe(`/ws/pty/${hostId}`);
-    const s = connect(wsUrl(grant.body.websocket), {
+    const s = connectPty(wsUrl(grant.body.websocket), {
       token: t.adminKey,
       channelToken: grant.body.channelToken,
       cols: 80,
@@ -105,7 +74,7 @@ describe.each(setups)("terminals through the control plane ($label)", ({ backend
     expect(await s.closed).toBe(1000);
 
     // The token was single-use.
-    const again = connect(wsUrl(grant.body.websocket), { token: t.adminKey, channelToken: grant.body.channelToken });
+    const again = connectPty(wsUrl(grant.body.websocket), { token: t.adminKey, channelToken: grant.body.channelToken });
     expect(await again.closed).toBe(4401);
     expect(again.control[0]).toMatchObject({ type: "error", status: 401 });
 
@@ -152,9 +121,9 @@ describe.each(setups)("terminals through the control plane ($label)", ({ backend
     expect((await token(hostId, other.key)).status).toBe(404);
     const grant = await token(hostId);
     // Another tenant's user cannot redeem this tenant's channel token.
-    const s = connect(wsUrl(`/ws/pty/${hostId}`), { token: other.key, channelToken: grant.body.channelToken });
+    const s = connectPty(wsUrl(`/ws/pty/${hostId}`), { token: other.key, channelToken: grant.body.channelToken });
     expect(await s.closed).toBe(4401);
-    const bad = connect(wsUrl(`/ws/pty/${hostId}`), { token: "nope", channelToken: grant.body.channelToken });
+    const bad = connectPty(wsUrl(`/ws/pty/${hostId}`), { token: "nope", channelToken: grant.body.channelToken });
     expect(await bad.closed).toBe(4401);
     const noAuth = new WebSocket(wsUrl(`/ws/pty/${hostId}`));
     const code = await new Promise<number>((resolve) => {
@@ -167,7 +136,7 @@ describe.each(setups)("terminals through the control plane ($label)", ({ backend
   test("a safety policy forbidding pty refuses the terminal", async () => {
     const grant = await token(refusingHostId);
     expect(grant.status).toBe(201);
-    const s = connect(wsUrl(grant.body.websocket), { token: t.adminKey, channelToken: grant.body.channelToken });
+    const s = connectPty(wsUrl(grant.body.websocket), { token: t.adminKey, channelToken: grant.body.channelToken });
     const exit = await waitFor("the refusal", () => s.control.find((c) => c.type === "exit"));
     expect(exit.code).toBe(-1);
     expect(String(exit.error)).toContain("pty");

@@ -15,39 +15,11 @@ import { availableBackends, mqttReachable, postgresReachable, TEST_MQTT_URL } fr
 import { createTenant, startTestPlane, type TestPlane } from "../support/control-plane";
 import { agentFor, hostOnline, policedEnvironment } from "../support/runtime";
 import { waitFor } from "../support/wait";
+import { connectPty } from "../support/pty-session";
 
 const backends = await availableBackends();
 const setups = [{ label: "PGlite", backend: backends[0]! }];
 if (await postgresReachable()) setups.push({ label: "PostgreSQL", backend: backends[1]! });
-
-interface Session {
-  output(): string;
-  control: { type: string; [k: string]: unknown }[];
-  send(data: string | object): void;
-  closed: Promise<number>;
-}
-
-function connect(url: string, auth: object): Session {
-  const ws = new WebSocket(url);
-  ws.binaryType = "arraybuffer";
-  const chunks: string[] = [];
-  const decoder = new TextDecoder();
-  const control: Session["control"] = [];
-  ws.onopen = () => ws.send(JSON.stringify({ type: "auth", ...auth }));
-  ws.onmessage = (event) => {
-    if (typeof event.data === "string") control.push(JSON.parse(event.data));
-    else chunks.push(decoder.decode(new Uint8Array(event.data as ArrayBuffer), { stream: true }));
-  };
-  const closed = new Promise<number>((resolve) => {
-    ws.onclose = (event) => resolve(event.code);
-  });
-  return {
-    output: () => chunks.join(""),
-    control,
-    send: (data) => ws.send(typeof data === "string" ? new TextEncoder().encode(data) : JSON.stringify(data)),
-    closed,
-  };
-}
 
 /** A TCP echo server and an HTTP server on this machine (the agent's host). */
 function servers() {
@@ -196,7 +168,7 @@ describe.each(setups)("task terminals and tunnels, agents on MQTT only ($label)"
     expect(grant.status).toBe(201);
     expect(grant.body).toMatchObject({ websocket: `/ws/pty/${taskId}`, machineId: hostId });
     expect(grant.body.channelToken).toStartWith("pty_ct_");
-    const s = connect(wsUrl(grant.body.websocket), {
+    const s = connectPty(wsUrl(grant.body.websocket), {
       token: t.adminKey,
       channelToken: grant.body.channelToken,
       cols: 80,
@@ -222,7 +194,7 @@ describe.each(setups)("task terminals and tunnels, agents on MQTT only ($label)"
     expect(await s.closed).toBe(1000);
 
     // Single use.
-    const again = connect(wsUrl(grant.body.websocket), { token: t.adminKey, channelToken: grant.body.channelToken });
+    const again = connectPty(wsUrl(grant.body.websocket), { token: t.adminKey, channelToken: grant.body.channelToken });
     expect(await again.closed).toBe(4401);
 
     const logs = await waitFor("the transcript in the task's logs", async () => {
@@ -305,7 +277,7 @@ describe.each(setups)("task terminals and tunnels, agents on MQTT only ($label)"
 
   test("refusals: policy forbids pty and tunnel; another tenant 404; bad input 400; bad worker credentials 4401", async () => {
     const grant = await token(refusingTaskId);
-    const s = connect(wsUrl(grant.body.websocket), { token: t.adminKey, channelToken: grant.body.channelToken });
+    const s = connectPty(wsUrl(grant.body.websocket), { token: t.adminKey, channelToken: grant.body.channelToken });
     const exit = await waitFor("the refusal", () => s.control.find((c) => c.type === "exit"), 20_000);
     expect(exit.code).toBe(-1);
     expect(String(exit.error)).toContain("pty");
@@ -341,19 +313,19 @@ describe.each(setups)("task terminals and tunnels, agents on MQTT only ($label)"
     expect((await t.api.get(`/api/web/workspaces/${taskId}`, other.key)).status).toBe(404);
     expect((await t.api.post(`/api/web/workspace-tunnel/${taskId}/start`, { port: 80 }, other.key)).status).toBe(404);
     const mine = await token(taskId);
-    const stolen = connect(wsUrl(`/ws/pty/${taskId}`), { token: other.key, channelToken: mine.body.channelToken });
+    const stolen = connectPty(wsUrl(`/ws/pty/${taskId}`), { token: other.key, channelToken: mine.body.channelToken });
     expect(await stolen.closed).toBe(4401);
     // Unspent by the failed attempt: its owner still redeems it.
-    const owner = connect(wsUrl(`/ws/pty/${taskId}`), { token: t.adminKey, channelToken: mine.body.channelToken });
+    const owner = connectPty(wsUrl(`/ws/pty/${taskId}`), { token: t.adminKey, channelToken: mine.body.channelToken });
     await waitFor("ready", () => owner.control.find((c) => c.type === "ready"), 20_000);
     owner.send("exit 0\n");
     await owner.closed;
 
-    const worker = connect(wsUrl(`/api/workers/pty/${taskId}`), { workerJwt: "nope", channelToken: "pty_wt_x" });
+    const worker = connectPty(wsUrl(`/api/workers/pty/${taskId}`), { workerJwt: "nope", channelToken: "pty_wt_x" });
     expect(await worker.closed).toBe(4401);
-    const malformed = connect(wsUrl(`/api/workers/pty/${taskId}`), { workerJwt: 1 });
+    const malformed = connectPty(wsUrl(`/api/workers/pty/${taskId}`), { workerJwt: 1 });
     expect(await malformed.closed).toBe(4400);
-    const tunnelWs = connect(wsUrl(`/ws/tunnel/${taskId}`), { token: t.adminKey, tunnelId: "tun_missing" });
+    const tunnelWs = connectPty(wsUrl(`/ws/tunnel/${taskId}`), { token: t.adminKey, tunnelId: "tun_missing" });
     expect(await tunnelWs.closed).toBe(4404);
     expect((await t.api.post("/api/web/tasks/task_missing/pty-token", {}, t.adminKey)).status).toBe(404);
   }, 90_000);
@@ -386,7 +358,7 @@ describe.skipIf(!(await postgresReachable()) || !(await mqttReachable()))(
 
         const grant = await a.api.post(`/api/web/tasks/${taskId}/pty-token`, {}, a.adminKey);
         expect(grant.status).toBe(201);
-        const s = connect(`${a.plane.url.replace(/^http/, "ws")}${grant.body.websocket}`, {
+        const s = connectPty(`${a.plane.url.replace(/^http/, "ws")}${grant.body.websocket}`, {
           token: a.adminKey,
           channelToken: grant.body.channelToken,
         });

@@ -558,14 +558,7 @@ export class TaskExecution {
       if (event.status === "running") {
         if (task.status === "assigned")
           await this.setStatus(tx, after, task, "running", {}, `stage ${stage.name} started on ${task.assignedHostId}`);
-        this.note(
-          after,
-          task,
-          "stage.started",
-          `stage ${stage.name} started`,
-          { stage: stage.name, commandId: event.commandId },
-          task.stageIndex,
-        );
+        this.noteStageStarted(after, task, event.commandId);
         return;
       }
       const now = new Date();
@@ -580,14 +573,7 @@ export class TaskExecution {
         let current = task;
         if (task.status === "assigned") {
           this.note(after, task, "status", "assigned → running", { from: "assigned", to: "running" }, task.stageIndex);
-          this.note(
-            after,
-            task,
-            "stage.started",
-            `stage ${stage.name} started`,
-            { stage: stage.name, commandId: event.commandId },
-            task.stageIndex,
-          );
+          this.noteStageStarted(after, task, event.commandId);
           after.transitions.push({ tenantId: task.tenantId, taskId: task.id, status: "running" });
           current = { ...task, status: "running", startedAt: task.startedAt ?? now };
         }
@@ -637,6 +623,19 @@ export class TaskExecution {
       );
       await this.setStatus(tx, after, task, "failed", { error, currentCommandId: null });
     });
+  }
+
+  /** The event of a task's current stage starting (its command's RUNNING, seen or implied by its COMPLETED). */
+  private noteStageStarted(after: AfterCommit, task: Task, commandId: string): void {
+    const stage = task.pipeline[task.stageIndex]!;
+    this.note(
+      after,
+      task,
+      "stage.started",
+      `stage ${stage.name} started`,
+      { stage: stage.name, commandId },
+      task.stageIndex,
+    );
   }
 
   /**
