@@ -3,6 +3,7 @@
  * again on the same database and broker. Ports are ephemeral; each start reports the ones it got.
  */
 import type { Subprocess } from "bun";
+import { TEST_POOL } from "./control-plane";
 
 const MAIN = new URL("../../control-plane/src/main.ts", import.meta.url).pathname;
 const running = new Set<ControlPlaneProcess>();
@@ -34,6 +35,7 @@ export class ControlPlaneProcess {
         DATABASE_URL: this.opts.databaseUrl,
         MQTT_URL: this.opts.mqttUrl,
         ADMIN_KEY: this.opts.adminKey,
+        ...(TEST_POOL.databasePoolSize ? { DATABASE_POOL_SIZE: String(TEST_POOL.databasePoolSize) } : {}),
         LOG_LEVEL: process.env.FAULT_DEBUG_DIR ? "debug" : "info",
         ...this.opts.env,
       },

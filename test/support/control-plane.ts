@@ -66,6 +66,12 @@ export interface TestPlane {
   stop(): Promise<void>;
 }
 
+/**
+ * Small database pools under `bun test` (two suites run side by side, some with two planes each, on one PostgreSQL
+ * with max_connections 100); benchmarks, which start their planes here too, keep the product's default.
+ */
+export const TEST_POOL = process.env.NODE_ENV === "test" ? { databasePoolSize: 6 } : {};
+
 /** A control plane on a fresh database of `backend`; pass `shared` to start another one on the same database. */
 export async function startTestPlane(
   backend: Backend,
@@ -96,6 +102,7 @@ export async function startTestPlane(
     rateLimitCredentialFailures: 100_000,
     rateLimitDeviceStarts: 100_000,
     deviceCodeMaxPendingPerSource: 100_000,
+    ...TEST_POOL,
     ...overrides,
   });
   return {
