@@ -142,8 +142,10 @@ export class AgentSequences {
     return sql`seqs as (
         select l.i, s.host_id is not null as known, s.last_agent_seq as last,
           coalesce(l.seq <= s.last_agent_seq or l.seq = any(s.processed_seqs), false) as seen
-        from live l left join ${agentSessions} s on s.host_id = l.host_id and s.tenant_id = l.tenant_id
-          and s.runtime_id = l.runtime_id
+        -- One primary-key probe per report (LATERAL ... LIMIT): a generic plan expecting 100 input rows would
+        -- otherwise hash-join every agent's row, a sequential scan growing with the fleet.
+        from live l left join lateral (select * from ${agentSessions} s where s.host_id = l.host_id
+          and s.tenant_id = l.tenant_id and s.runtime_id = l.runtime_id limit 1) s on true
       ),
       next_seqs as (
         select q.i, l.host_id, l.runtime_id, f.last,

@@ -452,8 +452,11 @@ export class RuntimeService {
    * the report and the check are one atomic step, so a report racing a revocation on another replica is refused.
    */
   liveIdentitySql(runtimeId: SQL, tenantId: SQL, hostId: SQL): SQL {
-    return sql`exists (select 1 from ${runtimeIdentities} ri where ri.id = ${runtimeId} and ri.tenant_id = ${tenantId}
-      and ri.host_id = ${hostId} and ri.revoked_at is null)`;
+    // A scalar subquery, not EXISTS: PostgreSQL may turn an EXISTS into a hash join over every identity (a generic
+    // plan of a batch statement expects 100 input rows), a sequential scan growing with the fleet; this one is one
+    // primary-key probe per report.
+    return sql`coalesce((select true from ${runtimeIdentities} ri where ri.id = ${runtimeId}
+      and ri.tenant_id = ${tenantId} and ri.host_id = ${hostId} and ri.revoked_at is null limit 1), false)`;
   }
 
   /**
