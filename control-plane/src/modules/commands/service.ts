@@ -273,9 +273,16 @@ export class CommandService {
       .returning();
   }
 
-  /** Announces commands inserted together (after commit): the transports deliver them as one batch. */
-  announceMany(tenantId: string, rows: (typeof commands.$inferSelect)[]): void {
-    if (rows.length) this.events.publish({ type: "commands.created", tenantId, commands: rows });
+  /**
+   * Announces commands inserted together (after commit): the transports deliver them as one batch. `hostStatuses`:
+   * the hosts' statuses read by the transaction that inserted them, if it did.
+   */
+  announceMany(
+    tenantId: string,
+    rows: (typeof commands.$inferSelect)[],
+    hostStatuses?: Readonly<Record<string, string>>,
+  ): void {
+    if (rows.length) this.events.publish({ type: "commands.created", tenantId, commands: rows, hostStatuses });
   }
 
   /**
