@@ -35,7 +35,13 @@ export type DomainEvent =
       hostStatus?: string;
     }
   /** Many commands created at once (a fleet batch, a rollout step): delivered with one reachability query. */
-  | { type: "commands.created"; tenantId: string; commands: (CommandToDeliver & { hostId: string })[] }
+  | {
+      type: "commands.created";
+      tenantId: string;
+      commands: (CommandToDeliver & { hostId: string })[];
+      /** Each host's status when the commands were created, if read then (delivery need not look them up again). */
+      hostStatuses?: Readonly<Record<string, string>>;
+    }
   | {
       type: "command.transition";
       tenantId: string;

@@ -8,6 +8,7 @@ import { Readable } from "node:stream";
 import { Aedes, type Client } from "aedes";
 import { AGENT_PUBLISHES, AGENT_RECEIVES, parseTopic } from "@edge/proto/wire";
 import { consumerMaySubscribe } from "../modules/consumers/acl";
+import type { InProcessBroker } from "./mqtt";
 
 /** Who a connection is: an agent (bound to its host's topics), a read-only consumer, or the control plane itself. */
 export type BrokerIdentity =
@@ -33,6 +34,8 @@ export interface EmbeddedBrokerOptions {
 
 export interface EmbeddedBroker {
   port: number;
+  /** The broker for the control plane's own bridge, in-process (no connection of its own). */
+  inProcess: InProcessBroker;
   /** Drops a connected client (e.g. its identity was revoked). */
   disconnect(clientId: string): void;
   /** Drops every connection of a consumer key (it was revoked); returns how many. */
@@ -263,8 +266,35 @@ export async function startEmbeddedBroker(opts: EmbeddedBrokerOptions): Promise<
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : opts.port;
 
+  type InProcessDeliver = (packet: { topic: string; payload: Buffer | string }, done: () => void) => void;
+  const inProcess: InProcessBroker = {
+    // Through the broker's own pipeline (retained store, offline queues, subscribers), as a client's PUBLISH after
+    // its authorisation: the callback comes when subscribers have it, which is when the broker would PUBACK.
+    publish: (topicName, payload, { qos, retain }) =>
+      new Promise((resolve, reject) =>
+        broker.publish({ cmd: "publish", topic: topicName, payload, qos, retain, dup: false } as never, (err) =>
+          err ? reject(err) : resolve(),
+        ),
+      ),
+    subscribe: (filter, onMessage) => {
+      const deliver: InProcessDeliver = (packet, done) => {
+        onMessage(packet.topic, typeof packet.payload === "string" ? Buffer.from(packet.payload) : packet.payload);
+        done();
+      };
+      return new Promise((resolve, reject) =>
+        broker.subscribe(
+          filter,
+          deliver as never,
+          ((err?: Error) =>
+            err ? reject(err) : resolve(() => broker.unsubscribe(filter, deliver as never, () => {}))) as never,
+        ),
+      );
+    },
+  };
+
   return {
     port,
+    inProcess,
     disconnect(clientId) {
       clients()[clientId]?.close();
     },

@@ -128,9 +128,8 @@ export async function startTransport(config: Config, services: Services, databas
   const host = config.host === "0.0.0.0" ? "127.0.0.1" : config.host;
   const bridge = new MqttBridge(services.agents, services.log, {
     url: `mqtt://${host}:${broker.port}`,
-    username: INTERNAL_USER,
-    password: internalSecret,
     count: services.metrics.mqttMessage,
+    inProcess: broker.inProcess,
   });
   await bridge.start();
   services.agents.delivery.start(bridge, config.commandRedeliverySeconds * 1000);

@@ -41,6 +41,19 @@ export interface MqttBridgeOptions {
   clientId?: string;
   /** Counts each message: `in` from agents, `out` to them, by channel (the metrics' MQTT counters). */
   count?: (direction: "in" | "out", channel: string) => void;
+  /**
+   * The embedded broker itself: the bridge publishes and subscribes in-process instead of over an MQTT connection
+   * to it (no encoding, socket, parsing and PUBACK per message on either side; `url` and the credentials unused).
+   */
+  inProcess?: InProcessBroker;
+}
+
+/** A broker the bridge uses in-process (the embedded one): what it publishes goes through the broker's pipeline. */
+export interface InProcessBroker {
+  /** Resolves once the broker has handed the message to its subscribers (as its PUBACK would say). */
+  publish(topic: string, payload: Buffer, opts: { qos: 0 | 1; retain: boolean }): Promise<void>;
+  /** Calls `onMessage` for each message on a topic matching `filter`, in order; returns how to stop. */
+  subscribe(filter: string, onMessage: (topic: string, payload: Buffer) => void): Promise<() => void>;
 }
 
 /** Decodes a payload, or undefined for bytes that are not that message (dropped, never fatal). */
@@ -62,12 +75,17 @@ const OUTBOUND_CODECS: { [C in keyof OutboundMessages]: Codec<unknown, OutboundM
   "runtime-req": codecs.runtimeRequest,
 };
 
+/** Receipts owed to one host beyond which they are sent without waiting for its queued messages. */
+const MAX_OWED = 32;
+
 /** Topics of the control plane's own relays between replicas (never an agent's: agents' ACLs stop at `edge/`). */
 export const RELAY_PREFIX = "edge-cp/";
 
 export class MqttBridge implements BrokerOutlet, Relay {
   private client?: MqttClient;
   private readonly chains = new Map<string, Promise<void>>();
+  /** Per host: receipts owed for messages applied while a later message of the host was queued (see `receipt`). */
+  private readonly owed = new Map<string, { tenantId: string; hostId: string; through: number; seqs: number[] }>();
   private readonly relays = new Map<string, (payload: Uint8Array) => void>();
 
   constructor(
@@ -76,7 +94,30 @@ export class MqttBridge implements BrokerOutlet, Relay {
     private readonly opts: MqttBridgeOptions,
   ) {}
 
+  /** Subscriptions made in-process (`inProcess`), stopped with the bridge. */
+  private readonly inProcessSubscriptions: (() => void)[] = [];
+
+  private onMessage(name: string, payload: Buffer): void {
+    if (name.startsWith(RELAY_PREFIX)) {
+      this.relays.get(name)?.(new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength));
+      return;
+    }
+    this.opts.count?.("in", name.slice(name.lastIndexOf("/") + 1));
+    if (latencyTraceOn && name.endsWith("/ack")) {
+      const u = decode(codecs.commandUpdate, payload);
+      if (u) mark(u.commandId, `ack${u.status}.in`);
+    }
+    this.enqueue(name, payload);
+  }
+
   async start(): Promise<void> {
+    const { inProcess } = this.opts;
+    if (inProcess) {
+      const onMessage = (name: string, payload: Buffer) => this.onMessage(name, payload);
+      for (const channel of ["presence", "safety", "ack", "log", "status", "telemetry", "runtime-res"] as const)
+        this.inProcessSubscriptions.push(await inProcess.subscribe(everyHostTopic(channel), onMessage));
+      return;
+    }
     const client = mqtt.connect(this.opts.url, {
       clientId: this.opts.clientId ?? `control-plane-${randomBytes(6).toString("hex")}`,
       username: this.opts.username,
@@ -88,18 +129,7 @@ export class MqttBridge implements BrokerOutlet, Relay {
       connectTimeout: 10_000,
     });
     this.client = client;
-    client.on("message", (name, payload) => {
-      if (name.startsWith(RELAY_PREFIX)) {
-        this.relays.get(name)?.(new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength));
-        return;
-      }
-      this.opts.count?.("in", name.slice(name.lastIndexOf("/") + 1));
-      if (latencyTraceOn && name.endsWith("/ack")) {
-        const u = decode(codecs.commandUpdate, payload);
-        if (u) mark(u.commandId, `ack${u.status}.in`);
-      }
-      this.enqueue(name, payload);
-    });
+    client.on("message", (name, payload) => this.onMessage(name, payload));
     client.on("error", (err) => this.log.error("mqtt client error", err));
     client.on("connect", () => {
       const shared = (t: string) => (this.opts.sharedGroup ? `$share/${this.opts.sharedGroup}/${t}` : t);
@@ -125,6 +155,7 @@ export class MqttBridge implements BrokerOutlet, Relay {
   }
 
   async stop(): Promise<void> {
+    for (const unsubscribe of this.inProcessSubscriptions.splice(0)) unsubscribe();
     await this.client?.endAsync();
   }
 
@@ -137,7 +168,9 @@ export class MqttBridge implements BrokerOutlet, Relay {
   ): Promise<void> {
     const payload = OUTBOUND_CODECS[channel].encode(message);
     this.opts.count?.("out", channel);
-    await this.client!.publishAsync(topic(tenantId, hostId, channel), Buffer.from(payload), { qos: 1, retain });
+    const name = topic(tenantId, hostId, channel);
+    if (this.opts.inProcess) await this.opts.inProcess.publish(name, Buffer.from(payload), { qos: 1, retain });
+    else await this.client!.publishAsync(name, Buffer.from(payload), { qos: 1, retain });
   }
 
   /**
@@ -149,7 +182,7 @@ export class MqttBridge implements BrokerOutlet, Relay {
     const previous = this.chains.get(key) ?? Promise.resolve();
     const next = previous
       // Agents' messages are the process's own work (system), whatever context delivered them in-process.
-      .then(() => asSystem("agent messages over MQTT", () => this.handle(name, payload)))
+      .then(() => asSystem("agent messages over MQTT", () => this.handle(name, payload, key)))
       .catch((err) =>
         // A saturated telemetry ingest refuses on purpose: no receipt, so the agent sends the batch again later.
         err instanceof TelemetryBusy
@@ -157,37 +190,73 @@ export class MqttBridge implements BrokerOutlet, Relay {
           : this.log.error(`mqtt message on ${name} failed`, err),
       )
       .finally(() => {
-        if (this.chains.get(key) === next) this.chains.delete(key);
+        if (this.chains.get(key) !== next) return;
+        // The host's last queued message: what its applied messages are owed goes now, in one receipt.
+        this.chains.delete(key);
+        this.payReceipts(key);
       });
     this.chains.set(key, next);
   }
 
+  /**
+   * A host's message is applied (durable): its receipt is owed, and paid when the host's last queued message is
+   * handled (`enqueue`) — at once when none is queued behind it; an agent that sends its RUNNING and COMPLETED acks
+   * together gets one receipt for both, not two — or once `MAX_OWED` are owed: a host whose messages never stop
+   * coming is not kept waiting. Only what was applied is ever receipted.
+   */
+  private receipt(key: string, through: number, seq: number, tenantId: string, hostId: string): void {
+    const owed = this.owed.get(key) ?? { through, seqs: [], tenantId, hostId };
+    owed.through = Math.max(owed.through, through);
+    if (seq > through) owed.seqs.push(seq);
+    this.owed.set(key, owed);
+    if (owed.seqs.length >= MAX_OWED) this.payReceipts(key);
+  }
+
+  private payReceipts(key: string): void {
+    const owed = this.owed.get(key);
+    if (!owed) return;
+    this.owed.delete(key);
+    const { tenantId, hostId, through } = owed;
+    const receipt = { throughSeq: through, seqs: owed.seqs.filter((seq) => seq > through) };
+    // Not awaited: the host's next message need not wait for the broker's PUBACK of this receipt.
+    this.send(tenantId, hostId, "receipt", receipt).catch((err) => this.log.error(`receipt to ${hostId} failed`, err));
+  }
+
   publish(name: string, payload: Uint8Array): void {
-    this.client?.publish(name, Buffer.from(payload), { qos: 1 }, (err) => {
+    const failed = (err?: Error | null) => {
       if (err) this.log.debug(`relay publish on ${name} failed: ${err.message}`);
-    });
+    };
+    if (this.opts.inProcess)
+      this.opts.inProcess.publish(name, Buffer.from(payload), { qos: 1, retain: false }).catch(failed);
+    else this.client?.publish(name, Buffer.from(payload), { qos: 1 }, failed);
   }
 
   async subscribe(name: string, handler: (payload: Uint8Array) => void): Promise<() => void> {
     if (!name.startsWith(RELAY_PREFIX)) throw new Error(`not a relay topic: ${name}`);
     this.relays.set(name, handler);
-    await this.client!.subscribeAsync(name, { qos: 1 });
+    let stop: () => void = () => this.client?.unsubscribe(name);
+    if (this.opts.inProcess)
+      stop = await this.opts.inProcess.subscribe(name, (n, payload) => this.onMessage(n, payload));
+    else await this.client!.subscribeAsync(name, { qos: 1 });
     return () => {
       if (this.relays.get(name) !== handler) return;
       this.relays.delete(name);
-      this.client?.unsubscribe(name);
+      stop();
     };
   }
 
   /** A QoS 0 message (the JSON mirror): sent if connected, dropped otherwise; nothing waits for it. */
   publishQos0(name: string, payload: string, retain: boolean): void {
-    this.client?.publish(name, payload, { qos: 0, retain }, (err) => {
+    const dropped = (err?: Error | null) => {
       if (err) this.log.debug(`mirror publish on ${name} dropped: ${err.message}`);
-    });
+    };
+    if (this.opts.inProcess) this.opts.inProcess.publish(name, Buffer.from(payload), { qos: 0, retain }).catch(dropped);
+    else this.client?.publish(name, payload, { qos: 0, retain }, dropped);
   }
 
   /** Applies a numbered message once, then tells the agent it may forget it (from whichever replica this is). */
   private async numbered(
+    key: string,
     tenantId: string,
     hostId: string,
     runtimeId: string,
@@ -204,14 +273,12 @@ export class MqttBridge implements BrokerOutlet, Relay {
         : await apply.report(agent, seq, message.agentSeqFloor ?? 0);
     // undefined: an agent that does not number its messages relies on the PUBACK; null: its identity is revoked.
     if (through === undefined || through === null) return;
-    // Not awaited: the host's next message need not wait for the broker's PUBACK of this receipt.
     if ("commandId" in message)
       mark(String(message.commandId), `ack${(message as { status?: number }).status}.receipt`);
-    const receipt = { throughSeq: through, seqs: seq > through ? [seq] : [] };
-    this.send(tenantId, hostId, "receipt", receipt).catch((err) => this.log.error(`receipt to ${hostId} failed`, err));
+    this.receipt(key, through, seq, tenantId, hostId);
   }
 
-  private async handle(name: string, payload: Buffer): Promise<void> {
+  private async handle(name: string, payload: Buffer, key: string): Promise<void> {
     const where = parseTopic(name);
     if (!where) return;
     const { tenantId, hostId, channel } = where;
@@ -240,7 +307,7 @@ export class MqttBridge implements BrokerOutlet, Relay {
         if (update) mark(update.commandId, `ack${update.status}.handle`);
         // Applied with other agents' reports in one statement (group commit); receipted once committed.
         if (update)
-          await this.numbered(tenantId, hostId, runtimeId, update, {
+          await this.numbered(key, tenantId, hostId, runtimeId, update, {
             report: (agent, seq, floor) => this.agents.inbox.numberedCommandUpdate(agent, seq, floor, update),
           });
         return;
@@ -248,7 +315,7 @@ export class MqttBridge implements BrokerOutlet, Relay {
       case "log": {
         const line = decode(codecs.commandLog, payload);
         if (line)
-          await this.numbered(tenantId, hostId, runtimeId, line, () =>
+          await this.numbered(key, tenantId, hostId, runtimeId, line, () =>
             this.agents.inbox.commandLog(tenantId, hostId, line, false),
           );
         return;
@@ -256,7 +323,7 @@ export class MqttBridge implements BrokerOutlet, Relay {
       case "status": {
         const report = decode(codecs.status, payload);
         if (report)
-          await this.numbered(tenantId, hostId, runtimeId, report, {
+          await this.numbered(key, tenantId, hostId, runtimeId, report, {
             report: (agent, seq, floor) => this.agents.inbox.numberedStatus(agent, seq, floor, report),
           });
         return;
@@ -264,7 +331,7 @@ export class MqttBridge implements BrokerOutlet, Relay {
       case "telemetry": {
         const batch = decode(codecs.telemetry, payload);
         if (batch)
-          await this.numbered(tenantId, hostId, runtimeId, batch, () =>
+          await this.numbered(key, tenantId, hostId, runtimeId, batch, () =>
             this.agents.inbox.telemetry(tenantId, hostId, batch.points),
           );
         return;

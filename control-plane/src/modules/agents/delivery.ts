@@ -79,6 +79,16 @@ export class AgentDelivery {
     return online;
   }
 
+  /**
+   * As `reachableAmong`, with the hosts' statuses read by the statement that created their commands (as for one
+   * command): only the live identities to check, from memory (misses read together).
+   */
+  private async reachableByStatus(tenantId: string, hostIds: string[], statuses: Readonly<Record<string, string>>) {
+    const candidates = hostIds.filter((id) => statuses[id] !== undefined && statuses[id] !== "offline");
+    const live = await Promise.all(candidates.map((id) => this.hasLiveRuntime(tenantId, id)));
+    return new Set(candidates.filter((_, i) => live[i]));
+  }
+
   private async hasLiveRuntime(tenantId: string, hostId: string) {
     return (await this.deps.runtime.liveRuntimeOf(tenantId, hostId)) !== undefined;
   }
@@ -158,7 +168,10 @@ export class AgentDelivery {
     } else if (event.type === "commands.created") {
       // The same per command, with one reachability check for the whole batch and the publishes in flight together.
       const rest = event.commands.filter((c) => !this.sessions.push(tenantId, c.hostId, c));
-      const reachable = await this.reachableAmong(tenantId, [...new Set(rest.map((c) => c.hostId))]);
+      const hostIds = [...new Set(rest.map((c) => c.hostId))];
+      const reachable = event.hostStatuses
+        ? await this.reachableByStatus(tenantId, hostIds, event.hostStatuses)
+        : await this.reachableAmong(tenantId, hostIds);
       await Promise.all(
         rest
           .filter((c) => reachable.has(c.hostId))

@@ -218,7 +218,7 @@ export class CommandReportBatcher {
         result jsonb, sources text, last_status jsonb, agent_version text)),
       live as (select * from input n where ${runtime.liveIdentitySql(sql`n.runtime_id`, sql`n.tenant_id`, sql`n.host_id`)}),
       ${this.sequences.batchRecordSql(now)},
-      todo as (select l.* from live l join seqs q on q.i = l.i where q.known and not q.seen),
+      todo as (select q.* from seqs q where q.known and not q.seen),
       ${this.deps.commands.agentReportSql(now)},
       ${this.deps.hosts.statusReportSql(now)},
       notices as (
@@ -230,13 +230,12 @@ export class CommandReportBatcher {
           select 'running' as status, 0 as o where m.previous = 'pending' and m.status in ('completed')
           union all select m.status, 1) x
       )
-      select n.i, (l.i is not null) as live, coalesce(q.known, false) as known, r.last as recorded_floor,
+      select n.i, (q.i is not null) as live, coalesce(q.known, false) as known, r.last as recorded_floor,
         q.last as seen_floor, m.status as moved, m.previous, m.kind, m.error,
         n.command_id is not null and ${execution.stageCommandSql(sql`n.tenant_id`, sql`n.command_id`)} as task_stage,
         ${triggers.eventTriggersSql(sql`n.tenant_id`, sql`'command.' || n.status`)} as event_triggers,
         (select count(*)::int from notices) as notices, (select count(*)::int from statuses) as statuses
-      from input n left join live l on l.i = n.i left join seqs q on q.i = n.i
-        left join recorded r on r.i = n.i left join moved m on m.i = n.i
+      from input n left join seqs q on q.i = n.i left join recorded r on r.i = n.i left join moved m on m.i = n.i
       order by n.i`;
     return cachedStatement(statement);
   }

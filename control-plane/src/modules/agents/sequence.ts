@@ -134,30 +134,31 @@ export class AgentSequences {
 
   /**
    * For a statement applying a batch of numbered reports (modules/agents/report-batch.ts), reading CTE `live` (i,
-   * tenant_id, host_id, runtime_id, seq, floor): `seqs`: per report, whether its agent has a sequence row for its identity (`known`) and whether the seq was
-   * processed (`seen`, with the floor `last`). `recorded`: the seq and floor recorded (the floor moved over processed
-   * seqs that follow it), for reports not seen before or that move the floor.
+   * tenant_id, host_id, runtime_id, seq, floor, ...): `seqs`: each row of `live` with whether its agent has a
+   * sequence row for its identity (`known`), whether the seq was processed (`seen`) and the row's floor (`last`) and
+   * seqs above it (`processed`). `recorded`: the seq and floor recorded (the floor moved over processed seqs that
+   * follow it), for reports not seen before or that move the floor.
+   * Each CTE reads the previous one row by row, with no join between them: with no statistics for a batch's rows,
+   * the generic plan joined such CTEs by comparing every row with every other (65,000 comparisons per join for 256
+   * reports); the session row is one primary-key probe per report (a LATERAL with a LIMIT is never flattened).
    */
   batchRecordSql(now: string): SQL {
     return sql`seqs as (
-        select l.i, s.host_id is not null as known, s.last_agent_seq as last,
+        select l.*, s.host_id is not null as known, s.last_agent_seq as last, s.processed_seqs as processed,
           coalesce(l.seq <= s.last_agent_seq or l.seq = any(s.processed_seqs), false) as seen
-        -- One primary-key probe per report (LATERAL ... LIMIT): a generic plan expecting 100 input rows would
-        -- otherwise hash-join every agent's row, a sequential scan growing with the fleet.
-        from live l left join lateral (select * from ${agentSessions} s where s.host_id = l.host_id
-          and s.tenant_id = l.tenant_id and s.runtime_id = l.runtime_id limit 1) s on true
+        from live l left join lateral (select s.host_id, s.last_agent_seq, s.processed_seqs from ${agentSessions} s
+          where s.host_id = l.host_id and s.tenant_id = l.tenant_id and s.runtime_id = l.runtime_id limit 1) s on true
       ),
       next_seqs as (
-        select q.i, l.host_id, l.runtime_id, f.last,
+        select q.i, q.host_id, q.runtime_id, f.last,
           array(select x from unnest(m.merged) x where x > f.last order by x desc limit ${MAX_PROCESSED_ABOVE}) as above
-        from seqs q join live l on l.i = q.i
-          join ${agentSessions} s on s.host_id = l.host_id and s.runtime_id = l.runtime_id
-          cross join lateral (select greatest(s.last_agent_seq, l.floor) as base) g
-          cross join lateral (select array(select distinct x from unnest(array_append(s.processed_seqs, l.seq)) x
+        from seqs q
+          cross join lateral (select greatest(q.last, q.floor) as base) g
+          cross join lateral (select array(select distinct x from unnest(array_append(q.processed, q.seq)) x
             where x > g.base order by x) as merged) m
           cross join lateral (select g.base + coalesce((select max(u.j) from unnest(m.merged) with ordinality u(x, j)
             where u.x = g.base + u.j), 0) as last) f
-        where q.known and (not q.seen or l.floor > s.last_agent_seq)
+        where q.known and (not q.seen or q.floor > q.last)
       ),
       recorded as (
         update ${agentSessions} s set last_agent_seq = n.last, processed_seqs = n.above,

@@ -273,9 +273,16 @@ export class CommandService {
       .returning();
   }
 
-  /** Announces commands inserted together (after commit): the transports deliver them as one batch. */
-  announceMany(tenantId: string, rows: (typeof commands.$inferSelect)[]): void {
-    if (rows.length) this.events.publish({ type: "commands.created", tenantId, commands: rows });
+  /**
+   * Announces commands inserted together (after commit): the transports deliver them as one batch. `hostStatuses`:
+   * the hosts' statuses read by the transaction that inserted them, if it did.
+   */
+  announceMany(
+    tenantId: string,
+    rows: (typeof commands.$inferSelect)[],
+    hostStatuses?: Readonly<Record<string, string>>,
+  ): void {
+    if (rows.length) this.events.publish({ type: "commands.created", tenantId, commands: rows, hostStatuses });
   }
 
   /**
@@ -587,29 +594,33 @@ export class CommandService {
    * (a concurrent change makes the update skip the row); the sources of each status are the lifecycle's.
    */
   agentReportSql(now: string): SQL {
+    // `before` carries the report with the command's status (one primary-key probe per report: a LATERAL with a
+    // LIMIT is never flattened), so `moved` joins no CTE with another (see AgentSequences.batchRecordSql).
     return sql`before as (
-        select c.id, c.status, c.error from ${commands} c join todo t on c.id = t.command_id
-          and c.tenant_id = t.tenant_id and c.host_id = t.host_id
+        select t.i, t.command_id, t.tenant_id, t.status, t.error, t.result, t.sources, c.status as prev_status,
+          c.error as prev_error
+        from todo t cross join lateral (select c.status, c.error from ${commands} c where c.id = t.command_id
+          and c.tenant_id = t.tenant_id and c.host_id = t.host_id limit 1) c
       ),
       moved as (
         update ${commands} c set
-          status = t.status,
+          status = b.status,
           updated_at = ${now}::timestamptz,
           started_at = case
-            when b.status = 'expired' and t.status = 'running' then ${now}::timestamptz
-            when t.status = 'running' or (b.status = 'pending' and t.status = 'completed')
+            when b.prev_status = 'expired' and b.status = 'running' then ${now}::timestamptz
+            when b.status = 'running' or (b.prev_status = 'pending' and b.status = 'completed')
               then coalesce(c.started_at, ${now}::timestamptz)
             else c.started_at end,
-          finished_at = case when t.status <> 'running' then ${now}::timestamptz
-            when b.status = 'expired' then null else c.finished_at end,
-          result = coalesce(t.result, c.result),
-          error = case when b.status = 'expired' then t.error else coalesce(t.error, c.error) end
-        from todo t join before b on b.id = t.command_id
-        where c.id = t.command_id and c.tenant_id = t.tenant_id and c.status = b.status and (
-          b.status = any(string_to_array(t.sources, ','))
-          or (b.status = 'pending' and t.status = 'completed')
-          or (b.status = 'expired' and b.error = ${EXPIRED_ERROR} and t.status in ('running', 'completed', 'failed')))
-        returning t.i, c.id, c.tenant_id, c.host_id, c.kind, c.status, c.error, b.status as previous
+          finished_at = case when b.status <> 'running' then ${now}::timestamptz
+            when b.prev_status = 'expired' then null else c.finished_at end,
+          result = coalesce(b.result, c.result),
+          error = case when b.prev_status = 'expired' then b.error else coalesce(b.error, c.error) end
+        from before b
+        where c.id = b.command_id and c.tenant_id = b.tenant_id and c.status = b.prev_status and (
+          b.prev_status = any(string_to_array(b.sources, ','))
+          or (b.prev_status = 'pending' and b.status = 'completed')
+          or (b.prev_status = 'expired' and b.prev_error = ${EXPIRED_ERROR} and b.status in ('running', 'completed', 'failed')))
+        returning b.i, c.id, c.tenant_id, c.host_id, c.kind, c.status, c.error, b.prev_status as previous
       )`;
   }
 

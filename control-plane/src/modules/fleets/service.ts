@@ -138,7 +138,7 @@ export class FleetService {
     cmd: FleetCommand,
   ) {
     validateSelector(selector);
-    const { rows, batch } = await this.db.transaction(async (tx) => {
+    const { rows, batch, hostStatuses } = await this.db.transaction(async (tx) => {
       const { skipped, eligible } = await this.targetsOf(tx, tenantId, selector, "commands");
       const [batch] = await tx
         .insert(commandBatches)
@@ -166,9 +166,9 @@ export class FleetService {
         }));
         rows.push(...(await this.commands.insertMany(tx, tenantId, chunk)));
       }
-      return { rows, batch: batch! };
+      return { rows, batch: batch!, hostStatuses: Object.fromEntries(eligible.map((h) => [h.id, h.status])) };
     });
-    this.commands.announceMany(tenantId, rows);
+    this.commands.announceMany(tenantId, rows, hostStatuses);
     return { ...publicRow(batch), summary: await this.commands.batchSummary(tenantId, batch.id) };
   }
 
