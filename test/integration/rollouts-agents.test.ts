@@ -15,8 +15,8 @@ import { agentFor, policedEnvironment } from "../support/runtime";
 import { generateKeyPair, sha256Hex, signManifest, type ReleaseManifest } from "../../proto/release";
 
 const backends = await availableBackends();
-/** Real agent processes per backend (each is a Bun process; the machine has 2 cores). */
-const AGENTS = Number(process.env.ROLLOUT_TEST_AGENTS ?? 6);
+/** Real agent processes per backend, a dozen (each is a Bun process; the machine has 2 cores); a multiple of 3. */
+const AGENTS = Number(process.env.ROLLOUT_TEST_AGENTS ?? 12);
 const VERSION = "2030.01.01";
 
 describe.each(backends)("rollout to real agents on $name", (backend) => {
@@ -30,7 +30,8 @@ describe.each(backends)("rollout to real agents on $name", (backend) => {
     const envId = await policedEnvironment(t, "fleet", { allowedKinds: ["runtime.update", "echo"] });
     for (let i = 0; i < AGENTS; i++) {
       const { host, agent } = await agentFor(t, envId, `robot-${i}`, {
-        // Status every 5 s (not the harness's 500 ms): six agents' reports would otherwise keep PGlite's one thread busy.
+        // Status every 5 s (not the harness's 500 ms): a dozen agents' reports would otherwise keep PGlite's one thread
+        // busy.
         env: {
           EDGE_UPDATE_PUBLIC_KEY: key.publicKey,
           EDGE_UPDATE_CHECK_INTERVAL_MS: "0",
@@ -89,7 +90,7 @@ ${a.agent.output.slice(-3000)}`);
         name: "robots to 2030",
         fleetId: fleet.id,
         target: { kind: "release", releaseId: release.body.id },
-        strategy: { batches: { sizes: [2] }, maxUnavailable: 1, healthWaitSeconds: 1 },
+        strategy: { batches: { sizes: [AGENTS / 3] }, maxUnavailable: 1, healthWaitSeconds: 1 },
       },
       t.adminKey,
     );
