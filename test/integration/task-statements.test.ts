@@ -9,6 +9,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import mqtt from "mqtt";
+import postgres from "postgres";
 import { CommandStatus, PresenceState, codecs, topic, withAgentSeq } from "@edge/proto/wire";
 import { availableBackends } from "../support/backends";
 import { startTestPlane, type TestPlane } from "../support/control-plane";
@@ -175,6 +176,31 @@ describe.each(backends)("task statements on $name", (backend) => {
       await client.endAsync(true);
     }
   }, 120_000);
+
+  test.skipIf(backend.name !== "postgres")(
+    "a machine another transaction is inserting a row for (a command for it) still takes a task created now",
+    async () => {
+      const h = await hostWithRuntime(t, "task-key-share");
+      const client = await ackingAgent(h);
+      await hostOnline(t, h.hostId);
+      // What a foreign-key check of an insert referencing the machine holds until its transaction ends.
+      const other = postgres(t.databaseUrl!, { max: 1, onnotice: () => {} });
+      const held = await other.reserve();
+      try {
+        await held`begin`;
+        await held`select 1 from hosts where id = ${h.hostId} for key share`;
+        const res = await t.api.post("/api/v1/tasks", { prompt: "now", hostId: h.hostId }, t.adminKey);
+        expect(res.status).toBe(201);
+        expect(res.body.status).toBe("assigned");
+      } finally {
+        await held`rollback`;
+        held.release();
+        await other.end();
+        await client.endAsync(true);
+      }
+    },
+    60_000,
+  );
 
   test("queue order: a task created while an older one waits for the free machine does not jump it", async () => {
     const h = await hostWithRuntime(t, "task-queue-order");

@@ -294,7 +294,7 @@ export class HostService {
       await this.db.execute(sql`with input (i, tenant_id, host_id, online, agent_version) as (values ${values}),
       current as (
         select h.id, h.status, n.online, n.agent_version from ${hosts} h
-          join input n on n.host_id = h.id and n.tenant_id = h.tenant_id for update of h
+          join input n on n.host_id = h.id and n.tenant_id = h.tenant_id for no key update of h
       ),
       updated as (
         update ${hosts} h set
@@ -477,7 +477,13 @@ export class HostService {
     const ordered = opts.anyOrder
       ? query
       : query.orderBy(sql`${hosts.maxConcurrentTasks} - ${used} desc`, asc(hosts.id));
-    return (limit === undefined ? ordered : ordered.limit(limit)).for("update", { of: hosts, skipLocked: true });
+    // NO KEY UPDATE, not UPDATE: an insert referencing the machine (a command for it, its safety row) holds a KEY
+    // SHARE lock on its row until it commits, which UPDATE conflicts with, so SKIP LOCKED passed the machine over and
+    // a task created at that moment waited for the scheduler loop. Two schedulers still exclude each other.
+    return (limit === undefined ? ordered : ordered.limit(limit)).for("no key update", {
+      of: hosts,
+      skipLocked: true,
+    });
   }
 
   /** The tenant's machines (or the one `hostId`) with their scheduling state and occupied slots (`used`). */
