@@ -138,6 +138,10 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
       waiting: Math.max(0, use.system - SYSTEM_POOL) + Math.max(0, use.scoped - SCOPED_POOL),
     }),
     close: async () => {
+      // Work still in flight finishes first (up to 5 s): a scoped connection it opened is still reading the array
+      // types, a read postgres.js does not await, so ending the pool under it was an unhandled CONNECTION_CLOSED.
+      for (const until = Date.now() + 5_000; use.system + use.scoped > 0 && Date.now() < until; )
+        await new Promise((resolve) => setTimeout(resolve, 10));
       await Promise.all([
         system.end({ timeout: 5 }),
         scoped.end({ timeout: 5 }),
