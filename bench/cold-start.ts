@@ -28,13 +28,13 @@ async function startOnce(dataDir: string): Promise<number> {
   const t0 = performance.now();
   const proc = Bun.spawn([process.execPath, mainFile], {
     env: { ...process.env, DATA_DIR: dataDir, PORT: "0", MQTT_PORT: "0", GRPC_PORT: "0", LOG_LEVEL: "info" },
-    stdout: "ignore",
-    stderr: "pipe", // the log
+    stdout: "pipe", // the log (JSON lines)
+    stderr: "ignore",
   });
   try {
     const decoder = new TextDecoder();
     let seen = "";
-    for await (const chunk of proc.stderr) {
+    for await (const chunk of proc.stdout) {
       seen += decoder.decode(chunk);
       const url = /listening on (http:\/\/\S+)/.exec(seen)?.[1];
       if (!url) continue;
