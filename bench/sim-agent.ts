@@ -29,6 +29,7 @@ export async function startMqttSimAgent(url: string, id: SimAgentIdentity): Prom
     clean: true,
     reconnectPeriod: 0,
   });
+  (client.stream as unknown as { setNoDelay?: (on: boolean) => void }).setNoDelay?.(true);
   // Numbered like a real agent's outbox messages (floor 0: the control plane moves the floor over what it processed).
   let seq = 0;
   const ack = (commandId: string, status: CommandStatus) =>

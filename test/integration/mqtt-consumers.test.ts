@@ -447,6 +447,11 @@ describe.skipIf(!Bun.which("mosquitto"))("generated Mosquitto configuration", ()
       });
       expect(await script.exited).toBe(0);
       const read = (name: string) => readFileSync(join(out, name), "utf8");
+      // The broker settings that use the files: Nagle off (see README, Benchmarks), and the files by absolute path.
+      const settings = read("edge.conf").split("\n");
+      expect(settings).toContain("set_tcp_nodelay true");
+      expect(settings).toContain(`password_file ${join(out, "passwd")}`);
+      expect(settings).toContain(`acl_file ${join(out, "acl")}`);
       return {
         passwordFile: read("passwd"),
         aclFile: read("acl"),

@@ -179,6 +179,7 @@ export class PrivateMosquitto {
       [
         `listener ${this.port} 127.0.0.1`,
         "allow_anonymous false",
+        "set_tcp_nodelay true",
         ...auth,
         "persistence false",
         "log_dest stderr",
