@@ -169,8 +169,14 @@ export class MqttBridge implements BrokerOutlet, Relay {
     const payload = OUTBOUND_CODECS[channel].encode(message);
     this.opts.count?.("out", channel);
     const name = topic(tenantId, hostId, channel);
-    if (this.opts.inProcess) await this.opts.inProcess.publish(name, Buffer.from(payload), { qos: 1, retain });
-    else await this.client!.publishAsync(name, Buffer.from(payload), { qos: 1, retain });
+    await this.out(name, Buffer.from(payload), { qos: 1, retain });
+  }
+
+  /** Publishes through the in-process broker or the client; rejects when there is neither (not started). */
+  private async out(name: string, payload: Buffer, opts: { qos: 0 | 1; retain: boolean }): Promise<void> {
+    if (this.opts.inProcess) return this.opts.inProcess.publish(name, payload, opts);
+    if (!this.client) throw new Error("the MQTT bridge is not started");
+    await this.client.publishAsync(name, payload, opts);
   }
 
   /**
@@ -223,12 +229,9 @@ export class MqttBridge implements BrokerOutlet, Relay {
   }
 
   publish(name: string, payload: Uint8Array): void {
-    const failed = (err?: Error | null) => {
-      if (err) this.log.debug(`relay publish on ${name} failed: ${err.message}`);
-    };
-    if (this.opts.inProcess)
-      this.opts.inProcess.publish(name, Buffer.from(payload), { qos: 1, retain: false }).catch(failed);
-    else this.client?.publish(name, Buffer.from(payload), { qos: 1 }, failed);
+    this.out(name, Buffer.from(payload), { qos: 1, retain: false }).catch((err: Error) =>
+      this.log.debug(`relay publish on ${name} failed: ${err.message}`),
+    );
   }
 
   async subscribe(name: string, handler: (payload: Uint8Array) => void): Promise<() => void> {
@@ -247,11 +250,9 @@ export class MqttBridge implements BrokerOutlet, Relay {
 
   /** A QoS 0 message (the JSON mirror): sent if connected, dropped otherwise; nothing waits for it. */
   publishQos0(name: string, payload: string, retain: boolean): void {
-    const dropped = (err?: Error | null) => {
-      if (err) this.log.debug(`mirror publish on ${name} dropped: ${err.message}`);
-    };
-    if (this.opts.inProcess) this.opts.inProcess.publish(name, Buffer.from(payload), { qos: 0, retain }).catch(dropped);
-    else this.client?.publish(name, payload, { qos: 0, retain }, dropped);
+    this.out(name, Buffer.from(payload), { qos: 0, retain }).catch((err: Error) =>
+      this.log.debug(`mirror publish on ${name} dropped: ${err.message}`),
+    );
   }
 
   /** Applies a numbered message once, then tells the agent it may forget it (from whichever replica this is). */
