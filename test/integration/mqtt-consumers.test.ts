@@ -18,6 +18,11 @@ import {
   type GeneratedBrokerConfig,
 } from "../support/mosquitto-clients";
 import { hostWithRuntime } from "../support/runtime";
+import { sql } from "drizzle-orm";
+import { rowsOf } from "../../control-plane/src/db/connect";
+import { asSystem } from "../../control-plane/src/db/context";
+import { hosts, runtimeIdentities } from "../../control-plane/src/db/schema";
+import { hashSecret, newSecret } from "../../control-plane/src/lib/secrets";
 import { waitFor } from "../support/wait";
 import { codecs, PresenceState, topic, withAgentSeq, type JsonTelemetryPoint } from "../../proto/wire";
 
@@ -447,12 +452,16 @@ describe.skipIf(!Bun.which("mosquitto"))("generated Mosquitto configuration", ()
       });
       expect(await script.exited).toBe(0);
       const read = (name: string) => readFileSync(join(out, name), "utf8");
-      // The broker settings that use the files: Nagle off (see README, Benchmarks), and the files by absolute path.
-      const settings = read("edge.conf").split("\n");
-      expect(settings).toContain("set_tcp_nodelay true");
-      expect(settings).toContain(`password_file ${join(out, "passwd")}`);
-      expect(settings).toContain(`acl_file ${join(out, "acl")}`);
+      // The broker settings (Nagle off, a queue for a fleet's presences; see README) and the files by absolute path.
+      const { brokerSettings } = await config();
+      expect(brokerSettings).toContain("set_tcp_nodelay true");
+      expect(brokerSettings).toContain("max_queued_messages 100000");
+      const edgeConf = read("edge.conf");
+      expect(edgeConf).toContain(brokerSettings.trimEnd());
+      expect(edgeConf.split("\n")).toContain(`password_file ${join(out, "passwd")}`);
+      expect(edgeConf.split("\n")).toContain(`acl_file ${join(out, "acl")}`);
       return {
+        brokerSettings,
         passwordFile: read("passwd"),
         aclFile: read("acl"),
         dynamicSecurity: JSON.parse(read("dynamic-security.json")),
@@ -566,4 +575,66 @@ describe.skipIf(!Bun.which("mosquitto"))("generated Mosquitto configuration", ()
       }
     },
   );
+
+  test("a control plane restarting under a fleet's retained presences applies every one (Mosquitto's default queue keeps 1,000)", async () => {
+    const HOSTS = 1_500;
+    const broker = new PrivateMosquitto("acl_file");
+    brokers.push(broker);
+    await broker.start(await config());
+    const dataDir = mkdtempSync(join(tmpdir(), "presence-replay-"));
+    const onBroker = {
+      mqttUrl: `mqtt://127.0.0.1:${broker.port}`,
+      mqttUsername: cp.username,
+      mqttPassword: cp.password,
+    };
+    const shared = { dataDir, adminKey: t.adminKey };
+    let plane = await startTestPlane(backends[0]!, onBroker, shared);
+    try {
+      // A fleet the database shows online, each host with a live runtime identity.
+      const { tenantId, userId } = await plane.plane.services.authenticator.user(`Bearer ${t.adminKey}`);
+      const ids = Array.from({ length: HOSTS }, (_, i) => ({ host: `host_replay${i}`, runtime: `runtime_replay${i}` }));
+      await asSystem("test fleet", async () => {
+        const db = plane.plane.database.db;
+        await db
+          .insert(hosts)
+          .values(ids.map((x) => ({ id: x.host, tenantId, name: x.host, status: "online" as const })));
+        await db.insert(runtimeIdentities).values(
+          ids.map((x) => ({
+            id: x.runtime,
+            tenantId,
+            hostId: x.host,
+            createdBy: userId,
+            name: x.host,
+            bootstrapTokenHash: hashSecret(newSecret("unused_")),
+            bootstrapExpiresAt: new Date(),
+            bootstrapUsedAt: new Date(),
+          })),
+        );
+      });
+      await plane.plane.stop();
+      // While no control plane runs, every agent goes away: the broker keeps each one's OFFLINE presence (its will).
+      const client = await mqtt.connectAsync(onBroker.mqttUrl, { username: cp.username, password: cp.password });
+      const offline = Buffer.from(
+        codecs.presence.encode({ state: PresenceState.PRESENCE_STATE_OFFLINE, agentVersion: "", atMs: Date.now() }),
+      );
+      await Promise.all(
+        ids.map((x) => client.publishAsync(topic(tenantId, x.host, "presence"), offline, { qos: 1, retain: true })),
+      );
+      await client.endAsync();
+      // The control plane comes back: it gets all retained presences at once on subscribing, and applies them all.
+      plane = await startTestPlane(backends[0]!, onBroker, shared);
+      const online = async () => {
+        const rows = await asSystem("test count", () =>
+          plane.plane.database.db.execute(
+            sql`select count(*)::int as n from hosts where id like 'host_replay%' and status = 'online'`,
+          ),
+        );
+        return Number(rowsOf(rows)[0]!.n);
+      };
+      await waitFor("every replayed presence applied", async () => (await online()) === 0, 60_000);
+    } finally {
+      await plane.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });

@@ -141,6 +141,7 @@ export async function freePort(): Promise<number> {
 }
 
 export interface GeneratedBrokerConfig {
+  brokerSettings: string;
   passwordFile: string;
   aclFile: string;
   dynamicSecurity: object;
@@ -179,7 +180,7 @@ export class PrivateMosquitto {
       [
         `listener ${this.port} 127.0.0.1`,
         "allow_anonymous false",
-        "set_tcp_nodelay true",
+        files.brokerSettings,
         ...auth,
         "persistence false",
         "log_dest stderr",

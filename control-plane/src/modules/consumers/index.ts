@@ -14,6 +14,9 @@ const ConsumerKeyView = Resource("an MQTT consumer key");
 const ConsumerSettingsView = Obj({ jsonMirror: t.Boolean(), updatedAt: OptionalTimestamp });
 const BrokerConfigView = Obj(
   {
+    brokerSettings: t.String({
+      description: "Mosquitto configuration lines the control plane relies on (TCP_NODELAY, queue size)",
+    }),
     passwordFile: t.String({ description: "Mosquitto password_file lines (PBKDF2-SHA512 hashes)" }),
     aclFile: t.String({ description: "Mosquitto acl_file" }),
     dynamicSecurity: t.Record(t.String(), t.Unknown(), { description: "Mosquitto dynamic-security.json" }),
