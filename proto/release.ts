@@ -4,7 +4,6 @@
  * The signature is ed25519 (tweetnacl) over the exact UTF-8 bytes of `manifest`, a JSON string.
  */
 import nacl from "tweetnacl";
-import { createHash } from "node:crypto";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { Type, type Static } from "@sinclair/typebox";
@@ -90,7 +89,8 @@ export interface SignedManifest {
   publicKey: string;
 }
 
-export const sha256Hex = (data: string | Uint8Array) => createHash("sha256").update(data).digest("hex");
+/** Bun's native hasher: node:crypto would be loaded at the agent's start for this alone (README, agent footprint). */
+export const sha256Hex = (data: string | Uint8Array) => new Bun.CryptoHasher("sha256").update(data).digest("hex");
 
 export function generateKeyPair(): { publicKey: string; secretKey: string } {
   const pair = nacl.sign.keyPair();

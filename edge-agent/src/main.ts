@@ -143,6 +143,7 @@ async function run(config: AgentConfig, db: Database, log: Logger): Promise<Exit
       log,
       update,
       estopFile,
+      releaseStartupPages: true,
       runtime: {
         stateDir: config.stateDir,
         templatesDir: config.templatesDir,

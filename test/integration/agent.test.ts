@@ -86,6 +86,14 @@ describe.each(setups)("edge agent with $label", ({ backend, external }) => {
       return items.length ? items : undefined;
     });
     expect(points[0].value).toBeGreaterThanOrEqual(0);
+
+    // 2 s after connecting, the agent process drops its executable's start-up pages; it runs on, policy gate included.
+    const released = await agent.waitForOutput(/start-up pages released \((\d+) MiB/);
+    expect(Number(released[1])).toBeGreaterThan(0);
+    const after = await finished((await command(host.id, "exec", { command: "echo", args: ["after"] })).body.id);
+    expect(after.result).toMatchObject({ exitCode: 0, stdout: "after\n" });
+    const refused = await finished((await command(host.id, "exec", { command: "touch", args: ["x"] })).body.id);
+    expect(refused.error).toContain("refused by safety policy");
   });
 
   test("a command the safety policy forbids is refused on the agent and never runs", async () => {

@@ -44,6 +44,7 @@ import { telemetry } from "./telemetry.ts";
 import { updater, type UpdaterMsg } from "./updater.ts";
 import { startTelemetryServer, type TelemetryServer } from "./telemetry-http.ts";
 import { mkdirSync } from "node:fs";
+import { releaseStartupPages } from "./startup-pages.ts";
 import type { Runtime } from "../runtime/runtime.ts";
 import type { RuntimeApi, RuntimeApiServer } from "../runtime/api.ts";
 import type { Admission as RuntimeAdmission } from "../runtime/app-actor.ts";
@@ -108,6 +109,11 @@ export interface AgentOptions {
   estopFile?: string;
   /** Undefined = no workspace runtime. */
   runtime?: RuntimeSettings;
+  /**
+   * Once settled after its first connection, drop the resident pages of the executable that only start-up used
+   * (startup-pages.ts). For the agent process itself (main.ts), not for an agent embedded in another process.
+   */
+  releaseStartupPages?: boolean;
 }
 
 export interface Agent {
@@ -136,6 +142,8 @@ const UPDATE_ASK_TIMEOUT_MS = 3_600_000;
 const ESTOP_FILE_POLL_MS = 200;
 /** How long an emergency stop waits for killed commands to be gone before acknowledging (SIGKILL comes after 1 s). */
 const ESTOP_SETTLE_MS = 5_000;
+/** After the first connection, start-up's pages are released this much later (presence, status, update check done). */
+const STARTUP_SETTLE_MS = 2_000;
 /** An interactive terminal with no input and no output for this long is hung up. */
 const PTY_IDLE_TIMEOUT_MS = 15 * 60_000;
 
@@ -401,6 +409,7 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
     runtimeRequest: opts.runtime || taskChannels ? serveRuntimeRequest : undefined,
   };
   let link: ActorRef<ConnectionMsg> | undefined;
+  let startupPages: ReturnType<typeof setTimeout> | "done" | undefined;
   let session: ActorRef<SessionMsg> | undefined;
 
   /** Sends the safety state on every live path at once, ahead of the outbox. */
@@ -519,6 +528,13 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
       connect: opts.mqttConnect,
       onStateChange: (connected) => {
         if (connected) updates?.tell({ type: "connected" });
+        if (connected && opts.releaseStartupPages && startupPages === undefined)
+          startupPages = setTimeout(() => {
+            startupPages = "done";
+            void releaseStartupPages().then((bytes) =>
+              log.debug(`start-up pages released (${(bytes / 1048576).toFixed(0)} MiB of the executable advised)`),
+            );
+          }, STARTUP_SETTLE_MS);
         opts.onConnectionChange?.(connected);
       },
     }),
@@ -566,6 +582,8 @@ export async function startAgent(opts: AgentOptions): Promise<Agent> {
     const announce = code !== ExitCode.rejected;
     log.info(announce ? "shutting down" : "stopping: identity rejected");
     clearInterval(localStopTimer);
+    if (startupPages !== "done") clearTimeout(startupPages);
+    startupPages = "done";
     const quietly = (promise: Promise<unknown>) =>
       promise.catch((error) => log.debug(`shutdown step: ${errorMessage(error)}`));
     const closeSession = () =>

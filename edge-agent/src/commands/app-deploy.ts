@@ -6,7 +6,6 @@
  * agent's report: `{app, version, previousVersion, workspaceId, apps: [{appId, phase}]}`; the command fails unless
  * every app is healthy (the report still says what runs). The command itself is checked as kind `app.deploy`.
  */
-import { createHash } from "node:crypto";
 import { Type } from "@sinclair/typebox";
 import { APP_NAME_PATTERN, MANIFEST_FILE, MAX_MANIFEST_BYTES, parseManifestText } from "@edge/proto/runtime/manifest";
 import { errorMessage } from "@edge/proto/log";
@@ -29,7 +28,7 @@ export function appDeployCommand(getRuntime: Runtime | undefined | (() => Promis
     run: async ({ app, version, sha256, manifest }) => {
       const runtime = typeof getRuntime === "function" ? await getRuntime() : getRuntime;
       if (!runtime) return { ok: false, error: "this agent has no workspace runtime" };
-      if (createHash("sha256").update(manifest).digest("hex") !== sha256)
+      if (new Bun.CryptoHasher("sha256").update(manifest).digest("hex") !== sha256)
         return { ok: false, error: "manifest sha256 mismatch" };
       const parsed = parseManifestText(manifest);
       if ("error" in parsed) return { ok: false, error: `${MANIFEST_FILE}: ${parsed.error}` };
