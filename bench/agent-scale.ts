@@ -28,8 +28,9 @@ import { Aedes } from "aedes";
 import { sql } from "drizzle-orm";
 import { startControlPlane, type ControlPlane } from "../control-plane/src/app";
 import { rowsOf } from "../control-plane/src/db/connect";
+import { insertFleet } from "../test/support/fleet-rows";
 import { asSystem } from "../control-plane/src/db/context";
-import { hosts, runtimeIdentities, sessionTokens } from "../control-plane/src/db/schema";
+import { sessionTokens } from "../control-plane/src/db/schema";
 import { newId } from "../control-plane/src/lib/ids";
 import { hashSecret, newSecret } from "../control-plane/src/lib/secrets";
 import { RUNTIME_ACCESS_PREFIX } from "../control-plane/src/modules/runtime/principal";
@@ -214,7 +215,6 @@ async function provision(plane: ControlPlane, adminKey: string, n: number, prefi
   const { tenantId, userId } = principal;
   const db = plane.database.db;
   const out: Identity[] = [];
-  const now = new Date();
   for (let start = 0; start < n; start += 500) {
     const chunk = Array.from({ length: Math.min(500, n - start) }, (_, k) => {
       const i = start + k;
@@ -225,21 +225,8 @@ async function provision(plane: ControlPlane, adminKey: string, n: number, prefi
         name: `${prefix}-${String(i).padStart(5, "0")}`,
       };
     });
+    await insertFleet(db, { tenantId, userId }, chunk, { runtimeVersion: "scale-sim" });
     await asSystem("benchmark provisioning", async () => {
-      await db.insert(hosts).values(chunk.map((c) => ({ id: c.hostId, tenantId, name: c.name })));
-      await db.insert(runtimeIdentities).values(
-        chunk.map((c) => ({
-          id: c.runtimeId,
-          tenantId,
-          hostId: c.hostId,
-          createdBy: userId,
-          name: c.name,
-          bootstrapTokenHash: hashSecret(newSecret("unused_")),
-          bootstrapExpiresAt: now,
-          bootstrapUsedAt: now,
-          runtimeVersion: "scale-sim",
-        })),
-      );
       await db.insert(sessionTokens).values(
         chunk.map((c) => ({
           id: newId("tok"),
@@ -418,8 +405,8 @@ async function run(n: number): Promise<Row> {
       const [row] = rowsOf(
         await asSystem("benchmark presence check", () =>
           plane.database.db.execute(
-            sql`select count(*) filter (where status = 'offline' and id = any(${goneIds}::text[]))::int as gone,
-              count(*) filter (where status = 'online' and not id = any(${goneIds}::text[]))::int as others
+            sql`select count(*) filter (where status = 'offline' and id = any(string_to_array(${goneIds.join(",")}, ',')))::int as gone,
+              count(*) filter (where status = 'online' and not id = any(string_to_array(${goneIds.join(",")}, ',')))::int as others
             from hosts where tenant_id = ${tenantId} and name like ${`${prefix}-%`}`,
           ),
         ),

@@ -21,8 +21,7 @@ import { hostWithRuntime } from "../support/runtime";
 import { sql } from "drizzle-orm";
 import { rowsOf } from "../../control-plane/src/db/connect";
 import { asSystem } from "../../control-plane/src/db/context";
-import { hosts, runtimeIdentities } from "../../control-plane/src/db/schema";
-import { hashSecret, newSecret } from "../../control-plane/src/lib/secrets";
+import { insertFleet } from "../support/fleet-rows";
 import { waitFor } from "../support/wait";
 import { codecs, PresenceState, topic, withAgentSeq, type JsonTelemetryPoint } from "../../proto/wire";
 
@@ -592,25 +591,12 @@ describe.skipIf(!Bun.which("mosquitto"))("generated Mosquitto configuration", ()
     try {
       // A fleet the database shows online, each host with a live runtime identity.
       const { tenantId, userId } = await plane.plane.services.authenticator.user(`Bearer ${t.adminKey}`);
-      const ids = Array.from({ length: HOSTS }, (_, i) => ({ host: `host_replay${i}`, runtime: `runtime_replay${i}` }));
-      await asSystem("test fleet", async () => {
-        const db = plane.plane.database.db;
-        await db
-          .insert(hosts)
-          .values(ids.map((x) => ({ id: x.host, tenantId, name: x.host, status: "online" as const })));
-        await db.insert(runtimeIdentities).values(
-          ids.map((x) => ({
-            id: x.runtime,
-            tenantId,
-            hostId: x.host,
-            createdBy: userId,
-            name: x.host,
-            bootstrapTokenHash: hashSecret(newSecret("unused_")),
-            bootstrapExpiresAt: new Date(),
-            bootstrapUsedAt: new Date(),
-          })),
-        );
-      });
+      const ids = Array.from({ length: HOSTS }, (_, i) => ({
+        hostId: `host_replay${i}`,
+        runtimeId: `runtime_replay${i}`,
+        name: `replay-${i}`,
+      }));
+      await insertFleet(plane.plane.database.db, { tenantId, userId }, ids, { status: "online" });
       await plane.plane.stop();
       // While no control plane runs, every agent goes away: the broker keeps each one's OFFLINE presence (its will).
       const client = await mqtt.connectAsync(onBroker.mqttUrl, { username: cp.username, password: cp.password });
@@ -618,7 +604,7 @@ describe.skipIf(!Bun.which("mosquitto"))("generated Mosquitto configuration", ()
         codecs.presence.encode({ state: PresenceState.PRESENCE_STATE_OFFLINE, agentVersion: "", atMs: Date.now() }),
       );
       await Promise.all(
-        ids.map((x) => client.publishAsync(topic(tenantId, x.host, "presence"), offline, { qos: 1, retain: true })),
+        ids.map((x) => client.publishAsync(topic(tenantId, x.hostId, "presence"), offline, { qos: 1, retain: true })),
       );
       await client.endAsync();
       // The control plane comes back: it gets all retained presences at once on subscribing, and applies them all.
