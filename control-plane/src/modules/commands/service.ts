@@ -620,7 +620,7 @@ export class CommandService {
           b.prev_status = any(string_to_array(b.sources, ','))
           or (b.prev_status = 'pending' and b.status = 'completed')
           or (b.prev_status = 'expired' and b.prev_error = ${EXPIRED_ERROR} and b.status in ('running', 'completed', 'failed')))
-        returning b.i, c.id, c.tenant_id, c.host_id, c.kind, c.status, c.error, b.prev_status as previous
+        returning b.i, c.id, c.tenant_id, c.host_id, c.kind, c.status, c.error, c.result, b.prev_status as previous
       )`;
   }
 

@@ -652,18 +652,7 @@ export class TaskExecution {
   ): Promise<"none" | "done" | "other"> {
     const now = sql`${new Date().toISOString()}::timestamptz`;
     const c = this.commands.commandsView(this.db);
-    // stageResultOf in SQL for the results it renders the same way (strings, null, {}); null: JavaScript's turn.
-    const result = sql`case
-        when c.result is null or c.result = 'null'::jsonb then ''
-        when jsonb_typeof(c.result->'runId') = 'string' and c.result ? 'result' then
-          case when jsonb_typeof(c.result->'result') = 'string' then c.result->>'result'
-            when jsonb_typeof(c.result->'result') in ('null', 'boolean') then (c.result->'result')::text end
-        when jsonb_typeof(c.result->'runId') = 'string' then null
-        when jsonb_typeof(c.result->'stdout') = 'string' then regexp_replace(c.result->>'stdout', E'\n$', '')
-        when c.result ? 'stdout' then null
-        when jsonb_typeof(c.result->'value') = 'string' then c.result->>'value'
-        when c.result = '{}'::jsonb then '{}'
-      end`;
+    const result = stageResultSql(sql`c.result`);
     const locked = sql`locked as (
         select t.id, t.tenant_id, t.attempt, t.stage_index, t.status, t.started_at, t.stage_results,
           t.assigned_host_id, t.pipeline->t.stage_index->>'name' as stage,
@@ -746,6 +735,89 @@ export class TaskExecution {
     if (row.status === "assigned") this.events.publish({ ...base, status: "running" });
     if (status === "completed") this.events.publish({ ...base, status: "completed", queued: Boolean(row.queued) });
     return "done";
+  }
+
+  /**
+   * The agents' report batch (agents/report-batch.ts) applies the common stage moves in its own statement, right
+   * where it moves the commands (no statement after it): a stage command's RUNNING, and the COMPLETED of a task's
+   * last stage whose result SQL renders (stageResultSql), exactly as applyInOneStatement does them (task locked,
+   * moved, stage run closed, events in the same order and words, NOTIFY). CTEs over the batch's `moved` (i, id,
+   * tenant_id, status, result); `task_moves` says per report (i) which task moved from which status, and whether
+   * its tenant has tasks queued. Anything else (a next stage to dispatch, a failure) is left to onCommandTransition.
+   */
+  stageReportSql(now: string): SQL {
+    const at = sql`${now}::timestamptz`;
+    return sql`task_locked as (
+        select m.i, t.id, t.tenant_id, t.attempt, t.stage_index, t.status, t.started_at, t.stage_results,
+          t.assigned_host_id, t.pipeline->t.stage_index->>'name' as stage, m.id as command_id, m.status as move,
+          m.status = 'completed' and t.stage_index = jsonb_array_length(t.pipeline) - 1 as last,
+          case when m.status = 'completed' then ${stageResultSql(sql`m.result`)} end as result
+        from moved m join ${tasks} t on t.tenant_id = m.tenant_id and t.current_command_id = m.id
+        where m.status in ('running', 'completed') and t.status in ('assigned', 'running')
+        for update of t
+      ),
+      task_moves as (
+        select l.*, l.stage_results || jsonb_build_object(l.stage, l.result) as results from task_locked l
+        where l.move = 'running' or (l.last and l.result is not null)
+      ),
+      task_started as (
+        update ${tasks} set status = 'running', started_at = coalesce(tasks.started_at, ${at}), updated_at = ${at}
+        from task_moves x where tasks.id = x.id and x.move = 'running' and x.status = 'assigned' returning tasks.id
+      ),
+      task_completed as (
+        update ${tasks} set status = 'completed', stage_index = x.stage_index + 1, stage_results = x.results,
+          result = jsonb_build_object('stages', x.results), current_command_id = null,
+          started_at = coalesce(x.started_at, ${at}), finished_at = ${at}, updated_at = ${at}
+        from task_moves x where tasks.id = x.id and x.move = 'completed' returning tasks.id
+      ),
+      task_runs as (
+        update task_stage_runs set status = 'completed', result = x.result, finished_at = ${at}
+        from task_moves x where task_stage_runs.command_id = x.command_id and x.move = 'completed'
+        returning task_stage_runs.id
+      ),
+      task_events as (
+        insert into task_events (tenant_id, task_id, attempt, stage_index, type, message, data)
+        select x.tenant_id, x.id, x.attempt, e.stage_index, e.type, e.message, e.data
+        from task_moves x cross join lateral (values
+          (1, x.stage_index, 'status', case when x.move = 'running'
+              then 'stage ' || x.stage || ' started on ' || x.assigned_host_id else 'assigned → running' end,
+            jsonb_build_object('from', 'assigned', 'to', 'running')),
+          (2, x.stage_index, 'stage.started', 'stage ' || x.stage || ' started',
+            jsonb_build_object('stage', x.stage, 'commandId', x.command_id)),
+          (3, x.stage_index, 'stage.completed', 'stage ' || x.stage || ' completed',
+            jsonb_build_object('stage', x.stage, 'commandId', x.command_id)),
+          (4, x.stage_index + 1, 'status', 'all stages completed',
+            jsonb_build_object('from', 'running', 'to', 'completed'))
+        ) as e(n, stage_index, type, message, data)
+        -- The RUNNING (seen now, or missed: acks reordered or lost) moves an assigned task; a completion adds its own.
+        where (e.n = 1 and x.status = 'assigned') or e.n = 2 and (x.move = 'running' or x.status = 'assigned')
+          or e.n > 2 and x.move = 'completed'
+        order by x.i, e.n
+      ),
+      task_notices as (
+        select pg_notify(${CLUSTER_CHANNEL}, json_build_object('type', 'task.transition',
+          'tenantId', x.tenant_id, 'taskId', x.id, 'status', s.status, 'notified', true)::text)
+        from task_moves x cross join lateral (select 'running' as status, 1 as o where x.status = 'assigned'
+          union all select 'completed', 2 where x.move = 'completed' order by o) s
+      ),
+      task_transitions as (
+        select x.i, x.id, x.status, x.move,
+          x.move = 'completed' and exists (select 1 from ${tasks} q where q.tenant_id = x.tenant_id
+            and q.status = 'pending') as queued,
+          (select count(*) from task_started) + (select count(*) from task_completed) + (select count(*) from task_runs)
+            + (select count(*) from task_notices) as changes
+        from task_moves x
+      )`;
+  }
+
+  /**
+   * The task transitions a report batch made (stageReportSql: `task_transitions` row of the report), to this
+   * replica's listeners (other replicas got the NOTIFY).
+   */
+  announceStageReport(tenantId: string, row: { id: string; status: string; move: string; queued: boolean }): void {
+    const base = { type: "task.transition" as const, tenantId, taskId: row.id, notified: true };
+    if (row.status === "assigned") this.events.publish({ ...base, status: "running" });
+    if (row.move === "completed") this.events.publish({ ...base, status: "completed", queued: row.queued });
   }
 
   // ---------------------------------------------------------------- operator actions
@@ -1319,6 +1391,24 @@ function pickMachine(task: Task, machines: HostRow[], free: Map<string, number>)
     if (!best || free.get(m.id)! > free.get(best.id)!) best = m;
   }
   return best;
+}
+
+/**
+ * stageResultOf in SQL, for the results it renders the same way (strings, null, {}); null: JavaScript's turn (the
+ * transactional path). `r` is the command's result (jsonb).
+ */
+function stageResultSql(r: SQL): SQL {
+  return sql`case
+      when ${r} is null or ${r} = 'null'::jsonb then ''
+      when jsonb_typeof(${r}->'runId') = 'string' and ${r} ? 'result' then
+        case when jsonb_typeof(${r}->'result') = 'string' then ${r}->>'result'
+          when jsonb_typeof(${r}->'result') in ('null', 'boolean') then (${r}->'result')::text end
+      when jsonb_typeof(${r}->'runId') = 'string' then null
+      when jsonb_typeof(${r}->'stdout') = 'string' then regexp_replace(${r}->>'stdout', E'\n$', '')
+      when ${r} ? 'stdout' then null
+      when jsonb_typeof(${r}->'value') = 'string' then ${r}->>'value'
+      when ${r} = '{}'::jsonb then '{}'
+    end`;
 }
 
 /**
