@@ -4,7 +4,8 @@
  * advancing on command transitions, confirm stages, cancel, retry, and re-queueing work of lost or
  * decommissioned machines. Every state change is a task event, written in the same transaction.
  */
-import { and, asc, desc, eq, inArray, lte, type SQL, sql } from "drizzle-orm";
+import { and, asc, desc, eq, getTableColumns, inArray, lte, type SQL, sql } from "drizzle-orm";
+import type { PgTable } from "drizzle-orm/pg-core";
 import { rowsOf, type Db, type Queryable } from "../../db/connect";
 import { type commands, taskEvents, taskLogs, taskStageRuns, tasks, type PipelineStage } from "../../db/schema";
 import { CHANNEL } from "../../lib/cluster-events";
@@ -18,6 +19,7 @@ import type { EnvironmentService } from "../environments/service";
 import type { HostRow as Host, HostService } from "../hosts/service";
 import type { ProjectScope } from "../projects/members";
 import { render } from "../projects/pipeline";
+import { occupiedSlotsNow } from "./slots";
 
 export type Task = typeof tasks.$inferSelect;
 type Command = typeof commands.$inferSelect;
@@ -27,8 +29,6 @@ type HostRow = Pick<Host, "id" | "tenantId" | "environmentId" | "labels" | "capa
 
 const PINNED = " (the task was pinned to it: it cannot run elsewhere)";
 
-/** Key of `freeSlots`' answer that says whether an earlier pending task goes first (no host id looks like it). */
-const QUEUE_AHEAD = "queue:ahead";
 /** NOTIFY channel of the events every replica sees (lib/cluster-events.ts), sent by the statements that move tasks. */
 const CLUSTER_CHANNEL = CHANNEL;
 
@@ -208,61 +208,152 @@ export class TaskExecution {
   }
 
   /**
-   * Creates a task (`insert`, in this transaction) and assigns it in the same transaction when it can run now: no
-   * scheduling pass to wait for. It takes a machine with a free slot (locked with SKIP LOCKED, its slots recounted
-   * under the lock, as a pass does) unless an older or higher-priority pending task of the tenant could run on that
-   * machine (the queue keeps its order: the task then waits for the scheduler, which is woken). Returns the row as
-   * committed (assigned, or pending).
+   * Creates a task (the pending row `values`) and assigns it in the same statement when it can run now: no
+   * scheduling pass to wait for, no transaction. The statement locks up to two matching machines with a free slot
+   * (FOR NO KEY UPDATE SKIP LOCKED, as a scheduling pass does), recounts their slots under the lock (occupiedSlotsNow:
+   * a fresh snapshot, so an assignment another replica committed since the statement began is counted), and takes
+   * the freest one unless an older or higher-priority pending task of the tenant could run on one of them (the queue
+   * keeps its order: the task then waits for the scheduler, which is woken). Then, in the same statement: the task
+   * (assigned, or pending), its stage command, its stage run, its events in order (created; assigned and
+   * stage.dispatched) and the NOTIFY of the assignment. A task whose first stage is a confirm is inserted pending
+   * (the scheduler handles those one by one). Returns the row as committed (assigned, or pending).
    */
   async createAndAssign(
-    insert: (tx: Queryable) => Promise<Task | undefined>,
+    values: typeof tasks.$inferInsert & { id: string; tenantId: string; createdAt: Date },
     created: { message: string; data: Record<string, unknown> },
-  ): Promise<Task | undefined> {
-    return this.inTx(async (tx, after) => {
-      const task = await insert(tx);
-      if (!task) return task;
-      const assigned = await this.assignNew(tx, after, task, created);
-      if (!assigned) await this.event(tx, task, "status", created.message, created.data);
-      return assigned ?? task;
+  ): Promise<Task> {
+    const pipeline = values.pipeline ?? [];
+    const spec = stageCommand({
+      id: values.id,
+      prompt: values.prompt,
+      agentType: values.agentType ?? "default",
+      pipeline,
+      stageIndex: 0,
+      stageResults: {},
+    } as Task);
+    if (!spec)
+      return this.inTx(async (tx) => {
+        const [task] = await tx.insert(tasks).values(values).returning();
+        await this.event(tx, task!, "status", created.message, created.data);
+        return task!;
+      });
+    const stage = pipeline[0]!;
+    const { id, tenantId } = values;
+    const requirements = values.requirements ?? {};
+    const now = new Date();
+    const at = sql`${now.toISOString()}::timestamptz`;
+    const commandId = newId("cmd");
+    const criteria = { tenantId, hostId: values.hostId, environmentId: values.environmentId, ...requirements };
+    const text = (v: string | null | undefined) => sql`${v ?? null}::text`;
+    const json = (v: unknown) => sql`${JSON.stringify(v)}::jsonb`;
+    const statement = sql`with candidates as materialized (${this.hosts.lockSchedulableSql(criteria, 2)}),
+      free as materialized (
+        select c.id, c.environment_config, c.max_concurrent_tasks - ${occupiedSlotsNow(sql`c.id`)} as free
+        from candidates c
+      ),
+      ahead as (
+        select exists (select 1 from ${tasks} q where q.tenant_id = ${tenantId} and q.status = 'pending'
+          and q.priority >= ${values.priority ?? 0}::int
+          and exists (select 1 from candidates m
+            where (q.host_id is null or q.host_id = m.id)
+              and (q.environment_id is null or q.environment_id = m.environment_id)
+              and coalesce(q.requirements->'labels', '{}'::jsonb) <@ m.labels
+              and coalesce(q.requirements->'capabilities', '[]'::jsonb) <@ m.capabilities)) as ahead
+      ),
+      pick as (
+        select f.id, f.environment_config from free f, ahead a where f.free > 0 and not a.ahead
+        order by f.free desc, f.id limit 1
+      ),
+      command as (
+        insert into commands (id, tenant_id, host_id, kind, params, timeout_ms, created_at, updated_at, not_after)
+        select ${commandId}, ${tenantId}, p.id, ${spec.kind}, ${json(spec.params)}, ${spec.timeoutMs}::int, ${at}, ${at},
+          ${at} + coalesce(${spec.ttlSeconds ?? null}::float8,
+            case when jsonb_typeof(p.environment_config->'commandTtlSeconds') = 'number'
+              then (p.environment_config->>'commandTtlSeconds')::float8 end) * interval '1 second'
+        from pick p
+        returning id, host_id, (extract(epoch from not_after) * 1000)::float8 as not_after_ms
+      ),
+      task as (
+        insert into ${tasks} (id, tenant_id, prompt, environment_id, host_id, config, project_id, pipeline, agent_type,
+          requirements, priority, created_at, updated_at, status, assigned_host_id, assigned_at, current_command_id)
+        select ${id}, ${tenantId}, ${values.prompt}, ${text(values.environmentId)}, ${text(values.hostId)},
+          ${json(values.config ?? {})}, ${text(values.projectId)}, ${json(pipeline)}, ${values.agentType ?? "default"},
+          ${json(requirements)}, ${values.priority ?? 0}::int, ${values.createdAt.toISOString()}::timestamptz, ${at},
+          case when c.id is null then 'pending' else 'assigned' end, c.host_id, case when c.id is not null then ${at} end,
+          c.id
+        from (select 1) one left join command c on true
+        returning *
+      ),
+      run as (
+        insert into task_stage_runs (id, tenant_id, task_id, attempt, stage_index, stage_name, kind, status, host_id,
+          command_id)
+        select ${newId("stage")}, t.tenant_id, t.id, t.attempt, t.stage_index, ${stage.name}, ${stage.kind}, 'running',
+          c.host_id, c.id
+        from task t join command c on true
+        returning id
+      ),
+      events as (
+        insert into task_events (tenant_id, task_id, attempt, stage_index, type, message, data)
+        select t.tenant_id, t.id, t.attempt, e.stage_index, e.type, e.message, e.data
+        from task t left join command c on true cross join lateral (values
+          (0, null::int, 'status', ${created.message}::text, ${json(created.data)}),
+          (1, t.stage_index, 'status', 'assigned to ' || c.host_id, jsonb_build_object('from', 'pending', 'to', 'assigned')),
+          (2, t.stage_index, 'stage.dispatched',
+            'stage ' || ${stage.name}::text || ' (' || ${spec.kind}::text || ') sent to ' || c.host_id || ' as ' || c.id,
+            jsonb_build_object('stage', ${stage.name}::text, 'commandId', c.id, 'kind', ${spec.kind}::text))
+        ) as e(n, stage_index, type, message, data)
+        where e.n = 0 or c.id is not null
+        order by e.n
+        returning 1
+      ),
+      notices as (
+        select pg_notify(${CLUSTER_CHANNEL}, json_build_object('type', 'task.transition', 'tenantId', c.tenant_id,
+          'taskId', c.id, 'status', 'assigned', 'notified', true)::text)
+        from task c where c.status = 'assigned'
+      )
+      select row_to_json(t) as task, c.not_after_ms,
+        (select count(*) from run) + (select count(*) from events) + (select count(*) from notices) as writes
+      from task t left join command c on true`;
+    const [row] = rowsOf(await this.db.execute(statement));
+    const task = rowFromJson<Task>(tasks, row!.task);
+    if (task.status !== "assigned") return task;
+    const command: Command = {
+      id: commandId,
+      tenantId,
+      hostId: task.assignedHostId!,
+      kind: spec.kind,
+      params: spec.params,
+      status: "pending",
+      result: null,
+      error: null,
+      timeoutMs: spec.timeoutMs,
+      notAfter: row!.not_after_ms === null ? null : new Date(Number(row!.not_after_ms)),
+      policyVersion: null,
+      batchId: null,
+      createdAt: now,
+      startedAt: null,
+      finishedAt: null,
+      updatedAt: now,
+    };
+    // Its machine was locked online by the statement: delivery needs no lookup.
+    this.commands.announce(command, "online");
+    this.events.publish({
+      type: "task.transition",
+      tenantId,
+      taskId: id,
+      status: "assigned",
+      notified: true,
+      queuedMs: now.getTime() - values.createdAt.getTime(),
     });
-  }
-
-  /** createAndAssign's assignment: the task's row as assigned (its created event written first), or undefined. */
-  private async assignNew(
-    tx: Queryable,
-    after: AfterCommit,
-    task: Task,
-    created: { message: string; data: Record<string, unknown> },
-  ): Promise<Task | undefined> {
-    const { tenantId, hostId, environmentId, requirements } = task;
-    const spec = stageCommand(task);
-    // A confirm stage first (rare) waits for the scheduler, which handles it one by one.
-    if (!spec) return undefined;
-    // Two candidates: one assigned by another transaction since this statement's snapshot still leaves one.
-    const locked = await this.hosts.lockSchedulable(tx, { tenantId, hostId, environmentId, ...requirements }, 2, {
-      anyOrder: true,
-    });
-    if (locked.length === 0) return undefined;
-    const machines = await this.withEnvironmentConfigs(tx, locked);
-    const free = await this.freeSlots(tx, machines, task);
-    if (free.get(QUEUE_AHEAD)) return undefined;
-    const machine = pickMachine(task, machines, free);
-    if (!machine) return undefined;
-    const ttlSeconds = spec.ttlSeconds ?? commandTtlSecondsOf(machine.environmentConfig) ?? null;
-    const [row] = await this.assignInBulk(tx, after, [{ task, hostId: machine.id, spec: { ...spec, ttlSeconds } }], {
-      created,
-    });
-    return row;
+    return task;
   }
 
   /**
    * Free slots of the locked `machines`, recounted under the lock: their counts were read before their rows were
    * locked, and an assignment another replica committed in between changes no host row (nothing to re-check); a new
-   * snapshot does. With `queued`, the same statement also says (as QUEUE_AHEAD: 1) whether a pending task other than
-   * it, of its tenant and at least its priority, could run on one of the machines (its machine, environment, labels
-   * and capabilities match): it goes first.
+   * snapshot does.
    */
-  private async freeSlots(q: Queryable, machines: HostRow[], queued?: Task): Promise<Map<string, number>> {
+  private async freeSlots(q: Queryable, machines: HostRow[]): Promise<Map<string, number>> {
     const ids = machines.map((m) => m.id);
     const active = sql.join(
       TASK_ACTIVE.map((s) => sql`${s}`),
@@ -272,32 +363,12 @@ export class TaskExecution {
       ids.map((id) => sql`${id}`),
       sql`, `,
     );
-    const counts = sql`select assigned_host_id as host_id, count(*)::int as n from ${tasks}
-      where assigned_host_id in (${idList}) and status in (${active}) group by assigned_host_id`;
-    // The locked machines as rows, to match the queued tasks against (machine, environment, labels, capabilities).
-    const machineRows = sql.join(
-      machines.map(
-        (m) =>
-          sql`(${m.id}::text, ${m.environmentId}::text, ${JSON.stringify(m.labels)}::jsonb, ${JSON.stringify(m.capabilities)}::jsonb)`,
-      ),
-      sql`, `,
+    const rows = rowsOf(
+      await q.execute(sql`select assigned_host_id as host_id, count(*)::int as n from ${tasks}
+        where assigned_host_id in (${idList}) and status in (${active}) group by assigned_host_id`),
     );
-    const ahead = queued
-      ? sql` union all select ${QUEUE_AHEAD}::text, count(*)::int from (select 1 from ${tasks} q
-          where q.tenant_id = ${queued.tenantId} and q.status = 'pending' and q.id <> ${queued.id}
-            and q.priority >= ${queued.priority}
-            and exists (select 1 from (values ${machineRows}) m(id, environment_id, labels, capabilities)
-              where (q.host_id is null or q.host_id = m.id)
-                and (q.environment_id is null or q.environment_id = m.environment_id)
-                and coalesce(q.requirements->'labels', '{}'::jsonb) <@ m.labels
-                and coalesce(q.requirements->'capabilities', '[]'::jsonb) <@ m.capabilities)
-          limit 1) ahead`
-      : sql``;
-    const rows = rowsOf(await q.execute(sql`${counts}${ahead}`));
     const used = new Map(rows.map((r) => [String(r.host_id), Number(r.n)]));
-    const free = new Map(machines.map((m) => [m.id, m.maxConcurrentTasks - (used.get(m.id) ?? 0)]));
-    if (queued) free.set(QUEUE_AHEAD, used.get(QUEUE_AHEAD) ?? 0);
-    return free;
+    return new Map(machines.map((m) => [m.id, m.maxConcurrentTasks - (used.get(m.id) ?? 0)]));
   }
 
   /**
@@ -1391,6 +1462,17 @@ function pickMachine(task: Task, machines: HostRow[], free: Map<string, number>)
     if (!best || free.get(m.id)! > free.get(best.id)!) best = m;
   }
   return best;
+}
+
+/** A row of `table` from its row_to_json: the column names as the schema's keys, timestamps as dates. */
+function rowFromJson<T>(table: PgTable, json: unknown): T {
+  const source = (typeof json === "string" ? JSON.parse(json) : json) as Record<string, unknown>;
+  const row: Record<string, unknown> = {};
+  for (const [key, column] of Object.entries(getTableColumns(table))) {
+    const value = source[column.name] ?? null;
+    row[key] = value !== null && column.dataType === "date" ? new Date(value as string) : value;
+  }
+  return row as T;
 }
 
 /**
