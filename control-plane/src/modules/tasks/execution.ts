@@ -266,21 +266,19 @@ export class TaskExecution {
         select f.id, f.environment_config from free f, ahead a where f.free > 0 and not a.ahead
         order by f.free desc, f.id limit 1
       ),
-      command as (
-        insert into commands (id, tenant_id, host_id, kind, params, timeout_ms, created_at, updated_at, not_after)
-        select ${commandId}, ${tenantId}, p.id, ${spec.kind}, ${json(spec.params)}, ${spec.timeoutMs}::int, ${at}, ${at},
-          ${at} + coalesce(${spec.ttlSeconds ?? null}::float8,
-            case when jsonb_typeof(p.environment_config->'commandTtlSeconds') = 'number'
-              then (p.environment_config->>'commandTtlSeconds')::float8 end) * interval '1 second'
-        from pick p
-        returning id, host_id, (extract(epoch from not_after) * 1000)::float8 as not_after_ms
-      ),
+      command as (${this.commands.insertOneSql(
+        { id: commandId, tenantId, kind: spec.kind, params: spec.params, timeoutMs: spec.timeoutMs, at: now },
+        { from: sql`pick`, ttlSeconds: spec.ttlSeconds ?? null },
+      )}),
       task as (
         insert into ${tasks} (id, tenant_id, prompt, environment_id, host_id, config, project_id, pipeline, agent_type,
-          requirements, priority, created_at, updated_at, status, assigned_host_id, assigned_at, current_command_id)
+          requirements, priority, trigger_id, scheduled_for, batch_id, created_at, updated_at, status, assigned_host_id,
+          assigned_at, current_command_id)
         select ${id}, ${tenantId}, ${values.prompt}, ${text(values.environmentId)}, ${text(values.hostId)},
           ${json(values.config ?? {})}, ${text(values.projectId)}, ${json(pipeline)}, ${values.agentType ?? "default"},
-          ${json(requirements)}, ${values.priority ?? 0}::int, ${values.createdAt.toISOString()}::timestamptz, ${at},
+          ${json(requirements)}, ${values.priority ?? 0}::int, ${text(values.triggerId)},
+          ${values.scheduledFor?.toISOString() ?? null}::timestamptz, ${text(values.batchId)},
+          ${values.createdAt.toISOString()}::timestamptz, ${at},
           case when c.id is null then 'pending' else 'assigned' end, c.host_id, case when c.id is not null then ${at} end,
           c.id
         from (select 1) one left join command c on true

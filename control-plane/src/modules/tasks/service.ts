@@ -50,7 +50,7 @@ export class TaskService {
   async create(tenantId: string, input: TaskTemplate) {
     await this.assertTemplate(this.db, tenantId, input);
     // The task and its "created" event together: the scheduler must never assign a task whose creation is unrecorded.
-    // It is assigned in the same transaction when a machine is free (no scheduling pass to wait for); otherwise it
+    // It is assigned by the same statement when a machine is free (no scheduling pass to wait for); otherwise it
     // waits in the queue and the scheduler is woken.
     const row = await this.execution.createAndAssign(
       await this.rowValues(this.db, tenantId, input),
