@@ -1,10 +1,10 @@
 /**
  * A one-stage task's statement budget, counted at the driver (every round trip to the database, BEGIN and COMMIT
  * included) on PGlite and PostgreSQL, from its REST creation to its committed completion, with a free machine
- * (its agent acking RUNNING then COMPLETED over MQTT): the task is assigned in its creation's transaction (no
- * scheduling pass), its command's reports are applied in the command path's batches, and each of the task's two
- * moves (running, completed) is one statement. The command path's own statements are counted in it (a task is a
- * command plus its bookkeeping); the operator's credential check and the Row Level Security tenant setting are the
+ * (its agent acking RUNNING then COMPLETED over MQTT): the task is created and assigned by one statement (no
+ * transaction, no scheduling pass), its command's reports are applied in the command path's batches, and the task's
+ * two moves (running, completed) are made by those same batch statements. The command path's own statements are
+ * counted in it (a task is a command plus its bookkeeping); the operator's credential check and the Row Level Security tenant setting are the
  * API's, reported apart, as in command-statements.test.ts.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
@@ -19,10 +19,10 @@ import { waitFor } from "../support/wait";
 const backends = await availableBackends();
 /**
  * Statements per task, create to completed, the command's own included (3 of them, command-statements.test.ts):
- * the creation's transaction (BEGIN, task, lock a free machine, recount its slots, command, assignment with its
- * stage run and events, COMMIT), the command's two batched reports, the task's two moves.
+ * the creation's one statement (task, a free machine locked and its slots recounted, command, stage run, events),
+ * the command's two batched reports, which move the task too.
  */
-const BUDGET = 11;
+const BUDGET = 3;
 /**
  * The people's notices of a finished task (modules/notifications: the task read, the notice written, chat bindings
  * looked up, the notice shared with every replica's live streams) are the console's, not the task path's: reported
@@ -163,10 +163,16 @@ describe.each(backends)("task statements on $name", (backend) => {
           type: string;
           message: string;
         }[];
-        // (RUNNING and COMPLETED are applied by two statements that may commit in either order: the set is fixed.)
-        expect(events.map((e) => e.type).sort()).toEqual(
-          ["status", "status", "stage.dispatched", "status", "stage.started", "stage.completed", "status"].sort(),
-        );
+        // (RUNNING and COMPLETED are applied by the agent's report batches, in its order.)
+        expect(events.map((e) => e.type)).toEqual([
+          "status",
+          "status",
+          "stage.dispatched",
+          "status",
+          "stage.started",
+          "stage.completed",
+          "status",
+        ]);
         expect(events.at(-1)?.message).toBe("all stages completed");
       }
       expect(path.length / TASKS).toBeLessThanOrEqual(BUDGET);
@@ -197,6 +203,32 @@ describe.each(backends)("task statements on $name", (backend) => {
         held.release();
         await other.end();
         await client.endAsync(true);
+      }
+    },
+    60_000,
+  );
+
+  test.skipIf(backend.name !== "postgres")(
+    "a machine's slots are recounted with a fresh snapshot: an assignment committed after the statement began counts",
+    async () => {
+      const h = await hostWithRuntime(t, "task-fresh-slots");
+      const other = postgres(t.databaseUrl!, { max: 2, onnotice: () => {} });
+      const id = `task_fresh_${Date.now()}`;
+      try {
+        // The statement's snapshot is taken before the sleep; the other transaction commits during it.
+        const counted = other`with slept as materialized (select pg_sleep(0.6))
+          select (select count(*)::int from tasks t where t.assigned_host_id = ${h.hostId}
+              and t.status in ('assigned', 'running', 'suspended')) as stale,
+            edge_task_slots_used(${h.hostId}) as fresh
+          from slept`.execute();
+        await Bun.sleep(200);
+        await other`insert into tasks (id, tenant_id, prompt, status, assigned_host_id)
+          values (${id}, ${h.tenantId}, 'elsewhere', 'assigned', ${h.hostId})`;
+        const [row] = await counted;
+        expect(row).toEqual({ stale: 0, fresh: 1 });
+      } finally {
+        await other`delete from tasks where id = ${id}`;
+        await other.end();
       }
     },
     60_000,

@@ -221,6 +221,7 @@ export class CommandReportBatcher {
       todo as (select q.* from seqs q where q.known and not q.seen),
       ${this.deps.commands.agentReportSql(now)},
       ${this.deps.hosts.statusReportSql(now)},
+      ${execution.stageReportSql(now)},
       notices as (
         select pg_notify(${CLUSTER_EVENTS_CHANNEL}, json_build_object('type', 'command.transition',
           'tenantId', m.tenant_id, 'hostId', m.host_id, 'commandId', m.id, 'status', x.status,
@@ -234,8 +235,10 @@ export class CommandReportBatcher {
         q.last as seen_floor, m.status as moved, m.previous, m.kind, m.error,
         n.command_id is not null and ${execution.stageCommandSql(sql`n.tenant_id`, sql`n.command_id`)} as task_stage,
         ${triggers.eventTriggersSql(sql`n.tenant_id`, sql`'command.' || n.status`)} as event_triggers,
-        (select count(*)::int from notices) as notices, (select count(*)::int from statuses) as statuses
+        (select count(*)::int from notices) as notices, (select count(*)::int from statuses) as statuses,
+        x.id as task_id, x.status as task_from, x.move as task_move, x.queued as task_queued, x.changes as task_changes
       from input n left join seqs q on q.i = n.i left join recorded r on r.i = n.i left join moved m on m.i = n.i
+        left join task_transitions x on x.i = n.i
       order by n.i`;
     return cachedStatement(statement);
   }
@@ -249,7 +252,8 @@ export class CommandReportBatcher {
       commandId: (p.report as CommandReport).commandId,
       kind: String(row.kind),
       notified: true,
-      taskStage: Boolean(row.task_stage),
+      // A stage move this statement made already (stageReportSql) leaves nothing for onCommandTransition to do.
+      taskStage: Boolean(row.task_stage) && row.task_id == null,
     };
     const status = String(row.moved) as Status;
     if (row.previous === "pending" && status === "completed")
@@ -260,5 +264,12 @@ export class CommandReportBatcher {
       error: (row.error as string | null) ?? null,
       eventTriggers: Boolean(row.event_triggers),
     });
+    if (row.task_id != null)
+      this.deps.execution.announceStageReport(p.agent.tenantId, {
+        id: String(row.task_id),
+        status: String(row.task_from),
+        move: String(row.task_move),
+        queued: Boolean(row.task_queued),
+      });
   }
 }

@@ -274,6 +274,33 @@ export class CommandService {
   }
 
   /**
+   * The insert of one new command as the body of a CTE of the caller's statement (a task's stage command, created
+   * with its task by one statement): for the host of each row of the caller's relation `from` (with `id` and
+   * `environment_config`; none: no command), its deadline `ttlSeconds` or else the environment's default; returns
+   * (id, host_id, not_after_ms). Announce it after the commit, as `insertMany`'s.
+   */
+  insertOneSql(
+    c: {
+      id: string;
+      tenantId: string;
+      kind: string;
+      params: Record<string, unknown>;
+      timeoutMs: number | null;
+      at: Date;
+    },
+    target: { from: SQL; ttlSeconds: number | null },
+  ): SQL {
+    const at = sql`${c.at.toISOString()}::timestamptz`;
+    return sql`insert into ${commands} (id, tenant_id, host_id, kind, params, timeout_ms, created_at, updated_at, not_after)
+      select ${c.id}, ${c.tenantId}, p.id, ${c.kind}, ${JSON.stringify(c.params)}::jsonb, ${c.timeoutMs}::int, ${at}, ${at},
+        ${at} + coalesce(${target.ttlSeconds}::float8,
+          case when jsonb_typeof(p.environment_config->'commandTtlSeconds') = 'number'
+            then (p.environment_config->>'commandTtlSeconds')::float8 end) * interval '1 second'
+      from ${target.from} p
+      returning id, host_id, (extract(epoch from not_after) * 1000)::float8 as not_after_ms`;
+  }
+
+  /**
    * Announces commands inserted together (after commit): the transports deliver them as one batch. `hostStatuses`:
    * the hosts' statuses read by the transaction that inserted them, if it did.
    */
@@ -620,7 +647,7 @@ export class CommandService {
           b.prev_status = any(string_to_array(b.sources, ','))
           or (b.prev_status = 'pending' and b.status = 'completed')
           or (b.prev_status = 'expired' and b.prev_error = ${EXPIRED_ERROR} and b.status in ('running', 'completed', 'failed')))
-        returning b.i, c.id, c.tenant_id, c.host_id, c.kind, c.status, c.error, b.prev_status as previous
+        returning b.i, c.id, c.tenant_id, c.host_id, c.kind, c.status, c.error, c.result, b.prev_status as previous
       )`;
   }
 

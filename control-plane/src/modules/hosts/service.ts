@@ -13,7 +13,7 @@ import type { HostCreateBody, HostListQuery, HostUpdateBody } from "./model";
 import { screenTelemetry, type CleanPoint, type RawPoint } from "./telemetry";
 import { TelemetryWriter } from "./telemetry-writer";
 import { boundStatusReport } from "./status-report";
-import { holdsUnfinishedTasks, occupiedSlots } from "../tasks/slots";
+import { holdsUnfinishedTasks, occupiedSlots, occupiedSlotsNow } from "../tasks/slots";
 
 export type HostStatus = (typeof HOST_STATUSES)[number];
 export type HostRow = typeof hosts.$inferSelect;
@@ -448,18 +448,7 @@ export class HostService {
    */
   async lockSchedulable(q: Queryable, criteria: MachineCriteria, limit?: number, opts: { anyOrder?: boolean } = {}) {
     const used = occupiedSlots(HOST_ID);
-    const { labels = {}, capabilities = [] } = criteria;
-    const filters: (SQL | undefined)[] = [
-      eq(hosts.status, "online"),
-      eq(hosts.draining, false),
-      isNull(hosts.decommissionedAt),
-      sql`${used} < ${hosts.maxConcurrentTasks}`,
-      eq(hosts.tenantId, criteria.tenantId),
-      criteria.hostId ? eq(hosts.id, criteria.hostId) : undefined,
-      criteria.environmentId ? eq(hosts.environmentId, criteria.environmentId) : undefined,
-      Object.keys(labels).length ? sql`${hosts.labels} @> ${JSON.stringify(labels)}::jsonb` : undefined,
-      capabilities.length ? sql`${hosts.capabilities} @> ${JSON.stringify(capabilities)}::jsonb` : undefined,
-    ];
+    const filters = this.schedulable(criteria);
     const query = q
       .select({
         id: hosts.id,
@@ -484,6 +473,42 @@ export class HostService {
       of: hosts,
       skipLocked: true,
     });
+  }
+
+  /**
+   * The conditions of a machine that may take a task matching `criteria` now: a free slot by the snapshot's count, or
+   * with `fresh` by a count of its own snapshot (occupiedSlotsNow).
+   */
+  private schedulable(criteria: MachineCriteria, fresh = false): (SQL | undefined)[] {
+    const { labels = {}, capabilities = [] } = criteria;
+    return [
+      eq(hosts.status, "online"),
+      eq(hosts.draining, false),
+      isNull(hosts.decommissionedAt),
+      sql`${(fresh ? occupiedSlotsNow : occupiedSlots)(HOST_ID)} < ${hosts.maxConcurrentTasks}`,
+      eq(hosts.tenantId, criteria.tenantId),
+      criteria.hostId ? eq(hosts.id, criteria.hostId) : undefined,
+      criteria.environmentId ? eq(hosts.environmentId, criteria.environmentId) : undefined,
+      Object.keys(labels).length ? sql`${hosts.labels} @> ${JSON.stringify(labels)}::jsonb` : undefined,
+      capabilities.length ? sql`${hosts.capabilities} @> ${JSON.stringify(capabilities)}::jsonb` : undefined,
+    ];
+  }
+
+  /**
+   * lockSchedulable in any order, as the body of a CTE of the caller's statement: the first `limit` such machines,
+   * locked FOR NO KEY UPDATE SKIP LOCKED, as (id, tenant_id, environment_id, labels, capabilities,
+   * max_concurrent_tasks, environment_config). Their free-slot condition is counted with a fresh snapshot as each
+   * machine is read (occupiedSlotsNow: the statement's own, taken when it began, would offer machines filled since
+   * by statements like it); an assignment committed between that count and the lock is not, so a statement
+   * recounts under the lock.
+   */
+  lockSchedulableSql(criteria: MachineCriteria, limit: number): SQL {
+    return sql`select ${HOST_ID} as id, ${hosts.tenantId} as tenant_id, ${hosts.environmentId} as environment_id,
+        ${hosts.labels} as labels, ${hosts.capabilities} as capabilities,
+        ${hosts.maxConcurrentTasks} as max_concurrent_tasks,
+        ${this.environments.configSql(sql.raw(`"hosts"."environment_id"`))} as environment_config
+      from ${hosts} where ${and(...this.schedulable(criteria, true))}
+      limit ${limit} for no key update of ${hosts} skip locked`;
   }
 
   /** The tenant's machines (or the one `hostId`) with their scheduling state and occupied slots (`used`). */

@@ -4,8 +4,9 @@
  * advancing on command transitions, confirm stages, cancel, retry, and re-queueing work of lost or
  * decommissioned machines. Every state change is a task event, written in the same transaction.
  */
-import { and, asc, desc, eq, inArray, lte, type SQL, sql } from "drizzle-orm";
-import { rowsOf, type Db, type Queryable } from "../../db/connect";
+import { and, asc, desc, eq, getTableColumns, inArray, lte, type SQL, sql } from "drizzle-orm";
+import type { PgTable } from "drizzle-orm/pg-core";
+import { GENERIC_PLAN, rowsOf, type Db, type Queryable } from "../../db/connect";
 import { type commands, taskEvents, taskLogs, taskStageRuns, tasks, type PipelineStage } from "../../db/schema";
 import { CHANNEL } from "../../lib/cluster-events";
 import type { DomainEvent, EventBus } from "../../lib/events";
@@ -18,6 +19,7 @@ import type { EnvironmentService } from "../environments/service";
 import type { HostRow as Host, HostService } from "../hosts/service";
 import type { ProjectScope } from "../projects/members";
 import { render } from "../projects/pipeline";
+import { occupiedSlotsNow } from "./slots";
 
 export type Task = typeof tasks.$inferSelect;
 type Command = typeof commands.$inferSelect;
@@ -27,8 +29,6 @@ type HostRow = Pick<Host, "id" | "tenantId" | "environmentId" | "labels" | "capa
 
 const PINNED = " (the task was pinned to it: it cannot run elsewhere)";
 
-/** Key of `freeSlots`' answer that says whether an earlier pending task goes first (no host id looks like it). */
-const QUEUE_AHEAD = "queue:ahead";
 /** NOTIFY channel of the events every replica sees (lib/cluster-events.ts), sent by the statements that move tasks. */
 const CLUSTER_CHANNEL = CHANNEL;
 
@@ -208,61 +208,152 @@ export class TaskExecution {
   }
 
   /**
-   * Creates a task (`insert`, in this transaction) and assigns it in the same transaction when it can run now: no
-   * scheduling pass to wait for. It takes a machine with a free slot (locked with SKIP LOCKED, its slots recounted
-   * under the lock, as a pass does) unless an older or higher-priority pending task of the tenant could run on that
-   * machine (the queue keeps its order: the task then waits for the scheduler, which is woken). Returns the row as
-   * committed (assigned, or pending).
+   * Creates a task (the pending row `values`) and assigns it in the same statement when it can run now: no
+   * scheduling pass to wait for, no transaction. The statement locks up to two matching machines with a free slot
+   * (FOR NO KEY UPDATE SKIP LOCKED, as a scheduling pass does), recounts their slots under the lock (occupiedSlotsNow:
+   * a fresh snapshot, so an assignment another replica committed since the statement began is counted), and takes
+   * the freest one unless an older or higher-priority pending task of the tenant could run on one of them (the queue
+   * keeps its order: the task then waits for the scheduler, which is woken). Then, in the same statement: the task
+   * (assigned, or pending), its stage command, its stage run, its events in order (created; assigned and
+   * stage.dispatched) and the NOTIFY of the assignment. A task whose first stage is a confirm is inserted pending
+   * (the scheduler handles those one by one). Returns the row as committed (assigned, or pending).
    */
   async createAndAssign(
-    insert: (tx: Queryable) => Promise<Task | undefined>,
+    values: typeof tasks.$inferInsert & { id: string; tenantId: string; createdAt: Date },
     created: { message: string; data: Record<string, unknown> },
-  ): Promise<Task | undefined> {
-    return this.inTx(async (tx, after) => {
-      const task = await insert(tx);
-      if (!task) return task;
-      const assigned = await this.assignNew(tx, after, task, created);
-      if (!assigned) await this.event(tx, task, "status", created.message, created.data);
-      return assigned ?? task;
+  ): Promise<Task> {
+    const pipeline = values.pipeline ?? [];
+    const spec = stageCommand({
+      id: values.id,
+      prompt: values.prompt,
+      agentType: values.agentType ?? "default",
+      pipeline,
+      stageIndex: 0,
+      stageResults: {},
+    } as Task);
+    if (!spec)
+      return this.inTx(async (tx) => {
+        const [task] = await tx.insert(tasks).values(values).returning();
+        await this.event(tx, task!, "status", created.message, created.data);
+        return task!;
+      });
+    const stage = pipeline[0]!;
+    const { id, tenantId } = values;
+    const requirements = values.requirements ?? {};
+    const now = new Date();
+    const at = sql`${now.toISOString()}::timestamptz`;
+    const commandId = newId("cmd");
+    const criteria = { tenantId, hostId: values.hostId, environmentId: values.environmentId, ...requirements };
+    const text = (v: string | null | undefined) => sql`${v ?? null}::text`;
+    const json = (v: unknown) => sql`${JSON.stringify(v)}::jsonb`;
+    // Prepared once per connection and text (a handful of texts: which criteria the task has), never planned again:
+    // planning this CTE cost more than running it.
+    const statement = sql`${sql.raw(GENERIC_PLAN)}with candidates as materialized (${this.hosts.lockSchedulableSql(criteria, 2)}),
+      free as materialized (
+        select c.id, c.environment_config, c.max_concurrent_tasks - ${occupiedSlotsNow(sql`c.id`)} as free
+        from candidates c
+      ),
+      ahead as (
+        select exists (select 1 from ${tasks} q where q.tenant_id = ${tenantId} and q.status = 'pending'
+          and q.priority >= ${values.priority ?? 0}::int
+          and exists (select 1 from candidates m
+            where (q.host_id is null or q.host_id = m.id)
+              and (q.environment_id is null or q.environment_id = m.environment_id)
+              and coalesce(q.requirements->'labels', '{}'::jsonb) <@ m.labels
+              and coalesce(q.requirements->'capabilities', '[]'::jsonb) <@ m.capabilities)) as ahead
+      ),
+      pick as (
+        select f.id, f.environment_config from free f, ahead a where f.free > 0 and not a.ahead
+        order by f.free desc, f.id limit 1
+      ),
+      command as (${this.commands.insertOneSql(
+        { id: commandId, tenantId, kind: spec.kind, params: spec.params, timeoutMs: spec.timeoutMs, at: now },
+        { from: sql`pick`, ttlSeconds: spec.ttlSeconds ?? null },
+      )}),
+      task as (
+        insert into ${tasks} (id, tenant_id, prompt, environment_id, host_id, config, project_id, pipeline, agent_type,
+          requirements, priority, trigger_id, scheduled_for, batch_id, created_at, updated_at, status, assigned_host_id,
+          assigned_at, current_command_id)
+        select ${id}, ${tenantId}, ${values.prompt}, ${text(values.environmentId)}, ${text(values.hostId)},
+          ${json(values.config ?? {})}, ${text(values.projectId)}, ${json(pipeline)}, ${values.agentType ?? "default"},
+          ${json(requirements)}, ${values.priority ?? 0}::int, ${text(values.triggerId)},
+          ${values.scheduledFor?.toISOString() ?? null}::timestamptz, ${text(values.batchId)},
+          ${values.createdAt.toISOString()}::timestamptz, ${at},
+          case when c.id is null then 'pending' else 'assigned' end, c.host_id, case when c.id is not null then ${at} end,
+          c.id
+        from (select 1) one left join command c on true
+        returning *
+      ),
+      run as (
+        insert into task_stage_runs (id, tenant_id, task_id, attempt, stage_index, stage_name, kind, status, host_id,
+          command_id)
+        select ${newId("stage")}, t.tenant_id, t.id, t.attempt, t.stage_index, ${stage.name}, ${stage.kind}, 'running',
+          c.host_id, c.id
+        from task t join command c on true
+        returning id
+      ),
+      events as (
+        insert into task_events (tenant_id, task_id, attempt, stage_index, type, message, data)
+        select t.tenant_id, t.id, t.attempt, e.stage_index, e.type, e.message, e.data
+        from task t left join command c on true cross join lateral (values
+          (0, null::int, 'status', ${created.message}::text, ${json(created.data)}),
+          (1, t.stage_index, 'status', 'assigned to ' || c.host_id, jsonb_build_object('from', 'pending', 'to', 'assigned')),
+          (2, t.stage_index, 'stage.dispatched',
+            'stage ' || ${stage.name}::text || ' (' || ${spec.kind}::text || ') sent to ' || c.host_id || ' as ' || c.id,
+            jsonb_build_object('stage', ${stage.name}::text, 'commandId', c.id, 'kind', ${spec.kind}::text))
+        ) as e(n, stage_index, type, message, data)
+        where e.n = 0 or c.id is not null
+        order by e.n
+        returning 1
+      ),
+      notices as (
+        select pg_notify(${CLUSTER_CHANNEL}, json_build_object('type', 'task.transition', 'tenantId', c.tenant_id,
+          'taskId', c.id, 'status', 'assigned', 'notified', true)::text)
+        from task c where c.status = 'assigned'
+      )
+      select row_to_json(t) as task, c.not_after_ms,
+        (select count(*) from run) + (select count(*) from events) + (select count(*) from notices) as writes
+      from task t left join command c on true`;
+    const [row] = rowsOf(await this.db.execute(statement));
+    const task = rowFromJson<Task>(tasks, row!.task);
+    if (task.status !== "assigned") return task;
+    const command: Command = {
+      id: commandId,
+      tenantId,
+      hostId: task.assignedHostId!,
+      kind: spec.kind,
+      params: spec.params,
+      status: "pending",
+      result: null,
+      error: null,
+      timeoutMs: spec.timeoutMs,
+      notAfter: row!.not_after_ms === null ? null : new Date(Number(row!.not_after_ms)),
+      policyVersion: null,
+      batchId: null,
+      createdAt: now,
+      startedAt: null,
+      finishedAt: null,
+      updatedAt: now,
+    };
+    // Its machine was locked online by the statement: delivery needs no lookup.
+    this.commands.announce(command, "online");
+    this.events.publish({
+      type: "task.transition",
+      tenantId,
+      taskId: id,
+      status: "assigned",
+      notified: true,
+      queuedMs: now.getTime() - values.createdAt.getTime(),
     });
-  }
-
-  /** createAndAssign's assignment: the task's row as assigned (its created event written first), or undefined. */
-  private async assignNew(
-    tx: Queryable,
-    after: AfterCommit,
-    task: Task,
-    created: { message: string; data: Record<string, unknown> },
-  ): Promise<Task | undefined> {
-    const { tenantId, hostId, environmentId, requirements } = task;
-    const spec = stageCommand(task);
-    // A confirm stage first (rare) waits for the scheduler, which handles it one by one.
-    if (!spec) return undefined;
-    // Two candidates: one assigned by another transaction since this statement's snapshot still leaves one.
-    const locked = await this.hosts.lockSchedulable(tx, { tenantId, hostId, environmentId, ...requirements }, 2, {
-      anyOrder: true,
-    });
-    if (locked.length === 0) return undefined;
-    const machines = await this.withEnvironmentConfigs(tx, locked);
-    const free = await this.freeSlots(tx, machines, task);
-    if (free.get(QUEUE_AHEAD)) return undefined;
-    const machine = pickMachine(task, machines, free);
-    if (!machine) return undefined;
-    const ttlSeconds = spec.ttlSeconds ?? commandTtlSecondsOf(machine.environmentConfig) ?? null;
-    const [row] = await this.assignInBulk(tx, after, [{ task, hostId: machine.id, spec: { ...spec, ttlSeconds } }], {
-      created,
-    });
-    return row;
+    return task;
   }
 
   /**
    * Free slots of the locked `machines`, recounted under the lock: their counts were read before their rows were
    * locked, and an assignment another replica committed in between changes no host row (nothing to re-check); a new
-   * snapshot does. With `queued`, the same statement also says (as QUEUE_AHEAD: 1) whether a pending task other than
-   * it, of its tenant and at least its priority, could run on one of the machines (its machine, environment, labels
-   * and capabilities match): it goes first.
+   * snapshot does.
    */
-  private async freeSlots(q: Queryable, machines: HostRow[], queued?: Task): Promise<Map<string, number>> {
+  private async freeSlots(q: Queryable, machines: HostRow[]): Promise<Map<string, number>> {
     const ids = machines.map((m) => m.id);
     const active = sql.join(
       TASK_ACTIVE.map((s) => sql`${s}`),
@@ -272,32 +363,12 @@ export class TaskExecution {
       ids.map((id) => sql`${id}`),
       sql`, `,
     );
-    const counts = sql`select assigned_host_id as host_id, count(*)::int as n from ${tasks}
-      where assigned_host_id in (${idList}) and status in (${active}) group by assigned_host_id`;
-    // The locked machines as rows, to match the queued tasks against (machine, environment, labels, capabilities).
-    const machineRows = sql.join(
-      machines.map(
-        (m) =>
-          sql`(${m.id}::text, ${m.environmentId}::text, ${JSON.stringify(m.labels)}::jsonb, ${JSON.stringify(m.capabilities)}::jsonb)`,
-      ),
-      sql`, `,
+    const rows = rowsOf(
+      await q.execute(sql`select assigned_host_id as host_id, count(*)::int as n from ${tasks}
+        where assigned_host_id in (${idList}) and status in (${active}) group by assigned_host_id`),
     );
-    const ahead = queued
-      ? sql` union all select ${QUEUE_AHEAD}::text, count(*)::int from (select 1 from ${tasks} q
-          where q.tenant_id = ${queued.tenantId} and q.status = 'pending' and q.id <> ${queued.id}
-            and q.priority >= ${queued.priority}
-            and exists (select 1 from (values ${machineRows}) m(id, environment_id, labels, capabilities)
-              where (q.host_id is null or q.host_id = m.id)
-                and (q.environment_id is null or q.environment_id = m.environment_id)
-                and coalesce(q.requirements->'labels', '{}'::jsonb) <@ m.labels
-                and coalesce(q.requirements->'capabilities', '[]'::jsonb) <@ m.capabilities)
-          limit 1) ahead`
-      : sql``;
-    const rows = rowsOf(await q.execute(sql`${counts}${ahead}`));
     const used = new Map(rows.map((r) => [String(r.host_id), Number(r.n)]));
-    const free = new Map(machines.map((m) => [m.id, m.maxConcurrentTasks - (used.get(m.id) ?? 0)]));
-    if (queued) free.set(QUEUE_AHEAD, used.get(QUEUE_AHEAD) ?? 0);
-    return free;
+    return new Map(machines.map((m) => [m.id, m.maxConcurrentTasks - (used.get(m.id) ?? 0)]));
   }
 
   /**
@@ -652,18 +723,7 @@ export class TaskExecution {
   ): Promise<"none" | "done" | "other"> {
     const now = sql`${new Date().toISOString()}::timestamptz`;
     const c = this.commands.commandsView(this.db);
-    // stageResultOf in SQL for the results it renders the same way (strings, null, {}); null: JavaScript's turn.
-    const result = sql`case
-        when c.result is null or c.result = 'null'::jsonb then ''
-        when jsonb_typeof(c.result->'runId') = 'string' and c.result ? 'result' then
-          case when jsonb_typeof(c.result->'result') = 'string' then c.result->>'result'
-            when jsonb_typeof(c.result->'result') in ('null', 'boolean') then (c.result->'result')::text end
-        when jsonb_typeof(c.result->'runId') = 'string' then null
-        when jsonb_typeof(c.result->'stdout') = 'string' then regexp_replace(c.result->>'stdout', E'\n$', '')
-        when c.result ? 'stdout' then null
-        when jsonb_typeof(c.result->'value') = 'string' then c.result->>'value'
-        when c.result = '{}'::jsonb then '{}'
-      end`;
+    const result = stageResultSql(sql`c.result`);
     const locked = sql`locked as (
         select t.id, t.tenant_id, t.attempt, t.stage_index, t.status, t.started_at, t.stage_results,
           t.assigned_host_id, t.pipeline->t.stage_index->>'name' as stage,
@@ -746,6 +806,89 @@ export class TaskExecution {
     if (row.status === "assigned") this.events.publish({ ...base, status: "running" });
     if (status === "completed") this.events.publish({ ...base, status: "completed", queued: Boolean(row.queued) });
     return "done";
+  }
+
+  /**
+   * The agents' report batch (agents/report-batch.ts) applies the common stage moves in its own statement, right
+   * where it moves the commands (no statement after it): a stage command's RUNNING, and the COMPLETED of a task's
+   * last stage whose result SQL renders (stageResultSql), exactly as applyInOneStatement does them (task locked,
+   * moved, stage run closed, events in the same order and words, NOTIFY). CTEs over the batch's `moved` (i, id,
+   * tenant_id, status, result); `task_moves` says per report (i) which task moved from which status, and whether
+   * its tenant has tasks queued. Anything else (a next stage to dispatch, a failure) is left to onCommandTransition.
+   */
+  stageReportSql(now: string): SQL {
+    const at = sql`${now}::timestamptz`;
+    return sql`task_locked as (
+        select m.i, t.id, t.tenant_id, t.attempt, t.stage_index, t.status, t.started_at, t.stage_results,
+          t.assigned_host_id, t.pipeline->t.stage_index->>'name' as stage, m.id as command_id, m.status as move,
+          m.status = 'completed' and t.stage_index = jsonb_array_length(t.pipeline) - 1 as last,
+          case when m.status = 'completed' then ${stageResultSql(sql`m.result`)} end as result
+        from moved m join ${tasks} t on t.tenant_id = m.tenant_id and t.current_command_id = m.id
+        where m.status in ('running', 'completed') and t.status in ('assigned', 'running')
+        for update of t
+      ),
+      task_moves as (
+        select l.*, l.stage_results || jsonb_build_object(l.stage, l.result) as results from task_locked l
+        where l.move = 'running' or (l.last and l.result is not null)
+      ),
+      task_started as (
+        update ${tasks} set status = 'running', started_at = coalesce(tasks.started_at, ${at}), updated_at = ${at}
+        from task_moves x where tasks.id = x.id and x.move = 'running' and x.status = 'assigned' returning tasks.id
+      ),
+      task_completed as (
+        update ${tasks} set status = 'completed', stage_index = x.stage_index + 1, stage_results = x.results,
+          result = jsonb_build_object('stages', x.results), current_command_id = null,
+          started_at = coalesce(x.started_at, ${at}), finished_at = ${at}, updated_at = ${at}
+        from task_moves x where tasks.id = x.id and x.move = 'completed' returning tasks.id
+      ),
+      task_runs as (
+        update task_stage_runs set status = 'completed', result = x.result, finished_at = ${at}
+        from task_moves x where task_stage_runs.command_id = x.command_id and x.move = 'completed'
+        returning task_stage_runs.id
+      ),
+      task_events as (
+        insert into task_events (tenant_id, task_id, attempt, stage_index, type, message, data)
+        select x.tenant_id, x.id, x.attempt, e.stage_index, e.type, e.message, e.data
+        from task_moves x cross join lateral (values
+          (1, x.stage_index, 'status', case when x.move = 'running'
+              then 'stage ' || x.stage || ' started on ' || x.assigned_host_id else 'assigned → running' end,
+            jsonb_build_object('from', 'assigned', 'to', 'running')),
+          (2, x.stage_index, 'stage.started', 'stage ' || x.stage || ' started',
+            jsonb_build_object('stage', x.stage, 'commandId', x.command_id)),
+          (3, x.stage_index, 'stage.completed', 'stage ' || x.stage || ' completed',
+            jsonb_build_object('stage', x.stage, 'commandId', x.command_id)),
+          (4, x.stage_index + 1, 'status', 'all stages completed',
+            jsonb_build_object('from', 'running', 'to', 'completed'))
+        ) as e(n, stage_index, type, message, data)
+        -- The RUNNING (seen now, or missed: acks reordered or lost) moves an assigned task; a completion adds its own.
+        where (e.n = 1 and x.status = 'assigned') or e.n = 2 and (x.move = 'running' or x.status = 'assigned')
+          or e.n > 2 and x.move = 'completed'
+        order by x.i, e.n
+      ),
+      task_notices as (
+        select pg_notify(${CLUSTER_CHANNEL}, json_build_object('type', 'task.transition',
+          'tenantId', x.tenant_id, 'taskId', x.id, 'status', s.status, 'notified', true)::text)
+        from task_moves x cross join lateral (select 'running' as status, 1 as o where x.status = 'assigned'
+          union all select 'completed', 2 where x.move = 'completed' order by o) s
+      ),
+      task_transitions as (
+        select x.i, x.id, x.status, x.move,
+          x.move = 'completed' and exists (select 1 from ${tasks} q where q.tenant_id = x.tenant_id
+            and q.status = 'pending') as queued,
+          (select count(*) from task_started) + (select count(*) from task_completed) + (select count(*) from task_runs)
+            + (select count(*) from task_notices) as changes
+        from task_moves x
+      )`;
+  }
+
+  /**
+   * The task transitions a report batch made (stageReportSql: `task_transitions` row of the report), to this
+   * replica's listeners (other replicas got the NOTIFY).
+   */
+  announceStageReport(tenantId: string, row: { id: string; status: string; move: string; queued: boolean }): void {
+    const base = { type: "task.transition" as const, tenantId, taskId: row.id, notified: true };
+    if (row.status === "assigned") this.events.publish({ ...base, status: "running" });
+    if (row.move === "completed") this.events.publish({ ...base, status: "completed", queued: row.queued });
   }
 
   // ---------------------------------------------------------------- operator actions
@@ -1319,6 +1462,35 @@ function pickMachine(task: Task, machines: HostRow[], free: Map<string, number>)
     if (!best || free.get(m.id)! > free.get(best.id)!) best = m;
   }
   return best;
+}
+
+/** A row of `table` from its row_to_json: the column names as the schema's keys, timestamps as dates. */
+function rowFromJson<T>(table: PgTable, json: unknown): T {
+  const source = (typeof json === "string" ? JSON.parse(json) : json) as Record<string, unknown>;
+  const row: Record<string, unknown> = {};
+  for (const [key, column] of Object.entries(getTableColumns(table))) {
+    const value = source[column.name] ?? null;
+    row[key] = value !== null && column.dataType === "date" ? new Date(value as string) : value;
+  }
+  return row as T;
+}
+
+/**
+ * stageResultOf in SQL, for the results it renders the same way (strings, null, {}); null: JavaScript's turn (the
+ * transactional path). `r` is the command's result (jsonb).
+ */
+function stageResultSql(r: SQL): SQL {
+  return sql`case
+      when ${r} is null or ${r} = 'null'::jsonb then ''
+      when jsonb_typeof(${r}->'runId') = 'string' and ${r} ? 'result' then
+        case when jsonb_typeof(${r}->'result') = 'string' then ${r}->>'result'
+          when jsonb_typeof(${r}->'result') in ('null', 'boolean') then (${r}->'result')::text end
+      when jsonb_typeof(${r}->'runId') = 'string' then null
+      when jsonb_typeof(${r}->'stdout') = 'string' then regexp_replace(${r}->>'stdout', E'\n$', '')
+      when ${r} ? 'stdout' then null
+      when jsonb_typeof(${r}->'value') = 'string' then ${r}->>'value'
+      when ${r} = '{}'::jsonb then '{}'
+    end`;
 }
 
 /**

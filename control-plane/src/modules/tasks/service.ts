@@ -50,12 +50,12 @@ export class TaskService {
   async create(tenantId: string, input: TaskTemplate) {
     await this.assertTemplate(this.db, tenantId, input);
     // The task and its "created" event together: the scheduler must never assign a task whose creation is unrecorded.
-    // It is assigned in the same transaction when a machine is free (no scheduling pass to wait for); otherwise it
+    // It is assigned by the same statement when a machine is free (no scheduling pass to wait for); otherwise it
     // waits in the queue and the scheduler is woken.
-    const row = (await this.execution.createAndAssign(
-      (tx) => this.insertRow(tx, tenantId, input),
+    const row = await this.execution.createAndAssign(
+      await this.rowValues(this.db, tenantId, input),
       createdEvent(input),
-    ))!;
+    );
     if (row.status === "pending")
       this.events.publish({ type: "task.transition", tenantId, taskId: row.id, status: "pending" });
     return this.present(row);
@@ -86,32 +86,41 @@ export class TaskService {
     template: TaskTemplate,
     origin: { triggerId?: string; scheduledFor?: Date } = {},
   ) {
+    const [row] = await q
+      .insert(tasks)
+      .values(await this.rowValues(q, tenantId, template, origin))
+      .onConflictDoNothing()
+      .returning();
+    return row;
+  }
+
+  /** A new task's row (pending), with its project's pipeline, requirements and priority. */
+  private async rowValues(
+    q: Queryable,
+    tenantId: string,
+    template: TaskTemplate,
+    origin: { triggerId?: string; scheduledFor?: Date } = {},
+  ) {
     const project = template.projectKey
       ? await this.projects.find(q, tenantId, template.projectKey).catch(() => undefined)
       : undefined;
     if (template.projectKey && !project) throw invalid(`unknown project ${template.projectKey}`);
     const settings = (project?.settings ?? {}) as { requirements?: Record<string, unknown>; priority?: number };
-    const id = newId("task");
-    const [row] = await q
-      .insert(tasks)
-      .values({
-        id,
-        tenantId,
-        prompt: template.prompt,
-        environmentId: template.environmentId,
-        hostId: template.hostId,
-        config: template.config ?? {},
-        projectId: project?.id ?? null,
-        pipeline: project?.pipeline ?? DEFAULT_PIPELINE,
-        agentType: project?.agentType ?? this.defaultAgentType,
-        requirements: settings.requirements ?? {},
-        priority: template.priority ?? settings.priority ?? 0,
-        ...origin,
-        createdAt: new Date(),
-      })
-      .onConflictDoNothing()
-      .returning();
-    return row;
+    return {
+      id: newId("task"),
+      tenantId,
+      prompt: template.prompt,
+      environmentId: template.environmentId,
+      hostId: template.hostId,
+      config: template.config ?? {},
+      projectId: project?.id ?? null,
+      pipeline: project?.pipeline ?? DEFAULT_PIPELINE,
+      agentType: project?.agentType ?? this.defaultAgentType,
+      requirements: settings.requirements ?? {},
+      priority: template.priority ?? settings.priority ?? 0,
+      ...origin,
+      createdAt: new Date(),
+    } satisfies typeof tasks.$inferInsert;
   }
 
   /** A task as the API shows it: its stage, attempt history and project key. */

@@ -16,3 +16,12 @@ export function holdsUnfinishedTasks(hostId: string): SQL<boolean> {
   return sql<boolean>`exists (select 1 from tasks t where (t.host_id = ${hostId} or t.assigned_host_id = ${hostId})
     and t.status in ('pending', 'assigned', 'running', 'suspended'))`;
 }
+
+/**
+ * occupiedSlots counted with a fresh snapshot (migration 0023_task_slots_used): in a statement that has just locked
+ * the machine's row, every assignment committed before the lock is counted, not only those of the statement's own
+ * snapshot.
+ */
+export function occupiedSlotsNow(hostId: SQL): SQL<number> {
+  return sql<number>`edge_task_slots_used(${hostId})`;
+}
