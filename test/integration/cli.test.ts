@@ -99,7 +99,8 @@ describe.each(backends)("edgectl on $name", (backend) => {
       "the user code",
       () => login.stderr.match(/one-time code: ([A-Z0-9]{4}-[A-Z0-9]{4})/)?.[1],
     );
-    expect(login.stderr).toContain(`/auth/device?user_code=${code}`);
+    // The code and the verification address are two writes: the second may arrive in a later read.
+    await waitFor("the verification address", () => login.stderr.includes(`/auth/device?user_code=${code}`));
     const approve = await t.api.post("/api/auth/device/approve", { userCode: code }, approverToken);
     expect(approve.status).toBe(200);
     return login.done();
