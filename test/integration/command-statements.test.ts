@@ -8,6 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import mqtt from "mqtt";
+import postgres from "postgres";
 import { CommandStatus, PresenceState, codecs, topic, withAgentSeq, type Receipt } from "@edge/proto/wire";
 import { availableBackends } from "../support/backends";
 import { startTestPlane, type TestPlane } from "../support/control-plane";
@@ -81,6 +82,62 @@ describe.each(backends)("command statements on $name", (backend) => {
     expect(res.status).toBe(201);
     return res.body.id as string;
   }
+
+  test.skipIf(backend.name !== "postgres")(
+    "a report racing another replica's move of the same command is applied on top of it, not recorded and lost",
+    async () => {
+      const h = await hostWithRuntime(t, "report-race");
+      const client = await mqtt.connectAsync(t.plane.transport.mqttUrl, {
+        clientId: h.runtimeId,
+        username: h.runtimeId,
+        password: h.token,
+        reconnectPeriod: 0,
+      });
+      const other = postgres(t.databaseUrl!, { max: 1, onnotice: () => {} });
+      const held = await other.reserve();
+      try {
+        await client.publishAsync(
+          topic(h.tenantId, h.hostId, "presence"),
+          Buffer.from(
+            codecs.presence.encode({ state: PresenceState.PRESENCE_STATE_ONLINE, agentVersion: "1", atMs: Date.now() }),
+          ),
+          { qos: 1, retain: true },
+        );
+        await waitFor(
+          "host online",
+          async () => (await t.api.get(`/api/v1/hosts/${h.hostId}`, t.adminKey)).body.status === "online",
+        );
+        const id = await create(h.hostId);
+        // Another replica applies the agent's RUNNING (a shared subscription gave it that message): uncommitted yet.
+        await held`begin`;
+        await held`update commands set status = 'running', started_at = now() where id = ${id}`;
+        // This replica gets the COMPLETED meanwhile; its statement waits for that row.
+        const completed = codecs.commandUpdate.encode({
+          commandId: id,
+          status: CommandStatus.COMMAND_STATUS_COMPLETED,
+          error: "",
+          resultJson: "{}",
+          atMs: Date.now(),
+        });
+        await client.publishAsync(topic(h.tenantId, h.hostId, "ack"), Buffer.from(withAgentSeq(completed, 1, 0)), {
+          qos: 1,
+        });
+        await Bun.sleep(500);
+        await held`commit`;
+        // The completion is applied on top of the other replica's RUNNING (it was recorded as processed either way).
+        await waitFor(
+          "the command completed",
+          async () => (await t.api.get(`/api/v1/commands/${id}`, t.adminKey)).body.status === "completed",
+          5_000,
+        );
+      } finally {
+        held.release();
+        await other.end();
+        await client.endAsync(true);
+      }
+    },
+    60_000,
+  );
 
   test(`over MQTT: at most ${BUDGET} statements per command, numbered reports included`, async () => {
     const h = await hostWithRuntime(t, "statements-mqtt");

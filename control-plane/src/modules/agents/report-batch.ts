@@ -164,8 +164,11 @@ export class CommandReportBatcher {
       for (const p of batch) if ("commandId" in p.report) mark(p.report.commandId, `report.${p.report.status}.store`);
     const now = new Date().toISOString();
     // One JSON parameter for the whole batch: the statement's text is the same for every batch (built once).
+    // Ordered by host: the statement locks each agent's sequence row (then its command) in this order, so two
+    // batches on different replicas never wait for each other in a cycle. `i` keeps each report's place in `batch`.
+    const entries = batch.map((p, i) => ({ p, i })).sort((a, b) => (a.p.agent.hostId < b.p.agent.hostId ? -1 : 1));
     const input = JSON.stringify(
-      batch.map((p, i) => {
+      entries.map(({ p, i }) => {
         const head = {
           i,
           tenant_id: p.agent.tenantId,

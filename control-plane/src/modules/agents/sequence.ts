@@ -141,13 +141,17 @@ export class AgentSequences {
    * Each CTE reads the previous one row by row, with no join between them: with no statistics for a batch's rows,
    * the generic plan joined such CTEs by comparing every row with every other (65,000 comparisons per join for 256
    * reports); the session row is one primary-key probe per report (a LATERAL with a LIMIT is never flattened).
+   * The session row is locked as it is read: replicas applying the same agent's reports at once (a shared
+   * subscription spreads an agent's messages over them) take turns, and each reads what the other recorded. The
+   * batcher sends its reports ordered by host, so two batches lock their agents in the same order.
    */
   batchRecordSql(now: string): SQL {
     return sql`seqs as (
         select l.*, s.host_id is not null as known, s.last_agent_seq as last, s.processed_seqs as processed,
           coalesce(l.seq <= s.last_agent_seq or l.seq = any(s.processed_seqs), false) as seen
         from live l left join lateral (select s.host_id, s.last_agent_seq, s.processed_seqs from ${agentSessions} s
-          where s.host_id = l.host_id and s.tenant_id = l.tenant_id and s.runtime_id = l.runtime_id limit 1) s on true
+          where s.host_id = l.host_id and s.tenant_id = l.tenant_id and s.runtime_id = l.runtime_id limit 1
+          for update) s on true
       ),
       next_seqs as (
         select q.i, q.host_id, q.runtime_id, f.last,

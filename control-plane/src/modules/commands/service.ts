@@ -622,12 +622,17 @@ export class CommandService {
    */
   agentReportSql(now: string): SQL {
     // `before` carries the report with the command's status (one primary-key probe per report: a LATERAL with a
-    // LIMIT is never flattened), so `moved` joins no CTE with another (see AgentSequences.batchRecordSql).
+    // LIMIT is never flattened), so `moved` joins no CTE with another (see AgentSequences.batchRecordSql). It locks
+    // the row and so reads its latest committed status: a report of the same command applied meanwhile by another
+    // replica (shared subscriptions spread one agent's messages over replicas) is seen. The lock makes `prev_status`
+    // the row's status until the statement ends, so `moved` compares nothing more: its scan reads the statement's
+    // snapshot, where a status committed meanwhile is not seen, and a `c.status = prev_status` there would drop the
+    // report while it is recorded as processed.
     return sql`before as (
         select t.i, t.command_id, t.tenant_id, t.status, t.error, t.result, t.sources, c.status as prev_status,
           c.error as prev_error
         from todo t cross join lateral (select c.status, c.error from ${commands} c where c.id = t.command_id
-          and c.tenant_id = t.tenant_id and c.host_id = t.host_id limit 1) c
+          and c.tenant_id = t.tenant_id and c.host_id = t.host_id limit 1 for update) c
       ),
       moved as (
         update ${commands} c set
@@ -643,7 +648,7 @@ export class CommandService {
           result = coalesce(b.result, c.result),
           error = case when b.prev_status = 'expired' then b.error else coalesce(b.error, c.error) end
         from before b
-        where c.id = b.command_id and c.tenant_id = b.tenant_id and c.status = b.prev_status and (
+        where c.id = b.command_id and c.tenant_id = b.tenant_id and (
           b.prev_status = any(string_to_array(b.sources, ','))
           or (b.prev_status = 'pending' and b.status = 'completed')
           or (b.prev_status = 'expired' and b.prev_error = ${EXPIRED_ERROR} and b.status in ('running', 'completed', 'failed')))
