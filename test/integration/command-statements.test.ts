@@ -7,13 +7,12 @@
  * (`select set_config(...)` pipelined before the REST request's statement): at most one per created command.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import mqtt from "mqtt";
 import postgres from "postgres";
-import { CommandStatus, PresenceState, codecs, topic, withAgentSeq, type Receipt } from "@edge/proto/wire";
+import { CommandStatus, codecs, topic, withAgentSeq, type Receipt } from "@edge/proto/wire";
 import { availableBackends } from "../support/backends";
 import { startTestPlane, type TestPlane } from "../support/control-plane";
 import { openSession } from "../support/grpc-clients";
-import { hostWithRuntime } from "../support/runtime";
+import { announceOnline, connectAsAgent, hostWithRuntime } from "../support/runtime";
 import { waitFor } from "../support/wait";
 
 const backends = await availableBackends();
@@ -87,26 +86,11 @@ describe.each(backends)("command statements on $name", (backend) => {
     "a report racing another replica's move of the same command is applied on top of it, not recorded and lost",
     async () => {
       const h = await hostWithRuntime(t, "report-race");
-      const client = await mqtt.connectAsync(t.plane.transport.mqttUrl, {
-        clientId: h.runtimeId,
-        username: h.runtimeId,
-        password: h.token,
-        reconnectPeriod: 0,
-      });
+      const client = await connectAsAgent(t, h);
       const other = postgres(t.databaseUrl!, { max: 1, onnotice: () => {} });
       const held = await other.reserve();
       try {
-        await client.publishAsync(
-          topic(h.tenantId, h.hostId, "presence"),
-          Buffer.from(
-            codecs.presence.encode({ state: PresenceState.PRESENCE_STATE_ONLINE, agentVersion: "1", atMs: Date.now() }),
-          ),
-          { qos: 1, retain: true },
-        );
-        await waitFor(
-          "host online",
-          async () => (await t.api.get(`/api/v1/hosts/${h.hostId}`, t.adminKey)).body.status === "online",
-        );
+        await announceOnline(t, client, h);
         const id = await create(h.hostId);
         // Another replica applies the agent's RUNNING (a shared subscription gave it that message): uncommitted yet.
         await held`begin`;
@@ -141,12 +125,7 @@ describe.each(backends)("command statements on $name", (backend) => {
 
   test(`over MQTT: at most ${BUDGET} statements per command, numbered reports included`, async () => {
     const h = await hostWithRuntime(t, "statements-mqtt");
-    const client = await mqtt.connectAsync(t.plane.transport.mqttUrl, {
-      clientId: h.runtimeId,
-      username: h.runtimeId,
-      password: h.token,
-      reconnectPeriod: 0,
-    });
+    const client = await connectAsAgent(t, h);
     try {
       let seq = 0;
       const receipted = new Set<number>();
@@ -178,17 +157,7 @@ describe.each(backends)("command statements on $name", (backend) => {
       await client.subscribeAsync([topic(h.tenantId, h.hostId, "cmd"), topic(h.tenantId, h.hostId, "receipt")], {
         qos: 1,
       });
-      await client.publishAsync(
-        topic(h.tenantId, h.hostId, "presence"),
-        Buffer.from(
-          codecs.presence.encode({ state: PresenceState.PRESENCE_STATE_ONLINE, agentVersion: "1", atMs: Date.now() }),
-        ),
-        { qos: 1, retain: true },
-      );
-      await waitFor(
-        "host online",
-        async () => (await t.api.get(`/api/v1/hosts/${h.hostId}`, t.adminKey)).body.status === "online",
-      );
+      await announceOnline(t, client, h);
       const runOne = async () => {
         const id = await create(h.hostId);
         await waitFor(`completion of ${id} applied`, async () => {

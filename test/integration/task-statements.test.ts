@@ -8,12 +8,11 @@
  * API's, reported apart, as in command-statements.test.ts.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import mqtt from "mqtt";
 import postgres from "postgres";
-import { CommandStatus, PresenceState, codecs, topic, withAgentSeq } from "@edge/proto/wire";
+import { CommandStatus, codecs, topic, withAgentSeq } from "@edge/proto/wire";
 import { availableBackends } from "../support/backends";
 import { startTestPlane, type TestPlane } from "../support/control-plane";
-import { hostOnline, hostWithRuntime } from "../support/runtime";
+import { announceOnline, connectAsAgent, hostOnline, hostWithRuntime } from "../support/runtime";
 import { waitFor } from "../support/wait";
 
 const backends = await availableBackends();
@@ -60,12 +59,7 @@ describe.each(backends)("task statements on $name", (backend) => {
 
   /** An agent over MQTT that runs every command at once: RUNNING then COMPLETED (an agent stage's result). */
   async function ackingAgent(h: Awaited<ReturnType<typeof hostWithRuntime>>) {
-    const client = await mqtt.connectAsync(t.plane.transport.mqttUrl, {
-      clientId: h.runtimeId,
-      username: h.runtimeId,
-      password: h.token,
-      reconnectPeriod: 0,
-    });
+    const client = await connectAsAgent(t, h);
     let seq = 0;
     client.on("message", (_name, payload) => {
       const command = codecs.command.decode(payload);
@@ -81,17 +75,7 @@ describe.each(backends)("task statements on $name", (backend) => {
       }
     });
     await client.subscribeAsync(topic(h.tenantId, h.hostId, "cmd"), { qos: 1 });
-    await client.publishAsync(
-      topic(h.tenantId, h.hostId, "presence"),
-      Buffer.from(
-        codecs.presence.encode({ state: PresenceState.PRESENCE_STATE_ONLINE, agentVersion: "1", atMs: Date.now() }),
-      ),
-      { qos: 1, retain: true },
-    );
-    await waitFor(
-      "host online",
-      async () => (await t.api.get(`/api/v1/hosts/${h.hostId}`, t.adminKey)).body.status === "online",
-    );
+    await announceOnline(t, client, h);
     return client;
   }
 

@@ -1,4 +1,6 @@
 /** Provisioning helpers: a host with a bootstrapped runtime identity. */
+import mqtt, { type MqttClient } from "mqtt";
+import { codecs, PresenceState, topic } from "@edge/proto/wire";
 import type { TestPlane } from "./control-plane";
 import { waitFor } from "./wait";
 import { AgentProcess } from "./agent-process";
@@ -70,3 +72,25 @@ export const hostOnline = (t: TestPlane, hostId: string, timeoutMs?: number) =>
     async () => (await t.api.get(`/api/v1/hosts/${hostId}`, t.adminKey)).body.status === "online",
     timeoutMs ?? 30_000, // an agent process starting on a machine loaded by other suites can take more than 10 s
   );
+
+/** A simulated agent's client says it is online (retained ONLINE presence, as an agent's connect does); resolves once
+ * the control plane shows the host online. */
+export async function announceOnline(t: TestPlane, client: MqttClient, h: { tenantId: string; hostId: string }) {
+  const online = codecs.presence.encode({
+    state: PresenceState.PRESENCE_STATE_ONLINE,
+    agentVersion: "1",
+    atMs: Date.now(),
+  });
+  await client.publishAsync(topic(h.tenantId, h.hostId, "presence"), Buffer.from(online), { qos: 1, retain: true });
+  await hostOnline(t, h.hostId);
+}
+
+/** An MQTT client logged in as the host's agent (its runtime identity and access token), on the plane's broker. */
+export function connectAsAgent(t: TestPlane, h: { runtimeId: string; token: string }): Promise<MqttClient> {
+  return mqtt.connectAsync(t.plane.transport.mqttUrl, {
+    clientId: h.runtimeId,
+    username: h.runtimeId,
+    password: h.token,
+    reconnectPeriod: 0,
+  });
+}

@@ -437,32 +437,14 @@ export class TaskService {
    * The caller publishes the transitions (`announcePending`) after its transaction commits.
    */
   async insertForHosts(q: Queryable, tenantId: string, template: TaskTemplate, hostIds: string[], batchId: string) {
-    const project = template.projectKey
-      ? await this.projects.find(q, tenantId, template.projectKey).catch(() => undefined)
-      : undefined;
-    if (template.projectKey && !project) throw invalid(`unknown project ${template.projectKey}`);
-    const settings = (project?.settings ?? {}) as { requirements?: Record<string, unknown>; priority?: number };
+    const base = await this.rowValues(q, tenantId, template);
     const now = new Date();
     const inserted: (typeof tasks.$inferSelect)[] = [];
     for (let i = 0; i < hostIds.length; i += 1000) {
       const rows = await q
         .insert(tasks)
         .values(
-          hostIds.slice(i, i + 1000).map((hostId) => ({
-            id: newId("task"),
-            tenantId,
-            prompt: template.prompt,
-            environmentId: template.environmentId,
-            hostId,
-            config: template.config ?? {},
-            projectId: project?.id ?? null,
-            pipeline: project?.pipeline ?? DEFAULT_PIPELINE,
-            agentType: project?.agentType ?? this.defaultAgentType,
-            requirements: settings.requirements ?? {},
-            priority: template.priority ?? settings.priority ?? 0,
-            batchId,
-            createdAt: now,
-          })),
+          hostIds.slice(i, i + 1000).map((hostId) => ({ ...base, id: newId("task"), hostId, batchId, createdAt: now })),
         )
         .returning();
       await q.insert(taskEvents).values(
