@@ -277,7 +277,7 @@ export class CommandService {
    * The insert of one new command as the body of a CTE of the caller's statement (a task's stage command, created
    * with its task by one statement): for the host of each row of the caller's relation `from` (with `id` and
    * `environment_config`; none: no command), its deadline `ttlSeconds` or else the environment's default; returns
-   * (id, host_id, not_after_ms). Announce it after the commit, as `insertMany`'s.
+   * the row. Announce it after the commit, as `insertMany`'s.
    */
   insertOneSql(
     c: {
@@ -297,7 +297,7 @@ export class CommandService {
           case when jsonb_typeof(p.environment_config->'commandTtlSeconds') = 'number'
             then (p.environment_config->>'commandTtlSeconds')::float8 end) * interval '1 second'
       from ${target.from} p
-      returning id, host_id, (extract(epoch from not_after) * 1000)::float8 as not_after_ms`;
+      returning *`;
   }
 
   /**

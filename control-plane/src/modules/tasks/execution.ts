@@ -7,7 +7,7 @@
 import { and, asc, desc, eq, getTableColumns, inArray, lte, type SQL, sql } from "drizzle-orm";
 import type { PgTable } from "drizzle-orm/pg-core";
 import { GENERIC_PLAN, rowsOf, type Db, type Queryable } from "../../db/connect";
-import { type commands, taskEvents, taskLogs, taskStageRuns, tasks, type PipelineStage } from "../../db/schema";
+import { commands, taskEvents, taskLogs, taskStageRuns, tasks, type PipelineStage } from "../../db/schema";
 import { CHANNEL } from "../../lib/cluster-events";
 import type { DomainEvent, EventBus } from "../../lib/events";
 import { newId } from "../../lib/ids";
@@ -311,30 +311,13 @@ export class TaskExecution {
           'taskId', c.id, 'status', 'assigned', 'notified', true)::text)
         from task c where c.status = 'assigned'
       )
-      select row_to_json(t) as task, c.not_after_ms,
+      select row_to_json(t) as task, row_to_json(c) as command,
         (select count(*) from run) + (select count(*) from events) + (select count(*) from notices) as writes
       from task t left join command c on true`;
     const [row] = rowsOf(await this.db.execute(statement));
     const task = rowFromJson<Task>(tasks, row!.task);
     if (task.status !== "assigned") return task;
-    const command: Command = {
-      id: commandId,
-      tenantId,
-      hostId: task.assignedHostId!,
-      kind: spec.kind,
-      params: spec.params,
-      status: "pending",
-      result: null,
-      error: null,
-      timeoutMs: spec.timeoutMs,
-      notAfter: row!.not_after_ms === null ? null : new Date(Number(row!.not_after_ms)),
-      policyVersion: null,
-      batchId: null,
-      createdAt: now,
-      startedAt: null,
-      finishedAt: null,
-      updatedAt: now,
-    };
+    const command = rowFromJson<Command>(commands, row!.command);
     // Its machine was locked online by the statement: delivery needs no lookup.
     this.commands.announce(command, "online");
     this.events.publish({
