@@ -441,15 +441,14 @@ export class HostService {
   // ---------------------------------------------------------------- for the task scheduler (modules/tasks)
 
   /**
-   * Locks (FOR UPDATE SKIP LOCKED) online machines of the tenant that are not draining, in maintenance or
-   * decommissioned, have a free task slot and match `criteria`; at most `limit`, most free slots first (or, with
-   * `anyOrder`, the first free ones found).
+   * Locks (FOR NO KEY UPDATE SKIP LOCKED) online machines of the tenant that are not draining, in maintenance or
+   * decommissioned, have a free task slot and match `criteria`; at most `limit`, most free slots first.
    * Without a machine, environment or requirement in `criteria`: every such machine of the tenant.
    */
-  async lockSchedulable(q: Queryable, criteria: MachineCriteria, limit?: number, opts: { anyOrder?: boolean } = {}) {
+  async lockSchedulable(q: Queryable, criteria: MachineCriteria, limit?: number) {
     const used = occupiedSlots(HOST_ID);
     const filters = this.schedulable(criteria);
-    const query = q
+    const ordered = q
       .select({
         id: hosts.id,
         tenantId: hosts.tenantId,
@@ -460,12 +459,8 @@ export class HostService {
       })
       .from(hosts)
       .where(and(...filters))
+      .orderBy(sql`${hosts.maxConcurrentTasks} - ${used} desc`, asc(hosts.id))
       .$dynamic();
-    // Ordered, every matching machine's slots are counted to sort them; in any order, the scan stops at the first
-    // `limit` free ones (a task created now needs one machine, not the least busy of a thousand).
-    const ordered = opts.anyOrder
-      ? query
-      : query.orderBy(sql`${hosts.maxConcurrentTasks} - ${used} desc`, asc(hosts.id));
     // NO KEY UPDATE, not UPDATE: an insert referencing the machine (a command for it, its safety row) holds a KEY
     // SHARE lock on its row until it commits, which UPDATE conflicts with, so SKIP LOCKED passed the machine over and
     // a task created at that moment waited for the scheduler loop. Two schedulers still exclude each other.
