@@ -4,6 +4,7 @@ import { and, asc, desc, eq, gt, inArray, isNull, lt, or, sql, type SQL } from "
 import type { Static } from "elysia";
 import { createHash } from "node:crypto";
 import { GENERIC_PLAN, rowsOf, type Db, type Queryable } from "../../db/connect";
+import { rowFromJson } from "../../db/row-json";
 import { commands, idempotencyKeys } from "../../db/schema";
 import type { EventBus } from "../../lib/events";
 import { newId } from "../../lib/ids";
@@ -298,6 +299,11 @@ export class CommandService {
             then (p.environment_config->>'commandTtlSeconds')::float8 end) * interval '1 second'
       from ${target.from} p
       returning *`;
+  }
+
+  /** A command row as `row_to_json` gives it (e.g. from `insertOneSql` in a caller's statement). */
+  fromJson(json: unknown): typeof commands.$inferSelect {
+    return rowFromJson(commands, json);
   }
 
   /**

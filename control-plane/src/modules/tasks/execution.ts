@@ -4,10 +4,10 @@
  * advancing on command transitions, confirm stages, cancel, retry, and re-queueing work of lost or
  * decommissioned machines. Every state change is a task event, written in the same transaction.
  */
-import { and, asc, desc, eq, getTableColumns, inArray, lte, type SQL, sql } from "drizzle-orm";
-import type { PgTable } from "drizzle-orm/pg-core";
+import { and, asc, desc, eq, inArray, lte, type SQL, sql } from "drizzle-orm";
 import { GENERIC_PLAN, rowsOf, type Db, type Queryable } from "../../db/connect";
-import { commands, taskEvents, taskLogs, taskStageRuns, tasks, type PipelineStage } from "../../db/schema";
+import { rowFromJson } from "../../db/row-json";
+import { type commands, taskEvents, taskLogs, taskStageRuns, tasks, type PipelineStage } from "../../db/schema";
 import { CHANNEL } from "../../lib/cluster-events";
 import type { DomainEvent, EventBus } from "../../lib/events";
 import { newId } from "../../lib/ids";
@@ -317,7 +317,7 @@ export class TaskExecution {
     const [row] = rowsOf(await this.db.execute(statement));
     const task = rowFromJson<Task>(tasks, row!.task);
     if (task.status !== "assigned") return task;
-    const command = rowFromJson<Command>(commands, row!.command);
+    const command = this.commands.fromJson(row!.command);
     // Its machine was locked online by the statement: delivery needs no lookup.
     this.commands.announce(command, "online");
     this.events.publish({
@@ -1445,17 +1445,6 @@ function pickMachine(task: Task, machines: HostRow[], free: Map<string, number>)
     if (!best || free.get(m.id)! > free.get(best.id)!) best = m;
   }
   return best;
-}
-
-/** A row of `table` from its row_to_json: the column names as the schema's keys, timestamps as dates. */
-function rowFromJson<T>(table: PgTable, json: unknown): T {
-  const source = (typeof json === "string" ? JSON.parse(json) : json) as Record<string, unknown>;
-  const row: Record<string, unknown> = {};
-  for (const [key, column] of Object.entries(getTableColumns(table))) {
-    const value = source[column.name] ?? null;
-    row[key] = value !== null && column.dataType === "date" ? new Date(value as string) : value;
-  }
-  return row as T;
 }
 
 /**
