@@ -328,6 +328,7 @@ async function run(n: number): Promise<Row> {
     host: "127.0.0.1",
     logLevel: "silent",
     dataDir: "memory://",
+    mqttSharedGroup: `bench-${process.pid}`, // its own group: a plane of another run on the same broker must not take its agents' messages
     adminKey,
   });
   const prefix = `scale${Date.now().toString(36)}`;

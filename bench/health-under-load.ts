@@ -28,6 +28,7 @@ const plane = await startControlPlane({
   host: "127.0.0.1",
   logLevel: "silent",
   dataDir: "memory://",
+  mqttSharedGroup: `bench-${process.pid}`, // its own group: a plane of another run on the same broker must not take its agents' messages
   adminKey,
 });
 const headers = { authorization: `Bearer ${adminKey}`, "content-type": "application/json" };

@@ -69,6 +69,7 @@ const plane = await startControlPlane({
   host: "127.0.0.1",
   logLevel: "silent",
   dataDir: process.env.DATABASE_URL ? undefined : "memory://",
+  mqttSharedGroup: `bench-${process.pid}`, // its own group: a plane of another run on the same broker must not take its agents' messages
   databaseUrl: process.env.DATABASE_URL,
   adminKey,
   rateLimitAuthFailures: 0,
