@@ -275,10 +275,22 @@ export class CommandService {
   }
 
   /**
-   * The insert of one new command as the body of a CTE of the caller's statement (a task's stage command, created
-   * with its task by one statement): for the host of each row of the caller's relation `from` (with `id` and
-   * `environment_config`; none: no command), its deadline `ttlSeconds` or else the environment's default; returns
-   * the row. Announce it after the commit, as `insertMany`'s.
+   * The insert of new commands as the body of a CTE of the caller's statement: one per row of the caller's relation
+   * `from`, with columns id, tenant_id, host_id, kind, params (jsonb), timeout_ms (int) and ttl_seconds (float8;
+   * null: no deadline), created at `at`; returns their rows. Announce them after the commit, as `insertMany`'s.
+   */
+  insertRowsSql(from: SQL, at: Date): SQL {
+    const t = sql`${at.toISOString()}::timestamptz`;
+    return sql`insert into ${commands} (id, tenant_id, host_id, kind, params, timeout_ms, created_at, updated_at, not_after)
+      select r.id, r.tenant_id, r.host_id, r.kind, r.params, r.timeout_ms, ${t}, ${t},
+        ${t} + r.ttl_seconds * interval '1 second'
+      from ${from} r
+      returning *`;
+  }
+
+  /**
+   * `insertRowsSql` for one command: for the host of each row of the caller's relation `from` (with `id` and
+   * `environment_config`; none: no command), its deadline `ttlSeconds` or else the environment's default.
    */
   insertOneSql(
     c: {
@@ -291,14 +303,14 @@ export class CommandService {
     },
     target: { from: SQL; ttlSeconds: number | null },
   ): SQL {
-    const at = sql`${c.at.toISOString()}::timestamptz`;
-    return sql`insert into ${commands} (id, tenant_id, host_id, kind, params, timeout_ms, created_at, updated_at, not_after)
-      select ${c.id}, ${c.tenantId}, p.id, ${c.kind}, ${JSON.stringify(c.params)}::jsonb, ${c.timeoutMs}::int, ${at}, ${at},
-        ${at} + coalesce(${target.ttlSeconds}::float8,
-          case when jsonb_typeof(p.environment_config->'commandTtlSeconds') = 'number'
-            then (p.environment_config->>'commandTtlSeconds')::float8 end) * interval '1 second'
-      from ${target.from} p
-      returning *`;
+    return this.insertRowsSql(
+      sql`(select ${c.id}::text as id, ${c.tenantId}::text as tenant_id, p.id as host_id, ${c.kind}::text as kind,
+        ${JSON.stringify(c.params)}::jsonb as params, ${c.timeoutMs}::int as timeout_ms,
+        coalesce(${target.ttlSeconds}::float8, case when jsonb_typeof(p.environment_config->'commandTtlSeconds') = 'number'
+          then (p.environment_config->>'commandTtlSeconds')::float8 end) as ttl_seconds
+        from ${target.from} p)`,
+      c.at,
+    );
   }
 
   /** A command row as `row_to_json` gives it (e.g. from `insertOneSql` in a caller's statement). */

@@ -369,8 +369,16 @@ export class TaskExecution {
     // Command and agent stages are dispatched in bulk (a handful of statements per pass, whatever the count);
     // a confirm stage (a re-queued suspended task) takes the one-by-one path.
     const bulk: { task: Task; hostId: string; spec: StageCommand }[] = [];
+    // The machines each kind of task may take, found once per kind (a pass claims hundreds of tasks of a few kinds).
+    const eligible = new Map<string, HostRow[]>();
     for (const task of pending) {
-      const machine = pickMachine(task, machines, free);
+      const kind = kindOf(task);
+      let mayTake = eligible.get(kind);
+      if (!mayTake) {
+        mayTake = machines.filter((m) => canTake(m, task));
+        eligible.set(kind, mayTake);
+      }
+      const machine = freest(mayTake, free);
       if (!machine) continue;
       free.set(machine.id, free.get(machine.id)! - 1);
       const spec = stageCommand(task);
@@ -405,7 +413,7 @@ export class TaskExecution {
   private async lockCandidates(q: Queryable, pending: Task[]): Promise<HostRow[]> {
     const kinds = new Map<string, { task: Task; count: number }>();
     for (const task of pending) {
-      const key = JSON.stringify([task.tenantId, task.hostId, task.environmentId, task.requirements]);
+      const key = kindOf(task);
       const kind = kinds.get(key);
       if (kind) kind.count++;
       else kinds.set(key, { task, count: 1 });
@@ -438,43 +446,47 @@ export class TaskExecution {
     }));
   }
 
-  /** Assigns tasks whose current stage is a command: an INSERT of their commands, then one statement for the rest. */
+  /**
+   * Assigns tasks whose current stage is a command in one statement: their commands, the tasks, their stage runs,
+   * their events (status, stage.dispatched) in order, and the NOTIFY of each assignment. The batch is one JSON parameter: binding a dozen parameters per task cost more than
+   * the statement itself.
+   */
   private async assignInBulk(
     q: Queryable,
     after: AfterCommit,
     items: { task: Task; hostId: string; spec: StageCommand }[],
-    opts: { created?: { message: string; data: Record<string, unknown> } } = {},
   ): Promise<Task[]> {
     const now = new Date();
-    const byTenant = new Map<string, typeof items>();
-    for (const item of items) byTenant.set(item.task.tenantId, [...(byTenant.get(item.task.tenantId) ?? []), item]);
-    const commandOf = new Map<string, Command>();
-    for (const [tenantId, group] of byTenant) {
-      const rows = await this.commands.insertMany(
-        q,
-        tenantId,
-        group.map((g) => ({ hostId: g.hostId, ...g.spec })),
-      );
-      for (const [i, g] of group.entries()) commandOf.set(g.task.id, rows[i]!);
-    }
-    // One statement: the tasks, their stage runs and their two events each (status, stage.dispatched), in order.
     const at = sql`${now.toISOString()}::timestamptz`;
-    const values = sql.join(
-      items.map(({ task, hostId, spec }, ord) => {
-        const stage = task.pipeline[task.stageIndex]!;
-        return sql`(${ord}::int, ${task.id}::text, ${hostId}::text, ${commandOf.get(task.id)!.id}::text,
-          ${newId("stage")}::text, ${task.tenantId}::text, ${task.attempt}::int, ${task.stageIndex}::int,
-          ${stage.name}::text, ${stage.kind}::text, ${spec.kind}::text, ${task.status}::text)`;
-      }),
-      sql`, `,
-    );
-    // A task created in this transaction: its "created" event comes first (same statement, same order).
-    const created = opts.created
-      ? sql`(0, 'status', ${opts.created.message}::text, ${JSON.stringify(opts.created.data)}::jsonb), `
-      : sql``;
-    await q.execute(sql`
-      with v(ord, id, host_id, command_id, run_id, tenant_id, attempt, stage_index, stage_name, stage_kind,
-             command_kind, from_status) as (values ${values}),
+    const input = items.map(({ task, hostId, spec }, ord) => {
+      const stage = task.pipeline[task.stageIndex]!;
+      return {
+        ord,
+        id: task.id,
+        tenant_id: task.tenantId,
+        host_id: hostId,
+        command_id: newId("cmd"),
+        run_id: newId("stage"),
+        attempt: task.attempt,
+        stage_index: task.stageIndex,
+        stage_name: stage.name,
+        stage_kind: stage.kind,
+        command_kind: spec.kind,
+        params: spec.params,
+        timeout_ms: spec.timeoutMs,
+        ttl_seconds: spec.ttlSeconds ?? null,
+        from_status: task.status,
+      };
+    });
+    const rows = rowsOf(
+      await q.execute(sql`
+      with v as (select * from json_to_recordset(${JSON.stringify(input)}::text::json) as t(ord int, id text,
+        tenant_id text, host_id text, command_id text, run_id text, attempt int, stage_index int, stage_name text,
+        stage_kind text, command_kind text, params jsonb, timeout_ms int, ttl_seconds float8, from_status text)),
+      inserted as (${this.commands.insertRowsSql(
+        sql`(select command_id as id, tenant_id, host_id, command_kind as kind, params, timeout_ms, ttl_seconds from v)`,
+        now,
+      )}),
       assigned as (
         update tasks set status = 'assigned', assigned_host_id = v.host_id, assigned_at = ${at},
           current_command_id = v.command_id, updated_at = ${at}
@@ -488,19 +500,27 @@ export class TaskExecution {
       notices as (
         select pg_notify(${CLUSTER_CHANNEL}, json_build_object('type', 'task.transition', 'tenantId', v.tenant_id,
           'taskId', v.id, 'status', 'assigned', 'notified', true)::text) from v
+      ),
+      events as (
+        insert into task_events (tenant_id, task_id, attempt, stage_index, type, message, data)
+        select v.tenant_id, v.id, v.attempt, case when e.n > 0 then v.stage_index end, e.type, e.message, e.data
+        from v cross join lateral (values
+          (1, 'status', 'assigned to ' || v.host_id, jsonb_build_object('from', v.from_status, 'to', 'assigned')),
+          (2, 'stage.dispatched',
+            'stage ' || v.stage_name || ' (' || v.command_kind || ') sent to ' || v.host_id || ' as ' || v.command_id,
+            jsonb_build_object('stage', v.stage_name, 'commandId', v.command_id, 'kind', v.command_kind))
+        ) as e(n, type, message, data)
+        order by v.ord, e.n
       )
-      insert into task_events (tenant_id, task_id, attempt, stage_index, type, message, data)
-      select v.tenant_id, v.id, v.attempt, case when e.n > 0 then v.stage_index end, e.type, e.message, e.data
-      from v cross join lateral (values ${created}
-        (1, 'status', 'assigned to ' || v.host_id, jsonb_build_object('from', v.from_status, 'to', 'assigned')),
-        (2, 'stage.dispatched',
-          'stage ' || v.stage_name || ' (' || v.command_kind || ') sent to ' || v.host_id || ' as ' || v.command_id,
-          jsonb_build_object('stage', v.stage_name, 'commandId', v.command_id, 'kind', v.command_kind))
-      ) as e(n, type, message, data)
-      where (select count(*) from notices) >= 0
-      order by v.ord, e.n`);
-    return items.map(({ task, hostId }) => {
-      const command = commandOf.get(task.id)!;
+      select row_to_json(c) as command from inserted c where (select count(*) from notices) >= 0`),
+    );
+    const commandOf = new Map<string, Command>();
+    for (const row of rows) {
+      const command = this.commands.fromJson(row.command);
+      commandOf.set(command.id, command);
+    }
+    return items.map(({ task, hostId }, i) => {
+      const command = commandOf.get(input[i]!.command_id)!;
       // Its machine was locked online by this transaction: delivery needs no lookup.
       after.commands.push({ command, hostStatus: "online" });
       after.transitions.push({
@@ -1432,17 +1452,28 @@ function stageCommand(task: Task): StageCommand | undefined {
   };
 }
 
-/** The first machine (fewest used slots first) that may take the task. */
-function pickMachine(task: Task, machines: HostRow[], free: Map<string, number>): HostRow | undefined {
+/** Tasks of one kind (tenant, pinned machine, environment, requirements) may run on the same machines. */
+function kindOf(task: Task): string {
+  return JSON.stringify([task.tenantId, task.hostId, task.environmentId, task.requirements]);
+}
+
+/** Whether machine `m` may run `task` (slots aside). */
+function canTake(m: HostRow, task: Task): boolean {
+  if (m.tenantId !== task.tenantId) return false;
+  if (task.hostId && task.hostId !== m.id) return false;
+  if (task.environmentId && task.environmentId !== m.environmentId) return false;
+  const { labels = {}, capabilities = [] } = task.requirements;
+  if (Object.entries(labels).some(([k, v]) => m.labels[k] !== v)) return false;
+  return capabilities.every((c) => m.capabilities.includes(c));
+}
+
+/** The machine with the most free slots (the first of them), if any has one. */
+function freest(machines: HostRow[], free: Map<string, number>): HostRow | undefined {
   let best: HostRow | undefined;
+  let most = 0;
   for (const m of machines) {
-    if (m.tenantId !== task.tenantId || (free.get(m.id) ?? 0) <= 0) continue;
-    if (task.hostId && task.hostId !== m.id) continue;
-    if (task.environmentId && task.environmentId !== m.environmentId) continue;
-    const { labels = {}, capabilities = [] } = task.requirements;
-    if (Object.entries(labels).some(([k, v]) => m.labels[k] !== v)) continue;
-    if (capabilities.some((c) => !m.capabilities.includes(c))) continue;
-    if (!best || free.get(m.id)! > free.get(best.id)!) best = m;
+    const n = free.get(m.id) ?? 0;
+    if (n > most) [best, most] = [m, n];
   }
   return best;
 }
