@@ -14,7 +14,7 @@ import { loadavg } from "node:os";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { startControlPlane } from "../control-plane/src/app";
+import { startBenchPlane } from "./plane";
 import { newSecret } from "../control-plane/src/lib/secrets";
 import { ApiClient } from "../test/support/control-plane";
 import { buildAgent } from "../scripts/build-agents";
@@ -80,16 +80,7 @@ const agentLoaded = await spawnToExit([agentBinary, "--version"]);
 const emptyLoaded = await spawnToExit([emptyBinary]);
 
 const adminKey = newSecret("roz_sk_");
-const plane = await startControlPlane({
-  port: 0,
-  mqttPort: 0,
-  grpcPort: 0,
-  host: "127.0.0.1",
-  logLevel: "silent",
-  dataDir: "memory://",
-  mqttSharedGroup: `bench-${process.pid}`, // its own group: a plane of another run on the same broker must not take its agents' messages
-  adminKey,
-});
+const plane = await startBenchPlane(adminKey);
 const api = new ApiClient(plane.url);
 
 const startToOnline: number[] = [];

@@ -26,7 +26,8 @@ import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { Aedes } from "aedes";
 import { sql } from "drizzle-orm";
-import { startControlPlane, type ControlPlane } from "../control-plane/src/app";
+import type { ControlPlane } from "../control-plane/src/app";
+import { startBenchPlane } from "./plane";
 import { rowsOf } from "../control-plane/src/db/connect";
 import { insertFleet } from "../test/support/fleet-rows";
 import { asSystem } from "../control-plane/src/db/context";
@@ -321,16 +322,7 @@ async function run(n: number): Promise<Row> {
   console.log(`  bare broker: ${n} plain clients connected in ${((bareMs ?? NaN) / 1000).toFixed(1)} s`);
 
   const adminKey = newSecret("roz_sk_");
-  const plane = await startControlPlane({
-    port: 0,
-    mqttPort: 0,
-    grpcPort: 0,
-    host: "127.0.0.1",
-    logLevel: "silent",
-    dataDir: "memory://",
-    mqttSharedGroup: `bench-${process.pid}`, // its own group: a plane of another run on the same broker must not take its agents' messages
-    adminKey,
-  });
+  const plane = await startBenchPlane(adminKey);
   const prefix = `scale${Date.now().toString(36)}`;
   const ids = await provision(plane, adminKey, n, prefix);
   const tenantId = ids[0]!.tenantId;

@@ -15,7 +15,7 @@
  *   (DATABASE_URL / MQTT_URL select a real PostgreSQL / broker, as for the control plane)
  */
 import { parseArgs } from "node:util";
-import { startControlPlane } from "../control-plane/src/app";
+import { startBenchPlane } from "./plane";
 import { newSecret } from "../control-plane/src/lib/secrets";
 import { ApiClient } from "../test/support/control-plane";
 import type { FromLoad, LoadPlan, LoadSample } from "./command-load";
@@ -47,16 +47,7 @@ const BEFORE: Record<number, string> = {
 };
 
 const adminKey = newSecret("roz_sk_");
-const plane = await startControlPlane({
-  port: 0,
-  mqttPort: 0,
-  grpcPort: 0,
-  host: "127.0.0.1",
-  logLevel: "silent",
-  dataDir: "memory://",
-  mqttSharedGroup: `bench-${process.pid}`, // its own group: a plane of another run on the same broker must not take its agents' messages
-  adminKey,
-});
+const plane = await startBenchPlane(adminKey);
 const api = new ApiClient(plane.url);
 const mqttUrl = plane.transport.mqttUrl;
 const grpcAddress = `127.0.0.1:${plane.transport.grpc.port}`;

@@ -17,7 +17,7 @@
  *   (DATABASE_URL selects a real PostgreSQL)
  */
 import { parseArgs } from "node:util";
-import { startControlPlane } from "../control-plane/src/app";
+import { startBenchPlane } from "./plane";
 import { newSecret } from "../control-plane/src/lib/secrets";
 import { topic } from "../proto/wire";
 import { ApiClient } from "../test/support/control-plane";
@@ -46,16 +46,8 @@ const telemetryHz = Number(values["telemetry-hz"]);
 if (!Bun.which("mosquitto_sub")) throw new Error("mosquitto_sub missing: apt-get install -y mosquitto-clients");
 
 const adminKey = newSecret("roz_sk_");
-const plane = await startControlPlane({
-  port: 0,
-  mqttPort: 0,
-  grpcPort: 0,
+const plane = await startBenchPlane(adminKey, {
   mqttUrl: undefined,
-  host: "127.0.0.1",
-  logLevel: "silent",
-  dataDir: "memory://",
-  mqttSharedGroup: `bench-${process.pid}`, // its own group: a plane of another run on the same broker must not take its agents' messages
-  adminKey,
 });
 const broker = plane.transport.broker;
 if (!broker) throw new Error("this benchmark needs the embedded broker (unset MQTT_URL)");

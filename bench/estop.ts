@@ -13,7 +13,7 @@
 import { parseArgs } from "node:util";
 import mqtt, { type MqttClient } from "mqtt";
 import { inArray } from "drizzle-orm";
-import { startControlPlane } from "../control-plane/src/app";
+import { startBenchPlane } from "./plane";
 import { hostSafety } from "../control-plane/src/db/schema";
 import { newSecret } from "../control-plane/src/lib/secrets";
 import { ApiClient } from "../test/support/control-plane";
@@ -32,16 +32,7 @@ const { values } = parseArgs({
 const fleetSize = Number(values.hosts);
 
 const adminKey = newSecret("roz_sk_");
-const plane = await startControlPlane({
-  port: 0,
-  mqttPort: 0,
-  grpcPort: 0,
-  host: "127.0.0.1",
-  logLevel: "silent",
-  dataDir: "memory://",
-  mqttSharedGroup: `bench-${process.pid}`, // its own group: a plane of another run on the same broker must not take its agents' messages
-  adminKey,
-});
+const plane = await startBenchPlane(adminKey);
 const api = new ApiClient(plane.url);
 const mqttUrl = plane.transport.mqttUrl;
 console.log(

@@ -10,7 +10,7 @@
  */
 import { parseArgs } from "node:util";
 import { sql } from "drizzle-orm";
-import { startControlPlane } from "../control-plane/src/app";
+import { startBenchPlane } from "./plane";
 import { newSecret } from "../control-plane/src/lib/secrets";
 import { fmt, summarize } from "./stats";
 
@@ -21,16 +21,7 @@ const clients = Number(values.clients);
 const seconds = Number(values.seconds);
 
 const adminKey = newSecret("roz_sk_");
-const plane = await startControlPlane({
-  port: 0,
-  mqttPort: 0,
-  grpcPort: 0,
-  host: "127.0.0.1",
-  logLevel: "silent",
-  dataDir: "memory://",
-  mqttSharedGroup: `bench-${process.pid}`, // its own group: a plane of another run on the same broker must not take its agents' messages
-  adminKey,
-});
+const plane = await startBenchPlane(adminKey);
 const headers = { authorization: `Bearer ${adminKey}`, "content-type": "application/json" };
 console.log(`control plane ${plane.url} · database ${plane.database.kind} · ${clients} clients · ${seconds} s`);
 

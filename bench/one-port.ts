@@ -15,7 +15,7 @@
 import { parseArgs } from "node:util";
 import * as grpc from "@grpc/grpc-js";
 import { OperatorClient } from "@edge/proto/grpc";
-import { startControlPlane } from "../control-plane/src/app";
+import { startBenchPlane } from "./plane";
 import { newSecret } from "../control-plane/src/lib/secrets";
 import { percentile } from "./stats";
 
@@ -62,16 +62,8 @@ if (values.load) {
 }
 
 const adminKey = newSecret("roz_sk_");
-const plane = await startControlPlane({
-  port: 0,
-  mqttPort: 0,
-  grpcPort: 0, // a separate gRPC listener too: the floor of the gRPC comparison
-  host: "127.0.0.1",
-  logLevel: "silent",
-  dataDir: process.env.DATABASE_URL ? undefined : "memory://",
-  mqttSharedGroup: `bench-${process.pid}`, // its own group: a plane of another run on the same broker must not take its agents' messages
-  databaseUrl: process.env.DATABASE_URL,
-  adminKey,
+// Its separate gRPC listener (grpcPort 0) is the floor of the gRPC comparison.
+const plane = await startBenchPlane(adminKey, {
   rateLimitAuthFailures: 0,
 });
 const front = new URL(plane.url).port;

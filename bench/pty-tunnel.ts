@@ -9,7 +9,7 @@
  *   npm run bench:pty -- [--keys 200] [--mib 8]
  */
 import { parseArgs } from "node:util";
-import { startControlPlane } from "../control-plane/src/app";
+import { startBenchPlane } from "./plane";
 import { newSecret } from "../control-plane/src/lib/secrets";
 import { stopAllAgents } from "../test/support/agent-process";
 import { ApiClient, type TestPlane } from "../test/support/control-plane";
@@ -26,16 +26,7 @@ const { values } = parseArgs({
 });
 
 const adminKey = newSecret("roz_sk_");
-const plane = await startControlPlane({
-  port: 0,
-  mqttPort: 0,
-  grpcPort: 0,
-  host: "127.0.0.1",
-  logLevel: "silent",
-  dataDir: "memory://",
-  mqttSharedGroup: `bench-${process.pid}`, // its own group: a plane of another run on the same broker must not take its agents' messages
-  adminKey,
-});
+const plane = await startBenchPlane(adminKey);
 const t = { plane, api: new ApiClient(plane.url), adminKey, stop: () => plane.stop() } as TestPlane;
 /** A TCP echo server that keeps what the socket could not take yet (a plain `write` drops the rest). */
 const echo = Bun.listen<{ backlog: Uint8Array[] }>({

@@ -15,7 +15,7 @@
 import { loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import { sql } from "drizzle-orm";
-import { startControlPlane } from "../control-plane/src/app";
+import { startBenchPlane } from "./plane";
 import { asSystem } from "../control-plane/src/db/context";
 import { newId } from "../control-plane/src/lib/ids";
 import { newSecret } from "../control-plane/src/lib/secrets";
@@ -34,15 +34,7 @@ const rounds = Number(values.rounds);
 const batch = Number(values.batch);
 
 const adminKey = newSecret("roz_sk_");
-const plane = await startControlPlane({
-  port: 0,
-  mqttPort: 0,
-  grpcPort: 0,
-  host: "127.0.0.1",
-  logLevel: "silent",
-  dataDir: "memory://",
-  mqttSharedGroup: `bench-${process.pid}`, // its own group: a plane of another run on the same broker must not take its agents' messages
-  adminKey,
+const plane = await startBenchPlane(adminKey, {
   // The passes measured are the benchmark's own: the loop's tick must not take the queue first.
   taskSchedulerTickMs: 3_600_000,
 });

@@ -18,7 +18,7 @@
 import { loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import { sql } from "drizzle-orm";
-import { startControlPlane } from "../control-plane/src/app";
+import { startBenchPlane } from "./plane";
 import { newSecret } from "../control-plane/src/lib/secrets";
 import { ApiClient } from "../test/support/control-plane";
 import { startMqttSimAgent, type SimAgent, type SimAgentIdentity } from "./sim-agent";
@@ -43,16 +43,7 @@ const concurrency = Number(values.concurrency);
 const totalCommands = Number(values.commands);
 
 const adminKey = newSecret("roz_sk_");
-const plane = await startControlPlane({
-  port: 0,
-  mqttPort: 0,
-  grpcPort: 0,
-  host: "127.0.0.1",
-  logLevel: "silent",
-  dataDir: "memory://",
-  mqttSharedGroup: `bench-${process.pid}`, // its own group: a plane of another run on the same broker must not take its agents' messages
-  adminKey,
-});
+const plane = await startBenchPlane(adminKey);
 const api = new ApiClient(plane.url);
 const { services } = plane;
 const db = plane.database.db;

@@ -13,7 +13,7 @@
 import { parseArgs } from "node:util";
 import mqtt, { type MqttClient } from "mqtt";
 import { sql } from "drizzle-orm";
-import { startControlPlane } from "../control-plane/src/app";
+import { startBenchPlane } from "./plane";
 import { telemetryPoints } from "../control-plane/src/db/schema";
 import { newSecret } from "../control-plane/src/lib/secrets";
 import { ApiClient } from "../test/support/control-plane";
@@ -37,15 +37,8 @@ const concurrency = Number(values.concurrency);
 const RESEND_MS = 5_000;
 
 const adminKey = newSecret("roz_sk_");
-const plane = await startControlPlane({
-  port: 0,
-  mqttPort: 0,
-  grpcPort: 0,
-  host: "127.0.0.1",
+const plane = await startBenchPlane(adminKey, {
   logLevel: (process.env.LOG_LEVEL as "debug") ?? "silent",
-  dataDir: "memory://",
-  mqttSharedGroup: `bench-${process.pid}`, // its own group: a plane of another run on the same broker must not take its agents' messages
-  adminKey,
   telemetryRetentionSweepMs: 0,
 });
 const api = new ApiClient(plane.url);
