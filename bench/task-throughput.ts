@@ -133,6 +133,7 @@ async function closedLoop(count: number, create: (i: number) => Promise<string>)
   const samples: number[] = [];
   let next = 0;
   const start = performance.now();
+  const cpu = process.cpuUsage();
   await Promise.all(
     Array.from({ length: Math.min(concurrency, count) }, async () => {
       while (next < count) {
@@ -144,7 +145,8 @@ async function closedLoop(count: number, create: (i: number) => Promise<string>)
       }
     }),
   );
-  return { samples: samples.sort((a, b) => a - b), wallMs: performance.now() - start };
+  const { user, system } = process.cpuUsage(cpu);
+  return { samples: samples.sort((a, b) => a - b), wallMs: performance.now() - start, cpuMs: (user + system) / 1000 };
 }
 
 const commandRun = await closedLoop(
@@ -200,6 +202,16 @@ console.log(
 );
 console.log(
   `  scheduling adds (task - command round trip, p50) ${fmt(percentile(taskRun.samples, 50) - percentile(commandRun.samples, 50))}`,
+);
+// CPU of this process (control plane and its REST clients; the simulated fleet runs apart) per item: less bound to
+// the machine's load than rates, on a machine shared with others.
+const cpuPerTask = taskRun.cpuMs / totalTasks;
+const cpuPerCommand = commandRun.cpuMs / totalCommands;
+console.log(
+  `  CPU per item (this process)                      task ${cpuPerTask.toFixed(2)} ms · command ${cpuPerCommand.toFixed(2)} ms · ratio ${(cpuPerTask / cpuPerCommand).toFixed(2)}`,
+);
+console.log(
+  `  tasks/s ÷ commands/s (same run)                  ${(totalTasks / taskRun.wallMs / (totalCommands / commandRun.wallMs)).toFixed(2)}`,
 );
 if (latencyPairs > 0) {
   console.log(`one client, nothing else in flight: ${latencyPairs} commands and ${latencyPairs} tasks in turns`);
