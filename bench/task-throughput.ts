@@ -117,6 +117,27 @@ services.events.subscribe((event) => {
 });
 
 /**
+ * CPU used so far by this database's server processes (PostgreSQL on this machine: /proc; undefined otherwise, e.g.
+ * PGlite or a remote server), in ms. Connections closed meanwhile are not counted (the pools stay open).
+ */
+async function databaseCpuMs(): Promise<number | undefined> {
+  if (plane.database.kind !== "postgres") return undefined;
+  const backends = await rows<{ pid: number }>(
+    sql`select pid from pg_stat_activity where datname = current_database()`,
+  );
+  let ticks = 0;
+  for (const { pid } of backends) {
+    const stat = await Bun.file(`/proc/${pid}/stat`)
+      .text()
+      .catch(() => undefined);
+    if (!stat) return undefined;
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    ticks += Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15 of stat)
+  }
+  return ticks * 10; // 100 ticks per second
+}
+
+/**
  * Closed loop: `concurrency` clients each create one item through REST and wait for it to finish, `count` in all.
  * With fewer items in flight than workers, a task never waits for a slot: created → assigned is the scheduler alone.
  */
@@ -124,6 +145,8 @@ async function closedLoop(count: number, create: (i: number) => Promise<string>)
   const samples: number[] = [];
   let next = 0;
   const start = performance.now();
+  const cpu = process.cpuUsage();
+  const db0 = await databaseCpuMs();
   await Promise.all(
     Array.from({ length: Math.min(concurrency, count) }, async () => {
       while (next < count) {
@@ -135,7 +158,14 @@ async function closedLoop(count: number, create: (i: number) => Promise<string>)
       }
     }),
   );
-  return { samples: samples.sort((a, b) => a - b), wallMs: performance.now() - start };
+  const { user, system } = process.cpuUsage(cpu);
+  const db1 = await databaseCpuMs();
+  return {
+    samples: samples.sort((a, b) => a - b),
+    wallMs: performance.now() - start,
+    cpuMs: (user + system) / 1000,
+    databaseCpuMs: db0 !== undefined && db1 !== undefined ? db1 - db0 : undefined,
+  };
 }
 
 const commandRun = await closedLoop(
@@ -191,6 +221,23 @@ console.log(
 );
 console.log(
   `  scheduling adds (task - command round trip, p50) ${fmt(percentile(taskRun.samples, 50) - percentile(commandRun.samples, 50))}`,
+);
+// CPU of this process (control plane and its REST clients; the simulated fleet runs apart) per item: less bound to
+// the machine's load than rates, on a machine shared with others.
+const cpuPerTask = taskRun.cpuMs / totalTasks;
+const cpuPerCommand = commandRun.cpuMs / totalCommands;
+console.log(
+  `  CPU per item (this process)                      task ${cpuPerTask.toFixed(2)} ms · command ${cpuPerCommand.toFixed(2)} ms · ratio ${(cpuPerTask / cpuPerCommand).toFixed(2)}`,
+);
+if (taskRun.databaseCpuMs !== undefined && commandRun.databaseCpuMs !== undefined) {
+  const dbPerTask = taskRun.databaseCpuMs / totalTasks;
+  const dbPerCommand = commandRun.databaseCpuMs / totalCommands;
+  console.log(
+    `  database CPU per item (its server processes)     task ${dbPerTask.toFixed(2)} ms · command ${dbPerCommand.toFixed(2)} ms · ratio ${(dbPerTask / dbPerCommand).toFixed(2)}`,
+  );
+}
+console.log(
+  `  tasks/s ÷ commands/s (same run)                  ${(totalTasks / taskRun.wallMs / (totalCommands / commandRun.wallMs)).toFixed(2)}`,
 );
 if (latencyPairs > 0) {
   console.log(`one client, nothing else in flight: ${latencyPairs} commands and ${latencyPairs} tasks in turns`);

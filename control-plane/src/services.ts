@@ -219,7 +219,7 @@ export function createServices(db: Db, config: Config, log: Logger) {
   );
   const projectMembers = new ProjectMemberService(db, projects, people, audit);
   // Tasks awaiting confirmation or finished, machines going offline or online, updates: each user's notifications.
-  const notifications = new NotificationService(db, { people, projectMembers, tasks, hosts });
+  const notifications = new NotificationService(db, { events, people, projectMembers, tasks, hosts });
   events.subscribe((event) => notifications.onEvent(event));
   const metrics = new MetricsService({ hosts, commands, tasks, notifications });
   events.subscribe((event) => metrics.observe(event));
@@ -241,19 +241,6 @@ export function createServices(db: Db, config: Config, log: Logger) {
     { audit, people, projectMembers, tasks, machines, fleets, projects },
   );
   notifications.subscribe((notice) => chatbots.onNotice(notice).then(() => undefined));
-  // Live streams on every replica hear of each stored notice (its audience travels, not its recipients).
-  notifications.subscribe((notice) =>
-    events.publish({
-      type: "notification.created",
-      tenantId: notice.tenantId,
-      kind: notice.kind,
-      title: notice.title,
-      body: notice.body.slice(0, 1000),
-      taskId: notice.taskId ?? null,
-      hostId: notice.hostId ?? null,
-      projectId: notice.audience.scope === "tenant" ? null : (notice.audience.projectId ?? ""),
-    }),
-  );
   const authenticator = new Authenticator(people, apiKeys, userTokens, external, credentialChanges);
   const live = new LiveHub({
     authenticator,

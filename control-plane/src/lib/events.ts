@@ -95,6 +95,8 @@ export type DomainEvent =
       hostId: string | null;
       /** null: every user of the tenant; else the project's members and the tenant admins ("" = admins only). */
       projectId: string | null;
+      /** Already sent to every replica by the statement that stored it (NOTIFY): not to be relayed again. */
+      notified?: boolean;
     }
   /** An MQTT consumer key was revoked: its broker connections must end now. */
   | { type: "consumer_key.revoked"; tenantId: string; keyId: string }

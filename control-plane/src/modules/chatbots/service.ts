@@ -52,6 +52,8 @@ export interface ChatBotDeps {
 const CLAIM_LEASE_MS = 60_000;
 const BATCH = 20;
 const SWEEP_MS = 30_000;
+/** How long a tenant's bindings, as read, are reused for its notices. */
+const BINDINGS_TTL_MS = 2_000;
 const LINK_CODE_TTL_MS = 10 * 60_000;
 /** Slack: requests older (or newer) than this are refused (replay protection). */
 export const SLACK_TIMESTAMP_TOLERANCE_S = 5 * 60;
@@ -83,6 +85,8 @@ export class ChatBotService {
    * (enqueued there, or claimed by one that stopped mid-send).
    */
   private nextDueAt = 0;
+  /** Each tenant's bindings as last read (bindingsOf). */
+  private readonly bindings = new Map<string, { at: number; rows: Promise<Binding[]> }>();
   private lastSweepAt = 0;
   /** Woken when the outbox has new rows (the delivery loop). */
   onEnqueued: () => void = () => {};
@@ -182,6 +186,7 @@ export class ChatBotService {
       .where(and(eq(chatBots.id, id), eq(chatBots.tenantId, tenantId)))
       .returning({ id: chatBots.id });
     if (rows.length === 0) throw notFound("bot");
+    this.bindings.delete(tenantId);
     await this.deps.audit.record({ tenantId, actor, action: "chat_bot.delete", target: id });
     return { id, deleted: true };
   }
@@ -221,6 +226,7 @@ export class ChatBotService {
       .onConflictDoNothing()
       .returning();
     if (!row) throw invalid("invalid body: chatId: this chat is already bound to the bot");
+    this.bindings.delete(tenantId);
     await this.deps.audit.record({ tenantId, actor, action: "chat_binding.create", target: row.id });
     return presentBinding(row);
   }
@@ -255,40 +261,70 @@ export class ChatBotService {
       )
       .returning({ id: chatBindings.id });
     if (rows.length === 0) throw notFound("binding");
+    this.bindings.delete(tenantId);
     await this.deps.audit.record({ tenantId, actor, action: "chat_binding.delete", target: rows[0]!.id });
     return { id: rows[0]!.id, deleted: true };
   }
 
   // ---- Outbox -----------------------------------------------------------------------------------------------
 
-  /** The notification listener: one outbox row per matching binding. Only inserts; delivery is the loop's. */
+  /**
+   * The notification listener: one outbox row per matching binding. Only inserts; delivery is the loop's. No statement
+   * when no binding of the tenant matches (its bindings are read at most every BINDINGS_TTL_MS).
+   */
   async onNotice(notice: Notice, eventId: string = newId("evt")): Promise<number> {
     return withTenant(notice.tenantId, async () => {
-      const bindings = await this.db.select().from(chatBindings).where(eq(chatBindings.tenantId, notice.tenantId));
-      const matching: Binding[] = [];
-      for (const b of bindings) if (b.events.includes(notice.kind) && (await this.inScope(b, notice))) matching.push(b);
-      if (matching.length === 0) return 0;
-      const text = messageText(notice);
-      const rows = await this.db
-        .insert(chatOutbox)
-        .values(
-          matching.map((b) => ({
-            id: newId("cmsg"),
-            tenantId: notice.tenantId,
-            bindingId: b.id,
-            eventId,
-            kind: notice.kind,
-            text,
-          })),
-        )
-        .onConflictDoNothing()
-        .returning({ id: chatOutbox.id });
-      if (rows.length > 0) {
-        this.nextDueAt = 0;
-        this.onEnqueued();
+      try {
+        return await this.enqueue(notice, eventId);
+      } catch {
+        // A binding deleted on another replica since they were read (its outbox row refused): read them again.
+        this.bindings.delete(notice.tenantId);
+        return this.enqueue(notice, eventId);
       }
-      return rows.length;
     });
+  }
+
+  private async enqueue(notice: Notice, eventId: string): Promise<number> {
+    const matching: Binding[] = [];
+    for (const b of await this.bindingsOf(notice.tenantId))
+      if (b.events.includes(notice.kind) && (await this.inScope(b, notice))) matching.push(b);
+    if (matching.length === 0) return 0;
+    const text = messageText(notice);
+    const rows = await this.db
+      .insert(chatOutbox)
+      .values(
+        matching.map((b) => ({
+          id: newId("cmsg"),
+          tenantId: notice.tenantId,
+          bindingId: b.id,
+          eventId,
+          kind: notice.kind,
+          text,
+        })),
+      )
+      .onConflictDoNothing()
+      .returning({ id: chatOutbox.id });
+    if (rows.length > 0) {
+      this.nextDueAt = 0;
+      this.onEnqueued();
+    }
+    return rows.length;
+  }
+
+  /**
+   * The tenant's bindings, reused for BINDINGS_TTL_MS (a burst of notices reads them once) and read again at once
+   * after this replica changes them; one changed on another replica counts here within BINDINGS_TTL_MS.
+   */
+  private bindingsOf(tenantId: string): Promise<Binding[]> {
+    const now = Date.now();
+    const hit = this.bindings.get(tenantId);
+    if (hit && now - hit.at < BINDINGS_TTL_MS) return hit.rows;
+    if (this.bindings.size > 10_000) this.bindings.clear();
+    const rows = this.db.select().from(chatBindings).where(eq(chatBindings.tenantId, tenantId));
+    const entry = { at: now, rows: Promise.resolve(rows) };
+    this.bindings.set(tenantId, entry);
+    entry.rows.catch(() => this.bindings.get(tenantId) === entry && this.bindings.delete(tenantId));
+    return entry.rows;
   }
 
   private async inScope(b: Binding, notice: Notice): Promise<boolean> {

@@ -1,5 +1,5 @@
 /** Project members: a user's role (maintainer, developer, viewer) on one project. Owns `project_members`. */
-import { and, eq, type SQLWrapper } from "drizzle-orm";
+import { and, eq, sql, type SQL, type SQLWrapper } from "drizzle-orm";
 import { Elysia, t } from "elysia";
 import { Items, Obj, responses, Timestamp } from "../../http/responses";
 import type { Db } from "../../db/connect";
@@ -62,6 +62,11 @@ export class ProjectMemberService {
       .from(projectMembers)
       .where(and(eq(projectMembers.projectId, projectId), eq(projectMembers.userId, userId)));
     return row?.role;
+  }
+
+  /** Whether user `userId` holds a role on project `projectId`, as a condition of a statement (notices' audiences). */
+  isMemberSql(projectId: SQL, userId: SQL): SQL {
+    return sql`exists (select 1 from ${projectMembers} pm where pm.project_id = ${projectId} and pm.user_id = ${userId})`;
   }
 
   /** Ids of a project's members (notification audiences). */

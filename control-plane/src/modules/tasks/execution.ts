@@ -230,7 +230,7 @@ export class TaskExecution {
       pipeline,
       stageIndex: 0,
       stageResults: {},
-    } as Task);
+    });
     if (!spec)
       return this.inTx(async (tx) => {
         const [task] = await tx.insert(tasks).values(values).returning();
@@ -714,108 +714,40 @@ export class TaskExecution {
 
   /**
    * A stage command's RUNNING, or the COMPLETED of a task's last stage, applied in ONE statement (autocommit): the
-   * task locked with its command's outcome, moved (running; or completed with its result), the stage run closed and
-   * the events written, in the same order and with the same words as the transactional path. Returns "none" when the
-   * command runs no task's current stage (or the task moved on), "done", or "other" when the move needs the
-   * transactional path (a next stage to dispatch, or a result that only JavaScript renders exactly).
+   * report batch's stage moves (stageReportSql) over this one command, as it is now. Returns "none" when the command
+   * runs no task's current stage (or the task moved on), "done", or "other" when the move needs the transactional
+   * path (a next stage to dispatch, or a result that only JavaScript renders exactly).
    */
   private async applyInOneStatement(
     tenantId: string,
     commandId: string,
     status: "running" | "completed",
   ): Promise<"none" | "done" | "other"> {
-    const now = sql`${new Date().toISOString()}::timestamptz`;
     const c = this.commands.commandsView(this.db);
-    const result = stageResultSql(sql`c.result`);
-    const locked = sql`locked as (
-        select t.id, t.tenant_id, t.attempt, t.stage_index, t.status, t.started_at, t.stage_results,
-          t.assigned_host_id, t.pipeline->t.stage_index->>'name' as stage,
-          t.stage_index = jsonb_array_length(t.pipeline) - 1 as last, ${status === "completed" ? result : sql`null`} as result
-        from ${tasks} t left join (${c}) c on c.id = t.current_command_id
-        where t.tenant_id = ${tenantId} and t.current_command_id = ${commandId} and t.status in ('assigned', 'running')
-        for update of t
-      )`;
-    const statement =
-      status === "running"
-        ? sql`with ${locked},
-          moved as (
-            update ${tasks} set status = 'running', started_at = coalesce(tasks.started_at, ${now}), updated_at = ${now}
-            from locked l where tasks.id = l.id and l.status = 'assigned' returning tasks.id
-          ),
-          events as (
-            insert into task_events (tenant_id, task_id, attempt, stage_index, type, message, data)
-            select l.tenant_id, l.id, l.attempt, l.stage_index, e.type, e.message, e.data
-            from locked l cross join lateral (values
-              (1, 'status', 'stage ' || l.stage || ' started on ' || l.assigned_host_id,
-                jsonb_build_object('from', 'assigned', 'to', 'running')),
-              (2, 'stage.started', 'stage ' || l.stage || ' started',
-                jsonb_build_object('stage', l.stage, 'commandId', ${commandId}::text))
-            ) as e(n, type, message, data)
-            where e.n = 2 or l.status = 'assigned'
-            order by e.n
-          ),
-          notices as (
-            select pg_notify(${CLUSTER_CHANNEL}, json_build_object('type', 'task.transition',
-              'tenantId', l.tenant_id, 'taskId', l.id, 'status', 'running', 'notified', true)::text)
-            from locked l where l.status = 'assigned'
-          )
-          select id, status, true as done, (select count(*) from moved) + (select count(*) from notices) as moved,
-            true as queued
-          from locked`
-        : sql`with ${locked},
-          ready as (select l.*, l.stage_results || jsonb_build_object(l.stage, l.result) as results
-            from locked l where l.last and l.result is not null),
-          moved as (
-            update ${tasks} set status = 'completed', stage_index = r.stage_index + 1, stage_results = r.results,
-              result = jsonb_build_object('stages', r.results), current_command_id = null,
-              started_at = coalesce(r.started_at, ${now}), finished_at = ${now}, updated_at = ${now}
-            from ready r where tasks.id = r.id returning tasks.id
-          ),
-          runs as (
-            update task_stage_runs set status = 'completed', result = r.result, finished_at = ${now}
-            from ready r where task_stage_runs.command_id = ${commandId} returning task_stage_runs.id
-          ),
-          events as (
-            insert into task_events (tenant_id, task_id, attempt, stage_index, type, message, data)
-            select r.tenant_id, r.id, r.attempt, e.stage_index, e.type, e.message, e.data
-            from ready r cross join lateral (values
-              (1, r.stage_index, 'status', 'assigned → running', jsonb_build_object('from', 'assigned', 'to', 'running')),
-              (2, r.stage_index, 'stage.started', 'stage ' || r.stage || ' started',
-                jsonb_build_object('stage', r.stage, 'commandId', ${commandId}::text)),
-              (3, r.stage_index, 'stage.completed', 'stage ' || r.stage || ' completed',
-                jsonb_build_object('stage', r.stage, 'commandId', ${commandId}::text)),
-              (4, r.stage_index + 1, 'status', 'all stages completed',
-                jsonb_build_object('from', 'running', 'to', 'completed'))
-            ) as e(n, stage_index, type, message, data)
-            -- The RUNNING was missed (or its statement found the task completed already): its events come first.
-            where e.n > 2 or r.status = 'assigned'
-            order by e.n
-          ),
-          notices as (
-            select pg_notify(${CLUSTER_CHANNEL}, json_build_object('type', 'task.transition',
-              'tenantId', r.tenant_id, 'taskId', r.id, 'status', x.status, 'notified', true)::text)
-            from ready r cross join lateral (select 'running' as status, 1 as o where r.status = 'assigned'
-              union all select 'completed', 2 order by o) x
-          )
-          select l.id, l.status, (l.last and l.result is not null) as done,
-            (select count(*) from moved) + (select count(*) from runs) + (select count(*) from notices) as moved,
-            exists (select 1 from ${tasks} q where q.tenant_id = l.tenant_id and q.status = 'pending') as queued
-          from locked l`;
+    const statement = sql`with moved as (
+        select 0 as i, c.id, c.tenant_id, ${status}::text as status, c.result from (${c}) c
+        where c.id = ${commandId} and c.tenant_id = ${tenantId}
+      ),
+      ${this.stageReportSql(new Date().toISOString())}
+      select x.id, x.status, x.move, x.queued, x.changes from task_locked l left join task_transitions x on x.i = l.i`;
     const [row] = rowsOf(await this.db.execute(statement));
     if (!row) return "none";
-    if (!row.done) return "other";
-    const taskId = String(row.id);
-    const base = { type: "task.transition" as const, tenantId, taskId, notified: true };
-    if (row.status === "assigned") this.events.publish({ ...base, status: "running" });
-    if (status === "completed") this.events.publish({ ...base, status: "completed", queued: Boolean(row.queued) });
+    if (row.move == null) return "other";
+    this.announceStageReport(tenantId, {
+      id: String(row.id),
+      status: String(row.status),
+      move: String(row.move),
+      queued: Boolean(row.queued),
+    });
     return "done";
   }
 
   /**
    * The agents' report batch (agents/report-batch.ts) applies the common stage moves in its own statement, right
    * where it moves the commands (no statement after it): a stage command's RUNNING, and the COMPLETED of a task's
-   * last stage whose result SQL renders (stageResultSql), exactly as applyInOneStatement does them (task locked,
-   * moved, stage run closed, events in the same order and words, NOTIFY). CTEs over the batch's `moved` (i, id,
+   * last stage whose result SQL renders (stageResultSql), as the transactional path would (task locked, moved, stage
+   * run closed, events in the same order and words as onCommandTransition's, NOTIFY); applyInOneStatement applies
+   * the same to one command's move. CTEs over the batch's `moved` (i, id,
    * tenant_id, status, result); `task_moves` says per report (i) which task moved from which status, and whether
    * its tenant has tasks queued. Anything else (a next stage to dispatch, a failure) is left to onCommandTransition.
    */
@@ -1426,7 +1358,9 @@ type StageCommand = {
 };
 
 /** The command running the task's current stage (templates filled in), or undefined for a confirm stage. */
-function stageCommand(task: Task): StageCommand | undefined {
+function stageCommand(
+  task: Pick<Task, "id" | "prompt" | "agentType" | "pipeline" | "stageIndex" | "stageResults">,
+): StageCommand | undefined {
   const stage = task.pipeline[task.stageIndex];
   if (!stage || stage.kind === "confirm") return undefined;
   if (stage.kind === "command") {

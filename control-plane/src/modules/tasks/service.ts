@@ -224,6 +224,15 @@ export class TaskService {
     return row ? row.projectId : undefined;
   }
 
+  /**
+   * What a notice says of task `taskId` of tenant `tenantId` (prompt, project_id, error, stage: its current stage's
+   * name), as a subquery of the notices' statement (modules/notifications).
+   */
+  noticeSourceSql(tenantId: SQL, taskId: SQL): SQL {
+    return sql`select t.prompt, t.project_id, t.error, t.pipeline->t.stage_index->>'name' as stage from ${tasks} t
+      where t.id = ${taskId} and t.tenant_id = ${tenantId}`;
+  }
+
   /** The task (and its project) whose stage a command runs, if it runs one. */
   async taskOfCommand(
     tenantId: string,
