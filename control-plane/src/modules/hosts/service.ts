@@ -135,26 +135,13 @@ export class HostService {
    * status, whether it is decommissioned, and its environment's config (the default command deadline).
    */
   commandTargetSql(tenantId: string, hostId: string): SQL {
-    return sql`select h.id, h.status, h.decommissioned_at, ${this.environments.configSql(sql`h.environment_id`)}
-      as environment_config from ${hosts} h where h.id = ${hostId} and h.tenant_id = ${tenantId}`;
+    return this.commandTargetsSql(tenantId, sql`${hostId}`);
   }
 
-  /**
-   * The environment config (null without one) of each of the tenant's hosts among `hostIds`, by host id, in the
-   * caller's transaction (a command's default deadline).
-   */
-  async environmentConfigsOf(q: Queryable, tenantId: string, hostIds: string[]) {
-    const rows = await q
-      .select({
-        id: hosts.id,
-        config: sql<Record<
-          string,
-          unknown
-        > | null>`${this.environments.configSql(sql.raw(`"hosts"."environment_id"`))}`,
-      })
-      .from(hosts)
-      .where(and(eq(hosts.tenantId, tenantId), inArray(hosts.id, hostIds)));
-    return new Map(rows.map((r) => [r.id, r.config]));
+  /** As `commandTargetSql`, for the tenant's hosts among `hostIds` (a value or a subquery: `h.id in (hostIds)`). */
+  commandTargetsSql(tenantId: string, hostIds: SQL): SQL {
+    return sql`select h.id, h.status, h.decommissioned_at, ${this.environments.configSql(sql`h.environment_id`)}
+      as environment_config from ${hosts} h where h.id in (${hostIds}) and h.tenant_id = ${tenantId}`;
   }
 
   /**
