@@ -42,7 +42,7 @@ export interface PolicyVersions {
  * What commands need of their hosts (HostService): the host(s) of new commands as a subquery of the statement that
  * creates them (with their environments' configs: default deadlines), and the hosts as a subquery to join.
  */
-export type CommandTargets = Pick<HostService, "commandTargetSql" | "commandTargetsSql" | "hostsView">;
+export type CommandTargets = Pick<HostService, "commandTargetSql" | "hostsView">;
 
 /** The NOTIFY channel of cluster-wide events (lib/cluster-events.ts). */
 export const CLUSTER_EVENTS_CHANNEL = "edge_events";
@@ -266,15 +266,14 @@ export class CommandService {
     );
     const result =
       await q.execute(sql`with input as (select * from json_to_recordset(${input}::text::json) as x(id text,
-        host_id text, kind text, params jsonb, timeout_ms int, ttl float8, default_ttl boolean, batch_id text)),
-      target as (${this.targets.commandTargetsSql(tenantId, sql`select host_id from input`)})
+        host_id text, kind text, params jsonb, timeout_ms int, ttl float8, default_ttl boolean, batch_id text))
       insert into ${commands} as c (id, tenant_id, host_id, kind, params, timeout_ms, created_at, updated_at, not_after,
         batch_id)
       select x.id, ${tenantId}, x.host_id, x.kind, x.params, x.timeout_ms, ${at}, ${at},
         ${at} + coalesce(x.ttl, case when x.default_ttl then ${environmentTtlSql(sql`t.environment_config`)} end)
           * interval '1 second',
         x.batch_id
-      from input x left join target t on t.id = x.host_id
+      from input x left join lateral (${this.targets.commandTargetSql(tenantId, sql`x.host_id`)}) t on true
       returning row_to_json(c) as row`);
     const byId = new Map(rowsOf(result).map((r) => [String((r.row as { id: string }).id), this.fromJson(r.row)]));
     return ids.map((id) => byId.get(id)!);

@@ -132,16 +132,12 @@ export class HostService {
   /** The host's status, or undefined if the tenant has no such host. */
   /**
    * The host a new command is for, as a subquery for the command's own insert (one statement creates it): its
-   * status, whether it is decommissioned, and its environment's config (the default command deadline).
+   * status, whether it is decommissioned, and its environment's config (the default command deadline). `hostId`: a
+   * value, or a column of the caller's statement (a LATERAL subquery per row: one primary-key probe each).
    */
-  commandTargetSql(tenantId: string, hostId: string): SQL {
-    return this.commandTargetsSql(tenantId, sql`${hostId}`);
-  }
-
-  /** As `commandTargetSql`, for the tenant's hosts among `hostIds` (a value or a subquery: `h.id in (hostIds)`). */
-  commandTargetsSql(tenantId: string, hostIds: SQL): SQL {
+  commandTargetSql(tenantId: string, hostId: string | SQL): SQL {
     return sql`select h.id, h.status, h.decommissioned_at, ${this.environments.configSql(sql`h.environment_id`)}
-      as environment_config from ${hosts} h where h.id in (${hostIds}) and h.tenant_id = ${tenantId}`;
+      as environment_config from ${hosts} h where h.id = ${hostId} and h.tenant_id = ${tenantId}`;
   }
 
   /**
