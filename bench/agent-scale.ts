@@ -36,6 +36,7 @@ import { newId } from "../control-plane/src/lib/ids";
 import { hashSecret, newSecret } from "../control-plane/src/lib/secrets";
 import { RUNTIME_ACCESS_PREFIX } from "../control-plane/src/modules/runtime/principal";
 import { percentile } from "./stats";
+import { pgTicks, TICKS_PER_S } from "./reference";
 
 const { values } = parseArgs({
   options: {
@@ -192,23 +193,6 @@ const until = async (what: () => boolean | Promise<boolean>, timeoutMs: number, 
   }
   return false;
 };
-
-/** CPU ticks (user + system) of this database's PostgreSQL backends. */
-async function pgTicks(plane: ControlPlane): Promise<number> {
-  if (plane.database.kind !== "postgres") return 0;
-  const pids = rowsOf(
-    await plane.database.db.execute(sql`select pid from pg_stat_activity where datname = current_database()`),
-  ).map((r) => Number(r.pid));
-  let ticks = 0;
-  for (const pid of pids) {
-    try {
-      const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-      ticks += Number(fields[11]) + Number(fields[12]);
-    } catch {}
-  }
-  return ticks;
-}
-const TICKS_PER_S = 100;
 
 /** N hosts with a bootstrapped runtime identity and a live access token each, written in bulk. */
 async function provision(plane: ControlPlane, adminKey: string, n: number, prefix: string): Promise<Identity[]> {

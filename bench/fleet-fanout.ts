@@ -20,7 +20,7 @@ import { startBenchPlane } from "./plane";
 import { newSecret } from "../control-plane/src/lib/secrets";
 import { ApiClient } from "../test/support/control-plane";
 import { connectAll, disconnectAll, provisionHosts } from "../test/support/sim-fleet";
-import { bareDatabase, bareMqttRoundTrip } from "./reference";
+import { bareDatabase, bareMqttRoundTrip, pgTicks, TICKS_PER_S } from "./reference";
 import { spawnSimFleet } from "./sim-fleet-process";
 import { fmt, summarize } from "./stats";
 
@@ -54,6 +54,16 @@ for (;;) {
   if (counts.online === N) break;
   await Bun.sleep(200);
 }
+// The hosts are online in the database before their coming online is over (policies sent, reconciliation, the
+// status notifications): the first round would share the machine with that tail. Wait until no statement for 1 s
+// (at most 20 s).
+const settleStart = performance.now();
+let lastStatement = settleStart;
+const offStatements = plane.database.onStatement(() => {
+  lastStatement = performance.now();
+});
+while (performance.now() - lastStatement < 1000 && performance.now() - settleStart < 20_000) await Bun.sleep(100);
+offStatements();
 console.log(
   `${N} simulated agents online in ${((performance.now() - t0) / 1000).toFixed(1)} s ` +
     `(${child ? "in a child process" : "in the benchmark's process"}) · load average ${loadavg()
@@ -75,14 +85,23 @@ function completions(kind: string, n: number): Promise<number> {
 }
 
 // Fleet command: one request, N commands.
+// CPU per round (load-independent, unlike the times): this process (the control plane; the agents run in a child
+// process unless --in-process) and the database's PostgreSQL backends.
 const fanout: number[] = [];
+const planeCpu: number[] = [];
+const dbCpu: number[] = [];
 for (let r = 0; r < rounds; r++) {
   const kind = `bench.fanout${r}`;
   const done = completions(kind, N);
+  const cpu0 = process.cpuUsage();
+  const pg0 = await pgTicks(plane);
   t0 = performance.now();
   const res = await api.post(`/api/v1/fleets/${fleet.id}/commands`, { kind }, adminKey);
   if (res.status !== 201) throw new Error(`fleet command: ${res.status} ${JSON.stringify(res.body)}`);
   fanout.push((await done) - t0);
+  const cpu = process.cpuUsage(cpu0);
+  planeCpu.push((cpu.user + cpu.system) / 1000);
+  dbCpu.push((((await pgTicks(plane)) - pg0) / TICKS_PER_S) * 1000);
   const summary = (await api.get(`/api/v1/command-batches/${res.body.id}`, adminKey)).body.summary;
   if (summary.completed !== N) throw new Error(`summary: ${JSON.stringify(summary)}`);
 }
@@ -114,9 +133,11 @@ const bareDb = await bareDatabase(plane);
 await bareDb.run(`drop table if exists bench_floor`);
 await bareDb.run(`create table bench_floor (id text primary key, status text not null, data jsonb)`);
 const floor: number[] = [];
+const floorDbCpu: number[] = [];
 for (let r = 0; r < rounds; r++) {
   await bareDb.run(`truncate bench_floor`);
   const ids = Array.from({ length: N }, (_, i) => `f${r}_${i}`);
+  const pg0 = await pgTicks(plane);
   t0 = performance.now();
   await bareDb.run(
     `insert into bench_floor (id, status, data) select unnest(string_to_array($1, ',')), 'pending', '{}'::jsonb`,
@@ -125,6 +146,7 @@ for (let r = 0; r < rounds; r++) {
   await Promise.all(ids.map((id) => bareDb.run(`update bench_floor set status = 'running' where id = $1`, [id])));
   await Promise.all(ids.map((id) => bareDb.run(`update bench_floor set status = 'completed' where id = $1`, [id])));
   floor.push(performance.now() - t0);
+  floorDbCpu.push((((await pgTicks(plane)) - pg0) / TICKS_PER_S) * 1000);
 }
 await bareDb.run(`drop table bench_floor`);
 await bareDb.close();
@@ -148,6 +170,11 @@ console.log(
   `  bare database floor (1 insert of ${N} rows + ${2 * N} single-row updates): median ${fmt(med(floor))} ` +
     `(ratio fleet/floor ${(med(fanout) / med(floor)).toFixed(1)})`,
 );
+if (plane.database.kind === "postgres")
+  console.log(
+    `  CPU per fleet command: control plane median ${fmt(med(planeCpu))} · PostgreSQL backends median ` +
+      `${fmt(med(dbCpu))} (floor's: ${fmt(med(floorDbCpu))}, ratio ${(med(dbCpu) / med(floorDbCpu)).toFixed(1)})`,
+  );
 console.log(`  bare MQTT QoS 1 publish → receive (reference): p50 ${fmt(bare.p50)} p99 ${fmt(bare.p99)}`);
 
 if (child) await child.stop();

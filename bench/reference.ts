@@ -1,5 +1,9 @@
 /** Reference floors that benchmarks measure in the same run as what they compare with them. */
+import { readFileSync } from "node:fs";
+import { sql } from "drizzle-orm";
 import mqtt, { type IClientOptions } from "mqtt";
+import type { ControlPlane } from "../control-plane/src/app";
+import { rowsOf } from "../control-plane/src/db/connect";
 
 /** Bare MQTT QoS 1 publish → receive round trips (ms) on `url`, one at a time. */
 export async function bareMqttRoundTrip(url: string, credentials: IClientOptions, n: number): Promise<number[]> {
@@ -78,3 +82,20 @@ export async function bareDatabase(plane: {
     close: async () => {},
   };
 }
+
+/** CPU ticks (user + system) of this database's PostgreSQL backends (0 on PGlite: they are this process). */
+export async function pgTicks(plane: ControlPlane): Promise<number> {
+  if (plane.database.kind !== "postgres") return 0;
+  const pids = rowsOf(
+    await plane.database.db.execute(sql`select pid from pg_stat_activity where datname = current_database()`),
+  ).map((r) => Number(r.pid));
+  let ticks = 0;
+  for (const pid of pids) {
+    try {
+      const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {}
+  }
+  return ticks;
+}
+export const TICKS_PER_S = 100;

@@ -155,13 +155,18 @@ export class AgentSequences {
       ),
       next_seqs as (
         select q.i, q.host_id, q.runtime_id, f.last,
-          array(select x from unnest(m.merged) x where x > f.last order by x desc limit ${MAX_PROCESSED_ABOVE}) as above
+          case when g.in_order then '{}'::bigint[] else array(select x from unnest(m.merged) x where x > f.last
+            order by x desc limit ${MAX_PROCESSED_ABOVE}) end as above
         from seqs q
-          cross join lateral (select greatest(q.last, q.floor) as base) g
-          cross join lateral (select array(select distinct x from unnest(array_append(q.processed, q.seq)) x
-            where x > g.base order by x) as merged) m
-          cross join lateral (select g.base + coalesce((select max(u.j) from unnest(m.merged) with ordinality u(x, j)
-            where u.x = g.base + u.j), 0) as last) f
+          cross join lateral (select greatest(q.last, q.floor) as base) g0
+          -- In order (nothing processed above the floor, the seq at most the next one, as almost always): the floor
+          -- moves to the seq and no array is sorted (unnesting and sorting cost ~40 µs per report).
+          cross join lateral (select g0.base, cardinality(q.processed) = 0 and q.seq <= g0.base + 1 as in_order) g
+          cross join lateral (select case when not g.in_order then array(select distinct x
+            from unnest(array_append(q.processed, q.seq)) x where x > g.base order by x) end as merged) m
+          cross join lateral (select case when g.in_order then greatest(g.base, q.seq)
+            else g.base + coalesce((select max(u.j) from unnest(m.merged) with ordinality u(x, j)
+              where u.x = g.base + u.j), 0) end as last) f
         where q.known and (not q.seen or q.floor > q.last)
       ),
       recorded as (

@@ -13,7 +13,6 @@ import { publicRow } from "../../lib/rows";
 import { tryTransitionRow, type TransitionInput } from "../../lib/transition";
 import { sourcesOf } from "../../lib/lifecycle";
 import { conflict, invalid, notFound, unprocessable } from "../../lib/errors";
-import { commandTtlSecondsOf } from "../environments/safety-config";
 import type { HostService } from "../hosts/service";
 import type { CommandCreateBody, CommandListQuery } from "./model";
 
@@ -40,10 +39,10 @@ export interface PolicyVersions {
 }
 
 /**
- * What commands need of their hosts (HostService): the host of a new command as a subquery of the statement that
- * creates it, the hosts' environment configs (default deadlines), and the hosts as a subquery to join.
+ * What commands need of their hosts (HostService): the host(s) of new commands as a subquery of the statement that
+ * creates them (with their environments' configs: default deadlines), and the hosts as a subquery to join.
  */
-export type CommandTargets = Pick<HostService, "commandTargetSql" | "environmentConfigsOf" | "hostsView">;
+export type CommandTargets = Pick<HostService, "commandTargetSql" | "hostsView">;
 
 /** The NOTIFY channel of cluster-wide events (lib/cluster-events.ts). */
 export const CLUSTER_EVENTS_CHANNEL = "edge_events";
@@ -247,43 +246,50 @@ export class CommandService {
       /** The fleet command batch (modules/fleets) it belongs to. */
       batchId?: string;
     }[],
-  ) {
+  ): Promise<(typeof commands.$inferSelect)[]> {
     if (items.length === 0) return [];
     const now = new Date();
-    const defaults = new Map<string, number | undefined>();
-    if (items.some((c) => c.ttlSeconds === undefined)) {
-      const hostIds = [...new Set(items.map((c) => c.hostId))];
-      const configs = await this.targets.environmentConfigsOf(q, tenantId, hostIds);
-      for (const [id, config] of configs) defaults.set(id, commandTtlSecondsOf(config));
-    }
-    return q
-      .insert(commands)
-      .values(
-        items.map(({ ttlSeconds, ...c }) => ({
-          ...c,
-          id: newId("cmd"),
-          tenantId,
-          createdAt: now,
-          notAfter: deadlineOf(
-            now,
-            undefined,
-            ttlSeconds === null ? undefined : (ttlSeconds ?? defaults.get(c.hostId)),
-          ),
-        })),
-      )
-      .returning();
+    const ids = items.map(() => newId("cmd"));
+    // One statement and one parameter for any number of commands (a fleet's thousand): the rows as JSON, each
+    // host's environment default deadline read by the statement.
+    const input = JSON.stringify(
+      items.map((c, i) => ({
+        id: ids[i],
+        host_id: c.hostId,
+        kind: c.kind,
+        params: c.params,
+        timeout_ms: c.timeoutMs ?? null,
+        ttl: c.ttlSeconds ?? null,
+        default_ttl: c.ttlSeconds === undefined,
+        batch_id: c.batchId ?? null,
+      })),
+    );
+    const result =
+      await q.execute(sql`with input as (select * from json_to_recordset(${input}::text::json) as x(id text,
+        host_id text, kind text, params jsonb, timeout_ms int, ttl float8, default_ttl boolean, batch_id text)),
+      inserted as (${this.insertRowsSql(
+        sql`(select x.id, ${tenantId}::text as tenant_id, x.host_id, x.kind, x.params, x.timeout_ms,
+          coalesce(x.ttl, case when x.default_ttl then ${environmentTtlSql(sql`t.environment_config`)} end) as ttl_seconds,
+          x.batch_id
+          from input x left join lateral (${this.targets.commandTargetSql(tenantId, sql`x.host_id`)}) t on true)`,
+        now,
+      )})
+      select row_to_json(c) as row from inserted c`);
+    const byId = new Map(rowsOf(result).map((r) => [String((r.row as { id: string }).id), this.fromJson(r.row)]));
+    return ids.map((id) => byId.get(id)!);
   }
 
   /**
    * The insert of new commands as the body of a CTE of the caller's statement: one per row of the caller's relation
-   * `from`, with columns id, tenant_id, host_id, kind, params (jsonb), timeout_ms (int) and ttl_seconds (float8;
-   * null: no deadline), created at `at`; returns their rows. Announce them after the commit, as `insertMany`'s.
+   * `from`, with columns id, tenant_id, host_id, kind, params (jsonb), timeout_ms (int), ttl_seconds (float8; null:
+   * no deadline) and batch_id, created at `at`; returns their rows. Announce them after the commit, as `insertMany`'s.
    */
   insertRowsSql(from: SQL, at: Date): SQL {
     const t = sql`${at.toISOString()}::timestamptz`;
-    return sql`insert into ${commands} (id, tenant_id, host_id, kind, params, timeout_ms, created_at, updated_at, not_after)
+    return sql`insert into ${commands} (id, tenant_id, host_id, kind, params, timeout_ms, created_at, updated_at, not_after,
+        batch_id)
       select r.id, r.tenant_id, r.host_id, r.kind, r.params, r.timeout_ms, ${t}, ${t},
-        ${t} + r.ttl_seconds * interval '1 second'
+        ${t} + r.ttl_seconds * interval '1 second', r.batch_id
       from ${from} r
       returning *`;
   }
@@ -306,8 +312,8 @@ export class CommandService {
     return this.insertRowsSql(
       sql`(select ${c.id}::text as id, ${c.tenantId}::text as tenant_id, p.id as host_id, ${c.kind}::text as kind,
         ${JSON.stringify(c.params)}::jsonb as params, ${c.timeoutMs}::int as timeout_ms,
-        coalesce(${target.ttlSeconds}::float8, case when jsonb_typeof(p.environment_config->'commandTtlSeconds') = 'number'
-          then (p.environment_config->>'commandTtlSeconds')::float8 end) as ttl_seconds
+        coalesce(${target.ttlSeconds}::float8, ${environmentTtlSql(sql`p.environment_config`)}) as ttl_seconds,
+        null::text as batch_id
         from ${target.from} p)`,
       c.at,
     );
@@ -346,12 +352,25 @@ export class CommandService {
       .innerJoin(hosts, eq(hosts.id, commands.hostId))
       .where(and(eq(commands.tenantId, tenantId), eq(commands.batchId, batchId)))
       .groupBy(commands.status, sql`${hosts.status} = 'offline'`);
-    const summary = { total: 0, completed: 0, failed: 0, pending: 0, running: 0, offline: 0, cancelled: 0, expired: 0 };
+    const summary = emptyBatchSummary();
     for (const row of rows) {
       summary.total += row.count;
       const unfinished = row.status === "pending" || row.status === "running";
       if (unfinished && row.offline) summary.offline += row.count;
       else summary[row.status] += row.count;
+    }
+    return summary;
+  }
+
+  /**
+   * `batchSummary` of a batch as the transaction that created it left it, with no query: every command pending, or
+   * offline with its host (`hostStatuses`: the statuses of its commands' hosts, as that transaction read them).
+   */
+  createdBatchSummary(hostStatuses: string[]) {
+    const summary = emptyBatchSummary();
+    for (const status of hostStatuses) {
+      summary.total++;
+      summary[status === "offline" ? "offline" : "pending"]++;
     }
     return summary;
   }
@@ -685,6 +704,23 @@ export class CommandService {
     if (!row) throw conflict("command changed state while deleting; retry");
     return { id: row.id, deleted: true };
   }
+}
+
+const emptyBatchSummary = () => ({
+  total: 0,
+  completed: 0,
+  failed: 0,
+  pending: 0,
+  running: 0,
+  offline: 0,
+  cancelled: 0,
+  expired: 0,
+});
+
+/** The default deadline (seconds) an environment's config gives commands (`commandTtlSeconds`), null if none. */
+function environmentTtlSql(config: SQL): SQL {
+  return sql`case when jsonb_typeof(${config}->'commandTtlSeconds') = 'number'
+    then (${config}->>'commandTtlSeconds')::float8 end`;
 }
 
 /** The absolute deadline of a new command: `notAfter`, or `ttlSeconds` from now; undefined = none. */

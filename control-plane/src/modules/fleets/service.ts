@@ -15,8 +15,6 @@ import type { TaskStatus } from "../../lib/lifecycle";
 import type { FleetCommandBody, FleetCreateBody, FleetHostsQuery, FleetUpdateBody } from "./model";
 import { selectorCondition, validateSelector } from "./selector";
 
-/** Commands are inserted this many rows per statement (bound parameters stay far below PostgreSQL's limit). */
-const INSERT_CHUNK = 1000;
 /** A batch reaches at most this many hosts. */
 export const MAX_BATCH_HOSTS = 20_000;
 
@@ -128,7 +126,7 @@ export class FleetService {
 
   /**
    * One command per host matching `selector`, as one batch: the hosts are chosen, the batch and its commands
-   * inserted set-based in one transaction, then delivered together. Hosts in maintenance get none (listed as skipped).
+   * inserted set-based (one statement each) in one transaction, then delivered together. Hosts in maintenance get none (listed as skipped).
    */
   async createBatch(
     tenantId: string,
@@ -154,22 +152,24 @@ export class FleetService {
           createdBy: actor,
         })
         .returning();
-      const rows = [];
-      for (let i = 0; i < eligible.length; i += INSERT_CHUNK) {
-        const chunk = eligible.slice(i, i + INSERT_CHUNK).map((h) => ({
+      const rows = await this.commands.insertMany(
+        tx,
+        tenantId,
+        eligible.map((h) => ({
           hostId: h.id,
           kind: cmd.kind,
           params: cmd.params ?? {},
           timeoutMs: cmd.timeoutMs ?? null,
           ttlSeconds: cmd.ttlSeconds,
           batchId: batch!.id,
-        }));
-        rows.push(...(await this.commands.insertMany(tx, tenantId, chunk)));
-      }
+        })),
+      );
       return { rows, batch: batch!, hostStatuses: Object.fromEntries(eligible.map((h) => [h.id, h.status])) };
     });
     this.commands.announceMany(tenantId, rows, hostStatuses);
-    return { ...publicRow(batch), summary: await this.commands.batchSummary(tenantId, batch.id) };
+    // The summary as of the commit (read since, it would only add a join over the batch to the fan-out's work).
+    const summary = this.commands.createdBatchSummary(rows.map((r) => hostStatuses[r.hostId]!));
+    return { ...publicRow(batch), summary };
   }
 
   /** The hosts a batch reaches now: members but those in maintenance (skipped, with the reason). */

@@ -132,29 +132,12 @@ export class HostService {
   /** The host's status, or undefined if the tenant has no such host. */
   /**
    * The host a new command is for, as a subquery for the command's own insert (one statement creates it): its
-   * status, whether it is decommissioned, and its environment's config (the default command deadline).
+   * status, whether it is decommissioned, and its environment's config (the default command deadline). `hostId`: a
+   * value, or a column of the caller's statement (a LATERAL subquery per row: one primary-key probe each).
    */
-  commandTargetSql(tenantId: string, hostId: string): SQL {
+  commandTargetSql(tenantId: string, hostId: string | SQL): SQL {
     return sql`select h.id, h.status, h.decommissioned_at, ${this.environments.configSql(sql`h.environment_id`)}
       as environment_config from ${hosts} h where h.id = ${hostId} and h.tenant_id = ${tenantId}`;
-  }
-
-  /**
-   * The environment config (null without one) of each of the tenant's hosts among `hostIds`, by host id, in the
-   * caller's transaction (a command's default deadline).
-   */
-  async environmentConfigsOf(q: Queryable, tenantId: string, hostIds: string[]) {
-    const rows = await q
-      .select({
-        id: hosts.id,
-        config: sql<Record<
-          string,
-          unknown
-        > | null>`${this.environments.configSql(sql.raw(`"hosts"."environment_id"`))}`,
-      })
-      .from(hosts)
-      .where(and(eq(hosts.tenantId, tenantId), inArray(hosts.id, hostIds)));
-    return new Map(rows.map((r) => [r.id, r.config]));
   }
 
   /**

@@ -484,7 +484,8 @@ export class TaskExecution {
         tenant_id text, host_id text, command_id text, run_id text, attempt int, stage_index int, stage_name text,
         stage_kind text, command_kind text, params jsonb, timeout_ms int, ttl_seconds float8, from_status text)),
       inserted as (${this.commands.insertRowsSql(
-        sql`(select command_id as id, tenant_id, host_id, command_kind as kind, params, timeout_ms, ttl_seconds from v)`,
+        sql`(select command_id as id, tenant_id, host_id, command_kind as kind, params, timeout_ms, ttl_seconds,
+          null::text as batch_id from v)`,
         now,
       )}),
       assigned as (
