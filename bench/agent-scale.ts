@@ -36,7 +36,7 @@ import { newId } from "../control-plane/src/lib/ids";
 import { hashSecret, newSecret } from "../control-plane/src/lib/secrets";
 import { RUNTIME_ACCESS_PREFIX } from "../control-plane/src/modules/runtime/principal";
 import { percentile } from "./stats";
-import { pgTicks, TICKS_PER_S } from "./reference";
+import { databaseCpuMs } from "./reference";
 
 const { values } = parseArgs({
   options: {
@@ -355,12 +355,12 @@ async function run(n: number): Promise<Row> {
   // Idle: status every STATUS_MS from every agent.
   const before = fleet.total();
   const cpu0 = process.cpuUsage();
-  const pg0 = await pgTicks(plane);
+  const pg0 = (await databaseCpuMs(plane)) ?? 0;
   const w0 = performance.now();
   await Bun.sleep(IDLE_MS);
   const wall = performance.now() - w0;
   const cpu = process.cpuUsage(cpu0);
-  const pg1 = await pgTicks(plane);
+  const pg1 = (await databaseCpuMs(plane)) ?? 0;
   const idleLag = lag.take();
   const after = fleet.total();
   const rss = process.memoryUsage().rss;
@@ -408,7 +408,7 @@ async function run(n: number): Promise<Row> {
     connectLag,
     idleLag,
     cpuPct: ((cpu.user + cpu.system) / 1000 / wall) * 100,
-    pgCpuPct: (((pg1 - pg0) / TICKS_PER_S) * 1000 * 100) / wall,
+    pgCpuPct: ((pg1 - pg0) * 100) / wall,
     rssMiB: rss / 2 ** 20,
     rssBaseMiB: rssBase / 2 ** 20,
     statusOffered: ((after.statusSent - before.statusSent) / wall) * 1000,

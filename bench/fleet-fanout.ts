@@ -20,7 +20,7 @@ import { startBenchPlane } from "./plane";
 import { newSecret } from "../control-plane/src/lib/secrets";
 import { ApiClient } from "../test/support/control-plane";
 import { connectAll, disconnectAll, provisionHosts } from "../test/support/sim-fleet";
-import { bareDatabase, bareMqttRoundTrip, pgTicks, TICKS_PER_S } from "./reference";
+import { bareDatabase, bareMqttRoundTrip, databaseCpuMs } from "./reference";
 import { spawnSimFleet } from "./sim-fleet-process";
 import { fmt, summarize } from "./stats";
 
@@ -94,14 +94,14 @@ for (let r = 0; r < rounds; r++) {
   const kind = `bench.fanout${r}`;
   const done = completions(kind, N);
   const cpu0 = process.cpuUsage();
-  const pg0 = await pgTicks(plane);
+  const pg0 = (await databaseCpuMs(plane)) ?? 0;
   t0 = performance.now();
   const res = await api.post(`/api/v1/fleets/${fleet.id}/commands`, { kind }, adminKey);
   if (res.status !== 201) throw new Error(`fleet command: ${res.status} ${JSON.stringify(res.body)}`);
   fanout.push((await done) - t0);
   const cpu = process.cpuUsage(cpu0);
   planeCpu.push((cpu.user + cpu.system) / 1000);
-  dbCpu.push((((await pgTicks(plane)) - pg0) / TICKS_PER_S) * 1000);
+  dbCpu.push(((await databaseCpuMs(plane)) ?? 0) - pg0);
   const summary = (await api.get(`/api/v1/command-batches/${res.body.id}`, adminKey)).body.summary;
   if (summary.completed !== N) throw new Error(`summary: ${JSON.stringify(summary)}`);
 }
@@ -137,7 +137,7 @@ const floorDbCpu: number[] = [];
 for (let r = 0; r < rounds; r++) {
   await bareDb.run(`truncate bench_floor`);
   const ids = Array.from({ length: N }, (_, i) => `f${r}_${i}`);
-  const pg0 = await pgTicks(plane);
+  const pg0 = (await databaseCpuMs(plane)) ?? 0;
   t0 = performance.now();
   await bareDb.run(
     `insert into bench_floor (id, status, data) select unnest(string_to_array($1, ',')), 'pending', '{}'::jsonb`,
@@ -146,7 +146,7 @@ for (let r = 0; r < rounds; r++) {
   await Promise.all(ids.map((id) => bareDb.run(`update bench_floor set status = 'running' where id = $1`, [id])));
   await Promise.all(ids.map((id) => bareDb.run(`update bench_floor set status = 'completed' where id = $1`, [id])));
   floor.push(performance.now() - t0);
-  floorDbCpu.push((((await pgTicks(plane)) - pg0) / TICKS_PER_S) * 1000);
+  floorDbCpu.push(((await databaseCpuMs(plane)) ?? 0) - pg0);
 }
 await bareDb.run(`drop table bench_floor`);
 await bareDb.close();

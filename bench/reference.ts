@@ -83,9 +83,12 @@ export async function bareDatabase(plane: {
   };
 }
 
-/** CPU ticks (user + system) of this database's PostgreSQL backends (0 on PGlite: they are this process). */
-export async function pgTicks(plane: ControlPlane): Promise<number> {
-  if (plane.database.kind !== "postgres") return 0;
+/**
+ * CPU time (user + system, ms) used so far by this database's PostgreSQL backends on this machine (/proc); undefined
+ * on PGlite (the database is this process). Connections closed meanwhile are not counted (the pools stay open).
+ */
+export async function databaseCpuMs(plane: ControlPlane): Promise<number | undefined> {
+  if (plane.database.kind !== "postgres") return undefined;
   const pids = rowsOf(
     await plane.database.db.execute(sql`select pid from pg_stat_activity where datname = current_database()`),
   ).map((r) => Number(r.pid));
@@ -93,9 +96,8 @@ export async function pgTicks(plane: ControlPlane): Promise<number> {
   for (const pid of pids) {
     try {
       const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-      ticks += Number(fields[11]) + Number(fields[12]);
+      ticks += Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15 of stat)
     } catch {}
   }
-  return ticks;
+  return ticks * 10; // 100 ticks per second
 }
-export const TICKS_PER_S = 100;

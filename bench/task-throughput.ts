@@ -19,6 +19,7 @@ import { loadavg } from "node:os";
 import { parseArgs } from "node:util";
 import { sql } from "drizzle-orm";
 import { startBenchPlane } from "./plane";
+import { databaseCpuMs } from "./reference";
 import { newSecret } from "../control-plane/src/lib/secrets";
 import { ApiClient } from "../test/support/control-plane";
 import { startMqttSimAgent, type SimAgent, type SimAgentIdentity } from "./sim-agent";
@@ -117,27 +118,6 @@ services.events.subscribe((event) => {
 });
 
 /**
- * CPU used so far by this database's server processes (PostgreSQL on this machine: /proc; undefined otherwise, e.g.
- * PGlite or a remote server), in ms. Connections closed meanwhile are not counted (the pools stay open).
- */
-async function databaseCpuMs(): Promise<number | undefined> {
-  if (plane.database.kind !== "postgres") return undefined;
-  const backends = await rows<{ pid: number }>(
-    sql`select pid from pg_stat_activity where datname = current_database()`,
-  );
-  let ticks = 0;
-  for (const { pid } of backends) {
-    const stat = await Bun.file(`/proc/${pid}/stat`)
-      .text()
-      .catch(() => undefined);
-    if (!stat) return undefined;
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    ticks += Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15 of stat)
-  }
-  return ticks * 10; // 100 ticks per second
-}
-
-/**
  * Closed loop: `concurrency` clients each create one item through REST and wait for it to finish, `count` in all.
  * With fewer items in flight than workers, a task never waits for a slot: created → assigned is the scheduler alone.
  */
@@ -146,7 +126,7 @@ async function closedLoop(count: number, create: (i: number) => Promise<string>)
   let next = 0;
   const start = performance.now();
   const cpu = process.cpuUsage();
-  const db0 = await databaseCpuMs();
+  const db0 = await databaseCpuMs(plane);
   await Promise.all(
     Array.from({ length: Math.min(concurrency, count) }, async () => {
       while (next < count) {
@@ -159,7 +139,7 @@ async function closedLoop(count: number, create: (i: number) => Promise<string>)
     }),
   );
   const { user, system } = process.cpuUsage(cpu);
-  const db1 = await databaseCpuMs();
+  const db1 = await databaseCpuMs(plane);
   return {
     samples: samples.sort((a, b) => a - b),
     wallMs: performance.now() - start,
