@@ -62,13 +62,7 @@ export class ClusterEvents {
     this.stopRelaying = this.local.subscribe(async (event) => {
       if (!SHARED.has(event.type)) return;
       // Sent by the statement that made the change (one round trip): every replica has it already.
-      if (
-        (event.type === "command.transition" ||
-          event.type === "task.transition" ||
-          event.type === "notification.created") &&
-        event.notified
-      )
-        return;
+      if ("notified" in event && event.notified) return;
       // NOTIFY payloads are limited to 8000 bytes; log lines are capped well below that by the agent.
       const payload = JSON.stringify(event);
       if (payload.length > 7900) return this.onError(new Error(`event too large to share (${payload.length} bytes)`));
