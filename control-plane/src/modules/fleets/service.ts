@@ -126,7 +126,8 @@ export class FleetService {
 
   /**
    * One command per host matching `selector`, as one batch: the hosts are chosen, the batch and its commands
-   * inserted set-based (one statement each) in one transaction, then delivered together. Hosts in maintenance get none (listed as skipped).
+   * inserted set-based (one statement each) in one transaction, then delivered together. Hosts in maintenance get
+   * none (listed as skipped).
    */
   async createBatch(
     tenantId: string,

@@ -448,8 +448,8 @@ export class TaskExecution {
 
   /**
    * Assigns tasks whose current stage is a command in one statement: their commands, the tasks, their stage runs,
-   * their events (status, stage.dispatched) in order, and the NOTIFY of each assignment. The batch is one JSON parameter: binding a dozen parameters per task cost more than
-   * the statement itself.
+   * their events (status, stage.dispatched) in order, and the NOTIFY of each assignment. The batch is one JSON
+   * parameter: binding a dozen parameters per task cost more than the statement itself.
    */
   private async assignInBulk(
     q: Queryable,
@@ -748,9 +748,9 @@ export class TaskExecution {
    * where it moves the commands (no statement after it): a stage command's RUNNING, and the COMPLETED of a task's
    * last stage whose result SQL renders (stageResultSql), as the transactional path would (task locked, moved, stage
    * run closed, events in the same order and words as onCommandTransition's, NOTIFY); applyInOneStatement applies
-   * the same to one command's move. CTEs over the batch's `moved` (i, id,
-   * tenant_id, status, result); `task_moves` says per report (i) which task moved from which status, and whether
-   * its tenant has tasks queued. Anything else (a next stage to dispatch, a failure) is left to onCommandTransition.
+   * the same to one command's move. CTEs over the batch's `moved` (i, id, tenant_id, status, result);
+   * `task_transitions` says per report (i) which task moved from which status, and whether its tenant has tasks
+   * queued. Anything else (a next stage to dispatch, a failure) is left to onCommandTransition.
    */
   stageReportSql(now: string): SQL {
     const at = sql`${now}::timestamptz`;
