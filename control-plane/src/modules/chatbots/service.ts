@@ -11,6 +11,7 @@ import { withTenant } from "../../db/context";
 import { chatBindings, chatBots, chatIdentities, chatLinkCodes, chatOutbox } from "../../db/schema";
 import { forbidden, invalid, isDomainError, notFound, unauthenticated } from "../../lib/errors";
 import { newId } from "../../lib/ids";
+import { TtlCache } from "../../lib/ttl-cache";
 import { hashSecret, newSecret, newUserCode, secretMatches } from "../../lib/secrets";
 import type { AuditService } from "../audit/service";
 import type { FleetService } from "../fleets/service";
@@ -86,7 +87,7 @@ export class ChatBotService {
    */
   private nextDueAt = 0;
   /** Each tenant's bindings as last read (bindingsOf). */
-  private readonly bindings = new Map<string, { at: number; rows: Promise<Binding[]> }>();
+  private readonly bindings = new TtlCache<Binding[]>(BINDINGS_TTL_MS);
   private lastSweepAt = 0;
   /** Woken when the outbox has new rows (the delivery loop). */
   onEnqueued: () => void = () => {};
@@ -316,15 +317,9 @@ export class ChatBotService {
    * after this replica changes them; one changed on another replica counts here within BINDINGS_TTL_MS.
    */
   private bindingsOf(tenantId: string): Promise<Binding[]> {
-    const now = Date.now();
-    const hit = this.bindings.get(tenantId);
-    if (hit && now - hit.at < BINDINGS_TTL_MS) return hit.rows;
-    if (this.bindings.size > 10_000) this.bindings.clear();
-    const rows = this.db.select().from(chatBindings).where(eq(chatBindings.tenantId, tenantId));
-    const entry = { at: now, rows: Promise.resolve(rows) };
-    this.bindings.set(tenantId, entry);
-    entry.rows.catch(() => this.bindings.get(tenantId) === entry && this.bindings.delete(tenantId));
-    return entry.rows;
+    return this.bindings.get(tenantId, async () =>
+      this.db.select().from(chatBindings).where(eq(chatBindings.tenantId, tenantId)),
+    );
   }
 
   private async inScope(b: Binding, notice: Notice): Promise<boolean> {

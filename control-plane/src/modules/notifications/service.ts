@@ -12,6 +12,7 @@ import { CHANNEL } from "../../lib/cluster-events";
 import { notFound } from "../../lib/errors";
 import type { DomainEvent, EventBus } from "../../lib/events";
 import { GroupCommit } from "../../lib/group-commit";
+import { TtlCache } from "../../lib/ttl-cache";
 import type { TaskStatus } from "../../lib/lifecycle";
 import { newId } from "../../lib/ids";
 import { DEFAULT_LIMIT, afterCursor, toPage } from "../../lib/pagination";
@@ -107,17 +108,10 @@ export class NotificationService {
    * Audiences looked up within the last AUDIENCE_TTL_MS are reused: a burst of events (a thousand tasks finishing)
    * asks once for the tenant's users and each project's members, not once per event.
    */
-  private readonly audiences = new Map<string, { at: number; value: Promise<unknown> }>();
+  private readonly audiences = new TtlCache<unknown>(AUDIENCE_TTL_MS);
 
   private cached<T>(key: string, load: () => Promise<T>): Promise<T> {
-    const now = Date.now();
-    const hit = this.audiences.get(key);
-    if (hit && now - hit.at < AUDIENCE_TTL_MS) return hit.value as Promise<T>;
-    if (this.audiences.size > 10_000) this.audiences.clear();
-    const value = load();
-    this.audiences.set(key, { at: now, value });
-    value.catch(() => this.audiences.delete(key));
-    return value;
+    return this.audiences.get(key, load) as Promise<T>;
   }
 
   /** Called with every delivered notice and its recipients (e.g. chat bots); returns the unsubscribe. */
