@@ -155,6 +155,51 @@ describe.each(backends)("agent message delivery on $name", (backend) => {
     }
   });
 
+  test("a RUNNING and its COMPLETED queued together apply as one statement: both events, both seqs, above a gap", async () => {
+    const agent = await rawAgent("fold");
+    try {
+      await agent.send("status", status(1), 20, 19);
+      await agent.receipted(20);
+      const created = await t.api.post("/api/v1/commands", { hostId: agent.hostId, kind: "echo" }, t.adminKey);
+      const commandId = created.body.id as string;
+      const seen: string[] = [];
+      const stopEvents = t.plane.services.events.subscribe((e) => {
+        if (e.type === "command.transition" && e.commandId === commandId) seen.push(e.status);
+      });
+      const statements: string[] = [];
+      const stopCounting = t.plane.database.onStatement((sql) => statements.push(sql));
+      const update = (status: CommandStatus) => ({ commandId, status, error: "", resultJson: '{"ok":1}', atMs: 1 });
+      try {
+        // Seqs 22 and 23 with 21 not yet processed (a gap): handed to the batcher in one turn, as the bridge does.
+        const ref = { tenantId: agent.tenantId, hostId: agent.hostId, runtimeId: agent.runtimeId };
+        const { inbox } = t.plane.services.agents;
+        const floors = await Promise.all([
+          inbox.numberedCommandUpdate(ref, 22, 20, update(CommandStatus.COMMAND_STATUS_RUNNING)),
+          inbox.numberedCommandUpdate(ref, 23, 20, update(CommandStatus.COMMAND_STATUS_COMPLETED)),
+        ]);
+        expect(floors).toEqual([20, 20]); // 21 is missing: the floor stays, 22 and 23 are recorded above it
+      } finally {
+        stopCounting();
+        stopEvents();
+      }
+      expect(statements.filter((s) => s.includes("json_to_recordset")).length).toBe(1);
+      expect(seen).toEqual(["running", "completed"]);
+      const command = (await t.api.get(`/api/v1/commands/${commandId}`, t.adminKey)).body;
+      expect(command).toMatchObject({ status: "completed", result: { ok: 1 } });
+      expect(command.startedAt).not.toBeNull();
+      // 22 and 23 are processed (a resend is receipted above the floor, not applied again); 21 arriving moves the
+      // floor over both.
+      await agent.send("ack", codecs.commandUpdate.encode(update(CommandStatus.COMMAND_STATUS_RUNNING)), 22, 20);
+      await agent.receipted(22);
+      expect(agent.receipts.at(-1)).toEqual({ throughSeq: 20, seqs: [22] });
+      await agent.send("status", status(2), 21, 20);
+      await waitFor("the floor over 23", async () => agent.receipts.some((r) => r.throughSeq === 23));
+      expect((await t.api.get(`/api/v1/commands/${commandId}`, t.adminKey)).body.status).toBe("completed");
+    } finally {
+      await agent.client.endAsync(true);
+    }
+  });
+
   test("a command left pending (its delivery lost, e.g. its replica died before publishing) is sent again", async () => {
     const agent = await rawAgent("redeliver");
     try {

@@ -1,7 +1,7 @@
 /**
  * The command hot path's statement budget, counted at the driver (every round trip to the database, BEGIN and COMMIT
  * included) on PGlite and PostgreSQL: in steady state a command costs at most 3 statements from creation to its
- * committed completion (create + notify in one; the agent's two reports, applied in batches). The operator's own
+ * committed completion (create + notify in one; the agent's two reports, applied in batches, often in one statement). The operator's own
  * credential check of the REST request is reported apart: it is the API's, not the command path's. So is the
  * tenant setting of Row Level Security that PostgreSQL's tenant-scoped statements carry in the same round trip
  * (`select set_config(...)` pipelined before the REST request's statement): at most one per created command.
@@ -176,6 +176,9 @@ describe.each(backends)("command statements on $name", (backend) => {
       const done = await t.api.get(`/api/v1/commands?hostId=${h.hostId}&status=completed&limit=100`, t.adminKey);
       expect(done.body.items.length).toBe(COMMANDS + 3);
       expect(path.length / COMMANDS).toBeLessThanOrEqual(BUDGET);
+      // The bridge hands an agent's reports on without waiting for each commit, so a RUNNING and the COMPLETED
+      // sent right behind it share a statement (report-batch.ts) — not always (timing), but not never.
+      expect(path.length).toBeLessThan(BUDGET * COMMANDS);
       expect(tenantSetting).toBeLessThanOrEqual(COMMANDS);
 
       // A numbered status report: one statement (the same batched one), applied and receipted.
@@ -233,6 +236,7 @@ describe.each(backends)("command statements on $name", (backend) => {
       const done = await t.api.get(`/api/v1/commands?hostId=${h.hostId}&status=completed&limit=100`, t.adminKey);
       expect(done.body.items.length).toBe(COMMANDS + 3);
       expect(path.length / COMMANDS).toBeLessThanOrEqual(BUDGET);
+      expect(path.length).toBeLessThan(BUDGET * COMMANDS); // as over MQTT: the two reports may share a statement
       expect(tenantSetting).toBeLessThanOrEqual(COMMANDS);
     } finally {
       session.close();

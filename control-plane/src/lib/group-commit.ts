@@ -1,16 +1,23 @@
 /**
  * Group commit with natural batching: items (agents' reports, telemetry writes) are stored many per statement, with
- * no fixed delay. When idle, a flush starts at the end of the current event-loop turn (what arrived in the same turn
- * — several messages of one socket read — shares the statement); while `maxInFlight` statements run, new items
- * queue, and the next statement takes all that gathered (up to what `take` allows) as soon as one finishes. So at low
- * load an item waits for nothing, and under load the batches grow by themselves with the database's latency.
+ * no fixed delay. When idle, a flush starts at the end of the current event-loop turn, or the next (`turns`): what
+ * arrived meanwhile — several messages of one socket read — shares the statement; while `maxInFlight` statements
+ * run, new items queue, and the next statement takes all that gathered (up to what `take` allows) as soon as one
+ * finishes. So at low load an item waits for nothing, and under load the batches grow by themselves with the
+ * database's latency.
  */
 export interface GroupCommitOptions {
   /** Statements in flight at once. */
   maxInFlight: number;
+  /**
+   * Event-loop turns an idle flush waits: 1 (default) takes what arrived in this turn; 2 also what the next socket
+   * reads bring (an agent's acks sent together arrive in separate reads: the broker writes one packet per send).
+   */
+  turns?: 1 | 2;
 }
 
-export class GroupCommit<T> {
+/** `T`: an item; `B`: what a statement stores per item taken (the item itself, unless `take` combines some). */
+export class GroupCommit<T, B = T> {
   private queue: T[] = [];
   private inFlight = 0;
   private scheduled = false;
@@ -22,9 +29,9 @@ export class GroupCommit<T> {
    */
   constructor(
     private readonly opts: GroupCommitOptions,
-    private readonly take: (queue: T[]) => { batch: T[]; rest: T[] },
-    private readonly store: (batch: T[]) => Promise<void>,
-    private readonly onError: (error: unknown, batch: T[]) => void = () => {},
+    private readonly take: (queue: T[]) => { batch: B[]; rest: T[] },
+    private readonly store: (batch: B[]) => Promise<void>,
+    private readonly onError: (error: unknown, batch: B[]) => void = () => {},
   ) {}
 
   add(item: T): void {
@@ -41,10 +48,11 @@ export class GroupCommit<T> {
   schedule(): void {
     if (this.scheduled || this.queue.length === 0 || this.inFlight >= this.opts.maxInFlight) return;
     this.scheduled = true;
-    setImmediate(() => {
+    const flush = () => {
       this.scheduled = false;
       this.flush();
-    });
+    };
+    setImmediate(this.opts.turns === 2 ? () => setImmediate(flush) : flush);
   }
 
   private flush(): void {

@@ -97,6 +97,9 @@ export async function startGrpcServer(
   };
 }
 
+/** A session's reports applying at once (handed to the batcher, not committed) beyond which its next frame waits. */
+const MAX_REPORTING = 64;
+
 /** One agent's Connect stream: hello → welcome (+ pending commands), then sequenced frames acknowledged cumulatively. */
 function agentSession(services: Services, call: grpc.ServerDuplexStream<AgentFrame, ServerFrameOut>) {
   const { agents } = services;
@@ -105,6 +108,9 @@ function agentSession(services: Services, call: grpc.ServerDuplexStream<AgentFra
   let session: LiveSession | undefined;
   let lastSeq = 0;
   let ended = false;
+  /** The session's reports handed to the batcher, acknowledged in order as they commit (see `handle`). */
+  let reporting: Promise<void> = Promise.resolve();
+  let reportsApplying = 0;
   const write = (frame: ServerFrameOut) => {
     if (!ended && !call.cancelled) {
       services.metrics.grpcMessage("out", "agent");
@@ -138,7 +144,7 @@ function agentSession(services: Services, call: grpc.ServerDuplexStream<AgentFra
   });
   // An agent that sends nothing still learns at once that its token is bad.
   authenticated.catch((err) => finish(err));
-  call.on("end", () => queue.finally(() => finish()));
+  call.on("end", () => queue.finally(() => reporting).finally(() => finish()));
   call.on("cancelled", () => finish());
   call.on("error", () => finish());
 
@@ -166,6 +172,9 @@ function agentSession(services: Services, call: grpc.ServerDuplexStream<AgentFra
       return;
     }
     if (frame.body === "log" && frame.log) return inbox.liveLog(me.tenantId, me.hostId, frame.log);
+    const report = (frame.body === "update" && frame.update) || (frame.body === "status" && frame.status);
+    // Only numbered reports may go while earlier ones apply: anything else waits for them (acks are cumulative).
+    if (!report || !frame.seq || reportsApplying >= MAX_REPORTING) await reporting;
     if (frame.body === "safety" && frame.safety) return inbox.safety(me.tenantId, me.hostId, frame.safety);
     if (frame.body === "runtimeResponse" && frame.runtimeResponse)
       return agents.runtimeResponse(me.tenantId, me.hostId, frame.runtimeResponse);
@@ -175,21 +184,27 @@ function agentSession(services: Services, call: grpc.ServerDuplexStream<AgentFra
     if (!inRange(frame.seq) || !inRange(frame.seqFloor ?? 0))
       throw statusError(grpc.status.INVALID_ARGUMENT, "seq out of range");
     // The same per-agent sequence as MQTT: a frame processed before (on any transport or replica) is not re-applied.
-    if ((frame.body === "update" && frame.update) || (frame.body === "status" && frame.status)) {
-      // Applied with other agents' reports in one statement (group commit); acked once committed.
-      const floor = frame.seqFloor ?? 0;
-      const through = frame.update
-        ? await inbox.numberedCommandUpdate(agent!, frame.seq, floor, frame.update)
-        : await inbox.numberedStatus(agent!, frame.seq, floor, frame.status!);
-      if (through === null) throw statusError(grpc.status.UNAUTHENTICATED, "runtime identity revoked");
-      lastSeq = Math.max(lastSeq, frame.seq);
-      write({ ack: { seq: lastSeq } });
+    if (report) {
+      // Applied with other agents' reports in one statement (group commit); acked once committed. Handed to the
+      // batcher now (it applies the agent's reports in order) without waiting for the commit, so a RUNNING and the
+      // COMPLETED right behind it can share one (report-batch.ts).
+      const { seq, seqFloor } = frame;
+      const applying = frame.update
+        ? inbox.numberedCommandUpdate(agent!, seq, seqFloor ?? 0, frame.update)
+        : inbox.numberedStatus(agent!, seq, seqFloor ?? 0, frame.status!);
+      reportsApplying++;
+      reporting = reporting
+        .then(async () => {
+          if ((await applying) === null) throw statusError(grpc.status.UNAUTHENTICATED, "runtime identity revoked");
+          lastSeq = Math.max(lastSeq, seq);
+          write({ ack: { seq: lastSeq } });
+        })
+        .catch((err) => finish(toGrpcError(err, (msg, e) => services.log.error(`agent session: ${msg}`, e))))
+        .finally(() => reportsApplying--);
       return;
     }
     await inbox.numbered(agent!, frame.seq, frame.seqFloor ?? 0, async () => {
-      if (frame.body === "update" && frame.update) await inbox.commandUpdate(me.tenantId, me.hostId, frame.update);
-      else if (frame.body === "status" && frame.status) await inbox.status(me.tenantId, me.hostId, frame.status);
-      else if (frame.body === "commandLog" && frame.commandLog)
+      if (frame.body === "commandLog" && frame.commandLog)
         await inbox.commandLog(me.tenantId, me.hostId, frame.commandLog, true);
       else if (frame.body === "telemetry" && frame.telemetry)
         await inbox.telemetry(me.tenantId, me.hostId, frame.telemetry.points);

@@ -78,12 +78,19 @@ const OUTBOUND_CODECS: { [C in keyof OutboundMessages]: Codec<unknown, OutboundM
 /** Receipts owed to one host beyond which they are sent without waiting for its queued messages. */
 const MAX_OWED = 32;
 
+/** A host's reports applying at once (handed to the batcher, not committed) beyond which its next message waits. */
+const MAX_REPORTING = 64;
+
 /** Topics of the control plane's own relays between replicas (never an agent's: agents' ACLs stop at `edge/`). */
 export const RELAY_PREFIX = "edge-cp/";
 
 export class MqttBridge implements BrokerOutlet, Relay {
   private client?: MqttClient;
   private readonly chains = new Map<string, Promise<void>>();
+  /** Per host: messages not finished (queued, being handled, or a report whose statement has not committed). */
+  private readonly unfinished = new Map<string, number>();
+  /** Per host: its reports handed to the batcher and not committed yet (see `report`). */
+  private readonly reporting = new Map<string, Set<Promise<void>>>();
   /** Per host: receipts owed for messages applied while a later message of the host was queued (see `receipt`). */
   private readonly owed = new Map<string, { tenantId: string; hostId: string; through: number; seqs: number[] }>();
   private readonly relays = new Map<string, (payload: Uint8Array) => void>();
@@ -181,32 +188,84 @@ export class MqttBridge implements BrokerOutlet, Relay {
 
   /**
    * Messages of one host are handled strictly in arrival order (a RUNNING ack must land before its
-   * COMPLETED); different hosts proceed in parallel.
+   * COMPLETED); different hosts proceed in parallel. Numbered reports (acks, status) are the exception that keeps
+   * the order: each is handed to the report batcher, which applies an agent's reports in the order it got them, and
+   * the next message goes on without waiting for the commit (see `report`).
    */
   private enqueue(name: string, payload: Buffer): void {
     const key = name.split("/").slice(0, 3).join("/");
+    this.begin(key);
     const previous = this.chains.get(key) ?? Promise.resolve();
     const next = previous
       // Agents' messages are the process's own work (system), whatever context delivered them in-process.
       .then(() => asSystem("agent messages over MQTT", () => this.handle(name, payload, key)))
-      .catch((err) =>
-        // A saturated telemetry ingest refuses on purpose: no receipt, so the agent sends the batch again later.
-        err instanceof TelemetryBusy
-          ? this.log.debug(`telemetry on ${name} refused: ${err.message}`)
-          : this.log.error(`mqtt message on ${name} failed`, err),
-      )
+      .catch((err) => this.failed(name, err))
       .finally(() => {
-        if (this.chains.get(key) !== next) return;
-        // The host's last queued message: what its applied messages are owed goes now, in one receipt.
-        this.chains.delete(key);
-        this.payReceipts(key);
+        if (this.chains.get(key) === next) this.chains.delete(key);
+        this.end(key);
       });
     this.chains.set(key, next);
   }
 
+  private failed(name: string, err: unknown): void {
+    // A saturated telemetry ingest refuses on purpose: no receipt, so the agent sends the batch again later.
+    if (err instanceof TelemetryBusy) this.log.debug(`telemetry on ${name} refused: ${err.message}`);
+    else this.log.error(`mqtt message on ${name} failed`, err);
+  }
+
+  private begin(key: string): void {
+    this.unfinished.set(key, (this.unfinished.get(key) ?? 0) + 1);
+  }
+
+  /** A message of the host is finished; after its last one, what its applied messages are owed goes in one receipt. */
+  private end(key: string): void {
+    const left = this.unfinished.get(key)! - 1;
+    if (left > 0) {
+      this.unfinished.set(key, left);
+      return;
+    }
+    this.unfinished.delete(key);
+    this.payReceipts(key);
+  }
+
   /**
-   * A host's message is applied (durable): its receipt is owed, and paid when the host's last queued message is
-   * handled (`enqueue`) — at once when none is queued behind it; an agent that sends its RUNNING and COMPLETED acks
+   * A numbered report: handed to the batcher (at once, in this turn, so in arrival order), and the host's next
+   * message is handled without waiting for the commit — an agent's RUNNING and COMPLETED then reach the batcher
+   * together and share one commit. Its receipt still waits for the commit, and any other message of the host
+   * (`handle`) waits for the host's reports to be applied. An unnumbered report is applied in turn.
+   */
+  private async report(
+    key: string,
+    name: string,
+    agent: AgentRef,
+    message: AgentSequenced,
+    apply: (agent: AgentRef, seq: number, floor: number) => Promise<number | undefined | null>,
+  ): Promise<void> {
+    if (!message.agentSeq || (this.reporting.get(key)?.size ?? 0) >= MAX_REPORTING) await this.reportsApplied(key);
+    const applying = this.numbered(key, agent, message, { report: apply });
+    if (!message.agentSeq) return applying;
+    this.begin(key);
+    const reports = this.reporting.get(key) ?? new Set<Promise<void>>();
+    this.reporting.set(key, reports);
+    const settled: Promise<void> = applying
+      .catch((err) => this.failed(name, err))
+      .finally(() => {
+        reports.delete(settled);
+        if (reports.size === 0 && this.reporting.get(key) === reports) this.reporting.delete(key);
+        this.end(key);
+      });
+    reports.add(settled);
+  }
+
+  /** Resolves once every report of the host handed to the batcher so far is applied (or failed). */
+  private async reportsApplied(key: string): Promise<void> {
+    const reports = this.reporting.get(key);
+    if (reports) await Promise.all(reports);
+  }
+
+  /**
+   * A host's message is applied (durable): its receipt is owed, and paid when the host's last unfinished message is
+   * (`end`) — at once when none is queued behind it; an agent that sends its RUNNING and COMPLETED acks
    * together gets one receipt for both, not two — or once `MAX_OWED` are owed: a host whose messages never stop
    * coming is not kept waiting. Only what was applied is ever receipted.
    */
@@ -258,16 +317,14 @@ export class MqttBridge implements BrokerOutlet, Relay {
   /** Applies a numbered message once, then tells the agent it may forget it (from whichever replica this is). */
   private async numbered(
     key: string,
-    tenantId: string,
-    hostId: string,
-    runtimeId: string,
+    agent: AgentRef,
     message: AgentSequenced,
     apply:
       | (() => Promise<unknown>)
       | { report: (agent: AgentRef, seq: number, floor: number) => Promise<number | undefined | null> },
   ) {
     const seq = message.agentSeq ?? 0;
-    const agent = { tenantId, hostId, runtimeId };
+    const { tenantId, hostId } = agent;
     const through =
       typeof apply === "function"
         ? await this.agents.inbox.numbered(agent, seq, message.agentSeqFloor ?? 0, apply)
@@ -288,6 +345,9 @@ export class MqttBridge implements BrokerOutlet, Relay {
       this.log.debug(`ignoring ${channel} for ${hostId}: no live runtime identity`);
       return;
     }
+    const agent = { tenantId, hostId, runtimeId };
+    // Only numbered reports may go while the host's earlier reports are applying (`report`); the rest wait.
+    if (channel !== "ack" && channel !== "status") await this.reportsApplied(key);
     switch (channel) {
       case "presence": {
         const presence = decode(codecs.presence, payload);
@@ -305,36 +365,30 @@ export class MqttBridge implements BrokerOutlet, Relay {
       }
       case "ack": {
         const update = decode(codecs.commandUpdate, payload);
-        if (update) mark(update.commandId, `ack${update.status}.handle`);
+        if (!update) return;
+        mark(update.commandId, `ack${update.status}.handle`);
         // Applied with other agents' reports in one statement (group commit); receipted once committed.
-        if (update)
-          await this.numbered(key, tenantId, hostId, runtimeId, update, {
-            report: (agent, seq, floor) => this.agents.inbox.numberedCommandUpdate(agent, seq, floor, update),
-          });
-        return;
+        return this.report(key, name, agent, update, (agent, seq, floor) =>
+          this.agents.inbox.numberedCommandUpdate(agent, seq, floor, update),
+        );
       }
       case "log": {
         const line = decode(codecs.commandLog, payload);
         if (line)
-          await this.numbered(key, tenantId, hostId, runtimeId, line, () =>
-            this.agents.inbox.commandLog(tenantId, hostId, line, false),
-          );
+          await this.numbered(key, agent, line, () => this.agents.inbox.commandLog(tenantId, hostId, line, false));
         return;
       }
       case "status": {
         const report = decode(codecs.status, payload);
-        if (report)
-          await this.numbered(key, tenantId, hostId, runtimeId, report, {
-            report: (agent, seq, floor) => this.agents.inbox.numberedStatus(agent, seq, floor, report),
-          });
-        return;
+        if (!report) return;
+        return this.report(key, name, agent, report, (agent, seq, floor) =>
+          this.agents.inbox.numberedStatus(agent, seq, floor, report),
+        );
       }
       case "telemetry": {
         const batch = decode(codecs.telemetry, payload);
         if (batch)
-          await this.numbered(key, tenantId, hostId, runtimeId, batch, () =>
-            this.agents.inbox.telemetry(tenantId, hostId, batch.points),
-          );
+          await this.numbered(key, agent, batch, () => this.agents.inbox.telemetry(tenantId, hostId, batch.points));
         return;
       }
       case "runtime-res": {

@@ -83,10 +83,10 @@ export class AgentInbox {
     const report = this.reportOf(agent.hostId, update);
     const single = () => this.commandUpdate(agent.tenantId, agent.hostId, update);
     if (!seq || !report) return this.numbered(agent, seq, floor, single);
-    const outcome = await this.reports.apply(agent, seq, floor, report);
-    if ("refused" in outcome) return null;
-    if ("single" in outcome) return this.sequences.once(agent, seq, floor, single);
-    return outcome.floor;
+    const outcome = await this.reports.apply(agent, seq, floor, report, () =>
+      this.sequences.once(agent, seq, floor, single),
+    );
+    return "refused" in outcome ? null : outcome.floor;
   }
 
   /** The report an ack makes, or undefined if it reports nothing (unknown status, bad id). */
@@ -163,13 +163,15 @@ export class AgentInbox {
     floor: number,
     report: AgentStatus,
   ): Promise<number | undefined | null> {
-    const single = () => this.status(agent.tenantId, agent.hostId, report);
-    if (!seq) return this.numbered(agent, seq, floor, single);
+    if (!seq) return this.numbered(agent, seq, floor, () => this.status(agent.tenantId, agent.hostId, report));
     const { agentVersion, ...rest } = report;
     const bounded = boundStatusReport(rest as Record<string, unknown>, agentVersion ?? "");
-    const outcome = await this.reports.apply(agent, seq, floor, { status: bounded });
+    // The single path stores it unmirrored: it is mirrored below, whichever way it went.
+    const store = () => this.deps.hosts.recordReport(agent.tenantId, agent.hostId, rest, agentVersion ?? "");
+    const outcome = await this.reports.apply(agent, seq, floor, { status: bounded }, () =>
+      this.sequences.once(agent, seq, floor, store),
+    );
     if ("refused" in outcome) return null;
-    if ("single" in outcome) return this.sequences.once(agent, seq, floor, single);
     this.mirrored(`status of ${agent.hostId}`, this.mirror?.status(agent.tenantId, agent.hostId, bounded));
     return outcome.floor;
   }

@@ -15,8 +15,12 @@
  *     need no lookup).
  * Each report resolves once its batch committed, so the agent is receipted only for what is durable: nothing is
  * acknowledged early, and a crash before the commit only means the agent sends the report again. A batch holds at
- * most one report per agent (the next one waits for the following batch), so an agent's reports apply in order.
- * An agent without a sequence row for its identity yet (its very first numbered message) takes the single path.
+ * most one entry per agent (the next one waits for the following batch), so an agent's reports apply in order. One
+ * entry may stand for two reports: a command's RUNNING queued right before its COMPLETED (the next seq) is applied
+ * as that COMPLETED, which moves a pending command through `running` (its event, `started_at`) to `completed` in
+ * the one statement, and records both seqs — an instant command costs one commit for its two acks, not two in a row.
+ * An agent without a sequence row for its identity yet (its very first numbered message) takes the single path,
+ * run here before the agent's next entry may go.
  */
 import { type SQL, sql } from "drizzle-orm";
 import { PgDialect } from "drizzle-orm/pg-core";
@@ -45,8 +49,8 @@ export interface StatusReport {
 export type AgentReport = CommandReport | StatusReport;
 const isStatus = (r: AgentReport): r is StatusReport => typeof r.status === "object";
 
-/** What became of a report: refused (identity revoked), single (apply it the single way), or its agent's floor. */
-export type ReportOutcome = { refused: true } | { single: true } | { floor: number };
+/** What became of a report: refused (identity revoked), or applied, with its agent's contiguous floor. */
+export type ReportOutcome = { refused: true } | { floor: number };
 
 export interface ReportBatchOptions {
   /** Reports per statement. */
@@ -62,8 +66,44 @@ interface Pending {
   seq: number;
   floor: number;
   report: AgentReport;
+  /** The single path (an agent with no sequence row for its identity yet): applies and records it; the floor. */
+  single: () => Promise<number>;
   done: (outcome: ReportOutcome) => void;
   fail: (error: unknown) => void;
+}
+
+/** A batch entry: one report, or a RUNNING and the COMPLETED that followed it (`parts`, in order), applied as one. */
+interface Entry {
+  agent: AgentRef;
+  /** The seqs it records: `firstSeq` through `seq`. */
+  firstSeq: number;
+  seq: number;
+  floor: number;
+  report: AgentReport;
+  parts: Pending[];
+}
+
+const entryOf = (p: Pending): Entry => ({
+  agent: p.agent,
+  firstSeq: p.seq,
+  seq: p.seq,
+  floor: p.floor,
+  report: p.report,
+  parts: [p],
+});
+
+/** Whether `next` (the agent's next queued report) folds into `entry`: its command's COMPLETED, the next seq. */
+function folds(entry: Entry, next: Pending): boolean {
+  const [first] = entry.parts;
+  return (
+    entry.parts.length === 1 &&
+    !isStatus(first!.report) &&
+    first!.report.status === "running" &&
+    !isStatus(next.report) &&
+    next.report.status === "completed" &&
+    next.report.commandId === first!.report.commandId &&
+    next.seq === first!.seq + 1
+  );
 }
 
 /** Longest error text carried in a transition notice (NOTIFY payloads are limited to 8000 bytes). */
@@ -98,7 +138,7 @@ function cachedStatement(statement: SQL): (values: Record<string, string>) => SQ
 }
 
 export class CommandReportBatcher {
-  private readonly group: GroupCommit<Pending>;
+  private readonly group: GroupCommit<Pending, Entry>;
   /** The batch statement (built on first use). */
   private template?: (values: Record<string, string>) => SQL;
   /** Agents (by host) with a report in a statement now: their next report waits for it (order). */
@@ -110,58 +150,79 @@ export class CommandReportBatcher {
     private readonly sequences: AgentSequences,
     private readonly opts: ReportBatchOptions = DEFAULT_REPORT_BATCH,
   ) {
-    this.group = new GroupCommit<Pending>(
-      { maxInFlight: opts.maxInFlight },
+    this.group = new GroupCommit<Pending, Entry>(
+      // Two turns: an agent's RUNNING and COMPLETED, sent together, come in two socket reads and may then fold.
+      { maxInFlight: opts.maxInFlight, turns: 2 },
       (queue) => this.take(queue),
       // Explicitly system: the flush runs in the context of whatever scheduled it (possibly a tenant's request).
       (batch) =>
         asSystem("agents' reports, batched across tenants", () => this.store(batch)).finally(() => {
-          for (const p of batch) this.busy.delete(p.agent.hostId);
+          for (const e of batch) this.busy.delete(e.agent.hostId);
         }),
       (error, batch) => {
-        for (const p of batch) p.fail(error);
+        for (const e of batch) for (const p of e.parts) p.fail(error);
       },
     );
   }
 
-  /** Applies a numbered report with others; resolves once committed. */
-  apply(agent: AgentRef, seq: number, floor: number, report: AgentReport): Promise<ReportOutcome> {
+  /**
+   * Applies a numbered report with others; resolves once committed. `single` applies and records it alone (the
+   * path of an agent whose sequence row does not exist yet) and returns the floor.
+   */
+  apply(
+    agent: AgentRef,
+    seq: number,
+    floor: number,
+    report: AgentReport,
+    single: () => Promise<number>,
+  ): Promise<ReportOutcome> {
     if ("commandId" in report) mark(report.commandId, `report.${report.status}.add`);
-    return new Promise((done, fail) => this.group.add({ agent, seq, floor, report, done, fail }));
+    return new Promise((done, fail) => this.group.add({ agent, seq, floor, report, single, done, fail }));
   }
 
   /**
-   * The next batch: at most one report per agent and per command, none of an agent with a report in flight (the
-   * next waits, so an agent's reports apply in order).
+   * The next batch: at most one entry per agent and per command, none of an agent with an entry in flight (the
+   * next waits, so an agent's reports apply in order); a COMPLETED right after its RUNNING folds into its entry.
    */
-  private take(queue: Pending[]): { batch: Pending[]; rest: Pending[] } {
-    const batch: Pending[] = [];
+  private take(queue: Pending[]): { batch: Entry[]; rest: Pending[] } {
+    const batch: Entry[] = [];
     const rest: Pending[] = [];
-    const agents = new Set<string>();
+    /** Per agent: its entry in this batch while its next queued report may still fold into it; null once not. */
+    const agents = new Map<string, Entry | null>();
     const commandIds = new Set<string>();
     for (const p of queue) {
+      const mine = agents.get(p.agent.hostId);
+      if (mine && folds(mine, p)) {
+        mine.parts.push(p);
+        Object.assign(mine, { seq: p.seq, floor: Math.max(mine.floor, p.floor), report: p.report });
+        agents.set(p.agent.hostId, null);
+        continue;
+      }
       const commandId = isStatus(p.report) ? undefined : p.report.commandId;
       if (
         batch.length >= this.opts.maxBatch ||
-        agents.has(p.agent.hostId) ||
+        mine !== undefined ||
         this.busy.has(p.agent.hostId) ||
         (commandId !== undefined && commandIds.has(commandId))
       ) {
         rest.push(p);
-        agents.add(p.agent.hostId); // a later report of this agent must not overtake it
+        agents.set(p.agent.hostId, null); // a later report of this agent must not overtake it
       } else {
-        batch.push(p);
-        agents.add(p.agent.hostId);
+        const entry = entryOf(p);
+        batch.push(entry);
+        agents.set(p.agent.hostId, entry);
         if (commandId !== undefined) commandIds.add(commandId);
       }
     }
-    for (const p of batch) this.busy.add(p.agent.hostId);
+    for (const e of batch) this.busy.add(e.agent.hostId);
     return { batch, rest };
   }
 
-  private async store(batch: Pending[]): Promise<void> {
+  private async store(batch: Entry[]): Promise<void> {
     if (latencyTraceOn)
-      for (const p of batch) if ("commandId" in p.report) mark(p.report.commandId, `report.${p.report.status}.store`);
+      for (const e of batch)
+        for (const p of e.parts)
+          if ("commandId" in p.report) mark(p.report.commandId, `report.${p.report.status}.store`);
     const now = new Date().toISOString();
     // One JSON parameter for the whole batch: the statement's text is the same for every batch (built once).
     // Ordered by host: the statement locks each agent's sequence row (then its command) in this order, so two
@@ -174,6 +235,7 @@ export class CommandReportBatcher {
           tenant_id: p.agent.tenantId,
           host_id: p.agent.hostId,
           runtime_id: p.agent.runtimeId,
+          first_seq: p.firstSeq,
           seq: p.seq,
           floor: p.floor,
         };
@@ -197,14 +259,28 @@ export class CommandReportBatcher {
     const statement = this.template({ [INPUT]: input, [NOW]: now });
     const rows = rowsOf(await this.db.execute(statement));
     if (latencyTraceOn)
-      for (const p of batch) if ("commandId" in p.report) mark(p.report.commandId, `report.${p.report.status}.stored`);
+      for (const e of batch)
+        for (const p of e.parts)
+          if ("commandId" in p.report) mark(p.report.commandId, `report.${p.report.status}.stored`);
+    const singles: Entry[] = [];
     for (const row of rows) {
-      const p = batch[Number(row.i)]!;
-      if (!row.live) p.done({ refused: true });
-      else if (!row.known) p.done({ single: true });
+      const e = batch[Number(row.i)]!;
+      if (!row.live) for (const p of e.parts) p.done({ refused: true });
+      else if (!row.known) singles.push(e);
       else {
-        if (row.moved) this.announce(p, row);
-        p.done({ floor: Number(row.recorded_floor ?? row.seen_floor) });
+        if (row.moved) this.announce(e, row);
+        for (const p of e.parts) p.done({ floor: Number(row.recorded_floor ?? row.seen_floor) });
+      }
+    }
+    // Rare (an agent's first numbered message): alone and in order, while the agent's next entry waits (busy).
+    for (const e of singles) {
+      for (const [k, p] of e.parts.entries()) {
+        try {
+          p.done({ floor: await p.single() });
+        } catch (error) {
+          for (const rest of e.parts.slice(k)) rest.fail(error);
+          break;
+        }
       }
     }
   }
@@ -217,7 +293,7 @@ export class CommandReportBatcher {
     const { runtime, execution, triggers } = this.deps;
     const now = NOW;
     const statement = sql`${sql.raw(GENERIC_PLAN)}with input as (select * from json_to_recordset(${INPUT}::text::json) as t(i int, tenant_id text,
-        host_id text, runtime_id text, seq bigint, floor bigint, kind text, command_id text, status text, error text,
+        host_id text, runtime_id text, first_seq bigint, seq bigint, floor bigint, kind text, command_id text, status text, error text,
         result jsonb, sources text, last_status jsonb, agent_version text)),
       live as (select * from input n where ${runtime.liveIdentitySql(sql`n.runtime_id`, sql`n.tenant_id`, sql`n.host_id`)}),
       ${this.sequences.batchRecordSql(now)},
@@ -247,7 +323,7 @@ export class CommandReportBatcher {
   }
 
   /** The transitions a batch made, to this replica's listeners (other replicas got the NOTIFY). */
-  private announce(p: Pending, row: Record<string, unknown>): void {
+  private announce(p: Entry, row: Record<string, unknown>): void {
     const base = {
       type: "command.transition" as const,
       tenantId: p.agent.tenantId,

@@ -134,10 +134,11 @@ export class AgentSequences {
 
   /**
    * For a statement applying a batch of numbered reports (modules/agents/report-batch.ts), reading CTE `live` (i,
-   * tenant_id, host_id, runtime_id, seq, floor, ...): `seqs`: each row of `live` with whether its agent has a
-   * sequence row for its identity (`known`), whether the seq was processed (`seen`) and the row's floor (`last`) and
-   * seqs above it (`processed`). `recorded`: the seq and floor recorded (the floor moved over processed seqs that
-   * follow it), for reports not seen before or that move the floor.
+   * tenant_id, host_id, runtime_id, first_seq, seq, floor, ...; a row stands for seqs `first_seq` through `seq`, one
+   * agent per row): `seqs`: each row of `live` with whether its agent has a sequence row for its identity (`known`),
+   * whether its last seq was processed (`seen`) and the row's floor (`last`) and seqs above it (`processed`).
+   * `recorded`: the seqs and floor recorded (the floor moved over processed seqs that follow it), for reports not
+   * seen before or that move the floor.
    * Each CTE reads the previous one row by row, with no join between them: with no statistics for a batch's rows,
    * the generic plan joined such CTEs by comparing every row with every other (65,000 comparisons per join for 256
    * reports); the session row is one primary-key probe per report (a LATERAL with a LIMIT is never flattened).
@@ -159,11 +160,12 @@ export class AgentSequences {
             order by x desc limit ${MAX_PROCESSED_ABOVE}) end as above
         from seqs q
           cross join lateral (select greatest(q.last, q.floor) as base) g0
-          -- In order (nothing processed above the floor, the seq at most the next one, as almost always): the floor
-          -- moves to the seq and no array is sorted (unnesting and sorting cost ~40 µs per report).
-          cross join lateral (select g0.base, cardinality(q.processed) = 0 and q.seq <= g0.base + 1 as in_order) g
+          -- In order (nothing processed above the floor, the first seq at most the next one, as almost always): the
+          -- floor moves to the seq and no array is sorted (unnesting and sorting cost ~40 µs per report).
+          cross join lateral (select g0.base, cardinality(q.processed) = 0 and q.first_seq <= g0.base + 1 as in_order) g
           cross join lateral (select case when not g.in_order then array(select distinct x
-            from unnest(array_append(q.processed, q.seq)) x where x > g.base order by x) end as merged) m
+            from unnest(q.processed || array(select generate_series(q.first_seq, q.seq))) x where x > g.base
+            order by x) end as merged) m
           cross join lateral (select case when g.in_order then greatest(g.base, q.seq)
             else g.base + coalesce((select max(u.j) from unnest(m.merged) with ordinality u(x, j)
               where u.x = g.base + u.j), 0) end as last) f
