@@ -168,14 +168,22 @@ describe.each(backends)("agent message delivery on $name", (backend) => {
       });
       const statements: string[] = [];
       const stopCounting = t.plane.database.onStatement((sql) => statements.push(sql));
-      const update = (status: CommandStatus) => ({ commandId, status, error: "", resultJson: '{"ok":1}', atMs: 1 });
+      const update = (status: CommandStatus, seq: number) => ({
+        commandId,
+        status,
+        error: "",
+        resultJson: '{"ok":1}',
+        atMs: 1,
+        agentSeq: seq,
+        agentSeqFloor: 20,
+      });
       try {
         // Seqs 22 and 23 with 21 not yet processed (a gap): handed to the batcher in one turn, as the bridge does.
         const ref = { tenantId: agent.tenantId, hostId: agent.hostId, runtimeId: agent.runtimeId };
         const { inbox } = t.plane.services.agents;
         const floors = await Promise.all([
-          inbox.numberedCommandUpdate(ref, 22, 20, update(CommandStatus.COMMAND_STATUS_RUNNING)),
-          inbox.numberedCommandUpdate(ref, 23, 20, update(CommandStatus.COMMAND_STATUS_COMPLETED)),
+          inbox.numberedCommandUpdate(ref, 22, 20, update(CommandStatus.COMMAND_STATUS_RUNNING, 22)),
+          inbox.numberedCommandUpdate(ref, 23, 20, update(CommandStatus.COMMAND_STATUS_COMPLETED, 23)),
         ]);
         expect(floors).toEqual([20, 20]); // 21 is missing: the floor stays, 22 and 23 are recorded above it
       } finally {
@@ -189,7 +197,7 @@ describe.each(backends)("agent message delivery on $name", (backend) => {
       expect(command.startedAt).not.toBeNull();
       // 22 and 23 are processed (a resend is receipted above the floor, not applied again); 21 arriving moves the
       // floor over both.
-      await agent.send("ack", codecs.commandUpdate.encode(update(CommandStatus.COMMAND_STATUS_RUNNING)), 22, 20);
+      await agent.send("ack", codecs.commandUpdate.encode(update(CommandStatus.COMMAND_STATUS_RUNNING, 22)), 22, 20);
       await agent.receipted(22);
       expect(agent.receipts.at(-1)).toEqual({ throughSeq: 20, seqs: [22] });
       await agent.send("status", status(2), 21, 20);

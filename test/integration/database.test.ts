@@ -7,6 +7,7 @@ import { sql } from "drizzle-orm";
 import { startControlPlane } from "../../control-plane/src/app";
 import { availableBackends, postgresReachable } from "../support/backends";
 import { ApiClient } from "../support/control-plane";
+import { GENERIC_PLAN } from "../../control-plane/src/db/connect";
 
 const backends = await availableBackends();
 const base = {
@@ -85,6 +86,37 @@ describe("embedded PGlite on its own thread", () => {
     await Bun.sleep(50);
     await db.execute(sql`select pg_notify('scratch_channel', 'hello')`);
     expect(await heard).toBe("hello");
+  });
+  test("GENERIC_PLAN statements are prepared once: the same rows and types, errors with their code, then reused", async () => {
+    const { db } = plane.database;
+    const statements: string[] = [];
+    const stop = plane.database.onStatement((text) => statements.push(text));
+    const rowsOf = (r: unknown) => (r as { rows: Record<string, unknown>[] }).rows;
+    const probe = (n: number, at: string) =>
+      sql`${sql.raw(GENERIC_PLAN)}select ${n}::int as n, ${at}::timestamptz as at, jsonb_build_object('n', ${n}::int) as j,
+        (${JSON.stringify([{ k: n }])}::text::json)->0->>'k' as k, 10 / ${n}::int as q`;
+    try {
+      const at = "2026-11-26T10:00:00.000Z";
+      const plain = rowsOf(
+        await db.execute(sql`select 5::int as n, ${at}::timestamptz as at,
+        jsonb_build_object('n', 5) as j, '5' as k, 10 / 5 as q`),
+      );
+      // The prepared path gives what PGlite's own path gives (drizzle's parsers: timestamps as the server's text).
+      expect(rowsOf(await db.execute(probe(5, at)))).toEqual(plain);
+      // An error in it keeps Postgres' fields, and the session carries on (Sync after the error).
+      const failure = (await db.execute(probe(0, at)).catch((e) => e)) as { code?: string; cause?: { code?: string } };
+      expect(failure.cause?.code ?? failure.code).toBe("22012");
+      for (let n = 1; n <= 20; n++) expect(rowsOf(await db.execute(probe(n, at)))[0]!.j).toEqual({ n });
+      expect(
+        rowsOf(
+          await db.execute(sql`select count(*)::int as c from pg_prepared_statements
+        where statement like ${`${GENERIC_PLAN}select $1::int as n%`}`),
+        )[0]!.c,
+      ).toBe(1);
+      expect(statements.filter((s) => s.startsWith(GENERIC_PLAN)).length).toBe(22);
+    } finally {
+      stop();
+    }
   });
 });
 

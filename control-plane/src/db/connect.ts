@@ -1,5 +1,6 @@
 /** Opens the database (embedded PGlite or a real PostgreSQL) behind one drizzle interface and migrates it. */
 import { fileURLToPath } from "node:url";
+import { GENERIC_PLAN } from "./pglite-protocol";
 import { createHash } from "node:crypto";
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -171,9 +172,10 @@ const GENERIC_POOL = 3;
  * text) and planned once, its generic plan used from then on (`plan_cache_mode = force_generic_plan`: the system
  * context's own pool, the tenant pool's session setting sent with the statement; `auto` would keep re-planning as
  * custom plans look cheaper). Only for statements whose plan does not depend on their parameters' values (lookups
- * and joins on keys) and whose texts are few (the prepared statements stay cached). No effect on PGlite.
+ * and joins on keys) and whose texts are few (the prepared statements stay cached). PGlite's worker prepares them
+ * too (pglite-worker.ts).
  */
-export const GENERIC_PLAN = "/* generic plan */ ";
+export { GENERIC_PLAN };
 const isGeneric = (query: string) => query.startsWith(GENERIC_PLAN);
 
 /**

@@ -1,3 +1,6 @@
+/** Marks a hot statement to be prepared and planned once (see db/connect.ts, which both drivers honour). */
+export const GENERIC_PLAN = "/* generic plan */ ";
+
 /** Messages between the control plane and its PGlite worker (`pglite-worker.ts`). */
 export type ToWorker = { id: number } & (
   | { type: "open"; dataDir: string; templateFile?: string }

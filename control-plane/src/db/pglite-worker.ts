@@ -3,8 +3,8 @@
  * every statement would stop HTTP, MQTT and gRPC. Here it owns a worker; `pglite-client.ts` is its other half.
  */
 import { renameSync } from "node:fs";
-import { PGlite, types, type Transaction } from "@electric-sql/pglite";
-import type { ToWorker, FromWorker, SerializedError } from "./pglite-protocol";
+import { PGlite, parse, protocol, types, type Transaction } from "@electric-sql/pglite";
+import { GENERIC_PLAN, type ToWorker, type FromWorker, type SerializedError } from "./pglite-protocol";
 
 declare const self: Worker;
 
@@ -41,6 +41,65 @@ const SET_TENANT = "select set_config('app.tenant_id', $1, $2)";
 const unlisteners = new Map<string, () => Promise<void>>();
 
 const post = (message: FromWorker) => self.postMessage(message);
+
+/**
+ * GENERIC_PLAN statements prepared on the session, by text. PGlite's `query` parses and plans every statement anew
+ * (its unnamed statement): for the hot CTEs (a command's create, the agents' report batch) that was most of their
+ * cost on this one thread. Each is prepared again after PREPARED_TTL_MS: PGlite never analyzes, so nothing would
+ * invalidate a plan made while its tables were small.
+ */
+const prepared = new Map<string, { name: string; paramTypes: number[]; at: number }>();
+const PREPARED_TTL_MS = 60_000;
+let preparedCount = 0;
+const wire = protocol.serialize;
+
+/** Sends protocol messages in turn, then Sync (also after an error, which it rethrows); the backend's answers. */
+async function exchange(messages: Uint8Array[]) {
+  const answers = [];
+  try {
+    for (const message of messages) answers.push(...(await pg!.execProtocolStream(message, { syncToFs: false })));
+  } finally {
+    answers.push(...(await pg!.execProtocolStream(wire.sync(), { syncToFs: false })));
+  }
+  return answers;
+}
+
+/**
+ * A GENERIC_PLAN statement outside a transaction: prepared once, then bound and executed (what `query` does, under
+ * the same locks, with a named statement). Its generic plan is kept (the session's plan_cache_mode, set at open).
+ */
+function queryPrepared(sql: string, params: unknown[] = [], options: { rowMode?: "array" | "object" }) {
+  const db = pg!;
+  return db._runExclusiveTransaction(() =>
+    db._runExclusiveQuery(async () => {
+      let statement = prepared.get(sql);
+      if (statement && Date.now() - statement.at > PREPARED_TTL_MS) {
+        prepared.delete(sql);
+        await exchange([wire.close({ type: "S", name: statement.name })]);
+        statement = undefined;
+      }
+      if (!statement) {
+        const name = `generic_${++preparedCount}`;
+        const described = await exchange([wire.parse({ name, text: sql }), wire.describe({ type: "S", name })]);
+        statement = { name, paramTypes: parse.parseDescribeStatementResults(described), at: Date.now() };
+        prepared.set(sql, statement);
+      }
+      const { paramTypes } = statement;
+      const values = params.map((value, i) => {
+        if (value === null || value === undefined) return null;
+        const serialize = db.serializers[paramTypes[i]!];
+        return serialize ? serialize(value) : String(value);
+      });
+      const answers = await exchange([
+        wire.bind({ statement: statement.name, values }),
+        wire.describe({ type: "P" }),
+        wire.execute({}),
+      ]);
+      await db.syncToFs();
+      return parse.parseResults(answers, db.parsers, options)[0];
+    }),
+  );
+}
 
 function serializeError(error: unknown): SerializedError {
   if (!(error instanceof Error)) return { message: String(error) };
@@ -93,6 +152,8 @@ async function handle(message: ToWorker): Promise<unknown> {
         parsers,
         loadDataDir: message.templateFile ? Bun.file(message.templateFile) : undefined,
       });
+      // Only named (prepared) statements have cached plans: the GENERIC_PLAN ones keep theirs (see queryPrepared).
+      await pg.exec("set plan_cache_mode = force_generic_plan");
       return null;
     case "dump": {
       // Written aside, then renamed: concurrent writers of the same template never expose a partial file.
@@ -114,7 +175,9 @@ async function handle(message: ToWorker): Promise<unknown> {
           await pg!.query(SET_TENANT, [setting, false]);
           sessionSetting = setting;
         }
-        return pg!.query(message.sql, message.params, options);
+        return message.sql.startsWith(GENERIC_PLAN)
+          ? queryPrepared(message.sql, message.params, options)
+          : pg!.query(message.sql, message.params, options);
       };
       const result = serial.then(run, run);
       serial = result.catch(() => {});
