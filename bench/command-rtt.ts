@@ -39,11 +39,22 @@ const agents = Number(values.agents);
 const totalCommands = Number(values.commands);
 const levels = values.concurrency.split(",").map(Number);
 
-/** Recorded before the hot path was rebuilt (issue #16: PostgreSQL, 200 agents, MQTT; 22 statements per command). */
-const BEFORE: Record<number, string> = {
-  1: "~131 commands/s, p50 6.6 ms (20 agents)",
-  16: "137 commands/s, p50 106 ms",
-  64: "171 commands/s, p50 357 ms, p99 626 ms",
+/**
+ * Recorded before the hot path was rebuilt (22 statements per command), by database: PostgreSQL from issue #16 (200
+ * agents, MQTT); PGlite with the benchmark of that time (commit e120749, agents in the control plane's process) on
+ * this machine, 2026-11-26 (50 agents, 1,000 commands).
+ */
+const BEFORE: Record<"postgres" | "pglite", Record<number, string>> = {
+  postgres: {
+    1: "~131 commands/s, p50 6.6 ms (20 agents)",
+    16: "137 commands/s, p50 106 ms",
+    64: "171 commands/s, p50 357 ms, p99 626 ms",
+  },
+  pglite: {
+    1: "75 commands/s, p50 10.9 ms (20 agents, 300 commands)",
+    16: "145 commands/s, p50 105 ms, p99 240 ms",
+    64: "162 commands/s, p50 381 ms, p99 657 ms",
+  },
 };
 
 const adminKey = newSecret("roz_sk_");
@@ -223,7 +234,7 @@ for (const concurrency of levels) {
   );
   line("MQTT", mqttStats);
   if (grpcStats) line("gRPC", grpcStats);
-  console.log(`  before (recorded, issue #16):  ${BEFORE[concurrency] ?? "—"}`);
+  console.log(`  before (recorded, issue #16):  ${BEFORE[plane.database.kind][concurrency] ?? "—"}`);
   console.log(
     `  bare database (insert + 2 updates, same concurrency): p50=${fmt(bareDb.p50)} p99=${fmt(bareDb.p99)} · ` +
       `${bareDb.throughputPerSec.toFixed(1)} commands/s · MQTT path / bare: throughput ` +
