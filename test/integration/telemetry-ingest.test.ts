@@ -8,7 +8,7 @@ import { sql } from "drizzle-orm";
 import { TelemetryBusy, TelemetryWriter } from "../../control-plane/src/modules/hosts/telemetry-writer";
 import { TelemetryRetention } from "../../control-plane/src/modules/hosts/telemetry-retention";
 import { availableBackends } from "../support/backends";
-import { startTestPlane, type TestPlane } from "../support/control-plane";
+import { createTenant, startTestPlane, type TestPlane } from "../support/control-plane";
 
 const backends = await availableBackends();
 const DAY = 86_400_000;
@@ -55,6 +55,23 @@ describe.each(backends)("telemetry ingest and retention on $name", (backend) => 
     const m1 = [...Array(300).keys()].map((i) => i + 1).filter((seq) => ((seq - 1) % 100) % 3 === 1);
     expect(read.body.items.map((p: { seq: number }) => p.seq)).toEqual(m1.reverse().slice(0, 5));
     expect((await t.api.get(`/api/v1/hosts/${hostIds[0]}`, t.adminKey)).body.telemetryRejected).toBe(1);
+  });
+
+  test("reading a host's telemetry: its own points only; an unknown or another tenant's host is a 404, not []", async () => {
+    const other = await createTenant(t, `telemetry-other-${crypto.randomUUID()}`);
+    const theirs = (await t.api.post("/api/v1/hosts", { name: "theirs" }, other.key)).body.id as string;
+    await t.plane.services.hosts.recordTelemetry(other.tenantId, theirs, [{ seq: 1, name: "m1", value: 1, atMs: 0 }]);
+    expect((await t.api.get(`/api/v1/hosts/${theirs}/telemetry`, other.key)).body.items).toHaveLength(1);
+    // Another tenant's host, with points or not, and an unknown host: 404 (nothing of theirs shows).
+    for (const path of [`${theirs}/telemetry`, `${theirs}/telemetry?name=m1`, "host_unknown/telemetry"]) {
+      const res = await t.api.get(`/api/v1/hosts/${path}`, t.adminKey);
+      expect(res.status).toBe(404);
+      expect(res.body.error).toBeString();
+    }
+    // The tenant's own host without points: an empty list.
+    const quiet = await t.api.get(`/api/v1/hosts/${hostIds[19]}/telemetry?name=none`, t.adminKey);
+    expect(quiet.status).toBe(200);
+    expect(quiet.body.items).toEqual([]);
   });
 
   test("a saturated writer refuses at once (nothing stored of the refused batch); room frees as batches commit", async () => {

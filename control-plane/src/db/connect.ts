@@ -28,6 +28,11 @@ export interface Database {
   onStatement(listener: StatementListener): () => void;
   /** How busy the connections are now (the metrics' database pool gauges). */
   poolUse(): { max: number; active: number; waiting: number };
+  /**
+   * Gathers the planner's statistics of every table now (ANALYZE, as the tables' owner). Done by itself otherwise:
+   * PostgreSQL's autovacuum, PGlite's own schedule (openPglite).
+   */
+  analyze(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -133,6 +138,9 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
       return unlisten;
     },
     onStatement: (listener) => statements.add(listener),
+    analyze: async () => {
+      await admin`analyze`;
+    },
     poolUse: () => ({
       max: SYSTEM_POOL + SCOPED_POOL + GENERIC_POOL,
       active: use.system + use.scoped,
@@ -250,6 +258,10 @@ function contextClient(system: Sql, scoped: Sql, generic: Sql, use: { system: nu
   };
 }
 
+/** When the embedded database gathers its planner statistics (ANALYZE): first, and then every. */
+const PGLITE_ANALYZE_FIRST_MS = 30_000;
+const PGLITE_ANALYZE_EVERY_MS = 10 * 60_000;
+
 async function openPglite(dataDir: string): Promise<Database> {
   const { drizzle } = await import("drizzle-orm/pglite");
   const { migrate } = await import("drizzle-orm/pglite/migrator");
@@ -275,13 +287,26 @@ async function openPglite(dataDir: string): Promise<Database> {
   if (inMemory && !fromTemplate) await client.dump(template.tar).catch(() => {}); // only an optimisation
   // PGlite's one session is a superuser's, which RLS never applies to: it continues as the application role.
   await client.query(`set role ${APP_ROLE}`);
+  // PGlite has no autovacuum: without this its planner never had statistics, and chose plans for empty tables
+  // (reading a host's latest telemetry sorted every point of the host). Soon after start, then periodically.
+  const analyze = () => client.analyze(APP_ROLE);
+  const scheduled = () => analyze().catch(() => {}); // closing meanwhile: nothing to do
+  const firstAnalyze = setTimeout(scheduled, PGLITE_ANALYZE_FIRST_MS);
+  const analyzing = setInterval(scheduled, PGLITE_ANALYZE_EVERY_MS);
+  firstAnalyze.unref();
+  analyzing.unref();
   return {
     db: pg as unknown as Db,
     kind: "pglite",
     listen: (channel, onPayload) => client.listen(channel, onPayload),
     onStatement: (listener) => client.onStatement(listener),
     poolUse: () => ({ max: 1, active: client.inFlight, waiting: Math.max(0, client.inFlight - 1) }),
-    close: () => client.close(),
+    analyze,
+    close: () => {
+      clearTimeout(firstAnalyze);
+      clearInterval(analyzing);
+      return client.close();
+    },
   };
 }
 

@@ -94,6 +94,11 @@ export class PgliteWorkerClient {
     };
   }
 
+  /** Gathers the planner's statistics of every table (run by the session's superuser, then back to `role`). */
+  analyze(role: string): Promise<void> {
+    return this.call({ type: "analyze", role }).then(() => undefined);
+  }
+
   /** Watches every statement sent to the worker (BEGIN and COMMIT included). */
   onStatement(listener: (sql: string) => void): () => void {
     this.statementListeners.add(listener);

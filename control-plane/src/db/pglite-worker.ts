@@ -191,6 +191,22 @@ async function handle(message: ToWorker): Promise<unknown> {
       serial = result.catch(() => {});
       return result;
     }
+    case "analyze": {
+      // In turn with the statements outside transactions (none runs as the superuser meanwhile); the role names
+      // come from the control plane, never from a request.
+      const analyze = async () => {
+        await pg!.exec("reset role");
+        try {
+          await pg!.exec("analyze");
+        } finally {
+          await pg!.exec(`set role ${message.role}`);
+        }
+        return null;
+      };
+      const result = serial.then(analyze, analyze);
+      serial = result.catch(() => {});
+      return result;
+    }
     case "end": {
       const open = transactions.get(message.txId);
       if (!open) throw new Error("transaction is closed");
