@@ -20,7 +20,7 @@ import { newSecret } from "../control-plane/src/lib/secrets";
 import { ApiClient } from "../test/support/control-plane";
 import type { FromLoad, LoadPlan, LoadSample } from "./command-load";
 import type { SimAgentIdentity } from "./sim-agent";
-import { bareDatabase, bareMqttRoundTrip } from "./reference";
+import { bareDatabase, bareMqttRoundTrip, databaseCpuMs } from "./reference";
 import { fmt, summarize } from "./stats";
 import { latencyMarks, latencyTraceOn, mark } from "../control-plane/src/lib/latency-trace";
 
@@ -90,8 +90,10 @@ async function measure(transport: LoadPlan["transport"], concurrency: number, to
   const texts = new Map<string, number>();
   let stopCounting = () => {};
   let cpuStart = process.cpuUsage();
+  let dbCpuStart: Promise<number | undefined> = Promise.resolve(undefined);
   const counting = () => {
     cpuStart = process.cpuUsage();
+    dbCpuStart = databaseCpuMs(plane);
     const offStages = plane.services.events.subscribe((event) => {
       if (event.type !== "command.transition" || (event.status !== "running" && event.status !== "completed")) return;
       const at = stages.get(event.commandId) ?? {};
@@ -135,6 +137,8 @@ async function measure(transport: LoadPlan["transport"], concurrency: number, to
   });
   stopCounting();
   const cpu = process.cpuUsage(cpuStart);
+  const dbCpu0 = await dbCpuStart;
+  const dbCpu = dbCpu0 === undefined ? undefined : (await databaseCpuMs(plane))! - dbCpu0;
   const { samples, wallMs } = result;
   const perCommand = statements / total;
   for (const [text, n] of [...texts].sort((a, b) => b[1] - a[1])) console.log(`  ${(n / total).toFixed(2)} × ${text}`);
@@ -159,6 +163,8 @@ async function measure(transport: LoadPlan["transport"], concurrency: number, to
     perCommand,
     cpuMsPerCommand: (cpu.user + cpu.system) / 1000 / total,
     loadCpuMsPerCommand: result.cpuMs / total,
+    /** PostgreSQL's backends of the database (undefined on PGlite: it runs in the control plane's process). */
+    dbCpuMsPerCommand: dbCpu === undefined ? undefined : dbCpu / total,
     stages: { rest: p50(breakdown.rest), running: p50(breakdown.running), completed: p50(breakdown.completed) },
   };
 }
@@ -219,7 +225,9 @@ const line = (label: string, s: Stats) =>
       `delivery (REST create → agent has it) p50=${fmt(s.delivery.p50)} p99=${fmt(s.delivery.p99)} · ` +
       `${s.roundTrip.throughputPerSec.toFixed(1)} commands/s · ` +
       `${Number.isNaN(s.perCommand) ? "n/a" : s.perCommand.toFixed(2)} statements/command · ` +
-      `CPU per command: control plane ${s.cpuMsPerCommand.toFixed(2)} ms (load process ${s.loadCpuMsPerCommand.toFixed(2)} ms)\n` +
+      `CPU per command: control plane ${s.cpuMsPerCommand.toFixed(2)} ms` +
+      `${s.dbCpuMsPerCommand === undefined ? "" : `, PostgreSQL ${s.dbCpuMsPerCommand.toFixed(2)} ms`}` +
+      ` (load process ${s.loadCpuMsPerCommand.toFixed(2)} ms)\n` +
       `        stages p50 from REST call: response ${fmt(s.stages.rest)} · running committed ${fmt(s.stages.running)} · ` +
       `completed committed ${fmt(s.stages.completed)} · watch has it ${fmt(s.roundTrip.p50)}`,
   );

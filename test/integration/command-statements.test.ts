@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import postgres from "postgres";
 import { CommandStatus, codecs, topic, withAgentSeq, type Receipt } from "@edge/proto/wire";
 import { availableBackends } from "../support/backends";
-import { startTestPlane, type TestPlane } from "../support/control-plane";
+import { createTenant, startTestPlane, type Reply, type TestPlane } from "../support/control-plane";
 import { openSession } from "../support/grpc-clients";
 import { announceOnline, connectAsAgent, hostWithRuntime } from "../support/runtime";
 import { waitFor } from "../support/wait";
@@ -122,6 +122,84 @@ describe.each(backends)("command statements on $name", (backend) => {
     },
     60_000,
   );
+
+  test("concurrent creations share statements (group commit), each with its own answer", async () => {
+    const key = t.adminKey;
+    const name = (n: string) => `${n}-${crypto.randomUUID().slice(0, 8)}`;
+    const newHost = async (body: Record<string, unknown>, as = key) =>
+      (await t.api.post("/api/v1/hosts", { name: name("batch"), ...body }, as)).body.id as string;
+    const env = (
+      await t.api.post("/api/v1/environments", { name: name("ttl"), config: { commandTtlSeconds: 60 } }, key)
+    ).body;
+    const plain = await newHost({});
+    const withTtl = await newHost({ environmentId: env.id });
+    const resting = await newHost({});
+    expect((await t.api.put(`/api/v1/hosts/${resting}/status`, { status: "maintenance" }, key)).status).toBe(200);
+    const retired = await newHost({});
+    expect((await t.api.delete(`/api/admin/machines/${retired}`, key)).status).toBe(200);
+    // Another tenant's host is no host of this tenant's, in a batch as alone.
+    const foreign = await newHost({}, (await createTenant(t, name("other"))).key);
+    const notAfter = new Date(Date.now() + 3_600_000).toISOString();
+    type Case = { body: Record<string, unknown>; status: number; error?: string; deadlineMs?: number | null };
+    const cases: Case[] = [
+      { body: { hostId: plain }, status: 201, deadlineMs: null },
+      { body: { hostId: plain, ttlSeconds: 30 }, status: 201, deadlineMs: 30_000 },
+      { body: { hostId: withTtl }, status: 201, deadlineMs: 60_000 },
+      { body: { hostId: withTtl, notAfter }, status: 201 },
+      { body: { hostId: "host_unknown" }, status: 400, error: "unknown host host_unknown" },
+      { body: { hostId: foreign }, status: 400, error: `unknown host ${foreign}` },
+      { body: { hostId: resting }, status: 409, error: "host is in maintenance: it accepts no new commands" },
+      { body: { hostId: retired }, status: 409, error: "host is decommissioned" },
+    ];
+    const N = 50;
+    const sent = Array.from({ length: N }, (_, i) => cases[i % cases.length]!);
+    const notices: { type: string; tenantId: string; commandId: string }[] = [];
+    const unlisten = await t.plane.database.listen("edge_events", (payload) => notices.push(JSON.parse(payload)));
+    let replies: Reply[] = [];
+    const { path } = await counted(async () => {
+      replies = await Promise.all(
+        sent.map((c, i) => t.api.post("/api/v1/commands", { kind: "noop", params: { i }, ...c.body }, key)),
+      );
+    });
+    const creates = path.filter((s) => /insert into "commands"/.test(s)).length;
+    console.log(`${backend.name}: ${N} concurrent creations in ${creates} statements`);
+    expect(creates).toBeLessThanOrEqual(N / 5);
+    const created: string[] = [];
+    for (const [i, c] of sent.entries()) {
+      const reply = replies[i]!;
+      expect({ i, status: reply.status }).toEqual({ i, status: c.status });
+      if (c.status !== 201) {
+        expect(reply.body).toEqual({ error: c.error });
+        continue;
+      }
+      const body = reply.body;
+      expect(body).toMatchObject({ hostId: c.body.hostId, kind: "noop", params: { i }, status: "pending" });
+      if (c.deadlineMs === null) expect(body.notAfter).toBeNull();
+      else if (c.deadlineMs !== undefined)
+        expect(new Date(body.notAfter).getTime() - new Date(body.createdAt).getTime()).toBe(c.deadlineMs);
+      else expect(new Date(body.notAfter).toISOString()).toBe(notAfter);
+      // Stored as answered.
+      expect((await t.api.get(`/api/v1/commands/${body.id}`, key)).body).toEqual(body);
+      created.push(body.id);
+    }
+    expect(created.length).toBe(sent.filter((c) => c.status === 201).length);
+    // Each created command's cluster notice, sent at commit.
+    await waitFor("each command's notice", async () =>
+      created.every((id) => notices.some((n) => n.type === "command.created" && n.commandId === id)),
+    );
+    await unlisten();
+
+    // A creation the database refuses (a NUL in its params, which only the HTTP boundary checks) fails alone: the
+    // others in its batch are created.
+    const tenantId = notices.find((n) => n.commandId === created[0])!.tenantId;
+    const { commands } = t.plane.services;
+    const outcomes = await Promise.allSettled(
+      [{ ok: 1 }, { bad: "a\u0000b" }, { ok: 2 }].map((params) =>
+        commands.create(tenantId, { hostId: plain, kind: "noop", params }),
+      ),
+    );
+    expect(outcomes.map((o) => o.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+  });
 
   test(`over MQTT: at most ${BUDGET} statements per command, numbered reports included`, async () => {
     const h = await hostWithRuntime(t, "statements-mqtt");

@@ -170,8 +170,11 @@ const shared = (client: Sql) =>
  * scoped connection for its transaction's round trips: with 5 the task path was pool-bound at concurrency 64.
  */
 const DEFAULT_POOL_SIZE = 20;
-/** Connections for the system statements marked GENERIC_PLAN (the agents' report batches: 2 in flight). */
-const GENERIC_POOL = 3;
+/**
+ * Connections for the system statements marked GENERIC_PLAN (the agents' report batches and the command creations'
+ * batches: 2 in flight each).
+ */
+const GENERIC_POOL = 4;
 
 /**
  * Starts a hot statement whose planning costs more than its execution (a long CTE over tables with Row Level

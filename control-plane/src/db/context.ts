@@ -8,9 +8,10 @@
  * - **system** (`asSystem(reason, fn)`): every tenant's rows, `app.tenant_id` = `*`. For the work that spans tenants
  *   on purpose; each use names its reason in code. They are: the process's own work outside any request (start-up
  *   and bootstrap, the task scheduler and rollout passes, trigger ticks, the safety sweep, telemetry retention and
- *   group commit, command delivery and redelivery, the agents' inbox over MQTT and gRPC); credential lookups (a
- *   bearer secret names its tenant only once found); public routes that authenticate their own caller (sign-in,
- *   device flow, runtime and worker credentials); installation-admin routes (tenants, system settings).
+ *   group commit, command delivery and redelivery, the agents' inbox over MQTT and gRPC); the group commit of
+ *   command creations (each row's tenant checked by the statement); credential lookups (a bearer secret names its
+ *   tenant only once found); public routes that authenticate their own caller (sign-in, device flow, runtime and
+ *   worker credentials); installation-admin routes (tenants, system settings).
  * - **none**: nothing at all. An HTTP request starts here, until the access guard has settled who calls.
  *
  * Code outside any request and any explicit context is the process's own work: system. Loops that a request may

@@ -4,9 +4,11 @@ import { and, asc, desc, eq, gt, inArray, isNull, lt, or, sql, type SQL } from "
 import type { Static } from "elysia";
 import { createHash } from "node:crypto";
 import { GENERIC_PLAN, rowsOf, type Db, type Queryable } from "../../db/connect";
+import { asSystem } from "../../db/context";
 import { rowFromJson } from "../../db/row-json";
 import { commands, idempotencyKeys } from "../../db/schema";
 import type { EventBus } from "../../lib/events";
+import { GroupCommit } from "../../lib/group-commit";
 import { newId } from "../../lib/ids";
 import { DEFAULT_LIMIT, afterCursor, toPage } from "../../lib/pagination";
 import { publicRow } from "../../lib/rows";
@@ -47,19 +49,75 @@ export type CommandTargets = Pick<HostService, "commandTargetSql" | "hostsView">
 /** The NOTIFY channel of cluster-wide events (lib/cluster-events.ts). */
 export const CLUSTER_EVENTS_CHANNEL = "edge_events";
 
+/**
+ * Group commit of command creations (lib/group-commit.ts): the creations that arrive while a create statement runs
+ * share the next one. Per statement: at most `maxBatch` commands and about `maxBytes` of JSON (a creation's params
+ * may be large), `maxInFlight` statements at once.
+ */
+const CREATE_BATCH = { maxBatch: 256, maxBytes: 1 << 20, maxInFlight: 2 };
+
+type Command = typeof commands.$inferSelect;
+
+/** A creation waiting for its statement: its element of the statement's JSON parameter, and its outcome. */
+interface QueuedCreate {
+  id: string;
+  json: string;
+  /** The statement's row for it (unknown host: no target). */
+  done: (result: Record<string, unknown>) => void;
+  fail: (error: unknown) => void;
+}
+
+/** Whether the database refused the statement itself (an SQLSTATE; not a lost connection): nothing of it committed. */
+function refusedByDatabase(error: unknown): boolean {
+  const code =
+    (error as { code?: unknown; cause?: { code?: unknown } })?.cause?.code ?? (error as { code?: unknown })?.code;
+  return typeof code === "string" && /^[0-9A-Z]{5}$/.test(code);
+}
+
 export class CommandService {
+  private readonly creates: GroupCommit<QueuedCreate>;
+
   constructor(
     private readonly db: Db,
     private readonly events: EventBus,
     private readonly targets: CommandTargets,
     private readonly policyVersions: PolicyVersions,
-  ) {}
-
-  async create(
-    tenantId: string,
-    input: Static<typeof CommandCreateBody>,
-    idempotency?: { key: string; requestSha256: string },
   ) {
+    this.creates = new GroupCommit<QueuedCreate>(
+      { maxInFlight: CREATE_BATCH.maxInFlight },
+      (queue) => {
+        let n = 0;
+        let bytes = 0;
+        while (n < Math.min(queue.length, CREATE_BATCH.maxBatch) && (n === 0 || bytes < CREATE_BATCH.maxBytes))
+          bytes += queue[n++]!.json.length;
+        return { batch: queue.slice(0, n), rest: queue.slice(n) };
+      },
+      // Several tenants' creations in one statement: it runs as the system, and checks each row's tenant itself
+      // (the host must be the tenant's, as Row Level Security would have it).
+      (batch) => asSystem("command creations, batched across tenants", () => this.storeCreates(batch)),
+      (error, batch) => {
+        for (const c of batch) c.fail(error);
+      },
+    );
+  }
+
+  /**
+   * Creates a command for a host of the tenant: 201 once committed, or refused (unknown host, decommissioned or in
+   * maintenance). Creations are stored with others that arrive meanwhile (`CREATE_BATCH`), one statement each.
+   */
+  async create(tenantId: string, input: Static<typeof CommandCreateBody>) {
+    const { row, json } = this.newCommand(tenantId, input);
+    const result = await new Promise<Record<string, unknown>>((done, fail) =>
+      this.creates.add({ id: row.id, json, done, fail }),
+    );
+    return this.commit(this.created(row, result));
+  }
+
+  /**
+   * The command `input` asks for, as far as known before the statement (the host's default deadline and policy
+   * versions are read by it), and its element of the create statement's JSON parameter.
+   */
+  private newCommand(tenantId: string, input: Static<typeof CommandCreateBody>): { row: Command; json: string } {
     const { notAfter: notAfterText, ttlSeconds, ...fields } = input;
     if (notAfterText !== undefined && ttlSeconds !== undefined)
       throw invalid("invalid body: give notAfter or ttlSeconds, not both");
@@ -68,76 +126,107 @@ export class CommandService {
     const explicitDeadline = deadlineOf(createdAt, notAfterText, ttlSeconds);
     const id = newId("cmd");
     mark(id, "create.start");
-    const notice = JSON.stringify({ type: "command.created", tenantId, hostId: input.hostId, commandId: id });
-    const params = fields.params ?? {};
-    const timeoutMs = fields.timeoutMs ?? null;
-    // One statement: the tenant's host (and its environment's default deadline), the insert unless the host takes
-    // no new work, and the cluster notice of the new command (sent at commit).
-    const create = sql`${sql.raw(GENERIC_PLAN)}with target as (${this.targets.commandTargetSql(tenantId, input.hostId)}),
+    const row: Command = {
+      id,
+      tenantId,
+      hostId: input.hostId,
+      kind: fields.kind,
+      params: fields.params ?? {},
+      status: "pending",
+      result: null,
+      error: null,
+      timeoutMs: fields.timeoutMs ?? null,
+      notAfter: explicitDeadline ?? null,
+      policyVersion: null,
+      batchId: null,
+      createdAt,
+      startedAt: null,
+      finishedAt: null,
+      updatedAt: createdAt,
+    };
+    const json = JSON.stringify({
+      id,
+      tenant_id: tenantId,
+      host_id: row.hostId,
+      kind: row.kind,
+      params: row.params,
+      timeout_ms: row.timeoutMs,
+      created_at: createdAt.toISOString(),
+      not_after: explicitDeadline?.toISOString() ?? null,
+    });
+    return { row, json };
+  }
+
+  /**
+   * One statement for any number of new commands (`input`: their JSON array, as `newCommand` makes them, of any
+   * tenants): each one's host, checked to be its tenant's (and its environment's default deadline), the insert
+   * unless the host takes no new work, and the cluster notice of each new command (sent at commit). A row per input
+   * command (`id`) says what became of it (see `created`). The text is the same for every batch (one parameter).
+   */
+  private createStatement(input: string): SQL {
+    return sql`${sql.raw(GENERIC_PLAN)}with input as (select * from json_to_recordset(${input}::text::json) as x(id text,
+        tenant_id text, host_id text, kind text, params jsonb, timeout_ms int, created_at timestamptz,
+        not_after timestamptz)),
+      targets as (
+        select x.*, t.id as target_id, t.status, t.decommissioned_at, t.environment_config
+        from input x left join lateral (${this.targets.commandTargetSql(sql`x.tenant_id`, sql`x.host_id`)}) t on true
+      ),
       created as (
         insert into ${commands} (id, tenant_id, host_id, kind, params, timeout_ms, created_at, updated_at, not_after,
           policy_version)
-        select ${id}, ${tenantId}, t.id, ${fields.kind}, ${JSON.stringify(params)}::jsonb, ${timeoutMs}::int,
-          ${createdAt.toISOString()}::timestamptz, ${createdAt.toISOString()}::timestamptz,
-          coalesce(${explicitDeadline?.toISOString() ?? null}::timestamptz,
-            case when jsonb_typeof(t.environment_config->'commandTtlSeconds') = 'number'
-            then ${createdAt.toISOString()}::timestamptz
-              + (t.environment_config->>'commandTtlSeconds')::float8 * interval '1 second' end),
-          ${this.policyVersions.policyVersionsSql(sql`t.id`)}
-        from target t where t.decommissioned_at is null and t.status <> 'maintenance'
-        returning not_after, policy_version
+        select r.id, r.tenant_id, r.target_id, r.kind, r.params, r.timeout_ms, r.created_at, r.created_at,
+          coalesce(r.not_after,
+            r.created_at + ${environmentTtlSql(sql`r.environment_config`)} * interval '1 second'),
+          ${this.policyVersions.policyVersionsSql(sql`r.target_id`)}
+        from targets r
+        where r.target_id is not null and r.decommissioned_at is null and r.status <> 'maintenance'
+        returning id, tenant_id, host_id, not_after, policy_version
       ),
-      notified as (select pg_notify(${CLUSTER_EVENTS_CHANNEL}, ${notice}) from created)
-      select t.status, t.decommissioned_at is not null as decommissioned,
+      notified as (
+        select pg_notify(${CLUSTER_EVENTS_CHANNEL}, json_build_object('type', 'command.created',
+          'tenantId', c.tenant_id, 'hostId', c.host_id, 'commandId', c.id)::text)
+        from created c
+      )
+      select r.id, r.target_id is not null as known, r.status, r.decommissioned_at is not null as decommissioned,
         (extract(epoch from c.not_after) * 1000)::float8 as not_after_ms, c.policy_version::text as policy_version,
         (select count(*)::int from notified) as notified
-      from target t left join created c on true`;
-    const insert = async (q: Queryable) => {
-      const [target] = rowsOf(await q.execute(create));
-      if (!target) throw invalid(`unknown host ${input.hostId}`);
-      // Maintenance and decommission mean no new work for the machine (see README "Machines").
-      if (target.decommissioned) throw conflict("host is decommissioned");
-      if (target.status === "maintenance") throw conflict("host is in maintenance: it accepts no new commands");
-      const notAfterMs = target.not_after_ms === null ? null : Number(target.not_after_ms);
-      const row: typeof commands.$inferSelect = {
-        id,
-        tenantId,
-        hostId: input.hostId,
-        kind: fields.kind,
-        params,
-        status: "pending",
-        result: null,
-        error: null,
-        timeoutMs,
-        notAfter: notAfterMs === null ? null : new Date(notAfterMs),
-        policyVersion: target.policy_version ? JSON.parse(String(target.policy_version)) : null,
-        batchId: null,
-        createdAt,
-        startedAt: null,
-        finishedAt: null,
-        updatedAt: createdAt,
-      };
-      if (idempotency) {
-        await q.insert(idempotencyKeys).values({
-          tenantId,
-          ...idempotency,
-          commandId: row.id,
-          expiresAt: new Date(Date.now() + IDEMPOTENCY_KEY_TTL_MS),
-        });
-      }
-      return { row, hostStatus: String(target.status) };
-    };
-    // With a key, the command and its key commit together: a concurrent twin fails on the key and replays.
-    const { row, hostStatus } = idempotency ? await this.db.transaction(insert) : await insert(this.db);
-    mark(id, "create.committed");
+      from targets r left join created c on c.id = r.id`;
+  }
+
+  /** Stores a batch of creations and settles each; refused by the database, each is tried alone (its own answer). */
+  private async storeCreates(batch: QueuedCreate[]): Promise<void> {
+    let rows: Record<string, unknown>[];
+    try {
+      rows = rowsOf(await this.db.execute(this.createStatement(`[${batch.map((c) => c.json).join(",")}]`)));
+    } catch (error) {
+      // One creation's bad value (say a NUL in its params) must not fail the others: alone, each gets the answer
+      // it would have had. A lost connection is no such refusal (the statement may have committed): it fails all.
+      if (batch.length === 1 || !refusedByDatabase(error)) throw error;
+      for (const c of batch) await this.storeCreates([c]).catch(c.fail);
+      return;
+    }
+    const byId = new Map(rows.map((r) => [String(r.id), r]));
+    for (const c of batch) c.done(byId.get(c.id)!);
+  }
+
+  /** The new command `row` as its statement's `result` says (refused, or created: its deadline, its host's status). */
+  private created(row: Command, result: Record<string, unknown>): { row: Command; hostStatus: string } {
+    if (!result.known) throw invalid(`unknown host ${row.hostId}`);
+    // Maintenance and decommission mean no new work for the machine (see README "Machines").
+    if (result.decommissioned) throw conflict("host is decommissioned");
+    if (result.status === "maintenance") throw conflict("host is in maintenance: it accepts no new commands");
+    row.notAfter = result.not_after_ms === null ? null : new Date(Number(result.not_after_ms));
+    row.policyVersion = result.policy_version ? JSON.parse(String(result.policy_version)) : null;
+    return { row, hostStatus: String(result.status) };
+  }
+
+  /** After the commit of a new command: its latency mark, its announcement; what the API returns of it. */
+  private commit({ row, hostStatus }: { row: Command; hostStatus: string }) {
+    mark(row.id, "create.committed");
     this.announce(row, hostStatus);
     return publicRow(row);
   }
 
-  /**
-   * Creates a command once per `Idempotency-Key` (per tenant, for IDEMPOTENCY_KEY_TTL_MS): the same key with the same
-   * body gives the command created first (`replayed`); with another body it is refused (422).
-   */
   /**
    * The commands as a subquery to join in one statement (a task's stage outcome, a rollout host's update):
    * `commandsView(q).as("c")` then `c.status`, `c.error`, ...
@@ -198,6 +287,10 @@ export class CommandService {
     return Object.fromEntries(rows.map((r) => [r.status, r.n]));
   }
 
+  /**
+   * Creates a command once per `Idempotency-Key` (per tenant, for IDEMPOTENCY_KEY_TTL_MS): the same key with the same
+   * body gives the command created first (`replayed`); with another body it is refused (422).
+   */
   async createOnce(tenantId: string, key: string, input: Static<typeof CommandCreateBody>) {
     const requestSha256 = createHash("sha256").update(canonicalJson(input)).digest("hex");
     await this.db.delete(idempotencyKeys).where(lt(idempotencyKeys.expiresAt, new Date()));
@@ -219,7 +312,21 @@ export class CommandService {
     const earlier = await replay();
     if (earlier) return earlier;
     try {
-      return { command: await this.create(tenantId, input, { key, requestSha256 }), replayed: false };
+      const { row, json } = this.newCommand(tenantId, input);
+      // Alone, not batched: the command and its key commit together (a concurrent twin fails on the key and replays).
+      const created = await this.db.transaction(async (tx) => {
+        const [result] = rowsOf(await tx.execute(this.createStatement(`[${json}]`)));
+        const created = this.created(row, result!);
+        await tx.insert(idempotencyKeys).values({
+          tenantId,
+          key,
+          requestSha256,
+          commandId: row.id,
+          expiresAt: new Date(Date.now() + IDEMPOTENCY_KEY_TTL_MS),
+        });
+        return created;
+      });
+      return { command: this.commit(created), replayed: false };
     } catch (error) {
       const code =
         (error as { code?: unknown; cause?: { code?: unknown } })?.cause?.code ?? (error as { code?: unknown })?.code;

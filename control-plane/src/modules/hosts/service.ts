@@ -129,13 +129,13 @@ export class HostService {
     return Object.fromEntries(rows.map((r) => [r.status, r.n]));
   }
 
-  /** The host's status, or undefined if the tenant has no such host. */
   /**
    * The host a new command is for, as a subquery for the command's own insert (one statement creates it): its
-   * status, whether it is decommissioned, and its environment's config (the default command deadline). `hostId`: a
-   * value, or a column of the caller's statement (a LATERAL subquery per row: one primary-key probe each).
+   * status, whether it is decommissioned, and its environment's config (the default command deadline). `tenantId`
+   * and `hostId`: values, or columns of the caller's statement (a LATERAL subquery per row: one primary-key probe
+   * each); a host of another tenant is none.
    */
-  commandTargetSql(tenantId: string, hostId: string | SQL): SQL {
+  commandTargetSql(tenantId: string | SQL, hostId: string | SQL): SQL {
     return sql`select h.id, h.status, h.decommissioned_at, ${this.environments.configSql(sql`h.environment_id`)}
       as environment_config from ${hosts} h where h.id = ${hostId} and h.tenant_id = ${tenantId}`;
   }
@@ -160,6 +160,7 @@ export class HostService {
       .from(hosts);
   }
 
+  /** The host's status, or undefined if the tenant has no such host. */
   async statusOf(tenantId: string, id: string): Promise<HostStatus | undefined> {
     const [row] = await this.db
       .select({ status: hosts.status })
