@@ -42,7 +42,7 @@ const levels = values.concurrency.split(",").map(Number);
 /**
  * Recorded before the hot path was rebuilt (22 statements per command), by database: PostgreSQL from issue #16 (200
  * agents, MQTT); PGlite with the benchmark of that time (commit e120749, agents in the control plane's process) on
- * this machine, 2026-11-26 (50 agents, 1,000 commands).
+ * this machine, quiet, 2026-11-26 (50 agents, 1,000 commands).
  */
 const BEFORE: Record<"postgres" | "pglite", Record<number, string>> = {
   postgres: {
@@ -51,9 +51,9 @@ const BEFORE: Record<"postgres" | "pglite", Record<number, string>> = {
     64: "171 commands/s, p50 357 ms, p99 626 ms",
   },
   pglite: {
-    1: "75 commands/s, p50 10.9 ms (20 agents, 300 commands)",
-    16: "145 commands/s, p50 105 ms, p99 240 ms",
-    64: "162 commands/s, p50 381 ms, p99 657 ms",
+    1: "132 commands/s, p50 6.6 ms (20 agents, 300 commands)",
+    16: "179 commands/s, p50 86 ms, p99 158 ms",
+    64: "189 commands/s, p50 317 ms, p99 638 ms",
   },
 };
 
