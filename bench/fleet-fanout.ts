@@ -157,6 +157,9 @@ const singleStats = summarize(single, 1);
 
 console.log(`\nfleet command to ${N} hosts: REST call → all ${N} completed (committed)`);
 console.log(
+  "  issue #16 (1,000 hosts, REST loop of 16 in flight): 3.6 s PostgreSQL, 5.9 s PGlite; target ≤ 2× the floor",
+);
+console.log(
   `  fleet command (one request):     median ${fmt(med(fanout))} · runs ${fanout.map((x) => x.toFixed(0)).join(", ")} ms`,
 );
 console.log(

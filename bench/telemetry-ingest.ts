@@ -201,6 +201,9 @@ const writerRate = (writerPoints / (performance.now() - w0)) * 1000;
 console.log(
   `\ntelemetry ingest, ${plane.database.kind}, ${agentCount} agents × ${windowSize} messages of ${batchSize} points in flight, ${seconds} s:`,
 );
+console.log(
+  "  issue #16: PostgreSQL 16,000 points/s (bare 69,000: 23 %), PGlite 8,000 (bare 27,000: 30 %); target ≥ 60 %",
+);
 console.log(`  ingest (receipted = committed)   ${ingestRate.toFixed(0)} points/s`);
 console.log(
   `  group-commit writer alone        ${writerRate.toFixed(0)} points/s (HostService.recordTelemetry, ${agentCount * windowSize} writes in flight)`,
