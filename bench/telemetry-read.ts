@@ -54,8 +54,8 @@ for (let from = 1; from <= points; from += CHUNK) {
       from generate_series(${from}::int, ${to}::int) s`),
   );
 }
-// The statistics autovacuum (PostgreSQL) or the control plane's own schedule (PGlite) would have gathered by now.
-await plane.database.analyze();
+// What autovacuum (PostgreSQL) or the control plane's own schedule (PGlite) would have done by now.
+await plane.database.maintain();
 console.log(`filled in ${((performance.now() - fillStart) / 1000).toFixed(1)} s`);
 
 /** `reads` sequential calls of `read` after 100 unmeasured ones; their durations (ms). */

@@ -94,9 +94,12 @@ export class PgliteWorkerClient {
     };
   }
 
-  /** Gathers the planner's statistics of every table (run by the session's superuser, then back to `role`). */
-  analyze(role: string): Promise<void> {
-    return this.call({ type: "analyze", role }).then(() => undefined);
+  /**
+   * VACUUM (ANALYZE) of every table: dead rows' space made reusable, the planner's statistics gathered (run by the
+   * session's superuser, then back to `role`).
+   */
+  maintain(role: string): Promise<void> {
+    return this.call({ type: "maintain", role }).then(() => undefined);
   }
 
   /** Watches every statement sent to the worker (BEGIN and COMMIT included). */

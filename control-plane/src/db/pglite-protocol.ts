@@ -11,8 +11,8 @@ export type ToWorker = { id: number } & (
   | { type: "end"; txId: number; commit: boolean }
   | { type: "listen"; channel: string }
   | { type: "unlisten"; channel: string }
-  /** ANALYZE every table as the session's superuser, then back to `role`. */
-  | { type: "analyze"; role: string }
+  /** VACUUM (ANALYZE) every table as the session's superuser, then back to `role`. */
+  | { type: "maintain"; role: string }
   | { type: "close" }
 );
 

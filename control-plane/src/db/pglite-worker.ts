@@ -191,19 +191,19 @@ async function handle(message: ToWorker): Promise<unknown> {
       serial = result.catch(() => {});
       return result;
     }
-    case "analyze": {
+    case "maintain": {
       // In turn with the statements outside transactions (none runs as the superuser meanwhile); the role names
       // come from the control plane, never from a request.
-      const analyze = async () => {
+      const maintain = async () => {
         await pg!.exec("reset role");
         try {
-          await pg!.exec("analyze");
+          await pg!.exec("vacuum (analyze)");
         } finally {
           await pg!.exec(`set role ${message.role}`);
         }
         return null;
       };
-      const result = serial.then(analyze, analyze);
+      const result = serial.then(maintain, maintain);
       serial = result.catch(() => {});
       return result;
     }
