@@ -45,8 +45,8 @@ const post = (message: FromWorker) => self.postMessage(message);
 /**
  * GENERIC_PLAN statements prepared on the session, by text. PGlite's `query` parses and plans every statement anew
  * (its unnamed statement): for the hot CTEs (a command's create, the agents' report batch) that was most of their
- * cost on this one thread. Each is prepared again after PREPARED_TTL_MS: PGlite never analyzes, so nothing would
- * invalidate a plan made while its tables were small.
+ * cost on this one thread. Each is prepared again after PREPARED_TTL_MS, so its plan follows the tables' sizes (the
+ * statistics that would invalidate it come only every 10 minutes: PGlite has no autovacuum, see openPglite).
  */
 const prepared = new Map<string, { name: string; paramTypes: number[]; at: number }>();
 const PREPARED_TTL_MS = 60_000;
