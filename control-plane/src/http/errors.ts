@@ -3,7 +3,7 @@
  * Domain errors thrown by services are mapped to HTTP here, and only here.
  */
 import { Elysia } from "elysia";
-import { DomainError, type DomainErrorKind } from "../lib/errors";
+import { DomainError, databaseErrorCode, type DomainErrorKind } from "../lib/errors";
 
 /** An HTTP-only refusal (e.g. 413 for a body too large); services throw domain errors instead. */
 export class HttpError extends Error {
@@ -71,8 +71,7 @@ export function describeValidation(error: { type?: unknown; valueError?: ValueEr
 
 /** Postgres errors that are the client's fault rather than ours. */
 function fromDatabase(error: unknown): HttpError | undefined {
-  const code =
-    (error as { code?: unknown; cause?: { code?: unknown } })?.cause?.code ?? (error as { code?: unknown })?.code;
+  const code = databaseErrorCode(error);
   if (code === "23505") return new HttpError(409, "a resource with the same unique value already exists");
   if (code === "23503") return badRequest("a referenced resource does not exist");
   if (code === "22021" || code === "22P05") return badRequest("invalid text: NUL characters are not allowed");

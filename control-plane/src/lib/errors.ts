@@ -58,3 +58,10 @@ export const rejectedCredential = (kind: DomainErrorKind, message: string, field
 
 export const isDomainError = (error: unknown, kind?: DomainErrorKind): error is DomainError =>
   error instanceof DomainError && (kind === undefined || error.kind === kind);
+
+/** The SQLSTATE of a database error (drizzle wraps the driver's error: its code is on `cause`), else undefined. */
+export function databaseErrorCode(error: unknown): string | undefined {
+  const code =
+    (error as { code?: unknown; cause?: { code?: unknown } })?.cause?.code ?? (error as { code?: unknown })?.code;
+  return typeof code === "string" ? code : undefined;
+}

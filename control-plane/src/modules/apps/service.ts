@@ -8,7 +8,7 @@ import type { Static } from "elysia";
 import { parseManifestText } from "@edge/proto/runtime/manifest";
 import type { Db, Queryable } from "../../db/connect";
 import { appManifests } from "../../db/schema";
-import { invalid, isDomainError, notFound, conflict } from "../../lib/errors";
+import { conflict, databaseErrorCode, invalid, isDomainError, notFound } from "../../lib/errors";
 import { newId } from "../../lib/ids";
 import type { AppManifestCreateBody, AppManifestListQuery } from "./model";
 
@@ -45,10 +45,7 @@ export class AppManifestService {
           .returning();
         return row!;
       } catch (error) {
-        const unique =
-          String(
-            (error as { code?: string; cause?: { code?: string } }).cause?.code ?? (error as { code?: string }).code,
-          ) === "23505";
+        const unique = databaseErrorCode(error) === "23505";
         if (!unique || isDomainError(error)) throw error;
         if (attempt >= 3) throw conflict("another version of this app is being stored: try again");
       }

@@ -14,7 +14,7 @@ import { DEFAULT_LIMIT, afterCursor, toPage } from "../../lib/pagination";
 import { publicRow } from "../../lib/rows";
 import { tryTransitionRow, type TransitionInput } from "../../lib/transition";
 import { sourcesOf } from "../../lib/lifecycle";
-import { conflict, invalid, notFound, unprocessable } from "../../lib/errors";
+import { conflict, databaseErrorCode, invalid, notFound, unprocessable } from "../../lib/errors";
 import type { HostService } from "../hosts/service";
 import type { CommandCreateBody, CommandListQuery } from "./model";
 
@@ -69,9 +69,7 @@ interface QueuedCreate {
 
 /** Whether the database refused the statement itself (an SQLSTATE; not a lost connection): nothing of it committed. */
 function refusedByDatabase(error: unknown): boolean {
-  const code =
-    (error as { code?: unknown; cause?: { code?: unknown } })?.cause?.code ?? (error as { code?: unknown })?.code;
-  return typeof code === "string" && /^[0-9A-Z]{5}$/.test(code);
+  return /^[0-9A-Z]{5}$/.test(databaseErrorCode(error) ?? "");
 }
 
 export class CommandService {
@@ -328,9 +326,7 @@ export class CommandService {
       });
       return { command: this.commit(created), replayed: false };
     } catch (error) {
-      const code =
-        (error as { code?: unknown; cause?: { code?: unknown } })?.cause?.code ?? (error as { code?: unknown })?.code;
-      const twin = code === "23505" ? await replay() : undefined;
+      const twin = databaseErrorCode(error) === "23505" ? await replay() : undefined;
       if (twin) return twin;
       throw error;
     }
