@@ -9,7 +9,13 @@ import { type DomainErrorKind, isDomainError } from "../lib/errors";
 import { parseJsonObject } from "../lib/json-guard";
 import type { ClusterEvents, WatchedEvent } from "../lib/cluster-events";
 import type { CommandToDeliver } from "../lib/events";
-import { type AgentRef, type LiveSession, toWireCommand, toWireEstop } from "../modules/agents/service";
+import {
+  type AgentRef,
+  type LiveSession,
+  MAX_REPORTS_APPLYING,
+  toWireCommand,
+  toWireEstop,
+} from "../modules/agents/service";
 import { bearerToken, type UserPrincipal } from "../modules/auth/principal";
 import type { RuntimePrincipal } from "../modules/runtime/principal";
 import type { Services } from "../services";
@@ -97,9 +103,6 @@ export async function startGrpcServer(
   };
 }
 
-/** A session's reports applying at once (handed to the batcher, not committed) beyond which its next frame waits. */
-const MAX_REPORTING = 64;
-
 /** One agent's Connect stream: hello → welcome (+ pending commands), then sequenced frames acknowledged cumulatively. */
 function agentSession(services: Services, call: grpc.ServerDuplexStream<AgentFrame, ServerFrameOut>) {
   const { agents } = services;
@@ -133,14 +136,14 @@ function agentSession(services: Services, call: grpc.ServerDuplexStream<AgentFra
     if (!principal) throw statusError(grpc.status.UNAUTHENTICATED, "missing, invalid or revoked runtime access token");
   })();
 
+  /** A frame's handling failed (in turn, or its report when applied): the session ends with its status. */
+  const failed = (err: unknown) => finish(toGrpcError(err, (msg, e) => services.log.error(`agent session: ${msg}`, e)));
   let queue: Promise<void> = authenticated;
   call.on("data", (frame: AgentFrame) => {
     services.metrics.grpcMessage("in", "agent");
     queue = queue
       .then(() => (ended ? undefined : asSystem("an agent's session frames", () => handle(frame))))
-      .catch((err) => {
-        finish(toGrpcError(err, (msg, e) => services.log.error(`agent session: ${msg}`, e)));
-      });
+      .catch(failed);
   });
   // An agent that sends nothing still learns at once that its token is bad.
   authenticated.catch((err) => finish(err));
@@ -174,7 +177,7 @@ function agentSession(services: Services, call: grpc.ServerDuplexStream<AgentFra
     if (frame.body === "log" && frame.log) return inbox.liveLog(me.tenantId, me.hostId, frame.log);
     const report = (frame.body === "update" && frame.update) || (frame.body === "status" && frame.status);
     // Only numbered reports may go while earlier ones apply: anything else waits for them (acks are cumulative).
-    if (!report || !frame.seq || reportsApplying >= MAX_REPORTING) await reporting;
+    if (!report || !frame.seq || reportsApplying >= MAX_REPORTS_APPLYING) await reporting;
     if (frame.body === "safety" && frame.safety) return inbox.safety(me.tenantId, me.hostId, frame.safety);
     if (frame.body === "runtimeResponse" && frame.runtimeResponse)
       return agents.runtimeResponse(me.tenantId, me.hostId, frame.runtimeResponse);
@@ -199,7 +202,7 @@ function agentSession(services: Services, call: grpc.ServerDuplexStream<AgentFra
           lastSeq = Math.max(lastSeq, seq);
           write({ ack: { seq: lastSeq } });
         })
-        .catch((err) => finish(toGrpcError(err, (msg, e) => services.log.error(`agent session: ${msg}`, e))))
+        .catch(failed)
         .finally(() => reportsApplying--);
       return;
     }

@@ -14,6 +14,7 @@ import {
   type AgentService,
   type BrokerOutlet,
   type OutboundMessages,
+  MAX_REPORTS_APPLYING,
   storableText,
 } from "../modules/agents/service";
 import {
@@ -77,9 +78,6 @@ const OUTBOUND_CODECS: { [C in keyof OutboundMessages]: Codec<unknown, OutboundM
 
 /** Receipts owed to one host beyond which they are sent without waiting for its queued messages. */
 const MAX_OWED = 32;
-
-/** A host's reports applying at once (handed to the batcher, not committed) beyond which its next message waits. */
-const MAX_REPORTING = 64;
 
 /** Topics of the control plane's own relays between replicas (never an agent's: agents' ACLs stop at `edge/`). */
 export const RELAY_PREFIX = "edge-cp/";
@@ -241,7 +239,8 @@ export class MqttBridge implements BrokerOutlet, Relay {
     message: AgentSequenced,
     apply: (agent: AgentRef, seq: number, floor: number) => Promise<number | undefined | null>,
   ): Promise<void> {
-    if (!message.agentSeq || (this.reporting.get(key)?.size ?? 0) >= MAX_REPORTING) await this.reportsApplied(key);
+    if (!message.agentSeq || (this.reporting.get(key)?.size ?? 0) >= MAX_REPORTS_APPLYING)
+      await this.reportsApplied(key);
     const applying = this.numbered(key, agent, message, { report: apply });
     if (!message.agentSeq) return applying;
     this.begin(key);

@@ -61,6 +61,12 @@ export interface ReportBatchOptions {
 
 export const DEFAULT_REPORT_BATCH: ReportBatchOptions = { maxBatch: 256, maxInFlight: 2 };
 
+/**
+ * An agent's reports a transport may hand on while earlier ones are still being applied (handed to the batcher, not
+ * committed); beyond that, its next message waits for them.
+ */
+export const MAX_REPORTS_APPLYING = 64;
+
 interface Pending {
   agent: AgentRef;
   seq: number;

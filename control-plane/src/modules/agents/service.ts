@@ -28,6 +28,7 @@ export type { BrokerOutlet, OutboundMessages } from "./delivery";
 export type { PtyHandle, PtySink } from "./pty-channels";
 export type { ForwardedResponse, ForwardRequest, RuntimeOutlet } from "./runtime-forwarding";
 export { storableText } from "./inbox";
+export { MAX_REPORTS_APPLYING } from "./report-batch";
 export { toWireCommand, toWireEstop, type LiveSession } from "./live-sessions";
 
 export class AgentService {
