@@ -37,6 +37,12 @@ const transactions = new Map<number, OpenTransaction>();
  */
 let sessionSetting: string | undefined;
 let serial: Promise<unknown> = Promise.resolve();
+/** Runs `work` after what was put in turn before it (whether that succeeded or not). */
+function inTurn<T>(work: () => Promise<T>): Promise<T> {
+  const result = serial.then(work, work);
+  serial = result.catch(() => {});
+  return result;
+}
 const SET_TENANT = "select set_config('app.tenant_id', $1, $2)";
 const unlisteners = new Map<string, () => Promise<void>>();
 
@@ -179,17 +185,13 @@ async function handle(message: ToWorker): Promise<unknown> {
           ? queryPrepared(message.sql, message.params, options)
           : pg!.query(message.sql, message.params, options);
       };
-      const result = serial.then(run, run);
-      serial = result.catch(() => {});
-      return result;
+      return inTurn(run);
     }
     case "begin": {
       const { txId } = message;
       // In turn with the statements outside transactions: the session's setting is known when the transaction starts.
       const start = () => begin(txId, message.setting);
-      const result = serial.then(start, start);
-      serial = result.catch(() => {});
-      return result;
+      return inTurn(start);
     }
     case "maintain": {
       // In turn with the statements outside transactions (none runs as the superuser meanwhile); the role names
@@ -203,9 +205,7 @@ async function handle(message: ToWorker): Promise<unknown> {
         }
         return null;
       };
-      const result = serial.then(maintain, maintain);
-      serial = result.catch(() => {});
-      return result;
+      return inTurn(maintain);
     }
     case "end": {
       const open = transactions.get(message.txId);
