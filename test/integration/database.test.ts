@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import postgres from "postgres";
@@ -158,6 +158,50 @@ describe("bootstrap admin", () => {
 
 describe.skipIf(!(await postgresReachable()))("real PostgreSQL", () => {
   const pg = backends.find((b) => b.name === "postgres")!;
+
+  test("the telemetry partitioning migration (0024) keeps every stored point and puts it in its week", async () => {
+    const db = await pg.createDatabase();
+    const folder = new URL("../../control-plane/src/db/migrations", import.meta.url).pathname;
+    const before = mkdtempSync(join(tmpdir(), "edge-migrations-"));
+    const sql = postgres(db.databaseUrl!, { max: 1, onnotice: () => {} });
+    try {
+      // The migrations up to 0023 only, then points stored in the unpartitioned table.
+      cpSync(folder, before, { recursive: true });
+      const journal = JSON.parse(readFileSync(join(folder, "meta/_journal.json"), "utf8"));
+      const at = journal.entries.findIndex((e: { tag: string }) => e.tag === "0024_telemetry_partitions");
+      journal.entries = journal.entries.slice(0, at);
+      writeFileSync(join(before, "meta/_journal.json"), JSON.stringify(journal));
+      const { drizzle } = await import("drizzle-orm/postgres-js");
+      const { migrate } = await import("drizzle-orm/postgres-js/migrator");
+      await migrate(drizzle(sql), { migrationsFolder: before });
+      expect((await sql`select relkind from pg_class where relname = 'telemetry_points'`)[0]!.relkind).toBe("r");
+      await sql.begin(async (tx) => {
+        await tx`select set_config('app.tenant_id', '*', true)`;
+        await tx`insert into tenants (id, name) values ('t1', 't1')`;
+        await tx`insert into hosts (id, tenant_id, name) values ('h1', 't1', 'h1')`;
+        await tx`insert into telemetry_points (tenant_id, host_id, seq, name, value, at)
+                 select 't1', 'h1', g, 'm', g, now() - (g || ' days')::interval from generate_series(0, 99) g`;
+      });
+
+      await migrate(drizzle(sql), { migrationsFolder: folder });
+      const rows = await sql.begin(async (tx) => {
+        await tx`select set_config('app.tenant_id', '*', true)`;
+        return tx`select seq::int, tableoid::regclass::text as part, at < now() - interval '14 days' as old
+                    from telemetry_points order by seq`;
+      });
+      expect(rows.map((r) => r.seq)).toEqual([...Array(100).keys()]);
+      // Last week's and this week's points went to their weeks; older ones wait in the default partition.
+      for (const r of rows.filter((r) => r.old)) expect(r.part).toBe("telemetry_points_default");
+      const recent = rows.filter((r) => r.seq <= 6).map((r) => r.part);
+      expect(recent.every((p) => /^telemetry_points_w\d{8}$/.test(p))).toBe(true);
+      expect((await sql`select relkind from pg_class where relname = 'telemetry_points'`)[0]!.relkind).toBe("p");
+      expect(await sql`select 1 from pg_class where relname = 'telemetry_points_unpartitioned'`).toHaveLength(0);
+    } finally {
+      await sql.end();
+      rmSync(before, { recursive: true, force: true });
+      await db.drop();
+    }
+  });
 
   test("two control planes starting at once on an empty database migrate and bootstrap exactly once", async () => {
     const db = await pg.createDatabase();

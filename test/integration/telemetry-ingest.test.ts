@@ -81,8 +81,16 @@ describe.each(backends)("telemetry ingest and retention on $name", (backend) => 
       maxQueued: 200,
       maxWaiting: 200,
     });
+    const stampedAt = Date.now();
     const points = (from: number) =>
-      Array.from({ length: 100 }, (_, i) => ({ seq: from + i, name: "bp", value: i, tags: {}, at: new Date() }));
+      Array.from({ length: 100 }, (_, i) => ({
+        seq: from + i,
+        name: "bp",
+        value: i,
+        tags: {},
+        at: new Date(stampedAt),
+        stampedOnArrival: false,
+      }));
     const host = hostIds[1]!;
     const accepted = [writer.write(tenantId, host, points(10_000)), writer.write(tenantId, host, points(10_100))];
     const waiting = [writer.write(tenantId, host, points(10_200)), writer.write(tenantId, host, points(10_300))];
@@ -128,10 +136,71 @@ describe.each(backends)("telemetry ingest and retention on $name", (backend) => 
 
     const replica = () => new TelemetryRetention(t.plane.database.db, t.plane.services.tenants, 0, () => {});
     const results = await Promise.all([replica().sweep(), replica().sweep()]);
-    const deleted = results.reduce<number>((sum, n) => sum + (n ?? 0), 0);
+    const deleted = results.reduce<number>((sum, r) => sum + (r?.pointsDeleted ?? 0), 0);
     expect(deleted).toBe(3_000);
     expect(await count()).toBe(before - 3_000);
     expect(await count(sql`name = 'old' and tenant_id = ${otherTenant}`)).toBe(3_000);
-    expect(await replica().sweep()).toBe(0);
+    expect(await replica().sweep()).toEqual({ weeksMade: 0, weeksDropped: 0, pointsDeleted: 0 });
+  });
+
+  test("partitioned by week: weeks made ahead, a point of a week not made yet is moved in, old weeks dropped whole", async () => {
+    const { db } = t.plane.database;
+    const rows = async (query: ReturnType<typeof sql>) =>
+      (await db.execute(query)) as unknown as Record<string, unknown>[] | { rows: Record<string, unknown>[] };
+    const list = async (query: ReturnType<typeof sql>) => {
+      const result = await rows(query);
+      return Array.isArray(result) ? result : result.rows;
+    };
+    const weekName = (ms: number) => {
+      const day = new Date(ms);
+      day.setUTCDate(day.getUTCDate() - ((day.getUTCDay() + 6) % 7)); // that week's Monday
+      return `telemetry_points_w${day.toISOString().slice(0, 10).replaceAll("-", "")}`;
+    };
+    const weeks = async () =>
+      (
+        await list(sql`select c.relname from pg_inherits i join pg_class c on c.oid = i.inhrelid
+                        where i.inhparent = 'telemetry_points'::regclass order by 1`)
+      ).map((r) => String(r.relname));
+    const host = hostIds[3]!;
+    const partitionOf = async (seq: number) =>
+      (
+        await list(
+          sql`select tableoid::regclass::text as p from telemetry_points where host_id = ${host} and seq = ${seq}`,
+        )
+      ).map((r) => r.p);
+
+    // The migration made last week through next week; one partition catches what is outside them.
+    const now = Date.now();
+    const made = await weeks();
+    for (const w of [now - 7 * DAY, now, now + 7 * DAY]) expect(made).toContain(weekName(w));
+    expect(made).toContain("telemetry_points_default");
+
+    // A point three weeks ahead (written past the screening, which refuses more than a day ahead) waits in the
+    // default partition; once its week is made it is moved there, and reads still find it.
+    const ahead = now + 21 * DAY;
+    const writer = new TelemetryWriter(db);
+    const point = { seq: 900_077, name: "ahead", value: 1, tags: {}, at: new Date(ahead), stampedOnArrival: false };
+    await writer.write(tenantId, host, [point]);
+    expect(await partitionOf(900_077)).toEqual(["telemetry_points_default"]);
+    const replica = () => new TelemetryRetention(db, t.plane.services.tenants, 0, () => {});
+    const later = await replica().sweep(ahead - 2 * DAY);
+    expect(later?.weeksMade).toBeGreaterThanOrEqual(1);
+    expect(await partitionOf(900_077)).toEqual([weekName(ahead)]);
+    await writer.write(tenantId, host, [point]); // resent: the key (host, seq, at) keeps it once
+    expect(await partitionOf(900_077)).toEqual([weekName(ahead)]);
+    const read = await t.api.get(`/api/v1/hosts/${host}/telemetry?name=ahead`, t.adminKey);
+    expect(read.body.items.map((p: { seq: number }) => p.seq)).toEqual([900_077]);
+
+    expect((await t.api.put("/api/v1/settings/telemetry", { retentionDays: 30 }, t.adminKey)).status).toBe(200);
+    // Forty days on, every tenant keeps 30 days at most: the weeks that ended before that are dropped whole.
+    const current = await count(sql`at < ${new Date(now + DAY).toISOString()}::timestamptz`);
+    expect(current).toBeGreaterThan(0);
+    const sweep = await replica().sweep(now + 40 * DAY);
+    expect(sweep?.weeksDropped).toBeGreaterThanOrEqual(2);
+    const left = await weeks();
+    for (const w of [now - 7 * DAY, now]) expect(left).not.toContain(weekName(w));
+    expect(left).toContain(weekName(ahead));
+    expect(await count(sql`at < ${new Date(now + DAY).toISOString()}::timestamptz`)).toBe(0);
+    expect(await partitionOf(900_077)).toEqual([weekName(ahead)]);
   });
 });

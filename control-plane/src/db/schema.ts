@@ -592,7 +592,13 @@ export const workerTokens = pgTable(
   (t) => [uniqueIndex("worker_tokens_hash_idx").on(t.tokenHash), index("worker_tokens_tenant_idx").on(t.tenantId)],
 );
 
-/** Telemetry points reported by agents; (host, seq) is unique so redelivery never duplicates a point. */
+/**
+ * Telemetry points reported by agents. Partitioned by week of `at` (migration 0024, hand-written: drizzle-kit cannot
+ * express partitions; the weeks are created ahead and dropped past retention by modules/hosts/telemetry-retention.ts).
+ * A partitioned table's unique key must hold the partition key, so the key is (host, seq, at): a resent point
+ * carries its first `at` (agents stamp points when they are made); one stamped on arrival is deduplicated by
+ * (host, seq) when it is written (telemetry-writer.ts).
+ */
 export const telemetryPoints = pgTable(
   "telemetry_points",
   {
@@ -608,7 +614,7 @@ export const telemetryPoints = pgTable(
     receivedAt: ts("received_at").notNull().defaultNow(),
   },
   (t) => [
-    primaryKey({ columns: [t.hostId, t.seq] }),
+    primaryKey({ columns: [t.hostId, t.seq, t.at] }),
     // A host's latest points of one name, newest first (the read path), without sorting them all.
     index("telemetry_host_name_seq_idx").on(t.hostId, t.name, t.seq),
     // The retention job's range delete per tenant.

@@ -1,11 +1,16 @@
 /**
- * Telemetry retention: every tenant's points older than its `telemetryRetentionDays` (by the point's timestamp)
- * are deleted in bounded batches (an index range on (tenant, at), a few thousand rows a statement, so a sweep never
- * holds long locks or grows a huge transaction). Safe with N replicas: each batch runs under a transaction-scoped
- * advisory lock taken with try-lock; a replica that finds it held skips its sweep (another one is sweeping).
+ * Telemetry retention and partitions (telemetry_points is partitioned by week of `at`, migration 0024). Each sweep:
+ * - makes the weeks from last week through next week (points may be stamped up to a day ahead; an agent back
+ *   online sends last week's); a point of a week not made yet waits in the default partition and is moved in then;
+ * - drops the weeks older than the longest retention of any tenant (a whole week at once, no row-by-row delete);
+ * - deletes each tenant's remaining points older than its `telemetryRetentionDays` in bounded batches (an index
+ *   range on (tenant, at), a few thousand rows a statement, so a sweep never holds long locks or grows a huge
+ *   transaction).
+ * Safe with N replicas: each step runs under a transaction-scoped advisory lock taken with try-lock; a replica that
+ * finds it held skips its sweep (another one is sweeping).
  */
 import { asSystem } from "../../db/context";
-import { sql } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 import type { Db } from "../../db/connect";
 
 /** Advisory lock key of the retention sweep. */
@@ -17,6 +22,18 @@ const MAX_BATCHES_PER_SWEEP = 200;
 export interface RetentionTenants {
   /** Every tenant with its telemetry retention in days. */
   telemetryRetentions(): Promise<{ tenantId: string; days: number }[]>;
+}
+
+const WEEK_MS = 7 * 86_400_000;
+const cutoff = (now: number, days: number) => new Date(now - days * 86_400_000).toISOString();
+
+export interface RetentionSweep {
+  /** Partitions (weeks) made. */
+  weeksMade: number;
+  /** Partitions dropped whole: every point in them was older than any tenant keeps. */
+  weeksDropped: number;
+  /** Points deleted one by one (a tenant that keeps less than the longest retention). */
+  pointsDeleted: number;
 }
 
 const rowsOf = (result: unknown): Record<string, unknown>[] =>
@@ -47,36 +64,39 @@ export class TelemetryRetention {
     await this.running;
   }
 
-  /** One pass over every tenant; returns the points deleted, or undefined if another replica holds the sweep. */
-  async sweep(now = Date.now()): Promise<number | undefined> {
+  /** One pass; undefined if another replica holds the sweep. */
+  async sweep(now = Date.now()): Promise<RetentionSweep | undefined> {
+    const retentions = await this.tenants.telemetryRetentions();
+    const made = await this.locked(sql`select edge_telemetry_make_weeks(
+      ${new Date(now - WEEK_MS).toISOString()}::timestamptz, ${new Date(now + WEEK_MS).toISOString()}::timestamptz) as n`);
+    if (made === undefined) return undefined;
+    const longest = Math.max(0, ...retentions.map((r) => r.days));
+    const dropped =
+      retentions.length === 0
+        ? 0
+        : await this.locked(sql`select edge_telemetry_drop_weeks(${cutoff(now, longest)}::timestamptz) as n`);
+    if (dropped === undefined) return undefined;
     let deleted = 0;
     let batches = 0;
-    for (const { tenantId, days } of await this.tenants.telemetryRetentions()) {
-      const before = new Date(now - days * 86_400_000).toISOString();
+    for (const { tenantId, days } of retentions) {
       while (batches++ < MAX_BATCHES_PER_SWEEP) {
-        const n = await this.deleteBatch(tenantId, before);
-        if (n === undefined) return deleted > 0 ? deleted : undefined;
+        const n = await this.locked(
+          sql`select edge_telemetry_delete_before(${tenantId}, ${cutoff(now, days)}::timestamptz, ${DELETE_BATCH}) as n`,
+        );
+        if (n === undefined) return { weeksMade: made, weeksDropped: dropped, pointsDeleted: deleted };
         deleted += n;
         if (n < DELETE_BATCH) break;
       }
     }
-    return deleted;
+    return { weeksMade: made, weeksDropped: dropped, pointsDeleted: deleted };
   }
 
-  private deleteBatch(tenantId: string, before: string): Promise<number | undefined> {
+  /** Runs the statement (returning one integer `n`) in a transaction under the sweep's lock; undefined if held. */
+  private locked(statement: SQL): Promise<number | undefined> {
     return this.db.transaction(async (tx) => {
       const [lock] = rowsOf(await tx.execute(sql`select pg_try_advisory_xact_lock(${TELEMETRY_RETENTION_LOCK}) as ok`));
       if (lock?.ok !== true) return undefined;
-      const [row] = rowsOf(
-        await tx.execute(sql`
-          with gone as (
-            delete from telemetry_points where ctid = any(array(
-              select ctid from telemetry_points
-               where tenant_id = ${tenantId} and at < ${before}::timestamptz
-               limit ${DELETE_BATCH}))
-            returning 1)
-          select count(*)::int as n from gone`),
-      );
+      const [row] = rowsOf(await tx.execute(statement));
       return Number(row?.n ?? 0);
     });
   }

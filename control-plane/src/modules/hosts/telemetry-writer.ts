@@ -52,6 +52,8 @@ interface Row {
   value: number;
   tags: Record<string, string>;
   at: string;
+  /** Only when true (see CleanPoint.stampedOnArrival). */
+  on_arrival?: true;
 }
 
 export class TelemetryWriter {
@@ -95,6 +97,7 @@ export class TelemetryWriter {
       value: p.value,
       tags: p.tags,
       at: p.at.toISOString(),
+      ...(p.stampedOnArrival ? { on_arrival: true as const } : {}),
     }));
     return new Promise<void>((resolve, reject) => {
       const write: Write = { rows, done: (error) => (error ? reject(error) : resolve()) };
@@ -163,13 +166,19 @@ export class TelemetryWriter {
   /**
    * The rows travel as one JSON parameter expanded by `jsonb_to_recordset`: one small statement whatever the
    * batch size (a multi-row VALUES list needs 7 parameters a point, and its parse and plan grow with it).
+   * A resent point is skipped by the key (host, seq, at); one stamped on arrival has a new `at` each time it is
+   * sent, so it is looked up by (host, seq) (the key's prefix, in every week).
    */
   private async insert(rows: Row[]): Promise<void> {
     await this.db.execute(sql`
       insert into telemetry_points (tenant_id, host_id, seq, name, value, tags, at)
       select tenant_id, host_id, seq, name, value, tags, at
         from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
-          as p(tenant_id text, host_id text, seq bigint, name text, value double precision, tags jsonb, at timestamptz)
+          as p(tenant_id text, host_id text, seq bigint, name text, value double precision, tags jsonb,
+               at timestamptz, on_arrival boolean)
+       where case when p.on_arrival
+                  then not exists (select from telemetry_points t where t.host_id = p.host_id and t.seq = p.seq)
+                  else true end
       on conflict do nothing`);
   }
 }

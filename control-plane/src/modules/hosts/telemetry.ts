@@ -28,6 +28,8 @@ export interface CleanPoint {
   value: number;
   tags: Record<string, string>;
   at: Date;
+  /** Sent without a timestamp: `at` is the arrival, so a resend of it differs (the writer dedupes by seq). */
+  stampedOnArrival: boolean;
 }
 
 const text = (s: unknown, max: number, min = 0): s is string =>
@@ -81,6 +83,7 @@ export function screenTelemetry(points: RawPoint[], now = Date.now()): ScreenedB
         value: p.value,
         tags: wellFormedTags(p.tags),
         at: new Date(p.atMs || now),
+        stampedOnArrival: !p.atMs,
       });
     }
   }
