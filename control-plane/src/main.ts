@@ -1,5 +1,11 @@
 /** Control plane entry point: `npm start`. */
-import { startControlPlane } from "./app";
+import { loadConfig } from "./config";
+import { preopenPglite } from "./db/pglite-open";
+
+// The embedded database opens on its own thread while the rest of the control plane loads (see pglite-open.ts).
+const config = loadConfig(process.env);
+if (!config.databaseUrl) preopenPglite(config.dataDir);
+const { startControlPlane } = await import("./app");
 
 const plane = await startControlPlane();
 const { log } = plane.services;

@@ -1,11 +1,6 @@
 /** Opens the database (embedded PGlite or a real PostgreSQL) behind one drizzle interface and migrates it. */
-import { fileURLToPath } from "node:url";
 import { GENERIC_PLAN } from "./pglite-protocol";
-import { createHash } from "node:crypto";
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
-import { createRequire } from "node:module";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { migrationsFolder, openPgliteClient, takePreopened } from "./pglite-open";
 import { sql } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { APP_ROLE, SYSTEM_SETTING, TENANT_SETTING, currentSetting } from "./context";
@@ -57,7 +52,6 @@ class StatementWatch {
   }
 }
 
-const migrationsFolder = fileURLToPath(new URL("./migrations", import.meta.url));
 /** Key of the advisory lock that serialises migrations and bootstrap across control planes. */
 export const STARTUP_LOCK = 7_310_001;
 
@@ -268,22 +262,8 @@ const PGLITE_MAINTENANCE_EVERY_MS = 10 * 60_000;
 async function openPglite(dataDir: string): Promise<Database> {
   const { drizzle } = await import("drizzle-orm/pglite");
   const { migrate } = await import("drizzle-orm/pglite/migrator");
-  const { PgliteWorkerClient } = await import("./pglite-client");
   const inMemory = dataDir.startsWith("memory://");
-  const template = templatePath();
-  // A new database starts from a migrated template: initdb and the migrations are most of a fresh start.
-  // A data directory never initialised (absent or empty) is a copy of the template directory (a native copy:
-  // PGlite's own tarball extraction costs more than the open itself); memory:// loads the template tarball.
-  if (!inMemory && (!existsSync(dataDir) || readdirSync(dataDir).length === 0)) {
-    const templateDir = await migratedTemplateDir(template.dir);
-    if (templateDir) cpSync(templateDir, dataDir, { recursive: true });
-  }
-  if (!inMemory) mkdirSync(dataDir, { recursive: true });
-  const fromTemplate = inMemory && existsSync(template.tar);
-  // PGlite runs on its own thread; drizzle's PGlite driver only needs `query` and `transaction` from it.
-  const client = fromTemplate
-    ? await PgliteWorkerClient.open(dataDir, template.tar).catch(() => PgliteWorkerClient.open(dataDir))
-    : await PgliteWorkerClient.open(dataDir);
+  const { client, fromTemplate, template } = await (takePreopened(dataDir) ?? openPgliteClient(dataDir));
   const pg = drizzle(client as never, { schema });
   await migrate(pg, { migrationsFolder });
   await client.query("select edge_enforce_tenant_rls()");
@@ -313,45 +293,6 @@ async function openPglite(dataDir: string): Promise<Database> {
       return client.close();
     },
   };
-}
-
-/**
- * The migrated template data directory, created once (initdb + migrations in a staging directory, then renamed:
- * processes racing to create it never expose a partial one). Undefined if it cannot be made (then initdb runs).
- */
-async function migratedTemplateDir(dir: string): Promise<string | undefined> {
-  if (existsSync(dir)) return dir;
-  const { drizzle } = await import("drizzle-orm/pglite");
-  const { migrate } = await import("drizzle-orm/pglite/migrator");
-  const { PgliteWorkerClient } = await import("./pglite-client");
-  const staging = `${dir}.${process.pid}.${Date.now()}.partial`;
-  try {
-    const client = await PgliteWorkerClient.open(staging);
-    try {
-      await migrate(drizzle(client as never, { schema }), { migrationsFolder });
-    } finally {
-      await client.close();
-    }
-    renameSync(staging, dir);
-  } catch {
-    // Another process won the race (the rename found its directory), or the temp dir is unusable.
-  } finally {
-    rmSync(staging, { recursive: true, force: true });
-  }
-  return existsSync(dir) ? dir : undefined;
-}
-
-/** Where a freshly migrated database is kept, named by the migrations and PGlite's version. */
-function templatePath(): { tar: string; dir: string } {
-  const hash = createHash("sha256");
-  for (const file of readdirSync(migrationsFolder)
-    .filter((f) => f.endsWith(".sql"))
-    .sort()) {
-    hash.update(file).update(readFileSync(join(migrationsFolder, file)));
-  }
-  hash.update(JSON.stringify(createRequire(import.meta.url)("@electric-sql/pglite/package.json").version));
-  const base = join(tmpdir(), `edge-orchestrator-pglite-${hash.digest("hex").slice(0, 16)}`);
-  return { tar: `${base}.tar`, dir: `${base}.d` };
 }
 
 /** Runs `fn` while holding a transaction-scoped advisory lock (a cluster-wide singleton section). */
