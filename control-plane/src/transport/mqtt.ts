@@ -6,7 +6,7 @@
  */
 import { latencyTraceOn, mark } from "../lib/latency-trace";
 import { asSystem } from "../db/context";
-import mqtt, { type MqttClient } from "mqtt";
+import type { MqttClient } from "mqtt";
 import { randomBytes } from "node:crypto";
 import type { Logger } from "@edge/proto/log";
 import {
@@ -123,6 +123,8 @@ export class MqttBridge implements BrokerOutlet, Relay {
         this.inProcessSubscriptions.push(await inProcess.subscribe(everyHostTopic(channel), onMessage));
       return;
     }
+    // Loaded only for an external broker: the embedded one is used in-process (a shorter start without it).
+    const { default: mqtt } = await import("mqtt");
     const client = mqtt.connect(this.opts.url, {
       clientId: this.opts.clientId ?? `control-plane-${randomBytes(6).toString("hex")}`,
       username: this.opts.username,
