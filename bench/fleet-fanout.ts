@@ -11,7 +11,10 @@
  * process of their own (bench/sim-fleet.ts) unless --in-process: a thousand MQTT clients would otherwise share the
  * measured control plane's event loop.
  *
- *   npm run bench:fleet -- [--hosts 1000] [--rounds 3] [--singles 50] [--in-process]
+ * Each measured series starts with `--warmup` rounds (default 1) that are printed but not in the medians: the first
+ * fleet command of a process runs cold code (JIT) and, on a new database, plans made before its tables had statistics.
+ *
+ *   npm run bench:fleet -- [--hosts 1000] [--rounds 3] [--warmup 1] [--singles 50] [--in-process]
  *   (DATABASE_URL / MQTT_URL select a real PostgreSQL / broker, as for the control plane; use a scratch database)
  */
 import { loadavg } from "node:os";
@@ -28,12 +31,14 @@ const { values } = parseArgs({
   options: {
     hosts: { type: "string", default: "1000" },
     rounds: { type: "string", default: "3" },
+    warmup: { type: "string", default: "1" },
     singles: { type: "string", default: "50" },
     "in-process": { type: "boolean", default: false },
   },
 });
 const N = Number(values.hosts);
 const rounds = Number(values.rounds);
+const warmup = Number(values.warmup);
 
 const adminKey = newSecret("roz_sk_");
 const plane = await startBenchPlane(adminKey);
@@ -90,18 +95,35 @@ function completions(kind: string, n: number): Promise<number> {
 const fanout: number[] = [];
 const planeCpu: number[] = [];
 const dbCpu: number[] = [];
-for (let r = 0; r < rounds; r++) {
+const fanoutWarmup: number[] = [];
+/** Statements from the REST call to the last completion (the control plane's, every loop's included). */
+const statements: number[] = [];
+const seenStatements = new Map<string, number>();
+for (let r = -warmup; r < rounds; r++) {
   const kind = `bench.fanout${r}`;
   const done = completions(kind, N);
   const cpu0 = process.cpuUsage();
   const pg0 = (await databaseCpuMs(plane)) ?? 0;
+  let count = 0;
+  const offCount = plane.database.onStatement((text) => {
+    count++;
+    if (process.env.FLEET_STATEMENTS)
+      seenStatements.set(text.slice(0, 90), (seenStatements.get(text.slice(0, 90)) ?? 0) + 1);
+  });
   t0 = performance.now();
   const res = await api.post(`/api/v1/fleets/${fleet.id}/commands`, { kind }, adminKey);
   if (res.status !== 201) throw new Error(`fleet command: ${res.status} ${JSON.stringify(res.body)}`);
-  fanout.push((await done) - t0);
+  const took = (await done) - t0;
+  offCount();
   const cpu = process.cpuUsage(cpu0);
-  planeCpu.push((cpu.user + cpu.system) / 1000);
-  dbCpu.push(((await databaseCpuMs(plane)) ?? 0) - pg0);
+  const dbMs = ((await databaseCpuMs(plane)) ?? 0) - pg0;
+  if (r < 0) fanoutWarmup.push(took);
+  else {
+    fanout.push(took);
+    planeCpu.push((cpu.user + cpu.system) / 1000);
+    dbCpu.push(dbMs);
+    statements.push(count);
+  }
   const summary = (await api.get(`/api/v1/command-batches/${res.body.id}`, adminKey)).body.summary;
   if (summary.completed !== N) throw new Error(`summary: ${JSON.stringify(summary)}`);
 }
@@ -134,7 +156,8 @@ await bareDb.run(`drop table if exists bench_floor`);
 await bareDb.run(`create table bench_floor (id text primary key, status text not null, data jsonb)`);
 const floor: number[] = [];
 const floorDbCpu: number[] = [];
-for (let r = 0; r < rounds; r++) {
+const floorWarmup: number[] = [];
+for (let r = -warmup; r < rounds; r++) {
   await bareDb.run(`truncate bench_floor`);
   const ids = Array.from({ length: N }, (_, i) => `f${r}_${i}`);
   const pg0 = (await databaseCpuMs(plane)) ?? 0;
@@ -145,8 +168,13 @@ for (let r = 0; r < rounds; r++) {
   );
   await Promise.all(ids.map((id) => bareDb.run(`update bench_floor set status = 'running' where id = $1`, [id])));
   await Promise.all(ids.map((id) => bareDb.run(`update bench_floor set status = 'completed' where id = $1`, [id])));
-  floor.push(performance.now() - t0);
-  floorDbCpu.push(((await databaseCpuMs(plane)) ?? 0) - pg0);
+  const took = performance.now() - t0;
+  const dbMs = ((await databaseCpuMs(plane)) ?? 0) - pg0;
+  if (r < 0) floorWarmup.push(took);
+  else {
+    floor.push(took);
+    floorDbCpu.push(dbMs);
+  }
 }
 await bareDb.run(`drop table bench_floor`);
 await bareDb.close();
@@ -177,6 +205,15 @@ if (plane.database.kind === "postgres")
   console.log(
     `  CPU per fleet command: control plane median ${fmt(med(planeCpu))} · PostgreSQL backends median ` +
       `${fmt(med(dbCpu))} (floor's: ${fmt(med(floorDbCpu))}, ratio ${(med(dbCpu) / med(floorDbCpu)).toFixed(1)})`,
+  );
+console.log(`  statements per fleet command (everything the control plane ran meanwhile): median ${med(statements)}`);
+if (process.env.FLEET_STATEMENTS)
+  for (const [text, n] of [...seenStatements].sort((a, b) => b[1] - a[1]).slice(0, 20))
+    console.log(`    ${n}× ${text}`);
+if (warmup > 0)
+  console.log(
+    `  warm-up rounds (not in the medians): fleet command ${fanoutWarmup.map((x) => x.toFixed(0)).join(", ")} ms · ` +
+      `floor ${floorWarmup.map((x) => x.toFixed(0)).join(", ")} ms`,
   );
 console.log(`  bare MQTT QoS 1 publish → receive (reference): p50 ${fmt(bare.p50)} p99 ${fmt(bare.p99)}`);
 
