@@ -162,6 +162,7 @@ async function measure(transport: LoadPlan["transport"], concurrency: number, to
     ),
     perCommand,
     cpuMsPerCommand: (cpu.user + cpu.system) / 1000 / total,
+    kernelShare: cpu.system / (cpu.user + cpu.system),
     loadCpuMsPerCommand: result.cpuMs / total,
     /** PostgreSQL's backends of the database (undefined on PGlite: it runs in the control plane's process). */
     dbCpuMsPerCommand: dbCpu === undefined ? undefined : dbCpu / total,
@@ -225,7 +226,7 @@ const line = (label: string, s: Stats) =>
       `delivery (REST create → agent has it) p50=${fmt(s.delivery.p50)} p99=${fmt(s.delivery.p99)} · ` +
       `${s.roundTrip.throughputPerSec.toFixed(1)} commands/s · ` +
       `${Number.isNaN(s.perCommand) ? "n/a" : s.perCommand.toFixed(2)} statements/command · ` +
-      `CPU per command: control plane ${s.cpuMsPerCommand.toFixed(2)} ms` +
+      `CPU per command: control plane ${s.cpuMsPerCommand.toFixed(2)} ms (${(100 * s.kernelShare).toFixed(0)} % in the kernel)` +
       `${s.dbCpuMsPerCommand === undefined ? "" : `, PostgreSQL ${s.dbCpuMsPerCommand.toFixed(2)} ms`}` +
       ` (load process ${s.loadCpuMsPerCommand.toFixed(2)} ms)\n` +
       `        stages p50 from REST call: response ${fmt(s.stages.rest)} · running committed ${fmt(s.stages.running)} · ` +
