@@ -11,7 +11,7 @@
  */
 import { asSystem } from "../../db/context";
 import { type SQL, sql } from "drizzle-orm";
-import type { Db } from "../../db/connect";
+import { rowsOf, type Db } from "../../db/connect";
 
 /** Advisory lock key of the retention sweep. */
 export const TELEMETRY_RETENTION_LOCK = 7_310_016;
@@ -24,8 +24,9 @@ export interface RetentionTenants {
   telemetryRetentions(): Promise<{ tenantId: string; days: number }[]>;
 }
 
-const WEEK_MS = 7 * 86_400_000;
-const cutoff = (now: number, days: number) => new Date(now - days * 86_400_000).toISOString();
+const DAY_MS = 86_400_000;
+const WEEK_MS = 7 * DAY_MS;
+const cutoff = (now: number, days: number) => new Date(now - days * DAY_MS).toISOString();
 
 export interface RetentionSweep {
   /** Partitions (weeks) made. */
@@ -35,9 +36,6 @@ export interface RetentionSweep {
   /** Points deleted one by one (a tenant that keeps less than the longest retention). */
   pointsDeleted: number;
 }
-
-const rowsOf = (result: unknown): Record<string, unknown>[] =>
-  Array.isArray(result) ? result : ((result as { rows?: Record<string, unknown>[] }).rows ?? []);
 
 export class TelemetryRetention {
   private timer?: ReturnType<typeof setInterval>;
