@@ -227,7 +227,7 @@ export async function startControlPlane(overrides: Partial<Config> = {}): Promis
   const retention = new TelemetryRetention(database.db, services.tenants, config.telemetryRetentionSweepMs, (err) =>
     log.error("telemetry retention sweep failed", err),
   );
-  retention.start();
+  await retention.start();
   const taskScheduler = new TaskScheduler(
     services.tasks.execution,
     services.events,

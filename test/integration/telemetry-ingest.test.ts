@@ -169,7 +169,8 @@ describe.each(backends)("telemetry ingest and retention on $name", (backend) => 
         )
       ).map((r) => r.p);
 
-    // The migration made last week through next week; one partition catches what is outside them.
+    // The start made last week through next week (whatever week the database's template was made in); one
+    // partition catches what is outside them.
     const now = Date.now();
     const made = await weeks();
     for (const w of [now - 7 * DAY, now, now + 7 * DAY]) expect(made).toContain(weekName(w));
@@ -202,5 +203,11 @@ describe.each(backends)("telemetry ingest and retention on $name", (backend) => 
     expect(left).toContain(weekName(ahead));
     expect(await count(sql`at < ${new Date(now + DAY).toISOString()}::timestamptz`)).toBe(0);
     expect(await partitionOf(900_077)).toEqual([weekName(ahead)]);
+
+    // A control plane starting on a database whose current weeks are gone (an old template, a long downtime) makes
+    // them before anything else, whatever its sweep period.
+    expect(await weeks()).not.toContain(weekName(now));
+    await replica().start();
+    for (const w of [now - 7 * DAY, now, now + 7 * DAY]) expect(await weeks()).toContain(weekName(w));
   });
 });

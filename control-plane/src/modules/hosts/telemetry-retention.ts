@@ -48,7 +48,13 @@ export class TelemetryRetention {
     private readonly onError: (err: unknown) => void,
   ) {}
 
-  start(): void {
+  /**
+   * Makes the current weeks now (a database made from an older template, or a control plane down for weeks, has
+   * older ones only), then sweeps every `everyMs` (0: never; the weeks are still made at each start).
+   */
+  async start(): Promise<void> {
+    // Never fails the start: until its week is made, a point waits in the default partition.
+    await asSystem("telemetry partitions: the current weeks", () => this.makeWeeks()).catch(this.onError);
     if (this.everyMs <= 0) return;
     this.timer = setInterval(() => {
       this.running ??= asSystem("telemetry retention: every tenant's old points", () => this.sweep())
@@ -65,8 +71,7 @@ export class TelemetryRetention {
   /** One pass; undefined if another replica holds the sweep. */
   async sweep(now = Date.now()): Promise<RetentionSweep | undefined> {
     const retentions = await this.tenants.telemetryRetentions();
-    const made = await this.locked(sql`select edge_telemetry_make_weeks(
-      ${new Date(now - WEEK_MS).toISOString()}::timestamptz, ${new Date(now + WEEK_MS).toISOString()}::timestamptz) as n`);
+    const made = await this.makeWeeks(now);
     if (made === undefined) return undefined;
     const longest = Math.max(0, ...retentions.map((r) => r.days));
     const dropped =
@@ -87,6 +92,12 @@ export class TelemetryRetention {
       }
     }
     return { weeksMade: made, weeksDropped: dropped, pointsDeleted: deleted };
+  }
+
+  /** Makes the missing weeks from last week through next week; undefined if another replica holds the lock. */
+  makeWeeks(now = Date.now()): Promise<number | undefined> {
+    return this.locked(sql`select edge_telemetry_make_weeks(
+      ${new Date(now - WEEK_MS).toISOString()}::timestamptz, ${new Date(now + WEEK_MS).toISOString()}::timestamptz) as n`);
   }
 
   /** Runs the statement (returning one integer `n`) in a transaction under the sweep's lock; undefined if held. */
