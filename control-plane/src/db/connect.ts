@@ -262,12 +262,11 @@ const PGLITE_MAINTENANCE_EVERY_MS = 10 * 60_000;
 async function openPglite(dataDir: string): Promise<Database> {
   const { drizzle } = await import("drizzle-orm/pglite");
   const { migrate } = await import("drizzle-orm/pglite/migrator");
-  const inMemory = dataDir.startsWith("memory://");
-  const { client, fromTemplate, template } = await (takePreopened(dataDir) ?? openPgliteClient(dataDir));
+  const { client, dumpTemplateTo } = await (takePreopened(dataDir) ?? openPgliteClient(dataDir));
   const pg = drizzle(client as never, { schema });
   await migrate(pg, { migrationsFolder });
   await client.query("select edge_enforce_tenant_rls()");
-  if (inMemory && !fromTemplate) await client.dump(template.tar).catch(() => {}); // only an optimisation
+  if (dumpTemplateTo) await client.dump(dumpTemplateTo).catch(() => {}); // only an optimisation
   // PGlite's one session is a superuser's, which RLS never applies to: it continues as the application role.
   await client.query(`set role ${APP_ROLE}`);
   // PGlite has no autovacuum: without this its planner never had statistics (it chose plans for empty tables: reading

@@ -16,9 +16,8 @@ export const migrationsFolder = fileURLToPath(new URL("./migrations", import.met
 
 export interface OpenedPglite {
   client: PgliteWorkerClient;
-  /** memory:// loaded from the migrated template tarball. */
-  fromTemplate: boolean;
-  template: { tar: string; dir: string };
+  /** memory:// that found no template tarball: where to write one once the database is migrated. */
+  dumpTemplateTo?: string;
 }
 
 /**
@@ -39,7 +38,7 @@ export async function openPgliteClient(dataDir: string): Promise<OpenedPglite> {
   const client = fromTemplate
     ? await PgliteWorkerClient.open(dataDir, template.tar).catch(() => PgliteWorkerClient.open(dataDir))
     : await PgliteWorkerClient.open(dataDir);
-  return { client, fromTemplate, template };
+  return { client, dumpTemplateTo: inMemory && !fromTemplate ? template.tar : undefined };
 }
 
 let preopened: { dataDir: string; opening: Promise<OpenedPglite> } | undefined;

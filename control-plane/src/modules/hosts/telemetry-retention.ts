@@ -70,9 +70,9 @@ export class TelemetryRetention {
 
   /** One pass; undefined if another replica holds the sweep. */
   async sweep(now = Date.now()): Promise<RetentionSweep | undefined> {
-    const retentions = await this.tenants.telemetryRetentions();
     const made = await this.makeWeeks(now);
     if (made === undefined) return undefined;
+    const retentions = await this.tenants.telemetryRetentions();
     const longest = Math.max(0, ...retentions.map((r) => r.days));
     const dropped =
       retentions.length === 0
