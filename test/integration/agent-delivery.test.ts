@@ -40,9 +40,14 @@ describe.each(backends)("agent message delivery on $name", (backend) => {
       reconnectPeriod: 0,
     });
     const receipts: Receipt[] = [];
+    /** The QoS each receipt came with: 0 (a lost one costs a resend, never a broker-kept delivery). */
+    const receiptQos: number[] = [];
     const commands: Command[] = [];
-    client.on("message", (name, payload) => {
-      if (name.endsWith("/receipt")) receipts.push(codecs.receipt.decode(payload));
+    client.on("message", (name, payload, packet) => {
+      if (name.endsWith("/receipt")) {
+        receipts.push(codecs.receipt.decode(payload));
+        receiptQos.push(packet.qos);
+      }
       if (name.endsWith("/cmd")) commands.push(codecs.command.decode(payload));
     });
     await client.subscribeAsync([topic(tenantId, h.hostId, "receipt"), topic(tenantId, h.hostId, "cmd")], { qos: 1 });
@@ -60,7 +65,7 @@ describe.each(backends)("agent message delivery on $name", (backend) => {
         ),
         { qos: 1, retain: true },
       );
-    return { ...h, client, receipts, commands, send, receipted, online };
+    return { ...h, client, receipts, receiptQos, commands, send, receipted, online };
   }
 
   const status = (load1: number) =>
@@ -97,6 +102,7 @@ describe.each(backends)("agent message delivery on $name", (backend) => {
       await agent.send("status", status(5), 103, 102);
       await agent.receipted(103);
       expect(agent.receipts.at(-1)).toEqual({ throughSeq: 103, seqs: [] }); // 101..103 contiguous: the floor moves over them
+      expect(new Set(agent.receiptQos)).toEqual(new Set([0]));
     } finally {
       await agent.client.endAsync(true);
     }

@@ -48,6 +48,8 @@ export class ClusterEvents {
 
   async start(): Promise<void> {
     this.stopListening = await this.database.listen(CHANNEL, (payload) => {
+      // Every command's transitions come here: with no watch open, not even parsed.
+      if (this.listeners.size === 0 && this.byHost.size === 0) return;
       let event: WatchedEvent;
       try {
         event = JSON.parse(payload);

@@ -136,12 +136,20 @@ export class EventBus {
     );
   }
 
-  /** Delivers to every listener; a failing listener never breaks the publisher. */
+  /**
+   * Delivers to every listener after the publisher's current turn (one microtask for all of them: a fleet command
+   * publishes thousands of events); a failing listener never breaks the publisher or the other listeners.
+   */
   publish(event: DomainEvent): void {
-    for (const listener of this.listeners) {
-      Promise.resolve()
-        .then(() => listener(event))
-        .catch(this.onListenerError);
-    }
+    queueMicrotask(() => {
+      for (const listener of this.listeners) {
+        try {
+          const handled = listener(event);
+          if (handled) handled.catch(this.onListenerError);
+        } catch (err) {
+          this.onListenerError(err);
+        }
+      }
+    });
   }
 }

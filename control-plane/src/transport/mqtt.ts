@@ -76,6 +76,21 @@ const OUTBOUND_CODECS: { [C in keyof OutboundMessages]: Codec<unknown, OutboundM
   "runtime-req": codecs.runtimeRequest,
 };
 
+/**
+ * QoS of each channel the control plane publishes on. A receipt goes at QoS 0: the agent keeps every message until
+ * it is receipted and sends again what is not receipted in time, so a lost receipt costs a resend (applied once, by
+ * its sequence number, and receipted again) — while QoS 1 would cost a broker-stored delivery and a PUBACK for every
+ * one of them.
+ */
+const OUTBOUND_QOS: { [C in keyof OutboundMessages]: 0 | 1 } = {
+  cmd: 1,
+  cancel: 1,
+  estop: 1,
+  policies: 1,
+  receipt: 0,
+  "runtime-req": 1,
+};
+
 /** Receipts owed to one host beyond which they are sent without waiting for its queued messages. */
 const MAX_OWED = 32;
 
@@ -176,7 +191,7 @@ export class MqttBridge implements BrokerOutlet, Relay {
     const payload = OUTBOUND_CODECS[channel].encode(message);
     this.opts.count?.("out", channel);
     const name = topic(tenantId, hostId, channel);
-    await this.out(name, Buffer.from(payload), { qos: 1, retain });
+    await this.out(name, Buffer.from(payload), { qos: OUTBOUND_QOS[channel], retain });
   }
 
   /** Publishes through the in-process broker or the client; rejects when there is neither (not started). */

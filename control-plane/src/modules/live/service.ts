@@ -76,14 +76,28 @@ export class LiveHub {
 
   constructor(private readonly deps: LiveDeps) {}
 
-  /** Starts hearing the cluster's events and sending heartbeats. */
+  private cluster?: Pick<ClusterEvents, "subscribe">;
+
+  /** Starts sending heartbeats; the cluster's events are heard while a stream is open (see `hear`). */
   start(cluster: Pick<ClusterEvents, "subscribe">): void {
-    this.unsubscribe = cluster.subscribe((event) => this.enqueue(event));
+    this.cluster = cluster;
     this.timer = setInterval(() => this.tick(), this.deps.settings.liveHeartbeatMs);
+  }
+
+  /** Hears the cluster's events while some stream is open, not otherwise (it then need not even parse them). */
+  private hear(): void {
+    if (this.byTenant.size > 0 && !this.unsubscribe && this.cluster)
+      this.unsubscribe = this.cluster.subscribe((event) => this.enqueue(event));
+    else if (this.byTenant.size === 0 && this.unsubscribe) {
+      this.unsubscribe();
+      this.unsubscribe = undefined;
+    }
   }
 
   stop(): void {
     this.unsubscribe?.();
+    this.unsubscribe = undefined;
+    this.cluster = undefined;
     clearInterval(this.timer);
     for (const conns of this.byTenant.values()) for (const c of conns) this.end(c, "server shutting down");
   }
@@ -116,6 +130,7 @@ export class LiveHub {
     const conns = this.byTenant.get(conn.tenantId) ?? new Set<Connection>();
     this.byTenant.set(conn.tenantId, conns);
     conns.add(conn);
+    this.hear();
     const stream = new ReadableStream<Uint8Array>(
       {
         start: (controller) => {
@@ -142,6 +157,7 @@ export class LiveHub {
     const conns = this.byTenant.get(conn.tenantId);
     conns?.delete(conn);
     if (conns?.size === 0) this.byTenant.delete(conn.tenantId);
+    this.hear();
     const n = (this.perUser.get(conn.userId) ?? 1) - 1;
     if (n <= 0) this.perUser.delete(conn.userId);
     else this.perUser.set(conn.userId, n);
