@@ -217,6 +217,9 @@ describe.each(backends)("operator surfaces on $name", (backend) => {
       return parsePrometheus(await res.text());
     };
     const before = await scrape();
+    // Message counts, kept in memory and handed over on scrape.
+    for (let i = 0; i < 3; i++) t.plane.services.metrics.mqttMessage("in", "ack");
+    t.plane.services.metrics.grpcMessage("out", "agent");
     // One command round trip observed: created here, then finished.
     const host = (await t.api.post("/api/v1/hosts", { name: `metrics-${suffix}` }, admin)).body;
     const command = (await t.api.post("/api/v1/commands", { hostId: host.id, kind: "echo" }, admin)).body;
@@ -244,6 +247,10 @@ describe.each(backends)("operator surfaces on $name", (backend) => {
     // Message counters and the database pool.
     expect(after.types.get("edge_mqtt_messages_total")).toBe("counter");
     expect(after.types.get("edge_grpc_messages_total")).toBe("counter");
+    const acksIn = 'edge_mqtt_messages_total{direction="in",channel="ack"}';
+    expect(after.value(acksIn)).toBe((before.value(acksIn) ?? 0) + 3);
+    const agentOut = 'edge_grpc_messages_total{direction="out",service="agent"}';
+    expect(after.value(agentOut)).toBe((before.value(agentOut) ?? 0) + 1);
     expect(after.value("edge_db_pool_max")).toBeGreaterThanOrEqual(1);
     expect(after.value("edge_db_pool_active")).toBeGreaterThanOrEqual(0);
     expect(after.value("process_resident_memory_bytes")).toBeGreaterThan(0);

@@ -198,6 +198,11 @@ export class CommandReportBatcher {
     const commandIds = new Set<string>();
     for (const p of queue) {
       const mine = agents.get(p.agent.hostId);
+      // A full batch takes nothing more but the folds of its entries: the rest stays, in order, without more ado.
+      if (mine === undefined && batch.length >= this.opts.maxBatch) {
+        rest.push(p);
+        continue;
+      }
       if (mine && folds(mine, p)) {
         mine.parts.push(p);
         Object.assign(mine, { seq: p.seq, floor: Math.max(mine.floor, p.floor), report: p.report });

@@ -40,8 +40,10 @@ export class MetricsService {
   private readonly scheduling: Histogram;
   private readonly httpDuration: Histogram<"method" | "route" | "code">;
   private readonly httpResponses: Counter<"method" | "code">;
-  private readonly mqtt: Counter<"direction" | "channel">;
-  private readonly grpc: Counter<"direction" | "service">;
+  /** MQTT messages of the bridge by direction, then channel (see `mqttMessage`). */
+  private readonly mqttCounts = { in: new Map<string, number>(), out: new Map<string, number>() };
+  /** gRPC stream messages by direction, then service. */
+  private readonly grpcCounts = { in: new Map<string, number>(), out: new Map<string, number>() };
 
   constructor(
     private readonly deps: {
@@ -114,17 +116,31 @@ export class MetricsService {
       labelNames: ["method", "code"],
       registers,
     });
-    this.mqtt = new Counter({
+    // Message counts are kept in plain maps and handed over on scrape: labelled increments cost a validation and a
+    // hash each, per message of every agent.
+    const mqttCounts = this.mqttCounts;
+    const grpcCounts = this.grpcCounts;
+    new Counter({
       name: "edge_mqtt_messages_total",
       help: "MQTT messages of this replica's bridge by direction (in: from agents, out: to agents) and channel.",
       labelNames: ["direction", "channel"],
       registers,
+      collect() {
+        this.reset();
+        for (const [direction, byChannel] of Object.entries(mqttCounts))
+          for (const [channel, n] of byChannel) this.inc({ direction, channel }, n);
+      },
     });
-    this.grpc = new Counter({
+    new Counter({
       name: "edge_grpc_messages_total",
       help: "gRPC stream messages by direction and service (agent: AgentSession, operator: Operator.Watch).",
       labelNames: ["direction", "service"],
       registers,
+      collect() {
+        this.reset();
+        for (const [direction, byService] of Object.entries(grpcCounts))
+          for (const [service, n] of byService) this.inc({ direction, service }, n);
+      },
     });
     const pool = (name: string, help: string, pick: (p: PoolUse) => number) =>
       new Gauge({
@@ -181,10 +197,16 @@ export class MetricsService {
   }
 
   /** One MQTT message of the bridge: `in` from an agent, `out` to one; `channel` is the topic's last part. */
-  mqttMessage = (direction: "in" | "out", channel: string) => this.mqtt.inc({ direction, channel });
+  mqttMessage = (direction: "in" | "out", channel: string) => {
+    const counts = this.mqttCounts[direction];
+    counts.set(channel, (counts.get(channel) ?? 0) + 1);
+  };
 
   /** One gRPC stream message. */
-  grpcMessage = (direction: "in" | "out", service: "agent" | "operator") => this.grpc.inc({ direction, service });
+  grpcMessage = (direction: "in" | "out", service: "agent" | "operator") => {
+    const counts = this.grpcCounts[direction];
+    counts.set(service, (counts.get(service) ?? 0) + 1);
+  };
 
   get contentType(): string {
     return this.registry.contentType;
