@@ -59,12 +59,19 @@ describe.each(backends)("task statements on $name", (backend) => {
   });
   afterAll(() => t?.stop());
 
-  /** An agent over MQTT that runs every command at once: RUNNING then COMPLETED (an agent stage's result). */
-  async function ackingAgent(h: Awaited<ReturnType<typeof hostWithRuntime>>) {
+  /**
+   * An agent over MQTT that runs every command at once: RUNNING then COMPLETED (an agent stage's result); with
+   * `before`, once the promise it returns for the command has settled.
+   */
+  async function ackingAgent(
+    h: Awaited<ReturnType<typeof hostWithRuntime>>,
+    before?: (commandId: string) => Promise<void>,
+  ) {
     const client = await connectAsAgent(t, h);
     let seq = 0;
-    client.on("message", (_name, payload) => {
+    client.on("message", async (_name, payload) => {
       const command = codecs.command.decode(payload);
+      if (before) await before(command.id);
       for (const status of [CommandStatus.COMMAND_STATUS_RUNNING, CommandStatus.COMMAND_STATUS_COMPLETED]) {
         const update = codecs.commandUpdate.encode({
           commandId: command.id,
@@ -249,4 +256,89 @@ describe.each(backends)("task statements on $name", (backend) => {
       await client.endAsync(true);
     }
   }, 120_000);
+
+  // PostgreSQL only: PGlite runs one transaction at a time, so no pass there ever skips what another holds.
+  test.skipIf(backend.name !== "postgres")(
+    "a slot freed while a scheduling pass holds the waiting task: a pass after that one assigns it (no wake lost)",
+    async () => {
+      const h = await hostWithRuntime(t, "task-wake-during-pass");
+      // The first task's command finishes when the test says so; any other at once.
+      let firstCommand: string | undefined;
+      let finishFirst!: () => void;
+      const firstMayFinish = new Promise<void>((resolve) => {
+        finishFirst = resolve;
+      });
+      const client = await ackingAgent(h, (commandId) => {
+        firstCommand ??= commandId;
+        return commandId === firstCommand ? firstMayFinish : Promise.resolve();
+      });
+      await hostOnline(t, h.hostId);
+      // The scheduling pass that claims the second task (FOR UPDATE SKIP LOCKED) and finds its machine full is held,
+      // its transaction open, until the test lets it go: what a slow pass under load does.
+      const execution = t.plane.services.tasks.execution as unknown as {
+        lockCandidates(q: unknown, pending: unknown[]): Promise<unknown[]>;
+        assignPending(limit?: number): Promise<number>;
+      };
+      const { lockCandidates, assignPending } = execution;
+      let armed = false;
+      let held = false;
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      execution.lockCandidates = async function (this: unknown, q, pending) {
+        const machines = await lockCandidates.call(this, q, pending);
+        if (armed && !held && pending.length > 0 && machines.length === 0) {
+          held = true;
+          await released;
+        }
+        return machines;
+      };
+      // Passes ended since the first task completed (the one its wake started among them: it begins as the wake is
+      // delivered, just before this test's listener hears of the completion, and ends after).
+      let firstId: string | undefined;
+      let completed = false;
+      let passesAfter = 0;
+      execution.assignPending = async function (this: unknown, limit) {
+        try {
+          return await assignPending.call(this, limit);
+        } finally {
+          if (completed) passesAfter++;
+        }
+      };
+      const unsubscribe = t.plane.services.events.subscribe((event) => {
+        if (event.type === "task.transition" && event.status === "completed" && event.taskId === firstId)
+          completed = true;
+      });
+      try {
+        const first = await t.api.post("/api/v1/tasks", { prompt: "first", hostId: h.hostId }, t.adminKey);
+        expect(first.body.status).toBe("assigned");
+        firstId = first.body.id;
+        armed = true;
+        // Its machine is busy: the second task waits, and the pass its creation wakes is held.
+        const second = await t.api.post("/api/v1/tasks", { prompt: "second", hostId: h.hostId }, t.adminKey);
+        expect(second.body.status).toBe("pending");
+        await waitFor("the pass to be held", () => held);
+        // The first task completes meanwhile: its wake starts a pass beside the held one, which skips the second
+        // task (the held pass has it locked) and ends.
+        finishFirst();
+        await waitFor("the pass the completion woke to end", () => passesAfter > 0);
+        // The held pass ends having assigned nothing (the machine was full when it looked): one after it must run.
+        release();
+        const done = await waitFor("the second task completed", async () => {
+          const task = (await t.api.get(`/api/v1/tasks/${second.body.id}`, t.adminKey)).body;
+          return task.status === "completed" ? task : undefined;
+        });
+        expect(done.machineId).toBe(h.hostId);
+      } finally {
+        release();
+        finishFirst();
+        unsubscribe();
+        execution.lockCandidates = lockCandidates;
+        execution.assignPending = assignPending;
+        await client.endAsync(true);
+      }
+    },
+    60_000,
+  );
 });

@@ -33,7 +33,9 @@ export class TaskScheduler {
     private readonly opts: TaskSchedulerOptions,
     onError: (err: unknown) => void,
   ) {
-    // Tasks whose machine the other pass held were skipped: a pass that assigned something runs once more.
+    // Tasks whose machine the other pass held were skipped: a pass that assigned something runs once more, and so
+    // does one that a wake came during (a finished task's slot: the pass started for it beside this one skipped the
+    // tasks this one had claimed, and this one may have counted the slot taken).
     this.loop = new PassLoop(() => this.pass(), { tickMs: opts.tickMs, concurrency: CONCURRENT_PASSES }, onError);
   }
 
