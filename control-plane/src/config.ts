@@ -77,6 +77,12 @@ export interface Config {
    * HTTP server owns `port` itself and gRPC listens on `grpcPort` only (50051 unless set).
    */
   sharedPort: boolean;
+  /**
+   * Seconds the HTTP server keeps a connection that sends and receives nothing (an idle keep-alive connection, or a
+   * request whose answer has not begun) before closing it; 0 = never. Longer than the pools of the usual clients and
+   * proxies in front of it, so that they, not the server, close idle connections (README › Idle connections).
+   */
+  httpIdleTimeoutSeconds: number;
   /** Upstream answer deadline (first byte), then idle limit between streamed parts. */
   gatewayTimeoutMs: number;
   /** Price per input / output token in micro-units (1e-6 of a credit unit) metered into the usage ledger. */
@@ -165,6 +171,16 @@ function int(env: Env, name: string, fallback: number, min = 0): number {
   if (!Number.isInteger(value) || value < min) {
     throw new Error(`config: ${name} must be an integer >= ${min}, got "${raw}"`);
   }
+  return value;
+}
+
+/** Bun's HTTP server takes at most 255 s. */
+const MAX_HTTP_IDLE_TIMEOUT_SECONDS = 255;
+
+function httpIdleTimeoutSeconds(env: Env): number {
+  const value = int(env, "HTTP_IDLE_TIMEOUT_SECONDS", 120);
+  if (value > MAX_HTTP_IDLE_TIMEOUT_SECONDS)
+    throw new Error(`config: HTTP_IDLE_TIMEOUT_SECONDS must be at most ${MAX_HTTP_IDLE_TIMEOUT_SECONDS}, got ${value}`);
   return value;
 }
 
@@ -258,6 +274,7 @@ export function loadConfig(env: Env = process.env, overrides: Partial<Config> = 
     gatewaySearchApiKey: str(env, "GATEWAY_SEARCH_API_KEY"),
     gatewaySearchPriceMicros: int(env, "GATEWAY_SEARCH_PRICE_MICROS", 1000),
     sharedPort,
+    httpIdleTimeoutSeconds: httpIdleTimeoutSeconds(env),
     gatewayTimeoutMs: int(env, "GATEWAY_TIMEOUT_MS", 60_000, 1),
     gatewayInputPriceMicros: int(env, "GATEWAY_INPUT_PRICE_MICROS", 1),
     gatewayOutputPriceMicros: int(env, "GATEWAY_OUTPUT_PRICE_MICROS", 2),

@@ -5,6 +5,7 @@ import { startTestPlane, type TestPlane } from "../support/control-plane";
 import { sendCommand } from "../support/grpc-clients";
 import { createConnection } from "node:net";
 import { LoopbackPeers } from "../../control-plane/src/lib/loopback-peers";
+import { loadConfig } from "../../control-plane/src/config";
 
 /** A raw HTTP/1.1 GET from a chosen local address (127.0.0.2 is loopback too on Linux): its status code. */
 function getFrom(localAddress: string, port: number, path: string, token: string): Promise<number> {
@@ -55,6 +56,43 @@ describe.each(backends)("REST and gRPC on one port on $name", (backend) => {
     expect(await getFrom("127.0.0.2", port, "/api/v1/hosts", t.adminKey)).toBe(429);
     expect(await getFrom("127.0.0.1", port, "/api/v1/hosts", t.adminKey)).toBe(200);
   });
+
+  // (Nothing of it depends on the database: on the embedded one only.)
+  test.skipIf(backend.name !== "pglite")(
+    "an idle keep-alive connection is closed after HTTP_IDLE_TIMEOUT_SECONDS, not Elysia's 30 s",
+    async () => {
+      // Longer than the pools of the usual clients and proxies (README › Idle connections): they close idle
+      // connections first, and never send a request on one the server is closing.
+      expect(loadConfig({}).httpIdleTimeoutSeconds).toBe(120);
+      expect(() => loadConfig({ HTTP_IDLE_TIMEOUT_SECONDS: "256" })).toThrow(/at most 255/);
+      const short = await startTestPlane(backend, { httpIdleTimeoutSeconds: 1 });
+      try {
+        const port = Number(new URL(short.plane.url).port);
+        const { answered, closedAfterMs } = await new Promise<{ answered: string; closedAfterMs: number }>(
+          (resolve, reject) => {
+            let answered = "";
+            let at = 0;
+            const socket = createConnection({ host: "127.0.0.1", port }, () =>
+              socket.write("GET /health HTTP/1.1\r\nhost: x\r\n\r\n"),
+            );
+            socket.on("data", (d) => {
+              answered += d.toString();
+              at ||= performance.now();
+            });
+            socket.on("close", () => resolve({ answered, closedAfterMs: performance.now() - at }));
+            socket.on("error", reject);
+          },
+        );
+        expect(answered).toStartWith("HTTP/1.1 200");
+        // (Bun checks its sockets' timeouts every 4 s.)
+        expect(closedAfterMs).toBeGreaterThanOrEqual(900);
+        expect(closedAfterMs).toBeLessThan(10_000);
+      } finally {
+        await short.stop();
+      }
+    },
+    60_000,
+  );
 });
 
 describe("LoopbackPeers", () => {

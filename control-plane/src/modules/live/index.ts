@@ -23,7 +23,7 @@ export const liveController = ({ authenticator, live, tasks, hosts, projectMembe
         { taskId: query.task, hostId: query.host },
         principal.expiresAt,
       );
-      // Heartbeats keep it busy; Bun's idle timeout (10 s by default) would cut a quiet stream.
+      // Heartbeats keep it busy; the server's idle timeout (HTTP_IDLE_TIMEOUT_SECONDS) would cut a quiet stream.
       server?.timeout(request, 0);
       return response;
     },
