@@ -205,12 +205,10 @@ export async function startControlPlane(overrides: Partial<Config> = {}): Promis
   // Its idle timeout is set here, not left to Elysia's (30 s): a client or proxy that keeps idle connections longer
   // (Bun's fetch, browsers, curl, Go, load balancers: 60 s and more) would otherwise send a request on a connection
   // the server is closing at that moment, and a POST that meets that close fails (ECONNRESET; it is not retried).
-  const idleTimeout = config.httpIdleTimeoutSeconds;
-  const app = createHttpApp(services).listen(
-    config.sharedPort
-      ? { port: 0, hostname: "127.0.0.1", idleTimeout }
-      : { port: config.port, hostname: config.host, idleTimeout },
-  );
+  const app = createHttpApp(services).listen({
+    ...(config.sharedPort ? { port: 0, hostname: "127.0.0.1" } : { port: config.port, hostname: config.host }),
+    idleTimeout: config.httpIdleTimeoutSeconds,
+  });
   const mux = config.sharedPort
     ? await startPortMux({
         port: config.port,
