@@ -67,6 +67,8 @@ export class LiveHub {
   private chain: Promise<void> = Promise.resolve();
   private backlog = 0;
   private timer?: ReturnType<typeof setInterval>;
+  /** The cluster's events (see `hear`), and how to stop hearing them while heard. */
+  private cluster?: Pick<ClusterEvents, "subscribe">;
   private unsubscribe?: () => void;
   /** task id → project id (null: none); command id → its task (null: not a task stage). */
   private readonly taskProjects = new Map<string, string | null>();
@@ -75,8 +77,6 @@ export class LiveHub {
   droppedSlow = 0;
 
   constructor(private readonly deps: LiveDeps) {}
-
-  private cluster?: Pick<ClusterEvents, "subscribe">;
 
   /** Starts sending heartbeats; the cluster's events are heard while a stream is open (see `hear`). */
   start(cluster: Pick<ClusterEvents, "subscribe">): void {
