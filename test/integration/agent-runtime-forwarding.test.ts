@@ -1,10 +1,12 @@
 /**
  * The workspace runtime through the control plane: `/api/v1/hosts/:id/runtime/...` forwarded to a real agent process
  * over its gRPC session — JSON, file bytes, a tar.gz export and an SSE agent run streamed end to end; tenant-scoped
- * (other tenant → 404), audited; offline agent → 503; an agent too slow to answer → 504.
+ * (other tenant → 404), audited; offline agent → 503; an agent too slow to answer → 504. The server's HTTP idle
+ * timeout does not cut a forwarded answer (the forwarding bounds its silences itself).
  */
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stopAllAgents } from "../support/agent-process";
@@ -179,5 +181,88 @@ describe.each(setups)("runtime API through the control plane ($label)", ({ backe
     expect(response.status).toBe(503);
     expect(response.body.error).toContain("offline");
     expect((await t.api.get("/api/v1/hosts/host_missing/runtime/api/v1/runtime/status", t.adminKey)).status).toBe(404);
+  }, 60_000);
+});
+
+/**
+ * A GET on a connection of its own, kept alive after the answer (a chunked stream, as every forwarded answer is):
+ * its text, and how long the server kept the connection open once idle (-1: no complete answer; ~15 s: not closed).
+ */
+function keptAlive(base: string, path: string, key: string): Promise<{ text: string; idleOpenMs: number }> {
+  const { hostname, port } = new URL(base);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname, () =>
+      socket.write(`GET ${path} HTTP/1.1\r\nHost: ${hostname}\r\nAuthorization: Bearer ${key}\r\n\r\n`),
+    );
+    let text = "";
+    let answeredAt = 0;
+    const giveUp = setTimeout(() => socket.destroy(), 15_000);
+    socket.on("data", (data) => {
+      text += data;
+      if (!answeredAt && text.endsWith("\r\n0\r\n\r\n")) answeredAt = Date.now();
+    });
+    socket.on("error", reject);
+    socket.on("close", () => {
+      clearTimeout(giveUp);
+      resolve({ text, idleOpenMs: answeredAt ? Date.now() - answeredAt : -1 });
+    });
+  });
+}
+
+// Bun checks idle timeouts every 4 s: with 1 s, a request quiet for 4 s or more is cut (without the route's opt-out).
+describe("runtime API through a plane whose HTTP idle timeout is 1 s (PGlite)", () => {
+  let t: TestPlane;
+  let hostId: string;
+
+  beforeAll(async () => {
+    t = await startTestPlane(backends[0]!, { httpIdleTimeoutSeconds: 1, runtimeForwardTimeoutMs: 3_000 });
+    const envId = await policedEnvironment(t, "idle", { deniedKinds: ["never.this"] });
+    const { host, agent } = await agentFor(t, envId, "idle", {
+      env: {
+        EDGE_GRPC_URL: `127.0.0.1:${t.plane.transport.grpc.port}`,
+        EDGE_TEMPLATES_DIR: templatesDir,
+        EDGE_AGENT_TYPES: `default=${agentProgram}`,
+      },
+    });
+    hostId = host.id;
+    agent.start();
+    await hostOnline(t, hostId);
+    await agent.waitForOutput(/gRPC session up/, 30_000);
+  });
+  afterAll(async () => {
+    await stopAllAgents();
+    await t?.stop();
+  });
+
+  test("an agent run's SSE stream quiet for 6 s arrives whole; the connection is closed idle afterwards", async () => {
+    const rt = (path: string) => `/api/v1/hosts/${hostId}/runtime/api/v1${path}`;
+    // Side by side (the test takes the stream's 6 s): a short forwarded answer on a kept-alive connection.
+    const [text, kept] = await Promise.all([
+      fetch(`${t.plane.url}${rt("/agent-runs/stream")}`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${t.adminKey}` },
+        body: JSON.stringify({ prompt: "[quiet] past the idle timeout" }),
+      }).then((stream) => {
+        expect(stream.status).toBe(200);
+        return stream.text();
+      }),
+      keptAlive(t.plane.url, rt("/runtime/status"), t.adminKey),
+    ]);
+    const events = text
+      .trim()
+      .split("\n\n")
+      .map((block) => ({
+        type: /^event: (.*)$/m.exec(block)?.[1],
+        data: JSON.parse(/^data: (.*)$/m.exec(block)![1]!),
+      }));
+    expect(events.map((e) => e.type)).toEqual(["started", "tool", "output", "finished"]);
+    expect(events[2]!.data.line).toBe("thinking about: [quiet] past the idle timeout");
+    expect(events[3]!.data).toMatchObject({ status: "completed", result: { answer: 42 } });
+
+    // The route's lifted timeout does not stay on the connection: it is closed idle at the next 4 s check.
+    expect(kept.text).toStartWith("HTTP/1.1 200");
+    expect(kept.text).toContain('"status":"ok"');
+    expect(kept.idleOpenMs).toBeGreaterThanOrEqual(0);
+    expect(kept.idleOpenMs).toBeLessThan(8_000);
   }, 60_000);
 });

@@ -342,3 +342,56 @@ describe.each(backends)("gateway, billing and usage webhook on $name", (backend)
     expect((await post({ "x-roberto-signature": sign(bad) }, bad)).status).toBe(400);
   });
 });
+
+// Bun checks idle timeouts every 4 s: with 1 s, a request quiet for 4 s or more is cut (without the routes' opt-out);
+// GATEWAY_TIMEOUT_MS bounds the provider's silences instead.
+describe(`gateway on a plane whose HTTP idle timeout is 1 s (${backends[0]!.name})`, () => {
+  const upstream = startUpstream();
+  let t: TestPlane;
+  let token: string;
+
+  beforeAll(async () => {
+    t = await startTestPlane(backends[0]!, {
+      httpIdleTimeoutSeconds: 1,
+      gatewayLlmBaseUrl: upstream.url,
+      gatewayLlmApiKey: UPSTREAM_KEY,
+      gatewayTimeoutMs: 7_000,
+    });
+    const tenantId = (await t.api.get("/api/users/me", t.adminKey)).body.tenantId;
+    await t.api.put(`/api/admin/billing/accounts/${tenantId}`, { gatewayEnabled: true, addCredit: 10 }, t.adminKey);
+    token = (await t.api.post("/api/gateway/tokens", { name: "quiet" }, t.adminKey)).body.token;
+  });
+  afterAll(async () => {
+    await t?.stop();
+    upstream.server.stop(true);
+  });
+
+  test("a stream quiet for 5 s arrives whole; a provider that never answers is a 504 at GATEWAY_TIMEOUT_MS", async () => {
+    const call = (body: object) =>
+      fetch(`${t.plane.url}/api/gateway/llm/v1/chat/completions`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-api-key": token },
+        body: JSON.stringify(body),
+      });
+    upstream.closeGate();
+    const release = setTimeout(() => upstream.gate.release(), 5_000);
+    try {
+      const [streamed, slow] = await Promise.all([
+        call({ model: "m", stream: true, messages: [] }).then(async (r) => ({
+          status: r.status,
+          text: await r.text(),
+        })),
+        call({ model: "slow", messages: [] }).then(async (r) => ({ status: r.status, body: await r.json() })),
+      ]);
+      expect(streamed.status).toBe(200);
+      expect(streamed.text).toContain('"Hel"');
+      expect(streamed.text).toContain('"lo"');
+      expect(streamed.text).toContain("data: [DONE]");
+      expect(slow.status).toBe(504);
+      expect((slow.body as { error: string }).error).toContain("in time");
+    } finally {
+      clearTimeout(release);
+      upstream.gate.release();
+    }
+  }, 30_000);
+});

@@ -68,7 +68,10 @@ for (;;) {
   return dir;
 }
 
-/** A tiny agent program for agent runs: prints a tool event, some output, then a result. */
+/**
+ * A tiny agent program for agent runs: prints a tool event, some output, then a result; a prompt containing
+ * `[quiet]` makes it say nothing for 6 s before its result (a run thinking longer than an idle timeout).
+ */
 export function writeAgentProgram(dir: string): string {
   const path = join(dir, "fake-agent.sh");
   writeFileSync(
@@ -78,6 +81,7 @@ input=$(cat)
 echo '{"type":"tool","name":"read_file","path":"README.md"}'
 echo "thinking about: $RUN_PROMPT"
 sleep 0.2
+case "$RUN_PROMPT" in *"[quiet]"*) sleep 6 ;; esac
 echo '{"type":"result","result":{"answer":42}}'
 `,
     { mode: 0o755 },

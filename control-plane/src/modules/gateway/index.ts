@@ -5,6 +5,7 @@ import { IdParams } from "../../http/params";
 import type { Services } from "../../services";
 import { requireUser } from "../auth/authenticate";
 import type { LlmRoute, SearchRoute } from "./service";
+import { liftIdleTimeout, type TimeoutServer } from "../../http/idle-timeout";
 
 const GatewayTokenView = Resource("a gateway token (its secret is shown once, at creation)", {
   name: t.String(),
@@ -45,12 +46,27 @@ const UpstreamAnswer = Obj(
 );
 const GATEWAY_ERRORS = { 402: ErrorBody, 502: ErrorBody, 503: ErrorBody, 504: ErrorBody };
 
-export const gatewayLlmController = ({ gateway }: Services) => {
+export const gatewayLlmController = ({ gateway, config }: Services) => {
   const handler =
     (which: LlmRoute) =>
-    async ({ request }: { request: Request }) => {
+    async ({ request, server }: { request: Request; server: TimeoutServer }) => {
       const caller = await gateway.authenticate(request.headers);
-      return gateway.proxyLlm(caller, which, new Uint8Array(await request.arrayBuffer()));
+      const body = new Uint8Array(await request.arrayBuffer());
+      // GATEWAY_TIMEOUT_MS bounds the provider's first answer, then each silence of its stream: the server's idle
+      // timeout would cut a model that thinks longer than it before (or while) answering.
+      const idle = liftIdleTimeout(server, request, config.httpIdleTimeoutSeconds);
+      let answer: Response;
+      try {
+        answer = await gateway.proxyLlm(caller, which, body);
+      } catch (err) {
+        idle.restore();
+        throw err;
+      }
+      if (!answer.headers.get("content-type")?.startsWith("text/event-stream") || !answer.body) {
+        idle.restore();
+        return answer;
+      }
+      return new Response(idle.untilEnd(answer.body), { status: answer.status, headers: answer.headers });
     };
   const detail = { security: [{ gatewayToken: [] }] };
   // The request guard has read the (bounded) body untouched; the service parses it.
@@ -68,12 +84,19 @@ export const gatewayLlmController = ({ gateway }: Services) => {
     });
 };
 
-export const gatewaySearchController = ({ gateway }: Services) => {
+export const gatewaySearchController = ({ gateway, config }: Services) => {
   const handler =
     (which: SearchRoute) =>
-    async ({ request }: { request: Request }) => {
+    async ({ request, server }: { request: Request; server: TimeoutServer }) => {
       const caller = await gateway.authenticate(request.headers);
-      return gateway.proxySearch(caller, which, new Uint8Array(await request.arrayBuffer()));
+      const body = new Uint8Array(await request.arrayBuffer());
+      // GATEWAY_TIMEOUT_MS bounds the provider's answer, not the server's idle timeout (it may be the longer).
+      const idle = liftIdleTimeout(server, request, config.httpIdleTimeoutSeconds);
+      try {
+        return await gateway.proxySearch(caller, which, body);
+      } finally {
+        idle.restore();
+      }
     };
   const options = {
     detail: { security: [{ gatewayToken: [] }] },

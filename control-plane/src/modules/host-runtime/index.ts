@@ -9,20 +9,24 @@ import { Obj, responses } from "../../http/responses";
 import type { Services } from "../../services";
 import { requireUser } from "../auth/authenticate";
 import { invalid } from "../../lib/errors";
+import { liftIdleTimeout, type TimeoutServer } from "../../http/idle-timeout";
+import type { ForwardedResponse } from "../agents/runtime-forwarding";
 
 const Params = t.Object({ id: t.String({ minLength: 1, maxLength: 100 }), "*": t.String({ maxLength: 4096 }) });
 const Passthrough = Obj({}, { description: "the agent's runtime API answer, passed through (JSON, bytes or SSE)" });
 const PREFIX = "/api/v1/hosts/";
 
-export const hostRuntimeController = ({ authenticator, hosts, agents }: Services) => {
+export const hostRuntimeController = ({ authenticator, hosts, agents, config }: Services) => {
   const forward = async ({
     principal,
     params,
     request,
+    server,
   }: {
     principal: { tenantId: string };
     params: { id: string };
     request: Request;
+    server: TimeoutServer;
   }) => {
     await hosts.get(principal.tenantId, params.id);
     const url = new URL(request.url);
@@ -35,15 +39,24 @@ export const hostRuntimeController = ({ authenticator, hosts, agents }: Services
       request.method === "GET" || request.method === "HEAD"
         ? new Uint8Array()
         : new Uint8Array(await request.arrayBuffer());
-    const answer = await agents.forwardRuntime(principal.tenantId, params.id, {
-      method: request.method,
-      path: rest + url.search,
-      body,
-      contentType: request.headers.get("content-type") ?? "",
-    });
+    // The forwarding bounds the wait itself (the agent's first answer within RUNTIME_FORWARD_TIMEOUT_MS, then at most
+    // RUNTIME_FORWARD_IDLE_MS between parts): the server's idle timeout would cut an agent run's quiet SSE stream.
+    const idle = liftIdleTimeout(server, request, config.httpIdleTimeoutSeconds);
+    let answer: ForwardedResponse;
+    try {
+      answer = await agents.forwardRuntime(principal.tenantId, params.id, {
+        method: request.method,
+        path: rest + url.search,
+        body,
+        contentType: request.headers.get("content-type") ?? "",
+      });
+    } catch (err) {
+      idle.restore();
+      throw err;
+    }
     const headers: Record<string, string> = { "content-type": answer.contentType || "application/octet-stream" };
     if (answer.contentType.startsWith("text/event-stream")) headers["cache-control"] = "no-cache";
-    return new Response(answer.body, { status: answer.status, headers });
+    return new Response(idle.untilEnd(answer.body), { status: answer.status, headers });
   };
   const options = {
     params: Params,
