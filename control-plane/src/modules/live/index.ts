@@ -8,10 +8,11 @@ import { Elysia, t } from "elysia";
 import { responses } from "../../http/responses";
 import type { Services } from "../../services";
 import { requireUser } from "../auth/authenticate";
+import { liftIdleTimeout } from "../../http/idle-timeout";
 
 const Id = t.String({ minLength: 1, maxLength: 100, pattern: "^[A-Za-z0-9_-]+$" });
 
-export const liveController = ({ authenticator, live, tasks, hosts, projectMembers }: Services) =>
+export const liveController = ({ authenticator, live, tasks, hosts, projectMembers, config }: Services) =>
   new Elysia({ tags: ["live"] }).use(requireUser(authenticator)).get(
     "/api/web/events",
     async ({ principal, query, request, server }) => {
@@ -23,9 +24,10 @@ export const liveController = ({ authenticator, live, tasks, hosts, projectMembe
         { taskId: query.task, hostId: query.host },
         principal.expiresAt,
       );
-      // Heartbeats keep it busy; the server's idle timeout (HTTP_IDLE_TIMEOUT_SECONDS) would cut a quiet stream.
-      server?.timeout(request, 0);
-      return response;
+      // Heartbeats keep it busy: the server's idle timeout (HTTP_IDLE_TIMEOUT_SECONDS) is lifted while it lasts (it
+      // would cut a quiet stream) and put back when it ends (`bye`), for the connection the client may keep.
+      const idle = liftIdleTimeout(server, request, config.httpIdleTimeoutSeconds);
+      return response.body ? new Response(idle.untilEnd(response.body), response) : response;
     },
     {
       query: t.Object({ task: t.Optional(Id), host: t.Optional(Id) }),
