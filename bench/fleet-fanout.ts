@@ -11,12 +11,12 @@
  * process of their own (bench/sim-fleet.ts) unless --in-process: a thousand MQTT clients would otherwise share the
  * measured control plane's event loop.
  *
- * Each measured series starts with `--warmup` rounds (default 5) that are printed but not in the medians: the first
- * fleet commands of a process run code the JIT has not optimised yet (measured with 1,000 hosts: the control plane's
- * CPU per fleet command falls from ~1.5× its steady value over the first rounds and settles after about five) and,
- * on a new database, plans made before its tables had statistics.
+ * Each measured series starts with `--warmup` rounds (default 10) that are printed but not in the medians: the first
+ * fleet commands of a process run code the JIT has not optimised yet (measured with 1,000 hosts over 45 rounds: the
+ * control plane's CPU per fleet command starts at ~1.5× its steady value and settles after 10–15 rounds) and, on a new
+ * database, plans made before its tables had statistics.
  *
- *   npm run bench:fleet -- [--hosts 1000] [--rounds 10] [--warmup 5] [--singles 50] [--in-process]
+ *   npm run bench:fleet -- [--hosts 1000] [--rounds 10] [--warmup 10] [--singles 50] [--in-process]
  *   (DATABASE_URL / MQTT_URL select a real PostgreSQL / broker, as for the control plane; use a scratch database)
  */
 import { loadavg } from "node:os";
@@ -33,7 +33,7 @@ const { values } = parseArgs({
   options: {
     hosts: { type: "string", default: "1000" },
     rounds: { type: "string", default: "10" },
-    warmup: { type: "string", default: "5" },
+    warmup: { type: "string", default: "10" },
     singles: { type: "string", default: "50" },
     "in-process": { type: "boolean", default: false },
   },

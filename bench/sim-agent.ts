@@ -44,13 +44,17 @@ export async function startMqttSimAgent(url: string, id: SimAgentIdentity): Prom
       ),
       { qos: 1 },
     );
-  client.on("message", (_topic, payload) => {
+  client.on("message", (name, payload) => {
+    if (name.endsWith("/receipt")) return; // a real agent forgets what the receipt covers; these keep no outbox
     const command = codecs.command.decode(payload);
     receivedAt.set(command.id, performance.now());
     ack(command.id, CommandStatus.COMMAND_STATUS_RUNNING);
     ack(command.id, CommandStatus.COMMAND_STATUS_COMPLETED);
   });
-  await client.subscribeAsync(topic(id.tenantId, id.hostId, "cmd"), { qos: 1 });
+  // Receipts too, as a real agent: the control plane's cost per command includes delivering them.
+  await client.subscribeAsync([topic(id.tenantId, id.hostId, "cmd"), topic(id.tenantId, id.hostId, "receipt")], {
+    qos: 1,
+  });
   await client.publishAsync(
     topic(id.tenantId, id.hostId, "presence"),
     Buffer.from(

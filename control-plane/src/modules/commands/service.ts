@@ -5,7 +5,7 @@ import type { Static } from "elysia";
 import { createHash } from "node:crypto";
 import { GENERIC_PLAN, rowsOf, type Db, type Queryable } from "../../db/connect";
 import { asSystem } from "../../db/context";
-import { rowFromJson } from "../../db/row-json";
+import { jsonValue, rowFromJson } from "../../db/row-json";
 import { commands, idempotencyKeys } from "../../db/schema";
 import type { EventBus } from "../../lib/events";
 import { GroupCommit } from "../../lib/group-commit";
@@ -377,8 +377,10 @@ export class CommandService {
           from input x left join lateral (${this.targets.commandTargetSql(tenantId, sql`x.host_id`)}) t on true)`,
         now,
       )})
-      select row_to_json(c) as row from inserted c`);
-    const byId = new Map(rowsOf(result).map((r) => [String((r.row as { id: string }).id), this.fromJson(r.row)]));
+      select json_agg(row_to_json(c)) as rows from inserted c`);
+    // One JSON array for all of them (a fleet's thousand rows would cost the driver a row each).
+    const rows = jsonValue<{ id: string }[] | null>(rowsOf(result)[0]?.rows) ?? [];
+    const byId = new Map(rows.map((row) => [row.id, this.fromJson(row)]));
     return ids.map((id) => byId.get(id)!);
   }
 
