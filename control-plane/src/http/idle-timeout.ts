@@ -6,14 +6,29 @@
  */
 export type TimeoutServer = { timeout(request: Request, seconds: number): void } | null | undefined;
 
-export function liftIdleTimeout(server: TimeoutServer, request: Request, idleSeconds: number) {
+/**
+ * `answer()` with the idle timeout lifted for `request` until the answer's body has ended (or at once when it has no
+ * body, or fails); `idleSeconds` is the server's own, put back then. A client that goes away closes the socket.
+ */
+export async function withoutIdleTimeout(
+  server: TimeoutServer,
+  request: Request,
+  idleSeconds: number,
+  answer: () => Promise<Response>,
+): Promise<Response> {
   server?.timeout(request, 0);
   const restore = () => server?.timeout(request, idleSeconds);
-  return {
-    /** Puts the server's idle timeout back (the answer failed, or is complete in memory). */
-    restore,
-    /** `body`, which puts the server's idle timeout back when it ends (a client that goes away closes the socket). */
-    untilEnd: (body: ReadableStream<Uint8Array>) =>
-      body.pipeThrough(new TransformStream<Uint8Array, Uint8Array>({ flush: restore })),
-  };
+  let response: Response;
+  try {
+    response = await answer();
+  } catch (err) {
+    restore();
+    throw err;
+  }
+  if (!response.body) {
+    restore();
+    return response;
+  }
+  const body = response.body.pipeThrough(new TransformStream<Uint8Array, Uint8Array>({ flush: restore }));
+  return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
 }

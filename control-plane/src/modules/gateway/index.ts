@@ -5,7 +5,7 @@ import { IdParams } from "../../http/params";
 import type { Services } from "../../services";
 import { requireUser } from "../auth/authenticate";
 import type { LlmRoute, SearchRoute } from "./service";
-import { liftIdleTimeout, type TimeoutServer } from "../../http/idle-timeout";
+import { type TimeoutServer, withoutIdleTimeout } from "../../http/idle-timeout";
 
 const GatewayTokenView = Resource("a gateway token (its secret is shown once, at creation)", {
   name: t.String(),
@@ -54,19 +54,9 @@ export const gatewayLlmController = ({ gateway, config }: Services) => {
       const body = new Uint8Array(await request.arrayBuffer());
       // GATEWAY_TIMEOUT_MS bounds the provider's first answer, then each silence of its stream: the server's idle
       // timeout would cut a model that thinks longer than it before (or while) answering.
-      const idle = liftIdleTimeout(server, request, config.httpIdleTimeoutSeconds);
-      let answer: Response;
-      try {
-        answer = await gateway.proxyLlm(caller, which, body);
-      } catch (err) {
-        idle.restore();
-        throw err;
-      }
-      if (!answer.headers.get("content-type")?.startsWith("text/event-stream") || !answer.body) {
-        idle.restore();
-        return answer;
-      }
-      return new Response(idle.untilEnd(answer.body), { status: answer.status, headers: answer.headers });
+      return withoutIdleTimeout(server, request, config.httpIdleTimeoutSeconds, () =>
+        gateway.proxyLlm(caller, which, body),
+      );
     };
   const detail = { security: [{ gatewayToken: [] }] };
   // The request guard has read the (bounded) body untouched; the service parses it.
@@ -91,12 +81,9 @@ export const gatewaySearchController = ({ gateway, config }: Services) => {
       const caller = await gateway.authenticate(request.headers);
       const body = new Uint8Array(await request.arrayBuffer());
       // GATEWAY_TIMEOUT_MS bounds the provider's answer, not the server's idle timeout (it may be the longer).
-      const idle = liftIdleTimeout(server, request, config.httpIdleTimeoutSeconds);
-      try {
-        return await gateway.proxySearch(caller, which, body);
-      } finally {
-        idle.restore();
-      }
+      return withoutIdleTimeout(server, request, config.httpIdleTimeoutSeconds, () =>
+        gateway.proxySearch(caller, which, body),
+      );
     };
   const options = {
     detail: { security: [{ gatewayToken: [] }] },

@@ -9,8 +9,7 @@ import { Obj, responses } from "../../http/responses";
 import type { Services } from "../../services";
 import { requireUser } from "../auth/authenticate";
 import { invalid } from "../../lib/errors";
-import { liftIdleTimeout, type TimeoutServer } from "../../http/idle-timeout";
-import type { ForwardedResponse } from "../agents/runtime-forwarding";
+import { type TimeoutServer, withoutIdleTimeout } from "../../http/idle-timeout";
 
 const Params = t.Object({ id: t.String({ minLength: 1, maxLength: 100 }), "*": t.String({ maxLength: 4096 }) });
 const Passthrough = Obj({}, { description: "the agent's runtime API answer, passed through (JSON, bytes or SSE)" });
@@ -41,22 +40,17 @@ export const hostRuntimeController = ({ authenticator, hosts, agents, config }: 
         : new Uint8Array(await request.arrayBuffer());
     // The forwarding bounds the wait itself (the agent's first answer within RUNTIME_FORWARD_TIMEOUT_MS, then at most
     // RUNTIME_FORWARD_IDLE_MS between parts): the server's idle timeout would cut an agent run's quiet SSE stream.
-    const idle = liftIdleTimeout(server, request, config.httpIdleTimeoutSeconds);
-    let answer: ForwardedResponse;
-    try {
-      answer = await agents.forwardRuntime(principal.tenantId, params.id, {
+    return withoutIdleTimeout(server, request, config.httpIdleTimeoutSeconds, async () => {
+      const answer = await agents.forwardRuntime(principal.tenantId, params.id, {
         method: request.method,
         path: rest + url.search,
         body,
         contentType: request.headers.get("content-type") ?? "",
       });
-    } catch (err) {
-      idle.restore();
-      throw err;
-    }
-    const headers: Record<string, string> = { "content-type": answer.contentType || "application/octet-stream" };
-    if (answer.contentType.startsWith("text/event-stream")) headers["cache-control"] = "no-cache";
-    return new Response(idle.untilEnd(answer.body), { status: answer.status, headers });
+      const headers: Record<string, string> = { "content-type": answer.contentType || "application/octet-stream" };
+      if (answer.contentType.startsWith("text/event-stream")) headers["cache-control"] = "no-cache";
+      return new Response(answer.body, { status: answer.status, headers });
+    });
   };
   const options = {
     params: Params,

@@ -8,7 +8,7 @@ import { Elysia, t } from "elysia";
 import { responses } from "../../http/responses";
 import type { Services } from "../../services";
 import { requireUser } from "../auth/authenticate";
-import { liftIdleTimeout } from "../../http/idle-timeout";
+import { withoutIdleTimeout } from "../../http/idle-timeout";
 
 const Id = t.String({ minLength: 1, maxLength: 100, pattern: "^[A-Za-z0-9_-]+$" });
 
@@ -18,16 +18,16 @@ export const liveController = ({ authenticator, live, tasks, hosts, projectMembe
     async ({ principal, query, request, server }) => {
       if (query.task) await tasks.get(principal.tenantId, query.task, projectMembers.scopeOf(principal));
       if (query.host) await hosts.get(principal.tenantId, query.host);
-      const response = await live.open(
-        principal,
-        request.headers.get("authorization") ?? "",
-        { taskId: query.task, hostId: query.host },
-        principal.expiresAt,
-      );
       // Heartbeats keep it busy: the server's idle timeout (HTTP_IDLE_TIMEOUT_SECONDS) is lifted while it lasts (it
       // would cut a quiet stream) and put back when it ends (`bye`), for the connection the client may keep.
-      const idle = liftIdleTimeout(server, request, config.httpIdleTimeoutSeconds);
-      return response.body ? new Response(idle.untilEnd(response.body), response) : response;
+      return withoutIdleTimeout(server, request, config.httpIdleTimeoutSeconds, () =>
+        live.open(
+          principal,
+          request.headers.get("authorization") ?? "",
+          { taskId: query.task, hostId: query.host },
+          principal.expiresAt,
+        ),
+      );
     },
     {
       query: t.Object({ task: t.Optional(Id), host: t.Optional(Id) }),
