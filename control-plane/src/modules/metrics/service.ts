@@ -32,6 +32,31 @@ export interface PoolUse {
   waiting: number;
 }
 
+type Direction = "in" | "out";
+
+/**
+ * A counter of messages by direction and one more label, counted in plain maps and handed to prom-client on scrape:
+ * a labelled increment costs a validation and a hash, per message of every agent. Returns the increment.
+ */
+function directionCounter(registers: Registry[], name: string, help: string, label: string) {
+  const counts: Record<Direction, Map<string, number>> = { in: new Map(), out: new Map() };
+  new Counter({
+    name,
+    help,
+    labelNames: ["direction", label],
+    registers,
+    collect() {
+      this.reset();
+      for (const [direction, byValue] of Object.entries(counts))
+        for (const [value, n] of byValue) this.inc({ direction, [label]: value }, n);
+    },
+  });
+  return (direction: Direction, value: string) => {
+    const byValue = counts[direction];
+    byValue.set(value, (byValue.get(value) ?? 0) + 1);
+  };
+}
+
 export class MetricsService {
   readonly registry = new Registry();
   /** Creation times of this replica's unfinished commands (ms). */
@@ -40,10 +65,10 @@ export class MetricsService {
   private readonly scheduling: Histogram;
   private readonly httpDuration: Histogram<"method" | "route" | "code">;
   private readonly httpResponses: Counter<"method" | "code">;
-  /** MQTT messages of the bridge by direction, then channel (see `mqttMessage`). */
-  private readonly mqttCounts = { in: new Map<string, number>(), out: new Map<string, number>() };
-  /** gRPC stream messages by direction, then service. */
-  private readonly grpcCounts = { in: new Map<string, number>(), out: new Map<string, number>() };
+  /** One MQTT message of the bridge: `in` from an agent, `out` to one; `channel` is the topic's last part. */
+  readonly mqttMessage: (direction: Direction, channel: string) => void;
+  /** One gRPC stream message. */
+  readonly grpcMessage: (direction: Direction, service: "agent" | "operator") => void;
 
   constructor(
     private readonly deps: {
@@ -116,32 +141,18 @@ export class MetricsService {
       labelNames: ["method", "code"],
       registers,
     });
-    // Message counts are kept in plain maps and handed over on scrape: labelled increments cost a validation and a
-    // hash each, per message of every agent.
-    const mqttCounts = this.mqttCounts;
-    const grpcCounts = this.grpcCounts;
-    new Counter({
-      name: "edge_mqtt_messages_total",
-      help: "MQTT messages of this replica's bridge by direction (in: from agents, out: to agents) and channel.",
-      labelNames: ["direction", "channel"],
+    this.mqttMessage = directionCounter(
       registers,
-      collect() {
-        this.reset();
-        for (const [direction, byChannel] of Object.entries(mqttCounts))
-          for (const [channel, n] of byChannel) this.inc({ direction, channel }, n);
-      },
-    });
-    new Counter({
-      name: "edge_grpc_messages_total",
-      help: "gRPC stream messages by direction and service (agent: AgentSession, operator: Operator.Watch).",
-      labelNames: ["direction", "service"],
+      "edge_mqtt_messages_total",
+      "MQTT messages of this replica's bridge by direction (in: from agents, out: to agents) and channel.",
+      "channel",
+    );
+    this.grpcMessage = directionCounter(
       registers,
-      collect() {
-        this.reset();
-        for (const [direction, byService] of Object.entries(grpcCounts))
-          for (const [service, n] of byService) this.inc({ direction, service }, n);
-      },
-    });
+      "edge_grpc_messages_total",
+      "gRPC stream messages by direction and service (agent: AgentSession, operator: Operator.Watch).",
+      "service",
+    );
     const pool = (name: string, help: string, pick: (p: PoolUse) => number) =>
       new Gauge({
         name,
@@ -195,18 +206,6 @@ export class MetricsService {
     if (seconds !== undefined)
       this.httpDuration.observe({ method, route: route ?? "unmatched", code: String(status) }, seconds);
   }
-
-  /** One MQTT message of the bridge: `in` from an agent, `out` to one; `channel` is the topic's last part. */
-  mqttMessage = (direction: "in" | "out", channel: string) => {
-    const counts = this.mqttCounts[direction];
-    counts.set(channel, (counts.get(channel) ?? 0) + 1);
-  };
-
-  /** One gRPC stream message. */
-  grpcMessage = (direction: "in" | "out", service: "agent" | "operator") => {
-    const counts = this.grpcCounts[direction];
-    counts.set(service, (counts.get(service) ?? 0) + 1);
-  };
 
   get contentType(): string {
     return this.registry.contentType;
