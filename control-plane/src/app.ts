@@ -181,6 +181,8 @@ export interface ControlPlane {
   transport: Transport;
   /** Generated bootstrap admin key, only on the very first start without ADMIN_KEY. */
   generatedAdminKey?: string;
+  /** The task scheduler's loop, to wait until it is quiet (tests). */
+  taskScheduler: Pick<TaskScheduler, "settled">;
   stop(): Promise<void>;
 }
 
@@ -265,6 +267,7 @@ export async function startControlPlane(overrides: Partial<Config> = {}): Promis
     httpPort: app.server!.port!,
     transport,
     generatedAdminKey: boot.generatedKey,
+    taskScheduler,
     async stop() {
       services.settings.stop();
       await scheduler.stop();

@@ -239,7 +239,9 @@ describe.each(backends)("task statements on $name", (backend) => {
       expect((await t.api.post(`${machine}/drain`, {}, t.adminKey)).status).toBe(200);
       const first = await t.api.post("/api/v1/tasks", { prompt: "first", hostId: h.hostId }, t.adminKey);
       expect(first.body.status).toBe("pending");
-      // Free again; nothing wakes the scheduler (its tick is an hour here): the first task still waits.
+      // The passes the creation (and the host coming online) woke find the machine drained; once they are over,
+      // nothing wakes the scheduler (its tick is an hour here): free again, the first task still waits.
+      await t.plane.taskScheduler.settled();
       expect((await t.api.post(`${machine}/undrain`, {}, t.adminKey)).status).toBe(200);
       const second = await t.api.post("/api/v1/tasks", { prompt: "second", hostId: h.hostId }, t.adminKey);
       expect(second.status).toBe(201);

@@ -34,7 +34,12 @@ export class PassLoop {
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
-    await Promise.all(this.passes);
+    await this.settled();
+  }
+
+  /** Resolves once no pass runs, the re-runs included (a quiet loop: tests that need one, shutdown). */
+  async settled(): Promise<void> {
+    while (this.passes.size > 0) await Promise.all(this.passes);
   }
 
   /** Runs a pass now (unless `concurrency` passes run already); every pass running now runs once more when it ends. */

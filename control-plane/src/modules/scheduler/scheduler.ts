@@ -49,6 +49,11 @@ export class TaskScheduler {
     await this.loop.stop();
   }
 
+  /** Resolves once no scheduling pass runs (none woken since will have started). */
+  settled(): Promise<void> {
+    return this.loop.settled();
+  }
+
   /** Runs a pass now (or, when CONCURRENT_PASSES are running, right after one ends). */
   wake(): void {
     this.loop.wake();
