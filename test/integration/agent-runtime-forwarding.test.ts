@@ -185,7 +185,7 @@ describe.each(setups)("runtime API through the control plane ($label)", ({ backe
 });
 
 /**
- * A GET on a connection of its own, kept alive after the answer (a chunked stream, as every forwarded answer is):
+ * A GET on a connection of its own, kept alive after the answer (chunked, or with a Content-Length when Bun holds the whole body):
  * its text, and how long the server kept the connection open once idle (-1: no complete answer; ~15 s: not closed).
  */
 function keptAlive(base: string, path: string, key: string): Promise<{ text: string; idleOpenMs: number }> {
@@ -199,7 +199,7 @@ function keptAlive(base: string, path: string, key: string): Promise<{ text: str
     const giveUp = setTimeout(() => socket.destroy(), 15_000);
     socket.on("data", (data) => {
       text += data;
-      if (!answeredAt && text.endsWith("\r\n0\r\n\r\n")) answeredAt = Date.now();
+      if (!answeredAt && answerComplete(text)) answeredAt = Date.now();
     });
     socket.on("error", reject);
     socket.on("close", () => {
@@ -207,6 +207,16 @@ function keptAlive(base: string, path: string, key: string): Promise<{ text: str
       resolve({ text, idleOpenMs: answeredAt ? Date.now() - answeredAt : -1 });
     });
   });
+}
+
+/** Whether `text` holds a whole HTTP/1.1 answer: chunked up to its last chunk, or as long as its Content-Length. */
+function answerComplete(text: string): boolean {
+  const headEnd = text.indexOf("\r\n\r\n");
+  if (headEnd < 0) return false;
+  const length = /^content-length: *(\d+)\r$/im.exec(text.slice(0, headEnd + 2));
+  // Bun sends a streamed body whose end it already holds with a Content-Length instead of chunks.
+  if (length) return Buffer.byteLength(text.slice(headEnd + 4)) >= Number(length[1]);
+  return text.endsWith("\r\n0\r\n\r\n");
 }
 
 // Bun checks idle timeouts every 4 s: with 1 s, a request quiet for 4 s or more is cut (without the route's opt-out).
