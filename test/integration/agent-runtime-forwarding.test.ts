@@ -6,7 +6,6 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
-import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stopAllAgents } from "../support/agent-process";
@@ -17,6 +16,7 @@ import { writeAgentProgram, writeTwoAppTemplate } from "../support/runtime-fixtu
 import { readTar } from "../../edge-agent/src/runtime/tar.ts";
 import { watch } from "../support/grpc-clients";
 import { waitFor } from "../support/wait";
+import { getKeptAlive } from "../support/raw-http";
 
 const backends = await availableBackends();
 const setups = [{ label: "PGlite", backend: backends[0]! }];
@@ -184,41 +184,6 @@ describe.each(setups)("runtime API through the control plane ($label)", ({ backe
   }, 60_000);
 });
 
-/**
- * A GET on a connection of its own, kept alive after the answer (chunked, or with a Content-Length when Bun holds the whole body):
- * its text, and how long the server kept the connection open once idle (-1: no complete answer; ~15 s: not closed).
- */
-function keptAlive(base: string, path: string, key: string): Promise<{ text: string; idleOpenMs: number }> {
-  const { hostname, port } = new URL(base);
-  return new Promise((resolve, reject) => {
-    const socket = connect(Number(port), hostname, () =>
-      socket.write(`GET ${path} HTTP/1.1\r\nHost: ${hostname}\r\nAuthorization: Bearer ${key}\r\n\r\n`),
-    );
-    let text = "";
-    let answeredAt = 0;
-    const giveUp = setTimeout(() => socket.destroy(), 15_000);
-    socket.on("data", (data) => {
-      text += data;
-      if (!answeredAt && answerComplete(text)) answeredAt = Date.now();
-    });
-    socket.on("error", reject);
-    socket.on("close", () => {
-      clearTimeout(giveUp);
-      resolve({ text, idleOpenMs: answeredAt ? Date.now() - answeredAt : -1 });
-    });
-  });
-}
-
-/** Whether `text` holds a whole HTTP/1.1 answer: chunked up to its last chunk, or as long as its Content-Length. */
-function answerComplete(text: string): boolean {
-  const headEnd = text.indexOf("\r\n\r\n");
-  if (headEnd < 0) return false;
-  const length = /^content-length: *(\d+)\r$/im.exec(text.slice(0, headEnd + 2));
-  // Bun sends a streamed body whose end it already holds with a Content-Length instead of chunks.
-  if (length) return Buffer.byteLength(text.slice(headEnd + 4)) >= Number(length[1]);
-  return text.endsWith("\r\n0\r\n\r\n");
-}
-
 // Bun checks idle timeouts every 4 s: with 1 s, a request quiet for 4 s or more is cut (without the route's opt-out).
 describe("runtime API through a plane whose HTTP idle timeout is 1 s (PGlite)", () => {
   let t: TestPlane;
@@ -256,7 +221,7 @@ describe("runtime API through a plane whose HTTP idle timeout is 1 s (PGlite)", 
         expect(stream.status).toBe(200);
         return stream.text();
       }),
-      keptAlive(t.plane.url, rt("/runtime/status"), t.adminKey),
+      getKeptAlive(t.plane.url, rt("/runtime/status"), t.adminKey),
     ]);
     const events = text
       .trim()

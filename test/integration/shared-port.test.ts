@@ -6,6 +6,7 @@ import { sendCommand } from "../support/grpc-clients";
 import { createConnection } from "node:net";
 import { LoopbackPeers } from "../../control-plane/src/lib/loopback-peers";
 import { loadConfig } from "../../control-plane/src/config";
+import { getKeptAlive } from "../support/raw-http";
 
 /** A raw HTTP/1.1 GET from a chosen local address (127.0.0.2 is loopback too on Linux): its status code. */
 function getFrom(localAddress: string, port: number, path: string, token: string): Promise<number> {
@@ -67,22 +68,7 @@ describe.each(backends)("REST and gRPC on one port on $name", (backend) => {
       expect(() => loadConfig({ HTTP_IDLE_TIMEOUT_SECONDS: "256" })).toThrow(/at most 255/);
       const short = await startTestPlane(backend, { httpIdleTimeoutSeconds: 1 });
       try {
-        const port = Number(new URL(short.plane.url).port);
-        const { answered, closedAfterMs } = await new Promise<{ answered: string; closedAfterMs: number }>(
-          (resolve, reject) => {
-            let answered = "";
-            let at = 0;
-            const socket = createConnection({ host: "127.0.0.1", port }, () =>
-              socket.write("GET /health HTTP/1.1\r\nhost: x\r\n\r\n"),
-            );
-            socket.on("data", (d) => {
-              answered += d.toString();
-              at ||= performance.now();
-            });
-            socket.on("close", () => resolve({ answered, closedAfterMs: performance.now() - at }));
-            socket.on("error", reject);
-          },
-        );
+        const { text: answered, idleOpenMs: closedAfterMs } = await getKeptAlive(short.plane.url, "/health");
         expect(answered).toStartWith("HTTP/1.1 200");
         // (Bun checks its sockets' timeouts every 4 s.)
         expect(closedAfterMs).toBeGreaterThanOrEqual(900);
